@@ -1,0 +1,45 @@
+// Module boundaries are the point of this file: every project is tagged scope:<service|shared|embedded> and
+// type:<app|feature|data-access|contracts|util|testing>, and the constraints below are real (no wildcards).
+const nx = require('@nx/eslint-plugin');
+
+const frameworkPackages = ['@nestjs/*', 'typeorm', 'kafkajs', 'redis', 'express', 'pg', '@electric-sql/*', 'pino', 'prom-client'];
+const services = ['gateway', 'identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay'];
+
+/** @type {import('@nx/eslint-plugin').DepConstraint[]} */
+const depConstraints = [
+  // Layering: apps on everything below them, libs never on apps, contracts on nothing but util.
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: frameworkPackages },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util', 'type:feature'] },
+  // Scopes: a service sees its own projects and shared ones; only the embedded launcher composes services.
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  ...services.map((service) => ({ sourceTag: `scope:${service}`, onlyDependOnLibsWithTags: [`scope:${service}`, 'scope:shared'] })),
+  { sourceTag: 'scope:embedded', onlyDependOnLibsWithTags: ['scope:embedded', 'scope:shared', ...services.map((s) => `scope:${s}`)] },
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
+];
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', 'tools/**/*.mjs', 'tools/**/*.cjs', '**/jest.*.cjs', 'eslint.config.cjs'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, depConstraints },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts', 'tools/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];
+
+module.exports.depConstraints = depConstraints;

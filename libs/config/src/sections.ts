@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { Secret } from './secret';
+import { defineConfigSection, env } from './load-config';
+
+/** How this process runs: every service in one process on in-process adapters, or one service on real servers. */
+export const runtimeSection = defineConfigSection(
+  'runtime',
+  {
+    PARLEY_MODE: env.oneOf(['embedded', 'distributed'] as const, 'distributed'),
+    LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    PARLEY_SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
+  },
+  (v) => ({ mode: v.PARLEY_MODE, logLevel: v.LOG_LEVEL, shutdownTimeoutMs: v.PARLEY_SHUTDOWN_TIMEOUT_MS }),
+);
+
+export const httpSection = (defaultPort: number) =>
+  defineConfigSection(
+    'http',
+    { HTTP_HOST: z.string().default('0.0.0.0'), HTTP_PORT: env.port(defaultPort) },
+    (v) => ({ host: v.HTTP_HOST, port: v.HTTP_PORT }),
+  );
+
+export const kafkaSection = defineConfigSection(
+  'kafka',
+  {
+    KAFKA_BROKERS: env.hostPortList(),
+    KAFKA_CLIENT_ID: z.string().default('parley'),
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9._-]*$/, 'lowercase letters, digits, dot, dash, underscore').default(''),
+    KAFKA_TOPIC_PARTITIONS: env.int(12, 1),
+    KAFKA_REPLICATION_FACTOR: env.int(1, 1),
+    MESSAGING_MAX_ATTEMPTS: env.int(5, 1),
+    MESSAGING_RETRY_BASE_MS: env.int(200, 0),
+    MESSAGING_PARTITION_CONCURRENCY: env.int(12, 1),
+  },
+  (v) => ({
+    brokers: v.KAFKA_BROKERS,
+    clientId: v.KAFKA_CLIENT_ID,
+    topicPrefix: v.KAFKA_TOPIC_PREFIX,
+    partitions: v.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: v.KAFKA_REPLICATION_FACTOR,
+    maxAttempts: v.MESSAGING_MAX_ATTEMPTS,
+    retryBaseMs: v.MESSAGING_RETRY_BASE_MS,
+    partitionConcurrency: v.MESSAGING_PARTITION_CONCURRENCY,
+  }),
+);
+
+export const databaseSection = defineConfigSection(
+  'database',
+  {
+    DATABASE_URL: env.url(['postgres', 'postgresql']).transform((value) => new Secret(value)),
+    DATABASE_POOL_SIZE: env.int(10, 1),
+  },
+  (v) => ({ url: v.DATABASE_URL as Secret, poolSize: v.DATABASE_POOL_SIZE }),
+);
+
+export const redisSection = defineConfigSection(
+  'redis',
+  { REDIS_URL: env.url(['redis', 'rediss']).transform((value) => new Secret(value)) },
+  (v) => ({ url: v.REDIS_URL as Secret }),
+);
+
+export type KafkaConfig = ReturnType<typeof kafkaSection.map>;
+export type DatabaseConfig = ReturnType<typeof databaseSection.map>;
+export type RedisConfig = ReturnType<typeof redisSection.map>;
+export type RuntimeConfig = ReturnType<typeof runtimeSection.map>;
+export type HttpConfig = ReturnType<ReturnType<typeof httpSection>['map']>;

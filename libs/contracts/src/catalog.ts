@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { TopicDefinition } from './topic';
+import { SyncRequestedV1 } from './topics/provisioning/sync-requested.v1';
+import { SlackDirectoryImportRequestedV1, TeamsDirectoryImportRequestedV1 } from './topics/directory/import-requested.v1';
+import { DirectoryUserObservedV1 } from './topics/directory/user-observed.v1';
+import { TeamsGuestCreateRequestedV1, TeamsGuestCreatedV1, TeamsGuestFailedV1 } from './topics/teams/guest.v1';
+import {
+  MessageDeliveredV1,
+  MessageReceivedV1,
+  SlackMessageDeliverRequestedV1,
+  TeamsMessageDeliverRequestedV1,
+} from './topics/message/message.v1';
+import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
+
+const definitions = [
+  SyncRequestedV1,
+  SlackDirectoryImportRequestedV1,
+  TeamsDirectoryImportRequestedV1,
+  DirectoryUserObservedV1,
+  TeamsGuestCreateRequestedV1,
+  TeamsGuestCreatedV1,
+  TeamsGuestFailedV1,
+  MessageReceivedV1,
+  TeamsMessageDeliverRequestedV1,
+  SlackMessageDeliverRequestedV1,
+  MessageDeliveredV1,
+  DeadLetterV1,
+] as const;
+
+type Definitions = (typeof definitions)[number];
+
+/** The one list of topics: name -> definition. Anything not here cannot be published or consumed. */
+export type TopicCatalog = { [D in Definitions as D['name']]: D };
+export const topicCatalog = Object.fromEntries(definitions.map((d) => [d.name, d])) as unknown as TopicCatalog;
+
+export type TopicName = keyof TopicCatalog;
+/** The payload a producer hands over (before defaults and normalisation). */
+export type PayloadIn<T extends TopicName> = z.input<TopicCatalog[T]['schema']>;
+/** The payload a consumer receives (validated and normalised). */
+export type Payload<T extends TopicName> = z.output<TopicCatalog[T]['schema']>;
+
+export const topicNames = definitions.map((d) => d.name) as TopicName[];
+export const DEAD_LETTER_TOPIC = DeadLetterV1.name;
+
+export function isTopicName(value: string): value is TopicName {
+  return Object.prototype.hasOwnProperty.call(topicCatalog, value);
+}
+
+export function topicDefinition<T extends TopicName>(topic: T): TopicCatalog[T] {
+  const definition = topicCatalog[topic];
+  if (!definition) throw new Error(`unknown topic ${topic}`);
+  return definition;
+}
+
+export function allTopicDefinitions(): readonly TopicDefinition[] {
+  return definitions as unknown as readonly TopicDefinition[];
+}

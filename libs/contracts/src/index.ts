@@ -1,0 +1,23 @@
+export { defineTopic, TOPIC_NAME, type TopicDefinition } from './topic';
+export { normalizeEmail, type Platform } from './primitives';
+export {
+  allTopicDefinitions,
+  DEAD_LETTER_TOPIC,
+  isTopicName,
+  topicCatalog,
+  topicDefinition,
+  topicNames,
+  type Payload,
+  type PayloadIn,
+  type TopicCatalog,
+  type TopicName,
+} from './catalog';
+export { ContractViolation, decodeMessage, encodeMessage, parsePayload, partitionKey, type EncodedMessage } from './validation';
+export { MessageHeader, type MessageHeaders } from './headers';
+export { exportJsonSchemas } from './json-schema';
+export * from './topics/provisioning/sync-requested.v1';
+export * from './topics/directory/import-requested.v1';
+export * from './topics/directory/user-observed.v1';
+export * from './topics/teams/guest.v1';
+export * from './topics/message/message.v1';
+export * from './topics/messaging/dead-letter.v1';
