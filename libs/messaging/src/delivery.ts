@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ContractViolation,
+  decodeMessage,
+  MessageHeader,
+  type MessageHeaders,
+  type PayloadIn,
+  type TopicName,
+} from '@parley/contracts';
+import { withLogContext, type Logger, type ServiceMetrics } from '@parley/observability';
+import type { FaultInjector } from './fault-injection';
+import { NonRetryableError, type MessageContext, type MessageHandler } from './message-bus';
+import { backoffDelay, type RetryPolicy } from './retry-policy';
+
+/** A message as it came off the wire (Kafka) or out of the in-process queue: raw bytes, not yet trusted. */
+export interface InboundMessage {
+  readonly topic: TopicName;
+  readonly key: string | null;
+  readonly value: Buffer | string | null;
+  readonly headers: MessageHeaders;
+  readonly partition: number;
+  readonly offset?: string;
+}
+
+export interface DeliveryDependencies {
+  readonly group: string;
+  readonly policy: RetryPolicy;
+  readonly logger: Logger;
+  readonly metrics?: ServiceMetrics;
+  readonly faults: FaultInjector;
+  readonly deadLetter: (payload: PayloadIn<'parley.messaging.message.dead-lettered.v1'>, headers: MessageHeaders) => Promise<void>;
+  readonly heartbeat: () => Promise<void>;
+  /** Aborted on shutdown: a retry wait ends and the message is left uncommitted for the next consumer. */
+  readonly signal: AbortSignal;
+}
+
+export type DeliveryOutcome = 'handled' | 'dead-lettered';
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * Validate, hand to the handler with bounded retries, and dead-letter what cannot be handled. Returns only once the
+ * message's fate is durable (handled, or written to the dead-letter topic); throws if it is not, so the caller leaves
+ * the offset uncommitted and nothing is lost.
+ */
+export async function deliver<T extends TopicName>(
+  message: InboundMessage,
+  handler: MessageHandler<T>,
+  deps: DeliveryDependencies,
+): Promise<DeliveryOutcome> {
+  const { topic } = message;
+  const eventId = message.headers[MessageHeader.eventId] ?? randomUUID();
+  const correlationId = message.headers[MessageHeader.correlationId] ?? eventId;
+  const orgId = message.headers[MessageHeader.orgId];
+
+  return withLogContext({ topic, eventId, correlationId, orgId }, async () => {
+    let payload;
+    try {
+      payload = decodeMessage(topic as T, message.value);
+    } catch (error) {
+      if (!(error instanceof ContractViolation)) throw error;
+      deps.logger.warn({ problems: error.problems, partition: message.partition, offset: message.offset }, 'invalid payload, dead-lettering');
+      await deadLetter(message, deps, 'invalid-payload', error.message, 1);
+      deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
+      return 'dead-lettered';
+    }
+
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
+      const context: MessageContext<T> = {
+        topic: topic as T,
+        key: message.key ?? '',
+        eventId,
+        correlationId,
+        orgId,
+        headers: message.headers,
+        group: deps.group,
+        partition: message.partition,
+        offset: message.offset,
+        attempt,
+        heartbeat: deps.heartbeat,
+      };
+      const stopTimer = deps.metrics?.handleSeconds.startTimer({ topic, group: deps.group });
+      const pacemaker = setInterval(() => void deps.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+      try {
+        deps.faults.at('crash-before-effect', topic);
+        await handler(payload, context);
+        deps.faults.at('crash-after-effect', topic);
+        stopTimer?.();
+        deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'handled' });
+        return 'handled';
+      } catch (error) {
+        lastError = error;
+        if (error instanceof NonRetryableError || attempt === deps.policy.maxAttempts) break;
+        const delay = backoffDelay(deps.policy, attempt);
+        deps.logger.warn({ err: error, attempt, retryInMs: delay }, 'handler failed, retrying');
+        deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'retried' });
+        await waitHeartbeating(delay, deps);
+      } finally {
+        clearInterval(pacemaker);
+      }
+    }
+
+    const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
+    const attempts = lastError instanceof NonRetryableError ? 1 : deps.policy.maxAttempts;
+    deps.logger.error({ err: lastError, attempts }, 'handler failed for good, dead-lettering');
+    await deadLetter(message, deps, 'handler-failed', reason, attempts);
+    deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
+    return 'dead-lettered';
+  });
+}
+
+async function waitHeartbeating(delayMs: number, deps: DeliveryDependencies): Promise<void> {
+  const deadline = Date.now() + delayMs;
+  while (Date.now() < deadline) {
+    await sleep(Math.min(HEARTBEAT_EVERY_MS, deadline - Date.now()), undefined, { signal: deps.signal });
+    await deps.heartbeat().catch(() => undefined);
+  }
+}
+
+async function deadLetter(
+  message: InboundMessage,
+  deps: DeliveryDependencies,
+  failure: 'invalid-payload' | 'handler-failed',
+  reason: string,
+  attempts: number,
+): Promise<void> {
+  const raw = message.value;
+  const buffer = raw === null ? null : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const isText = buffer !== null && Buffer.from(buffer.toString('utf8'), 'utf8').equals(buffer);
+  await deps.deadLetter(
+    {
+      originalTopic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      value: buffer === null ? null : isText ? buffer.toString('utf8') : buffer.toString('base64'),
+      valueEncoding: isText || buffer === null ? 'utf8' : 'base64',
+      headers: { ...message.headers },
+      consumerGroup: deps.group,
+      reason: reason.slice(0, 4_000),
+      failure,
+      attempts,
+      deadLetteredAt: new Date().toISOString(),
+    },
+    {
+      [MessageHeader.deadLetterReason]: reason.slice(0, 500),
+      ...pick(message.headers, [MessageHeader.correlationId, MessageHeader.orgId, MessageHeader.traceparent]),
+    },
+  );
+}
+
+function pick(headers: MessageHeaders, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => headers[n] !== undefined).map((n) => [n, headers[n] as string]));
+}

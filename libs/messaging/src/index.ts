@@ -1,0 +1,15 @@
+export {
+  NonRetryableError,
+  type BusEntry,
+  type BusHealth,
+  type MessageBus,
+  type MessageContext,
+  type MessageHandler,
+  type PublishOptions,
+  type SubscribeOptions,
+} from './message-bus';
+export { defaultRetryPolicy, backoffDelay, type RetryPolicy } from './retry-policy';
+export { FaultInjector, type FaultPoint } from './fault-injection';
+export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
+export { ensureTopics, physicalTopic, type TopicLayout } from './kafka/topic-admin';
+export { InProcessBroker, InProcessBus, type InProcessBusOptions } from './in-process/in-process-bus';

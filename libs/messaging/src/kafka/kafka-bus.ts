@@ -1,0 +1,260 @@
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { DEAD_LETTER_TOPIC, MessageHeader, type PayloadIn, type TopicName } from '@parley/contracts';
+import type { Logger, ServiceMetrics } from '@parley/observability';
+import { deliver, type InboundMessage } from '../delivery';
+import { FaultInjector } from '../fault-injection';
+import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
+import { toOutgoingRecord, type OutgoingRecord } from '../outgoing';
+import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
+import { ensureTopics, physicalTopic, type TopicLayout } from './topic-admin';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** The service name, stamped on every message as its producer. */
+  readonly service: string;
+  readonly layout: TopicLayout;
+  readonly retry?: RetryPolicy;
+  /** Partitions handled in parallel per consumer group; order within a partition is kept. */
+  readonly partitionConcurrency?: number;
+  readonly publishTimeoutMs?: number;
+  readonly logger: Logger;
+  readonly metrics?: ServiceMetrics;
+  readonly faults?: FaultInjector;
+}
+
+interface PendingSend {
+  readonly records: readonly OutgoingRecord[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type AnyHandler = MessageHandler<TopicName>;
+
+/**
+ * The Kafka adapter (kafkajs). Publishing goes through one idempotent producer; concurrent publish calls are
+ * coalesced into one sendBatch while a send is in flight, which keeps per-key order (one request in flight) and
+ * still batches under load. Consuming resolves an offset only after its message is handled or dead-lettered, and
+ * kafkajs commits only resolved offsets, so a crash replays and never skips.
+ */
+export class KafkaBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly subscriptions = new Map<string, Map<TopicName, AnyHandler>>();
+  private readonly consumers: Consumer[] = [];
+  private readonly queue: PendingSend[] = [];
+  private sending = false;
+  private started = false;
+  private readonly stopping = new AbortController();
+  private readonly crashed = new Map<string, string>();
+  private readonly retry: RetryPolicy;
+  private readonly faults: FaultInjector;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.retry = options.retry ?? defaultRetryPolicy;
+    this.faults = options.faults ?? FaultInjector.fromEnvironment();
+    this.kafka = new Kafka({
+      clientId: `${options.clientId}-${options.service}`,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        const { message, ...rest } = entry.log;
+        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+        options.logger[level]({ kafka: rest, namespace: entry.namespace }, message);
+      },
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+      connectionTimeout: 3_000,
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+  }
+
+  subscribe<T extends TopicName>(topic: T, handler: MessageHandler<T>, options: SubscribeOptions): void {
+    if (this.started) throw new Error(`subscribe(${topic}) after start()`);
+    const handlers = this.subscriptions.get(options.group) ?? new Map<TopicName, AnyHandler>();
+    if (handlers.has(topic)) throw new Error(`group ${options.group} already handles ${topic}`);
+    handlers.set(topic, handler as unknown as AnyHandler);
+    this.subscriptions.set(options.group, handlers);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    await this.admin.connect();
+    const created = await ensureTopics(this.admin, this.options.layout);
+    if (created.length) this.options.logger.info({ topics: created.length }, 'created missing topics');
+    await this.producer.connect();
+    for (const [group, handlers] of this.subscriptions) await this.startConsumer(group, handlers);
+  }
+
+  async publish<T extends TopicName>(topic: T, payload: PayloadIn<T>, options?: PublishOptions): Promise<void> {
+    await this.send([toOutgoingRecord(topic, payload, this.options.service, options)]);
+  }
+
+  async publishAll(entries: readonly BusEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.send(entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options)));
+  }
+
+  async health(): Promise<BusHealth> {
+    if (this.crashed.size > 0) {
+      return { ok: false, detail: `consumer stopped: ${[...this.crashed].map(([g, e]) => `${g}: ${e}`).join('; ')}` };
+    }
+    try {
+      const cluster = await withTimeout(this.admin.describeCluster(), 2_000, 'kafka did not answer within 2 s');
+      return { ok: true, detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}` };
+    } catch (error) {
+      return { ok: false, detail: (error as Error).message };
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    // Consumers first: kafkajs waits for the batch in flight, which stops at the next message boundary and commits
+    // what it finished. Then the producer, so dead letters written during that batch still go out.
+    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    await this.drainQueue();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private async send(records: readonly OutgoingRecord[]): Promise<void> {
+    const sent = new Promise<void>((resolve, reject) => this.queue.push({ records, resolve, reject }));
+    void this.flush();
+    const timeout = this.options.publishTimeoutMs ?? 30_000;
+    await withTimeout(sent, timeout, `publish not acknowledged by kafka within ${timeout} ms`);
+    for (const r of records) this.options.metrics?.messagesPublished.inc({ topic: r.topic });
+  }
+
+  /** One sendBatch in flight at a time; whatever queued meanwhile goes out together in the next one. */
+  private async flush(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.queue.length);
+        const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
+        for (const pending of batch) {
+          for (const r of pending.records) {
+            const name = physicalTopic(this.options.layout, r.topic);
+            const list = byTopic.get(name) ?? [];
+            list.push({ key: r.key, value: r.value, headers: r.headers });
+            byTopic.set(name, list);
+          }
+        }
+        try {
+          await this.producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          });
+          for (const pending of batch) pending.resolve();
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.sending || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  private async startConsumer(group: string, handlers: Map<TopicName, AnyHandler>): Promise<void> {
+    const { layout } = this.options;
+    const consumer = this.kafka.consumer({
+      groupId: `${layout.prefix}${group}`,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 250,
+      retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+    const byPhysical = new Map<string, TopicName>();
+    for (const topic of handlers.keys()) byPhysical.set(physicalTopic(layout, topic), topic);
+
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.crashed.set(group, payload.error.message);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(group));
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      autoCommitThreshold: 200,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionConcurrency ?? layout.partitions,
+      eachBatch: (payload) => this.handleBatch(group, byPhysical, handlers, payload),
+    });
+    this.consumers.push(consumer);
+  }
+
+  private async handleBatch(
+    group: string,
+    byPhysical: Map<string, TopicName>,
+    handlers: Map<TopicName, AnyHandler>,
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+  ): Promise<void> {
+    const topic = byPhysical.get(batch.topic);
+    if (!topic) throw new Error(`no handler for ${batch.topic}`);
+    const handler = handlers.get(topic) as AnyHandler;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
+      const inbound: InboundMessage = {
+        topic,
+        key: message.key?.toString('utf8') ?? null,
+        value: message.value,
+        headers: decodeHeaders(message.headers),
+        partition: batch.partition,
+        offset: message.offset,
+      };
+      await deliver(inbound, handler, {
+        group,
+        policy: this.retry,
+        logger: this.options.logger,
+        metrics: this.options.metrics,
+        faults: this.faults,
+        heartbeat,
+        signal: this.stopping.signal,
+        deadLetter: (payload, headers) => this.deadLetter(payload, headers),
+      });
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  private async deadLetter(
+    payload: PayloadIn<typeof DEAD_LETTER_TOPIC>,
+    headers: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const correlationId = headers[MessageHeader.correlationId];
+    await this.send([toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, { correlationId, headers })]);
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

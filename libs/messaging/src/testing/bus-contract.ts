@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { ContractViolation, MessageHeader, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
+import type { MessageBus, MessageContext } from '../message-bus';
+
+export interface BusFixture {
+  /** A bus for one service; all buses of one fixture share a broker (and topics). */
+  bus(service: string, options?: { maxAttempts?: number }): MessageBus;
+  /** Puts bytes on a topic without validation, the way a buggy or hostile producer would. */
+  injectRaw(topic: TopicName, key: string, value: string): Promise<void>;
+  deadLetters(): Promise<Payload<'parley.messaging.message.dead-lettered.v1'>[]>;
+  close(): Promise<void>;
+}
+
+type Observed = { topic: string; email: string; ctx: MessageContext };
+
+const ORG = 'org_contracttest1';
+
+export function observed(email: string, extra: Partial<PayloadIn<'parley.directory.user.observed.v1'>> = {}): PayloadIn<'parley.directory.user.observed.v1'> {
+  return {
+    orgId: ORG,
+    platform: 'slack',
+    platformUserId: `U${email.length}`,
+    email,
+    displayName: email,
+    isBot: false,
+    isDeactivated: false,
+    observedAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * One behavioural suite for every MessageBus adapter: the Kafka one runs it against a real broker, the in-process
+ * one in memory. An adapter passes only if it validates both ways, keeps per-key order, retries, dead-letters and
+ * keeps flowing after poison.
+ */
+export function describeBusContract(name: string, createFixture: () => Promise<BusFixture>): void {
+  describe(`MessageBus contract: ${name}`, () => {
+    let fixture: BusFixture;
+    const buses: MessageBus[] = [];
+    const bus = (service: string, options?: { maxAttempts?: number }) => {
+      const created = fixture.bus(service, options);
+      buses.push(created);
+      return created;
+    };
+
+    beforeEach(async () => {
+      fixture = await createFixture();
+    });
+    afterEach(async () => {
+      await Promise.allSettled(buses.splice(0).map((b) => b.stop()));
+      await fixture.close();
+    });
+
+    it('delivers a validated, normalised payload with the standard headers', async () => {
+      const seen: Observed[] = [];
+      const consumer = bus('identity');
+      consumer.subscribe('parley.directory.user.observed.v1', async (p, ctx) => void seen.push({ topic: ctx.topic, email: p.email, ctx }), { group: 'identity' });
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('  Ada@Example.com'), { correlationId: 'corr-1' });
+      await eventually(() => seen.length === 1, 30_000, 'delivery');
+      const [first] = seen;
+      expect(first?.email).toBe('ada@example.com');
+      expect(first?.ctx.correlationId).toBe('corr-1');
+      expect(first?.ctx.orgId).toBe(ORG);
+      expect(first?.ctx.key).toBe(`${ORG}:ada@example.com`);
+      expect(first?.ctx.headers[MessageHeader.producer]).toBe('slack-connector');
+      expect(first?.ctx.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('refuses to publish an invalid payload and sends nothing', async () => {
+      const seen: string[] = [];
+      const consumer = bus('identity');
+      consumer.subscribe('parley.directory.user.observed.v1', async (p) => void seen.push(p.email), { group: 'identity' });
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await expect(producer.publish('parley.directory.user.observed.v1', observed('not-an-email'))).rejects.toBeInstanceOf(ContractViolation);
+      await producer.publish('parley.directory.user.observed.v1', observed('marker@example.com'));
+      await eventually(() => seen.length === 1, 30_000, 'marker');
+      expect(seen).toEqual(['marker@example.com']);
+    });
+
+    it('keeps order per key while spreading keys', async () => {
+      const seen = new Map<string, number[]>();
+      const consumer = bus('identity');
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p) => {
+          const list = seen.get(p.email) ?? [];
+          list.push(Number(p.displayName));
+          seen.set(p.email, list);
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      const emails = ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'];
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 40; i++) {
+        for (const email of emails) sends.push(producer.publish('parley.directory.user.observed.v1', observed(email, { displayName: String(i) })));
+      }
+      await Promise.all(sends);
+      await eventually(() => emails.every((e) => seen.get(e)?.length === 40), 30_000, 'all 160 messages');
+      for (const email of emails) expect(seen.get(email)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    });
+
+    it('retries a failing handler in place and handles the message once it succeeds', async () => {
+      const attempts: number[] = [];
+      const consumer = bus('identity', { maxAttempts: 4 });
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (_p, ctx) => {
+          attempts.push(ctx.attempt);
+          if (ctx.attempt < 3) throw new Error('database briefly unavailable');
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('retry@example.com'));
+      await eventually(() => attempts.length === 3, 30_000, 'three attempts');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(await fixture.deadLetters()).toEqual([]);
+    });
+
+    it('dead-letters a message whose handler keeps failing, with the reason, and keeps the key flowing', async () => {
+      const handled: string[] = [];
+      const consumer = bus('identity', { maxAttempts: 2 });
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p) => {
+          if (p.displayName === 'poison') throw new Error('cannot map this person');
+          handled.push(p.displayName);
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('same@example.com', { displayName: 'poison' }), { correlationId: 'corr-poison' });
+      await producer.publish('parley.directory.user.observed.v1', observed('same@example.com', { displayName: 'after' }));
+      await eventually(() => handled.includes('after'), 30_000, 'the next message on the same key');
+      let letters: Awaited<ReturnType<BusFixture['deadLetters']>> = [];
+      await eventually(async () => (letters = await fixture.deadLetters()).length === 1, 30_000, 'one dead letter');
+      expect(letters[0]).toMatchObject({
+        originalTopic: 'parley.directory.user.observed.v1',
+        failure: 'handler-failed',
+        attempts: 2,
+        consumerGroup: 'identity',
+        key: `${ORG}:same@example.com`,
+      });
+      expect(letters[0]?.reason).toContain('cannot map this person');
+      expect(letters[0]?.headers[MessageHeader.correlationId]).toBe('corr-poison');
+      expect(JSON.parse(letters[0]?.value ?? '{}').displayName).toBe('poison');
+    });
+
+    it('dead-letters malformed bytes at once, naming the bad field, without blocking the partition', async () => {
+      const handled: string[] = [];
+      const consumer = bus('identity', { maxAttempts: 5 });
+      consumer.subscribe('parley.directory.user.observed.v1', async (p) => void handled.push(p.email), { group: 'identity' });
+      await consumer.start();
+      const key = `${ORG}:victim@example.com`;
+      await fixture.injectRaw('parley.directory.user.observed.v1', key, JSON.stringify({ ...observed('victim@example.com'), orgId: 42 }));
+      await fixture.injectRaw('parley.directory.user.observed.v1', key, '{"truncated":');
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('victim@example.com'));
+      await eventually(() => handled.length === 1, 30_000, 'the valid message behind two poison ones');
+      let letters: Awaited<ReturnType<BusFixture['deadLetters']>> = [];
+      await eventually(async () => (letters = await fixture.deadLetters()).length === 2, 30_000, 'two dead letters');
+      expect(letters.map((l) => l.failure)).toEqual(['invalid-payload', 'invalid-payload']);
+      expect(letters.every((l) => l.attempts === 1)).toBe(true);
+      expect(letters[0]?.reason).toContain('orgId');
+      expect(letters[1]?.reason).toContain('not JSON');
+      expect(letters[1]?.value).toBe('{"truncated":');
+    });
+
+    it('gives every consumer group its own copy', async () => {
+      const identity: string[] = [];
+      const provisioning: string[] = [];
+      const a = bus('identity');
+      a.subscribe('parley.teams.guest.created.v1', async (p) => void identity.push(p.personId), { group: 'identity' });
+      const b = bus('provisioning');
+      b.subscribe('parley.teams.guest.created.v1', async (p) => void provisioning.push(p.personId), { group: 'provisioning' });
+      await Promise.all([a.start(), b.start()]);
+      const producer = bus('teams-connector');
+      await producer.start();
+      const personId = randomUUID();
+      await producer.publish('parley.teams.guest.created.v1', {
+        orgId: ORG,
+        syncId: randomUUID(),
+        personId,
+        guestUserId: 'g-1',
+        userPrincipalName: 'x_example.com#EXT#@contoso.onmicrosoft.com',
+        reused: false,
+      });
+      await eventually(() => identity.length === 1 && provisioning.length === 1, 30_000, 'both groups');
+      expect(identity).toEqual([personId]);
+      expect(provisioning).toEqual([personId]);
+    });
+
+    it('carries the correlation id from a handled message into what its handler publishes', async () => {
+      const correlations: string[] = [];
+      const relay = bus('provisioning');
+      relay.subscribe(
+        'parley.provisioning.sync.requested.v1',
+        async (p) => {
+          await relay.publish('parley.slack.directory.import.requested.v1', { orgId: p.orgId, syncId: p.syncId, connectionId: randomUUID(), incremental: false });
+        },
+        { group: 'provisioning' },
+      );
+      const connector = bus('slack-connector');
+      connector.subscribe('parley.slack.directory.import.requested.v1', async (_p, ctx) => void correlations.push(ctx.correlationId), { group: 'slack-connector' });
+      await Promise.all([relay.start(), connector.start()]);
+      const gateway = bus('gateway');
+      await gateway.start();
+      await gateway.publish(
+        'parley.provisioning.sync.requested.v1',
+        { orgId: ORG, syncId: randomUUID(), mode: 'guest', requestedBy: 'key_1', requestedAt: new Date().toISOString() },
+        { correlationId: 'req-123' },
+      );
+      await eventually(() => correlations.length === 1, 30_000, 'the downstream command');
+      expect(correlations).toEqual(['req-123']);
+    });
+
+    it('lets an in-flight handler finish before stop() returns', async () => {
+      let finished = false;
+      let startedHandling = false;
+      const consumer = bus('identity');
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async () => {
+          startedHandling = true;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          finished = true;
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('slow@example.com'));
+      await eventually(() => startedHandling, 30_000, 'handler start');
+      await consumer.stop();
+      expect(finished).toBe(true);
+    });
+  });
+}
