@@ -1,4 +1,5 @@
 import type { MessageHeaders, Payload, PayloadIn, TopicName } from '@parley/contracts';
+import type { OutgoingRecord } from './outgoing';
 
 export interface PublishOptions {
   /** Defaults to the correlation id of the message or request being handled, else a new one. */
@@ -47,6 +48,11 @@ export interface MessageBus {
   publish<T extends TopicName>(topic: T, payload: PayloadIn<T>, options?: PublishOptions): Promise<void>;
   /** Publishes in order; entries with the same key keep their relative order. */
   publishAll(entries: readonly BusEntry[]): Promise<void>;
+  /**
+   * Sends records that were validated and stamped earlier (by the outbox at enqueue time), keeping their event ids,
+   * so a replayed outbox row is recognised downstream as the same event.
+   */
+  publishRecords(records: readonly OutgoingRecord[]): Promise<void>;
   /** Register before start(). */
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<T>, options: SubscribeOptions): void;
   start(): Promise<void>;

@@ -113,6 +113,13 @@ export class InProcessBus implements MessageBus {
     }
   }
 
+  async publishRecords(records: readonly OutgoingRecord[]): Promise<void> {
+    for (const record of records) {
+      this.broker.dispatch(record);
+      this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+    }
+  }
+
   async start(): Promise<void> {
     this.started = true;
   }

@@ -96,6 +96,10 @@ export class KafkaBus implements MessageBus {
     await this.send(entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options)));
   }
 
+  async publishRecords(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length > 0) await this.send(records);
+  }
+
   async health(): Promise<BusHealth> {
     if (this.crashed.size > 0) {
       return { ok: false, detail: `consumer stopped: ${[...this.crashed].map(([g, e]) => `${g}: ${e}`).join('; ')}` };

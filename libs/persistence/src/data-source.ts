@@ -1,0 +1,70 @@
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import type { Logger } from '@parley/observability';
+
+export interface ServiceDatabaseOptions {
+  readonly url: string;
+  readonly poolSize: number;
+  /** Each service owns one schema; its tables, outbox and migrations table live there. */
+  readonly schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities?: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly migrations: MixedList<Function>;
+  readonly logger: Logger;
+}
+
+/**
+ * A TypeORM DataSource for one service's schema. `synchronize` is always off: the schema only changes through
+ * migrations, which run at start under an advisory lock so that replicas starting together do not race.
+ */
+export function createServiceDataSource(options: ServiceDatabaseOptions): DataSource {
+  if (!/^[a-z][a-z0-9_]*$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities ?? [],
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    poolSize: options.poolSize,
+    extra: { connectionTimeoutMillis: 3_000, application_name: `parley-${options.schema}` },
+  });
+}
+
+export async function initializeAndMigrate(dataSource: DataSource, schema: string, logger: Logger): Promise<void> {
+  await dataSource.initialize();
+  // Dedicated connection: a session-level advisory lock must be released on the connection that took it.
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`parley.migrations.${schema}`]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ schema, migrations: applied.map((m) => m.name) }, 'applied migrations');
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`parley.migrations.${schema}`]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Readiness: the pool can hand out a connection and the server answers, within the timeout. */
+export async function databaseHealth(dataSource: DataSource, timeoutMs = 2_000): Promise<{ ok: boolean; detail: string }> {
+  if (!dataSource.isInitialized) return { ok: false, detail: 'not connected' };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      dataSource.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, detail: 'connected' };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

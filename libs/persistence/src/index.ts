@@ -1,0 +1,6 @@
+export { createServiceDataSource, databaseHealth, initializeAndMigrate, type ServiceDatabaseOptions } from './data-source';
+export { createMessagingTables, dropMessagingTables } from './messaging-tables';
+export { inTransaction, Outbox } from './outbox/outbox';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
+export { IdempotentConsumer, type IdempotentOutcome } from './idempotent-consumer';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';

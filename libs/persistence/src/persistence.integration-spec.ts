@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import type { Payload } from '@parley/contracts';
+import { InProcessBroker, InProcessBus, KafkaBus } from '@parley/messaging';
+import { integrationEnv, uniqueSuffix } from '@parley/testing';
+import {
+  createMessagingTables,
+  createServiceDataSource,
+  databaseHealth,
+  IdempotentConsumer,
+  inTransaction,
+  initializeAndMigrate,
+  Outbox,
+  OutboxRelay,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from './index';
+
+const logger = pino({ level: 'silent' });
+const ORG = 'org_persisttest01';
+
+function migrationFor(schema: string) {
+  return class TestInit1732700000000 implements MigrationInterface {
+    name = 'TestInit1732700000000';
+    async up(runner: QueryRunner): Promise<void> {
+      await createMessagingTables(runner, schema);
+      await runner.query(`CREATE TABLE "${schema}".people (email text PRIMARY KEY, seen integer NOT NULL DEFAULT 1)`);
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+  };
+}
+
+function syncRequested(): Payload<'parley.provisioning.sync.requested.v1'> {
+  return { orgId: ORG, syncId: randomUUID(), mode: 'guest', requestedBy: 'key_1', requestedAt: new Date().toISOString() };
+}
+
+// The same suite runs on the real PostgreSQL and on the embedded PGlite, proving one set of migrations serves both.
+describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) => {
+  let embedded: EmbeddedPostgres | undefined;
+  let dataDir: string | undefined;
+  let dataSource: DataSource;
+  let schema: string;
+
+  beforeAll(async () => {
+    let url: string;
+    if (engine === 'pglite') {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'parley-pglite-'));
+      embedded = await startEmbeddedPostgres({ dataDir });
+      url = embedded.url;
+    } else {
+      url = integrationEnv().databaseUrl;
+    }
+    schema = `t_${uniqueSuffix()}`;
+    dataSource = createServiceDataSource({ url, poolSize: 4, schema, migrations: [migrationFor(schema)], logger });
+    await initializeAndMigrate(dataSource, schema, logger);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await dataSource.destroy();
+    await embedded?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs migrations once, even when asked again', async () => {
+    await initializeAndMigrate(dataSource, schema, logger).catch((e) => {
+      // initialize() on an initialized DataSource throws; migrations themselves are what we check.
+      expect(String(e)).toMatch(/already|initialized/i);
+    });
+    expect(await dataSource.runMigrations()).toEqual([]);
+    const rows = await dataSource.query(`SELECT name FROM "${schema}".migrations`);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['TestInit1732700000000']);
+    expect(await databaseHealth(dataSource)).toEqual({ ok: true, detail: 'connected' });
+  });
+
+  it('publishes an outbox event only when its transaction commits', async () => {
+    const broker = new InProcessBroker(4);
+    const bus = new InProcessBus(broker, { service: 'provisioning', logger });
+    const received: string[] = [];
+    bus.subscribe('parley.provisioning.sync.requested.v1', async (p) => void received.push(p.syncId), { group: 'g' });
+    await bus.start();
+    const outbox = new Outbox(schema, 'gateway');
+    const relay = new OutboxRelay(dataSource, bus, outbox, logger, { schema, pollIntervalMs: 50 });
+    relay.start();
+    try {
+      const committed = syncRequested();
+      const rolledBack = syncRequested();
+      await inTransaction(dataSource, async (m) => {
+        await m.query(`INSERT INTO "${schema}".people (email) VALUES ('committed@example.com')`);
+        await outbox.enqueue(m, 'parley.provisioning.sync.requested.v1', committed);
+      });
+      await expect(
+        inTransaction(dataSource, async (m) => {
+          await outbox.enqueue(m, 'parley.provisioning.sync.requested.v1', rolledBack);
+          throw new Error('business rule failed');
+        }),
+      ).rejects.toThrow('business rule failed');
+      await waitFor(() => received.length >= 1);
+      await broker.drain();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toEqual([committed.syncId]);
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).toEqual([{ n: 0 }]);
+    } finally {
+      await relay.stop();
+      await bus.stop();
+    }
+  });
+
+  it('refuses to enqueue outside a transaction and validates at enqueue time', async () => {
+    const outbox = new Outbox(schema, 'gateway');
+    await expect(outbox.enqueue(dataSource.manager, 'parley.provisioning.sync.requested.v1', syncRequested())).rejects.toThrow(/open transaction/);
+    await expect(
+      inTransaction(dataSource, (m) => outbox.enqueue(m, 'parley.provisioning.sync.requested.v1', { ...syncRequested(), mode: 'everything' as 'guest' })),
+    ).rejects.toThrow(/mode/);
+  });
+
+  it('applies an effect once per message id, also under concurrent duplicates', async () => {
+    const consumer = new IdempotentConsumer(dataSource, schema);
+    const id = randomUUID();
+    const effect = (m: import('typeorm').EntityManager) =>
+      m.query(`INSERT INTO "${schema}".people (email) VALUES ('once@example.com') ON CONFLICT (email) DO UPDATE SET seen = people.seen + 1`);
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => consumer.run('identity', id, effect)));
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
+    expect(await consumer.run('identity', id, effect)).toBe('duplicate');
+    expect(await consumer.run('other-consumer', id, async () => undefined)).toBe('applied');
+    expect(await dataSource.query(`SELECT seen FROM "${schema}".people WHERE email = 'once@example.com'`)).toEqual([{ seen: 1 }]);
+  });
+
+  it('rolls back the processed record with a failed effect, so a retry can apply it', async () => {
+    const consumer = new IdempotentConsumer(dataSource, schema);
+    const id = randomUUID();
+    await expect(consumer.run('identity', id, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await consumer.run('identity', id, async () => undefined)).toBe('applied');
+  });
+});
+
+describe('outbox to a real Kafka broker', () => {
+  it('drains in order per key and keeps event ids stable', async () => {
+    const { kafkaBrokers, databaseUrl } = integrationEnv();
+    const schema = `t_${uniqueSuffix()}`;
+    const dataSource = createServiceDataSource({ url: databaseUrl, poolSize: 4, schema, migrations: [migrationFor(schema)], logger });
+    await initializeAndMigrate(dataSource, schema, logger);
+    const layout = { prefix: `it-${uniqueSuffix()}.`, partitions: 3, replicationFactor: 1 };
+    const producerBus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'outbox-it', service: 'identity', layout, logger });
+    const consumerBus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'outbox-it', service: 'provisioning', layout, logger });
+    const seen: { syncId: string; eventId: string }[] = [];
+    consumerBus.subscribe('parley.provisioning.sync.requested.v1', async (p, ctx) => void seen.push({ syncId: p.syncId, eventId: ctx.eventId }), { group: 'p' });
+    await producerBus.start();
+    await consumerBus.start();
+    const outbox = new Outbox(schema, 'identity');
+    const relay = new OutboxRelay(dataSource, producerBus, outbox, logger, { schema, pollIntervalMs: 50 });
+    try {
+      const payloads = Array.from({ length: 30 }, syncRequested);
+      await inTransaction(dataSource, (m) => outbox.enqueueAll(m, payloads.map((payload) => ({ topic: 'parley.provisioning.sync.requested.v1' as const, payload }))));
+      const stored: { id: string }[] = await dataSource.query(`SELECT headers->>'parley-event-id' AS id FROM "${schema}".outbox ORDER BY outbox.id`);
+      relay.start();
+      await waitFor(() => seen.length === 30, 30_000);
+      expect(seen.map((s) => s.syncId)).toEqual(payloads.map((p) => p.syncId));
+      expect(seen.map((s) => s.eventId)).toEqual(stored.map((s) => s.id));
+    } finally {
+      await relay.stop();
+      await Promise.all([producerBus.stop(), consumerBus.stop()]);
+      await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await dataSource.destroy();
+    }
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
