@@ -37,7 +37,25 @@ module.exports = [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.integration-spec.ts', 'tools/**/*.ts'],
+    // Tests may also use the shared testing lib; production code may not.
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/testing/**/*.ts'],
+    rules: {
+      'no-console': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: depConstraints.map((c) =>
+            c.onlyDependOnLibsWithTags && c.sourceTag.startsWith('type:')
+              ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }
+              : c,
+          ),
+        },
+      ],
+    },
+  },
+  {
+    files: ['tools/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 ];

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, MessageHeader, type PayloadIn, type TopicName } from '@parley/contracts';
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
@@ -66,7 +66,14 @@ export class KafkaBus implements MessageBus {
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
       connectionTimeout: 3_000,
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // The idempotent producer must not give up on its own (kafkajs warns otherwise); publish() has its own deadline.
+      retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+    });
     this.admin = this.kafka.admin();
   }
 

@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { z } from 'zod';
+import { createInMemoryCache } from '@parley/cache';
+import { ConfigError, defineConfigSection, httpSection, loadConfig, runtimeSection } from '@parley/config';
+import { gatewayService } from '@parley/gateway-feature';
+import { identityService } from '@parley/identity-feature';
+import { InProcessBroker } from '@parley/messaging';
+import { createLogger, ServiceMetrics } from '@parley/observability';
+import { startEmbeddedPostgres } from '@parley/persistence';
+import { provisioningService } from '@parley/provisioning-feature';
+import { relayService } from '@parley/relay-feature';
+import {
+  createEmbeddedInfrastructure,
+  EXIT_CONFIG,
+  installShutdown,
+  services,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+} from '@parley/service-runtime';
+import { slackConnectorService } from '@parley/slack-connector-feature';
+import { teamsConnectorService } from '@parley/teams-connector-feature';
+
+const embeddedSection = defineConfigSection(
+  'embedded',
+  { PARLEY_DATA_DIR: z.string().default(path.join(process.cwd(), '.parley', 'embedded')) },
+  (v) => ({ dataDir: v.PARLEY_DATA_DIR }),
+);
+
+// Start order: owners of data first, the gateway last, so it only answers once everything behind it is up.
+const definitions: ServiceDefinition[] = [identityService, provisioningService, relayService, slackConnectorService, teamsConnectorService, gatewayService];
+
+/** All six services in one process: in-process bus, embedded PostgreSQL (PGlite), in-memory cache. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ runtime: runtimeSection, http: httpSection(services.gateway.port), embedded: embeddedSection });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`parley: config error: ${problem}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel });
+  const database = await startEmbeddedPostgres({ dataDir: path.join(config.embedded.dataDir, 'pgdata') });
+  const broker = new InProcessBroker(12);
+  const cache = createInMemoryCache();
+  const running: RunningService[] = [];
+  try {
+    for (const definition of definitions) {
+      const serviceLogger = logger.child({ service: definition.name });
+      const infra = await createEmbeddedInfrastructure({
+        definition,
+        schema: services[definition.name].schema,
+        logger: serviceLogger,
+        metrics: new ServiceMetrics(definition.name, { defaultMetrics: definition.name === 'gateway' }),
+        broker,
+        databaseUrl: database.url,
+        cache,
+      });
+      const isGateway = definition.name === 'gateway';
+      running.push(await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }));
+    }
+  } catch (error) {
+    logger.fatal({ err: error }, 'embedded start failed');
+    for (const service of running.reverse()) await service.stop().catch(() => undefined);
+    await database.stop();
+    process.exit(1);
+  }
+  const gateway = running[running.length - 1] as RunningService;
+  logger.info({ services: running.map((s) => ({ name: s.name, url: s.url })) }, 'all services up');
+  process.stdout.write(`\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n\n`);
+  installShutdown(
+    [{ name: 'embedded-database', url: database.url, app: undefined as never, stop: () => database.stop() }, ...running],
+    logger,
+    config.runtime.shutdownTimeoutMs,
+  );
+}
+
+void main();

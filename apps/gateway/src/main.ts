@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { gatewayService } from '@parley/gateway-feature';
+import { runService } from '@parley/service-runtime';
+
+void runService(gatewayService);

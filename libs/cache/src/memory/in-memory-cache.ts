@@ -1,0 +1,16 @@
+import type { CacheBackend } from '../ports/cache-backend';
+import { systemClock, type Clock } from '../shared/clock';
+import { InMemoryDedupeGuard } from './in-memory-dedupe-guard';
+import { InMemoryDistributedLock } from './in-memory-distributed-lock';
+import { InMemoryRateLimiter } from './in-memory-rate-limiter';
+
+/** The three ports for the embedded mode, shaped like a RedisConnection so wiring can pick either by configuration. */
+export function createInMemoryCache(options: { clock?: Clock } = {}): CacheBackend {
+  const clock = options.clock ?? systemClock;
+  return {
+    rateLimiter: new InMemoryRateLimiter({ clock }),
+    locks: new InMemoryDistributedLock({ clock }),
+    dedupe: new InMemoryDedupeGuard({ clock }),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,12 @@
+import type { DedupeGuard } from './dedupe-guard';
+import type { DistributedLock } from './distributed-lock';
+import type { RateLimiter } from './rate-limiter';
+
+/** The three ports together, from Redis (distributed mode) or from memory (embedded mode). */
+export interface CacheBackend {
+  readonly rateLimiter: RateLimiter;
+  readonly locks: DistributedLock;
+  readonly dedupe: DedupeGuard;
+  /** Closes the underlying connection, if any; idempotent. */
+  close(): Promise<void>;
+}

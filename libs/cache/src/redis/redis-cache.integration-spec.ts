@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describeDedupeGuardContract } from '../testing/dedupe-guard.contract';
+import { describeDistributedLockContract } from '../testing/distributed-lock.contract';
+import { describeRateLimiterContract } from '../testing/rate-limiter.contract';
+import { delay, present, uniqueName, type OpenContractSubjects } from '../testing/contract-subjects';
+import { deleteKeysUnder, keysUnder, openInspector, TEST_REDIS_URL, testKeyPrefix } from '../testing/redis-test-support';
+import { TcpProxy } from '../testing/tcp-proxy';
+import { LuaScript } from './lua-script';
+import type { RedisClient } from './redis-client';
+import { createRedisConnection, type RedisConnection } from './redis-connection';
+
+// One prefix per run: the Redis is shared, so this suite never flushes it and deletes only its own keys at the end.
+// When Redis does not answer, openInspector() and createRedisConnection() reject and every test fails.
+const keyPrefix = testKeyPrefix();
+const root = `parley:${keyPrefix}:`;
+const otherPrefix = `${keyPrefix}-other`;
+let inspector: RedisClient | undefined;
+const redis = () => present(inspector, 'the inspector client');
+
+beforeAll(async () => {
+  inspector = await openInspector();
+});
+afterAll(async () => {
+  if (!inspector) return;
+  await deleteKeysUnder(inspector, root);
+  await deleteKeysUnder(inspector, `parley:${otherPrefix}:`);
+  await inspector.close();
+});
+
+function connect(prefix = keyPrefix, url = TEST_REDIS_URL): Promise<RedisConnection> {
+  return createRedisConnection(url, { keyPrefix: prefix, connectTimeoutMs: 2000 });
+}
+
+/** Two separate client connections on the same prefix, as two replicas of a service would have. */
+function twoReplicas<T>(port: (connection: RedisConnection) => T): OpenContractSubjects<T> {
+  return async () => {
+    const a = await connect();
+    const b = await connect().catch(async (error: unknown) => {
+      await a.close();
+      throw error;
+    });
+    return {
+      first: port(a),
+      second: port(b),
+      close: async () => {
+        await Promise.all([a.close(), b.close()]);
+      },
+    };
+  };
+}
+
+describeRateLimiterContract('Redis', twoReplicas((c) => c.rateLimiter));
+describeDistributedLockContract('Redis', twoReplicas((c) => c.locks));
+describeDedupeGuardContract('Redis', twoReplicas((c) => c.dedupe));
+
+describe('Redis adapters', () => {
+  let connection: RedisConnection;
+  let replica: RedisConnection;
+
+  beforeAll(async () => {
+    connection = await connect();
+    replica = await connect();
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await replica?.close();
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('namespaces every key as parley:<prefix>:<kind>:<name>', async () => {
+    const id = randomUUID();
+    await connection.rateLimiter.tryTake(`tenant-${id}`, { capacity: 5, refillPerSecond: 1 });
+    const lease = present(await connection.locks.acquire(`guest-${id}`, 5000), 'a lease');
+    await connection.dedupe.firstSeen(`event-${id}`, 5000);
+
+    expect(connection.keyPrefix).toBe(root);
+    expect((await keysUnder(redis(), root)).filter((key) => key.includes(id))).toEqual([
+      `${root}dedupe:event-${id}`,
+      `${root}lock:guest-${id}`,
+      `${root}ratelimit:tenant-${id}`,
+    ]);
+    await lease.release();
+  });
+
+  it('keeps different prefixes apart', async () => {
+    const other = await connect(otherPrefix);
+    try {
+      const bucket = uniqueName('prefix');
+      const spec = { capacity: 1, refillPerSecond: 0.01 };
+      expect((await connection.rateLimiter.tryTake(bucket, spec)).granted).toBe(true);
+      expect((await other.rateLimiter.tryTake(bucket, spec)).granted).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('lets a bucket key expire once the bucket would be full again', async () => {
+    const bucket = uniqueName('idle');
+    await connection.rateLimiter.tryTake(bucket, { capacity: 10, refillPerSecond: 10 }, 4);
+    const key = `${root}ratelimit:${bucket}`;
+    const ttl = await redis().pTTL(key);
+    expect(ttl).toBeGreaterThan(300);
+    expect(ttl).toBeLessThanOrEqual(400);
+    await delay(ttl + 50);
+    expect(await redis().exists(key)).toBe(0);
+  });
+
+  it('gives lock and dedupe keys the ttl asked for', async () => {
+    const lease = present(await connection.locks.acquire(uniqueName('ttl'), 3000), 'a lease');
+    const key = uniqueName('ttl');
+    await connection.dedupe.firstSeen(key, 4000);
+    const lockTtl = await redis().pTTL(`${root}lock:${lease.name}`);
+    const dedupeTtl = await redis().pTTL(`${root}dedupe:${key}`);
+    expect(lockTtl).toBeGreaterThan(2500);
+    expect(lockTtl).toBeLessThanOrEqual(3000);
+    expect(dedupeTtl).toBeGreaterThan(3500);
+    expect(dedupeTtl).toBeLessThanOrEqual(4000);
+    await lease.release();
+  });
+
+  it("times refills by the Redis server's clock, whatever the replicas' clocks say", async () => {
+    const bucket = uniqueName('clock');
+    const spec = { capacity: 2, refillPerSecond: 1 };
+    expect((await connection.rateLimiter.tryTake(bucket, spec, 2)).granted).toBe(true);
+
+    // This replica's clock is an hour ahead; a bucket refilled by client time would be full again.
+    const hour = 3_600_000;
+    const realDateNow = Date.now.bind(Date);
+    const realPerformanceNow = performance.now.bind(performance);
+    jest.spyOn(Date, 'now').mockImplementation(() => realDateNow() + hour);
+    jest.spyOn(performance, 'now').mockImplementation(() => realPerformanceNow() + hour);
+
+    const grant = await replica.rateLimiter.tryTake(bucket, spec);
+    expect(grant.granted).toBe(false);
+    expect(grant.retryAfterMs).toBeGreaterThan(500);
+    expect(grant.retryAfterMs).toBeLessThanOrEqual(1000);
+  });
+
+  it('runs a script the server does not know yet by EVAL, after which EVALSHA finds it', async () => {
+    const client = redis();
+    const script = new LuaScript(`return ARGV[1] .. KEYS[1] -- ${randomUUID()}`);
+    const evalSha = jest.spyOn(client, 'evalSha');
+    const evalSource = jest.spyOn(client, 'eval');
+    expect(await client.scriptExists(script.sha1)).toEqual([0]);
+
+    expect(await script.run(client, ['b'], ['a'])).toBe('ab'); // NOSCRIPT, then EVAL
+    expect([evalSha.mock.calls.length, evalSource.mock.calls.length]).toEqual([1, 1]);
+    expect(await client.scriptExists(script.sha1)).toEqual([1]);
+
+    expect(await script.run(client, ['d'], ['c'])).toBe('cd'); // EVALSHA alone
+    expect([evalSha.mock.calls.length, evalSource.mock.calls.length]).toEqual([2, 1]);
+  });
+
+  it('accepts the URL inside a secret holder such as @parley/config Secret', async () => {
+    const viaSecret = await createRedisConnection({ reveal: () => TEST_REDIS_URL }, { keyPrefix });
+    try {
+      expect((await viaSecret.health.check()).healthy).toBe(true);
+    } finally {
+      await viaSecret.close();
+    }
+  });
+
+  it('reports healthy with the PING latency', async () => {
+    const report = await connection.health.check(1000);
+    expect(report).toEqual({ healthy: true, latencyMs: expect.any(Number) });
+    if (report.healthy) expect(report.latencyMs).toBeLessThan(1000);
+  });
+
+  describe('behind a proxy that can fail', () => {
+    let proxy: TcpProxy;
+    let proxied: RedisConnection;
+
+    beforeAll(async () => {
+      const target = new URL(TEST_REDIS_URL);
+      proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+      const url = new URL(TEST_REDIS_URL);
+      url.hostname = '127.0.0.1';
+      url.port = String(proxy.port);
+      proxied = await connect(keyPrefix, url.toString());
+    });
+    afterAll(async () => {
+      await proxied?.close();
+      await proxy?.close();
+    });
+
+    it('reports unhealthy within the timeout when Redis stops answering, and healthy once it answers again', async () => {
+      proxy.silence();
+      const started = performance.now();
+      const report = await proxied.health.check(100);
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(report).toEqual({ healthy: false, reason: expect.stringContaining('100 ms') });
+
+      proxy.speak();
+      expect((await proxied.health.check(1000)).healthy).toBe(true);
+    });
+
+    it('fails calls at once while disconnected, then reconnects by itself', async () => {
+      proxy.dropConnections();
+      const started = performance.now();
+      await expect(proxied.rateLimiter.tryTake(uniqueName('outage'), { capacity: 1, refillPerSecond: 1 })).rejects.toThrow();
+      expect(performance.now() - started).toBeLessThan(1000);
+
+      let healthy = false;
+      for (let i = 0; i < 50 && !healthy; i++) {
+        healthy = (await proxied.health.check(200)).healthy;
+        if (!healthy) await delay(100);
+      }
+      expect(healthy).toBe(true);
+      expect((await proxied.dedupe.firstSeen(uniqueName('after-outage'), 1000))).toBe(true);
+    });
+  });
+
+  it('closes idempotently; afterwards health says so and calls reject', async () => {
+    const closing = await connect();
+    await closing.close();
+    await expect(closing.close()).resolves.toBeUndefined();
+    expect(await closing.health.check()).toEqual({ healthy: false, reason: expect.any(String) });
+    await expect(closing.dedupe.firstSeen(uniqueName('closed'), 1000)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type AccountKind = 'native' | 'guest' | 'mirror';
+export type AccountStatus = 'active' | 'deactivated' | 'needs_attention';
+
+/** A person's account on one platform: their own (native), or one Parley made for them (guest, mirror). */
+@Entity({ name: 'platform_accounts' })
+@Index(['orgId', 'platform', 'platformUserId'], { unique: true })
+export class PlatformAccount {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'org_id', type: 'text' })
+  orgId!: string;
+
+  @Column({ name: 'person_id', type: 'uuid' })
+  personId!: string;
+
+  @Column({ type: 'text' })
+  platform!: 'slack' | 'teams';
+
+  @Column({ name: 'platform_user_id', type: 'text' })
+  platformUserId!: string;
+
+  @Column({ type: 'text' })
+  kind!: AccountKind;
+
+  @Column({ type: 'text' })
+  status!: AccountStatus;
+
+  @Column({ name: 'last_observed_at', type: 'timestamptz' })
+  lastObservedAt!: Date;
+}

@@ -1,0 +1,11 @@
+import type { ServiceDefinition } from '@parley/service-runtime';
+import { RelayModule } from './relay.module';
+import { RelayInit1732700000500 } from './migrations/1732700000500-relay-init';
+
+export { RelayModule };
+
+export const relayService: ServiceDefinition = {
+  name: 'relay',
+  module: RelayModule,
+  migrations: [RelayInit1732700000500],
+};

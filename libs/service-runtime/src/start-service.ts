@@ -1,0 +1,74 @@
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { ParleyBusTransport } from './bus-transport';
+import { HealthController, INFRASTRUCTURE } from './health.controller';
+import type { ServiceInfrastructure } from './infrastructure';
+import { NestPinoLogger } from './nest-logger';
+import { RethrowRpcFilter } from './rethrow-rpc-filter';
+import type { ServiceDefinition } from './service-definition';
+import { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_NAME } from './tokens';
+
+@Global()
+@Module({})
+class RuntimeModule {
+  static with(definition: ServiceDefinition, infra: ServiceInfrastructure): DynamicModule {
+    const providers = [
+      { provide: INFRASTRUCTURE, useValue: infra },
+      { provide: SERVICE_NAME, useValue: definition.name },
+      { provide: LOGGER, useValue: infra.logger },
+      { provide: METRICS, useValue: infra.metrics },
+      { provide: MESSAGE_BUS, useValue: infra.bus },
+      { provide: DATA_SOURCE, useValue: infra.dataSource },
+      { provide: OUTBOX, useValue: infra.outbox },
+      { provide: IDEMPOTENT_CONSUMER, useValue: infra.idempotentConsumer },
+      { provide: CACHE, useValue: infra.cache },
+    ];
+    const filters = [{ provide: APP_FILTER, useClass: RethrowRpcFilter }];
+    return {
+      module: RuntimeModule,
+      controllers: [HealthController],
+      providers: [...providers, ...filters],
+      exports: providers.map((p) => p.provide),
+    };
+  }
+}
+
+export interface RunningService {
+  readonly name: string;
+  readonly url: string;
+  readonly app: INestApplication;
+  /** Graceful: stop taking requests and messages, finish what is in flight, commit, close connections. */
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  definition: ServiceDefinition,
+  infra: ServiceInfrastructure,
+  http: { host: string; port: number },
+): Promise<RunningService> {
+  @Module({ imports: [RuntimeModule.with(definition, infra), definition.module] })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create(ServiceRootModule, {
+    logger: new NestPinoLogger(infra.logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  app.connectMicroservice({ strategy: new ParleyBusTransport(infra.bus, definition.name) });
+  await app.startAllMicroservices();
+  infra.outboxRelay.start();
+  await app.listen(http.port, http.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${http.host === '0.0.0.0' ? '127.0.0.1' : http.host}:${address.port}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    name: definition.name,
+    url,
+    app,
+    stop: () =>
+      (stopping ??= (async () => {
+        // app.close() stops the HTTP server and the bus transport (bus.stop(): in-flight handlers finish and commit).
+        await app.close();
+        await infra.close();
+      })()),
+  };
+}

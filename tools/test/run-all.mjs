@@ -1,0 +1,68 @@
+// `npm test`: build, bring up what integration tests need, then lint, typecheck, unit and integration tests.
+// Fails (never skips) when a server is missing, with one message naming it and how to provide it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInfra } from '../infra/infra.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const reports = path.join(root, 'dist', 'test-reports');
+mkdirSync(reports, { recursive: true });
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const totals = { passed: 0, failed: 0 };
+
+function step(name, command, args, env = {}) {
+  const started = Date.now();
+  process.stdout.write(`\n== ${name}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    process.stdout.write(`== ${name} failed after ${seconds} s\n`);
+    return false;
+  }
+  process.stdout.write(`== ${name} ok (${seconds} s)\n`);
+  return true;
+}
+
+function countJest(file) {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests + report.numRuntimeErrorTestSuites;
+  } catch {
+    totals.failed += 1;
+  }
+}
+
+// Jest runs CommonJS; PGlite and ESLint load parts of themselves with dynamic import(), which needs this flag.
+const jestEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() };
+const results = [];
+
+results.push(step('build', process.execPath, ['tools/build/build.mjs']));
+let infra;
+try {
+  infra = await ensureInfra();
+} catch (error) {
+  process.stderr.write(`\n${error.message}\n`);
+  process.exit(2);
+}
+results.push(step('lint', bin('eslint'), ['.', '--max-warnings=0']));
+results.push(step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
+
+const unitReport = path.join(reports, 'unit.json');
+results.push(step('unit tests', bin('jest'), ['-c', 'jest.config.cjs', '--json', `--outputFile=${unitReport}`], jestEnv));
+countJest(unitReport);
+
+const integrationReport = path.join(reports, 'integration.json');
+results.push(
+  step('integration tests (Kafka, PostgreSQL, Redis)', bin('jest'), ['-c', 'jest.integration.config.cjs', '--runInBand', '--json', `--outputFile=${integrationReport}`], {
+    ...jestEnv,
+    ...infra.env,
+  }),
+);
+countJest(integrationReport);
+
+const failedSteps = results.filter((ok) => !ok).length;
+process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed\n`);
+process.exit(failedSteps === 0 && totals.failed === 0 ? 0 : 1);
