@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '@parley/config';
-// Relative until @parley/service-runtime has an index that exports the catalog.
-import { distributedConfigSections, services, type ServiceName } from '../../libs/service-runtime/src/service-catalog';
+import { distributedConfigSections, services, type ServiceName } from '@parley/service-runtime';
 import { buildOf, dependsOnOf, durationMs, environmentOf, healthcheckArgv, portsOf, type ComposeFile, type ComposeService } from './compose-file';
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { serviceNames, services } from '../../libs/service-runtime/src/service-catalog';
+import { serviceNames, services } from '@parley/service-runtime';
 import {
   buildProblems,
   dependsOnProblems,

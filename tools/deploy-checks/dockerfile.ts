@@ -63,8 +63,9 @@ export function instructionsOf(stage: Stage, keyword: string): Instruction[] {
 /** `KEY=value` pairs of an ENV, ARG or LABEL line (quoted values allowed; the legacy `ENV KEY value` form too). */
 export function keyValuePairs(args: string): Record<string, string> {
   const pairs: Record<string, string> = {};
-  const tokens = args.match(/(?:[^\s"']+|"(?:[^"\\]|\\.)*"|'[^']*')+/g) ?? [];
-  if (tokens.length >= 2 && !tokens[0].includes('=')) return { [tokens[0]]: tokens.slice(1).join(' ') };
+  const tokens: string[] = args.match(/(?:[^\s"']+|"(?:[^"\\]|\\.)*"|'[^']*')+/g) ?? [];
+  const [first = '', ...others] = tokens;
+  if (others.length > 0 && !first.includes('=')) return { [first]: others.join(' ') };
   for (const token of tokens) {
     const eq = token.indexOf('=');
     const key = eq < 0 ? token : token.slice(0, eq);

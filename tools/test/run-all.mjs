@@ -56,7 +56,7 @@ countJest(unitReport);
 
 const integrationReport = path.join(reports, 'integration.json');
 results.push(
-  step('integration tests (Kafka, PostgreSQL, Redis)', bin('jest'), ['-c', 'jest.integration.config.cjs', '--runInBand', '--json', `--outputFile=${integrationReport}`], {
+  step('integration tests (Kafka, PostgreSQL, Redis)', bin('jest'), ['-c', 'jest.integration.config.cjs', '--runInBand', '--forceExit', '--json', `--outputFile=${integrationReport}`], {
     ...jestEnv,
     ...infra.env,
   }),

@@ -12,13 +12,16 @@ export interface RedisConnectionOptions {
   readonly keyPrefix: string;
   /** How long createRedisConnection waits for the first connection before it rejects. Default 5000. */
   readonly connectTimeoutMs?: number;
-  /** Connection errors after startup (the client reconnects by itself); the messages carry no credentials. */
+  /**
+   * Connection errors (the client reconnects by itself); their messages carry no credentials. Without a handler they
+   * are dropped and health.check() is where an outage shows.
+   */
   readonly onError?: (error: Error) => void;
 }
 
 export interface RedisConnection extends CacheBackend {
   /** `parley:<keyPrefix>:`, the start of every key this connection writes. */
-  readonly keyPrefix: string;
+  readonly keyRoot: string;
   /** Where it connects, without credentials: safe to log. */
   readonly target: string;
   readonly health: RedisHealth;
@@ -65,27 +68,32 @@ export async function createRedisConnection(url: RedisUrl, options: RedisConnect
     options.onError?.(error);
   });
 
+  // The client keeps retrying a refused connection on its own, so the deadline is ours.
+  const timedOut = new Error(`no connection within ${connectTimeoutMs} ms`);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       client.connect(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), connectTimeoutMs);
+        timer = setTimeout(() => reject(timedOut), connectTimeoutMs);
       }),
     ]);
-  } catch {
-    client.destroy();
-    const detail = lastError ? `: ${lastError.message}` : '';
-    throw new RedisUnavailableError(`Redis at ${target} did not accept a connection within ${connectTimeoutMs} ms${detail}`, {
-      cause: lastError,
-    });
+  } catch (error) {
+    try {
+      client.destroy();
+    } catch {
+      // already closed by the failed connect
+    }
+    const cause = error === timedOut ? lastError : error;
+    const reason = error === timedOut && lastError ? `${timedOut.message} (last error: ${lastError.message})` : messageOf(error);
+    throw new RedisUnavailableError(`Redis at ${target} is not available: ${reason}`, { cause });
   } finally {
     clearTimeout(timer);
   }
 
   let closing: Promise<void> | undefined;
   return {
-    keyPrefix: keys.root,
+    keyRoot: keys.root,
     target,
     rateLimiter: new RedisRateLimiter(client, keys),
     locks: new RedisDistributedLock(client, keys),
@@ -96,6 +104,10 @@ export async function createRedisConnection(url: RedisUrl, options: RedisConnect
       return closing;
     },
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** `redis://host:port/db` without user or password; throws, without quoting it, when the URL is unusable. */

@@ -46,9 +46,9 @@ export function describeDistributedLockContract(implementation: string, open: Op
 
     it('expires a lease after its ttl', async () => {
       const name = uniqueName('expiry');
-      present(await first().acquire(name, 100), 'a lease');
+      present(await first().acquire(name, 250), 'a lease');
       expect(await second().acquire(name, 5000)).toBeNull();
-      await delay(150);
+      await delay(350);
       const next = present(await second().acquire(name, 5000), 'a lease after the expiry');
       expect(await next.release()).toBe(true);
     });
@@ -67,12 +67,12 @@ export function describeDistributedLockContract(implementation: string, open: Op
 
     it('extends a lease past its original ttl, counted from the extension', async () => {
       const name = uniqueName('extend');
-      const lease = present(await first().acquire(name, 100), 'a lease');
-      await delay(50);
-      expect(await lease.extend(300)).toBe(true);
-      await delay(100); // past the original 100 ms
+      const lease = present(await first().acquire(name, 300), 'a lease');
+      await delay(100);
+      expect(await lease.extend(600)).toBe(true);
+      await delay(300); // past the original 300 ms
       expect(await second().acquire(name, 5000)).toBeNull();
-      await delay(300); // past the extension
+      await delay(500); // past the extension
       const next = present(await second().acquire(name, 5000), 'a lease after the extension ran out');
       expect(await next.release()).toBe(true);
     });
@@ -116,8 +116,8 @@ export function describeDistributedLockContract(implementation: string, open: Op
       const name = uniqueName('with-long');
       let inside: LockLease | null | undefined;
       let aborted: boolean | undefined;
-      await first().withLock(name, 90, async (signal) => {
-        await delay(300);
+      await first().withLock(name, 200, async (signal) => {
+        await delay(700);
         inside = await second().acquire(name, 5000);
         aborted = signal.aborted;
       });

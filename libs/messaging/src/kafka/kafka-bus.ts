@@ -40,7 +40,8 @@ type AnyHandler = MessageHandler<TopicName>;
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
-  private readonly admin: Admin;
+  private admin: Admin;
+  private adminBroken = false;
   private readonly subscriptions = new Map<string, Map<TopicName, AnyHandler>>();
   private readonly consumers: Consumer[] = [];
   private readonly queue: PendingSend[] = [];
@@ -112,9 +113,18 @@ export class KafkaBus implements MessageBus {
       return { ok: false, detail: `consumer stopped: ${[...this.crashed].map(([g, e]) => `${g}: ${e}`).join('; ')}` };
     }
     try {
+      if (this.adminBroken) {
+        // A fresh admin client: the old one can keep dead broker connections after the broker comes back.
+        const previous = this.admin;
+        this.admin = this.kafka.admin();
+        void previous.disconnect().catch(() => undefined);
+        await withTimeout(this.admin.connect(), 2_000, 'kafka did not accept a connection within 2 s');
+        this.adminBroken = false;
+      }
       const cluster = await withTimeout(this.admin.describeCluster(), 2_000, 'kafka did not answer within 2 s');
       return { ok: true, detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}` };
     } catch (error) {
+      this.adminBroken = true;
       return { ok: false, detail: (error as Error).message };
     }
   }

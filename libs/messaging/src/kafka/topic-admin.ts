@@ -29,7 +29,26 @@ export async function ensureTopics(admin: Admin, layout: TopicLayout): Promise<s
       if (!isAlreadyExists(error)) throw error;
     }
   }
+  await waitForMetadata(admin, allTopicDefinitions().map((d) => physicalTopic(layout, d.name)));
   return missing.map((t) => t.topic);
+}
+
+/**
+ * Under KRaft a new topic's metadata reaches the broker's cache a moment after createTopics returns; a consumer
+ * subscribing in that window fails with "does not host this topic-partition". Wait until every topic has leaders.
+ */
+async function waitForMetadata(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topic metadata not available within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function isAlreadyExists(error: unknown): boolean {
