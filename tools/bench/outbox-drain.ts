@@ -20,7 +20,9 @@ async function round(): Promise<number> {
     async up(runner: QueryRunner) {
       await createMessagingTables(runner, schema);
     }
-    async down() {}
+    async down(runner: QueryRunner) {
+      await runner.query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
   }
   const dataSource = createServiceDataSource({ url: databaseUrl, poolSize: 4, schema, migrations: [Init1], logger });
   await initializeAndMigrate(dataSource, schema, logger);

@@ -5,7 +5,8 @@ import { serviceNames } from '@parley/service-runtime';
 import { integrationEnv, ServiceProcess, TcpProxy, uniqueSuffix } from '@parley/testing';
 import { createFreshDatabase } from './fresh-database';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// The broker control is a plain CommonJS tool (tools/infra), not an Nx project, so it is required by path.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 const { startBroker } = require('../infra/kafka-broker.cjs');
 
 type Ready = { status: string; checks: Record<string, { ok: boolean; detail: string }> };
