@@ -8,17 +8,20 @@ const services = ['gateway', 'identity', 'provisioning', 'slack-connector', 'tea
 /** @type {import('@nx/eslint-plugin').DepConstraint[]} */
 const depConstraints = [
   // Layering: apps on everything below them, libs never on apps, contracts on nothing but util.
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contracts', 'type:util'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:contracts', 'type:util', 'type:sandbox'] },
+  // Sandboxes emulate Slack and Graph for tests, benchmarks and the embedded demo; they share nothing with Parley's code.
+  { sourceTag: 'type:sandbox', onlyDependOnLibsWithTags: ['type:sandbox', 'type:util'] },
   { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util'] },
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: frameworkPackages },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:data-access', 'type:contracts', 'type:util', 'type:feature'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:data-access', 'type:contracts', 'type:util', 'type:feature', 'type:sandbox'] },
   // Scopes: a service sees its own projects and shared ones; only the embedded launcher composes services.
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   ...services.map((service) => ({ sourceTag: `scope:${service}`, onlyDependOnLibsWithTags: [`scope:${service}`, 'scope:shared'] })),
-  { sourceTag: 'scope:embedded', onlyDependOnLibsWithTags: ['scope:embedded', 'scope:shared', ...services.map((s) => `scope:${s}`)] },
-  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:embedded', onlyDependOnLibsWithTags: ['scope:embedded', 'scope:shared', 'scope:sandbox', ...services.map((s) => `scope:${s}`)] },
+  { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared'] },
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:sandbox'] },
 ];
 
 module.exports = [

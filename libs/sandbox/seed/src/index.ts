@@ -1,0 +1,1 @@
+export { demoOrganization, generatedOrganization, seededRandom, type SeedOrganization, type SeedPerson } from './people';

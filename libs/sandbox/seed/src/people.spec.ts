@@ -1,0 +1,23 @@
+import { demoOrganization, generatedOrganization } from './index';
+
+describe('seed organizations', () => {
+  it('has the demo population the user-sync acceptance test expects', () => {
+    const { people } = demoOrganization();
+    const count = (f: (p: (typeof people)[number]) => boolean) => people.filter(f).length;
+    expect(count((p) => p.slack && !p.teams && !p.bot && !p.deactivated)).toBe(25);
+    expect(count((p) => p.teams && !p.slack && !p.deactivated)).toBe(25);
+    expect(count((p) => p.slack && p.teams)).toBe(3);
+    expect(count((p) => p.deactivated)).toBe(2);
+    expect(count((p) => p.bot)).toBe(1);
+    expect(new Set(people.map((p) => p.email)).size).toBe(people.length);
+  });
+
+  it('generates the same directory for the same seed, and a different one for another', () => {
+    const a = generatedOrganization(10_000, 7);
+    expect(a.people).toHaveLength(10_000);
+    expect(generatedOrganization(10_000, 7).people).toEqual(a.people);
+    expect(generatedOrganization(10_000, 8).people).not.toEqual(a.people);
+    expect(a.people.every((p) => p.slack || p.teams)).toBe(true);
+    expect(new Set(a.people.map((p) => p.email)).size).toBe(10_000);
+  });
+});
