@@ -1,6 +1,9 @@
 // Bus throughput and latency through the real broker: Parley's KafkaBus (validation on both sides, commit after
-// effect) against a bare kafkajs producer and consumer, side by side, alternating rounds, medians reported.
-// Usage: npm run infra:up && npm run bench:bus   (BENCH_MESSAGES, BENCH_ROUNDS to change the size)
+// effect, standard headers) against a bare kafkajs producer and consumer, side by side, alternating rounds, medians.
+// As in production, the producer and the consumer are separate processes: this process produces, a forked child
+// consumes and reports when it has handled every message.
+// Usage: npm run infra:up && npm run bench:bus   (BENCH_MESSAGES, BENCH_ROUNDS change the size)
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
@@ -17,6 +20,14 @@ const brokers = brokersFromEnv();
 const logger = pino({ level: 'warn' });
 const padding = 'x'.repeat(760); // brings the encoded payload to about 1 KiB
 
+type Kind = 'parley' | 'bare';
+interface Round {
+  messagesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+type ChildMessage = { ready: true } | { done: true; firstAt: number; lastAt: number; latencies: number[] };
+
 function payload(i: number): PayloadIn<typeof TOPIC> {
   return {
     orgId: 'org_benchmark01',
@@ -30,91 +41,123 @@ function payload(i: number): PayloadIn<typeof TOPIC> {
   };
 }
 
-interface Round {
-  messagesPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+// ---- consumer side (child process) ----
 
-async function parleyRound(): Promise<Round> {
-  const layout = { prefix: `bench-${randomUUID().slice(0, 8)}.`, partitions: PARTITIONS, replicationFactor: 1 };
-  const producer = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-producer', layout, logger });
-  const consumer = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-consumer', layout, logger });
+async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
   const latencies: number[] = [];
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  consumer.subscribe(
-    TOPIC,
-    async (p) => {
-      latencies.push(Date.now() - Date.parse(p.observedAt));
-      if (latencies.length === MESSAGES) done();
-    },
-    { group: 'bench' },
-  );
-  await producer.start();
-  await consumer.start();
-  const started = Date.now();
-  for (let i = 0; i < MESSAGES; i += CHUNK) {
-    const entries = Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => ({ topic: TOPIC, payload: payload(i + j) }) as const);
-    await producer.publishAll(entries);
+  let firstAt = 0;
+  const seen = (observedAt: string, userId: string) => {
+    if (userId === 'warm-up') return process.send?.({ ready: true } satisfies ChildMessage);
+    const now = Date.now();
+    if (latencies.length === 0) firstAt = now;
+    latencies.push(now - Date.parse(observedAt));
+    if (latencies.length === MESSAGES) process.send?.({ done: true, firstAt, lastAt: now, latencies } satisfies ChildMessage);
+  };
+  if (kind === 'parley') {
+    const layout = { prefix: topicOrPrefix, partitions: PARTITIONS, replicationFactor: 1 };
+    const bus = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-consumer', layout, logger });
+    bus.subscribe(TOPIC, async (p) => void seen(p.observedAt, p.platformUserId), { group: 'bench' });
+    await bus.start();
+  } else {
+    const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `${topicOrPrefix}-group`, maxWaitTimeInMs: 250 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topicOrPrefix, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachMessage: async ({ message }) => {
+        const value = JSON.parse((message.value as Buffer).toString('utf8'));
+        seen(value.observedAt, value.platformUserId);
+      },
+    });
   }
-  await finished;
-  const seconds = (Date.now() - started) / 1000;
-  await Promise.all([producer.stop(), consumer.stop()]);
-  return { messagesPerSecond: MESSAGES / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-async function bareRound(): Promise<Round> {
-  const topic = `bench-bare-${randomUUID().slice(0, 8)}`;
+// ---- producer side (this process) ----
+
+interface Producer {
+  warmUp(): Promise<void>;
+  sendAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function parleyProducer(prefix: string): Promise<Producer> {
+  const bus = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-producer', layout: { prefix, partitions: PARTITIONS, replicationFactor: 1 }, logger });
+  await bus.start();
+  return {
+    warmUp: () => bus.publish(TOPIC, { ...payload(0), platformUserId: 'warm-up' }),
+    sendAll: async () => {
+      for (let i = 0; i < MESSAGES; i += CHUNK) {
+        await bus.publishAll(Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => ({ topic: TOPIC, payload: payload(i + j) }) as const));
+      }
+    },
+    close: () => bus.stop(),
+  };
+}
+
+async function bareProducer(topic: string): Promise<Producer> {
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = kafka.consumer({ groupId: `${topic}-group`, maxWaitTimeInMs: 250 });
   await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const latencies: number[] = [];
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  await consumer.run({
-    partitionsConsumedConcurrently: PARTITIONS,
-    eachMessage: async ({ message }) => {
-      const value = JSON.parse((message.value as Buffer).toString('utf8'));
-      latencies.push(Date.now() - Date.parse(value.observedAt));
-      if (latencies.length === MESSAGES) done();
+  const encode = (p: PayloadIn<typeof TOPIC>) => ({ key: `${p.orgId}:${p.email}`, value: JSON.stringify(p) });
+  return {
+    warmUp: async () => void (await producer.send({ topic, acks: -1, messages: [encode({ ...payload(0), platformUserId: 'warm-up' })] })),
+    sendAll: async () => {
+      for (let i = 0; i < MESSAGES; i += CHUNK) {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => encode(payload(i + j))) });
+      }
     },
-  });
-  const started = Date.now();
-  for (let i = 0; i < MESSAGES; i += CHUNK) {
-    const messages = Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => {
-      const p = payload(i + j);
-      return { key: `${p.orgId}:${p.email}`, value: JSON.stringify(p) };
+    close: async () => {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+async function round(kind: Kind): Promise<Round> {
+  const name = kind === 'parley' ? `bench-${randomUUID().slice(0, 8)}.` : `bench-bare-${randomUUID().slice(0, 8)}`;
+  const producer = kind === 'parley' ? await parleyProducer(name) : await bareProducer(name);
+  const child = fork(__filename, ['--consume', kind, name], { stdio: 'inherit' });
+  const messages: ChildMessage[] = [];
+  const next = () =>
+    new Promise<ChildMessage>((resolve) => {
+      const poll = () => (messages.length ? resolve(messages.shift() as ChildMessage) : setTimeout(poll, 5));
+      poll();
     });
-    await producer.send({ topic, acks: -1, messages });
-  }
-  await finished;
-  const seconds = (Date.now() - started) / 1000;
-  await Promise.all([producer.disconnect(), consumer.disconnect()]);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-  return { messagesPerSecond: MESSAGES / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  child.on('message', (m: ChildMessage) => messages.push(m));
+  // Measure from a consumer that has joined its group and is already receiving.
+  const warm = setInterval(() => void producer.warmUp(), 1_000);
+  await producer.warmUp();
+  await next();
+  clearInterval(warm);
+  messages.splice(0);
+  const started = Date.now();
+  await producer.sendAll();
+  let result = await next();
+  while (!('done' in result)) result = await next();
+  child.kill();
+  await producer.close();
+  const seconds = (result.lastAt - started) / 1000;
+  return { messagesPerSecond: MESSAGES / seconds, p50Ms: percentile(result.latencies, 50), p99Ms: percentile(result.latencies, 99) };
 }
 
 async function main(): Promise<void> {
   const parley: Round[] = [];
   const bare: Round[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    bare.push(await bareRound());
-    parley.push(await parleyRound());
-    console.log(`round ${round + 1}: bare ${bare[round]?.messagesPerSecond.toFixed(0)} msg/s, parley ${parley[round]?.messagesPerSecond.toFixed(0)} msg/s`);
+  for (let i = 0; i < ROUNDS; i++) {
+    bare.push(await round('bare'));
+    parley.push(await round('parley'));
+    console.log(`round ${i + 1}: bare ${bare[i]?.messagesPerSecond.toFixed(0)} msg/s, parley ${parley[i]?.messagesPerSecond.toFixed(0)} msg/s`);
   }
   const summary = (rounds: Round[]) => ({
     messagesPerSecond: Math.round(median(rounds.map((r) => r.messagesPerSecond))),
     p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
-    rounds,
+    rounds: rounds.map((r) => ({ messagesPerSecond: Math.round(r.messagesPerSecond), p50Ms: r.p50Ms, p99Ms: r.p99Ms })),
   });
   const parleySummary = summary(parley);
   const bareSummary = summary(bare);
@@ -123,6 +166,7 @@ async function main(): Promise<void> {
     payloadBytes: JSON.stringify(payload(0)).length,
     partitions: PARTITIONS,
     rounds: ROUNDS,
+    shape: 'producer in the benchmark process, consumer in a forked process, one broker on loopback',
     bareKafkajs: bareSummary,
     parleyKafkaBus: parleySummary,
     throughputRatio: Number((parleySummary.messagesPerSecond / bareSummary.messagesPerSecond).toFixed(3)),
@@ -131,4 +175,8 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main();
+if (process.argv[2] === '--consume') {
+  void consume(process.argv[3] as Kind, process.argv[4] as string);
+} else {
+  void main();
+}

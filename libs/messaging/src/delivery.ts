@@ -5,6 +5,7 @@ import {
   decodeMessage,
   MessageHeader,
   type MessageHeaders,
+  type Payload,
   type PayloadIn,
   type TopicName,
 } from '@parley/contracts';
@@ -52,63 +53,74 @@ export async function deliver<T extends TopicName>(
   const { topic } = message;
   const eventId = message.headers[MessageHeader.eventId] ?? randomUUID();
   const correlationId = message.headers[MessageHeader.correlationId] ?? eventId;
-  const orgId = message.headers[MessageHeader.orgId];
 
-  return withLogContext({ topic, eventId, correlationId, orgId }, async () => {
-    let payload;
-    try {
-      payload = decodeMessage(topic as T, message.value);
-    } catch (error) {
-      if (!(error instanceof ContractViolation)) throw error;
+  let payload: Payload<T>;
+  try {
+    payload = decodeMessage(topic as T, message.value);
+  } catch (error) {
+    if (!(error instanceof ContractViolation)) throw error;
+    return withLogContext({ topic, eventId, correlationId }, async () => {
       deps.logger.warn({ problems: error.problems, partition: message.partition, offset: message.offset }, 'invalid payload, dead-lettering');
       await deadLetter(message, deps, 'invalid-payload', error.message, 1);
       deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
-      return 'dead-lettered';
-    }
+      return 'dead-lettered' as const;
+    });
+  }
+  const rawOrgId = (payload as { orgId?: unknown }).orgId;
+  const orgId = typeof rawOrgId === 'string' ? rawOrgId : undefined;
+  return withLogContext({ topic, eventId, correlationId, orgId }, () =>
+    handleWithRetries(message, payload, handler, deps, { eventId, correlationId, orgId }),
+  );
+}
 
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
-      const context: MessageContext<T> = {
-        topic: topic as T,
-        key: message.key ?? '',
-        eventId,
-        correlationId,
-        orgId,
-        headers: message.headers,
-        group: deps.group,
-        partition: message.partition,
-        offset: message.offset,
-        attempt,
-        heartbeat: deps.heartbeat,
-      };
-      const stopTimer = deps.metrics?.handleSeconds.startTimer({ topic, group: deps.group });
-      const pacemaker = setInterval(() => void deps.heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
-      try {
-        deps.faults.at('crash-before-effect', topic);
-        await handler(payload, context);
-        deps.faults.at('crash-after-effect', topic);
-        stopTimer?.();
-        deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'handled' });
-        return 'handled';
-      } catch (error) {
-        lastError = error;
-        if (error instanceof NonRetryableError || attempt === deps.policy.maxAttempts) break;
-        const delay = backoffDelay(deps.policy, attempt);
-        deps.logger.warn({ err: error, attempt, retryInMs: delay }, 'handler failed, retrying');
-        deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'retried' });
-        await waitHeartbeating(delay, deps);
-      } finally {
-        clearInterval(pacemaker);
-      }
+async function handleWithRetries<T extends TopicName>(
+  message: InboundMessage,
+  payload: Payload<T>,
+  handler: MessageHandler<T>,
+  deps: DeliveryDependencies,
+  ids: { eventId: string; correlationId: string; orgId?: string },
+): Promise<DeliveryOutcome> {
+  const { topic } = message;
+  const { eventId, correlationId, orgId } = ids;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
+    const context: MessageContext<T> = {
+      topic: topic as T,
+      key: message.key ?? '',
+      eventId,
+      correlationId,
+      orgId,
+      headers: message.headers,
+      group: deps.group,
+      partition: message.partition,
+      offset: message.offset,
+      attempt,
+      heartbeat: deps.heartbeat,
+    };
+    const stopTimer = deps.metrics?.handleSeconds.startTimer({ topic, group: deps.group });
+    try {
+      deps.faults.at('crash-before-effect', topic);
+      await handler(payload, context);
+      deps.faults.at('crash-after-effect', topic);
+      stopTimer?.();
+      deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'handled' });
+      return 'handled';
+    } catch (error) {
+      lastError = error;
+      if (error instanceof NonRetryableError || attempt === deps.policy.maxAttempts) break;
+      const delay = backoffDelay(deps.policy, attempt);
+      deps.logger.warn({ err: error, attempt, retryInMs: delay }, 'handler failed, retrying');
+      deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'retried' });
+      await waitHeartbeating(delay, deps);
     }
+  }
 
-    const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
-    const attempts = lastError instanceof NonRetryableError ? 1 : deps.policy.maxAttempts;
-    deps.logger.error({ err: lastError, attempts }, 'handler failed for good, dead-lettering');
-    await deadLetter(message, deps, 'handler-failed', reason, attempts);
-    deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
-    return 'dead-lettered';
-  });
+  const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
+  const attempts = lastError instanceof NonRetryableError ? 1 : deps.policy.maxAttempts;
+  deps.logger.error({ err: lastError, attempts }, 'handler failed for good, dead-lettering');
+  await deadLetter(message, deps, 'handler-failed', reason, attempts);
+  deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
+  return 'dead-lettered';
 }
 
 async function waitHeartbeating(delayMs: number, deps: DeliveryDependencies): Promise<void> {
@@ -146,7 +158,7 @@ async function deadLetter(
     },
     {
       [MessageHeader.deadLetterReason]: reason.slice(0, 500),
-      ...pick(message.headers, [MessageHeader.correlationId, MessageHeader.orgId, MessageHeader.traceparent]),
+      ...pick(message.headers, [MessageHeader.correlationId, MessageHeader.traceparent]),
     },
   );
 }

@@ -22,13 +22,11 @@ export function toOutgoingRecord<T extends TopicName>(
 ): OutgoingRecord {
   const { key, value } = encodeMessage(topic, payload);
   const eventId = randomUUID();
-  const orgId = (payload as { orgId?: unknown }).orgId;
+  const correlationId = options.correlationId ?? currentLogContext().correlationId;
   const headers: Record<string, string> = {
     [MessageHeader.eventId]: eventId,
-    [MessageHeader.correlationId]: options.correlationId ?? currentLogContext().correlationId ?? eventId,
-    [MessageHeader.producedAt]: new Date().toISOString(),
     [MessageHeader.producer]: producer,
-    ...(typeof orgId === 'string' ? { [MessageHeader.orgId]: orgId } : {}),
+    ...(correlationId && correlationId !== eventId ? { [MessageHeader.correlationId]: correlationId } : {}),
     ...options.headers,
   };
   return { topic, key, value, headers };

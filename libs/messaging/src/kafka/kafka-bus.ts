@@ -31,6 +31,9 @@ interface PendingSend {
 
 type AnyHandler = MessageHandler<TopicName>;
 
+const PACEMAKER_INTERVAL_MS = 1_000;
+const COMMIT_CHECK_INTERVAL_MS = 1_000;
+
 /**
  * The Kafka adapter (kafkajs). Publishing goes through one idempotent producer; concurrent publish calls are
  * coalesced into one sendBatch while a send is in flight, which keeps per-key order (one request in flight) and
@@ -221,28 +224,43 @@ export class KafkaBus implements MessageBus {
     const topic = byPhysical.get(batch.topic);
     if (!topic) throw new Error(`no handler for ${batch.topic}`);
     const handler = handlers.get(topic) as AnyHandler;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
-      const inbound: InboundMessage = {
-        topic,
-        key: message.key?.toString('utf8') ?? null,
-        value: message.value,
-        headers: decodeHeaders(message.headers),
-        partition: batch.partition,
-        offset: message.offset,
-      };
-      await deliver(inbound, handler, {
-        group,
-        policy: this.retry,
-        logger: this.options.logger,
-        metrics: this.options.metrics,
-        faults: this.faults,
-        heartbeat,
-        signal: this.stopping.signal,
-        deadLetter: (payload, headers) => this.deadLetter(payload, headers),
-      });
-      resolveOffset(message.offset);
-      await commitOffsetsIfNecessary();
+    // One pacemaker per batch keeps the group membership alive however long a handler runs; kafkajs throttles
+    // heartbeat() to its interval, so calling it often is cheap.
+    const pacemaker = setInterval(() => void heartbeat().catch(() => undefined), PACEMAKER_INTERVAL_MS);
+    let lastCommitCheck = Date.now();
+    const deps = {
+      group,
+      policy: this.retry,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      faults: this.faults,
+      heartbeat,
+      signal: this.stopping.signal,
+      deadLetter: (payload: PayloadIn<typeof DEAD_LETTER_TOPIC>, headers: Readonly<Record<string, string>>) => this.deadLetter(payload, headers),
+    };
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
+        const inbound: InboundMessage = {
+          topic,
+          key: message.key?.toString('utf8') ?? null,
+          value: message.value,
+          headers: decodeHeaders(message.headers),
+          partition: batch.partition,
+          offset: message.offset,
+        };
+        await deliver(inbound, handler, deps);
+        // Only now is the message's fate durable: resolve it, so the next commit may include it.
+        resolveOffset(message.offset);
+        // kafkajs commits resolved offsets at the end of every batch; inside a long batch, offer a commit once a
+        // second rather than per message (each check walks every partition's offsets).
+        if (Date.now() - lastCommitCheck >= COMMIT_CHECK_INTERVAL_MS) {
+          lastCommitCheck = Date.now();
+          await commitOffsetsIfNecessary();
+        }
+      }
+    } finally {
+      clearInterval(pacemaker);
     }
   }
 
@@ -257,8 +275,9 @@ export class KafkaBus implements MessageBus {
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
+  if (!headers) return out;
+  for (const name in headers) {
+    const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) out[name] = first.toString();
   }

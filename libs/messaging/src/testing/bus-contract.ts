@@ -76,6 +76,7 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       expect(first?.ctx.orgId).toBe(ORG);
       expect(first?.ctx.key).toBe(`${ORG}:ada@example.com`);
       expect(first?.ctx.headers[MessageHeader.producer]).toBe('slack-connector');
+      expect(first?.ctx.headers).not.toHaveProperty('parley-produced-at');
       expect(first?.ctx.eventId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
