@@ -15,8 +15,8 @@ const logger = pino({ level: 'warn' });
 
 async function round(): Promise<number> {
   const schema = `bench_${randomUUID().slice(0, 8)}`;
-  class Init1 implements MigrationInterface {
-    name = 'BenchInit1';
+  class BenchInit1732700000000 implements MigrationInterface {
+    name = 'BenchInit1732700000000';
     async up(runner: QueryRunner) {
       await createMessagingTables(runner, schema);
     }
@@ -24,7 +24,7 @@ async function round(): Promise<number> {
       await runner.query(`DROP SCHEMA "${schema}" CASCADE`);
     }
   }
-  const dataSource = createServiceDataSource({ url: databaseUrl, poolSize: 4, schema, migrations: [Init1], logger });
+  const dataSource = createServiceDataSource({ url: databaseUrl, poolSize: 4, schema, migrations: [BenchInit1732700000000], logger });
   await initializeAndMigrate(dataSource, schema, logger);
   const bus = new KafkaBus({
     brokers: brokersFromEnv(),
