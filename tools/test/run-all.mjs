@@ -12,10 +12,14 @@ mkdirSync(reports, { recursive: true });
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const totals = { passed: 0, failed: 0 };
 
+// No step may hang CI: a step past its deadline is killed and counted as failed.
+const STEP_TIMEOUT_MS = 40 * 60 * 1000;
+
 function step(name, command, args, env = {}) {
   const started = Date.now();
   process.stdout.write(`\n== ${name}\n`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env }, timeout: STEP_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (result.error) process.stdout.write(`== ${name}: ${result.error.message}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     process.stdout.write(`== ${name} failed after ${seconds} s\n`);
@@ -59,7 +63,7 @@ countJest(unitReport);
 
 const integrationReport = path.join(reports, 'integration.json');
 results.push(
-  step('integration tests (Kafka, PostgreSQL, Redis)', bin('jest'), ['-c', 'jest.integration.config.cjs', '--runInBand', '--forceExit', '--json', `--outputFile=${integrationReport}`], {
+  step('integration tests (Kafka, PostgreSQL, Redis)', bin('jest'), ['-c', 'jest.integration.config.cjs', '--runInBand', '--json', `--outputFile=${integrationReport}`], {
     ...jestEnv,
     ...infra.env,
   }),

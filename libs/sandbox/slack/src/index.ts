@@ -1,0 +1,13 @@
+export { startSlackSandbox, type SlackSandbox, type SlackSandboxOptions } from './sandbox';
+export { signSlackRequest, slackSignatureMatches } from './signing';
+export type { SlackSeedCredentials, SeedOptions } from './seeding';
+export type { SlackFaults } from './faults';
+export type { SlackControl, PostAsPerson, MessageRef, ProfileChange } from './control/control';
+export { ControlError } from './control/people';
+export type { SlackInspector, InspectedDelivery, SeenRequest } from './inspect';
+export type { DeliveryRecord, DeliveryOutcome } from './events/delivery';
+export type { SlackStore } from './store';
+export { FULL_BOT_SCOPES } from './store';
+export type { App, Conversation, ConversationKind, Message, Plan, SharedFile, Token, TokenKind, User, Workspace } from './model';
+export { TIER_PER_MINUTE, type Tier } from './rate-limiter';
+export { startEventReceiver, type EventReceiver, type ReceivedRequest, type ReceiverBehaviour } from './testing/event-receiver';

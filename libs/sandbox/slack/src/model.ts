@@ -1,0 +1,130 @@
+// The sandbox's state model: plain records, mutated only through the store and the actions.
+
+export type Plan = 'free' | 'pro' | 'business+' | 'enterprise';
+export type ConversationKind = 'public' | 'private' | 'im' | 'mpim';
+export type TokenKind = 'bot' | 'user' | 'scim';
+
+export interface Workspace {
+  readonly id: string;
+  name: string;
+  domain: string;
+  plan: Plan;
+}
+
+export interface User {
+  readonly id: string;
+  readonly teamId: string;
+  name: string;
+  realName: string;
+  displayName: string;
+  email: string;
+  title: string;
+  image72: string;
+  deleted: boolean;
+  isBot: boolean;
+  botId?: string;
+  appId?: string;
+  isAdmin: boolean;
+  isRestricted: boolean;
+  isUltraRestricted: boolean;
+  /** Unix seconds of the last profile change. */
+  updated: number;
+  /** The SCIM externalId / userName, when the account came through SCIM. */
+  scimUserName?: string;
+}
+
+export interface Reaction {
+  readonly name: string;
+  readonly users: string[];
+}
+
+export interface SharedFile {
+  readonly id: string;
+  readonly teamId: string;
+  readonly user: string;
+  readonly name: string;
+  title: string;
+  readonly declaredLength: number;
+  bytes?: Buffer;
+  readonly created: number;
+  completed: boolean;
+  channels: string[];
+}
+
+export interface Message {
+  readonly ts: string;
+  readonly channel: string;
+  readonly user: string;
+  /** Set when an app posted it: the message is then a `bot_message`. */
+  botId?: string;
+  appId?: string;
+  subtype?: string;
+  text: string;
+  blocks?: unknown[];
+  threadTs?: string;
+  replyCount: number;
+  replyUsers: string[];
+  latestReply?: string;
+  replyBroadcast?: boolean;
+  reactions: Reaction[];
+  edited?: { user: string; ts: string };
+  files?: string[];
+  username?: string;
+  iconUrl?: string;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly teamId: string;
+  readonly kind: ConversationKind;
+  name: string;
+  readonly created: number;
+  readonly creator: string;
+  readonly members: Set<string>;
+  /** Every message (top level and replies) in ts order; ts strings of equal width sort lexically. */
+  readonly messages: Message[];
+  readonly byTs: Map<string, Message>;
+  isGeneral: boolean;
+  topic: string;
+  purpose: string;
+}
+
+export interface App {
+  readonly id: string;
+  readonly teamId: string;
+  name: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly signingSecret: string;
+  readonly verificationToken: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  botScopes: string[];
+  /**
+   * How the app is distributed. Since 2025 Slack limits conversations.history / replies for commercially distributed
+   * non-Marketplace apps to 1 request per minute and 15 messages per page; internal and Marketplace apps get Tier 3.
+   */
+  distribution: 'internal' | 'marketplace' | 'non-marketplace';
+  /** Events request URL, set only once the url_verification handshake succeeded. */
+  eventsUrl?: string;
+  /** Event types this app subscribes to; undefined = every type the sandbox emits. */
+  eventTypes?: string[];
+}
+
+export interface Token {
+  readonly token: string;
+  readonly kind: TokenKind;
+  readonly teamId: string;
+  readonly userId: string;
+  readonly appId?: string;
+  readonly scopes: ReadonlySet<string>;
+  revoked?: boolean;
+}
+
+export interface OAuthGrant {
+  readonly code: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly userScopes: string[];
+  used: boolean;
+}

@@ -1,0 +1,143 @@
+import type { App, Conversation, ConversationKind, Message, OAuthGrant, Plan, SharedFile, Token, TokenKind, User, Workspace } from './model';
+import { IdFactory, nowSeconds } from './ids';
+
+/** Every default bot scope a seeded app gets; tests issue narrower tokens to see scope errors. */
+export const FULL_BOT_SCOPES = [
+  'users:read', 'users:read.email', 'channels:read', 'groups:read', 'im:read', 'mpim:read', 'channels:history',
+  'groups:history', 'im:history', 'mpim:history', 'channels:manage', 'groups:write', 'im:write', 'mpim:write',
+  'chat:write', 'chat:write.public', 'chat:write.customize', 'reactions:read', 'reactions:write', 'files:read', 'files:write',
+  'channels:join',
+];
+
+/** The sandbox's whole state. Indexes are kept next to the records so every Web API lookup is O(1). */
+export class SlackStore {
+  readonly workspaces = new Map<string, Workspace>();
+  readonly users = new Map<string, User>();
+  readonly usersByEmail = new Map<string, User>();
+  readonly conversations = new Map<string, Conversation>();
+  readonly apps = new Map<string, App>();
+  readonly tokens = new Map<string, Token>();
+  readonly files = new Map<string, SharedFile>();
+  readonly grants = new Map<string, OAuthGrant>();
+  readonly ids: IdFactory;
+
+  constructor(seed: number) {
+    this.ids = new IdFactory(seed);
+  }
+
+  clear(): void {
+    for (const map of [this.workspaces, this.users, this.usersByEmail, this.conversations, this.apps, this.tokens, this.files, this.grants]) map.clear();
+    this.ids.reset();
+  }
+
+  addWorkspace(name: string, domain: string, plan: Plan): Workspace {
+    const workspace: Workspace = { id: this.ids.id('T'), name, domain, plan };
+    this.workspaces.set(workspace.id, workspace);
+    return workspace;
+  }
+
+  addUser(teamId: string, fields: Partial<Omit<User, 'id' | 'teamId'>> & { name: string }): User {
+    const id = this.ids.id('U');
+    const user: User = {
+      id,
+      teamId,
+      realName: fields.name,
+      displayName: '',
+      email: '',
+      title: '',
+      image72: `https://avatars.sandbox.slack.local/${id}_72.png`,
+      deleted: false,
+      isBot: false,
+      isAdmin: false,
+      isRestricted: false,
+      isUltraRestricted: false,
+      updated: nowSeconds(),
+      ...fields,
+    };
+    this.users.set(id, user);
+    if (user.email) this.usersByEmail.set(`${teamId}:${user.email.toLowerCase()}`, user);
+    return user;
+  }
+
+  setEmail(user: User, email: string): void {
+    if (user.email) this.usersByEmail.delete(`${user.teamId}:${user.email.toLowerCase()}`);
+    user.email = email;
+    if (email) this.usersByEmail.set(`${user.teamId}:${email.toLowerCase()}`, user);
+  }
+
+  userByEmail(teamId: string, email: string): User | undefined {
+    return this.usersByEmail.get(`${teamId}:${email.toLowerCase()}`);
+  }
+
+  addConversation(teamId: string, kind: ConversationKind, name: string, creator: string, members: Iterable<string>): Conversation {
+    const prefix = kind === 'im' ? 'D' : kind === 'public' ? 'C' : 'G';
+    const conversation: Conversation = {
+      id: this.ids.id(prefix),
+      teamId,
+      kind,
+      name,
+      created: nowSeconds(),
+      creator,
+      members: new Set(members),
+      messages: [],
+      byTs: new Map(),
+      isGeneral: false,
+      topic: '',
+      purpose: '',
+    };
+    this.conversations.set(conversation.id, conversation);
+    return conversation;
+  }
+
+  conversationByName(teamId: string, name: string): Conversation | undefined {
+    for (const c of this.conversations.values()) if (c.teamId === teamId && c.name === name && (c.kind === 'public' || c.kind === 'private')) return c;
+    return undefined;
+  }
+
+  addMessage(conversation: Conversation, message: Message): void {
+    conversation.messages.push(message);
+    conversation.byTs.set(message.ts, message);
+  }
+
+  removeMessage(conversation: Conversation, message: Message): void {
+    conversation.byTs.delete(message.ts);
+    const index = conversation.messages.indexOf(message);
+    if (index >= 0) conversation.messages.splice(index, 1);
+  }
+
+  addApp(teamId: string, name: string, botScopes: string[] = FULL_BOT_SCOPES): { app: App; botUser: User; botToken: Token } {
+    const appId = this.ids.id('A');
+    const botId = this.ids.id('B');
+    const botUser = this.addUser(teamId, { name: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'), realName: name, isBot: true, botId, appId });
+    const app: App = {
+      id: appId,
+      teamId,
+      name,
+      botUserId: botUser.id,
+      botId,
+      signingSecret: this.ids.secret(32),
+      verificationToken: this.ids.id('vt').toLowerCase(),
+      clientId: `${this.ids.digits(12)}.${this.ids.digits(13)}`,
+      clientSecret: this.ids.secret(32),
+      botScopes: [...botScopes],
+      distribution: 'internal',
+    };
+    this.apps.set(appId, app);
+    const botToken = this.issueToken('bot', teamId, botUser.id, botScopes, appId);
+    return { app, botUser, botToken };
+  }
+
+  issueToken(kind: TokenKind, teamId: string, userId: string, scopes: Iterable<string>, appId?: string): Token {
+    const prefix = kind === 'bot' ? 'xoxb' : 'xoxp';
+    const token: Token = {
+      token: `${prefix}-${this.ids.digits(12)}-${this.ids.digits(13)}-${this.ids.secret(24)}`,
+      kind,
+      teamId,
+      userId,
+      appId,
+      scopes: new Set(scopes),
+    };
+    this.tokens.set(token.token, token);
+    return token;
+  }
+}

@@ -1,0 +1,97 @@
+import type { Conversation, Message } from '../model';
+import { fail } from '../errors';
+import { messageJson } from '../serializers';
+import { optionalBoolean, optionalJsonArray, optionalString, requiredString } from './args';
+import { findConversation, findUser, type MethodContext, type MethodHandler } from './context';
+
+const MAX_TEXT = 40_000;
+const MAX_BLOCKS = 50;
+
+/** A user id as `channel` means the app's DM with that person, opened on demand as Slack does. */
+function target(ctx: MethodContext, channel: string): Conversation {
+  if (/^[UW][A-Z0-9]+$/.test(channel)) {
+    const user = findUser(ctx, channel);
+    for (const c of ctx.store.conversations.values()) {
+      if (c.kind === 'im' && c.teamId === ctx.token.teamId && c.members.has(user.id) && c.members.has(ctx.caller.id) && c.members.size === (user.id === ctx.caller.id ? 1 : 2)) return c;
+    }
+    return ctx.store.addConversation(ctx.token.teamId, 'im', '', ctx.caller.id, [ctx.caller.id, user.id]);
+  }
+  return findConversation(ctx, channel);
+}
+
+function content(ctx: MethodContext): { text: string; blocks?: unknown[] } {
+  const text = optionalString(ctx.args, 'text') ?? '';
+  const blocks = optionalJsonArray(ctx.args, 'blocks', 'invalid_blocks');
+  const attachments = optionalJsonArray(ctx.args, 'attachments', 'invalid_attachments');
+  if (!text && !blocks?.length && !attachments?.length) fail('no_text');
+  if (text.length > MAX_TEXT) fail('msg_too_long');
+  if (blocks && (blocks.length > MAX_BLOCKS || blocks.some((b) => typeof b !== 'object' || b === null || typeof (b as { type?: unknown }).type !== 'string'))) fail('invalid_blocks');
+  return { text, blocks };
+}
+
+function postMessage(ctx: MethodContext): Record<string, unknown> {
+  ctx.requireScope('chat:write');
+  const conversation = target(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  if (!conversation.members.has(ctx.caller.id)) {
+    // Public channels accept posts from non-members only with chat:write.public.
+    if (conversation.kind !== 'public' || !ctx.hasScope('chat:write.public')) fail('not_in_channel');
+  }
+  const { text, blocks } = content(ctx);
+  // username / icon_url need chat:write.customize; without it Slack ignores them rather than failing.
+  const customize = ctx.token.kind === 'bot' && ctx.hasScope('chat:write.customize');
+  const message = ctx.actions.post(conversation, ctx.caller, {
+    text,
+    blocks,
+    threadTs: optionalString(ctx.args, 'thread_ts'),
+    replyBroadcast: optionalBoolean(ctx.args, 'reply_broadcast'),
+    app: ctx.token.kind === 'bot' ? ctx.app : undefined,
+    username: customize ? optionalString(ctx.args, 'username') : undefined,
+    iconUrl: customize ? optionalString(ctx.args, 'icon_url') : undefined,
+  });
+  return { channel: conversation.id, ts: message.ts, message: { ...messageJson(message), team: conversation.teamId } };
+}
+
+function ownMessage(ctx: MethodContext, cantError: string): { conversation: Conversation; message: Message } {
+  const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  const ts = requiredString(ctx.args, 'ts', 'message_not_found');
+  const message = conversation.byTs.get(ts);
+  if (!message) fail('message_not_found');
+  if (message.user !== ctx.caller.id) fail(cantError);
+  return { conversation, message };
+}
+
+function update(ctx: MethodContext): Record<string, unknown> {
+  ctx.requireScope('chat:write');
+  const { conversation, message } = ownMessage(ctx, 'cant_update_message');
+  const { text, blocks } = content(ctx);
+  ctx.actions.edit(conversation, message, ctx.caller, text, blocks);
+  return { channel: conversation.id, ts: message.ts, text: message.text, message: messageJson(message) };
+}
+
+function remove(ctx: MethodContext): Record<string, unknown> {
+  ctx.requireScope('chat:write');
+  const { conversation, message } = ownMessage(ctx, 'cant_delete_message');
+  ctx.actions.delete(conversation, message);
+  return { channel: conversation.id, ts: message.ts };
+}
+
+function reaction(ctx: MethodContext, add: boolean): Record<string, unknown> {
+  ctx.requireScope('reactions:write');
+  const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  const name = requiredString(ctx.args, 'name', 'invalid_name').replace(/^:|:$/g, '');
+  const ts = requiredString(ctx.args, 'timestamp', 'no_item_specified');
+  const message = conversation.byTs.get(ts);
+  if (!message) fail('message_not_found');
+  if (!conversation.members.has(ctx.caller.id)) fail('not_in_channel');
+  if (add) ctx.actions.react(conversation, message, ctx.caller, name);
+  else ctx.actions.unreact(conversation, message, ctx.caller, name);
+  return {};
+}
+
+export const chatMethods: Record<string, MethodHandler> = {
+  'chat.postMessage': postMessage,
+  'chat.update': update,
+  'chat.delete': remove,
+  'reactions.add': (ctx) => reaction(ctx, true),
+  'reactions.remove': (ctx) => reaction(ctx, false),
+};
