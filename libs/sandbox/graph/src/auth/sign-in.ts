@@ -1,0 +1,24 @@
+import type { Store } from '../state/store';
+import type { Tenant, User } from '../state/model';
+import { IdentityError } from './identity-error';
+
+/**
+ * Who signs in to `tenant` with `username`: a member of the tenant, or the guest object that stands for an
+ * account of another sandbox tenant (B2B: the guest signs in with their home credentials).
+ */
+export function resolveSignIn(store: Store, tenant: Tenant, username: string): { account: User; principal: User } {
+  const account = store.users.get(store.usersByUpn.get(username.toLowerCase()) ?? '');
+  if (!account || account.deleted) {
+    throw new IdentityError(400, 'invalid_grant', 50034, `The user account ${username} does not exist in the ${tenant.id} directory. To sign into this application, the account must be added to the directory.`);
+  }
+  if (account.tenantId === tenant.id) return { account, principal: account };
+  const guest = [...store.users.values()].find((u) => u.tenantId === tenant.id && u.homeUserId === account.id && !u.deleted);
+  if (!guest) {
+    throw new IdentityError(400, 'invalid_grant', 50020, `User account '${username}' from identity provider does not exist in tenant '${tenant.name}' and cannot access the application in that tenant.`);
+  }
+  return { account, principal: guest };
+}
+
+export function checkEnabled(user: User): void {
+  if (!user.accountEnabled) throw new IdentityError(400, 'invalid_grant', 50057, 'The user account is disabled.');
+}

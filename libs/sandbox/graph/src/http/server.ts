@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { GraphRequest, GraphResponse } from './exchange';
+import { graphErrorBody } from './graph-error';
+
+const MAX_BODY = 4 * 1024 * 1024;
+export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+export type BodyResult = { ok: true; text: string } | { ok: false; tooLarge: true };
+
+export function readBody(request: IncomingMessage): Promise<BodyResult> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? { ok: false, tooLarge: true } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    request.on('error', reject);
+  });
+}
+
+export function lowerHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+}
+
+export function sendGraph(response: ServerResponse, result: GraphResponse, clientRequestId: string | undefined): void {
+  const headers: Record<string, string> = { 'request-id': randomUUID(), ...result.headers };
+  if (clientRequestId) headers['client-request-id'] = clientRequestId;
+  if (result.raw) {
+    response.writeHead(result.status, { 'content-length': String(result.raw.length), ...headers });
+    response.end(result.raw);
+    return;
+  }
+  if (result.body === undefined) {
+    response.writeHead(result.status, { 'content-length': '0', ...headers });
+    response.end();
+    return;
+  }
+  const text = JSON.stringify(result.body);
+  response.writeHead(result.status, { 'content-type': GRAPH_JSON, 'content-length': String(Buffer.byteLength(text)), ...headers });
+  response.end(text);
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers });
+  response.end(text);
+}
+
+/** Parses a Graph request body: empty is undefined; broken JSON is Graph's BadRequest (the caller answers it). */
+export function parseGraphBody(text: string): { ok: true; body: unknown } | { ok: false; error: unknown } {
+  if (!text.trim()) return { ok: true, body: undefined };
+  try {
+    return { ok: true, body: JSON.parse(text) };
+  } catch {
+    return { ok: false, error: graphErrorBody('BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', undefined) };
+  }
+}
+
+export function graphRequest(method: string, url: URL, headers: Record<string, string>, body: unknown): GraphRequest {
+  return { method, path: url.pathname.replace(/^\/v1\.0/i, '') || '/', query: url.searchParams, headers, body };
+}

@@ -1,0 +1,53 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface WebhookAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * POSTs to a subscriber's endpoint with a deadline. Graph requires https endpoints; the sandbox also accepts http
+ * so local receivers need no certificate, and does not verify https receivers' certificates (they are local).
+ * Resolves status 0 on a network error or timeout; never rejects.
+ */
+export function postToEndpoint(url: string, body: string, contentType: string, timeoutMs: number): Promise<WebhookAnswer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (answer: WebhookAnswer): void => {
+      if (settled) return;
+      settled = true;
+      resolve(answer);
+    };
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      done({ status: 0, contentType: '', body: '' });
+      return;
+    }
+    const transport = target.protocol === 'https:' ? https : http;
+    const request = transport.request(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+        rejectUnauthorized: false,
+        agent: false,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', () => done({ status: 0, contentType: '', body: '' }));
+      },
+    );
+    request.setTimeout(timeoutMs, () => {
+      request.destroy();
+      done({ status: 0, contentType: '', body: '' });
+    });
+    request.on('error', () => done({ status: 0, contentType: '', body: '' }));
+    request.end(body);
+  });
+}

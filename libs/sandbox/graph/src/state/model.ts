@@ -1,0 +1,137 @@
+/** The sandbox's state: plain records, owned by the store, mutated only by handlers and the control API. */
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  /** The initial `*.onmicrosoft.com` domain, used in guest UPNs. */
+  readonly initialDomain: string;
+  /** Verified domains on which member UPNs may be created. */
+  readonly domains: string[];
+  /** Simulated conditional-access policy: guests must do MFA (ROPC and refresh then fail). */
+  guestMfaRequired: boolean;
+}
+
+export interface User {
+  readonly id: string;
+  readonly tenantId: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  userPrincipalName: string;
+  mailNickname: string;
+  userType: 'Member' | 'Guest';
+  accountEnabled: boolean;
+  jobTitle: string | null;
+  createdDateTime: string;
+  externalUserState: 'PendingAcceptance' | 'Accepted' | null;
+  /** For guests: the account in another sandbox tenant they stand for (its credential signs them in). */
+  homeUserId: string | null;
+  /** Monotonic change number for /users/delta. */
+  version: number;
+  deleted: boolean;
+}
+
+export interface AppRegistration {
+  readonly clientId: string;
+  clientSecret: string;
+  readonly displayName: string;
+  readonly redirectUris: string[];
+  /** Admin-consented permissions per tenant id: application roles and delegated scopes. */
+  readonly grants: Map<string, { roles: Set<string>; scopes: Set<string> }>;
+}
+
+export interface Principal {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly kind: 'application' | 'delegated';
+  readonly roles: ReadonlySet<string>;
+  readonly scopes: ReadonlySet<string>;
+  /** For delegated tokens: the signed-in user (in tenantId). */
+  readonly userId?: string;
+}
+
+export interface Team {
+  readonly id: string;
+  readonly tenantId: string;
+  displayName: string;
+  description: string | null;
+  readonly internalId: string;
+  readonly createdDateTime: string;
+  /** userId -> roles */
+  readonly members: Map<string, string[]>;
+  readonly channelIds: string[];
+}
+
+export interface Channel {
+  readonly id: string;
+  readonly teamId: string;
+  readonly tenantId: string;
+  displayName: string;
+  description: string | null;
+  readonly membershipType: 'standard' | 'private' | 'shared';
+  readonly createdDateTime: string;
+}
+
+export interface Chat {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly chatType: 'oneOnOne' | 'group';
+  topic: string | null;
+  readonly createdDateTime: string;
+  lastUpdatedDateTime: string;
+  /** userId -> { roles, membership id } */
+  readonly members: Map<string, { roles: string[]; membershipId: string; since: string }>;
+}
+
+export interface Reaction {
+  readonly reactionType: string;
+  readonly createdDateTime: string;
+  readonly userId: string;
+}
+
+export interface HostedContent {
+  readonly id: string;
+  readonly contentType: string;
+  readonly bytes: Buffer;
+}
+
+export type MessageContainer = { kind: 'chat'; chatId: string } | { kind: 'channel'; teamId: string; channelId: string };
+
+export interface ChatMessage {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly container: MessageContainer;
+  readonly replyToId: string | null;
+  readonly fromUserId: string;
+  readonly createdDateTime: string;
+  lastModifiedDateTime: string;
+  lastEditedDateTime: string | null;
+  deletedDateTime: string | null;
+  subject: string | null;
+  body: { contentType: 'text' | 'html'; content: string };
+  importance: 'normal' | 'high' | 'urgent';
+  mentions: { id: number; mentionText: string; mentioned: { user: { id: string; displayName: string; userIdentityType: 'aadUser' } } }[];
+  attachments: unknown[];
+  reactions: Reaction[];
+  readonly hostedContents: HostedContent[];
+  etag: number;
+}
+
+export interface Subscription {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly resource: string;
+  readonly changeTypes: string[];
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string | null;
+  expirationDateTime: string;
+  readonly clientState: string | null;
+  readonly includeResourceData: boolean;
+  readonly encryptionCertificate: string | null;
+  readonly encryptionCertificateId: string | null;
+  readonly creatorUserId: string | null;
+  /** Set by a reauthorizationRequired challenge: change notifications pause from then on until reauthorize or PATCH. */
+  pausedAfter: number | null;
+}

@@ -1,0 +1,112 @@
+import { type GraphSandbox, type SeededCredentials, startGraphSandbox } from './index';
+import { graphClient, raw } from './testing/sdk-client';
+
+let sandbox: GraphSandbox;
+let creds: SeededCredentials;
+let appToken: string;
+let userToken: string;
+let chatId: string;
+
+beforeAll(async () => {
+  sandbox = await startGraphSandbox({ limits: { enabled: true, timeScale: 0.1 } });
+});
+afterAll(() => sandbox.stop());
+beforeEach(() => {
+  sandbox.reset();
+  sandbox.setLimits({ enabled: true, timeScale: 0.1 });
+  creds = sandbox.seedDemo();
+  appToken = sandbox.control.token({ clientId: creds.clientId, tenantId: creds.customerTenantId });
+  const people = Object.keys(creds.passwords);
+  userToken = sandbox.control.token({ clientId: creds.clientId, tenantId: creds.customerTenantId, as: people[0] as string });
+  chatId = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] }).id;
+});
+
+describe('throttling', () => {
+  test('the 21st chat message POST within one second is 429 with Retry-After (documented 20 rps per app per tenant)', async () => {
+    sandbox.setLimits({ timeScale: 1 });
+    const responses = await Promise.all(
+      Array.from({ length: 21 }, (_, i) => raw(sandbox, `/v1.0/chats/${encodeURIComponent(chatId)}/messages`, { token: userToken, body: { body: { content: `m${i}` } } })),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    const throttled = responses.find((r) => r.status === 429);
+    expect(throttled).toBeDefined();
+    expect(throttled?.headers.get('retry-after')).toBe('1');
+    expect(Number(throttled?.headers.get('x-sandbox-retry-after-ms'))).toBeLessThanOrEqual(1000);
+    expect(throttled?.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
+  });
+
+  test('timeScale shortens the window: after the scaled wait the next POST passes', async () => {
+    for (let i = 0; i < 20; i++) await raw(sandbox, `/v1.0/chats/${encodeURIComponent(chatId)}/messages`, { token: userToken, body: { body: { content: `m${i}` } } });
+    const blocked = await raw(sandbox, `/v1.0/chats/${encodeURIComponent(chatId)}/messages`, { token: userToken, body: { body: { content: 'x' } } });
+    if (blocked.status === 429) {
+      const wait = Number(blocked.headers.get('x-sandbox-retry-after-ms'));
+      expect(wait).toBeLessThanOrEqual(100);
+      await new Promise((resolve) => setTimeout(resolve, wait + 5));
+    }
+    expect((await raw(sandbox, `/v1.0/chats/${encodeURIComponent(chatId)}/messages`, { token: userToken, body: { body: { content: 'y' } } })).status).toBe(201);
+  });
+
+  test('invitations are limited per tenant (150 per 5 s, scaled)', async () => {
+    sandbox.setLimits({ overrides: { invitations: { requests: 3, windowMs: 5000 } } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await raw(sandbox, '/v1.0/invitations', { token: appToken, body: { invitedUserEmailAddress: `p${i}@x.example`, inviteRedirectUrl: 'https://x.example' } })).status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+
+  test("the SDK's RetryHandler honours Retry-After on a 429 and then succeeds", async () => {
+    sandbox.inspect.recordRequests(true);
+    sandbox.setFaults({ throttleBurst: 1 });
+    const started = Date.now();
+    const message = await graphClient(sandbox, userToken).api(`/chats/${chatId}/messages`).post({ body: { content: 'after retry' } });
+    expect(message.body.content).toBe('after retry');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(sandbox.inspect.requests().map((r) => r.status)).toEqual([429, 201]);
+  });
+});
+
+describe('$batch', () => {
+  const get = (id: string, url: string, dependsOn?: string[]) => ({ id, method: 'GET', url, ...(dependsOn ? { dependsOn } : {}) });
+
+  test('more than 20 requests are refused', async () => {
+    const requests = Array.from({ length: 21 }, (_, i) => get(String(i), '/users?$top=1'));
+    await expect(graphClient(sandbox, appToken).api('/$batch').post({ requests })).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
+    const twenty = await graphClient(sandbox, appToken).api('/$batch').post({ requests: requests.slice(0, 20) });
+    expect(twenty.responses).toHaveLength(20);
+  });
+
+  test('per-item status, dependsOn, 424 on a failed dependency, and an inner 429 inside a 200 batch', async () => {
+    sandbox.setLimits({ overrides: { teamsGet: { requests: 2, windowMs: 60_000 } } });
+    const response = await graphClient(sandbox, appToken).api('/$batch').post({
+      requests: [
+        get('1', '/users/does-not-exist'),
+        get('2', '/users?$top=1', ['1']),
+        { id: '3', method: 'POST', url: '/invitations', headers: { 'Content-Type': 'application/json' }, body: { invitedUserEmailAddress: 'b@x.example', inviteRedirectUrl: 'https://x.example' } },
+        get('4', `/chats/${chatId}`),
+        get('5', `/chats/${chatId}`),
+        get('6', `/chats/${chatId}`),
+      ],
+    });
+    const byId = Object.fromEntries(response.responses.map((r: { id: string; status: number }) => [r.id, r]));
+    expect(byId['1'].status).toBe(404);
+    expect(byId['2'].status).toBe(424);
+    expect(byId['3'].status).toBe(201);
+    expect([byId['4'].status, byId['5'].status, byId['6'].status]).toEqual([200, 200, 429]);
+    expect(byId['6'].headers['retry-after']).toBeDefined();
+    const bad = await raw(sandbox, '/v1.0/$batch', { token: appToken, body: { requests: [{ id: '1', method: 'POST', url: '/invitations', body: {} }] } });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('faults', () => {
+  test('an error rate answers 503 ServiceUnavailable; reset clears it', async () => {
+    sandbox.setFaults({ errorRate: 1 });
+    const response = await raw(sandbox, '/v1.0/users', { token: appToken });
+    expect(response.status).toBe(503);
+    expect(response.json()).toMatchObject({ error: { code: 'ServiceUnavailable' } });
+    sandbox.setFaults({ errorRate: 0 });
+    expect((await raw(sandbox, '/v1.0/users?$top=1', { token: appToken })).status).toBe(200);
+  });
+});
