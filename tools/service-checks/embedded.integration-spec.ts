@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ServiceProcess } from '@parley/testing';
@@ -10,7 +10,7 @@ describe('embedded mode (npm start)', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts all six services in one process, answers health and readiness, and stops cleanly', async () => {
-    const parley = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir } }).start();
+    const parley = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: path.join(dataDir, 'sandbox'), SLACK_SANDBOX_PORT: '0', GRAPH_SANDBOX_PORT: '0' } }).start();
     try {
       const up = await parley.waitForLog((l) => l['msg'] === 'all services up', 120_000);
       const services = up['services'] as { name: string; url: string }[];
@@ -20,6 +20,11 @@ describe('embedded mode (npm start)', () => {
         const ready = await fetch(`${service.url}/readyz`);
         expect({ name: service.name, status: ready.status }).toEqual({ name: service.name, status: 200 });
       }
+      // The sandboxes stand in for Slack and Teams, seeded, with credentials written for the demo to use.
+      const sandboxes = up['sandboxes'] as { slack: string; credentials: string };
+      const credentials = JSON.parse(readFileSync(sandboxes.credentials, 'utf8'));
+      const auth = await fetch(`${credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${credentials.slack.botToken}` } });
+      expect(await auth.json()).toMatchObject({ ok: true });
       parley.kill('SIGTERM');
       expect(await parley.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     } finally {
@@ -28,7 +33,7 @@ describe('embedded mode (npm start)', () => {
   });
 
   it('keeps its data across restarts (the embedded database lives in PARLEY_DATA_DIR)', async () => {
-    const again = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir } }).start();
+    const again = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: path.join(dataDir, 'sandbox'), SLACK_SANDBOX_PORT: '0', GRAPH_SANDBOX_PORT: '0' } }).start();
     try {
       await again.waitForLog((l) => l['msg'] === 'all services up', 120_000);
       // Migrations ran on the first start; a second start must find them applied and log none.

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { z } from 'zod';
 import { createInMemoryCache } from '@parley/cache';
-import { ConfigError, defineConfigSection, httpSection, loadConfig, runtimeSection } from '@parley/config';
+import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtimeSection } from '@parley/config';
 import { gatewayService } from '@parley/gateway-feature';
 import { identityService } from '@parley/identity-feature';
 import { InProcessBroker } from '@parley/messaging';
@@ -10,6 +10,7 @@ import { createLogger, ServiceMetrics } from '@parley/observability';
 import { startEmbeddedPostgres } from '@parley/persistence';
 import { provisioningService } from '@parley/provisioning-feature';
 import { relayService } from '@parley/relay-feature';
+import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
 import {
   createEmbeddedInfrastructure,
   EXIT_CONFIG,
@@ -24,14 +25,22 @@ import { teamsConnectorService } from '@parley/teams-connector-feature';
 
 const embeddedSection = defineConfigSection(
   'embedded',
-  { PARLEY_DATA_DIR: z.string().default(path.join(process.cwd(), '.parley', 'embedded')) },
-  (v) => ({ dataDir: v.PARLEY_DATA_DIR }),
+  {
+    PARLEY_DATA_DIR: z.string().default(path.join(process.cwd(), '.parley', 'embedded')),
+    SANDBOX_DIR: z.string().default(path.join(process.cwd(), '.sandbox')),
+    SLACK_SANDBOX_PORT: env.port(4010),
+    GRAPH_SANDBOX_PORT: env.port(4020),
+  },
+  (v) => ({ dataDir: v.PARLEY_DATA_DIR, sandboxDir: v.SANDBOX_DIR, slackSandboxPort: v.SLACK_SANDBOX_PORT, graphSandboxPort: v.GRAPH_SANDBOX_PORT }),
 );
 
 // Start order: owners of data first, the gateway last, so it only answers once everything behind it is up.
 const definitions: ServiceDefinition[] = [identityService, provisioningService, relayService, slackConnectorService, teamsConnectorService, gatewayService];
 
-/** All six services in one process: in-process bus, embedded PostgreSQL (PGlite), in-memory cache. */
+/**
+ * All six services in one process: in-process bus, embedded PostgreSQL (PGlite), in-memory cache, and the Slack and
+ * Graph sandboxes seeded with the demo organization standing in for the real platforms.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -42,6 +51,11 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel });
+  const sandboxes: PlatformSandboxes = await startPlatformSandboxes({
+    slackPort: config.embedded.slackSandboxPort,
+    graphPort: config.embedded.graphSandboxPort,
+  });
+  const sandboxFiles = sandboxes.writeFiles(config.embedded.sandboxDir);
   const database = await startEmbeddedPostgres({ dataDir: path.join(config.embedded.dataDir, 'pgdata') });
   const broker = new InProcessBroker(12);
   const cache = createInMemoryCache();
@@ -65,13 +79,27 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'embedded start failed');
     for (const service of running.reverse()) await service.stop().catch(() => undefined);
     await database.stop();
+    await sandboxes.stop();
     process.exit(1);
   }
   const gateway = running[running.length - 1] as RunningService;
-  logger.info({ services: running.map((s) => ({ name: s.name, url: s.url })) }, 'all services up');
-  process.stdout.write(`\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n\n`);
+  logger.info(
+    {
+      services: running.map((s) => ({ name: s.name, url: s.url })),
+      sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath },
+    },
+    'all services up',
+  );
+  process.stdout.write(
+    `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
+      `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url}; credentials in ${sandboxFiles.credentialsPath}\n\n`,
+  );
   installShutdown(
-    [{ name: 'embedded-database', url: database.url, app: undefined as never, stop: () => database.stop() }, ...running],
+    [
+      { name: 'sandboxes', url: sandboxes.slack.url, app: undefined as never, stop: () => sandboxes.stop() },
+      { name: 'embedded-database', url: database.url, app: undefined as never, stop: () => database.stop() },
+      ...running,
+    ],
     logger,
     config.runtime.shutdownTimeoutMs,
   );

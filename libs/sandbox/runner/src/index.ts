@@ -1,0 +1,1 @@
+export { startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes, type PlatformSandboxOptions } from './platform-sandboxes';

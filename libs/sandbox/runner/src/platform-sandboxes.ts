@@ -1,0 +1,110 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
+import { startSlackSandbox, type SlackSandbox } from '@parley/sandbox-slack';
+
+export interface PlatformSandboxOptions {
+  readonly slackPort?: number;
+  readonly graphPort?: number;
+  readonly host?: string;
+  /** Documented limits on (the default) and how compressed time is (1 = real time). */
+  readonly limitsEnabled?: boolean;
+  readonly timeScale?: number;
+}
+
+/** What a client of the seeded demo organization needs: endpoints and credentials for both platforms. */
+export interface DemoCredentials {
+  readonly slack: {
+    readonly apiUrl: string;
+    readonly teamId: string;
+    readonly appId: string;
+    readonly botToken: string;
+    readonly signingSecret: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly scimUrl: string;
+    readonly scimToken: string;
+    readonly controlUrl: string;
+  };
+  readonly graph: {
+    readonly baseUrl: string;
+    readonly graphUrl: string;
+    readonly tokenEndpoint: string;
+    readonly customerTenantId: string;
+    readonly homeTenantId: string;
+    readonly homeTenantDomain: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+    readonly teamId: string;
+    readonly controlUrl: string;
+  };
+}
+
+export interface PlatformSandboxes {
+  readonly slack: SlackSandbox;
+  readonly graph: GraphSandbox;
+  readonly credentials: DemoCredentials;
+  /** Writes ca.pem and demo-credentials.json (owner-only: the file holds the sandbox's secrets). */
+  writeFiles(directory: string): { caPath: string; credentialsPath: string };
+  stop(): Promise<void>;
+}
+
+/** Both platform sandboxes, seeded with the same demo organization, as `npm run sandbox` and `npm start` run them. */
+export async function startPlatformSandboxes(options: PlatformSandboxOptions = {}): Promise<PlatformSandboxes> {
+  const limits = { enabled: options.limitsEnabled ?? true, timeScale: options.timeScale ?? 1 };
+  const slack = await startSlackSandbox({ port: options.slackPort ?? 0, host: options.host, limits });
+  let graph: GraphSandbox;
+  try {
+    graph = await startGraphSandbox({ port: options.graphPort ?? 0, host: options.host, limits });
+  } catch (error) {
+    await slack.stop();
+    throw error;
+  }
+  const s = slack.seedDemo();
+  const g = graph.seedDemo();
+  const credentials: DemoCredentials = {
+    slack: {
+      apiUrl: slack.apiUrl,
+      teamId: s.teamId,
+      appId: s.appId,
+      botToken: s.botToken,
+      signingSecret: s.signingSecret,
+      clientId: s.clientId,
+      clientSecret: s.clientSecret,
+      scimUrl: `${slack.url}/scim/v2`,
+      scimToken: s.scimToken,
+      controlUrl: `${slack.url}/_control`,
+    },
+    graph: {
+      baseUrl: graph.url,
+      graphUrl: graph.graphUrl,
+      tokenEndpoint: `${graph.url}/${g.customerTenantId}/oauth2/v2.0/token`,
+      customerTenantId: g.customerTenantId,
+      homeTenantId: g.homeTenantId,
+      homeTenantDomain: g.homeTenantDomain,
+      clientId: g.clientId,
+      clientSecret: g.clientSecret,
+      redirectUri: g.redirectUri,
+      teamId: g.teamId,
+      controlUrl: `${graph.url}/_control`,
+    },
+  };
+  return {
+    slack,
+    graph,
+    credentials,
+    writeFiles: (directory) => {
+      mkdirSync(directory, { recursive: true });
+      const caPath = path.join(directory, 'ca.pem');
+      const credentialsPath = path.join(directory, 'demo-credentials.json');
+      writeFileSync(caPath, graph.caPem);
+      writeFileSync(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(credentialsPath, 0o600);
+      return { caPath, credentialsPath };
+    },
+    stop: async () => {
+      await Promise.allSettled([slack.stop(), graph.stop()]);
+    },
+  };
+}
