@@ -15,6 +15,8 @@ const TOPIC = 'parley.directory.user.observed.v1';
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 20_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CHUNK = 500;
+/** Chunks in flight at once: services publish from many handlers concurrently, not one call at a time. */
+const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 1);
 const PARTITIONS = 12;
 const brokers = brokersFromEnv();
 const logger = pino({ level: 'warn' });
@@ -81,16 +83,26 @@ interface Producer {
   close(): Promise<void>;
 }
 
+/** Sends MESSAGES in chunks of CHUNK with IN_FLIGHT chunks outstanding, the same way for both producers. */
+async function inChunks(send: (from: number, count: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < MESSAGES) {
+      const from = next;
+      next += CHUNK;
+      await send(from, Math.min(CHUNK, MESSAGES - from));
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+}
+
 async function parleyProducer(prefix: string): Promise<Producer> {
   const bus = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-producer', layout: { prefix, partitions: PARTITIONS, replicationFactor: 1 }, logger });
   await bus.start();
   return {
     warmUp: () => bus.publish(TOPIC, { ...payload(0), platformUserId: 'warm-up' }),
-    sendAll: async () => {
-      for (let i = 0; i < MESSAGES; i += CHUNK) {
-        await bus.publishAll(Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => ({ topic: TOPIC, payload: payload(i + j) }) as const));
-      }
-    },
+    sendAll: () =>
+      inChunks((from, count) => bus.publishAll(Array.from({ length: count }, (_, j) => ({ topic: TOPIC, payload: payload(from + j) }) as const))),
     close: () => bus.stop(),
   };
 }
@@ -105,11 +117,8 @@ async function bareProducer(topic: string): Promise<Producer> {
   const encode = (p: PayloadIn<typeof TOPIC>) => ({ key: `${p.orgId}:${p.email}`, value: JSON.stringify(p) });
   return {
     warmUp: async () => void (await producer.send({ topic, acks: -1, messages: [encode({ ...payload(0), platformUserId: 'warm-up' })] })),
-    sendAll: async () => {
-      for (let i = 0; i < MESSAGES; i += CHUNK) {
-        await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(CHUNK, MESSAGES - i) }, (_, j) => encode(payload(i + j))) });
-      }
-    },
+    sendAll: () =>
+      inChunks(async (from, count) => void (await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, j) => encode(payload(from + j))) }))),
     close: async () => {
       await producer.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
@@ -167,6 +176,8 @@ async function main(): Promise<void> {
     partitions: PARTITIONS,
     rounds: ROUNDS,
     shape: 'producer in the benchmark process, consumer in a forked process, one broker on loopback',
+    chunk: CHUNK,
+    chunksInFlight: IN_FLIGHT,
     bareKafkajs: bareSummary,
     parleyKafkaBus: parleySummary,
     throughputRatio: Number((parleySummary.messagesPerSecond / bareSummary.messagesPerSecond).toFixed(3)),

@@ -26,12 +26,25 @@ describe('topic catalog', () => {
   describe.each(definitions.map((d) => [d.name, d] as const))('%s', (name, definition) => {
     const topic = name as TopicName;
 
-    it('round-trips its example through encode and decode unchanged', () => {
-      const encoded = encodeMessage(topic, definition.example as PayloadIn<TopicName>);
+    it('round-trips its example through encode and decode unchanged, envelope included', () => {
+      const meta = { id: 'evt-1', source: 'test', time: '2026-11-27T10:00:00.000Z', correlationId: 'req-1' };
+      const encoded = encodeMessage(topic, definition.example as PayloadIn<TopicName>, meta);
       const decoded = decodeMessage(topic, Buffer.from(encoded.value));
-      expect(decoded).toEqual(parsePayload(topic, definition.example));
-      expect(JSON.parse(encodeMessage(topic, decoded as PayloadIn<TopicName>).value)).toEqual(JSON.parse(encoded.value));
-      expect(encoded.key).toBe(partitionKey(topic, decoded));
+      expect(decoded.payload).toEqual(parsePayload(topic, definition.example));
+      expect(decoded.meta).toEqual(meta);
+      expect(JSON.parse(encodeMessage(topic, decoded.payload as PayloadIn<TopicName>, decoded.meta).value)).toEqual(JSON.parse(encoded.value));
+      expect(encoded.key).toBe(partitionKey(topic, decoded.payload));
+      expect(JSON.parse(encoded.value)).toMatchObject({ specversion: '1.0', type: name, id: 'evt-1', source: 'test', correlationid: 'req-1' });
+    });
+
+    it('refuses an envelope of another topic, or without its fields, naming what is wrong', () => {
+      const meta = { id: 'evt-2', source: 'test', time: '2026-11-27T10:00:00.000Z' };
+      const envelope = JSON.parse(encodeMessage(topic, definition.example as PayloadIn<TopicName>, meta).value);
+      const other = topic === 'parley.message.received.v1' ? 'parley.message.delivered.v1' : 'parley.message.received.v1';
+      expect(() => decodeMessage(topic, JSON.stringify({ ...envelope, type: other }))).toThrow(/type: expected/);
+      const { id: _id, data: _data, ...bare } = envelope;
+      expect(() => decodeMessage(topic, JSON.stringify(bare))).toThrow(/id: expected.*data: required/);
+      expect(() => decodeMessage(topic, JSON.stringify(definition.example))).toThrow(ContractViolation);
     });
 
     it('derives a non-empty key from the payload, not from the topic', () => {

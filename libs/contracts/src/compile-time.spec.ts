@@ -11,9 +11,10 @@ describe('the topic -> payload map', () => {
       reason: 'blocked',
       retryable: false,
     };
+    const meta = { id: 'evt-1', source: 'test', time: '2026-11-27T10:00:00.000Z' };
     // @ts-expect-error a guest failure is not a sync request
-    expect(() => encodeMessage('parley.provisioning.sync.requested.v1', guest)).toThrow(/mode/);
+    expect(() => encodeMessage('parley.provisioning.sync.requested.v1', guest, meta)).toThrow(/mode/);
     // @ts-expect-error unknown topics do not compile
-    expect(() => encodeMessage('parley.nothing.here.requested.v1', guest)).toThrow(/unknown topic/);
+    expect(() => encodeMessage('parley.nothing.here.requested.v1', guest, meta)).toThrow(/unknown topic/);
   });
 });

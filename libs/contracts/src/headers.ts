@@ -1,14 +1,11 @@
 /**
- * Header names of Parley messages (W3C trace context uses its standard name). Kept few on purpose: every header is
- * encoded per record and costs throughput. The org id is in every payload, the produce time is the record's own
- * timestamp, and the correlation id is sent only when it differs from the event id.
+ * Kafka header names Parley uses. Event metadata (id, source, time, correlation id) is in the value's envelope, not
+ * here: kafkajs spends several microseconds per header per record, and headers are dropped by some tooling.
  */
 export const MessageHeader = {
-  eventId: 'parley-event-id',
-  correlationId: 'parley-correlation-id',
-  producer: 'parley-producer',
+  /** W3C trace context, passed through when present. */
   traceparent: 'traceparent',
-  /** Set on dead letters: why and where the message failed. */
+  /** Set on dead letters: why the message failed (the full reason is in the payload). */
   deadLetterReason: 'parley-dead-letter-reason',
 } as const;
 

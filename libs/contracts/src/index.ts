@@ -12,7 +12,16 @@ export {
   type TopicCatalog,
   type TopicName,
 } from './catalog';
-export { ContractViolation, decodeMessage, encodeMessage, parsePayload, partitionKey, type EncodedMessage } from './validation';
+export {
+  ContractViolation,
+  decodeMessage,
+  encodeMessage,
+  parsePayload,
+  partitionKey,
+  type DecodedMessage,
+  type EncodedMessage,
+  type EventMeta,
+} from './validation';
 export { MessageHeader, type MessageHeaders } from './headers';
 export { exportJsonSchemas } from './json-schema';
 export * from './topics/provisioning/sync-requested.v1';

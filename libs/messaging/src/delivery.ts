@@ -4,6 +4,7 @@ import {
   ContractViolation,
   decodeMessage,
   MessageHeader,
+  type DecodedMessage,
   type MessageHeaders,
   type Payload,
   type PayloadIn,
@@ -30,7 +31,10 @@ export interface DeliveryDependencies {
   readonly logger: Logger;
   readonly metrics?: ServiceMetrics;
   readonly faults: FaultInjector;
-  readonly deadLetter: (payload: PayloadIn<'parley.messaging.message.dead-lettered.v1'>, headers: MessageHeaders) => Promise<void>;
+  readonly deadLetter: (
+    payload: PayloadIn<'parley.messaging.message.dead-lettered.v1'>,
+    options: { correlationId?: string; headers: Record<string, string> },
+  ) => Promise<void>;
   readonly heartbeat: () => Promise<void>;
   /** Aborted on shutdown: a retry wait ends and the message is left uncommitted for the next consumer. */
   readonly signal: AbortSignal;
@@ -51,25 +55,24 @@ export async function deliver<T extends TopicName>(
   deps: DeliveryDependencies,
 ): Promise<DeliveryOutcome> {
   const { topic } = message;
-  const eventId = message.headers[MessageHeader.eventId] ?? randomUUID();
-  const correlationId = message.headers[MessageHeader.correlationId] ?? eventId;
-
-  let payload: Payload<T>;
+  let decoded: DecodedMessage<T>;
   try {
-    payload = decodeMessage(topic as T, message.value);
+    decoded = decodeMessage(topic as T, message.value);
   } catch (error) {
     if (!(error instanceof ContractViolation)) throw error;
-    return withLogContext({ topic, eventId, correlationId }, async () => {
-      deps.logger.warn({ problems: error.problems, partition: message.partition, offset: message.offset }, 'invalid payload, dead-lettering');
-      await deadLetter(message, deps, 'invalid-payload', error.message, 1);
+    return withLogContext({ topic, eventId: randomUUID() }, async () => {
+      deps.logger.warn({ problems: error.problems, partition: message.partition, offset: message.offset }, 'invalid message, dead-lettering');
+      await deadLetter(message, deps, 'invalid-payload', error.message, 1, undefined);
       deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
       return 'dead-lettered' as const;
     });
   }
+  const { payload, meta } = decoded;
   const rawOrgId = (payload as { orgId?: unknown }).orgId;
   const orgId = typeof rawOrgId === 'string' ? rawOrgId : undefined;
-  return withLogContext({ topic, eventId, correlationId, orgId }, () =>
-    handleWithRetries(message, payload, handler, deps, { eventId, correlationId, orgId }),
+  const correlationId = meta.correlationId ?? meta.id;
+  return withLogContext({ topic, eventId: meta.id, correlationId, orgId }, () =>
+    handleWithRetries(message, payload, handler, deps, { eventId: meta.id, correlationId, orgId, producer: meta.source }),
   );
 }
 
@@ -78,10 +81,10 @@ async function handleWithRetries<T extends TopicName>(
   payload: Payload<T>,
   handler: MessageHandler<T>,
   deps: DeliveryDependencies,
-  ids: { eventId: string; correlationId: string; orgId?: string },
+  ids: { eventId: string; correlationId: string; orgId?: string; producer: string },
 ): Promise<DeliveryOutcome> {
   const { topic } = message;
-  const { eventId, correlationId, orgId } = ids;
+  const { eventId, correlationId, orgId, producer } = ids;
   let lastError: unknown;
   for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
     const context: MessageContext<T> = {
@@ -90,6 +93,7 @@ async function handleWithRetries<T extends TopicName>(
       eventId,
       correlationId,
       orgId,
+      producer,
       headers: message.headers,
       group: deps.group,
       partition: message.partition,
@@ -118,7 +122,7 @@ async function handleWithRetries<T extends TopicName>(
   const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
   const attempts = lastError instanceof NonRetryableError ? 1 : deps.policy.maxAttempts;
   deps.logger.error({ err: lastError, attempts }, 'handler failed for good, dead-lettering');
-  await deadLetter(message, deps, 'handler-failed', reason, attempts);
+  await deadLetter(message, deps, 'handler-failed', reason, attempts, correlationId);
   deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });
   return 'dead-lettered';
 }
@@ -137,6 +141,7 @@ async function deadLetter(
   failure: 'invalid-payload' | 'handler-failed',
   reason: string,
   attempts: number,
+  correlationId: string | undefined,
 ): Promise<void> {
   const raw = message.value;
   const buffer = raw === null ? null : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
@@ -157,8 +162,11 @@ async function deadLetter(
       deadLetteredAt: new Date().toISOString(),
     },
     {
-      [MessageHeader.deadLetterReason]: reason.slice(0, 500),
-      ...pick(message.headers, [MessageHeader.correlationId, MessageHeader.traceparent]),
+      correlationId,
+      headers: {
+        [MessageHeader.deadLetterReason]: reason.slice(0, 500),
+        ...pick(message.headers, [MessageHeader.traceparent]),
+      },
     },
   );
 }

@@ -18,6 +18,9 @@ export interface MessageContext<T extends TopicName = TopicName> {
   readonly eventId: string;
   readonly correlationId: string;
   readonly orgId?: string;
+  /** The service that produced the event. */
+  readonly producer: string;
+  /** Kafka headers as received (usually empty: event metadata is in the envelope). */
   readonly headers: MessageHeaders;
   readonly group: string;
   readonly partition: number;

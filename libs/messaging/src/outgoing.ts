@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { encodeMessage, MessageHeader, type PayloadIn, type TopicName } from '@parley/contracts';
+import { encodeMessage, type PayloadIn, type TopicName } from '@parley/contracts';
 import { currentLogContext } from '@parley/observability';
 import type { PublishOptions } from './message-bus';
 
 export interface OutgoingRecord {
   readonly topic: TopicName;
   readonly key: string;
+  /** The event envelope (id, source, time, correlation id, data) as JSON. */
   readonly value: string;
+  /** Kafka headers: empty unless the caller passes some (trace context, dead-letter reason). */
   readonly headers: Record<string, string>;
 }
 
 /**
- * Validates and encodes a payload and stamps the standard headers. The correlation id follows the work: a message
- * published while handling another carries the same id unless the caller says otherwise.
+ * Validates and encodes a payload in its envelope with a new event id. The correlation id follows the work: a
+ * message published while handling another carries the same id unless the caller says otherwise.
  */
 export function toOutgoingRecord<T extends TopicName>(
   topic: T,
@@ -20,14 +22,11 @@ export function toOutgoingRecord<T extends TopicName>(
   producer: string,
   options: PublishOptions = {},
 ): OutgoingRecord {
-  const { key, value } = encodeMessage(topic, payload);
-  const eventId = randomUUID();
-  const correlationId = options.correlationId ?? currentLogContext().correlationId;
-  const headers: Record<string, string> = {
-    [MessageHeader.eventId]: eventId,
-    [MessageHeader.producer]: producer,
-    ...(correlationId && correlationId !== eventId ? { [MessageHeader.correlationId]: correlationId } : {}),
-    ...options.headers,
-  };
-  return { topic, key, value, headers };
+  const { key, value } = encodeMessage(topic, payload, {
+    id: randomUUID(),
+    source: producer,
+    time: new Date().toISOString(),
+    correlationId: options.correlationId ?? currentLogContext().correlationId,
+  });
+  return { topic, key, value, headers: { ...options.headers } };
 }

@@ -158,7 +158,7 @@ describe('outbox to a real Kafka broker', () => {
     try {
       const payloads = Array.from({ length: 30 }, syncRequested);
       await inTransaction(dataSource, (m) => outbox.enqueueAll(m, payloads.map((payload) => ({ topic: 'parley.provisioning.sync.requested.v1' as const, payload }))));
-      const stored: { id: string }[] = await dataSource.query(`SELECT headers->>'parley-event-id' AS id FROM "${schema}".outbox ORDER BY outbox.id`);
+      const stored: { id: string }[] = await dataSource.query(`SELECT value::jsonb->>'id' AS id FROM "${schema}".outbox ORDER BY outbox.id`);
       relay.start();
       await waitFor(() => seen.length === 30, 30_000);
       expect(seen.map((s) => s.syncId)).toEqual(payloads.map((p) => p.syncId));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEAD_LETTER_TOPIC, MessageHeader, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
+import { DEAD_LETTER_TOPIC, decodeMessage, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver } from '../delivery';
 import { FaultInjector } from '../fault-injection';
@@ -48,7 +48,7 @@ export class InProcessBroker {
 
   dispatch(record: OutgoingRecord): void {
     if (this.closed) throw new Error('in-process broker is closed');
-    if (record.topic === DEAD_LETTER_TOPIC) this.deadLetters.push(JSON.parse(record.value));
+    if (record.topic === DEAD_LETTER_TOPIC) this.deadLetters.push(decodeMessage(DEAD_LETTER_TOPIC, record.value).payload);
     for (const [group, entry] of this.groups) {
       const handler = entry.handlers.get(record.topic);
       if (!handler) continue;
@@ -143,13 +143,7 @@ export class InProcessBus implements MessageBus {
       faults: FaultInjector.none(),
       heartbeat: async () => undefined,
       signal: this.stopping.signal,
-      deadLetter: async (payload, headers) =>
-        this.broker.dispatch(
-          toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, {
-            correlationId: headers[MessageHeader.correlationId],
-            headers,
-          }),
-        ),
+      deadLetter: async (payload, options) => this.broker.dispatch(toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)),
     });
   }
 

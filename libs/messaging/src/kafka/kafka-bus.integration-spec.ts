@@ -22,7 +22,7 @@ describeBusContract('kafka', async () => {
   const dlqConsumer = kafka.consumer({ groupId: `${layout.prefix}dlq-reader`, maxWaitTimeInMs: 100 });
   await dlqConsumer.connect();
   await dlqConsumer.subscribe({ topic: `${layout.prefix}${DEAD_LETTER_TOPIC}`, fromBeginning: true });
-  await dlqConsumer.run({ eachMessage: async ({ message }) => void letters.push(decodeMessage(DEAD_LETTER_TOPIC, message.value)) });
+  await dlqConsumer.run({ eachMessage: async ({ message }) => void letters.push(decodeMessage(DEAD_LETTER_TOPIC, message.value).payload) });
 
   return {
     bus: (service, options) =>

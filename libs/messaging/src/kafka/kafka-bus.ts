@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
-import { DEAD_LETTER_TOPIC, MessageHeader, type PayloadIn, type TopicName } from '@parley/contracts';
+import { DEAD_LETTER_TOPIC, type PayloadIn, type TopicName } from '@parley/contracts';
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
@@ -236,7 +236,8 @@ export class KafkaBus implements MessageBus {
       faults: this.faults,
       heartbeat,
       signal: this.stopping.signal,
-      deadLetter: (payload: PayloadIn<typeof DEAD_LETTER_TOPIC>, headers: Readonly<Record<string, string>>) => this.deadLetter(payload, headers),
+      deadLetter: (payload: PayloadIn<typeof DEAD_LETTER_TOPIC>, options: { correlationId?: string; headers: Record<string, string> }) =>
+        this.deadLetter(payload, options),
     };
     try {
       for (const message of batch.messages) {
@@ -266,10 +267,9 @@ export class KafkaBus implements MessageBus {
 
   private async deadLetter(
     payload: PayloadIn<typeof DEAD_LETTER_TOPIC>,
-    headers: Readonly<Record<string, string>>,
+    options: { correlationId?: string; headers: Record<string, string> },
   ): Promise<void> {
-    const correlationId = headers[MessageHeader.correlationId];
-    await this.send([toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, { correlationId, headers })]);
+    await this.send([toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)]);
   }
 }
 
