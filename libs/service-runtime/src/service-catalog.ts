@@ -1,4 +1,5 @@
-import { databaseSection, httpSection, kafkaSection, redisSection, runtimeSection } from '@parley/config';
+import { z } from 'zod';
+import { databaseSection, defineConfigSection, httpSection, kafkaSection, redisSection, runtimeSection, Secret } from '@parley/config';
 
 /** The six services: what each is called, where it listens by default, and which database schema it owns. */
 export const services = {
@@ -13,13 +14,34 @@ export const services = {
 export type ServiceName = keyof typeof services;
 export const serviceNames = Object.keys(services) as ServiceName[];
 
+/** Sections only one service reads, keyed by service; `distributedConfigSections` adds them to the common ones. */
+const serviceSections = {
+  gateway: {
+    gateway: defineConfigSection(
+      'gateway',
+      // The operator key creates organizations; high entropy is what makes a plain SHA-256 comparison safe.
+      { PARLEY_OPERATOR_API_KEY: z.string().min(32).transform((value) => new Secret(value)) },
+      (v) => ({ operatorApiKey: v.PARLEY_OPERATOR_API_KEY as Secret }),
+    ),
+  },
+} as const;
+type ServiceSections<S extends ServiceName> = S extends keyof typeof serviceSections ? (typeof serviceSections)[S] : unknown;
+
 /** Every service needs these dependencies in distributed mode; each app may add sections of its own. */
-export function distributedConfigSections(service: ServiceName) {
+export function distributedConfigSections<S extends ServiceName>(service: S) {
+  const own = (serviceSections as Partial<Record<ServiceName, object>>)[service] ?? {};
   return {
     runtime: runtimeSection,
     http: httpSection(services[service].port),
     kafka: kafkaSection,
     database: databaseSection,
     redis: redisSection,
-  };
+    ...own,
+  } as {
+    runtime: typeof runtimeSection;
+    http: ReturnType<typeof httpSection>;
+    kafka: typeof kafkaSection;
+    database: typeof databaseSection;
+    redis: typeof redisSection;
+  } & ServiceSections<S>;
 }

@@ -1,5 +1,47 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Secret } from '@parley/config';
+import { ApiKeyGuard } from './auth/auth.guard';
+import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
+import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { ProblemDetailsFilter } from './http/problem-details';
+import { ApiDocs } from './openapi/docs.setup';
+import { OrgStore } from './orgs/org-store';
+import { OrgsController } from './orgs/orgs.controller';
 
-/** Gateway: the admin REST API; its endpoints arrive with the user-sync issue. Health, readiness, metrics and the bus come from the runtime. */
+export interface GatewayOptions {
+  /**
+   * The operator key. Omitted: read from PARLEY_OPERATOR_API_KEY (distributed mode validates it at start); when that
+   * is unset too, no request is an operator's.
+   */
+  readonly operatorApiKey?: Secret;
+}
+
+const common: Provider[] = [
+  OrgStore,
+  ApiKeyGuard,
+  ApiDocs,
+  // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through the same way.
+  { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+];
+const controllers = [OrgsController, DeadLettersController, DeadLetterHandler];
+
+/**
+ * Gateway: the admin REST API (`/v1`, problem details, API keys), its OpenAPI at /docs, and the dead-letter list.
+ * Health, readiness, metrics and the bus come from the runtime.
+ */
 @Module({})
+export class GatewayFeatureModule {
+  static register(options: GatewayOptions = {}): DynamicModule {
+    const operatorKey: Provider =
+      options.operatorApiKey === undefined
+        ? { provide: OPERATOR_API_KEY, useFactory: () => operatorKeyFromEnvironment() }
+        : { provide: OPERATOR_API_KEY, useValue: options.operatorApiKey };
+    return { module: GatewayFeatureModule, controllers, providers: [...common, operatorKey] };
+  }
+}
+
+/** The gateway as distributed mode runs it: the operator key comes from PARLEY_OPERATOR_API_KEY. */
+@Module({ imports: [GatewayFeatureModule.register()] })
 export class GatewayModule {}

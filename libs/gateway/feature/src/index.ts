@@ -1,11 +1,26 @@
+import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@parley/service-runtime';
-import { GatewayModule } from './gateway.module';
+import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
+import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
 
-export { GatewayModule };
+export { GatewayFeatureModule, GatewayModule, type GatewayOptions };
+export { OPERATOR_API_KEY, gatewayConfigSection, operatorKeyFromEnvironment } from './config/operator-key';
+export { loadOrCreateOperatorKey, OPERATOR_KEY_FILE } from './config/embedded-operator-key';
+export { buildOpenApiDocument, renderOpenApiDocument } from './openapi/document';
 
+const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000];
+
+/** The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). */
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
-  migrations: [GatewayInit1732700000100],
+  migrations,
 };
+
+/** The gateway with options given in code, e.g. the embedded launcher's generated operator key. */
+export function createGatewayService(options: GatewayOptions): ServiceDefinition {
+  @Module({ imports: [GatewayFeatureModule.register(options)] })
+  class ConfiguredGatewayModule {}
+  return { name: 'gateway', module: ConfiguredGatewayModule, migrations };
+}
