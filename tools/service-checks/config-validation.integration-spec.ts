@@ -11,6 +11,8 @@ describe.each(serviceNames)('%s with a bad configuration', (name) => {
         DATABASE_URL: 'mysql://root:hunter2@db/parley',
         REDIS_URL: 'redis://127.0.0.1:6379',
         HTTP_PORT: 'eighty',
+        // Read only by the gateway; too short, and a secret that must never be echoed.
+        PARLEY_OPERATOR_API_KEY: 'hunter2',
       },
     }).start();
     expect(await service.waitForExit(30_000)).toEqual({ code: 78, signal: null });
@@ -20,6 +22,7 @@ describe.each(serviceNames)('%s with a bad configuration', (name) => {
       expect.stringMatching(new RegExp(`^${name}: config error: DATABASE_URL: malformed \\(expected a postgres or postgresql URL\\)$`)),
       expect.stringMatching(new RegExp(`^${name}: config error: HTTP_PORT: malformed`)),
       `${name}: config error: KAFKA_BROKERS: required but not set`,
+      ...(name === 'gateway' ? [expect.stringMatching(/^gateway: config error: PARLEY_OPERATOR_API_KEY: malformed/)] : []),
     ]);
     expect(stderr).not.toContain('hunter2');
   });

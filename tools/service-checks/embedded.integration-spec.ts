@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ServiceProcess } from '@parley/testing';
@@ -25,6 +25,17 @@ describe('embedded mode (npm start)', () => {
       const credentials = JSON.parse(readFileSync(sandboxes.credentials, 'utf8'));
       const auth = await fetch(`${credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${credentials.slack.botToken}` } });
       expect(await auth.json()).toMatchObject({ ok: true });
+      // The operator key lives in an owner-only file under the data folder and opens the admin API.
+      const keyFile = String(up['operatorKeyFile']);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const gatewayUrl = services.find((s) => s.name === 'gateway')?.url;
+      const created = await fetch(`${gatewayUrl}/v1/orgs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${readFileSync(keyFile, 'utf8').trim()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Embedded Org' }),
+      });
+      expect(created.status).toBe(201);
+      expect(JSON.stringify(parley.lines)).not.toContain(readFileSync(keyFile, 'utf8').trim());
       parley.kill('SIGTERM');
       expect(await parley.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     } finally {

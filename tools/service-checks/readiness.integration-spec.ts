@@ -64,6 +64,7 @@ describe('readiness of every service follows its dependencies', () => {
           DATABASE_URL: pg.toString(),
           DATABASE_POOL_SIZE: '2',
           REDIS_URL: redis.toString(),
+          PARLEY_OPERATOR_API_KEY: 'k'.repeat(40),
           LOG_LEVEL: 'info',
         },
       }).start();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createInMemoryCache } from '@parley/cache';
 import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtimeSection } from '@parley/config';
-import { gatewayService } from '@parley/gateway-feature';
+import { createGatewayService, loadOrCreateOperatorKey } from '@parley/gateway-feature';
 import { identityService } from '@parley/identity-feature';
 import { InProcessBroker } from '@parley/messaging';
 import { createLogger, ServiceMetrics } from '@parley/observability';
@@ -35,7 +35,9 @@ const embeddedSection = defineConfigSection(
 );
 
 // Start order: owners of data first, the gateway last, so it only answers once everything behind it is up.
-const definitions: ServiceDefinition[] = [identityService, provisioningService, relayService, slackConnectorService, teamsConnectorService, gatewayService];
+function serviceDefinitions(operatorApiKey: ReturnType<typeof loadOrCreateOperatorKey>['key']): ServiceDefinition[] {
+  return [identityService, provisioningService, relayService, slackConnectorService, teamsConnectorService, createGatewayService({ operatorApiKey })];
+}
 
 /**
  * All six services in one process: in-process bus, embedded PostgreSQL (PGlite), in-memory cache, and the Slack and
@@ -57,6 +59,9 @@ async function main(): Promise<void> {
   });
   const sandboxFiles = sandboxes.writeFiles(config.embedded.sandboxDir);
   const database = await startEmbeddedPostgres({ dataDir: path.join(config.embedded.dataDir, 'pgdata') });
+  // The operator key is made once and kept in the data folder (owner-only); its path is printed, never the key.
+  const operatorKey = loadOrCreateOperatorKey(config.embedded.dataDir);
+  const definitions = serviceDefinitions(operatorKey.key);
   const broker = new InProcessBroker(12);
   const cache = createInMemoryCache();
   const running: RunningService[] = [];
@@ -87,11 +92,13 @@ async function main(): Promise<void> {
     {
       services: running.map((s) => ({ name: s.name, url: s.url })),
       sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath },
+      operatorKeyFile: operatorKey.file,
     },
     'all services up',
   );
   process.stdout.write(
     `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
+      `Admin API docs: ${gateway.url}/docs  (operator API key in ${operatorKey.file})\n` +
       `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url}; credentials in ${sandboxFiles.credentialsPath}\n\n`,
   );
   installShutdown(
