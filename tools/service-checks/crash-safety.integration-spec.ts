@@ -3,6 +3,7 @@ import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
 import { integrationEnv, ServiceProcess, uniqueSuffix } from '@parley/testing';
 import { createFreshDatabase, query } from './fresh-database';
+import { distributedServiceEnv } from './service-env';
 
 const TOPIC = 'parley.directory.user.observed.v1';
 
@@ -31,18 +32,7 @@ describe('identity consuming over Kafka, killed with SIGKILL', () => {
   const identity = (extra: Record<string, string> = {}) => {
     const service = new ServiceProcess({
       app: 'identity',
-      env: {
-        PARLEY_MODE: 'distributed',
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: '0',
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_TOPIC_PARTITIONS: '3',
-        DATABASE_URL: database.url,
-        REDIS_URL: env.redisUrl,
-        LOG_LEVEL: 'info',
-        ...extra,
-      },
+      env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url }, extra),
     }).start();
     processes.push(service);
     return service;

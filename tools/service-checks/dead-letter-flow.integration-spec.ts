@@ -4,6 +4,7 @@ import pino from 'pino';
 import { KafkaBus } from '@parley/messaging';
 import { integrationEnv, ServiceProcess, uniqueSuffix } from '@parley/testing';
 import { createFreshDatabase, query } from './fresh-database';
+import { distributedServiceEnv } from './service-env';
 
 const TOPIC = 'parley.directory.user.observed.v1';
 const OPERATOR_KEY = `op_${'k'.repeat(40)}`;
@@ -20,17 +21,7 @@ describe('poison input: identity dead-letters it, the gateway shows it', () => {
   const service = (app: 'identity' | 'gateway') => {
     const started = new ServiceProcess({
       app,
-      env: {
-        PARLEY_MODE: 'distributed',
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: '0',
-        KAFKA_BROKERS: env.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_TOPIC_PARTITIONS: '3',
-        DATABASE_URL: database.url,
-        REDIS_URL: env.redisUrl,
-        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
-      },
+      env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url }, { PARLEY_OPERATOR_API_KEY: OPERATOR_KEY }),
     }).start();
     processes.push(started);
     return started;

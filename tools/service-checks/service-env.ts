@@ -1,0 +1,21 @@
+import type { IntegrationEnv } from '@parley/testing';
+
+/** The environment of one distributed service process in these tests: loopback HTTP, its own topics and database. */
+export function distributedServiceEnv(
+  servers: IntegrationEnv,
+  isolation: { topicPrefix: string; databaseUrl: string; partitions?: number },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PARLEY_MODE: 'distributed',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: isolation.topicPrefix,
+    KAFKA_TOPIC_PARTITIONS: String(isolation.partitions ?? 3),
+    DATABASE_URL: isolation.databaseUrl,
+    REDIS_URL: servers.redisUrl,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
