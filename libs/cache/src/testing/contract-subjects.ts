@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -25,4 +26,22 @@ export function delay(ms: number): Promise<void> {
 export function present<T>(value: T | null | undefined, what = 'a value'): T {
   if (value === null || value === undefined) throw new Error(`expected ${what}`);
   return value;
+}
+
+/**
+ * Opens the two subjects once for a describe block (two implementations, or two connections to one server) and
+ * closes them after it; returns accessors for use inside its tests.
+ */
+export function useContractSubjects<T>(open: OpenContractSubjects<T>): { first: () => T; second: () => T } {
+  let subjects: ContractSubjects<T> | undefined;
+  beforeAll(async () => {
+    subjects = await open();
+  });
+  afterAll(async () => {
+    await subjects?.close();
+  });
+  return {
+    first: () => present(subjects, 'the subjects').first,
+    second: () => present(subjects, 'the subjects').second,
+  };
 }

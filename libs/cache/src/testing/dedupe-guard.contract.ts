@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DedupeGuard } from '../ports/dedupe-guard';
-import { delay, present, uniqueName, type ContractSubjects, type OpenContractSubjects } from './contract-subjects';
+import { delay, uniqueName, useContractSubjects, type OpenContractSubjects } from './contract-subjects';
 
 /** What every DedupeGuard must do; run against each implementation. */
 export function describeDedupeGuardContract(implementation: string, open: OpenContractSubjects<DedupeGuard>): void {
   describe(`DedupeGuard contract (${implementation})`, () => {
-    let subjects: ContractSubjects<DedupeGuard> | undefined;
-    const first = () => present(subjects, 'the subjects').first;
-    const second = () => present(subjects, 'the subjects').second;
-
-    beforeAll(async () => {
-      subjects = await open();
-    });
-    afterAll(async () => {
-      await subjects?.close();
-    });
+    const { first, second } = useContractSubjects(open);
 
     it('says true the first time a key is seen and false after that, on any connection', async () => {
       const key = uniqueName('event');

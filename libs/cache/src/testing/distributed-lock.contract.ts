@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { LockUnavailableError, type DistributedLock, type LockLease } from '../ports/distributed-lock';
-import { delay, present, uniqueName, type ContractSubjects, type OpenContractSubjects } from './contract-subjects';
+import { delay, present, uniqueName, useContractSubjects, type OpenContractSubjects } from './contract-subjects';
 
 /** What every DistributedLock must do; run against each implementation. */
 export function describeDistributedLockContract(implementation: string, open: OpenContractSubjects<DistributedLock>): void {
   describe(`DistributedLock contract (${implementation})`, () => {
-    let subjects: ContractSubjects<DistributedLock> | undefined;
-    const first = () => present(subjects, 'the subjects').first;
-    const second = () => present(subjects, 'the subjects').second;
-
-    beforeAll(async () => {
-      subjects = await open();
-    });
-    afterAll(async () => {
-      await subjects?.close();
-    });
+    const { first, second } = useContractSubjects(open);
 
     it('has one holder at a time, across connections, and is not re-entrant', async () => {
       const name = uniqueName('exclusive');

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { RateLimiter, TokenBucketSpec } from '../ports/rate-limiter';
-import { delay, present, uniqueName, type ContractSubjects, type OpenContractSubjects } from './contract-subjects';
+import { delay, uniqueName, useContractSubjects, type OpenContractSubjects } from './contract-subjects';
 
 /** What every RateLimiter must do; run against each implementation (see *.spec.ts and *.integration-spec.ts). */
 export function describeRateLimiterContract(implementation: string, open: OpenContractSubjects<RateLimiter>): void {
   describe(`RateLimiter contract (${implementation})`, () => {
-    let subjects: ContractSubjects<RateLimiter> | undefined;
-    const first = () => present(subjects, 'the subjects').first;
-    const second = () => present(subjects, 'the subjects').second;
-
-    beforeAll(async () => {
-      subjects = await open();
-    });
-    afterAll(async () => {
-      await subjects?.close();
-    });
+    const { first, second } = useContractSubjects(open);
 
     it('starts a bucket full, grants its capacity one token at a time, then refuses', async () => {
       const bucket = uniqueName('full');
