@@ -103,8 +103,8 @@ async function main(): Promise<void> {
   );
   installShutdown(
     [
-      { name: 'sandboxes', url: sandboxes.slack.url, app: undefined as never, stop: () => sandboxes.stop() },
-      { name: 'embedded-database', url: database.url, app: undefined as never, stop: () => database.stop() },
+      { name: 'sandboxes', stop: () => sandboxes.stop() },
+      { name: 'embedded-database', stop: () => database.stop() },
       ...running,
     ],
     logger,

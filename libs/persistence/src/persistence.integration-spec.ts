@@ -112,6 +112,28 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     }
   });
 
+  it('wakes the relay on commit instead of waiting for its next poll', async () => {
+    const broker = new InProcessBroker(2);
+    const bus = new InProcessBus(broker, { service: 'provisioning', logger });
+    const received: string[] = [];
+    bus.subscribe('parley.provisioning.sync.requested.v1', async (p) => void received.push(p.syncId), { group: 'g' });
+    await bus.start();
+    const outbox = new Outbox(schema, 'gateway');
+    // A poll an hour away: only the after-commit wake-up can deliver this within the wait below.
+    const relay = new OutboxRelay(dataSource, bus, outbox, logger, { schema, pollIntervalMs: 3_600_000 });
+    relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const event = syncRequested();
+      await inTransaction(dataSource, (m) => outbox.enqueue(m, 'parley.provisioning.sync.requested.v1', event));
+      await waitFor(() => received.length === 1, 5_000);
+      expect(received).toEqual([event.syncId]);
+    } finally {
+      await relay.stop();
+      await bus.stop();
+    }
+  });
+
   it('refuses to enqueue outside a transaction and validates at enqueue time', async () => {
     const outbox = new Outbox(schema, 'gateway');
     await expect(outbox.enqueue(dataSource.manager, 'parley.provisioning.sync.requested.v1', syncRequested())).rejects.toThrow(/open transaction/);

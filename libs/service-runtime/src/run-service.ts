@@ -47,8 +47,14 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   installShutdown([running], logger, config.runtime.shutdownTimeoutMs);
 }
 
-/** SIGTERM and SIGINT stop the given services in order, then exit; a second signal or the deadline forces exit. */
-export function installShutdown(running: readonly RunningService[], logger: Logger, timeoutMs: number): void {
+/** Anything the process must stop on shutdown: a service, the embedded database, the sandboxes. */
+export interface Stoppable {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** SIGTERM and SIGINT stop the given parts in reverse order, then exit; a second signal or the deadline forces exit. */
+export function installShutdown(running: readonly Stoppable[], logger: Logger, timeoutMs: number): void {
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) {
