@@ -22,6 +22,7 @@ describe.each(serviceNames)('%s with a bad configuration', (name) => {
       expect.stringMatching(new RegExp(`^${name}: config error: DATABASE_URL: malformed \\(expected a postgres or postgresql URL\\)$`)),
       expect.stringMatching(new RegExp(`^${name}: config error: HTTP_PORT: malformed`)),
       `${name}: config error: KAFKA_BROKERS: required but not set`,
+      `${name}: config error: PARLEY_INTERNAL_TOKEN: required but not set`,
       ...(name === 'gateway' ? [expect.stringMatching(/^gateway: config error: PARLEY_OPERATOR_API_KEY: malformed/)] : []),
     ]);
     expect(stderr).not.toContain('hunter2');

@@ -1,5 +1,8 @@
 import type { IntegrationEnv } from '@parley/testing';
 
+/** The service-to-service bearer every test process shares. */
+export const TEST_INTERNAL_TOKEN = `internal_${'t'.repeat(40)}`;
+
 /** The environment of one distributed service process in these tests: loopback HTTP, its own topics and database. */
 export function distributedServiceEnv(
   servers: IntegrationEnv,
@@ -16,6 +19,7 @@ export function distributedServiceEnv(
     DATABASE_URL: isolation.databaseUrl,
     REDIS_URL: servers.redisUrl,
     LOG_LEVEL: 'info',
+    PARLEY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     ...extra,
   };
 }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { createInMemoryCache } from '@parley/cache';
-import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtimeSection } from '@parley/config';
+import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtimeSection, Secret } from '@parley/config';
 import { createGatewayService, loadOrCreateOperatorKey } from '@parley/gateway-feature';
 import { identityService } from '@parley/identity-feature';
 import { InProcessBroker } from '@parley/messaging';
@@ -14,6 +15,7 @@ import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-
 import {
   createEmbeddedInfrastructure,
   EXIT_CONFIG,
+  InternalApiAccess,
   installShutdown,
   services,
   startService,
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
   const broker = new InProcessBroker(12);
   const cache = createInMemoryCache();
   const running: RunningService[] = [];
+  // One internal token per boot; each service's URL is known once it listens, and later services call earlier ones.
+  const internalApi = new InternalApiAccess(new Secret(randomBytes(32).toString('base64url')), {});
   try {
     for (const definition of definitions) {
       const serviceLogger = logger.child({ service: definition.name });
@@ -78,7 +82,9 @@ async function main(): Promise<void> {
         cache,
       });
       const isGateway = definition.name === 'gateway';
-      running.push(await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }));
+      const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, internalApi);
+      if (!isGateway && definition.name !== 'relay') internalApi.setUrl(definition.name, service.url);
+      running.push(service);
     }
   } catch (error) {
     logger.fatal({ err: error }, 'embedded start failed');

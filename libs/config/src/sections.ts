@@ -64,3 +64,29 @@ export type DatabaseConfig = ReturnType<typeof databaseSection.map>;
 export type RedisConfig = ReturnType<typeof redisSection.map>;
 export type RuntimeConfig = ReturnType<typeof runtimeSection.map>;
 export type HttpConfig = ReturnType<ReturnType<typeof httpSection>['map']>;
+
+/**
+ * Service-to-service HTTP: the shared bearer every `/internal/...` call carries, and where each peer listens.
+ * The defaults are the catalog's ports on loopback, which is what one machine running every service needs.
+ */
+export const internalApiSection = defineConfigSection(
+  'internalApi',
+  {
+    PARLEY_INTERNAL_TOKEN: z.string().min(32).transform((value) => new Secret(value)),
+    PARLEY_IDENTITY_URL: env.url(['http', 'https']).default('http://127.0.0.1:3001'),
+    PARLEY_PROVISIONING_URL: env.url(['http', 'https']).default('http://127.0.0.1:3002'),
+    PARLEY_SLACK_CONNECTOR_URL: env.url(['http', 'https']).default('http://127.0.0.1:3003'),
+    PARLEY_TEAMS_CONNECTOR_URL: env.url(['http', 'https']).default('http://127.0.0.1:3004'),
+  },
+  (v) => ({
+    token: v.PARLEY_INTERNAL_TOKEN as Secret,
+    urls: {
+      identity: trimSlash(v.PARLEY_IDENTITY_URL),
+      provisioning: trimSlash(v.PARLEY_PROVISIONING_URL),
+      'slack-connector': trimSlash(v.PARLEY_SLACK_CONNECTOR_URL),
+      'teams-connector': trimSlash(v.PARLEY_TEAMS_CONNECTOR_URL),
+    },
+  }),
+);
+
+const trimSlash = (url: string): string => url.replace(/\/+$/, '');

@@ -3,7 +3,21 @@ import type { TopicDefinition } from './topic';
 import { SyncRequestedV1 } from './topics/provisioning/sync-requested.v1';
 import { SlackDirectoryImportRequestedV1, TeamsDirectoryImportRequestedV1 } from './topics/directory/import-requested.v1';
 import { DirectoryUserObservedV1 } from './topics/directory/user-observed.v1';
-import { TeamsGuestCreateRequestedV1, TeamsGuestCreatedV1, TeamsGuestFailedV1 } from './topics/teams/guest.v1';
+import { DirectoryImportCompletedV1, DirectoryImportFailedV1, DirectoryReconciledV1 } from './topics/directory/import-results.v1';
+import {
+  TeamsGuestCreateRequestedV1,
+  TeamsGuestCreatedV1,
+  TeamsGuestDisabledV1,
+  TeamsGuestDisableRequestedV1,
+  TeamsGuestFailedV1,
+} from './topics/teams/guest.v1';
+import {
+  SlackMirrorCreatedV1,
+  SlackMirrorCreateRequestedV1,
+  SlackMirrorDeactivatedV1,
+  SlackMirrorDeactivateRequestedV1,
+  SlackMirrorFailedV1,
+} from './topics/slack/mirror.v1';
 import {
   MessageDeliveredV1,
   MessageReceivedV1,
@@ -17,9 +31,19 @@ const definitions = [
   SlackDirectoryImportRequestedV1,
   TeamsDirectoryImportRequestedV1,
   DirectoryUserObservedV1,
+  DirectoryImportCompletedV1,
+  DirectoryImportFailedV1,
+  DirectoryReconciledV1,
   TeamsGuestCreateRequestedV1,
   TeamsGuestCreatedV1,
   TeamsGuestFailedV1,
+  TeamsGuestDisableRequestedV1,
+  TeamsGuestDisabledV1,
+  SlackMirrorCreateRequestedV1,
+  SlackMirrorCreatedV1,
+  SlackMirrorFailedV1,
+  SlackMirrorDeactivateRequestedV1,
+  SlackMirrorDeactivatedV1,
   MessageReceivedV1,
   TeamsMessageDeliverRequestedV1,
   SlackMessageDeliverRequestedV1,

@@ -8,6 +8,7 @@ describe('the topic -> payload map', () => {
       orgId: 'org_3f9a2c1b7d',
       syncId: '0b6f3a52-6d8e-4c61-9f0e-2a1f4b7c9d10',
       personId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+      operation: 'create',
       reason: 'blocked',
       retryable: false,
     };

@@ -1,5 +1,5 @@
 export { defineTopic, TOPIC_NAME, type TopicDefinition } from './topic';
-export { normalizeEmail, type Platform } from './primitives';
+export { email, nonEmpty, normalizeEmail, orgId, platform, timestamp, uuid, type Platform } from './primitives';
 export {
   allTopicDefinitions,
   DEAD_LETTER_TOPIC,
@@ -27,6 +27,8 @@ export { exportJsonSchemas } from './json-schema';
 export * from './topics/provisioning/sync-requested.v1';
 export * from './topics/directory/import-requested.v1';
 export * from './topics/directory/user-observed.v1';
+export * from './topics/directory/import-results.v1';
 export * from './topics/teams/guest.v1';
+export * from './topics/slack/mirror.v1';
 export * from './topics/message/message.v1';
 export * from './topics/messaging/dead-letter.v1';

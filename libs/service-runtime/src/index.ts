@@ -6,3 +6,4 @@ export { startService, type RunningService } from './start-service';
 export { runService, installShutdown, EXIT_CONFIG, type Stoppable } from './run-service';
 export { ParleyBusTransport } from './bus-transport';
 export { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_NAME } from './tokens';
+export { INTERNAL_API, InternalApiAccess, InternalAuthGuard, type PeerName } from './internal-api';

@@ -4,6 +4,7 @@ import { createLogger, ServiceMetrics, type Logger } from '@parley/observability
 import { createDistributedInfrastructure } from './infrastructure-factories';
 import { distributedConfigSections, services } from './service-catalog';
 import type { ServiceDefinition } from './service-definition';
+import { InternalApiAccess } from './internal-api';
 import { startService, type RunningService } from './start-service';
 
 /** Exit status for a configuration the service cannot start with (sysexits EX_CONFIG). */
@@ -37,7 +38,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
       database: config.database,
       redis: config.redis,
     });
-    running = await startService(definition, infra, config.http);
+    running = await startService(definition, infra, config.http, new InternalApiAccess(config.internalApi.token, { ...config.internalApi.urls }));
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
     await flushAndExit(logger, 1);

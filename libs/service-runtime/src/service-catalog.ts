@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseSection, defineConfigSection, httpSection, kafkaSection, redisSection, runtimeSection, Secret } from '@parley/config';
+import { databaseSection, defineConfigSection, httpSection, internalApiSection, kafkaSection, redisSection, runtimeSection, Secret } from '@parley/config';
 
 /** The six services: what each is called, where it listens by default, and which database schema it owns. */
 export const services = {
@@ -36,8 +36,10 @@ export function distributedConfigSections<S extends ServiceName>(service: S) {
     kafka: kafkaSection,
     database: databaseSection,
     redis: redisSection,
+    internalApi: internalApiSection,
     ...own,
   } as {
+    internalApi: typeof internalApiSection;
     runtime: typeof runtimeSection;
     http: ReturnType<typeof httpSection>;
     kafka: typeof kafkaSection;

@@ -3,6 +3,7 @@ import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { ParleyBusTransport } from './bus-transport';
 import { HealthController, INFRASTRUCTURE } from './health.controller';
 import type { ServiceInfrastructure } from './infrastructure';
+import { INTERNAL_API, InternalAuthGuard, type InternalApiAccess } from './internal-api';
 import { NestPinoLogger } from './nest-logger';
 import { RethrowRpcFilter } from './rethrow-rpc-filter';
 import type { ServiceDefinition } from './service-definition';
@@ -11,7 +12,7 @@ import { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, 
 @Global()
 @Module({})
 class RuntimeModule {
-  static with(definition: ServiceDefinition, infra: ServiceInfrastructure): DynamicModule {
+  static with(definition: ServiceDefinition, infra: ServiceInfrastructure, internalApi: InternalApiAccess): DynamicModule {
     const providers = [
       { provide: INFRASTRUCTURE, useValue: infra },
       { provide: SERVICE_NAME, useValue: definition.name },
@@ -22,13 +23,15 @@ class RuntimeModule {
       { provide: OUTBOX, useValue: infra.outbox },
       { provide: IDEMPOTENT_CONSUMER, useValue: infra.idempotentConsumer },
       { provide: CACHE, useValue: infra.cache },
+      { provide: INTERNAL_API, useValue: internalApi },
+      InternalAuthGuard,
     ];
     const filters = [{ provide: APP_FILTER, useClass: RethrowRpcFilter }];
     return {
       module: RuntimeModule,
       controllers: [HealthController],
       providers: [...providers, ...filters],
-      exports: providers.map((p) => p.provide),
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
     };
   }
 }
@@ -45,8 +48,9 @@ export async function startService(
   definition: ServiceDefinition,
   infra: ServiceInfrastructure,
   http: { host: string; port: number },
+  internalApi: InternalApiAccess,
 ): Promise<RunningService> {
-  @Module({ imports: [RuntimeModule.with(definition, infra), definition.module] })
+  @Module({ imports: [RuntimeModule.with(definition, infra, internalApi), definition.module] })
   class ServiceRootModule {}
 
   const app = await NestFactory.create(ServiceRootModule, {

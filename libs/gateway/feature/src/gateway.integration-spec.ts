@@ -7,7 +7,7 @@ import { Secret } from '@parley/config';
 import { DeadLetterV1 } from '@parley/contracts';
 import { InProcessBroker } from '@parley/messaging';
 import { ServiceMetrics } from '@parley/observability';
-import { createEmbeddedInfrastructure, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
+import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
 import { integrationEnv, uniqueSuffix } from '@parley/testing';
 import { createGatewayService } from './index';
 import { committedOpenApiPath } from './openapi/write-openapi';
@@ -71,7 +71,7 @@ describe('gateway admin API', () => {
       databaseUrl: database.url,
       cache: createInMemoryCache(),
     });
-    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 });
+    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, new InternalApiAccess(new Secret('internal-token-for-tests-0123456789abcdef'), {}));
   }, 60_000);
 
   afterAll(async () => {

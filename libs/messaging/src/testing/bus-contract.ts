@@ -212,7 +212,10 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
         personId,
         guestUserId: 'g-1',
         userPrincipalName: 'x_example.com#EXT#@contoso.onmicrosoft.com',
+        homeUserPrincipalName: 'x@home.onmicrosoft.com',
+        teamIds: ['team-1'],
         reused: false,
+        signIn: { status: 'ok' },
       });
       await eventually(() => identity.length === 1 && provisioning.length === 1, 30_000, 'both groups');
       expect(identity).toEqual([personId]);

@@ -4,8 +4,9 @@ import { nonEmpty, orgId, timestamp, uuid } from '../../primitives';
 
 export const SyncRequestedV1 = defineTopic({
   name: 'parley.provisioning.sync.requested.v1',
-  description: 'An admin asked for a user sync of an organization (guest or account mode).',
-  producers: ['gateway'],
+  description:
+    'An admin asked for a user sync (guest or account mode). provisioning records the job when the gateway asks, then publishes this through its outbox so any replica drives it.',
+  producers: ['provisioning'],
   consumers: ['provisioning'],
   schema: z.object({
     orgId,

@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+
+/** A problem (RFC 9457) answered by another service's internal API. */
+export class InternalApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: { type?: string; title?: string; detail?: string; [key: string]: unknown },
+    readonly target: string,
+  ) {
+    super(`${target} answered ${status}: ${problem.detail ?? problem.title ?? 'no detail'}`);
+    this.name = 'InternalApiError';
+  }
+}
+
+/** Where a service's internal API is and the bearer every internal call carries. */
+export interface InternalEndpoint {
+  readonly baseUrl: string;
+  /** The shared internal token; a function so it is read at call time and never stored as a string field. */
+  readonly token: () => string;
+}
+
+/**
+ * A small typed client for the services' internal HTTP APIs (`/internal/...`). Responses are parsed with the
+ * schema the callee answers with, so a drift between services fails loudly at the boundary.
+ */
+export class InternalApiClient {
+  constructor(
+    private readonly endpoint: InternalEndpoint,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  get baseUrl(): string {
+    return this.endpoint.baseUrl;
+  }
+
+  async call<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    schema: S | null,
+    body?: unknown,
+  ): Promise<z.output<S>> {
+    const target = `${method} ${this.endpoint.baseUrl}${path}`;
+    const response = await fetch(`${this.endpoint.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.endpoint.token()}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.text();
+    const json = text ? safeJson(text) : undefined;
+    if (!response.ok) {
+      const problem = json && typeof json === 'object' ? (json as Record<string, unknown>) : { detail: text.slice(0, 300) };
+      throw new InternalApiError(response.status, problem, target);
+    }
+    if (schema === null) return undefined as z.output<S>;
+    return schema.parse(json) as z.output<S>;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

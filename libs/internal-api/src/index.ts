@@ -1,0 +1,5 @@
+export * from './connections';
+export * from './people';
+export * from './user-syncs';
+export { InternalApiClient, InternalApiError, type InternalEndpoint } from './client';
+export { internalPaths } from './paths';

@@ -1,0 +1,23 @@
+/** Every internal route in one place, so caller and callee cannot drift apart on a path. */
+const org = (orgId: string) => `/internal/orgs/${encodeURIComponent(orgId)}`;
+
+export const internalPaths = {
+  identity: {
+    connections: (orgId: string) => `${org(orgId)}/connections`,
+    connection: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}`,
+    connectionSecrets: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}/secrets`,
+    people: (orgId: string, query = '') => `${org(orgId)}/people${query ? `?${query}` : ''}`,
+    person: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}`,
+    consentLink: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/consent-link`,
+    guestPassword: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/guest-password`,
+    tokens: (orgId: string) => `${org(orgId)}/tokens`,
+    consent: () => `/internal/consent`,
+  },
+  provisioning: {
+    userSyncs: (orgId: string) => `${org(orgId)}/user-syncs`,
+    userSync: (orgId: string, id: string) => `${org(orgId)}/user-syncs/${encodeURIComponent(id)}`,
+  },
+  connector: {
+    verify: () => `/internal/connections/verify`,
+  },
+} as const;
