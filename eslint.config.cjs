@@ -48,11 +48,13 @@ module.exports = [
         'error',
         {
           enforceBuildableLibDependency: false,
-          depConstraints: depConstraints.map((c) =>
-            c.onlyDependOnLibsWithTags && c.sourceTag.startsWith('type:')
-              ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }
-              : c,
-          ),
+          // Tests drive code against the sandboxes, which stand in for Slack and Graph.
+          depConstraints: depConstraints.map((c) => {
+            if (!c.onlyDependOnLibsWithTags) return c;
+            if (c.sourceTag.startsWith('type:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:sandbox'] };
+            if (c.sourceTag.startsWith('scope:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'scope:sandbox'] };
+            return c;
+          }),
         },
       ],
     },

@@ -19,6 +19,8 @@ export const userSyncView = z.object({
   created: z.number().int(),
   linked: z.number().int(),
   unchanged: z.number().int(),
+  /** Guests disabled and mirrors deactivated because the person left their primary platform. */
+  disabled: z.number().int(),
   failed: z.number().int(),
   errors: z.array(z.object({ personId: uuid.nullable(), reason: z.string() })),
   requestedBy: z.string(),

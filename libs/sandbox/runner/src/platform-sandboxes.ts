@@ -37,6 +37,10 @@ export interface DemoCredentials {
     readonly clientSecret: string;
     readonly redirectUri: string;
     readonly teamId: string;
+    /** Where the token endpoints live: `${authorityUrl}/{tenant}/oauth2/v2.0/token`. */
+    readonly authorityUrl: string;
+    /** The team's owner, a service account whose password the sandbox holds (adding guests needs a delegated owner). */
+    readonly teamOwner: { readonly username: string; readonly password: string };
     readonly controlUrl: string;
   };
 }
@@ -87,6 +91,8 @@ export async function startPlatformSandboxes(options: PlatformSandboxOptions = {
       clientSecret: g.clientSecret,
       redirectUri: g.redirectUri,
       teamId: g.teamId,
+      authorityUrl: graph.url,
+      teamOwner: teamOwnerOf(g.passwords),
       controlUrl: `${graph.url}/_control`,
     },
   };
@@ -107,4 +113,11 @@ export async function startPlatformSandboxes(options: PlatformSandboxOptions = {
       await Promise.allSettled([slack.stop(), graph.stop()]);
     },
   };
+}
+
+/** The seed makes the first Teams person the team's owner. */
+function teamOwnerOf(passwords: Readonly<Record<string, string>>): { username: string; password: string } {
+  const [owner] = Object.entries(passwords);
+  if (!owner) throw new Error('the Graph seed has no Teams people, so the team has no owner');
+  return { username: owner[0], password: owner[1] };
 }
