@@ -82,7 +82,7 @@ async function main(): Promise<void> {
         cache,
       });
       const isGateway = definition.name === 'gateway';
-      const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, internalApi);
+      const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, { internalApi, config: loadServiceConfig(definition) });
       if (!isGateway && definition.name !== 'relay') internalApi.setUrl(definition.name, service.url);
       running.push(service);
     }
@@ -116,6 +116,11 @@ async function main(): Promise<void> {
     logger,
     config.runtime.shutdownTimeoutMs,
   );
+}
+
+/** A service's own configuration, read from the environment like in distributed mode (embedded defaults applied). */
+function loadServiceConfig(definition: ServiceDefinition): Record<string, unknown> {
+  return loadConfig({ ...(definition.configSections ?? {}) }, process.env);
 }
 
 void main();

@@ -2,8 +2,8 @@ export { services, serviceNames, distributedConfigSections, type ServiceName } f
 export type { ServiceDefinition } from './service-definition';
 export type { DependencyHealth, ServiceInfrastructure } from './infrastructure';
 export { createDistributedInfrastructure, createEmbeddedInfrastructure, type EmbeddedSettings } from './infrastructure-factories';
-export { startService, type RunningService } from './start-service';
+export { startService, type RunningService, type ServiceContext } from './start-service';
 export { runService, installShutdown, EXIT_CONFIG, type Stoppable } from './run-service';
 export { ParleyBusTransport } from './bus-transport';
-export { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_NAME } from './tokens';
+export { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 export { INTERNAL_API, InternalApiAccess, InternalAuthGuard, type PeerName } from './internal-api';

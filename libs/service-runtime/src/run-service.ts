@@ -17,7 +17,7 @@ export const EXIT_CONFIG = 78;
 export async function runService(definition: ServiceDefinition): Promise<void> {
   let config;
   try {
-    config = loadConfig(distributedConfigSections(definition.name));
+    config = loadConfig({ ...(definition.configSections ?? {}), ...distributedConfigSections(definition.name) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) process.stderr.write(`${definition.name}: config error: ${problem}\n`);
@@ -38,7 +38,9 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
       database: config.database,
       redis: config.redis,
     });
-    running = await startService(definition, infra, config.http, new InternalApiAccess(config.internalApi.token, { ...config.internalApi.urls }));
+    const own = Object.fromEntries(Object.keys(definition.configSections ?? {}).map((key) => [key, (config as Record<string, unknown>)[key]]));
+    const internalApi = new InternalApiAccess(config.internalApi.token, { ...config.internalApi.urls });
+    running = await startService(definition, infra, config.http, { internalApi, config: own });
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
     await flushAndExit(logger, 1);

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { ConfigSection } from '@parley/config';
 import type { ServiceName } from './service-catalog';
 
 /** What an app tells the runtime about itself: its name, its feature module and its schema's migrations. */
@@ -9,4 +10,10 @@ export interface ServiceDefinition {
   readonly migrations: Function[];
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly entities?: Function[];
+  /**
+   * Configuration only this service reads. runService validates it with everything else before starting (exit 78
+   * on a bad variable) and the feature module receives the parsed values under `SERVICE_CONFIG`, keyed as here.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly configSections?: Readonly<Record<string, ConfigSection<any, any>>>;
 }

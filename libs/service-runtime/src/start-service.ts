@@ -7,12 +7,12 @@ import { INTERNAL_API, InternalAuthGuard, type InternalApiAccess } from './inter
 import { NestPinoLogger } from './nest-logger';
 import { RethrowRpcFilter } from './rethrow-rpc-filter';
 import type { ServiceDefinition } from './service-definition';
-import { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_NAME } from './tokens';
+import { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 
 @Global()
 @Module({})
 class RuntimeModule {
-  static with(definition: ServiceDefinition, infra: ServiceInfrastructure, internalApi: InternalApiAccess): DynamicModule {
+  static with(definition: ServiceDefinition, infra: ServiceInfrastructure, context: ServiceContext): DynamicModule {
     const providers = [
       { provide: INFRASTRUCTURE, useValue: infra },
       { provide: SERVICE_NAME, useValue: definition.name },
@@ -23,7 +23,8 @@ class RuntimeModule {
       { provide: OUTBOX, useValue: infra.outbox },
       { provide: IDEMPOTENT_CONSUMER, useValue: infra.idempotentConsumer },
       { provide: CACHE, useValue: infra.cache },
-      { provide: INTERNAL_API, useValue: internalApi },
+      { provide: INTERNAL_API, useValue: context.internalApi },
+      { provide: SERVICE_CONFIG, useValue: context.config ?? {} },
       InternalAuthGuard,
     ];
     const filters = [{ provide: APP_FILTER, useClass: RethrowRpcFilter }];
@@ -34,6 +35,12 @@ class RuntimeModule {
       exports: providers.map((p) => ('provide' in p ? p.provide : p)),
     };
   }
+}
+
+/** What a service gets besides its infrastructure: its peers' internal APIs and its own parsed configuration. */
+export interface ServiceContext {
+  readonly internalApi: InternalApiAccess;
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunningService {
@@ -48,9 +55,9 @@ export async function startService(
   definition: ServiceDefinition,
   infra: ServiceInfrastructure,
   http: { host: string; port: number },
-  internalApi: InternalApiAccess,
+  context: ServiceContext,
 ): Promise<RunningService> {
-  @Module({ imports: [RuntimeModule.with(definition, infra, internalApi), definition.module] })
+  @Module({ imports: [RuntimeModule.with(definition, infra, context), definition.module] })
   class ServiceRootModule {}
 
   const app = await NestFactory.create(ServiceRootModule, {

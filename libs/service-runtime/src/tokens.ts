@@ -7,3 +7,5 @@ export const CACHE = Symbol('CACHE');
 export const LOGGER = Symbol('LOGGER');
 export const METRICS = Symbol('METRICS');
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
+/** The parsed values of the service definition's own `configSections`, keyed as declared. */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');

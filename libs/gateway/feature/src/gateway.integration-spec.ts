@@ -71,7 +71,7 @@ describe('gateway admin API', () => {
       databaseUrl: database.url,
       cache: createInMemoryCache(),
     });
-    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, new InternalApiAccess(new Secret('internal-token-for-tests-0123456789abcdef'), {}));
+    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi: new InternalApiAccess(new Secret('internal-token-for-tests-0123456789abcdef'), {}) });
   }, 60_000);
 
   afterAll(async () => {
