@@ -20,6 +20,9 @@ export function distributedServiceEnv(
     REDIS_URL: servers.redisUrl,
     LOG_LEVEL: 'info',
     PARLEY_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    // identity's vault: a fixed test key (32 bytes), never used outside tests.
+    PARLEY_VAULT_KEYS: `test-1:${Buffer.alloc(32, 7).toString('base64')}`,
+    PARLEY_VAULT_ACTIVE_KEY: 'test-1',
     ...extra,
   };
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { z } from 'zod';
 import { createInMemoryCache } from '@parley/cache';
 import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtimeSection, Secret } from '@parley/config';
@@ -24,6 +26,7 @@ import {
 } from '@parley/service-runtime';
 import { slackConnectorService } from '@parley/slack-connector-feature';
 import { teamsConnectorService } from '@parley/teams-connector-feature';
+import { loadOrCreateVaultKeys } from './embedded-secrets';
 
 const embeddedSection = defineConfigSection(
   'embedded',
@@ -60,10 +63,31 @@ async function main(): Promise<void> {
     graphPort: config.embedded.graphSandboxPort,
   });
   const sandboxFiles = sandboxes.writeFiles(config.embedded.sandboxDir);
+  // The Graph sandbox serves HTTPS with a CA made at run time; this process's fetch trusts it besides the public roots
+  // (a distributed service is started with NODE_EXTRA_CA_CERTS instead).
+  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, sandboxes.graph.caPem] } }));
   const database = await startEmbeddedPostgres({ dataDir: path.join(config.embedded.dataDir, 'pgdata') });
   // The operator key is made once and kept in the data folder (owner-only); its path is printed, never the key.
   const operatorKey = loadOrCreateOperatorKey(config.embedded.dataDir);
   const definitions = serviceDefinitions(operatorKey.key);
+  // identity's vault key, kept like the operator key unless the operator configured their own.
+  const serviceEnvironment: Record<string, string | undefined> = { ...process.env };
+  if (!serviceEnvironment['PARLEY_VAULT_KEYS']) {
+    const vault = loadOrCreateVaultKeys(config.embedded.dataDir);
+    serviceEnvironment['PARLEY_VAULT_KEYS'] = vault.keys;
+    serviceEnvironment['PARLEY_VAULT_ACTIVE_KEY'] = vault.activeKey;
+  }
+  // Every service's own configuration is checked before anything starts, as distributed mode does (exit 78).
+  const serviceConfigs = new Map<ServiceDefinition, Record<string, unknown>>();
+  try {
+    for (const definition of definitions) serviceConfigs.set(definition, loadServiceConfig(definition, serviceEnvironment));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`parley: config error: ${problem}\n`);
+    await sandboxes.stop();
+    await database.stop();
+    process.exit(EXIT_CONFIG);
+  }
   const broker = new InProcessBroker(12);
   const cache = createInMemoryCache();
   const running: RunningService[] = [];
@@ -71,6 +95,7 @@ async function main(): Promise<void> {
   const internalApi = new InternalApiAccess(new Secret(randomBytes(32).toString('base64url')), {});
   try {
     for (const definition of definitions) {
+      const ownConfig = serviceConfigs.get(definition) ?? {};
       const serviceLogger = logger.child({ service: definition.name });
       const infra = await createEmbeddedInfrastructure({
         definition,
@@ -82,7 +107,7 @@ async function main(): Promise<void> {
         cache,
       });
       const isGateway = definition.name === 'gateway';
-      const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, { internalApi, config: loadServiceConfig(definition) });
+      const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, { internalApi, config: ownConfig });
       if (!isGateway && definition.name !== 'relay') internalApi.setUrl(definition.name, service.url);
       running.push(service);
     }
@@ -119,8 +144,8 @@ async function main(): Promise<void> {
 }
 
 /** A service's own configuration, read from the environment like in distributed mode (embedded defaults applied). */
-function loadServiceConfig(definition: ServiceDefinition): Record<string, unknown> {
-  return loadConfig({ ...(definition.configSections ?? {}) }, process.env);
+function loadServiceConfig(definition: ServiceDefinition, environment: Record<string, string | undefined>): Record<string, unknown> {
+  return loadConfig({ ...(definition.configSections ?? {}) }, environment);
 }
 
 void main();
