@@ -7,7 +7,7 @@ import { transformFile } from '@swc/core';
 
 const require = createRequire(import.meta.url);
 const { root, buildOptions } = require('./swc-options.cjs');
-const sources = ['apps', 'libs', 'tools/bench', 'tools/contracts'];
+const sources = ['apps', 'libs', 'tools/bench', 'tools/contracts', 'tools/demo'];
 const skip = /(\.spec|\.integration-spec|\.d)\.ts$/;
 
 async function* walk(dir) {

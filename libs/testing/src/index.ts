@@ -1,3 +1,4 @@
 export { integrationEnv, uniqueSuffix, type IntegrationEnv } from './integration-env';
 export { TcpProxy } from './tcp-proxy';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { freePort, ParleyCluster, type ClusterApp } from './parley-cluster';

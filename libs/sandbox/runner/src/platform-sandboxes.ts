@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
-import { startSlackSandbox, type SlackSandbox } from '@parley/sandbox-slack';
+import { startGraphSandbox, type GraphSandbox, type SeededCredentials } from '@parley/sandbox-graph';
+import type { SeedOrganization } from '@parley/sandbox-seed';
+import { startSlackSandbox, type SlackSandbox, type SlackSeedCredentials, type SeedOptions as SlackSeedOptions } from '@parley/sandbox-slack';
 
 export interface PlatformSandboxOptions {
   readonly slackPort?: number;
@@ -51,6 +52,8 @@ export interface PlatformSandboxes {
   readonly credentials: DemoCredentials;
   /** Writes ca.pem and demo-credentials.json (owner-only: the file holds the sandbox's secrets). */
   writeFiles(directory: string): { caPath: string; credentialsPath: string };
+  /** Seeds one more organization (its own workspace and tenants) into both sandboxes and returns its credentials. */
+  seedOrganization(org: SeedOrganization, slackOptions?: SlackSeedOptions): DemoCredentials;
   stop(): Promise<void>;
 }
 
@@ -65,9 +68,36 @@ export async function startPlatformSandboxes(options: PlatformSandboxOptions = {
     await slack.stop();
     throw error;
   }
-  const s = slack.seedDemo();
-  const g = graph.seedDemo();
-  const credentials: DemoCredentials = {
+  const credentials = credentialsFor(slack, graph, slack.seedDemo(), graph.seedDemo());
+  return {
+    slack,
+    graph,
+    credentials,
+    seedOrganization: (org, seedOptions) => credentialsFor(slack, graph, slack.seed(org, seedOptions), graph.seed(org)),
+    writeFiles: (directory) => {
+      mkdirSync(directory, { recursive: true });
+      const caPath = path.join(directory, 'ca.pem');
+      const credentialsPath = path.join(directory, 'demo-credentials.json');
+      writeFileSync(caPath, graph.caPem);
+      writeFileSync(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(credentialsPath, 0o600);
+      return { caPath, credentialsPath };
+    },
+    stop: async () => {
+      await Promise.allSettled([slack.stop(), graph.stop()]);
+    },
+  };
+}
+
+/** The seed makes the first Teams person the team's owner. */
+function teamOwnerOf(passwords: Readonly<Record<string, string>>): { username: string; password: string } {
+  const [owner] = Object.entries(passwords);
+  if (!owner) throw new Error('the Graph seed has no Teams people, so the team has no owner');
+  return { username: owner[0], password: owner[1] };
+}
+
+function credentialsFor(slack: SlackSandbox, graph: GraphSandbox, s: SlackSeedCredentials, g: SeededCredentials): DemoCredentials {
+  return {
     slack: {
       apiUrl: slack.apiUrl,
       teamId: s.teamId,
@@ -96,28 +126,4 @@ export async function startPlatformSandboxes(options: PlatformSandboxOptions = {
       controlUrl: `${graph.url}/_control`,
     },
   };
-  return {
-    slack,
-    graph,
-    credentials,
-    writeFiles: (directory) => {
-      mkdirSync(directory, { recursive: true });
-      const caPath = path.join(directory, 'ca.pem');
-      const credentialsPath = path.join(directory, 'demo-credentials.json');
-      writeFileSync(caPath, graph.caPem);
-      writeFileSync(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-      chmodSync(credentialsPath, 0o600);
-      return { caPath, credentialsPath };
-    },
-    stop: async () => {
-      await Promise.allSettled([slack.stop(), graph.stop()]);
-    },
-  };
-}
-
-/** The seed makes the first Teams person the team's owner. */
-function teamOwnerOf(passwords: Readonly<Record<string, string>>): { username: string; password: string } {
-  const [owner] = Object.entries(passwords);
-  if (!owner) throw new Error('the Graph seed has no Teams people, so the team has no owner');
-  return { username: owner[0], password: owner[1] };
 }

@@ -1,0 +1,95 @@
+import { createServer } from 'node:net';
+import { ServiceProcess } from './service-process';
+
+export type ClusterApp = 'gateway' | 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
+
+const urlVariable: Partial<Record<ClusterApp, string>> = {
+  identity: 'PARLEY_IDENTITY_URL',
+  provisioning: 'PARLEY_PROVISIONING_URL',
+  'slack-connector': 'PARLEY_SLACK_CONNECTOR_URL',
+  'teams-connector': 'PARLEY_TEAMS_CONNECTOR_URL',
+};
+
+/** A free TCP port on loopback, as the kernel hands one out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Several Parley services as separate processes that find each other: each gets a fixed loopback port, and every
+ * process is told every peer's URL, so one can be killed and restarted on the same address.
+ */
+export class ParleyCluster {
+  private readonly ports = new Map<ClusterApp, number>();
+  private readonly processes = new Map<ClusterApp, ServiceProcess>();
+  /** Every process ever started, restarts included, for logs on failure. */
+  readonly history: ServiceProcess[] = [];
+
+  constructor(
+    private readonly options: {
+      readonly apps: readonly ClusterApp[];
+      readonly env: Readonly<Record<string, string>>;
+      readonly perApp?: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>;
+    },
+  ) {}
+
+  async start(): Promise<this> {
+    for (const app of this.options.apps) this.ports.set(app, await freePort());
+    await Promise.all(this.options.apps.map((app) => this.startApp(app)));
+    return this;
+  }
+
+  url(app: ClusterApp): string {
+    const port = this.ports.get(app);
+    if (port === undefined) throw new Error(`${app} is not part of this cluster`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  process(app: ClusterApp): ServiceProcess {
+    const running = this.processes.get(app);
+    if (!running) throw new Error(`${app} is not running`);
+    return running;
+  }
+
+  /** Kills one service (SIGKILL by default: no chance to finish anything) and waits until it is gone. */
+  async kill(app: ClusterApp, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const running = this.process(app);
+    running.kill(signal);
+    await running.waitForExit(30_000);
+    this.processes.delete(app);
+  }
+
+  async restart(app: ClusterApp): Promise<void> {
+    if (this.processes.has(app)) await this.kill(app, 'SIGTERM');
+    await this.startApp(app);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.processes.values()].map((p) => p.stop()));
+    this.processes.clear();
+  }
+
+  describe(): string {
+    return this.history.map((p, i) => `--- process ${i} ---\n${p.describe()}`).join('\n');
+  }
+
+  private async startApp(app: ClusterApp): Promise<void> {
+    const peers = Object.fromEntries(
+      this.options.apps.filter((a) => urlVariable[a]).map((a) => [urlVariable[a] as string, this.url(a)]),
+    );
+    const started = new ServiceProcess({
+      app,
+      env: { ...this.options.env, ...peers, ...(this.options.perApp?.[app] ?? {}), HTTP_HOST: '127.0.0.1', HTTP_PORT: String(this.ports.get(app)) },
+    }).start();
+    this.history.push(started);
+    this.processes.set(app, started);
+    await started.waitForLog((line) => line['msg'] === 'service ready', 90_000);
+  }
+}

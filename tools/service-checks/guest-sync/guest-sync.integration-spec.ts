@@ -1,0 +1,243 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { PersonView, UserSyncView } from '@parley/internal-api';
+import { InternalApiClient, internalPaths, tokenResult } from '@parley/internal-api';
+import { startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { demoOrganization } from '@parley/sandbox-seed';
+import { integrationEnv, ParleyCluster, uniqueSuffix, type ClusterApp } from '@parley/testing';
+import { AdminApi, sandboxConnections } from '../../demo/admin-api';
+import { createFreshDatabase } from '../fresh-database';
+import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
+import { PlatformProbe } from './platform-probe';
+
+const OPERATOR_KEY = `op_${'g'.repeat(40)}`;
+const APPS: ClusterApp[] = ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'];
+
+// The demo organization: 25 Slack-only engineers, 25 Teams-only sales reps, 3 on both, 2 deactivated, 1 bot.
+const demo = demoOrganization();
+const slackOnly = demo.people.filter((p) => p.slack && !p.teams && !p.bot && !p.deactivated);
+const teamsOnly = demo.people.filter((p) => p.teams && !p.slack && !p.deactivated);
+const onBoth = demo.people.filter((p) => p.slack && p.teams);
+
+/**
+ * Issue 4's acceptance: the five services as separate processes over real Kafka, PostgreSQL and Redis, the Slack and
+ * Graph sandboxes as the platforms, driven only through the public admin API and checked on the platforms' own APIs.
+ */
+describe('Guest Account Sync end to end', () => {
+  const env = integrationEnv();
+  const prefix = `gs-${uniqueSuffix()}.`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-guest-sync-'));
+  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+  let sandboxes: PlatformSandboxes;
+  let probe: PlatformProbe;
+  let cluster: ParleyCluster;
+  let operator: AdminApi;
+
+  beforeAll(async () => {
+    database = await createFreshDatabase(env.databaseUrl);
+    sandboxes = await startPlatformSandboxes({ limitsEnabled: true, timeScale: 1 });
+    probe = new PlatformProbe(sandboxes);
+    const caFile = path.join(dir, 'ca.pem');
+    writeFileSync(caFile, sandboxes.graph.caPem);
+    cluster = new ParleyCluster({
+      apps: APPS,
+      env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url, partitions: 6 }, {
+        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
+        NODE_EXTRA_CA_CERTS: caFile,
+        LOG_LEVEL: 'info',
+      }),
+    });
+    await cluster.start();
+    operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+  }, 240_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await probe?.close();
+    await sandboxes?.stop();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.stack : String(error)}\n${cluster.describe()}`);
+    }
+  };
+
+  async function connectedOrg(credentials: DemoCredentials, name: string): Promise<AdminApi> {
+    const org = await operator.createOrg(name);
+    const admin = operator.withKey(org.adminApiKey);
+    const connections = sandboxConnections(credentials);
+    await admin.connect(connections.slack);
+    await admin.connect(connections.teams);
+    return admin;
+  }
+
+  /** The end state every run must reach, whatever was killed on the way. */
+  async function expectDemoEndState(admin: AdminApi, sync: UserSyncView, credentials: DemoCredentials, p: PlatformProbe): Promise<PersonView[]> {
+    expect(sync).toMatchObject({ status: 'succeeded', total: 53, done: 53, created: 50, linked: 3, failed: 0, errors: [] });
+
+    const people = await admin.allPeople();
+    const byEmail = new Map(people.map((person) => [person.email, person]));
+    // Bots are not people; the two deactivated are known but get nothing.
+    expect(people).toHaveLength(55);
+    expect(byEmail.has(demo.people.find((x) => x.bot)?.email ?? '')).toBe(false);
+    for (const person of slackOnly) {
+      const accounts = byEmail.get(person.email)?.accounts ?? [];
+      expect(accounts.filter((a) => a.platform === 'teams')).toEqual([expect.objectContaining({ kind: 'guest', status: 'active' })]);
+    }
+    for (const person of teamsOnly) {
+      const accounts = byEmail.get(person.email)?.accounts ?? [];
+      expect(accounts.filter((a) => a.platform === 'slack')).toEqual([expect.objectContaining({ kind: 'mirror', status: 'active' })]);
+    }
+    for (const person of onBoth) {
+      const kinds = (byEmail.get(person.email)?.accounts ?? []).map((a) => `${a.platform}:${a.kind}`).sort();
+      expect(kinds).toEqual(['slack:native', 'teams:native']);
+    }
+
+    // On Graph itself: exactly one guest per active Slack-only engineer, each a guest member of the configured team.
+    const guests = await p.guests();
+    expect(guests).toHaveLength(slackOnly.length);
+    expect(new Set(guests.map((g) => g.displayName))).toEqual(new Set(slackOnly.map((x) => x.realName)));
+    const members = await p.teamMemberIds(credentials.graph.teamId);
+    for (const guest of guests) {
+      expect(guest.userType).toBe('Guest');
+      expect(members.get(guest.id)).toEqual(['guest']);
+    }
+    // On Slack: exactly one SCIM mirror per Teams-only sales rep.
+    const scim = await p.scimUsers();
+    for (const rep of teamsOnly) expect(scim.filter((u) => u.emails.some((e) => e.value === rep.email))).toHaveLength(1);
+    return people;
+  }
+
+  it('one sync call makes each engineer a Teams guest Parley can speak as, and each sales rep a Slack mirror', () =>
+    withLogs(async () => {
+      const admin = await connectedOrg(sandboxes.credentials, 'Demo org');
+      const started = await admin.startSync('guest');
+      expect(started.status).toMatch(/queued|running/);
+      // A second sync while the first runs is refused.
+      const second = await admin.request<Record<string, unknown>>('POST', '/v1/user-syncs', { mode: 'guest' });
+      expect(second.status).toBe(409);
+      expect(second.body).toMatchObject({ activeSyncId: started.id });
+
+      const seen: UserSyncView[] = [];
+      const finished = await admin.waitForSync(started.id, { timeoutMs: 180_000, onProgress: (s) => seen.push(s) });
+      const people = await expectDemoEndState(admin, finished, sandboxes.credentials, probe);
+      expect(seen.some((s) => s.status === 'running')).toBe(true);
+
+      // Each guest's delegated token works: Parley posts a chat message as the guest through Graph.
+      const identity = new InternalApiClient({ baseUrl: cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
+      const [connectionsPage] = [await admin.expect<{ items: { id: string; platform: string }[] } | { id: string; platform: string }[]>(200, 'GET', '/v1/connections')];
+      const connections = Array.isArray(connectionsPage) ? connectionsPage : connectionsPage.items;
+      const teamsConnection = connections.find((c) => c.platform === 'teams');
+      const owner = await probe.graph<{ id: string }>(`/users/${encodeURIComponent(sandboxes.credentials.graph.teamOwner.username)}`, await probe.appToken());
+      for (const person of people.filter((x) => x.accounts.some((a) => a.kind === 'guest')).slice(0, 5)) {
+        const token = await identity.call('POST', internalPaths.identity.tokens(person.orgId), tokenResult, {
+          connectionId: teamsConnection?.id,
+          subject: { kind: 'person', personId: person.id },
+        });
+        const guestId = person.accounts.find((a) => a.kind === 'guest')?.platformUserId;
+        const chat = await probe.graph<{ id: string }>('/chats', token.accessToken, {
+          method: 'POST',
+          body: {
+            chatType: 'oneOnOne',
+            members: [guestId, owner.body.id].map((id) => ({
+              '@odata.type': '#microsoft.graph.aadUserConversationMember',
+              roles: ['owner'],
+              'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
+            })),
+          },
+        });
+        expect(chat.status).toBe(201);
+        const posted = await probe.graph<{ from: { user: { id: string } } }>(`/chats/${chat.body.id}/messages`, token.accessToken, {
+          method: 'POST',
+          body: { body: { contentType: 'text', content: `hello from ${person.displayName}` } },
+        });
+        expect(posted.status).toBe(201);
+        expect(posted.body.from.user.id).toBe(guestId);
+      }
+
+      // A re-run creates nothing.
+      const rerun = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 120_000 });
+      expect(rerun).toMatchObject({ status: 'succeeded', created: 0, linked: 3, unchanged: 50, failed: 0 });
+      expect(await probe.guests()).toHaveLength(slackOnly.length);
+    }),
+  );
+
+  it('refuses wrong credentials with the reason, malformed bodies naming the field, and other orgs\' ids with 404', () =>
+    withLogs(async () => {
+      const orgA = await operator.createOrg('Org A');
+      const a = operator.withKey(orgA.adminApiKey);
+      const connections = sandboxConnections(sandboxes.credentials);
+
+      const badSecret = await a.request<{ errors: { field: string; reason: string }[] }>('POST', '/v1/connections', { ...connections.teams, clientSecret: 'wrong' });
+      expect(badSecret.status).toBe(422);
+      expect(badSecret.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'clientSecret' })]));
+      const badToken = await a.request<{ errors: { field: string; reason: string }[] }>('POST', '/v1/connections', { ...connections.slack, botToken: 'xoxb-not-a-token' });
+      expect(badToken.status).toBe(422);
+      expect(badToken.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'botToken' })]));
+      expect(JSON.stringify(badSecret.body) + JSON.stringify(badToken.body)).not.toContain(sandboxes.credentials.slack.botToken);
+
+      const malformed = await a.request<{ errors?: { field?: string; path?: string }[]; detail?: string }>('POST', '/v1/user-syncs', { mode: 'everyone' });
+      expect(malformed.status).toBe(400);
+      expect(JSON.stringify(malformed.body)).toContain('mode');
+
+      // Org B (its own workspace and tenant): its sync and people are invisible to org A's key.
+      const b = await connectedOrg(sandboxes.seedOrganization(demoOrganization(`org-b-${uniqueSuffix()}.example`)), 'Org B');
+      const syncB = await b.startSync('guest');
+      await b.waitForSync(syncB.id, { timeoutMs: 180_000 });
+      const [personB] = await b.allPeople();
+      expect((await a.request('GET', `/v1/user-syncs/${syncB.id}`)).status).toBe(404);
+      expect((await a.request('GET', `/v1/people/${personB?.id}`)).status).toBe(404);
+      expect((await a.request('PATCH', `/v1/people/${personB?.id}`, { primaryPlatform: 'slack' })).status).toBe(404);
+      expect(await a.allPeople()).toEqual([]);
+    }),
+  );
+
+  describe.each<ClusterApp>(['provisioning', 'teams-connector'])('SIGKILL of %s in the middle of a sync', (victim) => {
+    it('restarts and reaches the same end state with no duplicate guest', () =>
+      withLogs(async () => {
+        // A fresh tenant and workspace of their own, so the platforms start empty for this run.
+        const org = demoOrganization(`kill-${victim}-${uniqueSuffix()}.example`);
+        const credentials = sandboxes.seedOrganization(org);
+        const admin = await connectedOrg(credentials, `Kill ${victim}`);
+        // Slow Graph down so the sync is still running when the process dies.
+        sandboxes.graph.setFaults({ latencyMs: 120 });
+        try {
+          const started = await admin.startSync('guest');
+          let current = await admin.sync(started.id);
+          const deadline = Date.now() + 120_000;
+          while (!(current.phase === 'provisioning' && current.done >= 3)) {
+            if (Date.now() > deadline) throw new Error(`the sync never got going: ${JSON.stringify(current)}`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            current = await admin.sync(started.id);
+          }
+          expect(current.done).toBeLessThan(current.total);
+          await cluster.kill(victim, 'SIGKILL');
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await cluster.restart(victim);
+          sandboxes.graph.setFaults({});
+          const finished = await admin.waitForSync(started.id, { timeoutMs: 240_000 });
+          const scoped = new PlatformProbe(sandboxes, credentials);
+          try {
+            const people = await admin.allPeople();
+            expect(people).toHaveLength(55);
+            expect(finished).toMatchObject({ status: 'succeeded', total: 53, done: 53, created: 50, linked: 3, failed: 0 });
+            const guests = await scoped.guests();
+            expect(guests).toHaveLength(slackOnly.length);
+            const members = await scoped.teamMemberIds(credentials.graph.teamId);
+            for (const guest of guests) expect(members.get(guest.id)).toEqual(['guest']);
+          } finally {
+            await scoped.close();
+          }
+        } finally {
+          sandboxes.graph.setFaults({});
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,86 @@
+import { Agent } from 'undici';
+import type { DemoCredentials, PlatformSandboxes } from '@parley/sandbox-runner';
+
+/**
+ * What an admin would check on the platforms themselves after a sync, asked through their public APIs (Graph with
+ * the app's own token, Slack's SCIM), never through Parley.
+ */
+export class PlatformProbe {
+  private readonly dispatcher: Agent;
+
+  constructor(
+    private readonly sandboxes: PlatformSandboxes,
+    private readonly credentials: DemoCredentials = sandboxes.credentials,
+  ) {
+    this.dispatcher = new Agent({ connect: { ca: sandboxes.graph.caPem } });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  async graph<T>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+    const url = path.startsWith('https://') ? path : `${this.credentials.graph.graphUrl}${path}`;
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async appToken(tenantId = this.credentials.graph.customerTenantId): Promise<string> {
+    const response = await fetch(`${this.credentials.graph.authorityUrl}/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: this.credentials.graph.clientId,
+        client_secret: this.credentials.graph.clientSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    const body = (await response.json()) as { access_token?: string };
+    if (!body.access_token) throw new Error(`no app token: ${JSON.stringify(body)}`);
+    return body.access_token;
+  }
+
+  /** Every guest of the customer tenant, following nextLinks. */
+  async guests(): Promise<{ id: string; displayName: string; userPrincipalName: string; userType: string; accountEnabled: boolean; mail: string }[]> {
+    const token = await this.appToken();
+    const all: { id: string; displayName: string; userPrincipalName: string; userType: string; accountEnabled: boolean; mail: string }[] = [];
+    let next: string | undefined = `/users?$filter=${encodeURIComponent("userType eq 'Guest'")}&$select=id,displayName,userPrincipalName,userType,accountEnabled,mail&$top=100`;
+    while (next) {
+      const page: { status: number; body: { value: typeof all; '@odata.nextLink'?: string } } = await this.graph(next, token);
+      if (page.status !== 200) throw new Error(`listing guests answered ${page.status}`);
+      all.push(...page.body.value);
+      next = page.body['@odata.nextLink'];
+    }
+    return all;
+  }
+
+  async teamMemberIds(teamId = this.credentials.graph.teamId): Promise<Map<string, string[]>> {
+    const token = await this.appToken();
+    const page = await this.graph<{ value: { userId: string; roles: string[] }[] }>(`/teams/${teamId}/members`, token);
+    if (page.status !== 200) throw new Error(`listing team members answered ${page.status}`);
+    return new Map(page.body.value.map((m) => [m.userId, m.roles]));
+  }
+
+  /** Slack users made through SCIM (Parley's mirrors), as Slack's SCIM API lists them. */
+  async scimUsers(): Promise<{ id: string; userName: string; active: boolean; emails: { value: string }[] }[]> {
+    const all: { id: string; userName: string; active: boolean; emails: { value: string }[] }[] = [];
+    let startIndex = 1;
+    for (;;) {
+      const response = await fetch(`${this.credentials.slack.scimUrl}/Users?startIndex=${startIndex}&count=100`, {
+        headers: { authorization: `Bearer ${this.credentials.slack.scimToken}` },
+      });
+      const body = (await response.json()) as { Resources: typeof all; totalResults: number; itemsPerPage: number };
+      all.push(...body.Resources);
+      startIndex += body.itemsPerPage;
+      if (body.Resources.length === 0 || startIndex > body.totalResults) return all;
+    }
+  }
+}
