@@ -43,6 +43,9 @@ export interface GraphSandboxInspect {
   requests(): SandboxContext['inspection']['requests'];
   /** Turn request recording on (off by default, it costs throughput). */
   recordRequests(on: boolean): void;
+  /** Graph API answers by HTTP status since start or the last `resetStatusCounts()` (inner $batch requests included). */
+  statusCounts(): Record<number, number>;
+  resetStatusCounts(): void;
   /** Messages of a chat or channel as Graph returns them (replies included), oldest first. */
   messages(place: { chatId: string } | { teamId: string; channelId: string }): Record<string, unknown>[];
   subscriptions(): { id: string; resource: string; changeType: string; expirationDateTime: string; notificationUrl: string }[];
@@ -110,6 +113,8 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
     emailsSent: () => inspection.emails,
     deliveries: () => inspection.deliveries,
     requests: () => inspection.requests,
+    statusCounts: () => Object.fromEntries(inspection.statusCounts),
+    resetStatusCounts: () => inspection.statusCounts.clear(),
     recordRequests: (on) => {
       inspection.recordRequests = on;
     },

@@ -41,10 +41,17 @@ export class Inspection {
   readonly requests: RequestRecord[] = [];
   /** Off by default: recording every request would cost the benchmark. */
   recordRequests = false;
+  /** Graph API answers by HTTP status (inner $batch requests included), counted always: cheap and unbounded. */
+  readonly statusCounts = new Map<number, number>();
+
+  countStatus(status: number): void {
+    this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
+  }
 
   clear(): void {
     this.emails.length = 0;
     this.deliveries.length = 0;
     this.requests.length = 0;
+    this.statusCounts.clear();
   }
 }

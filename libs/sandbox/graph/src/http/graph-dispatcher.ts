@@ -30,6 +30,7 @@ export class GraphDispatcher {
     } catch (error) {
       response = this.errorResponse(error, request);
     }
+    this.context.inspection.countStatus(response.status);
     if (this.context.inspection.recordRequests) {
       pushBounded(this.context.inspection.requests, { method: request.method, path: request.path, status: response.status, clientId: principal?.clientId ?? null, at: new Date().toISOString() });
     }

@@ -1,0 +1,183 @@
+/* eslint-disable no-console */
+// Guest Account Sync at scale: N Slack-primary people become Teams guests through the public API, with the Graph
+// sandbox's documented limits on (time-compressed by --time-scale) and the five services as separate processes over
+// Kafka, PostgreSQL and Redis.
+//
+// The floor is the time the slowest documented limit the plan passes through allows, given each bucket's burst:
+//   for each limit: max(0, calls - burst) / (requests per window) * window * timeScale
+// Every guest makes one invitation (150 per 5 s per tenant), one directory write in each tenant (3,000 per 150 s)
+// and one team-member add per configured team (4 requests per second on one team): with one team the per-team limit
+// is the floor. Reported: elapsed / floor (target <= 1.15) and the share of Graph requests answered 429 (< 1%).
+//
+//   npm run bench:guest-sync -- [--people 2000] [--time-scale 0.1] [--rounds 1]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
+import { startPlatformSandboxes } from '@parley/sandbox-runner';
+import type { SeedOrganization, SeedPerson } from '@parley/sandbox-seed';
+import { ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { AdminApi, sandboxConnections } from '../demo/admin-api';
+import { median, writeResults } from './bench-support';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const PEOPLE = option('people', 2000);
+const TIME_SCALE = option('time-scale', 0.1);
+const ROUNDS = option('rounds', 1);
+const OPERATOR_KEY = `op_${'b'.repeat(40)}`;
+const INTERNAL_TOKEN = `internal_${'b'.repeat(40)}`;
+
+/** N Slack-only engineers plus one Teams owner of the team: every engineer needs a guest. */
+function benchOrganization(size: number, round: number): SeedOrganization {
+  const domain = `bench-${round}-${uniqueSuffix()}.example`;
+  const person = (key: string, realName: string, fields: Partial<SeedPerson>): SeedPerson => ({
+    key,
+    email: `${key}@${domain}`,
+    displayName: realName.split(' ')[0] as string,
+    realName,
+    slack: false,
+    teams: false,
+    deactivated: false,
+    bot: false,
+    title: '',
+    ...fields,
+  });
+  const people = [person('owner', 'Team Owner', { teams: true, title: 'Owner' })];
+  for (let n = 0; n < size; n++) people.push(person(`eng${String(n).padStart(5, '0')}`, `Engineer ${n}`, { slack: true, title: 'Engineer' }));
+  return { name: `Bench ${size}`, domain, people };
+}
+
+function floorSeconds(guests: number, teams: number, limits: GraphLimits, timeScale: number): { seconds: number; by: string; perLimit: Record<string, number> } {
+  const bound = (calls: number, limit: { requests: number; windowMs: number }) => (Math.max(0, calls - limit.requests) / limit.requests) * (limit.windowMs / 1000) * timeScale;
+  const perLimit = {
+    invitations: bound(guests, limits.invitations),
+    directoryWritesCustomer: bound(guests, limits.directoryWrites),
+    directoryWritesHome: bound(guests, limits.directoryWrites),
+    perTeam: bound(guests, limits.perTeamOrChannel) * Math.min(1, teams),
+  };
+  const [by, seconds] = Object.entries(perLimit).sort((a, b) => b[1] - a[1])[0] as [string, number];
+  return { seconds, by, perLimit };
+}
+
+async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_bench_${uniqueSuffix()}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const infra = (await import(path.resolve(__dirname, '../../../tools/infra/infra.mjs'))) as {
+    ensureInfra(o?: { log?: (line: string) => void }): Promise<{ env: Record<string, string> }>;
+  };
+  const { env } = await infra.ensureInfra({ log: () => undefined });
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
+  const sandboxes = await startPlatformSandboxes({ limitsEnabled: true, timeScale: TIME_SCALE });
+  const caFile = path.join(dir, 'ca.pem');
+  writeFileSync(caFile, sandboxes.graph.caPem);
+  const database = await freshDatabase(env['DATABASE_URL'] as string);
+  const cluster = new ParleyCluster({
+    apps: ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'],
+    env: {
+      PARLEY_MODE: 'distributed',
+      KAFKA_BROKERS: env['KAFKA_BROKERS'] as string,
+      KAFKA_TOPIC_PREFIX: `bench-${uniqueSuffix()}.`,
+      KAFKA_TOPIC_PARTITIONS: '12',
+      DATABASE_URL: database.url,
+      REDIS_URL: env['REDIS_URL'] as string,
+      LOG_LEVEL: 'warn',
+      PARLEY_INTERNAL_TOKEN: INTERNAL_TOKEN,
+      PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
+      PARLEY_VAULT_KEYS: `bench-1:${Buffer.alloc(32, 9).toString('base64')}`,
+      PARLEY_VAULT_ACTIVE_KEY: 'bench-1',
+      PARLEY_GRAPH_LIMIT_TIME_SCALE: String(TIME_SCALE),
+      PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE),
+      NODE_EXTRA_CA_CERTS: caFile,
+    },
+  });
+  const rounds: Record<string, unknown>[] = [];
+  try {
+    await cluster.start();
+    const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const credentials = sandboxes.seedOrganization(benchOrganization(PEOPLE, round));
+      const org = await operator.createOrg(`Bench round ${round}`);
+      const admin = operator.withKey(org.adminApiKey);
+      const connections = sandboxConnections(credentials);
+      await admin.connect(connections.slack);
+      await admin.connect(connections.teams);
+
+      sandboxes.graph.inspect.resetStatusCounts();
+      const started = Date.now();
+      const sync = await admin.startSync('guest');
+      let importedAt = 0;
+      const finished = await admin.waitForSync(sync.id, {
+        timeoutMs: 3_600_000,
+        intervalMs: 100,
+        onProgress: (s) => {
+          if (!importedAt && s.phase === 'provisioning') importedAt = Date.now();
+        },
+      });
+      const elapsed = (Date.now() - started) / 1000;
+      const statuses = sandboxes.graph.inspect.statusCounts();
+      const requestCount = Object.values(statuses).reduce((a, b) => a + b, 0);
+      const throttled = statuses[429] ?? 0;
+      const floor = floorSeconds(PEOPLE, 1, DOCUMENTED_LIMITS, TIME_SCALE);
+      const result = {
+        round,
+        status: finished.status,
+        created: finished.created,
+        failed: finished.failed,
+        elapsedSeconds: Number(elapsed.toFixed(2)),
+        importAndPlanSeconds: importedAt ? Number(((importedAt - started) / 1000).toFixed(2)) : null,
+        floorSeconds: Number(floor.seconds.toFixed(2)),
+        floorSetBy: floor.by,
+        ratioToFloor: Number((elapsed / floor.seconds).toFixed(3)),
+        graphRequests: requestCount,
+        graphStatuses: statuses,
+        graphThrottled: throttled,
+        throttledShare: Number((throttled / Math.max(1, requestCount)).toFixed(4)),
+        errorsSample: finished.errors.slice(0, 3),
+      };
+      console.log(JSON.stringify(result));
+      rounds.push(result);
+    }
+  } finally {
+    await cluster.stop();
+    await sandboxes.stop();
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ratios = rounds.map((r) => r['ratioToFloor'] as number);
+  writeResults('guest-sync', {
+    people: PEOPLE,
+    timeScale: TIME_SCALE,
+    limits: DOCUMENTED_LIMITS,
+    floor: floorSeconds(PEOPLE, 1, DOCUMENTED_LIMITS, TIME_SCALE),
+    medianRatioToFloor: median(ratios),
+    target: { ratioToFloor: 1.15, throttledShare: 0.01 },
+    rounds,
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
