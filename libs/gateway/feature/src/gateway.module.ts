@@ -1,14 +1,21 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Secret } from '@parley/config';
+import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { AuthCallbackController } from './consent/auth-callback.controller';
+import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
+import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
 import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { ProblemDetailsFilter } from './http/problem-details';
 import { ApiDocs } from './openapi/docs.setup';
 import { OrgStore } from './orgs/org-store';
 import { OrgsController } from './orgs/orgs.controller';
+import { PeerApi } from './peers/peer-api';
+import { PeopleController } from './people/people.controller';
+import { UserSyncsController } from './user-syncs/user-syncs.controller';
 
 export interface GatewayOptions {
   /**
@@ -22,13 +29,25 @@ const common: Provider[] = [
   OrgStore,
   ApiKeyGuard,
   ApiDocs,
+  PeerApi,
+  { provide: PUBLIC_URL, useFactory: publicUrlFrom, inject: [SERVICE_CONFIG] },
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through the same way.
   { provide: APP_FILTER, useClass: ProblemDetailsFilter },
 ];
-const controllers = [OrgsController, DeadLettersController, DeadLetterHandler];
+const controllers = [
+  OrgsController,
+  ConnectionsController,
+  UserSyncsController,
+  PeopleController,
+  AuthCallbackController,
+  DeadLettersController,
+  DeadLetterHandler,
+];
 
 /**
- * Gateway: the admin REST API (`/v1`, problem details, API keys), its OpenAPI at /docs, and the dead-letter list.
+ * Gateway: the admin REST API (`/v1`, problem details, API keys), its OpenAPI at /docs, the dead-letter list, and
+ * the consent callback page (`/auth/callback`). Connections, people and user syncs are owned by identity and
+ * provisioning: the gateway checks the key, scopes every call to the key's org and calls their internal APIs.
  * Health, readiness, metrics and the bus come from the runtime.
  */
 @Module({})

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@parley/service-runtime';
+import { gatewayConfigSections } from './config/public-url';
 import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
@@ -7,20 +8,25 @@ import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gate
 export { GatewayFeatureModule, GatewayModule, type GatewayOptions };
 export { OPERATOR_API_KEY, gatewayConfigSection, operatorKeyFromEnvironment } from './config/operator-key';
 export { loadOrCreateOperatorKey, OPERATOR_KEY_FILE } from './config/embedded-operator-key';
+export { DEFAULT_PUBLIC_URL, gatewayConfigSections, publicUrlConfigSection } from './config/public-url';
 export { buildOpenApiDocument, renderOpenApiDocument } from './openapi/document';
 
 const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000];
 
-/** The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). */
+/**
+ * The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). Its own config
+ * section is PARLEY_PUBLIC_URL (where browsers reach it; consent links come back to `<it>/auth/callback`).
+ */
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
   migrations,
+  configSections: gatewayConfigSections,
 };
 
 /** The gateway with options given in code, e.g. the embedded launcher's generated operator key. */
 export function createGatewayService(options: GatewayOptions): ServiceDefinition {
   @Module({ imports: [GatewayFeatureModule.register(options)] })
   class ConfiguredGatewayModule {}
-  return { name: 'gateway', module: ConfiguredGatewayModule, migrations };
+  return { name: 'gateway', module: ConfiguredGatewayModule, migrations, configSections: gatewayConfigSections };
 }

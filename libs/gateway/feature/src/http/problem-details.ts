@@ -7,9 +7,16 @@ import { LOGGER } from '@parley/service-runtime';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** A 400: a field of the request that does not parse. */
 export interface FieldError {
   readonly field: string;
   readonly message: string;
+}
+
+/** A 422: a field whose value a platform refused (a bad secret, a missing scope or role). */
+export interface RefusedField {
+  readonly field: string;
+  readonly reason: string;
 }
 
 /** RFC 9457 problem details, the body of every error the gateway answers. */
@@ -19,15 +26,24 @@ export interface ProblemDetails {
   readonly status: number;
   readonly detail: string;
   readonly instance: string;
-  readonly errors?: readonly FieldError[];
+  readonly errors?: readonly (FieldError | RefusedField)[];
+  /** Extension members of a specific problem type, e.g. `activeSyncId` of a sync conflict. */
+  readonly [extension: string]: unknown;
 }
 
 /** Problem types the gateway defines; anything else is `about:blank` (the status code says it all). */
 export const problemTypes = {
   invalidRequest: 'urn:parley:problem:invalid-request',
   unauthorized: 'urn:parley:problem:unauthorized',
+  /** A platform refused the credentials of a connection: `errors` names each field with the reason. */
+  connectionRefused: 'urn:parley:problem:connection-refused',
+  /** Another Parley service did not answer, or answered something the gateway cannot use. */
+  serviceUnavailable: 'urn:parley:problem:service-unavailable',
   notFound: 'about:blank',
 } as const;
+
+/** Members every problem has; an extension may not overwrite them. */
+const RESERVED_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'errors']);
 
 /** An error the gateway means to answer with: its detail is written for the API's caller and is safe to show. */
 export class ProblemException extends HttpException {
@@ -35,7 +51,8 @@ export class ProblemException extends HttpException {
     status: number,
     readonly detail: string,
     readonly problemType = 'about:blank',
-    readonly errors?: readonly FieldError[],
+    readonly errors?: readonly (FieldError | RefusedField)[],
+    readonly extensions: Readonly<Record<string, string | number | boolean>> = {},
   ) {
     super(detail, status);
   }
@@ -66,7 +83,9 @@ export function toProblem(exception: unknown, request: { method?: string; origin
   const path = (request.originalUrl ?? request.url ?? '/').split('?')[0] as string;
   if (exception instanceof ProblemException) {
     const status = exception.getStatus();
+    const extensions = Object.fromEntries(Object.entries(exception.extensions).filter(([key]) => !RESERVED_MEMBERS.has(key)));
     return {
+      ...extensions,
       type: exception.problemType,
       title: titleOf(status),
       status,

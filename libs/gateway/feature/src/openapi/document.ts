@@ -2,7 +2,8 @@ import { z } from 'zod';
 import '../dead-letters/dead-letter.schemas';
 import '../http/problem.schema';
 import '../orgs/org.schemas';
-import { apiSchemas } from './registry';
+import { apiInputSchemas, apiSchemas } from './registry';
+import './shared-schemas';
 
 type JsonObject = Record<string, unknown>;
 
@@ -14,17 +15,26 @@ const unauthorized = problem('No API key, or one that is not valid.');
 const invalid = problem('The request is malformed: `errors` names each bad field.');
 const notFound = problem('No such resource, or one that belongs to another organization.');
 const forbidden = problem('The route needs the operator API key.');
+const orgOnly = problem('The route needs an organization admin API key (the operator key belongs to no organization).');
+const unavailable = problem('Another Parley service did not answer (503) or answered something unusable (502); try again shortly.');
+const id = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what}'s id.`, schema: { type: 'string', format: 'uuid' } });
+const orgScoped = { '401': unauthorized, '403': orgOnly, '502': unavailable, '503': unavailable };
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
 /**
  * The gateway's OpenAPI 3.1 document, built from the same zod schemas that validate requests, so the two cannot
  * disagree. Deterministic: docs/api/openapi.json is this function's output, and a unit test keeps them equal.
  */
 export function buildOpenApiDocument(): JsonObject {
-  const generated = z.toJSONSchema(apiSchemas, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }).schemas;
+  const uri = (schemaId: string) => `#/components/schemas/${schemaId}`;
+  const generated = {
+    ...z.toJSONSchema(apiSchemas, { uri, unrepresentable: 'any' }).schemas,
+    ...z.toJSONSchema(apiInputSchemas, { uri, unrepresentable: 'any', io: 'input' }).schemas,
+  };
   const schemas: Record<string, JsonObject> = {};
-  for (const id of Object.keys(generated).sort()) {
-    const { $schema: _s, $id: _i, ...schema } = generated[id] as JsonObject;
-    schemas[id] = schema;
+  for (const schemaId of Object.keys(generated).sort()) {
+    const { $schema: _s, $id: _i, ...schema } = generated[schemaId] as JsonObject;
+    schemas[schemaId] = schema;
   }
   return {
     openapi: '3.1.0',
@@ -40,6 +50,10 @@ export function buildOpenApiDocument(): JsonObject {
     security: [{ bearer: [] }],
     tags: [
       { name: 'orgs', description: 'Organizations and their admin keys.' },
+      { name: 'connections', description: 'Connect Platforms: the Slack workspace and the Teams tenant of an organization.' },
+      { name: 'user-syncs', description: 'User Sync jobs: make every person present on both platforms.' },
+      { name: 'people', description: 'The organization\'s people and their account on each platform.' },
+      { name: 'consent', description: 'Account Sync: where a person\'s browser lands after consenting (no API key).' },
       { name: 'operations', description: 'For the operator running Parley.' },
     ],
     paths: {
@@ -65,6 +79,161 @@ export function buildOpenApiDocument(): JsonObject {
           summary: 'Get an organization (operator key or that organization\'s key)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^org_[A-Za-z0-9]{8,40}$' } }],
           responses: { '200': { description: 'The organization.', content: json('Org') }, '401': unauthorized, '404': notFound },
+        },
+      },
+      '/v1/connections': {
+        post: {
+          operationId: 'createConnection',
+          tags: ['connections'],
+          summary: 'Connect a platform (org key)',
+          description:
+            'Parley checks the credentials against the platform first (Slack: auth.test, granted scopes, SCIM if a token is ' +
+            'given; Teams: app tokens in both tenants, the roles Guest Account Sync needs, each team, the team owner\'s ' +
+            'sign-in). Answers the connection without its secrets, or 422 naming each refused field. One connection per ' +
+            'platform: a second one answers 409.',
+          requestBody: { required: true, content: json('ConnectionInput') },
+          responses: {
+            '201': { description: 'Connected.', content: json('Connection') },
+            '400': invalid,
+            ...orgScoped,
+            '409': problem('The organization already has a connection for this platform.'),
+            '422': problem('The platform refused the credentials: `errors` names each field (`field`, `reason`).'),
+          },
+        },
+        get: {
+          operationId: 'listConnections',
+          tags: ['connections'],
+          summary: 'List the organization\'s connections (org key)',
+          responses: { '200': { description: 'The connections.', content: json('ConnectionList') }, ...orgScoped },
+        },
+      },
+      '/v1/connections/{id}': {
+        get: {
+          operationId: 'getConnection',
+          tags: ['connections'],
+          summary: 'Get a connection (org key)',
+          parameters: [id('connection')],
+          responses: { '200': { description: 'The connection.', content: json('Connection') }, '404': notFound, ...orgScoped },
+        },
+        delete: {
+          operationId: 'deleteConnection',
+          tags: ['connections'],
+          summary: 'Disconnect a platform (org key)',
+          description: 'Parley forgets the connection and its sealed secrets.',
+          parameters: [id('connection')],
+          responses: { '204': { description: 'Deleted.' }, '404': notFound, ...orgScoped },
+        },
+      },
+      '/v1/user-syncs': {
+        post: {
+          operationId: 'startUserSync',
+          tags: ['user-syncs'],
+          summary: 'Start a user sync (org key)',
+          description:
+            'Imports both directories, matches people by email and provisions what is missing: a Teams guest for each ' +
+            'Slack-only person, a Slack mirror for each Teams-only person. Runs in the background: poll the Location. ' +
+            'Only one sync per organization at a time.',
+          requestBody: { required: true, content: json('CreateUserSyncRequest') },
+          responses: {
+            '202': {
+              description: 'Queued.',
+              headers: { Location: { description: 'The sync: `/v1/user-syncs/{id}`.', schema: { type: 'string' } } },
+              content: json('UserSync'),
+            },
+            '400': invalid,
+            ...orgScoped,
+            '409': problem('A sync is already queued or running for the organization: `activeSyncId` names it.'),
+          },
+        },
+        get: {
+          operationId: 'listUserSyncs',
+          tags: ['user-syncs'],
+          summary: 'List the organization\'s user syncs (org key)',
+          responses: { '200': { description: 'The syncs, newest first.', content: json('UserSyncList') }, ...orgScoped },
+        },
+      },
+      '/v1/user-syncs/{id}': {
+        get: {
+          operationId: 'getUserSync',
+          tags: ['user-syncs'],
+          summary: 'Get a user sync and its progress (org key)',
+          parameters: [id('user sync')],
+          responses: { '200': { description: 'The sync.', content: json('UserSync') }, '404': notFound, ...orgScoped },
+        },
+      },
+      '/v1/people': {
+        get: {
+          operationId: 'listPeople',
+          tags: ['people'],
+          summary: 'List people (org key)',
+          parameters: [
+            { name: 'query', in: 'query', required: false, description: 'Part of a name or email.', schema: { type: 'string', maxLength: 200 } },
+            { name: 'primaryPlatform', in: 'query', required: false, schema: { type: 'string', enum: ['slack', 'teams'] } },
+            {
+              name: 'status',
+              in: 'query',
+              required: false,
+              description: '`needs_attention`: people with an account an admin must look at.',
+              schema: { type: 'string', enum: ['active', 'deactivated', 'needs_attention'] },
+            },
+            { name: 'cursor', in: 'query', required: false, description: '`nextCursor` of the previous page.', schema: { type: 'string', maxLength: 200 } },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': { description: 'A page of people.', content: json('PeoplePage') }, '400': invalid, ...orgScoped },
+        },
+      },
+      '/v1/people/{id}': {
+        get: {
+          operationId: 'getPerson',
+          tags: ['people'],
+          summary: 'Get a person and their accounts (org key)',
+          parameters: [id('person')],
+          responses: { '200': { description: 'The person.', content: json('Person') }, '404': notFound, ...orgScoped },
+        },
+        patch: {
+          operationId: 'updatePerson',
+          tags: ['people'],
+          summary: 'Set a person\'s primary platform (org key)',
+          parameters: [id('person')],
+          requestBody: { required: true, content: json('UpdatePersonRequest') },
+          responses: { '200': { description: 'The person.', content: json('Person') }, '400': invalid, '404': notFound, ...orgScoped },
+        },
+      },
+      '/v1/people/{id}/consent-link': {
+        get: {
+          operationId: 'getConsentLink',
+          tags: ['people'],
+          summary: 'Get the consent link for Account Sync (org key)',
+          description:
+            'The link the person opens once to let Parley act for them in Teams. The identity platform sends their browser ' +
+            'back to `<PARLEY_PUBLIC_URL>/auth/callback`, which stores their tokens.',
+          parameters: [id('person')],
+          responses: {
+            '200': { description: 'The link.', content: json('ConsentLink') },
+            '404': notFound,
+            '409': problem('The person cannot consent (for example, no Teams account, or no Teams connection).'),
+            ...orgScoped,
+          },
+        },
+      },
+      '/auth/callback': {
+        get: {
+          operationId: 'consentCallback',
+          tags: ['consent'],
+          summary: 'Where the person\'s browser lands after consent (public)',
+          description: 'Called by the identity platform\'s redirect, not by API clients. Answers a page for the person.',
+          security: [],
+          parameters: [
+            { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'state', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'error', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'error_description', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': html('Consent stored: Parley can act for the person in Teams.'),
+            '400': html('Consent was refused, or the link is incomplete, used or expired.'),
+            '503': html('Parley could not store the consent now; the person tries again later.'),
+          },
         },
       },
       '/v1/dead-letters': {

@@ -1,0 +1,78 @@
+import {
+  createConnectionRequest,
+  type ConnectionInput,
+  type ConnectionSettings,
+  type CreateConnectionRequest,
+  type SlackSecrets,
+  type TeamsSecrets,
+  type VerifyConnectionResult,
+} from '@parley/internal-api';
+import type { PeerName } from '@parley/service-runtime';
+import { ProblemException, problemTypes, type RefusedField } from '../http/problem-details';
+
+const platformNames = { slack: 'Slack', teams: 'Microsoft Teams' } as const;
+
+/** The connector that checks a platform's credentials. */
+export function connectorFor(platform: ConnectionInput['platform']): Extract<PeerName, 'slack-connector' | 'teams-connector'> {
+  return platform === 'slack' ? 'slack-connector' : 'teams-connector';
+}
+
+/**
+ * The secrets of what an admin sent, which identity seals in its vault: Slack's bot token, signing secret and SCIM
+ * token; Teams' client secret and the team owner's password. Everything else is settings, which the connector
+ * returns once it has checked them against the platform.
+ */
+export function secretsOf(input: ConnectionInput): SlackSecrets | TeamsSecrets {
+  if (input.platform === 'slack') {
+    return {
+      botToken: input.botToken,
+      signingSecret: input.signingSecret,
+      ...(input.scimToken === undefined ? {} : { scimToken: input.scimToken }),
+    };
+  }
+  return { clientSecret: input.clientSecret, teamOwnerPassword: input.teamOwner.password };
+}
+
+/** The secret values of an input, to make sure none is ever echoed back. */
+export function secretValuesOf(input: ConnectionInput): string[] {
+  return Object.values(secretsOf(input)).filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+/** What identity stores: the verified settings (from the connector) and the secrets (from the admin). */
+export function createConnectionRequestFrom(input: ConnectionInput, settings: ConnectionSettings): CreateConnectionRequest {
+  if (settings.platform !== input.platform) {
+    throw new Error(`the ${connectorFor(input.platform)} verified a ${settings.platform} connection for a ${input.platform} input`);
+  }
+  return createConnectionRequest.parse({ platform: input.platform, settings, secrets: secretsOf(input) });
+}
+
+/** Internal names a connector may use for a field, and the name the admin sent it under. */
+const adminNames: Readonly<Record<string, string>> = {
+  teamOwnerPassword: 'teamOwner.password',
+  teamOwnerUsername: 'teamOwner.username',
+};
+
+/**
+ * A connector's field name as the admin sent it: `secrets.`/`settings.` prefixes dropped, the stored names of the
+ * team owner mapped back to `teamOwner.*`, and array indexes written as in a 400 (`teamIds.1`, not `teamIds[1]`).
+ */
+export function adminFieldName(field: string): string {
+  const bare = field.replace(/^(secrets|settings)\./, '');
+  const named = adminNames[bare] ?? bare;
+  return named.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '');
+}
+
+/** 422: the platform refused the credentials; `errors` names each field with the connector's reason. */
+export function connectionRefused(
+  platform: ConnectionInput['platform'],
+  problems: Extract<VerifyConnectionResult, { ok: false }>['problems'],
+): ProblemException {
+  const errors: RefusedField[] = problems.map((p) => ({ field: adminFieldName(p.field), reason: p.reason }));
+  const fields = [...new Set(errors.map((e) => e.field))];
+  return new ProblemException(
+    422,
+    `${platformNames[platform]} did not accept the connection: ${fields.join(', ')}. See errors for the reason of each.`,
+    problemTypes.connectionRefused,
+    errors,
+  );
+}

@@ -1,0 +1,58 @@
+import {
+  accountView,
+  connectionInput,
+  consentLink,
+  createUserSyncRequest,
+  connectionView,
+  peoplePage,
+  personView,
+  slackConnectionInput,
+  slackSettings,
+  teamsConnectionInput,
+  teamsSettings,
+  updatePersonRequest,
+  userSyncList,
+  userSyncView,
+} from '@parley/internal-api';
+import { connectionList } from '../connections/connection.schemas';
+import { apiInputSchemas, apiSchemas } from './registry';
+
+// The public API answers the views the owning services define in @parley/internal-api (parsed on the way through),
+// so they are documented from the same schemas.
+
+apiInputSchemas.add(slackConnectionInput, {
+  id: 'SlackConnectionInput',
+  description:
+    'A Slack workspace. `botToken` needs the scopes users:read, users:read.email, chat:write and chat:write.customize. ' +
+    '`scimToken` (an org-level token, Business+ or Enterprise) lets Parley make SCIM guest users as mirrors; without it ' +
+    'mirrors are profiles on impersonated posts. Secrets are sealed by Parley and never returned.',
+});
+apiInputSchemas.add(teamsConnectionInput, {
+  id: 'TeamsConnectionInput',
+  description:
+    'A Microsoft Teams tenant: an app registration in the customer tenant (`clientId`, `clientSecret`), the tenant where ' +
+    'Parley creates the home accounts behind its guests (`homeTenantId`, `homeTenantDomain`), the teams guests join ' +
+    '(`teamIds`) and a service account that owns them (`teamOwner`). Secrets are sealed by Parley and never returned.',
+});
+apiInputSchemas.add(connectionInput, { id: 'ConnectionInput', description: 'One of the platforms, by `platform`.' });
+apiInputSchemas.add(createUserSyncRequest, {
+  id: 'CreateUserSyncRequest',
+  description:
+    '`guest`: Guest Account Sync (each Slack-only person gets a Teams guest Parley speaks as). `account`: Account Sync ' +
+    '(people with Teams accounts consent once through their consent link).',
+});
+apiInputSchemas.add(updatePersonRequest, { id: 'UpdatePersonRequest', description: 'An explicit primary platform survives later syncs.' });
+
+apiSchemas.add(slackSettings, { id: 'SlackSettings', description: 'What Parley found when it checked the Slack credentials.' });
+apiSchemas.add(teamsSettings, { id: 'TeamsSettings', description: 'The Teams connection as checked, without its secrets.' });
+apiSchemas.add(connectionView, { id: 'Connection', description: 'A connected platform. Never holds a secret.' });
+apiSchemas.add(connectionList, { id: 'ConnectionList' });
+apiSchemas.add(userSyncView, {
+  id: 'UserSync',
+  description: 'A user sync job and its progress. `status` ends as succeeded, partially_failed or failed; `errors` names each person that failed.',
+});
+apiSchemas.add(userSyncList, { id: 'UserSyncList' });
+apiSchemas.add(accountView, { id: 'PlatformAccount', description: 'A person\'s account on one platform: native, a guest Parley made, or a mirror.' });
+apiSchemas.add(personView, { id: 'Person' });
+apiSchemas.add(peoplePage, { id: 'PeoplePage', description: '`nextCursor` is passed as `cursor` for the next page; null on the last one.' });
+apiSchemas.add(consentLink, { id: 'ConsentLink', description: 'The link the person opens once; it expires at `expiresAt`.' });

@@ -1,0 +1,82 @@
+import { Body, Controller, Get, Inject, Param, Patch, Query, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import type { z } from 'zod';
+import {
+  consentLink,
+  internalPaths,
+  listPeopleQuery,
+  peoplePage,
+  personView,
+  updatePersonRequest,
+  type ListPeopleQuery,
+  type PeoplePage,
+  type PersonView,
+} from '@parley/internal-api';
+import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
+import { PUBLIC_URL, consentRedirectUri } from '../config/public-url';
+import { ZodValidationPipe } from '../http/zod-validation';
+import { PeerApi } from '../peers/peer-api';
+import { badGateway } from '../peers/peer-errors';
+import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';
+
+const WHAT = 'person';
+
+/** The list query as identity reads it: only the parameters that are set. */
+export function peopleSearch(query: ListPeopleQuery): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  return params.toString();
+}
+
+/** People of the org as identity knows them, with their account on each platform (native, guest or mirror). */
+@Controller('v1/people')
+@UseGuards(ApiKeyGuard)
+@OrgOnly()
+export class PeopleController {
+  constructor(
+    @Inject(PeerApi) private readonly peers: PeerApi,
+    @Inject(PUBLIC_URL) private readonly publicUrl: string,
+  ) {}
+
+  @Get()
+  async list(@Query(new ZodValidationPipe(listPeopleQuery, 'query')) query: ListPeopleQuery, @Req() request: Request): Promise<PeoplePage> {
+    const { orgId } = orgPrincipalOf(request);
+    const page = await this.peers.call('identity', 'GET', internalPaths.identity.people(orgId, peopleSearch(query)), peoplePage, undefined, { what: WHAT });
+    // identity scopes by org; a person of another org in the page would be a bug there, and is never shown.
+    if (page.items.some((p) => p.orgId !== orgId)) throw badGateway('identity');
+    return page;
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string, @Req() request: Request): Promise<PersonView> {
+    const { orgId } = orgPrincipalOf(request);
+    const personId = resourceIdOrNotFound(id, WHAT);
+    const person = await this.peers.call('identity', 'GET', internalPaths.identity.person(orgId, personId), personView, undefined, { what: WHAT });
+    return ownedOrNotFound(person, orgId, WHAT);
+  }
+
+  /** Sets the person's primary platform explicitly; identity keeps the choice across later syncs. */
+  @Patch(':id')
+  async update(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(updatePersonRequest)) body: z.output<typeof updatePersonRequest>,
+    @Req() request: Request,
+  ): Promise<PersonView> {
+    const { orgId } = orgPrincipalOf(request);
+    const personId = resourceIdOrNotFound(id, WHAT);
+    const person = await this.peers.call('identity', 'PATCH', internalPaths.identity.person(orgId, personId), personView, body, { what: WHAT });
+    return ownedOrNotFound(person, orgId, WHAT);
+  }
+
+  /**
+   * Account Sync: the link the person opens once to let Parley act for them in Teams. The identity platform sends
+   * their browser back to this gateway's `/auth/callback`.
+   */
+  @Get(':id/consent-link')
+  async consentLink(@Param('id') id: string, @Req() request: Request): Promise<z.output<typeof consentLink>> {
+    const { orgId } = orgPrincipalOf(request);
+    const personId = resourceIdOrNotFound(id, WHAT);
+    const query = new URLSearchParams({ redirectUri: consentRedirectUri(this.publicUrl) }).toString();
+    return this.peers.call('identity', 'GET', `${internalPaths.identity.consentLink(orgId, personId)}?${query}`, consentLink, undefined, { what: WHAT });
+  }
+}
