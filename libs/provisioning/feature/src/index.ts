@@ -1,11 +1,24 @@
+import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@parley/service-runtime';
-import { ProvisioningModule } from './provisioning.module';
+import { ProvisioningFeatureModule, ProvisioningModule, type ProvisioningOptions } from './provisioning.module';
 import { ProvisioningInit1732700000200 } from './migrations/1732700000200-provisioning-init';
+import { ProvisioningUserSyncs1795900000000 } from './migrations/1795900000000-provisioning-user-syncs';
 
-export { ProvisioningModule };
+export { ProvisioningFeatureModule, ProvisioningModule, type ProvisioningOptions };
+export { planPerson, type PersonPlan, type PlanContext, type PlannedCommand, type TaskAction } from './plan/plan-person';
 
+const migrations = [ProvisioningInit1732700000200, ProvisioningUserSyncs1795900000000];
+
+/** Provisioning as `apps/provisioning` and the embedded launcher run it. */
 export const provisioningService: ServiceDefinition = {
   name: 'provisioning',
   module: ProvisioningModule,
-  migrations: [ProvisioningInit1732700000200],
+  migrations,
 };
+
+/** Provisioning with options given in code (tests shorten the recovery sweep's timings). */
+export function createProvisioningService(options: ProvisioningOptions): ServiceDefinition {
+  @Module({ imports: [ProvisioningFeatureModule.register(options)] })
+  class ConfiguredProvisioningModule {}
+  return { name: 'provisioning', module: ConfiguredProvisioningModule, migrations };
+}

@@ -1,0 +1,93 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload as MessagePayload } from '@nestjs/microservices';
+import type { Payload } from '@parley/contracts';
+import type { MessageContext } from '@parley/messaging';
+import type { Logger } from '@parley/observability';
+import type { IdempotentConsumer } from '@parley/persistence';
+import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
+import { SyncPlanner } from './sync-planner';
+import { SyncStarter } from './sync-starter';
+import { TaskResults, type TaskResult } from './task-results';
+
+/**
+ * The user-sync driver's inputs on the bus (consumer group `provisioning`). Each event's effect and the commands it
+ * implies commit together, once per event id; business failures end up on the job, never as thrown errors.
+ */
+@Controller()
+export class SyncEventsHandler {
+  constructor(
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SyncStarter) private readonly starter: SyncStarter,
+    @Inject(SyncPlanner) private readonly planner: SyncPlanner,
+    @Inject(TaskResults) private readonly results: TaskResults,
+  ) {}
+
+  @EventPattern('parley.provisioning.sync.requested.v1')
+  async onSyncRequested(@MessagePayload() event: Payload<'parley.provisioning.sync.requested.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.starter.start(event.syncId, ctx.eventId);
+  }
+
+  @EventPattern('parley.directory.import.failed.v1')
+  async onImportFailed(@MessagePayload() event: Payload<'parley.directory.import.failed.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.idempotent.run('provisioning.import-failed', ctx.eventId, (manager) => this.planner.importFailed(manager, event));
+  }
+
+  @EventPattern('parley.identity.directory.reconciled.v1')
+  async onReconciled(@MessagePayload() event: Payload<'parley.identity.directory.reconciled.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.idempotent.run('provisioning.directory-reconciled', ctx.eventId, async (manager) => {
+      await this.planner.reconciled(manager, event);
+    });
+    // Also on a redelivery (recorded, then crashed while planning): resume plans whatever is left, or nothing.
+    await this.planner.resume(event.syncId, { heartbeat: () => ctx.heartbeat() });
+  }
+
+  @EventPattern('parley.teams.guest.created.v1')
+  async onGuestCreated(@MessagePayload() event: Payload<'parley.teams.guest.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    // A guest Parley cannot sign in as is of no use yet: the task fails with the reason an admin can act on.
+    const outcome: TaskResult['outcome'] =
+      event.signIn.status === 'ok'
+        ? { kind: 'done', counts: 'created' }
+        : { kind: 'failed', reason: `the guest cannot sign in: ${event.signIn.reason}`, retryable: false };
+    await this.apply(ctx, { ...ids(event), action: 'create_guest', outcome });
+  }
+
+  @EventPattern('parley.teams.guest.failed.v1')
+  async onGuestFailed(@MessagePayload() event: Payload<'parley.teams.guest.failed.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    const action = event.operation === 'create' ? 'create_guest' : 'disable_guest';
+    await this.apply(ctx, { ...ids(event), action, outcome: { kind: 'failed', reason: event.reason, retryable: event.retryable } });
+  }
+
+  @EventPattern('parley.teams.guest.disabled.v1')
+  async onGuestDisabled(@MessagePayload() event: Payload<'parley.teams.guest.disabled.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply(ctx, { ...ids(event), action: 'disable_guest', outcome: { kind: 'done', counts: 'disabled' } });
+  }
+
+  @EventPattern('parley.slack.mirror.created.v1')
+  async onMirrorCreated(@MessagePayload() event: Payload<'parley.slack.mirror.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply(ctx, { ...ids(event), action: 'create_mirror', outcome: { kind: 'done', counts: 'created' } });
+  }
+
+  @EventPattern('parley.slack.mirror.failed.v1')
+  async onMirrorFailed(@MessagePayload() event: Payload<'parley.slack.mirror.failed.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    const action = event.operation === 'create' ? 'create_mirror' : 'deactivate_mirror';
+    await this.apply(ctx, { ...ids(event), action, outcome: { kind: 'failed', reason: event.reason, retryable: event.retryable } });
+  }
+
+  @EventPattern('parley.slack.mirror.deactivated.v1')
+  async onMirrorDeactivated(@MessagePayload() event: Payload<'parley.slack.mirror.deactivated.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply(ctx, { ...ids(event), action: 'deactivate_mirror', outcome: { kind: 'done', counts: 'disabled' } });
+  }
+
+  private async apply(ctx: MessageContext, result: TaskResult): Promise<void> {
+    let effect = 'duplicate';
+    await this.idempotent.run(`provisioning.task-result`, ctx.eventId, async (manager) => {
+      effect = await this.results.apply(manager, result);
+    });
+    if (effect === 'ignored' || effect === 'duplicate') {
+      this.logger.debug({ topic: ctx.topic, syncId: result.syncId, personId: result.personId, effect }, 'result changed nothing');
+    }
+  }
+}
+
+const ids = (event: { orgId: string; syncId: string; personId: string }) => ({ orgId: event.orgId, syncId: event.syncId, personId: event.personId });

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { connectionView, InternalApiError, internalPaths, peoplePage, type ConnectionView, type PeoplePage } from '@parley/internal-api';
+import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
+
+/**
+ * identity's answer to `GET internalPaths.identity.connections(org)`. libs/internal-api has no list schema yet; this
+ * follows its other lists (`{items}`) and parses each item with the shared connectionView.
+ */
+export const connectionList = z.object({ items: z.array(connectionView) });
+
+/** People are read in pages this large; each page is planned in one transaction. */
+export const PEOPLE_PAGE_SIZE = 500;
+
+/** What provisioning reads from identity: the org's connections and its people. */
+@Injectable()
+export class IdentityDirectory {
+  constructor(@Inject(INTERNAL_API) private readonly access: InternalApiAccess) {}
+
+  async connections(orgId: string): Promise<ConnectionView[]> {
+    const list = await this.access.client('identity').call('GET', internalPaths.identity.connections(orgId), connectionList);
+    return list.items;
+  }
+
+  async people(orgId: string, cursor: string | null): Promise<PeoplePage> {
+    const query = new URLSearchParams({ limit: String(PEOPLE_PAGE_SIZE) });
+    if (cursor !== null) query.set('cursor', cursor);
+    return this.access.client('identity').call('GET', internalPaths.identity.people(orgId, query.toString()), peoplePage);
+  }
+}
+
+/**
+ * A failure retrying will not fix (identity refused the request, or answered a shape we cannot read), described
+ * for the admin; undefined for transient trouble (unreachable, timeout, 5xx, 429), which the caller retries.
+ */
+export function permanentIdentityFailure(error: unknown): string | undefined {
+  if (error instanceof InternalApiError) {
+    if (error.status >= 500 || error.status === 408 || error.status === 429) return undefined;
+    const said = error.problem.detail ?? error.problem.title ?? `status ${error.status}`;
+    return `identity refused the request (${error.status}): ${said}`;
+  }
+  if (error instanceof z.ZodError) return 'identity answered in a shape provisioning cannot read (the services are out of step; check their versions)';
+  return undefined;
+}
