@@ -1,5 +1,91 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '@parley/config';
+import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@parley/service-runtime';
+import {
+  CREDENTIALS,
+  IDENTITY_SCHEMA,
+  IDENTITY_SETTINGS,
+  identityConfigSection,
+  TOKEN_ENDPOINT,
+  type IdentityServiceConfig,
+  type IdentitySettings,
+} from './config/identity-config';
+import { ConsentController } from './consent/consent.controller';
+import { ConsentService } from './consent/consent.service';
+import { ConnectionStore } from './connections/connection-store';
+import { ConnectionsController } from './connections/connections.controller';
+import { DirectoryImports } from './directory/directory-imports';
+import { GuestPasswords } from './guests/guest-passwords';
+import { ProblemDetailsFilter } from './http/problem';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
+import { ManagedAccountsHandler } from './people/managed-accounts.handler';
+import { PeopleController } from './people/people.controller';
+import { PeopleStore } from './people/people-store';
+import { TokenEndpointClient, type FetchFunction } from './tokens/token-endpoint-client';
+import { TokenService } from './tokens/token.service';
+import { TokensController } from './tokens/tokens.controller';
 
-@Module({ controllers: [DirectoryObservationHandler] })
+export interface IdentityOptions {
+  /**
+   * The fetch the token endpoint client uses. Omitted: global fetch (a sandbox CA is trusted through
+   * NODE_EXTRA_CA_CERTS). In-process tests and the embedded launcher pass one whose dispatcher trusts the sandbox CA.
+   */
+  readonly fetch?: FetchFunction;
+}
+
+const controllers = [
+  ConnectionsController,
+  PeopleController,
+  TokensController,
+  ConsentController,
+  DirectoryObservationHandler,
+  ManagedAccountsHandler,
+];
+
+const common: Provider[] = [
+  {
+    provide: IDENTITY_SETTINGS,
+    inject: [SERVICE_CONFIG],
+    useFactory: (config: IdentityServiceConfig): IdentitySettings => config.identity ?? loadConfig({ identity: identityConfigSection }, {}).identity,
+  },
+  {
+    provide: CREDENTIALS,
+    inject: [SERVICE_CONFIG, DATA_SOURCE],
+    useFactory: (config: IdentityServiceConfig, dataSource: DataSource): CredentialStore => {
+      if (!config.vault) {
+        throw new Error('identity needs its vault keys: set PARLEY_VAULT_KEYS and PARLEY_VAULT_ACTIVE_KEY (see libs/identity/credential-vault/README.md)');
+      }
+      return new CredentialStore({ box: new SecretBox(new VaultKeyring(config.vault)), db: dataSource, schema: IDENTITY_SCHEMA });
+    },
+  },
+  ConnectionStore,
+  PeopleStore,
+  DirectoryImports,
+  GuestPasswords,
+  TokenService,
+  ConsentService,
+  // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
+  { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+];
+
+/**
+ * identity: connections and their sealed secrets, people and their accounts (from directory imports and the
+ * connectors' results), guest passwords, access tokens, and Account Sync consent. Internal HTTP only.
+ */
+@Module({})
+export class IdentityFeatureModule {
+  static register(options: IdentityOptions = {}): DynamicModule {
+    return {
+      module: IdentityFeatureModule,
+      controllers,
+      providers: [...common, { provide: TOKEN_ENDPOINT, useValue: new TokenEndpointClient(options.fetch) }],
+    };
+  }
+}
+
+/** identity as distributed mode runs it: global fetch for the token endpoints. */
+@Module({ imports: [IdentityFeatureModule.register()] })
 export class IdentityModule {}

@@ -1,14 +1,37 @@
+import { Module } from '@nestjs/common';
+import { vaultConfigSection } from '@parley/identity-credential-vault';
 import type { ServiceDefinition } from '@parley/service-runtime';
-import { IdentityModule } from './identity.module';
+import { identityConfigSection } from './config/identity-config';
+import { IdentityFeatureModule, IdentityModule, type IdentityOptions } from './identity.module';
 import { IdentityInit1732700000000 } from './migrations/1732700000000-identity-init';
+import { IdentityUserSync1796100000000 } from './migrations/1796100000000-identity-user-sync';
 import { Person } from './people/person.entity';
 import { PlatformAccount } from './people/platform-account.entity';
 
-export { IdentityModule, Person, PlatformAccount };
+export { IdentityFeatureModule, IdentityModule, Person, PlatformAccount, type IdentityOptions };
+export { identityConfigSection, type IdentitySettings } from './config/identity-config';
+export { TokenEndpointClient, type FetchFunction } from './tokens/token-endpoint-client';
 
+const migrations = [IdentityInit1732700000000, IdentityUserSync1796100000000];
+const entities = [Person, PlatformAccount];
+/** Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH, PARLEY_CONSENT_TTL_SECONDS. */
+const configSections = { vault: vaultConfigSection, identity: identityConfigSection };
+
+/** identity as `apps/identity` runs it (global fetch for the token endpoints). */
 export const identityService: ServiceDefinition = {
   name: 'identity',
   module: IdentityModule,
-  migrations: [IdentityInit1732700000000],
-  entities: [Person, PlatformAccount],
+  migrations,
+  entities,
+  configSections,
 };
+
+/**
+ * identity with options given in code: the embedded launcher passes a `fetch` that trusts the in-process Graph
+ * sandbox's CA (NODE_EXTRA_CA_CERTS is read only at process start, before that CA exists).
+ */
+export function createIdentityService(options: IdentityOptions = {}): ServiceDefinition {
+  @Module({ imports: [IdentityFeatureModule.register(options)] })
+  class ConfiguredIdentityModule {}
+  return { name: 'identity', module: ConfiguredIdentityModule, migrations, entities, configSections };
+}

@@ -6,61 +6,95 @@ import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
-import { Person } from './person.entity';
-import { PlatformAccount } from './platform-account.entity';
+import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
+import { DirectoryImports } from '../directory/directory-imports';
+import { firstRow } from '../http/sql';
+import { refreshStanding } from './standing';
 
 type Observation = Payload<'parley.directory.user.observed.v1'>;
-export type ObservationOutcome = 'skipped_bot' | 'recorded';
+type ImportCompleted = Payload<'parley.directory.import.completed.v1'>;
+export type ObservationOutcome = 'skipped_bot' | 'skipped_managed' | 'recorded';
 
 /**
  * Folds what a connector read from a directory into people and their native accounts: one person per org and
- * email, one account per platform user id. Applied once per event (the record of it commits with the effect).
+ * email, one account per platform user id; then the person's primary platform and status. Each event is applied once
+ * (its record commits with the effect), together with the import's count and, when that completes it, the
+ * reconciled event.
  */
 @Controller()
 export class DirectoryObservationHandler {
   constructor(
     @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(IDENTITY_SETTINGS) private readonly settings: IdentitySettings,
+    @Inject(DirectoryImports) private readonly imports: DirectoryImports,
   ) {}
 
   @EventPattern('parley.directory.user.observed.v1')
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
     const outcome = await this.idempotent.run('identity.directory-observation', ctx.eventId, (m) => this.apply(m, observation, ctx.eventId));
-    if (outcome === 'duplicate') this.logger.info('observation already applied, skipping');
+    if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId }, 'observation already applied, skipping');
+  }
+
+  @EventPattern('parley.directory.import.completed.v1')
+  async onImportCompleted(@MessagePayload() completed: ImportCompleted, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) =>
+      this.imports.setExpected(m, { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform }, completed.observed),
+    );
   }
 
   private async apply(manager: EntityManager, o: Observation, eventId: string): Promise<void> {
-    const outcome: ObservationOutcome = o.isBot ? 'skipped_bot' : 'recorded';
-    await manager.query(
-      `INSERT INTO identity.directory_observations (event_id, org_id, platform, platform_user_id, email, outcome, observed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [eventId, o.orgId, o.platform, o.platformUserId, o.email, outcome, o.observedAt],
+    const existing = await firstRow<{ kind: string; person_id: string }>(
+      manager,
+      `SELECT kind, person_id FROM identity.platform_accounts WHERE org_id = $1 AND platform = $2 AND platform_user_id = $3`,
+      [o.orgId, o.platform, o.platformUserId],
     );
-    if (o.isBot) return;
+    // A guest or mirror Parley made shows up in the directory it lives in; it is not anyone's native account.
+    const outcome: ObservationOutcome = o.isBot ? 'skipped_bot' : existing && existing.kind !== 'native' ? 'skipped_managed' : 'recorded';
+    await manager.query(
+      `INSERT INTO identity.directory_observations (event_id, org_id, platform, platform_user_id, email, outcome, observed_at, sync_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [eventId, o.orgId, o.platform, o.platformUserId, o.email, outcome, o.observedAt, o.syncId ?? null],
+    );
+    if (outcome === 'recorded') await this.record(manager, o, existing?.person_id ?? null);
+    if (o.syncId) await this.imports.countApplied(manager, { orgId: o.orgId, syncId: o.syncId, platform: o.platform }, o.platformUserId);
+  }
 
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Person)
-      .values({ orgId: o.orgId, email: o.email, displayName: o.realName || o.displayName || o.email })
-      .orIgnore()
-      .execute();
-    const person = await manager.findOneByOrFail(Person, { orgId: o.orgId, email: o.email });
+  private async record(manager: EntityManager, o: Observation, previousOwner: string | null): Promise<void> {
+    const name = o.realName || o.displayName || o.email;
+    await manager.query(
+      `INSERT INTO identity.people (org_id, email, display_name) VALUES ($1, $2, $3) ON CONFLICT (org_id, email) DO NOTHING`,
+      [o.orgId, o.email, name],
+    );
+    const person = await firstRow<{ id: string; primary_platform: string | null }>(
+      manager,
+      `SELECT id, primary_platform FROM identity.people WHERE org_id = $1 AND email = $2`,
+      [o.orgId, o.email],
+    );
+    if (!person) throw new Error(`person ${o.email} of ${o.orgId} vanished during its own upsert`);
 
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PlatformAccount)
-      .values({
-        orgId: o.orgId,
-        personId: person.id,
-        platform: o.platform,
-        platformUserId: o.platformUserId,
-        kind: 'native',
-        status: o.isDeactivated ? 'deactivated' : 'active',
-        lastObservedAt: new Date(o.observedAt),
-      })
-      .orUpdate(['person_id', 'status', 'last_observed_at'], ['org_id', 'platform', 'platform_user_id'])
-      .execute();
+    // A deactivation always wins; needs_attention (about Parley's credential) survives an "active" observation.
+    await manager.query(
+      `INSERT INTO identity.platform_accounts (org_id, person_id, platform, platform_user_id, kind, status, last_observed_at)
+       VALUES ($1, $2, $3, $4, 'native', $5, $6)
+       ON CONFLICT (org_id, platform, platform_user_id) DO UPDATE SET
+         person_id = EXCLUDED.person_id,
+         status = CASE
+           WHEN EXCLUDED.status = 'deactivated' THEN 'deactivated'
+           WHEN identity.platform_accounts.status = 'needs_attention' THEN 'needs_attention'
+           ELSE EXCLUDED.status END,
+         attention_reason = CASE WHEN EXCLUDED.status = 'deactivated' THEN NULL ELSE identity.platform_accounts.attention_reason END,
+         last_observed_at = EXCLUDED.last_observed_at,
+         updated_at = now()`,
+      [o.orgId, person.id, o.platform, o.platformUserId, o.isDeactivated ? 'deactivated' : 'active', o.observedAt],
+    );
+    await refreshStanding(manager, person.id, this.settings.primaryWhenBoth);
+    // The account moved to another email: the person it left may have lost their primary platform.
+    if (previousOwner && previousOwner !== person.id) await refreshStanding(manager, previousOwner, this.settings.primaryWhenBoth);
+    // Names follow the primary platform's directory.
+    await manager.query(
+      `UPDATE identity.people SET display_name = $2, updated_at = now() WHERE id = $1 AND primary_platform = $3 AND display_name <> $2`,
+      [person.id, name, o.platform],
+    );
   }
 }

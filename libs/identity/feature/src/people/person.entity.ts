@@ -20,6 +20,14 @@ export class Person {
   @Column({ name: 'primary_platform', type: 'text', nullable: true })
   primaryPlatform!: 'slack' | 'teams' | null;
 
+  /** 'rule' when derived from the native accounts, 'admin' when set explicitly (kept by later syncs). */
+  @Column({ name: 'primary_platform_source', type: 'text', nullable: true })
+  primarySource!: 'rule' | 'admin' | null;
+
+  /** Deactivated when the native account on the primary platform is. */
+  @Column({ type: 'text', default: 'active' })
+  status!: 'active' | 'deactivated';
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

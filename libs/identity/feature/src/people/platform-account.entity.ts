@@ -30,4 +30,18 @@ export class PlatformAccount {
 
   @Column({ name: 'last_observed_at', type: 'timestamptz' })
   lastObservedAt!: Date;
+
+  /** Why an admin must act (set with status needs_attention). */
+  @Column({ name: 'attention_reason', type: 'text', nullable: true })
+  attentionReason!: string | null;
+
+  @Column({ name: 'user_principal_name', type: 'text', nullable: true })
+  userPrincipalName!: string | null;
+
+  /** Account Sync: Parley holds this person's delegated consent (their refresh token). */
+  @Column({ type: 'boolean', default: false })
+  consented!: boolean;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
 }

@@ -1,0 +1,44 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
+import { InternalAuthGuard } from '@parley/service-runtime';
+import { OrgIdPipe, ZodPipe } from '../http/problem';
+import { ConnectionStore } from './connection-store';
+
+/** `internalPaths.identity.connections / connection / connectionSecrets`. */
+@Controller('internal/orgs/:orgId/connections')
+@UseGuards(InternalAuthGuard)
+export class ConnectionsController {
+  constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
+
+  /** gateway, after the connector verified the credentials: seal the secrets, answer the view (never a secret). */
+  @Post()
+  @HttpCode(201)
+  create(
+    @Param('orgId', OrgIdPipe) orgId: string,
+    @Body(new ZodPipe(createConnectionRequest)) body: CreateConnectionRequest,
+  ): Promise<ConnectionView> {
+    return this.connections.create(orgId, body);
+  }
+
+  @Get()
+  async list(@Param('orgId', OrgIdPipe) orgId: string): Promise<{ items: ConnectionView[] }> {
+    return { items: await this.connections.list(orgId) };
+  }
+
+  @Get(':id')
+  get(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionView> {
+    return this.connections.get(orgId, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<void> {
+    await this.connections.delete(orgId, id);
+  }
+
+  /** Connectors only: the settings with the opened secrets, to call the platform. */
+  @Get(':id/secrets')
+  secrets(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionWithSecrets> {
+    return this.connections.withSecrets(orgId, id);
+  }
+}

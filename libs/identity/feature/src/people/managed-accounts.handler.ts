@@ -1,0 +1,100 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload as MessagePayload } from '@nestjs/microservices';
+import type { EntityManager } from 'typeorm';
+import type { Payload, Platform } from '@parley/contracts';
+import type { MessageContext } from '@parley/messaging';
+import type { Logger } from '@parley/observability';
+import type { IdempotentConsumer } from '@parley/persistence';
+import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
+import { firstRow } from '../http/sql';
+
+interface ManagedAccount {
+  readonly orgId: string;
+  readonly personId: string;
+  readonly platform: Platform;
+  readonly kind: 'guest' | 'mirror';
+  readonly platformUserId: string;
+  readonly userPrincipalName?: string;
+  readonly status: 'active' | 'deactivated' | 'needs_attention';
+  readonly attentionReason?: string;
+}
+
+/**
+ * Records the accounts Parley made for people from the connectors' result events: Teams guests and Slack mirrors.
+ * Each event is applied once. A person has at most one guest and one mirror: a later event updates that row.
+ */
+@Controller()
+export class ManagedAccountsHandler {
+  constructor(
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @EventPattern('parley.teams.guest.created.v1')
+  async onGuestCreated(@MessagePayload() e: Payload<'parley.teams.guest.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply('identity.guest-created', ctx, {
+      orgId: e.orgId,
+      personId: e.personId,
+      platform: 'teams',
+      kind: 'guest',
+      platformUserId: e.guestUserId,
+      userPrincipalName: e.userPrincipalName,
+      ...(e.signIn.status === 'ok' ? { status: 'active' } : { status: 'needs_attention', attentionReason: e.signIn.reason }),
+    });
+  }
+
+  @EventPattern('parley.teams.guest.disabled.v1')
+  async onGuestDisabled(@MessagePayload() e: Payload<'parley.teams.guest.disabled.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply('identity.guest-disabled', ctx, { orgId: e.orgId, personId: e.personId, platform: 'teams', kind: 'guest', platformUserId: e.guestUserId, status: 'deactivated' });
+  }
+
+  @EventPattern('parley.slack.mirror.created.v1')
+  async onMirrorCreated(@MessagePayload() e: Payload<'parley.slack.mirror.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply('identity.mirror-created', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'active' });
+  }
+
+  @EventPattern('parley.slack.mirror.deactivated.v1')
+  async onMirrorDeactivated(@MessagePayload() e: Payload<'parley.slack.mirror.deactivated.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply('identity.mirror-deactivated', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'deactivated' });
+  }
+
+  private async apply(consumer: string, ctx: MessageContext, account: ManagedAccount): Promise<void> {
+    const outcome = await this.idempotent.run(consumer, ctx.eventId, (m) => this.upsert(m, account));
+    if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId, consumer }, 'event already applied, skipping');
+  }
+
+  private async upsert(manager: EntityManager, a: ManagedAccount): Promise<void> {
+    const person = await firstRow<{ id: string }>(manager, `SELECT id FROM identity.people WHERE id = $1 AND org_id = $2`, [a.personId, a.orgId]);
+    if (!person) {
+      // Nothing to attach it to (the event names a person identity never had); retrying cannot change that.
+      this.logger.warn({ orgId: a.orgId, personId: a.personId, kind: a.kind }, 'result event for an unknown person, ignored');
+      return;
+    }
+    const existing = await firstRow<{ id: string }>(
+      manager,
+      `SELECT id FROM identity.platform_accounts WHERE person_id = $1 AND platform = $2 AND kind = $3 FOR UPDATE`,
+      [a.personId, a.platform, a.kind],
+    );
+    const reason = a.status === 'needs_attention' ? (a.attentionReason ?? null) : null;
+    if (existing) {
+      await manager.query(
+        `UPDATE identity.platform_accounts
+            SET platform_user_id = $2, user_principal_name = COALESCE($3, user_principal_name), status = $4, attention_reason = $5,
+                last_observed_at = now(), updated_at = now()
+          WHERE id = $1`,
+        [existing.id, a.platformUserId, a.userPrincipalName ?? null, a.status, reason],
+      );
+      return;
+    }
+    await manager.query(
+      `INSERT INTO identity.platform_accounts
+         (org_id, person_id, platform, platform_user_id, kind, status, attention_reason, user_principal_name, last_observed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (org_id, platform, platform_user_id) DO UPDATE SET
+         person_id = EXCLUDED.person_id, kind = EXCLUDED.kind, status = EXCLUDED.status, attention_reason = EXCLUDED.attention_reason,
+         user_principal_name = COALESCE(EXCLUDED.user_principal_name, identity.platform_accounts.user_principal_name),
+         last_observed_at = now(), updated_at = now()`,
+      [a.orgId, a.personId, a.platform, a.platformUserId, a.kind, a.status, reason, a.userPrincipalName ?? null],
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  guestPasswordRequest,
+  listPeopleQuery,
+  updatePersonRequest,
+  type ListPeopleQuery,
+  type PeoplePage,
+  type PersonView,
+} from '@parley/internal-api';
+import { InternalAuthGuard } from '@parley/service-runtime';
+import { ConsentService } from '../consent/consent.service';
+import { GuestPasswords } from '../guests/guest-passwords';
+import { OrgIdPipe, ZodPipe } from '../http/problem';
+import { PeopleStore } from './people-store';
+
+const consentLinkQuery = z.strictObject({ redirectUri: z.url({ protocol: /^https?$/ }) });
+
+/** `internalPaths.identity.people / person / consentLink / guestPassword`. */
+@Controller('internal/orgs/:orgId/people')
+@UseGuards(InternalAuthGuard)
+export class PeopleController {
+  constructor(
+    @Inject(PeopleStore) private readonly people: PeopleStore,
+    @Inject(GuestPasswords) private readonly guestPasswords: GuestPasswords,
+    @Inject(ConsentService) private readonly consent: ConsentService,
+  ) {}
+
+  @Get()
+  list(@Param('orgId', OrgIdPipe) orgId: string, @Query(new ZodPipe(listPeopleQuery, 'query')) query: ListPeopleQuery): Promise<PeoplePage> {
+    return this.people.list(orgId, query);
+  }
+
+  @Get(':id')
+  get(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<PersonView> {
+    return this.people.get(orgId, id);
+  }
+
+  /** An admin's explicit primary platform; later syncs keep it. */
+  @Patch(':id')
+  update(
+    @Param('orgId', OrgIdPipe) orgId: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(updatePersonRequest)) body: z.output<typeof updatePersonRequest>,
+  ): Promise<PersonView> {
+    return this.people.setPrimaryPlatform(orgId, id, body.primaryPlatform);
+  }
+
+  @Get(':id/consent-link')
+  @Header('cache-control', 'no-store')
+  consentLink(
+    @Param('orgId', OrgIdPipe) orgId: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(consentLinkQuery, 'query')) query: z.output<typeof consentLinkQuery>,
+  ): Promise<{ url: string; expiresAt: string }> {
+    return this.consent.link(orgId, id, query.redirectUri);
+  }
+
+  /** teams-connector: the home account's password behind this person's guest (the same on every call). */
+  @Post(':id/guest-password')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  guestPassword(
+    @Param('orgId', OrgIdPipe) orgId: string,
+    @Param('id') id: string,
+    @Body(new ZodPipe(guestPasswordRequest)) body: z.output<typeof guestPasswordRequest>,
+  ): Promise<{ password: string }> {
+    return this.guestPasswords.passwordFor(orgId, id, body);
+  }
+}
