@@ -1,0 +1,53 @@
+import type { RateLimiter } from '@parley/cache';
+import type { Logger } from '@parley/observability';
+import { RateLimitSignal, SlackRateLimitedError } from './errors';
+import { retryAfterWaitMs, scimBuckets, webApiBucket, type PacedBucket, type ScimOperation, type SlackLimits } from './limits';
+
+export type Sleep = (ms: number) => Promise<void>;
+const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Every call to Slack goes through here: it first takes a token from the shared bucket(s) of that call (so all
+ * replicas together stay under the limit), then, if Slack still answers 429, waits the Retry-After it names (scaled
+ * with the limits' time scale) and tries again, at most `rateLimitRetries` times before failing as transient.
+ */
+export class SlackPacer {
+  private rateLimitedAnswers = 0;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    readonly limits: SlackLimits,
+    private readonly logger: Logger,
+    private readonly sleep: Sleep = defaultSleep,
+  ) {}
+
+  /** 429 answers seen by this pacer since it was made (for logs, tests and benchmarks). */
+  get rateLimited(): number {
+    return this.rateLimitedAnswers;
+  }
+
+  webApi<T>(workspace: string, method: string, call: () => Promise<T>): Promise<T> {
+    return this.run([webApiBucket(this.limits, workspace, method)], method, call);
+  }
+
+  scim<T>(workspace: string, operation: ScimOperation, call: () => Promise<T>): Promise<T> {
+    return this.run(scimBuckets(this.limits, workspace, operation), `SCIM ${operation}`, call);
+  }
+
+  private async run<T>(buckets: readonly PacedBucket[], what: string, call: () => Promise<T>): Promise<T> {
+    for (let consecutive = 0; ; ) {
+      for (const bucket of buckets) await this.limiter.take(bucket.key, bucket.spec);
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof RateLimitSignal)) throw error;
+        this.rateLimitedAnswers++;
+        consecutive++;
+        if (consecutive > this.limits.rateLimitRetries) throw new SlackRateLimitedError(what, error.retryAfterSeconds, consecutive);
+        const waitMs = retryAfterWaitMs(error.retryAfterSeconds, this.limits.timeScale, consecutive);
+        this.logger.warn({ call: what, retryAfterSeconds: error.retryAfterSeconds, waitMs, consecutive }, 'Slack answered 429, waiting as told');
+        await this.sleep(waitMs);
+      }
+    }
+  }
+}
