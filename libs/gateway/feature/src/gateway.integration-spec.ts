@@ -1,16 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
-import pino from 'pino';
 import { createInMemoryCache } from '@parley/cache';
 import { Secret } from '@parley/config';
 import { DeadLetterV1 } from '@parley/contracts';
+import { SYNC_CONFLICT_PROBLEM } from '@parley/internal-api';
 import { InProcessBroker } from '@parley/messaging';
-import { ServiceMetrics } from '@parley/observability';
+import { createLogger, ServiceMetrics } from '@parley/observability';
 import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
 import { integrationEnv, uniqueSuffix } from '@parley/testing';
 import { createGatewayService } from './index';
 import { committedOpenApiPath } from './openapi/write-openapi';
+import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET } from './testing/fake-peers';
 
 /** A database of its own on the shared PostgreSQL server, dropped afterwards. */
 async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -30,22 +32,76 @@ async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): 
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-// The gateway in-process on real PostgreSQL (the in-process bus and cache stand in for Kafka and Redis), over real HTTP.
+/** A local port nothing listens on: a peer that is down. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+const INTERNAL_TOKEN = `internal-token-for-tests-${randomBytes(12).toString('hex')}`;
+const PUBLIC_URL = 'https://parley.example.test';
+/** Every secret an admin sends in these tests; none may show up in a response or a log line. */
+const SECRETS = {
+  slackBot: GOOD_SLACK_BOT_TOKEN,
+  slackSigning: `signing-secret-${randomBytes(6).toString('hex')}`,
+  slackScim: `scim-token-${randomBytes(6).toString('hex')}`,
+  teamsClient: GOOD_TEAMS_CLIENT_SECRET,
+  teamsOwner: `owner-password-${randomBytes(6).toString('hex')}`,
+  wrongBot: 'xoxb-wrong-bot-token-9999',
+  wrongClient: `wrong-client-secret-${randomBytes(6).toString('hex')}`,
+  consentCode: GOOD_CONSENT_CODE,
+  internal: INTERNAL_TOKEN,
+};
+
+const slackInput = (botToken: string = SECRETS.slackBot) => ({
+  platform: 'slack',
+  botToken,
+  signingSecret: SECRETS.slackSigning,
+  scimToken: SECRETS.slackScim,
+  apiUrl: 'http://127.0.0.1:4010/api/',
+});
+const teamsInput = (clientSecret: string = SECRETS.teamsClient) => ({
+  platform: 'teams',
+  tenantId: 'contoso-tenant',
+  clientId: 'parley-app',
+  clientSecret,
+  homeTenantId: 'parley-home',
+  homeTenantDomain: 'parleyhome.onmicrosoft.com',
+  teamIds: ['team-sales', 'team-eng'],
+  teamOwner: { username: 'owner@contoso.test', password: SECRETS.teamsOwner },
+});
+
+// The gateway in-process on real PostgreSQL (the in-process bus and cache stand in for Kafka and Redis), over real HTTP,
+// with tiny real HTTP servers standing in for the peers' internal APIs.
 describe('gateway admin API', () => {
   const operatorKey = randomBytes(32).toString('base64url');
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let gateway: RunningService;
   let infra: ServiceInfrastructure;
+  let internalApi: InternalApiAccess;
+  let peerUrls: Record<string, string>;
+  const peers = new FakePeers(INTERNAL_TOKEN);
+  const logLines: string[] = [];
+  /** Every response body and header the gateway sent in this suite. */
+  const responses: string[] = [];
 
-  const call = (path: string, init: { method?: string; key?: string; body?: string; contentType?: string } = {}) =>
-    fetch(`${gateway.url}${path}`, {
+  const call = async (path: string, init: { method?: string; key?: string; body?: string; contentType?: string } = {}) => {
+    const response = await fetch(`${gateway.url}${path}`, {
       method: init.method ?? 'GET',
       headers: {
         ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
         ...(init.body !== undefined ? { 'content-type': init.contentType ?? 'application/json' } : {}),
       },
       body: init.body,
+      redirect: 'manual',
     });
+    responses.push(JSON.stringify([...response.headers]), await response.clone().text());
+    return response;
+  };
+  const send = (method: string, path: string, key: string, body: unknown) => call(path, { method, key, body: JSON.stringify(body) });
   const createOrg = async (name: string) => {
     const response = await call('/v1/orgs', { method: 'POST', key: operatorKey, body: JSON.stringify({ name }) });
     expect(response.status).toBe(201);
@@ -61,21 +117,26 @@ describe('gateway admin API', () => {
 
   beforeAll(async () => {
     database = await freshDatabase(integrationEnv().databaseUrl);
+    peerUrls = await peers.start();
+    internalApi = new InternalApiAccess(new Secret(INTERNAL_TOKEN), { ...peerUrls });
     const definition = createGatewayService({ operatorApiKey: new Secret(operatorKey) });
+    // The production logger (with its redaction) at debug, writing into the test.
+    const logger = createLogger({ service: 'gateway', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
     infra = await createEmbeddedInfrastructure({
       definition,
       schema: services.gateway.schema,
-      logger: pino({ level: 'silent' }),
+      logger,
       metrics: new ServiceMetrics('gateway', { defaultMetrics: false }),
       broker: new InProcessBroker(4),
       databaseUrl: database.url,
       cache: createInMemoryCache(),
     });
-    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi: new InternalApiAccess(new Secret('internal-token-for-tests-0123456789abcdef'), {}) });
+    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi, config: { gatewayPublic: { publicUrl: PUBLIC_URL } } });
   }, 60_000);
 
   afterAll(async () => {
     await gateway?.stop();
+    await peers.stop();
     await database?.drop();
   });
 
@@ -167,6 +228,338 @@ describe('gateway admin API', () => {
     await expectProblem(await call('/v1/dead-letters?cursor=bm9wZQ', { key: operatorKey }), 400);
   });
 
+  describe('connections', () => {
+    let org: { id: string; adminApiKey: string };
+    beforeAll(async () => (org = await createOrg('Connections Inc')));
+
+    it('connects Slack: checked by slack-connector, stored by identity with the secrets split off, answered without one', async () => {
+      const response = await send('POST', '/v1/connections', org.adminApiKey, slackInput());
+      expect(response.status).toBe(201);
+      const view = (await response.json()) as { id: string; orgId: string; platform: string; settings: Record<string, unknown> };
+      expect(view).toEqual({
+        id: expect.any(String),
+        orgId: org.id,
+        platform: 'slack',
+        settings: expect.objectContaining({ platform: 'slack', teamId: 'T0ACME', scim: true, apiUrl: 'http://127.0.0.1:4010/api/' }),
+        createdAt: expect.any(String),
+      });
+      const verify = peers.calls.filter((c) => c.peer === 'slack-connector').at(-1);
+      expect(verify).toMatchObject({ method: 'POST', path: '/internal/connections/verify', body: { ...slackInput(), scimUrl: 'https://api.slack.com/scim/v2' } });
+      const stored = peers.calls.filter((c) => c.peer === 'identity' && c.method === 'POST').at(-1);
+      expect(stored?.path).toBe(`/internal/orgs/${org.id}/connections`);
+      expect(stored?.body).toEqual({
+        platform: 'slack',
+        settings: view.settings,
+        secrets: { botToken: SECRETS.slackBot, signingSecret: SECRETS.slackSigning, scimToken: SECRETS.slackScim },
+      });
+      expect(peers.secretsOf(view.id)).toEqual({ botToken: SECRETS.slackBot, signingSecret: SECRETS.slackSigning, scimToken: SECRETS.slackScim });
+    });
+
+    it('connects Teams (client secret and the team owner\'s password split off), lists, reads and deletes connections', async () => {
+      const response = await send('POST', '/v1/connections', org.adminApiKey, teamsInput());
+      expect(response.status).toBe(201);
+      const view = (await response.json()) as { id: string; settings: Record<string, unknown> };
+      expect(view.settings).toMatchObject({ platform: 'teams', teamOwnerUsername: 'owner@contoso.test', teamIds: ['team-sales', 'team-eng'] });
+      expect(view.settings).not.toHaveProperty('teamOwner');
+      expect(peers.secretsOf(view.id)).toEqual({ clientSecret: SECRETS.teamsClient, teamOwnerPassword: SECRETS.teamsOwner });
+
+      const list = await call('/v1/connections', { key: org.adminApiKey });
+      expect(list.status).toBe(200);
+      const items = ((await list.json()) as { items: { platform: string }[] }).items;
+      expect(items.map((c) => c.platform).sort()).toEqual(['slack', 'teams']);
+
+      const one = await call(`/v1/connections/${view.id}`, { key: org.adminApiKey });
+      expect(one.status).toBe(200);
+      expect(await one.json()).toEqual(view);
+
+      const deleted = await call(`/v1/connections/${view.id}`, { method: 'DELETE', key: org.adminApiKey });
+      expect(deleted.status).toBe(204);
+      expect(await deleted.text()).toBe('');
+      await expectProblem(await call(`/v1/connections/${view.id}`, { key: org.adminApiKey }), 404);
+      await expectProblem(await call(`/v1/connections/${view.id}`, { method: 'DELETE', key: org.adminApiKey }), 404);
+    });
+
+    it('answers 422 naming each field the platform refused, as the admin sent it, and stores nothing', async () => {
+      const storedBefore = peers.calls.filter((c) => c.peer === 'identity' && c.method === 'POST').length;
+      const body = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, teamsInput(SECRETS.wrongClient)), 422);
+      expect(body).toMatchObject({
+        type: 'urn:parley:problem:connection-refused',
+        detail: expect.stringContaining('clientSecret, teamOwner.password'),
+        errors: [
+          { field: 'clientSecret', reason: 'AADSTS7000215: Invalid client secret provided.' },
+          { field: 'teamOwner.password', reason: 'the team owner could not sign in' },
+        ],
+      });
+      const slack = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, slackInput(SECRETS.wrongBot)), 422);
+      expect(slack['errors']).toEqual([{ field: 'botToken', reason: expect.stringContaining('invalid_auth') }]);
+      expect(peers.calls.filter((c) => c.peer === 'identity' && c.method === 'POST')).toHaveLength(storedBefore);
+    });
+
+    it('passes identity\'s 409 through when the platform is already connected', async () => {
+      const body = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, slackInput()), 409);
+      expect(body['detail']).toBe('This organization already has a slack connection.');
+    });
+
+    it('answers a malformed connection with a 400 naming each field, unknown ones too, before calling any peer', async () => {
+      const callsBefore = peers.calls.length;
+      const body = await expectProblem(
+        await send('POST', '/v1/connections', org.adminApiKey, { ...teamsInput(), tenantId: '', teamIds: [], colour: 'blue', teamOwner: { username: 'o' } }),
+        400,
+      );
+      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['colour', 'teamIds', 'teamOwner.password', 'tenantId']);
+      expect(body['errors']).toContainEqual({ field: 'colour', message: 'unknown field' });
+      const slack = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, { ...slackInput(), botToken: 'xoxp-user-token' }), 400);
+      expect(slack['errors']).toEqual([{ field: 'botToken', message: expect.any(String) }]);
+      await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, { platform: 'zoom' }), 400);
+      expect(peers.calls.length).toBe(callsBefore);
+    });
+  });
+
+  describe('user syncs', () => {
+    let org: { id: string; adminApiKey: string };
+    beforeAll(async () => (org = await createOrg('Syncs Inc')));
+
+    it('starts a sync: 202 with the job and its Location, which answers the same job', async () => {
+      const response = await send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'guest' });
+      expect(response.status).toBe(202);
+      const sync = (await response.json()) as { id: string; status: string; requestedBy: string; orgId: string };
+      expect(sync).toMatchObject({ id: expect.any(String), orgId: org.id, mode: 'guest', status: 'queued', total: 0, errors: [] });
+      expect(sync.requestedBy).toMatch(/^key_[A-Za-z0-9]{16}$/);
+      expect(response.headers.get('location')).toBe(`/v1/user-syncs/${sync.id}`);
+      const started = peers.calls.filter((c) => c.peer === 'provisioning' && c.method === 'POST').at(-1);
+      expect(started).toMatchObject({ path: `/internal/orgs/${org.id}/user-syncs`, body: { mode: 'guest', requestedBy: sync.requestedBy } });
+
+      const polled = await call(response.headers.get('location') as string, { key: org.adminApiKey });
+      expect(polled.status).toBe(200);
+      expect(await polled.json()).toEqual(sync);
+    });
+
+    it('passes provisioning\'s 409 through with the active sync\'s id, and lists the org\'s syncs', async () => {
+      const list = async () => ((await (await call('/v1/user-syncs', { key: org.adminApiKey })).json()) as { items: { id: string; status: string }[] }).items;
+      const [active] = await list();
+      const conflict = await expectProblem(await send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'account' }), 409);
+      expect(conflict).toMatchObject({ type: SYNC_CONFLICT_PROBLEM, activeSyncId: active?.id });
+
+      peers.finishSyncs(org.id);
+      const next = await send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'account' });
+      expect(next.status).toBe(202);
+      expect((await list()).map((s) => s.status).sort()).toEqual(['queued', 'succeeded']);
+    });
+
+    it('answers a bad mode or an unknown field with a 400 naming it', async () => {
+      const body = await expectProblem(await send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'everything', dryRun: true }), 400);
+      expect(body['errors']).toEqual([
+        { field: 'mode', message: expect.any(String) },
+        { field: 'dryRun', message: 'unknown field' },
+      ]);
+    });
+  });
+
+  describe('people', () => {
+    let org: { id: string; adminApiKey: string };
+    beforeAll(async () => (org = await createOrg('People Inc')));
+
+    it('lists people with the filters forwarded to identity, and pages with its cursor', async () => {
+      for (let i = 0; i < 3; i++) peers.addPerson(org.id, { primaryPlatform: 'teams' });
+      peers.addPerson(org.id, { primaryPlatform: 'slack' });
+      const first = await call('/v1/people?primaryPlatform=teams&status=active&limit=2', { key: org.adminApiKey });
+      expect(first.status).toBe(200);
+      const page = (await first.json()) as { items: { orgId: string; primaryPlatform: string }[]; nextCursor: string | null };
+      expect(page.items).toHaveLength(2);
+      expect(page.items.every((p) => p.orgId === org.id && p.primaryPlatform === 'teams')).toBe(true);
+      const forwarded = peers.calls.filter((c) => c.peer === 'identity' && c.path === `/internal/orgs/${org.id}/people`).at(-1);
+      expect(Object.fromEntries(forwarded?.query ?? [])).toEqual({ primaryPlatform: 'teams', status: 'active', limit: '2' });
+      const second = (await (await call(`/v1/people?primaryPlatform=teams&limit=2&cursor=${page.nextCursor}`, { key: org.adminApiKey })).json()) as {
+        items: unknown[];
+        nextCursor: string | null;
+      };
+      expect(second).toEqual({ items: [expect.anything()], nextCursor: null });
+    });
+
+    it('answers bad query parameters with a 400 naming each, without calling identity', async () => {
+      const callsBefore = peers.calls.length;
+      const body = await expectProblem(await call('/v1/people?primaryPlatform=zoom&limit=0&sort=name', { key: org.adminApiKey }), 400);
+      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['limit', 'primaryPlatform', 'sort']);
+      expect(peers.calls.length).toBe(callsBefore);
+    });
+
+    it('reads a person and sets their primary platform', async () => {
+      const person = peers.addPerson(org.id);
+      const read = await call(`/v1/people/${person.id}`, { key: org.adminApiKey });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toEqual(person);
+      const patched = await send('PATCH', `/v1/people/${person.id}`, org.adminApiKey, { primaryPlatform: 'teams' });
+      expect(patched.status).toBe(200);
+      expect(await patched.json()).toMatchObject({ id: person.id, primaryPlatform: 'teams' });
+      const bad = await expectProblem(await send('PATCH', `/v1/people/${person.id}`, org.adminApiKey, { primaryPlatform: 'fax', email: 'x@y.z' }), 400);
+      expect((bad['errors'] as { field: string }[]).map((e) => e.field)).toEqual(['primaryPlatform', 'email']);
+    });
+
+    it('gives the consent link identity makes for the gateway\'s public callback', async () => {
+      const person = peers.addPerson(org.id);
+      const response = await call(`/v1/people/${person.id}/consent-link`, { key: org.adminApiKey });
+      expect(response.status).toBe(200);
+      const link = (await response.json()) as { url: string; expiresAt: string };
+      expect(new URL(link.url).searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/callback`);
+      const asked = peers.calls.filter((c) => c.path.endsWith('/consent-link')).at(-1);
+      expect(asked?.path).toBe(`/internal/orgs/${org.id}/people/${person.id}/consent-link`);
+      expect(asked?.query.get('redirectUri')).toBe(`${PUBLIC_URL}/auth/callback`);
+    });
+  });
+
+  describe('org isolation', () => {
+    let a: { id: string; adminApiKey: string };
+    let b: { id: string; adminApiKey: string };
+    const ofB: { sync?: string; person?: string; connection?: string } = {};
+    beforeAll(async () => {
+      a = await createOrg('Isolation A');
+      b = await createOrg('Isolation B');
+      ofB.sync = ((await (await send('POST', '/v1/user-syncs', b.adminApiKey, { mode: 'guest' })).json()) as { id: string }).id;
+      ofB.person = peers.addPerson(b.id).id;
+      ofB.connection = ((await (await send('POST', '/v1/connections', b.adminApiKey, slackInput())).json()) as { id: string }).id;
+    });
+    const foreignRoutes = (): [string, string, unknown?][] => [
+      ['GET', `/v1/user-syncs/${ofB.sync}`],
+      ['GET', `/v1/people/${ofB.person}`],
+      ['PATCH', `/v1/people/${ofB.person}`, { primaryPlatform: 'teams' }],
+      ['GET', `/v1/people/${ofB.person}/consent-link`],
+      ['GET', `/v1/connections/${ofB.connection}`],
+      ['DELETE', `/v1/connections/${ofB.connection}`],
+    ];
+
+    it('answers org A\'s key 404 for org B\'s syncs, people and connections, exactly like a missing one', async () => {
+      for (const [method, path, body] of foreignRoutes()) {
+        const response = await call(path, { method, key: a.adminApiKey, body: body === undefined ? undefined : JSON.stringify(body) });
+        const problem = await expectProblem(response, 404);
+        const missing = await expectProblem(await call(path.replace(/[0-9a-f-]{36}/, randomUUID()), { method, key: a.adminApiKey, body: body === undefined ? undefined : JSON.stringify(body) }), 404);
+        expect({ path, detail: problem['detail'] }).toEqual({ path, detail: missing['detail'] });
+      }
+      expect(((await (await call('/v1/user-syncs', { key: a.adminApiKey })).json()) as { items: unknown[] }).items).toEqual([]);
+      expect(((await (await call('/v1/connections', { key: a.adminApiKey })).json()) as { items: unknown[] }).items).toEqual([]);
+      expect(((await (await call('/v1/people', { key: a.adminApiKey })).json()) as { items: unknown[] }).items).toEqual([]);
+      // B still has them.
+      expect((await call(`/v1/connections/${ofB.connection}`, { key: b.adminApiKey })).status).toBe(200);
+      expect((await call(`/v1/user-syncs/${ofB.sync}`, { key: b.adminApiKey })).status).toBe(200);
+    });
+
+    it('still answers 404 when a peer forgets to scope by org (the gateway checks the owner too)', async () => {
+      peers.leaky = true;
+      try {
+        for (const [method, path, body] of foreignRoutes().filter(([m]) => m === 'GET' || m === 'PATCH')) {
+          if (path.endsWith('/consent-link')) continue;
+          await expectProblem(await call(path, { method, key: a.adminApiKey, body: body === undefined ? undefined : JSON.stringify(body) }), 404);
+        }
+      } finally {
+        peers.leaky = false;
+      }
+    });
+
+    it('answers 404 for ids that are not ids, without calling a peer', async () => {
+      const callsBefore = peers.calls.length;
+      for (const path of ['/v1/people/42', '/v1/user-syncs/..%2F..%2Fsecrets', '/v1/connections/not-a-uuid']) await expectProblem(await call(path, { key: a.adminApiKey }), 404);
+      expect(peers.calls.length).toBe(callsBefore);
+    });
+
+    it('gives the operator key 403 on organization routes, and no key 401', async () => {
+      for (const [method, path, body] of [...foreignRoutes(), ['GET', '/v1/people'], ['GET', '/v1/connections'], ['POST', '/v1/user-syncs', { mode: 'guest' }]] as [string, string, unknown?][]) {
+        const init = { method, body: body === undefined ? undefined : JSON.stringify(body) };
+        await expectProblem(await call(path, { ...init, key: operatorKey }), 403);
+        await expectProblem(await call(path, init), 401);
+      }
+    });
+  });
+
+  describe('consent callback', () => {
+    let org: { id: string; adminApiKey: string };
+    beforeAll(async () => (org = await createOrg('Consent Inc')));
+    const stateOf = async (personId: string) => {
+      const link = (await (await call(`/v1/people/${personId}/consent-link`, { key: org.adminApiKey })).json()) as { url: string };
+      return new URL(link.url).searchParams.get('state') as string;
+    };
+    const page = async (query: string) => {
+      const response = await call(`/auth/callback${query}`);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      return { status: response.status, html: await response.text() };
+    };
+
+    it('completes consent through identity with no API key and says Parley can now act for the person in Teams', async () => {
+      const person = peers.addPerson(org.id, { primaryPlatform: 'teams' });
+      const state = await stateOf(person.id);
+      const done = await page(`?code=${SECRETS.consentCode}&state=${state}`);
+      expect(done.status).toBe(200);
+      expect(done.html).toContain(`Parley can now act for you (${person.email}) in Microsoft Teams`);
+      expect(peers.calls.filter((c) => c.path === '/internal/consent').at(-1)?.body).toEqual({ code: SECRETS.consentCode, state });
+      // The state is used up: the same link again is a clear 400 page.
+      const again = await page(`?code=${SECRETS.consentCode}&state=${state}`);
+      expect(again.status).toBe(400);
+      expect(again.html).toContain('expired or was already used');
+    });
+
+    it('answers 400 pages for a refusal, an unknown state and an incomplete link, escaping what it repeats', async () => {
+      const refused = await page(`?error=access_denied&error_description=${encodeURIComponent('AADSTS65004: User declined <script>alert(1)</script>')}&state=x`);
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('You declined');
+      expect(refused.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(refused.html).not.toContain('<script>');
+      const unknown = await page(`?code=${SECRETS.consentCode}&state=${randomUUID()}`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.html).toContain('Ask your admin for a new link');
+      expect((await page('?state=abc')).status).toBe(400);
+      expect((await page('')).status).toBe(400);
+      for (const html of [refused.html, unknown.html]) expect(html).not.toMatch(/at \w+ \(|Error:|stack|internal/i);
+    });
+
+    it('answers a 503 page when identity cannot be reached', async () => {
+      internalApi.setUrl('identity', await closedPortUrl());
+      try {
+        const down = await page(`?code=${SECRETS.consentCode}&state=${randomUUID()}`);
+        expect(down.status).toBe(503);
+        expect(down.html).toContain('again in a few minutes');
+      } finally {
+        internalApi.setUrl('identity', peerUrls['identity'] as string);
+      }
+    });
+  });
+
+  describe('peers failing', () => {
+    let org: { id: string; adminApiKey: string };
+    beforeAll(async () => (org = await createOrg('Failures Inc')));
+
+    it('answers 503 problems when a peer is down, naming the service and nothing else', async () => {
+      const closed = await closedPortUrl();
+      for (const [peer, request] of [
+        ['identity', () => call('/v1/people', { key: org.adminApiKey })],
+        ['provisioning', () => send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'guest' })],
+        ['slack-connector', () => send('POST', '/v1/connections', org.adminApiKey, slackInput())],
+      ] as const) {
+        internalApi.setUrl(peer, closed);
+        try {
+          const body = await expectProblem(await request(), 503);
+          expect(body['detail']).toBe(`The ${peer} service is unavailable; try again shortly.`);
+          expect(JSON.stringify(body)).not.toContain(closed.split(':').at(-1) as string);
+        } finally {
+          internalApi.setUrl(peer, peerUrls[peer] as string);
+        }
+      }
+      const logged = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l['msg'] === 'call to a peer service failed');
+      expect(logged).toContainEqual(expect.objectContaining({ peer: 'identity', kind: 'unreachable', cause: 'TypeError ECONNREFUSED', path: `/internal/orgs/${org.id}/people`, answered: 503 }));
+    });
+
+    it('answers a peer\'s 500 as a 502 that leaks none of its internals, and its 503 as a 503', async () => {
+      peers.failNext.set('identity', { status: 500, body: { detail: 'relation "identity.people" does not exist; postgres://admin:hunter2@db:5432' } });
+      const body = await expectProblem(await call('/v1/people?query=ada%40contoso.test', { key: org.adminApiKey }), 502);
+      expect(body['detail']).toBe('The identity service could not complete the request; try again shortly.');
+      expect(JSON.stringify(body)).not.toMatch(/hunter2|relation|postgres/);
+      peers.failNext.set('provisioning', { status: 503, body: { detail: 'draining' } });
+      await expectProblem(await call('/v1/user-syncs', { key: org.adminApiKey }), 503);
+      // The query string (a search for a person) is not logged.
+      expect(logLines.join('\n')).not.toContain('ada@contoso.test');
+      expect(logLines.join('\n')).not.toContain('ada%40contoso.test');
+    });
+  });
+
   it('serves Swagger UI at /docs and the committed document at /docs/openapi.json', async () => {
     const ui = await call('/docs');
     expect(ui.status).toBe(200);
@@ -177,5 +570,19 @@ describe('gateway admin API', () => {
     const served = await call('/docs/openapi.json');
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual(JSON.parse(readFileSync(committedOpenApiPath(), 'utf8')));
+  });
+
+  it('never answers or logs a secret, and every peer call carried the internal bearer', () => {
+    expect(peers.unauthorizedCalls).toBe(0);
+    expect(peers.calls.length).toBeGreaterThan(20);
+    const answered = responses.join('\n');
+    const logged = logLines.join('\n');
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const [name, secret] of Object.entries(SECRETS)) {
+      expect({ name, inResponses: answered.includes(secret) }).toEqual({ name, inResponses: false });
+      expect({ name, inLogs: logged.includes(secret) }).toEqual({ name, inLogs: false });
+    }
+    expect(logged).not.toContain(operatorKey);
+    expect(logged).not.toContain('pk_live_');
   });
 });

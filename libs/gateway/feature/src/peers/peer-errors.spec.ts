@@ -21,6 +21,7 @@ describe('mapping a peer\'s error to the gateway\'s problem', () => {
     const { body, failure } = answered(fromPeer(404, { message: 'Cannot POST /internal/orgs/org_x/user-syncs', error: 'Not Found', statusCode: 404 }));
     expect(body).toMatchObject({ status: 502 });
     expect(failure).toEqual({ peer: 'provisioning', kind: 'unknown-route', status: 404 });
+    expect(answered(fromPeer(404, { detail: 'No route matches GET /internal/orgs/org_x/user-syncs.' })).body.status).toBe(502);
   });
 
   it('400 passes the peer\'s detail and well-formed field errors', () => {

@@ -76,7 +76,8 @@ function typeOf(problem: Record<string, unknown>): string {
 
 function isUnknownRoute(problem: Record<string, unknown>): boolean {
   const message = problem['message'] ?? problem['detail'];
-  return typeof message === 'string' && /^Cannot (GET|POST|PUT|PATCH|DELETE) \//.test(message);
+  // Nest's default body, or our services' problem filters ("No route matches GET /internal/...").
+  return typeof message === 'string' && /^(Cannot|No route matches) (GET|POST|PUT|PATCH|DELETE) \//.test(message);
 }
 
 const invalidField = z.object({ field: z.string().min(1).max(200), message: z.string().min(1).max(MAX_DETAIL) });

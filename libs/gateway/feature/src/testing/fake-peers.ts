@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  completeConsentRequest,
+  connectionInput,
+  createConnectionRequest,
+  startUserSyncRequest,
+  SYNC_CONFLICT_PROBLEM,
+  updatePersonRequest,
+  type ConnectionSettings,
+  type ConnectionView,
+  type PersonView,
+  type UserSyncView,
+} from '@parley/internal-api';
+import type { PeerName } from '@parley/service-runtime';
+
+/** One request a stand-in peer received (after its bearer check). */
+export interface ReceivedCall {
+  readonly peer: PeerName;
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+}
+
+type Reply = { status: number; body?: unknown };
+type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
+
+/** Credentials the stand-in connectors accept; anything else is refused like the platform would. */
+export const GOOD_SLACK_BOT_TOKEN = 'xoxb-good-bot-token-1111';
+export const GOOD_TEAMS_CLIENT_SECRET = 'good-client-secret-2222';
+export const GOOD_CONSENT_CODE = 'good-authorization-code';
+
+const problem = (status: number, detail: string, extra: Record<string, unknown> = {}): Reply => ({
+  status,
+  body: { type: 'about:blank', title: 'Error', status, detail, ...extra },
+});
+
+/**
+ * Tiny real HTTP servers standing in for identity, provisioning and the two connectors: the internal routes the
+ * gateway calls, with the behaviour the real services document (org scoping, one connection per platform, one
+ * active sync per org, consent states), and the internal bearer checked on every call.
+ */
+export class FakePeers {
+  readonly calls: ReceivedCall[] = [];
+  /** Calls refused for a missing or wrong internal bearer. */
+  unauthorizedCalls = 0;
+  /** A peer that forgot to scope by org: answers resources of any org (the gateway must still answer 404). */
+  leaky = false;
+  /** The next call to this peer answers this instead (a 500 with internals, a 503...). */
+  readonly failNext = new Map<PeerName, Reply>();
+
+  private readonly servers = new Map<PeerName, Server>();
+  private readonly urls = new Map<PeerName, string>();
+  private readonly connections = new Map<string, ConnectionView>();
+  private readonly sealed = new Map<string, unknown>();
+  private readonly people = new Map<string, PersonView>();
+  private readonly syncs = new Map<string, UserSyncView>();
+  private readonly consentStates = new Map<string, { orgId: string; personId: string; redirectUri: string }>();
+
+  constructor(private readonly token: string) {}
+
+  async start(): Promise<Record<PeerName, string>> {
+    const routes: Record<PeerName, [string, RegExp, Handler][]> = {
+      identity: [
+        ['POST', /^\/internal\/orgs\/([^/]+)\/connections$/, (c, m) => this.createConnection(m[1] as string, c.body)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/connections$/, (_c, m) => ({ status: 200, body: { items: this.orgConnections(m[1] as string) } })],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.scoped(this.connections, m, 'connection')],
+        ['DELETE', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.deleteConnection(m[1] as string, m[2] as string)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/people$/, (c, m) => this.listPeople(m[1] as string, c.query)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (_c, m) => this.scoped(this.people, m, 'person')],
+        ['PATCH', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (c, m) => this.updatePerson(m, c.body)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)\/consent-link$/, (c, m) => this.consentLink(m, c.query)],
+        ['POST', /^\/internal\/consent$/, (c) => this.completeConsent(c.body)],
+      ],
+      provisioning: [
+        ['POST', /^\/internal\/orgs\/([^/]+)\/user-syncs$/, (c, m) => this.startSync(m[1] as string, c.body)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/user-syncs$/, (_c, m) => ({ status: 200, body: { items: [...this.syncs.values()].filter((s) => s.orgId === m[1]) } })],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/user-syncs\/([^/]+)$/, (_c, m) => this.scoped(this.syncs, m, 'user sync')],
+      ],
+      'slack-connector': [['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('slack', c.body)]],
+      'teams-connector': [['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('teams', c.body)]],
+    };
+    for (const [peer, peerRoutes] of Object.entries(routes) as [PeerName, [string, RegExp, Handler][]][]) {
+      const server = createServer((request, response) => void this.handle(peer, peerRoutes, request, response));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      this.servers.set(peer, server);
+      this.urls.set(peer, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+    return Object.fromEntries(this.urls) as Record<PeerName, string>;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  /** What identity holds for a connection besides its view (the sealed secrets, here in clear for the test). */
+  secretsOf(connectionId: string): unknown {
+    return this.sealed.get(connectionId);
+  }
+
+  addPerson(orgId: string, overrides: Partial<PersonView> = {}): PersonView {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const person: PersonView = {
+      id,
+      orgId,
+      email: `person-${id.slice(0, 8)}@contoso.test`,
+      displayName: `Person ${id.slice(0, 8)}`,
+      primaryPlatform: 'slack',
+      status: 'active',
+      accounts: [{ platform: 'slack', kind: 'native', status: 'active', platformUserId: `U${id.slice(0, 8).toUpperCase()}` }],
+      createdAt: now,
+      updatedAt: now,
+      ...overrides,
+    };
+    this.people.set(id, person);
+    return person;
+  }
+
+  /** Ends an org's active sync, as provisioning does when the last task is done. */
+  finishSyncs(orgId: string): void {
+    for (const [id, sync] of this.syncs) {
+      if (sync.orgId === orgId && (sync.status === 'queued' || sync.status === 'running')) {
+        this.syncs.set(id, { ...sync, status: 'succeeded', phase: 'done', finishedAt: new Date().toISOString() });
+      }
+    }
+  }
+
+  private async handle(peer: PeerName, routes: [string, RegExp, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const send = ({ status, body }: Reply) => {
+      if (body === undefined) {
+        response.writeHead(status).end();
+        return;
+      }
+      response.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' }).end(JSON.stringify(body));
+    };
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      this.unauthorizedCalls++;
+      send(problem(401, 'internal API: missing or wrong internal token'));
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://peer');
+    const text = Buffer.concat(chunks).toString('utf8');
+    const call: ReceivedCall = { peer, method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, body: text ? JSON.parse(text) : undefined };
+    this.calls.push(call);
+    const failure = this.failNext.get(peer);
+    if (failure) {
+      this.failNext.delete(peer);
+      send(failure);
+      return;
+    }
+    for (const [method, pattern, handler] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (match && method === call.method) {
+        send(handler(call, match));
+        return;
+      }
+    }
+    send(problem(404, `No route matches ${call.method} ${url.pathname}.`));
+  }
+
+  private scoped<T extends { orgId: string }>(store: Map<string, T>, match: RegExpExecArray, what: string): Reply {
+    const found = store.get(decodeURIComponent(match[2] as string));
+    if (!found || (!this.leaky && found.orgId !== match[1])) return problem(404, `No such ${what}.`);
+    return { status: 200, body: found };
+  }
+
+  private orgConnections(orgId: string): ConnectionView[] {
+    return [...this.connections.values()].filter((c) => c.orgId === orgId);
+  }
+
+  private verify(platform: 'slack' | 'teams', body: unknown): Reply {
+    const parsed = connectionInput.safeParse(body);
+    if (!parsed.success || parsed.data.platform !== platform) return problem(400, 'The request body is invalid.');
+    const input = parsed.data;
+    if (input.platform === 'slack') {
+      if (input.botToken !== GOOD_SLACK_BOT_TOKEN) return { status: 200, body: { ok: false, problems: [{ field: 'botToken', reason: 'invalid_auth: Slack did not accept the token' }] } };
+      const settings: ConnectionSettings = {
+        platform: 'slack',
+        teamId: 'T0ACME',
+        teamName: 'Acme Engineering',
+        botUserId: 'UBOT',
+        apiUrl: input.apiUrl,
+        scimUrl: input.scimUrl,
+        scim: input.scimToken !== undefined,
+        scopes: ['users:read', 'users:read.email', 'chat:write', 'chat:write.customize'],
+      };
+      return { status: 200, body: { ok: true, settings } };
+    }
+    if (input.clientSecret !== GOOD_TEAMS_CLIENT_SECRET) {
+      return {
+        status: 200,
+        body: {
+          ok: false,
+          problems: [
+            { field: 'clientSecret', reason: 'AADSTS7000215: Invalid client secret provided.' },
+            { field: 'teamOwnerPassword', reason: 'the team owner could not sign in' },
+          ],
+        },
+      };
+    }
+    const settings: ConnectionSettings = {
+      platform: 'teams',
+      tenantId: input.tenantId,
+      clientId: input.clientId,
+      homeTenantId: input.homeTenantId,
+      homeTenantDomain: input.homeTenantDomain,
+      teamIds: input.teamIds,
+      teamOwnerUsername: input.teamOwner.username,
+      authorityUrl: input.authorityUrl,
+      graphUrl: input.graphUrl,
+    };
+    return { status: 200, body: { ok: true, settings } };
+  }
+
+  private createConnection(orgId: string, body: unknown): Reply {
+    const parsed = createConnectionRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    if (this.orgConnections(orgId).some((c) => c.platform === parsed.data.platform)) {
+      return problem(409, `This organization already has a ${parsed.data.platform} connection.`);
+    }
+    const view: ConnectionView = { id: randomUUID(), orgId, platform: parsed.data.platform, settings: parsed.data.settings, createdAt: new Date().toISOString() };
+    this.connections.set(view.id, view);
+    this.sealed.set(view.id, parsed.data.secrets);
+    return { status: 201, body: view };
+  }
+
+  private deleteConnection(orgId: string, id: string): Reply {
+    const found = this.connections.get(id);
+    if (!found || found.orgId !== orgId) return problem(404, 'No such connection.');
+    this.connections.delete(id);
+    this.sealed.delete(id);
+    return { status: 204 };
+  }
+
+  private listPeople(orgId: string, query: URLSearchParams): Reply {
+    const text = query.get('query')?.toLowerCase();
+    const primary = query.get('primaryPlatform');
+    const status = query.get('status');
+    const limit = Number(query.get('limit') ?? 100);
+    const matching = [...this.people.values()]
+      .filter((p) => p.orgId === orgId)
+      .filter((p) => !text || p.email.includes(text) || p.displayName.toLowerCase().includes(text))
+      .filter((p) => !primary || p.primaryPlatform === primary)
+      .filter((p) => !status || (status === 'needs_attention' ? p.accounts.some((a) => a.status === 'needs_attention') : p.status === status))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const after = query.get('cursor');
+    const from = after ? matching.findIndex((p) => p.id > after) : 0;
+    const page = from < 0 ? [] : matching.slice(from, from + limit);
+    const more = from >= 0 && from + limit < matching.length;
+    return { status: 200, body: { items: page, nextCursor: more ? (page[page.length - 1] as PersonView).id : null } };
+  }
+
+  private updatePerson(match: RegExpExecArray, body: unknown): Reply {
+    const found = this.scoped(this.people, match, 'person');
+    if (found.status !== 200) return found;
+    const parsed = updatePersonRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const person = { ...(found.body as PersonView), primaryPlatform: parsed.data.primaryPlatform, updatedAt: new Date().toISOString() };
+    this.people.set(person.id, person);
+    return { status: 200, body: person };
+  }
+
+  private consentLink(match: RegExpExecArray, query: URLSearchParams): Reply {
+    const found = this.scoped(this.people, match, 'person');
+    if (found.status !== 200) return found;
+    const redirectUri = query.get('redirectUri');
+    if (!redirectUri) return problem(400, 'redirectUri is required.', { errors: [{ field: 'redirectUri', message: 'Required' }] });
+    const state = randomUUID();
+    const person = found.body as PersonView;
+    this.consentStates.set(state, { orgId: person.orgId, personId: person.id, redirectUri });
+    const url = new URL('https://login.microsoftonline.test/tenant/oauth2/v2.0/authorize');
+    url.searchParams.set('redirect_uri', redirectUri);
+    url.searchParams.set('state', state);
+    return { status: 200, body: { url: url.toString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() } };
+  }
+
+  private completeConsent(body: unknown): Reply {
+    const parsed = completeConsentRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const state = this.consentStates.get(parsed.data.state);
+    if (!state) return problem(400, 'Unknown or expired consent state.');
+    if (parsed.data.code !== GOOD_CONSENT_CODE) return problem(422, 'invalid_grant: the authorization code was not accepted.');
+    this.consentStates.delete(parsed.data.state);
+    const person = this.people.get(state.personId) as PersonView;
+    return { status: 200, body: { orgId: state.orgId, personId: state.personId, email: person.email } };
+  }
+
+  private startSync(orgId: string, body: unknown): Reply {
+    const parsed = startUserSyncRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const active = [...this.syncs.values()].find((s) => s.orgId === orgId && (s.status === 'queued' || s.status === 'running'));
+    if (active) {
+      return { status: 409, body: { type: SYNC_CONFLICT_PROBLEM, title: 'Conflict', status: 409, detail: 'A user sync is already queued or running for this organization.', activeSyncId: active.id } };
+    }
+    const sync: UserSyncView = {
+      id: randomUUID(),
+      orgId,
+      mode: parsed.data.mode,
+      status: 'queued',
+      phase: 'queued',
+      total: 0,
+      done: 0,
+      created: 0,
+      linked: 0,
+      unchanged: 0,
+      disabled: 0,
+      failed: 0,
+      errors: [],
+      requestedBy: parsed.data.requestedBy,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    this.syncs.set(sync.id, sync);
+    return { status: 202, body: sync };
+  }
+}
