@@ -1,0 +1,211 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { classifyRequest, type GraphPrincipal, type PacingClaim } from '../pacing/classify';
+import type { GraphPacer } from '../pacing/pacer';
+import { RETRYABLE_STATUSES, retryDelayMs } from '../pacing/retry-after';
+import { splitIntoBatches, type BatchItem } from './batch';
+import { GraphRequestError, graphErrorOf, lowerCaseHeaders, type GraphResponse } from './graph-error';
+import type { GraphMetrics } from './graph-metrics';
+import { redactQuery, type GraphCall, type GraphMethod, type GraphTransport } from './transport';
+
+export interface RetrySettings {
+  /** Tries per request (and per $batch inner request), the first included. */
+  readonly maxAttempts: number;
+  readonly timeScale: number;
+  /** A single wait longer than this is not waited out in-process: the request fails as retryable instead. */
+  readonly maxWaitMs: number;
+}
+
+/** Where the bearer token comes from; invalidate() after a 401 so the next get() fetches a fresh one. */
+export interface AccessTokenSource {
+  get(): Promise<string>;
+  invalidate(): void;
+}
+
+export interface GraphApiDependencies {
+  readonly transport: GraphTransport;
+  readonly principal: GraphPrincipal;
+  readonly token: AccessTokenSource;
+  readonly pacer: GraphPacer;
+  readonly retry: RetrySettings;
+  readonly metrics?: GraphMetrics;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Pacing claims instead of the ones derived from method and path. */
+  readonly claims?: readonly PacingClaim[];
+}
+
+/**
+ * Graph for one principal (an app in a tenant, or a delegated user): every request is paced through the shared
+ * buckets of the limits it passes, 429/503/504 are retried after Retry-After (scaled with the time scale) or an
+ * exponential backoff, a 401 refreshes the token once, and $batch inner responses get the same treatment.
+ */
+export class GraphApi {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GraphApiDependencies) {
+    this.sleep = deps.sleep ?? ((ms) => sleepFor(ms));
+    this.now = deps.now ?? Date.now;
+  }
+
+  get principal(): GraphPrincipal {
+    return this.deps.principal;
+  }
+
+  /** A 2xx answer, or GraphRequestError for anything else once retries are spent. */
+  async request<T = unknown>(method: GraphMethod, path: string, options: RequestOptions = {}): Promise<GraphResponse<T>> {
+    const claims = options.claims ?? classifyRequest(method, path, this.deps.principal);
+    const call: GraphCall = { method, path, body: options.body, headers: options.headers };
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      await this.pace(claims);
+      const response = await this.exchange(call);
+      this.deps.metrics?.responses.inc({ status: String(response.status), batched: 'false' });
+      if (response.status >= 200 && response.status < 300) return response as GraphResponse<T>;
+      if (response.status === 401 && !refreshedToken) {
+        refreshedToken = true;
+        this.deps.token.invalidate();
+        attempt--;
+        continue;
+      }
+      if (response.status === 429) this.deps.metrics?.throttled.inc({ limit: tightest(claims) });
+      if (RETRYABLE_STATUSES.has(response.status) && attempt < this.deps.retry.maxAttempts) {
+        await this.backOff(response.headers, attempt, call);
+        continue;
+      }
+      const { code, message } = graphErrorOf(response.body);
+      throw new GraphRequestError(response.status, code, message, `${method} ${redactQuery(path)}`, response.headers);
+    }
+  }
+
+  async get<T = unknown>(path: string): Promise<T> {
+    return (await this.request<T>('GET', path)).body;
+  }
+
+  async post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('POST', path, { body })).body;
+  }
+
+  async patch<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('PATCH', path, { body })).body;
+  }
+
+  /** GET that answers null for a 404 instead of throwing. */
+  async getOrNull<T = unknown>(path: string): Promise<T | null> {
+    try {
+      return await this.get<T>(path);
+    } catch (error) {
+      if (error instanceof GraphRequestError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Sends requests through `/$batch`, 20 at most per batch and never more on one bucket than its burst. Each inner
+   * request is paced like a request of its own; inner 429/503/504 are sent again (in a new batch) after their
+   * Retry-After, up to maxAttempts. Answers come back in the order of `items`, whatever their status.
+   */
+  async batch(items: readonly BatchItem[]): Promise<GraphResponse[]> {
+    const claimsOf = new Map(items.map((item) => [item, classifyRequest(item.method, item.url, this.deps.principal)]));
+    const results = new Map<BatchItem, GraphResponse>();
+    const chunks = splitIntoBatches(items, (item) => claimsOf.get(item) ?? [], (limit) => this.deps.pacer.burst(limit));
+    for (const chunk of chunks) {
+      let pending = chunk;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        await this.pace(pending.flatMap((item) => claimsOf.get(item) ?? []));
+        const answers = await this.sendBatch(pending);
+        const again: BatchItem[] = [];
+        let wait = 0;
+        pending.forEach((item, index) => {
+          const answer = answers[index] as GraphResponse;
+          this.deps.metrics?.responses.inc({ status: String(answer.status), batched: 'true' });
+          if (answer.status === 429) this.deps.metrics?.throttled.inc({ limit: tightest(claimsOf.get(item) ?? []) });
+          if (RETRYABLE_STATUSES.has(answer.status) && attempt < this.deps.retry.maxAttempts) {
+            again.push(item);
+            wait = Math.max(wait, this.delayFor(answer.headers, attempt));
+          } else {
+            results.set(item, answer);
+          }
+        });
+        if (again.length > 0) await this.wait(wait, `inner requests of POST /$batch`);
+        pending = again;
+      }
+    }
+    return items.map((item) => results.get(item) as GraphResponse);
+  }
+
+  /** Every page of a collection, following `@odata.nextLink`; the last page's `@odata.deltaLink` comes back too. */
+  async *pages<T>(path: string): AsyncGenerator<{ value: T[]; deltaLink?: string }> {
+    let next: string | undefined = path;
+    while (next) {
+      const page: { value?: T[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string } = await this.get(next);
+      next = page['@odata.nextLink'];
+      yield { value: page.value ?? [], deltaLink: page['@odata.deltaLink'] };
+    }
+  }
+
+  private async sendBatch(items: readonly BatchItem[]): Promise<GraphResponse[]> {
+    const requests = items.map((item, index) => {
+      const headers = { ...(item.body === undefined ? {} : { 'content-type': 'application/json' }), ...item.headers };
+      return {
+        id: String(index + 1),
+        method: item.method,
+        url: item.url,
+        ...(item.body === undefined ? {} : { body: item.body }),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      };
+    });
+    // The outer request passes no limit of its own: its inner requests were paced above.
+    const outer = await this.request<{ responses?: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[] }>('POST', '/$batch', {
+      body: { requests },
+      claims: [],
+    });
+    const byId = new Map((outer.body.responses ?? []).map((r) => [r.id, r]));
+    return items.map((item, index) => {
+      const answer = byId.get(String(index + 1));
+      if (!answer) throw new GraphRequestError(502, null, `the $batch answer has no response for request ${index + 1}`, `${item.method} ${redactQuery(item.url)}`);
+      return { status: answer.status, headers: lowerCaseHeaders(answer.headers), body: answer.body };
+    });
+  }
+
+  private async pace(claims: readonly PacingClaim[]): Promise<void> {
+    if (claims.length === 0) return;
+    const waited = await this.deps.pacer.acquire(claims);
+    this.deps.metrics?.pacingWait.observe({ limit: tightest(claims) }, waited / 1000);
+  }
+
+  private async exchange(call: GraphCall): Promise<GraphResponse> {
+    try {
+      return await this.deps.transport.send(call);
+    } catch (error) {
+      if (error instanceof GraphRequestError) this.deps.metrics?.responses.inc({ status: '0', batched: 'false' });
+      throw error;
+    }
+  }
+
+  private delayFor(headers: Readonly<Record<string, string>>, attempt: number): number {
+    return retryDelayMs({ retryAfter: headers['retry-after'], attempt, timeScale: this.deps.retry.timeScale, now: this.now() });
+  }
+
+  private async backOff(headers: Readonly<Record<string, string>>, attempt: number, call: GraphCall): Promise<void> {
+    await this.wait(this.delayFor(headers, attempt), `${call.method} ${redactQuery(call.path)}`);
+  }
+
+  private async wait(ms: number, target: string): Promise<void> {
+    if (ms > this.deps.retry.maxWaitMs) {
+      throw new GraphRequestError(429, 'RetryTooFarAway', `Graph asked to wait ${Math.round(ms)} ms, longer than the ${this.deps.retry.maxWaitMs} ms this process waits in place`, target);
+    }
+    await this.sleep(ms);
+  }
+}
+
+/** The limit a request is most constrained by, as a metrics label: the per-team one if any, else the first. */
+function tightest(claims: readonly PacingClaim[]): string {
+  if (claims.length === 0) return 'none';
+  return (claims.find((c) => c.limit === 'perTeam') ?? claims.find((c) => c.limit === 'invitations') ?? claims[0] as PacingClaim).limit;
+}

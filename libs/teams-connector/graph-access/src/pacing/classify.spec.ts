@@ -1,0 +1,44 @@
+import { classifyRequest, relativeGraphPath } from './classify';
+
+const principal = { tenantId: 'tenant-1', clientId: 'app-1' };
+const limitsOf = (method: string, path: string) => classifyRequest(method, path, principal).map((c) => `${c.limit}=${c.bucket}`);
+
+describe('relativeGraphPath', () => {
+  it('drops host, version and query', () => {
+    expect(relativeGraphPath('https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc')).toBe('/users/delta');
+    expect(relativeGraphPath('/users?$top=1')).toBe('/users');
+    expect(relativeGraphPath('teams/t1/members/')).toBe('/teams/t1/members');
+  });
+});
+
+describe('classifyRequest', () => {
+  it('counts an invitation against the tenant invitations limit and the app directory writes', () => {
+    expect(limitsOf('POST', '/invitations')).toEqual(['invitations=graph:invitations:tenant-1', 'directoryWrites=graph:directory-writes:tenant-1:app-1']);
+  });
+
+  it('counts user creation, update and deletion as directory writes, reads as nothing', () => {
+    expect(limitsOf('POST', '/users')).toEqual(['directoryWrites=graph:directory-writes:tenant-1:app-1']);
+    expect(limitsOf('PATCH', '/users/abc')).toEqual(['directoryWrites=graph:directory-writes:tenant-1:app-1']);
+    expect(limitsOf('DELETE', '/users/abc')).toEqual(['directoryWrites=graph:directory-writes:tenant-1:app-1']);
+    expect(limitsOf('GET', '/users/ada%40home.example')).toEqual([]);
+    expect(limitsOf('GET', 'https://graph.example/v1.0/users/delta?$skiptoken=x')).toEqual([]);
+  });
+
+  it('counts team reads against Teams GETs and the team, team writes against the team only', () => {
+    expect(limitsOf('GET', '/teams/T1/members')).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1', 'perTeam=graph:team:tenant-1:app-1:T1']);
+    expect(limitsOf('POST', '/teams/T1/members')).toEqual(['perTeam=graph:team:tenant-1:app-1:T1']);
+    expect(limitsOf('GET', '/teams/T1')).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1', 'perTeam=graph:team:tenant-1:app-1:T1']);
+  });
+
+  it('counts a channel request against the channel, not the team', () => {
+    expect(limitsOf('GET', '/teams/T1/channels/19%3Aabc%40thread.tacv2/messages')).toEqual([
+      'teamsGet=graph:teams-get:tenant-1:app-1',
+      'perTeam=graph:team:tenant-1:app-1:19:abc@thread.tacv2',
+    ]);
+  });
+
+  it('leaves unpaced what no documented limit covers', () => {
+    expect(limitsOf('POST', '/$batch')).toEqual([]);
+    expect(limitsOf('GET', '/me')).toEqual([]);
+  });
+});
