@@ -34,4 +34,15 @@ describe('createLogger', () => {
     expect(text).not.toContain('s3"');
     expect(text).toContain('[redacted]');
   });
+
+  it('censors secret-looking keys at any depth, and leaves other fields alone', () => {
+    const { lines, logger } = capture();
+    logger.info(
+      { input: { platform: 'slack', botToken: 'xoxb-deep', teamOwner: { username: 'owner@x', password: 'pw-deep' } }, batch: [{ adminApiKey: 'k-deep' }] },
+      'request',
+    );
+    const text = JSON.stringify(lines);
+    for (const leaked of ['xoxb-deep', 'pw-deep', 'k-deep']) expect(text).not.toContain(leaked);
+    expect(lines[0]).toMatchObject({ input: { platform: 'slack', teamOwner: { username: 'owner@x' } } });
+  });
 });
