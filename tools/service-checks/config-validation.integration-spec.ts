@@ -24,6 +24,9 @@ describe.each(serviceNames)('%s with a bad configuration', (name) => {
       `${name}: config error: KAFKA_BROKERS: required but not set`,
       `${name}: config error: PARLEY_INTERNAL_TOKEN: required but not set`,
       ...(name === 'gateway' ? [expect.stringMatching(/^gateway: config error: PARLEY_OPERATOR_API_KEY: malformed/)] : []),
+      ...(name === 'identity'
+        ? ['identity: config error: PARLEY_VAULT_ACTIVE_KEY: required but not set', 'identity: config error: PARLEY_VAULT_KEYS: required but not set']
+        : []),
     ]);
     expect(stderr).not.toContain('hunter2');
   });

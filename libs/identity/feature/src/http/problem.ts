@@ -97,6 +97,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ error, method: request.method, path: instance }, 'internal request failed');
     }
     if (response.headersSent) return;
+    if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     const body = { ...extensions, type, title: STATUS_CODES[status] ?? 'Error', status, detail, instance };
     response.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }

@@ -1,0 +1,630 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { createInMemoryCache } from '@parley/cache';
+import { loadConfig, Secret } from '@parley/config';
+import { toOutgoingRecord } from '@parley/messaging';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
+import { NEEDS_ATTENTION_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus } from '@parley/messaging';
+import { ServiceMetrics } from '@parley/observability';
+import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
+import { integrationEnv, uniqueSuffix } from '@parley/testing';
+import { meetsEntraComplexity } from './guests/guest-password';
+import { createIdentityService, identityService } from './index';
+
+/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
+async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_identity_${uniqueSuffix()}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function eventually<T>(probe: () => Promise<T>, until: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (until(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last saw ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const ORG = 'org_IdentityTest0001';
+const OTHER_ORG = 'org_SomeoneElse00001';
+const INTERNAL_TOKEN = `internal_${randomBytes(24).toString('base64url')}`;
+const REDIRECT_URI = 'http://localhost:3000/auth/callback';
+
+// identity in-process on real PostgreSQL (in-process bus and cache), over real HTTP, with the Graph sandbox as the
+// identity platform's token endpoint.
+describe('identity service', () => {
+  const vaultKey = randomBytes(32).toString('base64');
+  let sandboxes: PlatformSandboxes;
+  let agent: Agent;
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let infra: ServiceInfrastructure;
+  let identity: RunningService;
+  let db: Client;
+  let vault: CredentialStore;
+  /** The test's own connection as the vault's SqlExecutor (rows, not pg's result object). */
+  const sql = { query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as unknown };
+  const reconciled: Payload<'parley.identity.directory.reconciled.v1'>[] = [];
+  const logLines: string[] = [];
+
+  /** fetch trusting the Graph sandbox's CA (an undici dispatcher; Node's fetch accepts undici 7's). */
+  const sandboxFetch = (input: string | URL, init: RequestInit = {}) => fetch(input, { ...init, dispatcher: agent } as unknown as RequestInit);
+
+  beforeAll(async () => {
+    sandboxes = await startPlatformSandboxes({ limitsEnabled: false });
+    agent = new Agent({ connect: { ca: sandboxes.graph.caPem } });
+    database = await freshDatabase(integrationEnv().databaseUrl);
+    const config = loadConfig(identityService.configSections ?? {}, {
+      PARLEY_VAULT_KEYS: `k1:${vaultKey}`,
+      PARLEY_VAULT_ACTIVE_KEY: 'k1',
+      PARLEY_PRIMARY_WHEN_BOTH: 'teams',
+      PARLEY_CONSENT_TTL_SECONDS: '120',
+    });
+    const definition = createIdentityService({ fetch: sandboxFetch });
+    const broker = new InProcessBroker(4);
+    // Everything identity logs, at every level, so the last test can prove no secret or token is in it.
+    const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+    infra = await createEmbeddedInfrastructure({
+      definition,
+      schema: services.identity.schema,
+      logger,
+      metrics: new ServiceMetrics('identity', { defaultMetrics: false }),
+      broker,
+      databaseUrl: database.url,
+      cache: createInMemoryCache(),
+    });
+    // Stands in for provisioning: records every reconciled event identity publishes.
+    const listener = new InProcessBus(broker, { service: 'provisioning', logger });
+    listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
+    await listener.start();
+    identity = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi: new InternalApiAccess(new Secret(INTERNAL_TOKEN), {}), config });
+    db = new Client({ connectionString: database.url });
+    await db.connect();
+    vault = new CredentialStore({
+      box: new SecretBox(new VaultKeyring({ keys: new Map([['k1', new Secret(vaultKey)]]), activeKeyId: 'k1' })),
+      db: sql,
+      schema: 'identity',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await identity?.stop();
+    await db?.end();
+    await database?.drop();
+    await sandboxes?.stop();
+    await agent?.close();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, token: string | null = INTERNAL_TOKEN) => {
+    const response = await fetch(`${identity.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get('content-type') ?? '', text, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  const expectProblem = (response: Awaited<ReturnType<typeof call>>, status: number, detail?: RegExp) => {
+    expect({ status: response.status, type: response.type }).toEqual({ status, type: expect.stringMatching(/^application\/problem\+json/) });
+    expect(response.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+    if (detail) expect(response.body['detail']).toMatch(detail);
+    return response.body;
+  };
+  const rowsOf = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows as Record<string, unknown>[];
+  const publish = <T extends Parameters<ServiceInfrastructure['bus']['publish']>[0]>(topic: T, payload: PayloadIn<T>) => infra.bus.publish(topic, payload);
+  const observe = (fields: Partial<PayloadIn<'parley.directory.user.observed.v1'>> & { email: string; platform: 'slack' | 'teams'; platformUserId: string }) =>
+    publish('parley.directory.user.observed.v1', {
+      orgId: ORG,
+      displayName: fields.email.split('@')[0] as string,
+      isBot: false,
+      isDeactivated: false,
+      observedAt: new Date().toISOString(),
+      ...fields,
+    });
+  const person = async (email: string, orgId = ORG) => {
+    const [row] = await rowsOf(`SELECT id FROM identity.people WHERE org_id = $1 AND email = $2`, [orgId, email]);
+    return row?.['id'] as string | undefined;
+  };
+  const personView = async (id: string) => (await call('GET', `/internal/orgs/${ORG}/people/${id}`)).body as unknown as PersonView;
+
+  const g = () => sandboxes.credentials.graph;
+  const s = () => sandboxes.credentials.slack;
+  const teamsRequest = () => ({
+    platform: 'teams',
+    settings: {
+      platform: 'teams',
+      tenantId: g().customerTenantId,
+      clientId: g().clientId,
+      homeTenantId: g().homeTenantId,
+      homeTenantDomain: g().homeTenantDomain,
+      teamIds: [g().teamId],
+      teamOwnerUsername: g().teamOwner.username,
+      authorityUrl: g().authorityUrl,
+      graphUrl: g().graphUrl,
+    },
+    secrets: { clientSecret: g().clientSecret, teamOwnerPassword: g().teamOwner.password },
+  });
+  const slackRequest = () => ({
+    platform: 'slack',
+    settings: {
+      platform: 'slack',
+      teamId: s().teamId,
+      teamName: 'Demo',
+      botUserId: 'U0PARLEY',
+      apiUrl: s().apiUrl,
+      scimUrl: s().scimUrl,
+      scim: true,
+      scopes: ['users:read', 'users:read.email', 'chat:write', 'chat:write.customize'],
+    },
+    secrets: { botToken: s().botToken, signingSecret: s().signingSecret, scimToken: s().scimToken },
+  });
+  let teamsConnectionId: string;
+  let slackConnectionId: string;
+
+  it('refuses calls without the internal token, as problem details', async () => {
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/connections`, undefined, null), 401);
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/connections`, undefined, `${INTERNAL_TOKEN}x`), 401);
+    expectProblem(await call('GET', '/internal/nothing-here'), 404);
+  });
+
+  it('stores connections with sealed secrets: never in a view, never in plaintext in a row; one live connection per platform', async () => {
+    const slack = await call('POST', `/internal/orgs/${ORG}/connections`, slackRequest());
+    expect(slack.status).toBe(201);
+    const teams = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
+    expect(teams.status).toBe(201);
+    expect(teams.body).toEqual({ id: expect.any(String), orgId: ORG, platform: 'teams', settings: teamsRequest().settings, createdAt: expect.any(String) });
+    slackConnectionId = slack.body['id'] as string;
+    teamsConnectionId = teams.body['id'] as string;
+
+    const secrets = [s().botToken, s().signingSecret, s().scimToken, g().clientSecret, g().teamOwner.password];
+    const responses = [slack.text, teams.text];
+    const duplicate = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
+    expectProblem(duplicate, 409, /^platform: /);
+    responses.push(duplicate.text);
+
+    const list = await call('GET', `/internal/orgs/${ORG}/connections`);
+    expect(list.status).toBe(200);
+    expect((list.body['items'] as ConnectionView[]).map((c) => c.platform).sort()).toEqual(['slack', 'teams']);
+    const one = await call('GET', `/internal/orgs/${ORG}/connections/${teamsConnectionId}`);
+    expect(one.body).toEqual(teams.body);
+    responses.push(list.text, one.text);
+    for (const text of responses) for (const secret of secrets) expect(text).not.toContain(secret);
+
+    // Another org sees none of it.
+    expectProblem(await call('GET', `/internal/orgs/${OTHER_ORG}/connections/${teamsConnectionId}`), 404);
+    expectProblem(await call('GET', `/internal/orgs/${OTHER_ORG}/connections/${teamsConnectionId}/secrets`), 404);
+    expect((await call('GET', `/internal/orgs/${OTHER_ORG}/connections`)).body).toEqual({ items: [] });
+
+    // Connectors get the opened secrets.
+    const opened = await call('GET', `/internal/orgs/${ORG}/connections/${slackConnectionId}/secrets`);
+    expect(opened.body).toEqual({ id: slackConnectionId, orgId: ORG, platform: 'slack', settings: slackRequest().settings, secrets: slackRequest().secrets });
+    const openedTeams = await call('GET', `/internal/orgs/${ORG}/connections/${teamsConnectionId}/secrets`);
+    expect(openedTeams.body['secrets']).toEqual(teamsRequest().secrets);
+
+    const dump = JSON.stringify([...(await rowsOf('SELECT * FROM identity.connections')), ...(await rowsOf('SELECT * FROM identity.credentials'))]);
+    for (const secret of secrets) {
+      expect(dump).not.toContain(secret);
+      expect(dump).not.toContain(Buffer.from(secret).toString('base64'));
+    }
+    expect(await rowsOf(`SELECT purpose FROM identity.credentials WHERE owner_id = $1 ORDER BY purpose`, [teamsConnectionId])).toEqual([
+      { purpose: 'teams.client-secret' },
+      { purpose: 'teams.team-owner-password' },
+    ]);
+  });
+
+  it('answers a malformed connection with a 400 naming the field, and deletes connections with their secrets', async () => {
+    const bad = teamsRequest();
+    const { tenantId: _dropped, ...settings } = bad.settings;
+    const problem = expectProblem(await call('POST', `/internal/orgs/${ORG}/connections`, { ...bad, settings }), 400, /settings\.tenantId/);
+    expect(JSON.stringify(problem)).not.toContain(g().clientSecret);
+    expectProblem(await call('POST', '/internal/orgs/not-an-org/connections', teamsRequest()), 400, /^orgId/);
+
+    expectProblem(await call('DELETE', `/internal/orgs/${OTHER_ORG}/connections/${teamsConnectionId}`), 404);
+    expect((await call('DELETE', `/internal/orgs/${ORG}/connections/${teamsConnectionId}`)).status).toBe(204);
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/connections/${teamsConnectionId}`), 404);
+    expectProblem(await call('DELETE', `/internal/orgs/${ORG}/connections/${teamsConnectionId}`), 404);
+    expectProblem(await call('DELETE', `/internal/orgs/${ORG}/connections/nope`), 404);
+    expect(await rowsOf(`SELECT 1 FROM identity.credentials WHERE owner_id = $1`, [teamsConnectionId])).toEqual([]);
+
+    // The slot is free again.
+    const again = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
+    expect(again.status).toBe(201);
+    teamsConnectionId = again.body['id'] as string;
+  });
+
+  it('matches people across directories, decides primary platform and status, and filters and pages them', async () => {
+    await observe({ platform: 'slack', platformUserId: 'U_ADA', email: ' Ada@Example.com ', realName: 'Ada Lovelace' });
+    await observe({ platform: 'teams', platformUserId: 'oid-bob', email: 'bob@example.com', realName: 'Bob Brown' });
+    await observe({ platform: 'slack', platformUserId: 'U_CYD', email: 'cyd@example.com', realName: 'Cyd Charisse' });
+    await observe({ platform: 'teams', platformUserId: 'oid-cyd', email: 'cyd@example.com', realName: 'Cyd Charisse' });
+    await observe({ platform: 'slack', platformUserId: 'U_DEE', email: 'dee@example.com', realName: 'Dee Dee', isDeactivated: true });
+    await observe({ platform: 'slack', platformUserId: 'B_BOT', email: 'bot@example.com', realName: 'Deploy Bot', isBot: true });
+    await observe({ platform: 'teams', platformUserId: 'oid-eve', email: 'eve_x@example.com', realName: 'Eve 100%' });
+    await observe({ platform: 'slack', platformUserId: 'U_ADA_OTHER', email: 'ada@example.com', orgId: OTHER_ORG });
+
+    const list = (query = '') => call('GET', `/internal/orgs/${ORG}/people${query ? `?${query}` : ''}`);
+    const emails = (page: Awaited<ReturnType<typeof call>>) => (page.body as unknown as PeoplePage).items.map((p) => p.email);
+    await eventually(async () => emails(await list()), (e) => e.length === 5 && e.includes('cyd@example.com'), 'five people');
+    await eventually(async () => (await personView((await person('cyd@example.com')) as string)).accounts.length, (n) => n === 2, 'cyd on both');
+
+    const all = (await list()).body as unknown as PeoplePage;
+    expect(all.items.map((p) => [p.email, p.primaryPlatform, p.status])).toEqual([
+      ['ada@example.com', 'slack', 'active'],
+      ['bob@example.com', 'teams', 'active'],
+      ['cyd@example.com', 'teams', 'active'],
+      ['dee@example.com', 'slack', 'deactivated'],
+      ['eve_x@example.com', 'teams', 'active'],
+    ]);
+    const ada = all.items[0] as PersonView;
+    expect(ada).toMatchObject({ orgId: ORG, displayName: 'Ada Lovelace', accounts: [{ platform: 'slack', kind: 'native', status: 'active', platformUserId: 'U_ADA' }] });
+    expect(all.items[1]?.accounts).toEqual([{ platform: 'teams', kind: 'native', status: 'active', platformUserId: 'oid-bob', consented: false }]);
+    expect(all.nextCursor).toBeNull();
+
+    expect(emails(await list('query=CYD'))).toEqual(['cyd@example.com']);
+    expect(emails(await list('query=Lovelace'))).toEqual(['ada@example.com']);
+    expect(emails(await list('query=_'))).toEqual(['eve_x@example.com']);
+    expect(emails(await list('query=100%25'))).toEqual(['eve_x@example.com']);
+    expect(emails(await list('primaryPlatform=teams'))).toEqual(['bob@example.com', 'cyd@example.com', 'eve_x@example.com']);
+    expect(emails(await list('status=deactivated'))).toEqual(['dee@example.com']);
+    expect(emails(await list('status=active&primaryPlatform=slack'))).toEqual(['ada@example.com']);
+
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as unknown as PeoplePage;
+      pages.push(page.items.map((p) => p.email));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(pages).toEqual([['ada@example.com', 'bob@example.com'], ['cyd@example.com', 'dee@example.com'], ['eve_x@example.com']]);
+
+    expectProblem(await list('cursor=bm9wZQ'), 400, /^cursor/);
+    const bad = expectProblem(await list('limit=0&color=red'), 400);
+    expect((bad['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['color', 'limit']);
+    expectProblem(await list('status=sleepy'), 400, /status/);
+
+    // Other orgs' people are invisible.
+    const other = (await person('ada@example.com', OTHER_ORG)) as string;
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/people/${other}`), 404);
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/people/not-a-uuid`), 404);
+  });
+
+  it("keeps an admin's primary platform through later syncs and follows the native account there for status", async () => {
+    const cyd = (await person('cyd@example.com')) as string;
+    const patched = await call('PATCH', `/internal/orgs/${ORG}/people/${cyd}`, { primaryPlatform: 'slack' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ primaryPlatform: 'slack', status: 'active' });
+    expectProblem(await call('PATCH', `/internal/orgs/${ORG}/people/${cyd}`, { primaryPlatform: 'zoom' }), 400, /primaryPlatform/);
+
+    await observe({ platform: 'slack', platformUserId: 'U_CYD', email: 'cyd@example.com', isDeactivated: true });
+    await observe({ platform: 'teams', platformUserId: 'oid-cyd', email: 'cyd@example.com' });
+    const after = await eventually(() => personView(cyd), (p) => p.status === 'deactivated', 'cyd deactivated on slack');
+    expect(after.primaryPlatform).toBe('slack');
+  });
+
+  it('publishes parley.identity.directory.reconciled.v1 exactly once per import, whichever arrives last', async () => {
+    // Slack: observations first, then the completion.
+    const slackSync = randomUUID();
+    for (const [i, email] of ['r1@example.com', 'r2@example.com', 'r3@example.com'].entries()) {
+      await observe({ platform: 'slack', platformUserId: `U_R${i}`, email, syncId: slackSync });
+    }
+    await eventually(() => rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = $1`, [slackSync]), (r) => r[0]?.['applied'] === 3, 'three applied');
+    expect(reconciled.filter((r) => r.syncId === slackSync)).toEqual([]);
+    await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId: slackSync, connectionId: slackConnectionId, platform: 'slack', observed: 3, incremental: false });
+
+    // Teams: the completion first, then the observations (one delivered twice, one user read twice by a re-run).
+    const teamsSync = randomUUID();
+    await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId: teamsSync, connectionId: teamsConnectionId, platform: 'teams', observed: 3, incremental: false });
+    const first = toOutgoingRecord('parley.directory.user.observed.v1', {
+      orgId: ORG,
+      syncId: teamsSync,
+      platform: 'teams',
+      platformUserId: 'oid-t1',
+      email: 't1@example.com',
+      displayName: 'T1',
+      isBot: false,
+      isDeactivated: false,
+      observedAt: new Date().toISOString(),
+    }, 'teams-connector');
+    await infra.bus.publishRecords([first, first]);
+    await observe({ platform: 'teams', platformUserId: 'oid-t1', email: 't1@example.com', syncId: teamsSync });
+    await observe({ platform: 'teams', platformUserId: 'oid-t2', email: 't2@example.com', syncId: teamsSync });
+    await eventually(() => rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = $1`, [teamsSync]), (r) => r[0]?.['applied'] === 2, 'two distinct applied');
+    expect(reconciled.filter((r) => r.syncId === teamsSync)).toEqual([]);
+    // A bot is an observation too: it completes the count.
+    await observe({ platform: 'teams', platformUserId: 'oid-bot', email: 'teams-bot@example.com', syncId: teamsSync, isBot: true });
+
+    await eventually(async () => reconciled.filter((r) => r.syncId === slackSync || r.syncId === teamsSync).length, (n) => n >= 2, 'two reconciled events');
+    // A late duplicate completion changes nothing.
+    await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId: teamsSync, connectionId: teamsConnectionId, platform: 'teams', observed: 3, incremental: false });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(reconciled.filter((r) => r.syncId === slackSync)).toEqual([{ orgId: ORG, syncId: slackSync, platform: 'slack', observed: 3 }]);
+    expect(reconciled.filter((r) => r.syncId === teamsSync)).toEqual([{ orgId: ORG, syncId: teamsSync, platform: 'teams', observed: 3 }]);
+    expect(await person('teams-bot@example.com')).toBeUndefined();
+  });
+
+  it('makes a guest home password once and answers the same one every time', async () => {
+    const ada = (await person('ada@example.com')) as string;
+    const upn = `ada.${ada.slice(0, 8)}@${g().homeTenantDomain}`;
+    const ask = (id: string, body: unknown) => call('POST', `/internal/orgs/${ORG}/people/${id}/guest-password`, body);
+    const first = await ask(ada, { connectionId: teamsConnectionId, homeUserPrincipalName: upn });
+    expect(first.status).toBe(200);
+    const password = first.body['password'] as string;
+    expect(meetsEntraComplexity(password)).toBe(true);
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect((await ask(ada, { connectionId: teamsConnectionId, homeUserPrincipalName: upn })).body).toEqual({ password });
+
+    // Concurrent first calls for one person still agree.
+    const bob = (await person('bob@example.com')) as string;
+    const bobUpn = `bob.${bob.slice(0, 8)}@${g().homeTenantDomain}`;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => ask(bob, { connectionId: teamsConnectionId, homeUserPrincipalName: bobUpn })));
+    expect(new Set(answers.map((a) => a.body['password'])).size).toBe(1);
+
+    expectProblem(await ask(ada, { connectionId: teamsConnectionId, homeUserPrincipalName: 'ada@evil.example' }), 400, /^homeUserPrincipalName/);
+    expectProblem(await ask(ada, { connectionId: slackConnectionId, homeUserPrincipalName: upn }), 400, /^connectionId/);
+    expectProblem(await ask(ada, { connectionId: teamsConnectionId }), 400, /homeUserPrincipalName/);
+    expectProblem(await ask(randomUUID(), { connectionId: teamsConnectionId, homeUserPrincipalName: upn }), 404);
+    const dump = JSON.stringify(await rowsOf('SELECT * FROM identity.credentials'));
+    expect(dump).not.toContain(password);
+    expect(dump).not.toContain(upn);
+  });
+
+  it('issues and caches app and team owner tokens from the token endpoint', async () => {
+    const token = (subject: unknown) => call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject });
+    const customer = await token({ kind: 'app', tenant: 'customer' });
+    expect(customer.status).toBe(200);
+    expect(customer.body).toEqual({ accessToken: expect.any(String), expiresAt: expect.any(String) });
+    expect(new Date(customer.body['expiresAt'] as string).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect((await token({ kind: 'app', tenant: 'customer' })).body).toEqual(customer.body);
+    const home = await token({ kind: 'app', tenant: 'home' });
+    expect(home.body['accessToken']).not.toBe(customer.body['accessToken']);
+
+    const users = await sandboxFetch(`${g().graphUrl}/users?$top=1`, { headers: { authorization: `Bearer ${customer.body['accessToken']}` } });
+    expect(users.status).toBe(200);
+
+    const owner = await token({ kind: 'team-owner' });
+    expect(owner.status).toBe(200);
+    const me = await sandboxFetch(`${g().graphUrl}/me`, { headers: { authorization: `Bearer ${owner.body['accessToken']}` } });
+    expect(((await me.json()) as { userPrincipalName: string }).userPrincipalName.toLowerCase()).toBe(g().teamOwner.username.toLowerCase());
+    expect(await vault.get(sql, { orgId: ORG, ownerKind: 'connection', ownerId: teamsConnectionId, purpose: 'teams.team-owner.refresh-token' })).not.toBeNull();
+
+    const tokenRows = JSON.stringify(await rowsOf('SELECT * FROM identity.credentials'));
+    expect(tokenRows).not.toContain(customer.body['accessToken'] as string);
+    expect(tokenRows).not.toContain(owner.body['accessToken'] as string);
+
+    expectProblem(await token({ kind: 'robot' }), 400, /subject/);
+    expectProblem(await call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: slackConnectionId, subject: { kind: 'team-owner' } }), 400, /^connectionId/);
+    expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'team-owner' } }), 404);
+  });
+
+  it('signs in as a guest with ROPC, then refreshes with the rotated refresh token; an MFA policy marks the guest needs_attention', async () => {
+    const ada = (await person('ada@example.com')) as string;
+    const nickname = `ada.${ada.slice(0, 8)}`;
+    const upn = `${nickname}@${g().homeTenantDomain}`;
+    const { password } = (await call('POST', `/internal/orgs/${ORG}/people/${ada}/guest-password`, { connectionId: teamsConnectionId, homeUserPrincipalName: upn })).body as { password: string };
+    // What teams-connector does: the home account with identity's password, then an invitation into the customer tenant.
+    sandboxes.graph.control.createAccount({ tenantId: g().homeTenantId, mailNickname: nickname, displayName: 'Ada Lovelace', password });
+    const appToken = (await call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'app', tenant: 'customer' } })).body['accessToken'] as string;
+    const invitation = await sandboxFetch(`${g().graphUrl}/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${appToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ invitedUserEmailAddress: upn, inviteRedirectUrl: 'https://parley.example/welcome', sendInvitationMessage: false }),
+    });
+    expect(invitation.status).toBe(201);
+    const invited = (await invitation.json()) as { invitedUser: { id: string } };
+    const guestId = invited.invitedUser.id;
+
+    const token = () => call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'person', personId: ada } });
+    const first = await token();
+    expect(first.status).toBe(200);
+    const me = async (accessToken: unknown) =>
+      ((await (await sandboxFetch(`${g().graphUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { id: string }).id;
+    expect(await me(first.body['accessToken'])).toBe(guestId);
+    const refreshKey = { orgId: ORG, ownerKind: 'account' as const, ownerId: ada, purpose: `teams.refresh-token/${teamsConnectionId}` };
+    const firstRefresh = (await vault.get(sql, refreshKey))?.plaintext.reveal();
+    expect(firstRefresh).toEqual(expect.any(String));
+    expect((await token()).body).toEqual(first.body);
+
+    // Less than 5 minutes left: identity refreshes, and keeps the new refresh token.
+    const expireSoon = () =>
+      db.query(`UPDATE identity.credentials SET expires_at = now() + interval '4 minutes' WHERE owner_id = $1 AND purpose = $2`, [ada, `teams.access-token/${teamsConnectionId}`]);
+    await expireSoon();
+    const second = await token();
+    expect(second.status).toBe(200);
+    expect(second.body['accessToken']).not.toBe(first.body['accessToken']);
+    expect(await me(second.body['accessToken'])).toBe(guestId);
+    const secondRefresh = (await vault.get(sql, refreshKey))?.plaintext.reveal();
+    expect(secondRefresh).toEqual(expect.any(String));
+    expect(secondRefresh).not.toBe(firstRefresh);
+
+    // Concurrent requests for one subject share one sign-in.
+    await expireSoon();
+    const together = await Promise.all(Array.from({ length: 5 }, () => token()));
+    expect(new Set(together.map((t) => t.body['accessToken'])).size).toBe(1);
+
+    await publish('parley.teams.guest.created.v1', {
+      orgId: ORG,
+      syncId: randomUUID(),
+      personId: ada,
+      guestUserId: guestId,
+      userPrincipalName: `${nickname}_${g().homeTenantDomain}#EXT#@customer.onmicrosoft.com`,
+      homeUserPrincipalName: upn,
+      teamIds: [g().teamId],
+      reused: false,
+      signIn: { status: 'ok' },
+    });
+    await eventually(() => personView(ada), (p) => p.accounts.some((a) => a.kind === 'guest'), 'the guest account');
+
+    sandboxes.graph.setGuestMfaPolicy(true);
+    try {
+      await expireSoon();
+      const blocked = await token();
+      const problem = expectProblem(blocked, 409, /multi-factor/);
+      expect(problem).toMatchObject({ type: NEEDS_ATTENTION_PROBLEM, reason: problem['detail'] });
+      expect(problem['reason']).toContain('AADSTS50076');
+      const view = await personView(ada);
+      expect(view.accounts.find((a) => a.kind === 'guest')).toEqual({
+        platform: 'teams',
+        kind: 'guest',
+        status: 'needs_attention',
+        platformUserId: guestId,
+        userPrincipalName: expect.stringContaining('#EXT#'),
+        attentionReason: problem['reason'],
+      });
+      const attention = (await call('GET', `/internal/orgs/${ORG}/people?status=needs_attention`)).body as unknown as PeoplePage;
+      expect(attention.items.map((p) => p.email)).toEqual(['ada@example.com']);
+      expect(await vault.get(sql, refreshKey)).toBeNull();
+    } finally {
+      sandboxes.graph.setGuestMfaPolicy(false);
+    }
+
+    // Once the policy is lifted, identity signs in again with the home credential and the guest is active.
+    const healed = await token();
+    expect(healed.status).toBe(200);
+    expect((await personView(ada)).accounts.find((a) => a.kind === 'guest')?.status).toBe('active');
+  });
+
+  it('answers 409 needs attention for a person Parley holds no credential for, without marking them', async () => {
+    const eve = (await person('eve_x@example.com')) as string;
+    const problem = expectProblem(await call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'person', personId: eve } }), 409);
+    expect(problem).toMatchObject({ type: NEEDS_ATTENTION_PROBLEM, reason: expect.stringMatching(/no delegated credential/) });
+    expect((await personView(eve)).accounts[0]?.status).toBe('active');
+    expectProblem(await call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'person', personId: randomUUID() } }), 404);
+  });
+
+  it('records guests and mirrors from the connectors’ result events, once per event', async () => {
+    const dee = (await person('dee@example.com')) as string;
+    const bob = (await person('bob@example.com')) as string;
+    const created = toOutgoingRecord('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: bob, kind: 'scim', mirrorId: 'W_BOB', reused: false }, 'slack-connector');
+    await infra.bus.publishRecords([created, created]);
+    await publish('parley.teams.guest.created.v1', {
+      orgId: ORG,
+      syncId: randomUUID(),
+      personId: dee,
+      guestUserId: 'guest-dee',
+      userPrincipalName: 'dee_x#EXT#@customer.onmicrosoft.com',
+      homeUserPrincipalName: `dee@${g().homeTenantDomain}`,
+      teamIds: [g().teamId],
+      reused: true,
+      signIn: { status: 'needs_attention', reason: 'A policy requires MFA for guests' },
+    });
+    await eventually(() => personView(bob), (p) => p.accounts.some((a) => a.kind === 'mirror'), "bob's mirror");
+    await eventually(() => personView(dee), (p) => p.accounts.some((a) => a.kind === 'guest'), "dee's guest");
+    expect((await personView(dee)).accounts.find((a) => a.kind === 'guest')).toMatchObject({ status: 'needs_attention', attentionReason: 'A policy requires MFA for guests' });
+
+    await publish('parley.teams.guest.disabled.v1', { orgId: ORG, syncId: randomUUID(), personId: dee, guestUserId: 'guest-dee' });
+    await publish('parley.slack.mirror.deactivated.v1', { orgId: ORG, syncId: randomUUID(), personId: bob, kind: 'scim', mirrorId: 'W_BOB' });
+    await eventually(() => personView(dee), (p) => p.accounts.find((a) => a.kind === 'guest')?.status === 'deactivated', "dee's guest disabled");
+    await eventually(() => personView(bob), (p) => p.accounts.find((a) => a.kind === 'mirror')?.status === 'deactivated', "bob's mirror deactivated");
+    expect(await rowsOf(`SELECT count(*)::int AS n FROM identity.platform_accounts WHERE person_id = $1 AND kind = 'mirror'`, [bob])).toEqual([{ n: 1 }]);
+    // The mirror showing up in the Slack directory later is not a native account.
+    await observe({ platform: 'slack', platformUserId: 'W_BOB', email: 'bob.mirror@example.com' });
+    await eventually(() => rowsOf(`SELECT outcome FROM identity.directory_observations WHERE platform_user_id = 'W_BOB'`), (r) => r.length === 1, 'mirror observation');
+    expect(await rowsOf(`SELECT outcome FROM identity.directory_observations WHERE platform_user_id = 'W_BOB'`)).toEqual([{ outcome: 'skipped_managed' }]);
+    expect(await person('bob.mirror@example.com')).toBeUndefined();
+  });
+
+  it('runs Account Sync consent through the authorize page: single-use state, refresh token kept, account consented', async () => {
+    const owner = g().teamOwner;
+    await observe({ platform: 'teams', platformUserId: 'oid-owner', email: owner.username, realName: 'Team Owner' });
+    const ownerId = (await eventually(() => person(owner.username.toLowerCase()), (id) => id !== undefined, 'the owner person')) as string;
+
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/people/${ownerId}/consent-link`), 400, /redirectUri/);
+    const ada = (await person('ada@example.com')) as string;
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/people/${ada}/consent-link?redirectUri=${encodeURIComponent(REDIRECT_URI)}`), 409, /no Teams account/);
+
+    const link = await call('GET', `/internal/orgs/${ORG}/people/${ownerId}/consent-link?redirectUri=${encodeURIComponent(REDIRECT_URI)}`);
+    expect(link.status).toBe(200);
+    const url = new URL(link.body['url'] as string);
+    expect(`${url.origin}${url.pathname}`).toBe(`${g().authorityUrl}/${g().customerTenantId}/oauth2/v2.0/authorize`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      client_id: g().clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: 'offline_access openid User.Read Chat.ReadWrite ChatMessage.Send ChannelMessage.Send',
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    const state = url.searchParams.get('state') as string;
+    expect(JSON.stringify(await rowsOf('SELECT * FROM identity.consent_requests'))).not.toContain(state);
+
+    // The person signs in and accepts on the authorize page; it redirects back with a code and the state.
+    const page = await sandboxFetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form');
+    const accept = await sandboxFetch(url.origin + url.pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...Object.fromEntries(url.searchParams), username: owner.username, password: owner.password, consent: 'accept' }).toString(),
+      redirect: 'manual',
+    });
+    expect(accept.status).toBe(302);
+    const callback = new URL(accept.headers.get('location') as string);
+    expect(callback.searchParams.get('state')).toBe(state);
+    const code = callback.searchParams.get('code') as string;
+
+    const done = await call('POST', '/internal/consent', { code, state });
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual({ orgId: ORG, personId: ownerId, email: owner.username.toLowerCase() });
+    expect((await personView(ownerId)).accounts).toEqual([{ platform: 'teams', kind: 'native', status: 'active', platformUserId: 'oid-owner', consented: true }]);
+    expectProblem(await call('POST', '/internal/consent', { code, state }), 400, /^state: .*already used/);
+    expectProblem(await call('POST', '/internal/consent', { code, state: 'never-issued' }), 400, /^state: .*unknown/);
+    expectProblem(await call('POST', '/internal/consent', { code }), 400, /state/);
+
+    // The consented person's tokens: cached from the exchange, then refreshed with their refresh token.
+    const token = () => call('POST', `/internal/orgs/${ORG}/tokens`, { connectionId: teamsConnectionId, subject: { kind: 'person', personId: ownerId } });
+    const first = await token();
+    expect(first.status).toBe(200);
+    await db.query(`UPDATE identity.credentials SET expires_at = now() WHERE owner_id = $1 AND purpose = $2`, [ownerId, `teams.access-token/${teamsConnectionId}`]);
+    const refreshed = await token();
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body['accessToken']).not.toBe(first.body['accessToken']);
+
+    // Revoked sessions: the consent is dead; the admin is told to send a new link.
+    sandboxes.graph.control.revokeSignInSessions({ user: owner.username });
+    await db.query(`UPDATE identity.credentials SET expires_at = now() WHERE owner_id = $1 AND purpose = $2`, [ownerId, `teams.access-token/${teamsConnectionId}`]);
+    const revoked = expectProblem(await token(), 409, /new consent link/);
+    expect(revoked['type']).toBe(NEEDS_ATTENTION_PROBLEM);
+    expect((await personView(ownerId)).accounts[0]).toMatchObject({ status: 'needs_attention', consented: false, attentionReason: revoked['reason'] });
+
+    // An expired link cannot be completed.
+    const late = await call('GET', `/internal/orgs/${ORG}/people/${ownerId}/consent-link?redirectUri=${encodeURIComponent(REDIRECT_URI)}`);
+    const lateState = new URL(late.body['url'] as string).searchParams.get('state') as string;
+    await db.query(`UPDATE identity.consent_requests SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`);
+    expectProblem(await call('POST', '/internal/consent', { code: 'whatever', state: lateState }), 400, /^state: .*expired/);
+  });
+
+  it('keeps every secret, password and token out of every table and every log line in plaintext', async () => {
+    const credentials = await rowsOf('SELECT org_id, owner_kind, owner_id, purpose, sealed FROM identity.credentials');
+    expect(credentials.length).toBeGreaterThan(8);
+    const tables = ['connections', 'credentials', 'people', 'platform_accounts', 'consent_requests', 'directory_observations', 'directory_imports', 'outbox'];
+    const everything: unknown[] = [];
+    for (const table of tables) everything.push(await rowsOf(`SELECT * FROM identity.${table}`));
+    const dump = JSON.stringify(everything);
+    const logs = logLines.join('');
+    expect(logs).toContain('sign-in needs an admin');
+    for (const row of credentials) {
+      expect(row['sealed']).toMatch(/^v1\.k1\./);
+      const opened = await vault.get(sql, { orgId: row['org_id'] as string, ownerKind: row['owner_kind'] as 'connection' | 'account', ownerId: row['owner_id'] as string, purpose: row['purpose'] as string });
+      const plaintext = opened?.plaintext.reveal() ?? '';
+      expect(plaintext.length).toBeGreaterThan(8);
+      expect({ purpose: row['purpose'], inTables: dump.includes(plaintext), inLogs: logs.includes(plaintext) }).toEqual({ purpose: row['purpose'], inTables: false, inLogs: false });
+    }
+  });
+});
