@@ -8,6 +8,7 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { IdentityDirectory, permanentIdentityFailure } from '../identity/identity-directory';
 import { commandEntry } from '../plan/commands';
 import { planPerson, type PersonPlan, type PlanContext, type PlannedCommand } from '../plan/plan-person';
+import { returningRows } from '../syncs/rows';
 import { SyncStore, type SyncRow } from '../syncs/sync-store';
 import { platformNames } from './sync-starter';
 
@@ -41,9 +42,10 @@ export class SyncPlanner {
   async importFailed(manager: EntityManager, event: Payload<'parley.directory.import.failed.v1'>): Promise<void> {
     const sync = await this.syncs.lock(manager, event.syncId);
     if (!sync || sync.org_id !== event.orgId || sync.status !== 'running' || sync.phase !== 'importing') return;
-    const updated: unknown[] = await manager.query(
+    const updated = await returningRows<{ platform: string }>(
+      manager,
       `UPDATE provisioning.user_sync_imports SET state = 'failed', reason = $3, updated_at = now()
-       WHERE sync_id = $1 AND platform = $2 AND state = 'requested' RETURNING 1`,
+       WHERE sync_id = $1 AND platform = $2 AND state = 'requested' RETURNING platform`,
       [event.syncId, event.platform, event.reason],
     );
     if (updated.length === 0) return;

@@ -5,6 +5,7 @@ import type { Outbox } from '@parley/persistence';
 import { LOGGER, OUTBOX } from '@parley/service-runtime';
 import { commandEntry, storedCommand } from '../plan/commands';
 import type { TaskAction } from '../plan/plan-person';
+import { returningRows } from '../syncs/rows';
 import { isFinished, SyncStore } from '../syncs/sync-store';
 
 /** A command is sent at most this many times when the connector reports retryable failures. */
@@ -43,7 +44,8 @@ export class TaskResults {
     const { outcome } = result;
 
     if (outcome.kind === 'failed' && outcome.retryable) {
-      const retry: { action: TaskAction; command: unknown; attempts: number }[] = await manager.query(
+      const retry = await returningRows<{ action: TaskAction; command: unknown; attempts: number }>(
+        manager,
         `UPDATE provisioning.sync_tasks SET attempts = attempts + 1
          WHERE sync_id = $1 AND person_id = $2 AND action = $3 AND status = 'pending' AND attempts < $4
          RETURNING action, command, attempts`,
@@ -58,7 +60,8 @@ export class TaskResults {
     }
 
     const status = outcome.kind === 'done' ? 'done' : 'failed';
-    const settled: { attempts: number }[] = await manager.query(
+    const settled = await returningRows<{ attempts: number }>(
+      manager,
       `UPDATE provisioning.sync_tasks SET status = $4, reason = $5, finished_at = now()
        WHERE sync_id = $1 AND person_id = $2 AND action = $3 AND status = 'pending' RETURNING attempts`,
       [...key, status, outcome.kind === 'failed' ? outcome.reason : null],

@@ -4,6 +4,7 @@ import { userSyncView, type UserSyncView } from '@parley/internal-api';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, OUTBOX } from '@parley/service-runtime';
 import type { SyncMode } from '../plan/plan-person';
+import { returningRows } from './rows';
 
 export type SyncStatus = UserSyncView['status'];
 export type SyncPhase = UserSyncView['phase'];
@@ -143,7 +144,8 @@ export class SyncStore {
    * failed, partially_failed otherwise. Needs the row lock, so the last two results cannot both miss the end.
    */
   async finishIfComplete(manager: EntityManager, syncId: string): Promise<SyncStatus | undefined> {
-    const rows: { status: SyncStatus }[] = await manager.query(
+    const rows = await returningRows<{ status: SyncStatus }>(
+      manager,
       `UPDATE provisioning.user_syncs
        SET status = CASE WHEN failed = 0 THEN 'succeeded' WHEN failed >= total THEN 'failed' ELSE 'partially_failed' END,
            phase = 'done', finished_at = now(), updated_at = now()

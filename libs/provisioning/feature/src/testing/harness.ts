@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import pino from 'pino';
+import { createInMemoryCache } from '@parley/cache';
+import { Secret } from '@parley/config';
+import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
+import { userSyncView, type AccountView, type UserSyncView } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus, toOutgoingRecord, type OutgoingRecord } from '@parley/messaging';
+import { ServiceMetrics } from '@parley/observability';
+import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService } from '@parley/service-runtime';
+import { uniqueSuffix } from '@parley/testing';
+import { createProvisioningService } from '../index';
+import type { RecoveryOptions } from '../driver/sync-recovery';
+
+export const INTERNAL_TOKEN = 'internal-token-for-provisioning-tests-0123456789abcdef';
+// PROV_TEST_LOG=/some/file writes the service's logs there while debugging a test.
+const silent = process.env['PROV_TEST_LOG'] ? pino({ level: 'debug' }, pino.destination({ dest: process.env['PROV_TEST_LOG'], sync: true })) : pino({ level: 'silent' });
+
+/** The commands provisioning sends to the connectors, which the tests watch for. */
+export const commandTopicNames = [
+  'parley.slack.directory.import.requested.v1',
+  'parley.teams.directory.import.requested.v1',
+  'parley.teams.guest.create.requested.v1',
+  'parley.teams.guest.disable.requested.v1',
+  'parley.slack.mirror.create.requested.v1',
+  'parley.slack.mirror.deactivate.requested.v1',
+] as const satisfies readonly TopicName[];
+export type CommandTopic = (typeof commandTopicNames)[number];
+export const taskTopics: readonly CommandTopic[] = commandTopicNames.slice(2);
+
+export interface SeenCommand {
+  readonly topic: CommandTopic;
+  readonly payload: Payload<CommandTopic> & { syncId: string; personId?: string };
+}
+
+/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
+export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_prov_${uniqueSuffix()}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+export async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * provisioning started in-process on real PostgreSQL with the in-process bus, plus a stand-in for the connectors
+ * on the same broker: it records every command provisioning sends and publishes the connectors' results.
+ */
+export class ProvisioningHarness {
+  private constructor(
+    /** Every command seen on the broker, in order. */
+    readonly commands: SeenCommand[],
+    readonly service: RunningService,
+    readonly broker: InProcessBroker,
+    private readonly connectors: InProcessBus,
+  ) {}
+
+  static async start(databaseUrl: string, identityUrl: string, recovery?: Partial<RecoveryOptions>): Promise<ProvisioningHarness> {
+    const broker = new InProcessBroker(4);
+    const definition = createProvisioningService({ recovery });
+    const connectors = new InProcessBus(broker, { service: 'test-connectors', logger: silent });
+    const commands: SeenCommand[] = [];
+    for (const topic of commandTopicNames) {
+      connectors.subscribe(topic, async (payload) => void commands.push({ topic, payload } as SeenCommand), { group: 'test-connectors' });
+    }
+    await connectors.start();
+    const infra = await createEmbeddedInfrastructure({
+      definition,
+      schema: services.provisioning.schema,
+      logger: silent,
+      metrics: new ServiceMetrics('provisioning', { defaultMetrics: false }),
+      broker,
+      databaseUrl,
+      cache: createInMemoryCache(),
+    });
+    const internalApi = new InternalApiAccess(new Secret(INTERNAL_TOKEN), { identity: identityUrl });
+    const service = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi, config: {} });
+    return new ProvisioningHarness(commands, service, broker, connectors);
+  }
+
+  get url(): string {
+    return this.service.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.service.stop();
+  }
+
+  /** Publishes an event as a connector (or identity) would; returns the record so a test can deliver it again. */
+  async publish<T extends TopicName>(topic: T, payload: PayloadIn<T>, producer = 'test-connectors'): Promise<OutgoingRecord> {
+    const record = toOutgoingRecord(topic, payload, producer);
+    await this.connectors.publishRecords([record]);
+    return record;
+  }
+
+  /** Delivers exactly the same record again (same event id), as a redelivery after a crash would. */
+  async replay(record: OutgoingRecord): Promise<void> {
+    await this.connectors.publishRecords([record]);
+  }
+
+  /** Waits until every message on the broker so far has been handled. */
+  async settle(): Promise<void> {
+    await this.broker.drain();
+  }
+
+  commandsOf(syncId: string, topics: readonly CommandTopic[] = taskTopics): SeenCommand[] {
+    return this.commands.filter((c) => c.payload.syncId === syncId && topics.includes(c.topic));
+  }
+
+  async call(path: string, init: { method?: string; body?: unknown; rawBody?: string; token?: string | null } = {}): Promise<Response> {
+    const token = init.token === undefined ? INTERNAL_TOKEN : init.token;
+    const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+    return fetch(`${this.url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body,
+    });
+  }
+
+  async view(orgId: string, syncId: string): Promise<UserSyncView> {
+    const response = await this.call(`/internal/orgs/${orgId}/user-syncs/${syncId}`);
+    if (response.status !== 200) throw new Error(`GET sync answered ${response.status}: ${await response.text()}`);
+    return userSyncView.parse(await response.json());
+  }
+
+  /** Polls the job until the predicate holds. */
+  async waitForSync(orgId: string, syncId: string, ok: (view: UserSyncView) => boolean, what: string, timeoutMs = 20_000): Promise<UserSyncView> {
+    return eventually(() => this.view(orgId, syncId), ok, what, timeoutMs);
+  }
+}
+
+export async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 2_000)}`);
+    await sleep(50);
+  }
+}
+
+export const newOrgId = (): string => `org_${uniqueSuffix()}`;
+const at = '2026-11-27T10:00:00.000Z';
+
+/** A Slack and a Teams connection as identity shows them (no secrets). */
+export function connectionsFor(orgId: string, teamIds = ['team-eng', 'team-all']) {
+  const slack = {
+    id: randomUUID(),
+    orgId,
+    platform: 'slack' as const,
+    settings: {
+      platform: 'slack' as const,
+      teamId: 'T0ACME',
+      teamName: 'Acme',
+      botUserId: 'UBOT0001',
+      apiUrl: 'http://127.0.0.1:4010/api/',
+      scimUrl: 'http://127.0.0.1:4010/scim/v2',
+      scim: true,
+      scopes: ['users:read', 'users:read.email', 'chat:write', 'chat:write.customize'],
+    },
+    createdAt: at,
+  };
+  const teams = {
+    id: randomUUID(),
+    orgId,
+    platform: 'teams' as const,
+    settings: {
+      platform: 'teams' as const,
+      tenantId: 'contoso-tenant',
+      clientId: 'parley-app',
+      homeTenantId: 'parley-home-tenant',
+      homeTenantDomain: 'parleyhome.onmicrosoft.com',
+      teamIds,
+      teamOwnerUsername: 'owner@contoso.onmicrosoft.com',
+      authorityUrl: 'https://127.0.0.1:4020',
+      graphUrl: 'https://127.0.0.1:4020/v1.0',
+    },
+    createdAt: at,
+  };
+  return { slack, teams };
+}
+
+let counter = 0;
+export const account = {
+  slack: (status: AccountView['status'] = 'active'): AccountView => ({ platform: 'slack', kind: 'native', status, platformUserId: `U${(++counter).toString().padStart(8, '0')}` }),
+  teams: (status: AccountView['status'] = 'active', consented?: boolean): AccountView => ({
+    platform: 'teams',
+    kind: 'native',
+    status,
+    platformUserId: randomUUID(),
+    ...(consented === undefined ? {} : { consented }),
+  }),
+  guest: (status: AccountView['status'] = 'active'): AccountView => ({ platform: 'teams', kind: 'guest', status, platformUserId: randomUUID() }),
+  mirror: (status: AccountView['status'] = 'active'): AccountView => ({ platform: 'slack', kind: 'mirror', status, platformUserId: `W${(++counter).toString().padStart(8, '0')}` }),
+};
+
+export function personOf(orgId: string, name: string, accounts: AccountView[], status: 'active' | 'deactivated' = 'active') {
+  return {
+    id: randomUUID(),
+    orgId,
+    email: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@acme.example`,
+    displayName: name,
+    primaryPlatform: accounts.find((a) => a.kind === 'native')?.platform ?? null,
+    status,
+    accounts,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
