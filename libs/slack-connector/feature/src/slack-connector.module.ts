@@ -1,5 +1,29 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@parley/service-runtime';
+import { resolveSlackConnectorConfig, SLACK_CONNECTOR_CONFIG } from './config';
+import { SlackClients } from './connections/slack-clients';
+import { SlackConnections } from './connections/slack-connections';
+import { DirectoryImportHandler } from './directory/directory-import.handler';
+import { DirectoryImporter } from './directory/directory-importer';
+import { MirrorHandler } from './mirrors/mirror.handler';
+import { MirrorService } from './mirrors/mirror-service';
+import { ConnectionVerifier } from './verify/connection-verifier';
+import { VerifyController } from './verify/verify.controller';
 
-/** Slack connector: everything that speaks Slack; ingress and Web API calls arrive with the sandbox and sync issues. Health, readiness, metrics and the bus come from the runtime. */
-@Module({})
+/**
+ * Slack connector: the only service that calls Slack. Verifies Slack connections (internal HTTP), imports the
+ * workspace directory and creates or deactivates mirrors of Teams people (bus commands). Health, readiness, metrics
+ * and the bus come from the runtime.
+ */
+@Module({
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler],
+  providers: [
+    { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
+    SlackClients,
+    SlackConnections,
+    ConnectionVerifier,
+    DirectoryImporter,
+    MirrorService,
+  ],
+})
 export class SlackConnectorModule {}

@@ -13,14 +13,27 @@ describe('Slack limits', () => {
     expect(perMinuteBucket(20, 20, 1)).toEqual({ capacity: 20, refillPerSecond: 20 / 60 });
     expect(perMinuteBucket(20, 20, 0.1).capacity).toBe(20);
     expect(perMinuteBucket(20, 20, 0.1).refillPerSecond).toBeCloseTo(20 / 6, 9);
+  });
+
+  it('keeps back the tokens that refill within the jitter allowance, at least one', () => {
+    // Real time: a third of a token refills in 250 ms at Tier 2, so one is kept back.
+    expect(perMinuteBucket(20, 20, 1, 250).capacity).toBe(19);
+    // A hundredfold compression: 33 tokens a second, 9 of them in 250 ms.
+    expect(perMinuteBucket(20, 20, 0.01, 250).capacity).toBe(11);
+    // Never below one token.
+    expect(perMinuteBucket(1, 1, 1, 250).capacity).toBe(1);
+    expect(perMinuteBucket(100, 100, 0.01, 2000).capacity).toBe(1);
+  });
+
+  it('names one bucket per workspace and method', () => {
     const users = webApiBucket(DEFAULT_SLACK_LIMITS, 'T1', 'users.list');
-    expect(users).toEqual({ key: 'slack:T1:web:users.list', spec: { capacity: 20, refillPerSecond: 20 / 60 } });
+    expect(users).toEqual({ key: 'slack:T1:web:users.list', spec: { capacity: 19, refillPerSecond: 20 / 60 } });
   });
 
   it('draws SCIM writes from the org-wide set and from the endpoint, each with its burst', () => {
     const [set, endpoint] = scimBuckets(DEFAULT_SLACK_LIMITS, 'T1', 'create');
-    expect(set).toEqual({ key: 'slack:T1:scim:writes', spec: { capacity: 180, refillPerSecond: 10 } });
-    expect(endpoint).toEqual({ key: 'slack:T1:scim:create-user', spec: { capacity: 20, refillPerSecond: 3 } });
+    expect(set).toEqual({ key: 'slack:T1:scim:writes', spec: { capacity: 177, refillPerSecond: 10 } });
+    expect(endpoint).toEqual({ key: 'slack:T1:scim:create-user', spec: { capacity: 19, refillPerSecond: 3 } });
     expect(scimBuckets(DEFAULT_SLACK_LIMITS, 'T1', 'list').map((b) => b.key)).toEqual(['slack:T1:scim:reads']);
     expect(scimBuckets(DEFAULT_SLACK_LIMITS, 'T1', 'get').map((b) => b.key)).toEqual(['slack:T1:scim:reads', 'slack:T1:scim:get-user']);
   });

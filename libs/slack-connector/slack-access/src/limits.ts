@@ -27,6 +27,12 @@ export interface SlackLimits {
     readonly userWritesPerMinute: number;
     readonly userWriteBurst: number;
   };
+  /**
+   * How late a granted call may reach Slack (network jitter, and our bucket starting before Slack's). Each bucket
+   * keeps back the tokens that refill in that time, so calls bunched up on the way still fit Slack's bucket; the
+   * steady rate is unchanged, only the burst is a little smaller.
+   */
+  readonly jitterAllowanceMs: number;
   /** 429 answers tolerated for one call before giving up (the caller then fails the message for a later retry). */
   readonly rateLimitRetries: number;
 }
@@ -36,6 +42,7 @@ export const DEFAULT_SLACK_LIMITS: SlackLimits = {
   timeScale: 1,
   tiersPerMinute: { 1: 1, 2: 20, 3: 50, 4: 100 },
   scim: { readsPerMinute: 1000, userReadsPerMinute: 300, writesPerMinute: 600, writeBurst: 180, userWritesPerMinute: 180, userWriteBurst: 20 },
+  jitterAllowanceMs: 250,
   rateLimitRetries: 6,
 };
 
@@ -62,9 +69,14 @@ export function tierOf(method: string): SlackTier {
   return METHOD_TIERS[method] ?? 3;
 }
 
-/** A bucket of `burst` tokens refilled at `perMinute` per (scaled) minute. */
-export function perMinuteBucket(perMinute: number, burst: number, timeScale: number): TokenBucketSpec {
-  return { capacity: Math.max(1, burst), refillPerSecond: perMinute / 60 / timeScale };
+/**
+ * A bucket refilled at `perMinute` per (scaled) minute holding `burst` tokens, less those that refill within the
+ * jitter allowance (at least one when there is an allowance): a call granted here may reach Slack that much later.
+ */
+export function perMinuteBucket(perMinute: number, burst: number, timeScale: number, jitterAllowanceMs = 0): TokenBucketSpec {
+  const refillPerSecond = perMinute / 60 / timeScale;
+  const spare = jitterAllowanceMs > 0 ? Math.max(1, Math.ceil((refillPerSecond * jitterAllowanceMs) / 1000)) : 0;
+  return { capacity: Math.max(1, burst - spare), refillPerSecond };
 }
 
 export interface PacedBucket {
@@ -75,28 +87,28 @@ export interface PacedBucket {
 /** The Web API bucket for one method in one workspace (Slack counts per method per workspace per app). */
 export function webApiBucket(limits: SlackLimits, workspace: string, method: string): PacedBucket {
   const perMinute = limits.tiersPerMinute[tierOf(method)];
-  return { key: `slack:${workspace}:web:${method}`, spec: perMinuteBucket(perMinute, perMinute, limits.timeScale) };
+  return { key: `slack:${workspace}:web:${method}`, spec: perMinuteBucket(perMinute, perMinute, limits.timeScale, limits.jitterAllowanceMs) };
 }
 
 /** The SCIM buckets a call draws from: the org-wide set (reads or writes), then the endpoint's own when it has one. */
 export function scimBuckets(limits: SlackLimits, workspace: string, operation: ScimOperation): PacedBucket[] {
   const s = limits.scim;
-  const scale = limits.timeScale;
+  const bucket = (perMinute: number, burst: number) => perMinuteBucket(perMinute, burst, limits.timeScale, limits.jitterAllowanceMs);
   const prefix = `slack:${workspace}:scim`;
   switch (operation) {
     case 'list':
-      return [{ key: `${prefix}:reads`, spec: perMinuteBucket(s.readsPerMinute, s.readsPerMinute, scale) }];
+      return [{ key: `${prefix}:reads`, spec: bucket(s.readsPerMinute, s.readsPerMinute) }];
     case 'get':
       return [
-        { key: `${prefix}:reads`, spec: perMinuteBucket(s.readsPerMinute, s.readsPerMinute, scale) },
-        { key: `${prefix}:get-user`, spec: perMinuteBucket(s.userReadsPerMinute, s.userReadsPerMinute, scale) },
+        { key: `${prefix}:reads`, spec: bucket(s.readsPerMinute, s.readsPerMinute) },
+        { key: `${prefix}:get-user`, spec: bucket(s.userReadsPerMinute, s.userReadsPerMinute) },
       ];
     case 'create':
     case 'update':
     case 'delete':
       return [
-        { key: `${prefix}:writes`, spec: perMinuteBucket(s.writesPerMinute, s.writeBurst, scale) },
-        { key: `${prefix}:${operation}-user`, spec: perMinuteBucket(s.userWritesPerMinute, s.userWriteBurst, scale) },
+        { key: `${prefix}:writes`, spec: bucket(s.writesPerMinute, s.writeBurst) },
+        { key: `${prefix}:${operation}-user`, spec: bucket(s.userWritesPerMinute, s.userWriteBurst) },
       ];
   }
 }
