@@ -1,11 +1,30 @@
+import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@parley/service-runtime';
-import { TeamsConnectorModule } from './teams-connector.module';
+import { teamsConnectorConfigSection } from '@parley/teams-connector-graph-access';
 import { TeamsConnectorInit1732700000400 } from './migrations/1732700000400-teams-connector-init';
+import { TeamsConnectorDirectory1796300000400 } from './migrations/1796300000400-teams-connector-directory';
+import { TeamsConnectorFeatureModule, TeamsConnectorModule } from './teams-connector.module';
+import type { TeamsConnectorOptions } from './graph.providers';
 
-export { TeamsConnectorModule };
+export { TeamsConnectorFeatureModule, TeamsConnectorModule, type TeamsConnectorOptions };
+export { teamsConnectorConfigSection };
+export { homeUserPrincipalName } from './guests/home-upn';
 
+const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400];
+/** Read by runService (distributed) and the embedded launcher, handed to the module under SERVICE_CONFIG. */
+const configSections = { teamsConnector: teamsConnectorConfigSection };
+
+/** What `apps/teams-connector` runs: Graph limits and time scale from PARLEY_GRAPH_* variables. */
 export const teamsConnectorService: ServiceDefinition = {
   name: 'teams-connector',
   module: TeamsConnectorModule,
-  migrations: [TeamsConnectorInit1732700000400],
+  migrations,
+  configSections,
 };
+
+/** The connector with options given in code: a dispatcher trusting a sandbox CA, or a Graph config for a test. */
+export function createTeamsConnectorService(options: TeamsConnectorOptions): ServiceDefinition {
+  @Module({ imports: [TeamsConnectorFeatureModule.register(options)] })
+  class ConfiguredTeamsConnectorModule {}
+  return { name: 'teams-connector', module: ConfiguredTeamsConnectorModule, migrations, configSections };
+}

@@ -1,5 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DirectoryImportHandler } from './directory/directory-import.handler';
+import { DirectoryImporter } from './directory/directory-importer';
+import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from './graph.providers';
+import { GuestHandler } from './guests/guest.handler';
+import { GuestProvisioner } from './guests/guest-provisioner';
+import { ConnectionVerifier } from './verify/connection-verifier';
+import { VerifyController } from './verify/verify.controller';
 
-/** Teams connector: everything that speaks Microsoft Graph; arrives with the sandbox and sync issues. Health, readiness, metrics and the bus come from the runtime. */
+/**
+ * Teams connector: everything that speaks Microsoft Graph. Verifies Teams connections for the gateway, imports the
+ * tenant's directory, and creates and disables guests, pacing every call under Graph's documented limits.
+ * Health, readiness, metrics and the bus come from the runtime.
+ */
 @Module({})
+export class TeamsConnectorFeatureModule {
+  static register(options: TeamsConnectorOptions = {}): DynamicModule {
+    return {
+      module: TeamsConnectorFeatureModule,
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler],
+      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
+    };
+  }
+}
+
+/** The connector as distributed mode runs it: configuration from the environment (PARLEY_GRAPH_*). */
+@Module({ imports: [TeamsConnectorFeatureModule.register()] })
 export class TeamsConnectorModule {}

@@ -1,0 +1,30 @@
+import type { Provider } from '@nestjs/common';
+import type { Dispatcher } from 'undici';
+import type { CacheBackend } from '@parley/cache';
+import type { ServiceMetrics } from '@parley/observability';
+import { CACHE, INTERNAL_API, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
+import { GraphAccess, GraphMetrics, IdentityAccess, graphAccessConfig, type GraphAccessConfig } from '@parley/teams-connector-graph-access';
+
+export const GRAPH_ACCESS = Symbol('GRAPH_ACCESS');
+export const TEAMS_CONNECTOR_OPTIONS = Symbol('TEAMS_CONNECTOR_OPTIONS');
+
+/** What embedded launchers and tests may set in code; distributed mode leaves both to the environment. */
+export interface TeamsConnectorOptions {
+  /** An undici dispatcher for Graph and token endpoint calls, e.g. one trusting a sandbox's CA. */
+  readonly dispatcher?: Dispatcher;
+  /** Overrides the `teamsConnector` config section (PARLEY_GRAPH_* variables). */
+  readonly config?: GraphAccessConfig;
+}
+
+export const graphAccessProvider: Provider = {
+  provide: GRAPH_ACCESS,
+  inject: [INTERNAL_API, CACHE, METRICS, SERVICE_CONFIG, TEAMS_CONNECTOR_OPTIONS],
+  useFactory: (internalApi: InternalApiAccess, cache: CacheBackend, metrics: ServiceMetrics, serviceConfig: Readonly<Record<string, unknown>>, options: TeamsConnectorOptions) =>
+    new GraphAccess({
+      identity: new IdentityAccess(internalApi),
+      rateLimiter: cache.rateLimiter,
+      config: options.config ?? (serviceConfig['teamsConnector'] as GraphAccessConfig | undefined) ?? graphAccessConfig(),
+      metrics: new GraphMetrics(metrics.registry),
+      dispatcher: options.dispatcher,
+    }),
+};

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { createInMemoryCache } from '@parley/cache';
+import { Secret } from '@parley/config';
+import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
+import type { TeamsSettings } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus } from '@parley/messaging';
+import { ServiceMetrics } from '@parley/observability';
+import type { GraphSandbox, SeededCredentials } from '@parley/sandbox-graph';
+import { demoOrganization } from '@parley/sandbox-seed';
+import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService } from '@parley/service-runtime';
+import { uniqueSuffix } from '@parley/testing';
+import type { GraphAccessConfig } from '@parley/teams-connector-graph-access';
+import { createTeamsConnectorService } from '../index';
+import { IdentityStub } from './identity-stub';
+
+export const INTERNAL_TOKEN = 'internal-token-for-teams-connector-tests-0123456789';
+
+/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
+export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `parley_tc_${uniqueSuffix()}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** One seeded organization of the sandbox, registered with the identity stub as a Teams connection. */
+export interface SeededOrg {
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly credentials: SeededCredentials;
+  readonly owner: { readonly username: string; readonly password: string };
+  readonly settings: TeamsSettings;
+  readonly domain: string;
+}
+
+/** Events the connector published, collected by a consumer group of the test on the same in-process broker. */
+export class EventLog {
+  readonly events: { topic: TopicName; payload: unknown }[] = [];
+
+  of<T extends TopicName>(topic: T, where: (payload: Payload<T>) => boolean = () => true): Payload<T>[] {
+    return this.events.filter((e) => e.topic === topic).map((e) => e.payload as Payload<T>).filter(where);
+  }
+
+  async waitFor<T extends TopicName>(topic: T, where: (payload: Payload<T>) => boolean, timeoutMs = 30_000, count = 1): Promise<Payload<T>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.of(topic, where);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} ${topic}, saw ${found.length}; all events: ${JSON.stringify(this.events.map((e) => e.topic))}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/**
+ * teams-connector in-process on real PostgreSQL (in-process bus and cache for Kafka and Redis), talking to a Graph
+ * sandbox over HTTPS (trusting its CA through an undici dispatcher) and to an identity stub over HTTP.
+ */
+export class ConnectorHarness {
+  readonly broker = new InProcessBroker(12);
+  readonly log = new EventLog();
+  readonly dispatcher: Agent;
+  readonly identity: IdentityStub;
+  readonly metrics = new ServiceMetrics('teams-connector', { defaultMetrics: false });
+  private observer?: InProcessBus;
+  connector!: RunningService;
+
+  constructor(
+    readonly sandbox: GraphSandbox,
+    private readonly databaseUrl: string,
+    private readonly config: GraphAccessConfig,
+  ) {
+    this.dispatcher = new Agent({ connect: { ca: sandbox.caPem } });
+    this.identity = new IdentityStub(INTERNAL_TOKEN, this.dispatcher);
+  }
+
+  async start(): Promise<this> {
+    await this.identity.start();
+    const definition = createTeamsConnectorService({ dispatcher: this.dispatcher });
+    const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+    const infra = await createEmbeddedInfrastructure({
+      definition,
+      schema: services['teams-connector'].schema,
+      logger,
+      metrics: this.metrics,
+      broker: this.broker,
+      databaseUrl: this.databaseUrl,
+      cache: createInMemoryCache(),
+    });
+    this.connector = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, {
+      internalApi: new InternalApiAccess(new Secret(INTERNAL_TOKEN), { identity: this.identity.url }),
+      config: { teamsConnector: this.config },
+    });
+    this.observer = new InProcessBus(this.broker, { service: 'provisioning', logger });
+    const topics: TopicName[] = [
+      'parley.directory.user.observed.v1',
+      'parley.directory.import.completed.v1',
+      'parley.directory.import.failed.v1',
+      'parley.teams.guest.created.v1',
+      'parley.teams.guest.failed.v1',
+      'parley.teams.guest.disabled.v1',
+    ];
+    for (const topic of topics) {
+      this.observer.subscribe(topic, async (payload) => void this.log.events.push({ topic, payload }), { group: `observer-${uniqueSuffix()}` });
+    }
+    await this.observer.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.connector?.stop();
+    await this.identity.stop();
+    await this.dispatcher.close();
+  }
+
+  async publish<T extends TopicName>(topic: T, payload: PayloadIn<T>): Promise<void> {
+    await (this.observer as InProcessBus).publish(topic, payload);
+  }
+
+  /** Seeds a fresh demo organization in the sandbox (its own tenants) and registers its connection with identity. */
+  seedOrg(label: string): SeededOrg {
+    const domain = `${label}-${uniqueSuffix()}.example`;
+    const credentials = this.sandbox.seed(demoOrganization(domain));
+    const [username, password] = Object.entries(credentials.passwords)[0] as [string, string];
+    const orgId = `org_${uniqueSuffix().replace(/[^A-Za-z0-9]/g, '')}`;
+    const connectionId = randomUUID();
+    const settings: TeamsSettings = {
+      platform: 'teams',
+      tenantId: credentials.customerTenantId,
+      clientId: credentials.clientId,
+      homeTenantId: credentials.homeTenantId,
+      homeTenantDomain: credentials.homeTenantDomain,
+      teamIds: [credentials.teamId],
+      teamOwnerUsername: username,
+      authorityUrl: this.sandbox.url,
+      graphUrl: this.sandbox.graphUrl,
+    };
+    this.identity.addConnection(connectionId, orgId, settings, { clientSecret: credentials.clientSecret, teamOwnerPassword: password });
+    return { orgId, connectionId, credentials, owner: { username, password }, settings, domain };
+  }
+
+  /** Graph as a test sees it: raw HTTPS with a token, trusting the sandbox CA. */
+  async graph<T = Record<string, unknown>>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+    const url = path.startsWith('https://') ? path : `${this.sandbox.graphUrl}${path}`;
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async appToken(tenantId: string, org: SeededOrg): Promise<string> {
+    const response = await fetch(`${this.sandbox.url}/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: org.credentials.clientId, client_secret: org.credentials.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    const body = (await response.json()) as { access_token?: string };
+    if (!body.access_token) throw new Error(`no app token: ${JSON.stringify(body)}`);
+    return body.access_token;
+  }
+
+  /** Every guest of an org's customer tenant. */
+  async guests(org: SeededOrg): Promise<{ id: string; displayName: string; userType: string; mail: string; userPrincipalName: string }[]> {
+    const token = await this.appToken(org.credentials.customerTenantId, org);
+    const filter = encodeURIComponent("userType eq 'Guest'");
+    const page = await this.graph<{ value: { id: string; displayName: string; userType: string; mail: string; userPrincipalName: string }[] }>(
+      `/users?$filter=${filter}&$select=id,displayName,userType,mail,userPrincipalName&$top=999`,
+      token,
+    );
+    return page.body.value;
+  }
+
+  async teamMembers(org: SeededOrg): Promise<Map<string, string[]>> {
+    const token = await this.appToken(org.credentials.customerTenantId, org);
+    const page = await this.graph<{ value: { userId: string; roles: string[] }[] }>(`/teams/${org.credentials.teamId}/members`, token);
+    return new Map(page.body.value.map((m) => [m.userId, m.roles]));
+  }
+}
