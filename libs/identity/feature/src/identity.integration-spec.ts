@@ -358,6 +358,7 @@ describe('identity service', () => {
     expect(reconciled.filter((r) => r.syncId === slackSync)).toEqual([{ orgId: ORG, syncId: slackSync, platform: 'slack', observed: 3 }]);
     expect(reconciled.filter((r) => r.syncId === teamsSync)).toEqual([{ orgId: ORG, syncId: teamsSync, platform: 'teams', observed: 3 }]);
     expect(await person('teams-bot@example.com')).toBeUndefined();
+    expect(await rowsOf(`SELECT count(*)::int AS n FROM identity.directory_import_users WHERE sync_id = ANY($1::uuid[])`, [[slackSync, teamsSync]])).toEqual([{ n: 0 }]);
   });
 
   it('makes a guest home password once and answers the same one every time', async () => {

@@ -59,6 +59,8 @@ export class DirectoryImports {
     );
     const row = done[0];
     if (!row) return;
+    // The per-user dedupe rows have done their job; a late re-read after this cannot publish again anyway.
+    await manager.query(`DELETE FROM identity.directory_import_users WHERE sync_id = $1 AND platform = $2`, [ref.syncId, ref.platform]);
     await this.outbox.enqueue(manager, 'parley.identity.directory.reconciled.v1', {
       orgId: row.org_id,
       syncId: ref.syncId,
