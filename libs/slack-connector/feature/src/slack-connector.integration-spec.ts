@@ -344,6 +344,30 @@ describe('slack-connector', () => {
       expect(received['parley.directory.import.completed.v1'].filter((c) => c.syncId === syncId)).toHaveLength(1);
     });
 
+    it('resumes an import that stopped after some chunks: nobody twice, nobody lost, the full count', async () => {
+      // As left by a crash after the first chunk committed: the import is open and three members were published.
+      const syncId = randomUUID();
+      const published = [...sandbox.state.users.values()].filter((u) => u.teamId === business.teamId && !u.isBot).slice(0, 3).map((u) => u.id);
+      await query(database.url, 'INSERT INTO slack_connector.directory_imports (sync_id, connection_id, org_id, team_id) VALUES ($1, $2, $3, $4)', [
+        syncId,
+        businessConnection,
+        ORG,
+        business.teamId,
+      ]);
+      await query(database.url, 'INSERT INTO slack_connector.directory_import_users (sync_id, connection_id, slack_user_id) SELECT $1, $2, unnest($3::text[])', [
+        syncId,
+        businessConnection,
+        published,
+      ]);
+      await publish('parley.slack.directory.import.requested.v1', { orgId: ORG, syncId, connectionId: businessConnection, incremental: false });
+      const completed = await waitFor('import completed', () => received['parley.directory.import.completed.v1'].find((c) => c.syncId === syncId));
+      await settle();
+      const observations = received['parley.directory.user.observed.v1'].filter((o) => o.syncId === syncId);
+      expect(completed.observed).toBe(31);
+      expect(observations).toHaveLength(28);
+      expect(observations.some((o) => published.includes(o.platformUserId))).toBe(false);
+    });
+
     it('reports an admin-fixable refusal as import failed', async () => {
       const noUsersRead = sandbox.control.issueToken({ kind: 'bot', scopes: ['chat:write'], appId: business.appId });
       const connectionId = identity.add(businessSettings, { ...secretsOf(business), botToken: noUsersRead });

@@ -86,8 +86,15 @@ export class ScimClient {
     return this.findUsers(`userName eq "${scimFilterValue(userName)}"`);
   }
 
+  /** SCIM 2.0's `emails.value eq`; a server that rejects that filter is asked with Slack's 1.1 spelling `email eq`. */
   async findByEmail(email: string): Promise<ScimUser[]> {
-    return this.findUsers(`emails.value eq "${scimFilterValue(email)}"`);
+    const value = scimFilterValue(email);
+    try {
+      return await this.findUsers(`emails.value eq "${value}"`);
+    } catch (error) {
+      if (!(error instanceof ScimRequestError && error.status === 400)) throw error;
+      return this.findUsers(`email eq "${value}"`);
+    }
   }
 
   /** The user, or null when Slack does not know the id. */
