@@ -7,7 +7,7 @@ export { MAX_BATCH_SIZE, splitIntoBatches, type BatchItem } from './graph/batch'
 export { SdkGraphTransport, splitGraphUrl, type GraphCall, type GraphMethod, type GraphTransport } from './graph/transport';
 export { IdentityAccess, NeedsAttentionError, UnknownToIdentityError, describeSubject, type TokenSubject } from './identity/identity-access';
 export { TokenCache, TOKEN_EXPIRY_MARGIN_MS } from './identity/token-cache';
-export { GRAPH_DEFAULT_SCOPE, cleanDescription, jwtRoles, requestToken, type TokenEndpointOutcome, type TokenEndpointTarget } from './identity/token-endpoint';
+export { GRAPH_DEFAULT_SCOPE, cleanDescription, jwtClaims, jwtRoles, requestToken, type TokenEndpointOutcome, type TokenEndpointTarget } from './identity/token-endpoint';
 export { classifyRequest, relativeGraphPath, type GraphPrincipal, type PacingClaim } from './pacing/classify';
 export { DOCUMENTED_GRAPH_LIMITS, GRAPH_LIMIT_NAMES, bucketSpec, freshnessMs, type GraphLimitName, type LimitSetting, type PacingSettings } from './pacing/limits';
 export { GraphPacer } from './pacing/pacer';

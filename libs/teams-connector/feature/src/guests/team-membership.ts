@@ -11,7 +11,7 @@ export function guestMemberBody(guestUserId: string): Record<string, unknown> {
 
 /** Graph's ways of saying the user is in the team already: that counts as done. */
 export function isAlreadyMember(status: number, message: string): boolean {
-  return status === 409 || (status === 400 && /already (a )?member|already exists/i.test(message));
+  return status === 409 || (status === 400 && /already (a )?member|already exists?\b/i.test(message));
 }
 
 export interface TeamRefusal {

@@ -21,7 +21,7 @@ class ScriptedTransport implements GraphTransport {
   }
 }
 
-function makeApi(transport: GraphTransport, options: { timeScale?: number; maxAttempts?: number; limits?: Parameters<typeof graphAccessConfig>[0]['limits'] } = {}) {
+function makeApi(transport: GraphTransport, options: { timeScale?: number; maxAttempts?: number; limits?: NonNullable<Parameters<typeof graphAccessConfig>[0]>['limits'] } = {}) {
   const config = graphAccessConfig({ timeScale: options.timeScale ?? 1, limits: options.limits });
   const sleeps: number[] = [];
   const metrics = new GraphMetrics(new Registry());

@@ -63,6 +63,8 @@ export class GraphApi {
     const call: GraphCall = { method, path, body: options.body, headers: options.headers };
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
+      // The token first: fetching it between taking the pacing tokens and sending would bunch paced requests up.
+      if (claims.length > 0) await this.deps.token.get();
       await this.pace(claims);
       const response = await this.exchange(call);
       this.deps.metrics?.responses.inc({ status: String(response.status), batched: 'false' });
@@ -117,6 +119,7 @@ export class GraphApi {
     for (const chunk of chunks) {
       let pending = chunk;
       for (let attempt = 1; pending.length > 0; attempt++) {
+        await this.deps.token.get();
         await this.pace(pending.flatMap((item) => claimsOf.get(item) ?? []));
         const answers = await this.sendBatch(pending);
         const again: BatchItem[] = [];

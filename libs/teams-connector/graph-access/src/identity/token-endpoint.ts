@@ -68,15 +68,21 @@ export function cleanDescription(description: string): string {
   return description.replace(/\s*Trace ID:.*$/s, '').trim();
 }
 
-/** The `roles` claim of a JWT access token; undefined when the token is not a readable JWT (Graph tokens may be opaque). */
-export function jwtRoles(token: string): string[] | undefined {
+/** The claims of a JWT access token; undefined when the token is not a readable JWT (Graph tokens may be opaque). */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as { roles?: unknown };
-    if (!payload || typeof payload !== 'object') return undefined;
-    return Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    const payload: unknown = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8'));
+    return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The `roles` claim of a JWT access token ([] when it has none); undefined when the token is not a readable JWT. */
+export function jwtRoles(token: string): string[] | undefined {
+  const claims = jwtClaims(token);
+  if (!claims) return undefined;
+  return Array.isArray(claims['roles']) ? claims['roles'].filter((r): r is string => typeof r === 'string') : [];
 }
