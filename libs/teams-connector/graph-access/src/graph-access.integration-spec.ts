@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import { Agent } from 'undici';
-import { createInMemoryCache } from '@parley/cache';
+import { createInMemoryCache, createRedisConnection, type RateLimiter } from '@parley/cache';
 import { Secret } from '@parley/config';
 import { startGraphSandbox, type GraphSandbox, type SeededCredentials } from '@parley/sandbox-graph';
 import { InternalApiAccess } from '@parley/service-runtime';
+import { integrationEnv, uniqueSuffix } from '@parley/testing';
 import { graphAccessConfig } from './config';
 import { GraphAccess } from './graph-access';
 import { GraphMetrics } from './graph/graph-metrics';
@@ -18,11 +19,11 @@ describe('GraphAccess against the Graph sandbox', () => {
   let dispatcher: Agent;
   let token: string;
 
-  const access = (limits: Parameters<typeof graphAccessConfig>[0]) => {
+  const access = (limits: Parameters<typeof graphAccessConfig>[0], rateLimiter: RateLimiter = createInMemoryCache().rateLimiter) => {
     const metrics = new GraphMetrics(new Registry());
     const graph = new GraphAccess({
       identity: new IdentityAccess(new InternalApiAccess(new Secret('x'.repeat(32)), {})),
-      rateLimiter: createInMemoryCache().rateLimiter,
+      rateLimiter,
       config: graphAccessConfig({ timeScale, ...limits }),
       metrics,
       dispatcher,
@@ -71,6 +72,21 @@ describe('GraphAccess against the Graph sandbox', () => {
     expect(await metrics.throttledTotal()).toBe(0);
     // 12 reads at 4 per 200 ms window cannot take less than two full windows.
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it('two replicas sharing the buckets in Redis stay under the limit together', async () => {
+    const keyPrefix = `tc-test-${uniqueSuffix()}`;
+    const redisUrl = integrationEnv().redisUrl;
+    const [one, two] = await Promise.all([createRedisConnection(redisUrl, { keyPrefix }), createRedisConnection(redisUrl, { keyPrefix })]);
+    try {
+      const replicas = [access({}, one.rateLimiter), access({}, two.rateLimiter)];
+      const reads = replicas.flatMap(({ api }) => Array.from({ length: 8 }, () => api.get<{ id: string }>(`/teams/${credentials.teamId}?$select=id`)));
+      expect((await Promise.all(reads)).every((a) => a.id === credentials.teamId)).toBe(true);
+      expect(sandbox.inspect.statusCounts()[429] ?? 0).toBe(0);
+      expect(sandbox.inspect.statusCounts()[200]).toBe(16);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   it('retries a throttled request after the scaled Retry-After', async () => {
