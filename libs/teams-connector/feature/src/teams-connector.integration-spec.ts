@@ -99,6 +99,11 @@ describe('teams-connector', () => {
       expect(fieldsOf((await verified(input({ homeTenantDomain: 'nobody-owns-this.onmicrosoft.com' }))).result)).toEqual(['homeTenantDomain']);
     });
 
+    it('names authorityUrl and graphUrl when they cannot be reached', async () => {
+      expect(fieldsOf((await verified(input({ authorityUrl: 'http://127.0.0.1:9' }))).result)).toEqual(['authorityUrl']);
+      expect(fieldsOf((await verified(input({ graphUrl: 'https://127.0.0.1:9/v1.0' }))).result)).toEqual(['graphUrl']);
+    });
+
     it('names the team that cannot be read by its index', async () => {
       const { result } = await verified(input({ teamIds: [org.credentials.teamId, randomUUID()] }));
       expect(result.ok).toBe(false);
@@ -241,6 +246,8 @@ describe('teams-connector', () => {
       const [reused] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === replay);
       expect(reused).toMatchObject({ guestUserId: created?.guestUserId, userPrincipalName: created?.userPrincipalName, reused: true, signIn: { status: 'ok' } });
       expect(await harness.guests(org)).toHaveLength(1);
+      // Each attempt has identity sign in as the guest again (never a cached token): that is what keeps its state true.
+      expect(harness.identity.tokenRequests.filter((r) => r.orgId === org.orgId && r.kind === 'person')).toHaveLength(2);
     });
 
     it('reports needs_attention when a policy demands MFA of guests, and skips the teams', async () => {
@@ -258,8 +265,12 @@ describe('teams-connector', () => {
       const org = harness.seedOrg('teams');
       const missing = randomUUID();
       const personId = randomUUID();
+      sandbox.inspect.recordRequests(true);
       const syncId = await createGuest(org, personId, 'eng03', [org.credentials.teamId, missing]);
       const [failed] = await harness.log.waitFor('parley.teams.guest.failed.v1', (p) => p.syncId === syncId);
+      sandbox.inspect.recordRequests(false);
+      const teamPosts = sandbox.inspect.requests().filter((r) => r.method === 'POST' && (r.path === '/$batch' || r.path.endsWith('/members')));
+      expect(teamPosts.map((r) => r.path)).toEqual(expect.arrayContaining(['/$batch', `/teams/${org.credentials.teamId}/members`, `/teams/${missing}/members`]));
       expect(failed).toMatchObject({ personId, operation: 'create', retryable: false, reason: expect.stringContaining(`team ${missing}`) });
       // The team that exists got the guest in the same batch.
       const [guest] = await harness.guests(org);

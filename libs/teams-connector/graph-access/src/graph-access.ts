@@ -38,9 +38,14 @@ export class ConnectionGraph {
     return this.api({ kind: 'team-owner' }, { tenantId: this.settings.tenantId, clientId: this.settings.clientId });
   }
 
-  /** Asks identity to sign in as a person (for a guest: ROPC with its home account); throws NeedsAttentionError when it cannot. */
+  /**
+   * Asks identity to sign in as a person (for a guest: ROPC with its home account); throws NeedsAttentionError when it
+   * cannot. Never answered from the cache: the point is identity signing in now and keeping what it gets.
+   */
   async signInAs(personId: string): Promise<void> {
-    await this.access.identity.accessToken(this.orgId, this.connectionId, { kind: 'person', personId });
+    const subject = { kind: 'person', personId } as const;
+    this.access.identity.invalidateToken(this.orgId, this.connectionId, subject);
+    await this.access.identity.accessToken(this.orgId, this.connectionId, subject);
   }
 
   private api(subject: TokenSubject, principal: GraphPrincipal): GraphApi {
