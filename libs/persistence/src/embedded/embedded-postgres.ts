@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { SessionPinningQueue } from './session-pinning-queue';
 
 export interface EmbeddedPostgres {
   readonly url: string;
@@ -16,6 +17,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
   mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections: options.maxConnections ?? 64 });
+  // Every connection handler takes the server's queue when it is created; replace it before the first connection.
+  const internals = server as unknown as { queryQueue: unknown };
+  if (!('queryQueue' in internals)) throw new Error('pglite-socket changed: the server has no queryQueue to replace (see session-pinning-queue.ts)');
+  internals.queryQueue = new SessionPinningQueue(db);
   await server.start();
   const address = server.getServerConn();
   return {
