@@ -354,7 +354,7 @@ describe('provisioning user syncs', () => {
   });
 });
 
-describe('provisioning after a crash in the middle of planning', () => {
+describe('provisioning recovering from crashes and lost messages', () => {
   const identity = new IdentityFixture(INTERNAL_TOKEN);
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let identityUrl: string;
@@ -442,5 +442,42 @@ describe('provisioning after a crash in the middle of planning', () => {
     await second.settle();
     expect(second.commandsOf(syncId).length + first.commandsOf(syncId).length).toBe(1_200);
     expect(await sql(database.url, 'SELECT count(*)::int AS n FROM provisioning.sync_tasks WHERE sync_id = $1', [syncId])).toEqual([{ n: 1_200 }]);
+    await second.stop();
+  });
+
+  it('sends the commands of a job that hears nothing again, at most 3 times, then ends it with a reason', async () => {
+    const orgId = newOrgId();
+    const answered = personOf(orgId, 'Answered', [account.slack()]);
+    const lost = personOf(orgId, 'Lost', [account.teams()]);
+    identity.setConnections(orgId, Object.values(connectionsFor(orgId)));
+    identity.setPeople(orgId, [answered, lost]);
+    const h = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 100, staleAfterMs: 60_000, resendAfterMs: 400 });
+    running.push(h);
+    const response = await h.call(`/internal/orgs/${orgId}/user-syncs`, { method: 'POST', body: { mode: 'guest', requestedBy: 'key_admin_1' } });
+    const { id: syncId } = (await response.json()) as UserSyncView;
+    await h.waitForSync(orgId, syncId, (v) => v.phase === 'importing', 'importing');
+    for (const platform of ['slack', 'teams'] as const) {
+      await h.publish('parley.identity.directory.reconciled.v1', { orgId, syncId, platform, observed: 1 }, 'identity');
+    }
+    await h.waitForSync(orgId, syncId, (v) => v.phase === 'provisioning', 'planned');
+    // Lost in transit: nothing answers, so after a quiet spell both commands go out again.
+    await eventually(() => h.commandsOf(syncId), (c) => c.length === 4, 'the first resend', 10_000);
+    await h.publish('parley.teams.guest.created.v1', {
+      orgId,
+      syncId,
+      personId: answered.id,
+      guestUserId: randomUUID(),
+      userPrincipalName: 'answered#EXT#@contoso.onmicrosoft.com',
+      homeUserPrincipalName: 'answered@parleyhome.onmicrosoft.com',
+      teamIds: ['team-eng'],
+      reused: true,
+      signIn: { status: 'ok' },
+    });
+    const done = await h.waitForSync(orgId, syncId, finished, 'the job to give up', 15_000);
+    expect(done).toMatchObject({ status: 'partially_failed', total: 2, done: 2, created: 1, failed: 1 });
+    expect(done.errors).toEqual([{ personId: lost.id, reason: 'no answer from slack-connector after 3 requests; run the sync again once it is healthy' }]);
+    expect(personIdsOf(h.commandsOf(syncId), 'parley.slack.mirror.create.requested.v1')).toEqual([lost.id, lost.id, lost.id]);
+    expect(personIdsOf(h.commandsOf(syncId), 'parley.teams.guest.create.requested.v1').length).toBeLessThanOrEqual(3);
+    await h.stop();
   });
 });

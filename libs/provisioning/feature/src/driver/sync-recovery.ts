@@ -1,9 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
+import { inTransaction } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER } from '@parley/service-runtime';
 import { SyncPlanner } from './sync-planner';
 import { SyncStarter } from './sync-starter';
+import { TaskResults } from './task-results';
 
 export const RECOVERY_OPTIONS = Symbol('PROVISIONING_RECOVERY_OPTIONS');
 
@@ -12,14 +14,18 @@ export interface RecoveryOptions {
   readonly intervalMs: number;
   /** A queued job, or a job that is planning, untouched for this long is picked up again. */
   readonly staleAfterMs: number;
+  /** A provisioning job with no result for this long sends its pending commands again (bounded per task). */
+  readonly resendAfterMs: number;
 }
 
-export const defaultRecoveryOptions: RecoveryOptions = { intervalMs: 30_000, staleAfterMs: 60_000 };
+export const defaultRecoveryOptions: RecoveryOptions = { intervalMs: 30_000, staleAfterMs: 60_000, resendAfterMs: 10 * 60_000 };
 
 /**
  * Picks up jobs whose driving event is gone: a sync.requested or reconciled event that was dead-lettered while
- * identity was down, or (embedded mode) lost with the in-memory bus when the process died. Resuming is safe next
- * to a live driver: starting is guarded by the job's status and planning by its cursor.
+ * identity was down, or (embedded mode) lost with the in-memory bus when the process died; and provisioning jobs
+ * that have heard nothing for long, whose commands or results were lost. Resuming is safe next to a live driver:
+ * starting is guarded by the job's status, planning by its cursor, and re-sent commands by the connectors'
+ * idempotence.
  */
 @Injectable()
 export class SyncRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,6 +38,7 @@ export class SyncRecovery implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SyncStarter) private readonly starter: SyncStarter,
     @Inject(SyncPlanner) private readonly planner: SyncPlanner,
+    @Inject(TaskResults) private readonly results: TaskResults,
     @Inject(RECOVERY_OPTIONS) private readonly options: RecoveryOptions,
   ) {}
 
@@ -74,6 +81,18 @@ export class SyncRecovery implements OnApplicationBootstrap, OnApplicationShutdo
       } catch (error) {
         this.logger.warn({ err: error, syncId: job.id }, 'could not resume a user sync yet');
       }
+    }
+    const silent: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM provisioning.user_syncs
+       WHERE status = 'running' AND phase = 'provisioning' AND updated_at <= now() - ($1::int * interval '1 millisecond')
+       ORDER BY created_at`,
+      [this.options.resendAfterMs],
+    );
+    for (const job of silent) {
+      if (this.stopping.signal.aborted) return;
+      await inTransaction(this.dataSource, (manager) => this.results.resendStalled(manager, job.id, this.options.resendAfterMs)).catch((error) =>
+        this.logger.warn({ err: error, syncId: job.id }, 'could not send the commands of a stalled user sync again'),
+      );
     }
   }
 }

@@ -92,4 +92,43 @@ export class TaskResults {
     if (ended) this.logger.info({ syncId: result.syncId, status: ended }, 'user sync finished');
     return status;
   }
+
+  /**
+   * A provisioning job that has heard nothing for a long time has likely lost commands or results (the embedded
+   * mode's bus lives in memory). Sends each pending task's command again while it has attempts left (connectors are
+   * idempotent, so a command that was only slow does no harm) and fails the tasks that have none, so the job ends.
+   */
+  async resendStalled(manager: EntityManager, syncId: string, stalledForMs: number): Promise<{ resent: number; gaveUp: number }> {
+    const sync = await this.syncs.lock(manager, syncId);
+    if (!sync || sync.status !== 'running' || sync.phase !== 'provisioning') return { resent: 0, gaveUp: 0 };
+    const [{ stalled }]: { stalled: boolean }[] = await manager.query(
+      `SELECT updated_at <= now() - ($2::int * interval '1 millisecond') AS stalled FROM provisioning.user_syncs WHERE id = $1`,
+      [syncId, stalledForMs],
+    );
+    if (!stalled) return { resent: 0, gaveUp: 0 };
+    // Read before sending again, so a task sent now for the last time still gets its answer.
+    const exhausted: { person_id: string; action: TaskAction; attempts: number }[] = await manager.query(
+      `SELECT person_id, action, attempts FROM provisioning.sync_tasks WHERE sync_id = $1 AND status = 'pending' AND attempts >= $2`,
+      [syncId, MAX_COMMAND_ATTEMPTS],
+    );
+    const resent = await returningRows<{ action: TaskAction; command: unknown }>(
+      manager,
+      `UPDATE provisioning.sync_tasks SET attempts = attempts + 1
+       WHERE sync_id = $1 AND status = 'pending' AND attempts < $2 RETURNING action, command`,
+      [syncId, MAX_COMMAND_ATTEMPTS],
+    );
+    const entries = resent.map((task) => commandEntry(storedCommand(task.action, task.command)));
+    for (let i = 0; i < entries.length; i += RESEND_BATCH) await this.outbox.enqueueAll(manager, entries.slice(i, i + RESEND_BATCH));
+    for (const task of exhausted) {
+      const connector = task.action === 'create_mirror' || task.action === 'deactivate_mirror' ? 'slack-connector' : 'teams-connector';
+      const reason = `no answer from ${connector} after ${task.attempts} requests; run the sync again once it is healthy`;
+      await this.apply(manager, { orgId: sync.org_id, syncId, personId: task.person_id, action: task.action, outcome: { kind: 'failed', reason, retryable: false } });
+    }
+    await manager.query(`UPDATE provisioning.user_syncs SET updated_at = now() WHERE id = $1`, [syncId]);
+    this.logger.warn({ syncId, resent: resent.length, gaveUp: exhausted.length }, 'user sync stalled: sent pending commands again');
+    return { resent: resent.length, gaveUp: exhausted.length };
+  }
 }
+
+/** Outbox rows per insert when many commands are sent again at once (four parameters each). */
+const RESEND_BATCH = 1_000;
