@@ -20,6 +20,12 @@ const slackOnly = demo.people.filter((p) => p.slack && !p.teams && !p.bot && !p.
 const teamsOnly = demo.people.filter((p) => p.teams && !p.slack && !p.deactivated);
 const onBoth = demo.people.filter((p) => p.slack && p.teams);
 
+/** The demo directory again, as another company: its own Slack workspace, customer tenant and home tenant. */
+function anotherDemoCompany(label: string) {
+  const suffix = uniqueSuffix().replace(/[^a-z0-9]/gi, '').slice(-8).toLowerCase();
+  return { ...demoOrganization(`${label}-${suffix}.example`), name: `${label} ${suffix}` };
+}
+
 /**
  * Issue 4's acceptance: the five services as separate processes over real Kafka, PostgreSQL and Redis, the Slack and
  * Graph sandboxes as the platforms, driven only through the public admin API and checked on the platforms' own APIs.
@@ -187,7 +193,7 @@ describe('Guest Account Sync end to end', () => {
       expect(JSON.stringify(malformed.body)).toContain('mode');
 
       // Org B (its own workspace and tenant): its sync and people are invisible to org A's key.
-      const b = await connectedOrg(sandboxes.seedOrganization(demoOrganization(`org-b-${uniqueSuffix()}.example`)), 'Org B');
+      const b = await connectedOrg(sandboxes.seedOrganization(anotherDemoCompany('orgb')), 'Org B');
       const syncB = await b.startSync('guest');
       await b.waitForSync(syncB.id, { timeoutMs: 180_000 });
       const [personB] = await b.allPeople();
@@ -202,8 +208,7 @@ describe('Guest Account Sync end to end', () => {
     it('restarts and reaches the same end state with no duplicate guest', () =>
       withLogs(async () => {
         // A fresh tenant and workspace of their own, so the platforms start empty for this run.
-        const org = demoOrganization(`kill-${victim}-${uniqueSuffix()}.example`);
-        const credentials = sandboxes.seedOrganization(org);
+        const credentials = sandboxes.seedOrganization(anotherDemoCompany(`kill${victim.replace(/-/g, '')}`));
         const admin = await connectedOrg(credentials, `Kill ${victim}`);
         // Slow Graph down so the sync is still running when the process dies.
         sandboxes.graph.setFaults({ latencyMs: 120 });
