@@ -64,7 +64,9 @@ export async function startService(
     logger: new NestPinoLogger(infra.logger.child({ component: 'nest' })),
     abortOnError: false,
   });
-  app.connectMicroservice({ strategy: new ParleyBusTransport(infra.bus, definition.name) });
+  // inheritAppConfig: the app's global filters (RethrowRpcFilter) also wrap bus handlers; without it a handler's
+  // error reaches the bus as Nest's generic object and dead letters lose their reason.
+  app.connectMicroservice({ strategy: new ParleyBusTransport(infra.bus, definition.name) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   infra.outboxRelay.start();
   await app.listen(http.port, http.host);
