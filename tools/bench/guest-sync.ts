@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 // Guest Account Sync at scale: N Slack-primary people become Teams guests through the public API, with the Graph
 // sandbox's documented limits on (time-compressed by --time-scale) and the five services as separate processes over
 // Kafka, PostgreSQL and Redis.
@@ -15,10 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
-import { startPlatformSandboxes } from '@parley/sandbox-runner';
+import { connectionRequests, startPlatformSandboxes } from '@parley/sandbox-runner';
 import type { SeedOrganization, SeedPerson } from '@parley/sandbox-seed';
 import { ParleyCluster, uniqueSuffix } from '@parley/testing';
-import { AdminApi, sandboxConnections } from '../demo/admin-api';
+import { AdminApi } from '@parley/admin-client';
 import { median, writeResults } from './bench-support';
 
 const args = process.argv.slice(2);
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
       const credentials = sandboxes.seedOrganization(benchOrganization(PEOPLE, round));
       const org = await operator.createOrg(`Bench round ${round}`);
       const admin = operator.withKey(org.adminApiKey);
-      const connections = sandboxConnections(credentials);
+      const connections = connectionRequests(credentials);
       await admin.connect(connections.slack);
       await admin.connect(connections.teams);
 

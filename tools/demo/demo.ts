@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PersonView, UserSyncView } from '@parley/internal-api';
-import type { DemoCredentials } from '@parley/sandbox-runner';
-import { AdminApi, ApiProblem, sandboxConnections } from './admin-api';
+import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
+import { AdminApi, ApiProblem } from '@parley/admin-client';
 
 /**
  * `npm run demo`: the Guest Account Sync story through the public API of a running `npm start`, step by step.
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   say(`   org ${org.id} "${org.name}"; its admin API key is shown once (kept in memory by this script)`);
   const admin = operator.withKey(org.adminApiKey);
 
-  const connections = sandboxConnections(credentials);
+  const connections = connectionRequests(credentials);
   step(2, 'Connect the Slack workspace (the Slack sandbox)');
   const slack = await admin.connect(connections.slack);
   say(`   ${slack.id}: ${JSON.stringify(slack.settings)}`);

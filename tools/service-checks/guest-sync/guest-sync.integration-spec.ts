@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PersonView, UserSyncView } from '@parley/internal-api';
 import { InternalApiClient, internalPaths, tokenResult } from '@parley/internal-api';
-import { startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { connectionRequests, startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import { integrationEnv, ParleyCluster, uniqueSuffix, type ClusterApp } from '@parley/testing';
-import { AdminApi, sandboxConnections } from '../../demo/admin-api';
+import { AdminApi } from '@parley/admin-client';
 import { createFreshDatabase } from '../fresh-database';
 import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
 import { PlatformProbe } from './platform-probe';
@@ -77,7 +77,7 @@ describe('Guest Account Sync end to end', () => {
   async function connectedOrg(credentials: DemoCredentials, name: string): Promise<AdminApi> {
     const org = await operator.createOrg(name);
     const admin = operator.withKey(org.adminApiKey);
-    const connections = sandboxConnections(credentials);
+    const connections = connectionRequests(credentials);
     await admin.connect(connections.slack);
     await admin.connect(connections.teams);
     return admin;
@@ -178,7 +178,7 @@ describe('Guest Account Sync end to end', () => {
     withLogs(async () => {
       const orgA = await operator.createOrg('Org A');
       const a = operator.withKey(orgA.adminApiKey);
-      const connections = sandboxConnections(sandboxes.credentials);
+      const connections = connectionRequests(sandboxes.credentials);
 
       const badSecret = await a.request<{ errors: { field: string; reason: string }[] }>('POST', '/v1/connections', { ...connections.teams, clientSecret: 'wrong' });
       expect(badSecret.status).toBe(422);

@@ -1,1 +1,1 @@
-export { startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes, type PlatformSandboxOptions } from './platform-sandboxes';
+export { connectionRequests, startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes, type PlatformSandboxOptions } from './platform-sandboxes';

@@ -127,3 +127,29 @@ function credentialsFor(slack: SlackSandbox, graph: GraphSandbox, s: SlackSeedCr
     },
   };
 }
+
+/** The `POST /v1/connections` bodies an admin sends to connect Parley to these sandboxes' workspace and tenant. */
+export function connectionRequests(credentials: DemoCredentials): { slack: Record<string, unknown>; teams: Record<string, unknown> } {
+  return {
+    slack: {
+      platform: 'slack',
+      botToken: credentials.slack.botToken,
+      signingSecret: credentials.slack.signingSecret,
+      scimToken: credentials.slack.scimToken,
+      apiUrl: credentials.slack.apiUrl,
+      scimUrl: credentials.slack.scimUrl,
+    },
+    teams: {
+      platform: 'teams',
+      tenantId: credentials.graph.customerTenantId,
+      clientId: credentials.graph.clientId,
+      clientSecret: credentials.graph.clientSecret,
+      homeTenantId: credentials.graph.homeTenantId,
+      homeTenantDomain: credentials.graph.homeTenantDomain,
+      teamIds: [credentials.graph.teamId],
+      teamOwner: credentials.graph.teamOwner,
+      authorityUrl: credentials.graph.authorityUrl,
+      graphUrl: credentials.graph.graphUrl,
+    },
+  };
+}

@@ -1,5 +1,4 @@
 import type { ConnectionView, PersonView, UserSyncView } from '@parley/internal-api';
-import type { DemoCredentials } from '@parley/sandbox-runner';
 
 /** An RFC 9457 problem the gateway answered, kept whole so a caller can print or assert on it. */
 export class ApiProblem extends Error {
@@ -89,30 +88,4 @@ export class AdminApi {
     } while (cursor);
     return people;
   }
-}
-
-/** The connection bodies an admin sends for the sandboxes' demo workspace and tenant. */
-export function sandboxConnections(credentials: DemoCredentials): { slack: Record<string, unknown>; teams: Record<string, unknown> } {
-  return {
-    slack: {
-      platform: 'slack',
-      botToken: credentials.slack.botToken,
-      signingSecret: credentials.slack.signingSecret,
-      scimToken: credentials.slack.scimToken,
-      apiUrl: credentials.slack.apiUrl,
-      scimUrl: credentials.slack.scimUrl,
-    },
-    teams: {
-      platform: 'teams',
-      tenantId: credentials.graph.customerTenantId,
-      clientId: credentials.graph.clientId,
-      clientSecret: credentials.graph.clientSecret,
-      homeTenantId: credentials.graph.homeTenantId,
-      homeTenantDomain: credentials.graph.homeTenantDomain,
-      teamIds: [credentials.graph.teamId],
-      teamOwner: credentials.graph.teamOwner,
-      authorityUrl: credentials.graph.authorityUrl,
-      graphUrl: credentials.graph.graphUrl,
-    },
-  };
 }

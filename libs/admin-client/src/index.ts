@@ -1,0 +1,1 @@
+export { AdminApi, ApiProblem } from './admin-api';
