@@ -17,6 +17,7 @@ import { registerInvitations } from './resources/invitations';
 import { messageRecord } from './resources/message-view';
 import { registerSubscriptions } from './resources/subscriptions';
 import { registerTeams } from './resources/teams';
+import { registerUserUpdate } from './resources/user-update';
 import { registerUsers } from './resources/users';
 import { type SeededCredentials, seedOrganization } from './state/seed';
 import { Store } from './state/store';
@@ -100,6 +101,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
   const dispatcher = new GraphDispatcher(context, router);
   registerBatch(router, () => (request) => dispatcher.dispatch(request));
   registerUsers(router);
+  registerUserUpdate(router);
   registerInvitations(router);
   registerChats(router);
   registerTeams(router);

@@ -1,6 +1,6 @@
 import type { SandboxContext } from '../context';
 import { IdentityError } from './identity-error';
-import { checkEnabled, resolveSignIn } from './sign-in';
+import { checkEnabled, checkUsable, resolveSignIn } from './sign-in';
 import { parseScopes, resolveTenant } from './tenant-resolution';
 
 export interface PageResponse {
@@ -52,7 +52,8 @@ export function authorizePage(context: SandboxContext, tenantSegment: string, me
     const held = context.store.passwords.get(account.id);
     // A person knows their own password; when the sandbox holds one for the account, it must match.
     if (held !== undefined && held !== params.get('password')) throw new IdentityError(400, 'invalid_grant', 50126, 'Error validating credentials due to invalid username or password.');
-    checkEnabled(principal);
+    checkEnabled(account);
+    checkUsable(context.store, principal);
     const consented = registration.grants.get(tenant.id)?.scopes ?? new Set<string>();
     const parsed = parseScopes(params.get('scope') ?? '');
     const scopes = parsed.isDefault || parsed.graph.length === 0 ? new Set(consented) : new Set(parsed.graph);

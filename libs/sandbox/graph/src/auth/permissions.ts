@@ -33,6 +33,15 @@ export const PERMISSIONS = {
     application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   },
   createUsers: { delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'], application: ['User.ReadWrite.All', 'Directory.ReadWrite.All'] },
+  /** PATCH /users/{id}. passwordProfile in delegated context additionally needs Directory.AccessAsUser.All (see users.ts). */
+  updateUsers: { delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'], application: ['User.ReadWrite.All', 'Directory.ReadWrite.All'] },
+  /** PATCH /users/{id} setting accountEnabled alone. */
+  enableDisableUsers: {
+    delegated: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    application: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  /** PATCH /me or /users/{own id}: a signed-in user's own profile. */
+  updateOwnProfile: { delegated: ['User.ReadWrite', 'User.ReadWrite.All', 'Directory.ReadWrite.All'] },
   invite: { delegated: ['User.Invite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'], application: ['User.Invite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'] },
   readTeams: {
     delegated: ['Team.ReadBasic.All', 'TeamSettings.Read.All', 'TeamSettings.ReadWrite.All', 'Directory.Read.All'],

@@ -22,3 +22,22 @@ export function resolveSignIn(store: Store, tenant: Tenant, username: string): {
 export function checkEnabled(user: User): void {
   if (!user.accountEnabled) throw new IdentityError(400, 'invalid_grant', 50057, 'The user account is disabled.');
 }
+
+/**
+ * The account that signs in and the object it signs in as must both be usable: a guest fails when its guest object
+ * in the resource tenant is disabled, and when its home account is disabled or deleted.
+ */
+export function checkUsable(store: Store, principal: User): void {
+  checkEnabled(principal);
+  if (principal.homeUserId === null) return;
+  const home = store.users.get(principal.homeUserId);
+  if (!home || home.deleted) throw new IdentityError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory of its home tenant.');
+  checkEnabled(home);
+}
+
+/** A password an admin reset with forceChangePasswordNextSignIn must be changed interactively first: ROPC cannot. */
+export function checkPasswordCurrent(store: Store, account: User): void {
+  if (store.passwordChangeRequired.has(account.id)) {
+    throw new IdentityError(400, 'invalid_grant', 50055, 'The password is expired. The user must change their password before signing in.');
+  }
+}

@@ -1,7 +1,7 @@
 import type { SandboxContext } from '../context';
 import type { AppRegistration, Tenant, User } from '../state/model';
 import { IdentityError, mfaRequired } from './identity-error';
-import { checkEnabled, resolveSignIn } from './sign-in';
+import { checkEnabled, checkPasswordCurrent, checkUsable, resolveSignIn } from './sign-in';
 import { parseScopes, resolveTenant } from './tenant-resolution';
 
 type Form = URLSearchParams;
@@ -90,7 +90,8 @@ export function tokenGrant(context: SandboxContext, tenantSegment: string, form:
         throw new IdentityError(400, 'invalid_grant', 50126, 'Error validating credentials due to invalid username or password.');
       }
       checkEnabled(account);
-      checkEnabled(principal);
+      checkUsable(context.store, principal);
+      checkPasswordCurrent(context.store, account);
       guestPolicy(tenant, principal);
       const scopes = delegatedScopes(registration, tenant, form.get('scope') ?? undefined);
       return delegatedResponse(context, tenant, registration, principal, scopes, parseScopes(form.get('scope') ?? '').oidc.has('offline_access'));
@@ -106,7 +107,7 @@ export function tokenGrant(context: SandboxContext, tenantSegment: string, form:
       }
       const user = context.store.users.get(grant.userId);
       if (!user || user.deleted) throw new IdentityError(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
-      checkEnabled(user);
+      checkUsable(context.store, user);
       guestPolicy(tenant, user);
       const scopes = delegatedScopes(registration, tenant, form.get('scope') ?? undefined, grant.scopes);
       return delegatedResponse(context, tenant, registration, user, scopes, true);

@@ -138,6 +138,7 @@ export function registerUsers(router: GraphRouter): void {
     });
     // The creator set the password, so the sandbox treats it as a credential Parley holds (ROPC works).
     sandbox.store.passwords.set(user.id, input.passwordProfile.password);
+    if (input.passwordProfile.forceChangePasswordNextSignIn === true) sandbox.store.passwordChangeRequired.add(user.id);
     return json(201, { '@odata.context': `${sandbox.baseUrl()}/v1.0/$metadata#users/$entity`, ...project(userRecord(user), DEFAULT_USER_FIELDS) }, {
       location: `${sandbox.baseUrl()}/v1.0/users/${user.id}`,
     });

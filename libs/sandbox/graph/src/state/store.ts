@@ -15,6 +15,8 @@ export class Store {
   readonly subscriptions = new Map<string, Subscription>();
   /** password credentials Parley holds, by user id */
   readonly passwords = new Map<string, string>();
+  /** user ids whose password must be changed at the next sign-in (passwordProfile.forceChangePasswordNextSignIn) */
+  readonly passwordChangeRequired = new Set<string>();
   private changeCounter = 0;
 
   nextVersion(): number {
@@ -63,6 +65,7 @@ export class Store {
     this.messages.clear();
     this.subscriptions.clear();
     this.passwords.clear();
+    this.passwordChangeRequired.clear();
     this.changeCounter = 0;
   }
 }
