@@ -99,3 +99,7 @@ export const connectionWithSecrets = z.discriminatedUnion('platform', [
   z.object({ id: uuid, orgId, platform: z.literal('teams'), settings: teamsSettings, secrets: teamsSecrets }),
 ]);
 export type ConnectionWithSecrets = z.infer<typeof connectionWithSecrets>;
+
+/** identity's answer to listing an org's connections. */
+export const connectionList = z.object({ items: z.array(connectionView) });
+export type ConnectionList = z.infer<typeof connectionList>;

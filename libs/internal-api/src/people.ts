@@ -15,6 +15,8 @@ export const accountView = z.object({
   attentionReason: z.string().optional(),
   /** Account Sync: whether Parley holds this person's delegated Teams consent. */
   consented: z.boolean().optional(),
+  /** Mirrors: a SCIM user on Slack, or a profile (name and avatar) Parley posts under. */
+  mirrorKind: z.enum(['scim', 'profile']).optional(),
 });
 export type AccountView = z.infer<typeof accountView>;
 

@@ -35,6 +35,7 @@ export class IdentityUserSync1796100000000 implements MigrationInterface {
         ADD COLUMN attention_reason text NULL,
         ADD COLUMN user_principal_name text NULL,
         ADD COLUMN consented boolean NOT NULL DEFAULT false,
+        ADD COLUMN mirror_kind text NULL CHECK (mirror_kind IN ('scim', 'profile')),
         ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()`);
     // Parley makes at most one guest and one mirror per person.
     await runner.query(`
@@ -87,7 +88,7 @@ export class IdentityUserSync1796100000000 implements MigrationInterface {
     await runner.query('DROP INDEX identity.platform_accounts_one_managed');
     await runner.query(`
       ALTER TABLE identity.platform_accounts
-        DROP COLUMN updated_at, DROP COLUMN consented, DROP COLUMN user_principal_name, DROP COLUMN attention_reason`);
+        DROP COLUMN updated_at, DROP COLUMN mirror_kind, DROP COLUMN consented, DROP COLUMN user_principal_name, DROP COLUMN attention_reason`);
     await runner.query('ALTER TABLE identity.people DROP COLUMN status, DROP COLUMN primary_platform_source');
     await dropCredentialTables(runner, 'identity');
     await runner.query('DROP INDEX identity.connections_live');

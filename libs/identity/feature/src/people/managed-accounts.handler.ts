@@ -17,6 +17,8 @@ interface ManagedAccount {
   readonly userPrincipalName?: string;
   readonly status: 'active' | 'deactivated' | 'needs_attention';
   readonly attentionReason?: string;
+  /** Mirrors only: a SCIM user on Slack, or a profile Parley posts under. */
+  readonly mirrorKind?: 'scim' | 'profile';
 }
 
 /**
@@ -50,12 +52,12 @@ export class ManagedAccountsHandler {
 
   @EventPattern('parley.slack.mirror.created.v1')
   async onMirrorCreated(@MessagePayload() e: Payload<'parley.slack.mirror.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply('identity.mirror-created', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'active' });
+    await this.apply('identity.mirror-created', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'active', mirrorKind: e.kind });
   }
 
   @EventPattern('parley.slack.mirror.deactivated.v1')
   async onMirrorDeactivated(@MessagePayload() e: Payload<'parley.slack.mirror.deactivated.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply('identity.mirror-deactivated', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'deactivated' });
+    await this.apply('identity.mirror-deactivated', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'deactivated', mirrorKind: e.kind });
   }
 
   private async apply(consumer: string, ctx: MessageContext, account: ManagedAccount): Promise<void> {
@@ -80,21 +82,22 @@ export class ManagedAccountsHandler {
       await manager.query(
         `UPDATE identity.platform_accounts
             SET platform_user_id = $2, user_principal_name = COALESCE($3, user_principal_name), status = $4, attention_reason = $5,
-                last_observed_at = now(), updated_at = now()
+                mirror_kind = COALESCE($6, mirror_kind), last_observed_at = now(), updated_at = now()
           WHERE id = $1`,
-        [existing.id, a.platformUserId, a.userPrincipalName ?? null, a.status, reason],
+        [existing.id, a.platformUserId, a.userPrincipalName ?? null, a.status, reason, a.mirrorKind ?? null],
       );
       return;
     }
     await manager.query(
       `INSERT INTO identity.platform_accounts
-         (org_id, person_id, platform, platform_user_id, kind, status, attention_reason, user_principal_name, last_observed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+         (org_id, person_id, platform, platform_user_id, kind, status, attention_reason, user_principal_name, mirror_kind, last_observed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
        ON CONFLICT (org_id, platform, platform_user_id) DO UPDATE SET
          person_id = EXCLUDED.person_id, kind = EXCLUDED.kind, status = EXCLUDED.status, attention_reason = EXCLUDED.attention_reason,
          user_principal_name = COALESCE(EXCLUDED.user_principal_name, identity.platform_accounts.user_principal_name),
+         mirror_kind = COALESCE(EXCLUDED.mirror_kind, identity.platform_accounts.mirror_kind),
          last_observed_at = now(), updated_at = now()`,
-      [a.orgId, a.personId, a.platform, a.platformUserId, a.kind, a.status, reason, a.userPrincipalName ?? null],
+      [a.orgId, a.personId, a.platform, a.platformUserId, a.kind, a.status, reason, a.userPrincipalName ?? null, a.mirrorKind ?? null],
     );
   }
 }

@@ -29,6 +29,7 @@ interface AccountRow {
   user_principal_name: string | null;
   attention_reason: string | null;
   consented: boolean;
+  mirror_kind: 'scim' | 'profile' | null;
 }
 
 const PERSON_COLUMNS = 'p.id, p.org_id, p.email, p.display_name, p.primary_platform, p.status, p.created_at, p.updated_at';
@@ -109,7 +110,7 @@ export class PeopleStore {
     if (people.length === 0) return [];
     const accounts = await rows<AccountRow>(
       db,
-      `SELECT person_id, platform, kind, status, platform_user_id, user_principal_name, attention_reason, consented
+      `SELECT person_id, platform, kind, status, platform_user_id, user_principal_name, attention_reason, consented, mirror_kind
          FROM identity.platform_accounts WHERE person_id = ANY($1::uuid[]) ORDER BY platform, kind, platform_user_id`,
       [people.map((p) => p.id)],
     );
@@ -142,6 +143,7 @@ function accountView(a: AccountRow): AccountView {
     ...(a.user_principal_name ? { userPrincipalName: a.user_principal_name } : {}),
     ...(a.status === 'needs_attention' && a.attention_reason ? { attentionReason: a.attention_reason } : {}),
     ...(a.platform === 'teams' && a.kind === 'native' ? { consented: a.consented } : {}),
+    ...(a.kind === 'mirror' && a.mirror_kind ? { mirrorKind: a.mirror_kind } : {}),
   };
 }
 

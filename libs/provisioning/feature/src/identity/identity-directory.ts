@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { connectionView, InternalApiError, internalPaths, peoplePage, type ConnectionView, type PeoplePage } from '@parley/internal-api';
+import { connectionList, InternalApiError, internalPaths, peoplePage, type ConnectionView, type PeoplePage } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
-
-/**
- * identity's answer to `GET internalPaths.identity.connections(org)`. libs/internal-api has no list schema yet; this
- * follows its other lists (`{items}`) and parses each item with the shared connectionView.
- */
-export const connectionList = z.object({ items: z.array(connectionView) });
 
 /** People are read in pages this large; each page is planned in one transaction. */
 export const PEOPLE_PAGE_SIZE = 500;

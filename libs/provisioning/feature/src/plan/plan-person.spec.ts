@@ -135,10 +135,12 @@ describe('planPerson: the plan table of docs/user-sync.md', () => {
     });
 
     it('tells SCIM mirror ids from profile mirror ids', () => {
-      expect(mirrorKindOf('U024BE7LH')).toBe('scim');
-      expect(mirrorKindOf('W0123ABCD')).toBe('scim');
-      expect(mirrorKindOf('mirror_7f3a')).toBe('profile');
-      expect(mirrorKindOf('9d0c7d1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f')).toBe('profile');
+      expect(mirrorKindOf({ platformUserId: 'mirror_7f3a', mirrorKind: 'scim' })).toBe('scim');
+      expect(mirrorKindOf({ platformUserId: 'U024BE7LH', mirrorKind: 'profile' })).toBe('profile');
+      expect(mirrorKindOf({ platformUserId: 'U024BE7LH' })).toBe('scim');
+      expect(mirrorKindOf({ platformUserId: 'W0123ABCD' })).toBe('scim');
+      expect(mirrorKindOf({ platformUserId: 'mirror_7f3a' })).toBe('profile');
+      expect(mirrorKindOf({ platformUserId: '9d0c7d1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f' })).toBe('profile');
     });
 
     it('plans commands that are valid on their topics and survive being stored and read back', () => {

@@ -121,16 +121,16 @@ function deactivateMirror(person: PersonView, mirror: AccountView, context: Plan
     payload: {
       ...base(person, context),
       connectionId: context.slackConnectionId,
-      kind: mirrorKindOf(mirror.platformUserId),
+      kind: mirrorKindOf(mirror),
       mirrorId: mirror.platformUserId,
     },
   };
 }
 
 /**
- * A SCIM mirror is a real Slack user (ids like U024BE7LH or W0123ABCD); a profile mirror has Parley's own id. The
- * account view does not carry the mirror kind, so the id's shape tells them apart.
+ * The mirror's kind as identity recorded it from slack-connector's event. Should a view ever lack it, the id's shape
+ * still tells: a SCIM mirror is a real Slack user (U024BE7LH, W0123ABCD); a profile mirror has Parley's own id.
  */
-export function mirrorKindOf(mirrorId: string): 'scim' | 'profile' {
-  return /^[UW][A-Z0-9]{2,}$/.test(mirrorId) ? 'scim' : 'profile';
+export function mirrorKindOf(mirror: Pick<AccountView, 'platformUserId' | 'mirrorKind'>): 'scim' | 'profile' {
+  return mirror.mirrorKind ?? (/^[UW][A-Z0-9]{2,}$/.test(mirror.platformUserId) ? 'scim' : 'profile');
 }
