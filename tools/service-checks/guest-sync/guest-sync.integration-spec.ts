@@ -204,6 +204,73 @@ describe('Guest Account Sync end to end', () => {
     }),
   );
 
+  it('says plainly when a policy demands MFA of guests, and recovers on the next sync once the admin lifts it', () =>
+    withLogs(async () => {
+      const credentials = sandboxes.seedOrganization(anotherDemoCompany('mfa'));
+      sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: true });
+      const admin = await connectedOrg(credentials, 'MFA policy');
+      const blocked = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
+      // The mirrors and links are done; every guest exists but Parley cannot sign in as it.
+      expect(blocked).toMatchObject({ status: 'partially_failed', total: 53, done: 53, created: 25, linked: 3, failed: 25 });
+      expect(blocked.errors).toHaveLength(25);
+      for (const error of blocked.errors) expect(error.reason).toMatch(/MFA|multi-factor/i);
+      const attention = await admin.allPeople({ status: 'needs_attention' });
+      expect(attention.map((p) => p.email).sort()).toEqual(slackOnly.map((p) => p.email).sort());
+      for (const person of attention) {
+        expect(person.accounts.find((a) => a.kind === 'guest')).toMatchObject({ status: 'needs_attention', attentionReason: expect.stringMatching(/MFA|multi-factor/i) });
+      }
+
+      sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: false });
+      const recovered = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
+      expect(recovered).toMatchObject({ status: 'succeeded', created: 25, unchanged: 25, linked: 3, failed: 0 });
+      expect(await admin.allPeople({ status: 'needs_attention' })).toEqual([]);
+      const scoped = new PlatformProbe(sandboxes, credentials);
+      try {
+        expect(await scoped.guests()).toHaveLength(slackOnly.length);
+      } finally {
+        await scoped.close();
+      }
+    }),
+  );
+
+  it('disables the guest and deactivates the mirror of people who left their primary platform', () =>
+    withLogs(async () => {
+      const company = anotherDemoCompany('leavers');
+      const credentials = sandboxes.seedOrganization(company);
+      const admin = await connectedOrg(credentials, 'Leavers');
+      await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
+      const engineer = slackOnly[0];
+      const rep = teamsOnly[1];
+      if (!engineer || !rep) throw new Error('the demo directory changed');
+      const engineerEmail = `${engineer.key}@${company.domain}`;
+      const repEmail = `${rep.key}@${company.domain}`;
+      sandboxes.slack.control.deactivate({ as: engineerEmail });
+      sandboxes.graph.control.updateUser({ user: repEmail, accountEnabled: false });
+
+      const next = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
+      expect(next).toMatchObject({ status: 'succeeded', disabled: 2, created: 0, failed: 0 });
+      const people = new Map((await admin.allPeople()).map((p) => [p.email, p]));
+      const leaver = people.get(engineerEmail);
+      expect(leaver).toMatchObject({ status: 'deactivated' });
+      const guest = leaver?.accounts.find((a) => a.kind === 'guest');
+      expect(guest).toMatchObject({ status: 'deactivated' });
+      expect(people.get(repEmail)).toMatchObject({ status: 'deactivated' });
+      expect(people.get(repEmail)?.accounts.find((a) => a.kind === 'mirror')).toMatchObject({ status: 'deactivated' });
+
+      // On the platforms: the guest is disabled in Graph, the SCIM mirror inactive in Slack.
+      const scoped = new PlatformProbe(sandboxes, credentials);
+      try {
+        const guests = await scoped.guests();
+        expect(guests.find((g) => g.id === guest?.platformUserId)).toMatchObject({ accountEnabled: false });
+        expect(guests.filter((g) => g.accountEnabled)).toHaveLength(slackOnly.length - 1);
+        const mirror = (await scoped.scimUsers()).find((u) => u.emails.some((e) => e.value === repEmail));
+        expect(mirror).toMatchObject({ active: false });
+      } finally {
+        await scoped.close();
+      }
+    }),
+  );
+
   describe.each<ClusterApp>(['provisioning', 'teams-connector'])('SIGKILL of %s in the middle of a sync', (victim) => {
     it('restarts and reaches the same end state with no duplicate guest', () =>
       withLogs(async () => {
