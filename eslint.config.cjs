@@ -21,7 +21,8 @@ const depConstraints = [
   ...services.map((service) => ({ sourceTag: `scope:${service}`, onlyDependOnLibsWithTags: [`scope:${service}`, 'scope:shared'] })),
   { sourceTag: 'scope:embedded', onlyDependOnLibsWithTags: ['scope:embedded', 'scope:shared', 'scope:sandbox', ...services.map((s) => `scope:${s}`)] },
   { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared'] },
-  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:sandbox'] },
+  // Tools check and drive whole services (deploy checks read each service's own config sections).
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared', 'scope:sandbox', ...services.map((s) => `scope:${s}`)] },
 ];
 
 module.exports = [

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '@parley/config';
-import { distributedConfigSections, services, type ServiceName } from '@parley/service-runtime';
+import { gatewayService } from '@parley/gateway-feature';
+import { identityService } from '@parley/identity-feature';
+import { provisioningService } from '@parley/provisioning-feature';
+import { relayService } from '@parley/relay-feature';
+import { distributedConfigSections, services, type ServiceDefinition, type ServiceName } from '@parley/service-runtime';
+import { slackConnectorService } from '@parley/slack-connector-feature';
+import { teamsConnectorService } from '@parley/teams-connector-feature';
 import { buildOf, dependsOnOf, durationMs, environmentOf, healthcheckArgv, portsOf, type ComposeFile, type ComposeService } from './compose-file';
 
 /**
@@ -81,9 +87,23 @@ export function portProblems(name: ServiceName, service: ComposeService): string
   return problems;
 }
 
+const definitions: Record<ServiceName, ServiceDefinition> = {
+  gateway: gatewayService,
+  identity: identityService,
+  provisioning: provisioningService,
+  'slack-connector': slackConnectorService,
+  'teams-connector': teamsConnectorService,
+  relay: relayService,
+};
+
+/** Every config section the service loads at start: the common ones and its own (as runService does). */
+function configSectionsOf(name: ServiceName) {
+  return { ...(definitions[name].configSections ?? {}), ...distributedConfigSections(name) };
+}
+
 /** Every variable one of the service's config sections reads. */
 export function knownVariables(name: ServiceName): Set<string> {
-  return new Set(Object.values(distributedConfigSections(name)).flatMap((section) => Object.keys(section.schema.shape)));
+  return new Set(Object.values(configSectionsOf(name)).flatMap((section) => Object.keys(section.schema.shape)));
 }
 
 /**
@@ -98,7 +118,7 @@ export function environmentProblems(name: ServiceName, service: ComposeService):
     .map((variable) => `${name}.environment.${variable}: no config section of ${name} reads it (misspelt or obsolete?)`);
   let config;
   try {
-    config = loadConfig(distributedConfigSections(name), env);
+    config = loadConfig(configSectionsOf(name), env) as ReturnType<typeof loadConfig<ReturnType<typeof distributedConfigSections>>>;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return [...problems, ...error.problems.map((problem) => `${name}.environment.${problem}`)];
