@@ -17,11 +17,14 @@ describe('module boundaries', () => {
     expect(errors.join('\n')).toContain('type:contracts" is not allowed to import "@nestjs/common"');
   });
 
-  it('lets contracts depend on nothing but util libs', async () => {
+  it('lets contracts depend on nothing but util and other contract libs', async () => {
     const errors = await boundaryErrors('libs/contracts/src/fixture.ts', "import { createLogger } from '@parley/observability';\nexport const x = createLogger;\n");
     expect(errors).toEqual([]);
     const upward = await boundaryErrors('libs/contracts/src/fixture.ts', "import { KafkaBus } from '@parley/messaging';\nexport const x = KafkaBus;\n");
     expect(upward.length).toBeGreaterThan(0);
+    // The internal HTTP shapes build on the topic primitives.
+    const sibling = await boundaryErrors('libs/internal-api/src/fixture.ts', "import { orgId } from '@parley/contracts';\nexport const x = orgId;\n");
+    expect(sibling).toEqual([]);
   });
 
   it("keeps one service's feature code out of another service", async () => {
