@@ -4,6 +4,7 @@ import type { CacheBackend } from '@parley/cache';
 import type { ServiceMetrics } from '@parley/observability';
 import { CACHE, INTERNAL_API, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import { GraphAccess, GraphMetrics, IdentityAccess, graphAccessConfig, type GraphAccessConfig } from '@parley/teams-connector-graph-access';
+import { TeamMembershipAggregator } from './guests/team-membership';
 
 export const GRAPH_ACCESS = Symbol('GRAPH_ACCESS');
 export const TEAMS_CONNECTOR_OPTIONS = Symbol('TEAMS_CONNECTOR_OPTIONS');
@@ -27,4 +28,11 @@ export const graphAccessProvider: Provider = {
       metrics: new GraphMetrics(metrics.registry),
       dispatcher: options.dispatcher,
     }),
+};
+
+/** One aggregator per process: concurrent guest commands for the same team share its members/add requests. */
+export const teamMembershipProvider: Provider = {
+  provide: TeamMembershipAggregator,
+  inject: [GRAPH_ACCESS],
+  useFactory: (graph: GraphAccess) => new TeamMembershipAggregator({ onFlush: (members) => graph.metrics?.membersPerAdd.observe(members) }),
 };

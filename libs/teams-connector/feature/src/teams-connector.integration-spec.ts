@@ -261,7 +261,7 @@ describe('teams-connector', () => {
       expect((await harness.teamMembers(org)).has(created?.guestUserId as string)).toBe(false);
     });
 
-    it('adds to several teams in one $batch and reports a team Graph refuses as a failure naming it', async () => {
+    it('adds to each team with members/add and reports a team Graph refuses as a failure naming it', async () => {
       const org = harness.seedOrg('teams');
       const missing = randomUUID();
       const personId = randomUUID();
@@ -269,10 +269,15 @@ describe('teams-connector', () => {
       const syncId = await createGuest(org, personId, 'eng03', [org.credentials.teamId, missing]);
       const [failed] = await harness.log.waitFor('parley.teams.guest.failed.v1', (p) => p.syncId === syncId);
       sandbox.inspect.recordRequests(false);
-      const teamPosts = sandbox.inspect.requests().filter((r) => r.method === 'POST' && (r.path === '/$batch' || r.path.endsWith('/members')));
-      expect(teamPosts.map((r) => r.path)).toEqual(expect.arrayContaining(['/$batch', `/teams/${org.credentials.teamId}/members`, `/teams/${missing}/members`]));
+      const teamPosts = sandbox.inspect.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/teams/'));
+      expect(teamPosts.map((r) => [r.path, r.status]).sort()).toEqual(
+        [
+          [`/teams/${org.credentials.teamId}/members/add`, 200],
+          [`/teams/${missing}/members/add`, 404],
+        ].sort(),
+      );
       expect(failed).toMatchObject({ personId, operation: 'create', retryable: false, reason: expect.stringContaining(`team ${missing}`) });
-      // The team that exists got the guest in the same batch.
+      // The team that exists got the guest.
       const [guest] = await harness.guests(org);
       expect((await harness.teamMembers(org)).get(guest?.id as string)).toEqual(['guest']);
     });
@@ -284,6 +289,36 @@ describe('teams-connector', () => {
       await harness.publish('parley.teams.guest.create.requested.v1', { orgId: org.orgId, syncId, personId, connectionId: randomUUID(), ...person(org, 'eng04'), teamIds: [org.credentials.teamId] });
       const [failed] = await harness.log.waitFor('parley.teams.guest.failed.v1', (p) => p.syncId === syncId);
       expect(failed).toMatchObject({ operation: 'create', retryable: false, reason: expect.stringContaining('identity does not know') });
+    });
+  });
+
+  describe('guest disabling', () => {
+    it('disables the guest (accountEnabled false) so signing in as it fails, and a second disable is still disabled', async () => {
+      const org = harness.seedOrg('disable');
+      const personId = randomUUID();
+      const createdSync = await createGuest(org, personId, 'eng05');
+      const [created] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === createdSync);
+      const guestUserId = created?.guestUserId as string;
+      // Before: the guest signs in (identity's ROPC with the home account).
+      await expect(harness.identity.personToken(org.orgId, org.connectionId, personId)).resolves.toEqual(expect.any(String));
+
+      const disable = async () => {
+        const syncId = randomUUID();
+        await harness.publish('parley.teams.guest.disable.requested.v1', { orgId: org.orgId, syncId, personId, connectionId: org.connectionId, guestUserId });
+        const [disabled] = await harness.log.waitFor('parley.teams.guest.disabled.v1', (p) => p.syncId === syncId);
+        return disabled;
+      };
+      expect(await disable()).toEqual({ orgId: org.orgId, syncId: expect.any(String), personId, guestUserId });
+      const view = await harness.graph<{ accountEnabled: boolean; userType: string }>(
+        `/users/${guestUserId}?$select=accountEnabled,userType`,
+        await harness.appToken(org.credentials.customerTenantId, org),
+      );
+      expect(view.body).toEqual(expect.objectContaining({ accountEnabled: false, userType: 'Guest' }));
+      // After: Entra refuses the sign-in of a disabled account (AADSTS50057), so identity cannot get a token.
+      await expect(harness.identity.personToken(org.orgId, org.connectionId, personId)).rejects.toThrow(/AADSTS50057/);
+      // Idempotent: disabling a disabled guest is done, not a failure.
+      expect(await disable()).toMatchObject({ personId, guestUserId });
+      expect(harness.log.of('parley.teams.guest.failed.v1', (p) => p.personId === personId)).toEqual([]);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DirectoryImportHandler } from './directory/directory-import.handler';
 import { DirectoryImporter } from './directory/directory-importer';
-import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from './graph.providers';
+import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
 import { ConnectionVerifier } from './verify/connection-verifier';
@@ -18,7 +18,7 @@ export class TeamsConnectorFeatureModule {
     return {
       module: TeamsConnectorFeatureModule,
       controllers: [VerifyController, DirectoryImportHandler, GuestHandler],
-      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
+      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, teamMembershipProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
     };
   }
 }

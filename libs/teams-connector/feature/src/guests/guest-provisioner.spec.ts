@@ -3,6 +3,7 @@ import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { GraphRequestError, type GraphAccess } from '@parley/teams-connector-graph-access';
 import { GuestProvisioner } from './guest-provisioner';
+import { TeamMembershipAggregator } from './team-membership';
 
 const command = {
   orgId: 'org_3f9a2c1b7d',
@@ -28,7 +29,7 @@ function provisioner(patch: (path: string, body: unknown) => Promise<unknown>, p
   const idempotent = { run: async (_consumer: string, _id: string, effect: (m: unknown) => Promise<void>) => (await effect({}), 'applied') } as unknown as IdempotentConsumer;
   const outbox = { enqueue: async (_m: unknown, topic: string, payload: unknown) => void published.push({ topic, payload }) } as unknown as Outbox;
   const logger = { info: () => undefined, warn: () => undefined } as unknown as Logger;
-  return { guests: new GuestProvisioner(graph, dataSource, idempotent, outbox, logger), published, calls };
+  return { guests: new GuestProvisioner(graph, dataSource, idempotent, outbox, logger, new TeamMembershipAggregator()), published, calls };
 }
 
 describe('GuestProvisioner.disable', () => {

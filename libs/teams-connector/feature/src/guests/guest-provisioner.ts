@@ -8,7 +8,7 @@ import { GraphRequestError, NeedsAttentionError, type ConnectionGraph, type Grap
 import { RefusedError, refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
 import { homeUserPrincipalName, mailNicknameOf } from './home-upn';
-import { addGuestToTeams } from './team-membership';
+import { addGuestToTeams, TeamMembershipAggregator } from './team-membership';
 
 type CreateRequested = Payload<'parley.teams.guest.create.requested.v1'>;
 type DisableRequested = Payload<'parley.teams.guest.disable.requested.v1'>;
@@ -30,7 +30,8 @@ interface HomeUser {
  * Guest Account Sync for one person (docs/user-sync.md), each step finding its earlier effect so a replayed command
  * never makes a second guest: the home account in Parley's home tenant (created with identity's password only if
  * missing), an invitation into the customer tenant without email (Graph answers the existing guest when invited
- * before), identity signing in as the guest, then the guest added to every team by the team owner. The resulting
+ * before), identity signing in as the guest, then the guest added to every team by the team owner (one bulk
+ * members/add per team, shared with the concurrent commands for that team: TeamMembershipAggregator). The resulting
  * event goes through the outbox; refusals an admin must fix become parley.teams.guest.failed.v1, anything transient
  * is thrown for the bus to retry.
  */
@@ -42,6 +43,7 @@ export class GuestProvisioner {
     @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TeamMembershipAggregator) private readonly memberships: TeamMembershipAggregator,
   ) {}
 
   async create(command: CreateRequested, eventId: string): Promise<GuestOutcome> {
@@ -119,7 +121,7 @@ export class GuestProvisioner {
     const teamIds = [...new Set(command.teamIds)];
     if (signIn.status === 'ok' && teamIds.length > 0) {
       step.doing = `adding the guest to team${teamIds.length > 1 ? 's' : ''} ${teamIds.join(', ')} as the team owner`;
-      const refusals = await addGuestToTeams(connection.teamOwner(), guestUserId, teamIds);
+      const refusals = await addGuestToTeams(this.memberships, connection, guestUserId, teamIds);
       if (refusals.length > 0) {
         throw new RefusedError(refusals.map((r) => `team ${r.teamId}: ${r.reason}`).join('; '));
       }

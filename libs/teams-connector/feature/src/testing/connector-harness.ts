@@ -152,17 +152,26 @@ export class ConnectorHarness {
     return { orgId, connectionId, credentials, owner: { username, password }, settings, domain };
   }
 
-  /** Graph as a test sees it: raw HTTPS with a token, trusting the sandbox CA. */
+  /**
+   * Graph as a test sees it: raw HTTPS with a token, trusting the sandbox CA. The test's reads share the app's
+   * per-team limit with the connector, so a 429 is waited out (the sandbox's exact scaled wait) and sent again.
+   */
   async graph<T = Record<string, unknown>>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
     const url = path.startsWith('https://') ? path : `${this.sandbox.graphUrl}${path}`;
-    const response = await fetch(url, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      dispatcher: this.dispatcher,
-    } as unknown as RequestInit);
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(url, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        dispatcher: this.dispatcher,
+      } as unknown as RequestInit);
+      const text = await response.text();
+      if (response.status === 429 && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('x-sandbox-retry-after-ms') ?? 1000) + 5));
+        continue;
+      }
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    }
   }
 
   async appToken(tenantId: string, org: SeededOrg): Promise<string> {

@@ -1,4 +1,4 @@
-import { InMemoryRateLimiter } from '@parley/cache';
+import { InMemoryRateLimiter, type RateLimiter } from '@parley/cache';
 import { Registry } from 'prom-client';
 import { graphAccessConfig } from '../config';
 import { GraphPacer } from '../pacing/pacer';
@@ -80,6 +80,34 @@ describe('GraphApi.request', () => {
     await api.get('/me');
     expect(invalidated()).toBe(1);
     expect(transport.sent).toHaveLength(2);
+  });
+
+  it('acquire() takes the request\'s pacing tokens; a prepaced request goes out without taking more, its retry takes them again', async () => {
+    const taken: string[] = [];
+    const limiter = new InMemoryRateLimiter();
+    const counting: RateLimiter = {
+      tryTake: (bucket, spec, tokens) => limiter.tryTake(bucket, spec, tokens),
+      take: async (bucket, spec, tokens, signal) => {
+        taken.push(bucket);
+        return limiter.take(bucket, spec, tokens, signal);
+      },
+    };
+    const config = graphAccessConfig({ timeScale: 0.001 });
+    const transport = new ScriptedTransport((_call, i) => (i === 0 ? throttled('1') : ok({ value: [] })));
+    const api = new GraphApi({
+      transport,
+      principal,
+      token: { get: async () => 'token', invalidate: () => undefined },
+      pacer: new GraphPacer(counting, config.pacing),
+      retry: { maxAttempts: 3, timeScale: 0.001, maxWaitMs: 60_000 },
+      sleep: async () => undefined,
+    });
+    await api.acquire('POST', '/teams/T1/members/add');
+    expect(taken).toEqual(['graph:team:tenant-1:app-1:T1']);
+    await api.request('POST', '/teams/T1/members/add', { body: { values: [] }, prepaced: true });
+    // The first attempt used the token acquire() took; the retry after the 429 was paced on the same bucket.
+    expect(transport.sent).toHaveLength(2);
+    expect(taken).toEqual(['graph:team:tenant-1:app-1:T1', 'graph:team:tenant-1:app-1:T1']);
   });
 
   it('answers null for a 404 through getOrNull', async () => {

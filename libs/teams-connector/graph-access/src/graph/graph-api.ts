@@ -37,6 +37,11 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Pacing claims instead of the ones derived from method and path. */
   readonly claims?: readonly PacingClaim[];
+  /**
+   * The caller already took this request's pacing tokens with acquire() (to decide what to send once Graph's limit
+   * lets it go): the first attempt goes out at once, retries are paced as usual.
+   */
+  readonly prepaced?: boolean;
 }
 
 /**
@@ -62,10 +67,10 @@ export class GraphApi {
     const claims = options.claims ?? classifyRequest(method, path, this.deps.principal);
     const call: GraphCall = { method, path, body: options.body, headers: options.headers };
     let refreshedToken = false;
+    let paced = options.prepaced === true;
     for (let attempt = 1; ; attempt++) {
-      // The token first: fetching it between taking the pacing tokens and sending would bunch paced requests up.
-      if (claims.length > 0) await this.deps.token.get();
-      await this.pace(claims);
+      if (!paced) await this.acquireFor(claims);
+      paced = false;
       const response = await this.exchange(call);
       this.deps.metrics?.responses.inc({ status: String(response.status), batched: 'false' });
       if (response.status >= 200 && response.status < 300) return response as GraphResponse<T>;
@@ -83,6 +88,14 @@ export class GraphApi {
       const { code, message } = graphErrorOf(response.body);
       throw new GraphRequestError(response.status, code, message, `${method} ${redactQuery(path)}`, response.headers);
     }
+  }
+
+  /**
+   * Waits until the request may go out: takes the bearer token, then one token of every bucket the request passes
+   * (per team, per tenant...). Follow with request(..., { prepaced: true }).
+   */
+  async acquire(method: GraphMethod, path: string, claims: readonly PacingClaim[] = classifyRequest(method, path, this.deps.principal)): Promise<void> {
+    await this.acquireFor(claims);
   }
 
   async get<T = unknown>(path: string): Promise<T> {
@@ -174,6 +187,12 @@ export class GraphApi {
       if (!answer) throw new GraphRequestError(502, null, `the $batch answer has no response for request ${index + 1}`, `${item.method} ${redactQuery(item.url)}`);
       return { status: answer.status, headers: lowerCaseHeaders(answer.headers), body: answer.body };
     });
+  }
+
+  private async acquireFor(claims: readonly PacingClaim[]): Promise<void> {
+    // The token first: fetching it between taking the pacing tokens and sending would bunch paced requests up.
+    if (claims.length > 0) await this.deps.token.get();
+    await this.pace(claims);
   }
 
   private async pace(claims: readonly PacingClaim[]): Promise<void> {

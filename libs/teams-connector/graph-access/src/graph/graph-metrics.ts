@@ -9,6 +9,7 @@ export class GraphMetrics {
   readonly responses: Counter<'status' | 'batched'>;
   readonly throttled: Counter<'limit'>;
   readonly pacingWait: Histogram<'limit'>;
+  readonly membersPerAdd: Histogram;
 
   constructor(registry: Registry) {
     this.responses = new Counter({
@@ -28,6 +29,12 @@ export class GraphMetrics {
       help: 'Time a Graph request waited for its pacing tokens, by its tightest limit.',
       labelNames: ['limit'],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    });
+    this.membersPerAdd = new Histogram({
+      name: 'parley_graph_team_members_per_add',
+      help: 'Members sent in each POST /teams/{id}/members/add (concurrent guest additions to one team gathered into one request).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
       registers: [registry],
     });
   }
