@@ -90,6 +90,22 @@ export class ParleyCluster {
     }).start();
     this.history.push(started);
     this.processes.set(app, started);
-    await started.waitForLog((line) => line['msg'] === 'service ready', 90_000);
+    await this.waitUntilReady(app, started, 90_000);
+  }
+
+  /** Ready means /readyz answers 200: its Kafka, database and Redis are up (whatever the log level). */
+  private async waitUntilReady(app: ClusterApp, started: ServiceProcess, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (started.exited) throw new Error(`${app} exited while starting\n${started.describe()}`);
+      try {
+        const response = await fetch(`${this.url(app)}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${app} was not ready within ${timeoutMs} ms\n${started.describe()}`);
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ServiceProcessOptions {
@@ -8,7 +9,15 @@ export interface ServiceProcessOptions {
   readonly cwd?: string;
 }
 
-const root = path.resolve(__dirname, '../../..');
+/** The workspace root (where nx.json is), whether this file runs from its source or from dist/. */
+function workspaceRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'nx.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no nx.json above ${from}`);
+  }
+}
+
+const root = workspaceRoot(__dirname);
 
 /** One Parley service as a real child process, with its JSON log lines kept for assertions. */
 export class ServiceProcess {
@@ -43,6 +52,11 @@ export class ServiceProcess {
     child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     return this;
+  }
+
+  /** True once the process has exited (or was never started). */
+  get exited(): boolean {
+    return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
   get pid(): number | undefined {
