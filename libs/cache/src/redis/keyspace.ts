@@ -1,6 +1,6 @@
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-export type KeyKind = 'ratelimit' | 'lock' | 'dedupe';
+export type KeyKind = 'ratelimit' | 'window' | 'lock' | 'dedupe';
 
 /** Every key this lib writes is `parley:<prefix>:<kind>:<name>`, so services and test runs never collide. */
 export class Keyspace {

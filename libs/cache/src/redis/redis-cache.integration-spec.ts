@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { describeDedupeGuardContract } from '../testing/dedupe-guard.contract';
 import { describeDistributedLockContract } from '../testing/distributed-lock.contract';
 import { describeRateLimiterContract } from '../testing/rate-limiter.contract';
+import { describeSlidingWindowLimiterContract } from '../testing/sliding-window-limiter.contract';
 import { delay, present, uniqueName, type OpenContractSubjects } from '../testing/contract-subjects';
 import { deleteKeysUnder, keysUnder, openInspector, TEST_REDIS_URL, testKeyPrefix } from '../testing/redis-test-support';
 import { TcpProxy } from '../testing/tcp-proxy';
@@ -52,6 +53,7 @@ function twoReplicas<T>(port: (connection: RedisConnection) => T): OpenContractS
 }
 
 describeRateLimiterContract('Redis', twoReplicas((c) => c.rateLimiter));
+describeSlidingWindowLimiterContract('Redis', twoReplicas((c) => c.slidingWindow));
 describeDistributedLockContract('Redis', twoReplicas((c) => c.locks));
 describeDedupeGuardContract('Redis', twoReplicas((c) => c.dedupe));
 
@@ -74,6 +76,7 @@ describe('Redis adapters', () => {
   it('namespaces every key as parley:<prefix>:<kind>:<name>', async () => {
     const id = randomUUID();
     await connection.rateLimiter.tryTake(`tenant-${id}`, { capacity: 5, refillPerSecond: 1 });
+    await connection.slidingWindow.tryAcquire(`invitations-${id}`, { limit: 5, windowMs: 5000 });
     const lease = present(await connection.locks.acquire(`guest-${id}`, 5000), 'a lease');
     await connection.dedupe.firstSeen(`event-${id}`, 5000);
 
@@ -82,6 +85,7 @@ describe('Redis adapters', () => {
       `${root}dedupe:event-${id}`,
       `${root}lock:guest-${id}`,
       `${root}ratelimit:tenant-${id}`,
+      `${root}window:invitations-${id}`,
     ]);
     await lease.release();
   });
@@ -109,6 +113,52 @@ describe('Redis adapters', () => {
     await connection.rateLimiter.tryTake(fast, { capacity: 2, refillPerSecond: 20 });
     await delay(150); // full again after 50 ms
     expect(await redis().exists(`${root}ratelimit:${fast}`)).toBe(0);
+  });
+
+  it('keeps one member per acquisition in a window key, which expires a window after its newest member', async () => {
+    const name = uniqueName('window');
+    const key = `${root}window:${name}`;
+    const spec = { limit: 10, windowMs: 3000.5 };
+    await connection.slidingWindow.tryAcquire(name, spec, 3);
+    await replica.slidingWindow.tryAcquireAll([{ key: name, spec }, { key: name, spec, count: 2 }]);
+    expect(await redis().zCard(key)).toBe(6);
+    const ttl = await redis().pTTL(key);
+    expect(ttl).toBeGreaterThan(2500);
+    expect(ttl).toBeLessThanOrEqual(3001);
+    // Scores are the server's time in ms, with sub-millisecond precision.
+    const [seconds, micros] = await redis().time();
+    const serverNow = Number(seconds) * 1000 + Number(micros) / 1000;
+    const scores = (await redis().zRangeWithScores(key, 0, -1)).map((m) => m.score);
+    expect(scores.every((score) => Math.abs(serverNow - score) < 2000)).toBe(true);
+
+    const fast = uniqueName('window-fast');
+    await connection.slidingWindow.tryAcquire(fast, { limit: 2, windowMs: 50 });
+    await delay(150);
+    expect(await redis().exists(`${root}window:${fast}`)).toBe(0);
+  });
+
+  it('acquires hundreds at once in one window (members added in chunks)', async () => {
+    const name = uniqueName('window-many');
+    const spec = { limit: 3000, windowMs: 60_000 };
+    expect(await connection.slidingWindow.tryAcquire(name, spec, 2500)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await redis().zCard(`${root}window:${name}`)).toBe(2500);
+    expect((await replica.slidingWindow.tryAcquire(name, spec, 501)).granted).toBe(false);
+    expect((await replica.slidingWindow.tryAcquire(name, spec, 500)).granted).toBe(true);
+  });
+
+  it("times sliding windows by the Redis server's clock, whatever the replicas' clocks say", async () => {
+    const name = uniqueName('window-clock');
+    const spec = { limit: 2, windowMs: 1000 };
+    expect((await connection.slidingWindow.tryAcquire(name, spec, 2)).granted).toBe(true);
+    const hour = 3_600_000;
+    const realDateNow = Date.now.bind(Date);
+    const realPerformanceNow = performance.now.bind(performance);
+    jest.spyOn(Date, 'now').mockImplementation(() => realDateNow() + hour);
+    jest.spyOn(performance, 'now').mockImplementation(() => realPerformanceNow() + hour);
+    const grant = await replica.slidingWindow.tryAcquire(name, spec);
+    expect(grant.granted).toBe(false);
+    expect(grant.retryAfterMs).toBeGreaterThan(500);
+    expect(grant.retryAfterMs).toBeLessThanOrEqual(1000);
   });
 
   it('gives lock and dedupe keys the ttl asked for', async () => {

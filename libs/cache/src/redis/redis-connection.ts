@@ -6,6 +6,7 @@ import { RedisDedupeGuard } from './redis-dedupe-guard';
 import { RedisDistributedLock } from './redis-distributed-lock';
 import { RedisPingHealth, type RedisHealth } from './redis-health';
 import { RedisRateLimiter } from './redis-rate-limiter';
+import { RedisSlidingWindowLimiter } from './redis-sliding-window-limiter';
 
 export interface RedisConnectionOptions {
   /** Namespaces every key as `parley:<keyPrefix>:…` (lowercase letters, digits, ".", "_", "-"), e.g. the service name. */
@@ -39,7 +40,7 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
- * Connects to Redis and returns the three ports on that one connection. Resolves once connected; rejects with
+ * Connects to Redis and returns the ports on that one connection. Resolves once connected; rejects with
  * RedisUnavailableError after connectTimeoutMs otherwise, so a service fails fast at startup. Later outages make
  * calls reject at once (no offline queue) while the client reconnects in the background.
  */
@@ -96,6 +97,7 @@ export async function createRedisConnection(url: RedisUrl, options: RedisConnect
     keyRoot: keys.root,
     target,
     rateLimiter: new RedisRateLimiter(client, keys),
+    slidingWindow: new RedisSlidingWindowLimiter(client, keys),
     locks: new RedisDistributedLock(client, keys),
     dedupe: new RedisDedupeGuard(client, keys),
     health: new RedisPingHealth(client),

@@ -1,0 +1,122 @@
+import type { SlidingWindowSpec, WindowClaim, WindowGrant } from '../ports/sliding-window-limiter';
+import { assertName } from './validate';
+
+/** A claim after validation, with claims on the same key added up. */
+export interface NormalizedClaim {
+  readonly key: string;
+  readonly spec: SlidingWindowSpec;
+  readonly count: number;
+}
+
+export function assertWindowSpec(key: string, spec: SlidingWindowSpec): void {
+  assertName('window key', key);
+  if (!(Number.isSafeInteger(spec?.limit) && spec.limit > 0)) {
+    throw new RangeError(`limit must be a positive whole number, got ${spec?.limit}`);
+  }
+  if (!(Number.isFinite(spec.windowMs) && spec.windowMs > 0)) {
+    throw new RangeError(`windowMs must be a positive number, got ${spec.windowMs}`);
+  }
+}
+
+/**
+ * Validates claims and adds up those on the same key (which must agree on the spec), in first-seen order. Throws for
+ * what could never be granted, since acquire() would wait forever.
+ */
+export function normalizeClaims(claims: readonly WindowClaim[]): NormalizedClaim[] {
+  if (!Array.isArray(claims) || claims.length === 0) throw new RangeError('at least one window claim is needed');
+  const byKey = new Map<string, { key: string; spec: SlidingWindowSpec; count: number }>();
+  for (const claim of claims) {
+    assertWindowSpec(claim.key, claim.spec);
+    const count = claim.count ?? 1;
+    if (!(Number.isSafeInteger(count) && count > 0)) throw new RangeError(`count must be a positive whole number, got ${count}`);
+    const seen = byKey.get(claim.key);
+    if (!seen) {
+      byKey.set(claim.key, { key: claim.key, spec: { limit: claim.spec.limit, windowMs: claim.spec.windowMs }, count });
+      continue;
+    }
+    if (seen.spec.limit !== claim.spec.limit || seen.spec.windowMs !== claim.spec.windowMs) {
+      throw new RangeError(`window "${claim.key}" is claimed with two different specs`);
+    }
+    seen.count += count;
+  }
+  const normalized = [...byKey.values()];
+  for (const claim of normalized) {
+    if (claim.count > claim.spec.limit) {
+      throw new RangeError(`cannot acquire ${claim.count} at once in window "${claim.key}" of limit ${claim.spec.limit}`);
+    }
+  }
+  return normalized;
+}
+
+/** Jitter is at most this share of the wait... */
+const JITTER_SHARE = 0.02;
+/** ...and never more than this, so a waiter resumes within a few ms of the room it waited for. */
+const MAX_JITTER_MS = 5;
+
+/**
+ * A little extra sleep on top of retryAfterMs, so waiters refused together do not all retry in the same instant:
+ * at most 2 % of the wait, up to 5 ms.
+ */
+export function jitterMs(retryAfterMs: number, random: () => number): number {
+  return Math.min(MAX_JITTER_MS, retryAfterMs * JITTER_SHARE) * random();
+}
+
+type TryAll = (claims: readonly NormalizedClaim[]) => Promise<WindowGrant>;
+type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** acquire()/acquireAll() on top of the atomic attempt: sleep for retryAfterMs (plus jitter) and try again. */
+export async function acquireWhenGranted(
+  tryAll: TryAll,
+  sleep: Sleep,
+  random: () => number,
+  claims: readonly NormalizedClaim[],
+  signal?: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    const grant = await tryAll(claims);
+    if (grant.granted) return;
+    await sleep(grant.retryAfterMs + jitterMs(grant.retryAfterMs, random), signal);
+  }
+}
+
+/** The first index of sorted `times` whose value is greater than `bound`. */
+function firstAbove(times: readonly number[], bound: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((times[middle] as number) <= bound) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Drops the acquisitions of a sorted log that have left the window at `now` (those at or before now - windowMs). */
+export function pruneLog(times: number[], now: number, windowMs: number): void {
+  const live = firstAbove(times, now - windowMs);
+  if (live > 0) times.splice(0, live);
+}
+
+/**
+ * How long until a pruned, sorted log has room for `count` more: 0 when it has room now, else the time until the
+ * acquisition that must leave has left. The Redis script (redis-sliding-window-limiter.ts) does the same: change both
+ * together.
+ */
+export function waitForRoom(times: readonly number[], now: number, claim: NormalizedClaim): number {
+  const excess = times.length + claim.count - claim.spec.limit;
+  if (excess <= 0) return 0;
+  // The log is pruned, so this entry is after now - windowMs and the wait is positive.
+  return (times[excess - 1] as number) + claim.spec.windowMs - now;
+}
+
+/** Records `count` acquisitions at `now`, keeping the log sorted even when the clock stepped back. */
+export function recordInLog(times: number[], now: number, count: number): void {
+  const at = firstAbove(times, now);
+  times.splice(at, 0, ...Array.from({ length: count }, () => now));
+}
+
+/** A wait as the limiter reports it: whole milliseconds, at least 1, never short of the exact one. */
+export function retryAfterOf(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs));
+}
