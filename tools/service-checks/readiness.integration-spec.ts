@@ -4,6 +4,7 @@ import path from 'node:path';
 import { serviceNames } from '@parley/service-runtime';
 import { integrationEnv, ServiceProcess, TcpProxy, uniqueSuffix } from '@parley/testing';
 import { createFreshDatabase } from './fresh-database';
+import { TEST_SERVICE_SECRETS } from './service-env';
 
 // The broker control is a plain CommonJS tool (tools/infra), not an Nx project, so it is required by path.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -65,6 +66,7 @@ describe('readiness of every service follows its dependencies', () => {
           DATABASE_POOL_SIZE: '2',
           REDIS_URL: redis.toString(),
           PARLEY_OPERATOR_API_KEY: 'k'.repeat(40),
+          ...TEST_SERVICE_SECRETS,
           LOG_LEVEL: 'info',
         },
       }).start();
