@@ -327,7 +327,8 @@ describe('provisioning user syncs', () => {
     const people = Array.from({ length: 700 }, (_, i) => personOf(orgId, `Engineer ${i}`, [account.slack()]));
     identity.failPeople(500, 1);
     const syncId = await runToPlan(orgId, people);
-    const commands = h.commandsOf(syncId);
+    // The plan is committed; its commands reach the bus as the outbox relay drains them.
+    const commands = await eventually(() => h.commandsOf(syncId), (c) => c.length >= 700, 'all 700 commands published');
     expect(commands).toHaveLength(700);
     expect(new Set(commands.map((c) => c.payload.personId)).size).toBe(700);
     expect(identity.peopleRequests.filter((r) => r.orgId === orgId).map((r) => r.cursor)).toEqual([null, '500', '500']);
