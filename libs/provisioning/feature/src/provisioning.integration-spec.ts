@@ -287,6 +287,7 @@ describe('provisioning user syncs', () => {
     const slackOnly = personOf(orgId, 'Slack Only', [account.slack()]);
     const teamsOnly = personOf(orgId, 'Teams Only', [account.teams('active', true)]);
     const syncId = await runToPlan(orgId, [consented, waiting, slackOnly, teamsOnly], 'account');
+    await eventually(() => h.commandsOf(syncId), (c) => c.length >= 1, 'the mirror command published');
     expect(personIdsOf(h.commandsOf(syncId), 'parley.slack.mirror.create.requested.v1')).toEqual(ids(teamsOnly));
     expect(h.commandsOf(syncId)).toHaveLength(1);
     expect(await h.view(orgId, syncId)).toMatchObject({ mode: 'account', status: 'running', total: 4, done: 3, linked: 1, failed: 2 });
