@@ -12,6 +12,7 @@ import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
 import { PlatformProbe } from './platform-probe';
 
 const OPERATOR_KEY = `op_${'g'.repeat(40)}`;
+const PUBLIC_URL = 'http://127.0.0.1:3000';
 const APPS: ClusterApp[] = ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'];
 
 // The demo organization: 25 Slack-only engineers, 25 Teams-only sales reps, 3 on both, 2 deactivated, 1 bot.
@@ -48,6 +49,8 @@ describe('Guest Account Sync end to end', () => {
     writeFileSync(caFile, sandboxes.graph.caPem);
     cluster = new ParleyCluster({
       apps: APPS,
+      // A redirect URI the sandbox's app registers; the test plays the proxy that forwards it to the gateway.
+      perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
       env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url, partitions: 6 }, {
         PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
         NODE_EXTRA_CA_CERTS: caFile,
@@ -268,6 +271,45 @@ describe('Guest Account Sync end to end', () => {
       } finally {
         await scoped.close();
       }
+    }),
+  );
+
+  it('Account Sync: people on both platforms consent once through the link, then are linked', () =>
+    withLogs(async () => {
+      const company = anotherDemoCompany('consent');
+      const credentials = sandboxes.seedOrganization(company);
+      const admin = await connectedOrg(credentials, 'Account Sync');
+      const first = await admin.waitForSync((await admin.startSync('account')).id, { timeoutMs: 180_000 });
+      // Mirrors are made; the 3 on both wait for consent; Slack-only people have no Teams account to use.
+      expect(first).toMatchObject({ mode: 'account', status: 'partially_failed', total: 53, created: 25, linked: 0, failed: 28 });
+      expect(first.errors.filter((e) => /consent/i.test(e.reason))).toHaveLength(3);
+      expect(first.errors.filter((e) => /guest mode/i.test(e.reason))).toHaveLength(25);
+
+      const dispatcherProbe = new PlatformProbe(sandboxes, credentials);
+      try {
+        for (const key of onBoth.map((p) => p.key)) {
+          const email = `${key}@${company.domain}`;
+          const person = (await admin.allPeople({ query: email }))[0];
+          if (!person) throw new Error(`no person ${email}`);
+          const link = await admin.expect<{ url: string }>(200, 'GET', `/v1/people/${person.id}/consent-link`);
+          // The person opens the link, signs in and accepts; the identity platform sends their browser back to Parley.
+          const url = new URL(link.url);
+          const accepted = await dispatcherProbe.authorize(url, { username: email, password: credentials.graph.passwords[email] ?? '' });
+          const callback = new URL(accepted);
+          expect(`${callback.origin}${callback.pathname}`).toBe(`${PUBLIC_URL}/auth/callback`);
+          const landing = await fetch(`${cluster.url('gateway')}/auth/callback${callback.search}`);
+          expect(landing.status).toBe(200);
+          expect(await landing.text()).toMatch(/Teams/);
+          // The link is single use.
+          expect((await fetch(`${cluster.url('gateway')}/auth/callback${callback.search}`)).status).toBe(400);
+          const after = await admin.expect<{ accounts: { platform: string; kind: string; consented?: boolean }[] }>(200, 'GET', `/v1/people/${person.id}`);
+          expect(after.accounts.find((a) => a.platform === 'teams')).toMatchObject({ kind: 'native', consented: true });
+        }
+      } finally {
+        await dispatcherProbe.close();
+      }
+      const second = await admin.waitForSync((await admin.startSync('account')).id, { timeoutMs: 180_000 });
+      expect(second).toMatchObject({ status: 'partially_failed', linked: 3, unchanged: 25, failed: 25 });
     }),
   );
 

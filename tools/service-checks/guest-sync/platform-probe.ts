@@ -19,16 +19,24 @@ export class PlatformProbe {
     await this.dispatcher.close();
   }
 
+  /** One Graph call as the app or a person. The probe shares the app's limits with Parley, so it waits out a 429. */
   async graph<T>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
     const url = path.startsWith('https://') ? path : `${this.credentials.graph.graphUrl}${path}`;
-    const response = await fetch(url, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      dispatcher: this.dispatcher,
-    } as unknown as RequestInit);
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(url, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        dispatcher: this.dispatcher,
+      } as unknown as RequestInit);
+      const text = await response.text();
+      if (response.status === 429 && attempt < 10) {
+        const waitMs = Number(response.headers.get('retry-after') ?? '1') * 1000;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        continue;
+      }
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    }
   }
 
   async appToken(tenantId = this.credentials.graph.customerTenantId): Promise<string> {
@@ -46,6 +54,25 @@ export class PlatformProbe {
     const body = (await response.json()) as { access_token?: string };
     if (!body.access_token) throw new Error(`no app token: ${JSON.stringify(body)}`);
     return body.access_token;
+  }
+
+  /**
+   * Plays a person at the identity platform's consent page: opens the authorize URL, signs in and accepts. Returns
+   * where the platform redirects the browser (the app's redirect URI with `code` and `state`).
+   */
+  async authorize(url: URL, signIn: { username: string; password: string }): Promise<string> {
+    const page = await fetch(url, { dispatcher: this.dispatcher } as unknown as RequestInit);
+    if (page.status !== 200) throw new Error(`the authorize page answered ${page.status}: ${await page.text()}`);
+    const accept = await fetch(`${url.origin}${url.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...Object.fromEntries(url.searchParams), ...signIn, consent: 'accept' }).toString(),
+      redirect: 'manual',
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    const location = accept.headers.get('location');
+    if (accept.status !== 302 || !location) throw new Error(`the consent was not accepted (${accept.status}): ${await accept.text()}`);
+    return location;
   }
 
   /** Every guest of the customer tenant, following nextLinks. */

@@ -42,6 +42,8 @@ export interface DemoCredentials {
     readonly authorityUrl: string;
     /** The team's owner, a service account whose password the sandbox holds (adding guests needs a delegated owner). */
     readonly teamOwner: { readonly username: string; readonly password: string };
+    /** Every seeded Teams person's sign-in (UPN -> password), for playing a person at the consent page. */
+    readonly passwords: Readonly<Record<string, string>>;
     readonly controlUrl: string;
   };
 }
@@ -123,6 +125,7 @@ function credentialsFor(slack: SlackSandbox, graph: GraphSandbox, s: SlackSeedCr
       teamId: g.teamId,
       authorityUrl: graph.url,
       teamOwner: teamOwnerOf(g.passwords),
+      passwords: g.passwords,
       controlUrl: `${graph.url}/_control`,
     },
   };
