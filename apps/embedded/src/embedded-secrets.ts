@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadOrCreateSecretFile } from '@parley/config';
 
 export const VAULT_KEYS_FILE = 'vault-keys';
 
@@ -11,23 +11,7 @@ export const VAULT_KEYS_FILE = 'vault-keys';
  */
 export function loadOrCreateVaultKeys(dataDir: string): { keys: string; activeKey: string; file: string } {
   const file = path.join(dataDir, VAULT_KEYS_FILE);
-  let value: string | undefined;
-  try {
-    value = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (value === undefined) {
-    mkdirSync(dataDir, { recursive: true });
-    value = `embedded-1:${randomBytes(32).toString('base64')}`;
-    try {
-      writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      value = readFileSync(file, 'utf8').trim();
-    }
-  }
-  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  const activeKey = value.split(',').pop()?.split(':')[0] ?? '';
-  return { keys: value, activeKey, file };
+  const keys = loadOrCreateSecretFile(file, () => `embedded-1:${randomBytes(32).toString('base64')}`);
+  const activeKey = keys.split(',').pop()?.split(':')[0] ?? '';
+  return { keys, activeKey, file };
 }
