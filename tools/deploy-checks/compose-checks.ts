@@ -1,13 +1,10 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '@parley/config';
-import { gatewayService } from '@parley/gateway-feature';
-import { identityService } from '@parley/identity-feature';
-import { provisioningService } from '@parley/provisioning-feature';
-import { relayService } from '@parley/relay-feature';
-import { distributedConfigSections, services, type ServiceDefinition, type ServiceName } from '@parley/service-runtime';
-import { slackConnectorService } from '@parley/slack-connector-feature';
-import { teamsConnectorService } from '@parley/teams-connector-feature';
+import { distributedConfigSections, services, type ServiceName } from '@parley/service-runtime';
+import { configSectionsOf, knownVariables, nodeRuntimeVariables } from './service-config';
 import { buildOf, dependsOnOf, durationMs, environmentOf, healthcheckArgv, portsOf, type ComposeFile, type ComposeService } from './compose-file';
+
+export { knownVariables } from './service-config';
 
 /**
  * What docker/compose.yaml must say about each Parley service, as functions that return one line per problem
@@ -16,9 +13,6 @@ import { buildOf, dependsOnOf, durationMs, environmentOf, healthcheckArgv, ports
 
 /** The servers every service waits for, by their compose service names. */
 export const infrastructure = ['kafka', 'postgres', 'redis'] as const;
-
-/** Read by Node itself rather than by a config section; setting them is legitimate. */
-const nodeRuntimeVariables = new Set(['NODE_ENV', 'NODE_OPTIONS', 'TZ']);
 
 export interface ComposeLocation {
   /** The folder compose.yaml is in: build contexts are relative to it. */
@@ -85,25 +79,6 @@ export function portProblems(name: ServiceName, service: ComposeService): string
     problems.push(`${name}.ports: ${port} is not published as ${port} (has ${JSON.stringify(ports)})`);
   }
   return problems;
-}
-
-const definitions: Record<ServiceName, ServiceDefinition> = {
-  gateway: gatewayService,
-  identity: identityService,
-  provisioning: provisioningService,
-  'slack-connector': slackConnectorService,
-  'teams-connector': teamsConnectorService,
-  relay: relayService,
-};
-
-/** Every config section the service loads at start: the common ones and its own (as runService does). */
-function configSectionsOf(name: ServiceName) {
-  return { ...(definitions[name].configSections ?? {}), ...distributedConfigSections(name) };
-}
-
-/** Every variable one of the service's config sections reads. */
-export function knownVariables(name: ServiceName): Set<string> {
-  return new Set(Object.values(configSectionsOf(name)).flatMap((section) => Object.keys(section.schema.shape)));
 }
 
 /**
