@@ -2,3 +2,4 @@ export { integrationEnv, uniqueSuffix, type IntegrationEnv } from './integration
 export { TcpProxy } from './tcp-proxy';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
 export { freePort, ParleyCluster, type ClusterApp } from './parley-cluster';
+export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-database';

@@ -2,35 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
-import { createInMemoryCache } from '@parley/cache';
 import { Secret } from '@parley/config';
 import { DeadLetterV1 } from '@parley/contracts';
 import { SYNC_CONFLICT_PROBLEM } from '@parley/internal-api';
-import { InProcessBroker } from '@parley/messaging';
-import { createLogger, ServiceMetrics } from '@parley/observability';
-import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
-import { integrationEnv, uniqueSuffix } from '@parley/testing';
+import { createLogger } from '@parley/observability';
+import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
 import { createGatewayService } from './index';
 import { committedOpenApiPath } from './openapi/write-openapi';
 import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET } from './testing/fake-peers';
-
-/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_gw_${uniqueSuffix()}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 /** A local port nothing listens on: a peer that is down. */
 async function closedPortUrl(): Promise<string> {
@@ -78,10 +58,8 @@ const teamsInput = (clientSecret: string = SECRETS.teamsClient) => ({
 // with tiny real HTTP servers standing in for the peers' internal APIs.
 describe('gateway admin API', () => {
   const operatorKey = randomBytes(32).toString('base64url');
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let gateway: RunningService;
-  let infra: ServiceInfrastructure;
-  let internalApi: InternalApiAccess;
+  let database: FreshDatabase;
+  let gateway: InProcessService;
   let peerUrls: Record<string, string>;
   const peers = new FakePeers(INTERNAL_TOKEN);
   const logLines: string[] = [];
@@ -116,22 +94,18 @@ describe('gateway admin API', () => {
   };
 
   beforeAll(async () => {
-    database = await freshDatabase(integrationEnv().databaseUrl);
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_gw');
     peerUrls = await peers.start();
-    internalApi = new InternalApiAccess(new Secret(INTERNAL_TOKEN), { ...peerUrls });
     const definition = createGatewayService({ operatorApiKey: new Secret(operatorKey) });
     // The production logger (with its redaction) at debug, writing into the test.
     const logger = createLogger({ service: 'gateway', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
-    infra = await createEmbeddedInfrastructure({
-      definition,
-      schema: services.gateway.schema,
-      logger,
-      metrics: new ServiceMetrics('gateway', { defaultMetrics: false }),
-      broker: new InProcessBroker(4),
+    gateway = await startServiceInProcess(definition, {
       databaseUrl: database.url,
-      cache: createInMemoryCache(),
+      logger,
+      internalToken: INTERNAL_TOKEN,
+      peers: peerUrls,
+      config: { gatewayPublic: { publicUrl: PUBLIC_URL } },
     });
-    gateway = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi, config: { gatewayPublic: { publicUrl: PUBLIC_URL } } });
   }, 60_000);
 
   afterAll(async () => {
@@ -204,7 +178,7 @@ describe('gateway admin API', () => {
 
   it('lists dead letters for the operator, newest first, with cursor pagination', async () => {
     for (const reason of ['first', 'second', 'third']) {
-      await infra.bus.publish('parley.messaging.message.dead-lettered.v1', { ...DeadLetterV1.example, reason });
+      await gateway.bus.publish('parley.messaging.message.dead-lettered.v1', { ...DeadLetterV1.example, reason });
     }
     type Page = { items: { reason: string; failure: string; originalTopic: string }[]; nextCursor: string | null };
     const list = async (query: string) => {
@@ -512,13 +486,13 @@ describe('gateway admin API', () => {
     });
 
     it('answers a 503 page when identity cannot be reached', async () => {
-      internalApi.setUrl('identity', await closedPortUrl());
+      gateway.internalApi.setUrl('identity', await closedPortUrl());
       try {
         const down = await page(`?code=${SECRETS.consentCode}&state=${randomUUID()}`);
         expect(down.status).toBe(503);
         expect(down.html).toContain('again in a few minutes');
       } finally {
-        internalApi.setUrl('identity', peerUrls['identity'] as string);
+        gateway.internalApi.setUrl('identity', peerUrls['identity'] as string);
       }
     });
   });
@@ -534,13 +508,13 @@ describe('gateway admin API', () => {
         ['provisioning', () => send('POST', '/v1/user-syncs', org.adminApiKey, { mode: 'guest' })],
         ['slack-connector', () => send('POST', '/v1/connections', org.adminApiKey, slackInput())],
       ] as const) {
-        internalApi.setUrl(peer, closed);
+        gateway.internalApi.setUrl(peer, closed);
         try {
           const body = await expectProblem(await request(), 503);
           expect(body['detail']).toBe(`The ${peer} service is unavailable; try again shortly.`);
           expect(JSON.stringify(body)).not.toContain(closed.split(':').at(-1) as string);
         } finally {
-          internalApi.setUrl(peer, peerUrls[peer] as string);
+          gateway.internalApi.setUrl(peer, peerUrls[peer] as string);
         }
       }
       const logged = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l['msg'] === 'call to a peer service failed');

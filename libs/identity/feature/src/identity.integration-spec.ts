@@ -2,37 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
 import { Agent } from 'undici';
-import { createInMemoryCache } from '@parley/cache';
 import { loadConfig, Secret } from '@parley/config';
 import { toOutgoingRecord } from '@parley/messaging';
-import type { Payload, PayloadIn } from '@parley/contracts';
+import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
 import { NEEDS_ATTENTION_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
-import { ServiceMetrics } from '@parley/observability';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
-import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService, type ServiceInfrastructure } from '@parley/service-runtime';
-import { integrationEnv, uniqueSuffix } from '@parley/testing';
+import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
 import { meetsEntraComplexity } from './guests/guest-password';
 import { createIdentityService, identityService } from './index';
-
-/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_identity_${uniqueSuffix()}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 async function eventually<T>(probe: () => Promise<T>, until: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,9 +35,8 @@ describe('identity service', () => {
   const vaultKey = randomBytes(32).toString('base64');
   let sandboxes: PlatformSandboxes;
   let agent: Agent;
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let infra: ServiceInfrastructure;
-  let identity: RunningService;
+  let database: FreshDatabase;
+  let identity: InProcessService;
   let db: Client;
   let vault: CredentialStore;
   /** The test's own connection as the vault's SqlExecutor (rows, not pg's result object). */
@@ -71,7 +50,7 @@ describe('identity service', () => {
   beforeAll(async () => {
     sandboxes = await startPlatformSandboxes({ limitsEnabled: false });
     agent = new Agent({ connect: { ca: sandboxes.graph.caPem } });
-    database = await freshDatabase(integrationEnv().databaseUrl);
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_identity');
     const config = loadConfig(identityService.configSections ?? {}, {
       PARLEY_VAULT_KEYS: `k1:${vaultKey}`,
       PARLEY_VAULT_ACTIVE_KEY: 'k1',
@@ -82,20 +61,11 @@ describe('identity service', () => {
     const broker = new InProcessBroker(4);
     // Everything identity logs, at every level, so the last test can prove no secret or token is in it.
     const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-    infra = await createEmbeddedInfrastructure({
-      definition,
-      schema: services.identity.schema,
-      logger,
-      metrics: new ServiceMetrics('identity', { defaultMetrics: false }),
-      broker,
-      databaseUrl: database.url,
-      cache: createInMemoryCache(),
-    });
     // Stands in for provisioning: records every reconciled event identity publishes.
     const listener = new InProcessBus(broker, { service: 'provisioning', logger });
     listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
     await listener.start();
-    identity = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi: new InternalApiAccess(new Secret(INTERNAL_TOKEN), {}), config });
+    identity = await startServiceInProcess(definition, { databaseUrl: database.url, broker, internalToken: INTERNAL_TOKEN, config, logger });
     db = new Client({ connectionString: database.url });
     await db.connect();
     vault = new CredentialStore({
@@ -129,7 +99,7 @@ describe('identity service', () => {
     return response.body;
   };
   const rowsOf = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows as Record<string, unknown>[];
-  const publish = <T extends Parameters<ServiceInfrastructure['bus']['publish']>[0]>(topic: T, payload: PayloadIn<T>) => infra.bus.publish(topic, payload);
+  const publish = <T extends TopicName>(topic: T, payload: PayloadIn<T>) => identity.bus.publish(topic, payload);
   const observe = (fields: Partial<PayloadIn<'parley.directory.user.observed.v1'>> & { email: string; platform: 'slack' | 'teams'; platformUserId: string }) =>
     publish('parley.directory.user.observed.v1', {
       orgId: ORG,
@@ -343,7 +313,7 @@ describe('identity service', () => {
       isDeactivated: false,
       observedAt: new Date().toISOString(),
     }, 'teams-connector');
-    await infra.bus.publishRecords([first, first]);
+    await identity.bus.publishRecords([first, first]);
     await observe({ platform: 'teams', platformUserId: 'oid-t1', email: 't1@example.com', syncId: teamsSync });
     await observe({ platform: 'teams', platformUserId: 'oid-t2', email: 't2@example.com', syncId: teamsSync });
     await eventually(() => rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = $1`, [teamsSync]), (r) => r[0]?.['applied'] === 2, 'two distinct applied');
@@ -514,7 +484,7 @@ describe('identity service', () => {
     const dee = (await person('dee@example.com')) as string;
     const bob = (await person('bob@example.com')) as string;
     const created = toOutgoingRecord('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: bob, kind: 'scim', mirrorId: 'W_BOB', reused: false }, 'slack-connector');
-    await infra.bus.publishRecords([created, created]);
+    await identity.bus.publishRecords([created, created]);
     await publish('parley.teams.guest.created.v1', {
       orgId: ORG,
       syncId: randomUUID(),

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { PayloadIn } from '@parley/contracts';
 import { SYNC_CONFLICT_PROBLEM, type UserSyncView } from '@parley/internal-api';
-import { integrationEnv } from '@parley/testing';
+import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
 import { IdentityFixture } from './testing/identity-fixture';
 import {
   account,
   connectionsFor,
   eventually,
-  freshDatabase,
   INTERNAL_TOKEN,
   newOrgId,
   personOf,
   ProvisioningHarness,
-  sql,
   type SeenCommand,
 } from './testing/harness';
 
@@ -29,11 +27,11 @@ const ids = (...people: Person[]) => people.map((p) => p.id).sort();
 // plays the connectors (and identity's reconciled events) on the in-process bus.
 describe('provisioning user syncs', () => {
   const identity = new IdentityFixture(INTERNAL_TOKEN);
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let database: FreshDatabase;
   let h: ProvisioningHarness;
 
   beforeAll(async () => {
-    database = await freshDatabase(integrationEnv().databaseUrl);
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_prov');
     const identityUrl = await identity.start();
     h = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 3_600_000, staleAfterMs: 3_600_000 });
   }, 60_000);
@@ -352,18 +350,18 @@ describe('provisioning user syncs', () => {
     expect(org['errors']).toEqual([{ field: 'orgId', message: expect.any(String) }]);
     const notJson = await expectProblem(await h.call(path, { method: 'POST', rawBody: '{"mode": "s3cr3t' }), 400);
     expect(JSON.stringify(notJson)).not.toContain('s3cr3t');
-    expect(await sql(database.url, 'SELECT 1 FROM provisioning.user_syncs WHERE org_id = $1', [orgId])).toEqual([]);
+    expect(await queryRows(database.url, 'SELECT 1 FROM provisioning.user_syncs WHERE org_id = $1', [orgId])).toEqual([]);
   });
 });
 
 describe('provisioning recovering from crashes and lost messages', () => {
   const identity = new IdentityFixture(INTERNAL_TOKEN);
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let database: FreshDatabase;
   let identityUrl: string;
   const running: ProvisioningHarness[] = [];
 
   beforeAll(async () => {
-    database = await freshDatabase(integrationEnv().databaseUrl);
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_prov');
     identityUrl = await identity.start();
   });
 
@@ -395,7 +393,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
     await eventually(() => first.broker.deadLettered(), (d) => d.some((l) => l.originalTopic === 'parley.identity.directory.reconciled.v1'), 'the dead letter', 30_000);
     await first.stop();
 
-    const [state] = await sql<{ phase: string; plan_chunks: number; tasks: number }>(
+    const [state] = await queryRows<{ phase: string; plan_chunks: number; tasks: number }>(
       database.url,
       `SELECT phase, plan_chunks, (SELECT count(*)::int FROM provisioning.sync_tasks WHERE sync_id = $1) AS tasks
        FROM provisioning.user_syncs WHERE id = $1`,
@@ -443,7 +441,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
     await second.publish('parley.identity.directory.reconciled.v1', { orgId, syncId, platform: 'teams', observed: 600 }, 'identity');
     await second.settle();
     expect(second.commandsOf(syncId).length + first.commandsOf(syncId).length).toBe(1_200);
-    expect(await sql(database.url, 'SELECT count(*)::int AS n FROM provisioning.sync_tasks WHERE sync_id = $1', [syncId])).toEqual([{ n: 1_200 }]);
+    expect(await queryRows(database.url, 'SELECT count(*)::int AS n FROM provisioning.sync_tasks WHERE sync_id = $1', [syncId])).toEqual([{ n: 1_200 }]);
     await second.stop();
   });
 

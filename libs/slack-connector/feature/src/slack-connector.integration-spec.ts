@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from 'pg';
 import pino from 'pino';
-import { createInMemoryCache } from '@parley/cache';
-import { loadConfig, Secret } from '@parley/config';
+import { loadConfig } from '@parley/config';
 import type { Payload, TopicName } from '@parley/contracts';
 import type { ConnectionWithSecrets, SlackSettings, VerifyConnectionResult } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
-import { ServiceMetrics } from '@parley/observability';
 import { demoOrganization, generatedOrganization } from '@parley/sandbox-seed';
 import { startSlackSandbox, type SlackSandbox, type SlackSeedCredentials } from '@parley/sandbox-slack';
-import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService } from '@parley/service-runtime';
-import { integrationEnv, uniqueSuffix } from '@parley/testing';
+import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
 import { slackConnectorConfigSection } from './config';
 import { SlackClients } from './connections/slack-clients';
 import { slackConnectorService } from './index';
@@ -21,34 +18,6 @@ const TIME_SCALE = 0.01;
 const INTERNAL_TOKEN = 'internal-token-for-tests-0123456789abcdef';
 const ORG = 'org_SlackDemo0001';
 const DOMAIN = 'parley-demo.example';
-
-/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_sc_${uniqueSuffix()}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Stands in for identity's secrets route: serves the connections a test registers, behind the internal bearer. */
 async function startIdentityStub() {
@@ -88,12 +57,12 @@ type ObservedTopic = (typeof OBSERVED_TOPICS)[number];
 // slack-connector in-process on real PostgreSQL (the in-process bus and cache stand in for Kafka and Redis), against
 // the Slack sandbox with its limits on, time-compressed a hundredfold, and a stub of identity's secrets route.
 describe('slack-connector', () => {
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let database: FreshDatabase;
   let sandbox: SlackSandbox;
   let identity: Awaited<ReturnType<typeof startIdentityStub>>;
   let broker: InProcessBroker;
   let observer: InProcessBus;
-  let service: RunningService;
+  let service: InProcessService;
   let business: SlackSeedCredentials;
   let pro: SlackSeedCredentials;
   let businessSettings: SlackSettings;
@@ -134,7 +103,7 @@ describe('slack-connector', () => {
     let quiet = 0;
     while (quiet < 2) {
       await broker.drain();
-      const [{ n }] = await query<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM slack_connector.outbox');
+      const [{ n }] = await queryRows<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM slack_connector.outbox');
       quiet = n === 0 ? quiet + 1 : 0;
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
@@ -173,7 +142,7 @@ describe('slack-connector', () => {
   const sandbox429s = (pathPrefix: string) => sandbox.inspect.requests().filter((r) => r.path.startsWith(pathPrefix) && r.status === 429).length;
 
   beforeAll(async () => {
-    database = await freshDatabase(integrationEnv().databaseUrl);
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_sc');
     sandbox = await startSlackSandbox({ limits: { enabled: true, timeScale: TIME_SCALE } });
     business = sandbox.seed(demoOrganization(DOMAIN), { plan: 'business+' });
     pro = sandbox.seed(demoOrganization(DOMAIN), { plan: 'pro' });
@@ -187,22 +156,16 @@ describe('slack-connector', () => {
     }
     await observer.start();
 
-    const definition = slackConnectorService;
-    const infra = await createEmbeddedInfrastructure({
-      definition,
-      schema: services['slack-connector'].schema,
-      logger,
-      metrics: new ServiceMetrics('slack-connector', { defaultMetrics: false }),
-      broker,
-      databaseUrl: database.url,
-      cache: createInMemoryCache(),
-    });
     const config = loadConfig(
       { slackConnector: slackConnectorConfigSection },
       { PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE), PARLEY_SLACK_IMPORT_CHUNK_SIZE: '10', PARLEY_SLACK_CONNECTION_CACHE_MS: '0' },
     );
-    service = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, {
-      internalApi: new InternalApiAccess(new Secret(INTERNAL_TOKEN), { identity: identity.url }),
+    service = await startServiceInProcess(slackConnectorService, {
+      databaseUrl: database.url,
+      broker,
+      logger,
+      internalToken: INTERNAL_TOKEN,
+      peers: { identity: identity.url },
       config,
     });
   }, 60_000);
@@ -325,7 +288,7 @@ describe('slack-connector', () => {
       expect(observations.filter((o) => !o.isBot && !o.isDeactivated)).toHaveLength(28);
       expect(observations.some((o) => o.email.startsWith('sales'))).toBe(false);
 
-      const [row] = await query<{ observed: number; completed: boolean; left: number }>(
+      const [row] = await queryRows<{ observed: number; completed: boolean; left: number }>(
         database.url,
         `SELECT observed, completed_at IS NOT NULL AS completed,
                 (SELECT count(*)::int FROM slack_connector.directory_import_users u WHERE u.sync_id = i.sync_id) AS left
@@ -348,13 +311,13 @@ describe('slack-connector', () => {
       // As left by a crash after the first chunk committed: the import is open and three members were published.
       const syncId = randomUUID();
       const published = [...sandbox.state.users.values()].filter((u) => u.teamId === business.teamId && !u.isBot).slice(0, 3).map((u) => u.id);
-      await query(database.url, 'INSERT INTO slack_connector.directory_imports (sync_id, connection_id, org_id, team_id) VALUES ($1, $2, $3, $4)', [
+      await queryRows(database.url, 'INSERT INTO slack_connector.directory_imports (sync_id, connection_id, org_id, team_id) VALUES ($1, $2, $3, $4)', [
         syncId,
         businessConnection,
         ORG,
         business.teamId,
       ]);
-      await query(database.url, 'INSERT INTO slack_connector.directory_import_users (sync_id, connection_id, slack_user_id) SELECT $1, $2, unnest($3::text[])', [
+      await queryRows(database.url, 'INSERT INTO slack_connector.directory_import_users (sync_id, connection_id, slack_user_id) SELECT $1, $2, unnest($3::text[])', [
         syncId,
         businessConnection,
         published,
@@ -477,7 +440,7 @@ describe('slack-connector', () => {
       const deactivated = await waitFor('deactivated', () => received['parley.slack.mirror.deactivated.v1'].find((d) => d.syncId === syncId));
       expect(deactivated).toMatchObject({ kind: 'scim', mirrorId: created.mirrorId, personId: person.personId });
       expect(sandbox.state.users.get(created.mirrorId)?.deleted).toBe(true);
-      const [row] = await query<{ active: boolean }>(database.url, 'SELECT active FROM slack_connector.scim_mirrors WHERE slack_user_id = $1', [created.mirrorId]);
+      const [row] = await queryRows<{ active: boolean }>(database.url, 'SELECT active FROM slack_connector.scim_mirrors WHERE slack_user_id = $1', [created.mirrorId]);
       expect(row?.active).toBe(false);
 
       const again = await createMirror(businessConnection, person);
@@ -508,13 +471,13 @@ describe('slack-connector', () => {
       const replay = await createMirror(proConnection, person);
       expect(replay).toMatchObject({ kind: 'profile', mirrorId: created.mirrorId, reused: true });
       expect(sandbox.state.users.size).toBe(usersBefore);
-      const [row] = await query<Record<string, unknown>>(database.url, 'SELECT display_name, avatar_url, active, org_id FROM slack_connector.profile_mirrors WHERE id = $1', [created.mirrorId]);
+      const [row] = await queryRows<Record<string, unknown>>(database.url, 'SELECT display_name, avatar_url, active, org_id FROM slack_connector.profile_mirrors WHERE id = $1', [created.mirrorId]);
       expect(row).toEqual({ display_name: 'Sales Six', avatar_url: person.avatarUrl, active: true, org_id: ORG });
 
       const syncId = randomUUID();
       await publish('parley.slack.mirror.deactivate.requested.v1', { orgId: ORG, syncId, personId: person.personId, connectionId: proConnection, kind: 'profile', mirrorId: created.mirrorId });
       await waitFor('deactivated', () => received['parley.slack.mirror.deactivated.v1'].find((d) => d.syncId === syncId));
-      const [after] = await query<{ active: boolean }>(database.url, 'SELECT active FROM slack_connector.profile_mirrors WHERE id = $1', [created.mirrorId]);
+      const [after] = await queryRows<{ active: boolean }>(database.url, 'SELECT active FROM slack_connector.profile_mirrors WHERE id = $1', [created.mirrorId]);
       expect(after?.active).toBe(false);
     });
   });

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import pino from 'pino';
-import { createInMemoryCache } from '@parley/cache';
-import { Secret } from '@parley/config';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { userSyncView, type AccountView, type UserSyncView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus, toOutgoingRecord, type OutgoingRecord } from '@parley/messaging';
-import { ServiceMetrics } from '@parley/observability';
-import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService } from '@parley/service-runtime';
+import type { RunningService } from '@parley/service-runtime';
 import { uniqueSuffix } from '@parley/testing';
+import { startServiceInProcess } from '@parley/testing-in-process';
 import { createProvisioningService } from '../index';
 import type { RecoveryOptions } from '../driver/sync-recovery';
 
@@ -34,34 +31,6 @@ export interface SeenCommand {
   readonly payload: Payload<CommandTopic> & { syncId: string; personId?: string };
 }
 
-/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
-export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_prov_${uniqueSuffix()}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-export async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * provisioning started in-process on real PostgreSQL with the in-process bus, plus a stand-in for the connectors
  * on the same broker: it records every command provisioning sends and publishes the connectors' results.
@@ -84,17 +53,13 @@ export class ProvisioningHarness {
       connectors.subscribe(topic, async (payload) => void commands.push({ topic, payload } as SeenCommand), { group: 'test-connectors' });
     }
     await connectors.start();
-    const infra = await createEmbeddedInfrastructure({
-      definition,
-      schema: services.provisioning.schema,
-      logger: silent,
-      metrics: new ServiceMetrics('provisioning', { defaultMetrics: false }),
-      broker,
+    const { service } = await startServiceInProcess(definition, {
       databaseUrl,
-      cache: createInMemoryCache(),
+      broker,
+      logger: silent,
+      internalToken: INTERNAL_TOKEN,
+      peers: { identity: identityUrl },
     });
-    const internalApi = new InternalApiAccess(new Secret(INTERNAL_TOKEN), { identity: identityUrl });
-    const service = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, { internalApi, config: {} });
     return new ProvisioningHarness(commands, service, broker, connectors);
   }
 

@@ -1,40 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import pino from 'pino';
 import { Agent } from 'undici';
-import { createInMemoryCache } from '@parley/cache';
-import { Secret } from '@parley/config';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import type { TeamsSettings } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { ServiceMetrics } from '@parley/observability';
 import type { GraphSandbox, SeededCredentials } from '@parley/sandbox-graph';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { createEmbeddedInfrastructure, InternalApiAccess, services, startService, type RunningService } from '@parley/service-runtime';
-import { uniqueSuffix } from '@parley/testing';
+import type { RunningService } from '@parley/service-runtime';
+import { createFreshDatabase, uniqueSuffix, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess } from '@parley/testing-in-process';
 import type { GraphAccessConfig } from '@parley/teams-connector-graph-access';
 import { createTeamsConnectorService } from '../index';
 import { IdentityStub } from './identity-stub';
 
 export const INTERNAL_TOKEN = 'internal-token-for-teams-connector-tests-0123456789';
 
-/** A database of its own on the shared PostgreSQL server, dropped afterwards. */
-export async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_tc_${uniqueSuffix()}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
+/** A database of its own on the shared PostgreSQL server (`parley_tc_...`), dropped afterwards. */
+export const freshDatabase = (serverUrl: string): Promise<FreshDatabase> => createFreshDatabase(serverUrl, 'parley_tc');
 
 /** One seeded organization of the sandbox, registered with the identity stub as a Teams connection. */
 export interface SeededOrg {
@@ -91,19 +74,16 @@ export class ConnectorHarness {
     await this.identity.start();
     const definition = createTeamsConnectorService({ dispatcher: this.dispatcher });
     const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
-    const infra = await createEmbeddedInfrastructure({
-      definition,
-      schema: services['teams-connector'].schema,
+    const started = await startServiceInProcess(definition, {
+      databaseUrl: this.databaseUrl,
+      broker: this.broker,
       logger,
       metrics: this.metrics,
-      broker: this.broker,
-      databaseUrl: this.databaseUrl,
-      cache: createInMemoryCache(),
-    });
-    this.connector = await startService(definition, infra, { host: '127.0.0.1', port: 0 }, {
-      internalApi: new InternalApiAccess(new Secret(INTERNAL_TOKEN), { identity: this.identity.url }),
+      internalToken: INTERNAL_TOKEN,
+      peers: { identity: this.identity.url },
       config: { teamsConnector: this.config },
     });
+    this.connector = started.service;
     this.observer = new InProcessBus(this.broker, { service: 'provisioning', logger });
     const topics: TopicName[] = [
       'parley.directory.user.observed.v1',

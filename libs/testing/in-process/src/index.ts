@@ -1,0 +1,1 @@
+export { startServiceInProcess, type InProcessService, type InProcessServiceOptions } from './in-process-service';
