@@ -7,3 +7,22 @@ export { runService, installShutdown, EXIT_CONFIG, type Stoppable } from './run-
 export { ParleyBusTransport } from './bus-transport';
 export { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 export { INTERNAL_API, InternalApiAccess, InternalAuthGuard, type PeerName } from './internal-api';
+export {
+  commonGenericDetails,
+  fieldErrors,
+  INVALID_REQUEST_PROBLEM,
+  notFound,
+  parseOrThrow,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  problemDetailsFilter,
+  ProblemException,
+  toProblem,
+  ZodValidationPipe,
+  type FieldError,
+  type FieldProblem,
+  type GenericDetails,
+  type ProblemDetails,
+  type ProblemDetailsOptions,
+  type ProblemExtensions,
+} from './http/problem-details';

@@ -3,3 +3,4 @@ export { TcpProxy } from './tcp-proxy';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
 export { freePort, ParleyCluster, type ClusterApp } from './parley-cluster';
 export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-database';
+export { thrownBy } from './thrown';

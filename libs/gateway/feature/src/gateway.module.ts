@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyGuard } from './auth/auth.guard';
@@ -9,7 +8,7 @@ import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
 import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
-import { ProblemDetailsFilter } from './http/problem-details';
+import { gatewayProblemFilter } from './http/problem-details';
 import { ApiDocs } from './openapi/docs.setup';
 import { OrgStore } from './orgs/org-store';
 import { OrgsController } from './orgs/orgs.controller';
@@ -32,7 +31,7 @@ const common: Provider[] = [
   PeerApi,
   { provide: PUBLIC_URL, useFactory: publicUrlFrom, inject: [SERVICE_CONFIG] },
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through the same way.
-  { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  gatewayProblemFilter,
 ];
 const controllers = [
   OrgsController,

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@parley/config';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
@@ -19,7 +18,7 @@ import { ConnectionStore } from './connections/connection-store';
 import { ConnectionsController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
-import { ProblemDetailsFilter } from './http/problem';
+import { identityProblemFilter } from './http/problem';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
 import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
@@ -68,7 +67,7 @@ const common: Provider[] = [
   TokenService,
   ConsentService,
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
-  { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+  identityProblemFilter,
 ];
 
 /**

@@ -1,11 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { defaultRecoveryOptions, RECOVERY_OPTIONS, SyncRecovery, type RecoveryOptions } from './driver/sync-recovery';
 import { SyncEventsHandler } from './driver/sync-events.handler';
 import { SyncPlanner } from './driver/sync-planner';
 import { SyncStarter } from './driver/sync-starter';
 import { TaskResults } from './driver/task-results';
-import { ProblemDetailsFilter } from './http/problems';
+import { provisioningProblemFilter } from './http/problems';
 import { IdentityDirectory } from './identity/identity-directory';
 import { SyncStore } from './syncs/sync-store';
 import { UserSyncsController } from './syncs/user-syncs.controller';
@@ -35,7 +34,7 @@ export class ProvisioningFeatureModule {
         SyncRecovery,
         { provide: RECOVERY_OPTIONS, useValue: { ...defaultRecoveryOptions, ...options.recovery } },
         // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
-        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        provisioningProblemFilter,
       ],
     };
   }

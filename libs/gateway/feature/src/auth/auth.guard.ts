@@ -1,8 +1,9 @@
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { ProblemException } from '@parley/service-runtime';
 import { OPERATOR_API_KEY, type OperatorApiKey } from '../config/operator-key';
-import { ProblemException, unauthorized } from '../http/problem-details';
+import { unauthorized } from '../http/problem-details';
 import { OrgStore } from '../orgs/org-store';
 import { bearerToken, isWellFormedApiKey, secretsEqual } from './api-keys';
 

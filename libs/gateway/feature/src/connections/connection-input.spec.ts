@@ -1,6 +1,6 @@
 import { connectionInput, type SlackSettings, type TeamsSettings } from '@parley/internal-api';
-import { ProblemException } from '../http/problem-details';
-import { parseOrThrow } from '../http/zod-validation';
+import { parseOrThrow, ProblemException } from '@parley/service-runtime';
+import { thrownBy } from '@parley/testing';
 import { adminFieldName, connectionRefused, connectorFor, createConnectionRequestFrom, secretsOf, secretValuesOf } from './connection-input';
 
 const slack = connectionInput.parse({
@@ -41,15 +41,7 @@ const teamsSettings: TeamsSettings = {
   graphUrl: 'https://graph.microsoft.com/v1.0',
 };
 
-function problemOf(fn: () => unknown): ProblemException {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProblemException) return error;
-    throw error;
-  }
-  throw new Error('expected a ProblemException');
-}
+const problemOf = (fn: () => unknown): ProblemException => thrownBy(fn, ProblemException);
 
 describe('splitting a connection input', () => {
   it('routes each platform to its connector', () => {

@@ -7,8 +7,8 @@ import {
   type TeamsSecrets,
   type VerifyConnectionResult,
 } from '@parley/internal-api';
-import type { PeerName } from '@parley/service-runtime';
-import { ProblemException, problemTypes, type RefusedField } from '../http/problem-details';
+import { ProblemException, type PeerName } from '@parley/service-runtime';
+import { problemTypes, type RefusedField } from '../http/problem-details';
 
 const platformNames = { slack: 'Slack', teams: 'Microsoft Teams' } as const;
 

@@ -2,9 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, UseG
 import type { Request } from 'express';
 import type { Logger } from '@parley/observability';
 import { connectionInput, connectionView, internalPaths, verifyConnectionResult, type ConnectionInput, type ConnectionView } from '@parley/internal-api';
-import { LOGGER } from '@parley/service-runtime';
+import { LOGGER, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
-import { ZodValidationPipe } from '../http/zod-validation';
 import { PeerApi } from '../peers/peer-api';
 import { badGateway } from '../peers/peer-errors';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { completeConsentRequest, completeConsentResult, internalPaths } from '@parley/internal-api';
-import { ProblemException } from '../http/problem-details';
+import { ProblemException } from '@parley/service-runtime';
 import { PeerApi } from '../peers/peer-api';
 import { consentGranted, consentLinkIncomplete, consentLinkInvalid, consentRefusedByProvider, consentUnavailable, renderConsentPage, type ConsentPage } from './consent-page';
 

@@ -1,10 +1,9 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { DATA_SOURCE } from '@parley/service-runtime';
+import { DATA_SOURCE, ProblemException, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OperatorOnly } from '../auth/auth.guard';
-import { ProblemException, problemTypes } from '../http/problem-details';
-import { ZodValidationPipe } from '../http/zod-validation';
+import { problemTypes } from '../http/problem-details';
 import { DeadLetterQuery, type DeadLetterPage } from './dead-letter.schemas';
 
 interface Row {

@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import type { z } from 'zod';
+import { notFound, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OperatorOnly, principalOf } from '../auth/auth.guard';
-import { notFound } from '../http/problem-details';
-import { ZodValidationPipe } from '../http/zod-validation';
 import { CreateOrgRequest } from './org.schemas';
 import { OrgStore, type CreatedOrg, type Org } from './org-store';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InternalApiError, SYNC_CONFLICT_PROBLEM } from '@parley/internal-api';
-import { toProblem } from '../http/problem-details';
+import { toProblem } from '@parley/service-runtime';
 import { peerProblem } from './peer-errors';
 
 const request = { method: 'POST', originalUrl: '/v1/user-syncs' };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InternalApiError } from '@parley/internal-api';
-import type { PeerName } from '@parley/service-runtime';
-import { notFound, ProblemException, problemTypes, type FieldError, type RefusedField } from '../http/problem-details';
+import { notFound, ProblemException, type FieldError, type PeerName } from '@parley/service-runtime';
+import { problemTypes, type RefusedField } from '../http/problem-details';
 
 /** Longest peer `detail` the gateway repeats; anything longer is cut (a detail is a sentence, not a dump). */
 const MAX_DETAIL = 300;

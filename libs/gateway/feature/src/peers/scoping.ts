@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound } from '../http/problem-details';
+import { notFound } from '@parley/service-runtime';
 
 const resourceId = z.uuid();
 

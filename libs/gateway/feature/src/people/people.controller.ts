@@ -12,9 +12,9 @@ import {
   type PeoplePage,
   type PersonView,
 } from '@parley/internal-api';
+import { ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
 import { PUBLIC_URL, consentRedirectUri } from '../config/public-url';
-import { ZodValidationPipe } from '../http/zod-validation';
 import { PeerApi } from '../peers/peer-api';
 import { badGateway } from '../peers/peer-errors';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuar
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { createUserSyncRequest, internalPaths, startUserSyncRequest, userSyncList, userSyncView, type UserSyncView } from '@parley/internal-api';
+import { ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
-import { ZodValidationPipe } from '../http/zod-validation';
 import { PeerApi } from '../peers/peer-api';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';
 

@@ -12,9 +12,9 @@ import {
   type TeamsSettings,
 } from '@parley/internal-api';
 import { inTransaction } from '@parley/persistence';
-import { DATA_SOURCE } from '@parley/service-runtime';
+import { DATA_SOURCE, notFound } from '@parley/service-runtime';
 import { CREDENTIALS } from '../config/identity-config';
-import { badRequest, conflict, notFound } from '../http/problem';
+import { badRequest, conflict } from '../http/problem';
 import { firstRow, isUniqueViolation, isUuid, rows, type Sql } from '../http/sql';
 
 interface ConnectionRow {

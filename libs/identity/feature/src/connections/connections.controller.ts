@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
-import { OrgIdPipe, ZodPipe } from '../http/problem';
+import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
+import { OrgIdPipe } from '../http/problem';
 import { ConnectionStore } from './connection-store';
 
 /** `internalPaths.identity.connections / connection / connectionSecrets`. */
@@ -15,7 +15,7 @@ export class ConnectionsController {
   @HttpCode(201)
   create(
     @Param('orgId', OrgIdPipe) orgId: string,
-    @Body(new ZodPipe(createConnectionRequest)) body: CreateConnectionRequest,
+    @Body(new ZodValidationPipe(createConnectionRequest)) body: CreateConnectionRequest,
   ): Promise<ConnectionView> {
     return this.connections.create(orgId, body);
   }

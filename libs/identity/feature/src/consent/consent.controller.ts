@@ -1,8 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
 import { completeConsentRequest, type completeConsentResult } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
-import { ZodPipe } from '../http/problem';
+import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
 import { ConsentService } from './consent.service';
 
 /** `internalPaths.identity.consent`: the gateway's OAuth callback hands over the code and state. */
@@ -13,7 +12,7 @@ export class ConsentController {
 
   @Post()
   @HttpCode(200)
-  complete(@Body(new ZodPipe(completeConsentRequest)) body: z.output<typeof completeConsentRequest>): Promise<z.output<typeof completeConsentResult>> {
+  complete(@Body(new ZodValidationPipe(completeConsentRequest)) body: z.output<typeof completeConsentRequest>): Promise<z.output<typeof completeConsentResult>> {
     return this.consent.complete(body.code, body.state);
   }
 }

@@ -3,9 +3,9 @@ import type { DataSource } from 'typeorm';
 import type { Platform } from '@parley/contracts';
 import type { AccountView, ListPeopleQuery, PeoplePage, PersonView } from '@parley/internal-api';
 import { inTransaction } from '@parley/persistence';
-import { DATA_SOURCE } from '@parley/service-runtime';
+import { DATA_SOURCE, notFound } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
-import { badRequest, notFound } from '../http/problem';
+import { badRequest } from '../http/problem';
 import { firstRow, isUuid, rows, type Sql } from '../http/sql';
 import { personStatusOf, type NativeAccount } from './primary-platform';
 

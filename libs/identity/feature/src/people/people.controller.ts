@@ -8,10 +8,10 @@ import {
   type PeoplePage,
   type PersonView,
 } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
+import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
 import { ConsentService } from '../consent/consent.service';
 import { GuestPasswords } from '../guests/guest-passwords';
-import { OrgIdPipe, ZodPipe } from '../http/problem';
+import { OrgIdPipe } from '../http/problem';
 import { PeopleStore } from './people-store';
 
 const consentLinkQuery = z.strictObject({ redirectUri: z.url({ protocol: /^https?$/ }) });
@@ -27,7 +27,7 @@ export class PeopleController {
   ) {}
 
   @Get()
-  list(@Param('orgId', OrgIdPipe) orgId: string, @Query(new ZodPipe(listPeopleQuery, 'query')) query: ListPeopleQuery): Promise<PeoplePage> {
+  list(@Param('orgId', OrgIdPipe) orgId: string, @Query(new ZodValidationPipe(listPeopleQuery, 'query')) query: ListPeopleQuery): Promise<PeoplePage> {
     return this.people.list(orgId, query);
   }
 
@@ -41,7 +41,7 @@ export class PeopleController {
   update(
     @Param('orgId', OrgIdPipe) orgId: string,
     @Param('id') id: string,
-    @Body(new ZodPipe(updatePersonRequest)) body: z.output<typeof updatePersonRequest>,
+    @Body(new ZodValidationPipe(updatePersonRequest)) body: z.output<typeof updatePersonRequest>,
   ): Promise<PersonView> {
     return this.people.setPrimaryPlatform(orgId, id, body.primaryPlatform);
   }
@@ -51,7 +51,7 @@ export class PeopleController {
   consentLink(
     @Param('orgId', OrgIdPipe) orgId: string,
     @Param('id') id: string,
-    @Query(new ZodPipe(consentLinkQuery, 'query')) query: z.output<typeof consentLinkQuery>,
+    @Query(new ZodValidationPipe(consentLinkQuery, 'query')) query: z.output<typeof consentLinkQuery>,
   ): Promise<{ url: string; expiresAt: string }> {
     return this.consent.link(orgId, id, query.redirectUri);
   }
@@ -63,7 +63,7 @@ export class PeopleController {
   guestPassword(
     @Param('orgId', OrgIdPipe) orgId: string,
     @Param('id') id: string,
-    @Body(new ZodPipe(guestPasswordRequest)) body: z.output<typeof guestPasswordRequest>,
+    @Body(new ZodValidationPipe(guestPasswordRequest)) body: z.output<typeof guestPasswordRequest>,
   ): Promise<{ password: string }> {
     return this.guestPasswords.passwordFor(orgId, id, body);
   }

@@ -6,10 +6,9 @@ import type { CredentialKey, CredentialStore } from '@parley/identity-credential
 import { NEEDS_ATTENTION_PROBLEM, type TokenRequest, type TokenResult } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import { inTransaction } from '@parley/persistence';
-import { CACHE, DATA_SOURCE, LOGGER } from '@parley/service-runtime';
+import { CACHE, DATA_SOURCE, LOGGER, notFound, ProblemException } from '@parley/service-runtime';
 import { CREDENTIALS, TOKEN_ENDPOINT } from '../config/identity-config';
 import { ConnectionStore, type TeamsConnection } from '../connections/connection-store';
-import { notFound, ProblemException } from '../http/problem';
 import { firstRow, isUuid } from '../http/sql';
 import { clearTeamsAttention, markTeamsAttention } from '../people/standing';
 import { attentionReasonFor, type SignInSubject } from './attention-reason';
@@ -137,7 +136,7 @@ export class TokenService {
           if (refreshed) return refreshed;
         }
         if (!guest) {
-          throw new ProblemException(409, noCredentialReason, NEEDS_ATTENTION_PROBLEM, { reason: noCredentialReason });
+          throw new ProblemException(409, noCredentialReason, NEEDS_ATTENTION_PROBLEM, undefined, { reason: noCredentialReason });
         }
         return this.call(subject, async () =>
           this.endpoint.request(settings.authorityUrl, settings.tenantId, {
@@ -185,7 +184,7 @@ export class TokenService {
       { orgId: plan.accessKey.orgId, subject: plan.lockName.split(':').slice(3).join(':'), aadsts: failure.aadsts, reason: failure.reason },
       'sign-in needs an admin',
     );
-    return new ProblemException(409, failure.reason, NEEDS_ATTENTION_PROBLEM, { reason: failure.reason });
+    return new ProblemException(409, failure.reason, NEEDS_ATTENTION_PROBLEM, undefined, { reason: failure.reason });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { tokenRequest, type TokenRequest, type TokenResult } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
-import { OrgIdPipe, ZodPipe } from '../http/problem';
+import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
+import { OrgIdPipe } from '../http/problem';
 import { TokenService } from './token.service';
 
 /** `internalPaths.identity.tokens`: an access token for the app, the team owner or a person (connectors only). */
@@ -13,7 +13,7 @@ export class TokensController {
   @Post()
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  issue(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodPipe(tokenRequest)) body: TokenRequest): Promise<TokenResult> {
+  issue(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodValidationPipe(tokenRequest)) body: TokenRequest): Promise<TokenResult> {
     return this.tokens.issue(orgId, body);
   }
 }

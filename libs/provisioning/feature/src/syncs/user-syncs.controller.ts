@@ -2,8 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from 
 import { z } from 'zod';
 import { orgId as orgIdSchema, uuid } from '@parley/contracts';
 import { startUserSyncRequest, SYNC_CONFLICT_PROBLEM, type UserSyncView } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
-import { parseOrThrow, ProblemException } from '../http/problems';
+import { InternalAuthGuard, notFound, parseOrThrow, ProblemException } from '@parley/service-runtime';
 import { SyncStore } from './sync-store';
 
 const orgParams = z.object({ orgId: orgIdSchema });
@@ -25,7 +24,7 @@ export class UserSyncsController {
     const body = parseOrThrow(startUserSyncRequest, rawBody ?? undefined, 'request body');
     const outcome = await this.syncs.create(orgId, body.mode, body.requestedBy);
     if ('activeSyncId' in outcome) {
-      throw new ProblemException(409, 'A user sync is already queued or running for this organization; wait for it to finish.', SYNC_CONFLICT_PROBLEM, {
+      throw new ProblemException(409, 'A user sync is already queued or running for this organization; wait for it to finish.', SYNC_CONFLICT_PROBLEM, undefined, {
         activeSyncId: outcome.activeSyncId,
       });
     }
@@ -42,7 +41,7 @@ export class UserSyncsController {
   async get(@Param('orgId') rawOrgId: string, @Param('syncId') syncId: string): Promise<UserSyncView> {
     const { orgId } = parseOrThrow(orgParams, { orgId: rawOrgId }, 'path');
     const view = uuid.safeParse(syncId).success ? await this.syncs.view(orgId, syncId) : undefined;
-    if (!view) throw new ProblemException(404, 'No such user sync.');
+    if (!view) throw notFound('user sync');
     return view;
   }
 }

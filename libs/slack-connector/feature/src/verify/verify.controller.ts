@@ -1,17 +1,8 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { internalPaths, slackConnectionInput, type VerifyConnectionResult } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
+import { fieldErrors, InternalAuthGuard } from '@parley/service-runtime';
 import { SlackUnavailableError } from '@parley/slack-connector-slack-access';
 import { ConnectionVerifier } from './connection-verifier';
-
-/** One entry per bad field, by path; zod 4 messages do not echo the input, so no secret comes back. */
-function fieldErrors(issues: readonly { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]) {
-  return issues.flatMap((issue) => {
-    const base = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys' && issue.keys) return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
-    return [{ field: base || '(body)', message: issue.message }];
-  });
-}
 
 /** gateway -> slack-connector: check Slack credentials before identity stores them. */
 @Controller()
@@ -24,7 +15,7 @@ export class VerifyController {
   async verify(@Body() body: unknown): Promise<VerifyConnectionResult> {
     const parsed = slackConnectionInput.safeParse(body);
     if (!parsed.success) {
-      const errors = fieldErrors(parsed.error.issues as never);
+      const errors = fieldErrors(parsed.error);
       throw new BadRequestException({
         type: 'https://parley.dev/problems/invalid-request',
         title: 'Invalid request',
