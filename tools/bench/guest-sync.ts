@@ -14,11 +14,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
 import { connectionRequests, startPlatformSandboxes } from '@parley/sandbox-runner';
 import type { SeedOrganization, SeedPerson } from '@parley/sandbox-seed';
-import { ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { createFreshDatabase, ParleyCluster, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
 import { median, writeResults } from './bench-support';
 
@@ -67,25 +66,6 @@ function floorSeconds(guests: number, teams: number, limits: GraphLimits, timeSc
   return { seconds, by, perLimit };
 }
 
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `parley_bench_${uniqueSuffix()}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const infra = (await import(path.resolve(__dirname, '../../../tools/infra/infra.mjs'))) as {
     ensureInfra(o?: { log?: (line: string) => void }): Promise<{ env: Record<string, string> }>;
@@ -95,7 +75,7 @@ async function main(): Promise<void> {
   const sandboxes = await startPlatformSandboxes({ limitsEnabled: true, timeScale: TIME_SCALE });
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, sandboxes.graph.caPem);
-  const database = await freshDatabase(env['DATABASE_URL'] as string);
+  const database = await createFreshDatabase(env['DATABASE_URL'] as string, 'parley_bench');
   const cluster = new ParleyCluster({
     apps: ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'],
     env: {

@@ -1,8 +1,7 @@
 import pino from 'pino';
 import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
-import { integrationEnv, ServiceProcess, uniqueSuffix } from '@parley/testing';
-import { createFreshDatabase, query } from './fresh-database';
+import { createFreshDatabase, integrationEnv, queryRows, ServiceProcess, uniqueSuffix } from '@parley/testing';
 import { distributedServiceEnv } from './service-env';
 
 const TOPIC = 'parley.directory.user.observed.v1';
@@ -38,7 +37,7 @@ describe('identity consuming over Kafka, killed with SIGKILL', () => {
     return service;
   };
   const observationsOf = async (email: string) =>
-    query<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM identity.directory_observations WHERE email = $1', [email]);
+    queryRows<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM identity.directory_observations WHERE email = $1', [email]);
 
   beforeAll(async () => {
     database = await createFreshDatabase(env.databaseUrl);
@@ -69,7 +68,7 @@ describe('identity consuming over Kafka, killed with SIGKILL', () => {
     await survivor.waitForLog((l) => l['msg'] === 'observation already applied, skipping', 90_000);
     await survivor.stop();
     expect(await observationsOf('after-effect@example.com')).toEqual([{ n: 1 }]);
-    const people = await query(database.url, "SELECT email FROM identity.people WHERE email = 'after-effect@example.com'");
+    const people = await queryRows(database.url, "SELECT email FROM identity.people WHERE email = 'after-effect@example.com'");
     expect(people).toHaveLength(1);
   });
 

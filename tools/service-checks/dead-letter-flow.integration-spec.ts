@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { KafkaBus } from '@parley/messaging';
-import { integrationEnv, ServiceProcess, uniqueSuffix } from '@parley/testing';
-import { createFreshDatabase, query } from './fresh-database';
+import { createFreshDatabase, integrationEnv, queryRows, ServiceProcess, uniqueSuffix } from '@parley/testing';
 import { distributedServiceEnv } from './service-env';
 
 const TOPIC = 'parley.directory.user.observed.v1';
@@ -83,7 +82,7 @@ describe('poison input: identity dead-letters it, the gateway shows it', () => {
     expect(page.items[0]).toMatchObject({ originalTopic: TOPIC, consumerGroup: 'identity', failure: 'invalid-payload' });
     expect(page.items[0]?.reason).toContain('platform');
 
-    const applied = async () => query<{ n: number }>(database.url, "SELECT count(*)::int AS n FROM identity.directory_observations WHERE email = 'victim@example.com'");
+    const applied = async () => queryRows<{ n: number }>(database.url, "SELECT count(*)::int AS n FROM identity.directory_observations WHERE email = 'victim@example.com'");
     while ((await applied())[0]?.n !== 1) {
       if (Date.now() > deadline) throw new Error('the valid message behind the poison one was never applied');
       await new Promise((resolve) => setTimeout(resolve, 200));

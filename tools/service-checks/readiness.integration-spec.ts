@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serviceNames } from '@parley/service-runtime';
-import { integrationEnv, ServiceProcess, TcpProxy, uniqueSuffix } from '@parley/testing';
-import { createFreshDatabase } from './fresh-database';
+import { createFreshDatabase, integrationEnv, ServiceProcess, TcpProxy, uniqueSuffix } from '@parley/testing';
 import { TEST_SERVICE_SECRETS } from './service-env';
 
 // The broker control is a plain CommonJS tool (tools/infra), not an Nx project, so it is required by path.

@@ -5,9 +5,8 @@ import type { PersonView, UserSyncView } from '@parley/internal-api';
 import { InternalApiClient, internalPaths, tokenResult } from '@parley/internal-api';
 import { connectionRequests, startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { integrationEnv, ParleyCluster, uniqueSuffix, type ClusterApp } from '@parley/testing';
+import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
-import { createFreshDatabase } from '../fresh-database';
 import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
 import { PlatformProbe } from './platform-probe';
 
