@@ -1,5 +1,5 @@
 export type { TokenBucketSpec, TokenGrant, RateLimiter } from './ports/rate-limiter';
-export type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant } from './ports/sliding-window-limiter';
+export type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant, WindowTicket } from './ports/sliding-window-limiter';
 export { LockLostError, LockUnavailableError, type DistributedLock, type LockLease } from './ports/distributed-lock';
 export type { DedupeGuard } from './ports/dedupe-guard';
 export type { CacheBackend } from './ports/cache-backend';

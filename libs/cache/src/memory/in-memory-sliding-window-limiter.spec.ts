@@ -16,15 +16,15 @@ describe('InMemorySlidingWindowLimiter on a manual clock', () => {
   it('counts an acquisition for exactly one window and reports the exact wait', async () => {
     const clock = new ManualClock();
     const limiter = new InMemorySlidingWindowLimiter({ clock });
-    expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await limiter.tryAcquire('k', spec)).toMatchObject({ granted: true, retryAfterMs: 0 });
     clock.advance(400);
-    expect(await limiter.tryAcquire('k', spec, 2)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await limiter.tryAcquire('k', spec, 2)).toMatchObject({ granted: true, retryAfterMs: 0 });
     expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: false, retryAfterMs: 600 });
     expect(await limiter.tryAcquire('k', spec, 2)).toEqual({ granted: false, retryAfterMs: 1000 });
     clock.advance(599);
     expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: false, retryAfterMs: 1 });
     clock.advance(1);
-    expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await limiter.tryAcquire('k', spec)).toMatchObject({ granted: true, retryAfterMs: 0 });
     expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: false, retryAfterMs: 400 });
   });
 
@@ -75,12 +75,28 @@ describe('InMemorySlidingWindowLimiter on a manual clock', () => {
     const limiter = new InMemorySlidingWindowLimiter({ clock });
     await limiter.tryAcquire('k', spec, 2);
     clock.advance(-10_000);
-    expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await limiter.tryAcquire('k', spec)).toMatchObject({ granted: true, retryAfterMs: 0 });
     // The two acquired "in the future" count until a window after them.
     expect(await limiter.tryAcquire('k', spec)).toEqual({ granted: false, retryAfterMs: 1000 });
     expect(await limiter.tryAcquire('k', spec, 3)).toEqual({ granted: false, retryAfterMs: 11_000 });
     clock.advance(11_000);
-    expect(await limiter.tryAcquire('k', spec, 3)).toEqual({ granted: true, retryAfterMs: 0 });
+    expect(await limiter.tryAcquire('k', spec, 3)).toMatchObject({ granted: true, retryAfterMs: 0 });
+  });
+
+  it('restamps to exactly now minus the backdate, extending how long the window is remembered', async () => {
+    const clock = new ManualClock();
+    const limiter = new InMemorySlidingWindowLimiter({ clock });
+    const ticket = await limiter.acquire('k', spec, 2);
+    await limiter.tryAcquire('k', spec);
+    clock.advance(900);
+    await limiter.restamp(ticket, 100);
+    // The third acquisition (at 0) leaves at 1000, the restamped two (now at 800) at 1800.
+    expect(await limiter.tryAcquire('k', spec, 2)).toEqual({ granted: false, retryAfterMs: 900 });
+    clock.advance(100);
+    expect(await limiter.tryAcquire('k', spec, 2)).toEqual({ granted: false, retryAfterMs: 800 });
+    expect(await limiter.tryAcquire('k', spec)).toMatchObject({ granted: true });
+    clock.advance(800);
+    expect(await limiter.tryAcquire('k', spec, 2)).toMatchObject({ granted: true });
   });
 
   it('applies a changed spec to the acquisitions already counted', async () => {

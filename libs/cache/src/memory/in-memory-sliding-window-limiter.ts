@@ -1,24 +1,28 @@
-import type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant } from '../ports/sliding-window-limiter';
+import type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant, WindowTicket } from '../ports/sliding-window-limiter';
 import { systemClock, type Clock } from '../shared/clock';
 import {
   acquireWhenGranted,
+  assertRestamp,
+  newTicketId,
   normalizeClaims,
   pruneLog,
   recordInLog,
+  restampInLog,
   retryAfterOf,
   waitForRoom,
+  type LogEntry,
   type NormalizedClaim,
 } from '../shared/sliding-window';
 import { ExpiringMap } from './expiring-map';
 
 /**
- * SlidingWindowLimiter for the embedded single-process mode: each window is a sorted array of grant times, forgotten
- * once its newest acquisition has left the window.
+ * SlidingWindowLimiter for the embedded single-process mode: each window is a sorted array of acquisitions, forgotten
+ * once its newest one has left the window.
  */
 export class InMemorySlidingWindowLimiter implements SlidingWindowLimiter {
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #logs: ExpiringMap<string, number[]>;
+  readonly #logs: ExpiringMap<string, LogEntry[]>;
 
   /** `random` drives the jitter added to waits (tests pass a fixed one). */
   constructor(options: { clock?: Clock; random?: () => number } = {}) {
@@ -31,38 +35,55 @@ export class InMemorySlidingWindowLimiter implements SlidingWindowLimiter {
     return this.#attempt(normalizeClaims([{ key, spec, count }]));
   }
 
-  async acquire(key: string, spec: SlidingWindowSpec, count = 1, signal?: AbortSignal): Promise<void> {
-    await this.#acquire(normalizeClaims([{ key, spec, count }]), signal);
+  acquire(key: string, spec: SlidingWindowSpec, count = 1, signal?: AbortSignal): Promise<WindowTicket> {
+    return this.#acquire(() => normalizeClaims([{ key, spec, count }]), signal);
   }
 
   async tryAcquireAll(claims: readonly WindowClaim[]): Promise<WindowGrant> {
     return this.#attempt(normalizeClaims(claims));
   }
 
-  async acquireAll(claims: readonly WindowClaim[], signal?: AbortSignal): Promise<void> {
-    await this.#acquire(normalizeClaims(claims), signal);
+  acquireAll(claims: readonly WindowClaim[], signal?: AbortSignal): Promise<WindowTicket> {
+    return this.#acquire(() => normalizeClaims(claims), signal);
   }
 
-  #acquire(claims: readonly NormalizedClaim[], signal?: AbortSignal): Promise<void> {
-    return acquireWhenGranted(async (c) => this.#attempt(c), (ms, s) => this.#clock.sleep(ms, s), this.#random, claims, signal);
+  async restamp(ticket: WindowTicket, backdateMs = 0): Promise<void> {
+    assertRestamp(ticket, backdateMs);
+    const now = this.#clock.now();
+    const at = now - backdateMs;
+    for (const claim of ticket.claims) {
+      const log = this.#logs.get(claim.key);
+      if (!log) continue;
+      pruneLog(log, now, claim.spec.windowMs);
+      if (restampInLog(log, ticket.id, at)) this.#keep(claim.key, log, now, claim.spec.windowMs);
+    }
+  }
+
+  async #acquire(normalize: () => NormalizedClaim[], signal?: AbortSignal): Promise<WindowTicket> {
+    return acquireWhenGranted(async (c) => this.#attempt(c), (ms, s) => this.#clock.sleep(ms, s), this.#random, normalize(), signal);
   }
 
   // Synchronous from read to write, so concurrent callers in this process cannot interleave.
   #attempt(claims: readonly NormalizedClaim[]): WindowGrant {
     const now = this.#clock.now();
     const logs = claims.map((claim) => {
-      const times = this.#logs.get(claim.key) ?? [];
-      pruneLog(times, now, claim.spec.windowMs);
-      return times;
+      const log = this.#logs.get(claim.key) ?? [];
+      pruneLog(log, now, claim.spec.windowMs);
+      return log;
     });
-    const wait = Math.max(...claims.map((claim, i) => waitForRoom(logs[i] as number[], now, claim)));
+    const wait = Math.max(...claims.map((claim, i) => waitForRoom(logs[i] as LogEntry[], now, claim)));
     if (wait > 0) return { granted: false, retryAfterMs: retryAfterOf(wait) };
+    const ticket: WindowTicket = { id: newTicketId(), claims: claims.map((c) => ({ key: c.key, spec: c.spec, count: c.count })) };
     claims.forEach((claim, i) => {
-      const times = logs[i] as number[];
-      recordInLog(times, now, claim.count);
-      // Once the newest acquisition has left the window, an empty log is the same as this one.
-      this.#logs.set(claim.key, times, (times.at(-1) as number) + claim.spec.windowMs - now);
+      const log = logs[i] as LogEntry[];
+      recordInLog(log, now, claim.count, ticket.id);
+      this.#keep(claim.key, log, now, claim.spec.windowMs);
     });
-    return { granted: true, retryAfterMs: 0 };
+    return { granted: true, retryAfterMs: 0, ticket };
+  }
+
+  /** Stores the log until its newest acquisition has left the window: after that, an empty log is the same. */
+  #keep(key: string, log: LogEntry[], now: number, windowMs: number): void {
+    this.#logs.set(key, log, (log.at(-1) as LogEntry).at + windowMs - now);
   }
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant } from '../ports/sliding-window-limiter';
+import type { SlidingWindowLimiter, SlidingWindowSpec, WindowClaim, WindowGrant, WindowTicket } from '../ports/sliding-window-limiter';
 import { sleep } from '../shared/clock';
-import { acquireWhenGranted, normalizeClaims, type NormalizedClaim } from '../shared/sliding-window';
+import { acquireWhenGranted, assertRestamp, newTicketId, normalizeClaims, type NormalizedClaim } from '../shared/sliding-window';
 import type { Keyspace } from './keyspace';
 import { LuaScript } from './lua-script';
 import type { RedisClient } from './redis-client';
@@ -15,7 +14,8 @@ import type { RedisClient } from './redis-client';
  * - else add n unique members at now to every key and PEXPIRE it to the window (its newest member leaves by then).
  * Scores are formatted explicitly: Lua's own number-to-string conversion keeps 14 digits, about 0.1 ms at today's
  * epoch. The keys must live on one server (no Redis Cluster slots across them).
- * KEYS windows; ARGV[1] a unique token, then limit, windowMs, count per key. Returns {granted 0|1, retryAfterMs}.
+ * Members are `<ticket id>:<key index>:<n>`, so restamp() can find them.
+ * KEYS windows; ARGV[1] the ticket id, then limit, windowMs, count per key. Returns {granted 0|1, retryAfterMs}.
  */
 const ACQUIRE_SCRIPT = new LuaScript(`
 local time = redis.call('TIME')
@@ -54,6 +54,37 @@ end
 return {1, 0}
 `);
 
+/**
+ * Moves a ticket's members to now - backdate (server clock) where that is later than their score, members that have
+ * left their window (at or before now - window, maybe not yet removed) excepted; the key then lives until the moved
+ * members have left. Same as restampInLog in shared/sliding-window.ts.
+ * KEYS the ticket's windows; ARGV[1] the ticket id, ARGV[2] backdateMs, then windowMs, count per key.
+ */
+const RESTAMP_SCRIPT = new LuaScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local at = now - tonumber(ARGV[2])
+local score = string.format('%.3f', at)
+for i = 1, #KEYS do
+  local window = tonumber(ARGV[1 + 2 * i])
+  local count = tonumber(ARGV[2 + 2 * i])
+  local moved = false
+  for j = 1, count do
+    local member = ARGV[1] .. ':' .. i .. ':' .. j
+    local current = tonumber(redis.call('ZSCORE', KEYS[i], member))
+    if current and current > now - window and current < at then
+      redis.call('ZADD', KEYS[i], 'XX', score, member)
+      moved = true
+    end
+  end
+  if moved then
+    local ttl = math.ceil(at + window - now)
+    if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+return 0
+`);
+
 export class RedisSlidingWindowLimiter implements SlidingWindowLimiter {
   constructor(
     private readonly client: RedisClient,
@@ -65,26 +96,39 @@ export class RedisSlidingWindowLimiter implements SlidingWindowLimiter {
     return this.attempt(normalizeClaims([{ key, spec, count }]));
   }
 
-  async acquire(key: string, spec: SlidingWindowSpec, count = 1, signal?: AbortSignal): Promise<void> {
-    await acquireWhenGranted((c) => this.attempt(c), sleep, this.random, normalizeClaims([{ key, spec, count }]), signal);
+  async acquire(key: string, spec: SlidingWindowSpec, count = 1, signal?: AbortSignal): Promise<WindowTicket> {
+    return acquireWhenGranted((c) => this.attempt(c), sleep, this.random, normalizeClaims([{ key, spec, count }]), signal);
   }
 
   async tryAcquireAll(claims: readonly WindowClaim[]): Promise<WindowGrant> {
     return this.attempt(normalizeClaims(claims));
   }
 
-  async acquireAll(claims: readonly WindowClaim[], signal?: AbortSignal): Promise<void> {
-    await acquireWhenGranted((c) => this.attempt(c), sleep, this.random, normalizeClaims(claims), signal);
+  async acquireAll(claims: readonly WindowClaim[], signal?: AbortSignal): Promise<WindowTicket> {
+    return acquireWhenGranted((c) => this.attempt(c), sleep, this.random, normalizeClaims(claims), signal);
+  }
+
+  async restamp(ticket: WindowTicket, backdateMs = 0): Promise<void> {
+    assertRestamp(ticket, backdateMs);
+    const args = [ticket.id, String(backdateMs)];
+    for (const claim of ticket.claims) args.push(String(claim.spec.windowMs), String(claim.count));
+    await RESTAMP_SCRIPT.run(
+      this.client,
+      ticket.claims.map((claim) => this.keys.key('window', claim.key)),
+      args,
+    );
   }
 
   private async attempt(claims: readonly NormalizedClaim[]): Promise<WindowGrant> {
-    const args = [randomBytes(12).toString('base64url')];
+    const id = newTicketId();
+    const args = [id];
     for (const claim of claims) args.push(String(claim.spec.limit), String(claim.spec.windowMs), String(claim.count));
     const reply = (await ACQUIRE_SCRIPT.run(
       this.client,
       claims.map((claim) => this.keys.key('window', claim.key)),
       args,
     )) as [number, number];
-    return { granted: reply[0] === 1, retryAfterMs: reply[1] };
+    if (reply[0] !== 1) return { granted: false, retryAfterMs: reply[1] };
+    return { granted: true, retryAfterMs: 0, ticket: { id, claims: claims.map((c) => ({ key: c.key, spec: c.spec, count: c.count })) } };
   }
 }

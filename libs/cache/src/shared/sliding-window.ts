@@ -1,4 +1,5 @@
-import type { SlidingWindowSpec, WindowClaim, WindowGrant } from '../ports/sliding-window-limiter';
+import { randomBytes } from 'node:crypto';
+import type { SlidingWindowSpec, WindowClaim, WindowGrant, WindowTicket } from '../ports/sliding-window-limiter';
 import { assertName } from './validate';
 
 /** A claim after validation, with claims on the same key added up. */
@@ -48,6 +49,23 @@ export function normalizeClaims(claims: readonly WindowClaim[]): NormalizedClaim
   return normalized;
 }
 
+/** A fresh ticket id: unique across replicas, so Redis members of different grants never collide. */
+export function newTicketId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** Throws unless `ticket` looks like one a limiter handed out and `backdateMs` is usable. */
+export function assertRestamp(ticket: WindowTicket, backdateMs: number): void {
+  if (typeof ticket?.id !== 'string' || ticket.id.length === 0 || !Array.isArray(ticket.claims) || ticket.claims.length === 0) {
+    throw new TypeError('restamp() needs a ticket from a granted acquisition');
+  }
+  for (const claim of ticket.claims) {
+    assertWindowSpec(claim.key, claim.spec);
+    if (!(Number.isSafeInteger(claim.count) && claim.count > 0)) throw new TypeError('restamp() needs a ticket from a granted acquisition');
+  }
+  if (!(Number.isFinite(backdateMs) && backdateMs >= 0)) throw new RangeError(`backdateMs must be a number of at least 0, got ${backdateMs}`);
+}
+
 /** Jitter is at most this share of the wait... */
 const JITTER_SHARE = 0.02;
 /** ...and never more than this, so a waiter resumes within a few ms of the room it waited for. */
@@ -71,31 +89,37 @@ export async function acquireWhenGranted(
   random: () => number,
   claims: readonly NormalizedClaim[],
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<WindowTicket> {
   for (;;) {
     signal?.throwIfAborted();
     const grant = await tryAll(claims);
-    if (grant.granted) return;
+    if (grant.granted) return grant.ticket;
     await sleep(grant.retryAfterMs + jitterMs(grant.retryAfterMs, random), signal);
   }
 }
 
-/** The first index of sorted `times` whose value is greater than `bound`. */
-function firstAbove(times: readonly number[], bound: number): number {
+/** One acquisition in an in-memory log: when it counts from, and whose it is. */
+export interface LogEntry {
+  readonly at: number;
+  readonly ticketId: string;
+}
+
+/** The first index of the sorted log whose entry counts from later than `bound`. */
+function firstAfter(log: readonly LogEntry[], bound: number): number {
   let low = 0;
-  let high = times.length;
+  let high = log.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((times[middle] as number) <= bound) low = middle + 1;
+    if ((log[middle] as LogEntry).at <= bound) low = middle + 1;
     else high = middle;
   }
   return low;
 }
 
 /** Drops the acquisitions of a sorted log that have left the window at `now` (those at or before now - windowMs). */
-export function pruneLog(times: number[], now: number, windowMs: number): void {
-  const live = firstAbove(times, now - windowMs);
-  if (live > 0) times.splice(0, live);
+export function pruneLog(log: LogEntry[], now: number, windowMs: number): void {
+  const live = firstAfter(log, now - windowMs);
+  if (live > 0) log.splice(0, live);
 }
 
 /**
@@ -103,17 +127,26 @@ export function pruneLog(times: number[], now: number, windowMs: number): void {
  * acquisition that must leave has left. The Redis script (redis-sliding-window-limiter.ts) does the same: change both
  * together.
  */
-export function waitForRoom(times: readonly number[], now: number, claim: NormalizedClaim): number {
-  const excess = times.length + claim.count - claim.spec.limit;
+export function waitForRoom(log: readonly LogEntry[], now: number, claim: NormalizedClaim): number {
+  const excess = log.length + claim.count - claim.spec.limit;
   if (excess <= 0) return 0;
   // The log is pruned, so this entry is after now - windowMs and the wait is positive.
-  return (times[excess - 1] as number) + claim.spec.windowMs - now;
+  return (log[excess - 1] as LogEntry).at + claim.spec.windowMs - now;
 }
 
-/** Records `count` acquisitions at `now`, keeping the log sorted even when the clock stepped back. */
-export function recordInLog(times: number[], now: number, count: number): void {
-  const at = firstAbove(times, now);
-  times.splice(at, 0, ...Array.from({ length: count }, () => now));
+/** Records `count` acquisitions at `at`, keeping the log sorted (also when the clock stepped back). */
+export function recordInLog(log: LogEntry[], at: number, count: number, ticketId: string): void {
+  log.splice(firstAfter(log, at), 0, ...Array.from({ length: count }, () => ({ at, ticketId })));
+}
+
+/** Moves the ticket's entries in a pruned log to `at` where that is later; returns whether anything moved. */
+export function restampInLog(log: LogEntry[], ticketId: string, at: number): boolean {
+  const moving = log.filter((entry) => entry.ticketId === ticketId && entry.at < at);
+  if (moving.length === 0) return false;
+  const staying = log.filter((entry) => !(entry.ticketId === ticketId && entry.at < at));
+  log.splice(0, log.length, ...staying);
+  recordInLog(log, at, moving.length, ticketId);
+  return true;
 }
 
 /** A wait as the limiter reports it: whole milliseconds, at least 1, never short of the exact one. */

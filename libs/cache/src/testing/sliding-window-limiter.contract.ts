@@ -25,7 +25,10 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       const started = performance.now();
       const grants = [];
       for (let i = 0; i < 5; i++) grants.push(await first().tryAcquire(key, spec));
-      expect(grants).toEqual(Array(5).fill({ granted: true, retryAfterMs: 0 }));
+      expect(grants.map((g) => [g.granted, g.retryAfterMs])).toEqual(Array(5).fill([true, 0]));
+      // Each grant has a ticket of its own, naming what it acquired.
+      expect(new Set(grants.map((g) => g.ticket?.id)).size).toBe(5);
+      expect(grants[0]?.ticket?.claims).toEqual([{ key, spec, count: 1 }]);
 
       const refused = await first().tryAcquire(key, spec);
       expect(refused.granted).toBe(false);
@@ -36,9 +39,9 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
     it('acquires several all or nothing, and waits for the oldest acquisition that must leave', async () => {
       const key = uniqueName('several');
       const spec = { limit: 5, windowMs: 1000 };
-      expect(await first().tryAcquire(key, spec, 2)).toEqual({ granted: true, retryAfterMs: 0 });
+      expect(await first().tryAcquire(key, spec, 2)).toMatchObject({ granted: true, retryAfterMs: 0 });
       await delay(300);
-      expect(await first().tryAcquire(key, spec, 3)).toEqual({ granted: true, retryAfterMs: 0 });
+      expect(await first().tryAcquire(key, spec, 3)).toMatchObject({ granted: true, retryAfterMs: 0 });
 
       // Room for 2 once the 2 first ones leave (about 700 ms from now)...
       const two = await first().tryAcquire(key, spec, 2);
@@ -71,7 +74,7 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
 
       // A couple of ms of slack: timers may fire a fraction of a millisecond early.
       await delay(later.retryAfterMs + 2);
-      expect(await second().tryAcquire(key, spec, 2)).toEqual({ granted: true, retryAfterMs: 0 });
+      expect(await second().tryAcquire(key, spec, 2)).toMatchObject({ granted: true, retryAfterMs: 0 });
     });
 
     it('slides: acquisitions leave one by one, each a window after it was granted', async () => {
@@ -193,17 +196,21 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       expect((await first().tryAcquire(loose, looseSpec, 3)).granted).toBe(true);
 
       const other = uniqueName('other');
-      expect(await first().tryAcquireAll([{ key: other, spec: tightSpec }, { key: uniqueName('more'), spec: looseSpec, count: 2 }])).toEqual({
-        granted: true,
-        retryAfterMs: 0,
-      });
+      const more = uniqueName('more');
+      const both = await first().tryAcquireAll([{ key: other, spec: tightSpec }, { key: more, spec: looseSpec, count: 2 }]);
+      expect(both).toMatchObject({ granted: true, retryAfterMs: 0 });
+      expect(both.ticket?.claims).toEqual([
+        { key: other, spec: tightSpec, count: 1 },
+        { key: more, spec: looseSpec, count: 2 },
+      ]);
       expect((await second().tryAcquire(other, tightSpec)).granted).toBe(false);
     });
 
     it('tryAcquireAll() adds up claims on the same key', async () => {
       const key = uniqueName('same');
       const spec = { limit: 3, windowMs: 60_000 };
-      expect((await first().tryAcquireAll([{ key, spec }, { key, spec, count: 2 }])).granted).toBe(true);
+      const grant = await first().tryAcquireAll([{ key, spec }, { key, spec, count: 2 }]);
+      expect(grant.ticket?.claims).toEqual([{ key, spec, count: 3 }]);
       expect((await first().tryAcquire(key, spec)).granted).toBe(false);
     });
 
@@ -217,6 +224,64 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       expect(performance.now() - started).toBeGreaterThanOrEqual(250);
       expect((await first().tryAcquire(a, spec, 2)).granted).toBe(false);
       expect((await first().tryAcquire(a, spec)).granted).toBe(true);
+    });
+
+    it('restamp() counts a ticket\'s acquisitions from later, holding back the next grant', async () => {
+      const key = uniqueName('restamp');
+      const spec = { limit: 1, windowMs: 300 };
+      const ticket = await first().acquire(key, spec);
+      await delay(200);
+      await second().restamp(ticket);
+      await delay(150); // 350 ms after the grant, 150 ms after the restamp
+      const refused = await first().tryAcquire(key, spec);
+      expect(refused.granted).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(100);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(150);
+      await delay(refused.retryAfterMs + 2);
+      expect((await first().tryAcquire(key, spec)).granted).toBe(true);
+    });
+
+    it('restamp() backdates by backdateMs, and never moves acquisitions earlier', async () => {
+      const key = uniqueName('backdate');
+      const spec = { limit: 1, windowMs: 300 };
+      const started = performance.now();
+      const ticket = await first().acquire(key, spec);
+      await delay(200);
+      await first().restamp(ticket, 10_000); // earlier than the grant: nothing moves
+      const unmoved = await second().tryAcquire(key, spec);
+      expect(unmoved.granted).toBe(false);
+      expect(unmoved.retryAfterMs).toBeLessThanOrEqual(300 - (performance.now() - started) + 5);
+      await first().restamp(ticket, 100); // now counted from about 100 ms after the grant
+      const moved = await second().tryAcquire(key, spec);
+      expect(moved.granted).toBe(false);
+      expect(moved.retryAfterMs).toBeGreaterThan(unmoved.retryAfterMs + 50);
+    });
+
+    it('restamp() moves every window of a ticket, and leaves other tickets and left acquisitions alone', async () => {
+      const a = uniqueName('restamp-a');
+      const b = uniqueName('restamp-b');
+      const spec = { limit: 2, windowMs: 300 };
+      const ticket = await first().acquireAll([{ key: a, spec }, { key: b, spec }]);
+      await first().acquire(a, spec); // another ticket
+      await delay(200);
+      await first().restamp(ticket);
+      await delay(150);
+      // The other ticket has left a; the restamped one holds one place in each window.
+      expect((await second().tryAcquire(a, spec, 2)).granted).toBe(false);
+      expect((await second().tryAcquire(a, spec)).granted).toBe(true);
+      expect((await second().tryAcquire(b, spec, 2)).granted).toBe(false);
+
+      const gone = uniqueName('restamp-gone');
+      const early = await first().acquire(gone, { limit: 1, windowMs: 100 });
+      await delay(150);
+      await first().restamp(early); // it left its window: it stays gone
+      expect((await second().tryAcquire(gone, { limit: 1, windowMs: 100 })).granted).toBe(true);
+    });
+
+    it('restamp() refuses what is not a ticket, and a negative backdate', async () => {
+      const ticket = await first().acquire(uniqueName('restamp-invalid'), { limit: 1, windowMs: 1000 });
+      await expect(first().restamp({ id: '', claims: [] })).rejects.toThrow(TypeError);
+      await expect(first().restamp(ticket, -1)).rejects.toThrow(RangeError);
     });
 
     it('rejects requests that could never be granted, and malformed ones', async () => {
