@@ -23,7 +23,7 @@ export const graphAccessProvider: Provider = {
   useFactory: (internalApi: InternalApiAccess, cache: CacheBackend, metrics: ServiceMetrics, serviceConfig: Readonly<Record<string, unknown>>, options: TeamsConnectorOptions) =>
     new GraphAccess({
       identity: new IdentityAccess(internalApi),
-      rateLimiter: cache.rateLimiter,
+      windowLimiter: cache.slidingWindow,
       config: options.config ?? (serviceConfig['teamsConnector'] as GraphAccessConfig | undefined) ?? graphAccessConfig(),
       metrics: new GraphMetrics(metrics.registry),
       dispatcher: options.dispatcher,

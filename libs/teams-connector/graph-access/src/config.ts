@@ -1,20 +1,28 @@
 import { z } from 'zod';
 import { defineConfigSection, env } from '@parley/config';
-import { DOCUMENTED_GRAPH_LIMITS, type GraphLimitName, type LimitSetting, type PacingSettings } from './pacing/limits';
+import {
+  DEFAULT_PACING_MARGIN,
+  DEFAULT_PACING_MARGIN_MS,
+  DOCUMENTED_GRAPH_LIMITS,
+  type GraphLimitName,
+  type LimitSetting,
+  type PacingSettings,
+} from './pacing/limits';
 
-/** `<requests>/<windowMs>` or `<requests>/<windowMs>/<burst>`, e.g. `150/5000` or `3000/150000/1500`. */
+/**
+ * `<requests>/<windowMs>`, e.g. `150/5000`. A third number (`150/5000/6`, the token-bucket burst of earlier versions)
+ * is still accepted so existing deployments start, and ignored: sliding windows need no burst.
+ */
 const limitVariable = (fallback: LimitSetting) =>
   z
     .string()
-    .regex(/^\d+\/\d+(\/\d+)?$/, 'expected <requests>/<windowMs>[/<burst>], e.g. 150/5000')
-    .default(`${fallback.requests}/${fallback.windowMs}/${fallback.burst}`)
+    .regex(/^\d+\/\d+(\/\d+)?$/, 'expected <requests>/<windowMs>, e.g. 150/5000')
+    .default(`${fallback.requests}/${fallback.windowMs}`)
     .transform((value): LimitSetting => {
-      const [requests, windowMs, burst] = value.split('/').map(Number) as [number, number, number | undefined];
-      return { requests, windowMs, burst: burst ?? Math.min(fallback.burst, requests) };
+      const [requests, windowMs] = value.split('/').map(Number) as [number, number];
+      return { requests, windowMs };
     })
-    .refine((l) => l.requests >= 1 && l.windowMs >= 1 && l.burst >= 1 && l.burst <= l.requests, {
-      message: 'requests and windowMs must be at least 1, burst between 1 and requests',
-    });
+    .refine((l) => l.requests >= 1 && l.windowMs >= 1, { message: 'requests and windowMs must be at least 1' });
 
 /**
  * teams-connector's own configuration: the Graph limits it paces under (documented numbers by default), the time
@@ -29,8 +37,10 @@ export const teamsConnectorConfigSection = defineConfigSection(
     PARLEY_GRAPH_LIMIT_DIRECTORY_WRITES: limitVariable(DOCUMENTED_GRAPH_LIMITS.directoryWrites),
     PARLEY_GRAPH_LIMIT_TEAMS_GET: limitVariable(DOCUMENTED_GRAPH_LIMITS.teamsGet),
     PARLEY_GRAPH_LIMIT_PER_TEAM: limitVariable(DOCUMENTED_GRAPH_LIMITS.perTeam),
-    /** Each window is paced this much longer than documented (0.05 = 5 %), room for network jitter. */
-    PARLEY_GRAPH_PACING_MARGIN: z.coerce.number().min(0).max(1).default(0.05),
+    /** Each (scaled) window is paced this much longer than documented (0.01 = 1 %). */
+    PARLEY_GRAPH_PACING_MARGIN: z.coerce.number().min(0).max(1).default(DEFAULT_PACING_MARGIN),
+    /** And this many real ms longer: how much later one request may reach Graph than another (network jitter). */
+    PARLEY_GRAPH_PACING_MARGIN_MS: env.int(DEFAULT_PACING_MARGIN_MS, 0),
     /** Tries per Graph request on 429/503/504, the first included. */
     PARLEY_GRAPH_MAX_ATTEMPTS: env.int(6, 1),
     /** A Retry-After longer than this (real ms) fails the message for the bus to retry, instead of holding a lane. */
@@ -39,6 +49,7 @@ export const teamsConnectorConfigSection = defineConfigSection(
   (v) => graphAccessConfig({
     timeScale: v.PARLEY_GRAPH_LIMIT_TIME_SCALE,
     margin: v.PARLEY_GRAPH_PACING_MARGIN,
+    marginMs: v.PARLEY_GRAPH_PACING_MARGIN_MS,
     limits: {
       invitations: v.PARLEY_GRAPH_LIMIT_INVITATIONS,
       directoryWrites: v.PARLEY_GRAPH_LIMIT_DIRECTORY_WRITES,
@@ -61,6 +72,7 @@ export function graphAccessConfig(
   overrides: {
     readonly timeScale?: number;
     readonly margin?: number;
+    readonly marginMs?: number;
     readonly limits?: Partial<Record<GraphLimitName, LimitSetting>>;
     readonly maxAttempts?: number;
     readonly maxRetryWaitMs?: number;
@@ -69,7 +81,8 @@ export function graphAccessConfig(
   return {
     pacing: {
       timeScale: overrides.timeScale ?? 1,
-      margin: overrides.margin ?? 0.05,
+      margin: overrides.margin ?? DEFAULT_PACING_MARGIN,
+      marginMs: overrides.marginMs ?? DEFAULT_PACING_MARGIN_MS,
       limits: { ...DOCUMENTED_GRAPH_LIMITS, ...overrides.limits },
     },
     maxAttempts: overrides.maxAttempts ?? 6,

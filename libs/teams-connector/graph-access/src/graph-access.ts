@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { RateLimiter } from '@parley/cache';
+import type { SlidingWindowLimiter } from '@parley/cache';
 import type { TeamsSettings } from '@parley/internal-api';
 import type { GraphAccessConfig } from './config';
 import { GraphApi, type AccessTokenSource, type RetrySettings } from './graph/graph-api';
@@ -11,7 +11,8 @@ import { GraphPacer } from './pacing/pacer';
 
 export interface GraphAccessDependencies {
   readonly identity: IdentityAccess;
-  readonly rateLimiter: RateLimiter;
+  /** The shared pacing windows: `CacheBackend.slidingWindow` (Redis in distributed mode). */
+  readonly windowLimiter: SlidingWindowLimiter;
   readonly config: GraphAccessConfig;
   readonly metrics?: GraphMetrics;
   /** An undici dispatcher for Graph and token endpoint calls (tests trusting a sandbox CA); default: global fetch's. */
@@ -64,7 +65,7 @@ export class GraphAccess {
   readonly retry: RetrySettings;
 
   constructor(private readonly deps: GraphAccessDependencies) {
-    this.pacer = new GraphPacer(deps.rateLimiter, deps.config.pacing);
+    this.pacer = new GraphPacer(deps.windowLimiter, deps.config.pacing);
     this.retry = { maxAttempts: deps.config.maxAttempts, timeScale: deps.config.pacing.timeScale, maxWaitMs: deps.config.maxRetryWaitMs };
   }
 

@@ -9,6 +9,15 @@ export { IdentityAccess, NeedsAttentionError, UnknownToIdentityError, describeSu
 export { TokenCache, TOKEN_EXPIRY_MARGIN_MS } from './identity/token-cache';
 export { GRAPH_DEFAULT_SCOPE, cleanDescription, jwtClaims, jwtRoles, requestToken, type TokenEndpointOutcome, type TokenEndpointTarget } from './identity/token-endpoint';
 export { classifyRequest, relativeGraphPath, type GraphPrincipal, type PacingClaim } from './pacing/classify';
-export { DOCUMENTED_GRAPH_LIMITS, GRAPH_LIMIT_NAMES, bucketSpec, freshnessMs, type GraphLimitName, type LimitSetting, type PacingSettings } from './pacing/limits';
-export { GraphPacer } from './pacing/pacer';
+export {
+  DEFAULT_PACING_MARGIN,
+  DEFAULT_PACING_MARGIN_MS,
+  DOCUMENTED_GRAPH_LIMITS,
+  GRAPH_LIMIT_NAMES,
+  windowSpec,
+  type GraphLimitName,
+  type LimitSetting,
+  type PacingSettings,
+} from './pacing/limits';
+export { GraphPacer, type PacingGrant } from './pacing/pacer';
 export { RETRYABLE_STATUSES, parseRetryAfter, retryDelayMs } from './pacing/retry-after';

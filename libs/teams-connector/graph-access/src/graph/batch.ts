@@ -14,14 +14,14 @@ export interface BatchItem {
 }
 
 /**
- * Splits requests into $batch chunks, in order: at most `max` per chunk, and no more requests on one pacing bucket
- * than that bucket's burst, since the requests of one batch reach Graph together (four additions to one team in
- * one batch would be four calls on that team in the same instant).
+ * Splits requests into $batch chunks, in order: at most `max` per chunk, and no more requests on one pacing window
+ * than `perBatchOf` its limit, since the requests of one batch reach Graph together (four additions to one team in
+ * one batch are four calls on that team in the same instant) and are paced as one acquisition.
  */
 export function splitIntoBatches<T>(
   items: readonly T[],
   claimsOf: (item: T) => readonly PacingClaim[],
-  burstOf: (limit: GraphLimitName) => number,
+  perBatchOf: (limit: GraphLimitName) => number,
   max = MAX_BATCH_SIZE,
 ): T[][] {
   if (max < 1) throw new Error('a batch holds at least one request');
@@ -32,7 +32,7 @@ export function splitIntoBatches<T>(
     const claims = claimsOf(item);
     const fits =
       current.length < max &&
-      claims.every((claim) => (perBucket.get(claim.bucket) ?? 0) + claims.filter((c) => c.bucket === claim.bucket).length <= burstOf(claim.limit));
+      claims.every((claim) => (perBucket.get(claim.bucket) ?? 0) + claims.filter((c) => c.bucket === claim.bucket).length <= perBatchOf(claim.limit));
     if (!fits && current.length > 0) {
       chunks.push(current);
       current = [];

@@ -1,4 +1,4 @@
-import { InMemoryRateLimiter, type RateLimiter } from '@parley/cache';
+import { InMemorySlidingWindowLimiter, type SlidingWindowLimiter } from '@parley/cache';
 import { Registry } from 'prom-client';
 import { graphAccessConfig } from '../config';
 import { GraphPacer } from '../pacing/pacer';
@@ -30,7 +30,7 @@ function makeApi(transport: GraphTransport, options: { timeScale?: number; maxAt
     transport,
     principal,
     token: { get: async () => 'token', invalidate: () => void invalidated++ },
-    pacer: new GraphPacer(new InMemoryRateLimiter(), config.pacing),
+    pacer: new GraphPacer(new InMemorySlidingWindowLimiter(), config.pacing),
     retry: { maxAttempts: options.maxAttempts ?? 4, timeScale: config.pacing.timeScale, maxWaitMs: 60_000 },
     metrics,
     sleep: async (ms) => void sleeps.push(ms),
@@ -82,14 +82,21 @@ describe('GraphApi.request', () => {
     expect(transport.sent).toHaveLength(2);
   });
 
-  it('acquire() takes the request\'s pacing tokens; a prepaced request goes out without taking more, its retry takes them again', async () => {
+  it('acquire() paces the request; a prepaced request goes out without acquiring again, its retry acquires again', async () => {
     const taken: string[] = [];
-    const limiter = new InMemoryRateLimiter();
-    const counting: RateLimiter = {
-      tryTake: (bucket, spec, tokens) => limiter.tryTake(bucket, spec, tokens),
-      take: async (bucket, spec, tokens, signal) => {
-        taken.push(bucket);
-        return limiter.take(bucket, spec, tokens, signal);
+    const restamped: string[] = [];
+    const limiter = new InMemorySlidingWindowLimiter();
+    const counting: SlidingWindowLimiter = {
+      tryAcquire: (key, spec, count) => limiter.tryAcquire(key, spec, count),
+      acquire: (key, spec, count, signal) => limiter.acquire(key, spec, count, signal),
+      tryAcquireAll: (claims) => limiter.tryAcquireAll(claims),
+      acquireAll: async (claims, signal) => {
+        taken.push(...claims.map((c) => c.key));
+        return limiter.acquireAll(claims, signal);
+      },
+      restamp: async (ticket, backdateMs) => {
+        restamped.push(...ticket.claims.map((c) => c.key));
+        return limiter.restamp(ticket, backdateMs);
       },
     };
     const config = graphAccessConfig({ timeScale: 0.001 });
@@ -102,12 +109,35 @@ describe('GraphApi.request', () => {
       retry: { maxAttempts: 3, timeScale: 0.001, maxWaitMs: 60_000 },
       sleep: async () => undefined,
     });
-    await api.acquire('POST', '/teams/T1/members/add');
+    const grant = await api.acquire('POST', '/teams/T1/members/add');
     expect(taken).toEqual(['graph:team:tenant-1:app-1:T1']);
-    await api.request('POST', '/teams/T1/members/add', { body: { values: [] }, prepaced: true });
-    // The first attempt used the token acquire() took; the retry after the 429 was paced on the same bucket.
+    await api.request('POST', '/teams/T1/members/add', { body: { values: [] }, prepaced: grant });
+    // The first attempt used what acquire() acquired; the retry after the 429 was paced in the same window.
     expect(transport.sent).toHaveLength(2);
     expect(taken).toEqual(['graph:team:tenant-1:app-1:T1', 'graph:team:tenant-1:app-1:T1']);
+    // Each attempt's acquisitions were restamped once Graph had answered it.
+    expect(restamped).toEqual(['graph:team:tenant-1:app-1:T1', 'graph:team:tenant-1:app-1:T1']);
+
+    await api.request('POST', '/teams/T1/members/add', { body: { values: [] }, prepaced: true });
+    expect(taken).toHaveLength(2); // `true` still means acquired by the caller, with nothing to restamp
+    expect(restamped).toHaveLength(2);
+  });
+
+  it('restamps a request\'s acquisitions when Graph answers late, so the next one waits a window from the answer', async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const limiter = new InMemorySlidingWindowLimiter({ clock, random: () => 0 });
+    const config = graphAccessConfig({ limits: { perTeam: { requests: 1, windowMs: 1_000 } } });
+    const pacer = new GraphPacer(limiter, config.pacing, clock.now);
+    // Graph takes 400 ms to answer: it may have counted the request as late as that.
+    const transport = new ScriptedTransport(() => {
+      now += 400;
+      return ok();
+    });
+    const api = new GraphApi({ transport, principal, token: { get: async () => 'token', invalidate: () => undefined }, pacer, retry: { maxAttempts: 1, timeScale: 1, maxWaitMs: 1000 } });
+    await api.get('/teams/T1');
+    // Graph's own window (1 s) from the answer, where without the restamp 1,035 ms from the grant would be 635 ms.
+    expect(await limiter.tryAcquire('graph:team:tenant-1:app-1:T1', pacer.spec('perTeam'))).toEqual({ granted: false, retryAfterMs: 1_000 });
   });
 
   it('answers null for a 404 through getOrNull', async () => {
@@ -166,36 +196,52 @@ describe('GraphApi.batch', () => {
       { method: 'GET', url: '/teams/T2' },
     ]);
     expect(answers.map((a) => a.status)).toEqual([429, 404]);
-    // Both GETs pass the Teams GET bucket (burst 1), so they go in separate batches; T1 is tried twice.
-    expect(transport.sent.map((c) => (c.body as Wire).requests.map((r) => r.url))).toEqual([['/teams/T1'], ['/teams/T1'], ['/teams/T2']]);
+    // Different teams, well within the Teams GET limit: one batch; T1 is tried twice.
+    expect(transport.sent.map((c) => (c.body as Wire).requests.map((r) => r.url))).toEqual([['/teams/T1', '/teams/T2'], ['/teams/T1']]);
   });
 
-  it('splits into batches of at most 20, never more on one bucket than its burst', async () => {
+  it('splits into batches of at most 20, never more on one window than its limit', async () => {
     const transport = new ScriptedTransport((call) => ok({ responses: (call.body as Wire).requests.map((r) => ({ id: r.id, status: 200, body: {} })) }));
-    const { api } = makeApi(transport);
+    const { api } = makeApi(transport, { timeScale: 0.01 });
     const items = Array.from({ length: 25 }, (_, i) => ({ method: 'GET' as const, url: `/users/u${i}` }));
-    await api.batch([...items, { method: 'POST', url: '/teams/T1/members', body: {} }, { method: 'POST', url: '/teams/T1/members', body: {} }]);
-    expect(transport.sent.map((c) => (c.body as Wire).requests.length)).toEqual([20, 6, 1]);
+    const additions = Array.from({ length: 6 }, () => ({ method: 'POST' as const, url: '/teams/T1/members', body: {} }));
+    await api.batch([...items, ...additions]);
+    // 4 requests per second on one team: the fifth addition waits for the next batch.
+    expect(transport.sent.map((c) => (c.body as Wire).requests.length)).toEqual([20, 9, 2]);
+  });
+
+  it('acquires a batch\'s requests together, each counted in its windows', async () => {
+    const transport = new ScriptedTransport((call) => ok({ responses: (call.body as Wire).requests.map((r) => ({ id: r.id, status: 200, body: {} })) }));
+    const limiter = new InMemorySlidingWindowLimiter();
+    const config = graphAccessConfig({ timeScale: 10 });
+    const pacer = new GraphPacer(limiter, config.pacing);
+    const api = new GraphApi({ transport, principal, token: { get: async () => 'token', invalidate: () => undefined }, pacer, retry: { maxAttempts: 2, timeScale: 10, maxWaitMs: 1000 } });
+    await api.batch(Array.from({ length: 3 }, () => ({ method: 'GET' as const, url: '/teams/T1/members' })));
+    // Three of the team's four per (here 10 s) window are gone, and three of the 20 Teams GETs.
+    expect(await limiter.tryAcquire('graph:team:tenant-1:app-1:T1', pacer.spec('perTeam'), 2)).toMatchObject({ granted: false });
+    expect(await limiter.tryAcquire('graph:team:tenant-1:app-1:T1', pacer.spec('perTeam'), 1)).toMatchObject({ granted: true });
+    expect(await limiter.tryAcquire('graph:teams-get:tenant-1:app-1', pacer.spec('teamsGet'), 18)).toMatchObject({ granted: false });
+    expect(await limiter.tryAcquire('graph:teams-get:tenant-1:app-1', pacer.spec('teamsGet'), 17)).toMatchObject({ granted: true });
   });
 });
 
 describe('splitIntoBatches', () => {
   const claim = (bucket: string): PacingClaim => ({ limit: bucket.startsWith('team') ? 'perTeam' : 'invitations', bucket });
-  const burst = (limit: string) => (limit === 'perTeam' ? 1 : 2);
+  const perBatch = (limit: string) => (limit === 'perTeam' ? 1 : 2);
 
-  it('keeps order and respects size and bucket bursts', () => {
+  it('keeps order and respects size and what each window allows per batch', () => {
     const items = ['team:A', 'team:B', 'team:A', 'inv', 'inv', 'inv', 'free', 'team:B'];
-    const chunks = splitIntoBatches(items, (item) => (item === 'free' ? [] : [claim(item)]), burst, 20);
+    const chunks = splitIntoBatches(items, (item) => (item === 'free' ? [] : [claim(item)]), perBatch, 20);
     expect(chunks).toEqual([['team:A', 'team:B'], ['team:A', 'inv', 'inv'], ['inv', 'free', 'team:B']]);
   });
 
   it('cuts at the maximum size', () => {
-    const chunks = splitIntoBatches(Array.from({ length: 45 }, (_, i) => i), () => [], burst, 20);
+    const chunks = splitIntoBatches(Array.from({ length: 45 }, (_, i) => i), () => [], perBatch, 20);
     expect(chunks.map((c) => c.length)).toEqual([20, 20, 5]);
   });
 
-  it('never leaves an empty chunk, even for an item over every burst', () => {
-    const chunks = splitIntoBatches(['x'], () => [claim('team:A'), claim('team:A')], burst);
+  it('never leaves an empty chunk, even for an item over every allowance', () => {
+    const chunks = splitIntoBatches(['x'], () => [claim('team:A'), claim('team:A')], perBatch);
     expect(chunks).toEqual([['x']]);
   });
 });

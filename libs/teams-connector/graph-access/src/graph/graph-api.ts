@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classifyRequest, type GraphPrincipal, type PacingClaim } from '../pacing/classify';
-import type { GraphPacer } from '../pacing/pacer';
+import type { GraphPacer, PacingGrant } from '../pacing/pacer';
 import { RETRYABLE_STATUSES, retryDelayMs } from '../pacing/retry-after';
 import { splitIntoBatches, type BatchItem } from './batch';
 import { GraphRequestError, graphErrorOf, lowerCaseHeaders, type GraphResponse } from './graph-error';
@@ -38,15 +38,16 @@ export interface RequestOptions {
   /** Pacing claims instead of the ones derived from method and path. */
   readonly claims?: readonly PacingClaim[];
   /**
-   * The caller already took this request's pacing tokens with acquire() (to decide what to send once Graph's limit
-   * lets it go): the first attempt goes out at once, retries are paced as usual.
+   * The caller already acquired this request's pacing with acquire() (to decide what to send once Graph's limit
+   * lets it go): the first attempt goes out at once, retries are paced as usual. Pass the grant acquire() returned
+   * (`true` still works) so its acquisitions are restamped when Graph answers.
    */
-  readonly prepaced?: boolean;
+  readonly prepaced?: boolean | PacingGrant;
 }
 
 /**
  * Graph for one principal (an app in a tenant, or a delegated user): every request is paced through the shared
- * buckets of the limits it passes, 429/503/504 are retried after Retry-After (scaled with the time scale) or an
+ * sliding windows of the limits it passes, 429/503/504 are retried after Retry-After (scaled with the time scale) or an
  * exponential backoff, a 401 refreshes the token once, and $batch inner responses get the same treatment.
  */
 export class GraphApi {
@@ -67,11 +68,18 @@ export class GraphApi {
     const claims = options.claims ?? classifyRequest(method, path, this.deps.principal);
     const call: GraphCall = { method, path, body: options.body, headers: options.headers };
     let refreshedToken = false;
-    let paced = options.prepaced === true;
+    let paced = options.prepaced !== undefined && options.prepaced !== false;
+    let grant = typeof options.prepaced === 'object' ? options.prepaced : undefined;
     for (let attempt = 1; ; attempt++) {
-      if (!paced) await this.acquireFor(claims);
+      if (!paced) grant = await this.acquireFor(claims);
       paced = false;
-      const response = await this.exchange(call);
+      let response: GraphResponse;
+      try {
+        response = await this.exchange(call);
+      } finally {
+        await this.deps.pacer.settle(grant);
+        grant = undefined;
+      }
       this.deps.metrics?.responses.inc({ status: String(response.status), batched: 'false' });
       if (response.status >= 200 && response.status < 300) return response as GraphResponse<T>;
       if (response.status === 401 && !refreshedToken) {
@@ -91,11 +99,11 @@ export class GraphApi {
   }
 
   /**
-   * Waits until the request may go out: takes the bearer token, then one token of every bucket the request passes
-   * (per team, per tenant...). Follow with request(..., { prepaced: true }).
+   * Waits until the request may go out: takes the bearer token, then acquires room in every pacing window the request
+   * passes (per team, per tenant...). Send right after, with request(..., { prepaced: <the grant returned> }).
    */
-  async acquire(method: GraphMethod, path: string, claims: readonly PacingClaim[] = classifyRequest(method, path, this.deps.principal)): Promise<void> {
-    await this.acquireFor(claims);
+  async acquire(method: GraphMethod, path: string, claims: readonly PacingClaim[] = classifyRequest(method, path, this.deps.principal)): Promise<PacingGrant> {
+    return this.acquireFor(claims);
   }
 
   async get<T = unknown>(path: string): Promise<T> {
@@ -121,20 +129,26 @@ export class GraphApi {
   }
 
   /**
-   * Sends requests through `/$batch`, 20 at most per batch and never more on one bucket than its burst. Each inner
-   * request is paced like a request of its own; inner 429/503/504 are sent again (in a new batch) after their
-   * Retry-After, up to maxAttempts. Answers come back in the order of `items`, whatever their status.
+   * Sends requests through `/$batch`, 20 at most per batch and never more on one pacing window than its limit. Each
+   * inner request is paced like a request of its own (a batch acquires them together); inner 429/503/504 are sent
+   * again (in a new batch) after their Retry-After, up to maxAttempts. Answers come back in the order of `items`,
+   * whatever their status.
    */
   async batch(items: readonly BatchItem[]): Promise<GraphResponse[]> {
     const claimsOf = new Map(items.map((item) => [item, classifyRequest(item.method, item.url, this.deps.principal)]));
     const results = new Map<BatchItem, GraphResponse>();
-    const chunks = splitIntoBatches(items, (item) => claimsOf.get(item) ?? [], (limit) => this.deps.pacer.burst(limit));
+    const chunks = splitIntoBatches(items, (item) => claimsOf.get(item) ?? [], (limit) => this.deps.pacer.perBatch(limit));
     for (const chunk of chunks) {
       let pending = chunk;
       for (let attempt = 1; pending.length > 0; attempt++) {
         await this.deps.token.get();
-        await this.pace(pending.flatMap((item) => claimsOf.get(item) ?? []));
-        const answers = await this.sendBatch(pending);
+        const grant = await this.pace(pending.flatMap((item) => claimsOf.get(item) ?? []));
+        let answers: GraphResponse[];
+        try {
+          answers = await this.sendBatch(pending);
+        } finally {
+          await this.deps.pacer.settle(grant);
+        }
         const again: BatchItem[] = [];
         let wait = 0;
         pending.forEach((item, index) => {
@@ -189,16 +203,16 @@ export class GraphApi {
     });
   }
 
-  private async acquireFor(claims: readonly PacingClaim[]): Promise<void> {
-    // The token first: fetching it between taking the pacing tokens and sending would bunch paced requests up.
+  private async acquireFor(claims: readonly PacingClaim[]): Promise<PacingGrant> {
+    // The bearer token first: fetching it between acquiring and sending would delay paced requests unevenly.
     if (claims.length > 0) await this.deps.token.get();
-    await this.pace(claims);
+    return this.pace(claims);
   }
 
-  private async pace(claims: readonly PacingClaim[]): Promise<void> {
-    if (claims.length === 0) return;
-    const waited = await this.deps.pacer.acquire(claims);
-    this.deps.metrics?.pacingWait.observe({ limit: tightest(claims) }, waited / 1000);
+  private async pace(claims: readonly PacingClaim[]): Promise<PacingGrant> {
+    const grant = await this.deps.pacer.acquire(claims);
+    if (claims.length > 0) this.deps.metrics?.pacingWait.observe({ limit: tightest(claims) }, grant.waitedMs / 1000);
+    return grant;
   }
 
   private async exchange(call: GraphCall): Promise<GraphResponse> {

@@ -1,9 +1,9 @@
 import type { GraphLimitName } from './limits';
 
-/** One token to take from one bucket before a request goes out. */
+/** One acquisition in one pacing window before a request goes out. */
 export interface PacingClaim {
   readonly limit: GraphLimitName;
-  /** The bucket's name, shared by every replica: the limit plus whatever Graph counts it per. */
+  /** The window's key, shared by every replica: the limit plus whatever Graph counts it per. */
   readonly bucket: string;
 }
 

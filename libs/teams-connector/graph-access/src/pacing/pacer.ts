@@ -1,59 +1,74 @@
-import type { RateLimiter, TokenBucketSpec } from '@parley/cache';
+import type { SlidingWindowLimiter, SlidingWindowSpec, WindowTicket } from '@parley/cache';
 import type { PacingClaim } from './classify';
-import { bucketSpec, freshnessMs, type GraphLimitName, type PacingSettings } from './limits';
+import { windowSpec, type GraphLimitName, type PacingSettings } from './limits';
 
-/** Rounds of re-taking tokens that went stale while another bucket was waited for, before sending anyway. */
-const MAX_FRESHNESS_ROUNDS = 3;
+/** What acquire() got for a request: hand it to settle() once Graph answered. */
+export interface PacingGrant {
+  /** How long acquire() waited, in ms. */
+  readonly waitedMs: number;
+  /** The acquisitions, or null for a request no limit covers. */
+  readonly ticket: WindowTicket | null;
+  /** The smallest slack (paced window minus Graph's) among the request's limits. */
+  readonly slackMs: number;
+}
 
 /**
- * Takes the tokens a request needs from the shared buckets (Redis in distributed mode, so every replica draws from
- * the same ones) before it goes out. Pacing up front is what keeps 429s near zero; the retry loop only mops up.
+ * Acquires the room a request needs in the shared sliding windows of the limits it passes (Redis in distributed
+ * mode, so every replica counts in the same ones) before it goes out. Pacing up front is what keeps 429s at zero; the
+ * retry loop only mops up.
+ *
+ * Graph counts a request when it arrives, some time after its grant. The margins of the paced windows cover that
+ * delay as long as it varies by less than they do; settle() covers the rest: once Graph has answered, it has counted
+ * the request, so the acquisitions are restamped to (answer time - slack) where that is later than their grant. A
+ * burst that left late (a busy event loop, a cold connection pool) then holds back the next one by as much, instead of
+ * landing in the same Graph window as it.
  */
 export class GraphPacer {
-  private readonly specs: Record<GraphLimitName, TokenBucketSpec>;
-  private readonly freshness: Record<GraphLimitName, number>;
+  private readonly specs: Record<GraphLimitName, SlidingWindowSpec>;
+  private readonly slack: Record<GraphLimitName, number>;
 
   constructor(
-    private readonly limiter: RateLimiter,
+    private readonly limiter: SlidingWindowLimiter,
     readonly settings: PacingSettings,
     private readonly now: () => number = () => performance.now(),
   ) {
-    const { limits, timeScale, margin } = settings;
-    const names = Object.keys(limits) as GraphLimitName[];
-    this.specs = Object.fromEntries(names.map((n) => [n, bucketSpec(limits[n], timeScale, margin)])) as Record<GraphLimitName, TokenBucketSpec>;
-    this.freshness = Object.fromEntries(names.map((n) => [n, freshnessMs(limits[n], timeScale, margin)])) as Record<GraphLimitName, number>;
+    const names = Object.keys(settings.limits) as GraphLimitName[];
+    this.specs = Object.fromEntries(names.map((n) => [n, windowSpec(settings.limits[n], settings)])) as Record<GraphLimitName, SlidingWindowSpec>;
+    this.slack = Object.fromEntries(
+      names.map((n) => [n, this.specs[n].windowMs - settings.limits[n].windowMs * settings.timeScale]),
+    ) as Record<GraphLimitName, number>;
   }
 
-  spec(limit: GraphLimitName): TokenBucketSpec {
+  spec(limit: GraphLimitName): SlidingWindowSpec {
     return this.specs[limit];
   }
 
-  /** How many requests of one batch may use this limit's bucket at once. */
-  burst(limit: GraphLimitName): number {
-    return this.specs[limit].capacity;
+  /** How many requests of one $batch may count against one window: they reach Graph together, so its whole limit. */
+  perBatch(limit: GraphLimitName): number {
+    return this.specs[limit].limit;
   }
 
   /**
-   * Waits for one token of every claim (claims on the same bucket take one token each). A token taken while the
-   * request still waits for another bucket ages; one older than its limit's slack when the last arrives is taken
-   * again, so what Graph sees stays within the window. Returns the time waited in ms.
+   * Waits until every claim has room in its window and acquires them all at once (claims on the same window count one
+   * each), so no acquisition ages while another window is waited for.
    */
-  async acquire(claims: readonly PacingClaim[], signal?: AbortSignal): Promise<number> {
-    if (claims.length === 0) return 0;
+  async acquire(claims: readonly PacingClaim[], signal?: AbortSignal): Promise<PacingGrant> {
+    if (claims.length === 0) return { waitedMs: 0, ticket: null, slackMs: 0 };
     const started = this.now();
-    let pending = [...claims];
-    const takenAt = new Map<PacingClaim, number>();
-    for (let round = 0; pending.length > 0; round++) {
-      await Promise.all(
-        pending.map(async (claim) => {
-          await this.limiter.take(claim.bucket, this.specs[claim.limit], 1, signal);
-          takenAt.set(claim, this.now());
-        }),
-      );
-      if (claims.length === 1 || round >= MAX_FRESHNESS_ROUNDS) break;
-      const last = Math.max(...takenAt.values());
-      pending = claims.filter((claim) => last - (takenAt.get(claim) ?? last) > this.freshness[claim.limit]);
-    }
-    return this.now() - started;
+    const ticket = await this.limiter.acquireAll(
+      claims.map((claim) => ({ key: claim.bucket, spec: this.specs[claim.limit] })),
+      signal,
+    );
+    return { waitedMs: this.now() - started, ticket, slackMs: Math.min(...claims.map((claim) => this.slack[claim.limit])) };
+  }
+
+  /**
+   * After Graph answered the request (or the exchange failed, when it may have counted it all the same): counts its
+   * acquisitions from the slack before now where that is later than their grant. Best effort: a failure only gives
+   * up this extra safety.
+   */
+  async settle(grant: PacingGrant | undefined): Promise<void> {
+    if (!grant?.ticket) return;
+    await this.limiter.restamp(grant.ticket, grant.slackMs).catch(() => undefined);
   }
 }
