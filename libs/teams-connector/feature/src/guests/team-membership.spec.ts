@@ -10,6 +10,9 @@ const ok = (values: string[], errors: Record<string, { code: string; message: st
 });
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** What the fake pacer hands out for a granted token. */
+const GRANT = Object.freeze({ fake: 'pacing grant' });
+
 /**
  * The team owner's Graph as the aggregator uses it: acquire() waits until the test grants the team's bucket token,
  * request() records what was sent and answers as told.
@@ -21,10 +24,11 @@ class FakeOwner {
 
   get api(): GraphApi {
     return {
-      acquire: (_method: string, path: string) => new Promise<void>((grant, refuse) => this.grants.push({ path, grant, refuse })),
-      request: async (_method: string, path: string, options: { body: { values: { 'user@odata.bind': string }[] }; prepaced?: boolean }) => {
+      acquire: (_method: string, path: string) => new Promise<typeof GRANT>((grant, refuse) => this.grants.push({ path, grant: () => grant(GRANT), refuse })),
+      request: async (_method: string, path: string, options: { body: { values: { 'user@odata.bind': string }[] }; prepaced?: unknown }) => {
         const values = options.body.values.map(userIdOf);
-        this.requests.push({ path, values, prepaced: options.prepaced === true });
+        // Prepaced with the very grant acquire() gave, so Graph's answer can restamp that grant's window entries.
+        this.requests.push({ path, values, prepaced: options.prepaced === GRANT });
         return this.answer(values, path);
       },
     } as unknown as GraphApi;

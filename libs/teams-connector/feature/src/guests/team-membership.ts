@@ -1,4 +1,4 @@
-import { GraphRequestError, type GraphApi } from '@parley/teams-connector-graph-access';
+import { GraphRequestError, type GraphApi, type PacingGrant } from '@parley/teams-connector-graph-access';
 
 /** Graph's `conversationMember: add` takes at most 200 members per request (documented). */
 export const MAX_MEMBERS_PER_ADD = 200;
@@ -105,8 +105,9 @@ export class TeamMembershipAggregator {
     queue.draining = true;
     try {
       while (queue.pending.length > 0) {
+        let grant: PacingGrant;
         try {
-          await queue.owner.acquire('POST', membersAddPath(queue.teamId));
+          grant = await queue.owner.acquire('POST', membersAddPath(queue.teamId));
         } catch (error) {
           // No token for the team owner (identity refused, unreachable...): nobody waiting can be added now.
           for (const waiter of queue.pending.splice(0)) waiter.reject(error);
@@ -114,7 +115,7 @@ export class TeamMembershipAggregator {
         }
         const flush = queue.pending.splice(0, this.max);
         queue.inFlight++;
-        void this.send(queue, flush).finally(() => {
+        void this.send(queue, flush, grant).finally(() => {
           queue.inFlight--;
           this.forget(queue);
         });
@@ -129,7 +130,7 @@ export class TeamMembershipAggregator {
     if (!queue.draining && queue.inFlight === 0 && queue.pending.length === 0 && this.queues.get(queue.key) === queue) this.queues.delete(queue.key);
   }
 
-  private async send(queue: TeamQueue, flush: readonly Waiter[]): Promise<void> {
+  private async send(queue: TeamQueue, flush: readonly Waiter[], grant: PacingGrant): Promise<void> {
     const path = membersAddPath(queue.teamId);
     const userIds = [...new Set(flush.map((w) => w.guestUserId))];
     this.options.onFlush?.(userIds.length);
@@ -138,7 +139,8 @@ export class TeamMembershipAggregator {
     try {
       const response = await queue.owner.request<{ value?: MemberResult[] }>('POST', path, {
         body: { values: userIds.map((id) => guestMemberBody(id)) },
-        prepaced: true,
+        // The grant, not just `true`: the window entries move to when Graph answered (it counted the request by then).
+        prepaced: grant,
       });
       results = Array.isArray(response.body?.value) ? response.body.value : [];
       status = response.status;
