@@ -10,14 +10,14 @@
 // For 2,000 guests the invitations set the floor: 13 windows of 5 s = 65 s at time scale 1. Reported: elapsed / floor
 // (target <= 1.15) and the share of Graph answers that were 429 (target < 1%).
 //
-//   npm run bench:guest-sync -- [--people 2000] [--time-scale 0.1] [--rounds 1]
+//   npm run bench:guest-sync -- [--people 2000] [--time-scale 0.1] [--rounds 1] [--partitions 12]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
 import { connectionRequests, startPlatformSandboxes } from '@parley/sandbox-runner';
 import type { SeedOrganization, SeedPerson } from '@parley/sandbox-seed';
-import { createFreshDatabase, ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { createFreshDatabase, ParleyCluster, queryRows, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
 import { median, writeResults } from './bench-support';
 
@@ -29,6 +29,7 @@ const option = (name: string, fallback: number) => {
 const PEOPLE = option('people', 2000);
 const TIME_SCALE = option('time-scale', 0.1);
 const ROUNDS = option('rounds', 1);
+const PARTITIONS = option('partitions', 12);
 const OPERATOR_KEY = `op_${'b'.repeat(40)}`;
 const INTERNAL_TOKEN = `internal_${'b'.repeat(40)}`;
 
@@ -66,6 +67,46 @@ function floorSeconds(guests: number, teams: number, limits: GraphLimits, timeSc
   return { seconds, by, perLimit };
 }
 
+/** How identity's directory imports progressed (applied / expected per platform), sampled every 250 ms. */
+function watchImports(databaseUrl: string, started: number): { stop(): Promise<string[]> } {
+  const samples: string[] = [];
+  let last = '';
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await queryRows<{ platform: string; applied: number; expected: number | null; reconciled: boolean }>(
+        databaseUrl,
+        `SELECT d.platform, expected, reconciled_at IS NOT NULL AS reconciled,
+                GREATEST(d.applied, (SELECT count(*)::int FROM identity.directory_import_users u WHERE u.sync_id = d.sync_id AND u.platform = d.platform)) AS applied
+           FROM identity.directory_imports d ORDER BY d.platform`,
+      ).catch(() => []);
+      const line = rows.map((r) => `${r.platform} ${r.applied}/${r.expected ?? '?'}${r.reconciled ? ' reconciled' : ''}`).join(', ');
+      if (line && line !== last) samples.push(`${((Date.now() - started) / 1000).toFixed(2)}s ${line}`);
+      last = line;
+      if (rows.length === 2 && rows.every((r) => r.reconciled)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+function perWindow(times: readonly number[], windowMs: number): number[] {
+  const first = times[0];
+  if (first === undefined) return [];
+  const counts: number[] = [];
+  for (const t of times) {
+    const index = Math.floor((t - first) / windowMs);
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  return Array.from(counts, (n) => n ?? 0);
+}
+
 async function main(): Promise<void> {
   const infra = (await import(path.resolve(__dirname, '../../../tools/infra/infra.mjs'))) as {
     ensureInfra(o?: { log?: (line: string) => void }): Promise<{ env: Record<string, string> }>;
@@ -82,7 +123,8 @@ async function main(): Promise<void> {
       PARLEY_MODE: 'distributed',
       KAFKA_BROKERS: env['KAFKA_BROKERS'] as string,
       KAFKA_TOPIC_PREFIX: `bench-${uniqueSuffix()}.`,
-      KAFKA_TOPIC_PARTITIONS: '12',
+      KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
+      MESSAGING_PARTITION_CONCURRENCY: String(PARTITIONS),
       DATABASE_URL: database.url,
       REDIS_URL: env['REDIS_URL'] as string,
       LOG_LEVEL: 'warn',
@@ -108,8 +150,11 @@ async function main(): Promise<void> {
       await admin.connect(connections.teams);
 
       sandboxes.graph.inspect.resetStatusCounts();
+      sandboxes.graph.inspect.requests().length = 0;
+      sandboxes.graph.inspect.recordRequests(true);
       const started = Date.now();
       const sync = await admin.startSync('guest');
+      const importTimeline = watchImports(database.url, started);
       let importedAt = 0;
       const finished = await admin.waitForSync(sync.id, {
         timeoutMs: 3_600_000,
@@ -119,6 +164,11 @@ async function main(): Promise<void> {
         },
       });
       const elapsed = (Date.now() - started) / 1000;
+      const imports = await importTimeline.stop();
+      sandboxes.graph.inspect.recordRequests(false);
+      // Where the time went: when the first and last invitation reached Graph, measured from the sync request.
+      const invitations = sandboxes.graph.inspect.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/invitations'));
+      const at = (iso: string | undefined) => (iso ? Number(((Date.parse(iso) - started) / 1000).toFixed(2)) : null);
       const statuses = sandboxes.graph.inspect.statusCounts();
       const requestCount = Object.values(statuses).reduce((a, b) => a + b, 0);
       const throttled = statuses[429] ?? 0;
@@ -130,6 +180,11 @@ async function main(): Promise<void> {
         failed: finished.failed,
         elapsedSeconds: Number(elapsed.toFixed(2)),
         importAndPlanSeconds: importedAt ? Number(((importedAt - started) / 1000).toFixed(2)) : null,
+        firstInvitationAtSeconds: at(invitations[0]?.at),
+        lastInvitationAtSeconds: at(invitations[invitations.length - 1]?.at),
+        invitationsRecorded: invitations.length,
+        // Invitations per window of the limit, counted from the first one: a paced run fills each to the limit.
+        invitationsPerWindow: perWindow(invitations.map((r) => Date.parse(r.at)), DOCUMENTED_LIMITS.invitations.windowMs * TIME_SCALE),
         floorSeconds: Number(floor.seconds.toFixed(2)),
         floorSetBy: floor.by,
         ratioToFloor: Number((elapsed / floor.seconds).toFixed(3)),
@@ -137,6 +192,7 @@ async function main(): Promise<void> {
         graphStatuses: statuses,
         graphThrottled: throttled,
         throttledShare: Number((throttled / Math.max(1, requestCount)).toFixed(4)),
+        importTimeline: imports,
         errorsSample: finished.errors.slice(0, 3),
       };
       console.log(JSON.stringify(result));
@@ -152,6 +208,7 @@ async function main(): Promise<void> {
   writeResults('guest-sync', {
     people: PEOPLE,
     timeScale: TIME_SCALE,
+    partitions: PARTITIONS,
     limits: DOCUMENTED_LIMITS,
     floor: floorSeconds(PEOPLE, 1, DOCUMENTED_LIMITS, TIME_SCALE),
     medianRatioToFloor: median(ratios),

@@ -295,7 +295,8 @@ describe('identity service', () => {
     for (const [i, email] of ['r1@example.com', 'r2@example.com', 'r3@example.com'].entries()) {
       await observe({ platform: 'slack', platformUserId: `U_R${i}`, email, syncId: slackSync });
     }
-    await eventually(() => rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = $1`, [slackSync]), (r) => r[0]?.['applied'] === 3, 'three applied');
+    const appliedSoFar = (syncId: string) => rowsOf(`SELECT count(*)::int AS n FROM identity.directory_import_users WHERE sync_id = $1`, [syncId]);
+    await eventually(() => appliedSoFar(slackSync), (r) => r[0]?.['n'] === 3, 'three applied');
     expect(reconciled.filter((r) => r.syncId === slackSync)).toEqual([]);
     await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId: slackSync, connectionId: slackConnectionId, platform: 'slack', observed: 3, incremental: false });
 
@@ -316,7 +317,7 @@ describe('identity service', () => {
     await identity.bus.publishRecords([first, first]);
     await observe({ platform: 'teams', platformUserId: 'oid-t1', email: 't1@example.com', syncId: teamsSync });
     await observe({ platform: 'teams', platformUserId: 'oid-t2', email: 't2@example.com', syncId: teamsSync });
-    await eventually(() => rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = $1`, [teamsSync]), (r) => r[0]?.['applied'] === 2, 'two distinct applied');
+    await eventually(() => appliedSoFar(teamsSync), (r) => r[0]?.['n'] === 2, 'two distinct applied');
     expect(reconciled.filter((r) => r.syncId === teamsSync)).toEqual([]);
     // A bot is an observation too: it completes the count.
     await observe({ platform: 'teams', platformUserId: 'oid-bot', email: 'teams-bot@example.com', syncId: teamsSync, isBot: true });
@@ -329,6 +330,35 @@ describe('identity service', () => {
     expect(reconciled.filter((r) => r.syncId === teamsSync)).toEqual([{ orgId: ORG, syncId: teamsSync, platform: 'teams', observed: 3 }]);
     expect(await person('teams-bot@example.com')).toBeUndefined();
     expect(await rowsOf(`SELECT count(*)::int AS n FROM identity.directory_import_users WHERE sync_id = ANY($1::uuid[])`, [[slackSync, teamsSync]])).toEqual([{ n: 0 }]);
+    expect(await rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = ANY($1::uuid[]) ORDER BY platform`, [[slackSync, teamsSync]])).toEqual([{ applied: 3 }, { applied: 3 }]);
+  });
+
+  it('reconciles a large import exactly once while its observations are applied concurrently', async () => {
+    const size = 400;
+    const observation = (syncId: string, i: number) =>
+      toOutgoingRecord('parley.directory.user.observed.v1', {
+        orgId: ORG,
+        syncId,
+        platform: 'slack',
+        platformUserId: `U_BULK${i}`,
+        email: `bulk${i}@example.com`,
+        displayName: `Bulk ${i}`,
+        isBot: false,
+        isDeactivated: false,
+        observedAt: new Date().toISOString(),
+      }, 'slack-connector');
+    const completed = (syncId: string) =>
+      toOutgoingRecord('parley.directory.import.completed.v1', { orgId: ORG, syncId, connectionId: slackConnectionId, platform: 'slack', observed: size, incremental: false }, 'slack-connector');
+    // One import announces its size half way through its observations, the other before them.
+    const midway = randomUUID();
+    const upfront = randomUUID();
+    const records = Array.from({ length: size }, (_, i) => observation(midway, i));
+    records.splice(size / 2, 0, completed(midway));
+    await Promise.all([identity.bus.publishRecords(records), identity.bus.publishRecords([completed(upfront), ...Array.from({ length: size }, (_, i) => observation(upfront, i))])]);
+    await eventually(async () => reconciled.filter((r) => r.syncId === midway || r.syncId === upfront).length, (n) => n >= 2, 'both imports reconciled');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reconciled.filter((r) => r.syncId === midway)).toEqual([{ orgId: ORG, syncId: midway, platform: 'slack', observed: size }]);
+    expect(reconciled.filter((r) => r.syncId === upfront)).toEqual([{ orgId: ORG, syncId: upfront, platform: 'slack', observed: size }]);
   });
 
   it('makes a guest home password once and answers the same one every time', async () => {

@@ -34,13 +34,15 @@ export class DirectoryObservationHandler {
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
     const outcome = await this.idempotent.run('identity.directory-observation', ctx.eventId, (m) => this.apply(m, observation, ctx.eventId));
     if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId }, 'observation already applied, skipping');
+    // After the commit, replays included: a crash may have come between the commit and this check.
+    if (observation.syncId) await this.imports.reconcileIfComplete({ orgId: observation.orgId, syncId: observation.syncId, platform: observation.platform });
   }
 
   @EventPattern('parley.directory.import.completed.v1')
   async onImportCompleted(@MessagePayload() completed: ImportCompleted, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) =>
-      this.imports.setExpected(m, { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform }, completed.observed),
-    );
+    const ref = { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform };
+    await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) => this.imports.setExpected(m, ref, completed.observed));
+    await this.imports.reconcileIfComplete(ref);
   }
 
   private async apply(manager: EntityManager, o: Observation, eventId: string): Promise<void> {
