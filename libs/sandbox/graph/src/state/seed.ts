@@ -53,6 +53,20 @@ export interface SeededCredentials {
 const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20) || 'tenant';
 
 /**
+ * `<label>.onmicrosoft.com`, unique across the sandbox's tenants as in Entra: two organizations with the same name get
+ * different initial domains (the second one a numbered label). Seeding the same tenant again keeps its domain.
+ */
+function initialDomainFor(store: Store, label: string, tenantId: string): string {
+  const own = store.tenants.get(tenantId);
+  if (own) return own.initialDomain;
+  const taken = new Set([...store.tenants.values()].map((t) => t.initialDomain));
+  for (let n = 1; ; n++) {
+    const candidate = `${label}${n === 1 ? '' : n}.onmicrosoft.com`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/**
  * Seeds a customer tenant from the organization's Teams people, one team with a General channel that they are all
  * members of, an empty home tenant (where Parley creates the accounts behind its guests), and the Parley app
  * consented in both. Ids derive from the organization, so a seed always gives the same ids.
@@ -60,8 +74,8 @@ const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, 
 export function seedOrganization(store: Store, org: SeedOrganization): SeededCredentials {
   const customerId = stableGuid('tenant', org.domain);
   const homeId = stableGuid('home-tenant', org.domain);
-  const customer: Tenant = { id: customerId, name: org.name, initialDomain: `${slug(org.name)}.onmicrosoft.com`, domains: [org.domain.toLowerCase()], guestMfaRequired: false };
-  const home: Tenant = { id: homeId, name: `${org.name} (Parley home)`, initialDomain: `${slug(org.name)}parley.onmicrosoft.com`, domains: [], guestMfaRequired: false };
+  const customer: Tenant = { id: customerId, name: org.name, initialDomain: initialDomainFor(store, slug(org.name), customerId), domains: [org.domain.toLowerCase()], guestMfaRequired: false };
+  const home: Tenant = { id: homeId, name: `${org.name} (Parley home)`, initialDomain: initialDomainFor(store, `${slug(org.name)}parley`, homeId), domains: [], guestMfaRequired: false };
   store.tenants.set(customer.id, customer);
   store.tenants.set(home.id, home);
 
