@@ -10,7 +10,7 @@
 // For 2,000 guests the invitations set the floor: 13 windows of 5 s = 65 s at time scale 1. Reported: elapsed / floor
 // (target <= 1.15) and the share of Graph answers that were 429 (target < 1%).
 //
-//   npm run bench:guest-sync -- [--people 2000] [--time-scale 0.1] [--rounds 1] [--partitions 12]
+//   npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,9 +27,9 @@ const option = (name: string, fallback: number) => {
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
 const PEOPLE = option('people', 2000);
-const TIME_SCALE = option('time-scale', 0.1);
-const ROUNDS = option('rounds', 1);
-const PARTITIONS = option('partitions', 12);
+const TIME_SCALE = option('time-scale', 1);
+const ROUNDS = option('rounds', 3);
+const PARTITIONS = option('partitions', 24);
 const OPERATOR_KEY = `op_${'b'.repeat(40)}`;
 const INTERNAL_TOKEN = `internal_${'b'.repeat(40)}`;
 
