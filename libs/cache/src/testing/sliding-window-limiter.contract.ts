@@ -136,8 +136,8 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       await second().acquire(key, spec);
       const resumed = performance.now();
       expect(resumed - started).toBeGreaterThanOrEqual(spec.windowMs - 2);
-      // Up to 5 ms of jitter, a round trip and a timer's lateness.
-      expect(resumed - filled).toBeLessThan(spec.windowMs + 60);
+      // Up to 5 ms of jitter, a round trip and a timer's lateness on a busy machine; a poller would be far later.
+      expect(resumed - filled).toBeLessThan(spec.windowMs + 100);
     });
 
     it('acquire() takes several at once', async () => {
@@ -236,7 +236,8 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       const refused = await first().tryAcquire(key, spec);
       expect(refused.granted).toBe(false);
       expect(refused.retryAfterMs).toBeGreaterThan(100);
-      expect(refused.retryAfterMs).toBeLessThanOrEqual(150);
+      // About 150 ms; timers may fire a millisecond early and waits are rounded up, so allow a few.
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(155);
       await delay(refused.retryAfterMs + 2);
       expect((await first().tryAcquire(key, spec)).granted).toBe(true);
     });
