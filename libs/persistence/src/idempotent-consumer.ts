@@ -14,6 +14,18 @@ export class IdempotentConsumer {
     private readonly schema: string,
   ) {}
 
+  /**
+   * Whether the message's effect was already applied. For handlers whose platform calls happen before the recording
+   * transaction: a redelivery of a finished message then skips the calls too. `run` stays the authority.
+   */
+  async hasProcessed(consumer: string, messageId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM "${this.schema}".processed_messages WHERE consumer = $1 AND message_id = $2`,
+      [consumer, messageId],
+    );
+    return rows.length > 0;
+  }
+
   async run(consumer: string, messageId: string, effect: (manager: EntityManager) => Promise<void>): Promise<IdempotentOutcome> {
     return inTransaction(this.dataSource, async (manager) => {
       const inserted: unknown[] = await manager.query(

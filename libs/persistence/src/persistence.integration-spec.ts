@@ -160,6 +160,17 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     await expect(consumer.run('identity', id, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await consumer.run('identity', id, async () => undefined)).toBe('applied');
   });
+
+  it('tells whether a message was processed: only once its effect committed, per consumer', async () => {
+    const consumer = new IdempotentConsumer(dataSource, schema);
+    const id = randomUUID();
+    expect(await consumer.hasProcessed('identity', id)).toBe(false);
+    await expect(consumer.run('identity', id, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await consumer.hasProcessed('identity', id)).toBe(false);
+    await consumer.run('identity', id, async () => undefined);
+    expect(await consumer.hasProcessed('identity', id)).toBe(true);
+    expect(await consumer.hasProcessed('other-consumer', id)).toBe(false);
+  });
 });
 
 describe('outbox to a real Kafka broker', () => {

@@ -62,7 +62,7 @@ export class DirectoryImporter {
   }
 
   async handle(command: ImportRequested, eventId: string): Promise<ImportOutcome> {
-    if (await this.alreadyHandled(eventId)) return { kind: 'duplicate' };
+    if (await this.idempotent.hasProcessed(CONSUMER, eventId)) return { kind: 'duplicate' };
     let read: DirectoryRead;
     try {
       const connection = await this.graph.forConnection(command.orgId, command.connectionId);
@@ -184,8 +184,4 @@ export class DirectoryImporter {
     return outcome === 'duplicate' ? { kind: 'duplicate' } : { kind: 'failed', reason };
   }
 
-  private async alreadyHandled(eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM teams_connector.processed_messages WHERE consumer = $1 AND message_id = $2', [CONSUMER, eventId]);
-    return rows.length > 0;
-  }
 }

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { GraphRequestError, type GraphAccess } from '@parley/teams-connector-graph-access';
@@ -25,11 +24,13 @@ function provisioner(patch: (path: string, body: unknown) => Promise<unknown>, p
       },
     }),
   } as unknown as GraphAccess;
-  const dataSource = { query: async () => (processed ? [1] : []) } as unknown as DataSource;
-  const idempotent = { run: async (_consumer: string, _id: string, effect: (m: unknown) => Promise<void>) => (await effect({}), 'applied') } as unknown as IdempotentConsumer;
+  const idempotent = {
+    hasProcessed: async () => processed,
+    run: async (_consumer: string, _id: string, effect: (m: unknown) => Promise<void>) => (await effect({}), 'applied'),
+  } as unknown as IdempotentConsumer;
   const outbox = { enqueue: async (_m: unknown, topic: string, payload: unknown) => void published.push({ topic, payload }) } as unknown as Outbox;
   const logger = { info: () => undefined, warn: () => undefined } as unknown as Logger;
-  return { guests: new GuestProvisioner(graph, dataSource, idempotent, outbox, logger, new TeamMembershipAggregator()), published, calls };
+  return { guests: new GuestProvisioner(graph, idempotent, outbox, logger, new TeamMembershipAggregator()), published, calls };
 }
 
 describe('GuestProvisioner.disable', () => {

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import type { Payload, PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
-import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { GraphRequestError, NeedsAttentionError, type ConnectionGraph, type GraphAccess } from '@parley/teams-connector-graph-access';
 import { RefusedError, refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
@@ -39,7 +38,6 @@ interface HomeUser {
 export class GuestProvisioner {
   constructor(
     @Inject(GRAPH_ACCESS) private readonly graph: GraphAccess,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -47,7 +45,7 @@ export class GuestProvisioner {
   ) {}
 
   async create(command: CreateRequested, eventId: string): Promise<GuestOutcome> {
-    if (await this.alreadyHandled(CREATE_CONSUMER, eventId)) return 'duplicate';
+    if (await this.idempotent.hasProcessed(CREATE_CONSUMER, eventId)) return 'duplicate';
     const step = { doing: 'reading the Teams connection' };
     let created: Created;
     try {
@@ -64,7 +62,7 @@ export class GuestProvisioner {
   }
 
   async disable(command: DisableRequested, eventId: string): Promise<GuestOutcome> {
-    if (await this.alreadyHandled(DISABLE_CONSUMER, eventId)) return 'duplicate';
+    if (await this.idempotent.hasProcessed(DISABLE_CONSUMER, eventId)) return 'duplicate';
     const doing = 'disabling the guest (PATCH /users/{id} accountEnabled false)';
     try {
       const connection = await this.graph.forConnection(command.orgId, command.connectionId);
@@ -187,8 +185,4 @@ export class GuestProvisioner {
     return outcome === 'duplicate' ? 'duplicate' : 'failed';
   }
 
-  private async alreadyHandled(consumer: string, eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM teams_connector.processed_messages WHERE consumer = $1 AND message_id = $2', [consumer, eventId]);
-    return rows.length > 0;
-  }
 }
