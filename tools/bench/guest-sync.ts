@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
 import { connectionRequests, startPlatformSandboxes } from '@parley/sandbox-runner';
-import type { SeedOrganization, SeedPerson } from '@parley/sandbox-seed';
+import { guestLoadOrganization } from '@parley/sandbox-seed';
 import { createFreshDatabase, ParleyCluster, queryRows, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
 import { median, writeResults } from './bench-support';
@@ -32,26 +32,6 @@ const ROUNDS = option('rounds', 3);
 const PARTITIONS = option('partitions', 24);
 const OPERATOR_KEY = `op_${'b'.repeat(40)}`;
 const INTERNAL_TOKEN = `internal_${'b'.repeat(40)}`;
-
-/** N Slack-only engineers plus one Teams owner of the team: every engineer needs a guest. */
-function benchOrganization(size: number, round: number): SeedOrganization {
-  const domain = `bench-${round}-${uniqueSuffix()}.example`;
-  const person = (key: string, realName: string, fields: Partial<SeedPerson>): SeedPerson => ({
-    key,
-    email: `${key}@${domain}`,
-    displayName: realName.split(' ')[0] as string,
-    realName,
-    slack: false,
-    teams: false,
-    deactivated: false,
-    bot: false,
-    title: '',
-    ...fields,
-  });
-  const people = [person('owner', 'Team Owner', { teams: true, title: 'Owner' })];
-  for (let n = 0; n < size; n++) people.push(person(`eng${String(n).padStart(5, '0')}`, `Engineer ${n}`, { slack: true, title: 'Engineer' }));
-  return { name: `Bench ${size}`, domain, people };
-}
 
 const BULK_ADD_MAX = 200;
 
@@ -142,7 +122,7 @@ async function main(): Promise<void> {
     await cluster.start();
     const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
     for (let round = 1; round <= ROUNDS; round++) {
-      const credentials = sandboxes.seedOrganization(benchOrganization(PEOPLE, round));
+      const credentials = sandboxes.seedOrganization(guestLoadOrganization(PEOPLE, `bench-${round}-${uniqueSuffix()}.example`, `Bench round ${round}`));
       const org = await operator.createOrg(`Bench round ${round}`);
       const admin = operator.withKey(org.adminApiKey);
       const connections = connectionRequests(credentials);

@@ -1,4 +1,4 @@
-import { demoOrganization, generatedOrganization } from './index';
+import { demoOrganization, generatedOrganization, guestLoadOrganization } from './index';
 
 describe('seed organizations', () => {
   it('has the demo population the user-sync acceptance test expects', () => {
@@ -19,5 +19,13 @@ describe('seed organizations', () => {
     expect(generatedOrganization(10_000, 8).people).not.toEqual(a.people);
     expect(a.people.every((p) => p.slack || p.teams)).toBe(true);
     expect(new Set(a.people.map((p) => p.email)).size).toBe(10_000);
+  });
+
+  it('makes a guest load: every person Slack-only and active but the one Teams owner', () => {
+    const { people } = guestLoadOrganization(2000, 'load.example');
+    expect(people).toHaveLength(2001);
+    expect(people.filter((p) => p.slack && !p.teams && !p.bot && !p.deactivated)).toHaveLength(2000);
+    expect(people.filter((p) => p.teams)).toEqual([expect.objectContaining({ key: 'owner', slack: false })]);
+    expect(new Set(people.map((p) => p.email)).size).toBe(2001);
   });
 });

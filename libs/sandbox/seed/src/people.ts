@@ -88,3 +88,13 @@ export function generatedOrganization(size: number, seed = 1, domain = 'parley-l
   }
   return { name: `Load ${size}`, domain, people };
 }
+
+/**
+ * A Guest Account Sync load: `size` Slack-only engineers, every one needing a Teams guest, and one Teams person who
+ * owns the tenant's team. Used by the guest-sync benchmark.
+ */
+export function guestLoadOrganization(size: number, domain = 'parley-guests.example', name = `Guests ${size}`): SeedOrganization {
+  const people: SeedPerson[] = [person('owner', 0, domain, { teams: true, title: 'Owner' })];
+  for (let n = 0; n < size; n++) people.push(person(`eng${String(n).padStart(5, '0')}`, n + 1, domain, { slack: true, title: 'Engineer' }));
+  return { name, domain, people };
+}
