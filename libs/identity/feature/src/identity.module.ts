@@ -23,7 +23,7 @@ import { DirectoryObservationHandler } from './people/directory-observation.hand
 import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
 import { PeopleStore } from './people/people-store';
-import { TokenEndpointClient, type FetchFunction } from './tokens/token-endpoint-client';
+import { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
 import { TokenService } from './tokens/token.service';
 import { TokensController } from './tokens/tokens.controller';
 

@@ -10,7 +10,7 @@ import { PlatformAccount } from './people/platform-account.entity';
 
 export { IdentityFeatureModule, IdentityModule, Person, PlatformAccount, type IdentityOptions };
 export { identityConfigSection, type IdentitySettings } from './config/identity-config';
-export { TokenEndpointClient, type FetchFunction } from './tokens/token-endpoint-client';
+export { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
 
 const migrations = [IdentityInit1732700000000, IdentityUserSync1796100000000];
 const entities = [Person, PlatformAccount];

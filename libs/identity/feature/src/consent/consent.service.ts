@@ -11,8 +11,7 @@ import { badRequest, conflict } from '../http/problem';
 import { firstRow, rows } from '../http/sql';
 import { PeopleStore } from '../people/people-store';
 import { CONSENT_SCOPE, credentialKeys } from '../tokens/credential-keys';
-import type { TokenEndpointClient, TokenGrant } from '../tokens/token-endpoint-client';
-import { TokenEndpointError } from '../tokens/token-endpoint-error';
+import { TokenEndpointError, type TokenEndpointClient, type TokenGrant } from '@parley/entra-token';
 
 interface ConsentRow {
   org_id: string;

@@ -1,5 +1,5 @@
 import { attentionReasonFor } from './attention-reason';
-import { TokenEndpointError } from './token-endpoint-error';
+import { TokenEndpointError } from '@parley/entra-token';
 
 const refused = (code: number, error = 'invalid_grant', description = `AADSTS${code}: Something happened. Trace ID: abc Correlation ID: def`) =>
   new TokenEndpointError('rejected', 400, error, [code], description);

@@ -1,4 +1,4 @@
-import type { TokenEndpointError } from './token-endpoint-error';
+import type { TokenEndpointError } from '@parley/entra-token';
 
 /** Whose sign-in failed: the wording tells an admin what to do about that kind of account. */
 export type SignInSubject = 'guest' | 'consented-person' | 'team-owner' | 'app';

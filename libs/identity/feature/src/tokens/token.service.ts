@@ -15,8 +15,7 @@ import { attentionReasonFor, type SignInSubject } from './attention-reason';
 import { APP_SCOPE, CONSENT_SCOPE, credentialKeys, DELEGATED_DEFAULT_SCOPE, REFRESH_MARGIN_MS } from './credential-keys';
 import { readGuestCredential } from './guest-credential';
 import { SubjectBusyError, withSubjectLock } from './subject-lock';
-import type { TokenEndpointClient, TokenForm, TokenGrant } from './token-endpoint-client';
-import { TokenEndpointError } from './token-endpoint-error';
+import { TokenEndpointError, type TokenEndpointClient, type TokenForm, type TokenGrant } from '@parley/entra-token';
 
 /** How to get a token for one subject, and where it and its refresh token live. */
 interface SubjectPlan {

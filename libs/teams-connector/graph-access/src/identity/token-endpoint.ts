@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Secret } from '@parley/config';
+import { TokenEndpointClient, TokenEndpointError, type FetchFunction } from '@parley/entra-token';
 
 export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -25,42 +26,29 @@ export interface TokenEndpointTarget {
 }
 
 /**
- * One call to the identity platform's token endpoint, `${authorityUrl}/${tenant}/oauth2/v2.0/token`. The connector
- * uses it only to check credentials an admin is about to store (nothing is in identity's vault yet); every other
- * token comes from identity.
+ * One call to the identity platform's token endpoint (the shared `TokenEndpointClient`), as an outcome the verifier
+ * can map to a field. The connector uses it only to check credentials an admin is about to store (nothing is in
+ * identity's vault yet); every other token comes from identity.
  */
 export async function requestToken(target: TokenEndpointTarget, form: Readonly<Record<string, string | Secret>>): Promise<TokenEndpointOutcome> {
-  const url = `${target.authorityUrl.replace(/\/+$/, '')}/${encodeURIComponent(target.tenant)}/oauth2/v2.0/token`;
-  const body = new URLSearchParams();
-  for (const [name, value] of Object.entries(form)) body.set(name, typeof value === 'string' ? value : value.reveal());
-  let response: Response;
+  const fetchThrough: FetchFunction = (input, init) => fetch(input, { ...init, ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}) } as RequestInit);
+  const client = new TokenEndpointClient(fetchThrough, target.timeoutMs ?? 10_000);
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
-      ...(target.dispatcher ? { dispatcher: target.dispatcher } : {}),
-    } as RequestInit);
+    const grant = await client.request(target.authorityUrl, target.tenant, form);
+    return { ok: true, accessToken: grant.accessToken.reveal(), expiresInSeconds: grant.expiresInSeconds };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : 'request failed');
-    return { ok: false, status: 0, error: null, codes: [], description: `the token endpoint at ${target.authorityUrl} could not be reached (${why})` };
+    if (!(error instanceof TokenEndpointError)) throw error;
+    if (error.httpStatus === null) {
+      return { ok: false, status: 0, error: null, codes: [], description: error.description };
+    }
+    return {
+      ok: false,
+      status: error.httpStatus,
+      error: error.kind === 'rejected' ? error.error : null,
+      codes: error.errorCodes,
+      description: error.description ? cleanDescription(error.description) : `the token endpoint answered ${error.httpStatus}`,
+    };
   }
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    json = {};
-  }
-  if (response.ok && typeof json['access_token'] === 'string') {
-    const expiresIn = typeof json['expires_in'] === 'number' ? json['expires_in'] : Number(json['expires_in'] ?? 3599);
-    return { ok: true, accessToken: json['access_token'], expiresInSeconds: expiresIn };
-  }
-  const codes = Array.isArray(json['error_codes']) ? json['error_codes'].filter((c): c is number => typeof c === 'number') : [];
-  const description = typeof json['error_description'] === 'string' ? cleanDescription(json['error_description']) : `the token endpoint answered ${response.status}`;
-  return { ok: false, status: response.status, error: typeof json['error'] === 'string' ? json['error'] : null, codes, description };
 }
 
 /** `AADSTS7000215: Invalid client secret provided. ... Trace ID: x Correlation ID: y Timestamp: z` -> the sentence. */

@@ -42,7 +42,7 @@ export class TokenEndpointClient {
       });
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'request failed';
-      throw new TokenEndpointError('unavailable', null, 'unavailable', [], `the token endpoint could not be reached (${reason})`);
+      throw new TokenEndpointError('unavailable', null, 'unavailable', [], `the token endpoint at ${authorityUrl} could not be reached (${reason})`);
     }
     const text = await response.text().catch(() => '');
     const json = parseObject(text);
