@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AdminApi } from '@parley/admin-client';
+import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
 import { ServiceProcess } from '@parley/testing';
 
 // What `npm start` runs: all six services in one process, no servers, the gateway answering on the printed URL.
@@ -8,6 +10,8 @@ import { ServiceProcess } from '@parley/testing';
 describe('embedded mode (npm start)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-embedded-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  let admin: AdminApi | undefined;
+  let vaultKeys = '';
 
   it('starts all six services in one process, answers health and readiness, and stops cleanly', async () => {
     const parley = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: path.join(dataDir, 'sandbox'), SLACK_SANDBOX_PORT: '0', GRAPH_SANDBOX_PORT: '0' } }).start();
@@ -36,6 +40,20 @@ describe('embedded mode (npm start)', () => {
       });
       expect(created.status).toBe(201);
       expect(JSON.stringify(parley.lines)).not.toContain(readFileSync(keyFile, 'utf8').trim());
+
+      // The whole Guest Account Sync in one process: in-process bus, PGlite shared by six services, in-memory limits.
+      const { adminApiKey } = (await created.json()) as { adminApiKey: string };
+      admin = new AdminApi(String(gatewayUrl), adminApiKey);
+      const requests = connectionRequests(credentials as DemoCredentials);
+      await admin.connect(requests.slack);
+      await admin.connect(requests.teams);
+      const sync = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 120_000 });
+      expect(sync).toMatchObject({ status: 'succeeded', total: 53, done: 53, created: 50, linked: 3, failed: 0 });
+      // The secrets were sealed with a vault key kept owner-only in the data folder.
+      const vaultFile = path.join(dataDir, 'vault-keys');
+      expect(statSync(vaultFile).mode & 0o777).toBe(0o600);
+      vaultKeys = readFileSync(vaultFile, 'utf8');
+      expect(JSON.stringify(parley.lines)).not.toContain(vaultKeys.trim().split(':')[1]);
       parley.kill('SIGTERM');
       expect(await parley.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     } finally {
@@ -49,6 +67,12 @@ describe('embedded mode (npm start)', () => {
       await again.waitForLog((l) => l['msg'] === 'all services up', 120_000);
       // Migrations ran on the first start; a second start must find them applied and log none.
       expect(again.lines.filter((l) => l['msg'] === 'applied migrations')).toEqual([]);
+      // The same vault key, and the people of the first run, still there.
+      expect(readFileSync(path.join(dataDir, 'vault-keys'), 'utf8')).toBe(vaultKeys);
+      const up = again.lines.find((l) => l['msg'] === 'all services up') as { services: { name: string; url: string }[] };
+      const gatewayUrl = String(up.services.find((s) => s.name === 'gateway')?.url);
+      if (!admin) throw new Error('the first test did not get to create an org');
+      expect(await admin.withBaseUrl(gatewayUrl).allPeople()).toHaveLength(55);
     } finally {
       await again.stop();
     }

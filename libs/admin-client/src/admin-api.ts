@@ -25,6 +25,11 @@ export class AdminApi {
     return new AdminApi(this.baseUrl, apiKey);
   }
 
+  /** The same key against another address (the gateway restarted on another port). */
+  withBaseUrl(baseUrl: string): AdminApi {
+    return new AdminApi(baseUrl, this.apiKey);
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
