@@ -528,6 +528,8 @@ describe('identity service', () => {
     });
     await eventually(() => personView(bob), (p) => p.accounts.some((a) => a.kind === 'mirror'), "bob's mirror");
     await eventually(() => personView(dee), (p) => p.accounts.some((a) => a.kind === 'guest'), "dee's guest");
+    // The mirror's kind is kept as slack-connector reported it: deactivating a SCIM user differs from a profile.
+    expect((await personView(bob)).accounts.find((a) => a.kind === 'mirror')).toMatchObject({ platformUserId: 'W_BOB', mirrorKind: 'scim' });
     expect((await personView(dee)).accounts.find((a) => a.kind === 'guest')).toMatchObject({ status: 'needs_attention', attentionReason: 'A policy requires MFA for guests' });
 
     await publish('parley.teams.guest.disabled.v1', { orgId: ORG, syncId: randomUUID(), personId: dee, guestUserId: 'guest-dee' });

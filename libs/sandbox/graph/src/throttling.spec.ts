@@ -34,6 +34,10 @@ describe('throttling', () => {
     expect(throttled?.headers.get('retry-after')).toBe('1');
     expect(Number(throttled?.headers.get('x-sandbox-retry-after-ms'))).toBeLessThanOrEqual(1000);
     expect(throttled?.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
+    // Every answer is counted by status, for benchmarks to report the share of 429s.
+    expect(sandbox.inspect.statusCounts()).toMatchObject({ 201: 20, 429: 1 });
+    sandbox.inspect.resetStatusCounts();
+    expect(sandbox.inspect.statusCounts()).toEqual({});
   });
 
   test('timeScale shortens the window: after the scaled wait the next POST passes', async () => {
