@@ -20,10 +20,10 @@ async function readyz(url: string): Promise<{ code: number; body: Ready | null }
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, describe?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${describe ? `\n${await describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -86,6 +86,14 @@ describe('readiness of every service follows its dependencies', () => {
   });
 
   const allReady = async () => (await Promise.all(services.map((s) => readyz(s.url)))).every((r) => r.code === 200);
+  /** On a timeout: each service's readiness answer, and the end of the log of those that are not ready. */
+  const whoIsNotReady = async () => {
+    const answers = await Promise.all(services.map(async (s) => ({ service: s, answer: await readyz(s.url) })));
+    return answers
+      .filter(({ answer }) => answer.code !== 200)
+      .map(({ service, answer }) => `${service.name}: ${answer.code} ${JSON.stringify(answer.body)}\n${service.process.describe()}`)
+      .join('\n');
+  };
   const allNotReadyBecause = (dependency: string) => async () => {
     const results = await Promise.all(services.map((s) => readyz(s.url)));
     return results.every((r) => r.code === 503 && r.body?.checks[dependency]?.ok === false);
@@ -101,11 +109,11 @@ describe('readiness of every service follows its dependencies', () => {
     ['redis', () => redisProxy.cut(), () => redisProxy.restore()],
     ['kafka', () => broker.stop(), () => broker.restart()],
   ])('turns not-ready when %s goes away and ready again when it returns', async (dependency, takeAway, giveBack) => {
-    await until('all ready before', allReady);
+    await until('all ready before', allReady, 60_000, whoIsNotReady);
     await takeAway();
     await until(`all report ${dependency} down`, allNotReadyBecause(dependency), 60_000);
     for (const service of services) expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     await giveBack();
-    await until(`all ready after ${dependency} returns`, allReady, 120_000);
+    await until(`all ready after ${dependency} returns`, allReady, 120_000, whoIsNotReady);
   });
 });
