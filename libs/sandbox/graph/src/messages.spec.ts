@@ -76,11 +76,11 @@ describe('chats and chat messages', () => {
     await graphClient(sandbox, tokenAs(b)).api(`${base}/setReaction`).post({ reactionType: '👍' });
     expect((await client.api(base).get()).reactions).toEqual([expect.objectContaining({ reactionType: '👍' })]);
     await graphClient(sandbox, tokenAs(b)).api(`${base}/unsetReaction`).post({ reactionType: '👍' });
-    await client.api(`${base}/softDelete`).post({});
+    await client.api(`/users/${a}${base}/softDelete`).post({});
     const deleted = await client.api(base).get();
     expect(deleted.deletedDateTime).not.toBeNull();
     expect(deleted.body.content).toBe('');
-    await client.api(`${base}/undoSoftDelete`).post({});
+    await client.api(`/users/${a}${base}/undoSoftDelete`).post({});
     expect((await client.api(base).get()).body.content).toBe('edited');
 
     for (let i = 0; i < 3; i++) await client.api(`/chats/${chat.id}/messages`).post({ body: { content: `m${i}` } });

@@ -10,7 +10,10 @@ import type { GraphRouter } from './http/call';
 import { GraphDispatcher } from './http/graph-dispatcher';
 import { createRequestHandler } from './http/request-handler';
 import { Router } from './http/router';
+import { type EvaluationUsage, admitEvaluationNotification, evaluationUsage } from './notifications/evaluation-meter';
 import { Notifier, type NotifierOptions } from './notifications/notifier';
+import { billingOf, purgeExpired } from './notifications/subscription-resource';
+import { ValidationTokenSigner } from './notifications/validation-token';
 import { registerBatch } from './resources/batch';
 import { registerChats } from './resources/chats';
 import { registerInvitations } from './resources/invitations';
@@ -49,7 +52,9 @@ export interface GraphSandboxInspect {
   resetStatusCounts(): void;
   /** Messages of a chat or channel as Graph returns them (replies included), oldest first. */
   messages(place: { chatId: string } | { teamId: string; channelId: string }): Record<string, unknown>[];
-  subscriptions(): { id: string; resource: string; changeType: string; expirationDateTime: string; notificationUrl: string }[];
+  subscriptions(): { id: string; resource: string; changeType: string; expirationDateTime: string; notificationUrl: string; billing: string }[];
+  /** Evaluation-mode use per app and tenant in the current "month" (tenant-wide subscriptions without ?model=). */
+  evaluationUsage(): EvaluationUsage[];
   /** Resolves when no notification delivery is scheduled or in flight. */
   notificationsIdle(): Promise<void>;
   snapshot(): Record<string, unknown>;
@@ -87,15 +92,24 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
   const inspection = new Inspection();
   const throttle = new Throttle(options.limits);
   let baseUrl = '';
-  const notifier = new Notifier(() => store.subscriptions, faults, inspection, () => throttle.scale, {
-    validationTimeoutMs: 10_000,
-    deliveryTimeoutMs: 3_000,
-    maxAttempts: 5,
-    retryBaseMs: 1_000,
-    reauthorizationGraceMs: 60_000,
-    ...options.notifications,
-  });
-  const context: SandboxContext = { store, tokens: new TokenRegistry(), throttle, faults, notifier, inspection, baseUrl: () => baseUrl };
+  const signer = new ValidationTokenSigner(certificates.serverKeyPem);
+  const notifier = new Notifier(
+    () => store.subscriptions,
+    faults,
+    inspection,
+    () => throttle.scale,
+    {
+      validationTimeoutMs: 10_000,
+      deliveryTimeoutMs: 3_000,
+      maxAttempts: 5,
+      retryBaseMs: 1_000,
+      reauthorizationGraceMs: 60_000,
+      ...options.notifications,
+    },
+    signer,
+    (subscription) => admitEvaluationNotification(store, throttle, subscription),
+  );
+  const context: SandboxContext = { store, tokens: new TokenRegistry(), throttle, faults, notifier, inspection, signer, baseUrl: () => baseUrl };
 
   const router: GraphRouter = new Router();
   const dispatcher = new GraphDispatcher(context, router);
@@ -124,8 +138,18 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
       const key = 'chatId' in place ? `chat:${place.chatId}` : `channel:${place.teamId}:${place.channelId}`;
       return [...(store.messages.get(key)?.values() ?? [])].sort((a, b) => Number(a.id) - Number(b.id)).map((m) => messageRecord(store, m));
     },
-    subscriptions: () =>
-      [...store.subscriptions.values()].map((s) => ({ id: s.id, resource: s.resource, changeType: s.changeTypes.join(','), expirationDateTime: s.expirationDateTime, notificationUrl: s.notificationUrl })),
+    subscriptions: () => {
+      purgeExpired(store.subscriptions);
+      return [...store.subscriptions.values()].map((s) => ({
+        id: s.id,
+        resource: s.resource,
+        changeType: s.changeTypes.join(','),
+        expirationDateTime: s.expirationDateTime,
+        notificationUrl: s.notificationUrl,
+        billing: billingOf(s),
+      }));
+    },
+    evaluationUsage: () => evaluationUsage(store, throttle),
     notificationsIdle: () => notifier.idle(),
     snapshot: () => ({
       tenants: [...store.tenants.values()],
@@ -134,6 +158,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
       teams: store.teams.size,
       messages: [...store.messages.values()].reduce((n, box) => n + box.size, 0),
       subscriptions: inspect.subscriptions(),
+      evaluationUsage: inspect.evaluationUsage(),
       emailsSent: inspection.emails.length,
       deliveries: inspection.deliveries.length,
       faults: faults.current,

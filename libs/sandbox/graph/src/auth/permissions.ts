@@ -71,6 +71,9 @@ export const PERMISSIONS = {
     applicationRefusal: 'Message POST is allowed in application-only context only for import purposes. Refer to https://docs.microsoft.com/microsoftteams/platform/graph-api/import-messages/import-external-messages-to-teams for more details.',
   },
   writeChannelMessage: { delegated: ['ChannelMessage.ReadWrite', 'Group.ReadWrite.All'], applicationRefusal: 'Updating or deleting a channel message is supported in delegated context only.' },
+  /** PATCH of policyViolation, the only message change an application may make. */
+  chatMessagePolicyViolation: { application: ['Chat.UpdatePolicyViolation.All'] },
+  channelMessagePolicyViolation: { application: ['ChannelMessage.UpdatePolicyViolation.All'] },
   reactChatMessage: { delegated: ['ChatMessage.Send', 'Chat.ReadWrite'], applicationRefusal: 'Reactions are supported in delegated context only.' },
   reactChannelMessage: { delegated: ['ChannelMessage.Send', 'Group.ReadWrite.All'], applicationRefusal: 'Reactions are supported in delegated context only.' },
 } satisfies Record<string, Requirement>;

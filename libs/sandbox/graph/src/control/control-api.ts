@@ -3,7 +3,7 @@ import type { SandboxContext } from '../context';
 import { badRequest, notFound } from '../http/graph-error';
 import type { LifecycleEvent } from '../notifications/notifier';
 import { chatThreadId, newGuid, stableGuid } from '../state/ids';
-import type { Chat, ChatMessage, MessageContainer, Principal, User } from '../state/model';
+import type { Chat, ChatMessage, GuestMessagingPolicy, MessageContainer, Principal, User } from '../state/model';
 import { editMessage, findMessage, postMessage, setReaction, softDeleteMessage, undoSoftDeleteMessage } from '../resources/message-actions';
 import { messageRecord } from '../resources/message-view';
 
@@ -171,6 +171,27 @@ export class ControlApi {
     tenant.guestMfaRequired = input.required;
   }
 
+  /**
+   * The tenant's Teams guest messaging policy (AllowUserEditMessage / AllowUserDeleteMessage for guests). Omitted
+   * settings stay as they are; both default to true, as in Teams.
+   */
+  setGuestMessagingPolicy(input: { tenantId: string; allowUserEditMessage?: boolean; allowUserDeleteMessage?: boolean }): GuestMessagingPolicy {
+    const tenant = this.context.store.tenants.get(input.tenantId);
+    if (!tenant) throw notFound(`No tenant '${input.tenantId}'.`);
+    tenant.guestMessaging = {
+      allowUserEditMessage: input.allowUserEditMessage ?? tenant.guestMessaging?.allowUserEditMessage ?? true,
+      allowUserDeleteMessage: input.allowUserDeleteMessage ?? tenant.guestMessaging?.allowUserDeleteMessage ?? true,
+    };
+    return { ...tenant.guestMessaging };
+  }
+
+  /** Makes a subscription expire now (subscriptions live at least 45 minutes, too long to wait for in a test). */
+  expireSubscription(input: { subscriptionId: string }): void {
+    const subscription = this.context.store.subscriptions.get(input.subscriptionId);
+    if (!subscription) throw notFound(`No subscription '${input.subscriptionId}'.`);
+    subscription.expirationDateTime = new Date(Date.now() - 1).toISOString();
+  }
+
   redeemInvitation(input: { user: string }): void {
     const user = this.user(input.user);
     user.externalUserState = 'Accepted';
@@ -203,5 +224,5 @@ export class ControlApi {
 }
 
 /** Names the HTTP control API (`POST /_control/{name}`) may call. */
-export const CONTROL_ACTIONS = ['post', 'edit', 'delete', 'react', 'createChat', 'registerApp', 'token', 'createAccount', 'setPassword', 'expireAccessToken', 'revokeSignInSessions', 'setGuestMfaPolicy', 'redeemInvitation', 'updateUser', 'deleteUser', 'lifecycle'] as const;
+export const CONTROL_ACTIONS = ['post', 'edit', 'delete', 'react', 'createChat', 'registerApp', 'token', 'createAccount', 'setPassword', 'expireAccessToken', 'revokeSignInSessions', 'setGuestMfaPolicy', 'setGuestMessagingPolicy', 'expireSubscription', 'redeemInvitation', 'updateUser', 'deleteUser', 'lifecycle'] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];

@@ -14,7 +14,8 @@ export interface DeliveryRecord {
   readonly attempt: number;
   /** HTTP status of the receiver's answer, or 0 when it failed or timed out. */
   readonly status: number;
-  readonly outcome: 'delivered' | 'failed' | 'dropped' | 'gave-up' | 'paused';
+  /** `capped`: not sent, the app's evaluation-mode allowance for the month is used up. */
+  readonly outcome: 'delivered' | 'failed' | 'dropped' | 'gave-up' | 'paused' | 'capped';
   readonly at: string;
   readonly body: unknown;
 }

@@ -10,6 +10,8 @@ import { graphRequest, lowerHeaders, parseGraphBody, readBody, sendGraph, sendJs
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/i;
 const AUTHORIZE_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/i;
+/** Entra's signing keys (JWKS), v2 and v1 forms: where a subscriber fetches the key of notifications' validationTokens. */
+const KEYS_PATH = /^\/([^/]+)\/discovery\/(?:v2\.0\/)?keys$/i;
 const REDEEM_PATH = /^\/redeem\/([^/]+)\/([^/]+)$/;
 
 /** The HTTPS entry point: Graph under /v1.0, the identity platform, invitation redemption and the control API. */
@@ -37,6 +39,11 @@ export function createRequestHandler(context: SandboxContext, dispatcher: GraphD
       }
       if (/^\/beta(\/|$)/i.test(path)) {
         sendGraph(response, { status: 400, headers: {}, body: graphErrorBody('BadRequest', 'The sandbox emulates Graph v1.0 only.', undefined) }, undefined);
+        return;
+      }
+
+      if (KEYS_PATH.test(path) && method === 'GET') {
+        sendJson(response, 200, context.signer.jwks());
         return;
       }
 

@@ -3,6 +3,8 @@ import type { Faults } from '../control/faults';
 import { type DeliveryRecord, type Inspection, pushBounded } from '../control/inspection';
 import type { Subscription } from '../state/model';
 import { encryptResourceData, parseEncryptionCertificate } from './encryption';
+import { parseResource, purgeExpired } from './subscription-resource';
+import type { ValidationTokenSigner } from './validation-token';
 import { postToEndpoint } from './webhook-client';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
@@ -17,6 +19,8 @@ export interface MessageChange {
   readonly chatId?: string;
   readonly channel?: { teamId: string; channelId: string };
   readonly messageId: string;
+  /** For chat messages: the chat's members (a `/users/{id}/chats/getAllMessages` subscription follows its user). */
+  readonly chatMemberIds?: readonly string[];
   /** The chatMessage as GET would return it (the encrypted resource data); built only when a subscription needs it. */
   readonly representation: () => unknown;
 }
@@ -41,11 +45,14 @@ export class Notifier {
   private stopped = false;
 
   constructor(
-    private readonly subscriptions: () => ReadonlyMap<string, Subscription>,
+    private readonly subscriptions: () => Map<string, Subscription>,
     private readonly faults: Faults,
     private readonly inspection: Inspection,
     private readonly timeScale: () => number,
     readonly options: Required<NotifierOptions>,
+    private readonly signer: ValidationTokenSigner,
+    /** Whether a change notification may go out on this subscription (false once an evaluation-mode cap is reached). */
+    private readonly admit: (subscription: Subscription) => boolean = () => true,
   ) {}
 
   /** The validationToken handshake: true when the endpoint echoes the token as text/plain 200 in time. */
@@ -62,12 +69,19 @@ export class Notifier {
     const subscriptions = this.subscriptions();
     if (subscriptions.size === 0) return;
     const now = Date.now();
+    // Expired subscriptions notify no more and are gone (Graph deletes them).
+    purgeExpired(subscriptions, now);
     for (const subscription of subscriptions.values()) {
-      if (subscription.tenantId !== change.tenantId || Date.parse(subscription.expirationDateTime) < now) continue;
-      if (!subscription.changeTypes.includes(change.changeType) || !matches(subscription.resource, change)) continue;
+      if (subscription.tenantId !== change.tenantId) continue;
+      if (!subscription.changeTypes.includes(change.changeType) || !matches(subscription, change)) continue;
       if (subscription.pausedAfter !== null && now >= subscription.pausedAfter) {
         // Documented: paused until the app reauthorizes; changes in between are lost (catch up by listing).
         this.record({ subscriptionId: subscription.id, url: subscription.notificationUrl, kind: 'change', attempt: 0, status: 0, outcome: 'paused', at: new Date().toISOString(), body: null });
+        continue;
+      }
+      if (!this.admit(subscription)) {
+        // Evaluation mode's monthly cap reached: Graph stops notifying without telling the subscriber.
+        this.record({ subscriptionId: subscription.id, url: subscription.notificationUrl, kind: 'change', attempt: 0, status: 0, outcome: 'capped', at: new Date().toISOString(), body: null });
         continue;
       }
       const item: Record<string, unknown> = {
@@ -79,11 +93,14 @@ export class Notifier {
         tenantId: change.tenantId,
         resourceData: { id: change.messageId, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': change.resource },
       };
+      const payload: Record<string, unknown> = { value: [item] };
       if (subscription.includeResourceData && subscription.encryptionCertificate) {
         const certificate = parseEncryptionCertificate(subscription.encryptionCertificate);
         item['encryptedContent'] = encryptResourceData(change.representation(), certificate, subscription.encryptionCertificateId ?? '');
+        // Documented: notifications with resource data carry one validation token per app and tenant in the payload.
+        payload['validationTokens'] = [this.signer.sign({ tenantId: subscription.tenantId, audience: subscription.clientId })];
       }
-      this.send(subscription, subscription.notificationUrl, 'change', { value: [item] });
+      this.send(subscription, subscription.notificationUrl, 'change', payload);
     }
   }
 
@@ -161,13 +178,18 @@ export class Notifier {
 }
 
 /** Whether a subscription's resource covers a change. */
-function matches(resource: string, change: MessageChange): boolean {
-  const normalized = resource.replace(/^\//, '').toLowerCase();
-  if (normalized === 'chats/getallmessages') return change.chatId !== undefined;
-  if (normalized === 'teams/getallmessages') return change.channel !== undefined;
-  const chat = /^chats(?:\/|\(')([^/']+)(?:'\))?\/messages$/.exec(resource.replace(/^\//, ''));
-  if (chat && change.chatId) return decodeURIComponent(chat[1] as string) === change.chatId;
-  const channel = /^teams(?:\/|\(')([^/']+)(?:'\))?\/channels(?:\/|\(')([^/']+)(?:'\))?\/messages$/.exec(resource.replace(/^\//, ''));
-  if (channel && change.channel) return decodeURIComponent(channel[1] as string) === change.channel.teamId && decodeURIComponent(channel[2] as string) === change.channel.channelId;
-  return false;
+function matches(subscription: Subscription, change: MessageChange): boolean {
+  const { scope } = parseResource(subscription.resource);
+  switch (scope.kind) {
+    case 'allChats':
+      return change.chatId !== undefined;
+    case 'allChannels':
+      return change.channel !== undefined;
+    case 'userChats':
+      return change.chatId !== undefined && !!subscription.watchedUserId && (change.chatMemberIds ?? []).includes(subscription.watchedUserId);
+    case 'chat':
+      return change.chatId === scope.chatId;
+    case 'channel':
+      return change.channel !== undefined && change.channel.teamId === scope.teamId && change.channel.channelId === scope.channelId;
+  }
 }

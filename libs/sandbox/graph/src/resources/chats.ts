@@ -141,12 +141,19 @@ export function registerChats(router: GraphRouter): void {
 
   registerMessageRoutes(router, {
     prefix: '/chats/{chatId}',
+    deletePrefix: '/users/{userId}/chats/{chatId}',
     replies: false,
-    permissions: { read: PERMISSIONS.readChatMessages, send: PERMISSIONS.sendChatMessage, write: PERMISSIONS.writeChatMessage, react: PERMISSIONS.reactChatMessage },
+    permissions: {
+      read: PERMISSIONS.readChatMessages,
+      send: PERMISSIONS.sendChatMessage,
+      write: PERMISSIONS.writeChatMessage,
+      react: PERMISSIONS.reactChatMessage,
+      policyViolation: PERMISSIONS.chatMessagePolicyViolation,
+    },
     resolve: (_request, params, call, write) => {
       if (!write) teamsGet(call);
       return { kind: 'chat', chatId: accessibleChat(call, params['chatId'] as string).id };
     },
-    throttleSend: (call) => call.sandbox.throttle.take('chatMessagePost', `${call.principal.tenantId}:${call.principal.clientId}`),
+    sendLimits: (call) => [['chatMessagePost', `${call.principal.tenantId}:${call.principal.clientId}`]],
   });
 }

@@ -1,7 +1,7 @@
 import type { SandboxContext } from '../context';
 import { badRequest, forbidden, notFound } from '../http/graph-error';
 import { messageId, newGuid } from '../state/ids';
-import type { ChatMessage, HostedContent, MessageContainer } from '../state/model';
+import { type ChatMessage, DEFAULT_GUEST_MESSAGING, type HostedContent, type MessageContainer } from '../state/model';
 import { channelKey, chatKey } from '../state/store';
 import type { ChangeType } from '../notifications/notifier';
 import { messageRecord, messageResource } from './message-view';
@@ -39,7 +39,9 @@ function notify(sandbox: SandboxContext, message: ChatMessage, changeType: Chang
     changeType,
     resource: messageResource(message),
     messageId: message.id,
-    ...(c.kind === 'chat' ? { chatId: c.chatId } : { channel: { teamId: c.teamId, channelId: c.channelId } }),
+    ...(c.kind === 'chat'
+      ? { chatId: c.chatId, chatMemberIds: [...(sandbox.store.chats.get(c.chatId)?.members.keys() ?? [])] }
+      : { channel: { teamId: c.teamId, channelId: c.channelId } }),
     representation: () => messageRecord(sandbox.store, message),
   });
 }
@@ -110,8 +112,22 @@ function ensureSender(message: ChatMessage, userId: string): void {
   if (message.fromUserId !== userId) throw forbidden('Only the sender can change or delete this message.');
 }
 
-export function editMessage(sandbox: SandboxContext, message: ChatMessage, userId: string, body: { contentType: 'text' | 'html'; content: string }): void {
+/**
+ * The sender alone may change a message, and a guest only as far as the tenant's guest messaging policy allows
+ * (AllowUserEditMessage / AllowUserDeleteMessage). The Teams client and Graph refuse alike, so both paths share this.
+ */
+function ensureMayChange(sandbox: SandboxContext, message: ChatMessage, userId: string, change: 'edit' | 'delete'): void {
   ensureSender(message, userId);
+  const user = sandbox.store.users.get(userId);
+  if (user?.userType !== 'Guest') return;
+  const policy = sandbox.store.tenants.get(message.tenantId)?.guestMessaging ?? DEFAULT_GUEST_MESSAGING;
+  // (unverified) Graph's exact code and wording for a policy refusal; the shape is Graph's error body.
+  if (change === 'edit' && !policy.allowUserEditMessage) throw forbidden("The tenant's messaging policy does not allow guests to edit their messages (AllowUserEditMessage is false).");
+  if (change === 'delete' && !policy.allowUserDeleteMessage) throw forbidden("The tenant's messaging policy does not allow guests to delete their messages (AllowUserDeleteMessage is false).");
+}
+
+export function editMessage(sandbox: SandboxContext, message: ChatMessage, userId: string, body: { contentType: 'text' | 'html'; content: string }): void {
+  ensureMayChange(sandbox, message, userId, 'edit');
   if (message.deletedDateTime) throw badRequest('A deleted message cannot be edited.');
   message.body = body;
   touch(message);
@@ -119,8 +135,15 @@ export function editMessage(sandbox: SandboxContext, message: ChatMessage, userI
   notify(sandbox, message, 'updated');
 }
 
+/** The one change an application token may make (Chat/ChannelMessage.UpdatePolicyViolation.All). */
+export function setPolicyViolation(sandbox: SandboxContext, message: ChatMessage, policyViolation: Record<string, unknown> | null): void {
+  message.policyViolation = policyViolation;
+  touch(message);
+  notify(sandbox, message, 'updated');
+}
+
 export function softDeleteMessage(sandbox: SandboxContext, message: ChatMessage, userId: string): void {
-  ensureSender(message, userId);
+  ensureMayChange(sandbox, message, userId, 'delete');
   if (message.deletedDateTime) return;
   touch(message);
   message.deletedDateTime = message.lastModifiedDateTime;
@@ -128,11 +151,56 @@ export function softDeleteMessage(sandbox: SandboxContext, message: ChatMessage,
 }
 
 export function undoSoftDeleteMessage(sandbox: SandboxContext, message: ChatMessage, userId: string): void {
-  ensureSender(message, userId);
+  ensureMayChange(sandbox, message, userId, 'delete');
   if (!message.deletedDateTime) return;
   message.deletedDateTime = null;
   touch(message);
   notify(sandbox, message, 'updated');
+}
+
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const plainText = (message: ChatMessage): string =>
+  (message.body.contentType === 'html' ? message.body.content.replace(/<\/?(?:p|div|br|li|ul|ol|blockquote|pre|h\d)\b[^>]*>/gi, ' ').replace(/<[^>]*>/g, '') : message.body.content)
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * `POST /chats/{id}/messages/replyWithQuote`: a new chat message quoting up to 10 others. As the v1.0 page shows,
+ * the body is HTML holding one `<attachment id="{quotedId}"></attachment>` per quote, and each quote is an
+ * attachment of contentType `messageReference` whose content (a JSON string) names the quoted message, a preview
+ * and its sender.
+ */
+export function replyWithQuote(sandbox: SandboxContext, input: Omit<NewMessage, 'replyToId'> & { readonly quotedIds: readonly string[] }): ChatMessage {
+  if (input.container.kind !== 'chat') throw badRequest('replyWithQuote is supported for chat messages only.');
+  const box = sandbox.store.messages.get(boxKey(input.container));
+  const references = input.quotedIds.map((id) => {
+    const quoted = box?.get(id);
+    if (!quoted) throw notFound(`Message ${id} not found in this chat.`);
+    // (unverified) Graph's answer for quoting a deleted message.
+    if (quoted.deletedDateTime) throw badRequest(`Message ${id} has been deleted and cannot be quoted.`);
+    const sender = sandbox.store.users.get(quoted.fromUserId);
+    return {
+      id,
+      contentType: 'messageReference',
+      contentUrl: null,
+      content: JSON.stringify({
+        messageId: id,
+        messagePreview: plainText(quoted),
+        messageSender: { application: null, device: null, user: { userIdentityType: 'aadUser', tenantId: sender?.tenantId ?? quoted.tenantId, id: quoted.fromUserId, displayName: sender?.displayName ?? null } },
+      }),
+      name: null,
+      thumbnailUrl: null,
+      teamsAppId: null,
+    };
+  });
+  const reply = input.body.contentType === 'html' ? input.body.content : escapeHtml(input.body.content);
+  const tags = input.quotedIds.map((id) => `<attachment id="${id}"></attachment>`).join('\n');
+  return postMessage(sandbox, {
+    ...input,
+    replyToId: null,
+    body: { contentType: 'html', content: `<p></p>\n${tags}\n${reply}\n<p></p>` },
+    attachments: [...references, ...(input.attachments ?? [])],
+  });
 }
 
 export function setReaction(sandbox: SandboxContext, message: ChatMessage, userId: string, reactionType: string, on: boolean): void {

@@ -28,7 +28,7 @@ export function messageRecord(store: Store, message: ChatMessage): Record<string
     locale: 'en-us',
     webUrl: null,
     channelIdentity: c.kind === 'channel' ? { teamId: c.teamId, channelId: c.channelId } : null,
-    policyViolation: null,
+    policyViolation: message.policyViolation ?? null,
     eventDetail: null,
     from: {
       application: null,

@@ -7,6 +7,7 @@ import { parseEncryptionCertificate } from '../notifications/encryption';
 import { newGuid } from '../state/ids';
 import type { Subscription } from '../state/model';
 import { accessibleChat } from './chats';
+import { type ResourceScope, conversationKey, parseResource, purgeExpired } from '../notifications/subscription-resource';
 
 const MINUTE = 60_000;
 /** chatMessage subscriptions: at most 3 days; a lifecycle URL over 1 hour; under 45 minutes is raised to 45. */
@@ -27,19 +28,57 @@ const createSchema = z.object({
   latestSupportedTlsVersion: z.string().optional(),
 });
 
-function resourceRequirement(call: Call, resource: string): Requirement {
-  const path = resource.replace(/^\//, '');
-  if (/^chats\/getAllMessages$/i.test(path)) return { application: ['Chat.Read.All', 'Chat.ReadWrite.All'] };
-  if (/^teams\/getAllMessages$/i.test(path)) return { application: ['ChannelMessage.Read.All'] };
-  const chat = /^chats(?:\/|\(')([^/']+)(?:'\))?\/messages$/.exec(path);
-  if (chat) {
-    accessibleChat(call, decodeURIComponent(chat[1] as string));
-    return { delegated: ['Chat.Read', 'Chat.ReadWrite'], application: ['Chat.Read.All', 'Chat.ReadWrite.All'] };
+function resourceRequirement(call: Call, scope: ResourceScope): Requirement {
+  switch (scope.kind) {
+    case 'allChats':
+    case 'userChats':
+      return { application: ['Chat.Read.All', 'Chat.ReadWrite.All'] };
+    case 'allChannels':
+      return { application: ['ChannelMessage.Read.All'] };
+    case 'chat':
+      accessibleChat(call, scope.chatId);
+      return { delegated: ['Chat.Read', 'Chat.ReadWrite'], application: ['Chat.Read.All', 'Chat.ReadWrite.All'] };
+    case 'channel':
+      return { delegated: ['ChannelMessage.Read.All'], application: ['ChannelMessage.Read.All'] };
   }
-  if (/^teams(?:\/|\(')[^/']+(?:'\))?\/channels(?:\/|\(')[^/']+(?:'\))?\/messages$/.test(path)) {
-    return { delegated: ['ChannelMessage.Read.All'], application: ['ChannelMessage.Read.All'] };
+}
+
+function watchKey(scope: ResourceScope, watchedUserId: string | null): string {
+  return scope.kind === 'userChats' ? `userChats:${watchedUserId ?? scope.user}` : (conversationKey(scope) ?? scope.kind);
+}
+
+/** 409 when the app already watches the same thing (however spelled: `chats/{id}`, `chats('{id}')`, another model) for an overlapping change type. */
+function ensureNoDuplicate(call: Call, watched: string, changeTypes: string[], resource: string, changeType: string): void {
+  for (const existing of call.sandbox.store.subscriptions.values()) {
+    if (existing.tenantId !== call.principal.tenantId || existing.clientId !== call.principal.clientId) continue;
+    if (watchKey(parseResource(existing.resource).scope, existing.watchedUserId ?? null) === watched && existing.changeTypes.some((c) => changeTypes.includes(c))) {
+      throw new GraphError(409, 'Conflict', `A subscription for resource '${resource}' and changeType '${changeType}' already exists for this application (id ${existing.id}).`);
+    }
   }
-  throw badRequest(`Resource '${resource}' is not supported by the sandbox for subscriptions (supported: /chats/getAllMessages, /teams/getAllMessages, /chats/{id}/messages, /teams/{id}/channels/{id}/messages).`);
+}
+
+/** The documented quotas: 1 per app per chat or channel, 10 per user for a user's chats, 10,000 per organization. */
+function enforceQuotas(call: Call, scope: ResourceScope, watchedUserId: string | null): void {
+  const { store, throttle } = call.sandbox;
+  const quotas = throttle.subscriptionQuotas;
+  const inTenant = [...store.subscriptions.values()].filter((s) => s.tenantId === call.principal.tenantId);
+  // (unverified) Graph's exact wording for these 403s.
+  if (inTenant.length >= quotas.perOrganization) {
+    throw new GraphError(403, 'Forbidden', `Subscription quota exceeded: this organization already has ${inTenant.length} subscriptions (limit ${quotas.perOrganization}).`);
+  }
+  const conversation = conversationKey(scope);
+  if (conversation) {
+    const mine = inTenant.filter((s) => s.clientId === call.principal.clientId && conversationKey(parseResource(s.resource).scope) === conversation);
+    if (mine.length >= quotas.perAppPerChatOrChannel) {
+      throw new GraphError(403, 'Forbidden', `Subscription quota exceeded: the application already has ${mine.length} subscription(s) on this ${scope.kind} (limit ${quotas.perAppPerChatOrChannel}).`);
+    }
+  }
+  if (watchedUserId) {
+    const forUser = inTenant.filter((s) => s.watchedUserId === watchedUserId);
+    if (forUser.length >= quotas.perUserAllChatMessages) {
+      throw new GraphError(403, 'Forbidden', `Subscription quota exceeded: user ${watchedUserId} already has ${forUser.length} getAllMessages subscriptions (limit ${quotas.perUserAllChatMessages}).`);
+    }
+  }
 }
 
 /** Applies the expiration rules; returns the effective expiration. */
@@ -87,6 +126,7 @@ function record(call: Call, s: Subscription): Record<string, unknown> {
 }
 
 function ownSubscription(call: Call, id: string): Subscription {
+  purgeExpired(call.sandbox.store.subscriptions);
   const subscription = call.sandbox.store.subscriptions.get(id);
   if (!subscription || subscription.tenantId !== call.principal.tenantId || subscription.clientId !== call.principal.clientId) {
     throw new GraphError(404, 'ResourceNotFound', 'The object was not found.');
@@ -99,7 +139,14 @@ export function registerSubscriptions(router: GraphRouter): void {
     const parsed = createSchema.safeParse(objectBody(request.body));
     if (!parsed.success) throw badRequest(`Invalid value for property '${parsed.error.issues[0]?.path.join('.') ?? ''}' of resource 'subscription'.`);
     const input = parsed.data;
-    authorize(call.principal, resourceRequirement(call, input.resource));
+    const { scope, billing } = parseResource(input.resource);
+    authorize(call.principal, resourceRequirement(call, scope));
+    let watchedUserId: string | null = null;
+    if (scope.kind === 'userChats') {
+      const user = call.sandbox.store.findUser(call.principal.tenantId, scope.user);
+      if (!user) throw new GraphError(404, 'NotFound', `User ${scope.user} not found.`);
+      watchedUserId = user.id;
+    }
     const changeTypes = input.changeType.split(',').map((c) => c.trim());
     if (changeTypes.some((c) => !['created', 'updated', 'deleted'].includes(c))) throw badRequest(`Invalid changeType '${input.changeType}'.`);
     if (!endpointAllowed(input.notificationUrl)) throw badRequest('The notificationUrl must be an https URL.');
@@ -111,18 +158,21 @@ export function registerSubscriptions(router: GraphRouter): void {
     }
     const expirationDateTime = effectiveExpiration(input.expirationDateTime, !!input.lifecycleNotificationUrl);
     const { store, notifier } = call.sandbox;
-    const resourceKey = input.resource.replace(/^\//, '').toLowerCase();
-    for (const existing of store.subscriptions.values()) {
-      if (existing.tenantId === call.principal.tenantId && existing.clientId === call.principal.clientId && existing.resource.replace(/^\//, '').toLowerCase() === resourceKey && existing.changeTypes.some((c) => changeTypes.includes(c))) {
-        throw new GraphError(409, 'Conflict', `A subscription for resource '${input.resource}' and changeType '${input.changeType}' already exists for this application (id ${existing.id}).`);
-      }
-    }
+    purgeExpired(store.subscriptions);
+    const admissible = (): void => {
+      ensureNoDuplicate(call, watchKey(scope, watchedUserId), changeTypes, input.resource, input.changeType);
+      enforceQuotas(call, scope, watchedUserId);
+    };
+    admissible();
     if (!(await notifier.validate(input.notificationUrl))) {
       throw badRequest('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.');
     }
     if (input.lifecycleNotificationUrl && !(await notifier.validate(input.lifecycleNotificationUrl))) {
       throw badRequest('Subscription validation request failed. Lifecycle notification endpoint must respond with 200 OK to validation request.');
     }
+    // Validation takes time: another creation may have taken the slot meanwhile.
+    purgeExpired(store.subscriptions);
+    admissible();
     const subscription: Subscription = {
       id: newGuid(),
       tenantId: call.principal.tenantId,
@@ -138,12 +188,15 @@ export function registerSubscriptions(router: GraphRouter): void {
       encryptionCertificateId: input.encryptionCertificateId ?? null,
       creatorUserId: call.principal.userId ?? null,
       pausedAfter: null,
+      billing,
+      watchedUserId,
     };
     store.subscriptions.set(subscription.id, subscription);
     return json(201, record(call, subscription));
   });
 
   router.add('GET', '/subscriptions', (_request, _params, call) => {
+    purgeExpired(call.sandbox.store.subscriptions);
     const mine = [...call.sandbox.store.subscriptions.values()].filter((s) => s.tenantId === call.principal.tenantId && s.clientId === call.principal.clientId);
     return json(200, { value: mine.map((s) => record(call, s)) });
   });
@@ -152,7 +205,7 @@ export function registerSubscriptions(router: GraphRouter): void {
     const subscription = ownSubscription(call, params['id'] as string);
     const parsed = z.object({ expirationDateTime: z.string() }).safeParse(objectBody(request.body));
     if (!parsed.success) throw badRequest('Only expirationDateTime can be updated.');
-    authorize(call.principal, resourceRequirement(call, subscription.resource));
+    authorize(call.principal, resourceRequirement(call, parseResource(subscription.resource).scope));
     subscription.expirationDateTime = effectiveExpiration(parsed.data.expirationDateTime, !!subscription.lifecycleNotificationUrl);
     // Renewing also reauthorizes.
     subscription.pausedAfter = null;
@@ -160,7 +213,7 @@ export function registerSubscriptions(router: GraphRouter): void {
   });
   router.add('POST', '/subscriptions/{id}/reauthorize', (_request, params, call) => {
     const subscription = ownSubscription(call, params['id'] as string);
-    authorize(call.principal, resourceRequirement(call, subscription.resource));
+    authorize(call.principal, resourceRequirement(call, parseResource(subscription.resource).scope));
     subscription.pausedAfter = null;
     return noContent();
   });

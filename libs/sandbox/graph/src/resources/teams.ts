@@ -201,20 +201,31 @@ export function registerTeams(router: GraphRouter): void {
 
   registerMessageRoutes(router, {
     prefix: '/teams/{teamId}/channels/{channelId}',
+    deletePrefix: '/teams/{teamId}/channels/{channelId}',
     replies: true,
-    permissions: { read: PERMISSIONS.readChannelMessages, send: PERMISSIONS.sendChannelMessage, write: PERMISSIONS.writeChannelMessage, react: PERMISSIONS.reactChannelMessage },
+    permissions: {
+      read: PERMISSIONS.readChannelMessages,
+      send: PERMISSIONS.sendChannelMessage,
+      write: PERMISSIONS.writeChannelMessage,
+      react: PERMISSIONS.reactChannelMessage,
+      policyViolation: PERMISSIONS.channelMessagePolicyViolation,
+    },
     resolve: (_request, params, call, write): MessageContainer => {
       if (!write) teamsGet(call);
       const { team, channel } = accessibleChannel(call, params['teamId'] as string, params['channelId'] as string);
       if (!write) teamScope(call, team.id, channel.id);
       return { kind: 'channel', teamId: team.id, channelId: channel.id };
     },
-    throttleSend: (call, container) => {
-      call.sandbox.throttle.take('channelMessagePost', `${call.principal.tenantId}:${call.principal.clientId}`);
-      if (container.kind === 'channel') {
-        teamScope(call, container.teamId, container.channelId);
-        call.sandbox.throttle.take('channelMessagesPerDay', `${call.principal.tenantId}:${call.principal.clientId}:${container.channelId}`);
-      }
+    sendLimits: (call, container) => {
+      const app = `${call.principal.tenantId}:${call.principal.clientId}`;
+      if (container.kind !== 'channel') return [['channelMessagePost', app]];
+      return [
+        ['channelMessagePost', app],
+        ['perTeamOrChannel', `${app}:${container.channelId}`],
+        // 4 per second per app on the team as a whole, whichever of its channels the messages go to.
+        ['perTeamOrChannel', `${app}:${container.teamId}`],
+        ['channelMessagesPerDay', `${app}:${container.channelId}`],
+      ];
     },
   });
 }

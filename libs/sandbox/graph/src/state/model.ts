@@ -9,7 +9,21 @@ export interface Tenant {
   readonly domains: string[];
   /** Simulated conditional-access policy: guests must do MFA (ROPC and refresh then fail). */
   guestMfaRequired: boolean;
+  /** The Teams guest messaging policy (CsTeamsMessagingPolicy for guests): may guests edit or delete what they sent? */
+  guestMessaging: GuestMessagingPolicy;
+  /**
+   * Evaluation-mode use of tenant-wide message subscriptions, per app (client id): notifications sent in the
+   * current "month" (which began at periodStart, epoch ms). Plain data so it persists with the rest.
+   */
+  evaluationUsage: Record<string, { periodStart: number; notifications: number }>;
 }
+
+export interface GuestMessagingPolicy {
+  allowUserEditMessage: boolean;
+  allowUserDeleteMessage: boolean;
+}
+
+export const DEFAULT_GUEST_MESSAGING: GuestMessagingPolicy = { allowUserEditMessage: true, allowUserDeleteMessage: true };
 
 export interface User {
   readonly id: string;
@@ -116,6 +130,8 @@ export interface ChatMessage {
   reactions: Reaction[];
   readonly hostedContents: HostedContent[];
   etag: number;
+  /** Set by an application (Chat.UpdatePolicyViolation.All), the only change an app token may make. */
+  policyViolation?: Record<string, unknown> | null;
 }
 
 export interface Subscription {
@@ -134,4 +150,13 @@ export interface Subscription {
   readonly creatorUserId: string | null;
   /** Set by a reauthorizationRequired challenge: change notifications pause from then on until reauthorize or PATCH. */
   pausedAfter: number | null;
+  /**
+   * How Graph bills it: `A`/`B` from `?model=` on a tenant-wide resource, `evaluation` for a tenant-wide resource
+   * without one (capped), `unmetered` for a per-chat or per-channel resource. Optional for state saved before it.
+   */
+  billing?: SubscriptionBilling;
+  /** For `/users/{id}/chats/getAllMessages`: the watched user's object id. */
+  watchedUserId?: string | null;
 }
+
+export type SubscriptionBilling = 'A' | 'B' | 'evaluation' | 'unmetered';

@@ -1,6 +1,6 @@
 import type { SeedOrganization } from '@parley/sandbox-seed';
 import { channelThreadId, stableGuid } from './ids';
-import type { AppRegistration, Tenant, User } from './model';
+import { type AppRegistration, DEFAULT_GUEST_MESSAGING, type Tenant, type User } from './model';
 import type { Store } from './store';
 
 /** Application roles the Parley app holds in the customer tenant (admin-consented). */
@@ -74,8 +74,8 @@ function initialDomainFor(store: Store, label: string, tenantId: string): string
 export function seedOrganization(store: Store, org: SeedOrganization): SeededCredentials {
   const customerId = stableGuid('tenant', org.domain);
   const homeId = stableGuid('home-tenant', org.domain);
-  const customer: Tenant = { id: customerId, name: org.name, initialDomain: initialDomainFor(store, slug(org.name), customerId), domains: [org.domain.toLowerCase()], guestMfaRequired: false };
-  const home: Tenant = { id: homeId, name: `${org.name} (Parley home)`, initialDomain: initialDomainFor(store, `${slug(org.name)}parley`, homeId), domains: [], guestMfaRequired: false };
+  const customer: Tenant = { id: customerId, name: org.name, initialDomain: initialDomainFor(store, slug(org.name), customerId), domains: [org.domain.toLowerCase()], guestMfaRequired: false, guestMessaging: { ...DEFAULT_GUEST_MESSAGING }, evaluationUsage: {} };
+  const home: Tenant = { id: homeId, name: `${org.name} (Parley home)`, initialDomain: initialDomainFor(store, `${slug(org.name)}parley`, homeId), domains: [], guestMfaRequired: false, guestMessaging: { ...DEFAULT_GUEST_MESSAGING }, evaluationUsage: {} };
   store.tenants.set(customer.id, customer);
   store.tenants.set(home.id, home);
 
