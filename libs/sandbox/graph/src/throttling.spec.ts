@@ -60,8 +60,10 @@ describe('throttling', () => {
   test('one chat takes 1 message per second per app: the second is 429 until the window reopens, other chats are unaffected', async () => {
     sandbox.setLimits({ timeScale: 1 });
     const [other] = groupChats(1) as [string];
+    const secondPerson = sandbox.control.token({ clientId: creds.clientId, tenantId: creds.customerTenantId, as: people[1] as string });
     expect((await post(chatId, 'first')).status).toBe(201);
-    const second = await post(chatId, 'second');
+    // Someone else in the same chat through the same app: the app's allowance on this chat is spent.
+    const second = await post(chatId, 'second', secondPerson);
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('1');
     expect(second.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
@@ -87,11 +89,24 @@ describe('throttling', () => {
 
   test('a channel takes 1 message per second per app; replies count too', async () => {
     sandbox.setLimits({ timeScale: 1 });
+    const secondPerson = sandbox.control.token({ clientId: creds.clientId, tenantId: creds.customerTenantId, as: people[1] as string });
     const base = `/v1.0/teams/${creds.teamId}/channels/${encodeURIComponent(creds.generalChannelId)}/messages`;
     const root = await raw(sandbox, base, { token: userToken, body: { body: { content: 'root' } } });
     expect(root.status).toBe(201);
-    const reply = await raw(sandbox, `${base}/${root.json<{ id: string }>().id}/replies`, { token: userToken, body: { body: { content: 'reply' } } });
+    const reply = await raw(sandbox, `${base}/${root.json<{ id: string }>().id}/replies`, { token: secondPerson, body: { body: { content: 'reply' } } });
     expect(reply.status).toBe(429);
+  });
+
+  test('a message refused by one limit uses up none of the others', async () => {
+    // Two messages per minute for the app in the whole tenant; the chat's own limit refuses the second one here.
+    sandbox.setLimits({ timeScale: 1, overrides: { chatMessagePost: { requests: 2, windowMs: 60_000 } } });
+    const secondPerson = sandbox.control.token({ clientId: creds.clientId, tenantId: creds.customerTenantId, as: people[1] as string });
+    const [other] = groupChats(1) as [string];
+    expect((await post(chatId, 'first')).status).toBe(201);
+    expect((await post(chatId, 'refused by the chat limit', secondPerson)).status).toBe(429);
+    // Had the refused one counted against the tenant-wide limit, this would be the third and refused.
+    expect((await post(other, 'second for the tenant', secondPerson)).status).toBe(201);
+    expect((await post(other, 'third', secondPerson)).status).toBe(429);
   });
 
   test('with limits disabled nothing is throttled', async () => {
