@@ -169,7 +169,8 @@ describe('Slack sandbox through @slack/web-api', () => {
   });
 
   it('by default waits Retry-After and retries, so the call succeeds', async () => {
-    sandbox.setLimits({ enabled: true, timeScale: 0.1 });
+    // Half-speed time: a token comes back every 1.5 s, so the 20 quick calls cannot outrun the refill on a busy machine.
+    sandbox.setLimits({ enabled: true, timeScale: 0.5 });
     const patient = new WebClient(creds.botToken, { slackApiUrl: sandbox.apiUrl });
     const limited: number[] = [];
     patient.on(WebClientEvent.RATE_LIMITED, (seconds: number) => limited.push(seconds));
@@ -177,7 +178,8 @@ describe('Slack sandbox through @slack/web-api', () => {
     const started = Date.now();
     const result = await patient.users.list({ limit: 1 });
     expect(result.ok).toBe(true);
-    expect(limited).toEqual([1]);
+    expect(limited).toHaveLength(1);
+    expect([1, 2]).toContain(limited[0]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
