@@ -37,9 +37,9 @@ export class SlackInspector {
     this.seen.length = 0;
   }
 
-  /** Every message of a conversation (top level and replies), oldest first. */
+  /** Every message of a conversation (top level and replies), oldest first, metadata included. */
   messages(channel: string): Record<string, unknown>[] {
-    return resolveConversation(this.store, channel).messages.map(messageJson);
+    return resolveConversation(this.store, channel).messages.map((m) => messageJson(m, true));
   }
 
   users(): Record<string, unknown>[] {

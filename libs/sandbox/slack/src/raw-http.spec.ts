@@ -116,7 +116,7 @@ describe('Slack sandbox over raw HTTP', () => {
   });
 
   it('exchanges an OAuth code for tokens with oauth.v2.access, once', async () => {
-    const code = sandbox.control.authorize({ as: 'eng01', userScopes: ['users:read'] });
+    const code = sandbox.control.authorize({ as: 'eng01', scopes: ['chat:write'], userScopes: ['users:read'] });
     const form = (extra: string) => ({ type: 'application/x-www-form-urlencoded', token: null, body: `code=${encodeURIComponent(code)}&${extra}` });
     expect((await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=wrong`))).json).toEqual({ ok: false, error: 'bad_client_secret' });
     const ok = await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=${creds.clientSecret}`));
