@@ -91,6 +91,20 @@ export class SlackStore {
     return conversation;
   }
 
+  /**
+   * The DM (two people, or one with themselves) or group DM (three to nine) of exactly these people, created when it
+   * does not exist yet: Slack keeps one per set of people.
+   */
+  directConversation(teamId: string, creator: string, memberIds: Iterable<string>): { conversation: Conversation; existed: boolean } {
+    const members = new Set([creator, ...memberIds]);
+    const kind = members.size <= 2 ? 'im' : 'mpim';
+    for (const c of this.conversations.values()) {
+      if (c.teamId === teamId && c.kind === kind && c.members.size === members.size && [...members].every((m) => c.members.has(m))) return { conversation: c, existed: true };
+    }
+    const name = kind === 'mpim' ? `mpdm-${[...members].map((m) => this.users.get(m)?.name).join('--')}-1` : '';
+    return { conversation: this.addConversation(teamId, kind, name, creator, members), existed: false };
+  }
+
   conversationByName(teamId: string, name: string): Conversation | undefined {
     for (const c of this.conversations.values()) if (c.teamId === teamId && c.name === name && (c.kind === 'public' || c.kind === 'private')) return c;
     return undefined;

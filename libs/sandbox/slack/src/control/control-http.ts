@@ -19,6 +19,7 @@ type Body = Record<string, unknown>;
 export const CONTROL_ROUTES: Record<string, (deps: ControlHttpDeps, body: Body) => unknown> = {
   post: (d, b) => d.control.post(b as never),
   reply: (d, b) => d.control.reply(b as never),
+  open: (d, b) => d.control.open(b as never),
   edit: (d, b) => d.control.edit(b as never),
   delete: (d, b) => d.control.delete(b as never),
   react: (d, b) => d.control.react(b as never),

@@ -65,6 +65,14 @@ export class SlackControl {
     return slackCall(() => messageJson(this.actions.post(conversation, user, { text: input.text, blocks: input.blocks, threadTs: input.threadTs, replyBroadcast: input.replyBroadcast, fromClient: true })));
   }
 
+  /** A person opens a DM or group DM with others in the Slack client (no event, as in Slack until someone posts). */
+  open(input: { as: string; with: string[] }): { id: string } {
+    const user = resolvePerson(this.store, input.as);
+    const others = input.with.map((w) => resolvePerson(this.store, w).id);
+    if (others.length === 0 || others.length > 8) throw new ControlError('a DM or group DM has 1 to 8 others');
+    return { id: this.store.directConversation(user.teamId, user.id, others).conversation.id };
+  }
+
   reply(input: PostAsPerson & { threadTs: string }): Record<string, unknown> {
     return this.post(input);
   }

@@ -11,10 +11,7 @@ const MAX_BLOCKS = 50;
 function target(ctx: MethodContext, channel: string): Conversation {
   if (/^[UW][A-Z0-9]+$/.test(channel)) {
     const user = findUser(ctx, channel);
-    for (const c of ctx.store.conversations.values()) {
-      if (c.kind === 'im' && c.teamId === ctx.token.teamId && c.members.has(user.id) && c.members.has(ctx.caller.id) && c.members.size === (user.id === ctx.caller.id ? 1 : 2)) return c;
-    }
-    return ctx.store.addConversation(ctx.token.teamId, 'im', '', ctx.caller.id, [ctx.caller.id, user.id]);
+    return ctx.store.directConversation(ctx.token.teamId, ctx.caller.id, [user.id]).conversation;
   }
   return findConversation(ctx, channel);
 }

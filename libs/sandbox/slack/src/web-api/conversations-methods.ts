@@ -23,18 +23,12 @@ function open(ctx: MethodContext): Record<string, unknown> {
   if (ids.length > 8) fail('too_many_users');
   const users = ids.map((id) => findUser(ctx, id));
   // The caller is always in it (listing themselves changes nothing): two people are a DM, more a group DM.
-  const members = new Set([ctx.caller.id, ...users.map((u) => u.id)]);
-  const kind = members.size <= 2 ? 'im' : 'mpim';
+  const kind = new Set([ctx.caller.id, ...users.map((u) => u.id)]).size <= 2 ? 'im' : 'mpim';
   ctx.requireScope(kind === 'im' ? 'im:write' : 'mpim:write');
   if (users.some((u) => u.deleted)) fail('user_disabled');
-  for (const c of ctx.store.conversations.values()) {
-    if (c.teamId === ctx.token.teamId && c.kind === kind && c.members.size === members.size && [...members].every((m) => c.members.has(m))) {
-      return { no_op: true, already_open: true, channel: optionalBoolean(ctx.args, 'return_im') ? conversationJson(c, ctx.caller.id) : { id: c.id } };
-    }
-  }
-  const name = kind === 'mpim' ? `mpdm-${[...members].map((m) => ctx.store.users.get(m)?.name).join('--')}-1` : '';
-  const created = ctx.store.addConversation(ctx.token.teamId, kind, name, ctx.caller.id, members);
-  return { channel: optionalBoolean(ctx.args, 'return_im') ? conversationJson(created, ctx.caller.id) : { id: created.id } };
+  const { conversation, existed } = ctx.store.directConversation(ctx.token.teamId, ctx.caller.id, users.map((u) => u.id));
+  const channel = optionalBoolean(ctx.args, 'return_im') ? conversationJson(conversation, ctx.caller.id) : { id: conversation.id };
+  return existed ? { no_op: true, already_open: true, channel } : { channel };
 }
 
 function create(ctx: MethodContext): Record<string, unknown> {
