@@ -106,6 +106,15 @@ describe('Slack sandbox OAuth v2: the authorize page and oauth.v2.access', () =>
     await expect(exchange(location.searchParams.get('code') as string)).resolves.toMatchObject({ ok: true });
   });
 
+  it('seeds the app with the gateway\'s default origin as its Redirect URL', async () => {
+    sandbox.reset();
+    creds = sandbox.seedDemo();
+    const ok = await fetch(authorizeUrl({ user_scope: 'chat:write', redirect_uri: 'http://127.0.0.1:3000/v1/slack/consent/callback' }), { redirect: 'manual' });
+    expect(ok.status).toBe(200);
+    const otherPort = await fetch(authorizeUrl({ user_scope: 'chat:write', redirect_uri: 'http://127.0.0.1:4000/v1/slack/consent/callback' }), { redirect: 'manual' });
+    expect(otherPort.status).toBe(400);
+  });
+
   it('shows errors on its own page for an unknown client, no scopes or a bot-only user scope, and redirects a cancel as access_denied', async () => {
     const unknown = await fetch(`${sandbox.url}/oauth/v2/authorize?client_id=123.456&user_scope=chat:write`, { redirect: 'manual' });
     expect([unknown.status, (await unknown.text()).includes('invalid_client_id')]).toEqual([400, true]);
