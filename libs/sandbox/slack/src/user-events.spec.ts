@@ -99,6 +99,18 @@ describe('Slack sandbox user-token events with @slack/bolt', () => {
     expect(seen.map((s) => s.event)).toEqual([expect.objectContaining({ type: 'message', channel_type: 'im', user: ids['eng01'], ts: mine.ts, text: 'relayed as Ada' })]);
     expect(seen[0]?.event['bot_id']).toBeUndefined();
     expect(seen[0]?.event['client_msg_id']).toBeUndefined();
+    // So do her edits, deletes and reactions through it.
+    seen.length = 0;
+    await ada.chat.update({ channel: dm, ts: mine.ts as string, text: 'relayed as Ada, edited' });
+    await ada.reactions.add({ channel: dm, timestamp: mine.ts as string, name: 'eyes' });
+    await ada.chat.delete({ channel: dm, ts: mine.ts as string });
+    await settle();
+    const own = seen.map((s) => s.event).sort((a, b) => Number(a['event_ts']) - Number(b['event_ts']));
+    expect(own).toEqual([
+      expect.objectContaining({ subtype: 'message_changed', message: expect.objectContaining({ user: ids['eng01'], text: 'relayed as Ada, edited', edited: expect.objectContaining({ user: ids['eng01'] }) }) }),
+      expect.objectContaining({ type: 'reaction_added', user: ids['eng01'], reaction: 'eyes' }),
+      expect.objectContaining({ subtype: 'message_deleted', deleted_ts: mine.ts }),
+    ]);
   });
 
   it('delivers a group DM\'s events once, names one installation, and lists every one through apps.event.authorizations.list', async () => {

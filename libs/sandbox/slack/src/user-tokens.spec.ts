@@ -40,6 +40,10 @@ describe('Slack sandbox user tokens through @slack/web-api', () => {
     const reordered = await asPerson('eng03').conversations.open({ users: `${ids['eng02']},${ids['eng01']}` });
     expect(reordered.channel?.id).toBe(group.channel?.id);
     expect(sandbox.state.conversations.get(group.channel?.id as string)?.members).toEqual(new Set([ids['eng01'], ids['eng02'], ids['eng03']]));
+    // Who is in it, as the relay reads it with the person's token.
+    const members = await ada.conversations.members({ channel: group.channel?.id as string });
+    expect(new Set(members.members)).toEqual(new Set([ids['eng01'], ids['eng02'], ids['eng03']]));
+    expect((await ada.conversations.info({ channel: dm.channel?.id as string })).channel).toMatchObject({ is_im: true, user: ids['eng02'] });
     // The bot is not in either.
     await expect(bot.conversations.history({ channel: dm.channel?.id as string })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
 
