@@ -56,6 +56,11 @@ export class SlackInspector {
       .map(({ body, ...rest }) => ({ ...rest, envelope: JSON.parse(body) as Record<string, unknown> }));
   }
 
+  /** Who installed which app with user scopes (their tokens are left out: read them from oauth.v2.access). */
+  installations(): Array<{ appId: string; userId: string; scopes: string[]; revoked: boolean }> {
+    return [...this.store.installations.values()].map((i) => ({ appId: i.appId, userId: i.userId, scopes: [...i.scopes], revoked: this.store.tokens.get(i.token)?.revoked === true }));
+  }
+
   requests(): readonly SeenRequest[] {
     return [...this.seen];
   }

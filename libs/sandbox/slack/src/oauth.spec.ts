@@ -158,6 +158,10 @@ describe('Slack sandbox OAuth v2: the authorize page and oauth.v2.access', () =>
     const third = await exchange(sandbox.control.authorize({ as: 'eng01', userScopes: ['chat:write'] }));
     expect(third.authed_user?.access_token).not.toBe(first.authed_user?.access_token);
     expect(third.authed_user?.scope).toBe('chat:write');
+    const eng01 = [...sandbox.state.users.values()].find((u) => u.name === 'eng01')?.id;
+    const view = (await (await fetch(`${sandbox.url}/_inspect/installations`)).json()) as unknown;
+    expect(view).toEqual([{ appId: creds.appId, userId: eng01, scopes: ['chat:write'], revoked: false }]);
+    expect(JSON.stringify(view)).not.toContain('xoxp-');
   });
 
   it('approves an app\'s authorize URL for a person without a browser (control.approve)', async () => {

@@ -57,6 +57,8 @@ export function inspectRoute(inspector: SlackInspector, view: string, query: URL
       return inspector.events({ type: query.get('type') ?? undefined, appId: query.get('appId') ?? undefined });
     case 'requests':
       return inspector.requests();
+    case 'installations':
+      return inspector.installations();
     default:
       return undefined;
   }
