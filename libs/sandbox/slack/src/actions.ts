@@ -63,6 +63,8 @@ export class SlackActions {
     if (parent) {
       message.threadTs = parent.ts;
       message.replyBroadcast = input.replyBroadcast;
+      // "Also send to channel" replies are thread_broadcast messages, from people and apps alike (apps: unverified).
+      if (input.replyBroadcast) message.subtype = 'thread_broadcast';
       parent.threadTs = parent.ts;
       parent.replyCount++;
       if (!parent.replyUsers.includes(author.id)) parent.replyUsers.push(author.id);

@@ -120,6 +120,20 @@ describe('Slack sandbox user tokens through @slack/web-api', () => {
     expect(await raw({ metadata: { event_type: 'ok', event_payload: [1] } })).toEqual({ ok: false, error: 'invalid_metadata_schema' });
   });
 
+  it('marks "also send to channel" replies thread_broadcast and shows them in history', async () => {
+    const ada = asPerson('eng01', ['chat:write', 'channels:history']);
+    const general = creds.channels['general'] as string;
+    const root = await ada.chat.postMessage({ channel: general, text: 'root' });
+    const broadcast = await ada.chat.postMessage({ channel: general, text: 'also in channel', thread_ts: root.ts as string, reply_broadcast: true });
+    expect(broadcast.message).toMatchObject({ subtype: 'thread_broadcast', thread_ts: root.ts, user: ids['eng01'] });
+    await ada.chat.postMessage({ channel: general, text: 'thread only', thread_ts: root.ts as string });
+    const history = await ada.conversations.history({ channel: general, limit: 2 });
+    expect(history.messages?.map((m) => [m.text, m.subtype])).toEqual([
+      ['also in channel', 'thread_broadcast'],
+      ['root', undefined],
+    ]);
+  });
+
   it('refuses text past 40,000 characters with msg_too_long and takes exactly 40,000', async () => {
     const general = creds.channels['general'] as string;
     expect(await errorOf(bot.chat.postMessage({ channel: general, text: 'a'.repeat(40_001) }))).toMatchObject({ error: 'msg_too_long' });
