@@ -125,6 +125,27 @@ describe('Slack sandbox over raw HTTP', () => {
     expect((await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=${creds.clientSecret}`))).json).toEqual({ ok: false, error: 'invalid_code' });
   });
 
+  it('serves the consent and DM control actions over HTTP, for checks that run the sandbox in another process', async () => {
+    const control = async (action: string, body: unknown) => {
+      const response = await fetch(`${sandbox.url}/_control/${action}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    expect((await control('redirect-urls', { urls: ['https://gw.example/slack/callback'] })).status).toBe(200);
+    const url = `${sandbox.url}/oauth/v2/authorize?client_id=${creds.clientId}&user_scope=chat:write,im:history&redirect_uri=${encodeURIComponent('https://gw.example/slack/callback')}&state=s`;
+    const approved = await control('approve', { url, as: 'eng01' });
+    expect(approved.json['location']).toMatch(/^https:\/\/gw\.example\/slack\/callback\?code=[^&]+&state=s$/);
+    const refused = await control('approve', { url: url.replace('gw.example', 'evil.example'), as: 'eng01' });
+    expect(refused).toMatchObject({ status: 400, json: { error: expect.stringContaining('bad_redirect_uri') } });
+    const installed = await control('install', { as: 'eng02', userScopes: ['chat:write'] });
+    expect(installed.json['token']).toMatch(/^xoxp-/);
+    const dm = await control('open', { as: 'eng02', with: ['eng01'] });
+    expect(dm.json['id']).toMatch(/^D/);
+    const posted = await call('chat.postMessage', { token: installed.json['token'] as string, type: 'application/json', body: JSON.stringify({ channel: dm.json['id'], text: 'hi' }) });
+    expect(posted.json).toMatchObject({ ok: true, message: { text: 'hi' } });
+    const appToken = await control('tokens', { kind: 'app', scopes: ['authorizations:read'] });
+    expect(appToken.json['token']).toMatch(/^xapp-1-/);
+  });
+
   it('serves the control and inspection APIs over HTTP', async () => {
     const control = await fetch(`${sandbox.url}/_control/post`, { method: 'POST', body: JSON.stringify({ as: 'eng01', channel: 'general', text: 'via http' }) });
     expect(control.status).toBe(200);
