@@ -1,4 +1,4 @@
-import type { App, Conversation, Message, SharedFile, User } from './model';
+import type { App, Conversation, Message, MessageMetadata, SharedFile, User } from './model';
 import type { SlackStore } from './store';
 import { channelType, type EventDispatcher, type SlackEvent } from './events/dispatcher';
 import { fail } from './errors';
@@ -16,6 +16,9 @@ export interface PostInput {
   readonly iconUrl?: string;
   readonly files?: string[];
   readonly subtype?: string;
+  readonly metadata?: MessageMetadata;
+  /** Typed in a Slack client (not posted through the API): the event then carries a client_msg_id. */
+  readonly fromClient?: boolean;
 }
 
 /**
@@ -48,6 +51,7 @@ export class SlackActions {
       reactions: [],
       files: input.files,
       subtype: input.subtype,
+      metadata: input.metadata,
     };
     if (input.app) {
       message.botId = input.app.botId;
@@ -59,6 +63,8 @@ export class SlackActions {
     if (parent) {
       message.threadTs = parent.ts;
       message.replyBroadcast = input.replyBroadcast;
+      // "Also send to channel" replies are thread_broadcast messages, from people and apps alike (apps: unverified).
+      if (input.replyBroadcast) message.subtype = 'thread_broadcast';
       parent.threadTs = parent.ts;
       parent.replyCount++;
       if (!parent.replyUsers.includes(author.id)) parent.replyUsers.push(author.id);
@@ -67,7 +73,7 @@ export class SlackActions {
     this.store.addMessage(conversation, message);
     const event: Record<string, unknown> = { ...messageJson(message), channel: conversation.id, channel_type: channelType(conversation), team: conversation.teamId, event_ts: ts };
     if (parent) event['parent_user_id'] = parent.user;
-    if (!input.app) event['client_msg_id'] = this.store.ids.secret(32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    if (input.fromClient) event['client_msg_id'] = this.store.ids.secret(32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
     this.events.emit(conversation.teamId, { ...event, type: 'message' }, { conversation });
     return message;
   }
@@ -204,7 +210,7 @@ export class SlackActions {
   /** Shares completed files into a conversation: a file_share message, and file_shared per file. */
   shareFiles(conversation: Conversation, author: User, files: SharedFile[], initialComment: string, threadTs?: string, app?: App): Message {
     for (const file of files) if (!file.channels.includes(conversation.id)) file.channels.push(conversation.id);
-    const message = this.post(conversation, author, { text: initialComment, files: files.map((f) => f.id), threadTs, app, subtype: app ? 'bot_message' : 'file_share' });
+    const message = this.post(conversation, author, { text: initialComment, files: files.map((f) => f.id), threadTs, app, subtype: app ? 'bot_message' : 'file_share', fromClient: !app });
     for (const file of files) {
       this.events.emit(
         conversation.teamId,

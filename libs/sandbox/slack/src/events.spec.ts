@@ -12,7 +12,7 @@ describe('Slack sandbox Events API delivery', () => {
   let general: string;
 
   beforeAll(async () => {
-    sandbox = await startSlackSandbox({ limits: { enabled: false }, events: { retryDelaysMs: [0, 30, 60], ackTimeoutMs: 150 } });
+    sandbox = await startSlackSandbox({ limits: { enabled: false }, events: { retryDelaysMs: [0, 30, 60], ackTimeoutMs: 500 } });
     receiver = await startEventReceiver();
   });
   afterAll(async () => {
@@ -93,7 +93,10 @@ describe('Slack sandbox Events API delivery', () => {
     sandbox.control.changeProfile({ as: 'eng03', displayName: 'Ada L.' });
     sandbox.control.deactivate({ as: 'eng04' });
     sandbox.control.upload({ as: 'eng05', channel: general, filename: 'notes.txt', content: 'abc', initialComment: 'see file' });
-    const types = inEmissionOrder(await receiver.waitForCallbacks(8)).map((r) => {
+    // A busy machine can miss the 500 ms ack window and get a retry: count each event_id once, as a receiver does.
+    const unique = () => [...new Map(receiver.callbacks().map((r) => [r.json['event_id'], r])).values()];
+    for (let n = 8; unique().length < 8; n++) await receiver.waitForCallbacks(n);
+    const types = inEmissionOrder(unique()).map((r) => {
       const e = event(r);
       return e['subtype'] ? `${String(e['type'])}/${String(e['subtype'])}` : String(e['type']);
     });
@@ -107,7 +110,7 @@ describe('Slack sandbox Events API delivery', () => {
       'message/file_share',
       'file_shared',
     ]);
-    const changes = inEmissionOrder(receiver.callbacks()).map(event).filter((e) => e['type'] === 'user_change');
+    const changes = inEmissionOrder(unique()).map(event).filter((e) => e['type'] === 'user_change');
     expect(changes[0]).toMatchObject({ user: { name: 'eng03', profile: { display_name: 'Ada L.' } } });
     expect(changes[1]).toMatchObject({ user: { name: 'eng04', deleted: true } });
   });
@@ -125,11 +128,11 @@ describe('Slack sandbox Events API delivery', () => {
   });
 
   it('retries with http_timeout when the receiver is slower than the ack timeout, without waiting for it', async () => {
-    receiver.setBehaviour((_, index) => (index === 0 ? { delayMs: 400 } : undefined));
+    receiver.setBehaviour((_, index) => (index === 0 ? { delayMs: 1500 } : undefined));
     sandbox.control.post({ as: 'eng01', channel: general, text: 'slow' });
     const all = await receiver.waitForCallbacks(2);
     expect(all[1]?.headers['x-slack-retry-reason']).toBe('http_timeout');
-    expect((all[1]?.at ?? 0) - (all[0]?.at ?? 0)).toBeLessThan(380);
+    expect((all[1]?.at ?? 0) - (all[0]?.at ?? 0)).toBeLessThan(1400);
   });
 
   it('stops after three retries, and at once when told X-Slack-No-Retry', async () => {

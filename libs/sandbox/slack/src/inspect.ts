@@ -37,9 +37,9 @@ export class SlackInspector {
     this.seen.length = 0;
   }
 
-  /** Every message of a conversation (top level and replies), oldest first. */
+  /** Every message of a conversation (top level and replies), oldest first, metadata included. */
   messages(channel: string): Record<string, unknown>[] {
-    return resolveConversation(this.store, channel).messages.map(messageJson);
+    return resolveConversation(this.store, channel).messages.map((m) => messageJson(m, true));
   }
 
   users(): Record<string, unknown>[] {
@@ -54,6 +54,11 @@ export class SlackInspector {
     return this.deliveries()
       .filter((d) => (!filter.type || d.type === filter.type) && (!filter.appId || d.appId === filter.appId))
       .map(({ body, ...rest }) => ({ ...rest, envelope: JSON.parse(body) as Record<string, unknown> }));
+  }
+
+  /** Who installed which app with user scopes (their tokens are left out: read them from oauth.v2.access). */
+  installations(): Array<{ appId: string; userId: string; scopes: string[]; revoked: boolean }> {
+    return [...this.store.installations.values()].map((i) => ({ appId: i.appId, userId: i.userId, scopes: [...i.scopes], revoked: this.store.tokens.get(i.token)?.revoked === true }));
   }
 
   requests(): readonly SeenRequest[] {

@@ -2,7 +2,8 @@
 
 export type Plan = 'free' | 'pro' | 'business+' | 'enterprise';
 export type ConversationKind = 'public' | 'private' | 'im' | 'mpim';
-export type TokenKind = 'bot' | 'user' | 'scim';
+/** `app` is an app-level token (xapp-): it calls only the few methods made for it (apps.event.authorizations.list). */
+export type TokenKind = 'bot' | 'user' | 'scim' | 'app';
 
 export interface Workspace {
   readonly id: string;
@@ -71,6 +72,13 @@ export interface Message {
   files?: string[];
   username?: string;
   iconUrl?: string;
+  /** Message metadata sent with chat.postMessage; shown by conversations.history only with include_all_metadata. */
+  metadata?: MessageMetadata;
+}
+
+export interface MessageMetadata {
+  readonly event_type: string;
+  readonly event_payload: Record<string, unknown>;
 }
 
 export interface Conversation {
@@ -109,6 +117,8 @@ export interface App {
   eventsUrl?: string;
   /** Event types this app subscribes to; undefined = every type the sandbox emits. */
   eventTypes?: string[];
+  /** The app config's Redirect URLs: the authorize page sends people back only to these (or below them). */
+  redirectUrls: string[];
 }
 
 export interface Token {
@@ -121,10 +131,31 @@ export interface Token {
   revoked?: boolean;
 }
 
+/** A code from the authorize page (or control.authorize), exchanged once by oauth.v2.access. */
 export interface OAuthGrant {
   readonly code: string;
   readonly appId: string;
   readonly userId: string;
+  /** Bot scopes asked for (`scope`); empty = a user-only authorization, answered without a bot token. */
+  readonly botScopes: string[];
   readonly userScopes: string[];
+  /** The redirect_uri sent to the authorize page, if one was: oauth.v2.access must then send the same. */
+  readonly redirectUri?: string;
+  /** Epoch ms after which the code is invalid_code (Slack: ten minutes, scaled by timeScale). */
+  readonly expiresAt: number;
   used: boolean;
+}
+
+/**
+ * A person's installation of an app with user scopes: their user token, and the events the app receives on their
+ * behalf (messages and reactions in the conversations they are in, as far as their scopes reach).
+ */
+export interface UserInstallation {
+  readonly appId: string;
+  readonly teamId: string;
+  readonly userId: string;
+  /** Cumulative: authorizing again adds scopes to the same token. */
+  scopes: string[];
+  readonly token: string;
+  readonly installedAt: number;
 }

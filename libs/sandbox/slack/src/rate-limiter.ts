@@ -40,6 +40,12 @@ export class RateLimiter {
     return { allowed: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / refillPerMs) };
   }
 
+  /** Returns a token taken by a call that another limit then refused, so only calls that ran are counted. */
+  giveBack(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens += 1;
+  }
+
   clear(): void {
     this.buckets.clear();
   }

@@ -77,6 +77,8 @@ describe('Slack sandbox over raw HTTP', () => {
   });
 
   it('throttles by tier with 429, an integer Retry-After and the exact scaled wait', async () => {
+    // 0.3: a token back every 900 ms, so 21 quick calls cannot outrun the refill on a busy machine (at 0.1 they did).
+    sandbox.setLimits({ timeScale: 0.3 });
     const results = [];
     for (let i = 0; i < 21; i++) results.push(await call('users.list', { type: 'application/x-www-form-urlencoded', body: 'limit=1' }));
     expect(results.slice(0, 20).every((r) => r.status === 200)).toBe(true);
@@ -86,7 +88,7 @@ describe('Slack sandbox over raw HTTP', () => {
     expect(Number(limited?.headers.get('retry-after'))).toBe(1);
     const exact = Number(limited?.headers.get('x-sandbox-retry-after-ms'));
     expect(exact).toBeGreaterThan(0);
-    expect(exact).toBeLessThanOrEqual(300); // 60 s / 20 calls x 0.1
+    expect(exact).toBeLessThanOrEqual(900); // 60 s / 20 calls x 0.3
     await new Promise((r) => setTimeout(r, exact + 5));
     expect((await call('users.list', { type: 'application/x-www-form-urlencoded', body: 'limit=1' })).status).toBe(200);
     // Another method has its own bucket.
@@ -116,13 +118,34 @@ describe('Slack sandbox over raw HTTP', () => {
   });
 
   it('exchanges an OAuth code for tokens with oauth.v2.access, once', async () => {
-    const code = sandbox.control.authorize({ as: 'eng01', userScopes: ['users:read'] });
+    const code = sandbox.control.authorize({ as: 'eng01', scopes: ['chat:write'], userScopes: ['users:read'] });
     const form = (extra: string) => ({ type: 'application/x-www-form-urlencoded', token: null, body: `code=${encodeURIComponent(code)}&${extra}` });
     expect((await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=wrong`))).json).toEqual({ ok: false, error: 'bad_client_secret' });
     const ok = await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=${creds.clientSecret}`));
     expect(ok.json).toMatchObject({ ok: true, token_type: 'bot', access_token: expect.stringMatching(/^xoxb-/), bot_user_id: creds.botUserId, team: { id: creds.teamId }, authed_user: { access_token: expect.stringMatching(/^xoxp-/) } });
     expect((await call('auth.test', { token: ok.json['access_token'] as string })).json).toMatchObject({ ok: true });
     expect((await call('oauth.v2.access', form(`client_id=${creds.clientId}&client_secret=${creds.clientSecret}`))).json).toEqual({ ok: false, error: 'invalid_code' });
+  });
+
+  it('serves the consent and DM control actions over HTTP, for checks that run the sandbox in another process', async () => {
+    const control = async (action: string, body: unknown) => {
+      const response = await fetch(`${sandbox.url}/_control/${action}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    expect((await control('redirect-urls', { urls: ['https://gw.example/slack/callback'] })).status).toBe(200);
+    const url = `${sandbox.url}/oauth/v2/authorize?client_id=${creds.clientId}&user_scope=chat:write,im:history&redirect_uri=${encodeURIComponent('https://gw.example/slack/callback')}&state=s`;
+    const approved = await control('approve', { url, as: 'eng01' });
+    expect(approved.json['location']).toMatch(/^https:\/\/gw\.example\/slack\/callback\?code=[^&]+&state=s$/);
+    const refused = await control('approve', { url: url.replace('gw.example', 'evil.example'), as: 'eng01' });
+    expect(refused).toMatchObject({ status: 400, json: { error: expect.stringContaining('bad_redirect_uri') } });
+    const installed = await control('install', { as: 'eng02', userScopes: ['chat:write'] });
+    expect(installed.json['token']).toMatch(/^xoxp-/);
+    const dm = await control('open', { as: 'eng02', with: ['eng01'] });
+    expect(dm.json['id']).toMatch(/^D/);
+    const posted = await call('chat.postMessage', { token: installed.json['token'] as string, type: 'application/json', body: JSON.stringify({ channel: dm.json['id'], text: 'hi' }) });
+    expect(posted.json).toMatchObject({ ok: true, message: { text: 'hi' } });
+    const appToken = await control('tokens', { kind: 'app', scopes: ['authorizations:read'] });
+    expect(appToken.json['token']).toMatch(/^xapp-1-/);
   });
 
   it('serves the control and inspection APIs over HTTP', async () => {

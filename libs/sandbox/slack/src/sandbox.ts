@@ -16,6 +16,8 @@ import { seedWorkspace, type SeedOptions, type SlackSeedCredentials } from './se
 import { handleWebApi, type LimitSettings } from './web-api/web-api-handler';
 import { readBody, sendJson, sleep } from './http-io';
 import { SlackApiError } from './errors';
+import { authorizePage } from './oauth/authorize-page';
+import { CODE_LIFETIME_MS } from './oauth/grants';
 
 /** upload_url takes raw bytes or a multipart form (what @slack/web-api sends); the file is the first file part. */
 async function uploadedBytes(request: http.IncomingMessage, body: Buffer): Promise<Buffer> {
@@ -44,6 +46,8 @@ export interface SlackSandboxOptions {
     readonly postBurst?: number;
     /** Events API cap per app per workspace per (scaled) hour. Default 30,000. */
     readonly eventsPerHour?: number;
+    /** chat.postMessage per app per workspace per (scaled) minute, across channels. Default 600 (unverified figure). */
+    readonly postsPerMinute?: number;
   };
   readonly events?: {
     /** Default [0, 60 s, 5 min] x timeScale. */
@@ -76,7 +80,7 @@ export interface SlackSandbox {
 
 export async function startSlackSandbox(options: SlackSandboxOptions = {}): Promise<SlackSandbox> {
   const seed = options.seed ?? 1;
-  const initialLimits: LimitSettings = { enabled: options.limits?.enabled ?? true, timeScale: options.limits?.timeScale ?? 1, postBurst: options.limits?.postBurst ?? 3 };
+  const initialLimits: LimitSettings = { enabled: options.limits?.enabled ?? true, timeScale: options.limits?.timeScale ?? 1, postBurst: options.limits?.postBurst ?? 3, postsPerMinute: options.limits?.postsPerMinute ?? 600 };
   let limits = initialLimits;
   const timing: DeliveryTiming = {
     retryDelaysMs: options.events?.retryDelaysMs ?? [0, 60_000, 300_000].map((ms) => ms * limits.timeScale),
@@ -89,7 +93,8 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
   const dispatcher = new EventDispatcher(store, deliverer, () => ({ enabled: limits.enabled, timeScale: limits.timeScale, eventsPerHour }));
   const actions = new SlackActions(store, dispatcher);
   const limiter = new RateLimiter();
-  const control = new SlackControl(store, actions, () => timing.ackTimeoutMs);
+  const codeLifetimeMs = () => CODE_LIFETIME_MS * limits.timeScale;
+  const control = new SlackControl(store, actions, () => timing.ackTimeoutMs, codeLifetimeMs);
   const inspector = new SlackInspector(store, () => deliverer.log);
   const scim = new ScimUsers(store, actions);
   let baseUrl = '';
@@ -115,6 +120,13 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
       const latency = faults.latencyMs();
       if (latency > 0) await sleep(latency);
       return handleWebApi(webApi, path.slice(5), request, response, body, url.searchParams);
+    }
+    if (path === '/oauth/v2/authorize' && (request.method === 'GET' || request.method === 'POST')) {
+      const params = new URLSearchParams(url.searchParams);
+      if (request.method === 'POST') for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+      const page = authorizePage(store, request.method, params, codeLifetimeMs());
+      response.writeHead(page.status, page.headers).end(page.body);
+      return;
     }
     if (path.startsWith('/upload/v1/')) {
       const file = store.files.get(path.slice('/upload/v1/'.length));

@@ -18,9 +18,13 @@ export interface SlackSeedCredentials {
   /** A workspace admin's user token with the `admin` scope, for SCIM. */
   readonly scimToken: string;
   readonly adminUserId: string;
+  /** An app-level token (xapp-) with authorizations:read, for apps.event.authorizations.list. */
+  readonly appToken: string;
   /** Channel ids by name: general, random, engineering. */
   readonly channels: Readonly<Record<string, string>>;
 }
+
+const DEFAULT_REDIRECT_URLS = ['http://localhost:3000/', 'http://127.0.0.1:3000/'];
 
 export interface SeedOptions {
   readonly plan?: Plan;
@@ -28,6 +32,11 @@ export interface SeedOptions {
   readonly botScopes?: string[];
   /** Default internal (a customer-built app, Tier 3 history). */
   readonly distribution?: App['distribution'];
+  /**
+   * The app config's Redirect URLs, where the authorize page may send people back to (a URL or anything below it).
+   * Default: the gateway's default origin, http://localhost:3000/ and http://127.0.0.1:3000/, as the Graph seed does.
+   */
+  readonly redirectUrls?: string[];
 }
 
 /**
@@ -67,6 +76,9 @@ export function seedWorkspace(store: SlackStore, org: SeedOrganization, options:
   general.isGeneral = true;
   const random = store.addConversation(workspace.id, 'public', 'random', adminId, humans);
   const engineering = store.addConversation(workspace.id, 'public', 'engineering', adminId, [...humans.slice(0, 10), app.botUserId]);
+  app.redirectUrls = [...(options.redirectUrls ?? DEFAULT_REDIRECT_URLS)];
+  // Issued last, so adding it left every earlier seeded id and token as it was.
+  const appToken = store.issueToken('app', workspace.id, app.botUserId, ['authorizations:read'], app.id);
   return {
     teamId: workspace.id,
     teamName: workspace.name,
@@ -81,6 +93,7 @@ export function seedWorkspace(store: SlackStore, org: SeedOrganization, options:
     clientSecret: app.clientSecret,
     scimToken: scim.token,
     adminUserId: adminId,
+    appToken: appToken.token,
     channels: { general: general.id, random: random.id, engineering: engineering.id },
   };
 }

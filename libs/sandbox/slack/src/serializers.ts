@@ -69,7 +69,8 @@ export function conversationJson(c: Conversation, viewer: string): Record<string
   };
 }
 
-export function messageJson(m: Message): Record<string, unknown> {
+/** `withMetadata`: conversations.history shows message metadata only when asked (include_all_metadata). */
+export function messageJson(m: Message, withMetadata = false): Record<string, unknown> {
   const json: Record<string, unknown> = { type: 'message' };
   if (m.subtype) json['subtype'] = m.subtype;
   json['text'] = m.text;
@@ -92,6 +93,7 @@ export function messageJson(m: Message): Record<string, unknown> {
   }
   if (m.edited) json['edited'] = { ...m.edited };
   if (m.reactions.length > 0) json['reactions'] = m.reactions.map((r) => ({ name: r.name, users: [...r.users], count: r.users.length }));
+  if (withMetadata && m.metadata) json['metadata'] = { event_type: m.metadata.event_type, event_payload: structuredClone(m.metadata.event_payload) };
   return json;
 }
 

@@ -1,4 +1,4 @@
-import type { App, Conversation, ConversationKind, Message, OAuthGrant, Plan, SharedFile, Token, TokenKind, User, Workspace } from './model';
+import type { App, Conversation, ConversationKind, Message, OAuthGrant, Plan, SharedFile, Token, TokenKind, User, UserInstallation, Workspace } from './model';
 import { IdFactory, nowSeconds } from './ids';
 
 /** Every default bot scope a seeded app gets; tests issue narrower tokens to see scope errors. */
@@ -19,6 +19,8 @@ export class SlackStore {
   readonly tokens = new Map<string, Token>();
   readonly files = new Map<string, SharedFile>();
   readonly grants = new Map<string, OAuthGrant>();
+  /** Keyed `${appId}:${userId}`, in installation order (the order event authorizations list them in). */
+  readonly installations = new Map<string, UserInstallation>();
   readonly ids: IdFactory;
 
   constructor(seed: number) {
@@ -26,7 +28,7 @@ export class SlackStore {
   }
 
   clear(): void {
-    for (const map of [this.workspaces, this.users, this.usersByEmail, this.conversations, this.apps, this.tokens, this.files, this.grants]) map.clear();
+    for (const map of [this.workspaces, this.users, this.usersByEmail, this.conversations, this.apps, this.tokens, this.files, this.grants, this.installations]) map.clear();
     this.ids.reset();
   }
 
@@ -89,6 +91,20 @@ export class SlackStore {
     return conversation;
   }
 
+  /**
+   * The DM (two people, or one with themselves) or group DM (three to nine) of exactly these people, created when it
+   * does not exist yet: Slack keeps one per set of people.
+   */
+  directConversation(teamId: string, creator: string, memberIds: Iterable<string>): { conversation: Conversation; existed: boolean } {
+    const members = new Set([creator, ...memberIds]);
+    const kind = members.size <= 2 ? 'im' : 'mpim';
+    for (const c of this.conversations.values()) {
+      if (c.teamId === teamId && c.kind === kind && c.members.size === members.size && [...members].every((m) => c.members.has(m))) return { conversation: c, existed: true };
+    }
+    const name = kind === 'mpim' ? `mpdm-${[...members].map((m) => this.users.get(m)?.name).join('--')}-1` : '';
+    return { conversation: this.addConversation(teamId, kind, name, creator, members), existed: false };
+  }
+
   conversationByName(teamId: string, name: string): Conversation | undefined {
     for (const c of this.conversations.values()) if (c.teamId === teamId && c.name === name && (c.kind === 'public' || c.kind === 'private')) return c;
     return undefined;
@@ -121,6 +137,7 @@ export class SlackStore {
       clientSecret: this.ids.secret(32),
       botScopes: [...botScopes],
       distribution: 'internal',
+      redirectUrls: [],
     };
     this.apps.set(appId, app);
     const botToken = this.issueToken('bot', teamId, botUser.id, botScopes, appId);
@@ -128,9 +145,12 @@ export class SlackStore {
   }
 
   issueToken(kind: TokenKind, teamId: string, userId: string, scopes: Iterable<string>, appId?: string): Token {
-    const prefix = kind === 'bot' ? 'xoxb' : 'xoxp';
+    const value =
+      kind === 'app'
+        ? `xapp-1-${appId ?? ''}-${this.ids.digits(13)}-${this.ids.secret(64)}`
+        : `${kind === 'bot' ? 'xoxb' : 'xoxp'}-${this.ids.digits(12)}-${this.ids.digits(13)}-${this.ids.secret(24)}`;
     const token: Token = {
-      token: `${prefix}-${this.ids.digits(12)}-${this.ids.digits(13)}-${this.ids.secret(24)}`,
+      token: value,
       kind,
       teamId,
       userId,
@@ -139,5 +159,33 @@ export class SlackStore {
     };
     this.tokens.set(token.token, token);
     return token;
+  }
+
+  /**
+   * Installs the app for a person with user scopes. Slack's v2 OAuth is additive: authorizing again keeps the same
+   * user token and adds the new scopes to it (same token: unverified, but what Slack's docs describe).
+   */
+  installForUser(app: App, userId: string, scopes: readonly string[]): UserInstallation {
+    const key = `${app.id}:${userId}`;
+    const existing = this.installations.get(key);
+    const live = existing && !this.tokens.get(existing.token)?.revoked ? existing : undefined;
+    const merged = [...new Set([...(live?.scopes ?? []), ...scopes])];
+    if (live) {
+      const token = this.tokens.get(live.token) as Token;
+      this.tokens.set(live.token, { ...token, scopes: new Set(merged) });
+      live.scopes = merged;
+      return live;
+    }
+    const token = this.issueToken('user', app.teamId, userId, merged, app.id);
+    const installation: UserInstallation = { appId: app.id, teamId: app.teamId, userId, scopes: merged, token: token.token, installedAt: Date.now() };
+    // Re-inserted so a re-install after revocation counts as the newest installation.
+    this.installations.delete(key);
+    this.installations.set(key, installation);
+    return installation;
+  }
+
+  /** People with a live user-token installation of the app, oldest installation first. */
+  userInstallations(appId: string): UserInstallation[] {
+    return [...this.installations.values()].filter((i) => i.appId === appId && !this.tokens.get(i.token)?.revoked && this.users.get(i.userId)?.deleted === false);
   }
 }

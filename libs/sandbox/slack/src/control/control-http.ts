@@ -19,6 +19,7 @@ type Body = Record<string, unknown>;
 export const CONTROL_ROUTES: Record<string, (deps: ControlHttpDeps, body: Body) => unknown> = {
   post: (d, b) => d.control.post(b as never),
   reply: (d, b) => d.control.reply(b as never),
+  open: (d, b) => d.control.open(b as never),
   edit: (d, b) => d.control.edit(b as never),
   delete: (d, b) => d.control.delete(b as never),
   react: (d, b) => d.control.react(b as never),
@@ -33,6 +34,9 @@ export const CONTROL_ROUTES: Record<string, (deps: ControlHttpDeps, body: Body) 
   channels: (d, b) => d.control.createChannel(b as never),
   tokens: (d, b) => ({ token: d.control.issueToken(b as never) }),
   authorize: (d, b) => ({ code: d.control.authorize(b as never) }),
+  approve: (d, b) => d.control.approve(b as never),
+  install: (d, b) => ({ token: d.control.installForUser(b as never) }),
+  'redirect-urls': (d, b) => d.control.setRedirectUrls(b as never),
   plan: (d, b) => d.control.setPlan(b['plan'] as never, b['teamId'] as string | undefined),
   'events-url': async (d, b) => ({ accepted: await d.control.setEventsUrl(b as never) }),
   faults: (d, b) => d.setFaults(b as SlackFaults),
@@ -53,6 +57,8 @@ export function inspectRoute(inspector: SlackInspector, view: string, query: URL
       return inspector.events({ type: query.get('type') ?? undefined, appId: query.get('appId') ?? undefined });
     case 'requests':
       return inspector.requests();
+    case 'installations':
+      return inspector.installations();
     default:
       return undefined;
   }

@@ -6,6 +6,8 @@ import { SlackApiError } from '../errors';
 import { postSigned } from '../events/delivery';
 import { fileJson, messageJson, userJson } from '../serializers';
 import { ControlError, resolveConversation, resolvePerson } from './people';
+import { authorizePage } from '../oauth/authorize-page';
+import { issueGrant } from '../oauth/grants';
 
 export interface PostAsPerson {
   /** User id, email or handle. */
@@ -52,6 +54,7 @@ export class SlackControl {
     private readonly store: SlackStore,
     private readonly actions: SlackActions,
     private readonly ackTimeoutMs: () => number,
+    private readonly codeLifetimeMs: () => number,
   ) {}
 
   post(input: PostAsPerson): Record<string, unknown> {
@@ -59,7 +62,15 @@ export class SlackControl {
     const conversation = resolveConversation(this.store, input.channel);
     if (!conversation.members.has(user.id)) throw new ControlError('not_in_channel');
     if (user.deleted) throw new ControlError('account_inactive');
-    return slackCall(() => messageJson(this.actions.post(conversation, user, { text: input.text, blocks: input.blocks, threadTs: input.threadTs, replyBroadcast: input.replyBroadcast })));
+    return slackCall(() => messageJson(this.actions.post(conversation, user, { text: input.text, blocks: input.blocks, threadTs: input.threadTs, replyBroadcast: input.replyBroadcast, fromClient: true })));
+  }
+
+  /** A person opens a DM or group DM with others in the Slack client (no event, as in Slack until someone posts). */
+  open(input: { as: string; with: string[] }): { id: string } {
+    const user = resolvePerson(this.store, input.as);
+    const others = input.with.map((w) => resolvePerson(this.store, w).id);
+    if (others.length === 0 || others.length > 8) throw new ControlError('a DM or group DM has 1 to 8 others');
+    return { id: this.store.directConversation(user.teamId, user.id, others).conversation.id };
   }
 
   reply(input: PostAsPerson & { threadTs: string }): Record<string, unknown> {
@@ -153,12 +164,12 @@ export class SlackControl {
     return { id: conversation.id, name: conversation.name };
   }
 
-  /** Issues a token with exactly these scopes (e.g. to see missing_scope). */
+  /** Issues a token with exactly these scopes (e.g. to see missing_scope). `app` is an app-level (xapp-) token. */
   issueToken(input: { kind: TokenKind; scopes: string[]; as?: string; appId?: string }): string {
     const app = input.appId ? this.store.apps.get(input.appId) : [...this.store.apps.values()][0];
-    if (input.kind === 'bot') {
-      if (!app) throw new ControlError('no app to issue a bot token for');
-      return this.store.issueToken('bot', app.teamId, app.botUserId, input.scopes, app.id).token;
+    if (input.kind === 'bot' || input.kind === 'app') {
+      if (!app) throw new ControlError(`no app to issue a ${input.kind} token for`);
+      return this.store.issueToken(input.kind, app.teamId, app.botUserId, input.scopes, app.id).token;
     }
     const user = input.as ? resolvePerson(this.store, input.as) : undefined;
     if (!user) throw new ControlError('a user token needs `as`');
@@ -170,12 +181,38 @@ export class SlackControl {
     if (found) found.revoked = true;
   }
 
-  /** Simulates a person approving the app's install: returns the code oauth.v2.access exchanges. */
-  authorize(input: { appId?: string; as: string; userScopes?: string[] }): string {
+  /**
+   * Records a person's approval without the page: returns the code oauth.v2.access exchanges. `scopes` are bot
+   * scopes (the answer then has a bot token), `userScopes` user scopes; `redirectUri` as if sent to the page.
+   */
+  authorize(input: { appId?: string; as: string; scopes?: string[]; userScopes?: string[]; redirectUri?: string }): string {
     const app = this.app(input.appId);
-    const code = `${this.store.ids.digits(12)}.${randomBytes(8).toString('hex')}`;
-    this.store.grants.set(code, { code, appId: app.id, userId: resolvePerson(this.store, input.as).id, userScopes: input.userScopes ?? [], used: false });
-    return code;
+    const person = resolvePerson(this.store, input.as);
+    return issueGrant(this.store, { app, userId: person.id, botScopes: input.scopes ?? [], userScopes: input.userScopes ?? [], redirectUri: input.redirectUri, lifetimeMs: this.codeLifetimeMs() }).code;
+  }
+
+  /**
+   * A person opens an authorize URL (the one an app hands out) and clicks Allow, as in a browser: the same page
+   * logic as POST /oauth/v2/authorize. Returns where the browser is sent next (redirect_uri with code and state).
+   */
+  approve(input: { url: string; as: string; decision?: 'approve' | 'cancel' }): { location: string } {
+    const params = new URL(input.url).searchParams;
+    params.set('account', input.as);
+    params.set('decision', input.decision ?? 'approve');
+    const page = authorizePage(this.store, 'POST', params, this.codeLifetimeMs());
+    const location = page.headers['location'];
+    if (!location) throw new ControlError(page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
+    return { location };
+  }
+
+  /** Installs the app for a person with these user scopes at once (no code): returns their xoxp token. */
+  installForUser(input: { as: string; userScopes: string[]; appId?: string }): string {
+    return this.store.installForUser(this.app(input.appId), resolvePerson(this.store, input.as).id, input.userScopes).token;
+  }
+
+  /** The app config's Redirect URLs. */
+  setRedirectUrls(input: { urls: string[]; appId?: string }): void {
+    this.app(input.appId).redirectUrls = [...input.urls];
   }
 
   setPlan(plan: Plan, teamId?: string): void {

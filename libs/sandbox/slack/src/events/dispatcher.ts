@@ -2,6 +2,7 @@ import type { App, Conversation } from '../model';
 import type { SlackStore } from '../store';
 import type { EventDeliverer } from './delivery';
 import { RateLimiter } from '../rate-limiter';
+import { encodeEventContext, visibleInstallations } from './visibility';
 
 /** Slack's Events API cap: events per app per workspace per hour (30,000), scaled like the Web API limits. */
 export interface EventLimitSettings {
@@ -13,7 +14,10 @@ export interface EventLimitSettings {
 /** A Slack event as it sits inside the envelope's `event` field. */
 export type SlackEvent = { type: string } & Record<string, unknown>;
 
-/** Events tied to a conversation reach only apps whose bot is a member of it (Slack's visibility rule for bots). */
+/**
+ * Events tied to a conversation reach an app whose bot is a member of it, or when a person in it installed the app
+ * with the user scope that event needs (see visibility.ts).
+ */
 export interface EventScope {
   readonly conversation?: Conversation;
 }
@@ -65,7 +69,8 @@ export class EventDispatcher {
       if (app.teamId !== teamId || !app.eventsUrl) continue;
       const built = typeof event === 'function' ? event(app) : event;
       if (app.eventTypes && !app.eventTypes.includes(built.type)) continue;
-      if (scope.conversation && !scope.conversation.members.has(app.botUserId)) continue;
+      const visibleTo = visibleInstallations(this.store, app, built.type, scope.conversation);
+      if (visibleTo.length === 0) continue;
       if (!this.withinCap(teamId, app)) continue;
       eventTs ??= typeof built['event_ts'] === 'string' ? built['event_ts'] : this.store.ids.ts();
       const body = { ...built, event_ts: eventTs };
@@ -80,8 +85,10 @@ export class EventDispatcher {
         type: 'event_callback',
         event_id: eventId,
         event_time: Math.floor(Date.now() / 1000),
-        authorizations: [{ enterprise_id: null, team_id: teamId, user_id: app.botUserId, is_bot: true, is_enterprise_install: false }],
+        // One installation only, as Slack sends it; apps.event.authorizations.list (with event_context) has them all.
+        authorizations: visibleTo.slice(0, 1),
         is_ext_shared_channel: false,
+        event_context: encodeEventContext({ et: built.type, tid: teamId, aid: app.id, cid: scope.conversation?.id }),
       };
       this.deliverer.deliver(app, eventId, built.type, JSON.stringify(envelope));
     }

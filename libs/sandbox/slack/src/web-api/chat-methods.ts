@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '../model';
+import type { Conversation, Message, MessageMetadata } from '../model';
 import { fail } from '../errors';
 import { messageJson } from '../serializers';
 import { optionalBoolean, optionalJsonArray, optionalString, requiredString } from './args';
@@ -11,10 +11,7 @@ const MAX_BLOCKS = 50;
 function target(ctx: MethodContext, channel: string): Conversation {
   if (/^[UW][A-Z0-9]+$/.test(channel)) {
     const user = findUser(ctx, channel);
-    for (const c of ctx.store.conversations.values()) {
-      if (c.kind === 'im' && c.teamId === ctx.token.teamId && c.members.has(user.id) && c.members.has(ctx.caller.id) && c.members.size === (user.id === ctx.caller.id ? 1 : 2)) return c;
-    }
-    return ctx.store.addConversation(ctx.token.teamId, 'im', '', ctx.caller.id, [ctx.caller.id, user.id]);
+    return ctx.store.directConversation(ctx.token.teamId, ctx.caller.id, [user.id]).conversation;
   }
   return findConversation(ctx, channel);
 }
@@ -29,6 +26,27 @@ function content(ctx: MethodContext): { text: string; blocks?: unknown[] } {
   return { text, blocks };
 }
 
+/**
+ * `metadata` ({event_type, event_payload}): a JSON string in form bodies, an object in JSON bodies. Errors as Slack
+ * names them; the exact validation rules beyond "event_type string, event_payload object" are unverified.
+ */
+function metadata(ctx: MethodContext): MessageMetadata | undefined {
+  let value = ctx.args['metadata'];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return fail('invalid_metadata_format');
+    }
+  }
+  const { event_type: eventType, event_payload: payload } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof eventType !== 'string' || !/^[A-Za-z0-9_]+$/.test(eventType) || typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return fail('invalid_metadata_schema');
+  }
+  return { event_type: eventType, event_payload: structuredClone(payload as Record<string, unknown>) };
+}
+
 function postMessage(ctx: MethodContext): Record<string, unknown> {
   ctx.requireScope('chat:write');
   const conversation = target(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
@@ -37,9 +55,11 @@ function postMessage(ctx: MethodContext): Record<string, unknown> {
     if (conversation.kind !== 'public' || !ctx.hasScope('chat:write.public')) fail('not_in_channel');
   }
   const { text, blocks } = content(ctx);
-  // username / icon_url need chat:write.customize; without it Slack ignores them rather than failing.
+  // username / icon_url need chat:write.customize, a bot scope: with a user token, or without the scope, Slack
+  // ignores them rather than failing. A user token posts as its person: no bot_id, no subtype.
   const customize = ctx.token.kind === 'bot' && ctx.hasScope('chat:write.customize');
   const message = ctx.actions.post(conversation, ctx.caller, {
+    metadata: metadata(ctx),
     text,
     blocks,
     threadTs: optionalString(ctx.args, 'thread_ts'),
@@ -56,7 +76,10 @@ function ownMessage(ctx: MethodContext, cantError: string): { conversation: Conv
   const ts = requiredString(ctx.args, 'ts', 'message_not_found');
   const message = conversation.byTs.get(ts);
   if (!message) fail('message_not_found');
-  if (message.user !== ctx.caller.id) fail(cantError);
+  // A bot token changes only its app's own posts (username / icon_url posts included); a user token only its
+  // person's own messages, as in Slack's UI for a member (admins deleting others' messages is not modelled).
+  const own = ctx.token.kind === 'bot' ? message.botId !== undefined && message.botId === ctx.app?.botId : message.botId === undefined && message.user === ctx.caller.id;
+  if (!own) fail(cantError);
   return { conversation, message };
 }
 

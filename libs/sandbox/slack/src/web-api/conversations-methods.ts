@@ -22,17 +22,13 @@ function open(ctx: MethodContext): Record<string, unknown> {
   if (ids.length === 0) fail('users_list_not_supplied');
   if (ids.length > 8) fail('too_many_users');
   const users = ids.map((id) => findUser(ctx, id));
-  ctx.requireScope(users.length === 1 ? 'im:write' : 'mpim:write');
-  const members = new Set([ctx.caller.id, ...users.map((u) => u.id)]);
-  const kind = members.size <= 2 ? 'im' : 'mpim';
-  for (const c of ctx.store.conversations.values()) {
-    if (c.teamId === ctx.token.teamId && c.kind === kind && c.members.size === members.size && [...members].every((m) => c.members.has(m))) {
-      return { no_op: true, already_open: true, channel: optionalBoolean(ctx.args, 'return_im') ? conversationJson(c, ctx.caller.id) : { id: c.id } };
-    }
-  }
-  const name = kind === 'mpim' ? `mpdm-${[...members].map((m) => ctx.store.users.get(m)?.name).join('--')}-1` : '';
-  const created = ctx.store.addConversation(ctx.token.teamId, kind, name, ctx.caller.id, members);
-  return { channel: optionalBoolean(ctx.args, 'return_im') ? conversationJson(created, ctx.caller.id) : { id: created.id } };
+  // The caller is always in it (listing themselves changes nothing): two people are a DM, more a group DM.
+  const kind = new Set([ctx.caller.id, ...users.map((u) => u.id)]).size <= 2 ? 'im' : 'mpim';
+  ctx.requireScope(kind === 'im' ? 'im:write' : 'mpim:write');
+  if (users.some((u) => u.deleted)) fail('user_disabled');
+  const { conversation, existed } = ctx.store.directConversation(ctx.token.teamId, ctx.caller.id, users.map((u) => u.id));
+  const channel = optionalBoolean(ctx.args, 'return_im') ? conversationJson(conversation, ctx.caller.id) : { id: conversation.id };
+  return existed ? { no_op: true, already_open: true, channel } : { channel };
 }
 
 function create(ctx: MethodContext): Record<string, unknown> {
@@ -107,7 +103,8 @@ function history(ctx: MethodContext): Record<string, unknown> {
   const offset = decodeCursor('history', optionalString(ctx.args, 'cursor'));
   const size = historyPage(ctx, 100, 999);
   const hasMore = offset + size < all.length;
-  return { messages: all.slice(offset, offset + size).map(messageJson), has_more: hasMore, pin_count: 0, response_metadata: { next_cursor: hasMore ? encodeCursor('history', offset + size) : '' } };
+  const withMetadata = optionalBoolean(ctx.args, 'include_all_metadata');
+  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata)), has_more: hasMore, pin_count: 0, response_metadata: { next_cursor: hasMore ? encodeCursor('history', offset + size) : '' } };
 }
 
 function replies(ctx: MethodContext): Record<string, unknown> {
@@ -120,7 +117,8 @@ function replies(ctx: MethodContext): Record<string, unknown> {
   const offset = decodeCursor('replies', optionalString(ctx.args, 'cursor'));
   const size = historyPage(ctx, 1000, 1000);
   const hasMore = offset + size < all.length;
-  return { messages: all.slice(offset, offset + size).map(messageJson), has_more: hasMore, response_metadata: { next_cursor: hasMore ? encodeCursor('replies', offset + size) : '' } };
+  const withMetadata = optionalBoolean(ctx.args, 'include_all_metadata');
+  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata)), has_more: hasMore, response_metadata: { next_cursor: hasMore ? encodeCursor('replies', offset + size) : '' } };
 }
 
 function join(ctx: MethodContext): Record<string, unknown> {

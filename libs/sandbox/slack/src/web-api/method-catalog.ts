@@ -1,5 +1,6 @@
 import type { Tier } from '../rate-limiter';
 import type { MethodHandler } from './context';
+import { appsMethods } from './apps-methods';
 import { chatMethods } from './chat-methods';
 import { conversationsMethods } from './conversations-methods';
 import { filesMethods } from './files-methods';
@@ -32,9 +33,10 @@ const TIERS: Record<string, Tier | 'post'> = {
   'reactions.remove': 2,
   'files.getUploadURLExternal': 4,
   'files.completeUploadExternal': 4,
+  'apps.event.authorizations.list': 4,
 };
 
-const handlers: Record<string, MethodHandler> = { ...usersMethods, ...conversationsMethods, ...chatMethods, ...filesMethods };
+const handlers: Record<string, MethodHandler> = { ...usersMethods, ...conversationsMethods, ...chatMethods, ...filesMethods, ...appsMethods };
 
 export const METHODS: ReadonlyMap<string, MethodSpec> = new Map(
   Object.entries(handlers).map(([name, handler]) => [name, { handler, tier: TIERS[name] ?? 3 }]),

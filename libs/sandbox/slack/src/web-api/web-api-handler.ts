@@ -10,12 +10,15 @@ import { optionalString } from './args';
 import type { MethodContext } from './context';
 import { METHODS } from './method-catalog';
 import { oauthV2Access } from './oauth-access';
+import { APP_TOKEN_METHODS } from './apps-methods';
 
 export interface LimitSettings {
   readonly enabled: boolean;
   readonly timeScale: number;
   /** chat.postMessage: messages a channel accepts at once before the 1/s pace applies. */
   readonly postBurst: number;
+  /** chat.postMessage per app per workspace per minute, across all channels (Slack's "workspace-wide limit"). */
+  readonly postsPerMinute: number;
 }
 
 export interface WebApiDeps {
@@ -61,7 +64,12 @@ function limitCheck(deps: WebApiDeps, method: string, token: Token, args: Record
   if (spec.tier === 'post') {
     const channel = typeof args['channel'] === 'string' ? args['channel'] : '';
     const burst = Math.max(1, settings.postBurst);
-    return deps.limiter.take(`${token.teamId}:post:${channel}`, burst, burst * 1000 * settings.timeScale).retryAfterMs;
+    const channelKey = `${token.teamId}:post:${channel}`;
+    const perChannel = deps.limiter.take(channelKey, burst, burst * 1000 * settings.timeScale).retryAfterMs;
+    if (perChannel > 0) return perChannel;
+    const workspaceWide = deps.limiter.take(`${token.teamId}:${who}:post`, settings.postsPerMinute, 60_000 * settings.timeScale).retryAfterMs;
+    if (workspaceWide > 0) deps.limiter.giveBack(channelKey);
+    return workspaceWide;
   }
   const app = token.appId ? deps.store.apps.get(token.appId) : undefined;
   const restricted = app?.distribution === 'non-marketplace' && (method === 'conversations.history' || method === 'conversations.replies');
@@ -81,6 +89,8 @@ export async function handleWebApi(deps: WebApiDeps, method: string, request: In
     const spec = METHODS.get(method);
     if (!spec) throw new SlackApiError('unknown_method');
     const token = authenticate(deps.store, bearer(request, args));
+    // App-level tokens call only their own few methods, and those methods take nothing else.
+    if ((token.kind === 'app') !== APP_TOKEN_METHODS.has(method)) throw new SlackApiError('not_allowed_token_type');
     provided = [...token.scopes].join(',');
     if (deps.faults.takeRateLimitBurst()) {
       sendRateLimited(response, (deps.faults.current().rateLimitBurstRetryAfterMs ?? 1000) * deps.limits().timeScale);
