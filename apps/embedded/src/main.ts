@@ -9,7 +9,7 @@ import { ConfigError, defineConfigSection, env, httpSection, loadConfig, runtime
 import { createGatewayService, loadOrCreateOperatorKey } from '@parley/gateway-feature';
 import { identityService } from '@parley/identity-feature';
 import { InProcessBroker } from '@parley/messaging';
-import { createLogger, ServiceMetrics } from '@parley/observability';
+import { createLogger, resolveLogFormat, ServiceMetrics } from '@parley/observability';
 import { startEmbeddedPostgres } from '@parley/persistence';
 import { provisioningService } from '@parley/provisioning-feature';
 import { relayService } from '@parley/relay-feature';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     for (const problem of error.problems) process.stderr.write(`parley: config error: ${problem}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel });
+  const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel, format: config.runtime.logFormat });
   const sandboxes: PlatformSandboxes = await startPlatformSandboxes({
     slackPort: config.embedded.slackSandboxPort,
     graphPort: config.embedded.graphSandboxPort,
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   try {
     for (const definition of definitions) {
       const ownConfig = serviceConfigs.get(definition) ?? {};
+      // Replaces the process's `service` binding (keys stay unique): each line names the service that wrote it.
       const serviceLogger = logger.child({ service: definition.name });
       const infra = await createEmbeddedInfrastructure({
         definition,
@@ -127,11 +128,14 @@ async function main(): Promise<void> {
     },
     'all services up',
   );
-  process.stdout.write(
-    `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
+  // For a person at a terminal; a log pipeline reads the same from the line above (stdout stays JSON lines only).
+  if (resolveLogFormat(config.runtime.logFormat) === 'pretty') {
+    process.stdout.write(
+      `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
       `Admin API docs: ${gateway.url}/docs  (operator API key in ${operatorKey.file})\n` +
       `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url}; credentials in ${sandboxFiles.credentialsPath}\n\n`,
-  );
+    );
+  }
   installShutdown(
     [
       { name: 'sandboxes', stop: () => sandboxes.stop() },

@@ -8,9 +8,11 @@ export const runtimeSection = defineConfigSection(
   {
     PARLEY_MODE: env.oneOf(['embedded', 'distributed'] as const, 'distributed'),
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    /** `auto`: readable lines (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+    LOG_FORMAT: env.oneOf(['auto', 'json', 'pretty'] as const, 'auto'),
     PARLEY_SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
   },
-  (v) => ({ mode: v.PARLEY_MODE, logLevel: v.LOG_LEVEL, shutdownTimeoutMs: v.PARLEY_SHUTDOWN_TIMEOUT_MS }),
+  (v) => ({ mode: v.PARLEY_MODE, logLevel: v.LOG_LEVEL, logFormat: v.LOG_FORMAT, shutdownTimeoutMs: v.PARLEY_SHUTDOWN_TIMEOUT_MS }),
 );
 
 export const httpSection = (defaultPort: number) =>

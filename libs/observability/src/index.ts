@@ -1,3 +1,3 @@
 export { currentLogContext, withLogContext, type LogContext } from './log-context';
-export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { createLogger, resolveLogFormat, type LogFormat, type Logger, type LoggerOptions } from './logger';
 export { ServiceMetrics } from './metrics';

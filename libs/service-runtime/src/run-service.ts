@@ -24,7 +24,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
 
-  const logger = createLogger({ service: definition.name, level: config.runtime.logLevel });
+  const logger = createLogger({ service: definition.name, level: config.runtime.logLevel, format: config.runtime.logFormat });
   const metrics = new ServiceMetrics(definition.name);
   logger.info({ config }, 'starting');
   let running: RunningService | undefined;
@@ -72,7 +72,7 @@ export function installShutdown(running: readonly Stoppable[], logger: Logger, t
     }, timeoutMs);
     deadline.unref();
     for (const service of [...running].reverse()) {
-      await service.stop().catch((error) => logger.error({ err: error, service: service.name }, 'error while stopping'));
+      await service.stop().catch((error) => logger.error({ err: error, stopping: service.name }, 'error while stopping'));
     }
     logger.info('stopped');
     await flushAndExit(logger, 0);

@@ -4,3 +4,4 @@ export { ServiceProcess, type ServiceProcessOptions } from './service-process';
 export { freePort, ParleyCluster, type ClusterApp } from './parley-cluster';
 export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-database';
 export { thrownBy } from './thrown';
+export { duplicateJsonKeys } from './duplicate-json-keys';

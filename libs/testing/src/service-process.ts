@@ -22,6 +22,8 @@ const root = workspaceRoot(__dirname);
 /** One Parley service as a real child process, with its JSON log lines kept for assertions. */
 export class ServiceProcess {
   readonly lines: Record<string, unknown>[] = [];
+  /** stdout as written, one entry per line: what a log pipeline reads (JSON.parse hides a repeated key). */
+  readonly rawLines: string[] = [];
   readonly stderr: string[] = [];
   private child?: ChildProcess;
   private exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -42,6 +44,7 @@ export class ServiceProcess {
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
       for (const line of parts.filter(Boolean)) {
+        this.rawLines.push(line);
         try {
           this.lines.push(JSON.parse(line));
         } catch {

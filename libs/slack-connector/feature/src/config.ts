@@ -28,7 +28,7 @@ export const slackConnectorConfigSection = defineConfigSection(
     /** 429 answers tolerated per call before the message fails (and is retried by the bus later). */
     PARLEY_SLACK_RATE_LIMIT_RETRIES: env.int(d.rateLimitRetries, 0),
     PARLEY_SLACK_HTTP_TIMEOUT_MS: env.int(15_000, 100),
-    /** How long a connection's settings and secrets read from identity are reused. */
+    /** How long a connection's settings read from identity are reused (its tokens never are: read per command). */
     PARLEY_SLACK_CONNECTION_CACHE_MS: env.int(30_000, 0),
     /** Observations written per outbox transaction during a directory import. */
     PARLEY_SLACK_IMPORT_CHUNK_SIZE: env.int(500, 1),

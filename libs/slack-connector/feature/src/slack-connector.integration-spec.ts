@@ -19,21 +19,28 @@ const INTERNAL_TOKEN = 'internal-token-for-tests-0123456789abcdef';
 const ORG = 'org_SlackDemo0001';
 const DOMAIN = 'parley-demo.example';
 
-/** Stands in for identity's secrets route: serves the connections a test registers, behind the internal bearer. */
+/**
+ * Stands in for identity's connection routes, behind the internal bearer: the view (settings, no secret) and the
+ * secrets route, counting the reads of each (the connector reads secrets only for a command that calls Slack).
+ */
 async function startIdentityStub() {
   const connections = new Map<string, ConnectionWithSecrets>();
+  const reads = { view: 0, secrets: 0 };
   const server = http.createServer((request, response) => {
     const send = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' }).end(JSON.stringify(body));
     if (request.headers.authorization !== `Bearer ${INTERNAL_TOKEN}`) return send(401, { title: 'Unauthorized', status: 401, detail: 'wrong internal token' });
-    const match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)\/secrets$/.exec(request.url ?? '');
-    const [, orgId = '', id = ''] = match ?? [];
+    const match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+?)(\/secrets)?$/.exec(request.url ?? '');
+    const [, orgId = '', id = '', secrets] = match ?? [];
     const found = match && request.method === 'GET' ? connections.get(`${decodeURIComponent(orgId)}:${decodeURIComponent(id)}`) : undefined;
     if (!found) return send(404, { title: 'Not Found', status: 404, detail: 'no such connection' });
-    send(200, found);
+    reads[secrets ? 'secrets' : 'view'] += 1;
+    if (secrets) return send(200, found);
+    send(200, { id: found.id, orgId: found.orgId, platform: found.platform, settings: found.settings, createdAt: '2026-12-01T00:00:00.000Z' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
+    reads,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     add(settings: SlackSettings, secrets: ConnectionWithSecrets['secrets'], orgId = ORG): string {
       const id = randomUUID();
@@ -158,7 +165,7 @@ describe('slack-connector', () => {
 
     const config = loadConfig(
       { slackConnector: slackConnectorConfigSection },
-      { PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE), PARLEY_SLACK_IMPORT_CHUNK_SIZE: '10', PARLEY_SLACK_CONNECTION_CACHE_MS: '0' },
+      { PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE), PARLEY_SLACK_IMPORT_CHUNK_SIZE: '10' },
     );
     service = await startServiceInProcess(slackConnectorService, {
       databaseUrl: database.url,
@@ -410,6 +417,14 @@ describe('slack-connector', () => {
       expect(observations.some((o) => o.platformUserId === created.mirrorId || o.email === person.email)).toBe(false);
     });
 
+    it("reads the connection's tokens from identity for each command that calls Slack, and keeps none in between", async () => {
+      const before = identity.reads.secrets;
+      await createMirror(businessConnection, sales(7));
+      await createMirror(businessConnection, sales(8));
+      // A cache of 30 s (PARLEY_SLACK_CONNECTION_CACHE_MS, which now keeps settings only) would have read them once.
+      expect(identity.reads.secrets - before).toBeGreaterThanOrEqual(2);
+    });
+
     it('reuses an account that already has the email (a guest invited earlier)', async () => {
       const person = sales(2);
       const existing = sandbox.control.addPerson({ name: 'sales02-guest', email: person.email, guest: 'multi', teamId: business.teamId });
@@ -465,6 +480,7 @@ describe('slack-connector', () => {
     it('keeps a profile mirror with a stable id, deactivates it, and makes nothing in Slack', async () => {
       const person = { personId: randomUUID(), email: `sales06@${DOMAIN}`, displayName: 'Sales Six', avatarUrl: 'https://teams.example/photos/sales06.png' };
       const usersBefore = sandbox.state.users.size;
+      const secretReadsBefore = identity.reads.secrets;
       const created = await createMirror(proConnection, person);
       expect(created).toMatchObject({ kind: 'profile', reused: false, personId: person.personId });
       expect(created.mirrorId).toMatch(/^[0-9a-f-]{36}$/);
@@ -479,6 +495,8 @@ describe('slack-connector', () => {
       await waitFor('deactivated', () => received['parley.slack.mirror.deactivated.v1'].find((d) => d.syncId === syncId));
       const [after] = await queryRows<{ active: boolean }>(database.url, 'SELECT active FROM slack_connector.profile_mirrors WHERE id = $1', [created.mirrorId]);
       expect(after?.active).toBe(false);
+      // A profile mirror is a row of ours: making and deactivating it read the connection's settings, never its tokens.
+      expect(identity.reads.secrets).toBe(secretReadsBefore);
     });
   });
 });

@@ -321,4 +321,24 @@ describe('teams-connector', () => {
       expect(harness.log.of('parley.teams.guest.failed.v1', (p) => p.personId === personId)).toEqual([]);
     });
   });
+
+  // The connector signs in through identity: it needs a connection's settings, never its client secret or the team
+  // owner's password. Before, it read them (GET .../secrets) on every settings refresh, to throw them away.
+  describe('least privilege', () => {
+    it("imports and makes a guest reading only the connection's settings, never its secrets, and reads nothing while idle", async () => {
+      const org = harness.seedOrg('privilege');
+      const importSync = randomUUID();
+      await harness.publish('parley.teams.directory.import.requested.v1', { orgId: org.orgId, syncId: importSync, connectionId: org.connectionId, incremental: false });
+      await harness.log.waitFor('parley.directory.import.completed.v1', (p) => p.syncId === importSync);
+      const guestSync = await createGuest(org, randomUUID(), 'eng07');
+      await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === guestSync);
+
+      // Every test of this file so far worked through the same identity stub.
+      expect(harness.identity.connectionReads.view).toBeGreaterThan(0);
+      expect(harness.identity.connectionReads.secrets).toBe(0);
+      const before = { ...harness.identity.connectionReads };
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(harness.identity.connectionReads).toEqual(before);
+    });
+  });
 });

@@ -33,7 +33,7 @@ export const DeadLetterV1 = defineTopic({
     key: 'org_3f9a2c1b7d:ada@example.com',
     value: '{"orgId":"nope"}',
     valueEncoding: 'utf8',
-    headers: { 'parley-event-id': '3b5c...' },
+    headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
     consumerGroup: 'identity',
     reason: 'orgId: expected an org id like org_XXXXXXXX',
     failure: 'invalid-payload',

@@ -36,7 +36,7 @@ export class ConnectionsController {
     await this.connections.delete(orgId, id);
   }
 
-  /** Connectors only: the settings with the opened secrets, to call the platform. */
+  /** slack-connector only, for a command about to call Slack with the tokens (ADR 0011); settings come from get(). */
   @Get(':id/secrets')
   secrets(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionWithSecrets> {
     return this.connections.withSecrets(orgId, id);

@@ -1,14 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Secret } from '@parley/config';
-import { connectionWithSecrets, internalPaths, InternalApiError, type SlackSettings } from '@parley/internal-api';
+import { connectionView, connectionWithSecrets, internalPaths, InternalApiError, type SlackSettings } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 
-/** A Slack connection as the connector uses it: settings in the clear, secrets only as Secret. */
-export interface SlackConnection {
+/** A Slack connection's settings, as identity's secret-free view gives them. */
+export interface SlackConnectionSettings {
   readonly id: string;
   readonly orgId: string;
   readonly settings: SlackSettings;
+}
+
+/** A Slack connection about to call Slack: its settings, and its tokens only as Secret. */
+export interface SlackConnection extends SlackConnectionSettings {
   readonly botToken: Secret;
   readonly scimToken?: Secret;
 }
@@ -33,37 +37,27 @@ export class NotASlackConnectionError extends Error {
 }
 
 /**
- * Reads a connection's settings and opened secrets from identity (the only place they are kept) and reuses them
- * for a short while, so a burst of mirror commands does not ask identity once per person.
+ * A connection as identity keeps it. Settings come from identity's secret-free view and are reused for a short while,
+ * so a burst of mirror commands does not ask identity once per person. Tokens are read from identity's secrets route
+ * only by a command about to call Slack with them, and are never kept beyond that command (least privilege: a
+ * profile mirror needs none, and nothing holds a token while the connector is idle).
  */
 @Injectable()
 export class SlackConnections {
-  private readonly cache = new Map<string, { value: SlackConnection; expiresAt: number }>();
+  private readonly cache = new Map<string, { value: SlackConnectionSettings; expiresAt: number }>();
 
   constructor(
     @Inject(INTERNAL_API) private readonly internalApi: InternalApiAccess,
     @Inject(SLACK_CONNECTOR_CONFIG) private readonly config: SlackConnectorConfig,
   ) {}
 
-  async get(orgId: string, connectionId: string): Promise<SlackConnection> {
+  async settings(orgId: string, connectionId: string): Promise<SlackConnectionSettings> {
     const key = `${orgId}:${connectionId}`;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.value;
-    let answer;
-    try {
-      answer = await this.internalApi.client('identity').call('GET', internalPaths.identity.connectionSecrets(orgId, connectionId), connectionWithSecrets);
-    } catch (error) {
-      if (error instanceof InternalApiError && error.status === 404) throw new ConnectionNotFoundError(orgId, connectionId);
-      throw error;
-    }
-    if (answer.platform !== 'slack') throw new NotASlackConnectionError(connectionId);
-    const value: SlackConnection = {
-      id: answer.id,
-      orgId: answer.orgId,
-      settings: answer.settings,
-      botToken: new Secret(answer.secrets.botToken),
-      scimToken: answer.secrets.scimToken ? new Secret(answer.secrets.scimToken) : undefined,
-    };
+    const view = await this.read(orgId, connectionId, () => this.internalApi.client('identity').call('GET', internalPaths.identity.connection(orgId, connectionId), connectionView));
+    if (view.settings.platform !== 'slack') throw new NotASlackConnectionError(connectionId);
+    const value: SlackConnectionSettings = { id: view.id, orgId: view.orgId, settings: view.settings };
     if (this.config.connectionCacheMs > 0) {
       this.prune();
       this.cache.set(key, { value, expiresAt: Date.now() + this.config.connectionCacheMs });
@@ -71,9 +65,33 @@ export class SlackConnections {
     return value;
   }
 
-  /** Drops a cached connection, e.g. after Slack refused its token, so the next use reads it again. */
+  /** The settings and the tokens, read from identity now for a call about to be made; the caller drops them after. */
+  async withTokens(orgId: string, connectionId: string): Promise<SlackConnection> {
+    const answer = await this.read(orgId, connectionId, () =>
+      this.internalApi.client('identity').call('GET', internalPaths.identity.connectionSecrets(orgId, connectionId), connectionWithSecrets),
+    );
+    if (answer.platform !== 'slack') throw new NotASlackConnectionError(connectionId);
+    return {
+      id: answer.id,
+      orgId: answer.orgId,
+      settings: answer.settings,
+      botToken: new Secret(answer.secrets.botToken),
+      scimToken: answer.secrets.scimToken ? new Secret(answer.secrets.scimToken) : undefined,
+    };
+  }
+
+  /** Drops cached settings, e.g. after Slack refused the connection's token, so the next use reads them again. */
   forget(orgId: string, connectionId: string): void {
     this.cache.delete(`${orgId}:${connectionId}`);
+  }
+
+  private async read<T>(orgId: string, connectionId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof InternalApiError && error.status === 404) throw new ConnectionNotFoundError(orgId, connectionId);
+      throw error;
+    }
   }
 
   private prune(): void {

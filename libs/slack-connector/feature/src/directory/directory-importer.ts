@@ -42,7 +42,7 @@ export class DirectoryImporter {
 
     let connection;
     try {
-      connection = await this.connections.get(request.orgId, request.connectionId);
+      connection = await this.connections.withTokens(request.orgId, request.connectionId);
     } catch (error) {
       if (error instanceof ConnectionNotFoundError || error instanceof NotASlackConnectionError) return this.fail(request, eventId, error.message);
       throw error;

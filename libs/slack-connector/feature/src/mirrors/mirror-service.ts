@@ -7,7 +7,7 @@ import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/servic
 import { describeForAdmin, primaryEmailOf, ScimRequestError, type ScimClient, type ScimUser } from '@parley/slack-connector-slack-access';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 import { SlackClients } from '../connections/slack-clients';
-import { ConnectionNotFoundError, NotASlackConnectionError, SlackConnections, type SlackConnection } from '../connections/slack-connections';
+import { ConnectionNotFoundError, NotASlackConnectionError, SlackConnections, type SlackConnection, type SlackConnectionSettings } from '../connections/slack-connections';
 import { deriveUserName, splitName } from './user-name';
 
 type CreateRequest = Payload<'parley.slack.mirror.create.requested.v1'>;
@@ -45,9 +45,10 @@ export class MirrorService {
 
   async create(request: CreateRequest, eventId: string): Promise<void> {
     try {
-      const connection = await this.connection(request.orgId, request.connectionId);
-      if (connection.settings.scim) await this.createScimMirror(connection, request, eventId);
-      else await this.createProfileMirror(connection, request, eventId);
+      // A profile mirror is a row of ours: it needs the connection's settings, not its tokens.
+      const { settings } = await this.connection(request.orgId, request.connectionId, 'settings');
+      if (settings.scim) await this.createScimMirror(await this.connection(request.orgId, request.connectionId, 'tokens'), request, eventId);
+      else await this.createProfileMirror(request, eventId);
     } catch (error) {
       const reason = this.refusalReason(error);
       if (reason === undefined) throw error;
@@ -139,7 +140,7 @@ export class MirrorService {
   }
 
   private async deactivateScimMirror(request: DeactivateRequest, eventId: string): Promise<void> {
-    const connection = await this.connection(request.orgId, request.connectionId);
+    const connection = await this.connection(request.orgId, request.connectionId, 'tokens');
     const result = await this.scimOf(connection).deactivate(request.mirrorId);
     if (result === 'not_found') this.logger.warn({ slackUserId: request.mirrorId }, 'Slack does not know the SCIM mirror; nothing to deactivate');
     await this.idempotent.run(DEACTIVATE_CONSUMER, eventId, async (manager) => {
@@ -159,7 +160,7 @@ export class MirrorService {
 
   // ---- profile mirrors ---------------------------------------------------------------------------------------
 
-  private async createProfileMirror(connection: SlackConnection, request: CreateRequest, eventId: string): Promise<void> {
+  private async createProfileMirror(request: CreateRequest, eventId: string): Promise<void> {
     let mirror: { id: string; reused: boolean } | undefined;
     await this.idempotent.run(CREATE_CONSUMER, eventId, async (manager) => {
       // xmax = 0 only for a freshly inserted row: tells a new mirror from one an earlier attempt made.
@@ -170,7 +171,7 @@ export class MirrorService {
            SET connection_id = EXCLUDED.connection_id, email = EXCLUDED.email, display_name = EXCLUDED.display_name,
                avatar_url = EXCLUDED.avatar_url, active = true, updated_at = now()
          RETURNING id, (xmax = 0) AS inserted`,
-        [request.orgId, request.personId, connection.id, request.email, request.displayName, request.avatarUrl ?? null],
+        [request.orgId, request.personId, request.connectionId, request.email, request.displayName, request.avatarUrl ?? null],
       );
       const row = rows[0];
       if (!row) throw new Error('profile mirror upsert returned no row');
@@ -202,9 +203,11 @@ export class MirrorService {
 
   // ---- shared ------------------------------------------------------------------------------------------------
 
-  private async connection(orgId: string, connectionId: string): Promise<SlackConnection> {
+  private async connection(orgId: string, connectionId: string, need: 'settings'): Promise<SlackConnectionSettings>;
+  private async connection(orgId: string, connectionId: string, need: 'tokens'): Promise<SlackConnection>;
+  private async connection(orgId: string, connectionId: string, need: 'settings' | 'tokens'): Promise<SlackConnectionSettings> {
     try {
-      return await this.connections.get(orgId, connectionId);
+      return need === 'tokens' ? await this.connections.withTokens(orgId, connectionId) : await this.connections.settings(orgId, connectionId);
     } catch (error) {
       if (error instanceof ConnectionNotFoundError || error instanceof NotASlackConnectionError) throw new MirrorRefused(error.message);
       throw error;

@@ -8,6 +8,7 @@ interface StoredConnection {
   readonly orgId: string;
   readonly settings: TeamsSettings;
   readonly secrets: TeamsSecrets;
+  readonly createdAt: string;
 }
 
 /**
@@ -21,6 +22,8 @@ export class IdentityStub {
   private readonly connections = new Map<string, StoredConnection>();
   private readonly passwords = new Map<string, { upn: string; password: string }>();
   readonly tokenRequests: { orgId: string; kind: string }[] = [];
+  /** Reads of a connection: its view (settings only) and its opened secrets, which the connector must never ask for. */
+  readonly connectionReads = { view: 0, secrets: 0 };
   url = '';
 
   constructor(
@@ -42,7 +45,7 @@ export class IdentityStub {
   }
 
   addConnection(id: string, orgId: string, settings: TeamsSettings, secrets: TeamsSecrets): void {
-    this.connections.set(id, { orgId, settings, secrets });
+    this.connections.set(id, { orgId, settings, secrets, createdAt: new Date().toISOString() });
   }
 
   /** The home account identity made for a person, if any (what identity's vault would hold). */
@@ -70,8 +73,17 @@ export class IdentityStub {
       const result = await this.issue(orgId, parsed.data.connectionId, parsed.data.subject);
       return send(response, result.status, result.body);
     }
+    match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/.exec(url.pathname);
+    if (match && request.method === 'GET') {
+      this.connectionReads.view += 1;
+      const connection = this.connectionOf(decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string));
+      if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
+      return send(response, 200, { id: decodeURIComponent(match[2] as string), orgId: connection.orgId, platform: 'teams', settings: connection.settings, createdAt: connection.createdAt });
+    }
+    // identity serves this to connectors; teams-connector has no use for it, and a test fails if it is read.
     match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)\/secrets$/.exec(url.pathname);
     if (match && request.method === 'GET') {
+      this.connectionReads.secrets += 1;
       const connection = this.connectionOf(decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string));
       if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
       return send(response, 200, { id: decodeURIComponent(match[2] as string), orgId: connection.orgId, platform: 'teams', settings: connection.settings, secrets: connection.secrets });

@@ -1,6 +1,6 @@
 import { Secret } from '@parley/config';
 import {
-  connectionWithSecrets,
+  connectionView,
   guestPasswordResult,
   InternalApiError,
   internalPaths,
@@ -50,8 +50,9 @@ const subjectKey = (s: TokenSubject): string => (s.kind === 'app' ? `app:${s.ten
 
 /**
  * identity's internal API as teams-connector uses it: access tokens (cached per subject until 2 minutes before they
- * expire), a connection's settings (cached briefly; its secrets are dropped on arrival, the connector signs in
- * through identity only), and a guest's home password. Every call carries the internal bearer.
+ * expire), a connection's settings (cached briefly), and a guest's home password. Every call carries the internal
+ * bearer. Settings come from the connection's view, which holds no secret: the connector signs in through identity
+ * and never needs the client secret or the team owner's password (least privilege; ADR 0011).
  */
 export class IdentityAccess {
   private readonly tokens: TokenCache;
@@ -87,12 +88,12 @@ export class IdentityAccess {
     if (cached && cached.until > now) return cached.settings;
     let found;
     try {
-      found = await this.internal.client('identity').call('GET', internalPaths.identity.connectionSecrets(orgId, connectionId), connectionWithSecrets);
+      found = await this.internal.client('identity').call('GET', internalPaths.identity.connection(orgId, connectionId), connectionView);
     } catch (error) {
       if (error instanceof InternalApiError && error.status === 404) throw connectionGone(orgId, connectionId);
       throw error;
     }
-    if (found.platform !== 'teams') throw connectionGone(orgId, connectionId);
+    if (found.settings.platform !== 'teams') throw connectionGone(orgId, connectionId);
     this.settings.set(key, { settings: found.settings, until: now + (this.options.settingsTtlMs ?? 30_000) });
     return found.settings;
   }
