@@ -4,13 +4,13 @@ import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { Secret } from '@parley/config';
 import { DeadLetterV1 } from '@parley/contracts';
-import { SYNC_CONFLICT_PROBLEM } from '@parley/internal-api';
+import { SYNC_CONFLICT_PROBLEM, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
 import { createLogger } from '@parley/observability';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
 import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
 import { createGatewayService } from './index';
 import { committedOpenApiPath } from './openapi/write-openapi';
-import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET } from './testing/fake-peers';
+import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET, slackBotTokenOf } from './testing/fake-peers';
 
 /** A local port nothing listens on: a peer that is down. */
 async function closedPortUrl(): Promise<string> {
@@ -26,6 +26,7 @@ const PUBLIC_URL = 'https://parley.example.test';
 /** Every secret an admin sends in these tests; none may show up in a response or a log line. */
 const SECRETS = {
   slackBot: GOOD_SLACK_BOT_TOKEN,
+  globexBot: slackBotTokenOf('T0GLOBEX'),
   slackSigning: `signing-secret-${randomBytes(6).toString('hex')}`,
   slackScim: `scim-token-${randomBytes(6).toString('hex')}`,
   teamsClient: GOOD_TEAMS_CLIENT_SECRET,
@@ -274,6 +275,22 @@ describe('gateway admin API', () => {
       expect(body['detail']).toBe('This organization already has a slack connection.');
     });
 
+    it('gives a workspace or tenant to one org: another org gets a 409 naming the field, and nothing of the holder', async () => {
+      const other = await createOrg('Connections Rival');
+      const slack = await expectProblem(await send('POST', '/v1/connections', other.adminApiKey, slackInput()), 409);
+      expect(slack).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'botToken', message: expect.any(String) }] });
+      const teamsHeld = await send('POST', '/v1/connections', org.adminApiKey, teamsInput());
+      expect(teamsHeld.status).toBe(201);
+      const teams = await expectProblem(await send('POST', '/v1/connections', other.adminApiKey, teamsInput()), 409);
+      expect(teams).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'tenantId', message: expect.any(String) }] });
+      for (const body of [slack, teams]) expect(JSON.stringify(body)).not.toMatch(new RegExp(`${org.id}|Connections Inc`));
+
+      // Deleting the holder's connection frees the tenant.
+      const held = (await teamsHeld.json()) as { id: string };
+      expect((await call(`/v1/connections/${held.id}`, { method: 'DELETE', key: org.adminApiKey })).status).toBe(204);
+      expect((await send('POST', '/v1/connections', other.adminApiKey, teamsInput())).status).toBe(201);
+    });
+
     it('answers a malformed connection with a 400 naming each field, unknown ones too, before calling any peer', async () => {
       const callsBefore = peers.calls.length;
       const body = await expectProblem(
@@ -390,7 +407,7 @@ describe('gateway admin API', () => {
       b = await createOrg('Isolation B');
       ofB.sync = ((await (await send('POST', '/v1/user-syncs', b.adminApiKey, { mode: 'guest' })).json()) as { id: string }).id;
       ofB.person = peers.addPerson(b.id).id;
-      ofB.connection = ((await (await send('POST', '/v1/connections', b.adminApiKey, slackInput())).json()) as { id: string }).id;
+      ofB.connection = ((await (await send('POST', '/v1/connections', b.adminApiKey, slackInput(SECRETS.globexBot))).json()) as { id: string }).id;
     });
     const foreignRoutes = (): [string, string, unknown?][] => [
       ['GET', `/v1/user-syncs/${ofB.sync}`],

@@ -6,7 +6,7 @@ import { loadConfig, Secret } from '@parley/config';
 import { toOutgoingRecord } from '@parley/messaging';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
-import { NEEDS_ATTENTION_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
+import { NEEDS_ATTENTION_PROBLEM, WORKSPACE_TAKEN_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
@@ -218,6 +218,48 @@ describe('identity service', () => {
     const again = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
     expect(again.status).toBe(201);
     teamsConnectionId = again.body['id'] as string;
+  });
+
+  it('gives a Slack workspace or a Microsoft 365 tenant to one organization at a time, without saying which', async () => {
+    // ORG holds both (previous tests); OTHER_ORG tries the same workspace and tenant.
+    const slack = expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, slackRequest()), 409, /Slack workspace is already connected/);
+    expect(slack).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'settings.teamId', message: expect.any(String) }] });
+    const teams = expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, teamsRequest()), 409, /Microsoft 365 tenant is already connected/);
+    expect(teams).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'settings.tenantId', message: expect.any(String) }] });
+    for (const body of [slack, teams]) expect(JSON.stringify(body)).not.toMatch(new RegExp(`${ORG}|${slackConnectionId}|${teamsConnectionId}`));
+    expect((await call('GET', `/internal/orgs/${OTHER_ORG}/connections`)).body).toEqual({ items: [] });
+
+    // Another workspace is free for OTHER_ORG.
+    const elsewhere = { ...slackRequest(), settings: { ...slackRequest().settings, teamId: `T_ELSEWHERE_${randomBytes(4).toString('hex')}` } };
+    const own = await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, elsewhere);
+    expect(own.status).toBe(201);
+    expect((await call('DELETE', `/internal/orgs/${OTHER_ORG}/connections/${own.body['id']}`)).status).toBe(204);
+  });
+
+  it('lets exactly one of many organizations racing to connect one workspace win, and frees it on delete', async () => {
+    const teamId = `T_RACE_${randomBytes(4).toString('hex')}`;
+    const request = { ...slackRequest(), settings: { ...slackRequest().settings, teamId } };
+    const orgs = Array.from({ length: 8 }, (_, i) => `org_Racer${i}${randomBytes(6).toString('hex')}`);
+    // All at once, each on its own connection to identity, so the inserts overlap in PostgreSQL.
+    const answers = await Promise.all(orgs.map((orgId) => call('POST', `/internal/orgs/${orgId}/connections`, request)));
+    const winners = answers.filter((a) => a.status === 201);
+    expect({ winners: winners.length, refused: answers.filter((a) => a.status === 409 && a.body['type'] === WORKSPACE_TAKEN_PROBLEM).length }).toEqual({
+      winners: 1,
+      refused: orgs.length - 1,
+    });
+    const live = await rowsOf(`SELECT org_id FROM identity.connections WHERE settings->>'teamId' = $1 AND deleted_at IS NULL`, [teamId]);
+    expect(live).toEqual([{ org_id: winners[0]?.body['orgId'] }]);
+    // The losers left nothing behind: no connection row, no sealed secret.
+    expect(await rowsOf(`SELECT 1 FROM identity.connections WHERE settings->>'teamId' = $1`, [teamId])).toHaveLength(1);
+    expect(await rowsOf(`SELECT DISTINCT org_id FROM identity.credentials WHERE org_id = ANY($1)`, [orgs])).toEqual(live);
+
+    // Deleting the winner's connection frees the workspace for a loser.
+    const winner = winners[0]?.body as { id: string; orgId: string };
+    expect((await call('DELETE', `/internal/orgs/${winner.orgId}/connections/${winner.id}`)).status).toBe(204);
+    const loser = orgs.find((o) => o !== winner.orgId) as string;
+    const next = await call('POST', `/internal/orgs/${loser}/connections`, request);
+    expect(next.status).toBe(201);
+    expect((await call('DELETE', `/internal/orgs/${loser}/connections/${next.body['id']}`)).status).toBe(204);
   });
 
   it('matches people across directories, decides primary platform and status, and filters and pages them', async () => {

@@ -12,6 +12,7 @@ import {
   type ConnectionView,
   type PersonView,
   type UserSyncView,
+  WORKSPACE_TAKEN_PROBLEM,
 } from '@parley/internal-api';
 import type { PeerName } from '@parley/service-runtime';
 
@@ -31,6 +32,9 @@ type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
 export const GOOD_SLACK_BOT_TOKEN = 'xoxb-good-bot-token-1111';
 export const GOOD_TEAMS_CLIENT_SECRET = 'good-client-secret-2222';
 export const GOOD_CONSENT_CODE = 'good-authorization-code';
+/** A bot token the stand-in slack-connector accepts for another workspace than GOOD_SLACK_BOT_TOKEN's (T0ACME). */
+export const slackBotTokenOf = (teamId: string): string => `xoxb-good-bot-token-for-${teamId}`;
+const WORKSPACE_TOKEN = /^xoxb-good-bot-token-for-(\w+)$/;
 
 const problem = (status: number, detail: string, extra: Record<string, unknown> = {}): Reply => ({
   status,
@@ -39,8 +43,8 @@ const problem = (status: number, detail: string, extra: Record<string, unknown> 
 
 /**
  * Tiny real HTTP servers standing in for identity, provisioning and the two connectors: the internal routes the
- * gateway calls, with the behaviour the real services document (org scoping, one connection per platform, one
- * active sync per org, consent states), and the internal bearer checked on every call.
+ * gateway calls, with the behaviour the real services document (org scoping, one connection per platform, one org
+ * per workspace or tenant, one active sync per org, consent states), and the internal bearer checked on every call.
  */
 export class FakePeers {
   readonly calls: ReceivedCall[] = [];
@@ -178,10 +182,11 @@ export class FakePeers {
     if (!parsed.success || parsed.data.platform !== platform) return problem(400, 'The request body is invalid.');
     const input = parsed.data;
     if (input.platform === 'slack') {
-      if (input.botToken !== GOOD_SLACK_BOT_TOKEN) return { status: 200, body: { ok: false, problems: [{ field: 'botToken', reason: 'invalid_auth: Slack did not accept the token' }] } };
+      const teamId = input.botToken === GOOD_SLACK_BOT_TOKEN ? 'T0ACME' : WORKSPACE_TOKEN.exec(input.botToken)?.[1];
+      if (!teamId) return { status: 200, body: { ok: false, problems: [{ field: 'botToken', reason: 'invalid_auth: Slack did not accept the token' }] } };
       const settings: ConnectionSettings = {
         platform: 'slack',
-        teamId: 'T0ACME',
+        teamId,
         teamName: 'Acme Engineering',
         botUserId: 'UBOT',
         apiUrl: input.apiUrl,
@@ -222,6 +227,16 @@ export class FakePeers {
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     if (this.orgConnections(orgId).some((c) => c.platform === parsed.data.platform)) {
       return problem(409, `This organization already has a ${parsed.data.platform} connection.`);
+    }
+    // As identity's unique index: a workspace or tenant has one live connection, whichever org holds it.
+    const settings = parsed.data.settings;
+    const reaches = (s: ConnectionSettings) => (s.platform === 'slack' ? s.teamId : s.tenantId);
+    if ([...this.connections.values()].some((c) => c.platform === settings.platform && reaches(c.settings) === reaches(settings))) {
+      const field = settings.platform === 'slack' ? 'settings.teamId' : 'settings.tenantId';
+      return problem(409, 'This workspace is already connected to an organization in Parley.', {
+        type: WORKSPACE_TAKEN_PROBLEM,
+        errors: [{ field, message: 'already connected' }],
+      });
     }
     const view: ConnectionView = { id: randomUUID(), orgId, platform: parsed.data.platform, settings: parsed.data.settings, createdAt: new Date().toISOString() };
     this.connections.set(view.id, view);
