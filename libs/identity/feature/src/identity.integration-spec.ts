@@ -42,6 +42,7 @@ describe('identity service', () => {
   /** The test's own connection as the vault's SqlExecutor (rows, not pg's result object). */
   const sql = { query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as unknown };
   const reconciled: Payload<'parley.identity.directory.reconciled.v1'>[] = [];
+  const organizationsCreated: Payload<'parley.organization.created.v1'>[] = [];
   const logLines: string[] = [];
 
   /** fetch trusting the Graph sandbox's CA (an undici dispatcher; Node's fetch accepts undici 7's). */
@@ -64,6 +65,7 @@ describe('identity service', () => {
     // Stands in for provisioning: records every reconciled event identity publishes.
     const listener = new InProcessBus(broker, { service: 'provisioning', logger });
     listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
+    listener.subscribe('parley.organization.created.v1', async (payload) => void organizationsCreated.push(payload), { group: 'test-organizations' });
     await listener.start();
     identity = await startServiceInProcess(definition, { databaseUrl: database.url, broker, internalToken: INTERNAL_TOKEN, config, logger });
     db = new Client({ connectionString: database.url });
@@ -153,6 +155,42 @@ describe('identity service', () => {
     expectProblem(await call('GET', `/internal/orgs/${ORG}/connections`, undefined, null), 401);
     expectProblem(await call('GET', `/internal/orgs/${ORG}/connections`, undefined, `${INTERNAL_TOKEN}x`), 401);
     expectProblem(await call('GET', '/internal/nothing-here'), 404);
+  });
+
+  it('records organizations and announces each once through the outbox; adopts a handed-over one under its own id', async () => {
+    const created = await call('POST', '/internal/orgs', { name: '  Contoso  ' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.stringMatching(/^org_[A-Za-z0-9]{16}$/), name: 'Contoso', createdAt: expect.any(String) });
+    const id = created.body['id'] as string;
+    expect((await call('GET', `/internal/orgs/${id}`)).body).toEqual(created.body);
+    expectProblem(await call('GET', '/internal/orgs/org_NobodyHere00001'), 404);
+    expectProblem(await call('GET', '/internal/orgs/not-an-org'), 400, /^orgId/);
+    expect(expectProblem(await call('POST', '/internal/orgs', { name: '', plan: 'gold' }), 400)['errors']).toEqual([
+      { field: 'name', message: expect.any(String) },
+      { field: 'plan', message: 'unknown field' },
+    ]);
+
+    // An earlier version's organization, handed over by the gateway (twice, as after a crash between PUT and delete).
+    const earlier = { name: 'Initech', createdAt: '2026-10-01T09:30:00.000Z' };
+    const adopted = await call('PUT', '/internal/orgs/org_EarlierVersion01', earlier);
+    expect(adopted).toMatchObject({ status: 200, body: { id: 'org_EarlierVersion01', ...earlier } });
+    const again = await call('PUT', '/internal/orgs/org_EarlierVersion01', { ...earlier, name: 'Initech (renamed meanwhile)' });
+    expect(again.body).toEqual(adopted.body);
+
+    await eventually(async () => organizationsCreated.length, (n) => n >= 2, 'organization.created events');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Keyed by org, so the two may arrive in either order; the second PUT announced nothing.
+    expect(organizationsCreated).toHaveLength(2);
+    expect(organizationsCreated).toEqual(
+      expect.arrayContaining([
+        { orgId: id, name: 'Contoso', createdAt: created.body['createdAt'] },
+        { orgId: 'org_EarlierVersion01', ...earlier },
+      ]),
+    );
+    expect(await rowsOf('SELECT id, name FROM identity.organizations ORDER BY created_at')).toEqual([
+      { id: 'org_EarlierVersion01', name: 'Initech' },
+      { id, name: 'Contoso' },
+    ]);
   });
 
   it('stores connections with sealed secrets: never in a view, never in plaintext in a row; one live connection per platform', async () => {

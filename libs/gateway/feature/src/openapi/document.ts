@@ -69,6 +69,8 @@ export function buildOpenApiDocument(): JsonObject {
             '400': invalid,
             '401': unauthorized,
             '403': forbidden,
+            '502': unavailable,
+            '503': unavailable,
           },
         },
       },
@@ -78,7 +80,13 @@ export function buildOpenApiDocument(): JsonObject {
           tags: ['orgs'],
           summary: 'Get an organization (operator key or that organization\'s key)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^org_[A-Za-z0-9]{8,40}$' } }],
-          responses: { '200': { description: 'The organization.', content: json('Org') }, '401': unauthorized, '404': notFound },
+          responses: {
+            '200': { description: 'The organization.', content: json('Org') },
+            '401': unauthorized,
+            '404': notFound,
+            '502': unavailable,
+            '503': unavailable,
+          },
         },
       },
       '/v1/connections': {

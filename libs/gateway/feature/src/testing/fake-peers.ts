@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  adoptOrganizationRequest,
   completeConsentRequest,
+  createOrganizationRequest,
   connectionInput,
   createConnectionRequest,
   startUserSyncRequest,
@@ -10,6 +12,7 @@ import {
   updatePersonRequest,
   type ConnectionSettings,
   type ConnectionView,
+  type OrganizationView,
   type PersonView,
   type UserSyncView,
   WORKSPACE_TAKEN_PROBLEM,
@@ -57,6 +60,8 @@ export class FakePeers {
 
   private readonly servers = new Map<PeerName, Server>();
   private readonly urls = new Map<PeerName, string>();
+  /** identity's organizations: created through the gateway, or handed over from its schema (ADR 0009). */
+  readonly organizations = new Map<string, OrganizationView>();
   private readonly connections = new Map<string, ConnectionView>();
   private readonly sealed = new Map<string, unknown>();
   private readonly people = new Map<string, PersonView>();
@@ -68,6 +73,9 @@ export class FakePeers {
   async start(): Promise<Record<PeerName, string>> {
     const routes: Record<PeerName, [string, RegExp, Handler][]> = {
       identity: [
+        ['POST', /^\/internal\/orgs$/, (c) => this.createOrganization(c.body)],
+        ['GET', /^\/internal\/orgs\/([^/]+)$/, (_c, m) => this.getOrganization(m[1] as string)],
+        ['PUT', /^\/internal\/orgs\/([^/]+)$/, (c, m) => this.adoptOrganization(m[1] as string, c.body)],
         ['POST', /^\/internal\/orgs\/([^/]+)\/connections$/, (c, m) => this.createConnection(m[1] as string, c.body)],
         ['GET', /^\/internal\/orgs\/([^/]+)\/connections$/, (_c, m) => ({ status: 200, body: { items: this.orgConnections(m[1] as string) } })],
         ['GET', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.scoped(this.connections, m, 'connection')],
@@ -220,6 +228,29 @@ export class FakePeers {
       graphUrl: input.graphUrl,
     };
     return { status: 200, body: { ok: true, settings } };
+  }
+
+  private createOrganization(body: unknown): Reply {
+    const parsed = createOrganizationRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const org: OrganizationView = { id: `org_${randomUUID().replace(/-/g, '').slice(0, 16)}`, name: parsed.data.name, createdAt: new Date().toISOString() };
+    this.organizations.set(org.id, org);
+    return { status: 201, body: org };
+  }
+
+  private getOrganization(id: string): Reply {
+    const org = this.organizations.get(decodeURIComponent(id));
+    return org ? { status: 200, body: org } : problem(404, 'No such organization.');
+  }
+
+  /** Idempotent, like identity's: an org it has already is answered as it is. */
+  private adoptOrganization(id: string, body: unknown): Reply {
+    const parsed = adoptOrganizationRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const orgId = decodeURIComponent(id);
+    const org = this.organizations.get(orgId) ?? { id: orgId, name: parsed.data.name, createdAt: parsed.data.createdAt };
+    this.organizations.set(orgId, org);
+    return { status: 200, body: org };
   }
 
   private createConnection(orgId: string, body: unknown): Reply {
