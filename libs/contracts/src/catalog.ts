@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TopicDefinition } from './topic';
+import { OrganizationCreatedV1 } from './topics/organization/organization-created.v1';
 import { SyncRequestedV1 } from './topics/provisioning/sync-requested.v1';
 import { SlackDirectoryImportRequestedV1, TeamsDirectoryImportRequestedV1 } from './topics/directory/import-requested.v1';
 import { DirectoryUserObservedV1 } from './topics/directory/user-observed.v1';
@@ -27,6 +28,7 @@ import {
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
 
 const definitions = [
+  OrganizationCreatedV1,
   SyncRequestedV1,
   SlackDirectoryImportRequestedV1,
   TeamsDirectoryImportRequestedV1,

@@ -24,6 +24,7 @@ export {
 } from './validation';
 export { MessageHeader, type MessageHeaders } from './headers';
 export { exportJsonSchemas } from './json-schema';
+export * from './topics/organization/organization-created.v1';
 export * from './topics/provisioning/sync-requested.v1';
 export * from './topics/directory/import-requested.v1';
 export * from './topics/directory/user-observed.v1';

@@ -100,6 +100,13 @@ export const connectionWithSecrets = z.discriminatedUnion('platform', [
 ]);
 export type ConnectionWithSecrets = z.infer<typeof connectionWithSecrets>;
 
+/**
+ * 409 from identity when the Slack workspace or Microsoft 365 tenant already has a live connection (of any org: the
+ * answer never says which). `errors` names the settings field that identifies it (`settings.teamId`,
+ * `settings.tenantId`).
+ */
+export const WORKSPACE_TAKEN_PROBLEM = 'https://parley.dev/problems/workspace-already-connected';
+
 /** identity's answer to listing an org's connections. */
 export const connectionList = z.object({ items: z.array(connectionView) });
 export type ConnectionList = z.infer<typeof connectionList>;

@@ -3,6 +3,8 @@ const org = (orgId: string) => `/internal/orgs/${encodeURIComponent(orgId)}`;
 
 export const internalPaths = {
   identity: {
+    organizations: () => `/internal/orgs`,
+    organization: (orgId: string) => org(orgId),
     connections: (orgId: string) => `${org(orgId)}/connections`,
     connection: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}`,
     connectionSecrets: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}/secrets`,

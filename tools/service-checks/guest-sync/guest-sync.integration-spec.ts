@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PersonView, UserSyncView } from '@parley/internal-api';
-import { InternalApiClient, internalPaths, tokenResult } from '@parley/internal-api';
+import { InternalApiClient, internalPaths, tokenResult, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
 import { connectionRequests, startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
@@ -173,6 +173,34 @@ describe('Guest Account Sync end to end', () => {
       const rerun = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 120_000 });
       expect(rerun).toMatchObject({ status: 'succeeded', created: 0, linked: 3, unchanged: 50, failed: 0 });
       expect(await probe.guests()).toHaveLength(slackOnly.length);
+    }),
+  );
+
+  it('gives a workspace and a tenant to one organization: a second one gets 409 naming the field, and racers one winner', () =>
+    withLogs(async () => {
+      // The demo workspace and tenant belong to 'Demo org' (the test before); another org tries them.
+      const rival = operator.withKey((await operator.createOrg('Rival org')).adminApiKey);
+      const connections = connectionRequests(sandboxes.credentials);
+      for (const [request, field] of [[connections.slack, 'botToken'], [connections.teams, 'tenantId']] as const) {
+        const refused = await rival.request<Record<string, unknown>>('POST', '/v1/connections', request);
+        expect({ status: refused.status, body: refused.body }).toMatchObject({
+          status: 409,
+          body: { type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field, message: expect.any(String) }] },
+        });
+        expect(JSON.stringify(refused.body)).not.toMatch(/org_|Demo org/);
+      }
+      expect(await rival.expect<{ items: unknown[] }>(200, 'GET', '/v1/connections')).toEqual({ items: [] });
+
+      // Four orgs connect one fresh workspace at the same moment: exactly one wins.
+      const fresh = connectionRequests(sandboxes.seedOrganization(anotherDemoCompany('race')));
+      const racers = await Promise.all([1, 2, 3, 4].map(async (i) => operator.withKey((await operator.createOrg(`Racer ${i}`)).adminApiKey)));
+      const answers = await Promise.all(racers.map((racer) => racer.request('POST', '/v1/connections', fresh.slack)));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+
+      // Counted on the platforms: still one guest per Slack-only engineer, one mirror per Teams-only rep.
+      expect(await probe.guests()).toHaveLength(slackOnly.length);
+      const scim = await probe.scimUsers();
+      for (const rep of teamsOnly) expect(scim.filter((u) => u.emails.some((e) => e.value === rep.email))).toHaveLength(1);
     }),
   );
 

@@ -4,13 +4,17 @@ import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { Secret } from '@parley/config';
 import { DeadLetterV1 } from '@parley/contracts';
-import { SYNC_CONFLICT_PROBLEM } from '@parley/internal-api';
+import { SYNC_CONFLICT_PROBLEM, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
 import { createLogger } from '@parley/observability';
+import { createServiceDataSource, initializeAndMigrate } from '@parley/persistence';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
 import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
+import { issueApiKey } from './auth/api-keys';
 import { createGatewayService } from './index';
+import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
+import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
 import { committedOpenApiPath } from './openapi/write-openapi';
-import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET } from './testing/fake-peers';
+import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET, slackBotTokenOf } from './testing/fake-peers';
 
 /** A local port nothing listens on: a peer that is down. */
 async function closedPortUrl(): Promise<string> {
@@ -26,6 +30,7 @@ const PUBLIC_URL = 'https://parley.example.test';
 /** Every secret an admin sends in these tests; none may show up in a response or a log line. */
 const SECRETS = {
   slackBot: GOOD_SLACK_BOT_TOKEN,
+  globexBot: slackBotTokenOf('T0GLOBEX'),
   slackSigning: `signing-secret-${randomBytes(6).toString('hex')}`,
   slackScim: `scim-token-${randomBytes(6).toString('hex')}`,
   teamsClient: GOOD_TEAMS_CLIENT_SECRET,
@@ -128,11 +133,15 @@ describe('gateway admin API', () => {
     expect(a.id).toMatch(/^org_[A-Za-z0-9]{16}$/);
     expect(a).toMatchObject({ name: 'Acme', adminApiKey: expect.stringMatching(/^pk_live_[A-Za-z0-9_-]{43}$/) });
     expect(a.id).not.toBe(b.id);
+    // identity records them (it owns organizations); the gateway keeps only the keys, scoped to the org's id.
+    const created = peers.calls.filter((c) => c.peer === 'identity' && c.method === 'POST' && c.path === '/internal/orgs');
+    expect(created.slice(-2).map((c) => c.body)).toEqual([{ name: 'Acme' }, { name: 'Globex' }]);
+    expect(peers.organizations.get(a.id)).toEqual({ id: a.id, name: 'Acme', createdAt: expect.any(String) });
 
     const own = await call(`/v1/orgs/${a.id}`, { key: a.adminApiKey });
     expect(own.status).toBe(200);
     const ownBody = (await own.json()) as Record<string, unknown>;
-    expect(ownBody).toEqual({ id: a.id, name: 'Acme', createdAt: expect.any(String) });
+    expect(ownBody).toEqual(peers.organizations.get(a.id));
     expect(JSON.stringify(ownBody)).not.toContain('pk_live_');
 
     const other = await expectProblem(await call(`/v1/orgs/${b.id}`, { key: a.adminApiKey }), 404);
@@ -152,6 +161,8 @@ describe('gateway admin API', () => {
       const dump = JSON.stringify((await client.query('SELECT * FROM gateway.api_keys')).rows);
       expect(dump).not.toContain(a.adminApiKey);
       expect(dump).not.toContain(a.adminApiKey.slice(16));
+      expect((await client.query('SELECT org_id FROM gateway.api_keys WHERE org_id = ANY($1) ORDER BY org_id', [[a.id, b.id]])).rows).toHaveLength(2);
+      expect((await client.query('SELECT * FROM gateway.orgs_to_hand_over')).rows).toEqual([]);
     } finally {
       await client.end();
     }
@@ -274,6 +285,22 @@ describe('gateway admin API', () => {
       expect(body['detail']).toBe('This organization already has a slack connection.');
     });
 
+    it('gives a workspace or tenant to one org: another org gets a 409 naming the field, and nothing of the holder', async () => {
+      const other = await createOrg('Connections Rival');
+      const slack = await expectProblem(await send('POST', '/v1/connections', other.adminApiKey, slackInput()), 409);
+      expect(slack).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'botToken', message: expect.any(String) }] });
+      const teamsHeld = await send('POST', '/v1/connections', org.adminApiKey, teamsInput());
+      expect(teamsHeld.status).toBe(201);
+      const teams = await expectProblem(await send('POST', '/v1/connections', other.adminApiKey, teamsInput()), 409);
+      expect(teams).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'tenantId', message: expect.any(String) }] });
+      for (const body of [slack, teams]) expect(JSON.stringify(body)).not.toMatch(new RegExp(`${org.id}|Connections Inc`));
+
+      // Deleting the holder's connection frees the tenant.
+      const held = (await teamsHeld.json()) as { id: string };
+      expect((await call(`/v1/connections/${held.id}`, { method: 'DELETE', key: org.adminApiKey })).status).toBe(204);
+      expect((await send('POST', '/v1/connections', other.adminApiKey, teamsInput())).status).toBe(201);
+    });
+
     it('answers a malformed connection with a 400 naming each field, unknown ones too, before calling any peer', async () => {
       const callsBefore = peers.calls.length;
       const body = await expectProblem(
@@ -390,7 +417,7 @@ describe('gateway admin API', () => {
       b = await createOrg('Isolation B');
       ofB.sync = ((await (await send('POST', '/v1/user-syncs', b.adminApiKey, { mode: 'guest' })).json()) as { id: string }).id;
       ofB.person = peers.addPerson(b.id).id;
-      ofB.connection = ((await (await send('POST', '/v1/connections', b.adminApiKey, slackInput())).json()) as { id: string }).id;
+      ofB.connection = ((await (await send('POST', '/v1/connections', b.adminApiKey, slackInput(SECRETS.globexBot))).json()) as { id: string }).id;
     });
     const foreignRoutes = (): [string, string, unknown?][] => [
       ['GET', `/v1/user-syncs/${ofB.sync}`],
@@ -558,5 +585,76 @@ describe('gateway admin API', () => {
     }
     expect(logged).not.toContain(operatorKey);
     expect(logged).not.toContain('pk_live_');
+  });
+});
+
+// A database an earlier version left (organizations in the gateway's schema), then this version started on it.
+describe('gateway upgraded over an earlier version\'s database', () => {
+  const operatorKey = randomBytes(32).toString('base64url');
+  const peers = new FakePeers(INTERNAL_TOKEN);
+  const logLines: string[] = [];
+  const earlier = { id: 'org_EarlierVersion01', name: 'Initech', createdAt: '2026-10-01T09:30:00.000Z' };
+  const earlierKey = issueApiKey();
+  let database: FreshDatabase;
+  let gateway: InProcessService | undefined;
+
+  beforeAll(async () => {
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_gw_up');
+    // The earlier version's own migrations and its way of storing an org and its admin key.
+    const logger = createLogger({ service: 'gateway', level: 'warn', destination: { write: (line: string) => void logLines.push(line) } });
+    const old = createServiceDataSource({ url: database.url, poolSize: 2, schema: 'gateway', migrations: [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000], logger });
+    await initializeAndMigrate(old, 'gateway', logger);
+    await old.query('INSERT INTO gateway.orgs (id, name, created_at) VALUES ($1, $2, $3)', [earlier.id, earlier.name, earlier.createdAt]);
+    await old.query(`INSERT INTO gateway.api_keys (id, org_id, lookup_prefix, key_hash, role) VALUES ('key_Earlier000000001', $1, $2, $3, 'admin')`, [
+      earlier.id,
+      earlierKey.lookupPrefix,
+      earlierKey.hash,
+    ]);
+    await old.destroy();
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await peers.stop();
+    await database?.drop();
+  });
+
+  it('keeps the organization and its key while identity is unreachable, then hands it over to identity', async () => {
+    const peerUrls = await peers.start();
+    const logger = createLogger({ service: 'gateway', level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
+    gateway = await startServiceInProcess(createGatewayService({ operatorApiKey: new Secret(operatorKey) }), {
+      databaseUrl: database.url,
+      logger,
+      internalToken: INTERNAL_TOKEN,
+      // identity is down at first: nothing may be lost meanwhile.
+      peers: { ...peerUrls, identity: await closedPortUrl() },
+    });
+    const url = gateway.url;
+    const get = async (key: string) => {
+      const response = await fetch(`${url}/v1/orgs/${earlier.id}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const waiting = async () => (await gateway?.dataSource.query('SELECT id FROM gateway.orgs_to_hand_over')) as { id: string }[];
+
+    // The earlier admin key still works, and its org still answers, from the rows waiting to be handed over.
+    expect(await get(earlierKey.key)).toEqual({ status: 200, body: earlier });
+    expect(await get(operatorKey)).toEqual({ status: 200, body: earlier });
+    expect(await waiting()).toEqual([{ id: earlier.id }]);
+    const deadline = Date.now() + 20_000;
+    while (!logLines.some((l) => l.includes('handing organizations over to identity failed')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(peers.organizations.size).toBe(0);
+
+    // identity is back: the next try hands the org over with its id and creation time, then forgets it here.
+    gateway.internalApi.setUrl('identity', peerUrls['identity'] as string);
+    while ((await waiting()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await waiting()).toEqual([]);
+    expect(peers.calls.filter((c) => c.peer === 'identity' && c.method === 'PUT')).toEqual([
+      expect.objectContaining({ path: `/internal/orgs/${earlier.id}`, body: { name: earlier.name, createdAt: earlier.createdAt } }),
+    ]);
+    expect(peers.organizations.get(earlier.id)).toEqual(earlier);
+    expect(await get(earlierKey.key)).toEqual({ status: 200, body: earlier });
+    const connections = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${earlierKey.key}` } });
+    expect(connections.status).toBe(200);
+    expect(logLines.join('\n')).toContain('handed the organizations of the gateway schema over to identity');
   });
 });

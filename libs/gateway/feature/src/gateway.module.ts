@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
+import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { AuthCallbackController } from './consent/auth-callback.controller';
 import { ConnectionsController } from './connections/connections.controller';
@@ -10,7 +11,7 @@ import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { gatewayProblemFilter } from './http/problem-details';
 import { ApiDocs } from './openapi/docs.setup';
-import { OrgStore } from './orgs/org-store';
+import { OrgHandover } from './orgs/org-handover';
 import { OrgsController } from './orgs/orgs.controller';
 import { PeerApi } from './peers/peer-api';
 import { PeopleController } from './people/people.controller';
@@ -25,7 +26,8 @@ export interface GatewayOptions {
 }
 
 const common: Provider[] = [
-  OrgStore,
+  ApiKeyStore,
+  OrgHandover,
   ApiKeyGuard,
   ApiDocs,
   PeerApi,
@@ -45,8 +47,8 @@ const controllers = [
 
 /**
  * Gateway: the admin REST API (`/v1`, problem details, API keys), its OpenAPI at /docs, the dead-letter list, and
- * the consent callback page (`/auth/callback`). Connections, people and user syncs are owned by identity and
- * provisioning: the gateway checks the key, scopes every call to the key's org and calls their internal APIs.
+ * the consent callback page (`/auth/callback`). Organizations, connections, people and user syncs are owned by
+ * identity and provisioning: the gateway checks the key, scopes every call to the key's org and calls their internal APIs.
  * Health, readiness, metrics and the bus come from the runtime.
  */
 @Module({})

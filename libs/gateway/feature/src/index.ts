@@ -4,14 +4,16 @@ import { gatewayConfigSections } from './config/public-url';
 import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
+import { GatewayOrgsToIdentity1796500000000 } from './migrations/1796500000000-gateway-orgs-to-identity';
 
 export { GatewayFeatureModule, GatewayModule, type GatewayOptions };
 export { OPERATOR_API_KEY, gatewayConfigSection, operatorKeyFromEnvironment } from './config/operator-key';
 export { loadOrCreateOperatorKey, OPERATOR_KEY_FILE } from './config/embedded-operator-key';
 export { DEFAULT_PUBLIC_URL, gatewayConfigSections, publicUrlConfigSection } from './config/public-url';
 export { buildOpenApiDocument, renderOpenApiDocument } from './openapi/document';
+export { OrgHandover } from './orgs/org-handover';
 
-const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000];
+const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000, GatewayOrgsToIdentity1796500000000];
 
 /**
  * The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). Its own config

@@ -6,7 +6,7 @@ import { loadConfig, Secret } from '@parley/config';
 import { toOutgoingRecord } from '@parley/messaging';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
-import { NEEDS_ATTENTION_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
+import { NEEDS_ATTENTION_PROBLEM, WORKSPACE_TAKEN_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
@@ -42,6 +42,7 @@ describe('identity service', () => {
   /** The test's own connection as the vault's SqlExecutor (rows, not pg's result object). */
   const sql = { query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as unknown };
   const reconciled: Payload<'parley.identity.directory.reconciled.v1'>[] = [];
+  const organizationsCreated: Payload<'parley.organization.created.v1'>[] = [];
   const logLines: string[] = [];
 
   /** fetch trusting the Graph sandbox's CA (an undici dispatcher; Node's fetch accepts undici 7's). */
@@ -64,6 +65,7 @@ describe('identity service', () => {
     // Stands in for provisioning: records every reconciled event identity publishes.
     const listener = new InProcessBus(broker, { service: 'provisioning', logger });
     listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
+    listener.subscribe('parley.organization.created.v1', async (payload) => void organizationsCreated.push(payload), { group: 'test-organizations' });
     await listener.start();
     identity = await startServiceInProcess(definition, { databaseUrl: database.url, broker, internalToken: INTERNAL_TOKEN, config, logger });
     db = new Client({ connectionString: database.url });
@@ -155,6 +157,42 @@ describe('identity service', () => {
     expectProblem(await call('GET', '/internal/nothing-here'), 404);
   });
 
+  it('records organizations and announces each once through the outbox; adopts a handed-over one under its own id', async () => {
+    const created = await call('POST', '/internal/orgs', { name: '  Contoso  ' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.stringMatching(/^org_[A-Za-z0-9]{16}$/), name: 'Contoso', createdAt: expect.any(String) });
+    const id = created.body['id'] as string;
+    expect((await call('GET', `/internal/orgs/${id}`)).body).toEqual(created.body);
+    expectProblem(await call('GET', '/internal/orgs/org_NobodyHere00001'), 404);
+    expectProblem(await call('GET', '/internal/orgs/not-an-org'), 400, /^orgId/);
+    expect(expectProblem(await call('POST', '/internal/orgs', { name: '', plan: 'gold' }), 400)['errors']).toEqual([
+      { field: 'name', message: expect.any(String) },
+      { field: 'plan', message: 'unknown field' },
+    ]);
+
+    // An earlier version's organization, handed over by the gateway (twice, as after a crash between PUT and delete).
+    const earlier = { name: 'Initech', createdAt: '2026-10-01T09:30:00.000Z' };
+    const adopted = await call('PUT', '/internal/orgs/org_EarlierVersion01', earlier);
+    expect(adopted).toMatchObject({ status: 200, body: { id: 'org_EarlierVersion01', ...earlier } });
+    const again = await call('PUT', '/internal/orgs/org_EarlierVersion01', { ...earlier, name: 'Initech (renamed meanwhile)' });
+    expect(again.body).toEqual(adopted.body);
+
+    await eventually(async () => organizationsCreated.length, (n) => n >= 2, 'organization.created events');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Keyed by org, so the two may arrive in either order; the second PUT announced nothing.
+    expect(organizationsCreated).toHaveLength(2);
+    expect(organizationsCreated).toEqual(
+      expect.arrayContaining([
+        { orgId: id, name: 'Contoso', createdAt: created.body['createdAt'] },
+        { orgId: 'org_EarlierVersion01', ...earlier },
+      ]),
+    );
+    expect(await rowsOf('SELECT id, name FROM identity.organizations ORDER BY created_at')).toEqual([
+      { id: 'org_EarlierVersion01', name: 'Initech' },
+      { id, name: 'Contoso' },
+    ]);
+  });
+
   it('stores connections with sealed secrets: never in a view, never in plaintext in a row; one live connection per platform', async () => {
     const slack = await call('POST', `/internal/orgs/${ORG}/connections`, slackRequest());
     expect(slack.status).toBe(201);
@@ -218,6 +256,48 @@ describe('identity service', () => {
     const again = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
     expect(again.status).toBe(201);
     teamsConnectionId = again.body['id'] as string;
+  });
+
+  it('gives a Slack workspace or a Microsoft 365 tenant to one organization at a time, without saying which', async () => {
+    // ORG holds both (previous tests); OTHER_ORG tries the same workspace and tenant.
+    const slack = expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, slackRequest()), 409, /Slack workspace is already connected/);
+    expect(slack).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'settings.teamId', message: expect.any(String) }] });
+    const teams = expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, teamsRequest()), 409, /Microsoft 365 tenant is already connected/);
+    expect(teams).toMatchObject({ type: WORKSPACE_TAKEN_PROBLEM, errors: [{ field: 'settings.tenantId', message: expect.any(String) }] });
+    for (const body of [slack, teams]) expect(JSON.stringify(body)).not.toMatch(new RegExp(`${ORG}|${slackConnectionId}|${teamsConnectionId}`));
+    expect((await call('GET', `/internal/orgs/${OTHER_ORG}/connections`)).body).toEqual({ items: [] });
+
+    // Another workspace is free for OTHER_ORG.
+    const elsewhere = { ...slackRequest(), settings: { ...slackRequest().settings, teamId: `T_ELSEWHERE_${randomBytes(4).toString('hex')}` } };
+    const own = await call('POST', `/internal/orgs/${OTHER_ORG}/connections`, elsewhere);
+    expect(own.status).toBe(201);
+    expect((await call('DELETE', `/internal/orgs/${OTHER_ORG}/connections/${own.body['id']}`)).status).toBe(204);
+  });
+
+  it('lets exactly one of many organizations racing to connect one workspace win, and frees it on delete', async () => {
+    const teamId = `T_RACE_${randomBytes(4).toString('hex')}`;
+    const request = { ...slackRequest(), settings: { ...slackRequest().settings, teamId } };
+    const orgs = Array.from({ length: 8 }, (_, i) => `org_Racer${i}${randomBytes(6).toString('hex')}`);
+    // All at once, each on its own connection to identity, so the inserts overlap in PostgreSQL.
+    const answers = await Promise.all(orgs.map((orgId) => call('POST', `/internal/orgs/${orgId}/connections`, request)));
+    const winners = answers.filter((a) => a.status === 201);
+    expect({ winners: winners.length, refused: answers.filter((a) => a.status === 409 && a.body['type'] === WORKSPACE_TAKEN_PROBLEM).length }).toEqual({
+      winners: 1,
+      refused: orgs.length - 1,
+    });
+    const live = await rowsOf(`SELECT org_id FROM identity.connections WHERE settings->>'teamId' = $1 AND deleted_at IS NULL`, [teamId]);
+    expect(live).toEqual([{ org_id: winners[0]?.body['orgId'] }]);
+    // The losers left nothing behind: no connection row, no sealed secret.
+    expect(await rowsOf(`SELECT 1 FROM identity.connections WHERE settings->>'teamId' = $1`, [teamId])).toHaveLength(1);
+    expect(await rowsOf(`SELECT DISTINCT org_id FROM identity.credentials WHERE org_id = ANY($1)`, [orgs])).toEqual(live);
+
+    // Deleting the winner's connection frees the workspace for a loser.
+    const winner = winners[0]?.body as { id: string; orgId: string };
+    expect((await call('DELETE', `/internal/orgs/${winner.orgId}/connections/${winner.id}`)).status).toBe(204);
+    const loser = orgs.find((o) => o !== winner.orgId) as string;
+    const next = await call('POST', `/internal/orgs/${loser}/connections`, request);
+    expect(next.status).toBe(201);
+    expect((await call('DELETE', `/internal/orgs/${loser}/connections/${next.body['id']}`)).status).toBe(204);
   });
 
   it('matches people across directories, decides primary platform and status, and filters and pages them', async () => {

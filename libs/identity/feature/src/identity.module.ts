@@ -19,6 +19,8 @@ import { ConnectionsController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
+import { OrganizationsController } from './organizations/organizations.controller';
+import { OrganizationStore } from './organizations/organization-store';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
 import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
@@ -36,6 +38,7 @@ export interface IdentityOptions {
 }
 
 const controllers = [
+  OrganizationsController,
   ConnectionsController,
   PeopleController,
   TokensController,
@@ -60,6 +63,7 @@ const common: Provider[] = [
       return new CredentialStore({ box: new SecretBox(new VaultKeyring(config.vault)), db: dataSource, schema: IDENTITY_SCHEMA });
     },
   },
+  OrganizationStore,
   ConnectionStore,
   PeopleStore,
   DirectoryImports,
@@ -71,7 +75,7 @@ const common: Provider[] = [
 ];
 
 /**
- * identity: connections and their sealed secrets, people and their accounts (from directory imports and the
+ * identity: organizations, connections and their sealed secrets, people and their accounts (from directory imports and the
  * connectors' results), guest passwords, access tokens, and Account Sync consent. Internal HTTP only.
  */
 @Module({})

@@ -5,6 +5,8 @@ import { identityConfigSection } from './config/identity-config';
 import { IdentityFeatureModule, IdentityModule, type IdentityOptions } from './identity.module';
 import { IdentityInit1732700000000 } from './migrations/1732700000000-identity-init';
 import { IdentityUserSync1796100000000 } from './migrations/1796100000000-identity-user-sync';
+import { IdentityOneOrgPerWorkspace1796500000000 } from './migrations/1796500000000-identity-one-org-per-workspace';
+import { IdentityOrganizations1796500000100 } from './migrations/1796500000100-identity-organizations';
 import { Person } from './people/person.entity';
 import { PlatformAccount } from './people/platform-account.entity';
 
@@ -12,7 +14,12 @@ export { IdentityFeatureModule, IdentityModule, Person, PlatformAccount, type Id
 export { identityConfigSection, type IdentitySettings } from './config/identity-config';
 export { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
 
-const migrations = [IdentityInit1732700000000, IdentityUserSync1796100000000];
+const migrations = [
+  IdentityInit1732700000000,
+  IdentityUserSync1796100000000,
+  IdentityOneOrgPerWorkspace1796500000000,
+  IdentityOrganizations1796500000100,
+];
 const entities = [Person, PlatformAccount];
 /** Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH, PARLEY_CONSENT_TTL_SECONDS. */
 const configSections = { vault: vaultConfigSection, identity: identityConfigSection };

@@ -52,11 +52,6 @@ export function secretsEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** `org_` + 16 base62 characters (about 95 bits), within the contracts' /^org_[A-Za-z0-9]{8,40}$/. */
-export function newOrgId(): string {
-  return `org_${randomBase62(16)}`;
-}
-
 export function newKeyId(): string {
   return `key_${randomBase62(16)}`;
 }

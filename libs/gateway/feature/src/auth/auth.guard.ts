@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { ProblemException } from '@parley/service-runtime';
 import { OPERATOR_API_KEY, type OperatorApiKey } from '../config/operator-key';
 import { unauthorized } from '../http/problem-details';
-import { OrgStore } from '../orgs/org-store';
+import { ApiKeyStore } from './api-key-store';
 import { bearerToken, isWellFormedApiKey, secretsEqual } from './api-keys';
 
 /** Who is calling: the operator (from configuration) or an org admin key, which sees only its own org. */
@@ -43,7 +43,7 @@ const ORG_ONLY_DETAIL = 'This needs an organization admin API key; the operator 
 export class ApiKeyGuard implements CanActivate {
   constructor(
     @Inject(OPERATOR_API_KEY) private readonly operatorKey: OperatorApiKey,
-    @Inject(OrgStore) private readonly orgs: OrgStore,
+    @Inject(ApiKeyStore) private readonly apiKeys: ApiKeyStore,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
@@ -62,7 +62,7 @@ export class ApiKeyGuard implements CanActivate {
   private async authenticate(token: string): Promise<Principal> {
     if (this.operatorKey && secretsEqual(token, this.operatorKey.reveal())) return { kind: 'operator' };
     if (isWellFormedApiKey(token)) {
-      const key = await this.orgs.resolveKey(token);
+      const key = await this.apiKeys.resolveKey(token);
       if (key) return { kind: 'org', orgId: key.orgId, keyId: key.keyId };
     }
     throw unauthorized('The API key is not valid.');

@@ -1,7 +1,7 @@
-import { connectionInput, type SlackSettings, type TeamsSettings } from '@parley/internal-api';
+import { connectionInput, WORKSPACE_TAKEN_PROBLEM, type SlackSettings, type TeamsSettings } from '@parley/internal-api';
 import { parseOrThrow, ProblemException } from '@parley/service-runtime';
 import { thrownBy } from '@parley/testing';
-import { adminFieldName, connectionRefused, connectorFor, createConnectionRequestFrom, secretsOf, secretValuesOf } from './connection-input';
+import { adminFieldName, connectionRefused, connectorFor, createConnectionRequestFrom, inAdminTerms, secretsOf, secretValuesOf } from './connection-input';
 
 const slack = connectionInput.parse({
   platform: 'slack',
@@ -144,5 +144,25 @@ describe('validating a connection input (400)', () => {
     const problem = problemOf(() => parseOrThrow(connectionInput, { platform: 'slack', botToken: 'xoxp-user-token-s3cr3t', signingSecret: 'short' }));
     expect(problem.errors?.map((e) => e.field).sort()).toEqual(['botToken', 'signingSecret']);
     expect(JSON.stringify({ detail: problem.detail, errors: problem.errors })).not.toMatch(/s3cr3t|short"/);
+  });
+});
+
+describe('a workspace or tenant connected already (409)', () => {
+  it('names the field the admin sent: the bot token for a Slack workspace, tenantId for a tenant', () => {
+    const taken = (field: string) => new ProblemException(409, 'Taken.', WORKSPACE_TAKEN_PROBLEM, [{ field, message: 'already connected' }]);
+    const slackProblem = inAdminTerms(taken('settings.teamId')) as ProblemException;
+    expect({ status: slackProblem.getStatus(), type: slackProblem.problemType, errors: slackProblem.errors }).toEqual({
+      status: 409,
+      type: WORKSPACE_TAKEN_PROBLEM,
+      errors: [{ field: 'botToken', message: 'already connected' }],
+    });
+    expect((inAdminTerms(taken('settings.tenantId')) as ProblemException).errors).toEqual([{ field: 'tenantId', message: 'already connected' }]);
+  });
+
+  it('leaves every other error as it is', () => {
+    const other = new ProblemException(409, 'platform: already has one.');
+    expect(inAdminTerms(other)).toBe(other);
+    const plain = new Error('boom');
+    expect(inAdminTerms(plain)).toBe(plain);
   });
 });

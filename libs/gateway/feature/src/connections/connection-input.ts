@@ -7,7 +7,7 @@ import {
   type TeamsSecrets,
   type VerifyConnectionResult,
 } from '@parley/internal-api';
-import { ProblemException, type PeerName } from '@parley/service-runtime';
+import { ProblemException, type FieldError, type PeerName } from '@parley/service-runtime';
 import { problemTypes, type RefusedField } from '../http/problem-details';
 
 const platformNames = { slack: 'Slack', teams: 'Microsoft Teams' } as const;
@@ -46,10 +46,12 @@ export function createConnectionRequestFrom(input: ConnectionInput, settings: Co
   return createConnectionRequest.parse({ platform: input.platform, settings, secrets: secretsOf(input) });
 }
 
-/** Internal names a connector may use for a field, and the name the admin sent it under. */
+/** Internal names a connector or identity may use for a field, and the name the admin sent it under. */
 const adminNames: Readonly<Record<string, string>> = {
   teamOwnerPassword: 'teamOwner.password',
   teamOwnerUsername: 'teamOwner.username',
+  // The Slack workspace is not a field of the input: Slack says which one the bot token belongs to (auth.test).
+  teamId: 'botToken',
 };
 
 /**
@@ -75,4 +77,14 @@ export function connectionRefused(
     problemTypes.connectionRefused,
     errors,
   );
+}
+
+/**
+ * identity's 409 for a workspace or tenant that is connected already, with its fields renamed to the admin's
+ * (`settings.teamId` is the bot token's workspace, `settings.tenantId` the tenantId sent); other errors unchanged.
+ */
+export function inAdminTerms(error: unknown): unknown {
+  if (!(error instanceof ProblemException) || error.getStatus() !== 409 || !error.errors) return error;
+  const errors: FieldError[] = error.errors.map((e) => ({ field: adminFieldName(e.field), message: (e as FieldError).message }));
+  return new ProblemException(409, error.detail, error.problemType, errors, error.extensions);
 }

@@ -8,7 +8,7 @@ import { PeerApi } from '../peers/peer-api';
 import { badGateway } from '../peers/peer-errors';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';
 import { connectionList, type ConnectionList } from './connection.schemas';
-import { connectionRefused, connectorFor, createConnectionRequestFrom, secretValuesOf } from './connection-input';
+import { connectionRefused, connectorFor, createConnectionRequestFrom, inAdminTerms, secretValuesOf } from './connection-input';
 
 /** Checking credentials makes several platform calls (Graph: tokens in two tenants, ROPC, team reads). */
 const VERIFY_TIMEOUT_MS = 60_000;
@@ -46,7 +46,12 @@ export class ConnectionsController {
       this.logger.error({ peer: connector, reason: error instanceof Error ? error.message : 'unknown' }, 'verified settings do not fit the input');
       throw badGateway(connector);
     }
-    const view = await this.peers.call('identity', 'POST', internalPaths.identity.connections(orgId), connectionView, stored, { what: WHAT });
+    // identity's unique index decides between two orgs connecting one workspace at once: 409 naming the field.
+    const view = await this.peers
+      .call('identity', 'POST', internalPaths.identity.connections(orgId), connectionView, stored, { what: WHAT })
+      .catch((error: unknown) => {
+        throw inAdminTerms(error);
+      });
     return this.withoutSecrets(ownedOrNotFound(view, orgId, WHAT), secretValuesOf(input));
   }
 

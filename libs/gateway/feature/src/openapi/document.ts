@@ -69,6 +69,8 @@ export function buildOpenApiDocument(): JsonObject {
             '400': invalid,
             '401': unauthorized,
             '403': forbidden,
+            '502': unavailable,
+            '503': unavailable,
           },
         },
       },
@@ -78,7 +80,13 @@ export function buildOpenApiDocument(): JsonObject {
           tags: ['orgs'],
           summary: 'Get an organization (operator key or that organization\'s key)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^org_[A-Za-z0-9]{8,40}$' } }],
-          responses: { '200': { description: 'The organization.', content: json('Org') }, '401': unauthorized, '404': notFound },
+          responses: {
+            '200': { description: 'The organization.', content: json('Org') },
+            '401': unauthorized,
+            '404': notFound,
+            '502': unavailable,
+            '503': unavailable,
+          },
         },
       },
       '/v1/connections': {
@@ -90,13 +98,18 @@ export function buildOpenApiDocument(): JsonObject {
             'Parley checks the credentials against the platform first (Slack: auth.test, granted scopes, SCIM if a token is ' +
             'given; Teams: app tokens in both tenants, the roles Guest Account Sync needs, each team, the team owner\'s ' +
             'sign-in). Answers the connection without its secrets, or 422 naming each refused field. One connection per ' +
-            'platform: a second one answers 409.',
+            'platform: a second one answers 409. A Slack workspace or Microsoft 365 tenant belongs to one organization at a ' +
+            'time: connecting one that is connected already answers 409 naming the field (`botToken`, `tenantId`), without ' +
+            'saying which organization holds it; deleting that connection frees it.',
           requestBody: { required: true, content: json('ConnectionInput') },
           responses: {
             '201': { description: 'Connected.', content: json('Connection') },
             '400': invalid,
             ...orgScoped,
-            '409': problem('The organization already has a connection for this platform.'),
+            '409': problem(
+              'The organization already has a connection for this platform, or the workspace or tenant is connected already ' +
+                '(type `https://parley.dev/problems/workspace-already-connected`, `errors` names the field).',
+            ),
             '422': problem('The platform refused the credentials: `errors` names each field (`field`, `reason`).'),
           },
         },

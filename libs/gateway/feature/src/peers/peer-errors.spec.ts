@@ -60,6 +60,12 @@ describe('mapping a peer\'s error to the gateway\'s problem', () => {
     });
   });
 
+  it('409 passes the fields a conflict names, when they are well formed', () => {
+    const errors = [{ field: 'settings.teamId', message: 'this Slack workspace is already connected' }];
+    expect(answered(fromPeer(409, { detail: 'Taken.', errors }), 'connection').body).toMatchObject({ status: 409, detail: 'Taken.', errors });
+    expect(answered(fromPeer(409, { detail: 'Taken.', errors: [{ field: 'x', orgId: 'org_other' }] })).body).not.toHaveProperty('errors');
+  });
+
   it('422 passes the detail and the refused fields', () => {
     const { body } = answered(fromPeer(422, { detail: 'Nothing to sync: connect Slack first.', errors: [{ field: 'slack', reason: 'not connected' }] }), 'connection');
     expect(body).toMatchObject({ status: 422, detail: 'Nothing to sync: connect Slack first.', errors: [{ field: 'slack', reason: 'not connected' }] });

@@ -26,7 +26,7 @@ export function badGateway(peer: PeerName): ProblemException {
 
 /**
  * Maps a failed call to a peer's internal API onto the problem the gateway answers. The peer's 400, 409 and 422
- * are answers about the caller's request and pass through with the peer's detail (our own services write those
+ * are answers about the caller's request and pass through with the peer's detail and the fields it names (our own services write those
  * for people to read); 404 becomes the gateway's own "No such <what>". Anything else (a 5xx, a 401 from a wrong
  * internal token, a missing route, a response that does not match the shared schema, a refused connection or a
  * timeout) says nothing useful to the API's caller and is answered 502/503 with no internals.
@@ -46,7 +46,13 @@ export function peerProblem(peer: PeerName, error: unknown, what: string): { pro
         };
       case 409:
         return {
-          problem: new ProblemException(409, detail ?? `The ${what} conflicts with its current state.`, typeOf(problem), undefined, conflictMembersOf(problem)),
+          problem: new ProblemException(
+            409,
+            detail ?? `The ${what} conflicts with its current state.`,
+            typeOf(problem),
+            invalidFieldsOf(problem),
+            conflictMembersOf(problem),
+          ),
         };
       case 422:
         return { problem: new ProblemException(422, detail ?? `The ${what} cannot be processed.`, typeOf(problem), refusedFieldsOf(problem)) };

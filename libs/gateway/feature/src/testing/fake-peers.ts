@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  adoptOrganizationRequest,
   completeConsentRequest,
+  createOrganizationRequest,
   connectionInput,
   createConnectionRequest,
   startUserSyncRequest,
@@ -10,8 +12,10 @@ import {
   updatePersonRequest,
   type ConnectionSettings,
   type ConnectionView,
+  type OrganizationView,
   type PersonView,
   type UserSyncView,
+  WORKSPACE_TAKEN_PROBLEM,
 } from '@parley/internal-api';
 import type { PeerName } from '@parley/service-runtime';
 
@@ -31,6 +35,9 @@ type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
 export const GOOD_SLACK_BOT_TOKEN = 'xoxb-good-bot-token-1111';
 export const GOOD_TEAMS_CLIENT_SECRET = 'good-client-secret-2222';
 export const GOOD_CONSENT_CODE = 'good-authorization-code';
+/** A bot token the stand-in slack-connector accepts for another workspace than GOOD_SLACK_BOT_TOKEN's (T0ACME). */
+export const slackBotTokenOf = (teamId: string): string => `xoxb-good-bot-token-for-${teamId}`;
+const WORKSPACE_TOKEN = /^xoxb-good-bot-token-for-(\w+)$/;
 
 const problem = (status: number, detail: string, extra: Record<string, unknown> = {}): Reply => ({
   status,
@@ -39,8 +46,8 @@ const problem = (status: number, detail: string, extra: Record<string, unknown> 
 
 /**
  * Tiny real HTTP servers standing in for identity, provisioning and the two connectors: the internal routes the
- * gateway calls, with the behaviour the real services document (org scoping, one connection per platform, one
- * active sync per org, consent states), and the internal bearer checked on every call.
+ * gateway calls, with the behaviour the real services document (org scoping, one connection per platform, one org
+ * per workspace or tenant, one active sync per org, consent states), and the internal bearer checked on every call.
  */
 export class FakePeers {
   readonly calls: ReceivedCall[] = [];
@@ -53,6 +60,8 @@ export class FakePeers {
 
   private readonly servers = new Map<PeerName, Server>();
   private readonly urls = new Map<PeerName, string>();
+  /** identity's organizations: created through the gateway, or handed over from its schema (ADR 0009). */
+  readonly organizations = new Map<string, OrganizationView>();
   private readonly connections = new Map<string, ConnectionView>();
   private readonly sealed = new Map<string, unknown>();
   private readonly people = new Map<string, PersonView>();
@@ -64,6 +73,9 @@ export class FakePeers {
   async start(): Promise<Record<PeerName, string>> {
     const routes: Record<PeerName, [string, RegExp, Handler][]> = {
       identity: [
+        ['POST', /^\/internal\/orgs$/, (c) => this.createOrganization(c.body)],
+        ['GET', /^\/internal\/orgs\/([^/]+)$/, (_c, m) => this.getOrganization(m[1] as string)],
+        ['PUT', /^\/internal\/orgs\/([^/]+)$/, (c, m) => this.adoptOrganization(m[1] as string, c.body)],
         ['POST', /^\/internal\/orgs\/([^/]+)\/connections$/, (c, m) => this.createConnection(m[1] as string, c.body)],
         ['GET', /^\/internal\/orgs\/([^/]+)\/connections$/, (_c, m) => ({ status: 200, body: { items: this.orgConnections(m[1] as string) } })],
         ['GET', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.scoped(this.connections, m, 'connection')],
@@ -178,10 +190,11 @@ export class FakePeers {
     if (!parsed.success || parsed.data.platform !== platform) return problem(400, 'The request body is invalid.');
     const input = parsed.data;
     if (input.platform === 'slack') {
-      if (input.botToken !== GOOD_SLACK_BOT_TOKEN) return { status: 200, body: { ok: false, problems: [{ field: 'botToken', reason: 'invalid_auth: Slack did not accept the token' }] } };
+      const teamId = input.botToken === GOOD_SLACK_BOT_TOKEN ? 'T0ACME' : WORKSPACE_TOKEN.exec(input.botToken)?.[1];
+      if (!teamId) return { status: 200, body: { ok: false, problems: [{ field: 'botToken', reason: 'invalid_auth: Slack did not accept the token' }] } };
       const settings: ConnectionSettings = {
         platform: 'slack',
-        teamId: 'T0ACME',
+        teamId,
         teamName: 'Acme Engineering',
         botUserId: 'UBOT',
         apiUrl: input.apiUrl,
@@ -217,11 +230,44 @@ export class FakePeers {
     return { status: 200, body: { ok: true, settings } };
   }
 
+  private createOrganization(body: unknown): Reply {
+    const parsed = createOrganizationRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const org: OrganizationView = { id: `org_${randomUUID().replace(/-/g, '').slice(0, 16)}`, name: parsed.data.name, createdAt: new Date().toISOString() };
+    this.organizations.set(org.id, org);
+    return { status: 201, body: org };
+  }
+
+  private getOrganization(id: string): Reply {
+    const org = this.organizations.get(decodeURIComponent(id));
+    return org ? { status: 200, body: org } : problem(404, 'No such organization.');
+  }
+
+  /** Idempotent, like identity's: an org it has already is answered as it is. */
+  private adoptOrganization(id: string, body: unknown): Reply {
+    const parsed = adoptOrganizationRequest.safeParse(body);
+    if (!parsed.success) return problem(400, 'The request body is invalid.');
+    const orgId = decodeURIComponent(id);
+    const org = this.organizations.get(orgId) ?? { id: orgId, name: parsed.data.name, createdAt: parsed.data.createdAt };
+    this.organizations.set(orgId, org);
+    return { status: 200, body: org };
+  }
+
   private createConnection(orgId: string, body: unknown): Reply {
     const parsed = createConnectionRequest.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     if (this.orgConnections(orgId).some((c) => c.platform === parsed.data.platform)) {
       return problem(409, `This organization already has a ${parsed.data.platform} connection.`);
+    }
+    // As identity's unique index: a workspace or tenant has one live connection, whichever org holds it.
+    const settings = parsed.data.settings;
+    const reaches = (s: ConnectionSettings) => (s.platform === 'slack' ? s.teamId : s.tenantId);
+    if ([...this.connections.values()].some((c) => c.platform === settings.platform && reaches(c.settings) === reaches(settings))) {
+      const field = settings.platform === 'slack' ? 'settings.teamId' : 'settings.tenantId';
+      return problem(409, 'This workspace is already connected to an organization in Parley.', {
+        type: WORKSPACE_TAKEN_PROBLEM,
+        errors: [{ field, message: 'already connected' }],
+      });
     }
     const view: ConnectionView = { id: randomUUID(), orgId, platform: parsed.data.platform, settings: parsed.data.settings, createdAt: new Date().toISOString() };
     this.connections.set(view.id, view);

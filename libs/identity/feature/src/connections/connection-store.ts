@@ -10,12 +10,13 @@ import {
   type ConnectionWithSecrets,
   type CreateConnectionRequest,
   type TeamsSettings,
+  WORKSPACE_TAKEN_PROBLEM,
 } from '@parley/internal-api';
 import { inTransaction } from '@parley/persistence';
-import { DATA_SOURCE, notFound } from '@parley/service-runtime';
+import { DATA_SOURCE, notFound, ProblemException } from '@parley/service-runtime';
 import { CREDENTIALS } from '../config/identity-config';
 import { badRequest, conflict } from '../http/problem';
-import { firstRow, isUniqueViolation, isUuid, rows, type Sql } from '../http/sql';
+import { firstRow, isUniqueViolation, isUuid, rows, violatedConstraint, type Sql } from '../http/sql';
 
 interface ConnectionRow {
   id: string;
@@ -30,6 +31,9 @@ const SECRET_PURPOSES = {
   slack: { botToken: 'slack.bot-token', signingSecret: 'slack.signing-secret', scimToken: 'slack.scim-token' },
   teams: { clientSecret: 'teams.client-secret', teamOwnerPassword: 'teams.team-owner-password' },
 } as const;
+
+/** The unique index over live connections by workspace or tenant (migration 1796500000000). */
+const WORKSPACE_INDEX = 'connections_platform_tenant_live';
 
 export type TeamsSecretName = keyof (typeof SECRET_PURPOSES)['teams'];
 
@@ -70,6 +74,7 @@ export class ConnectionStore {
         return view(row);
       });
     } catch (error) {
+      if (isUniqueViolation(error) && violatedConstraint(error) === WORKSPACE_INDEX) throw workspaceTaken(request.platform);
       if (isUniqueViolation(error)) {
         throw conflict(`platform: the organization already has a ${request.platform} connection; delete it first.`);
       }
@@ -181,4 +186,14 @@ function parseSettings(row: ConnectionRow): ConnectionSettings {
 
 function view(row: ConnectionRow): ConnectionView {
   return { id: row.id, orgId: row.org_id, platform: row.platform, settings: parseSettings(row), createdAt: row.created_at.toISOString() };
+}
+
+/**
+ * 409: the workspace or tenant is connected already, by this org or another. Which org is never said: an admin must
+ * not learn who else uses Parley. The field is the setting that identifies it; the gateway renames it for its API.
+ */
+function workspaceTaken(platform: 'slack' | 'teams'): ProblemException {
+  const [what, field] = platform === 'slack' ? ['Slack workspace', 'settings.teamId'] : ['Microsoft 365 tenant', 'settings.tenantId'];
+  const detail = `This ${what} is already connected to an organization in Parley; it belongs to one organization at a time, so that connection must be deleted first.`;
+  return new ProblemException(409, detail, WORKSPACE_TAKEN_PROBLEM, [{ field, message: `this ${what} is already connected` }]);
 }

@@ -27,3 +27,10 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
   return code === '23505';
 }
+
+/** The constraint (or unique index) a violation names, from the pg driver's error. */
+export function violatedConstraint(error: unknown): string | undefined {
+  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const name = e.constraint ?? e.driverError?.constraint;
+  return typeof name === 'string' ? name : undefined;
+}
