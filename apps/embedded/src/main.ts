@@ -58,9 +58,12 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel });
+  // The sandboxes stand in for Slack and Teams, which keep what Parley made there: their state lives with the embedded
+  // database, so after a restart both sides still agree (guests, mirrors, tokens, the CA clients trust).
   const sandboxes: PlatformSandboxes = await startPlatformSandboxes({
     slackPort: config.embedded.slackSandboxPort,
     graphPort: config.embedded.graphSandboxPort,
+    stateDir: path.join(config.embedded.dataDir, 'sandboxes'),
   });
   const sandboxFiles = sandboxes.writeFiles(config.embedded.sandboxDir);
   // The Graph sandbox serves HTTPS with a CA made at run time; this process's fetch trusts it besides the public roots
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       services: running.map((s) => ({ name: s.name, url: s.url })),
-      sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath },
+      sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath, restored: sandboxes.restored },
       operatorKeyFile: operatorKey.file,
     },
     'all services up',
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
       `Admin API docs: ${gateway.url}/docs  (operator API key in ${operatorKey.file})\n` +
-      `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url}; credentials in ${sandboxFiles.credentialsPath}\n\n`,
+      `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url} (${sandboxes.restored ? 'state kept from the last run' : 'freshly seeded'}); credentials in ${sandboxFiles.credentialsPath}\n\n`,
   );
   installShutdown(
     [
