@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ConnectionView, PersonView, UserSyncView } from '@parley/internal-api';
 import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
-import { AdminApi, ApiProblem } from '@parley/admin-client';
-import { demoOrganization, rememberedOrgFile } from './remembered-org';
+import { AdminApi, ApiProblem, rememberedOrganization, rememberedOrgFile } from '@parley/admin-client';
 
 /**
  * `npm run demo`: the Guest Account Sync story through the public API of a running `npm start`, step by step.
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
   say(`Parley demo against ${gatewayUrl}`);
 
   step(1, 'The demo organization (operator key)');
-  const org = await demoOrganization(operator, dataDir, 'Parley Demo');
+  const org = await rememberedOrganization(operator, rememberedOrgFile(dataDir), 'Parley Demo');
   if (org.forgotten) say(`   ${org.forgotten}: making a new one`);
   if (org.reused) say(`   reusing the demo organization ${org.id} "${org.name}" made by an earlier run (its admin key is kept owner-only in ${rememberedOrgFile(dataDir)})`);
   else say(`   created org ${org.id} "${org.name}"; its admin API key, shown once, is kept owner-only in ${rememberedOrgFile(dataDir)} for the next run`);

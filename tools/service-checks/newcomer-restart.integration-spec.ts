@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AdminApi, rememberedOrganization, rememberedOrgFile } from '@parley/admin-client';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import { ServiceProcess } from '@parley/testing';
@@ -113,5 +114,20 @@ describe('the newcomer sequence: start, demo, stop, start, demo, demo', () => {
     } finally {
       await probe.close();
     }
+  });
+
+  it('forgets a remembered organization Parley no longer knows (its data was reset), says why, and remembers the new one', async () => {
+    const file = rememberedOrgFile(dataDir);
+    const remembered = JSON.parse(readFileSync(file, 'utf8')) as { id: string; name: string; adminApiKey: string };
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // What a reset database leaves behind: a key Parley has never heard of.
+    writeFileSync(file, JSON.stringify({ ...remembered, adminApiKey: `${remembered.adminApiKey.slice(0, 4)}${'x'.repeat(40)}` }), { mode: 0o600 });
+    const operator = new AdminApi(`http://127.0.0.1:${env['HTTP_PORT']}`, readFileSync(path.join(dataDir, 'operator-api-key'), 'utf8').trim());
+    const fresh = await rememberedOrganization(operator, file, 'Parley Demo');
+    expect(fresh).toMatchObject({ reused: false, forgotten: expect.stringContaining(`no longer knows the organization ${remembered.id}`) });
+    expect(fresh.id).not.toBe(remembered.id);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ id: fresh.id, adminApiKey: fresh.adminApiKey });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await rememberedOrganization(operator, file, 'Parley Demo')).toMatchObject({ id: fresh.id, reused: true });
   });
 });
