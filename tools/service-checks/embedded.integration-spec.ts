@@ -73,8 +73,22 @@ describe('embedded mode (npm start)', () => {
       const gatewayUrl = String(up.services.find((s) => s.name === 'gateway')?.url);
       if (!admin) throw new Error('the first test did not get to create an org');
       expect(await admin.withBaseUrl(gatewayUrl).allPeople()).toHaveLength(55);
+      // The sandboxes came back with what Parley made there, not seeded afresh.
+      expect((again.lines.find((l) => l['msg'] === 'all services up') as { sandboxes: { restored: boolean } }).sandboxes.restored).toBe(true);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('warns when the data folder predates saved sandbox state (the platforms start afresh while the database remembers)', async () => {
+    rmSync(path.join(dataDir, 'sandboxes'), { recursive: true, force: true });
+    const third = new ServiceProcess({ app: 'embedded', env: { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: path.join(dataDir, 'sandbox'), SLACK_SANDBOX_PORT: '0', GRAPH_SANDBOX_PORT: '0' } }).start();
+    try {
+      const up = await third.waitForLog((l) => l['msg'] === 'all services up', 120_000);
+      expect((up as { sandboxes: { restored: boolean } }).sandboxes.restored).toBe(false);
+      expect(third.lines.filter((l) => l['level'] === 'warn' && String(l['msg']).includes('predates saved sandbox state'))).toHaveLength(1);
+    } finally {
+      await third.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { Agent, setGlobalDispatcher } from 'undici';
@@ -58,15 +59,24 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const logger = createLogger({ service: 'parley-embedded', level: config.runtime.logLevel, format: config.runtime.logFormat });
+  // The sandboxes stand in for Slack and Teams, which keep what Parley made there: their state lives with the embedded
+  // database, so after a restart both sides still agree (guests, mirrors, tokens, the CA clients trust).
+  const sandboxStateDir = path.join(config.embedded.dataDir, 'sandboxes');
+  const pgdata = path.join(config.embedded.dataDir, 'pgdata');
+  if (existsSync(pgdata) && !existsSync(sandboxStateDir)) {
+    // A data folder from before the sandboxes kept their state: Parley remembers platforms that start afresh now.
+    logger.warn({ dataDir: config.embedded.dataDir }, 'the embedded database predates saved sandbox state; delete the data folder once to start both afresh');
+  }
   const sandboxes: PlatformSandboxes = await startPlatformSandboxes({
     slackPort: config.embedded.slackSandboxPort,
     graphPort: config.embedded.graphSandboxPort,
+    stateDir: sandboxStateDir,
   });
   const sandboxFiles = sandboxes.writeFiles(config.embedded.sandboxDir);
   // The Graph sandbox serves HTTPS with a CA made at run time; this process's fetch trusts it besides the public roots
   // (a distributed service is started with NODE_EXTRA_CA_CERTS instead).
   setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, sandboxes.graph.caPem] } }));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(config.embedded.dataDir, 'pgdata') });
+  const database = await startEmbeddedPostgres({ dataDir: pgdata });
   // The operator key is made once and kept in the data folder (owner-only); its path is printed, never the key.
   const operatorKey = loadOrCreateOperatorKey(config.embedded.dataDir);
   const definitions = serviceDefinitions(operatorKey.key);
@@ -123,7 +133,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       services: running.map((s) => ({ name: s.name, url: s.url })),
-      sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath },
+      sandboxes: { slack: sandboxes.slack.url, graph: sandboxes.graph.url, credentials: sandboxFiles.credentialsPath, restored: sandboxes.restored },
       operatorKeyFile: operatorKey.file,
     },
     'all services up',
@@ -133,7 +143,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nParley is running in embedded mode. Gateway: ${gateway.url}  (health: ${gateway.url}/healthz)\n` +
       `Admin API docs: ${gateway.url}/docs  (operator API key in ${operatorKey.file})\n` +
-      `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url}; credentials in ${sandboxFiles.credentialsPath}\n\n`,
+      `Slack sandbox ${sandboxes.slack.url}, Graph sandbox ${sandboxes.graph.url} (${sandboxes.restored ? 'state kept from the last run' : 'freshly seeded'}); credentials in ${sandboxFiles.credentialsPath}\n\n`,
     );
   }
   installShutdown(

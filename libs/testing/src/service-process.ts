@@ -5,6 +5,8 @@ import path from 'node:path';
 export interface ServiceProcessOptions {
   /** An app under apps/, run from its compiled dist/ output (`npm test` builds first). */
   readonly app: string;
+  /** Another compiled script under dist/ to run instead of the app's main.js (e.g. `tools/demo/demo.js`). */
+  readonly script?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
 }
@@ -31,7 +33,7 @@ export class ServiceProcess {
   constructor(private readonly options: ServiceProcessOptions) {}
 
   start(): this {
-    const entry = path.join(root, 'dist', 'apps', this.options.app, 'src', 'main.js');
+    const entry = this.options.script ? path.join(root, 'dist', this.options.script) : path.join(root, 'dist', 'apps', this.options.app, 'src', 'main.js');
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {
       cwd: this.options.cwd ?? root,
       env: { PATH: process.env['PATH'] ?? '', ...this.options.env },

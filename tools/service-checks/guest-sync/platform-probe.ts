@@ -9,7 +9,7 @@ export class PlatformProbe {
   private readonly dispatcher: Agent;
 
   constructor(
-    private readonly sandboxes: PlatformSandboxes,
+    sandboxes: Pick<PlatformSandboxes, 'credentials'> & { readonly graph: { readonly caPem: string } },
     private readonly credentials: DemoCredentials = sandboxes.credentials,
   ) {
     this.dispatcher = new Agent({ connect: { ca: sandboxes.graph.caPem } });

@@ -5,5 +5,6 @@ export type { FaultSettings } from './control/faults';
 export type { DeliveryRecord, SentEmail, RequestRecord } from './control/inspection';
 export { DOCUMENTED_LIMITS, type GraphLimits, type Limit, type LimitsOptions } from './throttling/limits';
 export type { NotifierOptions, LifecycleEvent, ChangeType } from './notifications/notifier';
+export type { GraphState } from './state/snapshot';
 export { PARLEY_APP_ROLES, PARLEY_DELEGATED_SCOPES, type SeededCredentials } from './state/seed';
 export { MAX_BATCH_REQUESTS } from './resources/batch';

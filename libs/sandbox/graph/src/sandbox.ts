@@ -23,7 +23,9 @@ import { registerTeams } from './resources/teams';
 import { registerUserUpdate } from './resources/user-update';
 import { registerUsers } from './resources/users';
 import { type SeededCredentials, seedOrganization } from './state/seed';
+import { exportGraphState, type GraphState, restoreGraphState } from './state/snapshot';
 import { Store } from './state/store';
+import { answerOnceDurable } from './http/server';
 import { Throttle } from './throttling/throttle';
 import type { LimitsOptions } from './throttling/limits';
 import { type SandboxCertificates, sandboxCertificates } from './tls/certificate-authority';
@@ -38,6 +40,13 @@ export interface GraphSandboxOptions {
   readonly certificates?: SandboxCertificates;
   /** Seed the demo organization at start (default false: call seedDemo() or seed()). */
   readonly seedDemo?: boolean;
+  /** A state saved by `exportState()` (an earlier run): the sandbox starts with it instead of empty. */
+  readonly restore?: GraphState;
+  /**
+   * Called when a request has been handled, before it is answered; the answer waits until it resolves. The runner
+   * passes a writer that saves `exportState()` durably. Without it the sandbox lives in memory only.
+   */
+  readonly persist?: () => Promise<void>;
 }
 
 /** Read-only views for tests. */
@@ -82,6 +91,8 @@ export interface GraphSandbox {
   setLimits(limits: LimitsOptions): void;
   /** The customer tenant's conditional-access switch: guests must do MFA (ROPC and refresh then fail). */
   setGuestMfaPolicy(required: boolean): void;
+  /** The whole state as plain JSON, for `restore` after a restart (throttling windows and pending deliveries excluded). */
+  exportState(): GraphState;
   stop(): Promise<void>;
 }
 
@@ -122,8 +133,8 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
   registerSubscriptions(router);
 
   const control = new ControlApi(context);
-  let credentials: SeededCredentials | undefined;
-  const tenants = { customer: '', home: '' };
+  let credentials: SeededCredentials | undefined = options.restore ? restoreGraphState(store, context.tokens, options.restore) : undefined;
+  const tenants = { customer: credentials?.customerTenantId ?? '', home: credentials?.homeTenantId ?? '' };
 
   const inspect: GraphSandboxInspect = {
     emailsSent: () => inspection.emails,
@@ -165,7 +176,12 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
     }),
   };
 
-  const server = createServer({ key: certificates.serverKeyPem, cert: certificates.serverCertPem, keepAlive: true }, createRequestHandler(context, dispatcher, control, () => inspect.snapshot()));
+  const handler = createRequestHandler(context, dispatcher, control, () => inspect.snapshot());
+  const persist = options.persist;
+  const server = createServer({ key: certificates.serverKeyPem, cert: certificates.serverCertPem, keepAlive: true }, (request, response) => {
+    if (persist) answerOnceDurable(response, persist);
+    return handler(request, response);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -206,6 +222,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
       tenants.customer = '';
       tenants.home = '';
     },
+    exportState: () => exportGraphState(store, context.tokens, credentials),
     setFaults: (settings) => faults.set(settings),
     setLimits: (limits) => throttle.configure(limits),
     setGuestMfaPolicy: (required) => {

@@ -57,3 +57,83 @@ describe('the platform sandboxes as npm run sandbox starts them', () => {
     expect(emails).not.toContain('sales01@parley-demo.example');
   });
 });
+
+describe('the platform sandboxes with a state folder, as npm start runs them', () => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'parley-sandbox-state-'));
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  const scim = (credentials: PlatformSandboxes['credentials'], method: string, suffix = '', body?: unknown) =>
+    fetch(`${credentials.slack.scimUrl}/Users${suffix}`, {
+      method,
+      headers: { authorization: `Bearer ${credentials.slack.scimToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const appToken = async (credentials: PlatformSandboxes['credentials'], ca: string) =>
+    String(
+      (
+        await postForm(
+          credentials.graph.tokenEndpoint,
+          { grant_type: 'client_credentials', client_id: credentials.graph.clientId, client_secret: credentials.graph.clientSecret, scope: 'https://graph.microsoft.com/.default' },
+          ca,
+        )
+      ).body['access_token'],
+    );
+  function graphGet(url: string, token: string, ca: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      https
+        .get(url, { ca, headers: { authorization: `Bearer ${token}` } }, (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('keeps both platforms, their CA and the credentials they issued across a restart, saved before each answer', async () => {
+    const first = await startPlatformSandboxes({ stateDir });
+    let mirrorId = '';
+    let token = '';
+    try {
+      expect(first.restored).toBe(false);
+      const created = await scim(first.credentials, 'POST', '', { userName: 'sales01', emails: [{ value: 'sales01@parley-demo.example', primary: true }] });
+      expect(created.status).toBe(201);
+      mirrorId = String(((await created.json()) as { id: string }).id);
+      // Answered only once on disk: the file already holds the new account while the sandbox is still running.
+      expect(readFileSync(path.join(stateDir, 'slack.json'), 'utf8')).toContain(mirrorId);
+      token = await appToken(first.credentials, first.graph.caPem);
+      expect(readFileSync(path.join(stateDir, 'graph.json'), 'utf8')).toContain(token);
+      for (const file of ['slack.json', 'graph.json', 'graph-tls.json']) expect(statSync(path.join(stateDir, file)).mode & 0o777).toBe(0o600);
+    } finally {
+      await first.stop();
+    }
+
+    // npm start keeps its ports: the same ones again, so the credentials file comes out identical.
+    const again = await startPlatformSandboxes({ stateDir, slackPort: first.slack.port, graphPort: first.graph.port });
+    try {
+      expect(again.restored).toBe(true);
+      expect(again.graph.caPem).toBe(first.graph.caPem);
+      expect(again.credentials).toEqual(first.credentials);
+      // The account made before the restart is still there, and the next one gets a new id, not a reissued one.
+      expect((await scim(again.credentials, 'GET', `/${mirrorId}`)).status).toBe(200);
+      const next = await scim(again.credentials, 'POST', '', { userName: 'sales02', emails: [{ value: 'sales02@parley-demo.example', primary: true }] });
+      expect(((await next.json()) as { id: string }).id).not.toBe(mirrorId);
+      // A token issued before the restart still opens Graph, trusted through the same CA.
+      const users = await graphGet(`${again.credentials.graph.graphUrl}/users?$top=5`, token, first.graph.caPem);
+      expect(users.status).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('starts in memory, seeded afresh, without a state folder (npm run sandbox and tests)', async () => {
+    const plain = await startPlatformSandboxes();
+    try {
+      expect(plain.restored).toBe(false);
+      const created = await scim(plain.credentials, 'POST', '', { userName: 'sales01', emails: [{ value: 'sales01@parley-demo.example', primary: true }] });
+      expect(created.status).toBe(201);
+    } finally {
+      await plain.stop();
+    }
+  });
+});

@@ -1,8 +1,9 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startGraphSandbox, type GraphSandbox, type SeededCredentials } from '@parley/sandbox-graph';
+import { generateSandboxCertificates, startGraphSandbox, type GraphSandbox, type GraphState, type SandboxCertificates, type SeededCredentials } from '@parley/sandbox-graph';
 import type { SeedOrganization } from '@parley/sandbox-seed';
-import { startSlackSandbox, type SlackSandbox, type SlackSeedCredentials, type SeedOptions as SlackSeedOptions } from '@parley/sandbox-slack';
+import { startSlackSandbox, type SlackSandbox, type SlackSeedCredentials, type SlackState, type SeedOptions as SlackSeedOptions } from '@parley/sandbox-slack';
+import { readSnapshot, SnapshotFile, writeFileDurably } from './snapshot-file';
 
 export interface PlatformSandboxOptions {
   readonly slackPort?: number;
@@ -11,6 +12,20 @@ export interface PlatformSandboxOptions {
   /** Documented limits on (the default) and how compressed time is (1 = real time). */
   readonly limitsEnabled?: boolean;
   readonly timeScale?: number;
+  /**
+   * Where the sandboxes keep their state across restarts (`npm start` passes a folder of its data directory): both
+   * platforms, the Graph CA and every credential they issued are restored from there, and each change is saved before
+   * it is answered. Without it they start empty and seeded every time, in memory only.
+   */
+  readonly stateDir?: string;
+}
+
+/** What `stateDir` holds: one file per platform, and the Graph sandbox's CA and server key. */
+export const SANDBOX_STATE_FILES = { slack: 'slack.json', graph: 'graph.json', tls: 'graph-tls.json' } as const;
+
+interface SavedSlack {
+  readonly seed: SlackSeedCredentials;
+  readonly state: SlackState;
 }
 
 /** What a client of the seeded demo organization needs: endpoints and credentials for both platforms. */
@@ -56,25 +71,59 @@ export interface PlatformSandboxes {
   writeFiles(directory: string): { caPath: string; credentialsPath: string };
   /** Seeds one more organization (its own workspace and tenants) into both sandboxes and returns its credentials. */
   seedOrganization(org: SeedOrganization, slackOptions?: SlackSeedOptions): DemoCredentials;
+  /** True when the state came from `stateDir` (an earlier run) rather than a fresh seed. */
+  readonly restored: boolean;
   stop(): Promise<void>;
 }
 
 /** Both platform sandboxes, seeded with the same demo organization, as `npm run sandbox` and `npm start` run them. */
 export async function startPlatformSandboxes(options: PlatformSandboxOptions = {}): Promise<PlatformSandboxes> {
   const limits = { enabled: options.limitsEnabled ?? true, timeScale: options.timeScale ?? 1 };
-  const slack = await startSlackSandbox({ port: options.slackPort ?? 0, host: options.host, limits });
+  const stateDir = options.stateDir;
+  const saved = stateDir ? loadSavedState(stateDir) : undefined;
+  const certificates = stateDir ? await certificatesIn(stateDir) : undefined;
+  // The files are written by the writers below, which capture the sandboxes once they exist.
+  let slackFile: SnapshotFile | undefined;
+  let graphFile: SnapshotFile | undefined;
+  const slack = await startSlackSandbox({
+    port: options.slackPort ?? 0,
+    host: options.host,
+    limits,
+    restore: saved?.slack?.state,
+    persist: stateDir ? () => slackFile?.save() ?? Promise.resolve() : undefined,
+  });
   let graph: GraphSandbox;
   try {
-    graph = await startGraphSandbox({ port: options.graphPort ?? 0, host: options.host, limits });
+    graph = await startGraphSandbox({
+      port: options.graphPort ?? 0,
+      host: options.host,
+      limits,
+      certificates,
+      restore: saved?.graph,
+      persist: stateDir ? () => graphFile?.save() ?? Promise.resolve() : undefined,
+    });
   } catch (error) {
     await slack.stop();
     throw error;
   }
-  const credentials = credentialsFor(slack, graph, slack.seedDemo(), graph.seedDemo());
+  const slackSeed = saved?.slack?.seed ?? slack.seedDemo();
+  const graphSeed = (saved?.graph ? graph.credentials : undefined) ?? graph.seedDemo();
+  if (stateDir) {
+    slackFile = new SnapshotFile(path.join(stateDir, SANDBOX_STATE_FILES.slack), (): SavedSlack => ({ seed: slackSeed, state: slack.exportState() }));
+    graphFile = new SnapshotFile(path.join(stateDir, SANDBOX_STATE_FILES.graph), () => graph.exportState());
+    try {
+      await Promise.all([slackFile.save(), graphFile.save()]);
+    } catch (error) {
+      await Promise.allSettled([slack.stop(), graph.stop()]);
+      throw error;
+    }
+  }
+  const credentials = credentialsFor(slack, graph, slackSeed, graphSeed);
   return {
     slack,
     graph,
     credentials,
+    restored: Boolean(saved?.slack ?? saved?.graph),
     seedOrganization: (org, seedOptions) => credentialsFor(slack, graph, slack.seed(org, seedOptions), graph.seed(org)),
     writeFiles: (directory) => {
       mkdirSync(directory, { recursive: true });
@@ -87,8 +136,27 @@ export async function startPlatformSandboxes(options: PlatformSandboxOptions = {
     },
     stop: async () => {
       await Promise.allSettled([slack.stop(), graph.stop()]);
+      // Changes made outside a request (notification bookkeeping, seeding more organizations) are saved last.
+      await Promise.all([slackFile?.save(), graphFile?.save()]);
     },
   };
+}
+
+function loadSavedState(stateDir: string): { slack?: SavedSlack; graph?: GraphState } {
+  return {
+    slack: readSnapshot<SavedSlack>(path.join(stateDir, SANDBOX_STATE_FILES.slack), "the Slack sandbox's state"),
+    graph: readSnapshot<GraphState>(path.join(stateDir, SANDBOX_STATE_FILES.graph), "the Graph sandbox's state"),
+  };
+}
+
+/** The Graph sandbox's CA and server certificate, made once per state folder so clients that trust it keep working. */
+async function certificatesIn(stateDir: string): Promise<SandboxCertificates> {
+  const file = path.join(stateDir, SANDBOX_STATE_FILES.tls);
+  const saved = readSnapshot<SandboxCertificates>(file, "the Graph sandbox's certificates");
+  if (saved) return saved;
+  const made = generateSandboxCertificates();
+  await writeFileDurably(file, `${JSON.stringify(made)}\n`);
+  return made;
 }
 
 /** The seed makes the first Teams person the team's owner. */

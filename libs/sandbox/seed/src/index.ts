@@ -1,1 +1,1 @@
-export { demoOrganization, generatedOrganization, guestLoadOrganization, seededRandom, type SeedOrganization, type SeedPerson } from './people';
+export { demoOrganization, generatedOrganization, guestLoadOrganization, SeededRandom, seededRandom, type SeedOrganization, type SeedPerson } from './people';

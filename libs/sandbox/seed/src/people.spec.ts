@@ -1,4 +1,4 @@
-import { demoOrganization, generatedOrganization, guestLoadOrganization } from './index';
+import { demoOrganization, generatedOrganization, guestLoadOrganization, SeededRandom, seededRandom } from './index';
 
 describe('seed organizations', () => {
   it('has the demo population the user-sync acceptance test expects', () => {
@@ -27,5 +27,16 @@ describe('seed organizations', () => {
     expect(people.filter((p) => p.slack && !p.teams && !p.bot && !p.deactivated)).toHaveLength(2000);
     expect(people.filter((p) => p.teams)).toEqual([expect.objectContaining({ key: 'owner', slack: false })]);
     expect(new Set(people.map((p) => p.email)).size).toBe(2001);
+  });
+});
+
+describe('SeededRandom', () => {
+  it('continues its sequence from a saved state, as a restarted sandbox does', () => {
+    const first = new SeededRandom(1);
+    for (let i = 0; i < 5; i++) first.next();
+    const resumed = new SeededRandom(first.state);
+    expect([resumed.next(), resumed.next()]).toEqual([first.next(), first.next()]);
+    const fresh = seededRandom(1);
+    expect(fresh()).not.toEqual(new SeededRandom(first.state).next());
   });
 });

@@ -25,16 +25,35 @@ export interface SeedOrganization {
 const FIRST = ['Ada', 'Grace', 'Alan', 'Barbara', 'Edsger', 'Frances', 'Donald', 'Margaret', 'Ken', 'Radia', 'Dennis', 'Hedy', 'John', 'Karen', 'Linus', 'Shafi', 'Tim', 'Anita', 'Niklaus', 'Jean'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Liskov', 'Dijkstra', 'Allen', 'Knuth', 'Hamilton', 'Thompson', 'Perlman', 'Ritchie', 'Lamarr', 'Backus', 'Jones', 'Torvalds', 'Goldwasser', 'Berners', 'Borg', 'Wirth', 'Sammet'];
 
-/** A small deterministic PRNG (mulberry32), so a seed always yields the same directory. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+/**
+ * A small deterministic PRNG (mulberry32) whose whole state is one number, so a sandbox can save where its sequence
+ * stands and continue it after a restart.
+ */
+export class SeededRandom {
+  private current: number;
+
+  constructor(seed: number) {
+    this.current = seed >>> 0;
+  }
+
+  /** The position in the sequence: `new SeededRandom(r.state)` continues exactly where `r` is. */
+  get state(): number {
+    return this.current;
+  }
+
+  next(): number {
+    this.current = (this.current + 0x6d2b79f5) >>> 0;
+    let t = this.current;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+/** A seeded random function, so a seed always yields the same directory. */
+export function seededRandom(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 function person(key: string, index: number, domain: string, fields: Partial<SeedPerson>): SeedPerson {

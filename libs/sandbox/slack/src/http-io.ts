@@ -68,3 +68,18 @@ export function sendJson(response: ServerResponse, status: number, payload: unkn
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Holds a response's end until `durable()` resolves: with a persisted sandbox, no client hears of a change (a SCIM
+ * user, a token) that a crash could still lose. If saving fails the connection is dropped, as a crashed server's would be.
+ */
+export function answerOnceDurable(response: ServerResponse, durable: () => Promise<void>): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    durable().then(
+      () => end(...args),
+      (error: unknown) => response.destroy(error instanceof Error ? error : new Error(String(error))),
+    );
+    return response;
+  }) as ServerResponse['end'];
+}

@@ -1,4 +1,9 @@
-import { seededRandom } from '@parley/sandbox-seed';
+import { SeededRandom } from '@parley/sandbox-seed';
+
+export interface IdPosition {
+  readonly random: number;
+  readonly lastTsMicros: number;
+}
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
@@ -7,16 +12,30 @@ const ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
  * demo credentials file and test expectations stay stable across runs.
  */
 export class IdFactory {
-  private random: () => number;
+  private generator: SeededRandom;
   private lastTsMicros = 0;
 
   constructor(private readonly seed: number) {
-    this.random = seededRandom(seed);
+    this.generator = new SeededRandom(seed);
   }
 
   reset(): void {
-    this.random = seededRandom(this.seed);
+    this.generator = new SeededRandom(this.seed);
     this.lastTsMicros = 0;
+  }
+
+  /** Where the sequence stands, so a restarted sandbox goes on from there instead of handing out the same ids again. */
+  get position(): IdPosition {
+    return { random: this.generator.state, lastTsMicros: this.lastTsMicros };
+  }
+
+  resume(position: IdPosition): void {
+    this.generator = new SeededRandom(position.random);
+    this.lastTsMicros = position.lastTsMicros;
+  }
+
+  private random(): number {
+    return this.generator.next();
   }
 
   /** A Slack-style id: prefix + 10 upper-case alphanumerics (U0123ABCDE...). */

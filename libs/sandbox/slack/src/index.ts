@@ -7,6 +7,7 @@ export { ControlError } from './control/people';
 export type { SlackInspector, InspectedDelivery, SeenRequest } from './inspect';
 export type { DeliveryRecord, DeliveryOutcome } from './events/delivery';
 export type { SlackStore } from './store';
+export type { SlackState } from './state-snapshot';
 export { FULL_BOT_SCOPES } from './store';
 export type { App, Conversation, ConversationKind, Message, Plan, SharedFile, Token, TokenKind, User, Workspace } from './model';
 export { TIER_PER_MINUTE, type Tier } from './rate-limiter';

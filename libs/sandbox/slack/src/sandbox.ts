@@ -14,7 +14,8 @@ import { SlackInspector } from './inspect';
 import { ScimUsers } from './scim';
 import { seedWorkspace, type SeedOptions, type SlackSeedCredentials } from './seeding';
 import { handleWebApi, type LimitSettings } from './web-api/web-api-handler';
-import { readBody, sendJson, sleep } from './http-io';
+import { answerOnceDurable, readBody, sendJson, sleep } from './http-io';
+import { exportSlackState, restoreSlackState, type SlackState } from './state-snapshot';
 import { SlackApiError } from './errors';
 import { authorizePage } from './oauth/authorize-page';
 import { CODE_LIFETIME_MS } from './oauth/grants';
@@ -57,6 +58,13 @@ export interface SlackSandboxOptions {
   };
   /** Seeds ids, tokens and fault rolls. Default 1. */
   readonly seed?: number;
+  /** A state saved by `exportState()` (an earlier run): the sandbox starts with it instead of empty. */
+  readonly restore?: SlackState;
+  /**
+   * Called when a request has been handled, before it is answered; the answer waits until it resolves. The runner
+   * passes a writer that saves `exportState()` durably. Without it the sandbox lives in memory only.
+   */
+  readonly persist?: () => Promise<void>;
 }
 
 export interface SlackSandbox {
@@ -75,6 +83,8 @@ export interface SlackSandbox {
   setLimits(limits: Partial<LimitSettings>): void;
   /** Resolves when no event delivery or retry is pending. */
   eventsIdle(): Promise<void>;
+  /** The whole state as plain JSON, for `restore` after a restart (rate-limit windows and pending deliveries excluded). */
+  exportState(): SlackState;
   stop(): Promise<void>;
 }
 
@@ -87,6 +97,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     ackTimeoutMs: options.events?.ackTimeoutMs ?? 3000,
   };
   const store = new SlackStore(seed);
+  if (options.restore) restoreSlackState(store, options.restore);
   const faults = new FaultInjector(seed);
   const deliverer = new EventDeliverer(timing, faults);
   const eventsPerHour = options.limits?.eventsPerHour ?? 30_000;
@@ -164,7 +175,9 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     sendJson(response, 404, { ok: false, error: 'unknown_method' });
   }
 
+  const persist = options.persist;
   const server = http.createServer((request, response) => {
+    if (persist) answerOnceDurable(response, persist);
     route(request, response)
       .catch((error: unknown) => {
         if (response.headersSent) return;
@@ -199,6 +212,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
       limiter.clear();
     },
     eventsIdle: () => deliverer.idle(),
+    exportState: () => exportSlackState(store),
     stop: async () => {
       deliverer.close();
       server.closeAllConnections();

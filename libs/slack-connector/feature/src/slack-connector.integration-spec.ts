@@ -464,6 +464,36 @@ describe('slack-connector', () => {
       expect(slackUsersWithEmail(business.teamId, person.email)).toHaveLength(1);
     });
 
+    it('does not reuse a recorded account that Slack now gives to someone else: it finds or makes the person their own', async () => {
+      const person = sales(7);
+      const first = await createMirror(businessConnection, person);
+      // Slack lost the account and the id now names another person (as after a workspace or sandbox reset).
+      const repurposed = await fetch(`${sandbox.url}/scim/v2/Users/${first.mirrorId}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${business.scimToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userName: 'not.sales07', emails: [{ value: `not.sales07@${DOMAIN}`, primary: true }] }),
+      });
+      expect(repurposed.status).toBe(200);
+
+      const again = await createMirror(businessConnection, person);
+      expect(again).toMatchObject({ kind: 'scim', reused: false });
+      expect(again.mirrorId).not.toBe(first.mirrorId);
+      expect(slackUsersWithEmail(business.teamId, person.email).map((u) => u.id)).toEqual([again.mirrorId]);
+      expect(sandbox.state.users.get(first.mirrorId)?.email).toBe(`not.sales07@${DOMAIN}`);
+    });
+
+    it('refuses, without retrying into a dead letter, an account already recorded as the mirror of another person', async () => {
+      const person = sales(8);
+      const first = await createMirror(businessConnection, person);
+      // The same email under another person id (identity made the person again): Slack's account is recorded for the first.
+      const twin = { ...person, personId: randomUUID() };
+      const { failed, created } = await mirrorResult(businessConnection, twin);
+      expect(created).toBeUndefined();
+      expect(failed).toMatchObject({ operation: 'create', retryable: false, personId: twin.personId, reason: expect.stringContaining('already the mirror of another Parley person') });
+      const rows = await queryRows<{ person_id: string }>(database.url, 'SELECT person_id FROM slack_connector.scim_mirrors WHERE slack_user_id = $1', [first.mirrorId]);
+      expect(rows.map((r) => r.person_id)).toEqual([person.personId]);
+    });
+
     it('reports a revoked SCIM token as a failure an admin must fix', async () => {
       const token = sandbox.control.issueToken({ kind: 'user', scopes: ['admin'], as: business.adminUserId });
       sandbox.control.revokeToken(token);

@@ -1,6 +1,18 @@
 import { opaqueToken } from '../state/ids';
 import type { Principal } from '../state/model';
 
+/** Every credential the registry issued, as plain JSON (sets as arrays), for a sandbox that restarts. */
+export interface IssuedTokens {
+  readonly access: { token: string; principal: SavedPrincipal; expiresAt: number }[];
+  readonly refresh: { token: string; grant: Omit<RefreshGrant, 'scopes'> & { scopes: string[] } }[];
+  readonly codes: { code: string; grant: Omit<AuthorizationCode, 'scopes'> & { scopes: string[] } }[];
+}
+
+type SavedPrincipal = Omit<Principal, 'roles' | 'scopes'> & { roles: string[]; scopes: string[] };
+
+const savePrincipal = (p: Principal): SavedPrincipal => ({ ...p, roles: [...p.roles], scopes: [...p.scopes] });
+const loadPrincipal = (p: SavedPrincipal): Principal => ({ ...p, roles: new Set(p.roles), scopes: new Set(p.scopes) });
+
 interface RefreshGrant {
   readonly tenantId: string;
   readonly clientId: string;
@@ -86,6 +98,21 @@ export class TokenRegistry {
 
   code(value: string): AuthorizationCode | undefined {
     return this.codes.get(value);
+  }
+
+  exportIssued(): IssuedTokens {
+    return {
+      access: [...this.access].map(([token, entry]) => ({ token, principal: savePrincipal(entry.principal), expiresAt: entry.expiresAt })),
+      refresh: [...this.refresh].map(([token, grant]) => ({ token, grant: { ...grant, scopes: [...grant.scopes] } })),
+      codes: [...this.codes].map(([code, grant]) => ({ code, grant: { ...grant, scopes: [...grant.scopes] } })),
+    };
+  }
+
+  restoreIssued(issued: IssuedTokens): void {
+    this.clear();
+    for (const { token, principal, expiresAt } of issued.access) this.access.set(token, { principal: loadPrincipal(principal), expiresAt });
+    for (const { token, grant } of issued.refresh) this.refresh.set(token, { ...grant, scopes: new Set(grant.scopes) });
+    for (const { code, grant } of issued.codes) this.codes.set(code, { ...grant, scopes: new Set(grant.scopes) });
   }
 
   clear(): void {

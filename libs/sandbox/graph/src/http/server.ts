@@ -66,3 +66,18 @@ export function parseGraphBody(text: string): { ok: true; body: unknown } | { ok
 export function graphRequest(method: string, url: URL, headers: Record<string, string>, body: unknown): GraphRequest {
   return { method, path: url.pathname.replace(/^\/v1\.0/i, '') || '/', query: url.searchParams, headers, body };
 }
+
+/**
+ * Holds a response's end until `durable()` resolves: with a persisted sandbox, no client hears of a change (a guest,
+ * a token) that a crash could still lose. If saving fails the connection is dropped, as a crashed server's would be.
+ */
+export function answerOnceDurable(response: ServerResponse, durable: () => Promise<void>): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    durable().then(
+      () => end(...args),
+      (error: unknown) => response.destroy(error instanceof Error ? error : new Error(String(error))),
+    );
+    return response;
+  }) as ServerResponse['end'];
+}

@@ -19,6 +19,11 @@ export class Store {
   readonly passwordChangeRequired = new Set<string>();
   private changeCounter = 0;
 
+  /** For a restored sandbox: /users/delta links issued before the restart stay valid, so the counter goes on. */
+  resumeVersion(version: number): void {
+    this.changeCounter = version;
+  }
+
   nextVersion(): number {
     return ++this.changeCounter;
   }

@@ -20,6 +20,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A refusal no retry can fix; it becomes parley.slack.mirror.failed.v1 with retryable false. */
 class MirrorRefused extends Error {}
 
+const MIRROR_TAKEN_CONSTRAINT = 'scim_mirrors_team_id_slack_user_id_key';
+
+/** PostgreSQL's unique violation of "one mirror record per Slack account in a workspace". */
+function isMirrorTakenError(error: unknown): boolean {
+  const driver = (error as { driverError?: { code?: unknown; constraint?: unknown } }).driverError ?? (error as { code?: unknown; constraint?: unknown });
+  return driver.code === '23505' && driver.constraint === MIRROR_TAKEN_CONSTRAINT;
+}
+
+/** The Slack account is the person's: it carries their email, or the user name Parley gave it. */
+function belongsTo(user: ScimUser, email: string, recordedUserName: string): boolean {
+  return user.emails.some((e) => e.value.trim().toLowerCase() === email) || primaryEmailOf(user) === email || user.userName === recordedUserName;
+}
+
 interface ScimOutcome {
   readonly user: ScimUser;
   readonly userName: string;
@@ -73,14 +86,23 @@ export class MirrorService {
     const scim = this.scimOf(connection);
     const outcome = await this.ensureScimUser(scim, connection, request);
     await this.idempotent.run(CREATE_CONSUMER, eventId, async (manager) => {
-      await manager.query(
-        `INSERT INTO slack_connector.scim_mirrors (org_id, team_id, person_id, connection_id, slack_user_id, user_name, email, active)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, true)
-         ON CONFLICT (org_id, team_id, person_id) DO UPDATE
-           SET slack_user_id = EXCLUDED.slack_user_id, user_name = EXCLUDED.user_name, email = EXCLUDED.email,
-               connection_id = EXCLUDED.connection_id, active = true, updated_at = now()`,
-        [request.orgId, connection.settings.teamId, request.personId, connection.id, outcome.user.id, outcome.userName, request.email],
-      );
+      try {
+        await manager.query(
+          `INSERT INTO slack_connector.scim_mirrors (org_id, team_id, person_id, connection_id, slack_user_id, user_name, email, active)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, true)
+           ON CONFLICT (org_id, team_id, person_id) DO UPDATE
+             SET slack_user_id = EXCLUDED.slack_user_id, user_name = EXCLUDED.user_name, email = EXCLUDED.email,
+                 connection_id = EXCLUDED.connection_id, active = true, updated_at = now()`,
+          [request.orgId, connection.settings.teamId, request.personId, connection.id, outcome.user.id, outcome.userName, request.email],
+        );
+      } catch (error) {
+        // The Slack account is already recorded as another person's mirror (another organization on this workspace,
+        // or a person identity made again): no retry changes that, so it is an admin's to sort out, not a dead letter.
+        if (!isMirrorTakenError(error)) throw error;
+        throw new MirrorRefused(
+          `the Slack account ${outcome.user.id} (${outcome.userName}) found for ${request.email} is already the mirror of another Parley person in workspace ${connection.settings.teamId}`,
+        );
+      }
       await this.outbox.enqueue(manager, 'parley.slack.mirror.created.v1', {
         orgId: request.orgId,
         syncId: request.syncId,
@@ -102,7 +124,10 @@ export class MirrorService {
     );
     if (recorded[0]) {
       const user = await scim.getUser(recorded[0].slack_user_id);
-      if (user) return { user: await this.activated(scim, user), userName: user.userName || recorded[0].user_name, reused: true };
+      // Only while it is still this person's account: Slack may have lost it (a workspace restored, a sandbox reset)
+      // and the id may now name someone else; then the account is looked for or made again below.
+      if (user && belongsTo(user, email, recorded[0].user_name)) return { user: await this.activated(scim, user), userName: user.userName || recorded[0].user_name, reused: true };
+      this.logger.warn({ personId: request.personId, slackUserId: recorded[0].slack_user_id }, 'the recorded SCIM mirror is gone or is no longer this person; looking again');
     }
 
     const plainName = deriveUserName(email);
