@@ -1,5 +1,5 @@
 import type { IdPosition } from './ids';
-import type { App, Conversation, Message, OAuthGrant, SharedFile, Token, User, Workspace } from './model';
+import type { App, Conversation, Message, OAuthGrant, SharedFile, Token, User, UserInstallation, Workspace } from './model';
 import type { SlackStore } from './store';
 
 /**
@@ -17,6 +17,8 @@ export interface SlackState {
   readonly tokens: (Omit<Token, 'scopes'> & { scopes: string[] })[];
   readonly files: (Omit<SharedFile, 'bytes'> & { bytes?: string })[];
   readonly grants: OAuthGrant[];
+  /** People who installed the app with user scopes (absent in states saved before user tokens existed). */
+  readonly installations?: UserInstallation[];
 }
 
 export function exportSlackState(store: SlackStore): SlackState {
@@ -30,6 +32,7 @@ export function exportSlackState(store: SlackStore): SlackState {
     tokens: [...store.tokens.values()].map((token) => ({ ...token, scopes: [...token.scopes] })),
     files: [...store.files.values()].map(({ bytes, ...rest }) => (bytes ? { ...rest, bytes: bytes.toString('base64') } : rest)),
     grants: [...store.grants.values()],
+    installations: [...store.installations.values()].map((i) => ({ ...i, scopes: [...i.scopes] })),
   };
 }
 
@@ -52,4 +55,6 @@ export function restoreSlackState(store: SlackStore, state: SlackState): void {
   for (const token of state.tokens) store.tokens.set(token.token, { ...token, scopes: new Set(token.scopes) });
   for (const { bytes, ...file } of state.files) store.files.set(file.id, bytes === undefined ? { ...file } : { ...file, bytes: Buffer.from(bytes, 'base64') });
   for (const grant of state.grants) store.grants.set(grant.code, { ...grant });
+  // Oldest first, as saved: the store's insertion order is what 'the newest installation' means.
+  for (const installation of state.installations ?? []) store.installations.set(`${installation.appId}:${installation.userId}`, { ...installation, scopes: [...installation.scopes] });
 }
