@@ -20,6 +20,7 @@ import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
+import { DeadLetteredCommandHandler } from './people/dead-lettered-command.handler';
 import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
 import { PeopleStore } from './people/people-store';
@@ -42,6 +43,7 @@ const controllers = [
   ConsentController,
   DirectoryObservationHandler,
   ManagedAccountsHandler,
+  DeadLetteredCommandHandler,
 ];
 
 const common: Provider[] = [

@@ -5,6 +5,7 @@ import { identityConfigSection } from './config/identity-config';
 import { IdentityFeatureModule, IdentityModule, type IdentityOptions } from './identity.module';
 import { IdentityInit1732700000000 } from './migrations/1732700000000-identity-init';
 import { IdentityUserSync1796100000000 } from './migrations/1796100000000-identity-user-sync';
+import { IdentityUnmadeAccounts1796400000000 } from './migrations/1796400000000-identity-unmade-accounts';
 import { Person } from './people/person.entity';
 import { PlatformAccount } from './people/platform-account.entity';
 
@@ -12,7 +13,7 @@ export { IdentityFeatureModule, IdentityModule, Person, PlatformAccount, type Id
 export { identityConfigSection, type IdentitySettings } from './config/identity-config';
 export { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
 
-const migrations = [IdentityInit1732700000000, IdentityUserSync1796100000000];
+const migrations = [IdentityInit1732700000000, IdentityUserSync1796100000000, IdentityUnmadeAccounts1796400000000];
 const entities = [Person, PlatformAccount];
 /** Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH, PARLEY_CONSENT_TTL_SECONDS. */
 const configSections = { vault: vaultConfigSection, identity: identityConfigSection };
