@@ -6,6 +6,7 @@ import { AuthCallbackController } from './consent/auth-callback.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
+import { DeadLetterStore } from './dead-letters/dead-letter-store';
 import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { gatewayProblemFilter } from './http/problem-details';
@@ -26,6 +27,7 @@ export interface GatewayOptions {
 
 const common: Provider[] = [
   OrgStore,
+  DeadLetterStore,
   ApiKeyGuard,
   ApiDocs,
   PeerApi,

@@ -4,6 +4,7 @@ import { gatewayConfigSections } from './config/public-url';
 import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
+import { GatewayDeadLetterActions1796400000100 } from './migrations/1796400000100-gateway-dead-letter-actions';
 
 export { GatewayFeatureModule, GatewayModule, type GatewayOptions };
 export { OPERATOR_API_KEY, gatewayConfigSection, operatorKeyFromEnvironment } from './config/operator-key';
@@ -11,7 +12,7 @@ export { loadOrCreateOperatorKey, OPERATOR_KEY_FILE } from './config/embedded-op
 export { DEFAULT_PUBLIC_URL, gatewayConfigSections, publicUrlConfigSection } from './config/public-url';
 export { buildOpenApiDocument, renderOpenApiDocument } from './openapi/document';
 
-const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000];
+const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000, GatewayDeadLetterActions1796400000100];
 
 /**
  * The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). Its own config
