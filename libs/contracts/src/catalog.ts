@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TopicDefinition } from './topic';
 import { OrganizationCreatedV1 } from './topics/organization/organization-created.v1';
 import { SyncRequestedV1 } from './topics/provisioning/sync-requested.v1';
+import { ProvisioningCommandDeadLetteredV1 } from './topics/provisioning/command-dead-lettered.v1';
 import { SlackDirectoryImportRequestedV1, TeamsDirectoryImportRequestedV1 } from './topics/directory/import-requested.v1';
 import { DirectoryUserObservedV1 } from './topics/directory/user-observed.v1';
 import { DirectoryImportCompletedV1, DirectoryImportFailedV1, DirectoryReconciledV1 } from './topics/directory/import-results.v1';
@@ -46,6 +47,7 @@ const definitions = [
   SlackMirrorFailedV1,
   SlackMirrorDeactivateRequestedV1,
   SlackMirrorDeactivatedV1,
+  ProvisioningCommandDeadLetteredV1,
   MessageReceivedV1,
   TeamsMessageDeliverRequestedV1,
   SlackMessageDeliverRequestedV1,

@@ -26,6 +26,7 @@ export { MessageHeader, type MessageHeaders } from './headers';
 export { exportJsonSchemas } from './json-schema';
 export * from './topics/organization/organization-created.v1';
 export * from './topics/provisioning/sync-requested.v1';
+export * from './topics/provisioning/command-dead-lettered.v1';
 export * from './topics/directory/import-requested.v1';
 export * from './topics/directory/user-observed.v1';
 export * from './topics/directory/import-results.v1';

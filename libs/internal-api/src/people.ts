@@ -8,8 +8,11 @@ export const accountView = z.object({
   platform,
   kind: accountKind,
   status: accountStatus,
-  /** Slack user id, Entra object id, or Parley's mirror id for a profile mirror. */
-  platformUserId: z.string(),
+  /**
+   * Slack user id, Entra object id, or Parley's mirror id for a profile mirror. Null for a guest or mirror Parley was
+   * asked to make but could not (its command was dead-lettered): the account needs attention and does not exist yet.
+   */
+  platformUserId: z.string().nullable(),
   userPrincipalName: z.string().optional(),
   /** Why the account needs an admin (expired consent, an MFA policy on guests...). */
   attentionReason: z.string().optional(),

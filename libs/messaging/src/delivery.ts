@@ -104,6 +104,7 @@ async function handleWithRetries<T extends TopicName>(
     const stopTimer = deps.metrics?.handleSeconds.startTimer({ topic, group: deps.group });
     try {
       deps.faults.at('crash-before-effect', topic);
+      deps.faults.failHandler(topic, message.value);
       await handler(payload, context);
       deps.faults.at('crash-after-effect', topic);
       stopTimer?.();

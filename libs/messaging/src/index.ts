@@ -13,4 +13,4 @@ export { FaultInjector, type FaultPoint } from './fault-injection';
 export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
 export { ensureTopics, physicalTopic, type TopicLayout } from './kafka/topic-admin';
 export { InProcessBroker, InProcessBus, type InProcessBusOptions } from './in-process/in-process-bus';
-export { toOutgoingRecord, type OutgoingRecord } from './outgoing';
+export { toOutgoingRecord, type OutgoingRecord, type WireRecord } from './outgoing';

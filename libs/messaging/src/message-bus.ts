@@ -1,5 +1,5 @@
 import type { MessageHeaders, Payload, PayloadIn, TopicName } from '@parley/contracts';
-import type { OutgoingRecord } from './outgoing';
+import type { OutgoingRecord, WireRecord } from './outgoing';
 
 export interface PublishOptions {
   /** Defaults to the correlation id of the message or request being handled, else a new one. */
@@ -56,6 +56,11 @@ export interface MessageBus {
    * so a replayed outbox row is recognised downstream as the same event.
    */
   publishRecords(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends a message again as it was first sent (topic, key, bytes, headers), without validating or stamping it:
+   * the operator's retry of a dead letter. Its envelope keeps its event id, so idempotent consumers apply it once.
+   */
+  republish(record: WireRecord): Promise<void>;
   /** Register before start(). */
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<T>, options: SubscribeOptions): void;
   start(): Promise<void>;

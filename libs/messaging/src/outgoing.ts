@@ -13,6 +13,17 @@ export interface OutgoingRecord {
 }
 
 /**
+ * A message exactly as it travels: what a dead letter keeps of the original, and what an operator's retry sends
+ * again unchanged (the bytes may be neither valid for the contract nor text, and the key may be absent).
+ */
+export interface WireRecord {
+  readonly topic: TopicName;
+  readonly key: string | null;
+  readonly value: Buffer | string | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
  * Validates and encodes a payload in its envelope with a new event id. The correlation id follows the work: a
  * message published while handling another carries the same id unless the caller says otherwise.
  */

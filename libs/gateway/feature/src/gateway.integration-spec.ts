@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { Secret } from '@parley/config';
-import { DeadLetterV1 } from '@parley/contracts';
+import { DeadLetterV1, DirectoryUserObservedV1, encodeMessage, type Payload } from '@parley/contracts';
 import { SYNC_CONFLICT_PROBLEM, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus, type MessageContext } from '@parley/messaging';
 import { createLogger } from '@parley/observability';
 import { createServiceDataSource, initializeAndMigrate } from '@parley/persistence';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
@@ -68,6 +69,9 @@ describe('gateway admin API', () => {
   let peerUrls: Record<string, string>;
   const peers = new FakePeers(INTERNAL_TOKEN);
   const logLines: string[] = [];
+  // A consumer group of another service on the gateway's broker: what a retried dead letter reaches.
+  const broker = new InProcessBroker(4);
+  const observed: { payload: Payload<'parley.directory.user.observed.v1'>; ctx: MessageContext }[] = [];
   /** Every response body and header the gateway sent in this suite. */
   const responses: string[] = [];
 
@@ -104,8 +108,12 @@ describe('gateway admin API', () => {
     const definition = createGatewayService({ operatorApiKey: new Secret(operatorKey) });
     // The production logger (with its redaction) at debug, writing into the test.
     const logger = createLogger({ service: 'gateway', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
+    const observer = new InProcessBus(broker, { service: 'identity', logger: createLogger({ service: 'identity', level: 'silent' }) });
+    observer.subscribe('parley.directory.user.observed.v1', async (payload, ctx) => void observed.push({ payload, ctx }), { group: 'identity' });
+    await observer.start();
     gateway = await startServiceInProcess(definition, {
       databaseUrl: database.url,
+      broker,
       logger,
       internalToken: INTERNAL_TOKEN,
       peers: peerUrls,
@@ -211,6 +219,71 @@ describe('gateway admin API', () => {
     const bad = await expectProblem(await call('/v1/dead-letters?limit=0&color=red', { key: operatorKey }), 400);
     expect((bad['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['color', 'limit']);
     await expectProblem(await call('/v1/dead-letters?cursor=bm9wZQ', { key: operatorKey }), 400);
+  });
+
+  it('retries a dead letter once with its original key, headers and bytes, and discards one', async () => {
+    const original = encodeMessage('parley.directory.user.observed.v1', DirectoryUserObservedV1.example, {
+      id: randomUUID(),
+      source: 'slack-connector',
+      time: '2026-12-04T10:00:00.000Z',
+    });
+    const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    await gateway.bus.publish('parley.messaging.message.dead-lettered.v1', {
+      ...DeadLetterV1.example,
+      originalTopic: 'parley.directory.user.observed.v1',
+      key: original.key,
+      value: original.value,
+      valueEncoding: 'utf8',
+      headers,
+      consumerGroup: 'identity',
+      failure: 'handler-failed',
+      reason: 'to retry',
+    });
+    await gateway.bus.publish('parley.messaging.message.dead-lettered.v1', { ...DeadLetterV1.example, reason: 'to discard' });
+    type Letter = { id: string; reason: string; retriedAt: string | null; discardedAt: string | null };
+    const list = async (query = '') => ((await (await call(`/v1/dead-letters${query}`, { key: operatorKey })).json()) as { items: Letter[] }).items;
+    const deadline = Date.now() + 20_000;
+    while (!(await list()).some((d) => d.reason === 'to discard') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const byReason = new Map((await list()).map((d) => [d.reason, d]));
+    const toRetry = byReason.get('to retry') as Letter;
+    const toDiscard = byReason.get('to discard') as Letter;
+    expect(toRetry).toMatchObject({ retriedAt: null, discardedAt: null });
+
+    const retried = await call(`/v1/dead-letters/${toRetry.id}/retry`, { method: 'POST', key: operatorKey });
+    expect(retried.status).toBe(200);
+    const view = (await retried.json()) as Letter;
+    expect(view).toMatchObject({ id: toRetry.id, reason: 'to retry', retriedAt: expect.any(String), discardedAt: null });
+    await broker.drain();
+    expect(observed).toHaveLength(1);
+    expect(observed[0]?.payload).toEqual(DirectoryUserObservedV1.example);
+    expect(observed[0]?.ctx).toMatchObject({ key: original.key, headers, eventId: JSON.parse(original.value).id, producer: 'slack-connector' });
+
+    // A second retry answers the recorded state and publishes nothing.
+    const twice = await call(`/v1/dead-letters/${toRetry.id}/retry`, { method: 'POST', key: operatorKey });
+    expect(twice.status).toBe(200);
+    expect(await twice.json()).toEqual(view);
+    await broker.drain();
+    expect(observed).toHaveLength(1);
+    expect((await list()).find((d) => d.id === toRetry.id)).toEqual(view);
+
+    const discarded = await call(`/v1/dead-letters/${toDiscard.id}`, { method: 'DELETE', key: operatorKey });
+    expect(discarded.status).toBe(200);
+    const discardedView = (await discarded.json()) as Letter;
+    expect(discardedView).toMatchObject({ id: toDiscard.id, discardedAt: expect.any(String), retriedAt: null });
+    expect((await list()).map((d) => d.id)).not.toContain(toDiscard.id);
+    expect((await list('?includeDiscarded=true')).find((d) => d.id === toDiscard.id)).toEqual(discardedView);
+    const again = await call(`/v1/dead-letters/${toDiscard.id}`, { method: 'DELETE', key: operatorKey });
+    expect(await again.json()).toEqual(discardedView);
+    const refused = await expectProblem(await call(`/v1/dead-letters/${toDiscard.id}/retry`, { method: 'POST', key: operatorKey }), 409);
+    expect(refused).toMatchObject({ type: 'urn:parley:problem:dead-letter-discarded', discardedAt: discardedView.discardedAt });
+
+    await expectProblem(await call(`/v1/dead-letters/${randomUUID()}/retry`, { method: 'POST', key: operatorKey }), 404);
+    await expectProblem(await call(`/v1/dead-letters/${randomUUID()}`, { method: 'DELETE', key: operatorKey }), 404);
+    const org = await createOrg('Not the operator');
+    await expectProblem(await call(`/v1/dead-letters/${toRetry.id}/retry`, { method: 'POST', key: org.adminApiKey }), 403);
+    await expectProblem(await call(`/v1/dead-letters/${toRetry.id}`, { method: 'DELETE' }), 401);
+    await broker.drain();
+    expect(observed).toHaveLength(1);
   });
 
   describe('connections', () => {

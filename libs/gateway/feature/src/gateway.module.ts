@@ -7,6 +7,7 @@ import { AuthCallbackController } from './consent/auth-callback.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
+import { DeadLetterStore } from './dead-letters/dead-letter-store';
 import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { gatewayProblemFilter } from './http/problem-details';
@@ -28,6 +29,7 @@ export interface GatewayOptions {
 const common: Provider[] = [
   ApiKeyStore,
   OrgHandover,
+  DeadLetterStore,
   ApiKeyGuard,
   ApiDocs,
   PeerApi,

@@ -4,6 +4,7 @@ import { gatewayConfigSections } from './config/public-url';
 import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
+import { GatewayDeadLetterActions1796400000100 } from './migrations/1796400000100-gateway-dead-letter-actions';
 import { GatewayOrgsToIdentity1796500000000 } from './migrations/1796500000000-gateway-orgs-to-identity';
 
 export { GatewayFeatureModule, GatewayModule, type GatewayOptions };
@@ -13,7 +14,7 @@ export { DEFAULT_PUBLIC_URL, gatewayConfigSections, publicUrlConfigSection } fro
 export { buildOpenApiDocument, renderOpenApiDocument } from './openapi/document';
 export { OrgHandover } from './orgs/org-handover';
 
-const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000, GatewayOrgsToIdentity1796500000000];
+const migrations = [GatewayInit1732700000100, GatewayOrgsAndKeys1795800000000, GatewayDeadLetterActions1796400000100, GatewayOrgsToIdentity1796500000000];
 
 /**
  * The gateway reading its operator key from PARLEY_OPERATOR_API_KEY (what `apps/gateway` runs). Its own config

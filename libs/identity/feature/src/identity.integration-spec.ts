@@ -624,6 +624,37 @@ describe('identity service', () => {
     expect(await person('bob.mirror@example.com')).toBeUndefined();
   });
 
+  it('marks the guest or mirror of a dead-lettered command needs_attention with the reason, until a result makes it', async () => {
+    await observe({ platform: 'teams', platformUserId: 'aad-rita', email: 'rita@example.com' });
+    const rita = (await eventually(() => person('rita@example.com'), (id) => id !== undefined, 'rita')) as string;
+    const reason = 'the command was dead-lettered by slack-connector: Error: boom';
+    const deadLettered = toOutgoingRecord(
+      'parley.provisioning.command.dead-lettered.v1',
+      { orgId: ORG, syncId: randomUUID(), personId: rita, action: 'create_mirror', reason, deadLetterId: randomUUID() },
+      'provisioning',
+    );
+    await identity.bus.publishRecords([deadLettered, deadLettered]);
+    await eventually(() => personView(rita), (p) => p.accounts.some((a) => a.kind === 'mirror'), "rita's unmade mirror");
+    expect((await personView(rita)).accounts.filter((a) => a.kind === 'mirror')).toEqual([
+      { platform: 'slack', kind: 'mirror', status: 'needs_attention', platformUserId: null, attentionReason: reason },
+    ]);
+    const attention = (await call('GET', `/internal/orgs/${ORG}/people?status=needs_attention&limit=500`)).body as unknown as { items: PersonView[] };
+    expect(attention.items.map((p) => p.id)).toContain(rita);
+
+    // The mirror made later (next sync, or the operator's retry) fills in the same row and clears the attention.
+    await publish('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: rita, kind: 'scim', mirrorId: 'W_RITA', reused: false });
+    await eventually(() => personView(rita), (p) => p.accounts.find((a) => a.kind === 'mirror')?.status === 'active', "rita's mirror made");
+    expect((await personView(rita)).accounts.filter((a) => a.kind === 'mirror')).toEqual([
+      { platform: 'slack', kind: 'mirror', status: 'active', platformUserId: 'W_RITA', mirrorKind: 'scim' },
+    ]);
+
+    // A deactivated guest stays deactivated: nothing is left on it for an admin to do.
+    const dee = (await person('dee@example.com')) as string;
+    await publish('parley.provisioning.command.dead-lettered.v1', { orgId: ORG, syncId: randomUUID(), personId: dee, action: 'disable_guest', reason, deadLetterId: randomUUID() });
+    await identity.broker.drain();
+    expect((await personView(dee)).accounts.find((a) => a.kind === 'guest')).toMatchObject({ status: 'deactivated', platformUserId: 'guest-dee' });
+  });
+
   it('runs Account Sync consent through the authorize page: single-use state, refresh token kept, account consented', async () => {
     const owner = g().teamOwner;
     await observe({ platform: 'teams', platformUserId: 'oid-owner', email: owner.username, realName: 'Team Owner' });

@@ -22,6 +22,7 @@ import { identityProblemFilter } from './http/problem';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationStore } from './organizations/organization-store';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
+import { DeadLetteredCommandHandler } from './people/dead-lettered-command.handler';
 import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
 import { PeopleStore } from './people/people-store';
@@ -45,6 +46,7 @@ const controllers = [
   ConsentController,
   DirectoryObservationHandler,
   ManagedAccountsHandler,
+  DeadLetteredCommandHandler,
 ];
 
 const common: Provider[] = [

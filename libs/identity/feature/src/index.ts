@@ -5,6 +5,7 @@ import { identityConfigSection } from './config/identity-config';
 import { IdentityFeatureModule, IdentityModule, type IdentityOptions } from './identity.module';
 import { IdentityInit1732700000000 } from './migrations/1732700000000-identity-init';
 import { IdentityUserSync1796100000000 } from './migrations/1796100000000-identity-user-sync';
+import { IdentityUnmadeAccounts1796400000000 } from './migrations/1796400000000-identity-unmade-accounts';
 import { IdentityOneOrgPerWorkspace1796500000000 } from './migrations/1796500000000-identity-one-org-per-workspace';
 import { IdentityOrganizations1796500000100 } from './migrations/1796500000100-identity-organizations';
 import { Person } from './people/person.entity';
@@ -17,6 +18,7 @@ export { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
 const migrations = [
   IdentityInit1732700000000,
   IdentityUserSync1796100000000,
+  IdentityUnmadeAccounts1796400000000,
   IdentityOneOrgPerWorkspace1796500000000,
   IdentityOrganizations1796500000100,
 ];

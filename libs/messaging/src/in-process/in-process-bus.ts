@@ -4,7 +4,7 @@ import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
-import { toOutgoingRecord, type OutgoingRecord } from '../outgoing';
+import { toOutgoingRecord, type OutgoingRecord, type WireRecord } from '../outgoing';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
 
 export interface InProcessBusOptions {
@@ -46,13 +46,13 @@ export class InProcessBroker {
     this.groups.set(group, entry);
   }
 
-  dispatch(record: OutgoingRecord): void {
+  dispatch(record: WireRecord): void {
     if (this.closed) throw new Error('in-process broker is closed');
     if (record.topic === DEAD_LETTER_TOPIC) this.deadLetters.push(decodeMessage(DEAD_LETTER_TOPIC, record.value).payload);
     for (const [group, entry] of this.groups) {
       const handler = entry.handlers.get(record.topic);
       if (!handler) continue;
-      const partition = partitionOf(record.key, this.partitions);
+      const partition = partitionOf(record.key ?? '', this.partitions);
       const lane = entry.lanes[partition] as Lane;
       lane.pending++;
       lane.tail = lane.tail
@@ -120,6 +120,11 @@ export class InProcessBus implements MessageBus {
     }
   }
 
+  async republish(record: WireRecord): Promise<void> {
+    this.broker.dispatch(record);
+    this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+  }
+
   async start(): Promise<void> {
     this.started = true;
   }
@@ -134,7 +139,7 @@ export class InProcessBus implements MessageBus {
   }
 
   /** @internal called by the broker on this bus's lane */
-  async handle(group: string, record: OutgoingRecord, partition: number, handler: AnyHandler): Promise<void> {
+  async handle(group: string, record: WireRecord, partition: number, handler: AnyHandler): Promise<void> {
     await deliver({ topic: record.topic, key: record.key, value: record.value, headers: record.headers, partition }, handler, {
       group,
       policy: this.retry,
@@ -148,7 +153,7 @@ export class InProcessBus implements MessageBus {
   }
 
   /** @internal a delivery that neither succeeded nor dead-lettered (only possible when shutting down) */
-  reportLost(group: string, record: OutgoingRecord, error: unknown): void {
+  reportLost(group: string, record: WireRecord, error: unknown): void {
     this.options.logger.error({ err: error, group, topic: record.topic, key: record.key }, 'in-process delivery abandoned');
   }
 }

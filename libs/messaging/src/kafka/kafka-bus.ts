@@ -4,7 +4,7 @@ import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
-import { toOutgoingRecord, type OutgoingRecord } from '../outgoing';
+import { toOutgoingRecord, type OutgoingRecord, type WireRecord } from '../outgoing';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
 import { ensureTopics, physicalTopic, type TopicLayout } from './topic-admin';
 
@@ -24,7 +24,7 @@ export interface KafkaBusOptions {
 }
 
 interface PendingSend {
-  readonly records: readonly OutgoingRecord[];
+  readonly records: readonly WireRecord[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -111,6 +111,10 @@ export class KafkaBus implements MessageBus {
     if (records.length > 0) await this.send(records);
   }
 
+  async republish(record: WireRecord): Promise<void> {
+    await this.send([record]);
+  }
+
   async health(): Promise<BusHealth> {
     if (this.crashed.size > 0) {
       return { ok: false, detail: `consumer stopped: ${[...this.crashed].map(([g, e]) => `${g}: ${e}`).join('; ')}` };
@@ -141,7 +145,7 @@ export class KafkaBus implements MessageBus {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private async send(records: readonly OutgoingRecord[]): Promise<void> {
+  private async send(records: readonly WireRecord[]): Promise<void> {
     const sent = new Promise<void>((resolve, reject) => this.queue.push({ records, resolve, reject }));
     void this.flush();
     const timeout = this.options.publishTimeoutMs ?? 30_000;
@@ -156,12 +160,12 @@ export class KafkaBus implements MessageBus {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
-        const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
+        const byTopic = new Map<string, { key: string | null; value: Buffer | string | null; headers: IHeaders }[]>();
         for (const pending of batch) {
           for (const r of pending.records) {
             const name = physicalTopic(this.options.layout, r.topic);
             const list = byTopic.get(name) ?? [];
-            list.push({ key: r.key, value: r.value, headers: r.headers });
+            list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
             byTopic.set(name, list);
           }
         }

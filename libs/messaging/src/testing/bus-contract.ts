@@ -195,6 +195,41 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       expect(letters[1]?.value).toBe('{"truncated":');
     });
 
+    it('republishes a dead letter as it was: same event id, key and headers, and bytes that are not text unchanged', async () => {
+      const handled: { name: string; ctx: MessageContext }[] = [];
+      let failing = true;
+      const consumer = bus('identity', { maxAttempts: 1 });
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p, ctx) => {
+          if (failing) throw new Error('a bug, fixed later');
+          handled.push({ name: p.displayName, ctx });
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('again@example.com', { displayName: 'again' }), { headers: { traceparent: '00-abc-def-01' } });
+      let letters: Awaited<ReturnType<BusFixture['deadLetters']>> = [];
+      await eventually(async () => (letters = await fixture.deadLetters()).length === 1, 30_000, 'the dead letter');
+      const letter = letters[0] as (typeof letters)[number];
+      failing = false;
+      const operator = bus('gateway');
+      await operator.start();
+      await operator.republish({ topic: 'parley.directory.user.observed.v1', key: letter.key, value: Buffer.from(letter.value ?? '', 'utf8'), headers: letter.headers });
+      await eventually(() => handled.length === 1, 30_000, 'the retried message');
+      expect(handled[0]?.name).toBe('again');
+      expect(handled[0]?.ctx).toMatchObject({ key: letter.key, eventId: JSON.parse(letter.value ?? '{}').id, producer: 'slack-connector' });
+      expect(handled[0]?.ctx.headers).toEqual(letter.headers);
+
+      // Bytes that are not UTF-8 (dead-lettered as base64) travel unchanged, without a key.
+      const binary = Buffer.from([0xff, 0xfe, 0x00, 0x01]);
+      await operator.republish({ topic: 'parley.directory.user.observed.v1', key: null, value: binary, headers: {} });
+      await eventually(async () => (letters = await fixture.deadLetters()).length === 2, 30_000, 'the binary dead letter');
+      expect(letters[1]).toMatchObject({ valueEncoding: 'base64', value: binary.toString('base64'), failure: 'invalid-payload' });
+    });
+
     it('gives every consumer group its own copy', async () => {
       const identity: string[] = [];
       const provisioning: string[] = [];

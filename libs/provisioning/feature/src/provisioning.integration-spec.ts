@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PayloadIn } from '@parley/contracts';
+import { DeadLetterV1, encodeMessage, type PayloadIn } from '@parley/contracts';
 import { SYNC_CONFLICT_PROBLEM, type UserSyncView } from '@parley/internal-api';
 import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
 import { IdentityFixture } from './testing/identity-fixture';
@@ -276,6 +276,59 @@ describe('provisioning user syncs', () => {
     expect(h.commandsOf(syncId)).toHaveLength(0);
     // The org can sync again.
     expect((await start(orgId)).status).toBe(202);
+  });
+
+  it('fails the task of a dead-lettered command at once, tells identity, and ignores later copies and other dead letters', async () => {
+    const orgId = newOrgId();
+    const ada = personOf(orgId, 'Ada Dead', [account.slack()]);
+    const grace = personOf(orgId, 'Grace Poisoned', [account.teams()]);
+    const syncId = await runToPlan(orgId, [ada, grace]);
+    const [mirrorCommand] = await eventually(() => h.commandsOf(syncId, ['parley.slack.mirror.create.requested.v1']), (c) => c.length === 1, 'the mirror command');
+    const sent = encodeMessage('parley.slack.mirror.create.requested.v1', mirrorCommand?.payload as PayloadIn<'parley.slack.mirror.create.requested.v1'>, {
+      id: randomUUID(),
+      source: 'provisioning',
+      time: new Date().toISOString(),
+    });
+    const deadLetter = {
+      ...DeadLetterV1.example,
+      originalTopic: 'parley.slack.mirror.create.requested.v1',
+      key: sent.key,
+      value: sent.value,
+      valueEncoding: 'utf8' as const,
+      consumerGroup: 'slack-connector',
+      failure: 'handler-failed' as const,
+      attempts: 5,
+      reason: 'QueryFailedError: duplicate key value violates unique constraint "scim_mirrors_team_id_slack_user_id_key"',
+    };
+    // Another service's dead letter is not provisioning's business.
+    await h.publish('parley.messaging.message.dead-lettered.v1', { ...DeadLetterV1.example, consumerGroup: 'identity' }, 'identity');
+    const record = await h.publish('parley.messaging.message.dead-lettered.v1', deadLetter, 'slack-connector');
+    await h.settle();
+    expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', done: 1, failed: 1 });
+    const reason = `the command was dead-lettered by slack-connector: ${deadLetter.reason}`;
+    expect(h.deadLetteredCommands.filter((d) => d.syncId === syncId)).toEqual([
+      { orgId, syncId, personId: grace.id, action: 'create_mirror', reason, deadLetterId: JSON.parse(record.value).id },
+    ]);
+
+    await h.publish('parley.teams.guest.created.v1', {
+      orgId,
+      syncId,
+      personId: ada.id,
+      guestUserId: randomUUID(),
+      userPrincipalName: 'ada.dead_acme.example#EXT#@customer.example',
+      homeUserPrincipalName: 'ada.dead@home.example',
+      teamIds: ['team-eng', 'team-all'],
+      reused: false,
+      signIn: { status: 'ok' },
+    });
+    const ended = await h.waitForSync(orgId, syncId, finished, 'the job to end');
+    expect(ended).toMatchObject({ status: 'partially_failed', total: 2, done: 2, created: 1, failed: 1, errors: [{ personId: grace.id, reason }] });
+    // A later copy of the same command dead-lettered again (the sweep's resend), and a replay: nothing changes.
+    await h.publish('parley.messaging.message.dead-lettered.v1', deadLetter, 'slack-connector');
+    await h.replay(record);
+    await h.settle();
+    expect(await h.view(orgId, syncId)).toEqual(ended);
+    expect(h.deadLetteredCommands.filter((d) => d.syncId === syncId)).toHaveLength(1);
   });
 
   it('plans account mode: linked when consented, errors for missing consent and missing Teams accounts', async () => {

@@ -1,4 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@parley/service-runtime';
+import type { ProvisioningServiceConfig } from './config/recovery-config';
+import { DeadLetteredCommandsHandler } from './driver/dead-lettered-commands.handler';
 import { defaultRecoveryOptions, RECOVERY_OPTIONS, SyncRecovery, type RecoveryOptions } from './driver/sync-recovery';
 import { SyncEventsHandler } from './driver/sync-events.handler';
 import { SyncPlanner } from './driver/sync-planner';
@@ -10,7 +13,10 @@ import { SyncStore } from './syncs/sync-store';
 import { UserSyncsController } from './syncs/user-syncs.controller';
 
 export interface ProvisioningOptions {
-  /** When stalled jobs are looked for and picked up again (defaults: every 30 s, untouched for 60 s). */
+  /**
+   * When stalled jobs are looked for and picked up again; overrides the configuration (PARLEY_SYNC_RECOVERY_INTERVAL_MS,
+   * PARLEY_SYNC_STALE_AFTER_MS, PARLEY_SYNC_RESEND_AFTER_MS), which defaults to every 30 s, 60 s and 10 minutes.
+   */
   readonly recovery?: Partial<RecoveryOptions>;
 }
 
@@ -24,7 +30,7 @@ export class ProvisioningFeatureModule {
   static register(options: ProvisioningOptions = {}): DynamicModule {
     return {
       module: ProvisioningFeatureModule,
-      controllers: [UserSyncsController, SyncEventsHandler],
+      controllers: [UserSyncsController, SyncEventsHandler, DeadLetteredCommandsHandler],
       providers: [
         SyncStore,
         IdentityDirectory,
@@ -32,7 +38,11 @@ export class ProvisioningFeatureModule {
         SyncPlanner,
         TaskResults,
         SyncRecovery,
-        { provide: RECOVERY_OPTIONS, useValue: { ...defaultRecoveryOptions, ...options.recovery } },
+        {
+          provide: RECOVERY_OPTIONS,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: ProvisioningServiceConfig): RecoveryOptions => ({ ...defaultRecoveryOptions, ...config.recovery, ...options.recovery }),
+        },
         // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
         provisioningProblemFilter,
       ],

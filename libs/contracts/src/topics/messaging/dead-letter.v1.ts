@@ -8,7 +8,8 @@ export const DeadLetterV1 = defineTopic({
     'A message that a consumer could not handle (invalid payload, or failed after its retries), with the reason. ' +
     'The original bytes and headers are kept so nothing is lost and the message can be replayed.',
   producers: ['gateway', 'identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay'],
-  consumers: ['gateway'],
+  // gateway keeps every one for the operator; provisioning ends the task of a command it sent.
+  consumers: ['gateway', 'provisioning'],
   schema: z.object({
     originalTopic: nonEmpty,
     partition: z.number().int().min(0).optional(),

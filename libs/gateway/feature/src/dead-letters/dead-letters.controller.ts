@@ -1,34 +1,27 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
-import { DATA_SOURCE, ProblemException, ZodValidationPipe } from '@parley/service-runtime';
+import type { MessageBus } from '@parley/messaging';
+import type { Logger } from '@parley/observability';
+import { LOGGER, MESSAGE_BUS, ProblemException, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OperatorOnly } from '../auth/auth.guard';
 import { problemTypes } from '../http/problem-details';
-import { DeadLetterQuery, type DeadLetterPage } from './dead-letter.schemas';
-
-interface Row {
-  id: string;
-  event_id: string;
-  original_topic: string;
-  partition: number | null;
-  offset: string | null;
-  message_key: string | null;
-  consumer_group: string;
-  reason: string;
-  failure: 'invalid-payload' | 'handler-failed';
-  attempts: number;
-  dead_lettered_at: Date | string;
-}
+import { DeadLetterStore } from './dead-letter-store';
+import { DeadLetterQuery, type DeadLetterPage, type DeadLetterView } from './dead-letter.schemas';
 
 /**
- * Operator only: recent dead letters, newest first. The original value and headers stay in the table for replay
- * and are not returned: payloads may carry personal data that has no business in an API listing.
+ * Operator only: recent dead letters, newest first, and the two things an operator does with one: send it again to
+ * its original topic (once), or discard it. The original value and headers stay in the table for the retry and are
+ * not returned: payloads may carry personal data that has no business in an API listing.
  */
 @Controller('v1/dead-letters')
 @UseGuards(ApiKeyGuard)
 @OperatorOnly()
 export class DeadLettersController {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DeadLetterStore) private readonly store: DeadLetterStore,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   @Get()
   async list(@Query(new ZodValidationPipe(DeadLetterQuery, 'query')) query: z.output<typeof DeadLetterQuery>): Promise<DeadLetterPage> {
@@ -38,28 +31,25 @@ export class DeadLettersController {
         { field: 'cursor', message: 'not a cursor this API returned' },
       ]);
     }
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT id, event_id, original_topic, partition, "offset", message_key, consumer_group, reason, failure, attempts, dead_lettered_at
-         FROM gateway.dead_letters WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2`,
-      [before ?? null, query.limit + 1],
-    );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => ({
-        id: r.event_id,
-        originalTopic: r.original_topic,
-        partition: r.partition,
-        offset: r.offset,
-        key: r.message_key,
-        consumerGroup: r.consumer_group,
-        reason: r.reason,
-        failure: r.failure,
-        attempts: r.attempts,
-        deadLetteredAt: new Date(r.dead_lettered_at).toISOString(),
-      })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(String(last.id)) : null,
-    };
+    const page = await this.store.list({ before, limit: query.limit, includeDiscarded: query.includeDiscarded });
+    return { items: page.items, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore) };
+  }
+
+  /** Answers the recorded state; only the first retry publishes. */
+  @Post(':id/retry')
+  @HttpCode(200)
+  async retry(@Param('id') id: string): Promise<DeadLetterView> {
+    const retried = await this.store.retry(id, (record) => this.bus.republish(record));
+    this.logger.info({ deadLetterId: id, originalTopic: retried.originalTopic, retriedAt: retried.retriedAt }, 'dead letter retried');
+    return retried;
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  async discard(@Param('id') id: string): Promise<DeadLetterView> {
+    const discarded = await this.store.discard(id);
+    this.logger.info({ deadLetterId: id }, 'dead letter discarded');
+    return discarded;
   }
 }
 

@@ -32,6 +32,8 @@ describe('OpenAPI document', () => {
       '/v1/connections',
       '/v1/connections/{id}',
       '/v1/dead-letters',
+      '/v1/dead-letters/{id}',
+      '/v1/dead-letters/{id}/retry',
       '/v1/orgs',
       '/v1/orgs/{id}',
       '/v1/people',

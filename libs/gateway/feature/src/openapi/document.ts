@@ -18,6 +18,7 @@ const forbidden = problem('The route needs the operator API key.');
 const orgOnly = problem('The route needs an organization admin API key (the operator key belongs to no organization).');
 const unavailable = problem('Another Parley service did not answer (503) or answered something unusable (502); try again shortly.');
 const id = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what}'s id.`, schema: { type: 'string', format: 'uuid' } });
+const deadLetterId = { name: 'id', in: 'path', required: true, description: 'The dead letter\'s id (`id` in the listing).', schema: { type: 'string' } };
 const orgScoped = { '401': unauthorized, '403': orgOnly, '502': unavailable, '503': unavailable };
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
@@ -258,12 +259,53 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [
             { name: 'cursor', in: 'query', required: false, description: '`nextCursor` of the previous page.', schema: { type: 'string' } },
             { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            {
+              name: 'includeDiscarded',
+              in: 'query',
+              required: false,
+              description: '`true` also lists the dead letters the operator discarded.',
+              schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
+            },
           ],
           responses: {
             '200': { description: 'A page of dead letters.', content: json('DeadLetterPage') },
             '400': invalid,
             '401': unauthorized,
             '403': forbidden,
+          },
+        },
+      },
+      '/v1/dead-letters/{id}': {
+        delete: {
+          operationId: 'discardDeadLetter',
+          tags: ['operations'],
+          summary: 'Discard a dead letter (operator key)',
+          description: 'It leaves the default listing and can no longer be retried. Discarding again changes nothing.',
+          parameters: [deadLetterId],
+          responses: {
+            '200': { description: 'The dead letter, with `discardedAt`.', content: json('DeadLetter') },
+            '401': unauthorized,
+            '403': forbidden,
+            '404': problem('No such dead letter.'),
+          },
+        },
+      },
+      '/v1/dead-letters/{id}/retry': {
+        post: {
+          operationId: 'retryDeadLetter',
+          tags: ['operations'],
+          summary: 'Send a dead letter again to its original topic (operator key)',
+          description:
+            'Publishes the original message unchanged (key, headers, bytes) to its original topic, where every consumer group ' +
+            'of that topic receives it; the envelope keeps its event id, so consumers that already applied it do not apply ' +
+            'it again. Records `retriedAt`. Only the first retry publishes: a second one answers the recorded state.',
+          parameters: [deadLetterId],
+          responses: {
+            '200': { description: 'The dead letter, with `retriedAt`.', content: json('DeadLetter') },
+            '401': unauthorized,
+            '403': forbidden,
+            '404': problem('No such dead letter.'),
+            '409': problem('The dead letter was discarded, or its original topic no longer exists; nothing was published.'),
           },
         },
       },

@@ -25,7 +25,7 @@ interface AccountRow {
   platform: Platform;
   kind: 'native' | 'guest' | 'mirror';
   status: 'active' | 'deactivated' | 'needs_attention';
-  platform_user_id: string;
+  platform_user_id: string | null;
   user_principal_name: string | null;
   attention_reason: string | null;
   consented: boolean;

@@ -19,8 +19,9 @@ export class PlatformAccount {
   @Column({ type: 'text' })
   platform!: 'slack' | 'teams';
 
-  @Column({ name: 'platform_user_id', type: 'text' })
-  platformUserId!: string;
+  /** Null only for a guest or mirror Parley could not make (its command was dead-lettered). */
+  @Column({ name: 'platform_user_id', type: 'text', nullable: true })
+  platformUserId!: string | null;
 
   @Column({ type: 'text' })
   kind!: AccountKind;

@@ -62,11 +62,15 @@ export async function markTeamsAttention(
   return changed.length;
 }
 
-/** A sign-in as the person worked again: their Teams accounts that needed attention are active. */
+/**
+ * A sign-in as the person worked again: their Teams accounts that needed attention are active. A guest that was never
+ * made (its command was dead-lettered) stays as it is: only a sync that makes it can clear it.
+ */
 export async function clearTeamsAttention(db: Sql, orgId: string, personId: string): Promise<void> {
   await db.query(
     `UPDATE identity.platform_accounts SET status = 'active', attention_reason = NULL, updated_at = now()
-      WHERE org_id = $1 AND person_id = $2 AND platform = 'teams' AND status = 'needs_attention'`,
+      WHERE org_id = $1 AND person_id = $2 AND platform = 'teams' AND status = 'needs_attention'
+        AND platform_user_id IS NOT NULL`,
     [orgId, personId],
   );
 }

@@ -85,6 +85,15 @@ describe('planPerson: the plan table of docs/user-sync.md', () => {
       expect(plan).toEqual({ outcome: 'tasks', commands: [disableGuest, deactivateMirror('scim', 'W0123ABCD')] });
     });
 
+    it('a guest or mirror never made (its command was dead-lettered): made again while active, nothing to undo once deactivated', () => {
+      const unmadeGuest: AccountView = { ...guest('needs_attention'), platformUserId: null, attentionReason: 'dead-lettered' };
+      const unmadeMirror: AccountView = { ...mirror('needs_attention'), platformUserId: null, attentionReason: 'dead-lettered' };
+      expect(planPerson(person([slackNative, unmadeGuest]), context(mode))).toEqual({ outcome: 'tasks', commands: [createGuest] });
+      expect(planPerson(person([teamsNative, unmadeMirror]), context(mode))).toEqual({ outcome: 'tasks', commands: [createMirror] });
+      expect(planPerson(person([{ ...slackNative, status: 'deactivated' }, unmadeGuest], { status: 'deactivated' }), context(mode))).toEqual({ outcome: 'skipped' });
+      expect(planPerson(person([{ ...teamsNative, status: 'deactivated' }, unmadeMirror], { status: 'deactivated' }), context(mode))).toEqual({ outcome: 'skipped' });
+    });
+
     it('deactivated, nothing to undo: skipped (not counted)', () => {
       expect(planPerson(person([{ ...slackNative, status: 'deactivated' }], { status: 'deactivated' }), context(mode))).toEqual({ outcome: 'skipped' });
       expect(planPerson(person([{ ...teamsNative, status: 'deactivated' }], { status: 'deactivated' }), context(mode))).toEqual({ outcome: 'skipped' });

@@ -48,10 +48,11 @@ export function planPerson(person: PersonView, context: PlanContext): PersonPlan
   const mirror = findAccount(person, 'slack', 'mirror');
 
   if (person.status === 'deactivated') {
-    // Undo what Parley made for them; a guest or mirror that needs attention still exists, so it is undone too.
+    // Undo what Parley made for them; a guest or mirror that needs attention still exists, so it is undone too,
+    // unless it was never made (no platform id: its create command was dead-lettered).
     const commands: PlannedCommand[] = [];
-    if (guest && guest.status !== 'deactivated') commands.push(disableGuest(person, guest, context));
-    if (mirror && mirror.status !== 'deactivated') commands.push(deactivateMirror(person, mirror, context));
+    if (guest?.platformUserId && guest.status !== 'deactivated') commands.push(disableGuest(person, guest.platformUserId, context));
+    if (mirror?.platformUserId && mirror.status !== 'deactivated') commands.push(deactivateMirror(person, { ...mirror, platformUserId: mirror.platformUserId }, context));
     return commands.length > 0 ? { outcome: 'tasks', commands } : { outcome: 'skipped' };
   }
 
@@ -108,14 +109,14 @@ function createMirror(person: PersonView, context: PlanContext): PlannedCommand 
   };
 }
 
-function disableGuest(person: PersonView, guest: AccountView, context: PlanContext): PlannedCommand {
+function disableGuest(person: PersonView, guestUserId: string, context: PlanContext): PlannedCommand {
   return {
     action: 'disable_guest',
-    payload: { ...base(person, context), connectionId: context.teamsConnectionId, guestUserId: guest.platformUserId },
+    payload: { ...base(person, context), connectionId: context.teamsConnectionId, guestUserId },
   };
 }
 
-function deactivateMirror(person: PersonView, mirror: AccountView, context: PlanContext): PlannedCommand {
+function deactivateMirror(person: PersonView, mirror: AccountView & { platformUserId: string }, context: PlanContext): PlannedCommand {
   return {
     action: 'deactivate_mirror',
     payload: {
@@ -131,6 +132,6 @@ function deactivateMirror(person: PersonView, mirror: AccountView, context: Plan
  * The mirror's kind as identity recorded it from slack-connector's event. Should a view ever lack it, the id's shape
  * still tells: a SCIM mirror is a real Slack user (U024BE7LH, W0123ABCD); a profile mirror has Parley's own id.
  */
-export function mirrorKindOf(mirror: Pick<AccountView, 'platformUserId' | 'mirrorKind'>): 'scim' | 'profile' {
+export function mirrorKindOf(mirror: { readonly platformUserId: string; readonly mirrorKind?: AccountView['mirrorKind'] }): 'scim' | 'profile' {
   return mirror.mirrorKind ?? (/^[UW][A-Z0-9]{2,}$/.test(mirror.platformUserId) ? 'scim' : 'profile');
 }

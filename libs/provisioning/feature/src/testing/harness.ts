@@ -39,6 +39,8 @@ export class ProvisioningHarness {
   private constructor(
     /** Every command seen on the broker, in order. */
     readonly commands: SeenCommand[],
+    /** Every parley.provisioning.command.dead-lettered.v1 provisioning published, in order. */
+    readonly deadLetteredCommands: Payload<'parley.provisioning.command.dead-lettered.v1'>[],
     readonly service: RunningService,
     readonly broker: InProcessBroker,
     private readonly connectors: InProcessBus,
@@ -52,6 +54,8 @@ export class ProvisioningHarness {
     for (const topic of commandTopicNames) {
       connectors.subscribe(topic, async (payload) => void commands.push({ topic, payload } as SeenCommand), { group: 'test-connectors' });
     }
+    const deadLetteredCommands: Payload<'parley.provisioning.command.dead-lettered.v1'>[] = [];
+    connectors.subscribe('parley.provisioning.command.dead-lettered.v1', async (payload) => void deadLetteredCommands.push(payload), { group: 'test-identity' });
     await connectors.start();
     const { service } = await startServiceInProcess(definition, {
       databaseUrl,
@@ -60,7 +64,7 @@ export class ProvisioningHarness {
       internalToken: INTERNAL_TOKEN,
       peers: { identity: identityUrl },
     });
-    return new ProvisioningHarness(commands, service, broker, connectors);
+    return new ProvisioningHarness(commands, deadLetteredCommands, service, broker, connectors);
   }
 
   get url(): string {
