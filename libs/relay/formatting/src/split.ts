@@ -116,110 +116,205 @@ export interface TeamsPart {
 }
 
 /** Elements a split never enters: a mention, a link, an emoji or an attachment is whole in one part or not at all. */
-const ATOMIC = new Set(['at', 'a', 'emoji', 'attachment', 'img', 'code']);
-/** Below this depth everything is kept whole: no real message nests deeper, and the split stays linear. */
-const MAX_SPLIT_DEPTH = 32;
+const ATOMIC = new Set(['at', 'a', 'emoji', 'attachment', 'img']);
+const VOID = new Set(['br', 'hr', 'img', 'wbr', 'area', 'base', 'col', 'embed', 'input', 'link', 'meta', 'source', 'track']);
+/**
+ * Elements nested deeper than this lose their tags (not their text) in a split: every part has to close and reopen
+ * the elements around its cut, and no real message nests this deep.
+ */
+const MAX_SPLIT_DEPTH = 16;
+
+/** A piece of the body that a part either holds whole or not at all. */
+interface Piece {
+  html: string;
+  bytes: number;
+  mentionId?: string;
+}
+
+type Token =
+  | { kind: 'piece'; piece: Piece; breakAfter: boolean }
+  | { kind: 'open'; html: string; close: string; bytes: number; closeBytes: number }
+  | { kind: 'close' }
+  | { kind: 'text'; text: string; separator: string };
 
 /**
- * Splits a Teams HTML body into bodies of at most `limitBytes` UTF-8 bytes, between top-level nodes where it can
- * (after a `<br>` first), else inside the oversized element, which is closed and reopened around the cut (a `<pre>`
- * becomes two `<pre>`s, a list two lists). Text is cut at spaces, never inside a tag or an entity. Each part carries
- * the mentions it refers to. An atomic element (mention, link, emoji) larger than the limit is kept whole.
+ * Splits a Teams HTML body into bodies of at most `limitBytes` UTF-8 bytes. It cuts after a `<br>` or a top-level
+ * block where it can, else inside the oversized element, which is closed and reopened around the cut (a `<pre>`
+ * becomes two `<pre>`s, a list two lists). Text is cut at spaces (code at line ends), never inside a tag or an entity.
+ * Each part carries the mentions it refers to. An atomic element (mention, link, emoji) larger than the limit is kept
+ * whole. The work is linear in the input.
  */
 export function splitForTeams(html: string, mentions: readonly TeamsMention[], limitBytes: number = TEAMS_HTML_LIMIT_BYTES): TeamsPart[] {
   if (limitBytes < 64) throw new RangeError(`limit ${limitBytes} is too small to split into`);
-  const pieces = byteLength(html) <= limitBytes ? [html] : splitNodes(parseTeamsHtml(html).childNodes, limitBytes, 0);
-  return pieces.map((piece) => ({ html: piece, mentions: mentionsIn(piece, mentions) }));
+  const byId = new Map(mentions.map((mention) => [String(mention.id), mention]));
+  if (byteLength(html) <= limitBytes) return [{ html, mentions: mentionsOf(parseTeamsHtml(html), byId) }];
+  return pack(tokenize(parseTeamsHtml(html)), limitBytes).map((pieces) => ({
+    html: pieces.map((piece) => piece.html).join(''),
+    mentions: [...new Set(pieces.map((piece) => piece.mentionId).filter((id) => id !== undefined))]
+      .map((id) => byId.get(id))
+      .filter((mention) => mention !== undefined),
+  }));
 }
 
-function splitNodes(nodes: readonly Node[], budget: number, depth: number): string[] {
-  const parts: string[] = [];
-  let current: string[] = [];
-  let currentBytes = 0;
-  /** index in `current` just after its last <br>: the preferred place to end a part */
-  let afterBreak = -1;
-  const flush = (upTo: number): void => {
-    parts.push(current.slice(0, upTo).join(''));
-    current = current.slice(upTo);
-    currentBytes = byteLength(current.join(''));
-    afterBreak = -1;
+/** The body as a flat token stream (an explicit stack, so any depth is fine). */
+function tokenize(root: HTMLElement): Token[] {
+  const tokens: Token[] = [];
+  const stack: Array<{ node: Node; depth: number; close?: boolean; inPre: boolean }> = [];
+  const pushChildren = (element: HTMLElement, depth: number, inPre: boolean): void => {
+    for (let i = element.childNodes.length - 1; i >= 0; i--) stack.push({ node: element.childNodes[i] as Node, depth, inPre });
   };
-  for (const node of nodes) {
-    const html = serialize(node);
-    const bytes = byteLength(html);
-    if (currentBytes + bytes > budget && current.length > 0) {
-      flush(afterBreak > 0 && afterBreak < current.length ? afterBreak : current.length);
-      if (currentBytes + bytes > budget && current.length > 0) flush(current.length);
+  pushChildren(root, 0, false);
+  while (stack.length > 0) {
+    const { node, depth, close, inPre } = stack.pop() as { node: Node; depth: number; close?: boolean; inPre: boolean };
+    if (close) {
+      tokens.push({ kind: 'close' });
+      continue;
     }
-    if (bytes <= budget) {
-      current.push(html);
-      currentBytes += bytes;
-    } else {
-      const pieces = splitNode(node, budget, depth);
-      parts.push(...pieces.slice(0, -1));
-      current = [pieces[pieces.length - 1] as string];
-      currentBytes = byteLength(current[0] as string);
+    if (node instanceof TextNode) {
+      tokens.push({ kind: 'text', text: node.text, separator: inPre ? '\n' : ' ' });
+      continue;
     }
-    if (node instanceof HTMLElement && tagName(node) === 'br') afterBreak = current.length;
+    if (!(node instanceof HTMLElement)) continue;
+    const tag = tagName(node);
+    const open = `<${node.rawTagName}${node.rawAttrs ? ` ${node.rawAttrs}` : ''}>`;
+    if (ATOMIC.has(tag) || VOID.has(tag)) {
+      const html = VOID.has(tag) ? open : serialize(node);
+      const mentionId = tag === 'at' ? (node.getAttribute('id') ?? undefined) : undefined;
+      tokens.push({ kind: 'piece', piece: { html, bytes: byteLength(html), mentionId }, breakAfter: tag === 'br' && depth === 0 });
+      continue;
+    }
+    const pre = inPre || tag === 'pre' || tag === 'codeblock';
+    if (depth >= MAX_SPLIT_DEPTH) {
+      pushChildren(node, depth + 1, pre);
+      continue;
+    }
+    const closeTag = `</${node.rawTagName}>`;
+    tokens.push({ kind: 'open', html: open, close: closeTag, bytes: byteLength(open), closeBytes: byteLength(closeTag) });
+    stack.push({ node, depth, close: true, inPre });
+    pushChildren(node, depth + 1, pre);
   }
-  if (current.length > 0) parts.push(current.join(''));
+  return tokens;
+}
+
+/** Greedy packing of the token stream into parts, each closing what it opened and reopening it in the next. */
+function pack(tokens: Token[], limit: number): Piece[][] {
+  const parts: Piece[][] = [];
+  const open: Array<{ html: string; close: string; bytes: number; closeBytes: number }> = [];
+  let part: Piece[] = [];
+  let bytes = 0;
+  let closeBytes = 0;
+  /** where the current part could end with nothing open: after a top-level <br> or block */
+  let breakAt = -1;
+  let breakBytes = 0;
+  let content = false;
+
+  const startPart = (): void => {
+    part = open.map((element) => ({ html: element.html, bytes: element.bytes }));
+    bytes = open.reduce((sum, element) => sum + element.bytes, 0);
+    breakAt = -1;
+    content = false;
+  };
+  const endPart = (): void => {
+    if (!content) return;
+    if (breakAt > 0 && breakAt < part.length && breakBytes > limit / 2) {
+      // End at the last clean break; what came after it starts the next part (nothing was open there).
+      const rest = part.slice(breakAt);
+      parts.push(part.slice(0, breakAt));
+      part = rest;
+      bytes = rest.reduce((sum, piece) => sum + piece.bytes, 0);
+      breakAt = -1;
+      content = rest.length > 0;
+      return;
+    }
+    parts.push([...part, ...[...open].reverse().map((element) => ({ html: element.close, bytes: element.closeBytes }))]);
+    startPart();
+  };
+  const add = (piece: Piece): void => {
+    if (bytes + piece.bytes + closeBytes > limit && content) {
+      endPart();
+      if (bytes + piece.bytes + closeBytes > limit && content) endPart();
+    }
+    part.push(piece);
+    bytes += piece.bytes;
+    content = true;
+  };
+
+  for (const token of tokens) {
+    if (token.kind === 'open') {
+      // An element that cannot fit with what is already here starts the next part.
+      if (bytes + token.bytes + token.closeBytes + closeBytes > limit && content) endPart();
+      open.push(token);
+      part.push({ html: token.html, bytes: token.bytes });
+      bytes += token.bytes;
+      closeBytes += token.closeBytes;
+    } else if (token.kind === 'close') {
+      const element = open.pop();
+      if (!element) continue;
+      closeBytes -= element.closeBytes;
+      part.push({ html: element.close, bytes: element.closeBytes });
+      bytes += element.closeBytes;
+      if (open.length === 0) [breakAt, breakBytes] = [part.length, bytes];
+    } else if (token.kind === 'piece') {
+      add(token.piece);
+      if (token.breakAfter && open.length === 0) [breakAt, breakBytes] = [part.length, bytes];
+    } else {
+      for (const piece of textPieces(token.text, token.separator, limit - closeBytes - open.reduce((sum, e) => sum + e.bytes, 0))) add(piece);
+    }
+  }
+  if (content || parts.length === 0) parts.push([...part, ...[...open].reverse().map((element) => ({ html: element.close, bytes: element.closeBytes }))]);
   return parts;
 }
 
-function splitNode(node: Node, budget: number, depth: number): string[] {
-  if (node instanceof TextNode) return splitText(node.text, budget);
-  if (!(node instanceof HTMLElement)) return [serialize(node)];
-  const tag = tagName(node);
-  const open = `<${tag}${node.rawAttrs ? ` ${node.rawAttrs}` : ''}>`;
-  const close = `</${tag}>`;
-  const inner = budget - byteLength(open + close);
-  if (ATOMIC.has(tag) || depth >= MAX_SPLIT_DEPTH || inner < 16) return [serialize(node)];
-  if (tag === 'pre' || tag === 'codeblock') {
-    // Code is cut at line ends and each piece is a code block of its own.
-    return splitText(node.text, inner, '\n').map((piece) => open + piece + close);
-  }
-  return splitNodes(node.childNodes, inner, depth + 1).map((piece) => open + piece + close);
-}
-
-/** Cuts text (decoded) at `separator`s so that each piece, HTML-escaped, fits; a word longer than that is cut too. */
-function splitText(text: string, budget: number, separator = ' '): string[] {
-  const pieces: string[] = [];
-  let piece = '';
-  let pieceBytes = 0;
-  const tokens = text.split(separator);
-  tokens.forEach((token, index) => {
-    const withSeparator = index < tokens.length - 1 ? token + separator : token;
-    const escaped = escapeHtml(withSeparator);
-    const bytes = byteLength(escaped);
-    if (pieceBytes + bytes > budget && piece) {
-      pieces.push(piece);
-      piece = '';
-      pieceBytes = 0;
-    }
-    if (bytes <= budget) {
-      piece += escaped;
-      pieceBytes += bytes;
+/** Text (decoded) as escaped pieces cut after each separator; a run longer than `budget` is cut between characters. */
+function textPieces(text: string, separator: string, budget: number): Piece[] {
+  const pieces: Piece[] = [];
+  const runs = text.split(separator);
+  runs.forEach((run, index) => {
+    const withSeparator = index < runs.length - 1 ? run + separator : run;
+    if (!withSeparator) return;
+    const html = escapeHtml(withSeparator);
+    const bytes = byteLength(html);
+    if (bytes <= Math.max(budget, 1)) {
+      pieces.push({ html, bytes });
       return;
     }
-    // One word over the budget: by code points, so no character is cut.
     for (const char of withSeparator) {
-      const escapedChar = escapeHtml(char);
-      const charBytes = byteLength(escapedChar);
-      if (pieceBytes + charBytes > budget && piece) {
-        pieces.push(piece);
-        piece = '';
-        pieceBytes = 0;
-      }
-      piece += escapedChar;
-      pieceBytes += charBytes;
+      const escaped = escapeHtml(char);
+      pieces.push({ html: escaped, bytes: byteLength(escaped) });
     }
   });
-  if (piece || pieces.length === 0) pieces.push(piece);
   return pieces;
 }
 
-function serialize(node: Node): string {
-  return node.toString();
+/** An element's HTML, written with an explicit stack (the parser's own toString recurses). */
+function serialize(root: HTMLElement): string {
+  const out: string[] = [];
+  const stack: Array<Node | string> = [root];
+  while (stack.length > 0) {
+    const item = stack.pop() as Node | string;
+    if (typeof item === 'string') out.push(item);
+    else if (item instanceof TextNode) out.push(item.rawText);
+    else if (item instanceof HTMLElement) {
+      out.push(`<${item.rawTagName}${item.rawAttrs ? ` ${item.rawAttrs}` : ''}>`);
+      if (VOID.has(tagName(item))) continue;
+      stack.push(`</${item.rawTagName}>`);
+      for (let i = item.childNodes.length - 1; i >= 0; i--) stack.push(item.childNodes[i] as Node);
+    }
+  }
+  return out.join('');
+}
+
+function mentionsOf(root: HTMLElement, byId: Map<string, TeamsMention>): TeamsMention[] {
+  const found: TeamsMention[] = [];
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    if (!(node instanceof HTMLElement)) continue;
+    const mention = tagName(node) === 'at' ? byId.get(node.getAttribute('id') ?? '') : undefined;
+    if (mention && !found.includes(mention)) found.push(mention);
+    for (const child of node.childNodes) stack.push(child);
+  }
+  return found;
 }
 
 /** UTF-8 length, counted without encoding (a lone surrogate counts as the 3-byte replacement character). */
@@ -235,16 +330,4 @@ function byteLength(text: string): number {
     } else bytes += 3;
   }
   return bytes;
-}
-
-function mentionsIn(html: string, mentions: readonly TeamsMention[]): TeamsMention[] {
-  const present = new Set<string>();
-  const stack: Node[] = [parseTeamsHtml(html)];
-  while (stack.length > 0) {
-    const node = stack.pop() as Node;
-    if (!(node instanceof HTMLElement)) continue;
-    if (tagName(node) === 'at') present.add(node.getAttribute('id') ?? '');
-    stack.push(...node.childNodes);
-  }
-  return mentions.filter((mention) => present.has(String(mention.id)));
 }
