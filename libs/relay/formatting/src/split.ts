@@ -34,8 +34,9 @@ export function splitForSlack(text: string, limit: number = SLACK_TEXT_LIMIT): s
       parts.push(prefix + text.slice(start));
       break;
     }
-    const budget = limit - prefix.length - FENCE.length;
-    const cut = chooseCut(text, start, start + budget, unsafe);
+    // A cut inside a code block costs a closing fence as well.
+    let cut = chooseCut(text, start, start + limit - prefix.length, unsafe);
+    if (inCode[cut] === 1) cut = chooseCut(text, start, start + limit - prefix.length - FENCE.length, unsafe);
     const closes = inCode[cut] === 1;
     parts.push(prefix + text.slice(start, cut) + (closes ? FENCE : ''));
     reopen = closes;
@@ -304,17 +305,17 @@ function serialize(root: HTMLElement): string {
   return out.join('');
 }
 
+/** The entries of `byId` that the body refers to, in the order of `mentions[]`. */
 function mentionsOf(root: HTMLElement, byId: Map<string, TeamsMention>): TeamsMention[] {
-  const found: TeamsMention[] = [];
+  const present = new Set<string>();
   const stack: Node[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
     if (!(node instanceof HTMLElement)) continue;
-    const mention = tagName(node) === 'at' ? byId.get(node.getAttribute('id') ?? '') : undefined;
-    if (mention && !found.includes(mention)) found.push(mention);
+    if (tagName(node) === 'at') present.add(node.getAttribute('id') ?? '');
     for (const child of node.childNodes) stack.push(child);
   }
-  return found;
+  return [...byId.entries()].filter(([id]) => present.has(id)).map(([, mention]) => mention);
 }
 
 /** UTF-8 length, counted without encoding (a lone surrogate counts as the 3-byte replacement character). */

@@ -37,8 +37,10 @@ class SlackWriter {
   private pendingNewline = false;
   /** the line holds only a list bullet so far: a block inside the item continues on it */
   private prefixOnly = false;
-  /** how many pieces of content were written; a paragraph that adds none is a blank line */
+  /** how many pieces of content were written; a paragraph that adds none but a non-breaking space is a blank line */
   written = 0;
+  /** how many text nodes held a non-breaking space (Teams writes a blank line as <p>&nbsp;</p>) */
+  nbsp = 0;
   private readonly marks: Mark[] = [];
   private readonly captures: Capture[] = [];
   readonly lists: Array<{ ordered: boolean; count: number }> = [];
@@ -55,6 +57,7 @@ class SlackWriter {
       capture.text += raw;
       return;
     }
+    if (raw.includes('\u00a0')) this.nbsp++;
     const collapsed = raw.replace(/[ \t\n\r\f]+/g, ' ').replace(/\u00a0/g, ' ');
     if (capture) {
       capture.text += collapsed;
@@ -198,8 +201,9 @@ class SlackWriter {
 interface Frame {
   node: Node;
   exit: boolean;
-  /** writer.written when the element was entered */
+  /** writer.written and writer.nbsp when the element was entered */
   writtenBefore?: number;
+  nbspBefore?: number;
 }
 
 /**
@@ -215,7 +219,7 @@ export function teamsToSlack(html: string, mentions: readonly TeamsMention[], ct
   const stack: Frame[] = [{ node: parseTeamsHtml(html), exit: false }];
 
   while (stack.length > 0) {
-    const { node, exit, writtenBefore } = stack.pop() as Frame;
+    const { node, exit, writtenBefore, nbspBefore } = stack.pop() as Frame;
     if (node instanceof TextNode) {
       writer.text(node.text);
       continue;
@@ -223,7 +227,7 @@ export function teamsToSlack(html: string, mentions: readonly TeamsMention[], ct
     if (!(node instanceof HTMLElement)) continue;
     const tag = tagName(node);
     if (exit) {
-      leave(writer, tag, writer.written === writtenBefore);
+      leave(writer, tag, writer.written === writtenBefore && writer.nbsp !== nbspBefore);
       continue;
     }
     if (HIDDEN_ELEMENTS.has(tag)) continue;
@@ -253,7 +257,7 @@ export function teamsToSlack(html: string, mentions: readonly TeamsMention[], ct
       if (alt) writer.text(alt);
       continue;
     }
-    if (enter(writer, node, tag)) stack.push({ node, exit: true, writtenBefore: writer.written });
+    if (enter(writer, node, tag)) stack.push({ node, exit: true, writtenBefore: writer.written, nbspBefore: writer.nbsp });
     for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push({ node: node.childNodes[i] as Node, exit: false });
   }
   return { text: writer.result(), unresolvedMentions: [...unresolved], attachments };
@@ -287,7 +291,8 @@ function enter(writer: SlackWriter, node: HTMLElement, tag: string): boolean {
   return true;
 }
 
-function leave(writer: SlackWriter, tag: string, empty: boolean): void {
+/** `blank`: the element wrote nothing but held a non-breaking space. */
+function leave(writer: SlackWriter, tag: string, blank: boolean): void {
   const capture = writer.capturing;
   if (tag === 'pre' || tag === 'codeblock') {
     writer.endCapture();
@@ -313,7 +318,7 @@ function leave(writer: SlackWriter, tag: string, empty: boolean): void {
   } else if (tag === 'ul' || tag === 'ol') {
     writer.lists.pop();
     writer.endBlock();
-  } else if ((tag === 'p' || tag === 'div') && empty) {
+  } else if ((tag === 'p' || tag === 'div') && blank) {
     writer.blankLine();
   } else if (BLOCKS.has(tag)) {
     if (/^h[1-6]$/.test(tag)) writer.closeMark();
