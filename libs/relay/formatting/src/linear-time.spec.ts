@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { slackToTeams } from './slack-to-teams';
 import { splitForSlack, splitForTeams } from './split';
 import { teamsToSlack } from './teams-to-slack';
-import { slackCtx, teamsCtx } from './test-support';
+import { slackCtx, teamsCtx } from './testing/people';
 
 const SMALL = 10_000;
 const LARGE = 100_000;

@@ -5,7 +5,7 @@ import { escapeHtml, escapeSlack, unescapeSlack } from './escape';
 import { HTMLElement, type Node, parseTeamsHtml, tagName } from './html';
 import { slackToTeams } from './slack-to-teams';
 import { teamsToSlack } from './teams-to-slack';
-import { ada, frances, slackCtx, teamsCtx, userMention } from './test-support';
+import { ada, frances, slackCtx, teamsCtx, userMention } from './testing/people';
 import type { TeamsMention } from './types';
 
 const EMOJI = ['+1', 'tada', 'smile', 'heart', 'rocket', 'us', 'wave::skin-tone-3'].filter(

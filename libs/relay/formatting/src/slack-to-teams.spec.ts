@@ -1,5 +1,5 @@
 import { slackToTeams } from './slack-to-teams';
-import { ada, grace, slackCtx, userMention } from './test-support';
+import { ada, grace, slackCtx, userMention } from './testing/people';
 
 const html = (text: string): string => slackToTeams(text, slackCtx).html;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { splitForSlack, splitForTeams } from './split';
 import { slackToTeams } from './slack-to-teams';
 import { parseTeamsHtml } from './html';
-import { slackCtx } from './test-support';
+import { slackCtx } from './testing/people';
 
 const FENCE = '```';
 const withoutFences = (text: string): string => text.split(FENCE).join('');

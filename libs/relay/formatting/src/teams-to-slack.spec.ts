@@ -1,5 +1,5 @@
 import { teamsToSlack } from './teams-to-slack';
-import { ada, frances, mary, teamsCtx, userMention } from './test-support';
+import { ada, frances, mary, teamsCtx, userMention } from './testing/people';
 
 const text = (html: string): string => teamsToSlack(html, [], teamsCtx).text;
 

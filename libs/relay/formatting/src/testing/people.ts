@@ -1,5 +1,5 @@
 // Shared by this lib's tests: the demo organization's people as both directions' lookups see them.
-import type { SlackToTeamsContext, TeamsMention, TeamsToSlackContext } from './types';
+import type { SlackToTeamsContext, TeamsMention, TeamsToSlackContext } from '../types';
 
 export const ada = { slackUserId: 'U0ADA', teamsUserId: 'aad-ada', displayName: 'Ada Lovelace' };
 export const frances = { slackUserId: 'U0FRA', teamsUserId: 'aad-frances', displayName: 'Frances Hopper' };
