@@ -24,6 +24,7 @@ describe('teamsToSlack', () => {
     ['<ol><li>first</li><li>second</li></ol>', '1. first\n2. second'],
     ['<blockquote>q1<br><br>q2</blockquote>after', '> q1\n>\n> q2\nafter'],
     ['<h2>Title</h2>body', '*Title*\nbody'],
+    ['<table><tr><th>name</th><th>role</th></tr><tr><td>Ada</td><td>eng</td></tr></table>', 'name | role\nAda | eng'],
     ['<emoji id="1f44d_thumbsup" alt="👍" title="Like"></emoji> 🎉 <emoji alt="🦜"></emoji>', ':+1: :tada: :parrot:'],
     ['<span style="color:red">red</span> <u>under</u> <unknown-tag>text</unknown-tag>', 'red under text'],
     ['<script>alert(1)</script><style>p{}</style>visible', 'visible'],

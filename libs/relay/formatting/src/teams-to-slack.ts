@@ -175,6 +175,15 @@ class SlackWriter {
     this.prefixOnly = true;
   }
 
+  /** Table cells of a row share its line, separated like Slack users write them. */
+  cell(): void {
+    if (!this.atLineStart && !this.pendingNewline) {
+      this.pendingSpace = true;
+      this.content('|');
+      this.pendingSpace = true;
+    } else this.space();
+  }
+
   openMark(char: string): void {
     this.marks.push({ char, written: false, silent: this.marks.some((mark) => mark.char === char) });
   }
@@ -286,6 +295,7 @@ function enter(writer: SlackWriter, node: HTMLElement, tag: string): boolean {
     writer.startBlock();
     writer.lists.push({ ordered: tag === 'ol', count: 0 });
   } else if (tag === 'li') writer.listItem();
+  else if (tag === 'td' || tag === 'th') writer.cell();
   else if (BLOCKS.has(tag)) writer.startBlock();
   if (/^h[1-6]$/.test(tag)) writer.openMark('*');
   return true;
