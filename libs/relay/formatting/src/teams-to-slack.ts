@@ -41,7 +41,13 @@ class SlackWriter {
   written = 0;
   /** how many text nodes held a non-breaking space (Teams writes a blank line as <p>&nbsp;</p>) */
   nbsp = 0;
+  /** every open style element, innermost last */
   private readonly marks: Mark[] = [];
+  /**
+   * the open marks that write anything (not silent), innermost last: at most one per style, so the per-content and
+   * per-line work stays constant however deep the elements nest
+   */
+  private active: Mark[] = [];
   private readonly captures: Capture[] = [];
   readonly lists: Array<{ ordered: boolean; count: number }> = [];
   quoteDepth = 0;
@@ -114,7 +120,7 @@ class SlackWriter {
       this.out += ' ';
     }
     this.pendingSpace = false;
-    for (const mark of this.marks) {
+    for (const mark of this.active) {
       if (!mark.written && !mark.silent) {
         this.out += mark.char;
         mark.written = true;
@@ -134,8 +140,8 @@ class SlackWriter {
   }
 
   private closeMarks(): void {
-    for (let i = this.marks.length - 1; i >= 0; i--) {
-      const mark = this.marks[i] as Mark;
+    for (let i = this.active.length - 1; i >= 0; i--) {
+      const mark = this.active[i] as Mark;
       if (mark.written) {
         this.out += mark.char;
         mark.written = false;
@@ -168,9 +174,10 @@ class SlackWriter {
     const depth = Math.min(this.lists.length - 1, MAX_LIST_INDENT);
     const marker = list.ordered ? `${list.count}.` : (BULLETS[depth % BULLETS.length] as string);
     // Written with the line's quote prefix but before any style, so `*` never lands in front of the bullet.
-    const marks = this.marks.splice(0);
+    const active = this.active;
+    this.active = [];
     this.content(`${INDENT.repeat(depth)}${marker} `);
-    this.marks.push(...marks);
+    this.active = active;
     this.pendingSpace = false;
     this.prefixOnly = true;
   }
@@ -185,11 +192,14 @@ class SlackWriter {
   }
 
   openMark(char: string): void {
-    this.marks.push({ char, written: false, silent: this.marks.some((mark) => mark.char === char) });
+    const mark = { char, written: false, silent: this.active.some((open) => open.char === char) };
+    this.marks.push(mark);
+    if (!mark.silent) this.active.push(mark);
   }
 
   closeMark(): void {
     const mark = this.marks.pop();
+    if (mark && !mark.silent) this.active.pop();
     if (mark?.written) this.out += mark.char;
   }
 
