@@ -3,6 +3,8 @@
 const nx = require('@nx/eslint-plugin');
 
 const frameworkPackages = ['@nestjs/*', 'typeorm', 'kafkajs', 'redis', 'express', 'pg', '@electric-sql/*', 'pino', 'prom-client'];
+/** What tests of a pure lib may import besides the lib's own packages. */
+const testPackages = ['fast-check', '@jest/globals', 'node:perf_hooks'];
 const services = ['gateway', 'identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay'];
 
 /** @type {import('@nx/eslint-plugin').DepConstraint[]} */
@@ -15,6 +17,8 @@ const depConstraints = [
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'], bannedExternalImports: frameworkPackages },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+  // The relay's formatting lib is pure functions over strings: its only packages are the HTML parser and emoji data.
+  { allSourceTags: ['scope:relay', 'type:util'], allowedExternalImports: ['node-html-parser', 'emojibase-data/*'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:data-access', 'type:contracts', 'type:util', 'type:feature', 'type:sandbox'] },
   // Scopes: a service sees its own projects and shared ones; only the embedded launcher composes services.
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -51,6 +55,7 @@ module.exports = [
           enforceBuildableLibDependency: false,
           // Tests drive code against the sandboxes, which stand in for Slack and Graph.
           depConstraints: depConstraints.map((c) => {
+            if (c.allowedExternalImports) return { ...c, allowedExternalImports: [...c.allowedExternalImports, ...testPackages] };
             if (!c.onlyDependOnLibsWithTags) return c;
             if (c.sourceTag.startsWith('type:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:sandbox'] };
             if (c.sourceTag.startsWith('scope:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'scope:sandbox'] };
@@ -63,6 +68,15 @@ module.exports = [
   {
     files: ['tools/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The relay's formatting lib is pure: no file system, network, process or clock, so Node's modules are out too.
+    files: ['libs/relay/formatting/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: require('node:module').builtinModules, patterns: ['node:*'] }],
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', 'setTimeout', 'setInterval', 'fetch'],
+    },
   },
 ];
 

@@ -37,6 +37,18 @@ describe('module boundaries', () => {
     expect(errors.join('\n')).toContain('type:data-access');
   });
 
+  it('keeps the relay formatting lib pure: its two packages, no framework, no Node modules', async () => {
+    const file = 'libs/relay/formatting/src/fixture.ts';
+    const framework = await boundaryErrors(file, "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n");
+    expect(framework.join('\n')).toContain('is not allowed to import "@nestjs/common"');
+    const [io] = await eslint.lintText("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", { filePath: path.join(root, file) });
+    expect(io?.messages.map((m) => m.ruleId)).toContain('no-restricted-imports');
+    const allowed = await boundaryErrors(file, "import { parse } from 'node-html-parser';\nimport data from 'emojibase-data/en/compact.json';\nexport const x = [parse, data];\n");
+    expect(allowed).toEqual([]);
+    // Its tests may use fast-check.
+    expect(await boundaryErrors('libs/relay/formatting/src/fixture.spec.ts', "import fc from 'fast-check';\nexport const x = fc;\n")).toEqual([]);
+  });
+
   it('accepts an allowed import, so the rule is not simply failing everything', async () => {
     const errors = await boundaryErrors('libs/messaging/src/fixture.ts', "import { topicNames } from '@parley/contracts';\nexport const x = topicNames;\n");
     expect(errors).toEqual([]);

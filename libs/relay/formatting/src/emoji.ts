@@ -1,0 +1,144 @@
+// Emoji shortcodes and unicode, from emojibase-data (see docs/adr/0013-relay-formatting-packages.md).
+// Slack's names are iamcal's emoji-data names; GitHub's and emojibase's own names are accepted as aliases, so that
+// `:thumbsup:`, `:+1:` and a reaction named either way meet at one canonical name.
+import compact from 'emojibase-data/en/compact.json';
+import emojibaseNames from 'emojibase-data/en/shortcodes/emojibase.json';
+import githubNames from 'emojibase-data/en/shortcodes/github.json';
+import iamcalNames from 'emojibase-data/en/shortcodes/iamcal.json';
+
+type ShortcodeTable = Record<string, string | string[]>;
+
+/** Slack's skin-tone modifiers: `:skin-tone-2:` (light) to `:skin-tone-6:` (dark), i.e. U+1F3FB to U+1F3FF. */
+const SKIN_MODIFIERS = ['1F3FB', '1F3FC', '1F3FD', '1F3FE', '1F3FF'] as const;
+const MAX_SHORTCODE_LENGTH = 100;
+
+interface EmojiTables {
+  /** any accepted name -> hexcode (emojibase hexcodes carry no FE0F) */
+  hexByName: Map<string, string>;
+  /** hexcode -> canonical name (Slack's first name when Slack has one) */
+  nameByHex: Map<string, string>;
+  /** hexcode -> unicode as emojibase renders it (with FE0F where it belongs) */
+  unicodeByHex: Map<string, string>;
+  /** unicode, with and without FE0F -> hexcode; used to recognise emoji in text */
+  hexByUnicode: Map<string, string>;
+  /** every proper prefix of a key of hexByUnicode: matching stops as soon as no emoji can continue */
+  unicodePrefixes: Set<string>;
+}
+
+let tables: EmojiTables | undefined;
+
+function names(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function stripVariationSelectors(text: string): string {
+  return text.replace(/\uFE0F/g, '');
+}
+
+/** Built on first use: the data is ~0.5 MB of JSON and most processes of the repo never need it. */
+function load(): EmojiTables {
+  if (tables) return tables;
+  const hexByName = new Map<string, string>();
+  const nameByHex = new Map<string, string>();
+  const unicodeByHex = new Map<string, string>();
+  const hexByUnicode = new Map<string, string>();
+  const unicodePrefixes = new Set<string>();
+
+  const remember = (hexcode: string, unicode: string): void => {
+    unicodeByHex.set(hexcode, unicode);
+    const forms = [unicode, stripVariationSelectors(unicode)];
+    for (const form of forms) {
+      // A lone character below U+1F000 without its FE0F (©, ™, ↔, ❤) is usually text, not an emoji.
+      const isBareTextCharacter = form !== unicode && [...form].length === 1 && (form.codePointAt(0) ?? 0) < 0x1f000;
+      if (isBareTextCharacter || hexByUnicode.has(form)) continue;
+      hexByUnicode.set(form, hexcode);
+      for (let end = 1; end < form.length; end++) unicodePrefixes.add(form.slice(0, end));
+    }
+  };
+  for (const emoji of compact as Array<{ hexcode: string; unicode: string; skins?: Array<{ hexcode: string; unicode: string }> }>) {
+    remember(emoji.hexcode, emoji.unicode);
+    for (const skin of emoji.skins ?? []) remember(skin.hexcode, skin.unicode);
+  }
+  // Earlier tables win: Slack's names first, then GitHub's, then emojibase's own.
+  for (const table of [iamcalNames, githubNames, emojibaseNames] as ShortcodeTable[]) {
+    for (const [hexcode, value] of Object.entries(table)) {
+      if (!unicodeByHex.has(hexcode)) continue;
+      const list = names(value);
+      if (list.length > 0 && !nameByHex.has(hexcode)) nameByHex.set(hexcode, list[0] as string);
+      for (const name of list) if (!hexByName.has(name)) hexByName.set(name, hexcode);
+    }
+  }
+  tables = { hexByName, nameByHex, unicodeByHex, hexByUnicode, unicodePrefixes };
+  return tables;
+}
+
+function toneIndex(name: string): number | undefined {
+  const match = /^skin-tone-([2-6])$/.exec(name);
+  return match ? Number(match[1]) - 2 : undefined;
+}
+
+/**
+ * The canonical name for a shortcode (with or without colons), or undefined when no emoji has that name.
+ * `normalizeShortcode('+1') === normalizeShortcode('thumbsup')`. Custom (workspace) emoji are undefined.
+ */
+export function normalizeShortcode(shortcode: string): string | undefined {
+  const { hexByName, nameByHex } = load();
+  const bare = shortcode.replace(/^:|:$/g, '').toLowerCase();
+  const hexcode = hexByName.get(bare);
+  return hexcode === undefined ? undefined : nameByHex.get(hexcode);
+}
+
+/**
+ * The unicode emoji for a shortcode such as `thumbsup`, `:+1:` or `+1::skin-tone-3` (Slack writes skin tones as a
+ * second shortcode). Undefined for unknown and custom emoji.
+ */
+export function shortcodeToUnicode(shortcode: string): string | undefined {
+  const { hexByName, unicodeByHex } = load();
+  const [rawBase, rawTone] = shortcode.replace(/^:|:$/g, '').toLowerCase().split('::');
+  const hexcode = hexByName.get(rawBase ?? '');
+  if (hexcode === undefined) return undefined;
+  if (rawTone === undefined) return unicodeByHex.get(hexcode);
+  const tone = toneIndex(rawTone);
+  if (tone === undefined) return undefined;
+  // Slack accepts a tone on any emoji; when the emoji has no such skin, show the emoji followed by the modifier.
+  return unicodeByHex.get(`${hexcode}-${SKIN_MODIFIERS[tone]}`) ?? `${unicodeByHex.get(hexcode)}${unicodeByHex.get(SKIN_MODIFIERS[tone])}`;
+}
+
+/** Slack's shortcode (without colons) for a unicode emoji, e.g. `+1` or `+1::skin-tone-3`; undefined if none. */
+export function unicodeToShortcode(unicode: string): string | undefined {
+  const { hexByUnicode, nameByHex } = load();
+  const hexcode = hexByUnicode.get(unicode) ?? hexByUnicode.get(stripVariationSelectors(unicode));
+  if (hexcode === undefined) return undefined;
+  const direct = nameByHex.get(hexcode);
+  const parts = hexcode.split('-');
+  const modifiers = parts.filter((part) => (SKIN_MODIFIERS as readonly string[]).includes(part));
+  // A skin variant with one tone is written `:base::skin-tone-N:`, as Slack writes it; Slack has no names of its own for them.
+  if (modifiers.length === 1 && parts.length > 1) {
+    const base = nameByHex.get(parts.filter((part) => part !== modifiers[0]).join('-'));
+    if (base !== undefined) return `${base}::skin-tone-${SKIN_MODIFIERS.indexOf(modifiers[0] as (typeof SKIN_MODIFIERS)[number]) + 2}`;
+  }
+  return direct;
+}
+
+/** Whether `name` could be a Slack emoji name (custom ones included): what may stand between the colons. */
+export function isShortcodeName(name: string): boolean {
+  return name.length > 0 && name.length <= MAX_SHORTCODE_LENGTH && /^[a-z0-9_+'\-.]+$/i.test(name);
+}
+
+/** The longest emoji at `index` in `text` (as an exact substring), or undefined. Bounded lookahead, so linear overall. */
+export function emojiAt(text: string, index: number): string | undefined {
+  const { hexByUnicode, unicodePrefixes } = load();
+  const first = text.charCodeAt(index);
+  // Keycaps start with an ASCII character (#, *, 0-9): only with FE0F or U+20E3 after it is that an emoji.
+  if (first < 0x80 && text.charCodeAt(index + 1) !== 0xfe0f && text.charCodeAt(index + 1) !== 0x20e3) return undefined;
+  let found: string | undefined;
+  for (let end = index + 1; end <= text.length; end++) {
+    const candidate = text.slice(index, end);
+    if (hexByUnicode.has(candidate)) found = candidate;
+    if (!unicodePrefixes.has(candidate)) break;
+  }
+  return found;
+}
+
+export { MAX_SHORTCODE_LENGTH };
