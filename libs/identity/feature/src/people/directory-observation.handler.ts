@@ -9,17 +9,29 @@ import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { DirectoryImports } from '../directory/directory-imports';
 import { firstRow } from '../http/sql';
+import { GroupCommit } from './group-commit';
 import { refreshStanding } from './standing';
 
 type Observation = Payload<'parley.directory.user.observed.v1'>;
 type ImportCompleted = Payload<'parley.directory.import.completed.v1'>;
 export type ObservationOutcome = 'skipped_bot' | 'skipped_managed' | 'recorded';
 
+interface Delivered {
+  readonly observation: Observation;
+  readonly eventId: string;
+}
+
+const OBSERVATION_CONSUMER = 'identity.directory-observation';
+/** Observations per transaction at most, and transactions at once: a directory import arrives as a burst. */
+const MAX_BATCH = 200;
+const MAX_OPEN_BATCHES = 2;
+
 /**
  * Folds what a connector read from a directory into people and their native accounts: one person per org and
  * email, one account per platform user id; then the person's primary platform and status. Each event is applied once
  * (its record commits with the effect), together with the import's count and, when that completes it, the
- * reconciled event.
+ * reconciled event. Observations delivered at the same time (the bus works many keys at once) share a transaction
+ * (GroupCommit): one commit per batch instead of one per person is what lets an import of thousands keep up.
  */
 @Controller()
 export class DirectoryObservationHandler {
@@ -30,10 +42,16 @@ export class DirectoryObservationHandler {
     @Inject(DirectoryImports) private readonly imports: DirectoryImports,
   ) {}
 
+  private readonly batches = new GroupCommit<Delivered>({
+    maxBatch: MAX_BATCH,
+    maxConcurrent: MAX_OPEN_BATCHES,
+    applyBatch: (items) => this.applyAll(items),
+    applyOne: (item) => this.applyAll([item]),
+  });
+
   @EventPattern('parley.directory.user.observed.v1')
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
-    const outcome = await this.idempotent.run('identity.directory-observation', ctx.eventId, (m) => this.apply(m, observation, ctx.eventId));
-    if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId }, 'observation already applied, skipping');
+    await this.batches.submit({ observation, eventId: ctx.eventId });
     // After the commit, replays included: a crash may have come between the commit and this check.
     if (observation.syncId) await this.imports.reconcileIfComplete({ orgId: observation.orgId, syncId: observation.syncId, platform: observation.platform });
   }
@@ -43,6 +61,19 @@ export class DirectoryObservationHandler {
     const ref = { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform };
     await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) => this.imports.setExpected(m, ref, completed.observed));
     await this.imports.reconcileIfComplete(ref);
+  }
+
+  /** One transaction; people in email order, so two batches that meet on a person lock in the same order. */
+  private async applyAll(items: readonly Delivered[]): Promise<void> {
+    const applied = await this.idempotent.runBatch(
+      OBSERVATION_CONSUMER,
+      items.map((i) => i.eventId),
+      async (manager, fresh) => {
+        const ordered = items.filter((i) => fresh.has(i.eventId)).sort((a, b) => compare(a.observation, b.observation));
+        for (const { observation, eventId } of ordered) await this.apply(manager, observation, eventId);
+      },
+    );
+    for (const { eventId } of items) if (!applied.has(eventId)) this.logger.info({ eventId }, 'observation already applied, skipping');
   }
 
   private async apply(manager: EntityManager, o: Observation, eventId: string): Promise<void> {
@@ -99,4 +130,8 @@ export class DirectoryObservationHandler {
       [person.id, name, o.platform],
     );
   }
+}
+
+function compare(a: Observation, b: Observation): number {
+  return a.orgId === b.orgId ? (a.email < b.email ? -1 : a.email > b.email ? 1 : 0) : a.orgId < b.orgId ? -1 : 1;
 }
