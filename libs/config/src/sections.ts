@@ -32,7 +32,7 @@ export const kafkaSection = defineConfigSection(
     MESSAGING_RETRY_BASE_MS: env.int(200, 0),
     MESSAGING_PARTITION_CONCURRENCY: env.int(12, 1),
     // Messages of different keys worked at once within one partition (ADR 0012); 1 = one at a time.
-    MESSAGING_KEY_CONCURRENCY: env.int(8, 1),
+    MESSAGING_KEY_CONCURRENCY: env.int(4, 1),
   },
   (v) => ({
     brokers: v.KAFKA_BROKERS,

@@ -8,7 +8,7 @@
  * comes next (Kafka: rethrow once the in-flight ones settle; in-process: wait for the group's next consumer).
  */
 /** Per partition: enough to keep a rate-limited platform busy, few enough for a service's database pool to queue. */
-export const DEFAULT_KEY_CONCURRENCY = 8;
+export const DEFAULT_KEY_CONCURRENCY = 4;
 
 export interface KeyOrderedQueueOptions<T> {
   /** Messages worked at the same time (>= 1); 1 is the classic one-at-a-time partition. */

@@ -1,11 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload as MessagePayload } from '@nestjs/microservices';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer } from '@parley/persistence';
-import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
+import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { DirectoryImports } from '../directory/directory-imports';
 import { firstRow } from '../http/sql';
@@ -22,9 +22,8 @@ interface Delivered {
 }
 
 const OBSERVATION_CONSUMER = 'identity.directory-observation';
-/** Observations per transaction at most, and transactions at once: a directory import arrives as a burst. */
-const MAX_BATCH = 200;
-const MAX_OPEN_BATCHES = 2;
+/** Observations per transaction at most: a directory import arrives as a burst. */
+const MAX_BATCH = 50;
 
 /**
  * Folds what a connector read from a directory into people and their native accounts: one person per org and
@@ -40,14 +39,19 @@ export class DirectoryObservationHandler {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(IDENTITY_SETTINGS) private readonly settings: IdentitySettings,
     @Inject(DirectoryImports) private readonly imports: DirectoryImports,
-  ) {}
+    @Inject(DATA_SOURCE) dataSource: DataSource,
+  ) {
+    // As many transactions as the pool has connections, less one for the reconcile checks and the HTTP API.
+    const poolSize = (dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    this.batches = new GroupCommit<Delivered>({
+      maxBatch: MAX_BATCH,
+      maxConcurrent: Math.max(2, poolSize - 1),
+      applyBatch: (items) => this.applyAll(items),
+      applyOne: (item) => this.applyAll([item]),
+    });
+  }
 
-  private readonly batches = new GroupCommit<Delivered>({
-    maxBatch: MAX_BATCH,
-    maxConcurrent: MAX_OPEN_BATCHES,
-    applyBatch: (items) => this.applyAll(items),
-    applyOne: (item) => this.applyAll([item]),
-  });
+  private readonly batches: GroupCommit<Delivered>;
 
   @EventPattern('parley.directory.user.observed.v1')
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
@@ -63,7 +67,7 @@ export class DirectoryObservationHandler {
     await this.imports.reconcileIfComplete(ref);
   }
 
-  /** One transaction; people in email order, so two batches that meet on a person lock in the same order. */
+  /** One transaction; in import and email order, so two batches that meet on an import or a person lock in the same order. */
   private async applyAll(items: readonly Delivered[]): Promise<void> {
     const applied = await this.idempotent.runBatch(
       OBSERVATION_CONSUMER,
@@ -133,5 +137,8 @@ export class DirectoryObservationHandler {
 }
 
 function compare(a: Observation, b: Observation): number {
-  return a.orgId === b.orgId ? (a.email < b.email ? -1 : a.email > b.email ? 1 : 0) : a.orgId < b.orgId ? -1 : 1;
+  const key = (o: Observation) => [o.syncId ?? '', o.platform, o.orgId, o.email];
+  const [x, y] = [key(a), key(b)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  return 0;
 }
