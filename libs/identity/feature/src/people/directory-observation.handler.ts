@@ -4,12 +4,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
-import type { IdempotentConsumer } from '@parley/persistence';
+import { GroupCommit, type IdempotentConsumer } from '@parley/persistence';
 import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { DirectoryImports } from '../directory/directory-imports';
 import { firstRow } from '../http/sql';
-import { GroupCommit } from './group-commit';
 import { refreshStanding } from './standing';
 
 type Observation = Payload<'parley.directory.user.observed.v1'>;
