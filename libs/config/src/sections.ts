@@ -33,6 +33,8 @@ export const kafkaSection = defineConfigSection(
     MESSAGING_MAX_ATTEMPTS: env.int(5, 1),
     MESSAGING_RETRY_BASE_MS: env.int(200, 0),
     MESSAGING_PARTITION_CONCURRENCY: env.int(12, 1),
+    // Messages of different keys worked at once within one partition (ADR 0012); 1 = one at a time.
+    MESSAGING_KEY_CONCURRENCY: env.int(4, 1),
   },
   (v) => ({
     brokers: v.KAFKA_BROKERS,
@@ -43,6 +45,7 @@ export const kafkaSection = defineConfigSection(
     maxAttempts: v.MESSAGING_MAX_ATTEMPTS,
     retryBaseMs: v.MESSAGING_RETRY_BASE_MS,
     partitionConcurrency: v.MESSAGING_PARTITION_CONCURRENCY,
+    keyConcurrency: v.MESSAGING_KEY_CONCURRENCY,
   }),
 );
 

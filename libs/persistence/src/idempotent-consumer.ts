@@ -38,4 +38,25 @@ export class IdempotentConsumer {
       return 'applied';
     });
   }
+
+  /**
+   * `run` for many messages in one transaction: the ids not recorded before are recorded and handed to the effect,
+   * which applies only those; the rest are duplicates. Returns the ids applied now.
+   */
+  async runBatch(
+    consumer: string,
+    messageIds: readonly string[],
+    effect: (manager: EntityManager, fresh: ReadonlySet<string>) => Promise<void>,
+  ): Promise<ReadonlySet<string>> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const inserted: { message_id: string }[] = await manager.query(
+        `INSERT INTO "${this.schema}".processed_messages (consumer, message_id) SELECT $1, unnest($2::text[])
+         ON CONFLICT DO NOTHING RETURNING message_id`,
+        [consumer, [...messageIds]],
+      );
+      const fresh = new Set(inserted.map((r) => r.message_id));
+      if (fresh.size > 0) await effect(manager, fresh);
+      return fresh;
+    });
+  }
 }

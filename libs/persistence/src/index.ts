@@ -3,4 +3,5 @@ export { createMessagingTables, dropMessagingTables } from './messaging-tables';
 export { inTransaction, Outbox } from './outbox/outbox';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
 export { IdempotentConsumer, type IdempotentOutcome } from './idempotent-consumer';
+export { GroupCommit, type GroupCommitOptions } from './group-commit';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';

@@ -161,6 +161,21 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     expect(await consumer.run('identity', id, async () => undefined)).toBe('applied');
   });
 
+  it('applies a batch of messages in one transaction, handing the effect only the ones not applied before', async () => {
+    const consumer = new IdempotentConsumer(dataSource, schema);
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await consumer.run('identity', a, async () => undefined);
+    const seen: string[][] = [];
+    const fresh = await consumer.runBatch('identity', [a, b, c], async (_m, ids) => void seen.push([...ids].sort()));
+    expect([...fresh].sort()).toEqual([b, c].sort());
+    expect(seen).toEqual([[b, c].sort()]);
+    // A failed effect rolls back every record of the batch.
+    const d = randomUUID();
+    await expect(consumer.runBatch('identity', [d], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await consumer.hasProcessed('identity', d)).toBe(false);
+    expect(await consumer.runBatch('identity', [a, b, c], async () => Promise.reject(new Error('not called')))).toEqual(new Set());
+  });
+
   it('tells whether a message was processed: only once its effect committed, per consumer', async () => {
     const consumer = new IdempotentConsumer(dataSource, schema);
     const id = randomUUID();

@@ -42,6 +42,7 @@ export async function createDistributedInfrastructure(s: DistributedSettings): P
     layout: { prefix: s.kafka.topicPrefix, partitions: s.kafka.partitions, replicationFactor: s.kafka.replicationFactor },
     retry: { maxAttempts: s.kafka.maxAttempts, baseDelayMs: s.kafka.retryBaseMs, maxDelayMs: 30_000 },
     partitionConcurrency: s.kafka.partitionConcurrency,
+    keyConcurrency: s.kafka.keyConcurrency,
     logger: s.logger.child({ component: 'bus' }),
     metrics: s.metrics,
   });

@@ -3,73 +3,101 @@ import { DEAD_LETTER_TOPIC, decodeMessage, type Payload, type PayloadIn, type To
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver } from '../delivery';
 import { FaultInjector } from '../fault-injection';
+import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
 import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
 import { toOutgoingRecord, type OutgoingRecord, type WireRecord } from '../outgoing';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
 
 export interface InProcessBusOptions {
   readonly service: string;
-  /** Order lanes per group, like a topic's partitions: same key, same lane, strict order. */
-  readonly partitions?: number;
   readonly retry?: RetryPolicy;
   readonly logger: Logger;
   readonly metrics?: ServiceMetrics;
 }
 
+export interface InProcessBrokerOptions {
+  /** Messages of different keys handled at once per lane, as the Kafka adapter does per partition (ADR 0012). */
+  readonly keyConcurrency?: number;
+}
+
 type AnyHandler = MessageHandler<TopicName>;
 
-interface Lane {
-  tail: Promise<void>;
-  pending: number;
+interface Subscriber {
+  readonly handler: AnyHandler;
+  readonly bus: InProcessBus;
+}
+
+interface Group {
+  readonly subscribers: Map<TopicName, Subscriber>;
+  readonly lanes: KeyOrderedQueue<Queued>[];
+}
+
+interface Queued {
+  readonly record: WireRecord;
+  readonly partition: number;
 }
 
 /**
- * The embedded mode's bus: the same contract as Kafka (validation on both sides, per-key order, retries, dead
- * letters) inside one process. Messages live in memory, so durability in this mode comes from the outbox tables.
- * Every service in the process shares one broker instance (see InProcessBroker) through its own bus facade.
+ * The embedded mode's bus: the same contract as Kafka (validation on both sides, per-key order with different keys
+ * handled concurrently, retries, dead letters) inside one process. Messages live in memory, so durability in this
+ * mode comes from the outbox tables. Every service in the process shares one broker instance through its own bus
+ * facade. A consumer group outlives its consumer, as in Kafka: what a stopped consumer did not finish is delivered to
+ * the group's next consumer once that one starts.
  */
 export class InProcessBroker {
-  private readonly groups = new Map<string, { handlers: Map<TopicName, AnyHandler>; lanes: Lane[]; bus: InProcessBus }>();
+  private readonly groups = new Map<string, Group>();
   private readonly deadLetters: Payload<typeof DEAD_LETTER_TOPIC>[] = [];
+  private readonly keyConcurrency: number;
   private closed = false;
 
-  constructor(readonly partitions = 12) {}
+  /** `partitions`: order lanes per group, like a topic's partitions: same key, same lane. */
+  constructor(
+    readonly partitions = 12,
+    options: InProcessBrokerOptions = {},
+  ) {
+    this.keyConcurrency = options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY;
+  }
 
   register(group: string, topic: TopicName, handler: AnyHandler, bus: InProcessBus): void {
-    const entry = this.groups.get(group) ?? {
-      handlers: new Map<TopicName, AnyHandler>(),
-      lanes: Array.from({ length: this.partitions }, () => ({ tail: Promise.resolve(), pending: 0 })),
-      bus,
-    };
-    if (entry.handlers.has(topic)) throw new Error(`group ${group} already handles ${topic}`);
-    entry.handlers.set(topic, handler);
-    this.groups.set(group, entry);
+    const entry = this.groups.get(group) ?? this.createGroup(group);
+    // A stopped consumer's subscriptions go when the group's next consumer subscribes.
+    for (const [t, s] of entry.subscribers) if (s.bus.isStopped) entry.subscribers.delete(t);
+    if (entry.subscribers.has(topic)) throw new Error(`group ${group} already handles ${topic}`);
+    entry.subscribers.set(topic, { handler, bus });
+  }
+
+  /** The bus started: groups it consumes that a stopped consumer left halted go on with what it left. */
+  attach(bus: InProcessBus): void {
+    for (const entry of this.groups.values()) {
+      if (![...entry.subscribers.values()].some((s) => s.bus === bus)) continue;
+      for (const lane of entry.lanes) if (lane.isHalted) lane.resume();
+    }
+  }
+
+  /** The bus stopped: its groups start nothing new; what it left unfinished waits for the group's next consumer. */
+  detach(bus: InProcessBus): void {
+    for (const entry of this.groups.values()) {
+      if (![...entry.subscribers.values()].some((s) => s.bus === bus)) continue;
+      for (const lane of entry.lanes) lane.halt();
+    }
   }
 
   dispatch(record: WireRecord): void {
     if (this.closed) throw new Error('in-process broker is closed');
     if (record.topic === DEAD_LETTER_TOPIC) this.deadLetters.push(decodeMessage(DEAD_LETTER_TOPIC, record.value).payload);
-    for (const [group, entry] of this.groups) {
-      const handler = entry.handlers.get(record.topic);
-      if (!handler) continue;
-      const partition = partitionOf(record.key ?? '', this.partitions);
-      const lane = entry.lanes[partition] as Lane;
-      lane.pending++;
-      lane.tail = lane.tail
-        .then(() => entry.bus.handle(group, record, partition, handler))
-        .catch((error) => entry.bus.reportLost(group, record, error))
-        .finally(() => {
-          lane.pending--;
-        });
+    const partition = partitionOf(record.key ?? '', this.partitions);
+    for (const entry of this.groups.values()) {
+      if (!entry.subscribers.has(record.topic)) continue;
+      (entry.lanes[partition] as KeyOrderedQueue<Queued>).push(record.key, { record, partition });
     }
   }
 
-  /** Resolves when every queued message has been handled: used by graceful shutdown and tests. */
+  /** Resolves when no handler runs and nothing more can start: used by graceful shutdown and tests. */
   async drain(): Promise<void> {
     for (;;) {
       const lanes = [...this.groups.values()].flatMap((g) => g.lanes);
-      if (lanes.every((l) => l.pending === 0)) return;
-      await Promise.all(lanes.map((l) => l.tail));
+      if (lanes.every((l) => l.inFlight === 0 && (l.isHalted || l.unfinished === 0))) return;
+      await Promise.all(lanes.map((l) => l.idle()));
     }
   }
 
@@ -80,12 +108,37 @@ export class InProcessBroker {
   close(): void {
     this.closed = true;
   }
+
+  private createGroup(group: string): Group {
+    const entry: Group = { subscribers: new Map(), lanes: [] };
+    for (let i = 0; i < this.partitions; i++) {
+      entry.lanes.push(
+        new KeyOrderedQueue<Queued>({
+          limit: this.keyConcurrency,
+          work: async ({ record, partition }) => {
+            const subscriber = entry.subscribers.get(record.topic);
+            // The group's current consumer does not subscribe this topic (any more): nothing to deliver to.
+            if (!subscriber) return;
+            try {
+              await subscriber.bus.handle(group, record, partition, subscriber.handler);
+            } catch (error) {
+              subscriber.bus.reportUnfinished(group, record, error);
+              throw error;
+            }
+          },
+        }),
+      );
+    }
+    this.groups.set(group, entry);
+    return entry;
+  }
 }
 
 export class InProcessBus implements MessageBus {
   private readonly retry: RetryPolicy;
   private readonly stopping = new AbortController();
   private started = false;
+  private stopped = false;
 
   constructor(
     private readonly broker: InProcessBroker,
@@ -127,11 +180,23 @@ export class InProcessBus implements MessageBus {
 
   async start(): Promise<void> {
     this.started = true;
+    this.broker.attach(this);
   }
 
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Like a Kafka consumer leaving: a retry wait in flight ends (its message stays unfinished), handlers in flight
+   * finish, queued messages are still handled unless a key's earlier message is unfinished, then the group waits for
+   * its next consumer.
+   */
   async stop(): Promise<void> {
-    await this.broker.drain();
     this.stopping.abort();
+    await this.broker.drain();
+    this.stopped = true;
+    this.broker.detach(this);
   }
 
   async health(): Promise<BusHealth> {
@@ -152,9 +217,9 @@ export class InProcessBus implements MessageBus {
     });
   }
 
-  /** @internal a delivery that neither succeeded nor dead-lettered (only possible when shutting down) */
-  reportLost(group: string, record: WireRecord, error: unknown): void {
-    this.options.logger.error({ err: error, group, topic: record.topic, key: record.key }, 'in-process delivery abandoned');
+  /** @internal a delivery that neither succeeded nor dead-lettered (only when shutting down): kept for the next consumer */
+  reportUnfinished(group: string, record: WireRecord, error: unknown): void {
+    this.options.logger.warn({ err: error, group, topic: record.topic, key: record.key }, 'in-process delivery left for the next consumer');
   }
 }
 

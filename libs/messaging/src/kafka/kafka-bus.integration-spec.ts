@@ -25,12 +25,15 @@ describeBusContract('kafka', async () => {
   await dlqConsumer.run({ eachMessage: async ({ message }) => void letters.push(decodeMessage(DEAD_LETTER_TOPIC, message.value).payload) });
 
   return {
+    partitions: layout.partitions,
+    keyConcurrency: 4,
     bus: (service, options) =>
       new KafkaBus({
         brokers: kafkaBrokers,
         clientId: 'parley-test',
         service,
         layout,
+        keyConcurrency: 4,
         logger,
         retry: { maxAttempts: options?.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 100 },
       }),

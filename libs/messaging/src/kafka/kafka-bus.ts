@@ -1,8 +1,9 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, type PayloadIn, type TopicName } from '@parley/contracts';
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
+import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
 import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
 import { toOutgoingRecord, type OutgoingRecord, type WireRecord } from '../outgoing';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
@@ -15,8 +16,13 @@ export interface KafkaBusOptions {
   readonly service: string;
   readonly layout: TopicLayout;
   readonly retry?: RetryPolicy;
-  /** Partitions handled in parallel per consumer group; order within a partition is kept. */
+  /** Partitions handled in parallel per consumer group. */
   readonly partitionConcurrency?: number;
+  /**
+   * Messages of different keys handled at once within one partition (ADR 0012); one key's messages always run one
+   * after another, in order. 1 works a partition one message at a time.
+   */
+  readonly keyConcurrency?: number;
   readonly publishTimeoutMs?: number;
   readonly logger: Logger;
   readonly metrics?: ServiceMetrics;
@@ -37,8 +43,9 @@ const COMMIT_CHECK_INTERVAL_MS = 1_000;
 /**
  * The Kafka adapter (kafkajs). Publishing goes through one idempotent producer; concurrent publish calls are
  * coalesced into one sendBatch while a send is in flight, which keeps per-key order (one request in flight) and
- * still batches under load. Consuming resolves an offset only after its message is handled or dead-lettered, and
- * kafkajs commits only resolved offsets, so a crash replays and never skips.
+ * still batches under load. Consuming works different keys of a partition concurrently, one key in order
+ * (KeyOrderedQueue), and resolves an offset only once it and every earlier offset of the partition are handled or
+ * dead-lettered; kafkajs commits only resolved offsets, so a crash replays and never skips.
  */
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -243,9 +250,9 @@ export class KafkaBus implements MessageBus {
       deadLetter: (payload: PayloadIn<typeof DEAD_LETTER_TOPIC>, options: { correlationId?: string; headers: Record<string, string> }) =>
         this.deadLetter(payload, options),
     };
-    try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || this.stopping.signal.aborted) break;
+    const queue = new KeyOrderedQueue<KafkaMessage>({
+      limit: this.options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
+      work: async (message) => {
         const inbound: InboundMessage = {
           topic,
           key: message.key?.toString('utf8') ?? null,
@@ -255,8 +262,20 @@ export class KafkaBus implements MessageBus {
           offset: message.offset,
         };
         await deliver(inbound, handler, deps);
-        // Only now is the message's fate durable: resolve it, so the next commit may include it.
-        resolveOffset(message.offset);
+      },
+      // Only now is the fate of this message and of every earlier one durable: the next commit may include it.
+      onCommittable: (message) => resolveOffset(message.offset),
+      // Stop starting messages at shutdown or rebalance; those in flight finish, the rest stay uncommitted.
+      canStart: () => isRunning() && !isStale() && !this.stopping.signal.aborted,
+    });
+    try {
+      for (const message of batch.messages) queue.push(message.key?.toString('utf8') ?? null, message);
+      let idle = false;
+      const settled = queue.idle().then(() => {
+        idle = true;
+      });
+      while (!idle) {
+        await Promise.race([settled, queue.changed()]);
         // kafkajs commits resolved offsets at the end of every batch; inside a long batch, offer a commit once a
         // second rather than per message (each check walks every partition's offsets).
         if (Date.now() - lastCommitCheck >= COMMIT_CHECK_INTERVAL_MS) {
@@ -264,6 +283,9 @@ export class KafkaBus implements MessageBus {
           await commitOffsetsIfNecessary();
         }
       }
+      // A delivery that is not durable (shutdown mid-retry, dead-letter topic unreachable): kafkajs replays from the
+      // first unfinished offset.
+      if (queue.error) throw queue.error.error;
     } finally {
       clearInterval(pacemaker);
     }

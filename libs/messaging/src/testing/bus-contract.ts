@@ -3,6 +3,9 @@ import { ContractViolation, type Payload, type PayloadIn, type TopicName } from 
 import type { MessageBus, MessageContext } from '../message-bus';
 
 export interface BusFixture {
+  /** Partitions (order lanes) per topic, and messages of different keys each one works at once. */
+  readonly partitions: number;
+  readonly keyConcurrency: number;
   /** A bus for one service; all buses of one fixture share a broker (and topics). */
   bus(service: string, options?: { maxAttempts?: number }): MessageBus;
   /** Puts bytes on a topic without validation, the way a buggy or hostile producer would. */
@@ -28,6 +31,19 @@ export function observed(email: string, extra: Partial<PayloadIn<'parley.directo
     ...extra,
   };
 }
+
+interface Gate {
+  readonly opened: Promise<void>;
+  open(): void;
+}
+
+function gate(): Gate {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -117,6 +133,126 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       await Promise.all(sends);
       await eventually(() => emails.every((e) => seen.get(e)?.length === 40), 30_000, 'all 160 messages');
       for (const email of emails) expect(seen.get(email)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    });
+
+    it('works other keys while one key is slow, and keeps every key in order', async () => {
+      const seen = new Map<string, number[]>();
+      const slow = gate();
+      const consumer = bus('identity');
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p) => {
+          if (p.email === 'slow@example.com' && p.displayName === '0') await slow.opened;
+          // Uneven handling times, so completion order differs from arrival order.
+          else await pause(Math.floor(Math.random() * 8));
+          const list = seen.get(p.email) ?? [];
+          list.push(Number(p.displayName));
+          seen.set(p.email, list);
+        },
+        { group: 'identity' },
+      );
+      const producer = bus('slack-connector');
+      await producer.start();
+      // 24 other keys over a few partitions: several share the slow key's partition. Published before the consumer
+      // starts, so one fetch brings them all (kafkajs fetches again only once every batch of a fetch is done).
+      const others = Array.from({ length: 24 }, (_, i) => `k${i}@example.com`);
+      const entries: Parameters<MessageBus['publishAll']>[0][number][] = [];
+      for (let i = 0; i < 5; i++) {
+        entries.push({ topic: 'parley.directory.user.observed.v1', payload: observed('slow@example.com', { displayName: String(i) }) });
+        for (const email of others) entries.push({ topic: 'parley.directory.user.observed.v1', payload: observed(email, { displayName: String(i) }) });
+      }
+      await producer.publishAll(entries);
+      await consumer.start();
+      try {
+        // Everything but the slow key is handled while its first message still runs...
+        await eventually(() => others.every((e) => seen.get(e)?.length === 5), 30_000, 'every other key, past the slow one');
+        expect(seen.get('slow@example.com')).toBeUndefined();
+      } finally {
+        slow.open();
+      }
+      // ...and the slow key's later messages waited for it.
+      await eventually(() => seen.get('slow@example.com')?.length === 5, 30_000, 'the slow key');
+      for (const email of [...others, 'slow@example.com']) expect(seen.get(email)).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('bounds the messages in flight per partition', async () => {
+      let inFlight = 0;
+      let most = 0;
+      const release = gate();
+      const consumer = bus('identity');
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async () => {
+          most = Math.max(most, ++inFlight);
+          await release.opened;
+          inFlight--;
+        },
+        { group: 'identity' },
+      );
+      const producer = bus('slack-connector');
+      await producer.start();
+      const keys = Array.from({ length: 60 }, (_, i) => `bound${i}@example.com`);
+      await producer.publishAll(keys.map((email) => ({ topic: 'parley.directory.user.observed.v1' as const, payload: observed(email) })));
+      await consumer.start();
+      const bound = fixture.partitions * fixture.keyConcurrency;
+      try {
+        // More than one per partition runs at once, and never more than the bound, however long they take.
+        await eventually(() => inFlight > fixture.partitions, 30_000, 'several messages of one partition in flight');
+        await pause(500);
+        expect(most).toBeLessThanOrEqual(bound);
+      } finally {
+        release.open();
+      }
+    });
+
+    it('after a consumer dies mid-batch, its successor gets every message not finished, none skipped', async () => {
+      const first: string[] = [];
+      const stuck = gate();
+      let stuckStarted = false;
+      const dying = bus('identity', { maxAttempts: 3 });
+      dying.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p) => {
+          if (p.email === 'stuck@example.com') {
+            stuckStarted = true;
+            await stuck.opened;
+            throw new Error('the process died here');
+          }
+          first.push(`${p.email}#${p.displayName}`);
+        },
+        { group: 'identity' },
+      );
+      const producer = bus('slack-connector');
+      await producer.start();
+      const others = Array.from({ length: 24 }, (_, i) => `n${i}@example.com`);
+      const all: string[] = [];
+      const entries: Parameters<MessageBus['publishAll']>[0][number][] = [];
+      for (let i = 0; i < 3; i++) {
+        for (const email of ['stuck@example.com', ...others]) {
+          entries.push({ topic: 'parley.directory.user.observed.v1', payload: observed(email, { displayName: String(i) }) });
+          all.push(`${email}#${i}`);
+        }
+      }
+      await producer.publishAll(entries);
+      await dying.start();
+      // Later offsets of the stuck key's partition finish while an earlier one does not.
+      await eventually(() => stuckStarted && others.every((e) => first.includes(`${e}#2`)), 30_000, 'the other keys, past the stuck one').catch((error: unknown) => {
+        stuck.open();
+        throw error;
+      });
+      // It dies: nothing in flight gets to finish (the failed attempt's retry is cut short by the stop).
+      const stopped = dying.stop();
+      stuck.open();
+      await stopped;
+
+      const second: string[] = [];
+      const successor = bus('identity');
+      successor.subscribe('parley.directory.user.observed.v1', async (p) => void second.push(`${p.email}#${p.displayName}`), { group: 'identity' });
+      await successor.start();
+      await eventually(() => ['0', '1', '2'].every((i) => second.includes(`stuck@example.com#${i}`)), 60_000, 'the stuck key on the successor');
+      // Nothing lost: every message was handled by one of the two (replays of finished ones are allowed).
+      await eventually(() => all.every((m) => first.includes(m) || second.includes(m)), 30_000, 'every message');
+      expect(second.filter((m) => m.startsWith('stuck@'))).toEqual(['stuck@example.com#0', 'stuck@example.com#1', 'stuck@example.com#2']);
     });
 
     it('retries a failing handler in place and handles the message once it succeeds', async () => {

@@ -16,7 +16,9 @@ describe('the Slack sandbox state snapshot', () => {
     expect(after.userInstallations(app.id)).toEqual([installed]);
     expect([...(after.tokens.get(installed.token)?.scopes ?? [])].sort()).toEqual(['chat:write', 'im:history']);
     // Authorizing again after the restart adds to the same token, as it would have before it.
-    expect(after.installForUser(after.apps.get(app.id)!, ada.id, ['reactions:write']).token).toBe(installed.token);
+    const restoredApp = after.apps.get(app.id);
+    if (!restoredApp) throw new Error('the app was not restored');
+    expect(after.installForUser(restoredApp, ada.id, ['reactions:write']).token).toBe(installed.token);
   });
 
   it('restores a state saved before installations existed', () => {

@@ -196,12 +196,23 @@ describe('teams-connector', () => {
   });
 
   describe('guest creation', () => {
+    afterEach(() => {
+      // A test that records Graph requests leaves none behind for the next one.
+      sandbox.inspect.recordRequests(false);
+      sandbox.inspect.requests().length = 0;
+    });
+
     it('makes a guest in the team whose delegated token posts a chat message, and a replay makes nothing new', async () => {
       const org = harness.seedOrg('guest');
       const personId = randomUUID();
+      const homeUpn = homeUserPrincipalName(`eng01@${org.domain}`, personId, org.credentials.homeTenantDomain);
+      const homeReads = () =>
+        sandbox.inspect.requests().filter((r) => r.method === 'GET' && decodeURIComponent(r.path).toLowerCase().endsWith(`/users/${homeUpn.toLowerCase()}`));
+      sandbox.inspect.recordRequests(true);
       const syncId = await createGuest(org, personId, 'eng01');
       const [created] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === syncId);
-      const homeUpn = homeUserPrincipalName(`eng01@${org.domain}`, personId, org.credentials.homeTenantDomain);
+      // A first creation does not look the home account up: that lookup could only answer 404.
+      expect(homeReads()).toEqual([]);
       expect(created).toMatchObject({
         orgId: org.orgId,
         personId,
@@ -242,10 +253,13 @@ describe('teams-connector', () => {
       expect(posted.body.from.user.id).toBe(created?.guestUserId);
 
       // The same command again (a re-run, or a redelivery after a crash): the earlier work is found.
+      const readsBeforeReplay = homeReads().length;
       const replay = await createGuest(org, personId, 'eng01');
       const [reused] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === replay);
       expect(reused).toMatchObject({ guestUserId: created?.guestUserId, userPrincipalName: created?.userPrincipalName, reused: true, signIn: { status: 'ok' } });
       expect(await harness.guests(org)).toHaveLength(1);
+      // The replay found the home account through Graph's "already exists" answer, and read it once.
+      expect(homeReads().slice(readsBeforeReplay).map((r) => r.status)).toEqual([200]);
       // Each attempt has identity sign in as the guest again (never a cached token): that is what keeps its state true.
       expect(harness.identity.tokenRequests.filter((r) => r.orgId === org.orgId && r.kind === 'person')).toHaveLength(2);
     });

@@ -28,12 +28,22 @@ export class DirectoryImports {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
-  /** One observation applied, in the observation's transaction. */
+  /**
+   * One observation applied, in the observation's transaction. The import row is share-locked: observations do not
+   * wait for each other, but the reconciling transaction (FOR UPDATE) waits for those in flight and counts them, and
+   * an observation after it (a user read twice) sees the import reconciled and leaves no row behind.
+   */
   async countApplied(manager: EntityManager, ref: ImportRef, platformUserId: string): Promise<void> {
     await manager.query(
       `INSERT INTO identity.directory_imports (sync_id, platform, org_id) VALUES ($1, $2, $3) ON CONFLICT (sync_id, platform) DO NOTHING`,
       [ref.syncId, ref.platform, ref.orgId],
     );
+    const state = await firstRow<{ reconciled: boolean }>(
+      manager,
+      `SELECT reconciled_at IS NOT NULL AS reconciled FROM identity.directory_imports WHERE sync_id = $1 AND platform = $2 FOR SHARE`,
+      [ref.syncId, ref.platform],
+    );
+    if (state?.reconciled) return;
     await manager.query(
       `INSERT INTO identity.directory_import_users (sync_id, platform, platform_user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [ref.syncId, ref.platform, platformUserId],

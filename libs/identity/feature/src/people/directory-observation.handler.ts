@@ -1,11 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload as MessagePayload } from '@nestjs/microservices';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
-import type { IdempotentConsumer } from '@parley/persistence';
-import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
+import { GroupCommit, type IdempotentConsumer } from '@parley/persistence';
+import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { DirectoryImports } from '../directory/directory-imports';
 import { firstRow } from '../http/sql';
@@ -15,11 +15,21 @@ type Observation = Payload<'parley.directory.user.observed.v1'>;
 type ImportCompleted = Payload<'parley.directory.import.completed.v1'>;
 export type ObservationOutcome = 'skipped_bot' | 'skipped_managed' | 'recorded';
 
+interface Delivered {
+  readonly observation: Observation;
+  readonly eventId: string;
+}
+
+const OBSERVATION_CONSUMER = 'identity.directory-observation';
+/** Observations per transaction at most: a directory import arrives as a burst. */
+const MAX_BATCH = 50;
+
 /**
  * Folds what a connector read from a directory into people and their native accounts: one person per org and
  * email, one account per platform user id; then the person's primary platform and status. Each event is applied once
  * (its record commits with the effect), together with the import's count and, when that completes it, the
- * reconciled event.
+ * reconciled event. Observations delivered at the same time (the bus works many keys at once) share a transaction
+ * (GroupCommit): one commit per batch instead of one per person is what lets an import of thousands keep up.
  */
 @Controller()
 export class DirectoryObservationHandler {
@@ -28,12 +38,23 @@ export class DirectoryObservationHandler {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(IDENTITY_SETTINGS) private readonly settings: IdentitySettings,
     @Inject(DirectoryImports) private readonly imports: DirectoryImports,
-  ) {}
+    @Inject(DATA_SOURCE) dataSource: DataSource,
+  ) {
+    // As many transactions as the pool has connections, less one for the reconcile checks and the HTTP API.
+    const poolSize = (dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    this.batches = new GroupCommit<Delivered>({
+      maxBatch: MAX_BATCH,
+      maxConcurrent: Math.max(2, poolSize - 1),
+      applyBatch: (items) => this.applyAll(items),
+      applyOne: (item) => this.applyAll([item]),
+    });
+  }
+
+  private readonly batches: GroupCommit<Delivered>;
 
   @EventPattern('parley.directory.user.observed.v1')
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
-    const outcome = await this.idempotent.run('identity.directory-observation', ctx.eventId, (m) => this.apply(m, observation, ctx.eventId));
-    if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId }, 'observation already applied, skipping');
+    await this.batches.submit({ observation, eventId: ctx.eventId });
     // After the commit, replays included: a crash may have come between the commit and this check.
     if (observation.syncId) await this.imports.reconcileIfComplete({ orgId: observation.orgId, syncId: observation.syncId, platform: observation.platform });
   }
@@ -43,6 +64,19 @@ export class DirectoryObservationHandler {
     const ref = { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform };
     await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) => this.imports.setExpected(m, ref, completed.observed));
     await this.imports.reconcileIfComplete(ref);
+  }
+
+  /** One transaction; in import and email order, so two batches that meet on an import or a person lock in the same order. */
+  private async applyAll(items: readonly Delivered[]): Promise<void> {
+    const applied = await this.idempotent.runBatch(
+      OBSERVATION_CONSUMER,
+      items.map((i) => i.eventId),
+      async (manager, fresh) => {
+        const ordered = items.filter((i) => fresh.has(i.eventId)).sort((a, b) => compare(a.observation, b.observation));
+        for (const { observation, eventId } of ordered) await this.apply(manager, observation, eventId);
+      },
+    );
+    for (const { eventId } of items) if (!applied.has(eventId)) this.logger.info({ eventId }, 'observation already applied, skipping');
   }
 
   private async apply(manager: EntityManager, o: Observation, eventId: string): Promise<void> {
@@ -99,4 +133,11 @@ export class DirectoryObservationHandler {
       [person.id, name, o.platform],
     );
   }
+}
+
+function compare(a: Observation, b: Observation): number {
+  const key = (o: Observation) => [o.syncId ?? '', o.platform, o.orgId, o.email];
+  const [x, y] = [key(a), key(b)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as string) < (y[i] as string) ? -1 : 1;
+  return 0;
 }

@@ -3,7 +3,7 @@ import { Ctx, EventPattern, Payload as MessagePayload } from '@nestjs/microservi
 import type { Payload } from '@parley/contracts';
 import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
-import type { IdempotentConsumer } from '@parley/persistence';
+import { GroupCommit, type IdempotentConsumer } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { SyncPlanner } from './sync-planner';
 import { SyncStarter } from './sync-starter';
@@ -22,6 +22,17 @@ export class SyncEventsHandler {
     @Inject(SyncPlanner) private readonly planner: SyncPlanner,
     @Inject(TaskResults) private readonly results: TaskResults,
   ) {}
+
+  /**
+   * Results of one sync serialize on its row lock anyway; many transactions waiting on it would each hold a pool
+   * connection (and starve the HTTP API), so results delivered together share one transaction instead.
+   */
+  private readonly batches = new GroupCommit<{ readonly ctx: MessageContext; readonly result: TaskResult }>({
+    maxBatch: 100,
+    maxConcurrent: 2,
+    applyBatch: (items) => this.applyAll(items),
+    applyOne: (item) => this.applyAll([item]),
+  });
 
   @EventPattern('parley.provisioning.sync.requested.v1')
   async onSyncRequested(@MessagePayload() event: Payload<'parley.provisioning.sync.requested.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
@@ -80,12 +91,25 @@ export class SyncEventsHandler {
   }
 
   private async apply(ctx: MessageContext, result: TaskResult): Promise<void> {
-    let effect = 'duplicate';
-    await this.idempotent.run(`provisioning.task-result`, ctx.eventId, async (manager) => {
-      effect = await this.results.apply(manager, result);
-    });
-    if (effect === 'ignored' || effect === 'duplicate') {
-      this.logger.debug({ topic: ctx.topic, syncId: result.syncId, personId: result.personId, effect }, 'result changed nothing');
+    await this.batches.submit({ ctx, result });
+  }
+
+  /** In sync order, so two batches lock sync rows in the same order. */
+  private async applyAll(items: readonly { readonly ctx: MessageContext; readonly result: TaskResult }[]): Promise<void> {
+    const effects = new Map<string, string>();
+    await this.idempotent.runBatch(
+      'provisioning.task-result',
+      items.map((i) => i.ctx.eventId),
+      async (manager, fresh) => {
+        const ordered = items.filter((i) => fresh.has(i.ctx.eventId)).sort((a, b) => (a.result.syncId < b.result.syncId ? -1 : a.result.syncId > b.result.syncId ? 1 : 0));
+        for (const { ctx, result } of ordered) effects.set(ctx.eventId, await this.results.apply(manager, result));
+      },
+    );
+    for (const { ctx, result } of items) {
+      const effect = effects.get(ctx.eventId) ?? 'duplicate';
+      if (effect === 'ignored' || effect === 'duplicate') {
+        this.logger.debug({ topic: ctx.topic, syncId: result.syncId, personId: result.personId, effect }, 'result changed nothing');
+      }
     }
   }
 }

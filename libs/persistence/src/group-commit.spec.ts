@@ -1,0 +1,57 @@
+import { GroupCommit } from './group-commit';
+
+describe('GroupCommit', () => {
+  it('puts what arrives while a transaction is open into the next one, up to the batch size', async () => {
+    const batches: number[][] = [];
+    const commits = new GroupCommit<number>({
+      maxBatch: 3,
+      maxConcurrent: 1,
+      applyBatch: async (items) => {
+        batches.push([...items]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      applyOne: async () => Promise.reject(new Error('not expected')),
+    });
+    await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => commits.submit(n)));
+    // The first arrives alone; the rest queue behind its transaction and go three at a time.
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+  });
+
+  it('retries a failed batch item by item, so only the bad item fails', async () => {
+    const single: number[] = [];
+    const commits = new GroupCommit<number>({
+      maxBatch: 10,
+      maxConcurrent: 1,
+      applyBatch: async (items) => {
+        if (items.includes(13)) throw new Error('batch rolled back');
+      },
+      applyOne: async (item) => {
+        single.push(item);
+        if (item === 13) throw new Error('13 cannot be applied');
+      },
+    });
+    const first = commits.submit(1);
+    const outcomes = await Promise.allSettled([2, 13, 4].map((n) => commits.submit(n)));
+    await first;
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('13 cannot be applied'));
+    expect(single.sort((a, b) => a - b)).toEqual([2, 4, 13]);
+  });
+
+  it('keeps at most maxConcurrent transactions open', async () => {
+    let open = 0;
+    let most = 0;
+    const commits = new GroupCommit<number>({
+      maxBatch: 1,
+      maxConcurrent: 2,
+      applyBatch: async () => {
+        most = Math.max(most, ++open);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        open--;
+      },
+      applyOne: async () => undefined,
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => commits.submit(i)));
+    expect(most).toBe(2);
+  });
+});
