@@ -419,8 +419,8 @@ describe('slack-connector', () => {
 
     it("reads the connection's tokens from identity for each command that calls Slack, and keeps none in between", async () => {
       const before = identity.reads.secrets;
-      await createMirror(businessConnection, sales(7));
-      await createMirror(businessConnection, sales(8));
+      await createMirror(businessConnection, sales(9));
+      await createMirror(businessConnection, sales(10));
       // A cache of 30 s (PARLEY_SLACK_CONNECTION_CACHE_MS, which now keeps settings only) would have read them once.
       expect(identity.reads.secrets - before).toBeGreaterThanOrEqual(2);
     });
