@@ -17,6 +17,11 @@ export interface InternalEndpoint {
   readonly baseUrl: string;
   /** The shared internal token; a function so it is read at call time and never stored as a string field. */
   readonly token: () => string;
+  /**
+   * Headers of the work in hand, read at call time (the runtime sends the request and correlation ids, so the callee
+   * logs under the same ids as the caller).
+   */
+  readonly contextHeaders?: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -43,6 +48,7 @@ export class InternalApiClient {
     const response = await fetch(`${this.endpoint.baseUrl}${path}`, {
       method,
       headers: {
+        ...this.endpoint.contextHeaders?.(),
         authorization: `Bearer ${this.endpoint.token()}`,
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),

@@ -8,6 +8,16 @@ export { ParleyBusTransport } from './bus-transport';
 export { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 export { INTERNAL_API, InternalApiAccess, InternalAuthGuard, type PeerName } from './internal-api';
 export {
+  checkIncomingId,
+  CORRELATION_ID_HEADER,
+  outgoingContextHeaders,
+  REQUEST_ID_HEADER,
+  requestContextMiddleware,
+  requestIdsOf,
+  type IncomingId,
+  type RequestIds,
+} from './http/request-context';
+export {
   commonGenericDetails,
   fieldErrors,
   INVALID_REQUEST_PROBLEM,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Secret } from '@parley/config';
 import { InternalApiClient } from '@parley/internal-api';
+import { outgoingContextHeaders } from './http/request-context';
 
 export type PeerName = 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector';
 export const INTERNAL_API = Symbol('INTERNAL_API');
@@ -10,6 +11,7 @@ export const INTERNAL_API = Symbol('INTERNAL_API');
  * How a service reaches its peers' `/internal/...` APIs and checks the calls it receives. One shared bearer from
  * configuration (`PARLEY_INTERNAL_TOKEN`); in embedded mode the launcher makes one per boot.
  * Peer URLs may be filled in after start (embedded services listen on ephemeral ports), so they are looked up per call.
+ * Every call carries the request and correlation ids of the work in hand (`X-Request-Id`, `X-Correlation-Id`).
  */
 export class InternalApiAccess {
   private readonly digest: Buffer;
@@ -24,11 +26,17 @@ export class InternalApiAccess {
   client(peer: PeerName, timeoutMs?: number): InternalApiClient {
     const baseUrl = this.urls[peer];
     if (!baseUrl) throw new Error(`no URL is configured for the ${peer} service`);
-    return new InternalApiClient({ baseUrl, token: () => this.token.reveal() }, timeoutMs);
+    return new InternalApiClient({ baseUrl, token: () => this.token.reveal(), contextHeaders: outgoingContextHeaders }, timeoutMs);
   }
 
   setUrl(peer: PeerName, url: string): void {
     this.urls[peer] = url;
+  }
+
+  /** Whether an `Authorization` header value is the internal bearer: the caller is a peer. */
+  isPeer(authorization: string | undefined): boolean {
+    const match = /^Bearer (.+)$/.exec(authorization ?? '');
+    return match !== null && this.accepts(match[1]);
   }
 
   /** Constant-time check of a presented bearer. */
@@ -47,9 +55,7 @@ export class InternalAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
-    const header = request.headers['authorization'] ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
-    if (!match || !this.access.accepts(match[1])) throw new UnauthorizedException('internal API: missing or wrong internal token');
+    if (!this.access.isPeer(request.headers['authorization'])) throw new UnauthorizedException('internal API: missing or wrong internal token');
     return true;
   }
 }

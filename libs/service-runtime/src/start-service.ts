@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type INestApplication } from '@nest
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { ParleyBusTransport } from './bus-transport';
 import { HealthController, INFRASTRUCTURE } from './health.controller';
+import { requestContextMiddleware } from './http/request-context';
 import type { ServiceInfrastructure } from './infrastructure';
 import { INTERNAL_API, InternalAuthGuard, type InternalApiAccess } from './internal-api';
 import { NestPinoLogger } from './nest-logger';
@@ -66,6 +67,8 @@ export async function startService(
   });
   // inheritAppConfig: the app's global filters (RethrowRpcFilter) also wrap bus handlers; without it a handler's
   // error reaches the bus as Nest's generic object and dead letters lose their reason.
+  // First in the chain, before the body parsers: every line of a request's handling carries its ids.
+  app.use(requestContextMiddleware({ logger: infra.logger, fromPeer: (authorization) => context.internalApi.isPeer(authorization) }));
   app.connectMicroservice({ strategy: new ParleyBusTransport(infra.bus, definition.name) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   infra.outboxRelay.start();

@@ -125,7 +125,9 @@ describe('Guest Account Sync end to end', () => {
   it('one sync call makes each engineer a Teams guest Parley can speak as, and each sales rep a Slack mirror', () =>
     withLogs(async () => {
       const admin = await connectedOrg(sandboxes.credentials, 'Demo org');
-      const started = await admin.startSync('guest');
+      const start = await admin.request<UserSyncView>('POST', '/v1/user-syncs', { mode: 'guest' });
+      expect(start.status).toBe(202);
+      const started = start.body;
       expect(started.status).toMatch(/queued|running/);
       // A second sync while the first runs is refused.
       const second = await admin.request<Record<string, unknown>>('POST', '/v1/user-syncs', { mode: 'guest' });
@@ -136,6 +138,13 @@ describe('Guest Account Sync end to end', () => {
       const finished = await admin.waitForSync(started.id, { timeoutMs: 180_000, onProgress: (s) => seen.push(s) });
       const people = await expectDemoEndState(admin, finished, sandboxes.credentials, probe);
       expect(seen.some((s) => s.status === 'running')).toBe(true);
+      // The id of the request that started the sync is the correlation id of the work it caused, in every service
+      // that did some (issue 12): provisioning, and both connectors, reached only through Kafka.
+      const requestId = start.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      for (const app of ['provisioning', 'slack-connector', 'teams-connector'] as const) {
+        expect({ app, followed: cluster.process(app).lines.some((line) => line['correlationId'] === requestId) }).toEqual({ app, followed: true });
+      }
 
       // Each guest's delegated token works: Parley posts a chat message as the guest through Graph.
       const identity = new InternalApiClient({ baseUrl: cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });

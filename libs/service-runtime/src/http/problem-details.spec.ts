@@ -63,7 +63,7 @@ describe('problem details', () => {
 
   it('adds extension members, but never over the members every problem has, and leaves out an empty errors list', () => {
     const problem = toProblem(
-      new ProblemException(409, 'A sync is running.', 'urn:parley:problem:sync-conflict', [], { activeSyncId: 'abc', status: 200, type: 'x', detail: 'leak' }),
+      new ProblemException(409, 'A sync is running.', 'urn:parley:problem:sync-conflict', [], { activeSyncId: 'abc', status: 200, type: 'x', detail: 'leak', requestId: 'forged' }),
       request,
     );
     expect(problem).toEqual({ activeSyncId: 'abc', type: 'urn:parley:problem:sync-conflict', title: 'Conflict', status: 409, detail: 'A sync is running.', instance: '/v1/orgs' });

@@ -6,6 +6,7 @@ import { throwError, type Observable } from 'rxjs';
 import type { z } from 'zod';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '../tokens';
+import { requestIdsOf } from './request-context';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** A request that does not parse; its `errors` name each bad field. */
@@ -33,6 +34,8 @@ export interface ProblemDetails {
   /** The request path, without its query string. */
   readonly instance: string;
   readonly errors?: readonly FieldProblem[];
+  /** The id of the request this answers (also its `X-Request-Id`): what an admin quotes, and what finds its log lines. */
+  readonly requestId?: string;
   readonly [extension: string]: unknown;
 }
 
@@ -57,7 +60,7 @@ export function notFound(what = 'resource'): ProblemException {
 }
 
 /** Members every problem has; an extension may not overwrite them. */
-const RESERVED_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'errors']);
+const RESERVED_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'errors', 'requestId']);
 
 /**
  * Details for errors a service did not write (body-parser failures, Nest's own exceptions, guards), by status.
@@ -114,9 +117,10 @@ export interface ProblemDetailsOptions {
 }
 
 /**
- * Answers every HTTP error, unknown routes and body-parser failures included, as `application/problem+json`, and
- * logs the 5xx ones. Errors of bus handlers pass through unchanged: the bus decides retry or dead letter from the
- * original error. Register it with `problemDetailsFilter()`.
+ * Answers every HTTP error, unknown routes and body-parser failures included, as `application/problem+json` with
+ * the request's id (`requestId`, set by the runtime's request-context middleware), and logs the 5xx ones. Errors
+ * of bus handlers pass through unchanged: the bus decides retry or dead letter from the original error. Register it
+ * with `problemDetailsFilter()`.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -130,7 +134,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const problem = toProblem(exception, request, this.options.genericDetails);
+    const requestId = requestIdsOf(request)?.requestId;
+    const problem: ProblemDetails = { ...toProblem(exception, request, this.options.genericDetails), ...(requestId ? { requestId } : {}) };
     if (problem.status >= 500) {
       // Name, message and stack only: a driver error's enumerable fields carry the query and its parameters.
       const error = exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : { message: String(exception) };

@@ -20,6 +20,12 @@ export const ProblemDetailsSchema = z
       .array(z.union([InvalidField, RefusedField]))
       .optional()
       .describe('A 400 names each invalid field (`message`); a 422 names each field the platform refused (`reason`).'),
+    requestId: z
+      .string()
+      .optional()
+      .describe(
+        'The id of the request, as in its `X-Request-Id` response header (the one the caller sent, if usable, else a new UUID). Quote it to an operator: every log line written while handling the request carries it, in the gateway and in the services it called.',
+      ),
     activeSyncId: z
       .uuid()
       .optional()
