@@ -123,12 +123,12 @@ describe('validating a connection input (400)', () => {
         platform: 'slack',
         botToken: 'xoxb-1',
         signingSecret: 'signing-secret',
-        clientSecret: 'wrong-platform',
+        homeTenantId: 'wrong-platform',
         extra: 1,
       }),
     );
     expect(problem.errors).toEqual([
-      { field: 'clientSecret', message: 'unknown field' },
+      { field: 'homeTenantId', message: 'unknown field' },
       { field: 'extra', message: 'unknown field' },
     ]);
     const nested = problemOf(() => parseOrThrow(connectionInput, { ...teams, teamOwner: { username: 'o', password: 'p', mfa: '123' } }));
