@@ -54,6 +54,12 @@ describe('splitting a connection input', () => {
     const withoutScim = connectionInput.parse({ platform: 'slack', botToken: 'xoxb-1', signingSecret: 'signing-secret-value-2' });
     expect(secretsOf(withoutScim)).toEqual({ botToken: 'xoxb-1', signingSecret: 'signing-secret-value-2' });
     expect(Object.keys(secretsOf(withoutScim))).not.toContain('scimToken');
+    // The app's client secret (people's Slack consent) is a secret too; its client id is a setting.
+    expect(secretsOf({ ...withoutScim, clientId: '123.456', clientSecret: 'client-secret-value-4' })).toEqual({
+      botToken: 'xoxb-1',
+      signingSecret: 'signing-secret-value-2',
+      clientSecret: 'client-secret-value-4',
+    });
   });
 
   it('takes Teams\' client secret and the team owner\'s password as secrets, and nothing else', () => {
