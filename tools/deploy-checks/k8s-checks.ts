@@ -23,6 +23,7 @@ export const publicRoutes = [
   { path: '/v1', pathType: 'Prefix' },
   { path: '/docs', pathType: 'Prefix' },
   { path: '/auth/callback', pathType: 'Exact' },
+  { path: '/auth/slack/callback', pathType: 'Exact' },
 ] as const;
 
 /** Kubernetes' default when terminationGracePeriodSeconds is not set. */

@@ -13,6 +13,12 @@ export const slackConnectionInput = z.strictObject({
   signingSecret: z.string().min(8),
   /** An org-level SCIM token (scope admin): only Business+ and Enterprise plans have SCIM. */
   scimToken: z.string().min(8).optional(),
+  /**
+   * The app's OAuth client id and secret (Basic Information > App Credentials). Optional, together: without them
+   * Parley cannot ask Teams-primary people for their Slack consent, so it can never speak as them on Slack.
+   */
+  clientId: z.string().regex(/^\d+\.\d+$/, 'expected a Slack client id like 1234567890.1234567890').optional(),
+  clientSecret: z.string().min(8).optional(),
   apiUrl: httpsOrLocalUrl.default('https://slack.com/api/'),
   scimUrl: httpsOrLocalUrl.default('https://api.slack.com/scim/v2'),
 });
@@ -47,6 +53,8 @@ export const slackSettings = z.object({
   /** Whether SCIM answered with the given token (Business+ / Enterprise): mirrors are SCIM guests, else profiles. */
   scim: z.boolean(),
   scopes: z.array(z.string()),
+  /** The app's OAuth client id, when the admin gave one (with its secret): Slack consent needs it. */
+  clientId: nonEmpty.optional(),
 });
 export const teamsSettings = z.object({
   platform: z.literal('teams'),
@@ -64,7 +72,7 @@ export type SlackSettings = z.infer<typeof slackSettings>;
 export type TeamsSettings = z.infer<typeof teamsSettings>;
 export type ConnectionSettings = z.infer<typeof connectionSettings>;
 
-export const slackSecrets = z.object({ botToken: nonEmpty, signingSecret: nonEmpty, scimToken: nonEmpty.optional() });
+export const slackSecrets = z.object({ botToken: nonEmpty, signingSecret: nonEmpty, scimToken: nonEmpty.optional(), clientSecret: nonEmpty.optional() });
 export const teamsSecrets = z.object({ clientSecret: nonEmpty, teamOwnerPassword: nonEmpty });
 export type SlackSecrets = z.infer<typeof slackSecrets>;
 export type TeamsSecrets = z.infer<typeof teamsSecrets>;

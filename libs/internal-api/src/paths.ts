@@ -13,7 +13,9 @@ export const internalPaths = {
     consentLink: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/consent-link`,
     guestPassword: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/guest-password`,
     tokens: (orgId: string) => `${org(orgId)}/tokens`,
+    slackUserToken: (orgId: string) => `${org(orgId)}/slack-user-tokens`,
     consent: () => `/internal/consent`,
+    slackConsent: () => `/internal/consent/slack`,
   },
   provisioning: {
     userSyncs: (orgId: string) => `${org(orgId)}/user-syncs`,

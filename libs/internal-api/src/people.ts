@@ -16,7 +16,10 @@ export const accountView = z.object({
   userPrincipalName: z.string().optional(),
   /** Why the account needs an admin (expired consent, an MFA policy on guests...). */
   attentionReason: z.string().optional(),
-  /** Account Sync: whether Parley holds this person's delegated Teams consent. */
+  /**
+   * Whether Parley holds the person's consent to act as this account: Account Sync's delegated Teams consent on a
+   * native Teams account; a Slack user token on the Slack account (native or mirror) of a Teams-primary person.
+   */
   consented: z.boolean().optional(),
   /** Mirrors: a SCIM user on Slack, or a profile (name and avatar) Parley posts under. */
   mirrorKind: z.enum(['scim', 'profile']).optional(),
@@ -51,6 +54,11 @@ export type PeoplePage = z.infer<typeof peoplePage>;
 
 export const updatePersonRequest = z.strictObject({ primaryPlatform: platform });
 
+/** Which platform a consent link is for: Teams (Account Sync, the default) or Slack (a Teams-primary person's voice). */
+export const consentPlatform = z.enum(['teams', 'slack']);
+export type ConsentPlatform = z.infer<typeof consentPlatform>;
+/** gateway -> identity, `internalPaths.identity.consentLink`: the callback the platform sends the browser back to. */
+export const consentLinkQuery = z.strictObject({ redirectUri: z.url({ protocol: /^https?$/ }), platform: consentPlatform.default('teams') });
 export const consentLink = z.object({ url: z.url(), expiresAt: timestamp });
 export const completeConsentRequest = z.strictObject({ code: z.string().min(1), state: z.string().min(1) });
 export const completeConsentResult = z.object({ orgId, personId: uuid, email });
@@ -69,5 +77,15 @@ export const tokenRequest = z.strictObject({ connectionId: uuid, subject: tokenS
 export type TokenRequest = z.infer<typeof tokenRequest>;
 export const tokenResult = z.object({ accessToken: z.string().min(1), expiresAt: timestamp });
 export type TokenResult = z.infer<typeof tokenResult>;
+/**
+ * slack-connector -> identity, `internalPaths.identity.slackUserToken`: the user token (xoxp-) a Teams-primary person
+ * gave through Slack consent, to post as them. 409 NEEDS_ATTENTION_PROBLEM until they consent.
+ */
+export const slackUserTokenRequest = z.strictObject({ connectionId: uuid, personId: uuid });
+export type SlackUserTokenRequest = z.infer<typeof slackUserTokenRequest>;
+export const slackUserTokenResult = z.object({ accessToken: z.string().regex(/^xoxp-/), slackUserId: z.string().min(1) });
+export type SlackUserTokenResult = z.infer<typeof slackUserTokenResult>;
+/** 409 from identity's Slack consent: the person approved while signed in to Slack as someone else; nothing was stored. */
+export const SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM = 'https://parley.dev/problems/slack-consent-wrong-account';
 /** A 409 from the token endpoint: Parley cannot sign in as that subject until an admin acts. */
 export const NEEDS_ATTENTION_PROBLEM = 'https://parley.dev/problems/needs-attention';

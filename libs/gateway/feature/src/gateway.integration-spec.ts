@@ -15,7 +15,7 @@ import { createGatewayService } from './index';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
 import { committedOpenApiPath } from './openapi/write-openapi';
-import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET, slackBotTokenOf } from './testing/fake-peers';
+import { FakePeers, GOOD_CONSENT_CODE, GOOD_SLACK_BOT_TOKEN, GOOD_TEAMS_CLIENT_SECRET, SLACK_CODE_OF_SOMEONE_ELSE, slackBotTokenOf } from './testing/fake-peers';
 
 /** A local port nothing listens on: a peer that is down. */
 async function closedPortUrl(): Promise<string> {
@@ -478,6 +478,21 @@ describe('gateway admin API', () => {
       const asked = peers.calls.filter((c) => c.path.endsWith('/consent-link')).at(-1);
       expect(asked?.path).toBe(`/internal/orgs/${org.id}/people/${person.id}/consent-link`);
       expect(asked?.query.get('redirectUri')).toBe(`${PUBLIC_URL}/auth/callback`);
+      expect(asked?.query.get('platform')).toBe('teams');
+    });
+
+    it('gives a Slack consent link with ?platform=slack, coming back to the Slack callback; refuses an unknown platform', async () => {
+      const person = peers.addPerson(org.id, { primaryPlatform: 'teams' });
+      const response = await call(`/v1/people/${person.id}/consent-link?platform=slack`, { key: org.adminApiKey });
+      expect(response.status).toBe(200);
+      const link = (await response.json()) as { url: string; expiresAt: string };
+      expect(new URL(link.url).searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/slack/callback`);
+      const asked = peers.calls.filter((c) => c.path.endsWith('/consent-link')).at(-1);
+      expect(Object.fromEntries(asked?.query ?? [])).toEqual({ redirectUri: `${PUBLIC_URL}/auth/slack/callback`, platform: 'slack' });
+      const callsBefore = peers.calls.length;
+      const bad = await expectProblem(await call(`/v1/people/${person.id}/consent-link?platform=irc&extra=1`, { key: org.adminApiKey }), 400);
+      expect((bad['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['extra', 'platform']);
+      expect(peers.calls.length).toBe(callsBefore);
     });
   });
 
@@ -583,6 +598,56 @@ describe('gateway admin API', () => {
       expect((await page('?state=abc')).status).toBe(400);
       expect((await page('')).status).toBe(400);
       for (const html of [refused.html, unknown.html]) expect(html).not.toMatch(/at \w+ \(|Error:|stack|internal/i);
+    });
+
+    describe('from Slack', () => {
+      const slackState = async (personId: string) => {
+        const link = (await (await call(`/v1/people/${personId}/consent-link?platform=slack`, { key: org.adminApiKey })).json()) as { url: string };
+        return new URL(link.url).searchParams.get('state') as string;
+      };
+      const slackPage = async (query: string) => {
+        const response = await call(`/auth/slack/callback${query}`);
+        expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+        return { status: response.status, html: await response.text() };
+      };
+
+      it('completes Slack consent through identity with no API key; the state works once', async () => {
+        const person = peers.addPerson(org.id, { primaryPlatform: 'teams' });
+        const state = await slackState(person.id);
+        const done = await slackPage(`?code=${SECRETS.consentCode}&state=${state}`);
+        expect(done.status).toBe(200);
+        expect(done.html).toContain(`Parley can now act for you (${person.email}) in Slack`);
+        expect(peers.calls.filter((c) => c.path === '/internal/consent/slack').at(-1)?.body).toEqual({ code: SECRETS.consentCode, state });
+        const again = await slackPage(`?code=${SECRETS.consentCode}&state=${state}`);
+        expect(again.status).toBe(400);
+        expect(again.html).toContain('expired or was already used');
+        // A Teams state is not redeemed on the Slack callback.
+        const teamsState = await stateOf(person.id);
+        expect((await slackPage(`?code=${SECRETS.consentCode}&state=${teamsState}`)).status).toBe(400);
+      });
+
+      it('answers 400 pages for Cancel on Slack, someone else\'s Slack account, an unknown state and an incomplete link', async () => {
+        const callsBefore = peers.calls.filter((c) => c.path === '/internal/consent/slack').length;
+        const cancelled = await slackPage('?error=access_denied&state=x');
+        expect(cancelled.status).toBe(400);
+        expect(cancelled.html).toContain('You clicked Cancel on Slack');
+        const odd = await slackPage(`?error=${encodeURIComponent('<b>odd</b>')}&state=x`);
+        expect(odd).toMatchObject({ status: 400, html: expect.stringContaining('&lt;b&gt;odd&lt;/b&gt;') });
+        // A refusal never reaches identity: nothing is stored.
+        expect(peers.calls.filter((c) => c.path === '/internal/consent/slack').length).toBe(callsBefore);
+
+        const person = peers.addPerson(org.id, { primaryPlatform: 'teams' });
+        const wrong = await slackPage(`?code=${SLACK_CODE_OF_SOMEONE_ELSE}&state=${await slackState(person.id)}`);
+        expect(wrong.status).toBe(400);
+        expect(wrong.html).toContain('That was not your Slack account');
+        const unknown = await slackPage(`?code=${SECRETS.consentCode}&state=${randomUUID()}`);
+        expect(unknown.status).toBe(400);
+        expect(unknown.html).toContain('Ask your admin for a new link');
+        expect((await slackPage('?state=abc')).status).toBe(400);
+        for (const html of [cancelled.html, wrong.html, unknown.html]) expect(html).not.toMatch(/at \w+ \(|Error:|stack|internal/i);
+      });
     });
 
     it('answers a 503 page when identity cannot be reached', async () => {

@@ -6,7 +6,7 @@ import { loadConfig, Secret } from '@parley/config';
 import { toOutgoingRecord } from '@parley/messaging';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
-import { NEEDS_ATTENTION_PROBLEM, WORKSPACE_TAKEN_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
+import { NEEDS_ATTENTION_PROBLEM, SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM, WORKSPACE_TAKEN_PROBLEM, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
@@ -28,6 +28,7 @@ const ORG = 'org_IdentityTest0001';
 const OTHER_ORG = 'org_SomeoneElse00001';
 const INTERNAL_TOKEN = `internal_${randomBytes(24).toString('base64url')}`;
 const REDIRECT_URI = 'http://localhost:3000/auth/callback';
+const SLACK_REDIRECT_URI = 'http://localhost:3000/auth/slack/callback';
 
 // identity in-process on real PostgreSQL (in-process bus and cache), over real HTTP, with the Graph sandbox as the
 // identity platform's token endpoint.
@@ -145,8 +146,9 @@ describe('identity service', () => {
       scimUrl: s().scimUrl,
       scim: true,
       scopes: ['users:read', 'users:read.email', 'chat:write', 'chat:write.customize'],
+      clientId: s().clientId,
     },
-    secrets: { botToken: s().botToken, signingSecret: s().signingSecret, scimToken: s().scimToken },
+    secrets: { botToken: s().botToken, signingSecret: s().signingSecret, scimToken: s().scimToken, clientSecret: s().clientSecret },
   });
   let teamsConnectionId: string;
   let slackConnectionId: string;
@@ -202,7 +204,7 @@ describe('identity service', () => {
     slackConnectionId = slack.body['id'] as string;
     teamsConnectionId = teams.body['id'] as string;
 
-    const secrets = [s().botToken, s().signingSecret, s().scimToken, g().clientSecret, g().teamOwner.password];
+    const secrets = [s().botToken, s().signingSecret, s().scimToken, s().clientSecret, g().clientSecret, g().teamOwner.password];
     const responses = [slack.text, teams.text];
     const duplicate = await call('POST', `/internal/orgs/${ORG}/connections`, teamsRequest());
     expectProblem(duplicate, 409, /^platform: /);
@@ -645,7 +647,7 @@ describe('identity service', () => {
     await identity.bus.publishRecords([deadLettered, deadLettered]);
     await eventually(() => personView(rita), (p) => p.accounts.some((a) => a.kind === 'mirror'), "rita's unmade mirror");
     expect((await personView(rita)).accounts.filter((a) => a.kind === 'mirror')).toEqual([
-      { platform: 'slack', kind: 'mirror', status: 'needs_attention', platformUserId: null, attentionReason: reason },
+      { platform: 'slack', kind: 'mirror', status: 'needs_attention', platformUserId: null, attentionReason: reason, consented: false },
     ]);
     const attention = (await call('GET', `/internal/orgs/${ORG}/people?status=needs_attention&limit=500`)).body as unknown as { items: PersonView[] };
     expect(attention.items.map((p) => p.id)).toContain(rita);
@@ -654,7 +656,7 @@ describe('identity service', () => {
     await publish('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: rita, kind: 'scim', mirrorId: 'W_RITA', reused: false });
     await eventually(() => personView(rita), (p) => p.accounts.find((a) => a.kind === 'mirror')?.status === 'active', "rita's mirror made");
     expect((await personView(rita)).accounts.filter((a) => a.kind === 'mirror')).toEqual([
-      { platform: 'slack', kind: 'mirror', status: 'active', platformUserId: 'W_RITA', mirrorKind: 'scim' },
+      { platform: 'slack', kind: 'mirror', status: 'active', platformUserId: 'W_RITA', mirrorKind: 'scim', consented: false },
     ]);
 
     // A deactivated guest stays deactivated: nothing is left on it for an admin to do.
@@ -731,6 +733,100 @@ describe('identity service', () => {
     const lateState = new URL(late.body['url'] as string).searchParams.get('state') as string;
     await db.query(`UPDATE identity.consent_requests SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`);
     expectProblem(await call('POST', '/internal/consent', { code: 'whatever', state: lateState }), 400, /^state: .*expired/);
+  });
+
+  it('runs Slack consent for a Teams-primary person through Slack\'s authorize page: single-use state, own account only, token sealed', async () => {
+    // Frances is on Teams; her SCIM mirror is a Slack user the sandbox knows (as slack-connector would have made it).
+    const mirror = sandboxes.slack.control.addPerson({ name: 'frances.mirror', email: 'frances.mirror@example.com', realName: 'Frances Hopper' });
+    const mirrorId = mirror['id'] as string;
+    await observe({ platform: 'teams', platformUserId: 'oid-frances', email: 'frances@example.com', realName: 'Frances Hopper' });
+    const frances = (await eventually(() => person('frances@example.com'), (id) => id !== undefined, 'frances')) as string;
+    const linkFor = (id: string, redirect = SLACK_REDIRECT_URI) =>
+      call('GET', `/internal/orgs/${ORG}/people/${id}/consent-link?platform=slack&redirectUri=${encodeURIComponent(redirect)}`);
+    expectProblem(await linkFor(frances), 409, /no Slack account Parley can speak as/);
+    await publish('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: frances, kind: 'scim', mirrorId, reused: false });
+    await eventually(() => personView(frances), (p) => p.accounts.some((a) => a.kind === 'mirror' && a.status === 'active'), "frances's mirror");
+    const slackAccount = async () => (await personView(frances)).accounts.find((a) => a.platform === 'slack');
+    expect(await slackAccount()).toEqual({ platform: 'slack', kind: 'mirror', status: 'active', platformUserId: mirrorId, mirrorKind: 'scim', consented: false });
+
+    // Never for someone on their primary platform; the platform must be one Parley knows.
+    const ada = (await person('ada@example.com')) as string;
+    expectProblem(await linkFor(ada), 409, /primary platform/);
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/people/${frances}/consent-link?platform=irc&redirectUri=${encodeURIComponent(SLACK_REDIRECT_URI)}`), 400, /platform/);
+    // Until she consents, slack-connector is told the person needs attention.
+    const userToken = () => call('POST', `/internal/orgs/${ORG}/slack-user-tokens`, { connectionId: slackConnectionId, personId: frances });
+    const before = expectProblem(await userToken(), 409, /Slack consent/);
+    expect(before['type']).toBe(NEEDS_ATTENTION_PROBLEM);
+    expectProblem(await call('POST', `/internal/orgs/${ORG}/slack-user-tokens`, { connectionId: teamsConnectionId, personId: frances }), 400, /connectionId/);
+
+    const link = await linkFor(frances);
+    expect(link.status).toBe(200);
+    const url = new URL(link.body['url'] as string);
+    expect(`${url.origin}${url.pathname}`).toBe(`${new URL(s().apiUrl).origin}/oauth/v2/authorize`);
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: s().clientId,
+      user_scope: 'chat:write,im:history,im:read,im:write,mpim:history,mpim:read,mpim:write,reactions:read,reactions:write,files:read,files:write,users:read',
+      redirect_uri: SLACK_REDIRECT_URI,
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      team: s().teamId,
+    });
+    const state = url.searchParams.get('state') as string;
+    expect(JSON.stringify(await rowsOf(`SELECT * FROM identity.consent_requests WHERE platform = 'slack'`))).not.toContain(state);
+    // A Slack state is no Teams state.
+    expectProblem(await call('POST', '/internal/consent', { code: 'whatever', state }), 400, /unknown/);
+
+    // Someone else approving with her link: nothing is stored, and the link is spent.
+    const approveAs = async (consentUrl: URL, account: string) => {
+      const page = await fetch(consentUrl);
+      expect(page.status).toBe(200);
+      const approved = await fetch(`${consentUrl.origin}${consentUrl.pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...Object.fromEntries(consentUrl.searchParams), account, decision: 'approve' }).toString(),
+        redirect: 'manual',
+      });
+      expect(approved.status).toBe(302);
+      const back = new URL(approved.headers.get('location') as string);
+      expect(`${back.origin}${back.pathname}`).toBe(SLACK_REDIRECT_URI);
+      expect(back.searchParams.get('state')).toBe(consentUrl.searchParams.get('state'));
+      return back.searchParams.get('code') as string;
+    };
+    const someoneElse = sandboxes.slack.inspect.users().find((u) => u['id'] !== mirrorId && !u['is_bot'] && !u['deleted'])?.['id'] as string;
+    const wrongCode = await approveAs(url, someoneElse);
+    const wrong = expectProblem(await call('POST', '/internal/consent/slack', { code: wrongCode, state }), 409, /another Slack account/);
+    expect(wrong['type']).toBe(SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM);
+    expect(await rowsOf(`SELECT 1 FROM identity.credentials WHERE owner_id = $1 AND purpose LIKE 'slack.%'`, [frances])).toEqual([]);
+    expect((await slackAccount())?.consented).toBe(false);
+    expectProblem(await call('POST', '/internal/consent/slack', { code: wrongCode, state }), 400, /^state: .*already used/);
+
+    // Frances herself.
+    const fresh = new URL((await linkFor(frances)).body['url'] as string);
+    const freshState = fresh.searchParams.get('state') as string;
+    const code = await approveAs(fresh, mirrorId);
+    const done = await call('POST', '/internal/consent/slack', { code, state: freshState });
+    expect(done).toMatchObject({ status: 200, body: { orgId: ORG, personId: frances, email: 'frances@example.com' } });
+    expect(await slackAccount()).toEqual({ platform: 'slack', kind: 'mirror', status: 'active', platformUserId: mirrorId, mirrorKind: 'scim', consented: true });
+    expectProblem(await call('POST', '/internal/consent/slack', { code, state: freshState }), 400, /^state: .*already used/);
+    expectProblem(await call('POST', '/internal/consent/slack', { code, state: 'never-issued' }), 400, /^state: .*unknown/);
+
+    // The token slack-connector gets is hers, on the sandbox's own auth.test, and sealed in the vault.
+    const issued = await userToken();
+    expect(issued.status).toBe(200);
+    expect(issued.body).toEqual({ accessToken: expect.stringMatching(/^xoxp-/), slackUserId: mirrorId });
+    const me = (await (await fetch(`${s().apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${issued.body['accessToken']}` } })).json()) as Record<string, unknown>;
+    expect(me).toMatchObject({ ok: true, user_id: mirrorId, team_id: s().teamId });
+    expect(sandboxes.slack.inspect.installations().filter((i) => i.userId === mirrorId)).toEqual([
+      expect.objectContaining({ userId: mirrorId, revoked: false, scopes: expect.arrayContaining(['chat:write', 'reactions:read', 'mpim:history']) }),
+    ]);
+    expect(await rowsOf(`SELECT purpose FROM identity.credentials WHERE owner_id = $1 AND purpose LIKE 'slack.%'`, [frances])).toEqual([
+      { purpose: `slack.user-token/${slackConnectionId}` },
+    ]);
+    expectProblem(await call('POST', `/internal/orgs/${OTHER_ORG}/slack-user-tokens`, { connectionId: slackConnectionId, personId: frances }), 404);
+
+    // An expired link cannot be completed.
+    const late = new URL((await linkFor(frances)).body['url'] as string).searchParams.get('state') as string;
+    await db.query(`UPDATE identity.consent_requests SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`);
+    expectProblem(await call('POST', '/internal/consent/slack', { code: 'whatever', state: late }), 400, /^state: .*expired/);
   });
 
   it('keeps every secret, password and token out of every table and every log line in plaintext', async () => {

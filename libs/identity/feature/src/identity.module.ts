@@ -27,6 +27,10 @@ import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
 import { PeopleStore } from './people/people-store';
 import { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
+import { SlackConsentController, SlackUserTokensController } from './slack-consent/slack-consent.controller';
+import { SlackConsentService } from './slack-consent/slack-consent.service';
+import { SlackOAuthClient } from './slack-consent/slack-oauth';
+import { SLACK_OAUTH } from './slack-consent/slack-oauth.provider';
 import { TokenService } from './tokens/token.service';
 import { TokensController } from './tokens/tokens.controller';
 
@@ -44,6 +48,8 @@ const controllers = [
   PeopleController,
   TokensController,
   ConsentController,
+  SlackConsentController,
+  SlackUserTokensController,
   DirectoryObservationHandler,
   ManagedAccountsHandler,
   DeadLetteredCommandHandler,
@@ -72,13 +78,14 @@ const common: Provider[] = [
   GuestPasswords,
   TokenService,
   ConsentService,
+  SlackConsentService,
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
   identityProblemFilter,
 ];
 
 /**
  * identity: organizations, connections and their sealed secrets, people and their accounts (from directory imports and the
- * connectors' results), guest passwords, access tokens, and Account Sync consent. Internal HTTP only.
+ * connectors' results), guest passwords, access tokens, Account Sync consent and Slack consent. Internal HTTP only.
  */
 @Module({})
 export class IdentityFeatureModule {
@@ -86,7 +93,11 @@ export class IdentityFeatureModule {
     return {
       module: IdentityFeatureModule,
       controllers,
-      providers: [...common, { provide: TOKEN_ENDPOINT, useValue: new TokenEndpointClient(options.fetch) }],
+      providers: [
+        ...common,
+        { provide: TOKEN_ENDPOINT, useValue: new TokenEndpointClient(options.fetch) },
+        { provide: SLACK_OAUTH, useValue: new SlackOAuthClient(options.fetch) },
+      ],
     };
   }
 }

@@ -8,6 +8,7 @@ import { IdentityUserSync1796100000000 } from './migrations/1796100000000-identi
 import { IdentityUnmadeAccounts1796400000000 } from './migrations/1796400000000-identity-unmade-accounts';
 import { IdentityOneOrgPerWorkspace1796500000000 } from './migrations/1796500000000-identity-one-org-per-workspace';
 import { IdentityOrganizations1796500000100 } from './migrations/1796500000100-identity-organizations';
+import { IdentitySlackConsent1796600000000 } from './migrations/1796600000000-identity-slack-consent';
 import { Person } from './people/person.entity';
 import { PlatformAccount } from './people/platform-account.entity';
 
@@ -21,6 +22,7 @@ const migrations = [
   IdentityUnmadeAccounts1796400000000,
   IdentityOneOrgPerWorkspace1796500000000,
   IdentityOrganizations1796500000100,
+  IdentitySlackConsent1796600000000,
 ];
 const entities = [Person, PlatformAccount];
 /** Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH, PARLEY_CONSENT_TTL_SECONDS. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startPlatformSandboxes, type PlatformSandboxes } from './index';
+import { connectionRequests, startPlatformSandboxes, type PlatformSandboxes } from './index';
 
 function postForm(url: string, form: Record<string, string>, ca: string): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -37,6 +37,21 @@ describe('the platform sandboxes as npm run sandbox starts them', () => {
 
     const auth = await fetch(`${credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${credentials.slack.botToken}` } });
     expect(await auth.json()).toMatchObject({ ok: true, team_id: credentials.slack.teamId });
+    // The app-level token works for apps.event.authorizations.list; the client credentials are the app's (a made-up
+    // code is what oauth.v2.access refuses), and the Slack connection an admin sends carries them for people's consent.
+    const authorizations = await fetch(`${credentials.slack.apiUrl}apps.event.authorizations.list`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credentials.slack.appToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ event_context: 'unknown' }).toString(),
+    });
+    expect(await authorizations.json()).not.toMatchObject({ error: expect.stringMatching(/auth|token/) });
+    const exchange = await fetch(`${credentials.slack.apiUrl}oauth.v2.access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: credentials.slack.clientId, client_secret: credentials.slack.clientSecret, code: 'made-up' }).toString(),
+    });
+    expect(await exchange.json()).toEqual({ ok: false, error: 'invalid_code' });
+    expect(connectionRequests(credentials).slack).toMatchObject({ clientId: credentials.slack.clientId, clientSecret: credentials.slack.clientSecret });
 
     const token = await postForm(
       credentials.graph.tokenEndpoint,

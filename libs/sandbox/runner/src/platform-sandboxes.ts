@@ -36,8 +36,11 @@ export interface DemoCredentials {
     readonly appId: string;
     readonly botToken: string;
     readonly signingSecret: string;
+    /** The app's OAuth client credentials: people's Slack consent (oauth.v2.access) needs them. */
     readonly clientId: string;
     readonly clientSecret: string;
+    /** An app-level token (xapp-, authorizations:read) for apps.event.authorizations.list. */
+    readonly appToken: string;
     readonly scimUrl: string;
     readonly scimToken: string;
     readonly controlUrl: string;
@@ -176,6 +179,7 @@ function credentialsFor(slack: SlackSandbox, graph: GraphSandbox, s: SlackSeedCr
       signingSecret: s.signingSecret,
       clientId: s.clientId,
       clientSecret: s.clientSecret,
+      appToken: s.appToken,
       scimUrl: `${slack.url}/scim/v2`,
       scimToken: s.scimToken,
       controlUrl: `${slack.url}/_control`,
@@ -207,6 +211,8 @@ export function connectionRequests(credentials: DemoCredentials): { slack: Recor
       botToken: credentials.slack.botToken,
       signingSecret: credentials.slack.signingSecret,
       scimToken: credentials.slack.scimToken,
+      clientId: credentials.slack.clientId,
+      clientSecret: credentials.slack.clientSecret,
       apiUrl: credentials.slack.apiUrl,
       scimUrl: credentials.slack.scimUrl,
     },

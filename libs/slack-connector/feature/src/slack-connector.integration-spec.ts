@@ -251,6 +251,26 @@ describe('slack-connector', () => {
       expect(result).toEqual({ ok: false, problems: [{ field: 'scimToken', reason: expect.stringContaining('another workspace') }] });
     });
 
+    it("checks the app's client id and secret (people's Slack consent needs them): kept in settings, each named when wrong", async () => {
+      const client = { clientId: business.clientId, clientSecret: business.clientSecret };
+      const response = await post({ platform: 'slack', apiUrl: sandbox.apiUrl, scimUrl: `${sandbox.url}/scim/v2`, ...secretsOf(business), ...client });
+      const text = await response.text();
+      expect(text).not.toContain(business.clientSecret);
+      expect(JSON.parse(text)).toMatchObject({ ok: true, settings: { teamId: business.teamId, clientId: business.clientId } });
+      expect(await verify({ ...secretsOf(business), clientId: business.clientId, clientSecret: 'not-the-secret-at-all' })).toEqual({
+        ok: false,
+        problems: [{ field: 'clientSecret', reason: expect.stringContaining('refused the client secret') }],
+      });
+      expect(await verify({ ...secretsOf(business), clientId: '1111111111.2222222222', clientSecret: business.clientSecret })).toEqual({
+        ok: false,
+        problems: [{ field: 'clientId', reason: expect.stringContaining('no app with this client id') }],
+      });
+      expect(await verify({ ...secretsOf(business), clientId: business.clientId })).toEqual({
+        ok: false,
+        problems: [{ field: 'clientSecret', reason: expect.stringContaining('both, or neither') }],
+      });
+    });
+
     it('names apiUrl when nothing answers there', async () => {
       const result = await verify({ botToken: business.botToken, apiUrl: 'http://127.0.0.1:9/api/' });
       expect(result).toEqual({ ok: false, problems: [{ field: 'apiUrl', reason: expect.stringContaining('could not reach') }] });

@@ -82,6 +82,21 @@ export class SlackWebApi {
     });
   }
 
+  /**
+   * oauth.v2.access with the app's client credentials and no token (the method takes none). Used to check a client
+   * id and secret: Slack checks them before the code, so a made-up code tells which of the three is wrong.
+   */
+  async oauthV2Access(args: { client_id: string; client_secret: Secret; code: string; redirect_uri?: string }): Promise<WebAPICallResult> {
+    const method = 'oauth.v2.access';
+    return this.options.pacer.webApi(this.options.workspace, method, async () => {
+      try {
+        return await this.client.apiCall(method, { ...args, client_secret: args.client_secret.reveal() });
+      } catch (error) {
+        throw translate(method, error);
+      }
+    });
+  }
+
   async authTest(): Promise<AuthTestResult> {
     const result = await this.call<WebAPICallResult & { team_id?: string; team?: string; user_id?: string; bot_id?: string }>('auth.test');
     if (!result.team_id || !result.user_id) throw new SlackUnavailableError('auth.test answered without team_id or user_id');

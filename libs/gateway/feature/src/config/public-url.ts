@@ -31,3 +31,12 @@ export function publicUrlFrom(serviceConfig: Readonly<Record<string, unknown>> |
 export function consentRedirectUri(publicUrl: string): string {
   return `${publicUrl}/auth/callback`;
 }
+
+/**
+ * Where Slack sends the person's browser after their Slack consent: a path of its own, so an `error` Slack sends
+ * (which carries no hint of the platform) is explained in Slack's words. The Slack app must list the public URL (or
+ * this URL) among its Redirect URLs.
+ */
+export function slackConsentRedirectUri(publicUrl: string): string {
+  return `${publicUrl}/auth/slack/callback`;
+}

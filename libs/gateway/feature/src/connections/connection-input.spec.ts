@@ -54,6 +54,12 @@ describe('splitting a connection input', () => {
     const withoutScim = connectionInput.parse({ platform: 'slack', botToken: 'xoxb-1', signingSecret: 'signing-secret-value-2' });
     expect(secretsOf(withoutScim)).toEqual({ botToken: 'xoxb-1', signingSecret: 'signing-secret-value-2' });
     expect(Object.keys(secretsOf(withoutScim))).not.toContain('scimToken');
+    // The app's client secret (people's Slack consent) is a secret too; its client id is a setting.
+    expect(secretsOf({ ...withoutScim, clientId: '123.456', clientSecret: 'client-secret-value-4' })).toEqual({
+      botToken: 'xoxb-1',
+      signingSecret: 'signing-secret-value-2',
+      clientSecret: 'client-secret-value-4',
+    });
   });
 
   it('takes Teams\' client secret and the team owner\'s password as secrets, and nothing else', () => {
@@ -123,12 +129,12 @@ describe('validating a connection input (400)', () => {
         platform: 'slack',
         botToken: 'xoxb-1',
         signingSecret: 'signing-secret',
-        clientSecret: 'wrong-platform',
+        homeTenantId: 'wrong-platform',
         extra: 1,
       }),
     );
     expect(problem.errors).toEqual([
-      { field: 'clientSecret', message: 'unknown field' },
+      { field: 'homeTenantId', message: 'unknown field' },
       { field: 'extra', message: 'unknown field' },
     ]);
     const nested = problemOf(() => parseOrThrow(connectionInput, { ...teams, teamOwner: { username: 'o', password: 'p', mfa: '123' } }));

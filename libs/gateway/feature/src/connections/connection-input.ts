@@ -18,8 +18,8 @@ export function connectorFor(platform: ConnectionInput['platform']): Extract<Pee
 }
 
 /**
- * The secrets of what an admin sent, which identity seals in its vault: Slack's bot token, signing secret and SCIM
- * token; Teams' client secret and the team owner's password. Everything else is settings, which the connector
+ * The secrets of what an admin sent, which identity seals in its vault: Slack's bot token, signing secret, SCIM
+ * token and app client secret (for people's Slack consent); Teams' client secret and the team owner's password. Everything else is settings, which the connector
  * returns once it has checked them against the platform.
  */
 export function secretsOf(input: ConnectionInput): SlackSecrets | TeamsSecrets {
@@ -28,6 +28,7 @@ export function secretsOf(input: ConnectionInput): SlackSecrets | TeamsSecrets {
       botToken: input.botToken,
       signingSecret: input.signingSecret,
       ...(input.scimToken === undefined ? {} : { scimToken: input.scimToken }),
+      ...(input.clientSecret === undefined ? {} : { clientSecret: input.clientSecret }),
     };
   }
   return { clientSecret: input.clientSecret, teamOwnerPassword: input.teamOwner.password };

@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import { completeConsentRequest, completeConsentResult, internalPaths } from '@parley/internal-api';
 import { ProblemException } from '@parley/service-runtime';
 import { PeerApi } from '../peers/peer-api';
-import { consentGranted, consentLinkIncomplete, consentLinkInvalid, consentRefusedByProvider, consentUnavailable, renderConsentPage, type ConsentPage } from './consent-page';
+import { consentGranted, consentLinkIncomplete, consentLinkInvalid, consentRefusedByProvider, consentUnavailable, type ConsentPage } from './consent-page';
+import { sendConsentPage } from './send-consent-page';
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
@@ -18,15 +19,7 @@ export class AuthCallbackController {
 
   @Get('callback')
   async callback(@Query() query: Record<string, unknown>, @Res() response: Response): Promise<void> {
-    const page = await this.outcome(query);
-    response
-      .status(page.status)
-      // The URL held a one-time code: the page must not be cached nor send it on as a referrer.
-      .setHeader('Cache-Control', 'no-store')
-      .setHeader('Referrer-Policy', 'no-referrer')
-      .setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .type('html')
-      .send(renderConsentPage(page));
+    sendConsentPage(response, await this.outcome(query));
   }
 
   private async outcome(query: Record<string, unknown>): Promise<ConsentPage> {

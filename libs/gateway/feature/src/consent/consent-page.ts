@@ -40,6 +40,39 @@ export function consentRefusedByProvider(error: string, description: string | un
   };
 }
 
+/** What Slack's authorize page can send back instead of a code (access_denied when the person clicks Cancel). */
+const slackErrors: Readonly<Record<string, string>> = {
+  access_denied: 'You clicked Cancel on Slack, so Parley cannot send your messages from Teams as you on Slack. Open the link again to allow it.',
+  invalid_scope: 'Parley asked Slack for a permission your workspace does not allow. Tell your admin.',
+  invalid_team_for_non_distributed_app: 'You signed in to another Slack workspace than your organization\'s. Open the link again and choose your organization\'s workspace.',
+};
+
+export function slackConsentGranted(email: string): ConsentPage {
+  return {
+    status: 200,
+    title: 'You are all set',
+    message: `Parley can now act for you (${email}) in Slack: messages you send from Microsoft Teams appear in Slack as sent by you. You can close this page.`,
+  };
+}
+
+/** Slack sent an error instead of a code; nothing was stored. */
+export function slackConsentRefused(error: string): ConsentPage {
+  return {
+    status: 400,
+    title: 'Parley cannot act for you in Slack yet',
+    message: slackErrors[error] ?? `Slack answered "${truncate(error, 60)}". Nothing was saved; ask your admin for a new link.`,
+  };
+}
+
+/** The person approved while signed in to Slack as someone else; their token was not kept. */
+export function slackConsentWrongAccount(): ConsentPage {
+  return {
+    status: 400,
+    title: 'That was not your Slack account',
+    message: 'You approved while signed in to Slack as someone else, so Parley kept nothing. Sign in to Slack as yourself and ask your admin for a new link.',
+  };
+}
+
 export function consentLinkIncomplete(): ConsentPage {
   return {
     status: 400,

@@ -29,6 +29,7 @@ describe('OpenAPI document', () => {
     expect(document.components.securitySchemes['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(Object.keys(document.paths).sort()).toEqual([
       '/auth/callback',
+      '/auth/slack/callback',
       '/v1/connections',
       '/v1/connections/{id}',
       '/v1/dead-letters',

@@ -217,15 +217,24 @@ export function buildOpenApiDocument(): JsonObject {
         get: {
           operationId: 'getConsentLink',
           tags: ['people'],
-          summary: 'Get the consent link for Account Sync (org key)',
+          summary: 'Get a single-use consent link for Teams (Account Sync) or Slack (org key)',
           description:
-            'The link the person opens once to let Parley act for them in Teams. The identity platform sends their browser ' +
-            'back to `<PARLEY_PUBLIC_URL>/auth/callback`, which stores their tokens.',
-          parameters: [id('person')],
+            'The link the person opens once to let Parley act for them. `platform=teams` (the default): Account Sync, on ' +
+            'Microsoft sign-in, back to `<PARLEY_PUBLIC_URL>/auth/callback`. `platform=slack`: a Teams-primary person lets ' +
+            'Parley speak as their Slack account (a user token with OAuth v2 user scopes), on Slack\'s authorize page, back ' +
+            'to `<PARLEY_PUBLIC_URL>/auth/slack/callback`; the Slack connection needs the app\'s `clientId` and `clientSecret`.',
+          parameters: [
+            id('person'),
+            { name: 'platform', in: 'query', required: false, description: 'Whose consent: Teams (default) or Slack.', schema: { type: 'string', enum: ['teams', 'slack'], default: 'teams' } },
+          ],
           responses: {
             '200': { description: 'The link.', content: json('ConsentLink') },
+            '400': invalid,
             '404': notFound,
-            '409': problem('The person cannot consent (for example, no Teams account, or no Teams connection).'),
+            '409': problem(
+              'The person cannot consent on that platform (no Teams account, no Slack account Parley can speak as, not Teams-primary ' +
+                'for Slack, no connection, or a Slack connection without the app client credentials).',
+            ),
             ...orgScoped,
           },
         },
@@ -246,6 +255,25 @@ export function buildOpenApiDocument(): JsonObject {
           responses: {
             '200': html('Consent stored: Parley can act for the person in Teams.'),
             '400': html('Consent was refused, or the link is incomplete, used or expired.'),
+            '503': html('Parley could not store the consent now; the person tries again later.'),
+          },
+        },
+      },
+      '/auth/slack/callback': {
+        get: {
+          operationId: 'slackConsentCallback',
+          tags: ['consent'],
+          summary: 'Where the person\'s browser lands after Slack consent (public)',
+          description: 'Called by Slack\'s redirect, not by API clients. Answers a page for the person.',
+          security: [],
+          parameters: [
+            { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'state', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'error', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': html('Consent stored: Parley can speak as the person on Slack.'),
+            '400': html('Consent was refused, the person signed in to Slack as someone else, or the link is incomplete, used or expired.'),
             '503': html('Parley could not store the consent now; the person tries again later.'),
           },
         },

@@ -25,7 +25,9 @@ apiInputSchemas.add(slackConnectionInput, {
   description:
     'A Slack workspace. `botToken` needs the scopes users:read, users:read.email, chat:write and chat:write.customize. ' +
     '`scimToken` (an org-level token, Business+ or Enterprise) lets Parley make SCIM guest users as mirrors; without it ' +
-    'mirrors are profiles on impersonated posts. Secrets are sealed by Parley and never returned.',
+    'mirrors are profiles on impersonated posts. `clientId` and `clientSecret` (the app\'s OAuth credentials, both or ' +
+    'neither) let Teams-primary people give Parley their Slack consent (`GET /v1/people/{id}/consent-link?platform=slack`). ' +
+    'Secrets are sealed by Parley and never returned.',
 });
 apiInputSchemas.add(teamsConnectionInput, {
   id: 'TeamsConnectionInput',

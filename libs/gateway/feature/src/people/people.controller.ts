@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Inject, Param, Patch, Query, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   consentLink,
+  consentPlatform,
   internalPaths,
   listPeopleQuery,
   peoplePage,
@@ -14,12 +15,15 @@ import {
 } from '@parley/internal-api';
 import { ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
-import { PUBLIC_URL, consentRedirectUri } from '../config/public-url';
+import { PUBLIC_URL, consentRedirectUri, slackConsentRedirectUri } from '../config/public-url';
 import { PeerApi } from '../peers/peer-api';
 import { badGateway } from '../peers/peer-errors';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';
 
 const WHAT = 'person';
+
+/** `?platform=`: which platform's consent the link asks for; Teams (Account Sync) when absent, as before. */
+export const consentLinkRequest = z.strictObject({ platform: consentPlatform.default('teams') });
 
 /** The list query as identity reads it: only the parameters that are set. */
 export function peopleSearch(query: ListPeopleQuery): string {
@@ -69,14 +73,20 @@ export class PeopleController {
   }
 
   /**
-   * Account Sync: the link the person opens once to let Parley act for them in Teams. The identity platform sends
-   * their browser back to this gateway's `/auth/callback`.
+   * The single-use link a person opens once to let Parley act for them: `platform=teams` (the default, Account Sync)
+   * on Microsoft's sign-in, back to `/auth/callback`; `platform=slack` (a Teams-primary person's Slack voice) on
+   * Slack's authorize page, back to `/auth/slack/callback`.
    */
   @Get(':id/consent-link')
-  async consentLink(@Param('id') id: string, @Req() request: Request): Promise<z.output<typeof consentLink>> {
+  async consentLink(
+    @Param('id') id: string,
+    @Query(new ZodValidationPipe(consentLinkRequest, 'query')) link: z.output<typeof consentLinkRequest>,
+    @Req() request: Request,
+  ): Promise<z.output<typeof consentLink>> {
     const { orgId } = orgPrincipalOf(request);
     const personId = resourceIdOrNotFound(id, WHAT);
-    const query = new URLSearchParams({ redirectUri: consentRedirectUri(this.publicUrl) }).toString();
+    const redirectUri = link.platform === 'slack' ? slackConsentRedirectUri(this.publicUrl) : consentRedirectUri(this.publicUrl);
+    const query = new URLSearchParams({ redirectUri, platform: link.platform }).toString();
     return this.peers.call('identity', 'GET', `${internalPaths.identity.consentLink(orgId, personId)}?${query}`, consentLink, undefined, { what: WHAT });
   }
 }

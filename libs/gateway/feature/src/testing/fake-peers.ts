@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import {
   adoptOrganizationRequest,
   completeConsentRequest,
+  consentLinkQuery,
   createOrganizationRequest,
+  SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM,
   connectionInput,
   createConnectionRequest,
   startUserSyncRequest,
@@ -35,6 +37,8 @@ type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
 export const GOOD_SLACK_BOT_TOKEN = 'xoxb-good-bot-token-1111';
 export const GOOD_TEAMS_CLIENT_SECRET = 'good-client-secret-2222';
 export const GOOD_CONSENT_CODE = 'good-authorization-code';
+/** A Slack code identity finds was approved by another Slack account than the person's own. */
+export const SLACK_CODE_OF_SOMEONE_ELSE = 'slack-code-of-someone-else';
 /** A bot token the stand-in slack-connector accepts for another workspace than GOOD_SLACK_BOT_TOKEN's (T0ACME). */
 export const slackBotTokenOf = (teamId: string): string => `xoxb-good-bot-token-for-${teamId}`;
 const WORKSPACE_TOKEN = /^xoxb-good-bot-token-for-(\w+)$/;
@@ -66,7 +70,7 @@ export class FakePeers {
   private readonly sealed = new Map<string, unknown>();
   private readonly people = new Map<string, PersonView>();
   private readonly syncs = new Map<string, UserSyncView>();
-  private readonly consentStates = new Map<string, { orgId: string; personId: string; redirectUri: string }>();
+  private readonly consentStates = new Map<string, { orgId: string; personId: string; redirectUri: string; platform: 'teams' | 'slack' }>();
 
   constructor(private readonly token: string) {}
 
@@ -84,7 +88,8 @@ export class FakePeers {
         ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (_c, m) => this.scoped(this.people, m, 'person')],
         ['PATCH', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (c, m) => this.updatePerson(m, c.body)],
         ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)\/consent-link$/, (c, m) => this.consentLink(m, c.query)],
-        ['POST', /^\/internal\/consent$/, (c) => this.completeConsent(c.body)],
+        ['POST', /^\/internal\/consent$/, (c) => this.completeConsent(c.body, 'teams')],
+        ['POST', /^\/internal\/consent\/slack$/, (c) => this.completeConsent(c.body, 'slack')],
       ],
       provisioning: [
         ['POST', /^\/internal\/orgs\/([^/]+)\/user-syncs$/, (c, m) => this.startSync(m[1] as string, c.body)],
@@ -314,22 +319,28 @@ export class FakePeers {
   private consentLink(match: RegExpExecArray, query: URLSearchParams): Reply {
     const found = this.scoped(this.people, match, 'person');
     if (found.status !== 200) return found;
-    const redirectUri = query.get('redirectUri');
-    if (!redirectUri) return problem(400, 'redirectUri is required.', { errors: [{ field: 'redirectUri', message: 'Required' }] });
+    const parsed = consentLinkQuery.safeParse(Object.fromEntries(query));
+    if (!parsed.success) return problem(400, 'redirectUri is required.', { errors: [{ field: 'redirectUri', message: 'Required' }] });
+    const { redirectUri, platform } = parsed.data;
     const state = randomUUID();
     const person = found.body as PersonView;
-    this.consentStates.set(state, { orgId: person.orgId, personId: person.id, redirectUri });
-    const url = new URL('https://login.microsoftonline.test/tenant/oauth2/v2.0/authorize');
+    this.consentStates.set(state, { orgId: person.orgId, personId: person.id, redirectUri, platform });
+    const url = new URL(platform === 'slack' ? 'https://slack.test/oauth/v2/authorize' : 'https://login.microsoftonline.test/tenant/oauth2/v2.0/authorize');
     url.searchParams.set('redirect_uri', redirectUri);
     url.searchParams.set('state', state);
     return { status: 200, body: { url: url.toString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() } };
   }
 
-  private completeConsent(body: unknown): Reply {
+  private completeConsent(body: unknown, platform: 'teams' | 'slack'): Reply {
     const parsed = completeConsentRequest.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     const state = this.consentStates.get(parsed.data.state);
-    if (!state) return problem(400, 'Unknown or expired consent state.');
+    if (!state || state.platform !== platform) return problem(400, 'Unknown or expired consent state.');
+    // As identity does: a state is spent once claimed, whatever the code turns out to be.
+    if (platform === 'slack') this.consentStates.delete(parsed.data.state);
+    if (platform === 'slack' && parsed.data.code === SLACK_CODE_OF_SOMEONE_ELSE) {
+      return { status: 409, body: { type: SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM, title: 'Conflict', status: 409, detail: 'code: Slack signed in another Slack account.' } };
+    }
     if (parsed.data.code !== GOOD_CONSENT_CODE) return problem(422, 'invalid_grant: the authorization code was not accepted.');
     this.consentStates.delete(parsed.data.state);
     const person = this.people.get(state.personId) as PersonView;

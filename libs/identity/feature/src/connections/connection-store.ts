@@ -9,6 +9,7 @@ import {
   type ConnectionView,
   type ConnectionWithSecrets,
   type CreateConnectionRequest,
+  type SlackSettings,
   type TeamsSettings,
   WORKSPACE_TAKEN_PROBLEM,
 } from '@parley/internal-api';
@@ -28,7 +29,7 @@ interface ConnectionRow {
 
 /** Where each secret of a connection lives in the vault (owner: the connection). */
 const SECRET_PURPOSES = {
-  slack: { botToken: 'slack.bot-token', signingSecret: 'slack.signing-secret', scimToken: 'slack.scim-token' },
+  slack: { botToken: 'slack.bot-token', signingSecret: 'slack.signing-secret', scimToken: 'slack.scim-token', clientSecret: 'slack.client-secret' },
   teams: { clientSecret: 'teams.client-secret', teamOwnerPassword: 'teams.team-owner-password' },
 } as const;
 
@@ -43,6 +44,15 @@ export interface TeamsConnection {
   readonly orgId: string;
   readonly settings: TeamsSettings;
   secret(name: TeamsSecretName): Promise<Secret>;
+}
+
+/** A live Slack connection as identity's Slack consent uses it; its client secret is opened only when needed. */
+export interface SlackConnection {
+  readonly id: string;
+  readonly orgId: string;
+  readonly settings: SlackSettings;
+  /** The app's client secret, or null when the admin connected without the app's client credentials. */
+  clientSecret(): Promise<Secret | null>;
 }
 
 /**
@@ -149,6 +159,37 @@ export class ConnectionStore {
     if (!row) return null;
     const settings = parseSettings(row);
     return settings.platform === 'teams' ? this.teamsConnection(row, settings) : null;
+  }
+
+  /** The org's live Slack connection with this id; 404 when unknown, 400 when it is a Teams connection. */
+  async slack(orgId: string, id: string, db: Sql = this.dataSource): Promise<SlackConnection> {
+    const row = await this.row(db, orgId, id);
+    const settings = parseSettings(row);
+    if (settings.platform !== 'slack') throw badRequest('connectionId: this is a Teams connection, not a Slack one.', 'connectionId');
+    return this.slackConnection(row, settings);
+  }
+
+  /** The org's one live Slack connection, or null. */
+  async liveSlack(orgId: string, db: Sql = this.dataSource): Promise<SlackConnection | null> {
+    const row = await firstRow<ConnectionRow>(
+      db,
+      `SELECT id, org_id, platform, settings, created_at FROM identity.connections
+       WHERE org_id = $1 AND platform = 'slack' AND deleted_at IS NULL`,
+      [orgId],
+    );
+    if (!row) return null;
+    const settings = parseSettings(row);
+    return settings.platform === 'slack' ? this.slackConnection(row, settings) : null;
+  }
+
+  private slackConnection(row: ConnectionRow, settings: SlackSettings): SlackConnection {
+    return {
+      id: row.id,
+      orgId: row.org_id,
+      settings,
+      clientSecret: async () =>
+        (await this.credentials.get(this.dataSource, this.secretKey(row.org_id, row.id, SECRET_PURPOSES.slack.clientSecret)))?.plaintext ?? null,
+    };
   }
 
   private teamsConnection(row: ConnectionRow, settings: TeamsSettings): TeamsConnection {

@@ -78,14 +78,14 @@ export class ConsentService {
     const claimed = await rows<ConsentRow>(
       this.dataSource,
       `WITH claimed AS (
-         UPDATE identity.consent_requests SET used_at = now() WHERE state_hash = $1 AND used_at IS NULL AND expires_at > now()
+         UPDATE identity.consent_requests SET used_at = now() WHERE state_hash = $1 AND platform = 'teams' AND used_at IS NULL AND expires_at > now()
          RETURNING org_id, person_id, connection_id, redirect_uri, expires_at, used_at
        ) SELECT * FROM claimed`,
       [hash],
     );
     const request = claimed[0];
     if (!request) {
-      const known = await firstRow<ConsentRow>(this.dataSource, `SELECT used_at, expires_at FROM identity.consent_requests WHERE state_hash = $1`, [hash]);
+      const known = await firstRow<ConsentRow>(this.dataSource, `SELECT used_at, expires_at FROM identity.consent_requests WHERE state_hash = $1 AND platform = 'teams'`, [hash]);
       const why = !known ? 'is unknown' : known.used_at ? 'was already used' : 'has expired';
       throw badRequest(`state: this consent link ${why}; ask for a new one.`, 'state');
     }

@@ -117,7 +117,7 @@ export class PeopleStore {
     const byPerson = new Map<string, AccountView[]>();
     for (const account of accounts) {
       const list = byPerson.get(account.person_id) ?? [];
-      list.push(accountView(account));
+      list.push(accountView(account, people.find((p) => p.id === account.person_id)?.primary_platform ?? null));
       byPerson.set(account.person_id, list);
     }
     return people.map((p) => ({
@@ -134,7 +134,11 @@ export class PeopleStore {
   }
 }
 
-function accountView(a: AccountRow): AccountView {
+/**
+ * `consented` is shown where Parley needs a consent to speak as the account: a native Teams account (Account Sync) and
+ * the Slack account (native or mirror) of a Teams-primary person (Slack consent).
+ */
+function accountView(a: AccountRow, primary: Platform | null): AccountView {
   return {
     platform: a.platform,
     kind: a.kind,
@@ -142,7 +146,7 @@ function accountView(a: AccountRow): AccountView {
     platformUserId: a.platform_user_id,
     ...(a.user_principal_name ? { userPrincipalName: a.user_principal_name } : {}),
     ...(a.status === 'needs_attention' && a.attention_reason ? { attentionReason: a.attention_reason } : {}),
-    ...(a.platform === 'teams' && a.kind === 'native' ? { consented: a.consented } : {}),
+    ...((a.platform === 'teams' && a.kind === 'native') || (a.platform === 'slack' && a.kind !== 'guest' && primary === 'teams') ? { consented: a.consented } : {}),
     ...(a.kind === 'mirror' && a.mirror_kind ? { mirrorKind: a.mirror_kind } : {}),
   };
 }

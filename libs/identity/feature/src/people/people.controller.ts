@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import {
+  consentLinkQuery,
   guestPasswordRequest,
   listPeopleQuery,
   updatePersonRequest,
@@ -12,9 +13,8 @@ import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
 import { ConsentService } from '../consent/consent.service';
 import { GuestPasswords } from '../guests/guest-passwords';
 import { OrgIdPipe } from '../http/problem';
+import { SlackConsentService } from '../slack-consent/slack-consent.service';
 import { PeopleStore } from './people-store';
-
-const consentLinkQuery = z.strictObject({ redirectUri: z.url({ protocol: /^https?$/ }) });
 
 /** `internalPaths.identity.people / person / consentLink / guestPassword`. */
 @Controller('internal/orgs/:orgId/people')
@@ -24,6 +24,7 @@ export class PeopleController {
     @Inject(PeopleStore) private readonly people: PeopleStore,
     @Inject(GuestPasswords) private readonly guestPasswords: GuestPasswords,
     @Inject(ConsentService) private readonly consent: ConsentService,
+    @Inject(SlackConsentService) private readonly slackConsent: SlackConsentService,
   ) {}
 
   @Get()
@@ -53,7 +54,7 @@ export class PeopleController {
     @Param('id') id: string,
     @Query(new ZodValidationPipe(consentLinkQuery, 'query')) query: z.output<typeof consentLinkQuery>,
   ): Promise<{ url: string; expiresAt: string }> {
-    return this.consent.link(orgId, id, query.redirectUri);
+    return query.platform === 'slack' ? this.slackConsent.link(orgId, id, query.redirectUri) : this.consent.link(orgId, id, query.redirectUri);
   }
 
   /** teams-connector: the home account's password behind this person's guest (the same on every call). */

@@ -26,6 +26,13 @@ export const credentialKeys = {
     ownerId: personId,
     purpose: `teams.refresh-token/${connectionId}`,
   }),
+  /** A Teams-primary person's Slack user token (xoxp-), from their Slack consent through this Slack connection. */
+  slackUserToken: (orgId: string, personId: string, connectionId: string): CredentialKey => ({
+    orgId,
+    ownerKind: 'account',
+    ownerId: personId,
+    purpose: `slack.user-token/${connectionId}`,
+  }),
   guestHomePassword: (orgId: string, personId: string): CredentialKey => ({ orgId, ownerKind: 'account', ownerId: personId, purpose: 'teams.guest-home-password' }),
 };
 
@@ -34,5 +41,23 @@ export const DELEGATED_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default off
 export const APP_SCOPE = 'https://graph.microsoft.com/.default';
 /** What a person consents to for Account Sync. */
 export const CONSENT_SCOPE = 'offline_access openid User.Read Chat.ReadWrite ChatMessage.Send ChannelMessage.Send';
+/**
+ * What a Teams-primary person grants on Slack so Parley can speak as them: post, read and open their DMs and group
+ * DMs (user-token events need the history scopes), react and see reactions, share files, look people up.
+ */
+export const SLACK_USER_SCOPES = [
+  'chat:write',
+  'im:history',
+  'im:read',
+  'im:write',
+  'mpim:history',
+  'mpim:read',
+  'mpim:write',
+  'reactions:read',
+  'reactions:write',
+  'files:read',
+  'files:write',
+  'users:read',
+] as const;
 /** A cached access token is used while more than this is left. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;

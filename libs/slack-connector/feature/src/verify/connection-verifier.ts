@@ -68,6 +68,8 @@ export class ConnectionVerifier {
       else scim = true;
     }
 
+    problems.push(...(await this.checkClient(input, apiUrl, auth.teamId)));
+
     if (problems.length > 0) return { ok: false, problems };
     return {
       ok: true,
@@ -80,8 +82,34 @@ export class ConnectionVerifier {
         scimUrl,
         scim,
         scopes: [...(auth.scopes ?? [])].sort(),
+        ...(input.clientId ? { clientId: input.clientId } : {}),
       },
     };
+  }
+
+  /**
+   * The app's client id and secret (for people's Slack consent) come together. Slack has no call that checks them
+   * alone, but oauth.v2.access checks the client id, then the secret, then the code: a made-up code answering
+   * `invalid_code` means both are right.
+   */
+  private async checkClient(input: SlackConnectionInput, apiUrl: string, workspace: string): Promise<Problem[]> {
+    if (!input.clientId && !input.clientSecret) return [];
+    if (!input.clientId) return [{ field: 'clientId', reason: "give the app's client id with its client secret (both, or neither)" }];
+    if (!input.clientSecret) return [{ field: 'clientSecret', reason: "give the app's client secret with its client id (both, or neither)" }];
+    try {
+      await this.clients.webApi(apiUrl, new Secret('unused'), workspace).oauthV2Access({
+        client_id: input.clientId,
+        client_secret: new Secret(input.clientSecret),
+        code: 'parley-connect-check',
+      });
+      return [{ field: 'clientSecret', reason: 'oauth.v2.access accepted a made-up code, so the client credentials could not be checked' }];
+    } catch (error) {
+      if (!(error instanceof SlackApiError)) throw error;
+      if (error.code === 'invalid_code') return [];
+      if (error.code === 'invalid_client_id') return [{ field: 'clientId', reason: 'Slack knows no app with this client id' }];
+      if (error.code === 'bad_client_secret') return [{ field: 'clientSecret', reason: "Slack refused the client secret: use the app's current client secret" }];
+      return [{ field: 'clientId', reason: `oauth.v2.access failed with ${error.code}` }];
+    }
   }
 
   private authProblem(error: unknown, apiUrl: string): Problem | undefined {

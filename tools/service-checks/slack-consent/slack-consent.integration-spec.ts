@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { InternalApiClient, InternalApiError, internalPaths, NEEDS_ATTENTION_PROBLEM, slackUserTokenResult, type PersonView } from '@parley/internal-api';
+import { connectionRequests, startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { demoOrganization } from '@parley/sandbox-seed';
+import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { AdminApi } from '@parley/admin-client';
+import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
+
+const OPERATOR_KEY = `op_${'s'.repeat(40)}`;
+/** A redirect URL the Slack sandbox's seeded app allows; the test plays the proxy that forwards it to the gateway. */
+const PUBLIC_URL = 'http://127.0.0.1:3000';
+const APPS: ClusterApp[] = ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'];
+const teamsOnly = demoOrganization().people.filter((p) => p.teams && !p.slack && !p.deactivated);
+
+interface Installation {
+  appId: string;
+  userId: string;
+  scopes: string[];
+  revoked: boolean;
+}
+
+/**
+ * Issue 9, item 5: a Teams-primary person gives Parley their Slack voice. The services run as separate processes over
+ * real Kafka, PostgreSQL and Redis; the person uses the Slack sandbox's authorize page over HTTP as a browser would,
+ * and the outcome is checked on the Slack sandbox's own records and with the token itself.
+ */
+describe('Slack consent end to end', () => {
+  const env = integrationEnv();
+  const dir = mkdtempSync(path.join(tmpdir(), 'parley-slack-consent-'));
+  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
+  let sandboxes: PlatformSandboxes;
+  let cluster: ParleyCluster;
+  let admin: AdminApi;
+
+  beforeAll(async () => {
+    database = await createFreshDatabase(env.databaseUrl);
+    sandboxes = await startPlatformSandboxes({ limitsEnabled: false });
+    const caFile = path.join(dir, 'ca.pem');
+    writeFileSync(caFile, sandboxes.graph.caPem);
+    cluster = new ParleyCluster({
+      apps: APPS,
+      perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
+      env: distributedServiceEnv(env, { topicPrefix: `sc-${uniqueSuffix()}.`, databaseUrl: database.url }, {
+        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
+        NODE_EXTRA_CA_CERTS: caFile,
+      }),
+    });
+    await cluster.start();
+    const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+    const org = await operator.createOrg('Slack Consent');
+    admin = operator.withKey(org.adminApiKey);
+    const connections = connectionRequests(sandboxes.credentials);
+    await admin.connect(connections.slack);
+    await admin.connect(connections.teams);
+    // Teams-only people get their Slack mirrors (SCIM users) from a guest sync.
+    const sync = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
+    expect(sync).toMatchObject({ status: 'succeeded', failed: 0 });
+  }, 300_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await sandboxes?.stop();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.stack : String(error)}\n${cluster.describe()}`);
+    }
+  };
+  const personOf = async (email: string): Promise<PersonView> => {
+    const person = (await admin.allPeople({ query: email }))[0];
+    if (!person) throw new Error(`no person ${email}`);
+    return person;
+  };
+  const slackAccountOf = async (id: string) => (await admin.expect<PersonView>(200, 'GET', `/v1/people/${id}`)).accounts.find((a) => a.platform === 'slack');
+  const installations = async (): Promise<Installation[]> => (await (await fetch(`${sandboxes.slack.url}/_inspect/installations`)).json()) as Installation[];
+  /** The person's browser: opens the link, sees Slack's page, clicks Allow or Cancel; answers where Slack redirects. */
+  const decide = async (link: string, account: string, decision: 'approve' | 'cancel'): Promise<URL> => {
+    const url = new URL(link);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('on your behalf');
+    const form = await fetch(`${url.origin}${url.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...Object.fromEntries(url.searchParams), account, decision }).toString(),
+      redirect: 'manual',
+    });
+    expect(form.status).toBe(302);
+    const back = new URL(form.headers.get('location') as string);
+    expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/auth/slack/callback`);
+    return back;
+  };
+  const land = (back: URL) => fetch(`${cluster.url('gateway')}/auth/slack/callback${back.search}`);
+
+  it('a Teams-primary person approves on Slack, lands on the callback, is consented, and the stored token is theirs', () =>
+    withLogs(async () => {
+      const rep = teamsOnly[0];
+      if (!rep) throw new Error('the demo directory changed');
+      const person = await personOf(rep.email);
+      expect(person.primaryPlatform).toBe('teams');
+      const mirror = await slackAccountOf(person.id);
+      expect(mirror).toMatchObject({ kind: 'mirror', mirrorKind: 'scim', status: 'active', consented: false });
+      const mirrorId = mirror?.platformUserId as string;
+
+      const identity = new InternalApiClient({ baseUrl: cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
+      const slackConnection = (await admin.expect<{ items: { id: string; platform: string }[] }>(200, 'GET', '/v1/connections')).items.find((c) => c.platform === 'slack');
+      const tokenOf = () =>
+        identity.call('POST', internalPaths.identity.slackUserToken(person.orgId), slackUserTokenResult, { connectionId: slackConnection?.id, personId: person.id });
+      const before = await tokenOf().catch((error: unknown) => error);
+      expect(before).toBeInstanceOf(InternalApiError);
+      expect(before).toMatchObject({ status: 409, problem: { type: NEEDS_ATTENTION_PROBLEM } });
+
+      const link = await admin.expect<{ url: string; expiresAt: string }>(200, 'GET', `/v1/people/${person.id}/consent-link?platform=slack`);
+      const back = await decide(link.url, mirrorId, 'approve');
+      const landing = await land(back);
+      expect(landing.status).toBe(200);
+      expect(await landing.text()).toContain('in Slack');
+      // Single use.
+      expect((await land(back)).status).toBe(400);
+      expect(await slackAccountOf(person.id)).toMatchObject({ kind: 'mirror', platformUserId: mirrorId, consented: true });
+      expect((await admin.allPeople()).filter((p) => p.accounts.some((a) => a.platform === 'slack' && a.consented === true)).map((p) => p.id)).toEqual([person.id]);
+
+      // On Slack itself: the person installed the app with the user scopes, and the token identity hands out is theirs.
+      const installed = (await installations()).filter((i) => i.userId === mirrorId);
+      expect(installed).toEqual([
+        {
+          appId: sandboxes.credentials.slack.appId,
+          userId: mirrorId,
+          revoked: false,
+          scopes: expect.arrayContaining(['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'reactions:read', 'reactions:write', 'files:read', 'files:write', 'users:read']),
+        },
+      ]);
+      const token = await tokenOf();
+      expect(token.slackUserId).toBe(mirrorId);
+      const me = (await (await fetch(`${sandboxes.credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token.accessToken}` } })).json()) as Record<string, unknown>;
+      expect(me).toMatchObject({ ok: true, user_id: mirrorId, team_id: sandboxes.credentials.slack.teamId });
+    }),
+  );
+
+  it('Cancel on Slack, or someone else approving, leaves nothing stored and says so on the page', () =>
+    withLogs(async () => {
+      const rep = teamsOnly[1];
+      const other = teamsOnly[2];
+      if (!rep || !other) throw new Error('the demo directory changed');
+      const person = await personOf(rep.email);
+      const mirrorId = (await slackAccountOf(person.id))?.platformUserId as string;
+      const otherMirrorId = (await slackAccountOf((await personOf(other.email)).id))?.platformUserId as string;
+      const installedBefore = await installations();
+
+      const cancelled = await decide((await admin.expect<{ url: string }>(200, 'GET', `/v1/people/${person.id}/consent-link?platform=slack`)).url, mirrorId, 'cancel');
+      expect(cancelled.searchParams.get('error')).toBe('access_denied');
+      const cancelPage = await land(cancelled);
+      expect(cancelPage.status).toBe(400);
+      expect(await cancelPage.text()).toContain('Cancel');
+
+      const impostor = await decide((await admin.expect<{ url: string }>(200, 'GET', `/v1/people/${person.id}/consent-link?platform=slack`)).url, otherMirrorId, 'approve');
+      const wrongPage = await land(impostor);
+      expect(wrongPage.status).toBe(400);
+      expect(await wrongPage.text()).toContain('not your Slack account');
+      expect((await land(impostor)).status).toBe(400);
+
+      expect(await slackAccountOf(person.id)).toMatchObject({ consented: false });
+      expect((await installations()).filter((i) => i.userId === mirrorId)).toEqual(installedBefore.filter((i) => i.userId === mirrorId));
+    }),
+  );
+});
