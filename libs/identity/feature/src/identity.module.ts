@@ -13,6 +13,7 @@ import {
   type IdentitySettings,
 } from './config/identity-config';
 import { ConsentController } from './consent/consent.controller';
+import { ConsentRequests } from './consent/consent-requests';
 import { ConsentService } from './consent/consent.service';
 import { ConnectionStore } from './connections/connection-store';
 import { ConnectionsController } from './connections/connections.controller';
@@ -77,6 +78,7 @@ const common: Provider[] = [
   DirectoryImports,
   GuestPasswords,
   TokenService,
+  ConsentRequests,
   ConsentService,
   SlackConsentService,
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.

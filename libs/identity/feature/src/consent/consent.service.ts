@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { CredentialStore } from '@parley/identity-credential-vault';
@@ -8,21 +7,11 @@ import { DATA_SOURCE, LOGGER, notFound, ProblemException } from '@parley/service
 import { CREDENTIALS, IDENTITY_SETTINGS, TOKEN_ENDPOINT, type IdentitySettings } from '../config/identity-config';
 import { ConnectionStore } from '../connections/connection-store';
 import { badRequest, conflict } from '../http/problem';
-import { firstRow, rows } from '../http/sql';
+import { firstRow } from '../http/sql';
 import { PeopleStore } from '../people/people-store';
+import { ConsentRequests } from './consent-requests';
 import { CONSENT_SCOPE, credentialKeys } from '../tokens/credential-keys';
 import { TokenEndpointError, type TokenEndpointClient, type TokenGrant } from '@parley/entra-token';
-
-interface ConsentRow {
-  org_id: string;
-  person_id: string;
-  connection_id: string;
-  redirect_uri: string;
-  expires_at: Date;
-  used_at: Date | null;
-}
-
-const hashState = (state: string): string => createHash('sha256').update(state).digest('hex');
 
 /**
  * Account Sync consent: a link to the authorization-code flow with a random, single-use state bound to the person,
@@ -39,6 +28,7 @@ export class ConsentService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConnectionStore) private readonly connections: ConnectionStore,
     @Inject(PeopleStore) private readonly people: PeopleStore,
+    @Inject(ConsentRequests) private readonly requests: ConsentRequests,
   ) {}
 
   async link(orgId: string, personId: string, redirectUri: string): Promise<{ url: string; expiresAt: string }> {
@@ -52,12 +42,14 @@ export class ConsentService {
       [personId],
     );
     if (!native) throw conflict('The person has no Teams account of their own to consent with: use guest mode for them.');
-    const state = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.settings.consentTtlSeconds * 1000);
-    await this.dataSource.query(
-      `INSERT INTO identity.consent_requests (state_hash, org_id, person_id, connection_id, redirect_uri, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [hashState(state), orgId, personId, connection.id, redirectUri, expiresAt],
-    );
+    const { state, expiresAt } = await this.requests.issue(this.dataSource, {
+      platform: 'teams',
+      orgId,
+      personId,
+      connectionId: connection.id,
+      redirectUri,
+      ttlSeconds: this.settings.consentTtlSeconds,
+    });
     const { settings } = connection;
     const url = new URL(`${settings.authorityUrl.replace(/\/+$/, '')}/${encodeURIComponent(settings.tenantId)}/oauth2/v2.0/authorize`);
     url.search = new URLSearchParams({
@@ -73,22 +65,8 @@ export class ConsentService {
   }
 
   async complete(code: string, state: string): Promise<{ orgId: string; personId: string; email: string }> {
-    const hash = hashState(state);
     // Claimed before the code is redeemed: a state works once, whatever happens next.
-    const claimed = await rows<ConsentRow>(
-      this.dataSource,
-      `WITH claimed AS (
-         UPDATE identity.consent_requests SET used_at = now() WHERE state_hash = $1 AND platform = 'teams' AND used_at IS NULL AND expires_at > now()
-         RETURNING org_id, person_id, connection_id, redirect_uri, expires_at, used_at
-       ) SELECT * FROM claimed`,
-      [hash],
-    );
-    const request = claimed[0];
-    if (!request) {
-      const known = await firstRow<ConsentRow>(this.dataSource, `SELECT used_at, expires_at FROM identity.consent_requests WHERE state_hash = $1 AND platform = 'teams'`, [hash]);
-      const why = !known ? 'is unknown' : known.used_at ? 'was already used' : 'has expired';
-      throw badRequest(`state: this consent link ${why}; ask for a new one.`, 'state');
-    }
+    const request = await this.requests.claim(this.dataSource, 'teams', state);
     let connection;
     try {
       connection = await this.connections.teams(request.org_id, request.connection_id);

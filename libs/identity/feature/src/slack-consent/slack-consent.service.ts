@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { CredentialStore } from '@parley/identity-credential-vault';
@@ -9,26 +8,18 @@ import { DATA_SOURCE, LOGGER, notFound, ProblemException } from '@parley/service
 import { CREDENTIALS, IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { ConnectionStore, type SlackConnection } from '../connections/connection-store';
 import { badRequest, conflict } from '../http/problem';
-import { firstRow, isUuid, rows, type Sql } from '../http/sql';
+import { firstRow, isUuid, type Sql } from '../http/sql';
 import { PeopleStore } from '../people/people-store';
+import { ConsentRequests, type ClaimedConsent } from '../consent/consent-requests';
 import { credentialKeys, SLACK_USER_SCOPES } from '../tokens/credential-keys';
 import { SLACK_OAUTH } from './slack-oauth.provider';
 import { SlackOAuthError, slackAuthorizeUrl, type SlackOAuthClient, type SlackUserGrant } from './slack-oauth';
-
-interface ClaimedRow {
-  org_id: string;
-  person_id: string;
-  connection_id: string;
-  redirect_uri: string;
-}
 
 /** The Slack account Parley speaks as for a Teams-primary person: their native account, or the SCIM mirror it made. */
 interface SlackAccountRow {
   platform_user_id: string;
   consented: boolean;
 }
-
-const hashState = (state: string): string => createHash('sha256').update(state).digest('hex');
 
 /**
  * Slack consent: Slack has no password grant, so Parley speaks as a Teams-primary person on Slack only with the user
@@ -47,6 +38,7 @@ export class SlackConsentService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConnectionStore) private readonly connections: ConnectionStore,
     @Inject(PeopleStore) private readonly people: PeopleStore,
+    @Inject(ConsentRequests) private readonly requests: ConsentRequests,
   ) {}
 
   async link(orgId: string, personId: string, redirectUri: string): Promise<{ url: string; expiresAt: string }> {
@@ -64,13 +56,14 @@ export class SlackConsentService {
     if (!(await slackAccountOf(this.dataSource, orgId, personId))) {
       throw conflict('The person has no Slack account Parley can speak as yet (no native account, no SCIM mirror): run a user sync first.');
     }
-    const state = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.settings.consentTtlSeconds * 1000);
-    await this.dataSource.query(
-      `INSERT INTO identity.consent_requests (state_hash, org_id, person_id, connection_id, redirect_uri, expires_at, platform)
-       VALUES ($1, $2, $3, $4, $5, $6, 'slack')`,
-      [hashState(state), orgId, personId, connection.id, redirectUri, expiresAt],
-    );
+    const { state, expiresAt } = await this.requests.issue(this.dataSource, {
+      platform: 'slack',
+      orgId,
+      personId,
+      connectionId: connection.id,
+      redirectUri,
+      ttlSeconds: this.settings.consentTtlSeconds,
+    });
     const url = slackAuthorizeUrl(connection.settings.apiUrl);
     url.search = new URLSearchParams({
       client_id: clientId,
@@ -84,26 +77,8 @@ export class SlackConsentService {
   }
 
   async complete(code: string, state: string): Promise<{ orgId: string; personId: string; email: string }> {
-    const hash = hashState(state);
     // Claimed before the code is redeemed: a state works once, whatever happens next.
-    const [request] = await rows<ClaimedRow>(
-      this.dataSource,
-      `WITH claimed AS (
-         UPDATE identity.consent_requests SET used_at = now()
-          WHERE state_hash = $1 AND platform = 'slack' AND used_at IS NULL AND expires_at > now()
-         RETURNING org_id, person_id, connection_id, redirect_uri
-       ) SELECT * FROM claimed`,
-      [hash],
-    );
-    if (!request) {
-      const known = await firstRow<{ used_at: Date | null }>(
-        this.dataSource,
-        `SELECT used_at FROM identity.consent_requests WHERE state_hash = $1 AND platform = 'slack'`,
-        [hash],
-      );
-      const why = !known ? 'is unknown' : known.used_at ? 'was already used' : 'has expired';
-      throw badRequest(`state: this Slack consent link ${why}; ask for a new one.`, 'state');
-    }
+    const request = await this.requests.claim(this.dataSource, 'slack', state);
     const connection = await this.connectionFor(request);
     const clientId = connection.settings.clientId;
     const clientSecret = await connection.clientSecret();
@@ -160,7 +135,7 @@ export class SlackConsentService {
     return { accessToken: credential.plaintext.reveal(), slackUserId: account.platform_user_id };
   }
 
-  private async connectionFor(request: ClaimedRow): Promise<SlackConnection> {
+  private async connectionFor(request: ClaimedConsent): Promise<SlackConnection> {
     try {
       return await this.connections.slack(request.org_id, request.connection_id);
     } catch (error) {
