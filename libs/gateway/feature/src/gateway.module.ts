@@ -3,8 +3,7 @@ import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
-import { AuthCallbackController } from './consent/auth-callback.controller';
-import { SlackCallbackController } from './consent/slack-callback.controller';
+import { ConsentCallbackController } from './consent/consent-callback.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
@@ -43,8 +42,7 @@ const controllers = [
   ConnectionsController,
   UserSyncsController,
   PeopleController,
-  AuthCallbackController,
-  SlackCallbackController,
+  ConsentCallbackController,
   DeadLettersController,
   DeadLetterHandler,
 ];
