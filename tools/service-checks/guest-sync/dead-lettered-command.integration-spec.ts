@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { PersonView } from '@parley/internal-api';
-import { connectionRequests, startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, queryRows, uniqueSuffix } from '@parley/testing';
+import { type ClusterApp, integrationEnv, queryRows, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
-import { distributedServiceEnv } from '../service-env';
+import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
 import { PlatformProbe } from './platform-probe';
 
 const OPERATOR_KEY = `op_${'d'.repeat(40)}`;
@@ -37,57 +34,39 @@ interface DeadLetter {
  */
 describe('a dead-lettered provisioning command', () => {
   const env = integrationEnv();
-  const prefix = `dl-${uniqueSuffix()}.`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'parley-dead-letter-'));
   // Mutable on purpose: slack-connector restarts without the fault before the retry.
   const perApp: Partial<Record<ClusterApp, Record<string, string>>> = {
     'slack-connector': { PARLEY_FAULT_INJECTION: `fail-handler:${MIRROR_CREATE}:${victim?.email ?? 'nobody'}` },
   };
-  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
-  let sandboxes: PlatformSandboxes;
+  let stack: SandboxedStack;
   let probe: PlatformProbe;
-  let cluster: ParleyCluster;
 
   beforeAll(async () => {
     if (!victim) throw new Error('the demo directory has no Teams-only person');
-    database = await createFreshDatabase(env.databaseUrl);
-    sandboxes = await startPlatformSandboxes({ limitsEnabled: true, timeScale: 1 });
-    probe = new PlatformProbe(sandboxes);
-    const caFile = path.join(dir, 'ca.pem');
-    writeFileSync(caFile, sandboxes.graph.caPem);
-    cluster = new ParleyCluster({
+    stack = await startSandboxedStack({
+      label: 'dl',
       apps: APPS,
+      operatorKey: OPERATOR_KEY,
+      sandboxes: { limitsEnabled: true, timeScale: 1 },
+      partitions: 6,
       perApp,
-      env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url, partitions: 6 }, {
-        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
-        NODE_EXTRA_CA_CERTS: caFile,
-      }),
     });
-    await cluster.start();
+    probe = new PlatformProbe(stack.sandboxes);
   }, 240_000);
 
   afterAll(async () => {
-    await cluster?.stop();
     await probe?.close();
-    await sandboxes?.stop();
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
-  const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new Error(`${error instanceof Error ? error.stack : String(error)}\n${cluster.describe()}`);
-    }
-  };
+  const withLogs = <T>(work: () => Promise<T>): Promise<T> => stack.withLogs(work);
 
   /** How many messages on the mirror-create topic are about the victim (the original, then each retry). */
   async function victimCommandsOnTheBroker(): Promise<number> {
     const kafka = new Kafka({ clientId: 'dl-check', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    const topic = `${prefix}${MIRROR_CREATE}`;
+    const topic = `${stack.topicPrefix}${MIRROR_CREATE}`;
     const offsets = await admin.fetchTopicOffsets(topic);
     await admin.disconnect();
     const total = offsets.reduce((sum, o) => sum + Number(o.high), 0);
@@ -115,10 +94,10 @@ describe('a dead-lettered provisioning command', () => {
 
   it('ends the sync within seconds as partially_failed, the person needs_attention with the reason; a retry makes the mirror once', () =>
     withLogs(async () => {
-      const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+      const operator = new AdminApi(stack.cluster.url('gateway'), OPERATOR_KEY);
       const org = await operator.createOrg('Dead letters');
       const admin = operator.withKey(org.adminApiKey);
-      const connections = connectionRequests(sandboxes.credentials);
+      const connections = connectionRequests(stack.sandboxes.credentials);
       await admin.connect(connections.slack);
       await admin.connect(connections.teams);
 
@@ -135,7 +114,7 @@ describe('a dead-lettered provisioning command', () => {
       if (!person) throw new Error('the victim is not a person');
       // The victim's task failed within seconds of its dead letter, so the sync ended with its last other result
       // instead of waiting for the recovery sweep.
-      const tasks = await queryRows<{ person_id: string; finished_at: Date }>(database.url, 'SELECT person_id, finished_at FROM provisioning.sync_tasks WHERE sync_id = $1', [finished.id]);
+      const tasks = await queryRows<{ person_id: string; finished_at: Date }>(stack.database.url, 'SELECT person_id, finished_at FROM provisioning.sync_tasks WHERE sync_id = $1', [finished.id]);
       const failedAt = tasks.find((t) => t.person_id === person.id)?.finished_at;
       const taskLag = new Date(failedAt ?? 0).getTime() - new Date(letter.deadLetteredAt).getTime();
       const lastResult = Math.max(...tasks.map((t) => new Date(t.finished_at).getTime()));
@@ -156,7 +135,7 @@ describe('a dead-lettered provisioning command', () => {
 
       // The operator fixes the cause (here: the fault goes away) and sends the dead letter again, twice.
       delete perApp['slack-connector'];
-      await cluster.restart('slack-connector');
+      await stack.cluster.restart('slack-connector');
       const retried = await operator.expect<DeadLetter>(200, 'POST', `/v1/dead-letters/${letter.id}/retry`);
       expect(retried).toMatchObject({ id: letter.id, retriedAt: expect.any(String), discardedAt: null });
       const again = await operator.expect<DeadLetter>(200, 'POST', `/v1/dead-letters/${letter.id}/retry`);

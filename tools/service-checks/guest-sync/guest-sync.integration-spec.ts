@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { PersonView, UserSyncView } from '@parley/internal-api';
 import { InternalApiClient, internalPaths, tokenResult, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
-import { connectionRequests, startPlatformSandboxes, type DemoCredentials, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { type ClusterApp, uniqueSuffix } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
-import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
+import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
+import { TEST_INTERNAL_TOKEN } from '../service-env';
 import { PlatformProbe } from './platform-probe';
 
 const OPERATOR_KEY = `op_${'g'.repeat(40)}`;
@@ -31,50 +29,30 @@ function anotherDemoCompany(label: string) {
  * Graph sandboxes as the platforms, driven only through the public admin API and checked on the platforms' own APIs.
  */
 describe('Guest Account Sync end to end', () => {
-  const env = integrationEnv();
-  const prefix = `gs-${uniqueSuffix()}.`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'parley-guest-sync-'));
-  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
-  let sandboxes: PlatformSandboxes;
+  let stack: SandboxedStack;
   let probe: PlatformProbe;
-  let cluster: ParleyCluster;
   let operator: AdminApi;
 
   beforeAll(async () => {
-    database = await createFreshDatabase(env.databaseUrl);
-    sandboxes = await startPlatformSandboxes({ limitsEnabled: true, timeScale: 1 });
-    probe = new PlatformProbe(sandboxes);
-    const caFile = path.join(dir, 'ca.pem');
-    writeFileSync(caFile, sandboxes.graph.caPem);
-    cluster = new ParleyCluster({
+    stack = await startSandboxedStack({
+      label: 'gs',
       apps: APPS,
+      operatorKey: OPERATOR_KEY,
+      sandboxes: { limitsEnabled: true, timeScale: 1 },
+      partitions: 6,
       // A redirect URI the sandbox's app registers; the test plays the proxy that forwards it to the gateway.
       perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
-      env: distributedServiceEnv(env, { topicPrefix: prefix, databaseUrl: database.url, partitions: 6 }, {
-        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
-        NODE_EXTRA_CA_CERTS: caFile,
-        LOG_LEVEL: 'info',
-      }),
     });
-    await cluster.start();
-    operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+    probe = new PlatformProbe(stack.sandboxes);
+    operator = new AdminApi(stack.cluster.url('gateway'), OPERATOR_KEY);
   }, 240_000);
 
   afterAll(async () => {
-    await cluster?.stop();
     await probe?.close();
-    await sandboxes?.stop();
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
-  const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new Error(`${error instanceof Error ? error.stack : String(error)}\n${cluster.describe()}`);
-    }
-  };
+  const withLogs = <T>(work: () => Promise<T>): Promise<T> => stack.withLogs(work);
 
   async function connectedOrg(credentials: DemoCredentials, name: string): Promise<AdminApi> {
     const org = await operator.createOrg(name);
@@ -124,7 +102,7 @@ describe('Guest Account Sync end to end', () => {
 
   it('one sync call makes each engineer a Teams guest Parley can speak as, and each sales rep a Slack mirror', () =>
     withLogs(async () => {
-      const admin = await connectedOrg(sandboxes.credentials, 'Demo org');
+      const admin = await connectedOrg(stack.sandboxes.credentials, 'Demo org');
       const start = await admin.request<UserSyncView>('POST', '/v1/user-syncs', { mode: 'guest' });
       expect(start.status).toBe(202);
       const started = start.body;
@@ -136,22 +114,22 @@ describe('Guest Account Sync end to end', () => {
 
       const seen: UserSyncView[] = [];
       const finished = await admin.waitForSync(started.id, { timeoutMs: 180_000, onProgress: (s) => seen.push(s) });
-      const people = await expectDemoEndState(admin, finished, sandboxes.credentials, probe);
+      const people = await expectDemoEndState(admin, finished, stack.sandboxes.credentials, probe);
       expect(seen.some((s) => s.status === 'running')).toBe(true);
       // The id of the request that started the sync is the correlation id of the work it caused, in every service
       // that did some (issue 12): provisioning, and both connectors, reached only through Kafka.
       const requestId = start.headers.get('x-request-id');
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       for (const app of ['provisioning', 'slack-connector', 'teams-connector'] as const) {
-        expect({ app, followed: cluster.process(app).lines.some((line) => line['correlationId'] === requestId) }).toEqual({ app, followed: true });
+        expect({ app, followed: stack.cluster.process(app).lines.some((line) => line['correlationId'] === requestId) }).toEqual({ app, followed: true });
       }
 
       // Each guest's delegated token works: Parley posts a chat message as the guest through Graph.
-      const identity = new InternalApiClient({ baseUrl: cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
+      const identity = new InternalApiClient({ baseUrl: stack.cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
       const [connectionsPage] = [await admin.expect<{ items: { id: string; platform: string }[] } | { id: string; platform: string }[]>(200, 'GET', '/v1/connections')];
       const connections = Array.isArray(connectionsPage) ? connectionsPage : connectionsPage.items;
       const teamsConnection = connections.find((c) => c.platform === 'teams');
-      const owner = await probe.graph<{ id: string }>(`/users/${encodeURIComponent(sandboxes.credentials.graph.teamOwner.username)}`, await probe.appToken());
+      const owner = await probe.graph<{ id: string }>(`/users/${encodeURIComponent(stack.sandboxes.credentials.graph.teamOwner.username)}`, await probe.appToken());
       for (const person of people.filter((x) => x.accounts.some((a) => a.kind === 'guest')).slice(0, 5)) {
         const token = await identity.call('POST', internalPaths.identity.tokens(person.orgId), tokenResult, {
           connectionId: teamsConnection?.id,
@@ -189,7 +167,7 @@ describe('Guest Account Sync end to end', () => {
     withLogs(async () => {
       // The demo workspace and tenant belong to 'Demo org' (the test before); another org tries them.
       const rival = operator.withKey((await operator.createOrg('Rival org')).adminApiKey);
-      const connections = connectionRequests(sandboxes.credentials);
+      const connections = connectionRequests(stack.sandboxes.credentials);
       for (const [request, field] of [[connections.slack, 'botToken'], [connections.teams, 'tenantId']] as const) {
         const refused = await rival.request<Record<string, unknown>>('POST', '/v1/connections', request);
         expect({ status: refused.status, body: refused.body }).toMatchObject({
@@ -201,7 +179,7 @@ describe('Guest Account Sync end to end', () => {
       expect(await rival.expect<{ items: unknown[] }>(200, 'GET', '/v1/connections')).toEqual({ items: [] });
 
       // Four orgs connect one fresh workspace at the same moment: exactly one wins.
-      const fresh = connectionRequests(sandboxes.seedOrganization(anotherDemoCompany('race')));
+      const fresh = connectionRequests(stack.sandboxes.seedOrganization(anotherDemoCompany('race')));
       const racers = await Promise.all([1, 2, 3, 4].map(async (i) => operator.withKey((await operator.createOrg(`Racer ${i}`)).adminApiKey)));
       const answers = await Promise.all(racers.map((racer) => racer.request('POST', '/v1/connections', fresh.slack)));
       expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
@@ -217,7 +195,7 @@ describe('Guest Account Sync end to end', () => {
     withLogs(async () => {
       const orgA = await operator.createOrg('Org A');
       const a = operator.withKey(orgA.adminApiKey);
-      const connections = connectionRequests(sandboxes.credentials);
+      const connections = connectionRequests(stack.sandboxes.credentials);
 
       const badSecret = await a.request<{ errors: { field: string; reason: string }[] }>('POST', '/v1/connections', { ...connections.teams, clientSecret: 'wrong' });
       expect(badSecret.status).toBe(422);
@@ -225,14 +203,14 @@ describe('Guest Account Sync end to end', () => {
       const badToken = await a.request<{ errors: { field: string; reason: string }[] }>('POST', '/v1/connections', { ...connections.slack, botToken: 'xoxb-not-a-token' });
       expect(badToken.status).toBe(422);
       expect(badToken.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'botToken' })]));
-      expect(JSON.stringify(badSecret.body) + JSON.stringify(badToken.body)).not.toContain(sandboxes.credentials.slack.botToken);
+      expect(JSON.stringify(badSecret.body) + JSON.stringify(badToken.body)).not.toContain(stack.sandboxes.credentials.slack.botToken);
 
       const malformed = await a.request<{ errors?: { field?: string; path?: string }[]; detail?: string }>('POST', '/v1/user-syncs', { mode: 'everyone' });
       expect(malformed.status).toBe(400);
       expect(JSON.stringify(malformed.body)).toContain('mode');
 
       // Org B (its own workspace and tenant): its sync and people are invisible to org A's key.
-      const b = await connectedOrg(sandboxes.seedOrganization(anotherDemoCompany('orgb')), 'Org B');
+      const b = await connectedOrg(stack.sandboxes.seedOrganization(anotherDemoCompany('orgb')), 'Org B');
       const syncB = await b.startSync('guest');
       await b.waitForSync(syncB.id, { timeoutMs: 180_000 });
       const [personB] = await b.allPeople();
@@ -245,8 +223,8 @@ describe('Guest Account Sync end to end', () => {
 
   it('says plainly when a policy demands MFA of guests, and recovers on the next sync once the admin lifts it', () =>
     withLogs(async () => {
-      const credentials = sandboxes.seedOrganization(anotherDemoCompany('mfa'));
-      sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: true });
+      const credentials = stack.sandboxes.seedOrganization(anotherDemoCompany('mfa'));
+      stack.sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: true });
       const admin = await connectedOrg(credentials, 'MFA policy');
       const blocked = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
       // The mirrors and links are done; every guest exists but Parley cannot sign in as it.
@@ -259,11 +237,11 @@ describe('Guest Account Sync end to end', () => {
         expect(person.accounts.find((a) => a.kind === 'guest')).toMatchObject({ status: 'needs_attention', attentionReason: expect.stringMatching(/MFA|multi-factor/i) });
       }
 
-      sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: false });
+      stack.sandboxes.graph.control.setGuestMfaPolicy({ tenantId: credentials.graph.customerTenantId, required: false });
       const recovered = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
       expect(recovered).toMatchObject({ status: 'succeeded', created: 25, unchanged: 25, linked: 3, failed: 0 });
       expect(await admin.allPeople({ status: 'needs_attention' })).toEqual([]);
-      const scoped = new PlatformProbe(sandboxes, credentials);
+      const scoped = new PlatformProbe(stack.sandboxes, credentials);
       try {
         expect(await scoped.guests()).toHaveLength(slackOnly.length);
       } finally {
@@ -275,7 +253,7 @@ describe('Guest Account Sync end to end', () => {
   it('disables the guest and deactivates the mirror of people who left their primary platform', () =>
     withLogs(async () => {
       const company = anotherDemoCompany('leavers');
-      const credentials = sandboxes.seedOrganization(company);
+      const credentials = stack.sandboxes.seedOrganization(company);
       const admin = await connectedOrg(credentials, 'Leavers');
       await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
       const engineer = slackOnly[0];
@@ -283,8 +261,8 @@ describe('Guest Account Sync end to end', () => {
       if (!engineer || !rep) throw new Error('the demo directory changed');
       const engineerEmail = `${engineer.key}@${company.domain}`;
       const repEmail = `${rep.key}@${company.domain}`;
-      sandboxes.slack.control.deactivate({ as: engineerEmail });
-      sandboxes.graph.control.updateUser({ user: repEmail, accountEnabled: false });
+      stack.sandboxes.slack.control.deactivate({ as: engineerEmail });
+      stack.sandboxes.graph.control.updateUser({ user: repEmail, accountEnabled: false });
 
       const next = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
       expect(next).toMatchObject({ status: 'succeeded', disabled: 2, created: 0, failed: 0 });
@@ -297,7 +275,7 @@ describe('Guest Account Sync end to end', () => {
       expect(people.get(repEmail)?.accounts.find((a) => a.kind === 'mirror')).toMatchObject({ status: 'deactivated' });
 
       // On the platforms: the guest is disabled in Graph, the SCIM mirror inactive in Slack.
-      const scoped = new PlatformProbe(sandboxes, credentials);
+      const scoped = new PlatformProbe(stack.sandboxes, credentials);
       try {
         const guests = await scoped.guests();
         expect(guests.find((g) => g.id === guest?.platformUserId)).toMatchObject({ accountEnabled: false });
@@ -313,7 +291,7 @@ describe('Guest Account Sync end to end', () => {
   it('Account Sync: people on both platforms consent once through the link, then are linked', () =>
     withLogs(async () => {
       const company = anotherDemoCompany('consent');
-      const credentials = sandboxes.seedOrganization(company);
+      const credentials = stack.sandboxes.seedOrganization(company);
       const admin = await connectedOrg(credentials, 'Account Sync');
       const first = await admin.waitForSync((await admin.startSync('account')).id, { timeoutMs: 180_000 });
       // Mirrors are made; the 3 on both wait for consent; Slack-only people have no Teams account to use.
@@ -321,7 +299,7 @@ describe('Guest Account Sync end to end', () => {
       expect(first.errors.filter((e) => /consent/i.test(e.reason))).toHaveLength(3);
       expect(first.errors.filter((e) => /guest mode/i.test(e.reason))).toHaveLength(25);
 
-      const dispatcherProbe = new PlatformProbe(sandboxes, credentials);
+      const dispatcherProbe = new PlatformProbe(stack.sandboxes, credentials);
       try {
         for (const key of onBoth.map((p) => p.key)) {
           const email = `${key}@${company.domain}`;
@@ -333,11 +311,11 @@ describe('Guest Account Sync end to end', () => {
           const accepted = await dispatcherProbe.authorize(url, { username: email, password: credentials.graph.passwords[email] ?? '' });
           const callback = new URL(accepted);
           expect(`${callback.origin}${callback.pathname}`).toBe(`${PUBLIC_URL}/auth/callback`);
-          const landing = await fetch(`${cluster.url('gateway')}/auth/callback${callback.search}`);
+          const landing = await fetch(`${stack.cluster.url('gateway')}/auth/callback${callback.search}`);
           expect(landing.status).toBe(200);
           expect(await landing.text()).toMatch(/Teams/);
           // The link is single use.
-          expect((await fetch(`${cluster.url('gateway')}/auth/callback${callback.search}`)).status).toBe(400);
+          expect((await fetch(`${stack.cluster.url('gateway')}/auth/callback${callback.search}`)).status).toBe(400);
           const after = await admin.expect<{ accounts: { platform: string; kind: string; consented?: boolean }[] }>(200, 'GET', `/v1/people/${person.id}`);
           expect(after.accounts.find((a) => a.platform === 'teams')).toMatchObject({ kind: 'native', consented: true });
         }
@@ -353,10 +331,10 @@ describe('Guest Account Sync end to end', () => {
     it('restarts and reaches the same end state with no duplicate guest', () =>
       withLogs(async () => {
         // A fresh tenant and workspace of their own, so the platforms start empty for this run.
-        const credentials = sandboxes.seedOrganization(anotherDemoCompany(`kill${victim.replace(/-/g, '')}`));
+        const credentials = stack.sandboxes.seedOrganization(anotherDemoCompany(`kill${victim.replace(/-/g, '')}`));
         const admin = await connectedOrg(credentials, `Kill ${victim}`);
         // Slow Graph down so the sync is still running when the process dies.
-        sandboxes.graph.setFaults({ latencyMs: 120 });
+        stack.sandboxes.graph.setFaults({ latencyMs: 120 });
         try {
           const started = await admin.startSync('guest');
           let current = await admin.sync(started.id);
@@ -367,12 +345,12 @@ describe('Guest Account Sync end to end', () => {
             current = await admin.sync(started.id);
           }
           expect(current.done).toBeLessThan(current.total);
-          await cluster.kill(victim, 'SIGKILL');
+          await stack.cluster.kill(victim, 'SIGKILL');
           await new Promise((resolve) => setTimeout(resolve, 500));
-          await cluster.restart(victim);
-          sandboxes.graph.setFaults({});
+          await stack.cluster.restart(victim);
+          stack.sandboxes.graph.setFaults({});
           const finished = await admin.waitForSync(started.id, { timeoutMs: 240_000 });
-          const scoped = new PlatformProbe(sandboxes, credentials);
+          const scoped = new PlatformProbe(stack.sandboxes, credentials);
           try {
             const people = await admin.allPeople();
             expect(people).toHaveLength(55);
@@ -385,7 +363,7 @@ describe('Guest Account Sync end to end', () => {
             await scoped.close();
           }
         } finally {
-          sandboxes.graph.setFaults({});
+          stack.sandboxes.graph.setFaults({});
         }
       }),
     );

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { InternalApiClient, InternalApiError, internalPaths, NEEDS_ATTENTION_PROBLEM, slackUserTokenResult, type PersonView } from '@parley/internal-api';
-import { connectionRequests, startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
+import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
+import type { ClusterApp } from '@parley/testing';
 import { AdminApi } from '@parley/admin-client';
-import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from '../service-env';
+import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
+import { TEST_INTERNAL_TOKEN } from '../service-env';
 
 const OPERATOR_KEY = `op_${'s'.repeat(40)}`;
 /** A redirect URL the Slack sandbox's seeded app allows; the test plays the proxy that forwards it to the gateway. */
@@ -27,31 +25,21 @@ interface Installation {
  * and the outcome is checked on the Slack sandbox's own records and with the token itself.
  */
 describe('Slack consent end to end', () => {
-  const env = integrationEnv();
-  const dir = mkdtempSync(path.join(tmpdir(), 'parley-slack-consent-'));
-  let database: Awaited<ReturnType<typeof createFreshDatabase>>;
-  let sandboxes: PlatformSandboxes;
-  let cluster: ParleyCluster;
+  let stack: SandboxedStack;
   let admin: AdminApi;
 
   beforeAll(async () => {
-    database = await createFreshDatabase(env.databaseUrl);
-    sandboxes = await startPlatformSandboxes({ limitsEnabled: false });
-    const caFile = path.join(dir, 'ca.pem');
-    writeFileSync(caFile, sandboxes.graph.caPem);
-    cluster = new ParleyCluster({
+    stack = await startSandboxedStack({
+      label: 'sc',
       apps: APPS,
+      operatorKey: OPERATOR_KEY,
+      sandboxes: { limitsEnabled: false },
       perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
-      env: distributedServiceEnv(env, { topicPrefix: `sc-${uniqueSuffix()}.`, databaseUrl: database.url }, {
-        PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
-        NODE_EXTRA_CA_CERTS: caFile,
-      }),
     });
-    await cluster.start();
-    const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+    const operator = new AdminApi(stack.cluster.url('gateway'), OPERATOR_KEY);
     const org = await operator.createOrg('Slack Consent');
     admin = operator.withKey(org.adminApiKey);
-    const connections = connectionRequests(sandboxes.credentials);
+    const connections = connectionRequests(stack.sandboxes.credentials);
     await admin.connect(connections.slack);
     await admin.connect(connections.teams);
     // Teams-only people get their Slack mirrors (SCIM users) from a guest sync.
@@ -60,26 +48,17 @@ describe('Slack consent end to end', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await cluster?.stop();
-    await sandboxes?.stop();
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
-  const withLogs = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new Error(`${error instanceof Error ? error.stack : String(error)}\n${cluster.describe()}`);
-    }
-  };
+  const withLogs = <T>(work: () => Promise<T>): Promise<T> => stack.withLogs(work);
   const personOf = async (email: string): Promise<PersonView> => {
     const person = (await admin.allPeople({ query: email }))[0];
     if (!person) throw new Error(`no person ${email}`);
     return person;
   };
   const slackAccountOf = async (id: string) => (await admin.expect<PersonView>(200, 'GET', `/v1/people/${id}`)).accounts.find((a) => a.platform === 'slack');
-  const installations = async (): Promise<Installation[]> => (await (await fetch(`${sandboxes.slack.url}/_inspect/installations`)).json()) as Installation[];
+  const installations = async (): Promise<Installation[]> => (await (await fetch(`${stack.sandboxes.slack.url}/_inspect/installations`)).json()) as Installation[];
   /** The person's browser: opens the link, sees Slack's page, clicks Allow or Cancel; answers where Slack redirects. */
   const decide = async (link: string, account: string, decision: 'approve' | 'cancel'): Promise<URL> => {
     const url = new URL(link);
@@ -97,7 +76,7 @@ describe('Slack consent end to end', () => {
     expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/auth/slack/callback`);
     return back;
   };
-  const land = (back: URL) => fetch(`${cluster.url('gateway')}/auth/slack/callback${back.search}`);
+  const land = (back: URL) => fetch(`${stack.cluster.url('gateway')}/auth/slack/callback${back.search}`);
 
   it('a Teams-primary person approves on Slack, lands on the callback, is consented, and the stored token is theirs', () =>
     withLogs(async () => {
@@ -109,7 +88,7 @@ describe('Slack consent end to end', () => {
       expect(mirror).toMatchObject({ kind: 'mirror', mirrorKind: 'scim', status: 'active', consented: false });
       const mirrorId = mirror?.platformUserId as string;
 
-      const identity = new InternalApiClient({ baseUrl: cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
+      const identity = new InternalApiClient({ baseUrl: stack.cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
       const slackConnection = (await admin.expect<{ items: { id: string; platform: string }[] }>(200, 'GET', '/v1/connections')).items.find((c) => c.platform === 'slack');
       const tokenOf = () =>
         identity.call('POST', internalPaths.identity.slackUserToken(person.orgId), slackUserTokenResult, { connectionId: slackConnection?.id, personId: person.id });
@@ -131,7 +110,7 @@ describe('Slack consent end to end', () => {
       const installed = (await installations()).filter((i) => i.userId === mirrorId);
       expect(installed).toEqual([
         {
-          appId: sandboxes.credentials.slack.appId,
+          appId: stack.sandboxes.credentials.slack.appId,
           userId: mirrorId,
           revoked: false,
           scopes: expect.arrayContaining(['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'reactions:read', 'reactions:write', 'files:read', 'files:write', 'users:read']),
@@ -139,8 +118,8 @@ describe('Slack consent end to end', () => {
       ]);
       const token = await tokenOf();
       expect(token.slackUserId).toBe(mirrorId);
-      const me = (await (await fetch(`${sandboxes.credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token.accessToken}` } })).json()) as Record<string, unknown>;
-      expect(me).toMatchObject({ ok: true, user_id: mirrorId, team_id: sandboxes.credentials.slack.teamId });
+      const me = (await (await fetch(`${stack.sandboxes.credentials.slack.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token.accessToken}` } })).json()) as Record<string, unknown>;
+      expect(me).toMatchObject({ ok: true, user_id: mirrorId, team_id: stack.sandboxes.credentials.slack.teamId });
     }),
   );
 
