@@ -1,25 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AdminApi, rememberedOrganization, rememberedOrgFile } from '@parley/admin-client';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { ServiceProcess } from '@parley/testing';
+import { freePorts, ServiceProcess } from '@parley/testing';
 import { PlatformProbe } from './guest-sync/platform-probe';
 
 const demo = demoOrganization();
 const slackOnly = demo.people.filter((p) => p.slack && !p.teams && !p.bot && !p.deactivated);
 const teamsOnly = demo.people.filter((p) => p.teams && !p.slack && !p.deactivated);
-
-/** A port nothing listens on now: `npm start` keeps its ports across restarts, so the test picks them once. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The lines a run printed (the demo prints plain text, the launcher JSON). */
 const textOf = (process: ServiceProcess): string[] => process.lines.map((l) => String(l['msg']));
@@ -37,11 +27,13 @@ describe('the newcomer sequence: start, demo, stop, start, demo, demo', () => {
   const demoRuns: string[][] = [];
 
   beforeAll(async () => {
+    // `npm start` keeps its ports across restarts, so the test picks them once, distinct from each other.
+    const [http, slack, graph] = await freePorts(3);
     env = {
       HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(await freePort()),
-      SLACK_SANDBOX_PORT: String(await freePort()),
-      GRAPH_SANDBOX_PORT: String(await freePort()),
+      HTTP_PORT: String(http),
+      SLACK_SANDBOX_PORT: String(slack),
+      GRAPH_SANDBOX_PORT: String(graph),
       PARLEY_DATA_DIR: dataDir,
       SANDBOX_DIR: sandboxDir,
     };

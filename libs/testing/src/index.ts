@@ -1,7 +1,7 @@
 export { integrationEnv, uniqueSuffix, type IntegrationEnv } from './integration-env';
 export { TcpProxy } from './tcp-proxy';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
-export { freePort, ParleyCluster, type ClusterApp } from './parley-cluster';
+export { freePort, freePorts, ParleyCluster, type ClusterApp } from './parley-cluster';
 export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-database';
 export { thrownBy } from './thrown';
 export { duplicateJsonKeys } from './duplicate-json-keys';

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { ServiceProcess } from './service-process';
 
 export type ClusterApp = 'gateway' | 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
@@ -12,14 +12,29 @@ const urlVariable: Partial<Record<ClusterApp, string>> = {
 
 /** A free TCP port on loopback, as the kernel hands one out. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  const [port] = await freePorts(1);
+  return port as number;
+}
+
+/**
+ * `count` distinct free TCP ports on loopback. All are held open until every one is known: asked one at a time, the
+ * kernel may hand the same port out again once it is closed, and two services of one cluster then collide on it.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((server) => (server.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+  }
 }
 
 /**
@@ -41,7 +56,8 @@ export class ParleyCluster {
   ) {}
 
   async start(): Promise<this> {
-    for (const app of this.options.apps) this.ports.set(app, await freePort());
+    const ports = await freePorts(this.options.apps.length);
+    this.options.apps.forEach((app, i) => this.ports.set(app, ports[i] as number));
     await Promise.all(this.options.apps.map((app) => this.startApp(app)));
     return this;
   }
