@@ -1,0 +1,43 @@
+/**
+ * The seam between Teams ingress (change notifications and catch-up: how Parley learns that a chat message appeared,
+ * changed or went away) and the relay side of the connector (what that message means: an echo of Parley's own post
+ * or something to hand the relay as parley.message.received.v1).
+ *
+ * Ingress guarantees: the observation came through a verified notification (clientState and validation tokens
+ * checked, resource data decrypted) or through Parley's own catch-up listing; it may arrive more than once (a
+ * notification and the catch-up that covers the same gap), so observers dedupe on (chatId, messageId, version).
+ */
+export interface ChatMessageObservation {
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly chatId: string;
+  readonly messageId: string;
+  /** Graph's changeType; a softDelete arrives as `updated` with `deletedDateTime` set, a hard delete as `deleted`. */
+  readonly changeType: 'created' | 'updated' | 'deleted';
+  /** The chatMessage resource (decrypted resource data, or as listed); absent only for `deleted`. */
+  readonly message?: GraphChatMessageResource;
+  readonly source: 'notification' | 'catch-up';
+  /** Stable for the same change: the notification's subscription id and message version, or the catch-up's. */
+  readonly eventId: string;
+}
+
+/** The parts of Graph's chatMessage the relay reads. */
+export interface GraphChatMessageResource {
+  readonly id: string;
+  readonly chatId?: string | null;
+  readonly replyToId?: string | null;
+  readonly messageType?: string | null;
+  readonly createdDateTime?: string | null;
+  readonly lastModifiedDateTime?: string | null;
+  readonly lastEditedDateTime?: string | null;
+  readonly deletedDateTime?: string | null;
+  readonly from?: { readonly user?: { readonly id?: string | null; readonly displayName?: string | null } | null; readonly application?: unknown } | null;
+  readonly body?: { readonly contentType?: string | null; readonly content?: string | null } | null;
+  readonly mentions?: ReadonlyArray<{ id: number; mentionText?: string | null; mentioned?: { user?: { id?: string | null } | null } | null }> | null;
+  readonly attachments?: ReadonlyArray<{ id?: string | null; contentType?: string | null; content?: string | null }> | null;
+}
+
+/** Implemented by the connector's relay side; ingress calls it for every observation, awaiting it before acking. */
+export abstract class ChatMessageObserver {
+  abstract observe(observation: ChatMessageObservation): Promise<void>;
+}
