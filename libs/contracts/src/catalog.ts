@@ -26,6 +26,7 @@ import {
   SlackMessageDeliverRequestedV1,
   TeamsMessageDeliverRequestedV1,
 } from './topics/message/message.v1';
+import { SlackNoticeRequestedV1, TeamsNoticeRequestedV1 } from './topics/message/notice.v1';
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
 
 const definitions = [
@@ -52,6 +53,8 @@ const definitions = [
   TeamsMessageDeliverRequestedV1,
   SlackMessageDeliverRequestedV1,
   MessageDeliveredV1,
+  SlackNoticeRequestedV1,
+  TeamsNoticeRequestedV1,
   DeadLetterV1,
 ] as const;
 

@@ -33,4 +33,5 @@ export * from './topics/directory/import-results.v1';
 export * from './topics/teams/guest.v1';
 export * from './topics/slack/mirror.v1';
 export * from './topics/message/message.v1';
+export * from './topics/message/notice.v1';
 export * from './topics/messaging/dead-letter.v1';
