@@ -134,6 +134,39 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     }
   });
 
+  it('stops at once when asked while a drain is publishing, instead of sleeping until its next poll', async () => {
+    const broker = new InProcessBroker(2);
+    const inner = new InProcessBus(broker, { service: 'provisioning', logger });
+    await inner.start();
+    // The bus holds the publish until the test lets it go, so stop() lands in the middle of a drain every time.
+    let release!: () => void;
+    const publishing = new Promise<void>((resolve) => (release = resolve));
+    let publishStarted!: () => void;
+    const started = new Promise<void>((resolve) => (publishStarted = resolve));
+    const bus = Object.assign(Object.create(inner) as InProcessBus, {
+      publishRecords: async (records: Parameters<InProcessBus['publishRecords']>[0]) => {
+        publishStarted();
+        await publishing;
+        await inner.publishRecords(records);
+      },
+    });
+    const outbox = new Outbox(schema, 'gateway');
+    const relay = new OutboxRelay(dataSource, bus, outbox, logger, { schema, pollIntervalMs: 3_600_000 });
+    await inTransaction(dataSource, (m) => outbox.enqueue(m, 'parley.provisioning.sync.requested.v1', syncRequested()));
+    relay.start();
+    try {
+      await started;
+      const stopped = relay.stop();
+      release();
+      const outcome = await Promise.race([stopped.then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+      expect(outcome).toBe('stopped');
+    } finally {
+      release();
+      await relay.stop();
+      await inner.stop();
+    }
+  });
+
   it('refuses to enqueue outside a transaction and validates at enqueue time', async () => {
     const outbox = new Outbox(schema, 'gateway');
     await expect(outbox.enqueue(dataSource.manager, 'parley.provisioning.sync.requested.v1', syncRequested())).rejects.toThrow(/open transaction/);

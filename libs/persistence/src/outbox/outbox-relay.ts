@@ -26,6 +26,12 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private running = false;
+  /**
+   * A wake-up (a commit that enqueued, or stop) that arrived while the loop was draining rather than sleeping. The loop
+   * checks it before it sleeps, so neither a committed row nor a stop waits for the next poll. (Without it, a stop
+   * during a drain left the loop asleep for a whole poll interval: an hour in a test, a hung shutdown.)
+   */
+  private wakeRequested = false;
   private loop?: Promise<void>;
   private wake?: () => void;
   private unsubscribe?: () => void;
@@ -48,15 +54,20 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.outbox.onEnqueued(() => this.wake?.());
+    this.unsubscribe = this.outbox.onEnqueued(() => this.requestWake());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wake?.();
+    this.requestWake();
     await this.loop;
+  }
+
+  private requestWake(): void {
+    this.wakeRequested = true;
+    this.wake?.();
   }
 
   /** Publishes up to one batch; returns how many rows went out (0 when empty or another replica holds the lock). */
@@ -85,6 +96,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let published = 0;
+      this.wakeRequested = false;
       try {
         published = await this.drainOnce();
         failures = 0;
@@ -92,7 +104,8 @@ export class OutboxRelay {
         failures++;
         this.logger.warn({ err: error, failures }, 'outbox drain failed; will retry');
       }
-      if (published >= this.batchSize) continue;
+      if (!this.running) break;
+      if (published >= this.batchSize || this.wakeRequested) continue;
       const wait = failures > 0 ? Math.min(10_000, this.pollIntervalMs * 2 ** failures) : this.pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
