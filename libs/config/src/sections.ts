@@ -95,3 +95,23 @@ export const internalApiSection = defineConfigSection(
 );
 
 const trimSlash = (url: string): string => url.replace(/\/+$/, '');
+
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+
+/**
+ * Where people's browsers reach the gateway (`PARLEY_PUBLIC_URL`): consent links send the person back to it, and the
+ * consent prompts identity posts link to it. The default is the gateway on this machine, which the sandboxes' apps
+ * register as a redirect URI.
+ */
+export const publicUrlSection = defineConfigSection(
+  'gatewayPublic',
+  { PARLEY_PUBLIC_URL: env.url(['http', 'https']).default(DEFAULT_PUBLIC_URL) },
+  (v) => ({ publicUrl: v.PARLEY_PUBLIC_URL.replace(/\/+$/, '') }),
+);
+export type PublicUrlConfig = ReturnType<typeof publicUrlSection.map>;
+
+/** The public URL from a service's parsed config; the default when the runtime passed none (tests, old launchers). */
+export function publicUrlFrom(serviceConfig: Readonly<Record<string, unknown>> | undefined): string {
+  const own = serviceConfig?.['gatewayPublic'] as PublicUrlConfig | undefined;
+  return (own ?? publicUrlSection.map(publicUrlSection.schema.parse({}))).publicUrl;
+}

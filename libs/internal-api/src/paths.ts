@@ -16,6 +16,7 @@ export const internalPaths = {
     slackUserToken: (orgId: string) => `${org(orgId)}/slack-user-tokens`,
     consent: () => `/internal/consent`,
     slackConsent: () => `/internal/consent/slack`,
+    slackConsentPrompt: () => `/internal/consent/slack/prompts`,
   },
   provisioning: {
     userSyncs: (orgId: string) => `${org(orgId)}/user-syncs`,

@@ -63,6 +63,13 @@ export const consentLink = z.object({ url: z.url(), expiresAt: timestamp });
 export const completeConsentRequest = z.strictObject({ code: z.string().min(1), state: z.string().min(1) });
 export const completeConsentResult = z.object({ orgId, personId: uuid, email });
 
+/**
+ * gateway -> identity, `internalPaths.identity.slackConsentPrompt`: the person clicked the link in their Slack consent
+ * prompt; identity answers a fresh consent link (`consentLink`) for the browser to follow.
+ */
+export const redeemConsentPromptRequest = z.strictObject({ prompt: z.string().min(20).max(200), redirectUri: z.url({ protocol: /^https?$/ }) });
+export type RedeemConsentPromptRequest = z.infer<typeof redeemConsentPromptRequest>;
+
 /** teams-connector -> identity: the home account's password for a guest, made once and kept in the vault. */
 export const guestPasswordRequest = z.strictObject({ connectionId: uuid, homeUserPrincipalName: z.string().min(3) });
 export const guestPasswordResult = z.object({ password: z.string().min(16) });

@@ -4,6 +4,7 @@ import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { ConsentCallbackController } from './consent/consent-callback.controller';
+import { ConsentPromptController } from './consent/consent-prompt.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
@@ -43,6 +44,7 @@ const controllers = [
   UserSyncsController,
   PeopleController,
   ConsentCallbackController,
+  ConsentPromptController,
   DeadLettersController,
   DeadLetterHandler,
 ];

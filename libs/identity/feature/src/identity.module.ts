@@ -1,11 +1,12 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '@parley/config';
+import { loadConfig, publicUrlFrom } from '@parley/config';
 import { CredentialStore, SecretBox, VaultKeyring } from '@parley/identity-credential-vault';
 import { DATA_SOURCE, SERVICE_CONFIG } from '@parley/service-runtime';
 import {
   CREDENTIALS,
   IDENTITY_SCHEMA,
+  IDENTITY_PUBLIC_URL,
   IDENTITY_SETTINGS,
   identityConfigSection,
   TOKEN_ENDPOINT,
@@ -28,7 +29,8 @@ import { ManagedAccountsHandler } from './people/managed-accounts.handler';
 import { PeopleController } from './people/people.controller';
 import { PeopleStore } from './people/people-store';
 import { TokenEndpointClient, type FetchFunction } from '@parley/entra-token';
-import { SlackConsentController, SlackUserTokensController } from './slack-consent/slack-consent.controller';
+import { SlackConsentController, SlackConsentPromptsController, SlackUserTokensController } from './slack-consent/slack-consent.controller';
+import { SlackConsentPrompts } from './slack-consent/slack-consent-prompts';
 import { SlackConsentService } from './slack-consent/slack-consent.service';
 import { SlackOAuthClient } from './slack-consent/slack-oauth';
 import { SLACK_OAUTH } from './slack-consent/slack-oauth.provider';
@@ -50,6 +52,7 @@ const controllers = [
   TokensController,
   ConsentController,
   SlackConsentController,
+  SlackConsentPromptsController,
   SlackUserTokensController,
   DirectoryObservationHandler,
   ManagedAccountsHandler,
@@ -61,6 +64,11 @@ const common: Provider[] = [
     provide: IDENTITY_SETTINGS,
     inject: [SERVICE_CONFIG],
     useFactory: (config: IdentityServiceConfig): IdentitySettings => config.identity ?? loadConfig({ identity: identityConfigSection }, {}).identity,
+  },
+  {
+    provide: IDENTITY_PUBLIC_URL,
+    inject: [SERVICE_CONFIG],
+    useFactory: (config: Readonly<Record<string, unknown>>): string => publicUrlFrom(config),
   },
   {
     provide: CREDENTIALS,
@@ -81,6 +89,7 @@ const common: Provider[] = [
   ConsentRequests,
   ConsentService,
   SlackConsentService,
+  SlackConsentPrompts,
   // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
   identityProblemFilter,
 ];

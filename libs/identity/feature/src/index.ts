@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { vaultConfigSection } from '@parley/identity-credential-vault';
+import { publicUrlSection } from '@parley/config';
 import type { ServiceDefinition } from '@parley/service-runtime';
 import { identityConfigSection } from './config/identity-config';
 import { IdentityFeatureModule, IdentityModule, type IdentityOptions } from './identity.module';
@@ -9,6 +10,7 @@ import { IdentityUnmadeAccounts1796400000000 } from './migrations/1796400000000-
 import { IdentityOneOrgPerWorkspace1796500000000 } from './migrations/1796500000000-identity-one-org-per-workspace';
 import { IdentityOrganizations1796500000100 } from './migrations/1796500000100-identity-organizations';
 import { IdentitySlackConsent1796600000000 } from './migrations/1796600000000-identity-slack-consent';
+import { IdentityConsentPrompts1796700000000 } from './migrations/1796700000000-identity-consent-prompts';
 import { Person } from './people/person.entity';
 import { PlatformAccount } from './people/platform-account.entity';
 
@@ -23,10 +25,14 @@ const migrations = [
   IdentityOneOrgPerWorkspace1796500000000,
   IdentityOrganizations1796500000100,
   IdentitySlackConsent1796600000000,
+  IdentityConsentPrompts1796700000000,
 ];
 const entities = [Person, PlatformAccount];
-/** Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH, PARLEY_CONSENT_TTL_SECONDS. */
-const configSections = { vault: vaultConfigSection, identity: identityConfigSection };
+/**
+ * Read from the environment in both modes: PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY, PARLEY_PRIMARY_WHEN_BOTH,
+ * PARLEY_CONSENT_TTL_SECONDS, PARLEY_CONSENT_PROMPT_TTL_SECONDS, and PARLEY_PUBLIC_URL (the gateway's, for prompt links).
+ */
+const configSections = { vault: vaultConfigSection, identity: identityConfigSection, gatewayPublic: publicUrlSection };
 
 /** identity as `apps/identity` runs it (global fetch for the token endpoints). */
 export const identityService: ServiceDefinition = {

@@ -259,6 +259,23 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      '/auth/slack/start': {
+        get: {
+          operationId: 'slackConsentPromptStart',
+          tags: ['consent'],
+          summary: 'Where the link in a person\'s Slack consent prompt leads (public)',
+          description:
+            'Opened by the person from the prompt Parley posts them on Teams, not by API clients. Trades the prompt for a fresh ' +
+            'single-use consent link and redirects to Slack\'s authorize page, which returns to `/auth/slack/callback`.',
+          security: [],
+          parameters: [{ name: 'prompt', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: {
+            '302': { description: 'Redirect to Slack\'s authorize page.' },
+            '400': html('The prompt is unknown or has expired; the person asks their admin for a new link.'),
+            '503': html('Parley could not issue the consent link now; the person tries again later.'),
+          },
+        },
+      },
       '/auth/slack/callback': {
         get: {
           operationId: 'slackConsentCallback',

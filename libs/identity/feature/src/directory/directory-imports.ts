@@ -61,27 +61,28 @@ export class DirectoryImports {
 
   /**
    * After an observation or the completed event committed (also when it was a replay: the check may be what a crash
-   * interrupted). Cheap reads first; the lock only once the import looks complete.
+   * interrupted). Cheap reads first; the lock only once the import looks complete. `onReconciled` runs in the
+   * reconciling transaction, so what it writes commits with the reconciliation or not at all.
    */
-  async reconcileIfComplete(ref: ImportRef): Promise<void> {
+  async reconcileIfComplete(ref: ImportRef, onReconciled?: (manager: EntityManager, orgId: string) => Promise<unknown>): Promise<boolean> {
     const state = await firstRow<{ expected: number | null; reconciled: boolean }>(
       this.dataSource.manager,
       `SELECT expected, reconciled_at IS NOT NULL AS reconciled FROM identity.directory_imports WHERE sync_id = $1 AND platform = $2`,
       [ref.syncId, ref.platform],
     );
-    if (!state || state.expected === null || state.reconciled) return;
-    if ((await this.appliedCount(this.dataSource.manager, ref)) < state.expected) return;
-    await inTransaction(this.dataSource, async (manager) => {
+    if (!state || state.expected === null || state.reconciled) return false;
+    if ((await this.appliedCount(this.dataSource.manager, ref)) < state.expected) return false;
+    return inTransaction(this.dataSource, async (manager) => {
       const locked = await firstRow<{ org_id: string; expected: number }>(
         manager,
         `SELECT org_id, expected FROM identity.directory_imports
           WHERE sync_id = $1 AND platform = $2 AND reconciled_at IS NULL AND expected IS NOT NULL FOR UPDATE`,
         [ref.syncId, ref.platform],
       );
-      if (!locked) return;
+      if (!locked) return false;
       // A statement after the lock sees every observation committed so far.
       const applied = await this.appliedCount(manager, ref);
-      if (applied < locked.expected) return;
+      if (applied < locked.expected) return false;
       await manager.query(
         `UPDATE identity.directory_imports SET reconciled_at = now(), applied = $3, updated_at = now() WHERE sync_id = $1 AND platform = $2`,
         [ref.syncId, ref.platform, applied],
@@ -94,6 +95,8 @@ export class DirectoryImports {
         platform: ref.platform,
         observed: locked.expected,
       });
+      await onReconciled?.(manager, locked.org_id);
+      return true;
     });
   }
 

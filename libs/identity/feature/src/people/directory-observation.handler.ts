@@ -9,6 +9,7 @@ import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtim
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
 import { DirectoryImports } from '../directory/directory-imports';
 import { firstRow } from '../http/sql';
+import { SlackConsentPrompts } from '../slack-consent/slack-consent-prompts';
 import { refreshStanding } from './standing';
 
 type Observation = Payload<'parley.directory.user.observed.v1'>;
@@ -38,6 +39,7 @@ export class DirectoryObservationHandler {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(IDENTITY_SETTINGS) private readonly settings: IdentitySettings,
     @Inject(DirectoryImports) private readonly imports: DirectoryImports,
+    @Inject(SlackConsentPrompts) private readonly prompts: SlackConsentPrompts,
     @Inject(DATA_SOURCE) dataSource: DataSource,
   ) {
     // As many transactions as the pool has connections, less one for the reconcile checks and the HTTP API.
@@ -56,14 +58,22 @@ export class DirectoryObservationHandler {
   async onUserObserved(@MessagePayload() observation: Observation, @Ctx() ctx: MessageContext): Promise<void> {
     await this.batches.submit({ observation, eventId: ctx.eventId });
     // After the commit, replays included: a crash may have come between the commit and this check.
-    if (observation.syncId) await this.imports.reconcileIfComplete({ orgId: observation.orgId, syncId: observation.syncId, platform: observation.platform });
+    if (observation.syncId) await this.reconcile({ orgId: observation.orgId, syncId: observation.syncId, platform: observation.platform });
   }
 
   @EventPattern('parley.directory.import.completed.v1')
   async onImportCompleted(@MessagePayload() completed: ImportCompleted, @Ctx() ctx: MessageContext): Promise<void> {
     const ref = { orgId: completed.orgId, syncId: completed.syncId, platform: completed.platform };
     await this.idempotent.run('identity.directory-import-completed', ctx.eventId, (m) => this.imports.setExpected(m, ref, completed.observed));
-    await this.imports.reconcileIfComplete(ref);
+    await this.reconcile(ref);
+  }
+
+  /**
+   * A reconciled import settles native accounts and primary platforms: the Teams-primary people with a native Slack
+   * account Parley may not speak as yet are asked for their Slack consent, in the reconciling transaction.
+   */
+  private reconcile(ref: { orgId: string; syncId: string; platform: Observation['platform'] }): Promise<boolean> {
+    return this.imports.reconcileIfComplete(ref, (manager, orgId) => this.prompts.promptIn(manager, orgId));
   }
 
   /** One transaction; in import and email order, so two batches that meet on an import or a person lock in the same order. */

@@ -7,6 +7,7 @@ import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { firstRow } from '../http/sql';
+import { SlackConsentPrompts } from '../slack-consent/slack-consent-prompts';
 
 interface ManagedAccount {
   readonly orgId: string;
@@ -30,6 +31,7 @@ export class ManagedAccountsHandler {
   constructor(
     @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SlackConsentPrompts) private readonly prompts: SlackConsentPrompts,
   ) {}
 
   @EventPattern('parley.teams.guest.created.v1')
@@ -52,7 +54,10 @@ export class ManagedAccountsHandler {
 
   @EventPattern('parley.slack.mirror.created.v1')
   async onMirrorCreated(@MessagePayload() e: Payload<'parley.slack.mirror.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply('identity.mirror-created', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'active', mirrorKind: e.kind });
+    // A Teams-primary person's new Slack account: Parley can speak as it once they consent, so they are asked (once).
+    await this.apply('identity.mirror-created', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'active', mirrorKind: e.kind }, (m) =>
+      this.prompts.promptIfDue(m, e.orgId, e.personId),
+    );
   }
 
   @EventPattern('parley.slack.mirror.deactivated.v1')
@@ -60,8 +65,11 @@ export class ManagedAccountsHandler {
     await this.apply('identity.mirror-deactivated', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'deactivated', mirrorKind: e.kind });
   }
 
-  private async apply(consumer: string, ctx: MessageContext, account: ManagedAccount): Promise<void> {
-    const outcome = await this.idempotent.run(consumer, ctx.eventId, (m) => this.upsert(m, account));
+  private async apply(consumer: string, ctx: MessageContext, account: ManagedAccount, then?: (m: EntityManager) => Promise<unknown>): Promise<void> {
+    const outcome = await this.idempotent.run(consumer, ctx.eventId, async (m) => {
+      await this.upsert(m, account);
+      await then?.(m);
+    });
     if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId, consumer }, 'event already applied, skipping');
   }
 
