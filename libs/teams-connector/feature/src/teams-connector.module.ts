@@ -4,6 +4,9 @@ import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
+import { ChatMessageObserver } from './relay/chat-message-observer';
+import { InFlightPosts } from './relay/in-flight-posts';
+import { TeamsMessageIngest } from './relay/teams-message-ingest';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 
@@ -18,7 +21,19 @@ export class TeamsConnectorFeatureModule {
     return {
       module: TeamsConnectorFeatureModule,
       controllers: [VerifyController, DirectoryImportHandler, GuestHandler],
-      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, teamMembershipProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
+      providers: [
+        { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
+        graphAccessProvider,
+        teamMembershipProvider,
+        ConnectionVerifier,
+        DirectoryImporter,
+        GuestProvisioner,
+        InFlightPosts,
+        TeamsMessageIngest,
+        // Teams ingress hands every chat message observation to this seam.
+        { provide: ChatMessageObserver, useExisting: TeamsMessageIngest },
+      ],
+      exports: [ChatMessageObserver],
     };
   }
 }

@@ -240,8 +240,9 @@ export class GraphApi {
   }
 }
 
-/** The limit a request is most constrained by, as a metrics label: the per-team one if any, else the first. */
+/** The limit a request is most constrained by, as a metrics label: the per-team or per-chat one if any, else the first. */
 function tightest(claims: readonly PacingClaim[]): string {
   if (claims.length === 0) return 'none';
-  return (claims.find((c) => c.limit === 'perTeam') ?? claims.find((c) => c.limit === 'invitations') ?? claims[0] as PacingClaim).limit;
+  const narrow = claims.find((c) => c.limit === 'perTeam') ?? claims.find((c) => c.limit === 'perUserPerChat') ?? claims.find((c) => c.limit === 'perChat');
+  return (narrow ?? claims.find((c) => c.limit === 'invitations') ?? (claims[0] as PacingClaim)).limit;
 }
