@@ -117,6 +117,12 @@ export class RelayStore {
     return rows.length > 0;
   }
 
+  /** Whether another delivery already opened or posts in this chat (a group chat found again must be this one's). */
+  async isChatOfAnotherDelivery(chatId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM teams_connector.relay_deliveries WHERE chat_id = $1 LIMIT 1', [chatId]);
+    return rows.length > 0;
+  }
+
   /** Posts in the chat whose outcome is still unknown (in flight here or elsewhere, or cut short by a crash). */
   async inFlight(chatId: string): Promise<PostRow[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM teams_connector.relay_posts WHERE chat_id = $1 AND in_flight_since IS NOT NULL', [chatId]);

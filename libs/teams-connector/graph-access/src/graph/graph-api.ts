@@ -204,8 +204,9 @@ export class GraphApi {
   }
 
   private async acquireFor(claims: readonly PacingClaim[]): Promise<PacingGrant> {
-    // The bearer token first: fetching it between acquiring and sending would delay paced requests unevenly.
-    if (claims.length > 0) await this.deps.token.get();
+    // The bearer token first: fetching it between acquiring and sending would delay paced requests unevenly, and a
+    // subject identity cannot sign in as (NeedsAttentionError) must surface as itself, not as the SDK's network error.
+    await this.deps.token.get();
     return this.pace(claims);
   }
 
