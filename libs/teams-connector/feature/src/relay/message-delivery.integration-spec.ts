@@ -206,6 +206,36 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     expect((await messagesAs(frances, dmId)).filter((m) => m.body.content === 'crashed mid-post')).toHaveLength(2);
   });
 
+  it('reads the chat back after a post whose answer was lost, and does not post again', async () => {
+    const unanswered = async () => Number(/parley_graph_responses_total\{[^}]*status="0"[^}]*\} (\d+)/.exec((await harness.metrics.render()).body)?.[1] ?? 0);
+    const before = await unanswered();
+    sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^POST /chats/[^/]+/messages$' });
+    const delivered = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'answer lost' } }));
+    expect(delivered.outcome).toBe('delivered');
+    const landed = (await messagesAs(frances, dmId)).filter((m) => m.body.content === 'answer lost');
+    expect(landed.map((m) => m.id)).toEqual([delivered.platformMessageId]);
+    // One attempt, unanswered, then found by reading the chat back.
+    expect(await unanswered()).toBe(before + 1);
+    expect((await store.posts(delivered.deliveryId)).map((p) => [p.attempts, p.messageId])).toEqual([[1, delivered.platformMessageId]]);
+  });
+
+  it('finds the group chat an earlier attempt opened before opening another', async () => {
+    const members = [ada.guestId, frances.id, grace.id];
+    const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: members }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'group again' } });
+    // A crash after POST /chats went out and before its id was recorded.
+    await store.beginDelivery(command.deliveryId, org.orgId, org.connectionId, null);
+    await store.markOpening(command.deliveryId);
+    const opened = await harness.graph<{ id: string }>('/chats', grace.token, {
+      method: 'POST',
+      body: { chatType: 'group', members: members.map((id) => ({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: ['owner'], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')` })) },
+    });
+    const delivered = await deliver(command);
+    // Not the group chat of the earlier delivery with the same people, and no third one.
+    expect(delivered.conversation.conversationId).toBe(opened.body.id);
+    const groups = (await harness.graph<{ value: { id: string; chatType: string }[] }>('/chats', grace.token)).body.value.filter((c) => c.chatType === 'group');
+    expect(groups).toHaveLength(2);
+  });
+
   it('falls back to the service account for a person without a voice, in its 1:1 chat with each recipient', async () => {
     const voiceless = randomUUID(); // identity answers 409 needs-attention: it holds no credential for them
     const command = request({

@@ -123,9 +123,15 @@ export class RelayStore {
     return rows.length > 0;
   }
 
-  /** Posts in the chat whose outcome is still unknown (in flight here or elsewhere, or cut short by a crash). */
-  async inFlight(chatId: string): Promise<PostRow[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM teams_connector.relay_posts WHERE chat_id = $1 AND in_flight_since IS NOT NULL', [chatId]);
+  /**
+   * Recent posts in the chat whose outcome is still unknown (in flight here or in another replica, or cut short by a
+   * crash). Older ones are left to their delivery's reconciliation: an observation no longer waits for them.
+   */
+  async inFlight(chatId: string, withinMs: number): Promise<PostRow[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM teams_connector.relay_posts WHERE chat_id = $1 AND in_flight_since > now() - ($2::int * interval '1 millisecond')`,
+      [chatId, withinMs],
+    );
     return rows.map(toPost);
   }
 

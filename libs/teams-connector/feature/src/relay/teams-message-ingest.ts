@@ -17,7 +17,9 @@ import { RelayStore } from './relay-store';
 type Received = PayloadIn<'parley.message.received.v1'>;
 
 /** How long an observation waits for Parley's own posts in the same chat to be recorded (or read back). */
-export const ECHO_WAIT_MS = 10_000;
+export const ECHO_WAIT_MS = 5_000;
+/** A post whose outcome has been unknown for longer is its delivery's to reconcile; observations stop waiting for it. */
+const IN_FLIGHT_HORIZON_MS = 120_000;
 /** The most members parley.message.received.v1 carries. */
 const MAX_MEMBERS = 50;
 
@@ -119,7 +121,7 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     for (;;) {
       if (await this.store.isOwnMessage(o.chatId, o.messageId)) return true;
       if (!sender) return false;
-      const pending = (await this.store.inFlight(o.chatId)).filter((p) => p.senderUserId === sender);
+      const pending = (await this.store.inFlight(o.chatId, IN_FLIGHT_HORIZON_MS)).filter((p) => p.senderUserId === sender);
       if (pending.length === 0) return false;
       if (hash && o.changeType === 'created' && pending.some((p) => p.contentHash === hash)) return true;
       if (Date.now() > deadline) return false;
