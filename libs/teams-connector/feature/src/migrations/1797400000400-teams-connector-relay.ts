@@ -3,8 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * What the relay side of teams-connector must remember (ADR 0023), ids, states and hashes only, never a body:
  * - relay_deliveries: one row per delivery id (the idempotency key): the chat it went to (an opened chat is recorded
- *   before anything is posted in it, so a group chat is never created twice), when opening a chat began (an unknown
- *   outcome is looked up before opening again), and when it finished.
+ *   before anything is posted in it, so a group chat is never created twice), the member set it opened a chat for
+ *   (a later delivery to the same people reuses that chat), when opening a chat began (an unknown outcome is looked
+ *   up before opening again), and when it finished.
  * - relay_posts: each post one delivery makes (its message, or a fallback post per recipient, or a notice): attempts,
  *   an attempt in flight whose outcome is unknown until the chat is read back, and the message id Graph gave it. The
  *   (chat, message) index is how an observation is recognised as Parley's own echo.
@@ -21,11 +22,13 @@ export class TeamsConnectorRelay1797400000400 implements MigrationInterface {
         org_id text NOT NULL,
         connection_id uuid NOT NULL,
         chat_id text,
+        open_key text,
         opening_since timestamptz,
         outcome text,
         completed_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
+    await runner.query('CREATE INDEX relay_deliveries_open_key ON teams_connector.relay_deliveries (open_key, created_at) WHERE open_key IS NOT NULL AND chat_id IS NOT NULL');
     await runner.query(`
       CREATE TABLE teams_connector.relay_posts (
         delivery_id uuid NOT NULL,

@@ -122,12 +122,19 @@ export class MessageDeliverer {
     const members = [...new Set([senderUserId, ...command.target.memberPlatformUserIds])];
     const group = command.target.conversationKind === 'group' || members.length > 2;
     step.doing = `opening a ${group ? 'group chat' : '1:1 chat'} as the sender`;
+    const openKey = `${group ? 'group' : 'oneOnOne'}:${[...members].sort().join(',')}`;
     if (group) {
+      // Another delivery to the same people (the relay had not heard of the twin yet) already opened it.
+      const twin = await this.store.chatOpenedFor(openKey);
+      if (twin) {
+        await this.store.recordChat(command.deliveryId, twin, openKey);
+        return twin;
+      }
       const earlier = (await this.store.delivery(command.deliveryId))?.openingSince;
       if (earlier) {
         const found = await this.findGroupChat(api, members, earlier.getTime() - CLOCK_SKEW_MS);
         if (found) {
-          await this.store.recordChat(command.deliveryId, found);
+          await this.store.recordChat(command.deliveryId, found, openKey);
           return found;
         }
       }
@@ -141,7 +148,7 @@ export class MessageDeliverer {
         'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
       })),
     });
-    await this.store.recordChat(command.deliveryId, chat.id);
+    await this.store.recordChat(command.deliveryId, chat.id, openKey);
     return chat.id;
   }
 

@@ -148,7 +148,7 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     }
   });
 
-  it('opens one group chat per delivery, even when the delivery is requested twice', async () => {
+  it('opens one group chat for the same people, even when a delivery is requested twice', async () => {
     const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: [ada.guestId, frances.id, grace.id] }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'hello group' } });
     const delivered = await deliver(command);
     await harness.publish('parley.teams.message.deliver.requested.v1', command);
@@ -157,6 +157,9 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     expect(chats.map((c) => c.id)).toEqual([delivered.conversation.conversationId]);
     expect((await messagesAs(grace, delivered.conversation.conversationId)).map((m) => [m.from?.user?.id, m.body.content])).toEqual([[ada.guestId, 'hello group']]);
     expect(harness.log.of('parley.message.delivered.v1', (p) => p.deliveryId === command.deliveryId)).toHaveLength(1);
+    // The next message to the same people, sent before the relay heard of the twin, goes to the same chat.
+    const next = await deliver({ ...command, deliveryId: randomUUID(), body: { format: 'plain', content: 'still one group' } });
+    expect(next.conversation.conversationId).toBe(delivered.conversation.conversationId);
   });
 
   it('paces posts per chat, per user and per tenant up front: Graph answers no 429', async () => {
@@ -220,8 +223,8 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
   });
 
   it('finds the group chat an earlier attempt opened before opening another', async () => {
-    const members = [ada.guestId, frances.id, grace.id];
-    const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: members }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'group again' } });
+    const members = [ada.guestId, frances.id, grace.id, ownerId];
+    const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: members }, recipientPlatformUserIds: [frances.id, grace.id, ownerId], body: { format: 'plain', content: 'group again' } });
     // A crash after POST /chats went out and before its id was recorded.
     await store.beginDelivery(command.deliveryId, org.orgId, org.connectionId, null);
     await store.markOpening(command.deliveryId);
@@ -230,7 +233,7 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       body: { chatType: 'group', members: members.map((id) => ({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: ['owner'], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')` })) },
     });
     const delivered = await deliver(command);
-    // Not the group chat of the earlier delivery with the same people, and no third one.
+    // The chat opened then, and no third group chat.
     expect(delivered.conversation.conversationId).toBe(opened.body.id);
     const groups = (await harness.graph<{ value: { id: string; chatType: string }[] }>('/chats', grace.token)).body.value.filter((c) => c.chatType === 'group');
     expect(groups).toHaveLength(2);

@@ -59,8 +59,17 @@ export class RelayStore {
     return (rows[0] as { opening_since: Date }).opening_since;
   }
 
-  async recordChat(deliveryId: string, chatId: string): Promise<void> {
-    await this.dataSource.query('UPDATE teams_connector.relay_deliveries SET chat_id = $2 WHERE delivery_id = $1', [deliveryId, chatId]);
+  async recordChat(deliveryId: string, chatId: string, openKey: string | null = null): Promise<void> {
+    await this.dataSource.query('UPDATE teams_connector.relay_deliveries SET chat_id = $2, open_key = COALESCE($3, open_key) WHERE delivery_id = $1', [deliveryId, chatId, openKey]);
+  }
+
+  /** The chat an earlier delivery opened for the same people, if any (the first one opened). */
+  async chatOpenedFor(openKey: string): Promise<string | null> {
+    const rows: { chat_id: string }[] = await this.dataSource.query(
+      'SELECT chat_id FROM teams_connector.relay_deliveries WHERE open_key = $1 AND chat_id IS NOT NULL ORDER BY created_at LIMIT 1',
+      [openKey],
+    );
+    return rows[0]?.chat_id ?? null;
   }
 
   async complete(manager: EntityManager, deliveryId: string, outcome: 'delivered' | 'failed'): Promise<boolean> {
