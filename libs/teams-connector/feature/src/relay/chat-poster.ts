@@ -47,7 +47,7 @@ export class ChatPoster {
    * Answers the message id.
    */
   async post(send: GraphApi, read: GraphApi, post: ChatPost): Promise<string> {
-    let row = await this.store.preparePost(post.deliveryId, post.slot, post.chatId, post.senderUserId, contentHash(post.body.content));
+    let row = await this.store.preparePost(post.deliveryId, post.slot, post.chatId, post.senderUserId, contentHash(post.body.content, post.deliveryId));
     let unknown = 0;
     for (let throttled = 1; ; ) {
       if (row.messageId) return row.messageId;
@@ -100,7 +100,7 @@ export class ChatPoster {
       for (const message of page.value) {
         if (message.from?.user?.id !== row.senderUserId || message.deletedDateTime) continue;
         if (Date.parse(message.createdDateTime ?? '') < since) continue;
-        if (contentHash(message.body?.content ?? '') !== row.contentHash) continue;
+        if (contentHash(message.body?.content ?? '', row.deliveryId) !== row.contentHash) continue;
         if (await this.store.isOwnMessage(row.chatId, message.id)) continue; // another delivery with the same text
         return message.id;
       }

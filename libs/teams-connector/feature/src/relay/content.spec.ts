@@ -11,8 +11,10 @@ describe('readable text and its hash', () => {
   it('hashes a quoted reply as Graph stores it like the reply Parley sent', () => {
     const sent = 'a <b>reply</b>';
     const stored = '<p></p>\n<attachment id="1732700000123"></attachment>\na <b>reply</b>\n<p></p>';
-    expect(contentHash(stored)).toBe(contentHash(sent));
-    expect(contentHash('a reply!')).not.toBe(contentHash(sent));
+    expect(contentHash(stored, 'd1')).toBe(contentHash(sent, 'd1'));
+    expect(contentHash('a reply!', 'd1')).not.toBe(contentHash(sent, 'd1'));
+    // Salted per delivery: the same text in two deliveries hashes apart.
+    expect(contentHash(sent, 'd2')).not.toBe(contentHash(sent, 'd1'));
   });
 });
 

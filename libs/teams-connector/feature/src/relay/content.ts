@@ -19,9 +19,12 @@ export function readableText(content: string): string {
     .trim();
 }
 
-/** What a post is recognised by when read back: a hash of its readable text (the body itself is never stored). */
-export function contentHash(content: string): string {
-  return createHash('sha256').update(readableText(content)).digest('base64url').slice(0, 32);
+/**
+ * What a post is recognised by when read back: a hash of its readable text, salted with its delivery id so that equal
+ * texts give unrelated hashes (the body itself is never stored, and a copy of the table is no dictionary of texts).
+ */
+export function contentHash(content: string, deliveryId: string): string {
+  return createHash('sha256').update(deliveryId).update('\0').update(readableText(content)).digest('base64url').slice(0, 32);
 }
 
 export function escapeHtml(text: string): string {

@@ -192,7 +192,7 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     // A crash after the POST went out and before its answer was recorded: the attempt is in flight, the message exists.
     const crashed = request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'crashed mid-post' } });
     await store.beginDelivery(crashed.deliveryId, org.orgId, org.connectionId, dmId);
-    await store.preparePost(crashed.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post'));
+    await store.preparePost(crashed.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post', crashed.deliveryId));
     await store.beginAttempt(crashed.deliveryId, 'message');
     const landed = sandbox.control.post({ as: ada.guestId, chatId: dmId, content: 'crashed mid-post' });
     const delivered = await deliver(crashed);
@@ -202,7 +202,7 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     // Same text, the earlier attempt never reached Graph: nothing to find, so it posts (once).
     const lost = request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'crashed mid-post' } });
     await store.beginDelivery(lost.deliveryId, org.orgId, org.connectionId, dmId);
-    await store.preparePost(lost.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post'));
+    await store.preparePost(lost.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post', lost.deliveryId));
     await store.beginAttempt(lost.deliveryId, 'message');
     const second = await deliver(lost);
     expect(second.platformMessageId).not.toBe(landed['id']);

@@ -130,7 +130,7 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     const store = new RelayStore(harness.connector.app.get<symbol, DataSource>(DATA_SOURCE));
     const deliveryId = randomUUID();
     await store.beginDelivery(deliveryId, org.orgId, org.connectionId, chat.id);
-    await store.preparePost(deliveryId, 'message', chat.id, await userId(frances), contentHash('from Parley'));
+    await store.preparePost(deliveryId, 'message', chat.id, await userId(frances), contentHash('from Parley', deliveryId));
     await store.beginAttempt(deliveryId, 'message');
     // In flight: the observation waits, then recognises the post by sender and text.
     const racing = observer.observe(observation(chat.id, posted));

@@ -117,13 +117,13 @@ export class TeamsMessageIngest extends ChatMessageObserver {
   private async isEcho(o: ChatMessageObservation, sender: string | undefined): Promise<boolean> {
     await this.inFlight.settled(o.chatId, ECHO_WAIT_MS);
     const deadline = Date.now() + ECHO_WAIT_MS;
-    const hash = o.message?.body?.content ? contentHash(o.message.body.content) : undefined;
+    const content = o.message?.body?.content;
     for (;;) {
       if (await this.store.isOwnMessage(o.chatId, o.messageId)) return true;
       if (!sender) return false;
       const pending = (await this.store.inFlight(o.chatId, IN_FLIGHT_HORIZON_MS)).filter((p) => p.senderUserId === sender);
       if (pending.length === 0) return false;
-      if (hash && o.changeType === 'created' && pending.some((p) => p.contentHash === hash)) return true;
+      if (content && o.changeType === 'created' && pending.some((p) => p.contentHash === contentHash(content, p.deliveryId))) return true;
       if (Date.now() > deadline) return false;
       await sleep(50);
     }
