@@ -265,6 +265,16 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     expect(harness.log.of('parley.message.received.v1', (p) => p.messageId === post.platformMessageId)).toEqual([]);
   });
 
+  it('falls back when Graph refuses the sender (403: no longer in the chat), and reports why', async () => {
+    const theirs = sandbox.control.createChat({ members: [frances.upn, grace.upn], chatType: 'group' }).id;
+    const delivered = await deliver(request({ target: { kind: 'existing', conversationId: theirs }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'refused <as> me' } }));
+    expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: theirs }, reason: expect.stringContaining('403') });
+    const seen = await messageAs(frances, delivered.fallbackPosts?.[0]?.conversationId as string, delivered.fallbackPosts?.[0]?.platformMessageId as string);
+    expect(seen.body.content).toBe('<p><strong>Ada Lovelace</strong></p><p>refused &lt;as&gt; me</p>');
+    expect(delivered.fallbackPosts?.map((p) => p.conversationId)).not.toContain(theirs);
+    expect(await messagesAs(frances, theirs)).toEqual([]);
+  });
+
   it('posts a notice once per notice id, escaped, with the link it builds', async () => {
     const notice: PayloadIn<'parley.teams.notice.requested.v1'> = {
       orgId: org.orgId,

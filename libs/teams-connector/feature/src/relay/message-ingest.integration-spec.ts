@@ -116,12 +116,17 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     await observer.observe(observation(chat.id, reply.body));
     await observer.observe(observation(chat.id, { ...sandbox.control.post({ as: grace, chatId: chat.id, content: 'x' }), messageType: 'systemEventMessage' }));
     await observer.observe({ ...observation(chat.id, { id: '1700000000000' }, 'deleted'), message: undefined });
+    // A meeting's chat is not relayed.
+    const meeting = sandbox.control.createChat({ members: [frances, grace, mary], chatType: 'meeting' as never });
+    const inMeeting = sandbox.control.post({ as: grace, chatId: meeting.id, content: 'in the meeting' });
+    await observer.observe(observation(meeting.id, inMeeting));
     await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === reply.body['id'], 15_000);
     const forChat = harness.log.of('parley.message.received.v1', (p) => p.conversation.conversationId === chat.id);
     expect(forChat.map((p) => p.messageId)).toEqual([first['id'], reply.body['id']]);
     expect(forChat[0]?.conversation.kind).toBe('group');
     expect(forChat[0]?.conversation.members).toHaveLength(3);
     expect(forChat[1]).toMatchObject({ threadRootId: first['id'], senderPlatformUserId: await userId(mary) });
+    expect(received(inMeeting['id'] as string)).toEqual([]);
   });
 
   it('drops what Parley posted itself, also when the observation races the post', async () => {
