@@ -21,6 +21,8 @@ export interface ChatPost {
 
 /** How many attempts with an unknown outcome (no answer, 5xx) before the bus takes over (it retries later). */
 const MAX_UNKNOWN_ATTEMPTS = 4;
+/** How many 429s in a row this loop waits out before handing the delivery back to the bus (which retries it). */
+const MAX_THROTTLED_ATTEMPTS = 30;
 /** A read-back looks this far before the first attempt (Graph's clock against ours). */
 const CLOCK_SKEW_MS = 60_000;
 /** Pages of the chat read back at most (newest first, 50 a page). */
@@ -78,7 +80,7 @@ export class ChatPoster {
           await this.store.attemptRefused(post.deliveryId, post.slot);
           if (error.status !== 429) throw error;
           const wait = retryDelayMs({ retryAfter: error.header('retry-after'), attempt: throttled++, timeScale: this.retry.timeScale, now: Date.now() });
-          if (wait > this.retry.maxWaitMs) throw error;
+          if (wait > this.retry.maxWaitMs || throttled > MAX_THROTTLED_ATTEMPTS) throw error;
           this.logger.info({ deliveryId: post.deliveryId, chatId: post.chatId, waitMs: wait }, 'chat post throttled; waiting Retry-After');
           await sleep(wait);
         } else {
