@@ -179,3 +179,14 @@ describe('faults', () => {
     expect((await raw(sandbox, '/v1.0/users?$top=1', { token: appToken })).status).toBe(200);
   });
 });
+
+describe('lost responses', () => {
+  test('a matching request is carried out and its answer never arrives; others are answered', async () => {
+    sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^POST /chats/[^/]+/messages$' });
+    expect((await raw(sandbox, '/v1.0/users?$top=1', { token: appToken })).status).toBe(200);
+    await expect(post(chatId, 'committed, unanswered')).rejects.toThrow();
+    expect(sandbox.inspect.messages({ chatId }).map((m) => (m['body'] as { content: string }).content)).toEqual(['committed, unanswered']);
+    // (Another chat: the lost one counted against this chat's 1 per second.)
+    expect((await post(groupChats(1)[0] as string, 'answered')).status).toBe(201);
+  });
+});

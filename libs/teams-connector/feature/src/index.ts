@@ -3,14 +3,16 @@ import type { ServiceDefinition } from '@parley/service-runtime';
 import { teamsConnectorConfigSection } from '@parley/teams-connector-graph-access';
 import { TeamsConnectorInit1732700000400 } from './migrations/1732700000400-teams-connector-init';
 import { TeamsConnectorDirectory1796300000400 } from './migrations/1796300000400-teams-connector-directory';
+import { TeamsConnectorRelay1797400000400 } from './migrations/1797400000400-teams-connector-relay';
 import { TeamsConnectorFeatureModule, TeamsConnectorModule } from './teams-connector.module';
 import type { TeamsConnectorOptions } from './graph.providers';
 
 export { TeamsConnectorFeatureModule, TeamsConnectorModule, type TeamsConnectorOptions };
 export { teamsConnectorConfigSection };
 export { homeUserPrincipalName } from './guests/home-upn';
+export { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './relay/chat-message-observer';
 
-const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400];
+const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorRelay1797400000400];
 /** Read by runService (distributed) and the embedded launcher, handed to the module under SERVICE_CONFIG. */
 const configSections = { teamsConnector: teamsConnectorConfigSection };
 

@@ -4,6 +4,12 @@ import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
+import { ChatMessageObserver } from './relay/chat-message-observer';
+import { InFlightPosts } from './relay/in-flight-posts';
+import { MessageDeliverer } from './relay/message-deliverer';
+import { NoticePoster } from './relay/notice-poster';
+import { TeamsRelayHandler } from './relay/relay.handler';
+import { TeamsMessageIngest } from './relay/teams-message-ingest';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 
@@ -17,8 +23,22 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler],
-      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, teamMembershipProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler],
+      providers: [
+        { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
+        graphAccessProvider,
+        teamMembershipProvider,
+        ConnectionVerifier,
+        DirectoryImporter,
+        GuestProvisioner,
+        InFlightPosts,
+        TeamsMessageIngest,
+        MessageDeliverer,
+        NoticePoster,
+        // Teams ingress hands every chat message observation to this seam.
+        { provide: ChatMessageObserver, useExisting: TeamsMessageIngest },
+      ],
+      exports: [ChatMessageObserver],
     };
   }
 }

@@ -37,6 +37,12 @@ export const teamsConnectorConfigSection = defineConfigSection(
     PARLEY_GRAPH_LIMIT_DIRECTORY_WRITES: limitVariable(DOCUMENTED_GRAPH_LIMITS.directoryWrites),
     PARLEY_GRAPH_LIMIT_TEAMS_GET: limitVariable(DOCUMENTED_GRAPH_LIMITS.teamsGet),
     PARLEY_GRAPH_LIMIT_PER_TEAM: limitVariable(DOCUMENTED_GRAPH_LIMITS.perTeam),
+    /** New chat messages per app and tenant. */
+    PARLEY_GRAPH_LIMIT_CHAT_MESSAGE_POST: limitVariable(DOCUMENTED_GRAPH_LIMITS.chatMessagePost),
+    /** Messages written in one chat per app. */
+    PARLEY_GRAPH_LIMIT_PER_CHAT: limitVariable(DOCUMENTED_GRAPH_LIMITS.perChat),
+    /** Messages written in one chat per user. */
+    PARLEY_GRAPH_LIMIT_PER_USER_PER_CHAT: limitVariable(DOCUMENTED_GRAPH_LIMITS.perUserPerChat),
     /** Each (scaled) window is paced this much longer than documented (0.01 = 1 %). */
     PARLEY_GRAPH_PACING_MARGIN: z.coerce.number().min(0).max(1).default(DEFAULT_PACING_MARGIN),
     /** And this many real ms longer: how much later one request may reach Graph than another (network jitter). */
@@ -55,6 +61,9 @@ export const teamsConnectorConfigSection = defineConfigSection(
       directoryWrites: v.PARLEY_GRAPH_LIMIT_DIRECTORY_WRITES,
       teamsGet: v.PARLEY_GRAPH_LIMIT_TEAMS_GET,
       perTeam: v.PARLEY_GRAPH_LIMIT_PER_TEAM,
+      chatMessagePost: v.PARLEY_GRAPH_LIMIT_CHAT_MESSAGE_POST,
+      perChat: v.PARLEY_GRAPH_LIMIT_PER_CHAT,
+      perUserPerChat: v.PARLEY_GRAPH_LIMIT_PER_USER_PER_CHAT,
     },
     maxAttempts: v.PARLEY_GRAPH_MAX_ATTEMPTS,
     maxRetryWaitMs: v.PARLEY_GRAPH_MAX_RETRY_WAIT_MS,

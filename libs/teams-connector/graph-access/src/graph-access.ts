@@ -35,8 +35,16 @@ export class ConnectionGraph {
   }
 
   /** The teams' owner (delegated): Graph adds guests to a team only with a delegated token. */
-  teamOwner(): GraphApi {
-    return this.api({ kind: 'team-owner' }, { tenantId: this.settings.tenantId, clientId: this.settings.clientId });
+  teamOwner(retry: Partial<RetrySettings> = {}): GraphApi {
+    return this.api({ kind: 'team-owner' }, { tenantId: this.settings.tenantId, clientId: this.settings.clientId, user: 'team-owner' }, retry);
+  }
+
+  /**
+   * A person as Parley speaks for them in the customer tenant (delegated: their guest, or their own consented account).
+   * Requests throw NeedsAttentionError when identity cannot sign in as them.
+   */
+  person(personId: string, retry: Partial<RetrySettings> = {}): GraphApi {
+    return this.api({ kind: 'person', personId }, { tenantId: this.settings.tenantId, clientId: this.settings.clientId, user: `person:${personId}` }, retry);
   }
 
   /**
@@ -49,13 +57,13 @@ export class ConnectionGraph {
     await this.access.identity.accessToken(this.orgId, this.connectionId, subject);
   }
 
-  private api(subject: TokenSubject, principal: GraphPrincipal): GraphApi {
+  private api(subject: TokenSubject, principal: GraphPrincipal, retry: Partial<RetrySettings> = {}): GraphApi {
     const { identity } = this.access;
     const token: AccessTokenSource = {
       get: () => identity.accessToken(this.orgId, this.connectionId, subject),
       invalidate: () => identity.invalidateToken(this.orgId, this.connectionId, subject),
     };
-    return this.access.api(this.settings.graphUrl, principal, token);
+    return this.access.api(this.settings.graphUrl, principal, token, retry);
   }
 }
 

@@ -10,6 +10,13 @@ export interface FaultSettings {
   readonly throttleBurst?: number;
   /** Retry-After for the burst, in ms (before timeScale). Default 1000. */
   readonly throttleBurstRetryAfterMs?: number;
+  /**
+   * The next N Graph requests (those matching `lostResponsesFor`, if set) are carried out, and then their connection
+   * is dropped before the answer: what a client sees when a timeout or a reset comes after Graph committed the change.
+   */
+  readonly lostResponses?: number;
+  /** A regular expression tested against `<METHOD> <path>` (path without /v1.0 and query), e.g. `^POST /chats/[^/]+/messages$`. */
+  readonly lostResponsesFor?: string;
   /** Fraction of notifications silently dropped (never delivered, never retried). */
   readonly dropNotificationRate?: number;
   /** Fraction of notifications delivered twice. */
@@ -25,11 +32,13 @@ export class Faults {
   private settings: FaultSettings = {};
   private random = seededRandom(1);
   private burstLeft = 0;
+  private lostLeft = 0;
 
   set(settings: FaultSettings): void {
     this.settings = { ...this.settings, ...settings };
     if (settings.seed !== undefined) this.random = seededRandom(settings.seed);
     if (settings.throttleBurst !== undefined) this.burstLeft = settings.throttleBurst;
+    if (settings.lostResponses !== undefined) this.lostLeft = settings.lostResponses;
   }
 
   get current(): FaultSettings {
@@ -47,9 +56,19 @@ export class Faults {
     return true;
   }
 
+  /** True when this request's answer is to be lost (and consumes one). */
+  takeLostResponse(method: string, path: string): boolean {
+    if (this.lostLeft <= 0) return false;
+    const pattern = this.settings.lostResponsesFor;
+    if (pattern && !new RegExp(pattern).test(`${method} ${path}`)) return false;
+    this.lostLeft--;
+    return true;
+  }
+
   reset(): void {
     this.settings = {};
     this.burstLeft = 0;
+    this.lostLeft = 0;
     this.random = seededRandom(1);
   }
 }

@@ -34,7 +34,14 @@ export function createRequestHandler(context: SandboxContext, dispatcher: GraphD
           sendGraph(response, { status: 400, headers: {}, body: parsed.error }, headers['client-request-id']);
           return;
         }
-        sendGraph(response, await dispatcher.dispatch(graphRequest(method, url, headers, parsed.body)), headers['client-request-id']);
+        const graphCall = graphRequest(method, url, headers, parsed.body);
+        const answer = await dispatcher.dispatch(graphCall);
+        if (context.faults.takeLostResponse(method, graphCall.path)) {
+          // Injected: the request was carried out, its answer never arrives.
+          response.destroy();
+          return;
+        }
+        sendGraph(response, answer, headers['client-request-id']);
         return;
       }
       if (/^\/beta(\/|$)/i.test(path)) {

@@ -92,6 +92,8 @@ export class ConnectorHarness {
       'parley.teams.guest.created.v1',
       'parley.teams.guest.failed.v1',
       'parley.teams.guest.disabled.v1',
+      'parley.message.received.v1',
+      'parley.message.delivered.v1',
     ];
     for (const topic of topics) {
       this.observer.subscribe(topic, async (payload) => void this.log.events.push({ topic, payload }), { group: `observer-${uniqueSuffix()}` });

@@ -204,8 +204,9 @@ export class GraphApi {
   }
 
   private async acquireFor(claims: readonly PacingClaim[]): Promise<PacingGrant> {
-    // The bearer token first: fetching it between acquiring and sending would delay paced requests unevenly.
-    if (claims.length > 0) await this.deps.token.get();
+    // The bearer token first: fetching it between acquiring and sending would delay paced requests unevenly, and a
+    // subject identity cannot sign in as (NeedsAttentionError) must surface as itself, not as the SDK's network error.
+    await this.deps.token.get();
     return this.pace(claims);
   }
 
@@ -240,8 +241,9 @@ export class GraphApi {
   }
 }
 
-/** The limit a request is most constrained by, as a metrics label: the per-team one if any, else the first. */
+/** The limit a request is most constrained by, as a metrics label: the per-team or per-chat one if any, else the first. */
 function tightest(claims: readonly PacingClaim[]): string {
   if (claims.length === 0) return 'none';
-  return (claims.find((c) => c.limit === 'perTeam') ?? claims.find((c) => c.limit === 'invitations') ?? claims[0] as PacingClaim).limit;
+  const narrow = claims.find((c) => c.limit === 'perTeam') ?? claims.find((c) => c.limit === 'perUserPerChat') ?? claims.find((c) => c.limit === 'perChat');
+  return (narrow ?? claims.find((c) => c.limit === 'invitations') ?? (claims[0] as PacingClaim)).limit;
 }

@@ -37,6 +37,19 @@ describe('classifyRequest', () => {
     ]);
   });
 
+  it('counts a new chat message per app and tenant, per app on the chat and per user on the chat', () => {
+    const asPerson = (method: string, path: string) =>
+      classifyRequest(method, path, { tenantId: 'tenant-1', clientId: 'app-1', user: 'person:p1' }).map((c) => `${c.limit}=${c.bucket}`);
+    const onChat = ['perChat=graph:chat:tenant-1:app-1:19:c@thread.v2', 'perUserPerChat=graph:chat-user:tenant-1:person:p1:19:c@thread.v2'];
+    expect(asPerson('POST', '/chats/19%3Ac%40thread.v2/messages')).toEqual(['chatMessagePost=graph:chat-post:tenant-1:app-1', ...onChat]);
+    expect(asPerson('POST', '/chats/19%3Ac%40thread.v2/messages/replyWithQuote')).toEqual(['chatMessagePost=graph:chat-post:tenant-1:app-1', ...onChat]);
+    // Edits and deletes write in the chat too, but are no new message.
+    expect(asPerson('PATCH', '/chats/19%3Ac%40thread.v2/messages/123')).toEqual(onChat);
+    expect(asPerson('POST', '/users/u1/chats/19%3Ac%40thread.v2/messages/123/softDelete')).toEqual(onChat);
+    expect(asPerson('POST', '/chats')).toEqual([]);
+    expect(asPerson('GET', '/chats/19%3Ac%40thread.v2/messages')).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1']);
+  });
+
   it('leaves unpaced what no documented limit covers', () => {
     expect(limitsOf('POST', '/$batch')).toEqual([]);
     expect(limitsOf('GET', '/me')).toEqual([]);

@@ -11,6 +11,11 @@ export interface PacingClaim {
 export interface GraphPrincipal {
   readonly tenantId: string;
   readonly clientId: string;
+  /**
+   * Who a delegated token speaks as (a stable key: `person:<id>`, `team-owner`), for the limits Graph counts per user;
+   * absent for the app itself.
+   */
+  readonly user?: string;
 }
 
 /**
@@ -44,6 +49,10 @@ export function classifyRequest(method: string, pathOrUrl: string, principal: Gr
     claims.push({ limit: 'directoryWrites', bucket: `graph:directory-writes:${app}` });
     return claims;
   }
+  if (collection === 'users' && segments.length === 7 && third?.toLowerCase() === 'chats' && verb === 'POST' && /^(undo)?softdelete$/i.test(segments[6] as string)) {
+    claims.push(...perChatClaims(fourth as string, app, principal));
+    return claims;
+  }
   if (collection === 'users') {
     const writesUser = (verb === 'POST' && segments.length === 1) || ((verb === 'PATCH' || verb === 'DELETE') && segments.length === 2);
     if (writesUser) claims.push({ limit: 'directoryWrites', bucket: `graph:directory-writes:${app}` });
@@ -62,6 +71,19 @@ export function classifyRequest(method: string, pathOrUrl: string, principal: Gr
     return claims;
   }
   if (collection === 'chats' && verb === 'GET') claims.push({ limit: 'teamsGet', bucket: `graph:teams-get:${app}` });
+  if (collection === 'chats' && second && third?.toLowerCase() === 'messages' && (verb === 'POST' || verb === 'PATCH')) {
+    const isNew = verb === 'POST' && (segments.length === 3 || (segments.length === 4 && fourth?.toLowerCase() === 'replywithquote'));
+    if (isNew) claims.push({ limit: 'chatMessagePost', bucket: `graph:chat-post:${app}` });
+    if (isNew || (verb === 'PATCH' && segments.length === 4)) claims.push(...perChatClaims(second, app, principal));
+  }
+  // softDelete and undoSoftDelete of a chat message: POST /users/{id}/chats/{chatId}/messages/{id}/softDelete
+  return claims;
+}
+
+/** A message written in one chat counts for the app on that chat and for the signed-in user on it. */
+function perChatClaims(chatId: string, app: string, principal: GraphPrincipal): PacingClaim[] {
+  const claims: PacingClaim[] = [{ limit: 'perChat', bucket: `graph:chat:${app}:${chatId}` }];
+  if (principal.user) claims.push({ limit: 'perUserPerChat', bucket: `graph:chat-user:${principal.tenantId}:${principal.user}:${chatId}` });
   return claims;
 }
 

@@ -7,8 +7,11 @@ import type { SlidingWindowSpec } from '@parley/cache';
  * - directoryWrites: POST /users, POST /invitations, PATCH and DELETE /users/{id}, per app and tenant.
  * - teamsGet: GET on Teams resources (teams, members, channels, chats), per app and tenant.
  * - perTeam: any request on one team or channel, per app.
+ * - chatMessagePost: POST of a new chat message (replyWithQuote included), per app and tenant.
+ * - perChat: a message written in one chat (posted, edited, deleted), per app.
+ * - perUserPerChat: a message written in one chat by one user, whatever app they use.
  */
-export const GRAPH_LIMIT_NAMES = ['invitations', 'directoryWrites', 'teamsGet', 'perTeam'] as const;
+export const GRAPH_LIMIT_NAMES = ['invitations', 'directoryWrites', 'teamsGet', 'perTeam', 'chatMessagePost', 'perChat', 'perUserPerChat'] as const;
 export type GraphLimitName = (typeof GRAPH_LIMIT_NAMES)[number];
 
 /** `requests` per `windowMs`, as Microsoft documents it. */
@@ -22,6 +25,9 @@ export const DOCUMENTED_GRAPH_LIMITS: Readonly<Record<GraphLimitName, LimitSetti
   directoryWrites: { requests: 3_000, windowMs: 150_000 },
   teamsGet: { requests: 20, windowMs: 1_000 },
   perTeam: { requests: 4, windowMs: 1_000 },
+  chatMessagePost: { requests: 20, windowMs: 1_000 },
+  perChat: { requests: 1, windowMs: 1_000 },
+  perUserPerChat: { requests: 1, windowMs: 1_000 },
 };
 
 /** Default share of a window added to it (1 %): drift between our clock and Graph's over one window, and rounding. */

@@ -1,0 +1,283 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import { inTransaction, type Outbox } from '@parley/persistence';
+import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { GraphRequestError, NeedsAttentionError, type ConnectionGraph, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
+import { RefusedError, refusalReason } from '../failures';
+import { GRAPH_ACCESS } from '../graph.providers';
+import { ChatPoster } from './chat-poster';
+import { escapeHtml } from './content';
+import { InFlightPosts } from './in-flight-posts';
+import { RelayStore, type DeliveryRow } from './relay-store';
+
+type DeliverRequested = Payload<'parley.teams.message.deliver.requested.v1'>;
+type Delivered = PayloadIn<'parley.message.delivered.v1'>;
+type Body = NonNullable<DeliverRequested['body']>;
+
+export type DeliveryOutcome = 'delivered' | 'fallback' | 'failed' | 'duplicate';
+
+/** A chat opened for a group delivery is looked for among the sender's chats created this long before the attempt. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Carries parley.teams.message.deliver.requested.v1 into Teams as the sender (their guest or consented account):
+ * opens the chat when asked (a 1:1 is found or created by Graph; a group chat's id is recorded before anything is
+ * posted in it, and an opening whose outcome is unknown is looked for before opening again), posts (replyWithQuote for
+ * a reply), edits or soft-deletes, each paced per chat, per user and per tenant (graph-access), and publishes
+ * parley.message.delivered.v1 through the outbox with the message id or Graph's reason. When Parley has no voice for
+ * the sender, the service account posts the message, headed with the sender's name, in its 1:1 chat with each
+ * recipient (relay.md, Fallback).
+ */
+@Injectable()
+export class MessageDeliverer {
+  private readonly store: RelayStore;
+  private readonly poster: ChatPoster;
+  private readonly userIds = new Map<string, string>();
+
+  constructor(
+    @Inject(GRAPH_ACCESS) private readonly graph: GraphAccess,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(InFlightPosts) inFlight: InFlightPosts,
+  ) {
+    this.store = new RelayStore(dataSource);
+    this.poster = new ChatPoster(this.store, inFlight, graph.retry, logger);
+  }
+
+  async deliver(command: DeliverRequested): Promise<DeliveryOutcome> {
+    const known = await this.store.delivery(command.deliveryId);
+    if (known?.completedAt) return 'duplicate';
+    const row = await this.store.beginDelivery(command.deliveryId, command.orgId, command.connectionId, command.target.kind === 'existing' ? command.target.conversationId : null);
+    const step = { doing: 'reading the Teams connection' };
+    let connection: ConnectionGraph | undefined;
+    try {
+      connection = await this.graph.forConnection(command.orgId, command.connectionId);
+      const result = await this.asSender(connection, command, row, step);
+      return this.finish(command, { outcome: 'delivered', voice: 'person', ...result });
+    } catch (error) {
+      const noVoice = this.noVoice(error, command);
+      if (noVoice && connection) {
+        this.logger.warn({ deliveryId: command.deliveryId, senderPersonId: command.senderPersonId, reason: noVoice }, 'no voice for the sender; the service account posts for them');
+        return this.fallback(connection, command, noVoice);
+      }
+      const reason = refusalReason(error, step.doing);
+      if (reason === null) throw error;
+      const chatId = (await this.store.delivery(command.deliveryId))?.chatId ?? null;
+      return this.finish(command, { outcome: 'failed', reason, chatId });
+    }
+  }
+
+  private async asSender(connection: ConnectionGraph, command: DeliverRequested, row: DeliveryRow, step: { doing: string }): Promise<{ chatId: string; messageId?: string }> {
+    const read = connection.person(command.senderPersonId);
+    step.doing = 'signing in as the sender';
+    const senderUserId = await this.userIdOf(read, `${command.connectionId}|person:${command.senderPersonId}`);
+    const chatId = row.chatId ?? (await this.open(read, command, senderUserId, step));
+    if (command.change === 'create') {
+      const body = requireBody(command);
+      step.doing = `posting in chat ${chatId} as the sender`;
+      const send = connection.person(command.senderPersonId, { maxAttempts: 1 });
+      const messageId = await this.postAsSender(send, read, command, chatId, senderUserId, body);
+      return { chatId, messageId };
+    }
+    const target = command.targetMessageId;
+    if (!target) throw new RefusedError(`an ${command.change} needs targetMessageId`);
+    const messagePath = `/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(target)}`;
+    if (command.change === 'edit') {
+      const body = requireBody(command);
+      step.doing = `editing message ${target} in chat ${chatId} as the sender`;
+      const { content, mentions } = graphMessage(body);
+      await read.request('PATCH', messagePath, { body: { body: { contentType: contentTypeOf(body), content }, ...(mentions.length > 0 ? { mentions } : {}) } });
+      return { chatId, messageId: target };
+    }
+    step.doing = `deleting message ${target} in chat ${chatId} as the sender`;
+    await read.request('POST', `/users/${encodeURIComponent(senderUserId)}/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(target)}/softDelete`);
+    return { chatId };
+  }
+
+  private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, chatId: string, senderUserId: string, body: Body): Promise<string> {
+    const { content, mentions } = graphMessage(body);
+    const post = { deliveryId: command.deliveryId, slot: 'message', chatId, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
+    if (!command.threadRootId) return this.poster.post(send, read, post);
+    try {
+      return await this.poster.post(send, read, { ...post, quoteId: command.threadRootId });
+    } catch (error) {
+      // The quoted message is gone or cannot be quoted: the reply still arrives, as a message of its own.
+      if (!(error instanceof GraphRequestError && (error.status === 404 || error.status === 400))) throw error;
+      this.logger.info({ deliveryId: command.deliveryId, quoted: command.threadRootId, status: error.status }, 'replyWithQuote refused; posting the reply without the quote');
+      return this.poster.post(send, read, { ...post, slot: 'message:unquoted' });
+    }
+  }
+
+  /**
+   * Opens the target chat as the sender. Graph answers an existing 1:1 for the same two people; a group chat is created
+   * anew each time, so its opening is recorded first and, when an earlier one's outcome is unknown, the sender's chats
+   * are searched for it before creating another.
+   */
+  private async open(api: GraphApi, command: DeliverRequested, senderUserId: string, step: { doing: string }): Promise<string> {
+    if (command.target.kind !== 'open') throw new RefusedError('no chat to deliver to');
+    if (command.change !== 'create') throw new RefusedError(`an ${command.change} needs an existing chat`);
+    const members = [...new Set([senderUserId, ...command.target.memberPlatformUserIds])];
+    const group = command.target.conversationKind === 'group' || members.length > 2;
+    step.doing = `opening a ${group ? 'group chat' : '1:1 chat'} as the sender`;
+    const openKey = `${group ? 'group' : 'oneOnOne'}:${[...members].sort().join(',')}`;
+    if (group) {
+      // Another delivery to the same people (the relay had not heard of the twin yet) already opened it.
+      const twin = await this.store.chatOpenedFor(openKey);
+      if (twin) {
+        await this.store.recordChat(command.deliveryId, twin, openKey);
+        return twin;
+      }
+      const earlier = (await this.store.delivery(command.deliveryId))?.openingSince;
+      if (earlier) {
+        const found = await this.findGroupChat(api, members, earlier.getTime() - CLOCK_SKEW_MS);
+        if (found) {
+          await this.store.recordChat(command.deliveryId, found, openKey);
+          return found;
+        }
+      }
+      await this.store.markOpening(command.deliveryId);
+    }
+    const chat = await api.post<{ id: string }>('/chats', {
+      chatType: group ? 'group' : 'oneOnOne',
+      members: members.map((id) => ({
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
+      })),
+    });
+    await this.store.recordChat(command.deliveryId, chat.id, openKey);
+    return chat.id;
+  }
+
+  private async findGroupChat(api: GraphApi, members: readonly string[], since: number): Promise<string | null> {
+    const wanted = [...members].sort().join(',');
+    for await (const page of api.pages<{ id: string; chatType?: string; createdDateTime?: string }>('/chats')) {
+      for (const chat of page.value) {
+        if (chat.chatType !== 'group' || Date.parse(chat.createdDateTime ?? '') < since) continue;
+        const listed = await api.get<{ value?: { userId?: string }[] }>(`/chats/${encodeURIComponent(chat.id)}/members`);
+        const have = (listed.value ?? []).map((m) => m.userId ?? '').sort().join(',');
+        if (have === wanted && !(await this.store.isChatOfAnotherDelivery(chat.id))) return chat.id;
+      }
+    }
+    return null;
+  }
+
+  /** The service account posts in its 1:1 chat with each recipient, headed with the sender's name. */
+  private async fallback(connection: ConnectionGraph, command: DeliverRequested, why: string): Promise<DeliveryOutcome> {
+    const chatId = (await this.store.delivery(command.deliveryId))?.chatId ?? null;
+    let doing = 'signing in as the service account (team owner)';
+    try {
+      if (command.change !== 'create') throw new RefusedError(`Parley cannot ${command.change} the message as the sender: ${why}`);
+      const body = requireBody(command);
+      const read = connection.teamOwner();
+      const send = connection.teamOwner({ maxAttempts: 1 });
+      const ownerUserId = await this.userIdOf(read, `${command.connectionId}|team-owner`);
+      const recipients = [...new Set(command.recipientPlatformUserIds)].filter((id) => id !== ownerUserId);
+      if (recipients.length === 0) throw new RefusedError(`Parley cannot speak as the sender (${why}) and there is no recipient to post to instead`);
+      const content = `<p><strong>${escapeHtml(command.senderDisplayName)}</strong></p>${plainHtml(body)}`;
+      const fallbackPosts: { conversationId: string; platformMessageId: string }[] = [];
+      for (const recipient of recipients) {
+        doing = `opening the service account's 1:1 chat with ${recipient}`;
+        const chat = await this.oneOnOne(read, ownerUserId, recipient);
+        doing = `posting for the sender in the service account's chat with ${recipient}`;
+        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, chatId: chat, senderUserId: ownerUserId, body: { contentType: 'html', content } });
+        fallbackPosts.push({ conversationId: chat, platformMessageId: messageId });
+      }
+      return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId });
+    } catch (error) {
+      const reason = refusalReason(error, doing);
+      if (reason === null) throw error;
+      return this.finish(command, { outcome: 'failed', reason, chatId });
+    }
+  }
+
+  async oneOnOne(api: GraphApi, ownUserId: string, otherUserId: string): Promise<string> {
+    const chat = await api.post<{ id: string }>('/chats', {
+      chatType: 'oneOnOne',
+      members: [ownUserId, otherUserId].map((id) => ({
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        roles: ['owner'],
+        'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')`,
+      })),
+    });
+    return chat.id;
+  }
+
+  /** The Entra object id a delegated token speaks as (GET /me, remembered: it never changes). */
+  async userIdOf(api: GraphApi, key: string): Promise<string> {
+    const known = this.userIds.get(key);
+    if (known) return known;
+    const me = await api.get<{ id: string }>('/me?$select=id');
+    this.userIds.set(key, me.id);
+    return me.id;
+  }
+
+  /** Parley cannot speak as the sender for a new message: identity cannot sign in, or Graph refuses the token. */
+  private noVoice(error: unknown, command: DeliverRequested): string | null {
+    if (error instanceof NeedsAttentionError && error.subject.kind === 'person') return `Parley cannot sign in as the sender: ${error.reason}`;
+    if (command.change === 'create' && error instanceof GraphRequestError && (error.status === 401 || error.status === 403)) {
+      return `Graph refused the sender's token (${error.status}${error.code ? ` ${error.code}` : ''}): ${error.graphMessage}`;
+    }
+    return null;
+  }
+
+  private async finish(
+    command: DeliverRequested,
+    result: { outcome: 'delivered' | 'failed'; chatId?: string | null; messageId?: string; voice?: 'person' | 'fallback'; reason?: string; fallbackPosts?: Delivered['fallbackPosts'] },
+  ): Promise<DeliveryOutcome> {
+    const conversationId = result.chatId ?? (command.target.kind === 'existing' ? command.target.conversationId : `open:${[...command.target.memberPlatformUserIds].sort().join(',')}`);
+    const event: Delivered = {
+      orgId: command.orgId,
+      deliveryId: command.deliveryId,
+      conversation: { platform: 'teams', conversationId },
+      outcome: result.outcome,
+      ...(result.messageId ? { platformMessageId: result.messageId } : {}),
+      ...(result.voice ? { voice: result.voice } : {}),
+      ...(result.fallbackPosts ? { fallbackPosts: result.fallbackPosts } : {}),
+      ...(result.reason ? { reason: result.reason.slice(0, 2000) } : {}),
+      deliveredAt: new Date().toISOString(),
+    };
+    const applied = await inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.store.complete(manager, command.deliveryId, result.outcome))) return false;
+      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', event);
+      return true;
+    });
+    if (!applied) return 'duplicate';
+    const level = result.outcome === 'failed' ? 'warn' : 'info';
+    this.logger[level]({ deliveryId: command.deliveryId, change: command.change, chatId: conversationId, voice: result.voice, reason: result.reason }, `teams delivery ${result.outcome}`);
+    return result.outcome === 'failed' ? 'failed' : result.voice === 'fallback' ? 'fallback' : 'delivered';
+  }
+}
+
+function requireBody(command: DeliverRequested): Body {
+  if (!command.body) throw new RefusedError(`a ${command.change} needs a body`);
+  if (command.body.format === 'slack-mrkdwn') throw new RefusedError('the body is Slack mrkdwn; Teams takes teams-html or plain');
+  return command.body;
+}
+
+const contentTypeOf = (body: Body): 'html' | 'text' => (body.format === 'plain' ? 'text' : 'html');
+
+/**
+ * The body and mentions as Graph takes them: a mention of someone with an account here becomes Graph's mention of
+ * them; one without (a conversation, a tag) keeps its text only, so no `<at>` is left without its entry.
+ */
+export function graphMessage(body: Body): { content: string; mentions: unknown[] } {
+  if (body.format === 'plain') return { content: body.content, mentions: [] };
+  const usable = new Map((body.mentions ?? []).filter((m) => m.userId).map((m) => [m.id, m]));
+  const content = body.content.replace(/<at\b[^>]*\bid="(\d+)"[^>]*>([\s\S]*?)<\/at>/gi, (whole, id: string, text: string) => (usable.has(Number(id)) ? whole : text));
+  const mentions = [...usable.values()].map((m) => ({
+    id: m.id,
+    mentionText: m.mentionText,
+    mentioned: { user: { id: m.userId, displayName: m.mentionText, userIdentityType: 'aadUser' } },
+  }));
+  return { content, mentions };
+}
+
+/** The body as HTML with every mention reduced to its text (a fallback post goes where the mentioned may not be). */
+function plainHtml(body: Body): string {
+  if (body.format === 'plain') return `<p>${escapeHtml(body.content).replace(/\n/g, '<br>')}</p>`;
+  return body.content.replace(/<at\b[^>]*>([\s\S]*?)<\/at>/gi, '$1');
+}

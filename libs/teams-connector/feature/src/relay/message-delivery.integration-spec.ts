@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
+import { DATA_SOURCE } from '@parley/service-runtime';
+import { integrationEnv } from '@parley/testing';
+import { graphAccessConfig } from '@parley/teams-connector-graph-access';
+import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
+import { ChatMessageObserver, type GraphChatMessageResource } from './chat-message-observer';
+import { contentHash } from './content';
+import { RelayStore } from './relay-store';
+
+type Deliver = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
+type Delivered = Payload<'parley.message.delivered.v1'>;
+interface GraphMessage {
+  id: string;
+  from?: { user?: { id?: string } };
+  body: { contentType: string; content: string };
+  mentions: { id: number; mentionText: string; mentioned: { user: { id: string } } }[];
+  attachments: { id: string; contentType: string }[];
+  lastEditedDateTime: string | null;
+  deletedDateTime: string | null;
+}
+
+// Deliveries through the bus into the Graph sandbox with its limits on (time-compressed), as Ada's Teams guest (made
+// by the connector's own Guest Account Sync) or, without a voice, as the service account; everything asserted through
+// Graph as the recipients read it.
+describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
+  const timeScale = 0.1;
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let sandbox: GraphSandbox;
+  let harness: ConnectorHarness;
+  let org: SeededOrg;
+  let store: RelayStore;
+  const ada = { personId: randomUUID(), guestId: '' };
+  let frances: { upn: string; id: string; token: string };
+  let grace: { upn: string; id: string; token: string };
+  let ownerId: string;
+
+  beforeAll(async () => {
+    database = await freshDatabase(integrationEnv().databaseUrl);
+    sandbox = await startGraphSandbox({ limits: { enabled: true, timeScale } });
+    harness = await new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale })).start();
+    store = new RelayStore(harness.connector.app.get<symbol, DataSource>(DATA_SOURCE));
+    org = harness.seedOrg('delivery');
+    const syncId = randomUUID();
+    await harness.publish('parley.teams.guest.create.requested.v1', {
+      orgId: org.orgId,
+      syncId,
+      personId: ada.personId,
+      connectionId: org.connectionId,
+      email: `ada@${org.domain}`,
+      displayName: 'Ada Lovelace',
+      teamIds: [org.credentials.teamId],
+    });
+    const [created] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === syncId, 60_000);
+    expect(created?.signIn.status).toBe('ok');
+    ada.guestId = created?.guestUserId as string;
+    const person = async (upn: string) => {
+      const token = sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: upn });
+      const me = await harness.graph<{ id: string }>('/me', token);
+      return { upn, id: me.body.id, token };
+    };
+    const upns = Object.keys(org.credentials.passwords);
+    frances = await person(upns[1] as string);
+    grace = await person(upns[2] as string);
+    ownerId = (await person(org.owner.username)).id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await sandbox?.stop();
+    await database?.drop();
+  });
+
+  const request = (overrides: Partial<Deliver>): Deliver => ({
+    orgId: org.orgId,
+    connectionId: org.connectionId,
+    deliveryId: randomUUID(),
+    target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ada.guestId, frances.id] },
+    change: 'create',
+    senderPersonId: ada.personId,
+    senderDisplayName: 'Ada Lovelace',
+    recipientPlatformUserIds: [frances.id],
+    body: { format: 'teams-html', content: '<p>hello</p>' },
+    ...overrides,
+  });
+  const deliver = async (command: Deliver, timeoutMs = 60_000): Promise<Delivered> => {
+    await harness.publish('parley.teams.message.deliver.requested.v1', command);
+    const [delivered] = await harness.log.waitFor('parley.message.delivered.v1', (p) => p.deliveryId === command.deliveryId, timeoutMs);
+    return delivered as Delivered;
+  };
+  const messagesAs = async (reader: { token: string }, chatId: string): Promise<GraphMessage[]> =>
+    (await harness.graph<{ value: GraphMessage[] }>(`/chats/${encodeURIComponent(chatId)}/messages?$top=50`, reader.token)).body.value;
+  const messageAs = async (reader: { token: string }, chatId: string, id: string): Promise<GraphMessage> =>
+    (await harness.graph<GraphMessage>(`/chats/${encodeURIComponent(chatId)}/messages/${id}`, reader.token)).body;
+  let dmId = '';
+
+  it('opens the 1:1 chat and posts as the guest, with mentions; a reply quotes its root', async () => {
+    const delivered = await deliver(
+      request({
+        body: { format: 'teams-html', content: '<p>hi <at id="0">Frances</at>, meet <at id="1">everyone</at></p>', mentions: [{ id: 0, mentionText: 'Frances', userId: frances.id }, { id: 1, mentionText: 'everyone' }] },
+      }),
+    );
+    expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: expect.any(String) });
+    dmId = delivered.conversation.conversationId;
+    const seen = await messageAs(frances, dmId, delivered.platformMessageId as string);
+    expect(seen.from?.user?.id).toBe(ada.guestId);
+    expect(seen.body.content).toBe('<p>hi <at id="0">Frances</at>, meet everyone</p>');
+    expect(seen.mentions.map((m) => [m.id, m.mentionText, m.mentioned.user.id])).toEqual([[0, 'Frances', frances.id]]);
+
+    // Opening again finds the same 1:1 chat.
+    const again = await deliver(request({ body: { format: 'plain', content: 'second' } }));
+    expect(again.conversation.conversationId).toBe(dmId);
+    const reply = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, threadRootId: delivered.platformMessageId, body: { format: 'plain', content: 'a reply' } }));
+    const quoted = await messageAs(frances, dmId, reply.platformMessageId as string);
+    expect(quoted.attachments).toEqual([expect.objectContaining({ id: delivered.platformMessageId, contentType: 'messageReference' })]);
+    expect(quoted.from?.user?.id).toBe(ada.guestId);
+  });
+
+  it('edits and deletes as the guest; a refused edit fails with Graph\'s reason', async () => {
+    const posted = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'to be changed' } }));
+    const id = posted.platformMessageId as string;
+    const edited = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, change: 'edit', targetMessageId: id, body: { format: 'teams-html', content: '<p>changed</p>' } }));
+    expect(edited).toMatchObject({ outcome: 'delivered', platformMessageId: id });
+    const seen = await messageAs(frances, dmId, id);
+    expect([seen.body.content, seen.lastEditedDateTime !== null]).toEqual(['<p>changed</p>', true]);
+
+    const deleted = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, change: 'delete', targetMessageId: id, body: undefined }));
+    expect(deleted.outcome).toBe('delivered');
+    expect((await messageAs(frances, dmId, id)).deletedDateTime).not.toBeNull();
+
+    // Frances's own message cannot be edited by Ada's guest: Graph's 403 is the reason.
+    const hers = sandbox.control.post({ as: frances.upn, chatId: dmId, content: 'mine' });
+    const notSender = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, change: 'edit', targetMessageId: hers['id'] as string, body: { format: 'plain', content: 'x' } }));
+    expect(notSender.outcome).toBe('failed');
+    expect(notSender.reason).toMatch(/403.*Only the sender/);
+
+    // The tenant's guest messaging policy forbids guests to edit.
+    const another = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'policy' } }));
+    sandbox.control.setGuestMessagingPolicy({ tenantId: org.credentials.customerTenantId, allowUserEditMessage: false });
+    try {
+      const refused = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, change: 'edit', targetMessageId: another.platformMessageId, body: { format: 'plain', content: 'y' } }));
+      expect(refused).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('AllowUserEditMessage') });
+      expect((await messageAs(frances, dmId, another.platformMessageId as string)).body.content).toBe('policy');
+    } finally {
+      sandbox.control.setGuestMessagingPolicy({ tenantId: org.credentials.customerTenantId, allowUserEditMessage: true });
+    }
+  });
+
+  it('opens one group chat for the same people, even when a delivery is requested twice', async () => {
+    const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: [ada.guestId, frances.id, grace.id] }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'hello group' } });
+    const delivered = await deliver(command);
+    await harness.publish('parley.teams.message.deliver.requested.v1', command);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const chats = (await harness.graph<{ value: { id: string; chatType: string }[] }>('/chats', grace.token)).body.value.filter((c) => c.chatType === 'group');
+    expect(chats.map((c) => c.id)).toEqual([delivered.conversation.conversationId]);
+    expect((await messagesAs(grace, delivered.conversation.conversationId)).map((m) => [m.from?.user?.id, m.body.content])).toEqual([[ada.guestId, 'hello group']]);
+    expect(harness.log.of('parley.message.delivered.v1', (p) => p.deliveryId === command.deliveryId)).toHaveLength(1);
+    // The next message to the same people, sent before the relay heard of the twin, goes to the same chat.
+    const next = await deliver({ ...command, deliveryId: randomUUID(), body: { format: 'plain', content: 'still one group' } });
+    expect(next.conversation.conversationId).toBe(delivered.conversation.conversationId);
+  });
+
+  it('paces posts per chat, per user and per tenant up front: Graph answers no 429', async () => {
+    const chatA = sandbox.control.createChat({ members: [ada.guestId, grace.upn], chatType: 'oneOnOne' }).id;
+    const dmId = sandbox.control.createChat({ members: [ada.guestId, frances.upn], chatType: 'oneOnOne' }).id;
+    sandbox.inspect.resetStatusCounts();
+    const commands = [...Array.from({ length: 8 }, (_, i) => request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: `burst ${i}` } })), ...Array.from({ length: 8 }, (_, i) => request({ target: { kind: 'existing', conversationId: chatA }, recipientPlatformUserIds: [grace.id], body: { format: 'plain', content: `other ${i}` } }))];
+    await Promise.all(commands.map((c) => harness.publish('parley.teams.message.deliver.requested.v1', c)));
+    const ids = new Set(commands.map((c) => c.deliveryId));
+    const delivered = await harness.log.waitFor('parley.message.delivered.v1', (p) => ids.has(p.deliveryId), 60_000, commands.length);
+    expect(delivered.every((d) => d.outcome === 'delivered')).toBe(true);
+    expect(sandbox.inspect.statusCounts()[429] ?? 0).toBe(0);
+    const inA = (await messagesAs(grace, chatA)).map((m) => m.body.content).sort();
+    expect(inA).toEqual(Array.from({ length: 8 }, (_, i) => `other ${i}`).sort());
+    // In order within the chat: the bus keys deliveries by their chat.
+    const inDm = (await messagesAs(frances, dmId)).filter((m) => m.body.content.startsWith('burst')).map((m) => m.body.content).reverse();
+    expect(inDm).toEqual(Array.from({ length: 8 }, (_, i) => `burst ${i}`));
+  });
+
+  it('waits out a 429 and then delivers, once', async () => {
+    sandbox.inspect.resetStatusCounts();
+    sandbox.setFaults({ throttleBurst: 2, throttleBurstRetryAfterMs: 2000 });
+    const delivered = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'after a 429' } }));
+    expect(delivered.outcome).toBe('delivered');
+    expect(sandbox.inspect.statusCounts()[429]).toBe(2);
+    expect((await messagesAs(frances, dmId)).filter((m) => m.body.content === 'after a 429')).toHaveLength(1);
+  });
+
+  it('reconciles an attempt whose outcome is unknown before posting again: posted once', async () => {
+    // A crash after the POST went out and before its answer was recorded: the attempt is in flight, the message exists.
+    const crashed = request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'crashed mid-post' } });
+    await store.beginDelivery(crashed.deliveryId, org.orgId, org.connectionId, dmId);
+    await store.preparePost(crashed.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post', crashed.deliveryId));
+    await store.beginAttempt(crashed.deliveryId, 'message');
+    const landed = sandbox.control.post({ as: ada.guestId, chatId: dmId, content: 'crashed mid-post' });
+    const delivered = await deliver(crashed);
+    expect(delivered).toMatchObject({ outcome: 'delivered', platformMessageId: landed['id'] });
+    expect((await messagesAs(frances, dmId)).filter((m) => m.body.content === 'crashed mid-post')).toHaveLength(1);
+
+    // Same text, the earlier attempt never reached Graph: nothing to find, so it posts (once).
+    const lost = request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'crashed mid-post' } });
+    await store.beginDelivery(lost.deliveryId, org.orgId, org.connectionId, dmId);
+    await store.preparePost(lost.deliveryId, 'message', dmId, ada.guestId, contentHash('crashed mid-post', lost.deliveryId));
+    await store.beginAttempt(lost.deliveryId, 'message');
+    const second = await deliver(lost);
+    expect(second.platformMessageId).not.toBe(landed['id']);
+    expect((await messagesAs(frances, dmId)).filter((m) => m.body.content === 'crashed mid-post')).toHaveLength(2);
+  });
+
+  it('reads the chat back after a post whose answer was lost, and does not post again', async () => {
+    const unanswered = async () => Number(/parley_graph_responses_total\{[^}]*status="0"[^}]*\} (\d+)/.exec((await harness.metrics.render()).body)?.[1] ?? 0);
+    const before = await unanswered();
+    sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^POST /chats/[^/]+/messages$' });
+    const delivered = await deliver(request({ target: { kind: 'existing', conversationId: dmId }, body: { format: 'plain', content: 'answer lost' } }));
+    expect(delivered.outcome).toBe('delivered');
+    const landed = (await messagesAs(frances, dmId)).filter((m) => m.body.content === 'answer lost');
+    expect(landed.map((m) => m.id)).toEqual([delivered.platformMessageId]);
+    // One attempt, unanswered, then found by reading the chat back.
+    expect(await unanswered()).toBe(before + 1);
+    expect((await store.posts(delivered.deliveryId)).map((p) => [p.attempts, p.messageId])).toEqual([[1, delivered.platformMessageId]]);
+  });
+
+  it('finds the group chat an earlier attempt opened before opening another', async () => {
+    const members = [ada.guestId, frances.id, grace.id, ownerId];
+    const command = request({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: members }, recipientPlatformUserIds: [frances.id, grace.id, ownerId], body: { format: 'plain', content: 'group again' } });
+    // A crash after POST /chats went out and before its id was recorded.
+    await store.beginDelivery(command.deliveryId, org.orgId, org.connectionId, null);
+    await store.markOpening(command.deliveryId);
+    const opened = await harness.graph<{ id: string }>('/chats', grace.token, {
+      method: 'POST',
+      body: { chatType: 'group', members: members.map((id) => ({ '@odata.type': '#microsoft.graph.aadUserConversationMember', roles: ['owner'], 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${id}')` })) },
+    });
+    const delivered = await deliver(command);
+    // The chat opened then, and no third group chat.
+    expect(delivered.conversation.conversationId).toBe(opened.body.id);
+    const groups = (await harness.graph<{ value: { id: string; chatType: string }[] }>('/chats', grace.token)).body.value.filter((c) => c.chatType === 'group');
+    expect(groups).toHaveLength(2);
+  });
+
+  it('falls back to the service account for a person without a voice, in its 1:1 chat with each recipient', async () => {
+    const voiceless = randomUUID(); // identity answers 409 needs-attention: it holds no credential for them
+    const command = request({
+      senderPersonId: voiceless,
+      senderDisplayName: 'Mio <Person>',
+      target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: [ada.guestId, frances.id, grace.id] },
+      recipientPlatformUserIds: [frances.id, grace.id],
+      body: { format: 'teams-html', content: '<p>for <at id="0">Grace</at></p>', mentions: [{ id: 0, mentionText: 'Grace', userId: grace.id }] },
+    });
+    const delivered = await deliver(command);
+    expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback', reason: expect.stringContaining('cannot sign in') });
+    expect(delivered.fallbackPosts).toHaveLength(2);
+    for (const [reader, post] of [[frances, delivered.fallbackPosts?.[0]], [grace, delivered.fallbackPosts?.[1]]] as const) {
+      const seen = await messageAs(reader, post?.conversationId as string, post?.platformMessageId as string);
+      expect(seen.from?.user?.id).toBe(ownerId);
+      expect(seen.body.content).toBe('<p><strong>Mio &lt;Person&gt;</strong></p><p>for Grace</p>');
+    }
+    // What Parley posted comes back from Teams as an echo and is not relayed.
+    const observer = harness.connector.app.get(ChatMessageObserver);
+    const post = delivered.fallbackPosts?.[0] as { conversationId: string; platformMessageId: string };
+    const message = await messageAs(frances, post.conversationId, post.platformMessageId);
+    await observer.observe({ orgId: org.orgId, connectionId: org.connectionId, chatId: post.conversationId, messageId: post.platformMessageId, changeType: 'created', message: message as unknown as GraphChatMessageResource, source: 'notification', eventId: randomUUID() });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(harness.log.of('parley.message.received.v1', (p) => p.messageId === post.platformMessageId)).toEqual([]);
+  });
+
+  it('falls back when Graph refuses the sender (403: no longer in the chat), and reports why', async () => {
+    const theirs = sandbox.control.createChat({ members: [frances.upn, grace.upn], chatType: 'group' }).id;
+    const delivered = await deliver(request({ target: { kind: 'existing', conversationId: theirs }, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'refused <as> me' } }));
+    expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: theirs }, reason: expect.stringContaining('403') });
+    const seen = await messageAs(frances, delivered.fallbackPosts?.[0]?.conversationId as string, delivered.fallbackPosts?.[0]?.platformMessageId as string);
+    expect(seen.body.content).toBe('<p><strong>Ada Lovelace</strong></p><p>refused &lt;as&gt; me</p>');
+    expect(delivered.fallbackPosts?.map((p) => p.conversationId)).not.toContain(theirs);
+    expect(await messagesAs(frances, theirs)).toEqual([]);
+  });
+
+  it('posts a notice once per notice id, escaped, with the link it builds', async () => {
+    const notice: PayloadIn<'parley.teams.notice.requested.v1'> = {
+      orgId: org.orgId,
+      connectionId: org.connectionId,
+      noticeId: randomUUID(),
+      recipientPersonId: randomUUID(),
+      recipientPlatformUserId: frances.id,
+      reason: 'consent-needed',
+      text: 'Give <script>consent</script> & <at id="0">x</at>',
+      link: { url: 'https://parley.example.com/auth/slack/start?state=a&b="c"', label: 'Connect <Slack>' },
+      requestedAt: new Date().toISOString(),
+    };
+    await harness.publish('parley.teams.notice.requested.v1', notice);
+    await harness.publish('parley.teams.notice.requested.v1', notice);
+    for (const deadline = Date.now() + 30_000; !(await store.delivery(notice.noticeId))?.completedAt; ) {
+      if (Date.now() > deadline) throw new Error('the notice was not posted');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const chatId = (await store.delivery(notice.noticeId))?.chatId as string;
+    const messages = await messagesAs(frances, chatId);
+    const notices = messages.filter((m) => m.body.content.includes('consent'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.from?.user?.id).toBe(ownerId);
+    expect(notices[0]?.body.content).toBe(
+      '<p>Give &lt;script&gt;consent&lt;/script&gt; &amp; &lt;at id=&quot;0&quot;&gt;x&lt;/at&gt;</p><p><a href="https://parley.example.com/auth/slack/start?state=a&amp;b=&quot;c&quot;">Connect &lt;Slack&gt;</a></p>',
+    );
+    expect(notices[0]?.mentions).toEqual([]);
+  });
+});

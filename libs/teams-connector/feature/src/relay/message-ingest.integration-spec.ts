@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
+import { integrationEnv } from '@parley/testing';
+import { graphAccessConfig } from '@parley/teams-connector-graph-access';
+import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '@parley/service-runtime';
+import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
+import { contentHash } from './content';
+import { RelayStore } from './relay-store';
+
+// The observer as Teams ingress calls it, with chatMessage resources as the Graph sandbox serves them, on real
+// PostgreSQL: what reaches parley.message.received.v1 and what does not.
+describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let sandbox: GraphSandbox;
+  let harness: ConnectorHarness;
+  let observer: ChatMessageObserver;
+  let org: SeededOrg;
+  let frances: string;
+  let grace: string;
+  let mary: string;
+
+  beforeAll(async () => {
+    database = await freshDatabase(integrationEnv().databaseUrl);
+    sandbox = await startGraphSandbox({ limits: { enabled: false } });
+    harness = await new ConnectorHarness(sandbox, database.url, graphAccessConfig()).start();
+    observer = harness.connector.app.get(ChatMessageObserver);
+    org = harness.seedOrg('ingest');
+    const upns = Object.keys(org.credentials.passwords);
+    [frances, grace, mary] = upns.slice(1, 4) as [string, string, string];
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await sandbox?.stop();
+    await database?.drop();
+  });
+
+  const userId = async (upn: string): Promise<string> => {
+    const token = await harness.appToken(org.credentials.customerTenantId, org);
+    return (await harness.graph<{ id: string }>(`/users/${encodeURIComponent(upn)}`, token)).body.id;
+  };
+  const observation = (chatId: string, message: Record<string, unknown>, changeType: ChatMessageObservation['changeType'] = 'created'): ChatMessageObservation => ({
+    orgId: org.orgId,
+    connectionId: org.connectionId,
+    chatId,
+    messageId: message['id'] as string,
+    changeType,
+    message: message as unknown as GraphChatMessageResource,
+    source: 'notification',
+    eventId: `${message['id'] as string}:${String(message['lastModifiedDateTime'])}:${randomUUID()}`,
+  });
+  const read = async (chatId: string, messageId: string): Promise<Record<string, unknown>> => {
+    const token = await harness.appToken(org.credentials.customerTenantId, org);
+    return (await harness.graph(`/chats/${encodeURIComponent(chatId)}/messages/${messageId}`, token)).body;
+  };
+  const received = (messageId: string) => harness.log.of('parley.message.received.v1', (p) => p.messageId === messageId);
+
+  it('maps a new message of a 1:1 chat, then its edit and its delete, each once however often observed', async () => {
+    const chat = sandbox.control.createChat({ members: [frances, grace] });
+    const mentioned = await userId(grace);
+    const posted = sandbox.control.post({
+      as: frances,
+      chatId: chat.id,
+      contentType: 'html',
+      content: '<p>hi <at id="0">Grace</at> &amp; <b>all</b></p>',
+      mentions: [{ id: 0, mentionText: 'Grace', mentioned: { user: { id: mentioned, displayName: 'Grace', userIdentityType: 'aadUser' } } }] as never,
+    });
+    const id = posted['id'] as string;
+    await observer.observe(observation(chat.id, posted));
+    await observer.observe({ ...observation(chat.id, posted), source: 'catch-up' });
+    const [created] = await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === id, 15_000);
+    expect(created).toMatchObject({
+      orgId: org.orgId,
+      connectionId: org.connectionId,
+      conversation: { platform: 'teams', conversationId: chat.id, kind: 'dm' },
+      change: 'created',
+      senderPlatformUserId: await userId(frances),
+      body: { format: 'teams-html', content: '<p>hi <at id="0">Grace</at> &amp; <b>all</b></p>', mentions: [{ id: 0, mentionText: 'Grace', userId: mentioned }] },
+    });
+    expect([...(created?.conversation.members ?? [])].sort()).toEqual([await userId(frances), mentioned].sort());
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    sandbox.control.edit({ as: frances, chatId: chat.id, messageId: id, content: 'hi again', contentType: 'text' });
+    const edited = await read(chat.id, id);
+    await observer.observe(observation(chat.id, edited, 'updated'));
+    await observer.observe(observation(chat.id, edited, 'updated'));
+    // A stale version arriving late changes nothing.
+    await observer.observe(observation(chat.id, posted, 'updated'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    sandbox.control.delete({ as: frances, chatId: chat.id, messageId: id });
+    const gone = await read(chat.id, id);
+    await observer.observe(observation(chat.id, gone, 'deleted'));
+    await observer.observe({ ...observation(chat.id, gone, 'deleted'), message: undefined });
+    await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === id, 15_000, 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received(id).map((p) => [p.change, p.body?.content])).toEqual([
+      ['created', '<p>hi <at id="0">Grace</at> &amp; <b>all</b></p>'],
+      ['edited', 'hi again'],
+      ['deleted', undefined],
+    ]);
+    expect(received(id)[1]?.body?.format).toBe('plain');
+  });
+
+  it('maps a group chat, a quoted reply to its thread root, and ignores system messages and unknown deletions', async () => {
+    const chat = sandbox.control.createChat({ members: [frances, grace, mary], chatType: 'group' });
+    const first = sandbox.control.post({ as: grace, chatId: chat.id, content: 'first' });
+    await observer.observe(observation(chat.id, first));
+    const maryToken = sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: mary });
+    const reply = await harness.graph<Record<string, unknown>>(`/chats/${encodeURIComponent(chat.id)}/messages/replyWithQuote`, maryToken, {
+      method: 'POST',
+      body: { messageIds: [first['id']], replyMessage: { body: { contentType: 'text', content: 'agreed' } } },
+    });
+    expect(reply.status).toBe(201);
+    await observer.observe(observation(chat.id, reply.body));
+    await observer.observe(observation(chat.id, { ...sandbox.control.post({ as: grace, chatId: chat.id, content: 'x' }), messageType: 'systemEventMessage' }));
+    await observer.observe({ ...observation(chat.id, { id: '1700000000000' }, 'deleted'), message: undefined });
+    // A meeting's chat is not relayed.
+    const meeting = sandbox.control.createChat({ members: [frances, grace, mary], chatType: 'meeting' as never });
+    const inMeeting = sandbox.control.post({ as: grace, chatId: meeting.id, content: 'in the meeting' });
+    await observer.observe(observation(meeting.id, inMeeting));
+    await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === reply.body['id'], 15_000);
+    const forChat = harness.log.of('parley.message.received.v1', (p) => p.conversation.conversationId === chat.id);
+    expect(forChat.map((p) => p.messageId)).toEqual([first['id'], reply.body['id']]);
+    expect(forChat[0]?.conversation.kind).toBe('group');
+    expect(forChat[0]?.conversation.members).toHaveLength(3);
+    expect(forChat[1]).toMatchObject({ threadRootId: first['id'], senderPlatformUserId: await userId(mary) });
+    expect(received(inMeeting['id'] as string)).toEqual([]);
+  });
+
+  it('drops what Parley posted itself, also when the observation races the post', async () => {
+    const chat = sandbox.control.createChat({ members: [frances, mary] });
+    const posted = sandbox.control.post({ as: frances, chatId: chat.id, content: 'from Parley' });
+    const store = new RelayStore(harness.connector.app.get<symbol, DataSource>(DATA_SOURCE));
+    const deliveryId = randomUUID();
+    await store.beginDelivery(deliveryId, org.orgId, org.connectionId, chat.id);
+    await store.preparePost(deliveryId, 'message', chat.id, await userId(frances), contentHash('from Parley', deliveryId));
+    await store.beginAttempt(deliveryId, 'message');
+    // In flight: the observation waits, then recognises the post by sender and text.
+    const racing = observer.observe(observation(chat.id, posted));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await store.recordPosted(deliveryId, 'message', posted['id'] as string);
+    await racing;
+    await observer.observe(observation(chat.id, posted, 'updated'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received(posted['id'] as string)).toEqual([]);
+  });
+});

@@ -1,0 +1,181 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface DeliveryRow {
+  readonly deliveryId: string;
+  readonly chatId: string | null;
+  readonly openingSince: Date | null;
+  readonly outcome: string | null;
+  readonly completedAt: Date | null;
+}
+
+export interface PostRow {
+  readonly deliveryId: string;
+  readonly slot: string;
+  readonly chatId: string;
+  readonly senderUserId: string;
+  readonly contentHash: string;
+  readonly attempts: number;
+  readonly firstAttemptAt: Date | null;
+  readonly inFlightSince: Date | null;
+  readonly messageId: string | null;
+}
+
+/** The last version of a message handed to the relay. */
+export interface ObservedRow {
+  readonly senderUserId: string;
+  readonly versionAt: Date;
+  readonly deleted: boolean;
+}
+
+type Query = Pick<DataSource | EntityManager, 'query'>;
+
+/** teams_connector's relay tables (migration 1797400000400): deliveries, their posts, and observed versions. */
+export class RelayStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async delivery(deliveryId: string): Promise<DeliveryRow | null> {
+    const rows: { delivery_id: string; chat_id: string | null; opening_since: Date | null; outcome: string | null; completed_at: Date | null }[] = await this.dataSource.query(
+      'SELECT delivery_id, chat_id, opening_since, outcome, completed_at FROM teams_connector.relay_deliveries WHERE delivery_id = $1',
+      [deliveryId],
+    );
+    const row = rows[0];
+    return row ? { deliveryId: row.delivery_id, chatId: row.chat_id, openingSince: row.opening_since, outcome: row.outcome, completedAt: row.completed_at } : null;
+  }
+
+  async beginDelivery(deliveryId: string, orgId: string, connectionId: string, chatId: string | null): Promise<DeliveryRow> {
+    await this.dataSource.query(
+      `INSERT INTO teams_connector.relay_deliveries (delivery_id, org_id, connection_id, chat_id) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery_id) DO NOTHING`,
+      [deliveryId, orgId, connectionId, chatId],
+    );
+    return (await this.delivery(deliveryId)) as DeliveryRow;
+  }
+
+  /** Opening a chat is about to be asked for: from now on its outcome is unknown until recorded. */
+  async markOpening(deliveryId: string): Promise<Date> {
+    const rows: { opening_since: Date }[] = await this.dataSource.query(
+      'UPDATE teams_connector.relay_deliveries SET opening_since = COALESCE(opening_since, now()) WHERE delivery_id = $1 RETURNING opening_since',
+      [deliveryId],
+    );
+    return (rows[0] as { opening_since: Date }).opening_since;
+  }
+
+  async recordChat(deliveryId: string, chatId: string, openKey: string | null = null): Promise<void> {
+    await this.dataSource.query('UPDATE teams_connector.relay_deliveries SET chat_id = $2, open_key = COALESCE($3, open_key) WHERE delivery_id = $1', [deliveryId, chatId, openKey]);
+  }
+
+  /** The chat an earlier delivery opened for the same people, if any (the first one opened). */
+  async chatOpenedFor(openKey: string): Promise<string | null> {
+    const rows: { chat_id: string }[] = await this.dataSource.query(
+      'SELECT chat_id FROM teams_connector.relay_deliveries WHERE open_key = $1 AND chat_id IS NOT NULL ORDER BY created_at LIMIT 1',
+      [openKey],
+    );
+    return rows[0]?.chat_id ?? null;
+  }
+
+  async complete(manager: EntityManager, deliveryId: string, outcome: 'delivered' | 'failed'): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      'UPDATE teams_connector.relay_deliveries SET outcome = $2, completed_at = now() WHERE delivery_id = $1 AND completed_at IS NULL RETURNING 1',
+      [deliveryId, outcome],
+    );
+    return rows.length > 0;
+  }
+
+  async post(deliveryId: string, slot: string): Promise<PostRow | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM teams_connector.relay_posts WHERE delivery_id = $1 AND slot = $2', [deliveryId, slot]);
+    return rows[0] ? toPost(rows[0]) : null;
+  }
+
+  async posts(deliveryId: string): Promise<PostRow[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM teams_connector.relay_posts WHERE delivery_id = $1 ORDER BY slot', [deliveryId]);
+    return rows.map(toPost);
+  }
+
+  async preparePost(deliveryId: string, slot: string, chatId: string, senderUserId: string, contentHash: string): Promise<PostRow> {
+    await this.dataSource.query(
+      `INSERT INTO teams_connector.relay_posts (delivery_id, slot, chat_id, sender_user_id, content_hash) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (delivery_id, slot) DO NOTHING`,
+      [deliveryId, slot, chatId, senderUserId, contentHash],
+    );
+    return (await this.post(deliveryId, slot)) as PostRow;
+  }
+
+  /** An attempt is about to go out; until its answer is recorded its outcome is unknown (a crash, a timeout). */
+  async beginAttempt(deliveryId: string, slot: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE teams_connector.relay_posts SET attempts = attempts + 1, in_flight_since = now(), first_attempt_at = COALESCE(first_attempt_at, now())
+       WHERE delivery_id = $1 AND slot = $2`,
+      [deliveryId, slot],
+    );
+  }
+
+  /** Graph answered without posting (a 429, a refusal): the attempt is known not to have posted. */
+  async attemptRefused(deliveryId: string, slot: string): Promise<void> {
+    await this.dataSource.query('UPDATE teams_connector.relay_posts SET in_flight_since = NULL WHERE delivery_id = $1 AND slot = $2', [deliveryId, slot]);
+  }
+
+  async recordPosted(deliveryId: string, slot: string, messageId: string): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE teams_connector.relay_posts SET message_id = $3, posted_at = now(), in_flight_since = NULL WHERE delivery_id = $1 AND slot = $2',
+      [deliveryId, slot, messageId],
+    );
+  }
+
+  /** Whether Parley posted this message (any delivery, any slot): an observation of it is an echo. */
+  async isOwnMessage(chatId: string, messageId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM teams_connector.relay_posts WHERE chat_id = $1 AND message_id = $2', [chatId, messageId]);
+    return rows.length > 0;
+  }
+
+  /** Whether another delivery already opened or posts in this chat (a group chat found again must be this one's). */
+  async isChatOfAnotherDelivery(chatId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM teams_connector.relay_deliveries WHERE chat_id = $1 LIMIT 1', [chatId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Recent posts in the chat whose outcome is still unknown (in flight here or in another replica, or cut short by a
+   * crash). Older ones are left to their delivery's reconciliation: an observation no longer waits for them.
+   */
+  async inFlight(chatId: string, withinMs: number): Promise<PostRow[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM teams_connector.relay_posts WHERE chat_id = $1 AND in_flight_since > now() - ($2::int * interval '1 millisecond')`,
+      [chatId, withinMs],
+    );
+    return rows.map(toPost);
+  }
+
+  async observed(db: Query, chatId: string, messageId: string, lock: boolean): Promise<ObservedRow | null> {
+    const rows: { sender_user_id: string; version_at: Date; deleted: boolean }[] = await db.query(
+      `SELECT sender_user_id, version_at, deleted FROM teams_connector.relay_observed_messages WHERE chat_id = $1 AND message_id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [chatId, messageId],
+    );
+    const row = rows[0];
+    return row ? { senderUserId: row.sender_user_id, versionAt: row.version_at, deleted: row.deleted } : null;
+  }
+
+  /** Inserts the first version, or moves to a newer one; false when another handler recorded this version first. */
+  async recordObserved(manager: EntityManager, chatId: string, messageId: string, senderUserId: string, versionAt: Date, deleted: boolean): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO teams_connector.relay_observed_messages (chat_id, message_id, sender_user_id, version_at, deleted) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (chat_id, message_id) DO UPDATE SET version_at = EXCLUDED.version_at, deleted = EXCLUDED.deleted
+         WHERE relay_observed_messages.version_at < EXCLUDED.version_at OR (EXCLUDED.deleted AND NOT relay_observed_messages.deleted)
+       RETURNING 1`,
+      [chatId, messageId, senderUserId, versionAt, deleted],
+    );
+    return rows.length > 0;
+  }
+}
+
+function toPost(row: Record<string, unknown>): PostRow {
+  return {
+    deliveryId: row['delivery_id'] as string,
+    slot: row['slot'] as string,
+    chatId: row['chat_id'] as string,
+    senderUserId: row['sender_user_id'] as string,
+    contentHash: row['content_hash'] as string,
+    attempts: Number(row['attempts']),
+    firstAttemptAt: (row['first_attempt_at'] as Date | null) ?? null,
+    inFlightSince: (row['in_flight_since'] as Date | null) ?? null,
+    messageId: (row['message_id'] as string | null) ?? null,
+  };
+}

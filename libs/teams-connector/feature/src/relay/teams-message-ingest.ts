@@ -1,0 +1,158 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { PayloadIn } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import type { Outbox } from '@parley/persistence';
+import { inTransaction } from '@parley/persistence';
+import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
+import type { GraphAccess } from '@parley/teams-connector-graph-access';
+import { GRAPH_ACCESS } from '../graph.providers';
+import { ChatDirectory } from './chat-directory';
+import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
+import { contentHash } from './content';
+import { InFlightPosts } from './in-flight-posts';
+import { RelayStore } from './relay-store';
+
+type Received = PayloadIn<'parley.message.received.v1'>;
+
+/** How long an observation waits for Parley's own posts in the same chat to be recorded (or read back). */
+export const ECHO_WAIT_MS = 5_000;
+/** A post whose outcome has been unknown for longer is its delivery's to reconcile; observations stop waiting for it. */
+const IN_FLIGHT_HORIZON_MS = 120_000;
+/** The most members parley.message.received.v1 carries. */
+const MAX_MEMBERS = 50;
+
+export type IngestOutcome = 'published' | 'echo' | 'duplicate' | 'ignored';
+
+/**
+ * Turns what Teams ingress observed into parley.message.received.v1 (relay.md, Flow): drops Parley's own posts (echo:
+ * the message id recorded with a delivery; an observation racing the post waits for it), system messages and meeting
+ * chats; publishes each (chat, message, version) once, as created, edited or deleted; the chat's kind and members come
+ * from Graph (cached). The event goes through the outbox in the transaction that records the version.
+ */
+@Injectable()
+export class TeamsMessageIngest extends ChatMessageObserver {
+  private readonly store: RelayStore;
+  private readonly chats = new ChatDirectory();
+
+  constructor(
+    @Inject(GRAPH_ACCESS) private readonly graph: GraphAccess,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(InFlightPosts) private readonly inFlight: InFlightPosts,
+  ) {
+    super();
+    this.store = new RelayStore(dataSource);
+  }
+
+  async observe(observation: ChatMessageObservation): Promise<void> {
+    const outcome = await this.ingest(observation);
+    if (outcome !== 'published') this.logger.debug({ chatId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
+  }
+
+  async ingest(o: ChatMessageObservation): Promise<IngestOutcome> {
+    const message = o.message;
+    if (message?.messageType && message.messageType !== 'message') return 'ignored';
+    const senderFromMessage = message?.from?.user?.id ?? undefined;
+    if (message && !senderFromMessage) return 'ignored'; // an app's or the system's message: nobody to relay as
+    if (await this.isEcho(o, senderFromMessage)) return 'echo';
+
+    const deleted = o.changeType === 'deleted' || !!message?.deletedDateTime;
+    const versionAt = versionOf(message, deleted);
+    const connection = await this.graph.forConnection(o.orgId, o.connectionId);
+    const previous = await this.store.observed(this.dataSource, o.chatId, o.messageId, false);
+    const sender = senderFromMessage ?? previous?.senderUserId;
+    // A deletion of something never relayed (or whose sender is unknown) has nothing to undo on the other side.
+    if (!sender || (deleted && !previous)) return 'ignored';
+
+    const chat = await this.chats.info(connection.app('customer'), o.connectionId, o.chatId, sender);
+    const kind = chat.chatType === 'oneOnOne' ? 'dm' : chat.chatType === 'group' ? 'group' : null;
+    if (!kind) return 'ignored'; // meeting chats (and any kind Graph adds later) are not relayed
+    if (chat.memberIds.length > MAX_MEMBERS) {
+      this.logger.warn({ chatId: o.chatId, members: chat.memberIds.length }, 'teams chat has more members than a relayed conversation carries; first 50 sent');
+    }
+
+    return inTransaction(this.dataSource, async (manager) => {
+      const before = await this.store.observed(manager, o.chatId, o.messageId, true);
+      let change: Received['change'];
+      if (!before) {
+        if (deleted) return 'ignored';
+        change = 'created';
+      } else if (before.deleted) {
+        return 'duplicate';
+      } else if (deleted) {
+        change = 'deleted';
+      } else if (versionAt.getTime() <= before.versionAt.getTime()) {
+        return 'duplicate';
+      } else if (message?.lastEditedDateTime && Date.parse(message.lastEditedDateTime) > before.versionAt.getTime()) {
+        change = 'edited';
+      } else {
+        // A reaction, a policy flag or an undone delete: a newer version with nothing to relay in this part.
+        await this.store.recordObserved(manager, o.chatId, o.messageId, sender, versionAt, false);
+        return 'ignored';
+      }
+      if (!(await this.store.recordObserved(manager, o.chatId, o.messageId, sender, versionAt, deleted))) return 'duplicate';
+      await this.outbox.enqueue(manager, 'parley.message.received.v1', {
+        orgId: o.orgId,
+        connectionId: o.connectionId,
+        conversation: { platform: 'teams', conversationId: o.chatId, kind, members: chat.memberIds.slice(0, MAX_MEMBERS) },
+        change,
+        messageId: o.messageId,
+        ...(message && change !== 'deleted' ? bodyOf(message) : {}),
+        senderPlatformUserId: sender,
+        platformEventId: o.eventId,
+        occurredAt: occurredAt(message, change, versionAt),
+      });
+      return 'published';
+    });
+  }
+
+  /**
+   * Parley's own post: its id is recorded with a delivery. One still in flight in this chat (here, or in another
+   * replica, or cut short by a crash) is waited for, up to ECHO_WAIT_MS; one by the same sender with the same text
+   * whose outcome is still unknown is taken for it (the poster reconciles before any retry and finds it).
+   */
+  private async isEcho(o: ChatMessageObservation, sender: string | undefined): Promise<boolean> {
+    await this.inFlight.settled(o.chatId, ECHO_WAIT_MS);
+    const deadline = Date.now() + ECHO_WAIT_MS;
+    const content = o.message?.body?.content;
+    for (;;) {
+      if (await this.store.isOwnMessage(o.chatId, o.messageId)) return true;
+      if (!sender) return false;
+      const pending = (await this.store.inFlight(o.chatId, IN_FLIGHT_HORIZON_MS)).filter((p) => p.senderUserId === sender);
+      if (pending.length === 0) return false;
+      if (content && o.changeType === 'created' && pending.some((p) => p.contentHash === contentHash(content, p.deliveryId))) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(50);
+    }
+  }
+}
+
+function versionOf(message: GraphChatMessageResource | undefined, deleted: boolean): Date {
+  const stamp = message?.lastModifiedDateTime ?? (deleted ? message?.deletedDateTime : undefined) ?? message?.createdDateTime;
+  const parsed = stamp ? Date.parse(stamp) : NaN;
+  return Number.isNaN(parsed) ? new Date() : new Date(parsed);
+}
+
+function occurredAt(message: GraphChatMessageResource | undefined, change: Received['change'], versionAt: Date): string {
+  const stamp = change === 'created' ? message?.createdDateTime : change === 'edited' ? message?.lastEditedDateTime : message?.deletedDateTime;
+  const parsed = stamp ? Date.parse(stamp) : NaN;
+  return (Number.isNaN(parsed) ? versionAt : new Date(parsed)).toISOString();
+}
+
+/** The body in Teams' own format, with its mentions, and the quoted message a reply refers to. */
+function bodyOf(message: GraphChatMessageResource): Pick<Received, 'body' | 'threadRootId'> {
+  const html = (message.body?.contentType ?? 'html').toLowerCase() === 'html';
+  const mentions = (message.mentions ?? []).map((m) => ({
+    id: m.id,
+    mentionText: m.mentionText ?? '',
+    ...(m.mentioned?.user?.id ? { userId: m.mentioned.user.id } : {}),
+  }));
+  const quoted = (message.attachments ?? []).find((a) => a.contentType === 'messageReference' && a.id);
+  return {
+    body: { format: html ? 'teams-html' : 'plain', content: message.body?.content ?? '', ...(mentions.length > 0 ? { mentions } : {}) },
+    ...(quoted?.id ? { threadRootId: quoted.id } : {}),
+  };
+}
