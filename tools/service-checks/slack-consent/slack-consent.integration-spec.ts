@@ -2,6 +2,7 @@ import { InternalApiClient, InternalApiError, internalPaths, NEEDS_ATTENTION_PRO
 import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import type { ClusterApp } from '@parley/testing';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { AdminApi } from '@parley/admin-client';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
 import { TEST_INTERNAL_TOKEN } from '../service-env';
@@ -34,7 +35,8 @@ describe('Slack consent end to end', () => {
       apps: APPS,
       operatorKey: OPERATOR_KEY,
       sandboxes: { limitsEnabled: false },
-      perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
+      // identity links its consent prompts to the gateway's public URL too.
+      perApp: { gateway: { PARLEY_PUBLIC_URL: PUBLIC_URL }, identity: { PARLEY_PUBLIC_URL: PUBLIC_URL } },
     });
     const operator = new AdminApi(stack.cluster.url('gateway'), OPERATOR_KEY);
     const org = await operator.createOrg('Slack Consent');
@@ -147,6 +149,69 @@ describe('Slack consent end to end', () => {
 
       expect(await slackAccountOf(person.id)).toMatchObject({ consented: false });
       expect((await installations()).filter((i) => i.userId === mirrorId)).toEqual(installedBefore.filter((i) => i.userId === mirrorId));
+    }),
+  );
+
+  /** A Teams person signed in to Graph, reading their own chats as Teams shows them (over TLS, trusting the sandbox CA). */
+  const teamsReader = async (upn: string) => {
+    const graph = stack.sandboxes.credentials.graph;
+    const token = stack.sandboxes.graph.control.token({ clientId: graph.clientId, tenantId: graph.customerTenantId, as: upn });
+    const dispatcher = new Agent({ connect: { ca: stack.sandboxes.graph.caPem } });
+    const get = async <T>(path: string): Promise<T> => {
+      const response = await undiciFetch(`${graph.graphUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, dispatcher });
+      expect(response.status).toBe(200);
+      return (await response.json()) as T;
+    };
+    return { get };
+  };
+  interface ChatMessage {
+    from?: { user?: { id?: string; displayName?: string } | null } | null;
+    body: { content: string };
+  }
+  /** Every message in the person's 1:1 chats that carries a Slack consent prompt's link. */
+  const promptsSeenBy = async (upn: string): Promise<ChatMessage[]> => {
+    const reader = await teamsReader(upn);
+    const chats = (await reader.get<{ value: { id: string; chatType: string }[] }>('/chats')).value.filter((c) => c.chatType === 'oneOnOne');
+    const messages = await Promise.all(chats.map(async (c) => (await reader.get<{ value: ChatMessage[] }>(`/chats/${encodeURIComponent(c.id)}/messages?$top=50`)).value));
+    return messages.flat().filter((m) => m.body.content.includes('/auth/slack/start?prompt='));
+  };
+  const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+
+  it('prompts each Teams-primary person once on Teams, from the service account, and the prompt leads to Slack consent', () =>
+    withLogs(async () => {
+      const rep = teamsOnly[3];
+      if (!rep) throw new Error('the demo directory changed');
+      const person = await personOf(rep.email);
+      const mirrorId = (await slackAccountOf(person.id))?.platformUserId as string;
+      const graph = stack.sandboxes.credentials.graph;
+      const [prompt] = await eventually(() => promptsSeenBy(rep.email), (found) => found.length > 0, 'the consent prompt on Teams');
+      // From the connection's service account (the team owner Parley signs in as), in a 1:1 chat with the person.
+      const owner = await (await teamsReader(graph.teamOwner.username)).get<{ id: string }>('/me');
+      expect(prompt?.from?.user?.id).toBe(owner.id);
+
+      // Once: another sync makes no second prompt.
+      expect(await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 })).toMatchObject({ status: 'succeeded' });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await promptsSeenBy(rep.email)).toHaveLength(1);
+
+      // The prompt's link: the gateway trades it for a fresh consent link and sends the browser to Slack.
+      const href = /href="([^"]+)"/.exec(prompt?.body.content ?? '')?.[1]?.replace(/&amp;/g, '&') as string;
+      expect(href.startsWith(`${PUBLIC_URL}/auth/slack/start?prompt=`)).toBe(true);
+      const start = await fetch(`${stack.cluster.url('gateway')}${new URL(href).pathname}${new URL(href).search}`, { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      const landing = await land(await decide(start.headers.get('location') as string, mirrorId, 'approve'));
+      expect(landing.status).toBe(200);
+      expect(await slackAccountOf(person.id)).toMatchObject({ consented: true });
+      // The prompt keeps working until it expires (a person may click it twice); a forged one does not.
+      expect((await fetch(`${stack.cluster.url('gateway')}/auth/slack/start?prompt=${'x'.repeat(43)}`, { redirect: 'manual' })).status).toBe(400);
     }),
   );
 });
