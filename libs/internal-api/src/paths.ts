@@ -7,6 +7,8 @@ export const internalPaths = {
     organization: (orgId: string) => org(orgId),
     connections: (orgId: string) => `${org(orgId)}/connections`,
     connection: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}`,
+    /** Every live connection of a platform, across organizations (connectors that keep something running per connection). */
+    platformConnections: (platform: 'slack' | 'teams') => `/internal/connections?platform=${platform}`,
     connectionSecrets: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}/secrets`,
     people: (orgId: string, query = '') => `${org(orgId)}/people${query ? `?${query}` : ''}`,
     person: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}`,

@@ -4,12 +4,16 @@ import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
+import { ingressProviders } from './ingress/ingress.providers';
+import { NotificationController } from './ingress/notification.controller';
+import { ChatMessageObserver } from './relay/chat-message-observer';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 
 /**
  * Teams connector: everything that speaks Microsoft Graph. Verifies Teams connections for the gateway, imports the
- * tenant's directory, and creates and disables guests, pacing every call under Graph's documented limits.
+ * tenant's directory, creates and disables guests, pacing every call under Graph's documented limits, and learns
+ * about chat messages (change notifications, subscriptions, catch-up) for a ChatMessageObserver registered here.
  * Health, readiness, metrics and the bus come from the runtime.
  */
 @Module({})
@@ -17,8 +21,17 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler],
-      providers: [{ provide: TEAMS_CONNECTOR_OPTIONS, useValue: options }, graphAccessProvider, teamMembershipProvider, ConnectionVerifier, DirectoryImporter, GuestProvisioner],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, NotificationController],
+      providers: [
+        { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
+        graphAccessProvider,
+        teamMembershipProvider,
+        ConnectionVerifier,
+        DirectoryImporter,
+        GuestProvisioner,
+        ...ingressProviders,
+        ...(options.chatMessageObserver ? [{ provide: ChatMessageObserver, useValue: options.chatMessageObserver }] : []),
+      ],
     };
   }
 }

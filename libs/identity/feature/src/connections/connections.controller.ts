@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
 import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
 import { OrgIdPipe } from '../http/problem';
@@ -40,5 +40,20 @@ export class ConnectionsController {
   @Get(':id/secrets')
   secrets(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionWithSecrets> {
     return this.connections.withSecrets(orgId, id);
+  }
+}
+
+/** `internalPaths.identity.platformConnections`: a connector's view of every live connection of its platform. */
+@Controller('internal/connections')
+@UseGuards(InternalAuthGuard)
+export class PlatformConnectionsController {
+  constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
+
+  @Get()
+  async list(@Query('platform') platform: unknown): Promise<{ items: ConnectionView[] }> {
+    if (platform !== 'slack' && platform !== 'teams') {
+      throw new BadRequestException({ type: 'urn:parley:problem:invalid-request', title: 'Bad Request', status: 400, detail: 'platform: expected slack or teams', errors: [{ field: 'platform', message: 'expected slack or teams' }] });
+    }
+    return { items: await this.connections.listPlatform(platform) };
   }
 }
