@@ -662,6 +662,27 @@ describe('gateway admin API', () => {
     });
   });
 
+  describe('Graph notifications (public, forwarded to teams-connector)', () => {
+    it('forwards the validation handshake and answers the token as text/plain, with no API key', async () => {
+      const token = 'Validation: Testing client application reachability for subscription Request-Id: 42';
+      for (const path of ['/teams/notifications', '/teams/lifecycle']) {
+        const response = await call(`${path}?validationToken=${encodeURIComponent(token)}`, { method: 'POST', body: '', contentType: 'text/plain' });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+        expect(await response.text()).toBe(token);
+      }
+    });
+
+    it('forwards a notification body as it came and passes the connector\'s answer back', async () => {
+      const payload = { value: [{ subscriptionId: 's-1', clientState: 'state', changeType: 'created', resource: "chats('19:a@thread.v2')/messages('1')", tenantId: 't' }] };
+      const accepted = await call('/teams/notifications', { method: 'POST', body: JSON.stringify(payload) });
+      expect(accepted.status).toBe(202);
+      expect(peers.calls.filter((c) => c.peer === 'teams-connector' && c.path === '/teams/notifications').at(-1)?.body).toEqual(payload);
+      const refused = await call('/teams/notifications', { method: 'POST', body: JSON.stringify({ value: [] }) });
+      expect(refused.status).toBe(400);
+    });
+  });
+
   describe('peers failing', () => {
     let org: { id: string; adminApiKey: string };
     beforeAll(async () => (org = await createOrg('Failures Inc')));

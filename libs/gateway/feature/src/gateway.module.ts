@@ -3,6 +3,7 @@ import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { TeamsNotificationsController } from './teams-notifications/teams-notifications.controller';
 import { ConsentCallbackController } from './consent/consent-callback.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
@@ -43,6 +44,7 @@ const controllers = [
   UserSyncsController,
   PeopleController,
   ConsentCallbackController,
+  TeamsNotificationsController,
   DeadLettersController,
   DeadLetterHandler,
 ];

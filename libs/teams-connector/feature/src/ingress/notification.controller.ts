@@ -1,10 +1,11 @@
 import { Body, Controller, Inject, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { publicPaths } from '@parley/internal-api';
 import { NotificationIntake, type IntakeOutcome } from './notification-intake';
 
 /** The public paths Graph posts to (published through the gateway and the Ingress; no internal bearer). */
-export const TEAMS_NOTIFICATION_PATH = '/teams/notifications';
-export const TEAMS_LIFECYCLE_PATH = '/teams/lifecycle';
+export const TEAMS_NOTIFICATION_PATH = publicPaths.teamsNotifications;
+export const TEAMS_LIFECYCLE_PATH = publicPaths.teamsLifecycle;
 
 /** Graph's validation handshake: the decoded token back, as text/plain, at once. */
 function answerValidation(response: Response, token: unknown): boolean {

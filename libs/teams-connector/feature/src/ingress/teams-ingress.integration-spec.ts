@@ -7,10 +7,10 @@ import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { DATA_SOURCE } from '@parley/service-runtime';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
-import { makeNotificationCertificate } from '../testing/notification-certificates';
 import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
+import { createNotificationCertificate } from './notification-certificate';
 import { SubscriptionManager } from './subscription-manager';
 import { SubscriptionStore } from './subscription-store';
 import { GRAPH_CHANGE_TRACKING_APP_ID } from './validation-tokens';
@@ -27,8 +27,8 @@ describe('Teams ingress', () => {
   let observer: RecordingObserver;
   let org: SeededOrg;
   let people: string[];
-  const first = makeNotificationCertificate('parley-2026-11');
-  const second = makeNotificationCertificate('parley-2026-12');
+  const first = createNotificationCertificate('parley-2026-11');
+  const second = createNotificationCertificate('parley-2026-12');
 
   const ingress = (overrides: Partial<TeamsIngressConfig> = {}): TeamsIngressConfig =>
     teamsIngressConfig({ publicBaseUrl: proxy.url, keys: [first], activeKeyId: first.id, tickMs: 250, catchUpIntervalMs: 1_500, catchUpLagMs: 0, ...overrides });

@@ -1,13 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { Secret } from '@parley/config';
-import type { NotificationKey } from '../ingress/notification-keys';
+import type { NotificationKey } from './notification-keys';
 
 /**
  * A self-signed certificate for Parley's notification encryption, as an operator would make one (openssl req -x509):
- * base64 DER certificate and PKCS#8 private key, the format PARLEY_TEAMS_NOTIFICATION_KEYS takes.
+ * base64 DER certificate and PKCS#8 private key; `env` is the PARLEY_TEAMS_NOTIFICATION_KEYS entry. Graph checks
+ * nothing but the RSA key (2048-4096 bits), so self-signed is what Microsoft's samples use. The embedded launcher
+ * makes one on first start; tests make their own.
  */
-export function makeNotificationCertificate(id: string): NotificationKey & { readonly env: string } {
+export function createNotificationCertificate(id: string): NotificationKey & { readonly env: string } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
