@@ -106,6 +106,8 @@ export class SubscriptionManager {
   /** One look at every Teams connection this replica can lease. */
   async pass(): Promise<void> {
     const { items } = await this.internalApi.client('identity').call('GET', internalPaths.identity.platformConnections('teams'), connectionList);
+    const forgotten = await this.store.forgetConnectionsExcept(items.map((item) => item.id));
+    if (forgotten > 0) this.logger.info({ subscriptions: forgotten }, 'Teams subscriptions of deleted connections forgotten; their notifications are refused');
     for (const item of items) {
       if (this.stopped) return;
       if (item.settings.platform !== 'teams') continue;

@@ -121,6 +121,20 @@ export class SubscriptionStore {
   }
 
   /**
+   * Forgets every subscription, lease and watermark of connections identity no longer has: their notifications are
+   * refused from now on (unknown subscription), and Graph drops the subscriptions when they expire. Answers how many
+   * subscriptions were forgotten.
+   */
+  async forgetConnectionsExcept(connectionIds: readonly string[]): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const gone: unknown[] = await manager.query('DELETE FROM teams_connector.subscriptions WHERE NOT (connection_id = ANY($1::uuid[])) RETURNING subscription_id', [connectionIds]);
+      await manager.query('DELETE FROM teams_connector.subscription_leases WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
+      await manager.query('DELETE FROM teams_connector.catch_up_watermarks WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
+      return gone.length;
+    });
+  }
+
+  /**
    * Takes or extends this holder's lease on a connection's subscription; false while another replica holds it. One
    * statement, so two replicas racing for a free lease cannot both win.
    */
