@@ -319,6 +319,8 @@ describe('gateway admin API', () => {
       const view = (await response.json()) as { id: string; settings: Record<string, unknown> };
       expect(view.settings).toMatchObject({ platform: 'teams', teamOwnerUsername: 'owner@contoso.test', teamIds: ['team-sales', 'team-eng'] });
       expect(view.settings).not.toHaveProperty('teamOwner');
+      // The payment model of the tenant-wide chat subscription defaults to B (metered) when the admin gives none.
+      expect(peers.calls.filter((c) => c.peer === 'teams-connector' && c.path === '/internal/connections/verify').at(-1)?.body).toMatchObject({ paymentModel: 'B' });
       expect(peers.secretsOf(view.id)).toEqual({ clientSecret: SECRETS.teamsClient, teamOwnerPassword: SECRETS.teamsOwner });
 
       const list = await call('/v1/connections', { key: org.adminApiKey });
@@ -377,10 +379,11 @@ describe('gateway admin API', () => {
     it('answers a malformed connection with a 400 naming each field, unknown ones too, before calling any peer', async () => {
       const callsBefore = peers.calls.length;
       const body = await expectProblem(
-        await send('POST', '/v1/connections', org.adminApiKey, { ...teamsInput(), tenantId: '', teamIds: [], colour: 'blue', teamOwner: { username: 'o' } }),
+        await send('POST', '/v1/connections', org.adminApiKey, { ...teamsInput(), tenantId: '', teamIds: [], colour: 'blue', teamOwner: { username: 'o' }, paymentModel: 'C' }),
         400,
       );
-      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['colour', 'teamIds', 'teamOwner.password', 'tenantId']);
+      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['colour', 'paymentModel', 'teamIds', 'teamOwner.password', 'tenantId']);
+      expect(body['errors']).toContainEqual({ field: 'paymentModel', message: 'expected A, B or evaluation' });
       expect(body['errors']).toContainEqual({ field: 'colour', message: 'unknown field' });
       const slack = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, { ...slackInput(), botToken: 'xoxp-user-token' }), 400);
       expect(slack['errors']).toEqual([{ field: 'botToken', message: expect.any(String) }]);

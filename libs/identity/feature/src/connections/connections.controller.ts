@@ -1,7 +1,7 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
 import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
-import { OrgIdPipe } from '../http/problem';
+import { badRequest, OrgIdPipe } from '../http/problem';
 import { ConnectionStore } from './connection-store';
 
 /** `internalPaths.identity.connections / connection / connectionSecrets`. */
@@ -52,7 +52,7 @@ export class PlatformConnectionsController {
   @Get()
   async list(@Query('platform') platform: unknown): Promise<{ items: ConnectionView[] }> {
     if (platform !== 'slack' && platform !== 'teams') {
-      throw new BadRequestException({ type: 'urn:parley:problem:invalid-request', title: 'Bad Request', status: 400, detail: 'platform: expected slack or teams', errors: [{ field: 'platform', message: 'expected slack or teams' }] });
+      throw badRequest('platform: expected slack or teams.', 'platform');
     }
     return { items: await this.connections.listPlatform(platform) };
   }
