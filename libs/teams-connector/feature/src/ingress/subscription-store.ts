@@ -127,10 +127,14 @@ export class SubscriptionStore {
    */
   async forgetConnectionsExcept(connectionIds: readonly string[]): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const gone: unknown[] = await manager.query('DELETE FROM teams_connector.subscriptions WHERE NOT (connection_id = ANY($1::uuid[])) RETURNING subscription_id', [connectionIds]);
+      // Counted in SQL: TypeORM answers a bare DELETE … RETURNING as [rows, affected] on PostgreSQL.
+      const [gone] = (await manager.query(
+        'WITH gone AS (DELETE FROM teams_connector.subscriptions WHERE NOT (connection_id = ANY($1::uuid[])) RETURNING 1) SELECT count(*)::int AS n FROM gone',
+        [connectionIds],
+      )) as { n: number }[];
       await manager.query('DELETE FROM teams_connector.subscription_leases WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
       await manager.query('DELETE FROM teams_connector.catch_up_watermarks WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
-      return gone.length;
+      return gone?.n ?? 0;
     });
   }
 
