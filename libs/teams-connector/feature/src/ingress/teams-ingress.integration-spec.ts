@@ -221,6 +221,33 @@ describe('Teams ingress', () => {
       expect(await store().lease(org.connectionId, manager().holder, 60_000)).toBe(true);
     });
 
+    it('keeps one subscription with two replicas; either replica verifies what Graph sends', async () => {
+      const current = await currentOf(org);
+      const otherObserver = new RecordingObserver();
+      const other = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }), { ingress: ingress(), chatMessageObserver: otherObserver });
+      other.identity.addConnection(org.connectionId, org.orgId, org.settings, { clientSecret: org.credentials.clientSecret, teamOwnerPassword: org.owner.password });
+      await other.start();
+      try {
+        const otherManager = other.connector.app.get(SubscriptionManager);
+        for (let i = 0; i < 3; i++) {
+          otherManager.poke();
+          await otherManager.idle();
+        }
+        expect((await store().current(org.connectionId))?.subscriptionId).toBe(current.subscriptionId);
+        const ours = (await appClient(org).api('/subscriptions').get()).value.filter((s: { resource: string }) => s.resource.startsWith('/chats/getAllMessages'));
+        expect(ours.map((s: { id: string }) => s.id)).toEqual([current.subscriptionId]);
+        // A notification that lands on the other replica (a load balancer's choice) is verified and observed there.
+        const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string] });
+        const message = say(org, chat.id, 'for whichever replica', people[1]);
+        const payload = (await deliveryOf(message.id)).body;
+        const response = await fetch(`${other.connector.url}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+        expect(response.status).toBe(202);
+        expect(otherObserver.of(message.id).map((o) => o.source)).toEqual(['notification']);
+      } finally {
+        await other.stop();
+      }
+    });
+
     it('renews a subscription well before it expires', async () => {
       const current = await currentOf(org);
       // As if most of its life had passed: it expires within the renewal margin.
