@@ -96,24 +96,11 @@ export class NotificationIntake {
     if (good.length === 0) return this.refuseAll('no acceptable item', refused);
 
     // Validation tokens: each must verify; together they must cover every (tenant, app) whose items carry resource data.
-    const covered = new Set<string>();
-    const needsToken = good.filter((g) => g.item.encryptedContent);
-    if (needsToken.length > 0) {
-      const tokens = parsed.data.validationTokens ?? [];
-      if (tokens.length === 0) return this.refuseAll('resource data without validation tokens', items.length, 401);
-      for (const token of tokens) {
-        const tid = unverifiedTenant(token);
-        const expectation = needsToken.find((g) => g.subscription.tenantId === tid)?.subscription;
-        if (!expectation) return this.refuseAll('validation token for a tenant with no item', items.length, 401);
-        try {
-          await this.tokens.verify(token, { tenantId: expectation.tenantId, audience: expectation.clientId, authorityUrl: expectation.authorityUrl });
-        } catch (error) {
-          const reason = error instanceof ValidationTokenError ? error.reason : 'verification failed';
-          return this.refuseAll(`validation token refused: ${reason}`, items.length, 401);
-        }
-        covered.add(`${expectation.tenantId}|${expectation.clientId}`);
-      }
-    }
+    const needsToken = good.filter((g) => g.item.encryptedContent).map((g) => g.subscription);
+    if (needsToken.length > 0 && (parsed.data.validationTokens ?? []).length === 0) return this.refuseAll('resource data without validation tokens', items.length, 401);
+    const checked = await this.verifyTokens(parsed.data.validationTokens ?? [], needsToken);
+    if (typeof checked === 'string') return this.refuseAll(checked, items.length, 401);
+    const covered = checked;
 
     const observations: ChatMessageObservation[] = [];
     for (const { item, subscription } of good) {
@@ -182,6 +169,12 @@ export class NotificationIntake {
     if (!parsed.success) return this.refuseAll('malformed lifecycle payload', 0);
     const typed = parsed.data.value.map((raw) => lifecycleItem.safeParse(raw));
     const known = await this.store.known([...new Set(typed.flatMap((t) => (t.success ? [t.data.subscriptionId] : [])))]);
+    // Lifecycle notifications of subscriptions with resource data may carry validation tokens: when they do, they must verify.
+    const tokens = parsed.data.validationTokens ?? [];
+    if (tokens.length > 0) {
+      const checked = await this.verifyTokens(tokens, [...known.values()].map((k) => k.subscription));
+      if (typeof checked === 'string') return this.refuseAll(checked, typed.length, 401);
+    }
     let accepted = 0;
     let refused = 0;
     for (const t of typed) {
@@ -198,6 +191,26 @@ export class NotificationIntake {
     }
     if (accepted === 0) return this.refuseAll('no acceptable lifecycle item', refused);
     return { status: 202, accepted, refused };
+  }
+
+  /**
+   * Verifies every token against the subscription of its tenant; answers the (tenant|app) pairs they cover, or why
+   * one was refused (then the whole payload is refused: Microsoft's advice).
+   */
+  private async verifyTokens(tokens: readonly string[], subscriptions: readonly StoredSubscription[]): Promise<Set<string> | string> {
+    const covered = new Set<string>();
+    for (const token of tokens) {
+      const tid = unverifiedTenant(token);
+      const expectation = subscriptions.find((s) => s.tenantId === tid);
+      if (!expectation) return 'validation token for a tenant with no item';
+      try {
+        await this.tokens.verify(token, { tenantId: expectation.tenantId, audience: expectation.clientId, authorityUrl: expectation.authorityUrl });
+      } catch (error) {
+        return `validation token refused: ${error instanceof ValidationTokenError ? error.reason : 'verification failed'}`;
+      }
+      covered.add(`${expectation.tenantId}|${expectation.clientId}`);
+    }
+    return covered;
   }
 
   private refuseAll(reason: string, refused: number, status: 400 | 401 = 400): IntakeOutcome {

@@ -7,9 +7,16 @@ import { NotificationIntake, type IntakeOutcome } from './notification-intake';
 export const TEAMS_NOTIFICATION_PATH = publicPaths.teamsNotifications;
 export const TEAMS_LIFECYCLE_PATH = publicPaths.teamsLifecycle;
 
+const MAX_VALIDATION_TOKEN_LENGTH = 1024;
+
 /** Graph's validation handshake: the decoded token back, as text/plain, at once. */
 function answerValidation(response: Response, token: unknown): boolean {
   if (typeof token !== 'string') return false;
+  // Graph's tokens are about 100 characters; a long one is not Graph's, and is not echoed.
+  if (token.length > MAX_VALIDATION_TOKEN_LENGTH) {
+    response.status(400).type('text/plain; charset=utf-8').send('validationToken too long');
+    return true;
+  }
   response.status(200).type('text/plain; charset=utf-8').send(token);
   return true;
 }

@@ -108,6 +108,8 @@ describe('Teams ingress', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await response.text()).toBe(token);
     }
+    const long = await fetch(`${proxy.url}/teams/notifications?validationToken=${'x'.repeat(2000)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    expect(long.status).toBe(400);
   });
 
   it('subscribes to every chat message of the tenant with the payment model, resource data and a lifecycle URL', async () => {
@@ -196,6 +198,11 @@ describe('Teams ingress', () => {
       const { validationTokens: _dropped, ...withoutTokens } = payload;
       expect((await post(withoutTokens)).status).toBe(401);
       expect(observedCount()).toBe(before);
+      // A lifecycle notification carrying a bad token is refused too (its clientState is right).
+      const current = await currentOf(org);
+      const lifecycleItem = { subscriptionId: current.subscriptionId, clientState: (payload.value[0] as { clientState: string }).clientState, tenantId: org.credentials.customerTenantId, lifecycleEvent: 'missed' };
+      expect((await post({ value: [lifecycleItem], validationTokens: [wrongAudience] }, '/teams/lifecycle')).status).toBe(401);
+      expect((await store().current(org.connectionId))?.pendingEvent).toBeNull();
       // The same claims, properly signed, pass: the refusals above were for what they changed.
       expect((await post({ ...payload, validationTokens: [rightButResigned] })).status).toBe(202);
     });
