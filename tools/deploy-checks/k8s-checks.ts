@@ -24,6 +24,9 @@ export const publicRoutes = [
   { path: '/docs', pathType: 'Prefix' },
   { path: '/auth/callback', pathType: 'Exact' },
   { path: '/auth/slack/callback', pathType: 'Exact' },
+  // Graph's notifications for teams-connector: the gateway forwards them (Graph must reach them, like the callbacks).
+  { path: '/teams/notifications', pathType: 'Exact' },
+  { path: '/teams/lifecycle', pathType: 'Exact' },
 ] as const;
 
 /** Kubernetes' default when terminationGracePeriodSeconds is not set. */

@@ -215,7 +215,7 @@ describe('the k8s checks catch', () => {
       'Ingress/parley-gateway parley.example.com/ (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): routes to parley-identity; only the gateway (parley-gateway) is public',
-      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback are)',
+      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback, /teams/notifications, /teams/lifecycle are)',
       'Ingress: nothing routes /v1 to the gateway',
       'Ingress: nothing routes /docs to the gateway',
     ]);
@@ -292,6 +292,7 @@ describe('the k8s checks catch', () => {
       expect(secretDocumentationProblems(base, dir, dir)).toEqual([
         'parley-shared-secrets.env: does not document REDIS_URL, which a Deployment reads from Secret parley-shared-secrets',
         'parley-identity-secrets.env: missing; Deployments read Secret parley-identity-secrets (PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY)',
+        'parley-teams-connector-secrets.env: missing; Deployments read Secret parley-teams-connector-secrets (PARLEY_TEAMS_NOTIFICATION_KEYS, PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY)',
         'parley-old-secrets.env: documents Secret parley-old-secrets, which no Deployment reads',
         'parley-shared-secrets.env: PARLEY_INTERNAL_TOKEN has a value; the examples document keys, never values',
       ]);

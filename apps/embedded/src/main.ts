@@ -26,8 +26,8 @@ import {
   type ServiceDefinition,
 } from '@parley/service-runtime';
 import { slackConnectorService } from '@parley/slack-connector-feature';
-import { teamsConnectorService } from '@parley/teams-connector-feature';
-import { loadOrCreateVaultKeys } from './embedded-secrets';
+import { createNotificationCertificate, teamsConnectorService } from '@parley/teams-connector-feature';
+import { loadOrCreateTeamsNotificationKeys, loadOrCreateVaultKeys } from './embedded-secrets';
 
 const embeddedSection = defineConfigSection(
   'embedded',
@@ -87,6 +87,13 @@ async function main(): Promise<void> {
     serviceEnvironment['PARLEY_VAULT_KEYS'] = vault.keys;
     serviceEnvironment['PARLEY_VAULT_ACTIVE_KEY'] = vault.activeKey;
   }
+  // teams-connector's notification certificate, kept the same way; Graph (the sandbox) reaches it through the gateway.
+  if (!serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_KEYS']) {
+    const notificationKeys = loadOrCreateTeamsNotificationKeys(config.embedded.dataDir, createNotificationCertificate);
+    serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_KEYS'] = notificationKeys.keys;
+    serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY'] = notificationKeys.activeKey;
+  }
+  serviceEnvironment['PARLEY_TEAMS_PUBLIC_URL'] ??= `http://127.0.0.1:${config.http.port}`;
   // Every service's own configuration is checked before anything starts, as distributed mode does (exit 78).
   const serviceConfigs = new Map<ServiceDefinition, Record<string, unknown>>();
   try {

@@ -23,6 +23,14 @@ export const slackConnectionInput = z.strictObject({
   scimUrl: httpsOrLocalUrl.default('https://api.slack.com/scim/v2'),
 });
 
+/**
+ * How Graph bills Parley's tenant-wide chat subscription (`/chats/getAllMessages?model=`): `A` for security and
+ * compliance apps with licensed users, `B` metered (no licence needed; the default), `evaluation` for none (Graph's
+ * trial: 500 notifications a month per app and tenant, then silence).
+ */
+export const teamsPaymentModel = z.enum(['A', 'B', 'evaluation'], { error: 'expected A, B or evaluation' });
+export type TeamsPaymentModel = z.infer<typeof teamsPaymentModel>;
+
 export const teamsConnectionInput = z.strictObject({
   platform: z.literal('teams'),
   tenantId: nonEmpty,
@@ -36,6 +44,7 @@ export const teamsConnectionInput = z.strictObject({
   teamOwner: z.strictObject({ username: nonEmpty, password: nonEmpty }),
   authorityUrl: httpsOrLocalUrl.default('https://login.microsoftonline.com'),
   graphUrl: httpsOrLocalUrl.default('https://graph.microsoft.com/v1.0'),
+  paymentModel: teamsPaymentModel.default('B'),
 });
 
 export const connectionInput = z.discriminatedUnion('platform', [slackConnectionInput, teamsConnectionInput]);
@@ -66,6 +75,8 @@ export const teamsSettings = z.object({
   teamOwnerUsername: nonEmpty,
   authorityUrl: z.string(),
   graphUrl: z.string(),
+  /** Absent on connections stored before it existed: they mean `B`. */
+  paymentModel: teamsPaymentModel.optional(),
 });
 export const connectionSettings = z.discriminatedUnion('platform', [slackSettings, teamsSettings]);
 export type SlackSettings = z.infer<typeof slackSettings>;

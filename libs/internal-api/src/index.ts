@@ -3,4 +3,4 @@ export * from './organizations';
 export * from './people';
 export * from './user-syncs';
 export { InternalApiClient, InternalApiError, type InternalEndpoint } from './client';
-export { internalPaths } from './paths';
+export { internalPaths, publicPaths } from './paths';

@@ -7,6 +7,8 @@ export const internalPaths = {
     organization: (orgId: string) => org(orgId),
     connections: (orgId: string) => `${org(orgId)}/connections`,
     connection: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}`,
+    /** Every live connection of a platform, across organizations (connectors that keep something running per connection). */
+    platformConnections: (platform: 'slack' | 'teams') => `/internal/connections?platform=${platform}`,
     connectionSecrets: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}/secrets`,
     people: (orgId: string, query = '') => `${org(orgId)}/people${query ? `?${query}` : ''}`,
     person: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}`,
@@ -25,4 +27,15 @@ export const internalPaths = {
   connector: {
     verify: () => `/internal/connections/verify`,
   },
+} as const;
+
+/**
+ * Public paths a platform calls, served by a connector and published through the gateway (embedded mode and the
+ * Ingress both send them to the gateway, which forwards them as they came).
+ */
+export const publicPaths = {
+  /** Microsoft Graph change notifications (and their validation handshake), served by teams-connector. */
+  teamsNotifications: '/teams/notifications',
+  /** Microsoft Graph lifecycle notifications, served by teams-connector. */
+  teamsLifecycle: '/teams/lifecycle',
 } as const;

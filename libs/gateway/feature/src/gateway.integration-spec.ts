@@ -319,6 +319,8 @@ describe('gateway admin API', () => {
       const view = (await response.json()) as { id: string; settings: Record<string, unknown> };
       expect(view.settings).toMatchObject({ platform: 'teams', teamOwnerUsername: 'owner@contoso.test', teamIds: ['team-sales', 'team-eng'] });
       expect(view.settings).not.toHaveProperty('teamOwner');
+      // The payment model of the tenant-wide chat subscription defaults to B (metered) when the admin gives none.
+      expect(peers.calls.filter((c) => c.peer === 'teams-connector' && c.path === '/internal/connections/verify').at(-1)?.body).toMatchObject({ paymentModel: 'B' });
       expect(peers.secretsOf(view.id)).toEqual({ clientSecret: SECRETS.teamsClient, teamOwnerPassword: SECRETS.teamsOwner });
 
       const list = await call('/v1/connections', { key: org.adminApiKey });
@@ -377,10 +379,11 @@ describe('gateway admin API', () => {
     it('answers a malformed connection with a 400 naming each field, unknown ones too, before calling any peer', async () => {
       const callsBefore = peers.calls.length;
       const body = await expectProblem(
-        await send('POST', '/v1/connections', org.adminApiKey, { ...teamsInput(), tenantId: '', teamIds: [], colour: 'blue', teamOwner: { username: 'o' } }),
+        await send('POST', '/v1/connections', org.adminApiKey, { ...teamsInput(), tenantId: '', teamIds: [], colour: 'blue', teamOwner: { username: 'o' }, paymentModel: 'C' }),
         400,
       );
-      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['colour', 'teamIds', 'teamOwner.password', 'tenantId']);
+      expect((body['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual(['colour', 'paymentModel', 'teamIds', 'teamOwner.password', 'tenantId']);
+      expect(body['errors']).toContainEqual({ field: 'paymentModel', message: 'expected A, B or evaluation' });
       expect(body['errors']).toContainEqual({ field: 'colour', message: 'unknown field' });
       const slack = await expectProblem(await send('POST', '/v1/connections', org.adminApiKey, { ...slackInput(), botToken: 'xoxp-user-token' }), 400);
       expect(slack['errors']).toEqual([{ field: 'botToken', message: expect.any(String) }]);
@@ -659,6 +662,27 @@ describe('gateway admin API', () => {
       } finally {
         gateway.internalApi.setUrl('identity', peerUrls['identity'] as string);
       }
+    });
+  });
+
+  describe('Graph notifications (public, forwarded to teams-connector)', () => {
+    it('forwards the validation handshake and answers the token as text/plain, with no API key', async () => {
+      const token = 'Validation: Testing client application reachability for subscription Request-Id: 42';
+      for (const path of ['/teams/notifications', '/teams/lifecycle']) {
+        const response = await call(`${path}?validationToken=${encodeURIComponent(token)}`, { method: 'POST', body: '', contentType: 'text/plain' });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+        expect(await response.text()).toBe(token);
+      }
+    });
+
+    it('forwards a notification body as it came and passes the connector\'s answer back', async () => {
+      const payload = { value: [{ subscriptionId: 's-1', clientState: 'state', changeType: 'created', resource: "chats('19:a@thread.v2')/messages('1')", tenantId: 't' }] };
+      const accepted = await call('/teams/notifications', { method: 'POST', body: JSON.stringify(payload) });
+      expect(accepted.status).toBe(202);
+      expect(peers.calls.filter((c) => c.peer === 'teams-connector' && c.path === '/teams/notifications').at(-1)?.body).toEqual(payload);
+      const refused = await call('/teams/notifications', { method: 'POST', body: JSON.stringify({ value: [] }) });
+      expect(refused.status).toBe(400);
     });
   });
 

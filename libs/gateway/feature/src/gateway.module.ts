@@ -3,6 +3,7 @@ import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { TeamsNotificationsController } from './teams-notifications/teams-notifications.controller';
 import { ConsentCallbackController } from './consent/consent-callback.controller';
 import { ConsentPromptController } from './consent/consent-prompt.controller';
 import { ConnectionsController } from './connections/connections.controller';
@@ -45,6 +46,7 @@ const controllers = [
   PeopleController,
   ConsentCallbackController,
   ConsentPromptController,
+  TeamsNotificationsController,
   DeadLettersController,
   DeadLetterHandler,
 ];

@@ -216,6 +216,13 @@ describe('identity service', () => {
     const one = await call('GET', `/internal/orgs/${ORG}/connections/${teamsConnectionId}`);
     expect(one.body).toEqual(teams.body);
     responses.push(list.text, one.text);
+    // teams-connector's view of every live Teams connection across organizations (the subscriptions it keeps).
+    const platform = await call('GET', '/internal/connections?platform=teams');
+    expect((platform.body['items'] as ConnectionView[]).filter((c) => c.orgId === ORG)).toEqual([teams.body]);
+    expect((platform.body['items'] as ConnectionView[]).every((c) => c.platform === 'teams')).toBe(true);
+    expectProblem(await call('GET', '/internal/connections?platform=zoom'), 400, /platform/);
+    expectProblem(await call('GET', '/internal/connections?platform=teams', undefined, null), 401);
+    responses.push(platform.text);
     for (const text of responses) for (const secret of secrets) expect(text).not.toContain(secret);
 
     // Another org sees none of it.

@@ -17,7 +17,7 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentRequests } from './consent/consent-requests';
 import { ConsentService } from './consent/consent.service';
 import { ConnectionStore } from './connections/connection-store';
-import { ConnectionsController } from './connections/connections.controller';
+import { ConnectionsController, PlatformConnectionsController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
@@ -48,6 +48,7 @@ export interface IdentityOptions {
 const controllers = [
   OrganizationsController,
   ConnectionsController,
+  PlatformConnectionsController,
   PeopleController,
   TokensController,
   ConsentController,

@@ -5,6 +5,8 @@ import type { ServiceMetrics } from '@parley/observability';
 import { CACHE, INTERNAL_API, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import { GraphAccess, GraphMetrics, IdentityAccess, graphAccessConfig, type GraphAccessConfig } from '@parley/teams-connector-graph-access';
 import { TeamMembershipAggregator } from './guests/team-membership';
+import type { TeamsIngressConfig } from './ingress/ingress-config';
+import type { ChatMessageObserver } from './relay/chat-message-observer';
 
 export const GRAPH_ACCESS = Symbol('GRAPH_ACCESS');
 export const TEAMS_CONNECTOR_OPTIONS = Symbol('TEAMS_CONNECTOR_OPTIONS');
@@ -15,6 +17,10 @@ export interface TeamsConnectorOptions {
   readonly dispatcher?: Dispatcher;
   /** Overrides the `teamsConnector` config section (PARLEY_GRAPH_* variables). */
   readonly config?: GraphAccessConfig;
+  /** Overrides the `teamsIngress` config section (PARLEY_TEAMS_* variables): public URL, certificates, timings. */
+  readonly ingress?: TeamsIngressConfig;
+  /** What ingress hands chat messages to, given as an instance (tests; an embedded launcher may too). */
+  readonly chatMessageObserver?: ChatMessageObserver;
 }
 
 export const graphAccessProvider: Provider = {

@@ -4,17 +4,22 @@ import { teamsConnectorConfigSection } from '@parley/teams-connector-graph-acces
 import { TeamsConnectorInit1732700000400 } from './migrations/1732700000400-teams-connector-init';
 import { TeamsConnectorDirectory1796300000400 } from './migrations/1796300000400-teams-connector-directory';
 import { TeamsConnectorRelay1797400000400 } from './migrations/1797400000400-teams-connector-relay';
+import { TeamsConnectorIngress1797300000400 } from './migrations/1797300000400-teams-connector-ingress';
+import { teamsIngressConfigSection } from './ingress/ingress-config';
 import { TeamsConnectorFeatureModule, TeamsConnectorModule } from './teams-connector.module';
 import type { TeamsConnectorOptions } from './graph.providers';
 
 export { TeamsConnectorFeatureModule, TeamsConnectorModule, type TeamsConnectorOptions };
-export { teamsConnectorConfigSection };
-export { homeUserPrincipalName } from './guests/home-upn';
+export { teamsConnectorConfigSection, teamsIngressConfigSection };
+export { teamsIngressConfig, type TeamsIngressConfig } from './ingress/ingress-config';
+export { createNotificationCertificate } from './ingress/notification-certificate';
 export { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './relay/chat-message-observer';
+export { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './ingress/notification.controller';
+export { homeUserPrincipalName } from './guests/home-upn';
 
-const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorRelay1797400000400];
+const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorIngress1797300000400, TeamsConnectorRelay1797400000400];
 /** Read by runService (distributed) and the embedded launcher, handed to the module under SERVICE_CONFIG. */
-const configSections = { teamsConnector: teamsConnectorConfigSection };
+const configSections = { teamsConnector: teamsConnectorConfigSection, teamsIngress: teamsIngressConfigSection };
 
 /** What `apps/teams-connector` runs: Graph limits and time scale from PARLEY_GRAPH_* variables. */
 export const teamsConnectorService: ServiceDefinition = {

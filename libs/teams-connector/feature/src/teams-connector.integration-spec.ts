@@ -79,6 +79,7 @@ describe('teams-connector', () => {
           teamOwnerUsername: org.owner.username,
           authorityUrl: sandbox.url,
           graphUrl: sandbox.graphUrl,
+          paymentModel: 'B',
         },
       });
       expect(text).not.toContain(org.credentials.clientSecret);

@@ -4,6 +4,8 @@ import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
+import { ingressProviders } from './ingress/ingress.providers';
+import { NotificationController } from './ingress/notification.controller';
 import { ChatMessageObserver } from './relay/chat-message-observer';
 import { InFlightPosts } from './relay/in-flight-posts';
 import { MessageDeliverer } from './relay/message-deliverer';
@@ -15,7 +17,8 @@ import { VerifyController } from './verify/verify.controller';
 
 /**
  * Teams connector: everything that speaks Microsoft Graph. Verifies Teams connections for the gateway, imports the
- * tenant's directory, and creates and disables guests, pacing every call under Graph's documented limits.
+ * tenant's directory, creates and disables guests, pacing every call under Graph's documented limits, and learns
+ * about chat messages (change notifications, subscriptions, catch-up) for a ChatMessageObserver registered here.
  * Health, readiness, metrics and the bus come from the runtime.
  */
 @Module({})
@@ -23,7 +26,7 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, NotificationController],
       providers: [
         { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
         graphAccessProvider,
@@ -35,8 +38,9 @@ export class TeamsConnectorFeatureModule {
         TeamsMessageIngest,
         MessageDeliverer,
         NoticePoster,
-        // Teams ingress hands every chat message observation to this seam.
-        { provide: ChatMessageObserver, useExisting: TeamsMessageIngest },
+        ...ingressProviders,
+        // Teams ingress hands every chat message observation to this seam: the relay side, unless a test records them.
+        options.chatMessageObserver ? { provide: ChatMessageObserver, useValue: options.chatMessageObserver } : { provide: ChatMessageObserver, useExisting: TeamsMessageIngest },
       ],
       exports: [ChatMessageObserver],
     };

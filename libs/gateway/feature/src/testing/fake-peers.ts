@@ -30,7 +30,8 @@ export interface ReceivedCall {
   readonly body: unknown;
 }
 
-type Reply = { status: number; body?: unknown };
+/** `text`: a text/plain answer instead of JSON (Graph's validation handshake). */
+type Reply = { status: number; body?: unknown; text?: string };
 type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
 
 /** Credentials the stand-in connectors accept; anything else is refused like the platform would. */
@@ -97,7 +98,10 @@ export class FakePeers {
         ['GET', /^\/internal\/orgs\/([^/]+)\/user-syncs\/([^/]+)$/, (_c, m) => this.scoped(this.syncs, m, 'user sync')],
       ],
       'slack-connector': [['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('slack', c.body)]],
-      'teams-connector': [['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('teams', c.body)]],
+      'teams-connector': [
+        ['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('teams', c.body)],
+        ['POST', /^\/teams\/(notifications|lifecycle)$/, (c) => this.teamsNotification(c)],
+      ],
     };
     for (const [peer, peerRoutes] of Object.entries(routes) as [PeerName, [string, RegExp, Handler][]][]) {
       const server = createServer((request, response) => void this.handle(peer, peerRoutes, request, response));
@@ -148,14 +152,20 @@ export class FakePeers {
   private async handle(peer: PeerName, routes: [string, RegExp, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const send = ({ status, body }: Reply) => {
+    const send = ({ status, body, text }: Reply) => {
+      if (text !== undefined) {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+        return;
+      }
       if (body === undefined) {
         response.writeHead(status).end();
         return;
       }
       response.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' }).end(JSON.stringify(body));
     };
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
+    // Graph's notifications are public on the connector (it verifies them itself); the gateway forwards them bare.
+    const publicRoute = (request.url ?? '').startsWith('/teams/');
+    if (!publicRoute && request.headers.authorization !== `Bearer ${this.token}`) {
       this.unauthorizedCalls++;
       send(problem(401, 'internal API: missing or wrong internal token'));
       return;
@@ -178,6 +188,14 @@ export class FakePeers {
       }
     }
     send(problem(404, `No route matches ${call.method} ${url.pathname}.`));
+  }
+
+  /** teams-connector's public notification endpoints: the handshake echoes the token; a payload with items is taken. */
+  private teamsNotification(call: ReceivedCall): Reply {
+    const token = call.query.get('validationToken');
+    if (token !== null) return { status: 200, text: token };
+    const items = (call.body as { value?: unknown[] } | undefined)?.value;
+    return Array.isArray(items) && items.length > 0 ? { status: 202 } : problem(400, 'The notification was not accepted.');
   }
 
   private scoped<T extends { orgId: string }>(store: Map<string, T>, match: RegExpExecArray, what: string): Reply {

@@ -102,6 +102,17 @@ export class ConnectionStore {
     return found.map(view);
   }
 
+  /** Every live connection of one platform, across organizations: what a connector keeps running (Teams subscriptions). */
+  async listPlatform(platform: 'slack' | 'teams'): Promise<ConnectionView[]> {
+    const found = await rows<ConnectionRow>(
+      this.dataSource,
+      `SELECT id, org_id, platform, settings, created_at FROM identity.connections
+       WHERE platform = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+      [platform],
+    );
+    return found.map(view);
+  }
+
   async get(orgId: string, id: string): Promise<ConnectionView> {
     return view(await this.row(this.dataSource, orgId, id));
   }

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
 import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
-import { OrgIdPipe } from '../http/problem';
+import { badRequest, OrgIdPipe } from '../http/problem';
 import { ConnectionStore } from './connection-store';
 
 /** `internalPaths.identity.connections / connection / connectionSecrets`. */
@@ -40,5 +40,20 @@ export class ConnectionsController {
   @Get(':id/secrets')
   secrets(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionWithSecrets> {
     return this.connections.withSecrets(orgId, id);
+  }
+}
+
+/** `internalPaths.identity.platformConnections`: a connector's view of every live connection of its platform. */
+@Controller('internal/connections')
+@UseGuards(InternalAuthGuard)
+export class PlatformConnectionsController {
+  constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
+
+  @Get()
+  async list(@Query('platform') platform: unknown): Promise<{ items: ConnectionView[] }> {
+    if (platform !== 'slack' && platform !== 'teams') {
+      throw badRequest('platform: expected slack or teams.', 'platform');
+    }
+    return { items: await this.connections.listPlatform(platform) };
   }
 }

@@ -11,7 +11,7 @@ import type { RunningService } from '@parley/service-runtime';
 import { createFreshDatabase, uniqueSuffix, type FreshDatabase } from '@parley/testing';
 import { startServiceInProcess } from '@parley/testing-in-process';
 import type { GraphAccessConfig } from '@parley/teams-connector-graph-access';
-import { createTeamsConnectorService } from '../index';
+import { createTeamsConnectorService, type TeamsConnectorOptions } from '../index';
 import { IdentityStub } from './identity-stub';
 
 export const INTERNAL_TOKEN = 'internal-token-for-teams-connector-tests-0123456789';
@@ -65,6 +65,7 @@ export class ConnectorHarness {
     readonly sandbox: GraphSandbox,
     private readonly databaseUrl: string,
     private readonly config: GraphAccessConfig,
+    private readonly extra: Pick<TeamsConnectorOptions, 'ingress' | 'chatMessageObserver'> = {},
   ) {
     this.dispatcher = new Agent({ connect: { ca: sandbox.caPem } });
     this.identity = new IdentityStub(INTERNAL_TOKEN, this.dispatcher);
@@ -72,7 +73,7 @@ export class ConnectorHarness {
 
   async start(): Promise<this> {
     await this.identity.start();
-    const definition = createTeamsConnectorService({ dispatcher: this.dispatcher });
+    const definition = createTeamsConnectorService({ dispatcher: this.dispatcher, ...this.extra });
     const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
     const started = await startServiceInProcess(definition, {
       databaseUrl: this.databaseUrl,

@@ -48,6 +48,16 @@ export class IdentityStub {
     this.connections.set(id, { orgId, settings, secrets, createdAt: new Date().toISOString() });
   }
 
+  /** Changes a stored connection's settings (an admin's edit), e.g. its payment model. */
+  updateSettings(id: string, change: Partial<TeamsSettings>): void {
+    const connection = this.connections.get(id);
+    if (connection) this.connections.set(id, { ...connection, settings: { ...connection.settings, ...change } });
+  }
+
+  removeConnection(id: string): void {
+    this.connections.delete(id);
+  }
+
   /** The home account identity made for a person, if any (what identity's vault would hold). */
   guestCredential(personId: string): { upn: string; password: string } | undefined {
     return this.passwords.get(personId);
@@ -79,6 +89,11 @@ export class IdentityStub {
       const connection = this.connectionOf(decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string));
       if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
       return send(response, 200, { id: decodeURIComponent(match[2] as string), orgId: connection.orgId, platform: 'teams', settings: connection.settings, createdAt: connection.createdAt });
+    }
+    if (url.pathname === '/internal/connections' && request.method === 'GET') {
+      const platform = url.searchParams.get('platform');
+      const items = platform === 'teams' ? [...this.connections].map(([id, c]) => ({ id, orgId: c.orgId, platform: 'teams', settings: c.settings, createdAt: c.createdAt })) : [];
+      return send(response, 200, { items });
     }
     // identity serves this to connectors; teams-connector has no use for it, and a test fails if it is read.
     match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)\/secrets$/.exec(url.pathname);

@@ -76,6 +76,7 @@ export class ConnectionVerifier {
       teamOwnerUsername: input.teamOwner.username,
       authorityUrl: input.authorityUrl,
       graphUrl: input.graphUrl,
+      paymentModel: input.paymentModel,
     };
     return { ok: true, settings };
   }

@@ -1,0 +1,83 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@parley/observability';
+import { DATA_SOURCE, INTERNAL_API, LOGGER, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
+import type { GraphAccess } from '@parley/teams-connector-graph-access';
+import { GRAPH_ACCESS, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from '../graph.providers';
+import { ChatMessageObserver } from '../relay/chat-message-observer';
+import { CatchUp } from './catch-up';
+import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
+import { NotificationIntake } from './notification-intake';
+import { NotificationKeyring } from './notification-keys';
+import { SubscriptionManager } from './subscription-manager';
+import { SubscriptionStore } from './subscription-store';
+import { ValidationTokenVerifier } from './validation-tokens';
+
+export const TEAMS_INGRESS_CONFIG = Symbol('TEAMS_INGRESS_CONFIG');
+
+/**
+ * The module's ChatMessageObserver, looked up when first needed (not strict: the relay side registers it in the same
+ * module). None registered: notifications are answered 503 (Graph retries) and catch-up keeps its watermark.
+ */
+function observerLookup(moduleRef: ModuleRef): () => ChatMessageObserver | null {
+  let found: ChatMessageObserver | null = null;
+  return () => {
+    if (found) return found;
+    try {
+      found = moduleRef.get(ChatMessageObserver, { strict: false });
+    } catch {
+      found = null;
+    }
+    return found;
+  };
+}
+
+/** Starts and stops the subscription upkeep with the application. */
+@Injectable()
+export class IngressLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(SubscriptionManager) private readonly manager: SubscriptionManager) {}
+
+  onApplicationBootstrap(): void {
+    this.manager.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.manager.stop();
+  }
+}
+
+export const ingressProviders: Provider[] = [
+  {
+    provide: TEAMS_INGRESS_CONFIG,
+    inject: [SERVICE_CONFIG, TEAMS_CONNECTOR_OPTIONS],
+    useFactory: (serviceConfig: Readonly<Record<string, unknown>>, options: TeamsConnectorOptions): TeamsIngressConfig =>
+      options.ingress ?? (serviceConfig['teamsIngress'] as TeamsIngressConfig | undefined) ?? teamsIngressConfig(),
+  },
+  { provide: SubscriptionStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new SubscriptionStore(dataSource) },
+  { provide: NotificationKeyring, inject: [TEAMS_INGRESS_CONFIG], useFactory: (config: TeamsIngressConfig) => new NotificationKeyring(config.keys, config.activeKeyId) },
+  {
+    provide: ValidationTokenVerifier,
+    inject: [TEAMS_INGRESS_CONFIG, TEAMS_CONNECTOR_OPTIONS],
+    useFactory: (config: TeamsIngressConfig, options: TeamsConnectorOptions) => new ValidationTokenVerifier(config.tokens, options.dispatcher),
+  },
+  {
+    provide: CatchUp,
+    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, GRAPH_ACCESS, ModuleRef, LOGGER],
+    useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, graph: GraphAccess, moduleRef: ModuleRef, logger: Logger) =>
+      new CatchUp(config, store, graph, observerLookup(moduleRef), logger.child({ component: 'teams-catch-up' })),
+  },
+  {
+    provide: SubscriptionManager,
+    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, NotificationKeyring, GRAPH_ACCESS, INTERNAL_API, CatchUp, LOGGER],
+    useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, keyring: NotificationKeyring, graph: GraphAccess, internalApi: InternalApiAccess, catchUp: CatchUp, logger: Logger) =>
+      new SubscriptionManager(config, store, keyring, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' })),
+  },
+  {
+    provide: NotificationIntake,
+    inject: [SubscriptionStore, NotificationKeyring, ValidationTokenVerifier, ModuleRef, LOGGER, SubscriptionManager],
+    useFactory: (store: SubscriptionStore, keyring: NotificationKeyring, tokens: ValidationTokenVerifier, moduleRef: ModuleRef, logger: Logger, manager: SubscriptionManager) =>
+      new NotificationIntake(store, keyring, tokens, observerLookup(moduleRef), logger.child({ component: 'teams-ingress' }), () => manager.poke()),
+  },
+  IngressLifecycle,
+];

@@ -1,0 +1,30 @@
+import { generateKeyPairSync } from 'node:crypto';
+import forge from 'node-forge';
+import { Secret } from '@parley/config';
+import type { NotificationKey } from './notification-keys';
+
+/**
+ * A self-signed certificate for Parley's notification encryption, as an operator would make one (openssl req -x509):
+ * base64 DER certificate and PKCS#8 private key; `env` is the PARLEY_TEAMS_NOTIFICATION_KEYS entry. Graph checks
+ * nothing but the RSA key (2048-4096 bits), so self-signed is what Microsoft's samples use. The embedded launcher
+ * makes one on first start; tests make their own.
+ */
+export function createNotificationCertificate(id: string): NotificationKey & { readonly env: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  certificate.serialNumber = '0' + forge.util.bytesToHex(forge.random.getBytesSync(8));
+  certificate.validity.notBefore = new Date(Date.now() - 60_000);
+  certificate.validity.notAfter = new Date(Date.now() + 365 * 24 * 3600_000);
+  const name = [{ name: 'commonName', value: `Parley notifications ${id}` }];
+  certificate.setSubject(name);
+  certificate.setIssuer(name);
+  certificate.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary').toString('base64');
+  const pkcs8 = privateKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  return { id, certificate: der, privateKey: new Secret(privateKey), env: `${id}:${der}:${pkcs8}` };
+}

@@ -1,0 +1,122 @@
+import { X509Certificate, constants, createDecipheriv, createHmac, createPrivateKey, privateDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { Secret } from '@parley/config';
+
+/** One of Parley's notification certificates: the public half goes to Graph, the private key decrypts. */
+export interface NotificationKey {
+  readonly id: string;
+  /** base64 DER, as a subscription's `encryptionCertificate` takes it. */
+  readonly certificate: string;
+  readonly privateKey: Secret;
+}
+
+/** Graph's `encryptedContent` on a notification item. */
+export interface EncryptedContent {
+  readonly data: string;
+  readonly dataSignature: string;
+  readonly dataKey: string;
+  readonly encryptionCertificateId: string;
+  readonly encryptionCertificateThumbprint?: string;
+}
+
+export type DecryptionFailure = 'unknown-certificate' | 'key-unwrap-failed' | 'signature-mismatch' | 'decrypt-failed' | 'not-json';
+
+export class DecryptionError extends Error {
+  constructor(readonly reason: DecryptionFailure) {
+    super(`encrypted resource data refused: ${reason}`);
+    this.name = 'DecryptionError';
+  }
+}
+
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Parley's notification certificates: the active one (new subscriptions carry its id) and previous ones, kept until
+ * every subscription made with them has expired, so a rotation loses no notification in flight. A notification
+ * names its certificate by `encryptionCertificateId`; the key found by that id unwraps the data key (RSA-OAEP,
+ * SHA-1), the HMAC-SHA256 over the data as received must match, then AES-CBC (PKCS7, IV = the key's first 16 bytes).
+ */
+export class NotificationKeyring {
+  private readonly keys = new Map<string, { certificate: string; privateKey: KeyObject; thumbprint: string }>();
+
+  constructor(
+    keys: readonly NotificationKey[],
+    /** null when no key is configured: nothing can be decrypted and no subscription is made. */
+    readonly activeId: string | null,
+  ) {
+    for (const key of keys) {
+      const certificate = new X509Certificate(Buffer.from(key.certificate, 'base64'));
+      const privateKey = createPrivateKey(key.privateKey.reveal());
+      if (!certificate.checkPrivateKey(privateKey)) throw new Error(`notification key ${key.id}: the private key does not match its certificate`);
+      this.keys.set(key.id, { certificate: key.certificate, privateKey, thumbprint: certificate.fingerprint.replace(/:/g, '').toUpperCase() });
+    }
+    if (activeId !== null && !this.keys.has(activeId)) throw new Error(`notification key ${activeId} is active but not configured`);
+  }
+
+  /** What a new subscription is given: the active certificate and its id. */
+  get active(): { id: string; certificate: string } | null {
+    const key = this.activeId === null ? undefined : this.keys.get(this.activeId);
+    return key && this.activeId !== null ? { id: this.activeId, certificate: key.certificate } : null;
+  }
+
+  has(id: string): boolean {
+    return this.keys.has(id);
+  }
+
+  decrypt(content: EncryptedContent): unknown {
+    const key = this.keys.get(content.encryptionCertificateId);
+    if (!key) throw new DecryptionError('unknown-certificate');
+    if (content.encryptionCertificateThumbprint && content.encryptionCertificateThumbprint.toUpperCase() !== key.thumbprint) throw new DecryptionError('unknown-certificate');
+    let symmetric: Buffer;
+    try {
+      symmetric = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(content.dataKey, 'base64'));
+    } catch {
+      throw new DecryptionError('key-unwrap-failed');
+    }
+    if (symmetric.length !== 32) throw new DecryptionError('key-unwrap-failed');
+    const data = Buffer.from(content.data, 'base64');
+    const expected = createHmac('sha256', symmetric).update(data).digest();
+    const given = Buffer.from(content.dataSignature, 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new DecryptionError('signature-mismatch');
+    let text: string;
+    try {
+      const decipher = createDecipheriv('aes-256-cbc', symmetric, symmetric.subarray(0, 16));
+      text = Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+    } catch {
+      throw new DecryptionError('decrypt-failed');
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new DecryptionError('not-json');
+    }
+  }
+}
+
+/**
+ * `PARLEY_TEAMS_NOTIFICATION_KEYS`: `<id>:<base64 DER certificate>:<base64 PKCS#8 DER private key>`, comma-separated.
+ * Problems name the entry by position or id, never the key material.
+ */
+export function parseNotificationKeys(text: string): { keys: NotificationKey[] } | { problem: string } {
+  const keys: NotificationKey[] = [];
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) return { problem: 'no key given' };
+  for (const [index, entry] of entries.entries()) {
+    const [id, certificate, privateKey, ...rest] = entry.split(':');
+    if (!id || !KEY_ID_PATTERN.test(id) || !certificate || !privateKey || rest.length > 0) {
+      return { problem: `entry ${index + 1} is not <id>:<base64 certificate>:<base64 PKCS#8 key> (id: letters, digits, . _ -)` };
+    }
+    if (keys.some((k) => k.id === id)) return { problem: `key id ${id} is given twice` };
+    try {
+      const pem = `-----BEGIN PRIVATE KEY-----\n${privateKey.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
+      const key = createPrivateKey(pem);
+      const cert = new X509Certificate(Buffer.from(certificate, 'base64'));
+      const bits = cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (cert.publicKey.asymmetricKeyType !== 'rsa' || bits < 2048 || bits > 4096) return { problem: `key ${id}: the certificate needs an RSA key of 2048 to 4096 bits` };
+      if (!cert.checkPrivateKey(key)) return { problem: `key ${id}: the private key does not match the certificate` };
+      keys.push({ id, certificate, privateKey: new Secret(pem) });
+    } catch {
+      return { problem: `key ${id}: not a base64 DER certificate and PKCS#8 private key` };
+    }
+  }
+  return { keys };
+}

@@ -1,0 +1,254 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connectionList, internalPaths, type TeamsSettings } from '@parley/internal-api';
+import type { Logger } from '@parley/observability';
+import type { InternalApiAccess } from '@parley/service-runtime';
+import { GraphRequestError, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
+import type { CatchUp } from './catch-up';
+import type { TeamsIngressConfig } from './ingress-config';
+import type { NotificationKeyring } from './notification-keys';
+import { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './notification.controller';
+import type { StoredSubscription, SubscriptionStore } from './subscription-store';
+
+/** Graph keeps retrying a notification for up to 4 hours: a retired subscription's clientState is kept that long. */
+const IN_FLIGHT_GRACE_MS = 4 * 60 * 60_000;
+
+export type PaymentModel = 'A' | 'B' | 'evaluation';
+
+/** `/chats/getAllMessages` with the connection's payment model (`evaluation`: none, Graph's 500-a-month trial). */
+export function chatsResource(model: PaymentModel): string {
+  return model === 'evaluation' ? '/chats/getAllMessages' : `/chats/getAllMessages?model=${model}`;
+}
+
+interface TeamsConnection {
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly settings: TeamsSettings;
+}
+
+interface CreatedSubscription {
+  id: string;
+  expirationDateTime: string;
+}
+
+/**
+ * Keeps one tenant-wide chat-message subscription per Teams connection: creates it (with resource data encrypted
+ * under Parley's active certificate, the connection's payment model and a fresh clientState), renews it well before
+ * it expires, reauthorizes it on `reauthorizationRequired`, and makes a new one when Graph removed it, when renewing
+ * fails, when the payment model or the active certificate changed, or when it expired. Only the replica holding a
+ * connection's lease (teams_connector.subscription_leases) acts on it; every gap (start, a new subscription, paused
+ * notifications) and a fixed interval trigger the connection's catch-up.
+ */
+export class SubscriptionManager {
+  readonly holder = `teams-connector-${randomUUID()}`;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  /** Connections whose next catch-up is due whatever the interval says (a gap was seen). */
+  private readonly gaps = new Set<string>();
+  /** Connections this replica has not caught up since it took their lease: a start is a gap. */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly config: TeamsIngressConfig,
+    private readonly store: SubscriptionStore,
+    private readonly keyring: NotificationKeyring,
+    private readonly graph: GraphAccess,
+    private readonly internalApi: InternalApiAccess,
+    private readonly catchUp: CatchUp,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    if (!this.config.publicBaseUrl || !this.keyring.active) {
+      this.logger.warn(
+        { publicUrl: !!this.config.publicBaseUrl, certificate: !!this.keyring.active },
+        'Teams subscriptions are off: PARLEY_TEAMS_PUBLIC_URL and a notification certificate are both needed',
+      );
+      return;
+    }
+    this.timer = setInterval(() => this.poke(), this.config.tickMs);
+    this.timer.unref();
+    // The first pass waits a moment: Graph validates the endpoint on creation, and this process must be listening.
+    setTimeout(() => this.poke(), Math.min(1_000, this.config.tickMs)).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.store.release(this.holder).catch(() => undefined);
+  }
+
+  /** Runs a pass now (or right after the running one): a lifecycle event arrived, or a test wants one. */
+  poke(): void {
+    if (this.stopped || !this.config.publicBaseUrl || !this.keyring.active) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'Teams subscription pass failed; trying again next tick'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Resolves once no pass is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** One look at every Teams connection this replica can lease. */
+  async pass(): Promise<void> {
+    const { items } = await this.internalApi.client('identity').call('GET', internalPaths.identity.platformConnections('teams'), connectionList);
+    const forgotten = await this.store.forgetConnectionsExcept(items.map((item) => item.id));
+    if (forgotten > 0) this.logger.info({ subscriptions: forgotten }, 'Teams subscriptions of deleted connections forgotten; their notifications are refused');
+    for (const item of items) {
+      if (this.stopped) return;
+      if (item.settings.platform !== 'teams') continue;
+      const connection = { orgId: item.orgId, connectionId: item.id, settings: item.settings };
+      if (!(await this.store.lease(connection.connectionId, this.holder, this.config.leaseTtlMs))) {
+        this.seen.delete(connection.connectionId);
+        continue;
+      }
+      if (!this.seen.has(connection.connectionId)) {
+        this.seen.add(connection.connectionId);
+        this.gaps.add(connection.connectionId);
+      }
+      try {
+        await this.maintain(connection);
+      } catch (error) {
+        this.logger.warn({ err: error, connectionId: connection.connectionId }, 'Teams subscription upkeep failed for a connection');
+      }
+      try {
+        await this.catchUpIfDue(connection);
+      } catch (error) {
+        this.logger.warn({ err: error, connectionId: connection.connectionId }, 'Teams catch-up failed for a connection; the watermark stays');
+      }
+    }
+    await this.store.forgetRetired(IN_FLIGHT_GRACE_MS);
+  }
+
+  private async maintain(connection: TeamsConnection): Promise<void> {
+    const app = (await this.graph.forConnection(connection.orgId, connection.connectionId)).app('customer');
+    const resource = chatsResource(connection.settings.paymentModel ?? 'B');
+    const current = await this.store.current(connection.connectionId);
+    const active = this.keyring.active;
+    if (!active) return;
+    const now = Date.now();
+    if (!current) return this.create(connection, app, resource, null, 'none yet');
+    if (current.pendingEvent === 'subscriptionRemoved') return this.create(connection, app, resource, current, 'Graph removed it');
+    if (current.expiresAt.getTime() <= now) return this.create(connection, app, resource, current, 'it expired');
+    if (current.resource !== resource) return this.create(connection, app, resource, current, 'the payment model changed');
+    if (current.certificateId !== active.id) return this.create(connection, app, resource, current, 'the notification certificate rotated');
+    if (current.pendingEvent === 'missed') {
+      this.gaps.add(connection.connectionId);
+      await this.store.clearEvent(current.subscriptionId, 'missed');
+    }
+    if (current.pendingEvent === 'reauthorizationRequired') {
+      try {
+        await app.request('POST', `/subscriptions/${encodeURIComponent(current.subscriptionId)}/reauthorize`);
+        await this.store.clearEvent(current.subscriptionId, 'reauthorizationRequired');
+        // Notifications may have paused before the reauthorization: list what they would have said.
+        this.gaps.add(connection.connectionId);
+        this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorized');
+      } catch (error) {
+        this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorization failed; making a new one');
+        return this.create(connection, app, resource, current, 'reauthorization failed');
+      }
+    }
+    if (current.expiresAt.getTime() - now < this.config.renewBeforeMs) {
+      try {
+        const renewed = await app.patch<CreatedSubscription>(`/subscriptions/${encodeURIComponent(current.subscriptionId)}`, { expirationDateTime: this.expiry() });
+        await this.store.renewed(current.subscriptionId, new Date(renewed.expirationDateTime));
+        this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId, expiresAt: renewed.expirationDateTime }, 'Teams subscription renewed');
+      } catch (error) {
+        this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription renewal failed; making a new one');
+        return this.create(connection, app, resource, current, 'renewal failed');
+      }
+    }
+  }
+
+  private expiry(): string {
+    return new Date(Date.now() + this.config.subscriptionLifetimeMs).toISOString();
+  }
+
+  private async create(connection: TeamsConnection, app: GraphApi, resource: string, previous: StoredSubscription | null, why: string): Promise<void> {
+    const active = this.keyring.active;
+    if (!active || !this.config.publicBaseUrl) return;
+    const clientState = randomBytes(32).toString('base64url');
+    const body = {
+      changeType: 'created,updated,deleted',
+      notificationUrl: `${this.config.publicBaseUrl}${TEAMS_NOTIFICATION_PATH}`,
+      lifecycleNotificationUrl: `${this.config.publicBaseUrl}${TEAMS_LIFECYCLE_PATH}`,
+      resource,
+      expirationDateTime: this.expiry(),
+      clientState,
+      includeResourceData: true,
+      encryptionCertificate: active.certificate,
+      encryptionCertificateId: active.id,
+    };
+    // The old subscription goes first: Graph allows one per app and resource (409 otherwise). Its notifications still
+    // in flight are accepted (its row stays, retired) and catch-up covers the moment between the two.
+    if (previous) await this.deleteQuietly(app, previous.subscriptionId);
+    let created: CreatedSubscription;
+    try {
+      created = await app.post<CreatedSubscription>('/subscriptions', body);
+    } catch (error) {
+      if (!(error instanceof GraphRequestError) || error.status !== 409) throw error;
+      // One we lost track of (a crash between Graph's answer and our insert): remove it and try once more.
+      await this.removeStrays(app, resource);
+      created = await app.post<CreatedSubscription>('/subscriptions', body);
+    }
+    await this.store.saveCurrent(
+      {
+        subscriptionId: created.id,
+        orgId: connection.orgId,
+        connectionId: connection.connectionId,
+        tenantId: connection.settings.tenantId,
+        clientId: connection.settings.clientId,
+        authorityUrl: connection.settings.authorityUrl,
+        resource,
+        certificateId: active.id,
+        expiresAt: new Date(created.expirationDateTime),
+      },
+      clientState,
+    );
+    this.gaps.add(connection.connectionId);
+    this.logger.info({ connectionId: connection.connectionId, subscriptionId: created.id, previous: previous?.subscriptionId ?? null, why, resource }, 'Teams subscription created');
+  }
+
+  private async deleteQuietly(app: GraphApi, subscriptionId: string): Promise<void> {
+    try {
+      await app.request('DELETE', `/subscriptions/${encodeURIComponent(subscriptionId)}`);
+    } catch (error) {
+      if (!(error instanceof GraphRequestError) || error.status !== 404) throw error;
+    }
+  }
+
+  private async removeStrays(app: GraphApi, resource: string): Promise<void> {
+    const listed = await app.get<{ value: { id: string; resource: string }[] }>('/subscriptions');
+    const base = resource.split('?')[0]?.toLowerCase();
+    for (const s of listed.value) {
+      if (s.resource.split('?')[0]?.replace(/^\//, '').toLowerCase() === base?.replace(/^\//, '')) await this.deleteQuietly(app, s.id);
+    }
+  }
+
+  private async catchUpIfDue(connection: TeamsConnection): Promise<void> {
+    const mark = await this.store.watermark(connection.connectionId);
+    const due = this.gaps.has(connection.connectionId) || !mark || Date.now() - mark.lastRunAt.getTime() >= this.config.catchUpIntervalMs;
+    if (!due) return;
+    this.gaps.delete(connection.connectionId);
+    try {
+      await this.catchUp.run(connection.orgId, connection.connectionId);
+    } catch (error) {
+      this.gaps.add(connection.connectionId);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,402 @@
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { SignJWT } from 'jose';
+import type { DataSource } from 'typeorm';
+import { generateSandboxCertificates, startGraphSandbox, type GraphSandbox, type SandboxCertificates } from '@parley/sandbox-graph';
+import { integrationEnv } from '@parley/testing';
+import { graphAccessConfig } from '@parley/teams-connector-graph-access';
+import { DATA_SOURCE } from '@parley/service-runtime';
+import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
+import { PublicProxy } from '../testing/public-proxy';
+import { RecordingObserver } from '../testing/recording-observer';
+import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
+import { createNotificationCertificate } from './notification-certificate';
+import { SubscriptionManager } from './subscription-manager';
+import { SubscriptionStore } from './subscription-store';
+import { GRAPH_CHANGE_TRACKING_APP_ID } from './validation-tokens';
+
+// teams-connector in-process on real PostgreSQL against the Graph sandbox, which creates the subscriptions, validates
+// the endpoints, encrypts resource data with Parley's certificate, signs validation tokens and sends lifecycle events.
+// Graph reaches the connector through a stand-in for the gateway's public paths.
+describe('Teams ingress', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let certificates: SandboxCertificates;
+  let sandbox: GraphSandbox;
+  let proxy: PublicProxy;
+  let harness: ConnectorHarness;
+  let observer: RecordingObserver;
+  let org: SeededOrg;
+  let people: string[];
+  const first = createNotificationCertificate('parley-2026-11');
+  const second = createNotificationCertificate('parley-2026-12');
+
+  const ingress = (overrides: Partial<TeamsIngressConfig> = {}): TeamsIngressConfig =>
+    teamsIngressConfig({ publicBaseUrl: proxy.url, keys: [first], activeKeyId: first.id, tickMs: 250, catchUpIntervalMs: 1_500, catchUpLagMs: 0, ...overrides });
+
+  const start = async (config: TeamsIngressConfig): Promise<void> => {
+    observer = new RecordingObserver();
+    harness = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }), { ingress: config, chatMessageObserver: observer });
+    if (org) harness.identity.addConnection(org.connectionId, org.orgId, org.settings, { clientSecret: org.credentials.clientSecret, teamOwnerPassword: org.owner.password });
+    await harness.start();
+    proxy.target = harness.connector.url;
+  };
+  const stop = async (): Promise<void> => {
+    await harness?.stop();
+  };
+  const store = (): SubscriptionStore => new SubscriptionStore(harness.connector.app.get<DataSource>(DATA_SOURCE));
+  const manager = (): SubscriptionManager => harness.connector.app.get(SubscriptionManager);
+  const until = async <T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const currentOf = (o: SeededOrg) => until(`a subscription for ${o.connectionId}`, () => store().current(o.connectionId));
+  const appClient = (o: SeededOrg): Client =>
+    Client.initWithMiddleware({
+      authProvider: { getAccessToken: async () => sandbox.control.token({ clientId: o.credentials.clientId, tenantId: o.credentials.customerTenantId }) },
+      baseUrl: `${sandbox.url}/`,
+      customHosts: new Set(['127.0.0.1']),
+      fetchOptions: { dispatcher: harness.dispatcher } as unknown as ClientOptions['fetchOptions'],
+    });
+  const post = (body: unknown, path = '/teams/notifications') =>
+    fetch(`${proxy.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const say = (o: SeededOrg, chatId: string, content: string, as = people[0] as string) => sandbox.control.post({ as, chatId, content }) as { id: string };
+  /** A change delivery the sandbox made for a message: the exact payload Graph sent (to replay it, altered). */
+  const deliveryOf = (messageId: string) =>
+    until(`the delivery of ${messageId}`, () =>
+      sandbox.inspect.deliveries().find((d) => d.kind === 'change' && d.outcome === 'delivered' && JSON.stringify(d.body).includes(`messages('${messageId}')`)),
+    );
+  const signToken = async (claims: Record<string, unknown>, expiresAt: number): Promise<string> => {
+    const key = createPrivateKey(certificates.serverKeyPem);
+    const kid = createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 27);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid, x5t: kid })
+      .setIssuedAt(expiresAt - 3600)
+      .setNotBefore(expiresAt - 3600)
+      .setExpirationTime(expiresAt)
+      .sign(key);
+  };
+
+  beforeAll(async () => {
+    database = await freshDatabase(integrationEnv().databaseUrl);
+    certificates = generateSandboxCertificates();
+    sandbox = await startGraphSandbox({ certificates, limits: { enabled: true, timeScale: 0.01, overrides: { evaluationNotificationsPerMonth: { requests: 3, windowMs: 30 * 86_400_000 } } } });
+    proxy = await new PublicProxy().start();
+    observer = new RecordingObserver();
+    harness = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }));
+    org = harness.seedOrg('ingress');
+    people = Object.keys(org.credentials.passwords);
+    await start(ingress());
+  }, 120_000);
+
+  afterAll(async () => {
+    await stop();
+    await proxy?.stop();
+    await sandbox?.stop();
+    await database?.drop();
+  });
+
+  it('answers the validation handshake on both endpoints with the token as text/plain', async () => {
+    for (const path of ['/teams/notifications', '/teams/lifecycle']) {
+      const token = 'Validation: Testing client application reachability for subscription Request-Id: 1b2c';
+      const response = await fetch(`${proxy.url}${path}?validationToken=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await response.text()).toBe(token);
+    }
+    const long = await fetch(`${proxy.url}/teams/notifications?validationToken=${'x'.repeat(2000)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    expect(long.status).toBe(400);
+  });
+
+  it('subscribes to every chat message of the tenant with the payment model, resource data and a lifecycle URL', async () => {
+    const current = await currentOf(org);
+    const graph = await appClient(org).api(`/subscriptions/${current.subscriptionId}`).get();
+    expect(graph).toMatchObject({
+      resource: '/chats/getAllMessages?model=B',
+      changeType: 'created,updated,deleted',
+      includeResourceData: true,
+      encryptionCertificateId: first.id,
+      notificationUrl: `${proxy.url}/teams/notifications`,
+      lifecycleNotificationUrl: `${proxy.url}/teams/lifecycle`,
+    });
+    const minutes = (Date.parse(graph.expirationDateTime) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(4000);
+    expect(minutes).toBeLessThanOrEqual(4320);
+    // The clientState lives only at Graph and as a digest here.
+    const rows: Record<string, unknown>[] = await harness.connector.app.get<DataSource>(DATA_SOURCE).query('SELECT * FROM teams_connector.subscriptions');
+    expect(JSON.stringify(rows)).not.toContain(graph.clientState);
+  });
+
+  it('decrypts a notification with resource data and hands the message to the observer', async () => {
+    await currentOf(org);
+    const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
+    const message = say(org, chat.id, 'hello from Teams');
+    const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+    expect(seen).toMatchObject({ orgId: org.orgId, connectionId: org.connectionId, chatId: chat.id, changeType: 'created' });
+    expect(seen.message?.body?.content).toContain('hello from Teams');
+    sandbox.control.edit({ as: people[0] as string, chatId: chat.id, messageId: message.id, content: 'hello, edited' });
+    const edit = await observer.waitFor((o) => o.messageId === message.id && o.changeType === 'updated' && o.source === 'notification');
+    expect(edit.message?.body?.content).toContain('hello, edited');
+    expect(edit.eventId).not.toBe(seen.eventId);
+  });
+
+  describe('refusals: nothing from a refused notification reaches the observer', () => {
+    let payload: { value: Record<string, unknown>[]; validationTokens: string[] };
+    let messageId: string;
+    // Only what came through the endpoint: the periodic catch-up may list the same message meanwhile.
+    const observedCount = () => observer.of(messageId).filter((o) => o.source === 'notification').length;
+
+    beforeAll(async () => {
+      await currentOf(org);
+      const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string] });
+      messageId = say(org, chat.id, 'a message to forge with').id;
+      payload = (await deliveryOf(messageId)).body as typeof payload;
+      await observer.waitFor((o) => o.messageId === messageId);
+    });
+
+    it('accepts the genuine payload again (Graph retries; observers dedupe)', async () => {
+      const before = observedCount();
+      expect((await post(payload)).status).toBe(202);
+      expect(observedCount()).toBe(before + 1);
+    });
+
+    it('refuses a wrong clientState', async () => {
+      const before = observedCount();
+      const forged = { ...payload, value: payload.value.map((item) => ({ ...item, clientState: 'guessed-client-state' })) };
+      const response = await post(forged);
+      expect(response.status).toBe(400);
+      expect(await response.text()).not.toContain('guessed-client-state');
+      expect(observedCount()).toBe(before);
+    });
+
+    it('refuses an unknown subscription', async () => {
+      const before = observedCount();
+      expect((await post({ ...payload, value: payload.value.map((item) => ({ ...item, subscriptionId: '00000000-0000-0000-0000-000000000000' })) })).status).toBe(400);
+      expect(observedCount()).toBe(before);
+    });
+
+    it('refuses missing, tampered, expired, wrong-audience and wrong-app validation tokens', async () => {
+      const before = observedCount();
+      const genuine = payload.validationTokens[0] as string;
+      const [header, body, signature] = genuine.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, aud: 'someone-else' })).toString('base64url')}.${signature}`;
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await signToken({ ...claims, iat: undefined, nbf: undefined, exp: undefined }, now - 60);
+      const wrongAudience = await signToken({ ...claims, aud: 'another-app-id', iat: undefined, nbf: undefined, exp: undefined }, now + 3600);
+      const wrongApp = await signToken({ ...claims, appid: 'not-graph', azp: 'not-graph', iat: undefined, nbf: undefined, exp: undefined }, now + 3600);
+      const rightButResigned = await signToken({ ...claims, iat: undefined, nbf: undefined, exp: undefined }, now + 3600);
+      expect(claims['appid']).toBe(GRAPH_CHANGE_TRACKING_APP_ID);
+      for (const tokens of [[], [tampered], [expired], [wrongAudience], [wrongApp], [rightButResigned, 'not.a.jwt']]) {
+        const response = await post({ ...payload, validationTokens: tokens });
+        expect(response.status).toBe(401);
+      }
+      const { validationTokens: _dropped, ...withoutTokens } = payload;
+      expect((await post(withoutTokens)).status).toBe(401);
+      expect(observedCount()).toBe(before);
+      // A lifecycle notification carrying a bad token is refused too (its clientState is right).
+      const current = await currentOf(org);
+      const lifecycleItem = { subscriptionId: current.subscriptionId, clientState: (payload.value[0] as { clientState: string }).clientState, tenantId: org.credentials.customerTenantId, lifecycleEvent: 'missed' };
+      expect((await post({ value: [lifecycleItem], validationTokens: [wrongAudience] }, '/teams/lifecycle')).status).toBe(401);
+      expect((await store().current(org.connectionId))?.pendingEvent).toBeNull();
+      // The same claims, properly signed, pass: the refusals above were for what they changed.
+      expect((await post({ ...payload, validationTokens: [rightButResigned] })).status).toBe(202);
+    });
+
+    it('refuses resource data whose signature does not match', async () => {
+      const before = observedCount();
+      const item = payload.value[0] as { encryptedContent: Record<string, string> };
+      const altered = { ...item, encryptedContent: { ...item.encryptedContent, data: Buffer.from('{"id":"x"}').toString('base64') } };
+      expect((await post({ ...payload, value: [altered] })).status).toBe(400);
+      expect(observedCount()).toBe(before);
+    });
+
+    it('refuses a malformed body', async () => {
+      expect((await post({ value: 'nope' })).status).toBe(400);
+      expect((await post({ value: [{ subscriptionId: 'x' }] })).status).toBe(400);
+    });
+  });
+
+  describe('subscription lifecycle', () => {
+    it('only the lease holder manages a connection', async () => {
+      await currentOf(org);
+      expect(await store().lease(org.connectionId, 'another-replica', 60_000)).toBe(false);
+      expect(await store().lease(org.connectionId, manager().holder, 60_000)).toBe(true);
+    });
+
+    it('keeps one subscription with two replicas; either replica verifies what Graph sends', async () => {
+      const current = await currentOf(org);
+      const otherObserver = new RecordingObserver();
+      const other = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }), { ingress: ingress(), chatMessageObserver: otherObserver });
+      other.identity.addConnection(org.connectionId, org.orgId, org.settings, { clientSecret: org.credentials.clientSecret, teamOwnerPassword: org.owner.password });
+      await other.start();
+      try {
+        const otherManager = other.connector.app.get(SubscriptionManager);
+        for (let i = 0; i < 3; i++) {
+          otherManager.poke();
+          await otherManager.idle();
+        }
+        expect((await store().current(org.connectionId))?.subscriptionId).toBe(current.subscriptionId);
+        const ours = (await appClient(org).api('/subscriptions').get()).value.filter((s: { resource: string }) => s.resource.startsWith('/chats/getAllMessages'));
+        expect(ours.map((s: { id: string }) => s.id)).toEqual([current.subscriptionId]);
+        // A notification that lands on the other replica (a load balancer's choice) is verified and observed there.
+        const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string] });
+        const message = say(org, chat.id, 'for whichever replica', people[1]);
+        const payload = (await deliveryOf(message.id)).body;
+        const response = await fetch(`${other.connector.url}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+        expect(response.status).toBe(202);
+        expect(otherObserver.of(message.id).map((o) => o.source)).toEqual(['notification']);
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('renews a subscription well before it expires', async () => {
+      const current = await currentOf(org);
+      // As if most of its life had passed: it expires within the renewal margin.
+      await harness.connector.app.get<DataSource>(DATA_SOURCE).query(`UPDATE teams_connector.subscriptions SET expires_at = now() + interval '50 minutes' WHERE subscription_id = $1`, [current.subscriptionId]);
+      const renewed = await until('a renewal', async () => {
+        const now = await store().current(org.connectionId);
+        return now && now.subscriptionId === current.subscriptionId && now.expiresAt.getTime() > Date.now() + 4000 * 60_000 ? now : null;
+      });
+      const graph = await appClient(org).api(`/subscriptions/${current.subscriptionId}`).get();
+      expect(Date.parse(graph.expirationDateTime)).toBe(renewed.expiresAt.getTime());
+    });
+
+    it('reauthorizes on reauthorizationRequired and keeps the subscription', async () => {
+      const current = await currentOf(org);
+      sandbox.control.lifecycle({ subscriptionId: current.subscriptionId, event: 'reauthorizationRequired' });
+      await until('the event handled', async () => {
+        const now = await store().current(org.connectionId);
+        return now?.subscriptionId === current.subscriptionId && now.pendingEvent === null && sandbox.inspect.deliveries().some((d) => d.kind === 'lifecycle' && d.subscriptionId === current.subscriptionId && d.outcome === 'delivered');
+      });
+      const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string] });
+      const message = say(org, chat.id, 'after reauthorization', people[1]);
+      await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+    });
+
+    it('makes a new subscription after subscriptionRemoved, and after a failed renewal', async () => {
+      const removed = await currentOf(org);
+      sandbox.control.lifecycle({ subscriptionId: removed.subscriptionId, event: 'subscriptionRemoved' });
+      const replacement = await until('a replacement', async () => {
+        const now = await store().current(org.connectionId);
+        return now && now.subscriptionId !== removed.subscriptionId ? now : null;
+      });
+      expect(sandbox.inspect.subscriptions().map((s) => s.id)).toContain(replacement.subscriptionId);
+      expect(sandbox.inspect.subscriptions().map((s) => s.id)).not.toContain(removed.subscriptionId);
+
+      // Graph forgot it (expired while we were away): renewing answers 404, so a new one is made.
+      sandbox.control.expireSubscription({ subscriptionId: replacement.subscriptionId });
+      await harness.connector.app.get<DataSource>(DATA_SOURCE).query(`UPDATE teams_connector.subscriptions SET expires_at = now() + interval '50 minutes' WHERE subscription_id = $1`, [replacement.subscriptionId]);
+      const third = await until('another replacement', async () => {
+        const now = await store().current(org.connectionId);
+        return now && now.subscriptionId !== replacement.subscriptionId ? now : null;
+      });
+      const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string, people[2] as string], chatType: 'group', topic: 'after recreation' });
+      const message = say(org, chat.id, 'through the new subscription');
+      const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+      expect(seen.eventId.startsWith(third.subscriptionId)).toBe(true);
+    });
+
+    it('follows a changed payment model; evaluation mode stops after the cap, as in production', async () => {
+      const evaluation = harness.seedOrg('evaluation');
+      harness.identity.updateSettings(evaluation.connectionId, { paymentModel: 'evaluation' });
+      const current = await currentOf(evaluation);
+      expect(current.resource).toBe('/chats/getAllMessages');
+      const users = Object.keys(evaluation.credentials.passwords);
+      const chat = sandbox.control.createChat({ members: [users[0] as string, users[1] as string] });
+      const sent = [1, 2, 3, 4, 5].map((n) => sandbox.control.post({ as: users[0] as string, chatId: chat.id, content: `evaluation ${n}` }) as { id: string });
+      await until('the cap reached', () => sandbox.inspect.deliveries().filter((d) => d.subscriptionId === current.subscriptionId && d.outcome === 'capped').length === 2);
+      await sandbox.inspect.notificationsIdle();
+      const notified = observer.observed.filter((o) => o.connectionId === evaluation.connectionId && o.source === 'notification');
+      expect(notified.map((o) => o.messageId).sort()).toEqual(sent.slice(0, 3).map((m) => m.id).sort());
+      // Catch-up still finds the ones Graph never notified.
+      for (const m of sent.slice(3)) await observer.waitFor((o) => o.messageId === m.id && o.source === 'catch-up');
+
+      // The admin picks model B: the subscription is made again with it.
+      harness.identity.updateSettings(evaluation.connectionId, { paymentModel: 'B' });
+      await until('a model B subscription', async () => (await store().current(evaluation.connectionId))?.resource === '/chats/getAllMessages?model=B');
+      // The connection is deleted: its subscription is forgotten and what Graph still sends for it is refused.
+      const last = await currentOf(evaluation);
+      const lastPayload = (await deliveryOf(sent[0]?.id as string)).body;
+      harness.identity.removeConnection(evaluation.connectionId);
+      await until('the subscription forgotten', async () => (await store().known([last.subscriptionId])).size === 0);
+      expect(await store().current(evaluation.connectionId)).toBeNull();
+      expect((await post(lastPayload)).status).toBe(400);
+    });
+  });
+
+  describe('catch-up', () => {
+    it('recovers a dropped notification', async () => {
+      await currentOf(org);
+      sandbox.setFaults({ dropNotificationRate: 1 });
+      try {
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
+        const message = say(org, chat.id, 'never notified');
+        const caught = await observer.waitFor((o) => o.messageId === message.id && o.source === 'catch-up');
+        expect(caught).toMatchObject({ chatId: chat.id, changeType: 'created', orgId: org.orgId });
+        expect(caught.message?.body?.content).toContain('never notified');
+        expect(observer.of(message.id).filter((o) => o.source === 'notification')).toHaveLength(0);
+      } finally {
+        sandbox.setFaults({ dropNotificationRate: 0 });
+      }
+    });
+
+    it('does not move the watermark past a message the observer refused', async () => {
+      await currentOf(org);
+      sandbox.setFaults({ dropNotificationRate: 1 });
+      try {
+        const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string] });
+        const refused = say(org, chat.id, 'refused at first', people[1]);
+        const later = say(org, chat.id, 'after the refused one', people[1]);
+        observer.refuse = (o) => o.messageId === refused.id;
+        const watermark = async () => (await store().watermark(org.connectionId))?.watermark.getTime() ?? 0;
+        // Several catch-up runs pass while it is refused: neither message is observed, and the watermark stays before it.
+        const runs = async () => (await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0;
+        const since = await runs();
+        await until('two catch-up runs', async () => (await runs()) > since + 1_500);
+        const createdAt = Date.parse((await appClient(org).api(`/chats/${chat.id}/messages/${refused.id}`).get()).lastModifiedDateTime);
+        expect(await watermark()).toBeLessThan(createdAt);
+        expect(observer.of(later.id)).toHaveLength(0);
+        observer.refuse = undefined;
+        await observer.waitFor((o) => o.messageId === refused.id && o.source === 'catch-up');
+        await observer.waitFor((o) => o.messageId === later.id && o.source === 'catch-up');
+      } finally {
+        observer.refuse = undefined;
+        sandbox.setFaults({ dropNotificationRate: 0 });
+      }
+    });
+
+    it('catches up what was said while the connector was down', async () => {
+      await stop();
+      const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string] });
+      const whileDown = say(org, chat.id, 'said while Parley was down');
+      await start(ingress());
+      await observer.waitFor((o) => o.messageId === whileDown.id && o.source === 'catch-up');
+    });
+  });
+
+  it('rotates the certificate: the new subscription uses the new key, notifications made with the old one still decrypt', async () => {
+    const old = await currentOf(org);
+    const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
+    const message = say(org, chat.id, 'encrypted with the old certificate');
+    const inFlight = (await deliveryOf(message.id)).body;
+    await stop();
+    await start(ingress({ keys: [first, second], activeKeyId: second.id }));
+    const rotated = await until('a subscription with the new certificate', async () => {
+      const now = await store().current(org.connectionId);
+      return now && now.certificateId === second.id ? now : null;
+    });
+    expect(rotated.subscriptionId).not.toBe(old.subscriptionId);
+    // Graph's retry of a notification sent before the rotation.
+    expect((await post(inFlight)).status).toBe(202);
+    expect(observer.of(message.id).some((o) => o.source === 'notification')).toBe(true);
+    const after = say(org, chat.id, 'encrypted with the new certificate');
+    const seen = await observer.waitFor((o) => o.messageId === after.id && o.source === 'notification');
+    expect(seen.message?.body?.content).toContain('new certificate');
+  });
+});
