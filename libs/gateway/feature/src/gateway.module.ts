@@ -16,6 +16,7 @@ import { OrgHandover } from './orgs/org-handover';
 import { OrgsController } from './orgs/orgs.controller';
 import { PeerApi } from './peers/peer-api';
 import { PeopleController } from './people/people.controller';
+import { ConversationsController } from './conversations/conversations.controller';
 import { UserSyncsController } from './user-syncs/user-syncs.controller';
 
 export interface GatewayOptions {
@@ -42,6 +43,7 @@ const controllers = [
   ConnectionsController,
   UserSyncsController,
   PeopleController,
+  ConversationsController,
   ConsentCallbackController,
   DeadLettersController,
   DeadLetterHandler,
