@@ -321,14 +321,84 @@ describe('relay service', () => {
         body: { format: 'teams-html', content: expect.stringContaining('yes!') },
       },
     });
+    await delivered(back.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-back' });
+    await relay.broker.drain();
+  });
+
+  it('keeps each source conversation in order and one delivery in flight per lane, whatever order the connectors answer in', async () => {
+    const seed = Number(process.env['RELAY_TEST_SEED'] ?? Date.now() % 100_000);
+    let state = seed;
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const sources = [
+      { conversation: { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] }, sender: 'U0ADA' },
+      { conversation: { platform: 'slack' as const, conversationId: 'D0GRAFRA', kind: 'dm' as const, members: ['U0GRA', 'W0FRA'] }, sender: 'U0GRA' },
+      { conversation: { platform: 'teams' as const, conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm' as const, members: ['aad-frances', 'aad-ada-guest'] }, sender: 'aad-frances' },
+    ];
+    const before = delivers.length;
+    const sent: { source: number; messageId: string; change: 'created' | 'edited'; text: string }[] = [];
+    for (let i = 0; i < 36; i++) {
+      const source = Math.floor(random() * sources.length);
+      const mine = sent.filter((m) => m.source === source && m.change === 'created');
+      const edit = mine.length > 0 && random() < 0.25;
+      const messageId = edit ? (mine[Math.floor(random() * mine.length)] as { messageId: string }).messageId : `900.${i}`;
+      sent.push({ source, messageId, change: edit ? 'edited' : 'created', text: `m${i}` });
+    }
+    // Each source conversation's messages are published in order; the three conversations interleave.
+    await Promise.all(
+      sources.map(async (s, index) => {
+        for (const m of sent.filter((x) => x.source === index)) {
+          await received({ conversation: s.conversation, messageId: m.messageId, senderPlatformUserId: s.sender, change: m.change, body: { format: 'plain', content: m.text } });
+        }
+      }),
+    );
+    const acked = new Set<string>();
+    const postIds = new Map<string, string>();
+    const laneOf = async () =>
+      new Map(
+        (await queryRows<{ id: string; lane: string }>(relayDb.url, `SELECT id, twin_id::text || ':' || target_platform AS lane FROM relay.deliveries`)).map((r) => [r.id, r.lane]),
+      );
+    while (acked.size < sent.length) {
+      await eventually(() => delivers.slice(before).filter((d) => !acked.has(d.payload.deliveryId)).length, (n) => n > 0, `a request in flight (seed ${seed})`);
+      await relay.broker.drain();
+      const open = delivers.slice(before).filter((d) => !acked.has(d.payload.deliveryId));
+      const lanes = await laneOf();
+      const perLane = new Map<string, number>();
+      for (const d of open) perLane.set(lanes.get(d.payload.deliveryId) as string, (perLane.get(lanes.get(d.payload.deliveryId) as string) ?? 0) + 1);
+      expect({ seed, most: Math.max(...perLane.values()) }).toEqual({ seed, most: 1 });
+      const pick = open[Math.floor(random() * open.length)] as Seen;
+      const conversationId = pick.payload.target.kind === 'existing' ? pick.payload.target.conversationId : '19:grafra@unq.gbl.spaces';
+      const platformMessageId = pick.payload.change === 'create' ? `P-${pick.payload.deliveryId}` : (pick.payload.targetMessageId as string);
+      if (pick.payload.change === 'create') postIds.set(pick.payload.body?.content as string, platformMessageId);
+      acked.add(pick.payload.deliveryId);
+      await delivered(pick.payload, conversationId, { platformMessageId });
+    }
+    await relay.broker.drain();
+    const ours = delivers.slice(before);
+    expect(ours).toHaveLength(sent.length);
+    sources.forEach((s, index) => {
+      const expected = sent.filter((m) => m.source === index).map((m) => m.text);
+      const carried = ours.filter((d) => d.topic !== s.conversation.platform && d.payload.senderDisplayName === (index === 1 ? 'Grace Hopper' : index === 0 ? 'Ada Lovelace' : 'Frances Allen'));
+      expect({ seed, order: carried.map((d) => d.payload.body?.content) }).toEqual({ seed, order: expected });
+    });
+    // Every edit went to the post of the message it changes.
+    for (const m of sent.filter((x) => x.change === 'edited')) {
+      const original = sent.find((x) => x.change === 'created' && x.messageId === m.messageId && x.source === m.source) as { text: string };
+      const edit = ours.find((d) => d.payload.body?.content === m.text) as Seen;
+      expect({ seed, edit: m.text, target: edit.payload.targetMessageId }).toEqual({ seed, edit: m.text, target: postIds.get(original.text) });
+    }
   });
 
   it('pages conversations and messages with a cursor, scoped to the org, and refuses a bad cursor', async () => {
-    const first = conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?limit=1`)).body);
-    expect(first.items).toHaveLength(1);
-    const second = conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?limit=1&cursor=${first.nextCursor}`)).body);
-    expect(second.items.map((c) => c.id)).not.toContain(first.items[0]?.id);
-    expect(second.nextCursor).toBeNull();
+    const twins: string[] = [];
+    let next: string | null = null;
+    do {
+      const page: ConversationPage = conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?limit=1${next ? `&cursor=${next}` : ''}`)).body);
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      twins.push(...page.items.map((c) => c.id));
+      next = page.nextCursor;
+    } while (next);
+    expect(twins).toEqual((await conversations()).items.map((c) => c.id));
+    expect(twins).toHaveLength(3);
     const dm = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA') as { id: string };
     const all = await messagesOf(dm.id, '?limit=200');
     let cursor: string | null = null;
