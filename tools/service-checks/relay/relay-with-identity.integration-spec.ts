@@ -413,6 +413,11 @@ describe('relay service', () => {
     expect((await call(relay.url, 'GET', `/internal/orgs/org_SomeoneElse0001/conversations`)).body).toEqual({ items: [], nextCursor: null });
     expect((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?cursor=nope`)).status).toBe(400);
     expect((await fetch(`${relay.url}/internal/orgs/${orgId}/conversations`)).status).toBe(401);
+    // identity's bulk lookup is scoped to the org and names a bad field.
+    expect((await call(identity.url, 'POST', `/internal/orgs/org_SomeoneElse0001/people/resolve`, { platform: 'slack', platformUserIds: ['U0ADA'] })).body).toEqual({ items: [] });
+    const bad = await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform: 'zoom', platformUserIds: [] });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['platform', 'platformUserIds']);
   });
 });
 
