@@ -281,7 +281,18 @@ describe('relay service', () => {
     // The edit of the failed message fails without being sent; the next message tries to open the chat again.
     const next = await settle(7);
     expect(next.payload).toMatchObject({ change: 'create', target: { kind: 'open' }, body: { content: 'two' } });
-    expect(notices).toHaveLength(1);
+    // Grace hears why her message did not arrive; the unreached notice is not repeated.
+    await eventually(() => notices.length, (n) => n >= 2, 'the delivery-failed notice');
+    expect(notices.slice(1)).toEqual([
+      expect.objectContaining({
+        noticeId: first.payload.deliveryId,
+        connectionId: slackConnectionId,
+        recipientPlatformUserId: 'U0GRA',
+        reason: 'delivery-failed',
+        text: 'Your message did not reach Teams: Forbidden: the tenant policy blocks group chats with guests',
+        about: { conversationId: 'G0GROUP', messageId: '400.1' },
+      }),
+    ]);
     const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'G0GROUP');
     const page = await messagesOf(twin?.id as string);
     expect(page.items.map((m) => [m.source.messageId, m.state, m.reason])).toEqual([

@@ -2,15 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
-import type { IdempotentConsumer } from '@parley/persistence';
-import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
-import { firstRow, sideColumn, twinBySide, twinById, type DeliveryRow } from '../store/relay-store';
+import type { IdempotentConsumer, Outbox } from '@parley/persistence';
+import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
 
 type Delivered = Payload<'parley.message.delivered.v1'>;
 
 /**
- * parley.message.delivered.v1: records the outcome (the other side's id, or the platform's reason), links the message
+ * parley.message.delivered.v1: records the outcome (the other side's id, or the platform's reason, which the sender is
+ * also told for a message that did not arrive), links the message
  * (its post, and any fallback posts, whose threads lead back to the sender), keeps the id of a conversation the
  * connector opened as the twin's side, frees the lane and sends the next delivery queued in it, all in one
  * transaction per event.
@@ -19,6 +20,7 @@ type Delivered = Payload<'parley.message.delivered.v1'>;
 export class DeliveryOutcomes {
   constructor(
     @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
   ) {}
@@ -66,6 +68,7 @@ export class DeliveryOutcomes {
           event.deliveredAt,
         ]);
         this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
+        if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
       }
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
         delivery.twin_id,
@@ -74,6 +77,29 @@ export class DeliveryOutcomes {
       ]);
       await this.lanes.pump(manager, delivery.twin_id, platform);
     });
+  }
+
+  /** The sender hears on their own platform that their message did not arrive, once per message, with the reason. */
+  private async tellSender(manager: EntityManager, delivery: DeliveryRow, reason: string): Promise<void> {
+    const message = await firstRow<MessageRow>(manager, `SELECT * FROM relay.messages WHERE id = $1`, [delivery.message_id]);
+    const twin = await twinById(manager, delivery.twin_id);
+    const source = message?.source_platform;
+    const connectionId = source && twin ? twin[connectionColumn(source)] : null;
+    if (!message || !source || !connectionId) return;
+    const where = delivery.target_platform === 'teams' ? 'Teams' : 'Slack';
+    const notice = {
+      orgId: message.org_id,
+      connectionId,
+      noticeId: delivery.id,
+      recipientPersonId: message.sender_person_id,
+      recipientPlatformUserId: message.sender_platform_user_id,
+      reason: 'delivery-failed' as const,
+      text: `Your message did not reach ${where}: ${reason}`.slice(0, 4000),
+      about: { conversationId: message.source_conversation_id, messageId: message.source_message_id },
+      requestedAt: new Date().toISOString(),
+    };
+    if (source === 'slack') await this.outbox.enqueue(manager, 'parley.slack.notice.requested.v1', notice);
+    else await this.outbox.enqueue(manager, 'parley.teams.notice.requested.v1', notice);
   }
 
   /** The conversation the connector opened becomes the twin's side, unless another twin already has it. */
