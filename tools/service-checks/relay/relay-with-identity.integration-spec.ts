@@ -336,6 +336,27 @@ describe('relay service', () => {
     await relay.broker.drain();
   });
 
+  it('does not take the app DM of a fallback post for the twin side it could not open', async () => {
+    const trio = { platform: 'teams' as const, conversationId: '19:trio@thread.v2', kind: 'group' as const, members: ['aad-frances', 'aad-ada-guest', 'aad-grace-guest'] };
+    await received({ conversation: trio, messageId: '1733000000010', senderPlatformUserId: 'aad-frances', body: { format: 'plain', content: 'trio one' } });
+    const first = await settle(10);
+    expect(first.payload).toMatchObject({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: ['W0FRA', 'U0ADA', 'U0GRA'] } });
+    await delivered(first.payload, 'D0APPADA', {
+      voice: 'fallback',
+      fallbackPosts: [
+        { conversationId: 'D0APPADA', platformMessageId: '600.1' },
+        { conversationId: 'D0APPGRA', platformMessageId: '600.2' },
+      ],
+    });
+    await received({ conversation: trio, messageId: '1733000000011', senderPlatformUserId: 'aad-frances', body: { format: 'plain', content: 'trio two' } });
+    const second = await settle(11);
+    expect(second.payload).toMatchObject({ target: { kind: 'open' }, body: { content: 'trio two' } });
+    expect((await conversations()).items.find((c) => c.teams.conversationId === '19:trio@thread.v2')?.slack.conversationId).toBeNull();
+    await delivered(second.payload, 'C0MPIMTRIO', { platformMessageId: '601.1' });
+    await relay.broker.drain();
+    expect((await conversations()).items.find((c) => c.teams.conversationId === '19:trio@thread.v2')?.slack.conversationId).toBe('C0MPIMTRIO');
+  });
+
   it('keeps each source conversation in order and one delivery in flight per lane, whatever order the connectors answer in', async () => {
     const seed = Number(process.env['RELAY_TEST_SEED'] ?? Date.now() % 100_000);
     let state = seed;
@@ -409,7 +430,7 @@ describe('relay service', () => {
       next = page.nextCursor;
     } while (next);
     expect(twins).toEqual((await conversations()).items.map((c) => c.id));
-    expect(twins).toHaveLength(3);
+    expect(twins).toHaveLength(4);
     const dm = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA') as { id: string };
     const all = await messagesOf(dm.id, '?limit=200');
     let cursor: string | null = null;

@@ -60,7 +60,9 @@ export class DeliveryOutcomes {
             [delivery.message_id, delivery.part, platform, post.conversationId, post.platformMessageId],
           );
         }
-        await this.keepOpenedSide(manager, delivery, conversationId);
+        // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
+        const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
+        if (!fallbackOnly) await this.keepOpenedSide(manager, delivery, conversationId);
       } else {
         await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = $3 WHERE id = $1`, [
           delivery.id,

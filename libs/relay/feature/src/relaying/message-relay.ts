@@ -167,6 +167,7 @@ export class MessageRelay {
       return;
     }
 
+    if (message.deleted && event.change !== 'created') return; // nothing left on the other side to change
     const before = message.parts;
     const after = event.change === 'deleted' ? 0 : route.parts.length;
     if (event.change === 'created' && after === 0) {
