@@ -1,1 +1,0 @@
-module.exports = require('../../../tools/jest/preset.cjs').projectConfig(__dirname, 'integration');
