@@ -262,7 +262,7 @@ describe('the k8s checks catch', () => {
   });
 
   it('an internal service no NetworkPolicy covers, and rules that admit any source', () => {
-    expect(internalApiServices()).toEqual(['identity', 'provisioning', 'slack-connector', 'teams-connector']);
+    expect(internalApiServices()).toEqual(['identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay']);
     const uncovered = withChange('NetworkPolicy', 'parley-internal-apis', (policy) => {
       policy.spec.podSelector.matchExpressions[0].values = ['identity', 'relay'];
     });
@@ -276,7 +276,7 @@ describe('the k8s checks catch', () => {
       policy.spec.ingress[1].from = [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }];
     });
     expect(networkPolicyProblems(open).filter((p) => p.includes('ingress[0]') || p.includes('ingress[1]'))).toEqual(
-      ['identity', 'provisioning', 'slack-connector', 'teams-connector'].flatMap(() => [
+      ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay'].flatMap(() => [
         'NetworkPolicy/parley-internal-apis.spec.ingress[0]: admits every pod of the namespace',
         'NetworkPolicy/parley-internal-apis.spec.ingress[1]: an empty namespaceSelector admits those pods from every namespace',
       ]),

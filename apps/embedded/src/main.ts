@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       });
       const isGateway = definition.name === 'gateway';
       const service = await startService(definition, infra, { host: isGateway ? config.http.host : '127.0.0.1', port: isGateway ? config.http.port : 0 }, { internalApi, config: ownConfig });
-      if (!isGateway && definition.name !== 'relay') internalApi.setUrl(definition.name, service.url);
+      if (!isGateway) internalApi.setUrl(definition.name, service.url);
       running.push(service);
     }
   } catch (error) {

@@ -82,6 +82,7 @@ export const internalApiSection = defineConfigSection(
     PARLEY_PROVISIONING_URL: env.url(['http', 'https']).default('http://127.0.0.1:3002'),
     PARLEY_SLACK_CONNECTOR_URL: env.url(['http', 'https']).default('http://127.0.0.1:3003'),
     PARLEY_TEAMS_CONNECTOR_URL: env.url(['http', 'https']).default('http://127.0.0.1:3004'),
+    PARLEY_RELAY_URL: env.url(['http', 'https']).default('http://127.0.0.1:3005'),
   },
   (v) => ({
     token: v.PARLEY_INTERNAL_TOKEN as Secret,
@@ -90,6 +91,7 @@ export const internalApiSection = defineConfigSection(
       provisioning: trimSlash(v.PARLEY_PROVISIONING_URL),
       'slack-connector': trimSlash(v.PARLEY_SLACK_CONNECTOR_URL),
       'teams-connector': trimSlash(v.PARLEY_TEAMS_CONNECTOR_URL),
+      relay: trimSlash(v.PARLEY_RELAY_URL),
     },
   }),
 );

@@ -1,4 +1,5 @@
 export * from './connections';
+export * from './conversations';
 export * from './organizations';
 export * from './people';
 export * from './user-syncs';

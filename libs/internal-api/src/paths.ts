@@ -11,6 +11,7 @@ export const internalPaths = {
     platformConnections: (platform: 'slack' | 'teams') => `/internal/connections?platform=${platform}`,
     connectionSecrets: (orgId: string, id: string) => `${org(orgId)}/connections/${encodeURIComponent(id)}/secrets`,
     people: (orgId: string, query = '') => `${org(orgId)}/people${query ? `?${query}` : ''}`,
+    resolvePeople: (orgId: string) => `${org(orgId)}/people/resolve`,
     person: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}`,
     consentLink: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/consent-link`,
     guestPassword: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/guest-password`,
@@ -23,6 +24,11 @@ export const internalPaths = {
   provisioning: {
     userSyncs: (orgId: string) => `${org(orgId)}/user-syncs`,
     userSync: (orgId: string, id: string) => `${org(orgId)}/user-syncs/${encodeURIComponent(id)}`,
+  },
+  relay: {
+    conversations: (orgId: string, query = '') => `${org(orgId)}/conversations${query ? `?${query}` : ''}`,
+    conversationMessages: (orgId: string, id: string, query = '') =>
+      `${org(orgId)}/conversations/${encodeURIComponent(id)}/messages${query ? `?${query}` : ''}`,
   },
   connector: {
     verify: () => `/internal/connections/verify`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, orgId, platform, timestamp, uuid } from '@parley/contracts';
+import { email, nonEmpty, orgId, platform, timestamp, uuid } from '@parley/contracts';
 
 export const accountKind = z.enum(['native', 'guest', 'mirror']);
 export const accountStatus = z.enum(['active', 'deactivated', 'needs_attention']);
@@ -51,6 +51,15 @@ export type ListPeopleQuery = z.output<typeof listPeopleQuery>;
 
 export const peoplePage = z.object({ items: z.array(personView), nextCursor: z.string().nullable() });
 export type PeoplePage = z.infer<typeof peoplePage>;
+
+/**
+ * relay -> identity, `internalPaths.identity.resolvePeople`: who these platform user ids are, in one call. Ids of no
+ * person in the org are simply absent from the answer.
+ */
+export const resolvePeopleRequest = z.strictObject({ platform, platformUserIds: z.array(nonEmpty).min(1).max(200) });
+export type ResolvePeopleRequest = z.infer<typeof resolvePeopleRequest>;
+export const resolvedPeople = z.object({ items: z.array(z.object({ platformUserId: z.string(), person: personView })) });
+export type ResolvedPeople = z.infer<typeof resolvedPeople>;
 
 export const updatePersonRequest = z.strictObject({ primaryPlatform: platform });
 

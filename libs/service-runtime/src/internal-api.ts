@@ -4,7 +4,7 @@ import type { Secret } from '@parley/config';
 import { InternalApiClient } from '@parley/internal-api';
 import { outgoingContextHeaders } from './http/request-context';
 
-export type PeerName = 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector';
+export type PeerName = 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
 export const INTERNAL_API = Symbol('INTERNAL_API');
 
 /**

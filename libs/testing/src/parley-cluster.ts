@@ -8,6 +8,7 @@ const urlVariable: Partial<Record<ClusterApp, string>> = {
   provisioning: 'PARLEY_PROVISIONING_URL',
   'slack-connector': 'PARLEY_SLACK_CONNECTOR_URL',
   'teams-connector': 'PARLEY_TEAMS_CONNECTOR_URL',
+  relay: 'PARLEY_RELAY_URL',
 };
 
 /** A free TCP port on loopback, as the kernel hands one out. */

@@ -460,6 +460,27 @@ describe('gateway admin API', () => {
       expect(peers.calls.length).toBe(callsBefore);
     });
 
+    it('lists relayed conversations and their messages with the state on the other side, scoped to the org', async () => {
+      const conversation = peers.addConversation(org.id);
+      const other = peers.addConversation('org_SomeoneElse00001');
+      const delivered = peers.addRelayedMessage(conversation, 'delivered');
+      const failed = peers.addRelayedMessage(conversation, 'failed');
+      const list = await call('/v1/conversations?limit=10', { key: org.adminApiKey });
+      expect(list.status).toBe(200);
+      const page = (await list.json()) as { items: { id: string }[]; nextCursor: string | null };
+      expect(page.items.map((c) => c.id)).toEqual([conversation.id]);
+      const messages = await call(`/v1/conversations/${conversation.id}/messages?limit=1`, { key: org.adminApiKey });
+      const first = (await messages.json()) as { items: { id: string; state: string }[]; nextCursor: string };
+      const rest = (await (await call(`/v1/conversations/${conversation.id}/messages?cursor=${first.nextCursor}`, { key: org.adminApiKey })).json()) as typeof first;
+      expect([...first.items, ...rest.items].sort((a, b) => a.id.localeCompare(b.id))).toEqual([delivered, failed].sort((a, b) => a.id.localeCompare(b.id)));
+      const forwarded = peers.calls.filter((c) => c.peer === 'relay').at(-1);
+      expect(Object.fromEntries(forwarded?.query ?? [])).toEqual({ limit: '50', cursor: first.nextCursor });
+      await expectProblem(await call(`/v1/conversations/${other.id}/messages`, { key: org.adminApiKey }), 404);
+      await expectProblem(await call('/v1/conversations/not-a-uuid/messages', { key: org.adminApiKey }), 404);
+      const bad = await expectProblem(await call('/v1/conversations?limit=0', { key: org.adminApiKey }), 400);
+      expect((bad['errors'] as { field: string }[]).map((e) => e.field)).toEqual(['limit']);
+    });
+
     it('reads a person and sets their primary platform', async () => {
       const person = peers.addPerson(org.id);
       const read = await call(`/v1/people/${person.id}`, { key: org.adminApiKey });

@@ -18,6 +18,7 @@ import { OrgHandover } from './orgs/org-handover';
 import { OrgsController } from './orgs/orgs.controller';
 import { PeerApi } from './peers/peer-api';
 import { PeopleController } from './people/people.controller';
+import { ConversationsController } from './conversations/conversations.controller';
 import { UserSyncsController } from './user-syncs/user-syncs.controller';
 
 export interface GatewayOptions {
@@ -44,6 +45,7 @@ const controllers = [
   ConnectionsController,
   UserSyncsController,
   PeopleController,
+  ConversationsController,
   ConsentCallbackController,
   ConsentPromptController,
   TeamsNotificationsController,

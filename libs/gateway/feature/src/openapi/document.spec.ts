@@ -32,6 +32,8 @@ describe('OpenAPI document', () => {
       '/auth/slack/callback',
       '/v1/connections',
       '/v1/connections/{id}',
+      '/v1/conversations',
+      '/v1/conversations/{id}/messages',
       '/v1/dead-letters',
       '/v1/dead-letters/{id}',
       '/v1/dead-letters/{id}/retry',

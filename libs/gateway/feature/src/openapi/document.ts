@@ -19,6 +19,10 @@ const orgOnly = problem('The route needs an organization admin API key (the oper
 const unavailable = problem('Another Parley service did not answer (503) or answered something unusable (502); try again shortly.');
 const id = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what}'s id.`, schema: { type: 'string', format: 'uuid' } });
 const deadLetterId = { name: 'id', in: 'path', required: true, description: 'The dead letter\'s id (`id` in the listing).', schema: { type: 'string' } };
+const pageParameters = [
+  { name: 'cursor', in: 'query', required: false, description: '`nextCursor` of the previous page.', schema: { type: 'string', maxLength: 500 } },
+  { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+];
 const orgScoped = { '401': unauthorized, '403': orgOnly, '502': unavailable, '503': unavailable };
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
@@ -54,6 +58,7 @@ export function buildOpenApiDocument(): JsonObject {
       { name: 'connections', description: 'Connect Platforms: the Slack workspace and the Teams tenant of an organization.' },
       { name: 'user-syncs', description: 'User Sync jobs: make every person present on both platforms.' },
       { name: 'people', description: 'The organization\'s people and their account on each platform.' },
+      { name: 'conversations', description: 'Relayed conversations and the delivery state of each message on the other side.' },
       { name: 'consent', description: 'Account Sync: where a person\'s browser lands after consenting (no API key).' },
       { name: 'operations', description: 'For the operator running Parley.' },
     ],
@@ -211,6 +216,29 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [id('person')],
           requestBody: { required: true, content: json('UpdatePersonRequest') },
           responses: { '200': { description: 'The person.', content: json('Person') }, '400': invalid, '404': notFound, ...orgScoped },
+        },
+      },
+      '/v1/conversations': {
+        get: {
+          operationId: 'listConversations',
+          tags: ['conversations'],
+          summary: 'List relayed conversations (org key)',
+          parameters: pageParameters,
+          responses: { '200': { description: 'A page of conversations, newest first.', content: json('ConversationPage') }, '400': invalid, ...orgScoped },
+        },
+      },
+      '/v1/conversations/{id}/messages': {
+        get: {
+          operationId: 'listConversationMessages',
+          tags: ['conversations'],
+          summary: 'List the messages of a relayed conversation with their state on the other side (org key)',
+          parameters: [id('conversation'), ...pageParameters],
+          responses: {
+            '200': { description: 'A page of messages, newest first.', content: json('RelayedMessagePage') },
+            '400': invalid,
+            '404': notFound,
+            ...orgScoped,
+          },
         },
       },
       '/v1/people/{id}/consent-link': {

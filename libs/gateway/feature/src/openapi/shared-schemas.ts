@@ -4,7 +4,12 @@ import {
   consentLink,
   createUserSyncRequest,
   connectionView,
+  conversationPage,
+  conversationView,
+  deliveryView,
   peoplePage,
+  relayedMessagePage,
+  relayedMessageView,
   personView,
   slackConnectionInput,
   slackSettings,
@@ -58,3 +63,21 @@ apiSchemas.add(accountView, { id: 'PlatformAccount', description: 'A person\'s a
 apiSchemas.add(personView, { id: 'Person' });
 apiSchemas.add(peoplePage, { id: 'PeoplePage', description: '`nextCursor` is passed as `cursor` for the next page; null on the last one.' });
 apiSchemas.add(consentLink, { id: 'ConsentLink', description: 'The link the person opens once; it expires at `expiresAt`.' });
+apiSchemas.add(conversationView, {
+  id: 'Conversation',
+  description:
+    'A relayed DM or group DM: the conversation on each platform (null until its first message opens it) and the people in ' +
+    'it. People with no account on one side are left out, and the sender is told.',
+});
+apiSchemas.add(conversationPage, { id: 'ConversationPage', description: '`nextCursor` is passed as `cursor` for the next page; null on the last one.' });
+apiSchemas.add(deliveryView, {
+  id: 'Delivery',
+  description: 'One post, edit or delete of one part of a message on the other side, with the platform\'s reason if it failed.',
+});
+apiSchemas.add(relayedMessageView, {
+  id: 'RelayedMessage',
+  description:
+    'A message carried to the other side: `pending`, `delivered` (with the other side\'s ids, one per part when it was split) ' +
+    'or `failed` (with the platform\'s reason). Parley keeps no message text.',
+});
+apiSchemas.add(relayedMessagePage, { id: 'RelayedMessagePage', description: 'Newest first. `nextCursor` is passed as `cursor` for the next page.' });

@@ -13,8 +13,12 @@ import {
   SYNC_CONFLICT_PROBLEM,
   updatePersonRequest,
   type ConnectionSettings,
+  conversationView,
+  relayedMessageView,
   type ConnectionView,
+  type ConversationView,
   type OrganizationView,
+  type RelayedMessageView,
   type PersonView,
   type UserSyncView,
   WORKSPACE_TAKEN_PROBLEM,
@@ -71,6 +75,9 @@ export class FakePeers {
   private readonly sealed = new Map<string, unknown>();
   private readonly people = new Map<string, PersonView>();
   private readonly syncs = new Map<string, UserSyncView>();
+  /** The relay's twins and their messages. */
+  private readonly conversations = new Map<string, ConversationView>();
+  private readonly relayedMessages: RelayedMessageView[] = [];
   private readonly consentStates = new Map<string, { orgId: string; personId: string; redirectUri: string; platform: 'teams' | 'slack' }>();
 
   constructor(private readonly token: string) {}
@@ -102,6 +109,10 @@ export class FakePeers {
         ['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('teams', c.body)],
         ['POST', /^\/teams\/(notifications|lifecycle)$/, (c) => this.teamsNotification(c)],
       ],
+      relay: [
+        ['GET', /^\/internal\/orgs\/([^/]+)\/conversations$/, (c, m) => this.page([...this.conversations.values()].filter((v) => this.leaky || v.orgId === m[1]), c.query)],
+        ['GET', /^\/internal\/orgs\/([^/]+)\/conversations\/([^/]+)\/messages$/, (c, m) => this.conversationMessages(m, c.query)],
+      ],
     };
     for (const [peer, peerRoutes] of Object.entries(routes) as [PeerName, [string, RegExp, Handler][]][]) {
       const server = createServer((request, response) => void this.handle(peer, peerRoutes, request, response));
@@ -119,6 +130,59 @@ export class FakePeers {
   /** What identity holds for a connection besides its view (the sealed secrets, here in clear for the test). */
   secretsOf(connectionId: string): unknown {
     return this.sealed.get(connectionId);
+  }
+
+  /** A relayed conversation, as the relay would answer it. */
+  addConversation(orgId: string): ConversationView {
+    const now = new Date().toISOString();
+    const conversation = conversationView.parse({
+      id: randomUUID(),
+      orgId,
+      kind: 'dm',
+      slack: { conversationId: `D${this.conversations.size}` },
+      teams: { conversationId: null },
+      memberPersonIds: [randomUUID(), randomUUID()],
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.conversations.set(conversation.id, conversation);
+    return conversation;
+  }
+
+  /** A message of a relayed conversation in one of the states an admin reads. */
+  addRelayedMessage(conversation: ConversationView, state: 'pending' | 'delivered' | 'failed'): RelayedMessageView {
+    const now = new Date().toISOString();
+    const message = relayedMessageView.parse({
+      id: randomUUID(),
+      orgId: conversation.orgId,
+      conversationId: conversation.id,
+      source: { platform: 'slack', conversationId: conversation.slack.conversationId, messageId: `${Date.now()}.${this.relayedMessages.length}` },
+      senderPersonId: conversation.memberPersonIds[0],
+      state,
+      targetMessageIds: state === 'delivered' ? ['1733000000001'] : [],
+      ...(state === 'failed' ? { reason: 'Forbidden: the tenant policy blocks chats with guests' } : {}),
+      deleted: false,
+      deliveries: [],
+      createdAt: now,
+    });
+    this.relayedMessages.push(message);
+    return message;
+  }
+
+  private page<T extends { id: string }>(all: readonly T[], query: URLSearchParams): Reply {
+    const limit = Number(query.get('limit') ?? 50);
+    const sorted = [...all].sort((a, b) => a.id.localeCompare(b.id));
+    const after = query.get('cursor');
+    const from = after ? sorted.findIndex((v) => v.id > after) : 0;
+    const items = from < 0 ? [] : sorted.slice(from, from + limit);
+    const more = from >= 0 && from + limit < sorted.length;
+    return { status: 200, body: { items, nextCursor: more ? (items[items.length - 1] as T).id : null } };
+  }
+
+  private conversationMessages(match: RegExpExecArray, query: URLSearchParams): Reply {
+    const found = this.scoped(this.conversations, match, 'conversation');
+    if (found.status !== 200) return found;
+    return this.page(this.relayedMessages.filter((m) => m.conversationId === (found.body as ConversationView).id), query);
   }
 
   addPerson(orgId: string, overrides: Partial<PersonView> = {}): PersonView {

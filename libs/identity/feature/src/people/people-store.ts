@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Platform } from '@parley/contracts';
-import type { AccountView, ListPeopleQuery, PeoplePage, PersonView } from '@parley/internal-api';
+import type { AccountView, ListPeopleQuery, PeoplePage, PersonView, ResolvedPeople } from '@parley/internal-api';
 import { inTransaction } from '@parley/persistence';
 import { DATA_SOURCE, notFound } from '@parley/service-runtime';
 import { IDENTITY_SETTINGS, type IdentitySettings } from '../config/identity-config';
@@ -75,6 +75,20 @@ export class PeopleStore {
       items: await this.views(this.dataSource, page),
       nextCursor: found.length > query.limit && last ? encodeCursor(last.email) : null,
     };
+  }
+
+  /** The people of the org behind these platform user ids (one row per id found), in one query for people and one for accounts. */
+  async resolve(orgId: string, platform: Platform, platformUserIds: readonly string[]): Promise<ResolvedPeople> {
+    const found = await rows<PersonRow & { platform_user_id: string }>(
+      this.dataSource,
+      `SELECT a.platform_user_id, ${PERSON_COLUMNS}
+         FROM identity.platform_accounts a JOIN identity.people p ON p.id = a.person_id
+        WHERE p.org_id = $1 AND a.platform = $2 AND a.platform_user_id = ANY($3::text[])`,
+      [orgId, platform, [...new Set(platformUserIds)]],
+    );
+    const people = [...new Map(found.map((r) => [r.id, r])).values()];
+    const views = new Map((await this.views(this.dataSource, people)).map((v) => [v.id, v]));
+    return { items: found.map((r) => ({ platformUserId: r.platform_user_id, person: views.get(r.id) as PersonView })) };
   }
 
   async get(orgId: string, id: string, db: Sql = this.dataSource): Promise<PersonView> {

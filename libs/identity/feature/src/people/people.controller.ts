@@ -4,10 +4,13 @@ import {
   consentLinkQuery,
   guestPasswordRequest,
   listPeopleQuery,
+  resolvePeopleRequest,
   updatePersonRequest,
   type ListPeopleQuery,
   type PeoplePage,
   type PersonView,
+  type ResolvedPeople,
+  type ResolvePeopleRequest,
 } from '@parley/internal-api';
 import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
 import { ConsentService } from '../consent/consent.service';
@@ -16,7 +19,7 @@ import { OrgIdPipe } from '../http/problem';
 import { SlackConsentService } from '../slack-consent/slack-consent.service';
 import { PeopleStore } from './people-store';
 
-/** `internalPaths.identity.people / person / consentLink / guestPassword`. */
+/** `internalPaths.identity.people / resolvePeople / person / consentLink / guestPassword`. */
 @Controller('internal/orgs/:orgId/people')
 @UseGuards(InternalAuthGuard)
 export class PeopleController {
@@ -30,6 +33,13 @@ export class PeopleController {
   @Get()
   list(@Param('orgId', OrgIdPipe) orgId: string, @Query(new ZodValidationPipe(listPeopleQuery, 'query')) query: ListPeopleQuery): Promise<PeoplePage> {
     return this.people.list(orgId, query);
+  }
+
+  /** relay: the people behind platform user ids (members, senders, mentions), many at once. */
+  @Post('resolve')
+  @HttpCode(200)
+  resolve(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodValidationPipe(resolvePeopleRequest)) body: ResolvePeopleRequest): Promise<ResolvedPeople> {
+    return this.people.resolve(orgId, body.platform, body.platformUserIds);
   }
 
   @Get(':id')

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { nonEmpty, orgId, platform, timestamp, uuid } from '@parley/contracts';
+
+/**
+ * The relay's twins and the state of each message carried between them, as relay answers the gateway
+ * (`internalPaths.relay.*`) and the gateway answers admins (`/v1/conversations`). Ids, states and reasons only: the
+ * relay keeps no message text.
+ */
+export const relayPageQuery = z.strictObject({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type RelayPageQuery = z.output<typeof relayPageQuery>;
+
+const side = z.object({
+  /** The conversation's id on this platform; null until its first delivery opens it. */
+  conversationId: nonEmpty.nullable(),
+});
+
+export const conversationView = z.object({
+  id: uuid,
+  orgId,
+  kind: z.enum(['dm', 'group']),
+  slack: side,
+  teams: side,
+  /** The Parley people in the twin (those left out for lack of an account on one side are not). */
+  memberPersonIds: z.array(uuid),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type ConversationView = z.infer<typeof conversationView>;
+
+export const conversationPage = z.object({ items: z.array(conversationView), nextCursor: z.string().nullable() });
+export type ConversationPage = z.infer<typeof conversationPage>;
+
+export const deliveryState = z.enum(['pending', 'delivered', 'failed']);
+
+/** One post, edit or delete of one part of a message on the other side. */
+export const deliveryView = z.object({
+  id: uuid,
+  part: z.number().int().min(0),
+  change: z.enum(['create', 'edit', 'delete']),
+  platform,
+  state: deliveryState,
+  /** The other side's id of the message (delivered creates, and the edits and deletes of it). */
+  targetMessageId: nonEmpty.optional(),
+  /** The platform's reason for a failure, as it gave it. */
+  reason: z.string().optional(),
+  /** `fallback` when the app posted for the sender. */
+  voice: z.enum(['person', 'fallback']).optional(),
+  requestedAt: timestamp,
+  finishedAt: timestamp.optional(),
+});
+export type DeliveryView = z.infer<typeof deliveryView>;
+
+export const relayedMessageView = z.object({
+  id: uuid,
+  orgId,
+  conversationId: uuid,
+  source: z.object({ platform, conversationId: nonEmpty, messageId: nonEmpty }),
+  senderPersonId: uuid,
+  threadRootId: nonEmpty.optional(),
+  /**
+   * The message's state on the other side, from the latest change of each part: failed if any failed (with that
+   * reason), else pending if any is on its way, else delivered.
+   */
+  state: deliveryState,
+  /** The other side's ids of the message's parts, in order (one unless it was split). */
+  targetMessageIds: z.array(nonEmpty),
+  reason: z.string().optional(),
+  deleted: z.boolean(),
+  deliveries: z.array(deliveryView),
+  createdAt: timestamp,
+});
+export type RelayedMessageView = z.infer<typeof relayedMessageView>;
+
+export const relayedMessagePage = z.object({ items: z.array(relayedMessageView), nextCursor: z.string().nullable() });
+export type RelayedMessagePage = z.infer<typeof relayedMessagePage>;

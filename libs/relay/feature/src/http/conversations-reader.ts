@@ -1,0 +1,141 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { ConversationPage, ConversationView, DeliveryView, RelayedMessagePage, RelayedMessageView, RelayPageQuery } from '@parley/internal-api';
+import { DATA_SOURCE, INVALID_REQUEST_PROBLEM, notFound, ProblemException } from '@parley/service-runtime';
+import { rows, type DeliveryRow, type MessageRow, type TwinRow } from '../store/relay-store';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The admin's reads: twins of an org and the messages carried in one, newest first, keyset-paged. */
+@Injectable()
+export class ConversationsReader {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async conversations(orgId: string, query: RelayPageQuery): Promise<ConversationPage> {
+    const params: unknown[] = [orgId];
+    let where = 'org_id = $1';
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      params.push(cursor.at, cursor.id);
+      where += ` AND (created_at, id) < ($2::timestamptz, $3::uuid)`;
+    }
+    params.push(query.limit + 1);
+    const found = await rows<TwinRow & { at: string }>(
+      this.dataSource,
+      `SELECT *, created_at::text AS at FROM relay.twins WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = found.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(conversationView), nextCursor: found.length > query.limit && last ? encodeCursor(last.at, last.id) : null };
+  }
+
+  async messages(orgId: string, conversationId: string, query: RelayPageQuery): Promise<RelayedMessagePage> {
+    if (!UUID.test(conversationId)) throw notFound('conversation');
+    const [twin] = await rows<{ id: string }>(this.dataSource, `SELECT id FROM relay.twins WHERE id = $1 AND org_id = $2`, [conversationId, orgId]);
+    if (!twin) throw notFound('conversation');
+    const params: unknown[] = [conversationId];
+    let where = 'twin_id = $1';
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      params.push(cursor.at, cursor.id);
+      where += ` AND (created_at, id) < ($2::timestamptz, $3::uuid)`;
+    }
+    params.push(query.limit + 1);
+    const found = await rows<MessageRow & { at: string }>(
+      this.dataSource,
+      `SELECT *, created_at::text AS at FROM relay.messages WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = found.slice(0, query.limit);
+    const ids = page.map((m) => m.id);
+    const deliveries = ids.length
+      ? await rows<DeliveryRow>(this.dataSource, `SELECT * FROM relay.deliveries WHERE message_id = ANY($1::uuid[]) ORDER BY requested_at, part`, [ids])
+      : [];
+    const links = ids.length
+      ? await rows<{ message_id: string; part: number; target_message_id: string }>(
+          this.dataSource,
+          `SELECT message_id, part, target_message_id FROM relay.message_links WHERE message_id = ANY($1::uuid[]) AND kind = 'post' ORDER BY part`,
+          [ids],
+        )
+      : [];
+    const last = page[page.length - 1];
+    return {
+      items: page.map((m) =>
+        messageView(
+          m,
+          deliveries.filter((d) => d.message_id === m.id),
+          links.filter((l) => l.message_id === m.id).map((l) => l.target_message_id),
+        ),
+      ),
+      nextCursor: found.length > query.limit && last ? encodeCursor(last.at, last.id) : null,
+    };
+  }
+}
+
+function conversationView(t: TwinRow): ConversationView {
+  return {
+    id: t.id,
+    orgId: t.org_id,
+    kind: t.kind,
+    slack: { conversationId: t.slack_conversation_id },
+    teams: { conversationId: t.teams_conversation_id },
+    memberPersonIds: t.member_person_ids,
+    createdAt: t.created_at.toISOString(),
+    updatedAt: t.updated_at.toISOString(),
+  };
+}
+
+function deliveryView(d: DeliveryRow): DeliveryView {
+  return {
+    id: d.id,
+    part: d.part,
+    change: d.change,
+    platform: d.target_platform,
+    state: d.state,
+    ...(d.target_message_id ? { targetMessageId: d.target_message_id } : {}),
+    ...(d.reason ? { reason: d.reason } : {}),
+    ...(d.voice ? { voice: d.voice } : {}),
+    requestedAt: d.requested_at.toISOString(),
+    ...(d.finished_at ? { finishedAt: d.finished_at.toISOString() } : {}),
+  };
+}
+
+/** A message's state is that of the latest change of each of its parts: one failure or one pending shows. */
+export function messageView(m: MessageRow, deliveries: readonly DeliveryRow[], targetMessageIds: string[]): RelayedMessageView {
+  const latest = new Map<number, DeliveryRow>();
+  for (const d of deliveries) latest.set(d.part, d);
+  const current = [...latest.values()];
+  const failed = current.find((d) => d.state === 'failed');
+  const state = failed ? 'failed' : current.some((d) => d.state === 'pending') ? 'pending' : 'delivered';
+  return {
+    id: m.id,
+    orgId: m.org_id,
+    conversationId: m.twin_id,
+    source: { platform: m.source_platform, conversationId: m.source_conversation_id, messageId: m.source_message_id },
+    senderPersonId: m.sender_person_id,
+    ...(m.source_thread_root_id ? { threadRootId: m.source_thread_root_id } : {}),
+    state,
+    targetMessageIds,
+    ...(failed?.reason ? { reason: failed.reason } : {}),
+    deleted: m.deleted,
+    deliveries: deliveries.map(deliveryView),
+    createdAt: m.created_at.toISOString(),
+  };
+}
+
+function encodeCursor(at: string, id: string): string {
+  return Buffer.from(JSON.stringify({ at, id }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown } | null;
+    if (typeof value?.at === 'string' && typeof value.id === 'string' && UUID.test(value.id) && !Number.isNaN(Date.parse(value.at))) {
+      return { at: value.at, id: value.id };
+    }
+  } catch {
+    // falls through to the 400 below
+  }
+  throw new ProblemException(400, 'cursor: not a cursor this API returned.', INVALID_REQUEST_PROBLEM, [{ field: 'cursor', message: 'not a cursor this API returned' }]);
+}

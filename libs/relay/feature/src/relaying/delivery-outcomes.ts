@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Payload } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import type { IdempotentConsumer, Outbox } from '@parley/persistence';
+import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
+import { LaneDispatcher } from './lane-dispatcher';
+
+type Delivered = Payload<'parley.message.delivered.v1'>;
+
+/**
+ * parley.message.delivered.v1: records the outcome (the other side's id, or the platform's reason, which the sender is
+ * also told for a message that did not arrive), links the message
+ * (its post, and any fallback posts, whose threads lead back to the sender), keeps the id of a conversation the
+ * connector opened as the twin's side, frees the lane and sends the next delivery queued in it, all in one
+ * transaction per event.
+ */
+@Injectable()
+export class DeliveryOutcomes {
+  constructor(
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+  ) {}
+
+  async record(event: Delivered, eventId: string): Promise<void> {
+    await this.idempotent.run('relay.message-delivered', eventId, async (manager) => {
+      const delivery = await firstRow<DeliveryRow>(manager, `SELECT * FROM relay.deliveries WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
+        event.deliveryId,
+        event.orgId,
+      ]);
+      if (!delivery) {
+        this.logger.warn({ orgId: event.orgId, deliveryId: event.deliveryId }, 'relay: an outcome for a delivery the relay does not know');
+        return;
+      }
+      if (delivery.state !== 'pending') return;
+      const platform = delivery.target_platform;
+      // The lane first, always in the same order as the dispatcher (lane, then delivery rows), so the two never deadlock.
+      await manager.query(`SELECT 1 FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`, [delivery.twin_id, platform]);
+      const conversationId = event.conversation.conversationId;
+      if (event.outcome === 'delivered') {
+        await manager.query(
+          `UPDATE relay.deliveries SET state = 'delivered', target_message_id = COALESCE($2, target_message_id), voice = $3, target_conversation_id = $4,
+             finished_at = $5 WHERE id = $1`,
+          [delivery.id, event.platformMessageId ?? null, event.voice ?? null, conversationId, event.deliveredAt],
+        );
+        if (delivery.change === 'create' && event.platformMessageId) {
+          await manager.query(
+            `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
+             VALUES ($1, $2, 'post', $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [delivery.message_id, delivery.part, platform, conversationId, event.platformMessageId],
+          );
+        }
+        for (const post of event.fallbackPosts ?? []) {
+          await manager.query(
+            `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
+             VALUES ($1, $2, 'fallback', $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [delivery.message_id, delivery.part, platform, post.conversationId, post.platformMessageId],
+          );
+        }
+        // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
+        const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
+        if (!fallbackOnly) await this.keepOpenedSide(manager, delivery, conversationId);
+      } else {
+        await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = $3 WHERE id = $1`, [
+          delivery.id,
+          event.reason ?? 'the connector gave no reason',
+          event.deliveredAt,
+        ]);
+        this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
+        if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
+      }
+      await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
+        delivery.twin_id,
+        platform,
+        delivery.id,
+      ]);
+      await this.lanes.pump(manager, delivery.twin_id, platform);
+    });
+  }
+
+  /** The sender hears on their own platform that their message did not arrive, once per message, with the reason. */
+  private async tellSender(manager: EntityManager, delivery: DeliveryRow, reason: string): Promise<void> {
+    const message = await firstRow<MessageRow>(manager, `SELECT * FROM relay.messages WHERE id = $1`, [delivery.message_id]);
+    const twin = await twinById(manager, delivery.twin_id);
+    const source = message?.source_platform;
+    const connectionId = source && twin ? twin[connectionColumn(source)] : null;
+    if (!message || !source || !connectionId) return;
+    const where = delivery.target_platform === 'teams' ? 'Teams' : 'Slack';
+    const notice = {
+      orgId: message.org_id,
+      connectionId,
+      noticeId: delivery.id,
+      recipientPersonId: message.sender_person_id,
+      recipientPlatformUserId: message.sender_platform_user_id,
+      reason: 'delivery-failed' as const,
+      text: `Your message did not reach ${where}: ${reason}`.slice(0, 4000),
+      about: { conversationId: message.source_conversation_id, messageId: message.source_message_id },
+      requestedAt: new Date().toISOString(),
+    };
+    if (source === 'slack') await this.outbox.enqueue(manager, 'parley.slack.notice.requested.v1', notice);
+    else await this.outbox.enqueue(manager, 'parley.teams.notice.requested.v1', notice);
+  }
+
+  /** The conversation the connector opened becomes the twin's side, unless another twin already has it. */
+  private async keepOpenedSide(manager: EntityManager, delivery: DeliveryRow, conversationId: string): Promise<void> {
+    const twin = await twinById(manager, delivery.twin_id);
+    if (!twin || twin[sideColumn(delivery.target_platform)] !== null) return;
+    const holder = await twinBySide(manager, delivery.org_id, delivery.target_platform, conversationId);
+    if (holder) {
+      this.logger.warn({ orgId: delivery.org_id, twinId: twin.id, otherTwinId: holder.id }, 'relay: the opened conversation already belongs to another twin');
+      return;
+    }
+    await manager.query(`UPDATE relay.twins SET ${sideColumn(delivery.target_platform)} = $2, updated_at = now() WHERE id = $1`, [twin.id, conversationId]);
+  }
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Payload } from '@parley/contracts';
+import type { PersonView } from '@parley/internal-api';
+import type { Logger } from '@parley/observability';
+import type { IdempotentConsumer, Outbox } from '@parley/persistence';
+import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { planPartChanges } from '../planning/part-changes';
+import { accountOnTarget, accountWithId, otherPlatform, type Platform } from '../planning/people';
+import { contentHash, mentionedUserIds, translateBody, type TargetBody } from '../planning/translation';
+import { planTwinMembership, unreachedText, type LeftOutMember, type TwinMember } from '../planning/twin-membership';
+import { chooseVoice, type Voice } from '../planning/voice';
+import { RelayDirectory } from '../people/relay-directory';
+import {
+  enqueueDelivery,
+  findOrCreateTwin,
+  insertDelivery,
+  insertMessage,
+  messageBySource,
+  messageOfFallbackPost,
+  twinById,
+  type MessageRow,
+  type TwinRow,
+} from '../store/relay-store';
+import { LaneDispatcher, type QueuedRequest } from './lane-dispatcher';
+
+type Received = Payload<'parley.message.received.v1'>;
+
+/** Where a received message goes: its twin's other side, as whom, to whom. Worked out before the transaction. */
+interface Route {
+  readonly target: Platform;
+  readonly targetConnectionId: string;
+  readonly voice: Voice;
+  readonly open: QueuedRequest['open'];
+  readonly parts: TargetBody[];
+  readonly senderPersonId: string;
+  /** A reply in a fallback post's thread: the original message, whose conversation the reply goes back to. */
+  readonly fallbackOriginal?: MessageRow;
+  /** A new DM or group DM: the twin to find or make, and who is left out of it. */
+  readonly twin?: { members: readonly TwinMember[]; memberKey: string; leftOut: readonly LeftOutMember[] };
+}
+
+/**
+ * parley.message.received.v1 -> deliveries. Looks the people up in identity (members, sender, mentions), decides
+ * whether the conversation is relayed, finds or makes its twin, translates and splits the body, and queues one
+ * delivery per part in the target conversation's lane; the lane sends it when nothing else is in flight there.
+ * The message, its deliveries, the notice and the outbox rows commit with the record of the event, once per
+ * platform event.
+ */
+@Injectable()
+export class MessageRelay {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RelayDirectory) private readonly directory: RelayDirectory,
+    @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+  ) {}
+
+  async receive(event: Received): Promise<void> {
+    const source = event.conversation.platform;
+    const eventKey = `${source}:${event.platformEventId}`;
+    if (await this.idempotent.hasProcessed('relay.message-received', eventKey)) return;
+    const route = await this.route(event);
+    if (!route) return;
+    await this.idempotent.run('relay.message-received', eventKey, (manager) => this.apply(manager, event, route));
+  }
+
+  /** Everything that needs identity, read before the transaction opens; undefined when the message is not relayed. */
+  private async route(event: Received): Promise<Route | undefined> {
+    const source = event.conversation.platform;
+    const target = otherPlatform(source);
+    const log = { orgId: event.orgId, platform: source, conversationId: event.conversation.conversationId, messageId: event.messageId };
+    const connectionId = (await this.directory.connectionIds(event.orgId))[target];
+    if (!connectionId) {
+      this.logger.info({ ...log, target }, 'relay: no connection on the other platform, message not relayed');
+      return undefined;
+    }
+    // A reply in the thread of a fallback post (the app's DM with the recipient) goes back to the original's sender.
+    if (event.threadRootId && event.conversation.kind === 'dm') {
+      const original = await messageOfFallbackPost(this.dataSource, event.orgId, source, event.conversation.conversationId, event.threadRootId);
+      if (original) return this.fallbackReplyRoute(event, original, connectionId);
+    }
+    if (event.conversation.kind === 'channel') return undefined;
+    const members = event.conversation.members ?? [];
+    const people = await this.directory.resolve(event.orgId, source, [...members, event.senderPlatformUserId, ...mentionedUserIds(event.body)]);
+    const lookup = (id: string) => people.get(id);
+    const plan = planTwinMembership(source, members, event.senderPlatformUserId, lookup);
+    if (!plan.relayed) {
+      this.logger.debug({ ...log, why: plan.why }, 'relay: conversation not relayed');
+      return undefined;
+    }
+    const sender = people.get(event.senderPlatformUserId) as PersonView;
+    return {
+      target,
+      targetConnectionId: connectionId,
+      voice: chooseVoice(plan.members, sender.id),
+      open: { conversationKind: event.conversation.kind === 'dm' ? 'dm' : 'group', memberPlatformUserIds: plan.members.map((m) => m.targetUserId) },
+      parts: event.body ? translateBody(event.body, source, lookup) : [],
+      senderPersonId: sender.id,
+      twin: { members: plan.members, memberKey: plan.memberKey, leftOut: plan.leftOut },
+    };
+  }
+
+  private async fallbackReplyRoute(event: Received, original: MessageRow, connectionId: string): Promise<Route | undefined> {
+    const source = event.conversation.platform;
+    const target = original.source_platform;
+    const people = await this.directory.resolve(event.orgId, source, [event.senderPlatformUserId, ...mentionedUserIds(event.body)]);
+    const sender = people.get(event.senderPlatformUserId);
+    const voiceAccount = sender ? accountOnTarget(sender, accountWithId(sender, source, event.senderPlatformUserId), target) : undefined;
+    if (!sender || !voiceAccount) {
+      this.logger.info({ orgId: event.orgId, messageId: event.messageId }, 'relay: reply to a fallback post from someone with no account on the other side');
+      return undefined;
+    }
+    return {
+      target,
+      targetConnectionId: connectionId,
+      voice: { senderPersonId: sender.id, senderDisplayName: sender.displayName, recipientPlatformUserIds: [original.sender_platform_user_id] },
+      open: { conversationKind: 'dm', memberPlatformUserIds: [voiceAccount.platformUserId, original.sender_platform_user_id] },
+      parts: event.body ? translateBody(event.body, source, (id) => people.get(id)) : [],
+      senderPersonId: sender.id,
+      fallbackOriginal: original,
+    };
+  }
+
+  private async apply(manager: EntityManager, event: Received, route: Route): Promise<void> {
+    const source = event.conversation.platform;
+    let twin: TwinRow;
+    if (route.fallbackOriginal) {
+      twin = (await twinById(manager, route.fallbackOriginal.twin_id)) as TwinRow;
+    } else {
+      const plan = route.twin as NonNullable<Route['twin']>;
+      const connections = await this.directory.connectionIds(event.orgId);
+      twin = await findOrCreateTwin(manager, {
+        orgId: event.orgId,
+        kind: event.conversation.kind === 'dm' ? 'dm' : 'group',
+        source,
+        conversationId: event.conversation.conversationId,
+        connections: { ...connections, [source]: event.connectionId },
+        memberPersonIds: plan.members.map((m) => m.personId),
+        memberKey: plan.memberKey,
+      });
+      if (plan.leftOut.length > 0 && event.change === 'created') await this.noticeUnreached(manager, event, route, plan.leftOut);
+    }
+
+    let message = await messageBySource(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
+    if (event.change === 'created') {
+      if (message) return; // the same message through another event
+      message = (await insertMessage(manager, this.newMessage(event, twin, route))) as MessageRow;
+    } else if (!message) {
+      // A change of a message Parley never carried: recorded as failed, so an admin sees it.
+      message = (await insertMessage(manager, this.newMessage(event, twin, route))) as MessageRow;
+      const change = event.change === 'edited' ? 'edit' : 'delete';
+      await insertDelivery(manager, {
+        id: randomUUID(),
+        orgId: event.orgId,
+        messageId: message.id,
+        twinId: twin.id,
+        part: 0,
+        change,
+        targetPlatform: route.target,
+        contentHash: null,
+        failedReason: `the original message was never relayed, so the ${change} cannot be carried`,
+      });
+      return;
+    }
+
+    if (message.deleted && event.change !== 'created') return; // nothing left on the other side to change
+    const before = message.parts;
+    const after = event.change === 'deleted' ? 0 : route.parts.length;
+    if (event.change === 'created' && after === 0) {
+      await insertDelivery(manager, {
+        id: randomUUID(),
+        orgId: event.orgId,
+        messageId: message.id,
+        twinId: twin.id,
+        part: 0,
+        change: 'create',
+        targetPlatform: route.target,
+        contentHash: null,
+        failedReason: 'the message has no text to carry (files and cards are not relayed yet)',
+      });
+      return;
+    }
+    await manager.query(`UPDATE relay.messages SET parts = $2, deleted = $3, updated_at = now() WHERE id = $1`, [message.id, after, event.change === 'deleted']);
+    for (const { part, change } of planPartChanges(event.change, before, after)) {
+      const body = change === 'delete' ? undefined : route.parts[part];
+      const deliveryId = randomUUID();
+      await insertDelivery(manager, {
+        id: deliveryId,
+        orgId: event.orgId,
+        messageId: message.id,
+        twinId: twin.id,
+        part,
+        change,
+        targetPlatform: route.target,
+        contentHash: contentHash(body),
+      });
+      const request: QueuedRequest = {
+        payload: {
+          orgId: event.orgId,
+          connectionId: route.targetConnectionId,
+          deliveryId,
+          change,
+          senderPersonId: route.voice.senderPersonId,
+          senderDisplayName: route.voice.senderDisplayName,
+          recipientPlatformUserIds: route.voice.recipientPlatformUserIds,
+          ...(body ? { body } : {}),
+        },
+        open: route.open,
+        ...(route.fallbackOriginal ? { threadRootTargetId: route.fallbackOriginal.source_message_id } : {}),
+        ...(!route.fallbackOriginal && event.threadRootId && change === 'create' ? { threadRootSourceId: event.threadRootId } : {}),
+      };
+      await enqueueDelivery(manager, deliveryId, twin.id, route.target, request);
+    }
+    await this.lanes.pump(manager, twin.id, route.target);
+  }
+
+  private newMessage(event: Received, twin: TwinRow, route: Route) {
+    return {
+      orgId: event.orgId,
+      twinId: twin.id,
+      platform: event.conversation.platform,
+      conversationId: event.conversation.conversationId,
+      messageId: event.messageId,
+      threadRootId: event.threadRootId ?? null,
+      senderPersonId: route.senderPersonId,
+      senderPlatformUserId: event.senderPlatformUserId,
+    };
+  }
+
+  /** Tells the sender who did not get the message, once per conversation and set of people left out. */
+  private async noticeUnreached(manager: EntityManager, event: Received, route: Route, leftOut: readonly LeftOutMember[]): Promise<void> {
+    const source = event.conversation.platform;
+    const key = leftOut.map((m) => m.personId ?? m.sourceUserId).sort().join(',');
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO relay.unreached_notices (org_id, source_platform, source_conversation_id, left_out_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [event.orgId, source, event.conversation.conversationId, key],
+    );
+    if (inserted.length === 0) return;
+    const notice = {
+      orgId: event.orgId,
+      connectionId: event.connectionId,
+      noticeId: randomUUID(),
+      recipientPersonId: route.senderPersonId,
+      recipientPlatformUserId: event.senderPlatformUserId,
+      reason: 'recipients-unreached' as const,
+      text: unreachedText(leftOut, route.target),
+      about: { conversationId: event.conversation.conversationId, messageId: event.messageId },
+      requestedAt: new Date().toISOString(),
+    };
+    if (source === 'slack') await this.outbox.enqueue(manager, 'parley.slack.notice.requested.v1', notice);
+    else await this.outbox.enqueue(manager, 'parley.teams.notice.requested.v1', notice);
+  }
+}

@@ -1,0 +1,480 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig } from '@parley/config';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import { createIdentityService, identityService } from '@parley/identity-feature';
+import { conversationPage, relayedMessagePage, resolvedPeople, type ConversationPage, type RelayedMessagePage } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus } from '@parley/messaging';
+import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
+import { relayService } from '@parley/relay-feature';
+
+type Deliver = Payload<'parley.teams.message.deliver.requested.v1'>;
+type Seen = { topic: 'teams' | 'slack'; payload: Deliver };
+
+const INTERNAL_TOKEN = `internal_${randomBytes(24).toString('base64url')}`;
+const silent = process.env['RELAY_TEST_LOG'] ? pino({ level: 'debug' }, pino.destination({ dest: process.env['RELAY_TEST_LOG'], sync: true })) : pino({ level: 'silent' });
+
+async function eventually<T>(probe: () => Promise<T> | T, until: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (until(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last saw ${JSON.stringify(value).slice(0, 2_000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// relay and the real identity in-process, on real PostgreSQL with the in-process bus: the relay's logic against
+// identity's real answers, without building the services. The test stands in for the connectors: it publishes what
+// they would have seen and delivered, and records what the relay asks of them.
+describe('relay service', () => {
+  let identityDb: FreshDatabase;
+  let relayDb: FreshDatabase;
+  let identity: InProcessService;
+  let relay: InProcessService;
+  let connectors: InProcessBus;
+  const delivers: Seen[] = [];
+  const notices: Payload<'parley.slack.notice.requested.v1'>[] = [];
+  let orgId: string;
+  let slackConnectionId: string;
+  let teamsConnectionId: string;
+
+  const call = async (base: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+
+  beforeAll(async () => {
+    const env = integrationEnv();
+    identityDb = await createFreshDatabase(env.databaseUrl, 'parley_relay_identity');
+    relayDb = await createFreshDatabase(env.databaseUrl, 'parley_relay');
+    const broker = new InProcessBroker(4);
+    connectors = new InProcessBus(broker, { service: 'test-connectors', logger: silent });
+    connectors.subscribe('parley.teams.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'teams', payload }), { group: 'test-teams' });
+    connectors.subscribe('parley.slack.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'slack', payload }), { group: 'test-slack' });
+    connectors.subscribe('parley.slack.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-slack-notices' });
+    connectors.subscribe('parley.teams.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-teams-notices' });
+    await connectors.start();
+    const identityConfig = loadConfig(identityService.configSections ?? {}, {
+      PARLEY_VAULT_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      PARLEY_VAULT_ACTIVE_KEY: 'k1',
+    });
+    identity = await startServiceInProcess(createIdentityService(), { databaseUrl: identityDb.url, broker, internalToken: INTERNAL_TOKEN, config: identityConfig, logger: silent });
+    relay = await startServiceInProcess(relayService, { databaseUrl: relayDb.url, broker, internalToken: INTERNAL_TOKEN, peers: { identity: identity.url }, logger: silent });
+
+    // The demo organization: Ada and Grace on Slack with Teams guests, Frances on Teams with a Slack mirror, Linus on
+    // Slack with nothing on Teams.
+    orgId = ((await call(identity.url, 'POST', '/internal/orgs', { name: 'Relay demo' })).body as { id: string }).id;
+    slackConnectionId = ((await call(identity.url, 'POST', `/internal/orgs/${orgId}/connections`, slackConnection())).body as { id: string }).id;
+    teamsConnectionId = ((await call(identity.url, 'POST', `/internal/orgs/${orgId}/connections`, teamsConnection())).body as { id: string }).id;
+    const observe = (platform: 'slack' | 'teams', platformUserId: string, email: string, realName: string) =>
+      identity.bus.publish('parley.directory.user.observed.v1', { orgId, platform, platformUserId, email, displayName: realName, realName, isBot: false, isDeactivated: false, observedAt: new Date().toISOString() });
+    await observe('slack', 'U0ADA', 'ada@example.com', 'Ada Lovelace');
+    await observe('slack', 'U0GRA', 'grace@example.com', 'Grace Hopper');
+    await observe('slack', 'U0LIN', 'linus@example.com', 'Linus Pauling');
+    await observe('teams', 'aad-frances', 'frances@example.com', 'Frances Allen');
+    const resolve = async (platform: 'slack' | 'teams', ids: string[]) =>
+      resolvedPeople.parse((await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform, platformUserIds: ids })).body);
+    const people = await eventually(() => resolve('slack', ['U0ADA', 'U0GRA', 'U0LIN']), (r) => r.items.length === 3, 'people observed');
+    const idOf = (uid: string) => people.items.find((i) => i.platformUserId === uid)?.person.id as string;
+    const frances = (await eventually(() => resolve('teams', ['aad-frances']), (r) => r.items.length === 1, 'frances')).items[0]?.person.id as string;
+    const guest = (personId: string, guestUserId: string) =>
+      identity.bus.publish('parley.teams.guest.created.v1', {
+        orgId,
+        syncId: randomUUID(),
+        personId,
+        guestUserId,
+        userPrincipalName: `${guestUserId}#EXT#@customer.onmicrosoft.com`,
+        homeUserPrincipalName: `${guestUserId}@home.onmicrosoft.com`,
+        teamIds: ['team-1'],
+        reused: false,
+        signIn: { status: 'ok' },
+      });
+    await guest(idOf('U0ADA'), 'aad-ada-guest');
+    await guest(idOf('U0GRA'), 'aad-grace-guest');
+    await identity.bus.publish('parley.slack.mirror.created.v1', { orgId, syncId: randomUUID(), personId: frances, kind: 'scim', mirrorId: 'W0FRA', reused: false });
+    await eventually(() => resolve('teams', ['aad-ada-guest', 'aad-grace-guest']), (r) => r.items.length === 2, 'guests');
+    await eventually(() => resolve('slack', ['W0FRA']), (r) => r.items.length === 1, 'mirror');
+  }, 180_000);
+
+  afterAll(async () => {
+    await relay?.stop();
+    await identity?.stop();
+    await connectors?.stop();
+    await relayDb?.drop();
+    await identityDb?.drop();
+  });
+
+  let eventCounter = 0;
+  const received = (fields: Partial<PayloadIn<'parley.message.received.v1'>> & Pick<PayloadIn<'parley.message.received.v1'>, 'conversation' | 'messageId' | 'senderPlatformUserId'>) =>
+    connectors.publish('parley.message.received.v1', {
+      orgId,
+      connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
+      change: 'created',
+      platformEventId: `Ev${++eventCounter}`,
+      occurredAt: new Date().toISOString(),
+      ...fields,
+    });
+  const delivered = (d: Deliver, conversationId: string, fields: Partial<PayloadIn<'parley.message.delivered.v1'>> = {}) =>
+    connectors.publish('parley.message.delivered.v1', {
+      orgId,
+      deliveryId: d.deliveryId,
+      conversation: { platform: d.connectionId === teamsConnectionId ? 'teams' : 'slack', conversationId },
+      outcome: 'delivered',
+      voice: 'person',
+      deliveredAt: new Date().toISOString(),
+      ...fields,
+    });
+  /** Waits until `count` deliver requests were seen in all, and that no more arrive meanwhile. */
+  const settle = async (count: number) => {
+    await eventually(() => delivers.length, (n) => n >= count, `${count} deliver requests`);
+    await relay.broker.drain();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await relay.broker.drain();
+    expect(delivers.length).toBe(count);
+    return delivers[count - 1] as Seen;
+  };
+  const conversations = async (): Promise<ConversationPage> => conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations`)).body);
+  const messagesOf = async (id: string, query = ''): Promise<RelayedMessagePage> =>
+    relayedMessagePage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations/${id}/messages${query}`)).body);
+
+  it('carries a Slack DM to Teams as the sender: opens the chat first, one delivery in flight, an edit after its link', async () => {
+    const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
+    await received({ conversation: dm, messageId: '100.1', senderPlatformUserId: 'U0ADA', body: { format: 'slack-mrkdwn', content: 'hello *Frances*' } });
+    await received({ conversation: dm, messageId: '100.2', senderPlatformUserId: 'U0ADA', body: { format: 'slack-mrkdwn', content: 'second <@W0FRA>' } });
+    await received({ conversation: dm, messageId: '100.1', senderPlatformUserId: 'U0ADA', change: 'edited', body: { format: 'slack-mrkdwn', content: 'hello _Frances_' } });
+
+    const first = await settle(1);
+    expect(first).toMatchObject({
+      topic: 'teams',
+      payload: {
+        orgId,
+        connectionId: teamsConnectionId,
+        target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: ['aad-ada-guest', 'aad-frances'] },
+        change: 'create',
+        senderDisplayName: 'Ada Lovelace',
+        recipientPlatformUserIds: ['aad-frances'],
+        body: { format: 'teams-html', content: expect.stringContaining('<strong>Frances</strong>') },
+      },
+    });
+    // The twin exists and waits for its Teams side.
+    const [twin] = (await conversations()).items;
+    expect(twin).toMatchObject({ kind: 'dm', slack: { conversationId: 'D0ADAFRA' }, teams: { conversationId: null } });
+    expect((await messagesOf(twin?.id as string)).items.map((m) => [m.source.messageId, m.state])).toEqual([
+      ['100.2', 'pending'],
+      ['100.1', 'pending'],
+    ]);
+
+    await delivered(first.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-1' });
+    const second = await settle(2);
+    expect(second.payload).toMatchObject({
+      target: { kind: 'existing', conversationId: '19:adafra@unq.gbl.spaces' },
+      change: 'create',
+      body: { content: expect.stringContaining('<at id="0">Frances Allen</at>'), mentions: [{ id: 0, mentionText: 'Frances Allen', userId: 'aad-frances' }] },
+    });
+    await delivered(second.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-2' });
+    const edit = await settle(3);
+    expect(edit.payload).toMatchObject({ change: 'edit', targetMessageId: 'T-1', target: { kind: 'existing' }, body: { content: expect.stringContaining('<em>Frances</em>') } });
+    await delivered(edit.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-1' });
+    await relay.broker.drain();
+
+    const page = await messagesOf(twin?.id as string);
+    expect(page.items.map((m) => [m.source.messageId, m.state, m.targetMessageIds])).toEqual([
+      ['100.2', 'delivered', ['T-2']],
+      ['100.1', 'delivered', ['T-1']],
+    ]);
+    expect(page.items[1]?.deliveries.map((d) => [d.change, d.state, d.targetMessageId])).toEqual([
+      ['create', 'delivered', 'T-1'],
+      ['edit', 'delivered', 'T-1'],
+    ]);
+    // Nothing said is kept: no body in any relay table, only hashes.
+    const dump = JSON.stringify(await queryRows(relayDb.url, `SELECT * FROM relay.deliveries`)) + JSON.stringify(await queryRows(relayDb.url, `SELECT * FROM relay.delivery_queue`));
+    expect(dump).not.toMatch(/Frances<|hello|second/);
+  });
+
+  it('carries the reply from Teams back into the same Slack DM as Frances, with mentions mapped to Slack accounts', async () => {
+    const chat = { platform: 'teams' as const, conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm' as const, members: ['aad-frances', 'aad-ada-guest'] };
+    await received({
+      conversation: chat,
+      messageId: '1733000000001',
+      senderPlatformUserId: 'aad-frances',
+      threadRootId: 'T-1',
+      body: { format: 'teams-html', content: '<p>hi <at id="0">Ada</at> &lt;!channel&gt;</p>', mentions: [{ id: 0, mentionText: 'Ada', userId: 'aad-ada-guest' }] },
+    });
+    const reply = await settle(4);
+    expect(reply).toMatchObject({
+      topic: 'slack',
+      payload: {
+        connectionId: slackConnectionId,
+        target: { kind: 'existing', conversationId: 'D0ADAFRA' },
+        change: 'create',
+        // A reply to Parley's post T-1 goes under the original it stands for.
+        threadRootId: '100.1',
+        senderDisplayName: 'Frances Allen',
+        recipientPlatformUserIds: ['U0ADA'],
+        body: { format: 'slack-mrkdwn', content: 'hi <@U0ADA> &lt;!channel&gt;' },
+      },
+    });
+    await delivered(reply.payload, 'D0ADAFRA', { platformMessageId: '200.1' });
+    await relay.broker.drain();
+    expect((await conversations()).items).toHaveLength(1);
+  });
+
+  it('does not relay a DM of native accounts only, and ignores a second delivery of the same platform event', async () => {
+    await received({ conversation: { platform: 'slack', conversationId: 'D0ADAGRA', kind: 'dm', members: ['U0ADA', 'U0GRA'] }, messageId: '300.1', senderPlatformUserId: 'U0ADA', body: { format: 'plain', content: 'x' } });
+    await received({
+      conversation: { platform: 'teams', conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm', members: ['aad-frances', 'aad-ada-guest'] },
+      messageId: '1733000000002',
+      senderPlatformUserId: 'aad-frances',
+      platformEventId: 'dup-1',
+      body: { format: 'plain', content: 'once' },
+    });
+    await received({
+      conversation: { platform: 'teams', conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm', members: ['aad-frances', 'aad-ada-guest'] },
+      messageId: '1733000000002',
+      senderPlatformUserId: 'aad-frances',
+      platformEventId: 'dup-1',
+      body: { format: 'plain', content: 'once' },
+    });
+    const once = await settle(5);
+    expect(once.payload).toMatchObject({ body: { content: 'once' }, target: { kind: 'existing', conversationId: 'D0ADAFRA' } });
+    await delivered(once.payload, 'D0ADAFRA', { platformMessageId: '200.2' });
+    await relay.broker.drain();
+  });
+
+  it('leaves out who has no Teams account and says so once; a refused post fails with the platform reason, and so does its edit', async () => {
+    const group = { platform: 'slack' as const, conversationId: 'G0GROUP', kind: 'group' as const, members: ['U0ADA', 'U0GRA', 'W0FRA', 'U0LIN'] };
+    await received({ conversation: group, messageId: '400.1', senderPlatformUserId: 'U0GRA', body: { format: 'slack-mrkdwn', content: 'one' } });
+    await received({ conversation: group, messageId: '400.1', senderPlatformUserId: 'U0GRA', change: 'edited', body: { format: 'slack-mrkdwn', content: 'one!' } });
+    await received({ conversation: group, messageId: '400.2', senderPlatformUserId: 'U0GRA', body: { format: 'slack-mrkdwn', content: 'two' } });
+    const first = await settle(6);
+    expect(first.payload).toMatchObject({
+      target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: ['aad-ada-guest', 'aad-grace-guest', 'aad-frances'] },
+      senderDisplayName: 'Grace Hopper',
+      recipientPlatformUserIds: ['aad-ada-guest', 'aad-frances'],
+    });
+    await eventually(() => notices.length, (n) => n >= 1, 'the unreached notice');
+    expect(notices).toEqual([
+      expect.objectContaining({
+        connectionId: slackConnectionId,
+        recipientPlatformUserId: 'U0GRA',
+        reason: 'recipients-unreached',
+        text: 'Linus Pauling did not get your message: they have no Teams account Parley can reach.',
+        about: { conversationId: 'G0GROUP', messageId: '400.1' },
+      }),
+    ]);
+
+    await connectors.publish('parley.message.delivered.v1', {
+      orgId,
+      deliveryId: first.payload.deliveryId,
+      conversation: { platform: 'teams', conversationId: 'pending-open' },
+      outcome: 'failed',
+      reason: 'Forbidden: the tenant policy blocks group chats with guests',
+      deliveredAt: new Date().toISOString(),
+    });
+    // The edit of the failed message fails without being sent; the next message tries to open the chat again.
+    const next = await settle(7);
+    expect(next.payload).toMatchObject({ change: 'create', target: { kind: 'open' }, body: { content: 'two' } });
+    // Grace hears why her message did not arrive; the unreached notice is not repeated.
+    await eventually(() => notices.length, (n) => n >= 2, 'the delivery-failed notice');
+    expect(notices.slice(1)).toEqual([
+      expect.objectContaining({
+        noticeId: first.payload.deliveryId,
+        connectionId: slackConnectionId,
+        recipientPlatformUserId: 'U0GRA',
+        reason: 'delivery-failed',
+        text: 'Your message did not reach Teams: Forbidden: the tenant policy blocks group chats with guests',
+        about: { conversationId: 'G0GROUP', messageId: '400.1' },
+      }),
+    ]);
+    const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'G0GROUP');
+    const page = await messagesOf(twin?.id as string);
+    expect(page.items.map((m) => [m.source.messageId, m.state, m.reason])).toEqual([
+      ['400.2', 'pending', undefined],
+      ['400.1', 'failed', 'the original message was not delivered (Forbidden: the tenant policy blocks group chats with guests), so the edit cannot be carried'],
+    ]);
+    expect(page.items[1]?.deliveries.map((d) => [d.change, d.state, d.reason])).toEqual([
+      ['create', 'failed', 'Forbidden: the tenant policy blocks group chats with guests'],
+      ['edit', 'failed', expect.stringMatching(/^the original message was not delivered/)],
+    ]);
+    await delivered(next.payload, '19:group@thread.v2', { platformMessageId: 'T-G2' });
+    await relay.broker.drain();
+  });
+
+  it('sends a reply in a fallback post thread back to the original sender conversation', async () => {
+    // Frances writes on Teams; Parley cannot speak as her mirror yet, so the app posts in Ada's DM with it.
+    const chat = { platform: 'teams' as const, conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm' as const, members: ['aad-frances', 'aad-ada-guest'] };
+    await received({ conversation: chat, messageId: '1733000000003', senderPlatformUserId: 'aad-frances', body: { format: 'plain', content: 'are you there?' } });
+    const toSlack = await settle(8);
+    await delivered(toSlack.payload, 'D0ADAFRA', { voice: 'fallback', platformMessageId: '500.1', fallbackPosts: [{ conversationId: 'D0APPADA', platformMessageId: '500.1' }] });
+    await relay.broker.drain();
+    await received({
+      conversation: { platform: 'slack', conversationId: 'D0APPADA', kind: 'dm', members: ['U0ADA', 'U0PARLEY'] },
+      messageId: '500.2',
+      threadRootId: '500.1',
+      senderPlatformUserId: 'U0ADA',
+      body: { format: 'slack-mrkdwn', content: 'yes!' },
+    });
+    const back = await settle(9);
+    expect(back).toMatchObject({
+      topic: 'teams',
+      payload: {
+        target: { kind: 'existing', conversationId: '19:adafra@unq.gbl.spaces' },
+        threadRootId: '1733000000003',
+        senderDisplayName: 'Ada Lovelace',
+        recipientPlatformUserIds: ['aad-frances'],
+        body: { format: 'teams-html', content: expect.stringContaining('yes!') },
+      },
+    });
+    await delivered(back.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-back' });
+    await relay.broker.drain();
+  });
+
+  it('does not take the app DM of a fallback post for the twin side it could not open', async () => {
+    const trio = { platform: 'teams' as const, conversationId: '19:trio@thread.v2', kind: 'group' as const, members: ['aad-frances', 'aad-ada-guest', 'aad-grace-guest'] };
+    await received({ conversation: trio, messageId: '1733000000010', senderPlatformUserId: 'aad-frances', body: { format: 'plain', content: 'trio one' } });
+    const first = await settle(10);
+    expect(first.payload).toMatchObject({ target: { kind: 'open', conversationKind: 'group', memberPlatformUserIds: ['W0FRA', 'U0ADA', 'U0GRA'] } });
+    await delivered(first.payload, 'D0APPADA', {
+      voice: 'fallback',
+      fallbackPosts: [
+        { conversationId: 'D0APPADA', platformMessageId: '600.1' },
+        { conversationId: 'D0APPGRA', platformMessageId: '600.2' },
+      ],
+    });
+    await received({ conversation: trio, messageId: '1733000000011', senderPlatformUserId: 'aad-frances', body: { format: 'plain', content: 'trio two' } });
+    const second = await settle(11);
+    expect(second.payload).toMatchObject({ target: { kind: 'open' }, body: { content: 'trio two' } });
+    expect((await conversations()).items.find((c) => c.teams.conversationId === '19:trio@thread.v2')?.slack.conversationId).toBeNull();
+    await delivered(second.payload, 'C0MPIMTRIO', { platformMessageId: '601.1' });
+    await relay.broker.drain();
+    expect((await conversations()).items.find((c) => c.teams.conversationId === '19:trio@thread.v2')?.slack.conversationId).toBe('C0MPIMTRIO');
+  });
+
+  it('keeps each source conversation in order and one delivery in flight per lane, whatever order the connectors answer in', async () => {
+    const seed = Number(process.env['RELAY_TEST_SEED'] ?? Date.now() % 100_000);
+    let state = seed;
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const sources = [
+      { conversation: { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] }, sender: 'U0ADA' },
+      { conversation: { platform: 'slack' as const, conversationId: 'D0GRAFRA', kind: 'dm' as const, members: ['U0GRA', 'W0FRA'] }, sender: 'U0GRA' },
+      { conversation: { platform: 'teams' as const, conversationId: '19:adafra@unq.gbl.spaces', kind: 'dm' as const, members: ['aad-frances', 'aad-ada-guest'] }, sender: 'aad-frances' },
+    ];
+    const before = delivers.length;
+    const sent: { source: number; messageId: string; change: 'created' | 'edited'; text: string }[] = [];
+    for (let i = 0; i < 36; i++) {
+      const source = Math.floor(random() * sources.length);
+      const mine = sent.filter((m) => m.source === source && m.change === 'created');
+      const edit = mine.length > 0 && random() < 0.25;
+      const messageId = edit ? (mine[Math.floor(random() * mine.length)] as { messageId: string }).messageId : `900.${i}`;
+      sent.push({ source, messageId, change: edit ? 'edited' : 'created', text: `m${i}` });
+    }
+    // Each source conversation's messages are published in order; the three conversations interleave.
+    await Promise.all(
+      sources.map(async (s, index) => {
+        for (const m of sent.filter((x) => x.source === index)) {
+          await received({ conversation: s.conversation, messageId: m.messageId, senderPlatformUserId: s.sender, change: m.change, body: { format: 'plain', content: m.text } });
+        }
+      }),
+    );
+    const acked = new Set<string>();
+    const postIds = new Map<string, string>();
+    const laneOf = async () =>
+      new Map(
+        (await queryRows<{ id: string; lane: string }>(relayDb.url, `SELECT id, twin_id::text || ':' || target_platform AS lane FROM relay.deliveries`)).map((r) => [r.id, r.lane]),
+      );
+    while (acked.size < sent.length) {
+      await eventually(() => delivers.slice(before).filter((d) => !acked.has(d.payload.deliveryId)).length, (n) => n > 0, `a request in flight (seed ${seed})`);
+      await relay.broker.drain();
+      const open = delivers.slice(before).filter((d) => !acked.has(d.payload.deliveryId));
+      const lanes = await laneOf();
+      const perLane = new Map<string, number>();
+      for (const d of open) perLane.set(lanes.get(d.payload.deliveryId) as string, (perLane.get(lanes.get(d.payload.deliveryId) as string) ?? 0) + 1);
+      expect({ seed, most: Math.max(...perLane.values()) }).toEqual({ seed, most: 1 });
+      const pick = open[Math.floor(random() * open.length)] as Seen;
+      const conversationId = pick.payload.target.kind === 'existing' ? pick.payload.target.conversationId : '19:grafra@unq.gbl.spaces';
+      const platformMessageId = pick.payload.change === 'create' ? `P-${pick.payload.deliveryId}` : (pick.payload.targetMessageId as string);
+      if (pick.payload.change === 'create') postIds.set(pick.payload.body?.content as string, platformMessageId);
+      acked.add(pick.payload.deliveryId);
+      await delivered(pick.payload, conversationId, { platformMessageId });
+    }
+    await relay.broker.drain();
+    const ours = delivers.slice(before);
+    expect(ours).toHaveLength(sent.length);
+    sources.forEach((s, index) => {
+      const expected = sent.filter((m) => m.source === index).map((m) => m.text);
+      const carried = ours.filter((d) => d.topic !== s.conversation.platform && d.payload.senderDisplayName === (index === 1 ? 'Grace Hopper' : index === 0 ? 'Ada Lovelace' : 'Frances Allen'));
+      expect({ seed, order: carried.map((d) => d.payload.body?.content) }).toEqual({ seed, order: expected });
+    });
+    // Every edit went to the post of the message it changes.
+    for (const m of sent.filter((x) => x.change === 'edited')) {
+      const original = sent.find((x) => x.change === 'created' && x.messageId === m.messageId && x.source === m.source) as { text: string };
+      const edit = ours.find((d) => d.payload.body?.content === m.text) as Seen;
+      expect({ seed, edit: m.text, target: edit.payload.targetMessageId }).toEqual({ seed, edit: m.text, target: postIds.get(original.text) });
+    }
+  });
+
+  it('pages conversations and messages with a cursor, scoped to the org, and refuses a bad cursor', async () => {
+    const twins: string[] = [];
+    let next: string | null = null;
+    do {
+      const page: ConversationPage = conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?limit=1${next ? `&cursor=${next}` : ''}`)).body);
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      twins.push(...page.items.map((c) => c.id));
+      next = page.nextCursor;
+    } while (next);
+    expect(twins).toEqual((await conversations()).items.map((c) => c.id));
+    expect(twins).toHaveLength(4);
+    const dm = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA') as { id: string };
+    const all = await messagesOf(dm.id, '?limit=200');
+    let cursor: string | null = null;
+    const paged: string[] = [];
+    do {
+      const page: RelayedMessagePage = await messagesOf(dm.id, `?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      paged.push(...page.items.map((m) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.items.map((m) => m.id));
+    expect((await call(relay.url, 'GET', `/internal/orgs/org_SomeoneElse0001/conversations/${dm.id}/messages`)).status).toBe(404);
+    expect((await call(relay.url, 'GET', `/internal/orgs/org_SomeoneElse0001/conversations`)).body).toEqual({ items: [], nextCursor: null });
+    expect((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations?cursor=nope`)).status).toBe(400);
+    expect((await fetch(`${relay.url}/internal/orgs/${orgId}/conversations`)).status).toBe(401);
+    // identity's bulk lookup is scoped to the org and names a bad field.
+    expect((await call(identity.url, 'POST', `/internal/orgs/org_SomeoneElse0001/people/resolve`, { platform: 'slack', platformUserIds: ['U0ADA'] })).body).toEqual({ items: [] });
+    const bad = await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform: 'zoom', platformUserIds: [] });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['platform', 'platformUserIds']);
+  });
+});
+
+function slackConnection() {
+  return {
+    platform: 'slack',
+    settings: { platform: 'slack', teamId: `T${randomBytes(4).toString('hex')}`, teamName: 'Demo', botUserId: 'U0PARLEY', apiUrl: 'http://127.0.0.1:1/api/', scimUrl: 'http://127.0.0.1:1/scim/v2', scim: true, scopes: ['chat:write'] },
+    secrets: { botToken: 'xoxb-test-relay', signingSecret: 'signing-secret-0123' },
+  };
+}
+
+function teamsConnection() {
+  return {
+    platform: 'teams',
+    settings: {
+      platform: 'teams',
+      tenantId: randomUUID(),
+      clientId: randomUUID(),
+      homeTenantId: randomUUID(),
+      homeTenantDomain: 'home.onmicrosoft.com',
+      teamIds: ['team-1'],
+      teamOwnerUsername: 'owner@customer.onmicrosoft.com',
+      authorityUrl: 'http://127.0.0.1:1',
+      graphUrl: 'http://127.0.0.1:1/v1.0',
+    },
+    secrets: { clientSecret: 'client-secret-0123', teamOwnerPassword: 'owner-password-0123' },
+  };
+}
