@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { routePath, routeQueryString, type AnyInternalRoute, type RouteResponse, type RouteSendArgs } from './route';
 
 /** A problem (RFC 9457) answered by another service's internal API. */
 export class InternalApiError extends Error {
@@ -36,6 +37,16 @@ export class InternalApiClient {
 
   get baseUrl(): string {
     return this.endpoint.baseUrl;
+  }
+
+  /**
+   * Calls a route of the table (`internalRoutes`): the path from its template and params, the query and body it
+   * takes, the answer parsed with its response schema.
+   */
+  async send<R extends AnyInternalRoute>(route: R, ...[request]: RouteSendArgs<R>): Promise<RouteResponse<R>> {
+    const given = (request ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const path = `${routePath(route, (given.params ?? {}) as never)}${routeQueryString(given.query)}`;
+    return (await this.call(route.method, path, route.response, given.body)) as RouteResponse<R>;
   }
 
   async call<S extends z.ZodType>(
