@@ -3,7 +3,6 @@ export * from './organizations';
 export * from './people';
 export * from './user-syncs';
 export { InternalApiClient, InternalApiError, type InternalEndpoint } from './client';
-export { internalPaths } from './paths';
 export { internalRoutes, routesOf, allInternalRoutes, type InternalRoutes } from './internal-routes';
 export {
   defineRoute,
