@@ -8,32 +8,46 @@ const routes = internalRoutes.provisioning;
 @Controller()
 class AllSyncRoutes {
   @InternalRoute(routes.startUserSync)
-  start(): void {}
+  start(): string {
+    return 'start';
+  }
 
   @InternalRoute(routes.userSyncs)
-  list(): void {}
+  list(): string {
+    return 'list';
+  }
 
   @InternalRoute(routes.userSync)
-  get(): void {}
+  get(): string {
+    return 'get';
+  }
 }
 
 @Controller('internal/orgs/:orgId/user-syncs')
 class HandWritten {
   @Get()
-  list(): void {}
+  list(): string {
+    return 'list';
+  }
 
   @Post(':syncId/cancel')
-  cancel(): void {}
+  cancel(): string {
+    return 'cancel';
+  }
 }
 
 @Controller()
 class OneSyncRoute {
   @InternalRoute(routes.userSync)
-  get(): void {}
+  get(): string {
+    return 'get';
+  }
 
   /** A route of another service, served here by mistake. */
   @InternalRoute(internalRoutes.identity.person)
-  person(): void {}
+  person(): string {
+    return 'person';
+  }
 }
 
 describe('@InternalRoute', () => {
