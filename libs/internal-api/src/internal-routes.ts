@@ -32,7 +32,7 @@ const org = z.object({ orgId });
 /**
  * Every internal HTTP route, grouped by the service that answers it: the one place a path, method or schema is
  * written (ADR 0016). Callers use `InternalApiClient.send(route, ...)`, controllers `@InternalRoute(route)`, test fakes
- * `serveRoute(route, ...)`; a unit test per service fails when a route has no handler or a handler no route.
+ * `matchRoute(route, method, path)`; a unit test per service fails when a route has no handler or a handler no route.
  */
 export const internalRoutes = {
   identity: {

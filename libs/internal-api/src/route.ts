@@ -17,7 +17,7 @@ type ParamsShape<P extends string> = { readonly [K in PathParamNames<P>]: z.ZodT
 /**
  * One internal HTTP route: who answers it, how it is called, what it takes and what it answers. The caller
  * (`InternalApiClient.send`), the callee (`@InternalRoute`, `@RouteParams`, `@RouteQuery`, `@RouteBody`) and the test
- * fakes (`serveRoute`) all read it, so a path, method or schema is written once.
+ * fakes (`matchRoute`) all read it, so a path, method or schema is written once.
  */
 export interface InternalRouteDefinition<
   S extends InternalService = InternalService,
