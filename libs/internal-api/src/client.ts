@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { routePath, routeQueryString, type AnyInternalRoute, type HttpMethod, type RouteResponse, type RouteSendArgs } from './route';
 
 /** A problem (RFC 9457) answered by another service's internal API. */
 export class InternalApiError extends Error {
@@ -25,8 +26,8 @@ export interface InternalEndpoint {
 }
 
 /**
- * A small typed client for the services' internal HTTP APIs (`/internal/...`). Responses are parsed with the
- * schema the callee answers with, so a drift between services fails loudly at the boundary.
+ * A small typed client for the services' internal HTTP APIs (`/internal/...`), by the routes of `internalRoutes`.
+ * Responses are parsed with the route's schema, so a drift between services fails loudly at the boundary.
  */
 export class InternalApiClient {
   constructor(
@@ -38,12 +39,17 @@ export class InternalApiClient {
     return this.endpoint.baseUrl;
   }
 
-  async call<S extends z.ZodType>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    schema: S | null,
-    body?: unknown,
-  ): Promise<z.output<S>> {
+  /**
+   * Calls a route of the table (`internalRoutes`): the path from its template and params, the query and body it
+   * takes, the answer parsed with its response schema.
+   */
+  async send<R extends AnyInternalRoute>(route: R, ...[request]: RouteSendArgs<R>): Promise<RouteResponse<R>> {
+    const given = (request ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const path = `${routePath(route, (given.params ?? {}) as never)}${routeQueryString(given.query)}`;
+    return (await this.request(route.method, path, route.response, given.body)) as RouteResponse<R>;
+  }
+
+  private async request<S extends z.ZodType>(method: HttpMethod, path: string, schema: S | null, body: unknown): Promise<z.output<S>> {
     const target = `${method} ${this.endpoint.baseUrl}${path}`;
     const response = await fetch(`${this.endpoint.baseUrl}${path}`, {
       method,

@@ -4,4 +4,27 @@ export * from './organizations';
 export * from './people';
 export * from './user-syncs';
 export { InternalApiClient, InternalApiError, type InternalEndpoint } from './client';
-export { internalPaths, publicPaths } from './paths';
+export { publicPaths } from './public-paths';
+export { internalRoutes, routesOf, allInternalRoutes, type InternalRoutes } from './internal-routes';
+export {
+  defineRoute,
+  matchRoute,
+  routeKey,
+  routePath,
+  routeQueryString,
+  type AnyInternalRoute,
+  type HttpMethod,
+  type InternalRouteDefinition,
+  type InternalService,
+  type PathParamNames,
+  type RouteBody,
+  type RouteBodyIn,
+  type RouteParams,
+  type RouteParamsIn,
+  type RouteQuery,
+  type RouteQueryIn,
+  type RouteRequest,
+  type RouteResponse,
+  type RouteResult,
+  type RouteSendArgs,
+} from './route';

@@ -66,7 +66,7 @@ export const updatePersonRequest = z.strictObject({ primaryPlatform: platform })
 /** Which platform a consent link is for: Teams (Account Sync, the default) or Slack (a Teams-primary person's voice). */
 export const consentPlatform = z.enum(['teams', 'slack']);
 export type ConsentPlatform = z.infer<typeof consentPlatform>;
-/** gateway -> identity, `internalPaths.identity.consentLink`: the callback the platform sends the browser back to. */
+/** gateway -> identity, `internalRoutes.identity.consentLink`: the callback the platform sends the browser back to. */
 export const consentLinkQuery = z.strictObject({ redirectUri: z.url({ protocol: /^https?$/ }), platform: consentPlatform.default('teams') });
 export const consentLink = z.object({ url: z.url(), expiresAt: timestamp });
 export const completeConsentRequest = z.strictObject({ code: z.string().min(1), state: z.string().min(1) });
@@ -94,7 +94,7 @@ export type TokenRequest = z.infer<typeof tokenRequest>;
 export const tokenResult = z.object({ accessToken: z.string().min(1), expiresAt: timestamp });
 export type TokenResult = z.infer<typeof tokenResult>;
 /**
- * slack-connector -> identity, `internalPaths.identity.slackUserToken`: the user token (xoxp-) a Teams-primary person
+ * slack-connector -> identity, `internalRoutes.identity.slackUserToken`: the user token (xoxp-) a Teams-primary person
  * gave through Slack consent, to post as them. 409 NEEDS_ATTENTION_PROBLEM until they consent.
  */
 export const slackUserTokenRequest = z.strictObject({ connectionId: uuid, personId: uuid });

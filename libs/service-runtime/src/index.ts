@@ -36,3 +36,15 @@ export {
   type ProblemDetailsOptions,
   type ProblemExtensions,
 } from './http/problem-details';
+export {
+  INTERNAL_ROUTE_METADATA,
+  InternalRoute,
+  internalRouteCoverage,
+  mountedHandlers,
+  RouteBody,
+  RouteParams,
+  RouteParamsPipe,
+  RouteQuery,
+  type MountedHandler,
+  type RouteCoverage,
+} from './http/internal-route';

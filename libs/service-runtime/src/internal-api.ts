@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Secret } from '@parley/config';
-import { InternalApiClient } from '@parley/internal-api';
+import { InternalApiClient, type AnyInternalRoute, type RouteResponse, type RouteSendArgs } from '@parley/internal-api';
 import { outgoingContextHeaders } from './http/request-context';
 
 export type PeerName = 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
@@ -27,6 +27,11 @@ export class InternalApiAccess {
     const baseUrl = this.urls[peer];
     if (!baseUrl) throw new Error(`no URL is configured for the ${peer} service`);
     return new InternalApiClient({ baseUrl, token: () => this.token.reveal(), contextHeaders: outgoingContextHeaders }, timeoutMs);
+  }
+
+  /** Calls a route of the table on the service that answers it (`route.service`). */
+  send<R extends AnyInternalRoute>(route: R, ...request: RouteSendArgs<R>): Promise<RouteResponse<R>> {
+    return this.client(route.service).send(route, ...request);
   }
 
   setUrl(peer: PeerName, url: string): void {

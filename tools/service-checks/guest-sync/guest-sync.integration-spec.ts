@@ -1,5 +1,5 @@
 import type { PersonView, UserSyncView } from '@parley/internal-api';
-import { InternalApiClient, internalPaths, tokenResult, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
+import { InternalApiClient, internalRoutes, WORKSPACE_TAKEN_PROBLEM } from '@parley/internal-api';
 import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import { type ClusterApp, uniqueSuffix } from '@parley/testing';
@@ -131,9 +131,9 @@ describe('Guest Account Sync end to end', () => {
       const teamsConnection = connections.find((c) => c.platform === 'teams');
       const owner = await probe.graph<{ id: string }>(`/users/${encodeURIComponent(stack.sandboxes.credentials.graph.teamOwner.username)}`, await probe.appToken());
       for (const person of people.filter((x) => x.accounts.some((a) => a.kind === 'guest')).slice(0, 5)) {
-        const token = await identity.call('POST', internalPaths.identity.tokens(person.orgId), tokenResult, {
-          connectionId: teamsConnection?.id,
-          subject: { kind: 'person', personId: person.id },
+        const token = await identity.send(internalRoutes.identity.token, {
+          params: { orgId: person.orgId },
+          body: { connectionId: teamsConnection?.id as string, subject: { kind: 'person', personId: person.id } },
         });
         const guestId = person.accounts.find((a) => a.kind === 'guest')?.platformUserId;
         const chat = await probe.graph<{ id: string }>('/chats', token.accessToken, {

@@ -1,4 +1,4 @@
-import { InternalApiClient, InternalApiError, internalPaths, NEEDS_ATTENTION_PROBLEM, slackUserTokenResult, type PersonView } from '@parley/internal-api';
+import { InternalApiClient, InternalApiError, internalRoutes, NEEDS_ATTENTION_PROBLEM, type PersonView } from '@parley/internal-api';
 import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import type { ClusterApp } from '@parley/testing';
@@ -93,7 +93,7 @@ describe('Slack consent end to end', () => {
       const identity = new InternalApiClient({ baseUrl: stack.cluster.url('identity'), token: () => TEST_INTERNAL_TOKEN });
       const slackConnection = (await admin.expect<{ items: { id: string; platform: string }[] }>(200, 'GET', '/v1/connections')).items.find((c) => c.platform === 'slack');
       const tokenOf = () =>
-        identity.call('POST', internalPaths.identity.slackUserToken(person.orgId), slackUserTokenResult, { connectionId: slackConnection?.id, personId: person.id });
+        identity.send(internalRoutes.identity.slackUserToken, { params: { orgId: person.orgId }, body: { connectionId: slackConnection?.id as string, personId: person.id } });
       const before = await tokenOf().catch((error: unknown) => error);
       expect(before).toBeInstanceOf(InternalApiError);
       expect(before).toMatchObject({ status: 409, problem: { type: NEEDS_ATTENTION_PROBLEM } });

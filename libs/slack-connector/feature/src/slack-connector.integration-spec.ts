@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '@parley/config';
 import type { Payload, TopicName } from '@parley/contracts';
-import type { ConnectionWithSecrets, SlackSettings, VerifyConnectionResult } from '@parley/internal-api';
+import { internalRoutes, matchRoute, routePath, type ConnectionWithSecrets, type SlackSettings, type VerifyConnectionResult } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { demoOrganization, generatedOrganization } from '@parley/sandbox-seed';
 import { startSlackSandbox, type SlackSandbox, type SlackSeedCredentials } from '@parley/sandbox-slack';
@@ -30,9 +30,11 @@ async function startIdentityStub() {
     const send = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' }).end(JSON.stringify(body));
     if (request.headers.authorization !== `Bearer ${INTERNAL_TOKEN}`) return send(401, { title: 'Unauthorized', status: 401, detail: 'wrong internal token' });
-    const match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+?)(\/secrets)?$/.exec(request.url ?? '');
-    const [, orgId = '', id = '', secrets] = match ?? [];
-    const found = match && request.method === 'GET' ? connections.get(`${decodeURIComponent(orgId)}:${decodeURIComponent(id)}`) : undefined;
+    const path = new URL(request.url ?? '/', 'http://identity').pathname;
+    const view = matchRoute(internalRoutes.identity.connection, request.method, path);
+    const secrets = matchRoute(internalRoutes.identity.connectionSecrets, request.method, path);
+    const params = view ?? secrets;
+    const found = params ? connections.get(`${params.orgId}:${params.connectionId}`) : undefined;
     if (!found) return send(404, { title: 'Not Found', status: 404, detail: 'no such connection' });
     reads[secrets ? 'secrets' : 'view'] += 1;
     if (secrets) return send(200, found);
@@ -79,7 +81,7 @@ describe('slack-connector', () => {
   const received: { [T in ObservedTopic]: Payload<T>[] } = Object.fromEntries(OBSERVED_TOPICS.map((t) => [t, []])) as never;
 
   const post = (body: unknown, token = INTERNAL_TOKEN) =>
-    fetch(`${service.url}/internal/connections/verify`, {
+    fetch(`${service.url}${routePath(internalRoutes['slack-connector'].verifyConnection, {})}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { internalPaths, verifyConnectionResult, type VerifyConnectionResult } from '@parley/internal-api';
+import { internalRoutes, routePath, verifyConnectionResult, type VerifyConnectionResult } from '@parley/internal-api';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
@@ -52,7 +52,7 @@ describe('teams-connector', () => {
       ...overrides,
     });
     const verify = async (body: unknown, token = INTERNAL_TOKEN) =>
-      fetch(`${harness.connector.url}${internalPaths.connector.verify()}`, {
+      fetch(`${harness.connector.url}${routePath(internalRoutes['teams-connector'].verifyConnection, {})}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Logger } from '@parley/observability';
-import { connectionInput, connectionView, internalPaths, verifyConnectionResult, type ConnectionInput, type ConnectionView } from '@parley/internal-api';
+import { connectionInput, internalRoutes, type ConnectionInput, type ConnectionView } from '@parley/internal-api';
 import { LOGGER, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
 import { PeerApi } from '../peers/peer-api';
 import { badGateway } from '../peers/peer-errors';
 import { ownedOrNotFound, resourceIdOrNotFound } from '../peers/scoping';
-import { connectionList, type ConnectionList } from './connection.schemas';
+import type { ConnectionList } from './connection.schemas';
 import { connectionRefused, connectorFor, createConnectionRequestFrom, inAdminTerms, secretValuesOf } from './connection-input';
 
 /** Checking credentials makes several platform calls (Graph: tokens in two tenants, ROPC, team reads). */
@@ -33,10 +33,10 @@ export class ConnectionsController {
   async create(@Body(new ZodValidationPipe(connectionInput)) input: ConnectionInput, @Req() request: Request): Promise<ConnectionView> {
     const { orgId } = orgPrincipalOf(request);
     const connector = connectorFor(input.platform);
-    const verified = await this.peers.call(connector, 'POST', internalPaths.connector.verify(), verifyConnectionResult, input, {
-      what: WHAT,
-      timeoutMs: VERIFY_TIMEOUT_MS,
-    });
+    const verifying = { what: WHAT, timeoutMs: VERIFY_TIMEOUT_MS };
+    const verified = await (input.platform === 'slack'
+      ? this.peers.send(internalRoutes['slack-connector'].verifyConnection, { body: input }, verifying)
+      : this.peers.send(internalRoutes['teams-connector'].verifyConnection, { body: input }, verifying));
     if (!verified.ok) throw connectionRefused(input.platform, verified.problems);
 
     let stored;
@@ -48,7 +48,7 @@ export class ConnectionsController {
     }
     // identity's unique index decides between two orgs connecting one workspace at once: 409 naming the field.
     const view = await this.peers
-      .call('identity', 'POST', internalPaths.identity.connections(orgId), connectionView, stored, { what: WHAT })
+      .send(internalRoutes.identity.createConnection, { params: { orgId }, body: stored }, { what: WHAT })
       .catch((error: unknown) => {
         throw inAdminTerms(error);
       });
@@ -58,7 +58,7 @@ export class ConnectionsController {
   @Get()
   async list(@Req() request: Request): Promise<ConnectionList> {
     const { orgId } = orgPrincipalOf(request);
-    const list = await this.peers.call('identity', 'GET', internalPaths.identity.connections(orgId), connectionList, undefined, { what: WHAT });
+    const list = await this.peers.send(internalRoutes.identity.connections, { params: { orgId } }, { what: WHAT });
     return { items: list.items.filter((c) => c.orgId === orgId) };
   }
 
@@ -66,7 +66,7 @@ export class ConnectionsController {
   async get(@Param('id') id: string, @Req() request: Request): Promise<ConnectionView> {
     const { orgId } = orgPrincipalOf(request);
     const connectionId = resourceIdOrNotFound(id, WHAT);
-    const view = await this.peers.call('identity', 'GET', internalPaths.identity.connection(orgId, connectionId), connectionView, undefined, { what: WHAT });
+    const view = await this.peers.send(internalRoutes.identity.connection, { params: { orgId, connectionId } }, { what: WHAT });
     return ownedOrNotFound(view, orgId, WHAT);
   }
 
@@ -75,7 +75,7 @@ export class ConnectionsController {
   async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
     const { orgId } = orgPrincipalOf(request);
     const connectionId = resourceIdOrNotFound(id, WHAT);
-    await this.peers.call('identity', 'DELETE', internalPaths.identity.connection(orgId, connectionId), null, undefined, { what: WHAT });
+    await this.peers.send(internalRoutes.identity.deleteConnection, { params: { orgId, connectionId } }, { what: WHAT });
   }
 
   /** Belt and braces: a view that somehow carries a secret the admin just sent is never answered. */

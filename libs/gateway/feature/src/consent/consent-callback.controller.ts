@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { completeConsentRequest, completeConsentResult, internalPaths, SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM } from '@parley/internal-api';
+import { completeConsentRequest, internalRoutes, SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM } from '@parley/internal-api';
 import { ProblemException } from '@parley/service-runtime';
 import { PeerApi } from '../peers/peer-api';
 import {
@@ -20,7 +20,7 @@ const single = (value: unknown): string | undefined => (typeof value === 'string
 
 /** What differs between the two consents: where identity completes them, and the pages a person sees. */
 interface ConsentFlow {
-  readonly completePath: string;
+  readonly complete: typeof internalRoutes.identity.completeConsent | typeof internalRoutes.identity.completeSlackConsent;
   readonly refused: (error: string, description: string | undefined) => ConsentPage;
   readonly granted: (email: string) => ConsentPage;
   /** A refusal identity names that deserves its own page (a problem type), before the generic "link invalid". */
@@ -28,13 +28,13 @@ interface ConsentFlow {
 }
 
 const teamsConsent: ConsentFlow = {
-  completePath: internalPaths.identity.consent(),
+  complete: internalRoutes.identity.completeConsent,
   refused: consentRefusedByProvider,
   granted: consentGranted,
 };
 
 const slackConsent: ConsentFlow = {
-  completePath: internalPaths.identity.slackConsent(),
+  complete: internalRoutes.identity.completeSlackConsent,
   refused: (error) => slackConsentRefused(error),
   granted: slackConsentGranted,
   specific: { problemType: SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM, page: slackConsentWrongAccount },
@@ -67,7 +67,7 @@ export class ConsentCallbackController {
     const request = completeConsentRequest.safeParse({ code: single(query['code']), state: single(query['state']) });
     if (!request.success) return consentLinkIncomplete();
     try {
-      const result = await this.peers.call('identity', 'POST', flow.completePath, completeConsentResult, request.data, { what: 'consent link' });
+      const result = await this.peers.send(flow.complete, { body: request.data }, { what: 'consent link' });
       return flow.granted(result.email);
     } catch (error) {
       if (error instanceof ProblemException && flow.specific && error.problemType === flow.specific.problemType) return flow.specific.page();

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { consentLink, internalPaths, redeemConsentPromptRequest } from '@parley/internal-api';
+import { internalRoutes, redeemConsentPromptRequest } from '@parley/internal-api';
 import { ProblemException } from '@parley/service-runtime';
 import { PUBLIC_URL, slackConsentRedirectUri } from '../config/public-url';
 import { PeerApi } from '../peers/peer-api';
@@ -25,7 +25,7 @@ export class ConsentPromptController {
     const request = redeemConsentPromptRequest.safeParse({ prompt: query['prompt'], redirectUri: slackConsentRedirectUri(this.publicUrl) });
     if (!request.success) return sendConsentPage(response, consentLinkInvalid());
     try {
-      const link = await this.peers.call('identity', 'POST', internalPaths.identity.slackConsentPrompt(), consentLink, request.data, { what: 'consent prompt' });
+      const link = await this.peers.send(internalRoutes.identity.redeemSlackConsentPrompt, { body: request.data }, { what: 'consent prompt' });
       response.setHeader('cache-control', 'no-store');
       response.redirect(302, link.url);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { conversationPage, internalPaths, relayedMessagePage, relayPageQuery, type ConversationPage, type RelayedMessagePage, type RelayPageQuery } from '@parley/internal-api';
+import { internalRoutes, relayPageQuery, type ConversationPage, type RelayedMessagePage, type RelayPageQuery } from '@parley/internal-api';
 import { ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
 import { PeerApi } from '../peers/peer-api';
@@ -8,12 +8,6 @@ import { badGateway } from '../peers/peer-errors';
 import { resourceIdOrNotFound } from '../peers/scoping';
 
 const WHAT = 'conversation';
-
-function pageSearch(query: RelayPageQuery): string {
-  const params = new URLSearchParams({ limit: String(query.limit) });
-  if (query.cursor !== undefined) params.set('cursor', query.cursor);
-  return params.toString();
-}
 
 /**
  * Relayed conversations (twins) and the state of each message on the other side, owned by the relay. Ids, states and
@@ -28,7 +22,7 @@ export class ConversationsController {
   @Get()
   async list(@Query(new ZodValidationPipe(relayPageQuery, 'query')) query: RelayPageQuery, @Req() request: Request): Promise<ConversationPage> {
     const { orgId } = orgPrincipalOf(request);
-    const page = await this.peers.call('relay', 'GET', internalPaths.relay.conversations(orgId, pageSearch(query)), conversationPage, undefined, { what: WHAT });
+    const page = await this.peers.send(internalRoutes.relay.conversations, { params: { orgId }, query }, { what: WHAT });
     if (page.items.some((c) => c.orgId !== orgId)) throw badGateway('relay');
     return page;
   }
@@ -41,14 +35,7 @@ export class ConversationsController {
   ): Promise<RelayedMessagePage> {
     const { orgId } = orgPrincipalOf(request);
     const conversationId = resourceIdOrNotFound(id, WHAT);
-    const page = await this.peers.call(
-      'relay',
-      'GET',
-      internalPaths.relay.conversationMessages(orgId, conversationId, pageSearch(query)),
-      relayedMessagePage,
-      undefined,
-      { what: WHAT },
-    );
+    const page = await this.peers.send(internalRoutes.relay.conversationMessages, { params: { orgId, conversationId }, query }, { what: WHAT });
     if (page.items.some((m) => m.orgId !== orgId || m.conversationId !== conversationId)) throw badGateway('relay');
     return page;
   }

@@ -30,6 +30,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/auth/callback',
       '/auth/slack/callback',
+      '/auth/slack/start',
       '/v1/connections',
       '/v1/connections/{id}',
       '/v1/conversations',

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { internalPaths, organizationView, type OrganizationView } from '@parley/internal-api';
+import { internalRoutes, type OrganizationView } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import { DATA_SOURCE, LOGGER } from '@parley/service-runtime';
 import { PeerApi } from '../peers/peer-api';
@@ -47,10 +47,11 @@ export class OrgHandover implements OnApplicationBootstrap, OnApplicationShutdow
     const waiting: LegacyOrgRow[] = await this.dataSource.query('SELECT id, name, created_at FROM gateway.orgs_to_hand_over ORDER BY created_at, id');
     for (const row of waiting) {
       if (this.stopped) break;
-      await this.peers.call('identity', 'PUT', internalPaths.identity.organization(row.id), organizationView, {
-        name: row.name,
-        createdAt: new Date(row.created_at).toISOString(),
-      }, { what: 'organization' });
+      await this.peers.send(
+        internalRoutes.identity.adoptOrganization,
+        { params: { orgId: row.id }, body: { name: row.name, createdAt: new Date(row.created_at).toISOString() } },
+        { what: 'organization' },
+      );
       await this.dataSource.query('DELETE FROM gateway.orgs_to_hand_over WHERE id = $1', [row.id]);
     }
     if (waiting.length > 0) this.logger.info({ organizations: waiting.length }, 'handed the organizations of the gateway schema over to identity');

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { internalPaths, organizationView, type OrganizationView } from '@parley/internal-api';
+import { internalRoutes, type OrganizationView } from '@parley/internal-api';
 import { notFound, ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyStore } from '../auth/api-key-store';
 import { ApiKeyGuard, OperatorOnly, principalOf } from '../auth/auth.guard';
@@ -29,7 +29,7 @@ export class OrgsController {
   @HttpCode(201)
   @OperatorOnly()
   async create(@Body(new ZodValidationPipe(CreateOrgRequest)) body: z.output<typeof CreateOrgRequest>): Promise<z.output<typeof CreatedOrg>> {
-    const org = await this.peers.call('identity', 'POST', internalPaths.identity.organizations(), organizationView, { name: body.name }, { what: WHAT });
+    const org = await this.peers.send(internalRoutes.identity.createOrganization, { body: { name: body.name } }, { what: WHAT });
     const adminApiKey = await this.apiKeys.issueAdminKey(org.id);
     return { ...org, adminApiKey };
   }
@@ -43,6 +43,6 @@ export class OrgsController {
     // Right after an upgrade, an earlier version's organization may not be handed over to identity yet.
     const waiting = await this.handover.waiting(id);
     if (waiting) return waiting;
-    return this.peers.call('identity', 'GET', internalPaths.identity.organization(id), organizationView, undefined, { what: WHAT });
+    return this.peers.send(internalRoutes.identity.organization, { params: { orgId: id } }, { what: WHAT });
   }
 }

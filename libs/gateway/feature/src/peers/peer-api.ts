@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { z } from 'zod';
+import { routePath, type AnyInternalRoute, type RouteRequest, type RouteResponse, type RouteSendArgs } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
-import { INTERNAL_API, LOGGER, type InternalApiAccess, type PeerName } from '@parley/service-runtime';
+import { INTERNAL_API, LOGGER, type InternalApiAccess } from '@parley/service-runtime';
 import { peerProblem } from './peer-errors';
-
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface PeerCallOptions {
   /** What the route is about, for a 404: "No such <what>." */
@@ -24,22 +22,26 @@ export class PeerApi {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async call<S extends z.ZodType>(
-    peer: PeerName,
-    method: Method,
-    path: string,
-    schema: S | null,
-    body: unknown,
-    options: PeerCallOptions,
-  ): Promise<z.output<S>> {
+  /** Calls a route of the table (`internalRoutes`) on the service that answers it. */
+  async send<R extends AnyInternalRoute>(route: R, request: RouteRequest<R>, options: PeerCallOptions): Promise<RouteResponse<R>> {
+    const peer = route.service;
     try {
-      return await this.access.client(peer, options.timeoutMs).call(method, path, schema, body);
+      return await this.access.client(peer, options.timeoutMs).send(route, ...([request] as RouteSendArgs<R>));
     } catch (error) {
       const { problem, failure } = peerProblem(peer, error, options.what);
       if (failure) {
-        this.logger.warn({ ...failure, method, path: path.split('?')[0], answered: problem.getStatus() }, 'call to a peer service failed');
+        this.logger.warn({ ...failure, method: route.method, path: pathForLog(route, request), answered: problem.getStatus() }, 'call to a peer service failed');
       }
       throw problem;
     }
+  }
+}
+
+/** The path called, never its query string (it may hold a search for a person's email). */
+function pathForLog(route: AnyInternalRoute, request: { readonly params?: object }): string {
+  try {
+    return routePath(route, (request.params ?? {}) as never);
+  } catch {
+    return route.path;
   }
 }

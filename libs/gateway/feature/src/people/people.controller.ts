@@ -2,13 +2,11 @@ import { Body, Controller, Get, Inject, Param, Patch, Query, Req, UseGuards } fr
 import type { Request } from 'express';
 import { z } from 'zod';
 import {
-  consentLink,
   consentPlatform,
-  internalPaths,
+  internalRoutes,
   listPeopleQuery,
-  peoplePage,
-  personView,
   updatePersonRequest,
+  type consentLink,
   type ListPeopleQuery,
   type PeoplePage,
   type PersonView,
@@ -25,13 +23,6 @@ const WHAT = 'person';
 /** `?platform=`: which platform's consent the link asks for; Teams (Account Sync) when absent, as before. */
 export const consentLinkRequest = z.strictObject({ platform: consentPlatform.default('teams') });
 
-/** The list query as identity reads it: only the parameters that are set. */
-export function peopleSearch(query: ListPeopleQuery): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-  return params.toString();
-}
-
 /** People of the org as identity knows them, with their account on each platform (native, guest or mirror). */
 @Controller('v1/people')
 @UseGuards(ApiKeyGuard)
@@ -45,7 +36,7 @@ export class PeopleController {
   @Get()
   async list(@Query(new ZodValidationPipe(listPeopleQuery, 'query')) query: ListPeopleQuery, @Req() request: Request): Promise<PeoplePage> {
     const { orgId } = orgPrincipalOf(request);
-    const page = await this.peers.call('identity', 'GET', internalPaths.identity.people(orgId, peopleSearch(query)), peoplePage, undefined, { what: WHAT });
+    const page = await this.peers.send(internalRoutes.identity.people, { params: { orgId }, query }, { what: WHAT });
     // identity scopes by org; a person of another org in the page would be a bug there, and is never shown.
     if (page.items.some((p) => p.orgId !== orgId)) throw badGateway('identity');
     return page;
@@ -55,7 +46,7 @@ export class PeopleController {
   async get(@Param('id') id: string, @Req() request: Request): Promise<PersonView> {
     const { orgId } = orgPrincipalOf(request);
     const personId = resourceIdOrNotFound(id, WHAT);
-    const person = await this.peers.call('identity', 'GET', internalPaths.identity.person(orgId, personId), personView, undefined, { what: WHAT });
+    const person = await this.peers.send(internalRoutes.identity.person, { params: { orgId, personId } }, { what: WHAT });
     return ownedOrNotFound(person, orgId, WHAT);
   }
 
@@ -68,7 +59,7 @@ export class PeopleController {
   ): Promise<PersonView> {
     const { orgId } = orgPrincipalOf(request);
     const personId = resourceIdOrNotFound(id, WHAT);
-    const person = await this.peers.call('identity', 'PATCH', internalPaths.identity.person(orgId, personId), personView, body, { what: WHAT });
+    const person = await this.peers.send(internalRoutes.identity.updatePerson, { params: { orgId, personId }, body }, { what: WHAT });
     return ownedOrNotFound(person, orgId, WHAT);
   }
 
@@ -86,7 +77,6 @@ export class PeopleController {
     const { orgId } = orgPrincipalOf(request);
     const personId = resourceIdOrNotFound(id, WHAT);
     const redirectUri = link.platform === 'slack' ? slackConsentRedirectUri(this.publicUrl) : consentRedirectUri(this.publicUrl);
-    const query = new URLSearchParams({ redirectUri, platform: link.platform }).toString();
-    return this.peers.call('identity', 'GET', `${internalPaths.identity.consentLink(orgId, personId)}?${query}`, consentLink, undefined, { what: WHAT });
+    return this.peers.send(internalRoutes.identity.consentLink, { params: { orgId, personId }, query: { redirectUri, platform: link.platform } }, { what: WHAT });
   }
 }

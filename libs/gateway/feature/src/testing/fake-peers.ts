@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  adoptOrganizationRequest,
-  completeConsentRequest,
-  consentLinkQuery,
-  createOrganizationRequest,
+  publicPaths,
   SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM,
   connectionInput,
-  createConnectionRequest,
-  startUserSyncRequest,
+  internalRoutes,
+  matchRoute,
+  type AnyInternalRoute,
   SYNC_CONFLICT_PROBLEM,
-  updatePersonRequest,
   type ConnectionSettings,
   conversationView,
   relayedMessageView,
@@ -36,7 +33,11 @@ export interface ReceivedCall {
 
 /** `text`: a text/plain answer instead of JSON (Graph's validation handshake). */
 type Reply = { status: number; body?: unknown; text?: string };
-type Handler = (call: ReceivedCall, match: RegExpExecArray) => Reply;
+type Params = Readonly<Record<string, string>>;
+type Handler = (call: ReceivedCall, params: Params) => Reply;
+const identity = internalRoutes.identity;
+const provisioning = internalRoutes.provisioning;
+const relay = internalRoutes.relay;
 
 /** Credentials the stand-in connectors accept; anything else is refused like the platform would. */
 export const GOOD_SLACK_BOT_TOKEN = 'xoxb-good-bot-token-1111';
@@ -83,38 +84,35 @@ export class FakePeers {
   constructor(private readonly token: string) {}
 
   async start(): Promise<Record<PeerName, string>> {
-    const routes: Record<PeerName, [string, RegExp, Handler][]> = {
+    const routes: Record<PeerName, [AnyInternalRoute, Handler][]> = {
       identity: [
-        ['POST', /^\/internal\/orgs$/, (c) => this.createOrganization(c.body)],
-        ['GET', /^\/internal\/orgs\/([^/]+)$/, (_c, m) => this.getOrganization(m[1] as string)],
-        ['PUT', /^\/internal\/orgs\/([^/]+)$/, (c, m) => this.adoptOrganization(m[1] as string, c.body)],
-        ['POST', /^\/internal\/orgs\/([^/]+)\/connections$/, (c, m) => this.createConnection(m[1] as string, c.body)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/connections$/, (_c, m) => ({ status: 200, body: { items: this.orgConnections(m[1] as string) } })],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.scoped(this.connections, m, 'connection')],
-        ['DELETE', /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/, (_c, m) => this.deleteConnection(m[1] as string, m[2] as string)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/people$/, (c, m) => this.listPeople(m[1] as string, c.query)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (_c, m) => this.scoped(this.people, m, 'person')],
-        ['PATCH', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)$/, (c, m) => this.updatePerson(m, c.body)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)\/consent-link$/, (c, m) => this.consentLink(m, c.query)],
-        ['POST', /^\/internal\/consent$/, (c) => this.completeConsent(c.body, 'teams')],
-        ['POST', /^\/internal\/consent\/slack$/, (c) => this.completeConsent(c.body, 'slack')],
+        [identity.createOrganization, (c) => this.createOrganization(c.body)],
+        [identity.organization, (_c, p) => this.getOrganization(p['orgId'] as string)],
+        [identity.adoptOrganization, (c, p) => this.adoptOrganization(p['orgId'] as string, c.body)],
+        [identity.createConnection, (c, p) => this.createConnection(p['orgId'] as string, c.body)],
+        [identity.connections, (_c, p) => ({ status: 200, body: { items: this.orgConnections(p['orgId'] as string) } })],
+        [identity.connection, (_c, p) => this.scoped(this.connections, p['orgId'], p['connectionId'], 'connection')],
+        [identity.deleteConnection, (_c, p) => this.deleteConnection(p['orgId'] as string, p['connectionId'] as string)],
+        [identity.people, (c, p) => this.listPeople(p['orgId'] as string, c.query)],
+        [identity.person, (_c, p) => this.scoped(this.people, p['orgId'], p['personId'], 'person')],
+        [identity.updatePerson, (c, p) => this.updatePerson(p, c.body)],
+        [identity.consentLink, (c, p) => this.consentLink(p, c.query)],
+        [identity.completeConsent, (c) => this.completeConsent(c.body, 'teams')],
+        [identity.completeSlackConsent, (c) => this.completeConsent(c.body, 'slack')],
       ],
       provisioning: [
-        ['POST', /^\/internal\/orgs\/([^/]+)\/user-syncs$/, (c, m) => this.startSync(m[1] as string, c.body)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/user-syncs$/, (_c, m) => ({ status: 200, body: { items: [...this.syncs.values()].filter((s) => s.orgId === m[1]) } })],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/user-syncs\/([^/]+)$/, (_c, m) => this.scoped(this.syncs, m, 'user sync')],
+        [provisioning.startUserSync, (c, p) => this.startSync(p['orgId'] as string, c.body)],
+        [provisioning.userSyncs, (_c, p) => ({ status: 200, body: { items: [...this.syncs.values()].filter((s) => s.orgId === p['orgId']) } })],
+        [provisioning.userSync, (_c, p) => this.scoped(this.syncs, p['orgId'], p['syncId'], 'user sync')],
       ],
-      'slack-connector': [['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('slack', c.body)]],
-      'teams-connector': [
-        ['POST', /^\/internal\/connections\/verify$/, (c) => this.verify('teams', c.body)],
-        ['POST', /^\/teams\/(notifications|lifecycle)$/, (c) => this.teamsNotification(c)],
-      ],
+      'slack-connector': [[internalRoutes['slack-connector'].verifyConnection, (c) => this.verify('slack', c.body)]],
+      'teams-connector': [[internalRoutes['teams-connector'].verifyConnection, (c) => this.verify('teams', c.body)]],
       relay: [
-        ['GET', /^\/internal\/orgs\/([^/]+)\/conversations$/, (c, m) => this.page([...this.conversations.values()].filter((v) => this.leaky || v.orgId === m[1]), c.query)],
-        ['GET', /^\/internal\/orgs\/([^/]+)\/conversations\/([^/]+)\/messages$/, (c, m) => this.conversationMessages(m, c.query)],
+        [relay.conversations, (c, p) => this.page([...this.conversations.values()].filter((v) => this.leaky || v.orgId === p['orgId']), c.query)],
+        [relay.conversationMessages, (c, p) => this.conversationMessages(p, c.query)],
       ],
     };
-    for (const [peer, peerRoutes] of Object.entries(routes) as [PeerName, [string, RegExp, Handler][]][]) {
+    for (const [peer, peerRoutes] of Object.entries(routes) as [PeerName, [AnyInternalRoute, Handler][]][]) {
       const server = createServer((request, response) => void this.handle(peer, peerRoutes, request, response));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       this.servers.set(peer, server);
@@ -179,8 +177,8 @@ export class FakePeers {
     return { status: 200, body: { items, nextCursor: more ? (items[items.length - 1] as T).id : null } };
   }
 
-  private conversationMessages(match: RegExpExecArray, query: URLSearchParams): Reply {
-    const found = this.scoped(this.conversations, match, 'conversation');
+  private conversationMessages(params: Params, query: URLSearchParams): Reply {
+    const found = this.scoped(this.conversations, params['orgId'], params['conversationId'], 'conversation');
     if (found.status !== 200) return found;
     return this.page(this.relayedMessages.filter((m) => m.conversationId === (found.body as ConversationView).id), query);
   }
@@ -213,7 +211,7 @@ export class FakePeers {
     }
   }
 
-  private async handle(peer: PeerName, routes: [string, RegExp, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(peer: PeerName, routes: [AnyInternalRoute, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const send = ({ status, body, text }: Reply) => {
@@ -244,10 +242,14 @@ export class FakePeers {
       send(failure);
       return;
     }
-    for (const [method, pattern, handler] of routes) {
-      const match = pattern.exec(url.pathname);
-      if (match && method === call.method) {
-        send(handler(call, match));
+    if (publicRoute && peer === 'teams-connector' && call.method === 'POST' && Object.values(publicPaths).includes(url.pathname as never)) {
+      send(this.teamsNotification(call));
+      return;
+    }
+    for (const [route, handler] of routes) {
+      const params = matchRoute(route, call.method, url.pathname);
+      if (params) {
+        send(handler(call, params));
         return;
       }
     }
@@ -262,9 +264,9 @@ export class FakePeers {
     return Array.isArray(items) && items.length > 0 ? { status: 202 } : problem(400, 'The notification was not accepted.');
   }
 
-  private scoped<T extends { orgId: string }>(store: Map<string, T>, match: RegExpExecArray, what: string): Reply {
-    const found = store.get(decodeURIComponent(match[2] as string));
-    if (!found || (!this.leaky && found.orgId !== match[1])) return problem(404, `No such ${what}.`);
+  private scoped<T extends { orgId: string }>(store: Map<string, T>, orgId: string | undefined, id: string | undefined, what: string): Reply {
+    const found = store.get(id ?? '');
+    if (!found || (!this.leaky && found.orgId !== orgId)) return problem(404, `No such ${what}.`);
     return { status: 200, body: found };
   }
 
@@ -318,7 +320,7 @@ export class FakePeers {
   }
 
   private createOrganization(body: unknown): Reply {
-    const parsed = createOrganizationRequest.safeParse(body);
+    const parsed = identity.createOrganization.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     const org: OrganizationView = { id: `org_${randomUUID().replace(/-/g, '').slice(0, 16)}`, name: parsed.data.name, createdAt: new Date().toISOString() };
     this.organizations.set(org.id, org);
@@ -326,22 +328,22 @@ export class FakePeers {
   }
 
   private getOrganization(id: string): Reply {
-    const org = this.organizations.get(decodeURIComponent(id));
+    const org = this.organizations.get(id);
     return org ? { status: 200, body: org } : problem(404, 'No such organization.');
   }
 
   /** Idempotent, like identity's: an org it has already is answered as it is. */
   private adoptOrganization(id: string, body: unknown): Reply {
-    const parsed = adoptOrganizationRequest.safeParse(body);
+    const parsed = identity.adoptOrganization.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
-    const orgId = decodeURIComponent(id);
+    const orgId = id;
     const org = this.organizations.get(orgId) ?? { id: orgId, name: parsed.data.name, createdAt: parsed.data.createdAt };
     this.organizations.set(orgId, org);
     return { status: 200, body: org };
   }
 
   private createConnection(orgId: string, body: unknown): Reply {
-    const parsed = createConnectionRequest.safeParse(body);
+    const parsed = identity.createConnection.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     if (this.orgConnections(orgId).some((c) => c.platform === parsed.data.platform)) {
       return problem(409, `This organization already has a ${parsed.data.platform} connection.`);
@@ -388,20 +390,20 @@ export class FakePeers {
     return { status: 200, body: { items: page, nextCursor: more ? (page[page.length - 1] as PersonView).id : null } };
   }
 
-  private updatePerson(match: RegExpExecArray, body: unknown): Reply {
-    const found = this.scoped(this.people, match, 'person');
+  private updatePerson(params: Params, body: unknown): Reply {
+    const found = this.scoped(this.people, params['orgId'], params['personId'], 'person');
     if (found.status !== 200) return found;
-    const parsed = updatePersonRequest.safeParse(body);
+    const parsed = identity.updatePerson.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     const person = { ...(found.body as PersonView), primaryPlatform: parsed.data.primaryPlatform, updatedAt: new Date().toISOString() };
     this.people.set(person.id, person);
     return { status: 200, body: person };
   }
 
-  private consentLink(match: RegExpExecArray, query: URLSearchParams): Reply {
-    const found = this.scoped(this.people, match, 'person');
+  private consentLink(params: Params, query: URLSearchParams): Reply {
+    const found = this.scoped(this.people, params['orgId'], params['personId'], 'person');
     if (found.status !== 200) return found;
-    const parsed = consentLinkQuery.safeParse(Object.fromEntries(query));
+    const parsed = identity.consentLink.query.safeParse(Object.fromEntries(query));
     if (!parsed.success) return problem(400, 'redirectUri is required.', { errors: [{ field: 'redirectUri', message: 'Required' }] });
     const { redirectUri, platform } = parsed.data;
     const state = randomUUID();
@@ -414,7 +416,7 @@ export class FakePeers {
   }
 
   private completeConsent(body: unknown, platform: 'teams' | 'slack'): Reply {
-    const parsed = completeConsentRequest.safeParse(body);
+    const parsed = identity.completeConsent.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     const state = this.consentStates.get(parsed.data.state);
     if (!state || state.platform !== platform) return problem(400, 'Unknown or expired consent state.');
@@ -430,7 +432,7 @@ export class FakePeers {
   }
 
   private startSync(orgId: string, body: unknown): Reply {
-    const parsed = startUserSyncRequest.safeParse(body);
+    const parsed = provisioning.startUserSync.body.safeParse(body);
     if (!parsed.success) return problem(400, 'The request body is invalid.');
     const active = [...this.syncs.values()].find((s) => s.orgId === orgId && (s.status === 'queued' || s.status === 'running'));
     if (active) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { createUserSyncRequest, internalPaths, startUserSyncRequest, userSyncList, userSyncView, type UserSyncView } from '@parley/internal-api';
+import { createUserSyncRequest, internalRoutes, startUserSyncRequest, type userSyncList, type UserSyncView } from '@parley/internal-api';
 import { ZodValidationPipe } from '@parley/service-runtime';
 import { ApiKeyGuard, OrgOnly, orgPrincipalOf } from '../auth/auth.guard';
 import { PeerApi } from '../peers/peer-api';
@@ -31,7 +31,7 @@ export class UserSyncsController {
   ): Promise<UserSyncView> {
     const { orgId, keyId } = orgPrincipalOf(request);
     const start = startUserSyncRequest.parse({ mode: body.mode, requestedBy: keyId });
-    const sync = await this.peers.call('provisioning', 'POST', internalPaths.provisioning.userSyncs(orgId), userSyncView, start, { what: WHAT });
+    const sync = await this.peers.send(internalRoutes.provisioning.startUserSync, { params: { orgId }, body: start }, { what: WHAT });
     ownedOrNotFound(sync, orgId, WHAT);
     response.setHeader('Location', userSyncLocation(sync.id));
     return sync;
@@ -40,7 +40,7 @@ export class UserSyncsController {
   @Get()
   async list(@Req() request: Request): Promise<z.output<typeof userSyncList>> {
     const { orgId } = orgPrincipalOf(request);
-    const list = await this.peers.call('provisioning', 'GET', internalPaths.provisioning.userSyncs(orgId), userSyncList, undefined, { what: WHAT });
+    const list = await this.peers.send(internalRoutes.provisioning.userSyncs, { params: { orgId } }, { what: WHAT });
     return { items: list.items.filter((s) => s.orgId === orgId) };
   }
 
@@ -48,7 +48,7 @@ export class UserSyncsController {
   async get(@Param('id') id: string, @Req() request: Request): Promise<UserSyncView> {
     const { orgId } = orgPrincipalOf(request);
     const syncId = resourceIdOrNotFound(id, WHAT);
-    const sync = await this.peers.call('provisioning', 'GET', internalPaths.provisioning.userSync(orgId, syncId), userSyncView, undefined, { what: WHAT });
+    const sync = await this.peers.send(internalRoutes.provisioning.userSync, { params: { orgId, syncId } }, { what: WHAT });
     return ownedOrNotFound(sync, orgId, WHAT);
   }
 }

@@ -1,59 +1,54 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { createConnectionRequest, type ConnectionView, type ConnectionWithSecrets, type CreateConnectionRequest } from '@parley/internal-api';
-import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
-import { badRequest, OrgIdPipe } from '../http/problem';
+import { Controller, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteBody, type RouteParams, type RouteQuery as RouteQueryOf, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute, RouteBody as Body, RouteParams as Params, RouteQuery } from '@parley/service-runtime';
 import { ConnectionStore } from './connection-store';
 
-/** `internalPaths.identity.connections / connection / connectionSecrets`. */
-@Controller('internal/orgs/:orgId/connections')
+const routes = internalRoutes.identity;
+
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class ConnectionsController {
   constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
 
   /** gateway, after the connector verified the credentials: seal the secrets, answer the view (never a secret). */
-  @Post()
-  @HttpCode(201)
+  @InternalRoute(routes.createConnection)
   create(
-    @Param('orgId', OrgIdPipe) orgId: string,
-    @Body(new ZodValidationPipe(createConnectionRequest)) body: CreateConnectionRequest,
-  ): Promise<ConnectionView> {
+    @Params(routes.createConnection) { orgId }: RouteParams<typeof routes.createConnection>,
+    @Body(routes.createConnection) body: RouteBody<typeof routes.createConnection>,
+  ): Promise<RouteResult<typeof routes.createConnection>> {
     return this.connections.create(orgId, body);
   }
 
-  @Get()
-  async list(@Param('orgId', OrgIdPipe) orgId: string): Promise<{ items: ConnectionView[] }> {
+  @InternalRoute(routes.connections)
+  async list(@Params(routes.connections) { orgId }: RouteParams<typeof routes.connections>): Promise<RouteResult<typeof routes.connections>> {
     return { items: await this.connections.list(orgId) };
   }
 
-  @Get(':id')
-  get(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionView> {
-    return this.connections.get(orgId, id);
+  @InternalRoute(routes.connection)
+  get(@Params(routes.connection) { orgId, connectionId }: RouteParams<typeof routes.connection>): Promise<RouteResult<typeof routes.connection>> {
+    return this.connections.get(orgId, connectionId);
   }
 
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<void> {
-    await this.connections.delete(orgId, id);
+  @InternalRoute(routes.deleteConnection)
+  async delete(@Params(routes.deleteConnection) { orgId, connectionId }: RouteParams<typeof routes.deleteConnection>): Promise<void> {
+    await this.connections.delete(orgId, connectionId);
   }
 
   /** slack-connector only, for a command about to call Slack with the tokens (ADR 0011); settings come from get(). */
-  @Get(':id/secrets')
-  secrets(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<ConnectionWithSecrets> {
-    return this.connections.withSecrets(orgId, id);
+  @InternalRoute(routes.connectionSecrets)
+  secrets(@Params(routes.connectionSecrets) { orgId, connectionId }: RouteParams<typeof routes.connectionSecrets>): Promise<RouteResult<typeof routes.connectionSecrets>> {
+    return this.connections.withSecrets(orgId, connectionId);
   }
 }
 
-/** `internalPaths.identity.platformConnections`: a connector's view of every live connection of its platform. */
-@Controller('internal/connections')
+/** A connector's view of every live connection of its platform. */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class PlatformConnectionsController {
   constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
 
-  @Get()
-  async list(@Query('platform') platform: unknown): Promise<{ items: ConnectionView[] }> {
-    if (platform !== 'slack' && platform !== 'teams') {
-      throw badRequest('platform: expected slack or teams.', 'platform');
-    }
+  @InternalRoute(routes.platformConnections)
+  async list(@RouteQuery(routes.platformConnections) { platform }: RouteQueryOf<typeof routes.platformConnections>): Promise<RouteResult<typeof routes.platformConnections>> {
     return { items: await this.connections.listPlatform(platform) };
   }
 }

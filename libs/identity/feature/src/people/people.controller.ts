@@ -1,26 +1,14 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
-import {
-  consentLinkQuery,
-  guestPasswordRequest,
-  listPeopleQuery,
-  resolvePeopleRequest,
-  updatePersonRequest,
-  type ListPeopleQuery,
-  type PeoplePage,
-  type PersonView,
-  type ResolvedPeople,
-  type ResolvePeopleRequest,
-} from '@parley/internal-api';
-import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
+import { Controller, Header, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteBody, type RouteParams, type RouteQuery, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute, RouteBody as Body, RouteParams as Params, RouteQuery as Query } from '@parley/service-runtime';
 import { ConsentService } from '../consent/consent.service';
 import { GuestPasswords } from '../guests/guest-passwords';
-import { OrgIdPipe } from '../http/problem';
 import { SlackConsentService } from '../slack-consent/slack-consent.service';
 import { PeopleStore } from './people-store';
 
-/** `internalPaths.identity.people / resolvePeople / person / consentLink / guestPassword`. */
-@Controller('internal/orgs/:orgId/people')
+const routes = internalRoutes.identity;
+
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class PeopleController {
   constructor(
@@ -30,52 +18,50 @@ export class PeopleController {
     @Inject(SlackConsentService) private readonly slackConsent: SlackConsentService,
   ) {}
 
-  @Get()
-  list(@Param('orgId', OrgIdPipe) orgId: string, @Query(new ZodValidationPipe(listPeopleQuery, 'query')) query: ListPeopleQuery): Promise<PeoplePage> {
+  @InternalRoute(routes.people)
+  list(@Params(routes.people) { orgId }: RouteParams<typeof routes.people>, @Query(routes.people) query: RouteQuery<typeof routes.people>): Promise<RouteResult<typeof routes.people>> {
     return this.people.list(orgId, query);
   }
 
   /** relay: the people behind platform user ids (members, senders, mentions), many at once. */
-  @Post('resolve')
-  @HttpCode(200)
-  resolve(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodValidationPipe(resolvePeopleRequest)) body: ResolvePeopleRequest): Promise<ResolvedPeople> {
+  @InternalRoute(routes.resolvePeople)
+  resolve(
+    @Params(routes.resolvePeople) { orgId }: RouteParams<typeof routes.resolvePeople>,
+    @Body(routes.resolvePeople) body: RouteBody<typeof routes.resolvePeople>,
+  ): Promise<RouteResult<typeof routes.resolvePeople>> {
     return this.people.resolve(orgId, body.platform, body.platformUserIds);
   }
 
-  @Get(':id')
-  get(@Param('orgId', OrgIdPipe) orgId: string, @Param('id') id: string): Promise<PersonView> {
-    return this.people.get(orgId, id);
+  @InternalRoute(routes.person)
+  get(@Params(routes.person) { orgId, personId }: RouteParams<typeof routes.person>): Promise<RouteResult<typeof routes.person>> {
+    return this.people.get(orgId, personId);
   }
 
   /** An admin's explicit primary platform; later syncs keep it. */
-  @Patch(':id')
+  @InternalRoute(routes.updatePerson)
   update(
-    @Param('orgId', OrgIdPipe) orgId: string,
-    @Param('id') id: string,
-    @Body(new ZodValidationPipe(updatePersonRequest)) body: z.output<typeof updatePersonRequest>,
-  ): Promise<PersonView> {
-    return this.people.setPrimaryPlatform(orgId, id, body.primaryPlatform);
+    @Params(routes.updatePerson) { orgId, personId }: RouteParams<typeof routes.updatePerson>,
+    @Body(routes.updatePerson) body: RouteBody<typeof routes.updatePerson>,
+  ): Promise<RouteResult<typeof routes.updatePerson>> {
+    return this.people.setPrimaryPlatform(orgId, personId, body.primaryPlatform);
   }
 
-  @Get(':id/consent-link')
+  @InternalRoute(routes.consentLink)
   @Header('cache-control', 'no-store')
   consentLink(
-    @Param('orgId', OrgIdPipe) orgId: string,
-    @Param('id') id: string,
-    @Query(new ZodValidationPipe(consentLinkQuery, 'query')) query: z.output<typeof consentLinkQuery>,
-  ): Promise<{ url: string; expiresAt: string }> {
-    return query.platform === 'slack' ? this.slackConsent.link(orgId, id, query.redirectUri) : this.consent.link(orgId, id, query.redirectUri);
+    @Params(routes.consentLink) { orgId, personId }: RouteParams<typeof routes.consentLink>,
+    @Query(routes.consentLink) query: RouteQuery<typeof routes.consentLink>,
+  ): Promise<RouteResult<typeof routes.consentLink>> {
+    return query.platform === 'slack' ? this.slackConsent.link(orgId, personId, query.redirectUri) : this.consent.link(orgId, personId, query.redirectUri);
   }
 
   /** teams-connector: the home account's password behind this person's guest (the same on every call). */
-  @Post(':id/guest-password')
-  @HttpCode(200)
+  @InternalRoute(routes.guestPassword)
   @Header('cache-control', 'no-store')
   guestPassword(
-    @Param('orgId', OrgIdPipe) orgId: string,
-    @Param('id') id: string,
-    @Body(new ZodValidationPipe(guestPasswordRequest)) body: z.output<typeof guestPasswordRequest>,
-  ): Promise<{ password: string }> {
-    return this.guestPasswords.passwordFor(orgId, id, body);
+    @Params(routes.guestPassword) { orgId, personId }: RouteParams<typeof routes.guestPassword>,
+    @Body(routes.guestPassword) body: RouteBody<typeof routes.guestPassword>,
+  ): Promise<RouteResult<typeof routes.guestPassword>> {
+    return this.guestPasswords.passwordFor(orgId, personId, body);
   }
 }

@@ -1,57 +1,48 @@
-import { Body, Controller, Header, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import type { z } from 'zod';
-import {
-  completeConsentRequest,
-  redeemConsentPromptRequest,
-  slackUserTokenRequest,
-  type completeConsentResult,
-  type consentLink,
-  type RedeemConsentPromptRequest,
-  type SlackUserTokenRequest,
-  type SlackUserTokenResult,
-} from '@parley/internal-api';
-import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
-import { OrgIdPipe } from '../http/problem';
+import { Controller, Header, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteBody, type RouteParams, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute, RouteBody as Body, RouteParams as Params } from '@parley/service-runtime';
 import { SlackConsentService } from './slack-consent.service';
 import { SlackConsentPrompts } from './slack-consent-prompts';
 
-/** `internalPaths.identity.slackConsent`: the gateway's Slack callback hands over the code and state. */
-@Controller('internal/consent/slack')
+const routes = internalRoutes.identity;
+
+/** The gateway's Slack callback hands over the code and state. */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class SlackConsentController {
   constructor(@Inject(SlackConsentService) private readonly consent: SlackConsentService) {}
 
-  @Post()
-  @HttpCode(200)
-  complete(@Body(new ZodValidationPipe(completeConsentRequest)) body: z.output<typeof completeConsentRequest>): Promise<z.output<typeof completeConsentResult>> {
+  @InternalRoute(routes.completeSlackConsent)
+  complete(@Body(routes.completeSlackConsent) body: RouteBody<typeof routes.completeSlackConsent>): Promise<RouteResult<typeof routes.completeSlackConsent>> {
     return this.consent.complete(body.code, body.state);
   }
 }
 
-/** `internalPaths.identity.slackUserToken`: a consented person's Slack user token, for slack-connector only. */
-@Controller('internal/orgs/:orgId/slack-user-tokens')
+/** A consented person's Slack user token, for slack-connector only. */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class SlackUserTokensController {
   constructor(@Inject(SlackConsentService) private readonly consent: SlackConsentService) {}
 
-  @Post()
-  @HttpCode(200)
+  @InternalRoute(routes.slackUserToken)
   @Header('cache-control', 'no-store')
-  issue(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodValidationPipe(slackUserTokenRequest)) body: SlackUserTokenRequest): Promise<SlackUserTokenResult> {
+  issue(
+    @Params(routes.slackUserToken) { orgId }: RouteParams<typeof routes.slackUserToken>,
+    @Body(routes.slackUserToken) body: RouteBody<typeof routes.slackUserToken>,
+  ): Promise<RouteResult<typeof routes.slackUserToken>> {
     return this.consent.userToken(orgId, body);
   }
 }
 
-/** `internalPaths.identity.slackConsentPrompt`: the gateway trades a prompt's token for a fresh Slack consent link. */
-@Controller('internal/consent/slack/prompts')
+/** The gateway trades a prompt's token for a fresh Slack consent link. */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class SlackConsentPromptsController {
   constructor(@Inject(SlackConsentPrompts) private readonly prompts: SlackConsentPrompts) {}
 
-  @Post()
-  @HttpCode(200)
+  @InternalRoute(routes.redeemSlackConsentPrompt)
   @Header('cache-control', 'no-store')
-  redeem(@Body(new ZodValidationPipe(redeemConsentPromptRequest)) body: RedeemConsentPromptRequest): Promise<z.output<typeof consentLink>> {
+  redeem(@Body(routes.redeemSlackConsentPrompt) body: RouteBody<typeof routes.redeemSlackConsentPrompt>): Promise<RouteResult<typeof routes.redeemSlackConsentPrompt>> {
     return this.prompts.redeem(body.prompt, body.redirectUri);
   }
 }

@@ -1,19 +1,19 @@
-import { Body, Controller, Header, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { tokenRequest, type TokenRequest, type TokenResult } from '@parley/internal-api';
-import { InternalAuthGuard, ZodValidationPipe } from '@parley/service-runtime';
-import { OrgIdPipe } from '../http/problem';
+import { Controller, Header, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteBody, type RouteParams, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute, RouteBody as Body, RouteParams as Params } from '@parley/service-runtime';
 import { TokenService } from './token.service';
 
-/** `internalPaths.identity.tokens`: an access token for the app, the team owner or a person (connectors only). */
-@Controller('internal/orgs/:orgId/tokens')
+const route = internalRoutes.identity.token;
+
+/** An access token for the app, the team owner or a person (connectors only). */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class TokensController {
   constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
 
-  @Post()
-  @HttpCode(200)
+  @InternalRoute(route)
   @Header('cache-control', 'no-store')
-  issue(@Param('orgId', OrgIdPipe) orgId: string, @Body(new ZodValidationPipe(tokenRequest)) body: TokenRequest): Promise<TokenResult> {
+  issue(@Params(route) { orgId }: RouteParams<typeof route>, @Body(route) body: RouteBody<typeof route>): Promise<RouteResult<typeof route>> {
     return this.tokens.issue(orgId, body);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { connectionList, InternalApiError, internalPaths, peoplePage, type ConnectionView, type PeoplePage } from '@parley/internal-api';
+import { InternalApiError, internalRoutes, type ConnectionView, type PeoplePage } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 
 /** People are read in pages this large; each page is planned in one transaction. */
@@ -12,14 +12,12 @@ export class IdentityDirectory {
   constructor(@Inject(INTERNAL_API) private readonly access: InternalApiAccess) {}
 
   async connections(orgId: string): Promise<ConnectionView[]> {
-    const list = await this.access.client('identity').call('GET', internalPaths.identity.connections(orgId), connectionList);
+    const list = await this.access.send(internalRoutes.identity.connections, { params: { orgId } });
     return list.items;
   }
 
   async people(orgId: string, cursor: string | null): Promise<PeoplePage> {
-    const query = new URLSearchParams({ limit: String(PEOPLE_PAGE_SIZE) });
-    if (cursor !== null) query.set('cursor', cursor);
-    return this.access.client('identity').call('GET', internalPaths.identity.people(orgId, query.toString()), peoplePage);
+    return this.access.send(internalRoutes.identity.people, { params: { orgId }, query: { limit: PEOPLE_PAGE_SIZE, cursor: cursor ?? undefined } });
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
-import { userSyncView, type AccountView, type UserSyncView } from '@parley/internal-api';
+import { internalRoutes, routePath, type AccountView, type UserSyncView } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus, toOutgoingRecord, type OutgoingRecord } from '@parley/messaging';
 import type { RunningService } from '@parley/service-runtime';
 import { uniqueSuffix } from '@parley/testing';
@@ -107,9 +107,10 @@ export class ProvisioningHarness {
   }
 
   async view(orgId: string, syncId: string): Promise<UserSyncView> {
-    const response = await this.call(`/internal/orgs/${orgId}/user-syncs/${syncId}`);
+    const route = internalRoutes.provisioning.userSync;
+    const response = await this.call(routePath(route, { orgId, syncId }));
     if (response.status !== 200) throw new Error(`GET sync answered ${response.status}: ${await response.text()}`);
-    return userSyncView.parse(await response.json());
+    return route.response.parse(await response.json());
   }
 
   /** Polls the job until the predicate holds. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectionView, listPeopleQuery, personView, type ConnectionView, type PersonView } from '@parley/internal-api';
+import { connectionView, internalRoutes, matchRoute, personView, type ConnectionView, type PersonView } from '@parley/internal-api';
 
 /**
  * A small real HTTP server answering identity's internal routes that provisioning calls, from fixtures. Everything
@@ -47,13 +47,14 @@ export class IdentityFixture {
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://identity');
     if (request.headers.authorization !== `Bearer ${this.token}`) return problem(response, 401, 'missing or wrong internal token');
-    const match = /^\/internal\/orgs\/([^/]+)\/(connections|people)$/.exec(url.pathname);
-    if (request.method !== 'GET' || !match) return problem(response, 404, `no route ${request.method} ${url.pathname}`);
-    const orgId = decodeURIComponent(match[1] as string);
-    if (match[2] === 'connections') return json(response, 200, { items: this.connections.get(orgId) ?? [] });
+    const listing = matchRoute(internalRoutes.identity.connections, request.method, url.pathname);
+    if (listing) return json(response, 200, { items: this.connections.get(listing.orgId) ?? [] });
+    const people = matchRoute(internalRoutes.identity.people, request.method, url.pathname);
+    if (!people) return problem(response, 404, `no route ${request.method} ${url.pathname}`);
+    const { orgId } = people;
 
     this.peopleRequests.push({ orgId, limit: url.searchParams.get('limit'), cursor: url.searchParams.get('cursor') });
-    const query = listPeopleQuery.safeParse(Object.fromEntries(url.searchParams));
+    const query = internalRoutes.identity.people.query.safeParse(Object.fromEntries(url.searchParams));
     if (!query.success) return problem(response, 400, `bad query: ${query.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     const offset = query.data.cursor === undefined ? 0 : Number(query.data.cursor);
     if (!Number.isInteger(offset) || offset < 0) return problem(response, 400, 'bad cursor');

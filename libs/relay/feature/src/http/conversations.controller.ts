@@ -1,34 +1,29 @@
-import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { relayPageQuery, type ConversationPage, type RelayedMessagePage, type RelayPageQuery } from '@parley/internal-api';
-import { INVALID_REQUEST_PROBLEM, InternalAuthGuard, ProblemException, ZodValidationPipe } from '@parley/service-runtime';
+import { Controller, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteParams as Params, type RouteQuery as Query, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute, RouteParams, RouteQuery } from '@parley/service-runtime';
 import { ConversationsReader } from './conversations-reader';
 
-const ORG_ID = /^org_[A-Za-z0-9]{8,40}$/;
+const routes = internalRoutes.relay;
 
-/** `internalPaths.relay.conversations / conversationMessages`: what the gateway shows admins. */
-@Controller('internal/orgs/:orgId/conversations')
+/** What the gateway shows admins: the org's twins and each message's delivery state. */
+@Controller()
 @UseGuards(InternalAuthGuard)
 export class ConversationsController {
   constructor(@Inject(ConversationsReader) private readonly reader: ConversationsReader) {}
 
-  @Get()
-  list(@Param('orgId') orgId: string, @Query(new ZodValidationPipe(relayPageQuery, 'query')) query: RelayPageQuery): Promise<ConversationPage> {
-    return this.reader.conversations(checkedOrgId(orgId), query);
+  @InternalRoute(routes.conversations)
+  list(
+    @RouteParams(routes.conversations) { orgId }: Params<typeof routes.conversations>,
+    @RouteQuery(routes.conversations) query: Query<typeof routes.conversations>,
+  ): Promise<RouteResult<typeof routes.conversations>> {
+    return this.reader.conversations(orgId, query);
   }
 
-  @Get(':id/messages')
+  @InternalRoute(routes.conversationMessages)
   messages(
-    @Param('orgId') orgId: string,
-    @Param('id') id: string,
-    @Query(new ZodValidationPipe(relayPageQuery, 'query')) query: RelayPageQuery,
-  ): Promise<RelayedMessagePage> {
-    return this.reader.messages(checkedOrgId(orgId), id, query);
+    @RouteParams(routes.conversationMessages) { orgId, conversationId }: Params<typeof routes.conversationMessages>,
+    @RouteQuery(routes.conversationMessages) query: Query<typeof routes.conversationMessages>,
+  ): Promise<RouteResult<typeof routes.conversationMessages>> {
+    return this.reader.messages(orgId, conversationId, query);
   }
-}
-
-function checkedOrgId(orgId: string): string {
-  if (!ORG_ID.test(orgId)) {
-    throw new ProblemException(400, 'orgId: expected an org id like org_XXXXXXXX.', INVALID_REQUEST_PROBLEM, [{ field: 'orgId', message: 'expected an org id like org_XXXXXXXX' }]);
-  }
-  return orgId;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { connectionList, internalPaths, resolvedPeople, type PersonView } from '@parley/internal-api';
+import { internalRoutes, type PersonView } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 import type { Platform } from '../planning/people';
 
@@ -35,9 +35,7 @@ export class RelayDirectory {
     }
     for (let i = 0; i < missing.length; i += 200) {
       const chunk = missing.slice(i, i + 200);
-      const answer = await this.access
-        .client('identity')
-        .call('POST', internalPaths.identity.resolvePeople(orgId), resolvedPeople, { platform, platformUserIds: chunk });
+      const answer = await this.access.send(internalRoutes.identity.resolvePeople, { params: { orgId }, body: { platform, platformUserIds: chunk } });
       const byId = new Map(answer.items.filter((item) => item.person.orgId === orgId).map((item) => [item.platformUserId, item.person]));
       for (const id of chunk) {
         const person = byId.get(id) ?? null;
@@ -54,7 +52,7 @@ export class RelayDirectory {
     const now = Date.now();
     const hit = this.connections.get(orgId);
     if (hit && hit.until > now) return hit.value;
-    const list = await this.access.client('identity').call('GET', internalPaths.identity.connections(orgId), connectionList);
+    const list = await this.access.send(internalRoutes.identity.connections, { params: { orgId } });
     const value: Partial<Record<Platform, string>> = {};
     for (const connection of list.items) if (connection.orgId === orgId) value[connection.platform] = connection.id;
     this.connections.set(orgId, { value, until: now + DIRECTORY_TTL_MS });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Secret } from '@parley/config';
-import { connectionView, connectionWithSecrets, internalPaths, InternalApiError, type SlackSettings } from '@parley/internal-api';
+import { internalRoutes, InternalApiError, type SlackSettings } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 
@@ -55,7 +55,7 @@ export class SlackConnections {
     const key = `${orgId}:${connectionId}`;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.value;
-    const view = await this.read(orgId, connectionId, () => this.internalApi.client('identity').call('GET', internalPaths.identity.connection(orgId, connectionId), connectionView));
+    const view = await this.read(orgId, connectionId, () => this.internalApi.send(internalRoutes.identity.connection, { params: { orgId, connectionId } }));
     if (view.settings.platform !== 'slack') throw new NotASlackConnectionError(connectionId);
     const value: SlackConnectionSettings = { id: view.id, orgId: view.orgId, settings: view.settings };
     if (this.config.connectionCacheMs > 0) {
@@ -68,7 +68,7 @@ export class SlackConnections {
   /** The settings and the tokens, read from identity now for a call about to be made; the caller drops them after. */
   async withTokens(orgId: string, connectionId: string): Promise<SlackConnection> {
     const answer = await this.read(orgId, connectionId, () =>
-      this.internalApi.client('identity').call('GET', internalPaths.identity.connectionSecrets(orgId, connectionId), connectionWithSecrets),
+      this.internalApi.send(internalRoutes.identity.connectionSecrets, { params: { orgId, connectionId } }),
     );
     if (answer.platform !== 'slack') throw new NotASlackConnectionError(connectionId);
     return {

@@ -1,19 +1,23 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
-import { internalPaths, slackConnectionInput, type VerifyConnectionResult } from '@parley/internal-api';
-import { fieldErrors, InternalAuthGuard } from '@parley/service-runtime';
+import { BadRequestException, Body, Controller, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteResult } from '@parley/internal-api';
+import { fieldErrors, InternalAuthGuard, InternalRoute } from '@parley/service-runtime';
 import { SlackUnavailableError } from '@parley/slack-connector-slack-access';
 import { ConnectionVerifier } from './connection-verifier';
 
-/** gateway -> slack-connector: check Slack credentials before identity stores them. */
+const route = internalRoutes['slack-connector'].verifyConnection;
+
+/**
+ * gateway -> slack-connector: check Slack credentials before identity stores them. The body is parsed here with the
+ * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail and type).
+ */
 @Controller()
 @UseGuards(InternalAuthGuard)
 export class VerifyController {
   constructor(private readonly verifier: ConnectionVerifier) {}
 
-  @Post(internalPaths.connector.verify())
-  @HttpCode(200)
-  async verify(@Body() body: unknown): Promise<VerifyConnectionResult> {
-    const parsed = slackConnectionInput.safeParse(body);
+  @InternalRoute(route)
+  async verify(@Body() body: unknown): Promise<RouteResult<typeof route>> {
+    const parsed = route.body.safeParse(body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
       throw new BadRequestException({

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connectionList, internalPaths, type TeamsSettings } from '@parley/internal-api';
+import { internalRoutes, type TeamsSettings } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import type { InternalApiAccess } from '@parley/service-runtime';
 import { GraphRequestError, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
@@ -105,7 +105,7 @@ export class SubscriptionManager {
 
   /** One look at every Teams connection this replica can lease. */
   async pass(): Promise<void> {
-    const { items } = await this.internalApi.client('identity').call('GET', internalPaths.identity.platformConnections('teams'), connectionList);
+    const { items } = await this.internalApi.send(internalRoutes.identity.platformConnections, { query: { platform: 'teams' } });
     const forgotten = await this.store.forgetConnectionsExcept(items.map((item) => item.id));
     if (forgotten > 0) this.logger.info({ subscriptions: forgotten }, 'Teams subscriptions of deleted connections forgotten; their notifications are refused');
     for (const item of items) {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { guestPasswordRequest, NEEDS_ATTENTION_PROBLEM, tokenRequest, type TeamsSecrets, type TeamsSettings } from '@parley/internal-api';
+import { internalRoutes, matchRoute, NEEDS_ATTENTION_PROBLEM, type TeamsSecrets, type TeamsSettings } from '@parley/internal-api';
+
+const routes = internalRoutes.identity;
 
 interface StoredConnection {
   readonly orgId: string;
@@ -74,21 +76,21 @@ export class IdentityStub {
     if (request.headers.authorization !== `Bearer ${this.internalToken}`) return send(response, 401, { title: 'Unauthorized', detail: 'internal token' });
     const url = new URL(request.url ?? '/', 'http://stub');
     const body = await readJson(request);
-    let match = /^\/internal\/orgs\/([^/]+)\/tokens$/.exec(url.pathname);
-    if (match && request.method === 'POST') {
-      const parsed = tokenRequest.safeParse(body);
+    const token = matchRoute(routes.token, request.method, url.pathname);
+    if (token) {
+      const parsed = routes.token.body.safeParse(body);
       if (!parsed.success) return send(response, 400, { title: 'Bad Request', detail: parsed.error.message });
-      const orgId = decodeURIComponent(match[1] as string);
+      const { orgId } = token;
       this.tokenRequests.push({ orgId, kind: parsed.data.subject.kind });
       const result = await this.issue(orgId, parsed.data.connectionId, parsed.data.subject);
       return send(response, result.status, result.body);
     }
-    match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)$/.exec(url.pathname);
-    if (match && request.method === 'GET') {
+    const view = matchRoute(routes.connection, request.method, url.pathname);
+    if (view) {
       this.connectionReads.view += 1;
-      const connection = this.connectionOf(decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string));
+      const connection = this.connectionOf(view.orgId, view.connectionId);
       if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
-      return send(response, 200, { id: decodeURIComponent(match[2] as string), orgId: connection.orgId, platform: 'teams', settings: connection.settings, createdAt: connection.createdAt });
+      return send(response, 200, { id: view.connectionId, orgId: connection.orgId, platform: 'teams', settings: connection.settings, createdAt: connection.createdAt });
     }
     if (url.pathname === '/internal/connections' && request.method === 'GET') {
       const platform = url.searchParams.get('platform');
@@ -96,19 +98,19 @@ export class IdentityStub {
       return send(response, 200, { items });
     }
     // identity serves this to connectors; teams-connector has no use for it, and a test fails if it is read.
-    match = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+)\/secrets$/.exec(url.pathname);
-    if (match && request.method === 'GET') {
+    const secrets = matchRoute(routes.connectionSecrets, request.method, url.pathname);
+    if (secrets) {
       this.connectionReads.secrets += 1;
-      const connection = this.connectionOf(decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string));
+      const connection = this.connectionOf(secrets.orgId, secrets.connectionId);
       if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
-      return send(response, 200, { id: decodeURIComponent(match[2] as string), orgId: connection.orgId, platform: 'teams', settings: connection.settings, secrets: connection.secrets });
+      return send(response, 200, { id: secrets.connectionId, orgId: connection.orgId, platform: 'teams', settings: connection.settings, secrets: connection.secrets });
     }
-    match = /^\/internal\/orgs\/([^/]+)\/people\/([^/]+)\/guest-password$/.exec(url.pathname);
-    if (match && request.method === 'POST') {
-      const parsed = guestPasswordRequest.safeParse(body);
+    const password = matchRoute(routes.guestPassword, request.method, url.pathname);
+    if (password) {
+      const parsed = routes.guestPassword.body.safeParse(body);
       if (!parsed.success) return send(response, 400, { title: 'Bad Request', detail: parsed.error.message });
-      if (!this.connectionOf(decodeURIComponent(match[1] as string), parsed.data.connectionId)) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
-      const personId = decodeURIComponent(match[2] as string);
+      if (!this.connectionOf(password.orgId, parsed.data.connectionId)) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
+      const { personId } = password;
       const kept = this.passwords.get(personId) ?? { upn: parsed.data.homeUserPrincipalName, password: `Pw-${randomBytes(18).toString('base64url')}-9a!` };
       this.passwords.set(personId, kept);
       return send(response, 200, { password: kept.password });

@@ -1,18 +1,22 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { internalPaths, teamsConnectionInput, type VerifyConnectionResult } from '@parley/internal-api';
-import { InternalAuthGuard } from '@parley/service-runtime';
+import { BadRequestException, Body, Controller, Inject, UseGuards } from '@nestjs/common';
+import { internalRoutes, type RouteResult } from '@parley/internal-api';
+import { InternalAuthGuard, InternalRoute } from '@parley/service-runtime';
 import { ConnectionVerifier } from './connection-verifier';
 
-/** `POST /internal/connections/verify` (gateway -> teams-connector): check Teams credentials before they are stored. */
+const route = internalRoutes['teams-connector'].verifyConnection;
+
+/**
+ * gateway -> teams-connector: check Teams credentials before they are stored. The body is parsed here with the
+ * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail and type).
+ */
 @Controller()
 @UseGuards(InternalAuthGuard)
 export class VerifyController {
   constructor(@Inject(ConnectionVerifier) private readonly verifier: ConnectionVerifier) {}
 
-  @Post(internalPaths.connector.verify())
-  @HttpCode(200)
-  async verify(@Body() body: unknown): Promise<VerifyConnectionResult> {
-    const parsed = teamsConnectionInput.safeParse(body);
+  @InternalRoute(route)
+  async verify(@Body() body: unknown): Promise<RouteResult<typeof route>> {
+    const parsed = route.body.safeParse(body);
     if (!parsed.success) {
       // zod 4 messages never quote the input, so nothing sent (a secret) is echoed.
       const errors = parsed.error.issues.flatMap((issue) => {

@@ -1,14 +1,5 @@
 import { Secret } from '@parley/config';
-import {
-  connectionView,
-  guestPasswordResult,
-  InternalApiError,
-  internalPaths,
-  NEEDS_ATTENTION_PROBLEM,
-  tokenResult,
-  type TeamsSettings,
-  type TokenRequest,
-} from '@parley/internal-api';
+import { InternalApiError, internalRoutes, NEEDS_ATTENTION_PROBLEM, type TeamsSettings, type TokenRequest } from '@parley/internal-api';
 import type { InternalApiAccess } from '@parley/service-runtime';
 import { TokenCache } from './token-cache';
 
@@ -69,7 +60,7 @@ export class IdentityAccess {
     return this.tokens.get(`${orgId}|${connectionId}|${subjectKey(subject)}`, async () => {
       const request: TokenRequest = { connectionId, subject };
       try {
-        const result = await this.internal.client('identity').call('POST', internalPaths.identity.tokens(orgId), tokenResult, request);
+        const result = await this.internal.send(internalRoutes.identity.token, { params: { orgId }, body: request });
         return { token: result.accessToken, expiresAt: Date.parse(result.expiresAt) };
       } catch (error) {
         throw this.translate(error, orgId, connectionId, subject);
@@ -88,7 +79,7 @@ export class IdentityAccess {
     if (cached && cached.until > now) return cached.settings;
     let found;
     try {
-      found = await this.internal.client('identity').call('GET', internalPaths.identity.connection(orgId, connectionId), connectionView);
+      found = await this.internal.send(internalRoutes.identity.connection, { params: { orgId, connectionId } });
     } catch (error) {
       if (error instanceof InternalApiError && error.status === 404) throw connectionGone(orgId, connectionId);
       throw error;
@@ -101,9 +92,7 @@ export class IdentityAccess {
   /** The home account's password identity keeps for a person (the same answer every time). */
   async guestPassword(orgId: string, personId: string, connectionId: string, homeUserPrincipalName: string): Promise<Secret> {
     try {
-      const result = await this.internal
-        .client('identity')
-        .call('POST', internalPaths.identity.guestPassword(orgId, personId), guestPasswordResult, { connectionId, homeUserPrincipalName });
+      const result = await this.internal.send(internalRoutes.identity.guestPassword, { params: { orgId, personId }, body: { connectionId, homeUserPrincipalName } });
       return new Secret(result.password);
     } catch (error) {
       if (error instanceof InternalApiError && error.status === 404) throw connectionGone(orgId, connectionId);

@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { orgId } from '@parley/contracts';
+import { conversationPage, relayedMessagePage, relayPageQuery } from './conversations';
+import { connectionList, connectionView, connectionWithSecrets, createConnectionRequest, slackConnectionInput, teamsConnectionInput, verifyConnectionResult } from './connections';
+import { adoptOrganizationRequest, createOrganizationRequest, organizationView } from './organizations';
+import {
+  completeConsentRequest,
+  completeConsentResult,
+  consentLink,
+  consentLinkQuery,
+  guestPasswordRequest,
+  guestPasswordResult,
+  listPeopleQuery,
+  peoplePage,
+  personView,
+  redeemConsentPromptRequest,
+  resolvedPeople,
+  resolvePeopleRequest,
+  slackUserTokenRequest,
+  slackUserTokenResult,
+  tokenRequest,
+  tokenResult,
+  updatePersonRequest,
+} from './people';
+import { defineRoute, type AnyInternalRoute, type InternalService } from './route';
+import { startUserSyncRequest, userSyncList, userSyncView } from './user-syncs';
+
+/**
+ * Ids other than the org's are not checked by their shape: an id that names nothing (a malformed one included) is
+ * the callee's plain 404, so a caller cannot tell "malformed" from "not yours".
+ */
+const id = z.string().min(1);
+const noParams = z.object({});
+const org = z.object({ orgId });
+
+/**
+ * Every internal HTTP route, grouped by the service that answers it: the one place a path, method or schema is
+ * written (ADR 0016). Callers use `InternalApiClient.send(route, ...)`, controllers `@InternalRoute(route)`, test fakes
+ * `matchRoute(route, method, path)`; a unit test per service fails when a route has no handler or a handler no route.
+ */
+export const internalRoutes = {
+  identity: {
+    /** gateway, for the operator's /v1/orgs: a new organization; identity makes its id. */
+    createOrganization: defineRoute({ service: 'identity', method: 'POST', path: '/internal/orgs', params: noParams, body: createOrganizationRequest, response: organizationView }),
+    organization: defineRoute({ service: 'identity', method: 'GET', path: '/internal/orgs/:orgId', params: org, response: organizationView }),
+    /** gateway: an organization an earlier version kept in its own schema, with its id (ADR 0009). Idempotent. */
+    adoptOrganization: defineRoute({
+      service: 'identity',
+      method: 'PUT',
+      path: '/internal/orgs/:orgId',
+      params: org,
+      body: adoptOrganizationRequest,
+      response: organizationView,
+    }),
+    /** gateway, after the connector verified the credentials: identity seals the secrets, answers the view. */
+    createConnection: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/connections',
+      params: org,
+      body: createConnectionRequest,
+      response: connectionView,
+    }),
+    connections: defineRoute({ service: 'identity', method: 'GET', path: '/internal/orgs/:orgId/connections', params: org, response: connectionList }),
+    /** Connectors that keep something running per connection (Teams subscriptions): every live one of a platform. */
+    platformConnections: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/connections',
+      params: noParams,
+      query: z.strictObject({ platform: z.enum(['slack', 'teams']) }),
+      response: connectionList,
+    }),
+    connection: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId',
+      params: z.object({ orgId, connectionId: id }),
+      response: connectionView,
+    }),
+    deleteConnection: defineRoute({
+      service: 'identity',
+      method: 'DELETE',
+      path: '/internal/orgs/:orgId/connections/:connectionId',
+      params: z.object({ orgId, connectionId: id }),
+      response: null,
+    }),
+    /** slack-connector only, for a command about to call Slack with the tokens (ADR 0011). */
+    connectionSecrets: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/secrets',
+      params: z.object({ orgId, connectionId: id }),
+      response: connectionWithSecrets,
+    }),
+    people: defineRoute({ service: 'identity', method: 'GET', path: '/internal/orgs/:orgId/people', params: org, query: listPeopleQuery, response: peoplePage }),
+    person: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/people/:personId',
+      params: z.object({ orgId, personId: id }),
+      response: personView,
+    }),
+    /** relay: who the platform user ids of one platform are (people with their accounts), in one call. */
+    resolvePeople: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/people/resolve',
+      params: org,
+      body: resolvePeopleRequest,
+      response: resolvedPeople,
+      status: 200,
+    }),
+    /** An admin's explicit primary platform; later syncs keep it. */
+    updatePerson: defineRoute({
+      service: 'identity',
+      method: 'PATCH',
+      path: '/internal/orgs/:orgId/people/:personId',
+      params: z.object({ orgId, personId: id }),
+      body: updatePersonRequest,
+      response: personView,
+    }),
+    consentLink: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/people/:personId/consent-link',
+      params: z.object({ orgId, personId: id }),
+      query: consentLinkQuery,
+      response: consentLink,
+    }),
+    /** teams-connector: the home account's password behind a person's guest (the same on every call). */
+    guestPassword: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/people/:personId/guest-password',
+      params: z.object({ orgId, personId: id }),
+      body: guestPasswordRequest,
+      response: guestPasswordResult,
+      status: 200,
+    }),
+    /** Connectors: an access token for the app, the team owner or a person. */
+    token: defineRoute({ service: 'identity', method: 'POST', path: '/internal/orgs/:orgId/tokens', params: org, body: tokenRequest, response: tokenResult, status: 200 }),
+    /** slack-connector: a consented Teams-primary person's Slack user token; 409 NEEDS_ATTENTION_PROBLEM until then. */
+    slackUserToken: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/slack-user-tokens',
+      params: org,
+      body: slackUserTokenRequest,
+      response: slackUserTokenResult,
+      status: 200,
+    }),
+    /** The gateway's OAuth callback (Account Sync) hands over the code and state. */
+    completeConsent: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/consent',
+      params: noParams,
+      body: completeConsentRequest,
+      response: completeConsentResult,
+      status: 200,
+    }),
+    /** The gateway's Slack callback hands over the code and state. */
+    completeSlackConsent: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/consent/slack',
+      params: noParams,
+      body: completeConsentRequest,
+      response: completeConsentResult,
+      status: 200,
+    }),
+    /** The gateway's /auth/slack/start: a consent prompt's token traded for a fresh Slack consent link. */
+    redeemSlackConsentPrompt: defineRoute({
+      service: 'identity',
+      method: 'POST',
+      path: '/internal/consent/slack/prompts',
+      params: noParams,
+      body: redeemConsentPromptRequest,
+      response: consentLink,
+      status: 200,
+    }),
+  },
+  provisioning: {
+    /** 202 with the queued job; 409 SYNC_CONFLICT_PROBLEM naming the active job while one is queued or running. */
+    startUserSync: defineRoute({
+      service: 'provisioning',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/user-syncs',
+      params: org,
+      body: startUserSyncRequest,
+      response: userSyncView,
+      status: 202,
+    }),
+    userSyncs: defineRoute({ service: 'provisioning', method: 'GET', path: '/internal/orgs/:orgId/user-syncs', params: org, response: userSyncList }),
+    userSync: defineRoute({
+      service: 'provisioning',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/user-syncs/:syncId',
+      params: z.object({ orgId, syncId: id }),
+      response: userSyncView,
+    }),
+  },
+  'slack-connector': {
+    /** gateway: check Slack credentials against Slack before identity stores them. */
+    verifyConnection: defineRoute({
+      service: 'slack-connector',
+      method: 'POST',
+      path: '/internal/connections/verify',
+      params: noParams,
+      body: slackConnectionInput,
+      response: verifyConnectionResult,
+      status: 200,
+    }),
+  },
+  'teams-connector': {
+    /** gateway: check Teams credentials against Microsoft before identity stores them. */
+    verifyConnection: defineRoute({
+      service: 'teams-connector',
+      method: 'POST',
+      path: '/internal/connections/verify',
+      params: noParams,
+      body: teamsConnectionInput,
+      response: verifyConnectionResult,
+      status: 200,
+    }),
+  },
+  relay: {
+    /** gateway, for /v1/conversations: the org's relayed twins, newest first. */
+    conversations: defineRoute({ service: 'relay', method: 'GET', path: '/internal/orgs/:orgId/conversations', params: org, query: relayPageQuery, response: conversationPage }),
+    /** gateway, for /v1/conversations/{id}/messages: each message with its delivery state on the other side. */
+    conversationMessages: defineRoute({
+      service: 'relay',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/conversations/:conversationId/messages',
+      params: z.object({ orgId, conversationId: id }),
+      query: relayPageQuery,
+      response: relayedMessagePage,
+    }),
+  },
+} as const;
+
+export type InternalRoutes = typeof internalRoutes;
+
+/**
+ * Each route is grouped under the service that answers it. Checked here rather than with `satisfies`, which would
+ * give every route's absent query and body the contextual type `any`.
+ */
+type GroupedByService = { readonly [S in InternalService]: Readonly<Record<string, AnyInternalRoute & { readonly service: S }>> };
+const groupedByService: GroupedByService = internalRoutes;
+void groupedByService;
+
+/** The routes a service answers. */
+export function routesOf(service: InternalService): AnyInternalRoute[] {
+  return Object.values(internalRoutes[service]);
+}
+
+/** Every route of every service. */
+export function allInternalRoutes(): AnyInternalRoute[] {
+  return (Object.keys(internalRoutes) as InternalService[]).flatMap(routesOf);
+}
