@@ -14,6 +14,8 @@ export const internalPaths = {
     guestPassword: (orgId: string, id: string) => `${org(orgId)}/people/${encodeURIComponent(id)}/guest-password`,
     tokens: (orgId: string) => `${org(orgId)}/tokens`,
     slackUserToken: (orgId: string) => `${org(orgId)}/slack-user-tokens`,
+    /** slack-connector's Events API ingress: the live connection of the workspace an event names (its view). */
+    slackWorkspaceConnection: (teamId: string) => `/internal/slack-workspaces/${encodeURIComponent(teamId)}/connection`,
     consent: () => `/internal/consent`,
     slackConsent: () => `/internal/consent/slack`,
   },

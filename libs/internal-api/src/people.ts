@@ -81,9 +81,16 @@ export type TokenResult = z.infer<typeof tokenResult>;
  * slack-connector -> identity, `internalPaths.identity.slackUserToken`: the user token (xoxp-) a Teams-primary person
  * gave through Slack consent, to post as them. 409 NEEDS_ATTENTION_PROBLEM until they consent.
  */
-export const slackUserTokenRequest = z.strictObject({ connectionId: uuid, personId: uuid });
+export const slackUserTokenRequest = z
+  .strictObject({
+    connectionId: uuid,
+    personId: uuid.optional(),
+    /** Instead of personId: the Slack account an event came through (an `authorizations[].user_id`). */
+    slackUserId: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id').optional(),
+  })
+  .refine((r) => (r.personId === undefined) !== (r.slackUserId === undefined), { message: 'give either personId or slackUserId', path: ['personId'] });
 export type SlackUserTokenRequest = z.infer<typeof slackUserTokenRequest>;
-export const slackUserTokenResult = z.object({ accessToken: z.string().regex(/^xoxp-/), slackUserId: z.string().min(1) });
+export const slackUserTokenResult = z.object({ accessToken: z.string().regex(/^xoxp-/), slackUserId: z.string().min(1), personId: uuid.optional() });
 export type SlackUserTokenResult = z.infer<typeof slackUserTokenResult>;
 /** 409 from identity's Slack consent: the person approved while signed in to Slack as someone else; nothing was stored. */
 export const SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM = 'https://parley.dev/problems/slack-consent-wrong-account';

@@ -16,7 +16,7 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentRequests } from './consent/consent-requests';
 import { ConsentService } from './consent/consent.service';
 import { ConnectionStore } from './connections/connection-store';
-import { ConnectionsController } from './connections/connections.controller';
+import { ConnectionsController, SlackWorkspaceConnectionController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
@@ -46,6 +46,7 @@ export interface IdentityOptions {
 const controllers = [
   OrganizationsController,
   ConnectionsController,
+  SlackWorkspaceConnectionController,
   PeopleController,
   TokensController,
   ConsentController,

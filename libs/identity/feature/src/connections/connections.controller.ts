@@ -42,3 +42,18 @@ export class ConnectionsController {
     return this.connections.withSecrets(orgId, id);
   }
 }
+
+/**
+ * `internalPaths.identity.slackWorkspaceConnection`: slack-connector's Events API ingress learns which org and
+ * connection an event's `team_id` belongs to (the view, never a secret).
+ */
+@Controller('internal/slack-workspaces/:teamId/connection')
+@UseGuards(InternalAuthGuard)
+export class SlackWorkspaceConnectionController {
+  constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
+
+  @Get()
+  get(@Param('teamId') teamId: string): Promise<ConnectionView> {
+    return this.connections.liveSlackByTeam(teamId);
+  }
+}
