@@ -11,6 +11,11 @@ import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 import { SlackUserTokens } from './connections/slack-user-tokens';
 import { PostedMessages } from './delivery/posted-messages';
+import { Deliveries } from './delivery/deliveries';
+import { DeliveryHandler } from './delivery/delivery.handler';
+import { MessageDelivery } from './delivery/message-delivery';
+import { NoticeHandler } from './notices/notice.handler';
+import { NoticePoster } from './notices/notice-poster';
 import { InboundEvents } from './events/inbound-events';
 import { SlackEventIngressController } from './events/slack-event-ingress.controller';
 import { SlackEventProcessor } from './events/slack-event-processor';
@@ -22,7 +27,7 @@ import { SlackEventProcessor } from './events/slack-event-processor';
  * and the bus come from the runtime.
  */
 @Module({
-  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController],
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, NoticeHandler],
   providers: [
     { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
     SlackClients,
@@ -34,6 +39,9 @@ import { SlackEventProcessor } from './events/slack-event-processor';
     PostedMessages,
     InboundEvents,
     SlackEventProcessor,
+    Deliveries,
+    MessageDelivery,
+    NoticePoster,
   ],
 })
 export class SlackConnectorModule {}

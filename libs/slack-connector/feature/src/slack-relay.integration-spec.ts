@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { WebClient } from '@slack/web-api';
 import { loadConfig } from '@parley/config';
-import type { Payload } from '@parley/contracts';
+import type { Payload, PayloadIn } from '@parley/contracts';
 import { NEEDS_ATTENTION_PROBLEM, type ConnectionWithSecrets, type SlackSettings } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { demoOrganization } from '@parley/sandbox-seed';
@@ -92,6 +93,8 @@ describe('slack-connector relay side', () => {
   const delivered: Delivered[] = [];
   /** A consented person: the Slack account `both1` (standing for a Teams-primary person's mirror) and its token. */
   const frances = { personId: randomUUID(), name: 'both1', token: '' };
+  /** A person without consent (their Slack account is `both2`). */
+  const grace = { personId: randomUUID(), name: 'both2' };
 
   async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -144,6 +147,7 @@ describe('slack-connector relay side', () => {
     });
   const storedEvents = async () => (await queryRows<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM slack_connector.inbound_events'))[0]?.n ?? 0;
   const receivedFor = (channel: string) => received.filter((r) => r.conversation.conversationId === channel);
+  const userClient = (token: string) => new WebClient(token, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } });
 
   beforeAll(async () => {
     database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_sr');
@@ -181,6 +185,8 @@ describe('slack-connector relay side', () => {
       peers: { identity: identity.url },
       config,
     });
+    // Every test hears events (the first test checks the handshake itself).
+    if (!(await sandbox.control.setEventsUrl({ url: eventsUrl(), appId: creds.appId }))) throw new Error('the Events URL was refused');
   }, 120_000);
 
   afterAll(async () => {
@@ -289,6 +295,157 @@ describe('slack-connector relay side', () => {
       await settle();
       const message = await waitFor('the group DM', () => receivedFor(group).find((r) => r.messageId === posted['ts']));
       expect(message.conversation).toEqual({ platform: 'slack', conversationId: group, kind: 'group', members: [ids['both1'], ids['eng01'], ids['eng02']].sort() });
+    });
+  });
+
+  describe('deliveries', () => {
+    type Request = PayloadIn<'parley.slack.message.deliver.requested.v1'>;
+    const request = (overrides: Partial<Request>): Request => ({
+      orgId: ORG,
+      connectionId,
+      deliveryId: randomUUID(),
+      target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ids[frances.name] as string, ids['eng01'] as string] },
+      change: 'create',
+      senderPersonId: frances.personId,
+      senderDisplayName: 'Frances Hopper',
+      senderAvatarUrl: 'https://avatars.example.com/frances.png',
+      recipientPlatformUserIds: [ids['eng01'] as string],
+      body: { format: 'slack-mrkdwn', content: 'hello from Teams' },
+      ...overrides,
+    });
+    const deliver = async (r: Request): Promise<Delivered> => {
+      await observer.publish('parley.slack.message.deliver.requested.v1', r);
+      return waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId));
+    };
+    type HistoryMessage = { ts: string; user?: string; text?: string; bot_id?: string; username?: string; thread_ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } };
+    const history = async (token: string, channel: string) =>
+      ((await userClient(token).conversations.history({ channel, include_all_metadata: true, limit: 200 })).messages ?? []) as HistoryMessage[];
+    let dm = '';
+
+    it('opens the DM and posts as the person (their user token), with the delivery id in the metadata; its echo is not relayed', async () => {
+      const r = request({});
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { platform: 'slack' } });
+      dm = outcome.conversation.conversationId;
+      expect(dm).toBe(sandbox.control.open({ as: 'eng01', with: [frances.name] }).id);
+      // Read back as the people themselves.
+      const seenByAda = (await history(creds.botToken, dm).catch(() => undefined)) ?? [];
+      expect(seenByAda).toEqual([]);
+      const mine = (await history(frances.token, dm)).find((m) => m.ts === outcome.platformMessageId);
+      expect(mine).toMatchObject({ user: ids[frances.name], text: 'hello from Teams', metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } } });
+      expect(mine?.bot_id).toBeUndefined();
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+    });
+
+    it('replies in a thread, edits and deletes as the person; none of it comes back as an event', async () => {
+      const parent = sandbox.control.post({ as: 'eng01', channel: dm, text: 'question?' })['ts'] as string;
+      const reply = await deliver(request({ target: { kind: 'existing', conversationId: dm }, threadRootId: parent, body: { format: 'slack-mrkdwn', content: 'answer' } }));
+      const replies = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(replies.find((m) => m.ts === reply.platformMessageId)).toMatchObject({ user: ids[frances.name], text: 'answer', thread_ts: parent });
+      const ts = reply.platformMessageId as string;
+      const edit = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: ts, body: { format: 'slack-mrkdwn', content: 'answer (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', platformMessageId: ts });
+      const edited = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(edited.find((m) => m.ts === ts)?.text).toBe('answer (edited)');
+      const removal = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'delete', targetMessageId: ts, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      const after = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(after.find((m) => m.ts === ts)).toBeUndefined();
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === ts)).toHaveLength(0);
+      expect(receivedFor(dm).filter((m) => m.messageId === parent)).toHaveLength(1);
+    });
+
+    it("fails with Slack's own code when Slack refuses", async () => {
+      const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'mine' })['ts'] as string;
+      const refused = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: adas, body: { format: 'slack-mrkdwn', content: 'x' } }));
+      expect(refused).toMatchObject({ outcome: 'failed', reason: 'cant_update_message' });
+      const long = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'a'.repeat(40_001) } }));
+      expect(long).toMatchObject({ outcome: 'failed', reason: 'msg_too_long' });
+    });
+
+    it('waits out 429s and delivers', async () => {
+      const before = sandbox.inspect.requests().filter((q) => q.status === 429).length;
+      sandbox.setFaults({ rateLimitBurst: 4 });
+      try {
+        const outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'after the storm' } }));
+        expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person' });
+        expect((await history(frances.token, dm)).filter((m) => m.text === 'after the storm')).toHaveLength(1);
+      } finally {
+        sandbox.setFaults({});
+      }
+      expect(sandbox.inspect.requests().filter((q) => q.status === 429).length).toBeGreaterThan(before);
+    });
+
+    it('reconciles: an earlier attempt that posted without recording it is found, not posted twice', async () => {
+      const r = request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'posted before the crash' } });
+      // What a crash between Slack's answer and our commit leaves: the post exists, the attempt is recorded, no outcome.
+      const earlier = await userClient(frances.token).chat.postMessage({
+        channel: dm,
+        text: 'posted before the crash',
+        metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
+      });
+      await queryRows(
+        database.url,
+        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+         VALUES ($1, $2, $3, $4, 'create', $5, 'person', 'attempting', 1, now())`,
+        [r.deliveryId, ORG, connectionId, creds.teamId, dm],
+      );
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', platformMessageId: earlier.ts });
+      expect((await history(frances.token, dm)).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
+    });
+
+    it("falls back for a person without consent: the app posts with their name and picture in the recipient's DM with the app", async () => {
+      const r = request({
+        senderPersonId: grace.personId,
+        senderDisplayName: 'Grace Hopper',
+        senderAvatarUrl: 'https://avatars.example.com/grace.png',
+        target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ids[grace.name] as string, ids['eng01'] as string] },
+        body: { format: 'slack-mrkdwn', content: 'from Grace' },
+      });
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', fallbackPosts: [expect.objectContaining({ platformMessageId: expect.any(String) })] });
+      const post = outcome.fallbackPosts?.[0];
+      const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng01'] as string })).channel?.id;
+      expect(post?.conversationId).toBe(appDm);
+      const seen = (await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId);
+      expect(seen).toMatchObject({ text: 'from Grace', username: 'Grace Hopper', bot_id: expect.any(String) });
+      // Its edit changes the app's post.
+      const edit = await deliver(request({ senderPersonId: grace.personId, target: { kind: 'existing', conversationId: outcome.conversation.conversationId }, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      expect((await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId)?.text).toBe('from Grace (edited)');
+    });
+
+    it('posts a notice once per noticeId in the app DM, its text escaped', async () => {
+      const notice: PayloadIn<'parley.slack.notice.requested.v1'> = {
+        orgId: ORG,
+        connectionId,
+        noticeId: randomUUID(),
+        recipientPersonId: randomUUID(),
+        recipientPlatformUserId: ids['eng02'] as string,
+        reason: 'recipients-unreached',
+        text: 'Sales did not get it <!channel> <@' + ids['eng03'] + '>',
+        requestedAt: new Date().toISOString(),
+      };
+      await observer.publish('parley.slack.notice.requested.v1', notice);
+      await observer.publish('parley.slack.notice.requested.v1', notice);
+      const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng02'] as string })).channel?.id as string;
+      const posts = await waitFor('the notice', async () => {
+        await settle();
+        const found = (await history(creds.botToken, appDm)).filter((m) => m.metadata?.event_payload?.['notice_id'] === notice.noticeId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(posts).toHaveLength(1);
+      expect(posts[0]?.text).toBe(`Sales did not get it &lt;!channel&gt; &lt;@${ids['eng03']}&gt;`);
+    });
+
+    it("falls back when Slack refuses the person's token", async () => {
+      sandbox.control.revokeToken(frances.token);
+      const outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'token gone' } }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: dm } });
+      expect(outcome.fallbackPosts).toHaveLength(1);
     });
   });
 });
