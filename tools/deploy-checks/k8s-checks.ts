@@ -24,6 +24,7 @@ export const publicRoutes = [
   { path: '/docs', pathType: 'Prefix' },
   { path: '/auth/callback', pathType: 'Exact' },
   { path: '/auth/slack/callback', pathType: 'Exact' },
+  { path: '/slack/events', pathType: 'Exact' },
 ] as const;
 
 /** Kubernetes' default when terminationGracePeriodSeconds is not set. */
