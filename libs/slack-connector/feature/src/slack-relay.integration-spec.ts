@@ -357,6 +357,22 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(dm).filter((m) => m.messageId === parent)).toHaveLength(1);
     });
 
+    it('drops the echo of a post whose event overtakes the answer to the post call', async () => {
+      // Slack's answer is slow on its way back: the message event reaches the connector while chat.postMessage is
+      // still in flight.
+      sandbox.setFaults({ answerDelayMs: 500 });
+      let outcome: Delivered;
+      try {
+        outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'racing my echo' } }));
+      } finally {
+        sandbox.setFaults({});
+      }
+      await settle();
+      const events = sandbox.inspect.events({ type: 'message' }).filter((d) => (d.envelope as { event?: { ts?: string } }).event?.ts === outcome.platformMessageId);
+      expect(events.length).toBeGreaterThan(0);
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+    });
+
     it("fails with Slack's own code when Slack refuses", async () => {
       const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'mine' })['ts'] as string;
       const refused = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: adas, body: { format: 'slack-mrkdwn', content: 'x' } }));
