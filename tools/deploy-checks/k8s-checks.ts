@@ -27,6 +27,7 @@ export const publicRoutes = [
   // Graph's notifications for teams-connector: the gateway forwards them (Graph must reach them, like the callbacks).
   { path: '/teams/notifications', pathType: 'Exact' },
   { path: '/teams/lifecycle', pathType: 'Exact' },
+  { path: '/slack/events', pathType: 'Exact' },
 ] as const;
 
 /** Kubernetes' default when terminationGracePeriodSeconds is not set. */

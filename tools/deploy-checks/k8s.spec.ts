@@ -215,7 +215,7 @@ describe('the k8s checks catch', () => {
       'Ingress/parley-gateway parley.example.com/ (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): routes to parley-identity; only the gateway (parley-gateway) is public',
-      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback, /teams/notifications, /teams/lifecycle are)',
+      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback, /teams/notifications, /teams/lifecycle, /slack/events are)',
       'Ingress: nothing routes /v1 to the gateway',
       'Ingress: nothing routes /docs to the gateway',
     ]);

@@ -137,6 +137,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const gateway = running[running.length - 1] as RunningService;
+  // The Slack sandbox's app sends its Events API requests where Slack would: the public /slack/events on the gateway,
+  // which passes them to slack-connector. Until Slack is connected they are refused (unknown workspace) and dropped.
+  const eventsAccepted = await sandboxes.slack.control.setEventsUrl({ url: `${gateway.url}/slack/events` }).catch(() => false);
+  if (!eventsAccepted) logger.warn({ url: `${gateway.url}/slack/events` }, 'the Slack sandbox did not accept the Events API URL; Slack messages will not be relayed');
   logger.info(
     {
       services: running.map((s) => ({ name: s.name, url: s.url })),

@@ -3,7 +3,7 @@ import { nonEmpty, orgId, platform, timestamp, uuid } from '@parley/contracts';
 
 /**
  * The relay's twins and the state of each message carried between them, as relay answers the gateway
- * (`internalPaths.relay.*`) and the gateway answers admins (`/v1/conversations`). Ids, states and reasons only: the
+ * (`internalRoutes.relay`) and the gateway answers admins (`/v1/conversations`). Ids, states and reasons only: the
  * relay keeps no message text.
  */
 export const relayPageQuery = z.strictObject({

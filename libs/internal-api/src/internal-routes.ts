@@ -62,6 +62,17 @@ export const internalRoutes = {
       response: connectionView,
     }),
     connections: defineRoute({ service: 'identity', method: 'GET', path: '/internal/orgs/:orgId/connections', params: org, response: connectionList }),
+    /**
+     * slack-connector's Events API ingress: the live connection of the workspace an event names (`team_id`); the view,
+     * never a secret. 404 when no organization connected it.
+     */
+    slackWorkspaceConnection: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/slack-workspaces/:teamId/connection',
+      params: z.object({ teamId: id }),
+      response: connectionView,
+    }),
     /** Connectors that keep something running per connection (Teams subscriptions): every live one of a platform. */
     platformConnections: defineRoute({
       service: 'identity',

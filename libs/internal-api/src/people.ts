@@ -53,7 +53,7 @@ export const peoplePage = z.object({ items: z.array(personView), nextCursor: z.s
 export type PeoplePage = z.infer<typeof peoplePage>;
 
 /**
- * relay -> identity, `internalPaths.identity.resolvePeople`: who these platform user ids are, in one call. Ids of no
+ * relay -> identity, `internalRoutes.identity.resolvePeople`: who these platform user ids are, in one call. Ids of no
  * person in the org are simply absent from the answer.
  */
 export const resolvePeopleRequest = z.strictObject({ platform, platformUserIds: z.array(nonEmpty).min(1).max(200) });
@@ -73,7 +73,7 @@ export const completeConsentRequest = z.strictObject({ code: z.string().min(1), 
 export const completeConsentResult = z.object({ orgId, personId: uuid, email });
 
 /**
- * gateway -> identity, `internalPaths.identity.slackConsentPrompt`: the person clicked the link in their Slack consent
+ * gateway -> identity, `internalRoutes.identity.redeemSlackConsentPrompt`: the person clicked the link in their Slack consent
  * prompt; identity answers a fresh consent link (`consentLink`) for the browser to follow.
  */
 export const redeemConsentPromptRequest = z.strictObject({ prompt: z.string().min(20).max(200), redirectUri: z.url({ protocol: /^https?$/ }) });
@@ -97,9 +97,16 @@ export type TokenResult = z.infer<typeof tokenResult>;
  * slack-connector -> identity, `internalRoutes.identity.slackUserToken`: the user token (xoxp-) a Teams-primary person
  * gave through Slack consent, to post as them. 409 NEEDS_ATTENTION_PROBLEM until they consent.
  */
-export const slackUserTokenRequest = z.strictObject({ connectionId: uuid, personId: uuid });
+export const slackUserTokenRequest = z
+  .strictObject({
+    connectionId: uuid,
+    personId: uuid.optional(),
+    /** Instead of personId: the Slack account an event came through (an `authorizations[].user_id`). */
+    slackUserId: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id').optional(),
+  })
+  .refine((r) => (r.personId === undefined) !== (r.slackUserId === undefined), { message: 'give either personId or slackUserId', path: ['personId'] });
 export type SlackUserTokenRequest = z.infer<typeof slackUserTokenRequest>;
-export const slackUserTokenResult = z.object({ accessToken: z.string().regex(/^xoxp-/), slackUserId: z.string().min(1) });
+export const slackUserTokenResult = z.object({ accessToken: z.string().regex(/^xoxp-/), slackUserId: z.string().min(1), personId: uuid.optional() });
 export type SlackUserTokenResult = z.infer<typeof slackUserTokenResult>;
 /** 409 from identity's Slack consent: the person approved while signed in to Slack as someone else; nothing was stored. */
 export const SLACK_CONSENT_WRONG_ACCOUNT_PROBLEM = 'https://parley.dev/problems/slack-consent-wrong-account';

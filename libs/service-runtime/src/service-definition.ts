@@ -11,6 +11,11 @@ export interface ServiceDefinition {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly entities?: Function[];
   /**
+   * Keep each request's raw bytes as `req.rawBody` besides the parsed body: a service that checks a platform's
+   * signature over the exact bytes (Slack's Events API) needs them.
+   */
+  readonly rawBody?: boolean;
+  /**
    * Configuration only this service reads. runService validates it with everything else before starting (exit 78
    * on a bad variable) and the feature module receives the parsed values under `SERVICE_CONFIG`, keyed as here.
    */

@@ -64,6 +64,7 @@ export async function startService(
   const app = await NestFactory.create(ServiceRootModule, {
     logger: new NestPinoLogger(infra.logger.child({ component: 'nest' })),
     abortOnError: false,
+    rawBody: definition.rawBody ?? false,
   });
   // inheritAppConfig: the app's global filters (RethrowRpcFilter) also wrap bus handlers; without it a handler's
   // error reaches the bus as Nest's generic object and dead letters lose their reason.

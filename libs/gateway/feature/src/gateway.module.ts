@@ -6,6 +6,7 @@ import { ApiKeyGuard } from './auth/auth.guard';
 import { TeamsNotificationsController } from './teams-notifications/teams-notifications.controller';
 import { ConsentCallbackController } from './consent/consent-callback.controller';
 import { ConsentPromptController } from './consent/consent-prompt.controller';
+import { SlackEventsForwardController } from './slack-events/slack-events-forward.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
@@ -49,13 +50,15 @@ const controllers = [
   ConsentCallbackController,
   ConsentPromptController,
   TeamsNotificationsController,
+  SlackEventsForwardController,
   DeadLettersController,
   DeadLetterHandler,
 ];
 
 /**
  * Gateway: the admin REST API (`/v1`, problem details, API keys), its OpenAPI at /docs, the dead-letter list, and
- * the consent callback page (`/auth/callback`). Organizations, connections, people and user syncs are owned by
+ * the consent callback pages (`/auth/callback`, `/auth/slack/callback`) and Slack's Events API, passed on to
+ * slack-connector (`/slack/events`). Organizations, connections, people and user syncs are owned by
  * identity and provisioning: the gateway checks the key, scopes every call to the key's org and calls their internal APIs.
  * Health, readiness, metrics and the bus come from the runtime.
  */

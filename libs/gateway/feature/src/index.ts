@@ -25,11 +25,13 @@ export const gatewayService: ServiceDefinition = {
   module: GatewayModule,
   migrations,
   configSections: gatewayConfigSections,
+  // /slack/events is passed on to slack-connector byte for byte: Slack's signature covers the raw body.
+  rawBody: true,
 };
 
 /** The gateway with options given in code, e.g. the embedded launcher's generated operator key. */
 export function createGatewayService(options: GatewayOptions): ServiceDefinition {
   @Module({ imports: [GatewayFeatureModule.register(options)] })
   class ConfiguredGatewayModule {}
-  return { name: 'gateway', module: ConfiguredGatewayModule, migrations, configSections: gatewayConfigSections };
+  return { name: 'gateway', module: ConfiguredGatewayModule, migrations, configSections: gatewayConfigSections, rawBody: true };
 }

@@ -820,7 +820,17 @@ describe('identity service', () => {
     // The token slack-connector gets is hers, on the sandbox's own auth.test, and sealed in the vault.
     const issued = await userToken();
     expect(issued.status).toBe(200);
-    expect(issued.body).toEqual({ accessToken: expect.stringMatching(/^xoxp-/), slackUserId: mirrorId });
+    expect(issued.body).toEqual({ accessToken: expect.stringMatching(/^xoxp-/), slackUserId: mirrorId, personId: frances });
+    // slack-connector's ingress asks by the Slack account an event came through; an account of nobody's is 404.
+    const byAccount = await call('POST', `/internal/orgs/${ORG}/slack-user-tokens`, { connectionId: slackConnectionId, slackUserId: mirrorId });
+    expect(byAccount).toMatchObject({ status: 200, body: { accessToken: issued.body['accessToken'], slackUserId: mirrorId, personId: frances } });
+    expectProblem(await call('POST', `/internal/orgs/${ORG}/slack-user-tokens`, { connectionId: slackConnectionId, slackUserId: 'U0NOBODY' }), 404);
+    expectProblem(await call('POST', `/internal/orgs/${ORG}/slack-user-tokens`, { connectionId: slackConnectionId, personId: frances, slackUserId: mirrorId }), 400, /personId/);
+    // The Events API ingress learns a workspace's connection (its view: no secret).
+    const workspace = await call('GET', `/internal/slack-workspaces/${s().teamId}/connection`);
+    expect(workspace).toMatchObject({ status: 200, body: { id: slackConnectionId, orgId: ORG, platform: 'slack', settings: { teamId: s().teamId } } });
+    expect(JSON.stringify(workspace.body)).not.toContain('xoxb-');
+    expectProblem(await call('GET', `/internal/slack-workspaces/T0NOTOURS/connection`), 404);
     const me = (await (await fetch(`${s().apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${issued.body['accessToken']}` } })).json()) as Record<string, unknown>;
     expect(me).toMatchObject({ ok: true, user_id: mirrorId, team_id: s().teamId });
     expect(sandboxes.slack.inspect.installations().filter((i) => i.userId === mirrorId)).toEqual([

@@ -17,7 +17,7 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentRequests } from './consent/consent-requests';
 import { ConsentService } from './consent/consent.service';
 import { ConnectionStore } from './connections/connection-store';
-import { ConnectionsController, PlatformConnectionsController } from './connections/connections.controller';
+import { ConnectionsController, PlatformConnectionsController, SlackWorkspaceConnectionController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
@@ -49,6 +49,7 @@ const controllers = [
   OrganizationsController,
   ConnectionsController,
   PlatformConnectionsController,
+  SlackWorkspaceConnectionController,
   PeopleController,
   TokensController,
   ConsentController,

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { WebClient } from '@slack/web-api';
 import { startEventReceiver, startSlackSandbox, type EventReceiver, type ReceivedRequest, type SlackSandbox, type SlackSeedCredentials } from './index';
 
 const event = (r: ReceivedRequest) => r.json['event'] as Record<string, unknown>;
@@ -27,6 +28,20 @@ describe('Slack sandbox Events API delivery', () => {
     creds = sandbox.seedDemo();
     general = creds.channels['general'] as string;
     expect(await sandbox.control.setEventsUrl({ url: receiver.url })).toBe(true);
+  });
+
+  it("with answerDelayMs, sends a post's event before the Web API answers the post (the echo races the answer)", async () => {
+    sandbox.setFaults({ answerDelayMs: 300 });
+    try {
+      const client = new WebClient(creds.botToken, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } });
+      const posted = await client.chat.postMessage({ channel: general, text: 'racing' });
+      const answeredAt = Date.now();
+      const [callback] = await receiver.waitForCallbacks(1);
+      expect(event(callback as ReceivedRequest)).toMatchObject({ ts: posted.ts, text: 'racing' });
+      expect(callback?.at).toBeLessThan(answeredAt);
+    } finally {
+      sandbox.setFaults({});
+    }
   });
 
   it('verifies the URL with a signed url_verification challenge first', () => {

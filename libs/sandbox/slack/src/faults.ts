@@ -6,6 +6,11 @@ export interface SlackFaults {
   errorRate?: number;
   /** Added to every Web API and SCIM response, in milliseconds. */
   latencyMs?: number;
+  /**
+   * Added after a Web API method has taken effect and before its answer is sent: the answer is slow on its way back
+   * (as when a client times out after Slack acted), so the events of the action reach apps before it.
+   */
+  answerDelayMs?: number;
   /** The next N Web API calls are answered 429, whatever the limiter says (a burst of throttling). */
   rateLimitBurst?: number;
   /** Retry-After for those injected 429s, in ms before timeScale (default 1000). */
@@ -48,6 +53,10 @@ export class FaultInjector {
 
   latencyMs(): number {
     return this.faults.latencyMs ?? 0;
+  }
+
+  answerDelayMs(): number {
+    return this.faults.answerDelayMs ?? 0;
   }
 
   /** Consumes one injected 429, if any are left. */

@@ -32,6 +32,12 @@ export const slackConnectorConfigSection = defineConfigSection(
     PARLEY_SLACK_CONNECTION_CACHE_MS: env.int(30_000, 0),
     /** Observations written per outbox transaction during a directory import. */
     PARLEY_SLACK_IMPORT_CHUNK_SIZE: env.int(500, 1),
+    /** How long an event in a conversation where Parley is posting waits for that post, to tell its echo (ms). */
+    PARLEY_SLACK_ECHO_WAIT_MS: env.int(10_000, 0),
+    /** How long conversation members read with conversations.members are reused (ms). */
+    PARLEY_SLACK_MEMBERS_CACHE_MS: env.int(300_000, 0),
+    /** How long a received event_id is remembered, so a retry of it is dropped (hours; Slack retries for ~5 min). */
+    PARLEY_SLACK_EVENT_RETENTION_HOURS: env.int(24, 1),
     /** What a SCIM mirror is: a multi-channel guest (default), a single-channel guest, or a full member. */
     PARLEY_SLACK_SCIM_MIRROR_TYPE: env.oneOf(['multi-channel-guest', 'single-channel-guest', 'member'] as const, 'multi-channel-guest'),
   },
@@ -54,6 +60,9 @@ export const slackConnectorConfigSection = defineConfigSection(
     connectionCacheMs: v.PARLEY_SLACK_CONNECTION_CACHE_MS,
     importChunkSize: v.PARLEY_SLACK_IMPORT_CHUNK_SIZE,
     scimMirrorType: v.PARLEY_SLACK_SCIM_MIRROR_TYPE,
+    echoWaitMs: v.PARLEY_SLACK_ECHO_WAIT_MS,
+    membersCacheMs: v.PARLEY_SLACK_MEMBERS_CACHE_MS,
+    eventRetentionHours: v.PARLEY_SLACK_EVENT_RETENTION_HOURS,
   }),
 );
 

@@ -9,14 +9,25 @@ import { MirrorHandler } from './mirrors/mirror.handler';
 import { MirrorService } from './mirrors/mirror-service';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
+import { SlackUserTokens } from './connections/slack-user-tokens';
+import { PostedMessages } from './delivery/posted-messages';
+import { Deliveries } from './delivery/deliveries';
+import { DeliveryHandler } from './delivery/delivery.handler';
+import { MessageDelivery } from './delivery/message-delivery';
+import { NoticeHandler } from './notices/notice.handler';
+import { NoticePoster } from './notices/notice-poster';
+import { InboundEvents } from './events/inbound-events';
+import { SlackEventIngressController } from './events/slack-event-ingress.controller';
+import { SlackEventProcessor } from './events/slack-event-processor';
 
 /**
  * Slack connector: the only service that calls Slack. Verifies Slack connections (internal HTTP), imports the
- * workspace directory and creates or deactivates mirrors of Teams people (bus commands). Health, readiness, metrics
+ * workspace directory and creates or deactivates mirrors of Teams people (bus commands), receives the Events API
+ * (the relay's Slack ingress) and posts, edits and deletes relayed messages and notices. Health, readiness, metrics
  * and the bus come from the runtime.
  */
 @Module({
-  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler],
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, NoticeHandler],
   providers: [
     { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
     SlackClients,
@@ -24,6 +35,13 @@ import { VerifyController } from './verify/verify.controller';
     ConnectionVerifier,
     DirectoryImporter,
     MirrorService,
+    SlackUserTokens,
+    PostedMessages,
+    InboundEvents,
+    SlackEventProcessor,
+    Deliveries,
+    MessageDelivery,
+    NoticePoster,
   ],
 })
 export class SlackConnectorModule {}

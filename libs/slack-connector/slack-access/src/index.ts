@@ -1,4 +1,6 @@
 export {
+  channelPostBucket,
+  CHANNEL_PACED_METHODS,
   DEFAULT_SLACK_LIMITS,
   METHOD_TIERS,
   parseRetryAfter,

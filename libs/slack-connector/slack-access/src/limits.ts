@@ -35,6 +35,11 @@ export interface SlackLimits {
   readonly jitterAllowanceMs: number;
   /** 429 answers tolerated for one call before giving up (the caller then fails the message for a later retry). */
   readonly rateLimitRetries: number;
+  /**
+   * chat.postMessage per workspace per minute. Slack documents a workspace limit without its figure (the sandbox
+   * models 600); the per-channel 1/s bucket is the one that usually binds.
+   */
+  readonly postsPerMinute?: number;
 }
 
 /** Slack's documented limits (api.slack.com/docs/rate-limits, SCIM API rate limits). */
@@ -86,8 +91,16 @@ export interface PacedBucket {
 
 /** The Web API bucket for one method in one workspace (Slack counts per method per workspace per app). */
 export function webApiBucket(limits: SlackLimits, workspace: string, method: string): PacedBucket {
-  const perMinute = limits.tiersPerMinute[tierOf(method)];
+  const perMinute = method === 'chat.postMessage' ? (limits.postsPerMinute ?? 600) : limits.tiersPerMinute[tierOf(method)];
   return { key: `slack:${workspace}:web:${method}`, spec: perMinuteBucket(perMinute, perMinute, limits.timeScale, limits.jitterAllowanceMs) };
+}
+
+/** Methods that post into a conversation: Slack allows about one message per second per channel, short bursts aside. */
+export const CHANNEL_PACED_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.meMessage']);
+
+/** The per-channel posting bucket (60 a minute, a burst of 3): Slack's "1 message per second per channel". */
+export function channelPostBucket(limits: SlackLimits, workspace: string, channel: string): PacedBucket {
+  return { key: `slack:${workspace}:channel:${channel}:post`, spec: perMinuteBucket(60, 3, limits.timeScale, 0) };
 }
 
 /** The SCIM buckets a call draws from: the org-wide set (reads or writes), then the endpoint's own when it has one. */

@@ -1,7 +1,7 @@
 import type { RateLimiter } from '@parley/cache';
 import type { Logger } from '@parley/observability';
 import { RateLimitSignal, SlackRateLimitedError } from './errors';
-import { retryAfterWaitMs, scimBuckets, webApiBucket, type PacedBucket, type ScimOperation, type SlackLimits } from './limits';
+import { channelPostBucket, CHANNEL_PACED_METHODS, retryAfterWaitMs, scimBuckets, webApiBucket, type PacedBucket, type ScimOperation, type SlackLimits } from './limits';
 
 export type Sleep = (ms: number) => Promise<void>;
 const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,8 +26,11 @@ export class SlackPacer {
     return this.rateLimitedAnswers;
   }
 
-  webApi<T>(workspace: string, method: string, call: () => Promise<T>): Promise<T> {
-    return this.run([webApiBucket(this.limits, workspace, method)], method, call);
+  /** A Web API call; one that posts into `channel` also takes from that channel's bucket (about 1 a second). */
+  webApi<T>(workspace: string, method: string, call: () => Promise<T>, channel?: string): Promise<T> {
+    const buckets = [webApiBucket(this.limits, workspace, method)];
+    if (channel !== undefined && CHANNEL_PACED_METHODS.has(method)) buckets.push(channelPostBucket(this.limits, workspace, channel));
+    return this.run(buckets, method, call);
   }
 
   scim<T>(workspace: string, operation: ScimOperation, call: () => Promise<T>): Promise<T> {

@@ -73,13 +73,19 @@ export class SlackWebApi {
   }
 
   async call<T extends WebAPICallResult>(method: string, args: Record<string, unknown> = {}): Promise<T> {
-    return this.options.pacer.webApi(this.options.workspace, method, async () => {
-      try {
-        return (await this.client.apiCall(method, { ...args, token: this.options.token.reveal() })) as T;
-      } catch (error) {
-        throw translate(method, error);
-      }
-    });
+    const channel = typeof args['channel'] === 'string' ? args['channel'] : undefined;
+    return this.options.pacer.webApi(
+      this.options.workspace,
+      method,
+      async () => {
+        try {
+          return (await this.client.apiCall(method, { ...args, token: this.options.token.reveal() })) as T;
+        } catch (error) {
+          throw translate(method, error);
+        }
+      },
+      channel,
+    );
   }
 
   /**

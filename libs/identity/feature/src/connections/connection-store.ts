@@ -193,6 +193,18 @@ export class ConnectionStore {
     return settings.platform === 'slack' ? this.slackConnection(row, settings) : null;
   }
 
+  /** The live Slack connection of a workspace (one at most, migration 1796500000000), as a view; 404 when none. */
+  async liveSlackByTeam(teamId: string): Promise<ConnectionView> {
+    const row = await firstRow<ConnectionRow>(
+      this.dataSource,
+      `SELECT id, org_id, platform, settings, created_at FROM identity.connections
+       WHERE platform = 'slack' AND platform_tenant_id = $1 AND deleted_at IS NULL`,
+      [teamId],
+    );
+    if (!row) throw notFound('connection');
+    return view(row);
+  }
+
   private slackConnection(row: ConnectionRow, settings: SlackSettings): SlackConnection {
     return {
       id: row.id,

@@ -52,3 +52,15 @@ export class PlatformConnectionsController {
     return { items: await this.connections.listPlatform(platform) };
   }
 }
+
+/** slack-connector's Events API ingress learns which org and connection an event's `team_id` belongs to (the view, never a secret). */
+@Controller()
+@UseGuards(InternalAuthGuard)
+export class SlackWorkspaceConnectionController {
+  constructor(@Inject(ConnectionStore) private readonly connections: ConnectionStore) {}
+
+  @InternalRoute(routes.slackWorkspaceConnection)
+  get(@Params(routes.slackWorkspaceConnection) { teamId }: RouteParams<typeof routes.slackWorkspaceConnection>): Promise<RouteResult<typeof routes.slackWorkspaceConnection>> {
+    return this.connections.liveSlackByTeam(teamId);
+  }
+}

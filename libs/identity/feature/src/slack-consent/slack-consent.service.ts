@@ -123,16 +123,18 @@ export class SlackConsentService {
   /** The person's Slack user token for slack-connector; 409 needs-attention until they consent. */
   async userToken(orgId: string, request: SlackUserTokenRequest): Promise<SlackUserTokenResult> {
     const connection = await this.connections.slack(orgId, request.connectionId);
-    if (!isUuid(request.personId) || !(await this.people.find(this.dataSource, orgId, request.personId))) throw notFound('person');
-    const account = await slackAccountOf(this.dataSource, orgId, request.personId);
+    // By Slack account: the events of a consented person's DMs name them by their Slack user id only.
+    const personId = request.personId ?? (request.slackUserId ? await personOfSlackAccount(this.dataSource, orgId, request.slackUserId) : undefined);
+    if (!personId || !isUuid(personId) || !(await this.people.find(this.dataSource, orgId, personId))) throw notFound('person');
+    const account = await slackAccountOf(this.dataSource, orgId, personId);
     const credential = account?.consented
-      ? await this.credentials.get(this.dataSource, credentialKeys.slackUserToken(orgId, request.personId, connection.id))
+      ? await this.credentials.get(this.dataSource, credentialKeys.slackUserToken(orgId, personId, connection.id))
       : null;
     if (!account || !credential) {
       const reason = 'The person has not given Parley their Slack consent yet: send them their Slack consent link (GET /v1/people/{id}/consent-link?platform=slack).';
       throw new ProblemException(409, reason, NEEDS_ATTENTION_PROBLEM, undefined, { reason });
     }
-    return { accessToken: credential.plaintext.reveal(), slackUserId: account.platform_user_id };
+    return { accessToken: credential.plaintext.reveal(), slackUserId: account.platform_user_id, personId };
   }
 
   private async connectionFor(request: ClaimedConsent): Promise<SlackConnection> {
@@ -143,6 +145,18 @@ export class SlackConsentService {
       throw error;
     }
   }
+}
+
+/** The person whose Slack account (native or SCIM mirror) this Slack user id is, if any. */
+async function personOfSlackAccount(db: Sql, orgId: string, slackUserId: string): Promise<string | undefined> {
+  const row = await firstRow<{ person_id: string }>(
+    db,
+    `SELECT person_id FROM identity.platform_accounts
+      WHERE org_id = $1 AND platform = 'slack' AND platform_user_id = $2 AND (kind = 'native' OR (kind = 'mirror' AND mirror_kind = 'scim'))
+      ORDER BY kind = 'native' DESC LIMIT 1`,
+    [orgId, slackUserId],
+  );
+  return row?.person_id;
 }
 
 /** The Slack account Parley would speak as: native, or a SCIM mirror (a profile mirror is no Slack user). */

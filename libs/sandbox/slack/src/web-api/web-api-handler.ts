@@ -5,7 +5,7 @@ import type { FaultInjector } from '../faults';
 import type { Token } from '../model';
 import { TIER_PER_MINUTE, type RateLimiter } from '../rate-limiter';
 import { SlackApiError } from '../errors';
-import { parseArguments, sendJson } from '../http-io';
+import { parseArguments, sendJson, sleep } from '../http-io';
 import { optionalString } from './args';
 import type { MethodContext } from './context';
 import { METHODS } from './method-catalog';
@@ -122,6 +122,8 @@ export async function handleWebApi(deps: WebApiDeps, method: string, request: In
       },
     };
     const result = await spec.handler(ctx);
+    const answerDelay = deps.faults.answerDelayMs();
+    if (answerDelay > 0) await sleep(answerDelay);
     sendJson(response, 200, { ok: true, ...result }, { 'x-oauth-scopes': provided, 'x-accepted-oauth-scopes': accepted.join(',') });
   } catch (error) {
     if (error instanceof SlackApiError) {

@@ -14,6 +14,7 @@ export interface SlackConnectionSettings {
 /** A Slack connection about to call Slack: its settings, and its tokens only as Secret. */
 export interface SlackConnection extends SlackConnectionSettings {
   readonly botToken: Secret;
+  readonly signingSecret: Secret;
   readonly scimToken?: Secret;
 }
 
@@ -45,6 +46,7 @@ export class NotASlackConnectionError extends Error {
 @Injectable()
 export class SlackConnections {
   private readonly cache = new Map<string, { value: SlackConnectionSettings; expiresAt: number }>();
+  private readonly workspaces = new Map<string, { value: SlackConnectionSettings | undefined; expiresAt: number }>();
 
   constructor(
     @Inject(INTERNAL_API) private readonly internalApi: InternalApiAccess,
@@ -65,6 +67,30 @@ export class SlackConnections {
     return value;
   }
 
+  /**
+   * The live connection of the workspace an Events API request names (`team_id`), or undefined when no org has
+   * connected it. Which org and connection a workspace is reused like settings; a miss is remembered briefly too, so a
+   * flood of forged team ids does not become a flood of identity reads.
+   */
+  async ofWorkspace(teamId: string): Promise<SlackConnectionSettings | undefined> {
+    const key = `team:${teamId}`;
+    const cached = this.workspaces.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
+    let value: SlackConnectionSettings | undefined;
+    try {
+      const view = await this.internalApi.send(internalRoutes.identity.slackWorkspaceConnection, { params: { teamId } });
+      if (view.settings.platform === 'slack') value = { id: view.id, orgId: view.orgId, settings: view.settings };
+    } catch (error) {
+      if (!(error instanceof InternalApiError && error.status === 404)) throw error;
+    }
+    const ttl = value ? this.config.connectionCacheMs : Math.min(this.config.connectionCacheMs, 5_000);
+    if (ttl > 0) {
+      if (this.workspaces.size > 10_000) this.workspaces.clear();
+      this.workspaces.set(key, { value, expiresAt: Date.now() + ttl });
+    }
+    return value;
+  }
+
   /** The settings and the tokens, read from identity now for a call about to be made; the caller drops them after. */
   async withTokens(orgId: string, connectionId: string): Promise<SlackConnection> {
     const answer = await this.read(orgId, connectionId, () =>
@@ -76,6 +102,7 @@ export class SlackConnections {
       orgId: answer.orgId,
       settings: answer.settings,
       botToken: new Secret(answer.secrets.botToken),
+      signingSecret: new Secret(answer.secrets.signingSecret),
       scimToken: answer.secrets.scimToken ? new Secret(answer.secrets.scimToken) : undefined,
     };
   }

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DATA_SOURCE } from '@parley/service-runtime';
+
+export interface DeliveryRecord {
+  readonly deliveryId: string;
+  readonly state: 'attempting' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly channelId?: string;
+  readonly voice?: 'person' | 'fallback';
+  readonly lastAttemptAt?: Date;
+}
+
+export interface AttemptStart {
+  readonly deliveryId: string;
+  readonly orgId: string;
+  readonly connectionId: string;
+  readonly teamId: string;
+  readonly change: string;
+  readonly channelId: string;
+  readonly voice: 'person' | 'fallback';
+}
+
+/**
+ * Each delivery's attempts, written before the call to Slack and committed, so that after a timeout or a crash the
+ * next attempt knows an earlier one may have landed and reads the conversation back first (ADR 0020). The
+ * `attempting` rows are also what ingress waits on to tell Parley's own posts from people's.
+ */
+@Injectable()
+export class Deliveries {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async get(deliveryId: string): Promise<DeliveryRecord | undefined> {
+    const rows: { delivery_id: string; state: DeliveryRecord['state']; attempts: number; channel_id: string | null; voice: DeliveryRecord['voice'] | null; last_attempt_at: Date | null }[] =
+      await this.dataSource.query('SELECT delivery_id, state, attempts, channel_id, voice, last_attempt_at FROM slack_connector.deliveries WHERE delivery_id = $1', [deliveryId]);
+    const r = rows[0];
+    return r
+      ? { deliveryId: r.delivery_id, state: r.state, attempts: r.attempts, channelId: r.channel_id ?? undefined, voice: r.voice ?? undefined, lastAttemptAt: r.last_attempt_at ?? undefined }
+      : undefined;
+  }
+
+  /** Records that a call is about to be made (committed before it is). */
+  async begin(attempt: AttemptStart): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'attempting', 1, now())
+       ON CONFLICT (delivery_id) DO UPDATE SET channel_id = EXCLUDED.channel_id, voice = EXCLUDED.voice, attempts = slack_connector.deliveries.attempts + 1, last_attempt_at = now()
+       WHERE slack_connector.deliveries.state = 'attempting'`,
+      [attempt.deliveryId, attempt.orgId, attempt.connectionId, attempt.teamId, attempt.change, attempt.channelId, attempt.voice],
+    );
+  }
+
+  async finish(manager: EntityManager, deliveryId: string, outcome: { state: 'delivered' | 'failed'; ts?: string; reason?: string; channelId?: string }): Promise<void> {
+    await manager.query(
+      `UPDATE slack_connector.deliveries SET state = $2, ts = $3, reason = $4, channel_id = COALESCE($5, channel_id), finished_at = now() WHERE delivery_id = $1`,
+      [deliveryId, outcome.state, outcome.ts ?? null, outcome.reason?.slice(0, 500) ?? null, outcome.channelId ?? null],
+    );
+  }
+
+  /** A delivery that failed before any attempt (no connection, nothing to post): recorded failed at once. */
+  async failWithoutAttempt(manager: EntityManager, attempt: Omit<AttemptStart, 'channelId' | 'voice'>, reason: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, state, reason, finished_at)
+       VALUES ($1, $2, $3, $4, $5, 'failed', $6, now())
+       ON CONFLICT (delivery_id) DO UPDATE SET state = 'failed', reason = EXCLUDED.reason, finished_at = now()`,
+      [attempt.deliveryId, attempt.orgId, attempt.connectionId, attempt.teamId, attempt.change, reason.slice(0, 500)],
+    );
+  }
+}

@@ -1,0 +1,304 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { WebAPICallResult } from '@slack/web-api';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import { inTransaction, type Outbox } from '@parley/persistence';
+import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { retryAfterWaitMs, SlackApiError, SlackRateLimitedError, TOKEN_REFUSED_CODES, type SlackWebApi } from '@parley/slack-connector-slack-access';
+import { SlackClients } from '../connections/slack-clients';
+import { ConnectionNotFoundError, NotASlackConnectionError, SlackConnections, type SlackConnection } from '../connections/slack-connections';
+import { SlackUserTokens } from '../connections/slack-user-tokens';
+import { Deliveries, type DeliveryRecord } from './deliveries';
+import { PostedMessages } from './posted-messages';
+import { DELIVERY_METADATA_TYPE, findPostById } from './read-back';
+
+type DeliverRequest = Payload<'parley.slack.message.deliver.requested.v1'>;
+type FallbackPost = { conversationId: string; platformMessageId: string };
+
+/** Slack refused the call for good: the delivery fails with Slack's own code as the reason. */
+class DeliveryRefused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The sender's own voice is unavailable (no consent, or Slack refused their token): the app posts for them. */
+class VoiceUnavailable extends Error {}
+
+interface Outcome {
+  readonly channelId: string;
+  readonly ts?: string;
+  readonly voice: 'person' | 'fallback';
+  readonly fallbackPosts?: FallbackPost[];
+}
+
+/**
+ * Carries one relay delivery to Slack: posts, edits or deletes as the sender with their user token, or, when Parley
+ * cannot speak as them, as the app under their name and picture in each recipient's DM with the app (relay.md,
+ * Fallback). Every attempt is recorded before the call; a create whose earlier attempt's outcome is unknown reads
+ * the conversation back for the delivery id first (ADR 0020). A 429 waits and retries, never fails the delivery;
+ * Slack's refusals become a failed delivery with Slack's code; anything transient is thrown for the bus to retry.
+ */
+@Injectable()
+export class MessageDelivery {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly connections: SlackConnections,
+    private readonly clients: SlackClients,
+    private readonly userTokens: SlackUserTokens,
+    private readonly deliveries: Deliveries,
+    private readonly posted: PostedMessages,
+  ) {}
+
+  async deliver(request: DeliverRequest): Promise<void> {
+    const log = this.logger.child({ deliveryId: request.deliveryId, orgId: request.orgId, change: request.change });
+    const earlier = await this.deliveries.get(request.deliveryId);
+    if (earlier && earlier.state !== 'attempting') {
+      log.info({ state: earlier.state }, 'delivery already finished; its outcome was published then');
+      return;
+    }
+    let connection: SlackConnection;
+    try {
+      connection = await this.connections.withTokens(request.orgId, request.connectionId);
+    } catch (error) {
+      if (error instanceof ConnectionNotFoundError || error instanceof NotASlackConnectionError) return this.failed(request, undefined, error.message, log);
+      throw error;
+    }
+    try {
+      const outcome = await this.carry(request, connection, earlier);
+      await this.delivered(request, connection, outcome);
+      log.info({ channel: outcome.channelId, ts: outcome.ts, voice: outcome.voice }, 'delivered to Slack');
+    } catch (error) {
+      if (error instanceof DeliveryRefused) return this.failed(request, connection, error.reason, log);
+      throw error;
+    }
+  }
+
+  private async carry(request: DeliverRequest, connection: SlackConnection, earlier: DeliveryRecord | undefined): Promise<Outcome> {
+    // An edit or delete of a fallback post changes the app's posts, whoever the sender is.
+    const original = request.targetMessageId ? await this.posted.deliveryOf(connection.settings.teamId, request.targetMessageId) : undefined;
+    const originalPosts = original ? await this.posted.ofDelivery(original) : [];
+    if (request.change !== 'create' && originalPosts.some((p) => p.kind === 'fallback')) return this.changeFallbackPosts(request, connection, originalPosts);
+
+    const user = earlier?.voice === 'fallback' ? undefined : await this.userTokens.of(request.orgId, request.connectionId, { personId: request.senderPersonId });
+    if (user) {
+      try {
+        const api = this.clients.webApi(connection.settings.apiUrl, user.token, connection.settings.teamId);
+        return await this.asPerson(request, connection, api, user.slackUserId, earlier);
+      } catch (error) {
+        if (!(error instanceof VoiceUnavailable)) throw error;
+        this.logger.warn({ deliveryId: request.deliveryId, reason: error.message }, "Slack refused the sender's token; the app posts for them");
+      }
+    }
+    if (request.change !== 'create') {
+      // The person's own message can be changed only with their token.
+      throw new DeliveryRefused(`the sender's Slack token is unavailable (no consent or revoked): cannot ${request.change} their message`);
+    }
+    return this.asFallback(request, connection, earlier);
+  }
+
+  private async asPerson(request: DeliverRequest, connection: SlackConnection, api: SlackWebApi, self: string, earlier: DeliveryRecord | undefined): Promise<Outcome> {
+    const target = request.target;
+    const channelId = target.kind === 'existing' ? target.conversationId : (earlier?.channelId ?? (await this.open(api, target.memberPlatformUserIds.filter((m) => m !== self))));
+    const begin = () =>
+      this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'person' });
+    switch (request.change) {
+      case 'create': {
+        if (earlier && earlier.voice === 'person') {
+          const found = await this.call(() =>
+            findPostById(api, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs: request.threadRootId, since: earlier.lastAttemptAt }),
+          );
+          if (found) {
+            this.logger.info({ deliveryId: request.deliveryId, ts: found }, 'an earlier attempt had posted it; not posting again');
+            return { channelId, ts: found, voice: 'person' };
+          }
+        }
+        await begin();
+        const answer = await this.call(() =>
+          api.call<WebAPICallResult & { ts?: string; channel?: string }>('chat.postMessage', {
+            channel: channelId,
+            text: request.body?.content ?? '',
+            ...(request.threadRootId ? { thread_ts: request.threadRootId } : {}),
+            metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
+        if (!answer.ts) throw new Error('chat.postMessage answered without a ts');
+        return { channelId: answer.channel ?? channelId, ts: answer.ts, voice: 'person' };
+      }
+      case 'edit': {
+        const ts = this.targetTs(request);
+        await begin();
+        await this.call(() => api.call('chat.update', { channel: channelId, ts, text: request.body?.content ?? '' }));
+        return { channelId, ts, voice: 'person' };
+      }
+      case 'delete': {
+        const ts = this.targetTs(request);
+        await begin();
+        try {
+          await this.call(() => api.call('chat.delete', { channel: channelId, ts }));
+        } catch (error) {
+          // Gone already: an earlier attempt whose answer was lost deleted it.
+          if (!(earlier && error instanceof DeliveryRefused && error.reason === 'message_not_found')) throw error;
+        }
+        return { channelId, voice: 'person' };
+      }
+    }
+  }
+
+  /** The app posts for the sender, under their name and picture, in each recipient's DM with the app. */
+  private async asFallback(request: DeliverRequest, connection: SlackConnection, earlier: DeliveryRecord | undefined): Promise<Outcome> {
+    const bot = this.clients.webApiFor(connection);
+    if (request.recipientPlatformUserIds.length === 0) throw new DeliveryRefused('no_fallback_recipients');
+    const done = await this.posted.ofDelivery(request.deliveryId);
+    const parentPosts = request.threadRootId ? await this.postsOfMessage(connection, request.threadRootId) : [];
+    const posts: FallbackPost[] = [];
+    for (const recipient of request.recipientPlatformUserIds) {
+      const already = done.find((p) => p.recipient === recipient);
+      if (already) {
+        posts.push({ conversationId: already.channelId, platformMessageId: already.ts });
+        continue;
+      }
+      const channelId = await this.open(bot, [recipient]);
+      const threadTs = parentPosts.find((p) => p.channelId === channelId)?.ts;
+      let ts: string | undefined;
+      if (earlier && earlier.attempts > 0) {
+        ts = await this.call(() =>
+          findPostById(bot, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs, since: earlier.lastAttemptAt }),
+        );
+      }
+      if (!ts) {
+        await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback' });
+        const answer = await this.call(() =>
+          bot.call<WebAPICallResult & { ts?: string }>('chat.postMessage', {
+            channel: channelId,
+            text: request.body?.content ?? '',
+            username: request.senderDisplayName,
+            ...(request.senderAvatarUrl ? { icon_url: request.senderAvatarUrl } : {}),
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
+        if (!answer.ts) throw new Error('chat.postMessage answered without a ts');
+        ts = answer.ts;
+      }
+      // Each recipient's post is recorded as soon as it exists, so a retry after a crash posts only the rest.
+      const posted = { teamId: connection.settings.teamId, channelId, ts, deliveryId: request.deliveryId, kind: 'fallback' as const, recipient };
+      await inTransaction(this.dataSource, (manager) => this.posted.record(manager, posted));
+      posts.push({ conversationId: channelId, platformMessageId: ts });
+    }
+    const twin = request.target.kind === 'existing' ? request.target.conversationId : `open:${[...request.target.memberPlatformUserIds].sort().join(',')}`;
+    return { channelId: twin, ts: posts[0]?.platformMessageId, voice: 'fallback', fallbackPosts: posts };
+  }
+
+  /** Edits or deletes the app's fallback posts of a message (chat.update / chat.delete with the bot token). */
+  private async changeFallbackPosts(request: DeliverRequest, connection: SlackConnection, posts: { channelId: string; ts: string; kind: string }[]): Promise<Outcome> {
+    const bot = this.clients.webApiFor(connection);
+    const fallbackPosts = posts.filter((p) => p.kind === 'fallback');
+    for (const post of fallbackPosts) {
+      await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId: post.channelId, voice: 'fallback' });
+      try {
+        if (request.change === 'edit') await this.call(() => bot.call('chat.update', { channel: post.channelId, ts: post.ts, text: request.body?.content ?? '' }));
+        else await this.call(() => bot.call('chat.delete', { channel: post.channelId, ts: post.ts }));
+      } catch (error) {
+        if (!(request.change === 'delete' && error instanceof DeliveryRefused && error.reason === 'message_not_found')) throw error;
+      }
+    }
+    const twin = request.target.kind === 'existing' ? request.target.conversationId : (fallbackPosts[0]?.channelId ?? '');
+    return {
+      channelId: twin,
+      ts: request.change === 'edit' ? request.targetMessageId : undefined,
+      voice: 'fallback',
+      fallbackPosts: fallbackPosts.map((p) => ({ conversationId: p.channelId, platformMessageId: p.ts })),
+    };
+  }
+
+  private async postsOfMessage(connection: SlackConnection, ts: string) {
+    const delivery = await this.posted.deliveryOf(connection.settings.teamId, ts);
+    return delivery ? this.posted.ofDelivery(delivery) : [];
+  }
+
+  /** conversations.open with `users` (the caller is implied: a user token's own id is left out). */
+  private async open(api: SlackWebApi, users: readonly string[]): Promise<string> {
+    const answer = await this.call(() => api.call<WebAPICallResult & { channel?: { id?: string } }>('conversations.open', { users: users.join(',') }));
+    const id = answer.channel?.id;
+    if (!id) throw new Error('conversations.open answered without a channel id');
+    return id;
+  }
+
+  private targetTs(request: DeliverRequest): string {
+    if (!request.targetMessageId) throw new DeliveryRefused(`targetMessageId: required to ${request.change} a message`);
+    return request.targetMessageId;
+  }
+
+  /** A Slack call whose 429s are waited out however long they last; Slack's refusals become DeliveryRefused. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    for (let consecutive = 1; ; consecutive++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (error instanceof SlackRateLimitedError) {
+          const waitMs = retryAfterWaitMs(error.retryAfterSeconds, this.clients.pacer.limits.timeScale, consecutive);
+          this.logger.warn({ waitMs, consecutive }, 'Slack still rate limits this delivery; waiting, never dropping');
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+          continue;
+        }
+        if (error instanceof SlackApiError) {
+          if (TOKEN_REFUSED_CODES.has(error.code)) throw new VoiceUnavailable(error.code);
+          throw new DeliveryRefused(error.code);
+        }
+        throw error;
+      }
+    }
+  }
+
+  private ids(request: DeliverRequest, connection: SlackConnection) {
+    return { deliveryId: request.deliveryId, orgId: request.orgId, connectionId: request.connectionId, teamId: connection.settings.teamId };
+  }
+
+  private async delivered(request: DeliverRequest, connection: SlackConnection, outcome: Outcome): Promise<void> {
+    const event: PayloadIn<'parley.message.delivered.v1'> = {
+      orgId: request.orgId,
+      deliveryId: request.deliveryId,
+      conversation: { platform: 'slack', conversationId: outcome.channelId },
+      outcome: 'delivered',
+      ...(outcome.ts && request.change !== 'delete' ? { platformMessageId: outcome.ts } : {}),
+      voice: outcome.voice,
+      ...(outcome.fallbackPosts ? { fallbackPosts: outcome.fallbackPosts } : {}),
+      deliveredAt: new Date().toISOString(),
+    };
+    await inTransaction(this.dataSource, async (manager) => {
+      await this.deliveries.finish(manager, request.deliveryId, { state: 'delivered', ts: outcome.ts, channelId: outcome.voice === 'person' ? outcome.channelId : undefined });
+      if (request.change === 'create' && outcome.voice === 'person' && outcome.ts) {
+        await this.posted.record(manager, { teamId: connection.settings.teamId, channelId: outcome.channelId, ts: outcome.ts, deliveryId: request.deliveryId, kind: 'person' });
+      }
+      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', event);
+    });
+  }
+
+  private async failed(request: DeliverRequest, connection: SlackConnection | undefined, reason: string, log: Logger): Promise<void> {
+    log.warn({ reason }, 'Slack delivery failed');
+    const target = request.target.kind === 'existing' ? request.target.conversationId : `open:${[...request.target.memberPlatformUserIds].sort().join(',')}`;
+    await inTransaction(this.dataSource, async (manager) => {
+      await this.deliveries.failWithoutAttempt(
+        manager,
+        { deliveryId: request.deliveryId, orgId: request.orgId, connectionId: request.connectionId, teamId: connection?.settings.teamId ?? '', change: request.change },
+        reason,
+      );
+      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', {
+        orgId: request.orgId,
+        deliveryId: request.deliveryId,
+        conversation: { platform: 'slack', conversationId: target },
+        outcome: 'failed',
+        reason,
+        deliveredAt: new Date().toISOString(),
+      });
+    });
+  }
+}

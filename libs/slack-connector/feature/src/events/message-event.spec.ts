@@ -1,0 +1,76 @@
+import { conversationKindOf, readMessageEvent } from './message-event';
+
+const envelope = (event: Record<string, unknown>) => ({ type: 'event_callback', team_id: 'T1', event_id: 'Ev1', event_time: 1732700000, event });
+
+describe('readMessageEvent', () => {
+  it('reads a plain message and a thread reply', () => {
+    expect(readMessageEvent(envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi <@U2>', ts: '1732700000.000100' }))).toEqual({
+      kind: 'message',
+      change: 'created',
+      channel: 'D1',
+      conversationKind: 'dm',
+      messageId: '1732700000.000100',
+      threadRootId: undefined,
+      sender: 'U1',
+      text: 'hi <@U2>',
+      messageKey: 'D1:1732700000.000100:created',
+      occurredAt: '2024-11-27T09:33:20.000Z',
+    });
+    const reply = readMessageEvent(envelope({ type: 'message', channel: 'G1', channel_type: 'mpim', user: 'U1', text: 'r', ts: '2.0', thread_ts: '1.0' }));
+    expect(reply).toMatchObject({ change: 'created', conversationKind: 'group', messageId: '2.0', threadRootId: '1.0' });
+    // A thread's parent has thread_ts equal to its ts: it is no reply.
+    expect(readMessageEvent(envelope({ type: 'message', channel: 'C1', user: 'U1', text: 'p', ts: '1.0', thread_ts: '1.0' }))).toMatchObject({ threadRootId: undefined, conversationKind: 'channel' });
+    expect(readMessageEvent(envelope({ type: 'message', subtype: 'thread_broadcast', channel: 'C1', user: 'U1', text: 'b', ts: '3.0', thread_ts: '1.0' }))).toMatchObject({ change: 'created', threadRootId: '1.0' });
+  });
+
+  it('reads message_changed as an edit of the original ts, and skips changes that keep the text', () => {
+    const edited = readMessageEvent(
+      envelope({
+        type: 'message',
+        subtype: 'message_changed',
+        hidden: true,
+        channel: 'D1',
+        channel_type: 'im',
+        ts: '5.0',
+        message: { type: 'message', user: 'U1', text: 'new', ts: '1.0', edited: { user: 'U1', ts: '5.0' } },
+        previous_message: { type: 'message', user: 'U1', text: 'old', ts: '1.0' },
+      }),
+    );
+    expect(edited).toMatchObject({ change: 'edited', messageId: '1.0', sender: 'U1', text: 'new', messageKey: 'D1:1.0:edited:5.0' });
+    const unfurl = readMessageEvent(
+      envelope({ type: 'message', subtype: 'message_changed', channel: 'D1', ts: '6.0', message: { user: 'U1', text: 'same', ts: '1.0' }, previous_message: { user: 'U1', text: 'same', ts: '1.0' } }),
+    );
+    expect(unfurl.kind).toBe('ignored');
+  });
+
+  it('reads message_deleted as a delete of deleted_ts by the original sender, without a body', () => {
+    const deleted = readMessageEvent(
+      envelope({ type: 'message', subtype: 'message_deleted', hidden: true, channel: 'D1', channel_type: 'im', ts: '7.0', deleted_ts: '1.0', previous_message: { user: 'U1', text: 'x', ts: '1.0' } }),
+    );
+    expect(deleted).toMatchObject({ change: 'deleted', messageId: '1.0', sender: 'U1', messageKey: 'D1:1.0:deleted' });
+    expect(deleted).not.toHaveProperty('text', expect.anything());
+  });
+
+  it('ignores app posts, joins, other subtypes and other event types', () => {
+    const ignored = [
+      { type: 'message', subtype: 'bot_message', channel: 'C1', bot_id: 'B1', text: 'x', ts: '1.0' },
+      { type: 'message', channel: 'C1', bot_id: 'B1', user: 'U9', text: 'x', ts: '1.0' },
+      { type: 'message', subtype: 'channel_join', channel: 'C1', user: 'U1', text: 'joined', ts: '1.0' },
+      { type: 'message', subtype: 'file_share', channel: 'C1', user: 'U1', text: '', ts: '1.0' },
+      { type: 'message', subtype: 'message_changed', channel: 'C1', ts: '2.0', message: { bot_id: 'B1', user: 'U9', text: 'n', ts: '1.0' }, previous_message: { text: 'o' } },
+      { type: 'message', subtype: 'message_deleted', channel: 'C1', ts: '2.0', deleted_ts: '1.0', previous_message: { subtype: 'bot_message', bot_id: 'B1', ts: '1.0' } },
+      { type: 'reaction_added', user: 'U1', reaction: 'wave', item: { type: 'message', channel: 'C1', ts: '1.0' } },
+      { type: 'message', channel: 'C1', text: 'no user', ts: '1.0' },
+    ];
+    for (const event of ignored) expect(readMessageEvent(envelope(event)).kind).toBe('ignored');
+    expect(readMessageEvent({ type: 'event_callback' }).kind).toBe('ignored');
+  });
+
+  it('tells the conversation kind from channel_type', () => {
+    expect(conversationKindOf('im', 'D1')).toBe('dm');
+    expect(conversationKindOf('mpim', 'G1')).toBe('group');
+    expect(conversationKindOf('channel', 'C1')).toBe('channel');
+    expect(conversationKindOf('group', 'G2')).toBe('channel');
+    expect(conversationKindOf(undefined, 'D2')).toBe('dm');
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Reads a Slack Events API envelope into the one message change it reports, or says why it is not relayed.
+ * Pure: no I/O, so every subtype rule is unit-tested.
+ */
+
+export type ConversationKind = 'dm' | 'group' | 'channel';
+
+export interface MessageChange {
+  readonly kind: 'message';
+  readonly change: 'created' | 'edited' | 'deleted';
+  readonly channel: string;
+  readonly conversationKind: ConversationKind;
+  /** The `ts` of the message concerned (for an edit, the edited message's; for a delete, `deleted_ts`). */
+  readonly messageId: string;
+  readonly threadRootId?: string;
+  readonly sender: string;
+  readonly text?: string;
+  /**
+   * What makes the change one: the same message seen through another installation, or redelivered under a new
+   * event_id, has the same key.
+   */
+  readonly messageKey: string;
+  readonly occurredAt: string;
+}
+
+export interface Ignored {
+  readonly kind: 'ignored';
+  readonly reason: string;
+}
+
+type Json = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+
+/** Subtypes that are a person's message like any other. */
+const PLAIN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message']);
+
+export function conversationKindOf(channelType: string | undefined, channel: string): ConversationKind {
+  if (channelType === 'im' || (channelType === undefined && channel.startsWith('D'))) return 'dm';
+  if (channelType === 'mpim') return 'group';
+  return 'channel';
+}
+
+function occurredAt(ts: string | undefined, fallback: unknown): string {
+  const seconds = Number(ts ?? fallback);
+  return new Date(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Date.now()).toISOString();
+}
+
+const isFromBot = (m: Json) => str(m['bot_id']) !== undefined || m['subtype'] === 'bot_message';
+const threadRoot = (m: Json, ts: string) => {
+  const thread = str(m['thread_ts']);
+  return thread && thread !== ts ? thread : undefined;
+};
+
+export function readMessageEvent(envelope: Json): MessageChange | Ignored {
+  const event = obj(envelope['event']);
+  if (!event) return { kind: 'ignored', reason: 'no event' };
+  if (event['type'] !== 'message') return { kind: 'ignored', reason: `event type ${String(event['type'])}` };
+  const channel = str(event['channel']);
+  if (!channel) return { kind: 'ignored', reason: 'no channel' };
+  const conversationKind = conversationKindOf(str(event['channel_type']), channel);
+  const subtype = str(event['subtype']);
+
+  if (subtype === 'message_changed') {
+    const message = obj(event['message']);
+    const previous = obj(event['previous_message']);
+    const ts = message ? str(message['ts']) : undefined;
+    const sender = message ? str(message['user']) : undefined;
+    if (!message || !ts || !sender) return { kind: 'ignored', reason: 'message_changed without message' };
+    if (isFromBot(message)) return { kind: 'ignored', reason: 'an app post changed' };
+    const text = typeof message['text'] === 'string' ? message['text'] : '';
+    // Slack also sends message_changed for unfurls and thread bookkeeping: only a change of text is an edit.
+    if (previous && previous['text'] === text) return { kind: 'ignored', reason: 'message_changed without a text change' };
+    const editedTs = str(obj(message['edited'])?.['ts']) ?? str(event['event_ts']) ?? str(event['ts']) ?? '';
+    return {
+      kind: 'message',
+      change: 'edited',
+      channel,
+      conversationKind,
+      messageId: ts,
+      threadRootId: threadRoot(message, ts),
+      sender,
+      text,
+      messageKey: `${channel}:${ts}:edited:${editedTs}`,
+      occurredAt: occurredAt(editedTs, envelope['event_time']),
+    };
+  }
+
+  if (subtype === 'message_deleted') {
+    const previous = obj(event['previous_message']);
+    const deletedTs = str(event['deleted_ts']);
+    const sender = previous ? str(previous['user']) : undefined;
+    if (!deletedTs || !previous || !sender) return { kind: 'ignored', reason: 'message_deleted without the message' };
+    if (isFromBot(previous)) return { kind: 'ignored', reason: 'an app post deleted' };
+    return {
+      kind: 'message',
+      change: 'deleted',
+      channel,
+      conversationKind,
+      messageId: deletedTs,
+      threadRootId: threadRoot(previous, deletedTs),
+      sender,
+      messageKey: `${channel}:${deletedTs}:deleted`,
+      occurredAt: occurredAt(str(event['ts']), envelope['event_time']),
+    };
+  }
+
+  if (!PLAIN_SUBTYPES.has(subtype)) return { kind: 'ignored', reason: `subtype ${subtype}` };
+  if (isFromBot(event)) return { kind: 'ignored', reason: 'an app post' };
+  const ts = str(event['ts']);
+  const sender = str(event['user']);
+  if (!ts || !sender) return { kind: 'ignored', reason: 'message without ts or user' };
+  return {
+    kind: 'message',
+    change: 'created',
+    channel,
+    conversationKind,
+    messageId: ts,
+    threadRootId: threadRoot(event, ts),
+    sender,
+    text: typeof event['text'] === 'string' ? event['text'] : '',
+    messageKey: `${channel}:${ts}:created`,
+    occurredAt: occurredAt(ts, envelope['event_time']),
+  };
+}

@@ -1,0 +1,223 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { PayloadIn } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import { inTransaction, type Outbox } from '@parley/persistence';
+import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
+import type { SlackWebApi } from '@parley/slack-connector-slack-access';
+import type { WebAPICallResult } from '@slack/web-api';
+import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
+import { SlackClients } from '../connections/slack-clients';
+import { SlackConnections } from '../connections/slack-connections';
+import { SlackUserTokens } from '../connections/slack-user-tokens';
+import { PostedMessages } from '../delivery/posted-messages';
+import { InboundEvents, type InboundEvent } from './inbound-events';
+import { readMessageEvent, type MessageChange } from './message-event';
+
+const BATCH = 100;
+const LEASE_SECONDS = 120;
+const POLL_MS = 2_000;
+const MAX_MEMBERS = 50;
+
+interface Authorization {
+  readonly userId: string;
+  readonly isBot: boolean;
+}
+
+function authorizationOf(envelope: Record<string, unknown>): Authorization | undefined {
+  const list = Array.isArray(envelope['authorizations']) ? (envelope['authorizations'] as Record<string, unknown>[]) : [];
+  const first = list.find((a) => typeof a?.['user_id'] === 'string');
+  return first ? { userId: first['user_id'] as string, isBot: first['is_bot'] === true } : undefined;
+}
+
+const tsOf = (event: InboundEvent) => {
+  const e = event.envelope['event'] as Record<string, unknown> | undefined;
+  return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
+};
+const channelOf = (event: InboundEvent) => String((event.envelope['event'] as Record<string, unknown> | undefined)?.['channel'] ?? '');
+
+/**
+ * Turns stored Events API deliveries into parley.message.received.v1, after the ack. Events of one conversation are
+ * handled one after another in Slack's order (event_ts); conversations in parallel. An event is dropped when it is
+ * Parley's own post (its `ts` recorded by a delivery; one that races a post waits for it), and published once per
+ * message however many installations or retries brought it. A transient failure (Slack or identity down) leaves the
+ * event stored and it is tried again; nothing acked is lost.
+ */
+@Injectable()
+export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastPurge = 0;
+  private readonly members = new Map<string, { value: string[]; expiresAt: number }>();
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SLACK_CONNECTOR_CONFIG) private readonly config: SlackConnectorConfig,
+    private readonly inbound: InboundEvents,
+    private readonly posted: PostedMessages,
+    private readonly connections: SlackConnections,
+    private readonly clients: SlackClients,
+    private readonly userTokens: SlackUserTokens,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Picks up what an earlier process acked but did not publish, then keeps looking for leftovers.
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Handles whatever is stored now; a kick during a run makes it run once more. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          while (!this.stopped && (await this.runBatch()) === BATCH) this.again = false;
+          await this.purgeNowAndThen();
+        } catch (error) {
+          this.logger.error({ err: error }, 'Slack event processing failed; the events stay stored');
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async runBatch(): Promise<number> {
+    const events = await this.inbound.claim(BATCH, LEASE_SECONDS);
+    const lanes = new Map<string, InboundEvent[]>();
+    for (const event of events) lanes.set(channelOf(event), [...(lanes.get(channelOf(event)) ?? []), event]);
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        for (const event of lane.sort((a, b) => tsOf(a) - tsOf(b))) {
+          if (!(await this.handle(event))) {
+            // Later events of this conversation wait for it, so the order holds.
+            for (const later of lane.slice(lane.indexOf(event) + 1)) await this.inbound.release(later.eventId, 1);
+            break;
+          }
+        }
+      }),
+    );
+    return events.length;
+  }
+
+  /** False when the event must be tried again later. */
+  private async handle(event: InboundEvent): Promise<boolean> {
+    const log = this.logger.child({ eventId: event.eventId, orgId: event.orgId, teamId: event.teamId });
+    try {
+      const read = readMessageEvent(event.envelope);
+      if (read.kind === 'ignored') {
+        await this.inbound.done(this.dataSource, event.eventId, `ignored: ${read.reason}`);
+        log.debug({ reason: read.reason }, 'Slack event not relayed');
+        return true;
+      }
+      if (await this.isEcho(event.teamId, read)) {
+        await this.inbound.done(this.dataSource, event.eventId, 'echo');
+        log.debug({ channel: read.channel, ts: read.messageId }, 'Parley\'s own post; not relayed');
+        return true;
+      }
+      const members = read.conversationKind === 'channel' ? undefined : await this.membersOf(event, read);
+      const payload: PayloadIn<'parley.message.received.v1'> = {
+        orgId: event.orgId,
+        connectionId: event.connectionId,
+        conversation: { platform: 'slack', conversationId: read.channel, kind: read.conversationKind, ...(members ? { members } : {}) },
+        change: read.change,
+        messageId: read.messageId,
+        ...(read.threadRootId ? { threadRootId: read.threadRootId } : {}),
+        senderPlatformUserId: read.sender,
+        ...(read.change === 'deleted' ? {} : { body: { format: 'slack-mrkdwn' as const, content: read.text ?? '' } }),
+        platformEventId: event.eventId,
+        occurredAt: read.occurredAt,
+      };
+      const published = await inTransaction(this.dataSource, async (manager) => {
+        const first: unknown[] = await manager.query(
+          `INSERT INTO slack_connector.published_messages (team_id, message_key, event_id) VALUES ($1, $2, $3)
+           ON CONFLICT (team_id, message_key) DO NOTHING RETURNING 1`,
+          [event.teamId, read.messageKey, event.eventId],
+        );
+        if (first.length > 0) await this.outbox.enqueue(manager, 'parley.message.received.v1', payload);
+        await this.inbound.done(manager, event.eventId, first.length > 0 ? `published ${read.change}` : 'already published');
+        return first.length > 0;
+      });
+      log.info({ channel: read.channel, change: read.change, ts: read.messageId, published }, published ? 'Slack message published to the relay' : 'Slack message already published');
+      return true;
+    } catch (error) {
+      log.warn({ err: error }, 'Slack event not handled yet; it will be tried again');
+      await this.inbound.release(event.eventId, 5).catch(() => undefined);
+      return false;
+    }
+  }
+
+  private async isEcho(teamId: string, read: MessageChange): Promise<boolean> {
+    if (await this.posted.isParleys(teamId, read.channel, read.messageId)) return true;
+    if (read.change !== 'created') return false;
+    // The event may have overtaken the post call that made it: wait for that post to be recorded, then look again.
+    const deadline = Date.now() + this.config.echoWaitMs;
+    while (Date.now() < deadline && (await this.posted.postingIn(teamId, read.channel))) await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.posted.isParleys(teamId, read.channel, read.messageId);
+  }
+
+  /**
+   * Everyone in a DM or group DM. A DM's two people are known from the event when the sender is not the installation
+   * it came through; otherwise conversations.members, with the token that sees the conversation (the consented
+   * person's for their DMs, the bot's for its own), reused for a while.
+   */
+  private async membersOf(event: InboundEvent, read: MessageChange): Promise<string[]> {
+    const auth = authorizationOf(event.envelope);
+    if (read.conversationKind === 'dm' && auth && auth.userId !== read.sender) return [read.sender, auth.userId].sort();
+    const key = `${event.teamId}:${read.channel}`;
+    const cached = this.members.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
+    const api = await this.apiFor(event, auth);
+    if (!api) {
+      // The person's consent is gone since Slack sent the event: who is known from the event still goes along.
+      this.logger.warn({ eventId: event.eventId, channel: read.channel }, 'no token can read this conversation\'s members; publishing the ones the event names');
+      return [...new Set([read.sender, ...(auth ? [auth.userId] : [])])].sort();
+    }
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.call<WebAPICallResult & { members?: string[] }>('conversations.members', { channel: read.channel, limit: 200, ...(cursor ? { cursor } : {}) });
+      all.push(...(page.members ?? []));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor && all.length < MAX_MEMBERS);
+    const value = [...new Set(all)].sort().slice(0, MAX_MEMBERS);
+    if (this.config.membersCacheMs > 0) {
+      if (this.members.size > 10_000) this.members.clear();
+      this.members.set(key, { value, expiresAt: Date.now() + this.config.membersCacheMs });
+    }
+    return value;
+  }
+
+  private async apiFor(event: InboundEvent, auth: Authorization | undefined): Promise<SlackWebApi | undefined> {
+    const settings = await this.connections.settings(event.orgId, event.connectionId);
+    if (auth && !auth.isBot) {
+      const user = await this.userTokens.of(event.orgId, event.connectionId, { slackUserId: auth.userId });
+      return user ? this.clients.webApi(settings.settings.apiUrl, user.token, settings.settings.teamId) : undefined;
+    }
+    const connection = await this.connections.withTokens(event.orgId, event.connectionId);
+    return this.clients.webApiFor(connection);
+  }
+
+  private async purgeNowAndThen(): Promise<void> {
+    if (Date.now() - this.lastPurge < 10 * 60_000) return;
+    this.lastPurge = Date.now();
+    await this.inbound.purge(this.config.eventRetentionHours);
+  }
+}

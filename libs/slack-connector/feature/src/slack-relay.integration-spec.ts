@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { WebClient } from '@slack/web-api';
+import { loadConfig } from '@parley/config';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import { NEEDS_ATTENTION_PROBLEM, type ConnectionWithSecrets, type SlackSettings } from '@parley/internal-api';
+import { InProcessBroker, InProcessBus } from '@parley/messaging';
+import { demoOrganization } from '@parley/sandbox-seed';
+import { signSlackRequest, startSlackSandbox, type SlackSandbox, type SlackSeedCredentials } from '@parley/sandbox-slack';
+import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
+import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
+import { slackConnectorConfigSection } from './config';
+import { slackConnectorService } from './index';
+
+const TIME_SCALE = 0.01;
+const INTERNAL_TOKEN = 'internal-token-for-tests-0123456789abcdef';
+const ORG = 'org_SlackRelay0001';
+const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'users:read'];
+
+/**
+ * identity's routes slack-connector's relay side reads, behind the internal bearer: a connection's view and secrets,
+ * the connection of a workspace, and people's Slack user tokens (409 needs-attention without consent).
+ */
+async function startIdentityStub() {
+  const connections = new Map<string, ConnectionWithSecrets>();
+  const tokens = new Map<string, { personId: string; slackUserId: string; accessToken: string }>();
+  const server = http.createServer((request, response) => {
+    const send = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' }).end(JSON.stringify(body));
+    if (request.headers.authorization !== `Bearer ${INTERNAL_TOKEN}`) return send(401, { title: 'Unauthorized', status: 401 });
+    const url = request.url ?? '';
+    const view = (c: ConnectionWithSecrets) => ({ id: c.id, orgId: c.orgId, platform: c.platform, settings: c.settings, createdAt: '2026-12-01T00:00:00.000Z' });
+    const workspace = /^\/internal\/slack-workspaces\/([^/]+)\/connection$/.exec(url);
+    if (workspace && request.method === 'GET') {
+      const found = [...connections.values()].find((c) => c.settings.platform === 'slack' && c.settings.teamId === decodeURIComponent(workspace[1] ?? ''));
+      return found ? send(200, view(found)) : send(404, { title: 'Not Found', status: 404 });
+    }
+    const connection = /^\/internal\/orgs\/([^/]+)\/connections\/([^/]+?)(\/secrets)?$/.exec(url);
+    if (connection && request.method === 'GET') {
+      const found = connections.get(decodeURIComponent(connection[2] ?? ''));
+      if (!found) return send(404, { title: 'Not Found', status: 404 });
+      return send(200, connection[3] ? found : view(found));
+    }
+    if (/^\/internal\/orgs\/[^/]+\/slack-user-tokens$/.test(url) && request.method === 'POST') {
+      let raw = '';
+      request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      request.on('end', () => {
+        const body = JSON.parse(raw) as { personId?: string; slackUserId?: string };
+        const found = [...tokens.values()].find((t) => (body.personId ? t.personId === body.personId : t.slackUserId === body.slackUserId));
+        if (!found) return send(409, { type: NEEDS_ATTENTION_PROBLEM, title: 'Conflict', status: 409, detail: 'no Slack consent yet' });
+        send(200, { accessToken: found.accessToken, slackUserId: found.slackUserId, personId: found.personId });
+      });
+      return;
+    }
+    send(404, { title: 'Not Found', status: 404 });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    add(settings: SlackSettings, secrets: ConnectionWithSecrets['secrets']): string {
+      const id = randomUUID();
+      connections.set(id, { id, orgId: ORG, platform: 'slack', settings, secrets } as ConnectionWithSecrets);
+      return id;
+    },
+    consent(personId: string, slackUserId: string, accessToken: string): void {
+      tokens.set(personId, { personId, slackUserId, accessToken });
+    },
+    revoke(personId: string): void {
+      tokens.delete(personId);
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type Received = Payload<'parley.message.received.v1'>;
+type Delivered = Payload<'parley.message.delivered.v1'>;
+
+// slack-connector in-process on real PostgreSQL (the in-process bus and cache stand in for Kafka and Redis, as in the
+// neighbouring slack-connector spec), against the Slack sandbox with its limits on, time-compressed a hundredfold.
+describe('slack-connector relay side', () => {
+  let database: FreshDatabase;
+  let sandbox: SlackSandbox;
+  let identity: Awaited<ReturnType<typeof startIdentityStub>>;
+  let broker: InProcessBroker;
+  let observer: InProcessBus;
+  let service: InProcessService;
+  let creds: SlackSeedCredentials;
+  let connectionId: string;
+  let ids: Record<string, string>;
+  const received: Received[] = [];
+  const delivered: Delivered[] = [];
+  /** A consented person: the Slack account `both1` (standing for a Teams-primary person's mirror) and its token. */
+  const frances = { personId: randomUUID(), name: 'both1', token: '' };
+  /** A person without consent (their Slack account is `both2`). */
+  const grace = { personId: randomUUID(), name: 'both2' };
+
+  async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Waits until the sandbox has nothing in flight, the connector nothing stored unhandled and the outbox is empty. */
+  async function settle(): Promise<void> {
+    let quiet = 0;
+    while (quiet < 3) {
+      await sandbox.eventsIdle();
+      await broker.drain();
+      const [{ n }] = await queryRows<{ n: number }>(
+        database.url,
+        `SELECT ((SELECT count(*) FROM slack_connector.outbox) + (SELECT count(*) FROM slack_connector.inbound_events WHERE processed_at IS NULL))::int AS n`,
+      );
+      quiet = n === 0 ? quiet + 1 : 0;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const eventsUrl = () => `${service.url}/slack/events`;
+  const sendSigned = (body: string, options: { secret?: string; timestamp?: number; signature?: string } = {}) => {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    return fetch(eventsUrl(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': options.signature ?? signSlackRequest(options.secret ?? creds.signingSecret, timestamp, body),
+      },
+      body,
+    });
+  };
+  const messageEnvelope = (eventId: string, event: Record<string, unknown>) =>
+    JSON.stringify({
+      token: creds.verificationToken,
+      team_id: creds.teamId,
+      api_app_id: creds.appId,
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: creds.teamId, user_id: creds.botUserId, is_bot: true, is_enterprise_install: false }],
+      event,
+    });
+  const storedEvents = async () => (await queryRows<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM slack_connector.inbound_events'))[0]?.n ?? 0;
+  const receivedFor = (channel: string) => received.filter((r) => r.conversation.conversationId === channel);
+  const userClient = (token: string) => new WebClient(token, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } });
+
+  beforeAll(async () => {
+    database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_sr');
+    sandbox = await startSlackSandbox({ limits: { enabled: true, timeScale: TIME_SCALE } });
+    creds = sandbox.seed(demoOrganization('relay.example'), { plan: 'pro' });
+    ids = Object.fromEntries([...sandbox.state.users.values()].filter((u) => u.teamId === creds.teamId).map((u) => [u.name, u.id]));
+    identity = await startIdentityStub();
+    const settings: SlackSettings = {
+      platform: 'slack',
+      teamId: creds.teamId,
+      teamName: creds.teamName,
+      botUserId: creds.botUserId,
+      apiUrl: sandbox.apiUrl,
+      scimUrl: `${sandbox.url}/scim/v2`,
+      scim: false,
+      scopes: ['chat:write', 'chat:write.customize', 'users:read', 'users:read.email', 'im:write', 'im:history', 'channels:history'],
+    };
+    connectionId = identity.add(settings, { botToken: creds.botToken, signingSecret: creds.signingSecret });
+    frances.token = sandbox.control.installForUser({ as: frances.name, userScopes: USER_SCOPES });
+    identity.consent(frances.personId, ids[frances.name] as string, frances.token);
+
+    broker = new InProcessBroker(4);
+    const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+    observer = new InProcessBus(broker, { service: 'relay', logger });
+    observer.subscribe('parley.message.received.v1', async (payload) => void received.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.message.delivered.v1', async (payload) => void delivered.push(payload), { group: 'test-observer' });
+    await observer.start();
+
+    const config = loadConfig({ slackConnector: slackConnectorConfigSection }, { PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE) });
+    service = await startServiceInProcess(slackConnectorService, {
+      databaseUrl: database.url,
+      broker,
+      logger,
+      internalToken: INTERNAL_TOKEN,
+      peers: { identity: identity.url },
+      config,
+    });
+    // Every test hears events (the first test checks the handshake itself).
+    if (!(await sandbox.control.setEventsUrl({ url: eventsUrl(), appId: creds.appId }))) throw new Error('the Events URL was refused');
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await observer?.stop();
+    await identity?.stop();
+    await sandbox?.stop();
+    await database?.drop();
+  });
+
+  describe('Events API ingress', () => {
+    it('answers url_verification, so Slack saves the request URL', async () => {
+      expect(await sandbox.control.setEventsUrl({ url: eventsUrl(), appId: creds.appId })).toBe(true);
+    });
+
+    it('refuses a forged signature and a stale timestamp, storing and publishing nothing', async () => {
+      const before = await storedEvents();
+      const body = messageEnvelope('EvForged0001', { type: 'message', channel: creds.channels['general'], channel_type: 'channel', user: ids['eng01'], text: 'forged', ts: '1732700000.000100' });
+      expect((await sendSigned(body, { secret: 'not-the-signing-secret' })).status).toBe(401);
+      expect((await sendSigned(body, { signature: 'v0=' + '0'.repeat(64) })).status).toBe(401);
+      expect((await sendSigned(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+      const unknownTeam = body.replace(creds.teamId, 'T0NOTOURS');
+      expect((await sendSigned(unknownTeam)).status).toBe(401);
+      // The body changed after signing: the signature no longer matches it.
+      const timestamp = Math.floor(Date.now() / 1000);
+      const tampered = await fetch(eventsUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(creds.signingSecret, timestamp, body) },
+        body: body.replace('forged', 'tampered'),
+      });
+      expect(tampered.status).toBe(401);
+      await settle();
+      expect(await storedEvents()).toBe(before);
+      expect(received.filter((r) => r.body?.content === 'forged' || r.body?.content === 'tampered')).toHaveLength(0);
+    });
+
+    it('publishes a channel message the bot hears once, however often the same event_id is sent', async () => {
+      const channel = creds.channels['general'] as string;
+      const posted = sandbox.control.post({ as: 'eng01', channel, text: 'hello *team* <@' + ids['eng02'] + '>' });
+      await settle();
+      const first = await waitFor('the channel message', () => receivedFor(channel).find((r) => r.messageId === posted['ts']));
+      expect(first).toMatchObject({
+        orgId: ORG,
+        connectionId,
+        conversation: { platform: 'slack', conversationId: channel, kind: 'channel' },
+        change: 'created',
+        senderPlatformUserId: ids['eng01'],
+        body: { format: 'slack-mrkdwn', content: `hello *team* <@${ids['eng02']}>` },
+      });
+      expect(first.conversation.members).toBeUndefined();
+      // Slack's retry of the same event (same event_id), signed afresh, is acked and dropped.
+      const replay = messageEnvelope(first.platformEventId, { type: 'message', channel, channel_type: 'channel', user: ids['eng01'], text: 'hello again', ts: posted['ts'] });
+      const answer = await sendSigned(replay);
+      expect(answer.status).toBe(200);
+      await settle();
+      expect(receivedFor(channel).filter((r) => r.messageId === posted['ts'])).toHaveLength(1);
+    });
+
+    it('publishes each message once when the platform duplicates its events', async () => {
+      const channel = creds.channels['general'] as string;
+      sandbox.setFaults({ duplicateEventRate: 1 });
+      try {
+        const posted = [1, 2, 3].map((n) => sandbox.control.post({ as: 'eng03', channel, text: `dup ${n}` })['ts'] as string);
+        await settle();
+        for (const ts of posted) expect(receivedFor(channel).filter((r) => r.messageId === ts)).toHaveLength(1);
+        const deliveries = sandbox.inspect.events({ type: 'message' }).filter((d) => posted.includes(String((d.envelope as { event?: { ts?: string } }).event?.ts)));
+        expect(deliveries.length).toBeGreaterThan(posted.length);
+      } finally {
+        sandbox.setFaults({});
+      }
+    });
+
+    it("publishes a consented person's DM (a user-token event) once, with both members, and its edit and delete", async () => {
+      const dm = sandbox.control.open({ as: 'eng01', with: [frances.name] }).id;
+      const posted = sandbox.control.post({ as: 'eng01', channel: dm, text: 'hi Frances, `code` & <https://example.com|link>' });
+      const ts = posted['ts'] as string;
+      await settle();
+      const created = await waitFor('the DM', () => receivedFor(dm).find((r) => r.change === 'created' && r.messageId === ts));
+      expect(created).toMatchObject({
+        conversation: { conversationId: dm, kind: 'dm', members: [ids['both1'], ids['eng01']].sort() },
+        senderPlatformUserId: ids['eng01'],
+        body: { format: 'slack-mrkdwn', content: 'hi Frances, `code` & <https://example.com|link>' },
+      });
+      sandbox.control.reply({ as: 'eng01', channel: dm, text: 'in a thread', threadTs: ts });
+      sandbox.control.edit({ as: 'eng01', channel: dm, ts, text: 'hi Frances (edited)' });
+      await settle();
+      sandbox.control.delete({ as: 'eng01', channel: dm, ts });
+      await settle();
+      const changes = receivedFor(dm);
+      expect(changes.filter((r) => r.messageId === ts && r.change === 'created')).toHaveLength(1);
+      expect(changes.find((r) => r.threadRootId === ts)).toMatchObject({ change: 'created', body: { content: 'in a thread' } });
+      expect(changes.filter((r) => r.messageId === ts && r.change === 'edited')).toEqual([
+        expect.objectContaining({ senderPlatformUserId: ids['eng01'], body: { format: 'slack-mrkdwn', content: 'hi Frances (edited)' } }),
+      ]);
+      const deleted = changes.filter((r) => r.messageId === ts && r.change === 'deleted');
+      expect(deleted).toHaveLength(1);
+      expect(deleted[0]?.body).toBeUndefined();
+      // What was published is not kept: handled envelopes are emptied.
+      const kept = await queryRows<{ n: number }>(database.url, `SELECT count(*)::int AS n FROM slack_connector.inbound_events WHERE processed_at IS NOT NULL AND body IS NOT NULL`);
+      expect(kept[0]?.n).toBe(0);
+    });
+
+    it("publishes a group DM's members, read with the consented person's token", async () => {
+      const group = sandbox.control.open({ as: 'eng01', with: [frances.name, 'eng02'] }).id;
+      const posted = sandbox.control.post({ as: 'eng02', channel: group, text: 'hello group' });
+      await settle();
+      const message = await waitFor('the group DM', () => receivedFor(group).find((r) => r.messageId === posted['ts']));
+      expect(message.conversation).toEqual({ platform: 'slack', conversationId: group, kind: 'group', members: [ids['both1'], ids['eng01'], ids['eng02']].sort() });
+    });
+  });
+
+  describe('deliveries', () => {
+    type Request = PayloadIn<'parley.slack.message.deliver.requested.v1'>;
+    const request = (overrides: Partial<Request>): Request => ({
+      orgId: ORG,
+      connectionId,
+      deliveryId: randomUUID(),
+      target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ids[frances.name] as string, ids['eng01'] as string] },
+      change: 'create',
+      senderPersonId: frances.personId,
+      senderDisplayName: 'Frances Hopper',
+      senderAvatarUrl: 'https://avatars.example.com/frances.png',
+      recipientPlatformUserIds: [ids['eng01'] as string],
+      body: { format: 'slack-mrkdwn', content: 'hello from Teams' },
+      ...overrides,
+    });
+    const deliver = async (r: Request): Promise<Delivered> => {
+      await observer.publish('parley.slack.message.deliver.requested.v1', r);
+      return waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId));
+    };
+    type HistoryMessage = { ts: string; user?: string; text?: string; bot_id?: string; username?: string; thread_ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } };
+    const history = async (token: string, channel: string) =>
+      ((await userClient(token).conversations.history({ channel, include_all_metadata: true, limit: 200 })).messages ?? []) as HistoryMessage[];
+    let dm = '';
+
+    it('opens the DM and posts as the person (their user token), with the delivery id in the metadata; its echo is not relayed', async () => {
+      const r = request({});
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { platform: 'slack' } });
+      dm = outcome.conversation.conversationId;
+      expect(dm).toBe(sandbox.control.open({ as: 'eng01', with: [frances.name] }).id);
+      // Read back as the people themselves.
+      const seenByAda = (await history(creds.botToken, dm).catch(() => undefined)) ?? [];
+      expect(seenByAda).toEqual([]);
+      const mine = (await history(frances.token, dm)).find((m) => m.ts === outcome.platformMessageId);
+      expect(mine).toMatchObject({ user: ids[frances.name], text: 'hello from Teams', metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } } });
+      expect(mine?.bot_id).toBeUndefined();
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+    });
+
+    it('replies in a thread, edits and deletes as the person; none of it comes back as an event', async () => {
+      const parent = sandbox.control.post({ as: 'eng01', channel: dm, text: 'question?' })['ts'] as string;
+      const reply = await deliver(request({ target: { kind: 'existing', conversationId: dm }, threadRootId: parent, body: { format: 'slack-mrkdwn', content: 'answer' } }));
+      const replies = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(replies.find((m) => m.ts === reply.platformMessageId)).toMatchObject({ user: ids[frances.name], text: 'answer', thread_ts: parent });
+      const ts = reply.platformMessageId as string;
+      const edit = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: ts, body: { format: 'slack-mrkdwn', content: 'answer (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', platformMessageId: ts });
+      const edited = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(edited.find((m) => m.ts === ts)?.text).toBe('answer (edited)');
+      const removal = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'delete', targetMessageId: ts, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      const after = ((await userClient(frances.token).conversations.replies({ channel: dm, ts: parent })).messages ?? []) as HistoryMessage[];
+      expect(after.find((m) => m.ts === ts)).toBeUndefined();
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === ts)).toHaveLength(0);
+      expect(receivedFor(dm).filter((m) => m.messageId === parent)).toHaveLength(1);
+    });
+
+    it('drops the echo of a post whose event overtakes the answer to the post call', async () => {
+      // Slack's answer is slow on its way back: the message event reaches the connector while chat.postMessage is
+      // still in flight.
+      sandbox.setFaults({ answerDelayMs: 500 });
+      let outcome: Delivered;
+      try {
+        outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'racing my echo' } }));
+      } finally {
+        sandbox.setFaults({});
+      }
+      await settle();
+      const events = sandbox.inspect.events({ type: 'message' }).filter((d) => (d.envelope as { event?: { ts?: string } }).event?.ts === outcome.platformMessageId);
+      expect(events.length).toBeGreaterThan(0);
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+    });
+
+    it("fails with Slack's own code when Slack refuses", async () => {
+      const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'mine' })['ts'] as string;
+      const refused = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: adas, body: { format: 'slack-mrkdwn', content: 'x' } }));
+      expect(refused).toMatchObject({ outcome: 'failed', reason: 'cant_update_message' });
+      const long = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'a'.repeat(40_001) } }));
+      expect(long).toMatchObject({ outcome: 'failed', reason: 'msg_too_long' });
+    });
+
+    it('waits out 429s and delivers', async () => {
+      const before = sandbox.inspect.requests().filter((q) => q.status === 429).length;
+      sandbox.setFaults({ rateLimitBurst: 4 });
+      try {
+        const outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'after the storm' } }));
+        expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person' });
+        expect((await history(frances.token, dm)).filter((m) => m.text === 'after the storm')).toHaveLength(1);
+      } finally {
+        sandbox.setFaults({});
+      }
+      expect(sandbox.inspect.requests().filter((q) => q.status === 429).length).toBeGreaterThan(before);
+    });
+
+    it('reconciles: an earlier attempt that posted without recording it is found, not posted twice', async () => {
+      const r = request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'posted before the crash' } });
+      // What a crash between Slack's answer and our commit leaves: the post exists, the attempt is recorded, no outcome.
+      const earlier = await userClient(frances.token).chat.postMessage({
+        channel: dm,
+        text: 'posted before the crash',
+        metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
+      });
+      await queryRows(
+        database.url,
+        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+         VALUES ($1, $2, $3, $4, 'create', $5, 'person', 'attempting', 1, now())`,
+        [r.deliveryId, ORG, connectionId, creds.teamId, dm],
+      );
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', platformMessageId: earlier.ts });
+      expect((await history(frances.token, dm)).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
+    });
+
+    it("falls back for a person without consent: the app posts with their name and picture in the recipient's DM with the app", async () => {
+      const r = request({
+        senderPersonId: grace.personId,
+        senderDisplayName: 'Grace Hopper',
+        senderAvatarUrl: 'https://avatars.example.com/grace.png',
+        target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ids[grace.name] as string, ids['eng01'] as string] },
+        body: { format: 'slack-mrkdwn', content: 'from Grace' },
+      });
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', fallbackPosts: [expect.objectContaining({ platformMessageId: expect.any(String) })] });
+      const post = outcome.fallbackPosts?.[0];
+      const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng01'] as string })).channel?.id;
+      expect(post?.conversationId).toBe(appDm);
+      const seen = (await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId);
+      expect(seen).toMatchObject({ text: 'from Grace', username: 'Grace Hopper', bot_id: expect.any(String) });
+      // Its edit changes the app's post.
+      const edit = await deliver(request({ senderPersonId: grace.personId, target: { kind: 'existing', conversationId: outcome.conversation.conversationId }, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      expect((await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId)?.text).toBe('from Grace (edited)');
+    });
+
+    it('posts a notice once per noticeId in the app DM, its text escaped', async () => {
+      const notice: PayloadIn<'parley.slack.notice.requested.v1'> = {
+        orgId: ORG,
+        connectionId,
+        noticeId: randomUUID(),
+        recipientPersonId: randomUUID(),
+        recipientPlatformUserId: ids['eng02'] as string,
+        reason: 'recipients-unreached',
+        text: 'Sales did not get it <!channel> <@' + ids['eng03'] + '>',
+        requestedAt: new Date().toISOString(),
+      };
+      await observer.publish('parley.slack.notice.requested.v1', notice);
+      await observer.publish('parley.slack.notice.requested.v1', notice);
+      const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng02'] as string })).channel?.id as string;
+      const posts = await waitFor('the notice', async () => {
+        await settle();
+        const found = (await history(creds.botToken, appDm)).filter((m) => m.metadata?.event_payload?.['notice_id'] === notice.noticeId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(posts).toHaveLength(1);
+      expect(posts[0]?.text).toBe(`Sales did not get it &lt;!channel&gt; &lt;@${ids['eng03']}&gt;`);
+    });
+
+    it("falls back when Slack refuses the person's token", async () => {
+      sandbox.control.revokeToken(frances.token);
+      const outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'token gone' } }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: dm } });
+      expect(outcome.fallbackPosts).toHaveLength(1);
+    });
+  });
+});
