@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEAD_LETTER_TOPIC, decodeMessage, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
-import type { Logger, ServiceMetrics } from '@parley/observability';
+import { startPublishSpans, type Logger, type ServiceMetrics } from '@parley/observability';
 import { deliver } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
@@ -153,29 +153,35 @@ export class InProcessBus implements MessageBus {
   }
 
   async publish<T extends TopicName>(topic: T, payload: PayloadIn<T>, options?: PublishOptions): Promise<void> {
-    this.broker.dispatch(toOutgoingRecord(topic, payload, this.options.service, options));
-    this.options.metrics?.messagesPublished.inc({ topic });
+    this.send([toOutgoingRecord(topic, payload, this.options.service, options)]);
   }
 
   async publishAll(entries: readonly BusEntry[]): Promise<void> {
     // Validate everything first: a bad entry rejects the whole call before anything is dispatched.
-    const records = entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options));
-    for (const record of records) {
-      this.broker.dispatch(record);
-      this.options.metrics?.messagesPublished.inc({ topic: record.topic });
-    }
+    this.send(entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options)));
   }
 
   async publishRecords(records: readonly OutgoingRecord[]): Promise<void> {
-    for (const record of records) {
-      this.broker.dispatch(record);
-      this.options.metrics?.messagesPublished.inc({ topic: record.topic });
-    }
+    this.send(records);
   }
 
   async republish(record: WireRecord): Promise<void> {
-    this.broker.dispatch(record);
-    this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+    this.send([record]);
+  }
+
+  /** Dispatches in order, each record in a send span continuing the trace it carries (as the Kafka adapter does). */
+  private send(records: readonly WireRecord[]): void {
+    const spans = startPublishSpans(records);
+    try {
+      records.forEach((record, i) => {
+        this.broker.dispatch(spans ? { ...record, headers: spans.headers[i] ?? record.headers } : record);
+        this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+      });
+      spans?.end();
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
   }
 
   async start(): Promise<void> {
@@ -213,7 +219,7 @@ export class InProcessBus implements MessageBus {
       faults: FaultInjector.none(),
       heartbeat: async () => undefined,
       signal: this.stopping.signal,
-      deadLetter: async (payload, options) => this.broker.dispatch(toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)),
+      deadLetter: async (payload, options) => this.send([toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)]),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, type PayloadIn, type TopicName } from '@parley/contracts';
-import type { Logger, ServiceMetrics } from '@parley/observability';
+import { startPublishSpans, type Logger, type ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
@@ -168,12 +168,16 @@ export class KafkaBus implements MessageBus {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
         const byTopic = new Map<string, { key: string | null; value: Buffer | string | null; headers: IHeaders }[]>();
+        // Each record's send span is a child of the trace context it carries, not of whichever caller started the flush.
+        const spans = startPublishSpans(batch.flatMap((pending) => pending.records));
+        let index = 0;
         for (const pending of batch) {
           for (const r of pending.records) {
             const name = physicalTopic(this.options.layout, r.topic);
             const list = byTopic.get(name) ?? [];
-            list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
+            list.push({ key: r.key, value: r.value, headers: { ...(spans?.headers[index] ?? r.headers) } });
             byTopic.set(name, list);
+            index++;
           }
         }
         try {
@@ -181,8 +185,10 @@ export class KafkaBus implements MessageBus {
             acks: -1,
             topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
           });
+          spans?.end();
           for (const pending of batch) pending.resolve();
         } catch (error) {
+          spans?.end(error);
           for (const pending of batch) pending.reject(error);
         }
       }
