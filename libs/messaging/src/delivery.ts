@@ -172,6 +172,8 @@ async function deadLetter(
       },
     },
   );
+  // Counted once the dead letter is durable: a failed write is retried (and would count twice).
+  deps.metrics?.deadLetters.inc({ topic: message.topic, group: deps.group, reason: failure });
 }
 
 function pick(headers: MessageHeaders, names: readonly string[]): Record<string, string> {

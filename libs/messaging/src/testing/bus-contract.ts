@@ -461,6 +461,24 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       }
     });
 
+    it('reports consumer lag per group, topic and partition: what the group has not finished, then 0', async () => {
+      const consumer = bus('identity');
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      consumer.subscribe('parley.directory.user.observed.v1', () => blocked, { group: 'identity' });
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publishAll(['a', 'b', 'c', 'd'].map((n) => ({ topic: 'parley.directory.user.observed.v1' as const, payload: observed(`${n}@lag.example`) })));
+      const total = async () => ((await consumer.consumerLag?.()) ?? []).reduce((sum, l) => sum + l.lag, 0);
+      await eventually(async () => (await total()) === 4, 30_000, 'a lag of 4');
+      const lag = (await consumer.consumerLag?.()) ?? [];
+      expect(new Set(lag.map((l) => `${l.group} ${l.topic}`))).toEqual(new Set(['identity parley.directory.user.observed.v1']));
+      expect(lag.every((l) => l.partition >= 0 && l.partition < fixture.partitions)).toBe(true);
+      release();
+      await eventually(async () => (await total()) === 0, 30_000, 'the lag to drain');
+    });
+
     it('lets an in-flight handler finish before stop() returns', async () => {
       let finished = false;
       let startedHandling = false;
