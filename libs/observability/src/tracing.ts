@@ -9,6 +9,7 @@ import {
   type Link,
   type Span,
   type TextMapGetter,
+  type Tracer,
 } from '@opentelemetry/api';
 
 /**
@@ -27,6 +28,11 @@ interface RunningSdk {
 
 let sdk: RunningSdk | undefined;
 const TRACER = 'parley';
+let cachedTracer: Tracer | undefined;
+/** The tracer of the provider in force (looked up once per provider: this is on the path of every message). */
+function tracer(): Tracer {
+  return (cachedTracer ??= trace.getTracer(TRACER));
+}
 
 /** Paths probed every few seconds by orchestrators and scrapers: no spans for them. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -79,6 +85,7 @@ export function startTracing(options: TracingOptions): boolean {
 export async function stopTracing(): Promise<void> {
   const running = sdk;
   sdk = undefined;
+  cachedTracer = undefined;
   await running?.shutdown().catch(() => undefined);
 }
 
@@ -132,15 +139,11 @@ export interface PublishSpans {
  */
 export function startPublishSpans(records: readonly { readonly topic: string; readonly headers: Readonly<Record<string, string>> }[]): PublishSpans | undefined {
   if (!sdk) return undefined;
-  const tracer = trace.getTracer(TRACER);
   const spans: Span[] = [];
   const headers = records.map((record) => {
     const parent = record.headers['traceparent'] ? extracted(record.headers) : context.active();
-    const span = tracer.startSpan(
-      `send ${record.topic}`,
-      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': record.topic } },
-      parent,
-    );
+    // Few attributes: each is copied and checked per span, on every message (the kind already says "send").
+    const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic } }, parent);
     spans.push(span);
     const out: Record<string, string> = { ...record.headers };
     propagation.inject(trace.setSpan(parent, span), out);
@@ -167,18 +170,12 @@ export async function withConsumerSpan<T>(
 ): Promise<T> {
   if (!sdk) return fn();
   const parent = message.headers['traceparent'] ? extracted(message.headers) : ROOT_CONTEXT;
-  const span = trace.getTracer(TRACER).startSpan(
+  const span = tracer().startSpan(
     `process ${message.topic}`,
     {
       kind: SpanKind.CONSUMER,
       links: linkTo(parent),
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': message.topic,
-        'messaging.consumer.group.name': message.group,
-        'messaging.destination.partition.id': String(message.partition),
-      },
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': message.topic, 'messaging.consumer.group.name': message.group },
     },
     parent,
   );
@@ -219,6 +216,7 @@ export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promis
   trace.setGlobalTracerProvider(provider);
   const running = { shutdown: () => provider.shutdown() };
   sdk = running;
+  cachedTracer = undefined;
   return {
     spans: () =>
       exporter.getFinishedSpans().map((s) => ({
@@ -235,13 +233,14 @@ export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promis
       propagation.disable();
       context.disable();
       if (sdk === running) sdk = undefined;
+      cachedTracer = undefined;
     },
   };
 }
 
 /** For tests: runs fn inside a new root span, as an instrumented HTTP request would. */
 export function inSpanForTests<T>(name: string, fn: (ids: { traceId: string; spanId: string }) => T): T {
-  return trace.getTracer(TRACER).startActiveSpan(name, (span) => {
+  return tracer().startActiveSpan(name, (span) => {
     try {
       return fn({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
     } finally {
