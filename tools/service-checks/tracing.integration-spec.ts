@@ -188,4 +188,21 @@ describe('traces across services (OTLP)', () => {
         expect({ app, traced: stack.cluster.process(app).lines.some((line) => line['trace_id'] === request.traceId) }).toEqual({ app, traced: true });
       }
     }));
+
+  it("serves the SRE figures on each service's /metrics once the sync ran: lag, outbox, platform calls, sync progress", () =>
+    stack.withLogs(async () => {
+      const scrape = async (app: ClusterApp) => (await fetch(`${stack.cluster.url(app)}/metrics`)).text();
+      const provisioning = await scrape('provisioning');
+      expect(provisioning).toMatch(/^parley_user_syncs\{status="succeeded",service="provisioning"\} 1$/m);
+      expect(provisioning).toMatch(/^parley_consumer_lag\{group="provisioning",topic="parley\.[a-z.-]+\.v1",partition="\d+",service="provisioning"\} \d+$/m);
+      expect(provisioning).toMatch(/^parley_outbox_backlog\{schema="provisioning",service="provisioning"\} \d+$/m);
+      expect(provisioning).toMatch(/^parley_outbox_oldest_age_seconds\{schema="provisioning",service="provisioning"\} [\d.e+-]+$/m);
+      const slack = await scrape('slack-connector');
+      expect(slack).toMatch(/^parley_platform_request_seconds_count\{service="slack-connector",platform="slack",limit="[a-z0-9-]+",outcome="ok"\} [1-9]\d*$/m);
+      expect(slack).toMatch(/^parley_platform_pacing_wait_seconds_count\{service="slack-connector",platform="slack",limit="[a-z0-9-]+"\} [1-9]\d*$/m);
+      const teams = await scrape('teams-connector');
+      expect(teams).toMatch(/^parley_platform_request_seconds_count\{service="teams-connector",platform="teams",limit="[A-Za-z0-9-]+",outcome="ok"\} [1-9]\d*$/m);
+      // Bounded labels: no org, person or sync ids anywhere.
+      for (const body of [provisioning, slack, teams]) expect(body).not.toMatch(/org_[A-Za-z0-9]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}/);
+    }));
 });
