@@ -2,15 +2,22 @@
 // effect, the event envelope built per message) against a bare kafkajs producer and consumer moving the same bytes
 // (a record value of the same 1 KiB shape, built with a plain JSON.stringify), side by side, alternating rounds,
 // medians. What the ratio measures is the bus's own work, not the size of its envelope.
-// As in production, the producer and the consumer are separate processes: this process produces, a forked child
-// consumes and reports when it has handled every message.
+// As in production, the producer and the consumer are separate processes: a producer (this process for bare kafkajs,
+// a forked one for KafkaBus) and a forked consumer that reports when it has handled every message.
+// Tracing on vs off (issue 12): the same KafkaBus round again with OpenTelemetry started in both processes
+// (OTEL_EXPORTER_OTLP_ENDPOINT set, every message sampled, spans exported over OTLP/HTTP protobuf to a receiver in
+// this process that counts what it gets). Both KafkaBus producers then run in a forked process of their own, so the
+// traced and untraced rounds differ only in the tracing environment.
 // Usage: npm run infra:up && npm run bench:bus   (BENCH_MESSAGES, BENCH_ROUNDS change the size)
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
+import { startTracing, stopTracing } from '@parley/observability';
 import { brokersFromEnv, median, percentile, writeResults } from './bench-support';
 
 const TOPIC = 'parley.directory.user.observed.v1';
@@ -24,13 +31,15 @@ const brokers = brokersFromEnv();
 const logger = pino({ level: 'warn' });
 const padding = 'x'.repeat(600); // brings the whole record value (envelope included) to about 1 KiB
 
-type Kind = 'parley' | 'bare';
+type Kind = 'parley' | 'traced' | 'bare';
 interface Round {
   messagesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
 }
 type ChildMessage = { ready: true } | { done: true; firstAt: number; lastAt: number; latencies: number[] };
+type ProducerCommand = 'warm-up' | 'send' | 'close';
+type ProducerReply = { started: true } | { sent: true } | { closed: true };
 
 function payload(i: number): PayloadIn<typeof TOPIC> {
   return {
@@ -57,7 +66,9 @@ async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
     latencies.push(now - Date.parse(observedAt));
     if (latencies.length === MESSAGES) process.send?.({ done: true, firstAt, lastAt: now, latencies } satisfies ChildMessage);
   };
-  if (kind === 'parley') {
+  if (kind !== 'bare') {
+    // 'traced': the environment names an OTLP endpoint; 'parley': it does not, and this starts nothing.
+    startTracing({ service: 'bench-consumer' });
     const layout = { prefix: topicOrPrefix, partitions: PARTITIONS, replicationFactor: 1 };
     const bus = new KafkaBus({ brokers, clientId: 'bench', service: 'bench-consumer', layout, logger });
     bus.subscribe(TOPIC, async (p) => void seen(p.observedAt, p.platformUserId), { group: 'bench' });
@@ -133,10 +144,76 @@ async function bareProducer(topic: string): Promise<Producer> {
   };
 }
 
-async function round(kind: Kind): Promise<Round> {
-  const name = kind === 'parley' ? `bench-${randomUUID().slice(0, 8)}.` : `bench-bare-${randomUUID().slice(0, 8)}`;
-  const producer = kind === 'parley' ? await parleyProducer(name) : await bareProducer(name);
-  const child = fork(__filename, ['--consume', kind, name], { stdio: 'inherit' });
+/** A KafkaBus producer in a forked process (traced or not by its environment), driven by commands. */
+async function produceInChild(prefix: string): Promise<void> {
+  startTracing({ service: 'bench-producer' });
+  const producer = await parleyProducer(prefix);
+  process.on('message', (command: ProducerCommand) => {
+    if (command === 'warm-up') void producer.warmUp();
+    if (command === 'send') void producer.sendAll().then(() => process.send?.({ sent: true } satisfies ProducerReply));
+    if (command === 'close') void producer.close().then(stopTracing).then(() => process.send?.({ closed: true } satisfies ProducerReply));
+  });
+  process.send?.({ started: true } satisfies ProducerReply);
+}
+
+function forkedProducer(kind: Kind, prefix: string, env: NodeJS.ProcessEnv): Promise<Producer> {
+  const child: ChildProcess = fork(__filename, ['--produce', kind, prefix], { stdio: 'inherit', env });
+  const replies: ProducerReply[] = [];
+  child.on('message', (m: ProducerReply) => replies.push(m));
+  const reply = (what: 'started' | 'sent' | 'closed') =>
+    new Promise<void>((resolve) => {
+      const poll = () => {
+        const index = replies.findIndex((r) => what in r);
+        if (index >= 0) {
+          replies.splice(index, 1);
+          resolve();
+        } else setTimeout(poll, 5);
+      };
+      poll();
+    });
+  return reply('started').then(() => ({
+    warmUp: async () => void child.send('warm-up' satisfies ProducerCommand),
+    sendAll: async () => {
+      child.send('send' satisfies ProducerCommand);
+      await reply('sent');
+    },
+    close: async () => {
+      child.send('close' satisfies ProducerCommand);
+      await reply('closed');
+      child.kill();
+    },
+  }));
+}
+
+/** What the traced processes' exporters delivered: requests and bytes, so the figures show spans really went out. */
+const exported = { requests: 0, bytes: 0 };
+
+async function startOtlpReceiver(): Promise<{ url: string; close(): void }> {
+  const server = createServer((request, response) => {
+    let bytes = 0;
+    request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    request.on('end', () => {
+      exported.requests++;
+      exported.bytes += bytes;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+function environmentFor(kind: Kind, otlp: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
+  if (kind === 'traced') Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_NODE_RESOURCE_DETECTORS: 'none', OTEL_TRACES_SAMPLER: 'always_on' });
+  return env;
+}
+
+async function round(kind: Kind, otlp: string): Promise<Round> {
+  const name = kind !== 'bare' ? `bench-${randomUUID().slice(0, 8)}.` : `bench-bare-${randomUUID().slice(0, 8)}`;
+  const env = environmentFor(kind, otlp);
+  const producer = kind === 'bare' ? await bareProducer(name) : await forkedProducer(kind, name, env);
+  const child = fork(__filename, ['--consume', kind, name], { stdio: 'inherit', env });
   const messages: ChildMessage[] = [];
   const next = () =>
     new Promise<ChildMessage>((resolve) => {
@@ -163,11 +240,18 @@ async function round(kind: Kind): Promise<Round> {
 async function main(): Promise<void> {
   const parley: Round[] = [];
   const bare: Round[] = [];
+  const traced: Round[] = [];
+  const receiver = await startOtlpReceiver();
   for (let i = 0; i < ROUNDS; i++) {
-    bare.push(await round('bare'));
-    parley.push(await round('parley'));
-    console.log(`round ${i + 1}: bare ${bare[i]?.messagesPerSecond.toFixed(0)} msg/s, parley ${parley[i]?.messagesPerSecond.toFixed(0)} msg/s`);
+    bare.push(await round('bare', receiver.url));
+    parley.push(await round('parley', receiver.url));
+    traced.push(await round('traced', receiver.url));
+    console.log(
+      `round ${i + 1}: bare ${bare[i]?.messagesPerSecond.toFixed(0)} msg/s, parley ${parley[i]?.messagesPerSecond.toFixed(0)} msg/s, ` +
+        `parley traced ${traced[i]?.messagesPerSecond.toFixed(0)} msg/s`,
+    );
   }
+  receiver.close();
   const summary = (rounds: Round[]) => ({
     messagesPerSecond: Math.round(median(rounds.map((r) => r.messagesPerSecond))),
     p50Ms: median(rounds.map((r) => r.p50Ms)),
@@ -176,6 +260,7 @@ async function main(): Promise<void> {
   });
   const parleySummary = summary(parley);
   const bareSummary = summary(bare);
+  const tracedSummary = summary(traced);
   writeResults('bus-throughput', {
     messages: MESSAGES,
     recordValueBytes: Buffer.byteLength(JSON.stringify({ specversion: '1.0', id: randomUUID(), source: 'bench-producer', type: TOPIC, time: new Date().toISOString(), data: payload(0) })),
@@ -192,12 +277,24 @@ async function main(): Promise<void> {
     pairedRatios: parley.map((r, i) => Number((r.messagesPerSecond / (bare[i] as Round).messagesPerSecond).toFixed(3))),
     medianPairedRatio: Number(median(parley.map((r, i) => r.messagesPerSecond / (bare[i] as Round).messagesPerSecond)).toFixed(3)),
     target: 'ratio >= 0.8',
+    tracing: {
+      what: 'the KafkaBus rounds again with OpenTelemetry on in producer and consumer (every message sampled: a send and a process span each, exported over OTLP/HTTP protobuf)',
+      off: parleySummary,
+      on: tracedSummary,
+      throughputRatio: Number((tracedSummary.messagesPerSecond / parleySummary.messagesPerSecond).toFixed(3)),
+      pairedRatios: traced.map((r, i) => Number((r.messagesPerSecond / (parley[i] as Round).messagesPerSecond).toFixed(3))),
+      medianPairedRatio: Number(median(traced.map((r, i) => r.messagesPerSecond / (parley[i] as Round).messagesPerSecond)).toFixed(3)),
+      exportedToReceiver: { ...exported },
+      target: 'on/off ratio >= 0.9',
+    },
   });
   process.exit(0);
 }
 
 if (process.argv[2] === '--consume') {
   void consume(process.argv[3] as Kind, process.argv[4] as string);
+} else if (process.argv[2] === '--produce') {
+  void produceInChild(process.argv[4] as string);
 } else {
   void main();
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '@parley/config';
 import { distributedConfigSections, services, type ServiceName } from '@parley/service-runtime';
-import { configSectionsOf, knownVariables, nodeRuntimeVariables } from './service-config';
+import { configSectionsOf, knownVariables, isRuntimeVariable } from './service-config';
 import { buildOf, dependsOnOf, durationMs, environmentOf, healthcheckArgv, portsOf, type ComposeFile, type ComposeService } from './compose-file';
 
 export { knownVariables } from './service-config';
@@ -89,7 +89,7 @@ export function environmentProblems(name: ServiceName, service: ComposeService):
   const env = environmentOf(service);
   const known = knownVariables(name);
   const problems = Object.keys(env)
-    .filter((variable) => !known.has(variable) && !nodeRuntimeVariables.has(variable))
+    .filter((variable) => !known.has(variable) && !isRuntimeVariable(variable))
     .map((variable) => `${name}.environment.${variable}: no config section of ${name} reads it (misspelt or obsolete?)`);
   let config;
   try {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '@parley/config';
 import { serviceNames, services, type ServiceName } from '@parley/service-runtime';
 import { asArray, containersOf, isRecord, parseEnvFile, readManifests, splitImage, type Container, type K8sObject, type SecretGenerator } from './k8s-render';
-import { configSectionsOf, knownVariables, nodeRuntimeVariables, peerUrlVariables, requiredVariables } from './service-config';
+import { configSectionsOf, knownVariables, isRuntimeVariable, peerUrlVariables, requiredVariables } from './service-config';
 
 /**
  * What the Kubernetes manifests (k8s/, rendered by k8s-render.ts) must say about each Parley service, as functions
@@ -259,7 +259,7 @@ export function environmentProblems(objects: Manifests, name: ServiceName): stri
   const problems = [...env.problems];
   const known = knownVariables(name);
   for (const [variable, { from }] of [...env.values, ...env.runtime]) {
-    if (!known.has(variable) && !nodeRuntimeVariables.has(variable)) {
+    if (!known.has(variable) && !isRuntimeVariable(variable)) {
       problems.push(`${at}.env.${variable}: (from ${from}) no config section of ${name} reads it (misspelt or obsolete?)`);
     }
   }
@@ -540,9 +540,59 @@ export function autoscalingProblems(objects: Manifests): string[] {
       if (max > partitions) problems.push(`${at}.spec.maxReplicas: ${max} is more than KAFKA_TOPIC_PARTITIONS (${partitions}); the extra consumers would get no partition`);
     }
   }
+  for (const scaled of ofKind(objects, 'ScaledObject')) {
+    const at = `ScaledObject/${scaled.metadata?.name}`;
+    const name = String(scaled.spec?.scaleTargetRef?.name);
+    const deployment = find(objects, 'Deployment', name);
+    if (!deployment) {
+      problems.push(`${at}.spec.scaleTargetRef: no Deployment ${name}`);
+      continue;
+    }
+    targets.set(name, [...(targets.get(name) ?? []), `${at}`]);
+    problems.push(...scaledObjectProblems(objects, scaled, deployment, at));
+  }
   for (const [deployment, hpas] of targets) if (hpas.length > 1) problems.push(`Deployment/${deployment}: scaled by several autoscalers (${hpas.join(', ')})`);
   for (const service of autoscaledServices) {
-    if (!targets.has(resourceName(service))) problems.push(`${service}: no HorizontalPodAutoscaler targets Deployment ${resourceName(service)}`);
+    if (!targets.has(resourceName(service))) problems.push(`${service}: no HorizontalPodAutoscaler or ScaledObject targets Deployment ${resourceName(service)}`);
+  }
+  return problems;
+}
+
+/**
+ * A KEDA ScaledObject (k8s/overlays/keda) scales its Deployment on the lag of that service's own consumer group
+ * (`<KAFKA_TOPIC_PREFIX><service>`), reaching the brokers the pods use, and never past the topics' partitions.
+ */
+function scaledObjectProblems(objects: Manifests, scaled: K8sObject, deployment: K8sObject, at: string): string[] {
+  const problems: string[] = [];
+  const ref = scaled.spec?.scaleTargetRef ?? {};
+  if ((ref.kind ?? 'Deployment') !== 'Deployment' || (ref.apiVersion ?? 'apps/v1') !== 'apps/v1') problems.push(`${at}.spec.scaleTargetRef: expected an apps/v1 Deployment`);
+  if (scaled.apiVersion !== 'keda.sh/v1alpha1') problems.push(`${at}.apiVersion: is ${scaled.apiVersion}, expected keda.sh/v1alpha1`);
+  const min = Number(scaled.spec?.minReplicaCount ?? 0);
+  const max = Number(scaled.spec?.maxReplicaCount ?? 100);
+  if (!(min >= 1 && max >= min)) problems.push(`${at}.spec: needs 1 <= minReplicaCount (${scaled.spec?.minReplicaCount}) <= maxReplicaCount (${scaled.spec?.maxReplicaCount}); 0 would stop consuming`);
+  if (deployment.spec?.replicas !== undefined) problems.push(`${at}: Deployment ${ref.name} sets spec.replicas (${deployment.spec.replicas}), which every apply would reset under the autoscaler`);
+  const service = serviceNames.find((s) => resourceName(s) === ref.name);
+  if (!service) return [...problems, `${at}: ${String(ref.name)} is no Parley service`];
+  const partitions = Number(podValue(objects, service, 'KAFKA_TOPIC_PARTITIONS').value ?? defaultPartitions);
+  if (max > partitions) problems.push(`${at}.spec.maxReplicaCount: ${max} is more than KAFKA_TOPIC_PARTITIONS (${partitions}); the extra consumers would get no partition`);
+  const triggers = asArray<Record<string, unknown>>(scaled.spec?.triggers);
+  const kafka = triggers.filter((t) => t['type'] === 'kafka');
+  if (kafka.length === 0) problems.push(`${at}.spec.triggers: no kafka trigger (consumer lag)`);
+  const group = `${podValue(objects, service, 'KAFKA_TOPIC_PREFIX').value ?? ''}${service}`;
+  for (const [index, trigger] of kafka.entries()) {
+    const metadata = isRecord(trigger['metadata']) ? trigger['metadata'] : {};
+    const where = `${at}.spec.triggers[${index}].metadata`;
+    if (metadata['consumerGroup'] !== group) problems.push(`${where}.consumerGroup: is ${String(metadata['consumerGroup'])}, expected ${group} (the service's consumer group)`);
+    if (!(Number(metadata['lagThreshold']) > 0)) problems.push(`${where}.lagThreshold: expected a positive number`);
+    const fromEnv = metadata['bootstrapServersFromEnv'];
+    if (fromEnv !== undefined) {
+      if (podValue(objects, service, String(fromEnv)).value === undefined) problems.push(`${where}.bootstrapServersFromEnv: ${String(fromEnv)} is not set in the pods`);
+    } else if (typeof metadata['bootstrapServers'] !== 'string') problems.push(`${where}: neither bootstrapServers nor bootstrapServersFromEnv`);
+  }
+  for (const trigger of triggers.filter((t) => t['type'] === 'cpu' || t['type'] === 'memory')) {
+    const resource = String(trigger['type']);
+    const missing = containersOf(deployment).filter((c) => c.resources?.requests?.[resource] === undefined);
+    if (missing.length > 0) problems.push(`${at}: scales on ${resource}, but ${missing.map((c) => c.name).join(', ')} request no ${resource}`);
   }
   return problems;
 }

@@ -5,7 +5,7 @@ import { isMap, isSeq, parse, parseAllDocuments } from 'yaml';
 /**
  * A static stand-in for `kustomize build`, for the subset of kustomize the manifests under k8s/ use (no kubectl or
  * kustomize binary is at hand): resources (files and folders), ConfigMap and Secret generators, namespace, images,
- * replicas and RFC 6902 patches. Anything else in a kustomization is reported as a problem rather than ignored, so a
+ * replicas, RFC 6902 patches and `$patch: delete` patches. Anything else in a kustomization is reported as a problem rather than ignored, so a
  * check never passes on a rendering that differs from the real one.
  *
  * Generated names keep no hash suffix (kustomize rewrites the references to it, so checks by name hold either way).
@@ -172,12 +172,18 @@ function renderInto(dir: string, out: Rendered, relativeTo: string, stack: reado
       continue;
     }
     const operations: unknown = parse(text);
-    if (!Array.isArray(operations)) {
-      problem(`${label}: only RFC 6902 (JSON patch) operation lists are supported, not strategic merge patches`);
-      continue;
-    }
     const namePattern = typeof target['name'] === 'string' ? new RegExp(`^(?:${target['name']})$`) : undefined;
     const matches = objects.filter((o) => o.kind === target['kind'] && (!namePattern || namePattern.test(o.metadata?.name ?? '')));
+    if (isRecord(operations) && operations['$patch'] === 'delete') {
+      // A strategic-merge delete patch: kustomize removes every resource the target selects (the body's name is not used).
+      if (matches.length === 0) problem(`${label}: no ${String(target['kind'])}${namePattern ? ` named ${String(target['name'])}` : ''} to delete`);
+      for (const object of matches) objects.splice(objects.indexOf(object), 1);
+      continue;
+    }
+    if (!Array.isArray(operations)) {
+      problem(`${label}: only RFC 6902 (JSON patch) operation lists are supported, not strategic merge patches (other than $patch: delete)`);
+      continue;
+    }
     if (matches.length === 0) problem(`${label}: no ${String(target['kind'])}${namePattern ? ` named ${String(target['name'])}` : ''} to patch`);
     for (const object of matches) {
       try {

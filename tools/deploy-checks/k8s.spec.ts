@@ -33,8 +33,8 @@ const kustomizations = yamlFilesUnder(k8s)
 const renders = new Map<string, Rendered>(kustomizations.map((dir) => [dir, renderKustomization(path.join(k8s, dir), root)]));
 
 describe('k8s/', () => {
-  it('has the base and the local overlay', () => {
-    expect(kustomizations).toEqual(expect.arrayContaining(['base', path.join('overlays', 'local')]));
+  it('has the base, the local overlay and the optional KEDA overlay', () => {
+    expect(kustomizations).toEqual(expect.arrayContaining(['base', path.join('overlays', 'local'), path.join('overlays', 'keda')]));
   });
 
   it('holds only YAML that parses into Kubernetes objects, each applied by some kustomization, and no Secret values', () => {
@@ -244,7 +244,27 @@ describe('the k8s checks catch', () => {
       'HorizontalPodAutoscaler/parley-slack-connector.spec.maxReplicas: 24 is more than KAFKA_TOPIC_PARTITIONS (12); the extra consumers would get no partition',
       'HorizontalPodAutoscaler/parley-teams-connector: Deployment parley-teams-connector sets spec.replicas (3), which every apply would reset under the autoscaler',
       'HorizontalPodAutoscaler/parley-relay.spec.scaleTargetRef: no Deployment parley-realy',
-      'relay: no HorizontalPodAutoscaler targets Deployment parley-relay',
+      'relay: no HorizontalPodAutoscaler or ScaledObject targets Deployment parley-relay',
+    ]);
+  });
+
+  it('a KEDA ScaledObject on another consumer group, past the partitions, beside an HPA, or reading brokers the pods lack', () => {
+    const keda = structuredClone((renders.get(path.join('overlays', 'keda')) as Rendered).objects) as K8sObject[];
+    expect(autoscalingProblems(keda)).toEqual([]);
+    expect(keda.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    const relay = find(keda, 'ScaledObject', 'parley-relay') as K8sObject;
+    relay.spec.triggers[0].metadata.consumerGroup = 'parley-relay';
+    relay.spec.maxReplicaCount = 20;
+    const slack = find(keda, 'ScaledObject', 'parley-slack-connector') as K8sObject;
+    slack.spec.triggers[0].metadata.bootstrapServersFromEnv = 'KAFKA_BROKER';
+    slack.spec.minReplicaCount = 0;
+    keda.push(...base.filter((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata?.name === 'parley-teams-connector'));
+    expect(autoscalingProblems(keda)).toEqual([
+      'ScaledObject/parley-slack-connector.spec: needs 1 <= minReplicaCount (0) <= maxReplicaCount (6); 0 would stop consuming',
+      'ScaledObject/parley-slack-connector.spec.triggers[0].metadata.bootstrapServersFromEnv: KAFKA_BROKER is not set in the pods',
+      'ScaledObject/parley-relay.spec.maxReplicaCount: 20 is more than KAFKA_TOPIC_PARTITIONS (12); the extra consumers would get no partition',
+      'ScaledObject/parley-relay.spec.triggers[0].metadata.consumerGroup: is parley-relay, expected relay (the service\'s consumer group)',
+      'Deployment/parley-teams-connector: scaled by several autoscalers (parley-teams-connector, ScaledObject/parley-teams-connector)',
     ]);
   });
 

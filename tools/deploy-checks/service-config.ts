@@ -15,6 +15,11 @@ import { teamsConnectorService } from '@parley/teams-connector-feature';
 /** Read by Node itself rather than by a config section; setting them is legitimate. */
 export const nodeRuntimeVariables: ReadonlySet<string> = new Set(['NODE_ENV', 'NODE_OPTIONS', 'TZ']);
 
+/** Read by Node or by the OpenTelemetry SDK (OTEL_*, ADR 0025), not by a config section. */
+export function isRuntimeVariable(variable: string): boolean {
+  return nodeRuntimeVariables.has(variable) || variable.startsWith('OTEL_');
+}
+
 const definitions: Record<ServiceName, ServiceDefinition> = {
   gateway: gatewayService,
   identity: identityService,

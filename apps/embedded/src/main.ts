@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { gatewayService } from '@parley/gateway-feature';
 import { runService } from '@parley/service-runtime';

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { provisioningService } from '@parley/provisioning-feature';
 import { runService } from '@parley/service-runtime';

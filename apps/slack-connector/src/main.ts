@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { slackConnectorService } from '@parley/slack-connector-feature';
 import { runService } from '@parley/service-runtime';

@@ -10,7 +10,7 @@ import {
   type PayloadIn,
   type TopicName,
 } from '@parley/contracts';
-import { withLogContext, type Logger, type ServiceMetrics } from '@parley/observability';
+import { withConsumerSpan, withLogContext, type Logger, type ServiceMetrics } from '@parley/observability';
 import type { FaultInjector } from './fault-injection';
 import { NonRetryableError, type MessageContext, type MessageHandler } from './message-bus';
 import { backoffDelay, type RetryPolicy } from './retry-policy';
@@ -72,7 +72,9 @@ export async function deliver<T extends TopicName>(
   const orgId = typeof rawOrgId === 'string' ? rawOrgId : undefined;
   const correlationId = meta.correlationId ?? meta.id;
   return withLogContext({ topic, eventId: meta.id, correlationId, orgId }, () =>
-    handleWithRetries(message, payload, handler, deps, { eventId: meta.id, correlationId, orgId, producer: meta.source }),
+    withConsumerSpan({ topic, group: deps.group, partition: message.partition, headers: message.headers }, () =>
+      handleWithRetries(message, payload, handler, deps, { eventId: meta.id, correlationId, orgId, producer: meta.source }),
+    ),
   );
 }
 
@@ -170,6 +172,8 @@ async function deadLetter(
       },
     },
   );
+  // Counted once the dead letter is durable: a failed write is retried (and would count twice).
+  deps.metrics?.deadLetters.inc({ topic: message.topic, group: deps.group, reason: failure });
 }
 
 function pick(headers: MessageHeaders, names: readonly string[]): Record<string, string> {

@@ -52,6 +52,13 @@ export class KeyOrderedQueue<T> {
     return this.entries.filter((e) => e.state !== 'done').length;
   }
 
+  /** The items pushed and not yet finished, oldest first (for lag figures). */
+  unfinishedItems(): T[] {
+    const items: T[] = [];
+    for (const entry of this.entries) if (entry.state !== 'done') items.push(entry.item);
+    return items;
+  }
+
   get inFlight(): number {
     return this.running;
   }

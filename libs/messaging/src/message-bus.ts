@@ -1,4 +1,5 @@
 import type { MessageHeaders, Payload, PayloadIn, TopicName } from '@parley/contracts';
+import type { ConsumerLag } from '@parley/observability';
 import type { OutgoingRecord, WireRecord } from './outgoing';
 
 export interface PublishOptions {
@@ -67,6 +68,11 @@ export interface MessageBus {
   /** Stops fetching, lets in-flight handlers finish, commits what they finished, disconnects. */
   stop(): Promise<void>;
   health(): Promise<BusHealth>;
+  /**
+   * Messages not yet committed by this bus's consumer groups, per group, topic and partition (the `/metrics` consumer
+   * lag). Optional: a test double need not have it.
+   */
+  consumerLag?(): Promise<ConsumerLag[]>;
 }
 
 /** Throw from a handler for a failure that retrying cannot fix: it goes straight to the dead-letter topic. */

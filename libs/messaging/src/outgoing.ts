@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeMessage, type PayloadIn, type TopicName } from '@parley/contracts';
-import { currentLogContext } from '@parley/observability';
+import { currentLogContext, traceContextHeaders } from '@parley/observability';
 import type { PublishOptions } from './message-bus';
 
 export interface OutgoingRecord {
@@ -25,7 +25,8 @@ export interface WireRecord {
 
 /**
  * Validates and encodes a payload in its envelope with a new event id. The correlation id follows the work: a
- * message published while handling another carries the same id unless the caller says otherwise.
+ * message published while handling another carries the same id unless the caller says otherwise; so does the W3C
+ * trace context when tracing is on.
  */
 export function toOutgoingRecord<T extends TopicName>(
   topic: T,
@@ -39,5 +40,7 @@ export function toOutgoingRecord<T extends TopicName>(
     time: new Date().toISOString(),
     correlationId: options.correlationId ?? currentLogContext().correlationId,
   });
-  return { topic, key, value, headers: { ...options.headers } };
+  // The trace context of the work in hand travels with the record: through the outbox row (its headers column) too,
+  // so an event the relay publishes later continues the request's trace (ADR 0025).
+  return { topic, key, value, headers: { ...traceContextHeaders(), ...options.headers } };
 }

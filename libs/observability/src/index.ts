@@ -1,3 +1,18 @@
 export { currentLogContext, withLogContext, type LogContext } from './log-context';
 export { createLogger, resolveLogFormat, type LogFormat, type Logger, type LoggerOptions } from './logger';
-export { ServiceMetrics } from './metrics';
+export { PlatformMetrics, ServiceMetrics, type ConsumerLag, type OutboxBacklog, type Platform, type UserSyncProgress } from './metrics';
+export {
+  currentTraceIds,
+  startPublishSpans,
+  startTracing,
+  stopTracing,
+  traceContextHeaders,
+  tracingActive,
+  tracingEndpointConfigured,
+  inSpanForTests,
+  recordSpansForTests,
+  withConsumerSpan,
+  type PublishSpans,
+  type RecordedSpan,
+  type TracingOptions,
+} from './tracing';

@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import { currentLogContext } from './log-context';
+import { currentTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -126,6 +127,13 @@ function contextFor(logged: object, bound: ReadonlySet<string>): Record<string, 
   const context: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(currentLogContext())) {
     if (!bound.has(key) && !Object.prototype.hasOwnProperty.call(logged, key)) context[key] = value;
+  }
+  // The active span's ids (only when tracing is on), so a line leads to its trace and a trace to its lines.
+  const ids = currentTraceIds();
+  if (ids) {
+    for (const [key, value] of Object.entries(ids)) {
+      if (!bound.has(key) && !Object.prototype.hasOwnProperty.call(logged, key)) context[key] = value;
+    }
   }
   return context;
 }

@@ -95,6 +95,9 @@ function assemble(
 ): ServiceInfrastructure {
   const outbox = new Outbox(s.schema, s.definition.name);
   const outboxRelay = new OutboxRelay(dataSource, bus, outbox, s.logger.child({ component: 'outbox' }), { schema: s.schema });
+  // Read at each scrape of /metrics: the SRE figures for scaling (lag) and alerting (backlog, oldest row).
+  s.metrics.observeConsumerLag(async () => (await bus.consumerLag?.()) ?? []);
+  s.metrics.observeOutbox(async () => [await outboxRelay.backlog()]);
   let closed = false;
   return {
     logger: s.logger,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@parley/config';
-import { createLogger, ServiceMetrics, type Logger } from '@parley/observability';
+import { createLogger, ServiceMetrics, stopTracing, type Logger } from '@parley/observability';
 import { createDistributedInfrastructure } from './infrastructure-factories';
 import { distributedConfigSections, services } from './service-catalog';
 import type { ServiceDefinition } from './service-definition';
@@ -82,6 +82,8 @@ export function installShutdown(running: readonly Stoppable[], logger: Logger, t
 }
 
 async function flushAndExit(logger: Logger, code: number): Promise<void> {
+  // Spans still buffered go out first (bounded: the exporter has its own timeout); nothing to do when tracing is off.
+  await stopTracing();
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   process.exit(code);
 }

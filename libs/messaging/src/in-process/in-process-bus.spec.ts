@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { describeBusContract } from '../testing/bus-contract';
+import { describeBusContract, observed } from '../testing/bus-contract';
 import { InProcessBroker, InProcessBus } from './in-process-bus';
 
 const logger = pino({ level: 'silent' });
@@ -18,4 +18,24 @@ describeBusContract('in-process', async () => {
       broker.close();
     },
   };
+});
+
+describe('in-process consumer lag', () => {
+  it('counts what each group has not finished, per topic and lane', async () => {
+    const broker = new InProcessBroker(2);
+    const bus = new InProcessBus(broker, { service: 'identity', logger });
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    bus.subscribe('parley.directory.user.observed.v1', () => blocked, { group: 'identity' });
+    await bus.start();
+    for (let i = 0; i < 3; i++) await bus.publish('parley.directory.user.observed.v1', observed(`p${i}@x.example`));
+    const lag = await bus.consumerLag();
+    expect(lag.map((l) => l.partition).sort()).toEqual([0, 1]);
+    expect(lag.reduce((sum, l) => sum + l.lag, 0)).toBe(3);
+    expect(new Set(lag.map((l) => `${l.group} ${l.topic}`))).toEqual(new Set(['identity parley.directory.user.observed.v1']));
+    release();
+    await broker.drain();
+    expect((await bus.consumerLag()).reduce((sum, l) => sum + l.lag, 0)).toBe(0);
+    await bus.stop();
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEAD_LETTER_TOPIC, decodeMessage, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
-import type { Logger, ServiceMetrics } from '@parley/observability';
+import { startPublishSpans, type ConsumerLag, type Logger, type ServiceMetrics } from '@parley/observability';
 import { deliver } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
@@ -101,6 +101,20 @@ export class InProcessBroker {
     }
   }
 
+  /** What the given groups have not finished, per topic and lane: the in-process equivalent of consumer lag. */
+  lagOf(groups: ReadonlySet<string>): ConsumerLag[] {
+    const out: ConsumerLag[] = [];
+    for (const [group, entry] of this.groups) {
+      if (!groups.has(group)) continue;
+      entry.lanes.forEach((lane, partition) => {
+        const byTopic = new Map<TopicName, number>();
+        for (const { record } of lane.unfinishedItems()) byTopic.set(record.topic, (byTopic.get(record.topic) ?? 0) + 1);
+        for (const topic of entry.subscribers.keys()) out.push({ group, topic, partition, lag: byTopic.get(topic) ?? 0 });
+      });
+    }
+    return out;
+  }
+
   deadLettered(): readonly Payload<typeof DEAD_LETTER_TOPIC>[] {
     return this.deadLetters;
   }
@@ -139,6 +153,7 @@ export class InProcessBus implements MessageBus {
   private readonly stopping = new AbortController();
   private started = false;
   private stopped = false;
+  private readonly groups = new Set<string>();
 
   constructor(
     private readonly broker: InProcessBroker,
@@ -150,32 +165,43 @@ export class InProcessBus implements MessageBus {
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<T>, options: SubscribeOptions): void {
     if (this.started) throw new Error(`subscribe(${topic}) after start()`);
     this.broker.register(options.group, topic, handler as unknown as AnyHandler, this);
+    this.groups.add(options.group);
+  }
+
+  async consumerLag(): Promise<ConsumerLag[]> {
+    return this.broker.lagOf(this.groups);
   }
 
   async publish<T extends TopicName>(topic: T, payload: PayloadIn<T>, options?: PublishOptions): Promise<void> {
-    this.broker.dispatch(toOutgoingRecord(topic, payload, this.options.service, options));
-    this.options.metrics?.messagesPublished.inc({ topic });
+    this.send([toOutgoingRecord(topic, payload, this.options.service, options)]);
   }
 
   async publishAll(entries: readonly BusEntry[]): Promise<void> {
     // Validate everything first: a bad entry rejects the whole call before anything is dispatched.
-    const records = entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options));
-    for (const record of records) {
-      this.broker.dispatch(record);
-      this.options.metrics?.messagesPublished.inc({ topic: record.topic });
-    }
+    this.send(entries.map((e) => toOutgoingRecord(e.topic, e.payload as never, this.options.service, e.options)));
   }
 
   async publishRecords(records: readonly OutgoingRecord[]): Promise<void> {
-    for (const record of records) {
-      this.broker.dispatch(record);
-      this.options.metrics?.messagesPublished.inc({ topic: record.topic });
-    }
+    this.send(records);
   }
 
   async republish(record: WireRecord): Promise<void> {
-    this.broker.dispatch(record);
-    this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+    this.send([record]);
+  }
+
+  /** Dispatches in order, each record in a send span continuing the trace it carries (as the Kafka adapter does). */
+  private send(records: readonly WireRecord[]): void {
+    const spans = startPublishSpans(records);
+    try {
+      records.forEach((record, i) => {
+        this.broker.dispatch(spans ? { ...record, headers: spans.headers[i] ?? record.headers } : record);
+        this.options.metrics?.messagesPublished.inc({ topic: record.topic });
+      });
+      spans?.end();
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
   }
 
   async start(): Promise<void> {
@@ -213,7 +239,7 @@ export class InProcessBus implements MessageBus {
       faults: FaultInjector.none(),
       heartbeat: async () => undefined,
       signal: this.stopping.signal,
-      deadLetter: async (payload, options) => this.broker.dispatch(toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)),
+      deadLetter: async (payload, options) => this.send([toOutgoingRecord(DEAD_LETTER_TOPIC, payload, this.options.service, options)]),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, type PayloadIn, type TopicName } from '@parley/contracts';
-import type { Logger, ServiceMetrics } from '@parley/observability';
+import { startPublishSpans, type ConsumerLag, type Logger, type ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
 import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
@@ -143,6 +143,43 @@ export class KafkaBus implements MessageBus {
     }
   }
 
+  /**
+   * Per group of this bus, topic and partition: the partition's end offset minus the group's committed offset (from
+   * the beginning when the group has committed nothing yet). Read with the admin client, at most 2 s per scrape.
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (!this.started || this.adminBroken || this.subscriptions.size === 0) return [];
+    const { layout } = this.options;
+    const out: ConsumerLag[] = [];
+    const topics = new Set<TopicName>();
+    for (const handlers of this.subscriptions.values()) for (const topic of handlers.keys()) topics.add(topic);
+    const ends = new Map<TopicName, { partition: number; high: number; low: number }[]>();
+    await withTimeout(
+      (async () => {
+        for (const topic of topics) {
+          const offsets = await this.admin.fetchTopicOffsets(physicalTopic(layout, topic));
+          ends.set(topic, offsets.map((o) => ({ partition: o.partition, high: Number(o.high), low: Number(o.low) })));
+        }
+        for (const [group, handlers] of this.subscriptions) {
+          const byPhysical = new Map([...handlers.keys()].map((t) => [physicalTopic(layout, t), t] as const));
+          const committed = await this.admin.fetchOffsets({ groupId: `${layout.prefix}${group}`, topics: [...byPhysical.keys()] });
+          for (const { topic: physical, partitions } of committed) {
+            const topic = byPhysical.get(physical);
+            if (!topic) continue;
+            for (const end of ends.get(topic) ?? []) {
+              const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+              const from = offset >= 0 ? offset : end.low;
+              out.push({ group, topic, partition: end.partition, lag: Math.max(0, end.high - from) });
+            }
+          }
+        }
+      })(),
+      2_000,
+      'kafka did not answer the lag query within 2 s',
+    );
+    return out;
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     // Consumers first: kafkajs waits for the batch in flight, which stops at the next message boundary and commits
@@ -168,12 +205,16 @@ export class KafkaBus implements MessageBus {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.queue.length);
         const byTopic = new Map<string, { key: string | null; value: Buffer | string | null; headers: IHeaders }[]>();
+        // Each record's send span is a child of the trace context it carries, not of whichever caller started the flush.
+        const spans = startPublishSpans(batch.flatMap((pending) => pending.records));
+        let index = 0;
         for (const pending of batch) {
           for (const r of pending.records) {
             const name = physicalTopic(this.options.layout, r.topic);
             const list = byTopic.get(name) ?? [];
-            list.push({ key: r.key, value: r.value, headers: { ...r.headers } });
+            list.push({ key: r.key, value: r.value, headers: { ...(spans?.headers[index] ?? r.headers) } });
             byTopic.set(name, list);
+            index++;
           }
         }
         try {
@@ -181,8 +222,10 @@ export class KafkaBus implements MessageBus {
             acks: -1,
             topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
           });
+          spans?.end();
           for (const pending of batch) pending.resolve();
         } catch (error) {
+          spans?.end(error);
           for (const pending of batch) pending.reject(error);
         }
       }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ContractViolation, type Payload, type PayloadIn, type TopicName } from '@parley/contracts';
+import { currentTraceIds, inSpanForTests, recordSpansForTests } from '@parley/observability';
 import type { MessageBus, MessageContext } from '../message-bus';
 
 export interface BusFixture {
@@ -415,6 +416,67 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       );
       await eventually(() => correlations.length === 1, 30_000, 'the downstream command');
       expect(correlations).toEqual(['req-123']);
+    });
+
+    it('continues the publisher\'s trace across every hop: send spans, then process spans as children linked to them', async () => {
+      const recorder = recordSpansForTests();
+      try {
+        const seen: { traceId?: string; traceparent?: string }[] = [];
+        const relay = bus('provisioning');
+        relay.subscribe(
+          'parley.provisioning.sync.requested.v1',
+          async (p) => {
+            await relay.publish('parley.slack.directory.import.requested.v1', { orgId: p.orgId, syncId: p.syncId, connectionId: randomUUID(), incremental: false });
+          },
+          { group: 'provisioning' },
+        );
+        const connector = bus('slack-connector');
+        connector.subscribe(
+          'parley.slack.directory.import.requested.v1',
+          async (_p, ctx) => void seen.push({ traceId: currentTraceIds()?.trace_id, traceparent: ctx.headers['traceparent'] }),
+          { group: 'slack-connector' },
+        );
+        await Promise.all([relay.start(), connector.start()]);
+        const gateway = bus('gateway');
+        await gateway.start();
+        const request = await inSpanForTests('POST /user-syncs', async (ids) => {
+          await gateway.publish('parley.provisioning.sync.requested.v1', { orgId: ORG, syncId: randomUUID(), mode: 'guest', requestedBy: 'key_1', requestedAt: new Date().toISOString() });
+          return ids;
+        });
+        await eventually(() => seen.length === 1, 30_000, 'the downstream command');
+        expect(seen[0]?.traceId).toBe(request.traceId);
+        await eventually(() => recorder.spans().filter((s) => s.name.startsWith('process ')).length === 2, 10_000, 'both process spans');
+        const spans = recorder.spans().filter((s) => s.traceId === request.traceId);
+        const byId = new Map(spans.map((s) => [s.spanId, s]));
+        const firstSend = spans.find((s) => s.name === 'send parley.provisioning.sync.requested.v1');
+        expect(firstSend?.parentSpanId).toBe(request.spanId);
+        for (const process of spans.filter((s) => s.name.startsWith('process '))) {
+          const parent = byId.get(process.parentSpanId ?? '');
+          expect(parent?.name).toBe(process.name.replace('process ', 'send '));
+          expect(process.links).toEqual([{ traceId: request.traceId, spanId: parent?.spanId }]);
+        }
+        expect(seen[0]?.traceparent).toContain(request.traceId);
+      } finally {
+        await recorder.stop();
+      }
+    });
+
+    it('reports consumer lag per group, topic and partition: what the group has not finished, then 0', async () => {
+      const consumer = bus('identity');
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      consumer.subscribe('parley.directory.user.observed.v1', () => blocked, { group: 'identity' });
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publishAll(['a', 'b', 'c', 'd'].map((n) => ({ topic: 'parley.directory.user.observed.v1' as const, payload: observed(`${n}@lag.example`) })));
+      const total = async () => ((await consumer.consumerLag?.()) ?? []).reduce((sum, l) => sum + l.lag, 0);
+      await eventually(async () => (await total()) === 4, 30_000, 'a lag of 4');
+      const lag = (await consumer.consumerLag?.()) ?? [];
+      expect(new Set(lag.map((l) => `${l.group} ${l.topic}`))).toEqual(new Set(['identity parley.directory.user.observed.v1']));
+      expect(lag.every((l) => l.partition >= 0 && l.partition < fixture.partitions)).toBe(true);
+      release();
+      await eventually(async () => (await total()) === 0, 30_000, 'the lag to drain');
     });
 
     it('lets an in-flight handler finish before stop() returns', async () => {

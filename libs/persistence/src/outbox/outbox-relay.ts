@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { TopicName } from '@parley/contracts';
 import type { MessageBus, OutgoingRecord } from '@parley/messaging';
-import type { Logger } from '@parley/observability';
+import type { Logger, OutboxBacklog } from '@parley/observability';
 import type { Outbox } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -68,6 +68,14 @@ export class OutboxRelay {
   private requestWake(): void {
     this.wakeRequested = true;
     this.wake?.();
+  }
+
+  /** Rows waiting and the age of the oldest, for `/metrics` (one indexed scan of a table kept short by the relay). */
+  async backlog(): Promise<OutboxBacklog> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM "${this.options.schema}".outbox`,
+    );
+    return { schema: this.options.schema, rows: Number(row?.rows ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.age ?? 0)) };
   }
 
   /** Publishes up to one batch; returns how many rows went out (0 when empty or another replica holds the lock). */

@@ -9,6 +9,7 @@ import { SyncStarter } from './driver/sync-starter';
 import { TaskResults } from './driver/task-results';
 import { provisioningProblemFilter } from './http/problems';
 import { IdentityDirectory } from './identity/identity-directory';
+import { SyncMetrics } from './syncs/sync-metrics';
 import { SyncStore } from './syncs/sync-store';
 import { UserSyncsController } from './syncs/user-syncs.controller';
 
@@ -33,6 +34,7 @@ export class ProvisioningFeatureModule {
       controllers: [UserSyncsController, SyncEventsHandler, DeadLetteredCommandsHandler],
       providers: [
         SyncStore,
+        SyncMetrics,
         IdentityDirectory,
         SyncStarter,
         SyncPlanner,

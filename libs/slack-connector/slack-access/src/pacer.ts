@@ -1,7 +1,7 @@
 import type { RateLimiter } from '@parley/cache';
-import type { Logger } from '@parley/observability';
+import type { Logger, PlatformMetrics } from '@parley/observability';
 import { RateLimitSignal, SlackRateLimitedError } from './errors';
-import { channelPostBucket, CHANNEL_PACED_METHODS, retryAfterWaitMs, scimBuckets, webApiBucket, type PacedBucket, type ScimOperation, type SlackLimits } from './limits';
+import { channelPostBucket, CHANNEL_PACED_METHODS, retryAfterWaitMs, scimBuckets, tierOf, webApiBucket, type PacedBucket, type ScimOperation, type SlackLimits } from './limits';
 
 export type Sleep = (ms: number) => Promise<void>;
 const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,6 +19,8 @@ export class SlackPacer {
     readonly limits: SlackLimits,
     private readonly logger: Logger,
     private readonly sleep: Sleep = defaultSleep,
+    /** Latency, 429s and pacing waits on /metrics, labelled by the limit (tier or SCIM operation), never the workspace. */
+    private readonly metrics?: PlatformMetrics,
   ) {}
 
   /** 429 answers seen by this pacer since it was made (for logs, tests and benchmarks). */
@@ -29,21 +31,29 @@ export class SlackPacer {
   /** A Web API call; one that posts into `channel` also takes from that channel's bucket (about 1 a second). */
   webApi<T>(workspace: string, method: string, call: () => Promise<T>, channel?: string): Promise<T> {
     const buckets = [webApiBucket(this.limits, workspace, method)];
-    if (channel !== undefined && CHANNEL_PACED_METHODS.has(method)) buckets.push(channelPostBucket(this.limits, workspace, channel));
-    return this.run(buckets, method, call);
+    const perChannel = channel !== undefined && CHANNEL_PACED_METHODS.has(method);
+    if (perChannel) buckets.push(channelPostBucket(this.limits, workspace, channel));
+    return this.run(buckets, method, perChannel ? 'per-channel' : `tier${tierOf(method)}`, call);
   }
 
   scim<T>(workspace: string, operation: ScimOperation, call: () => Promise<T>): Promise<T> {
-    return this.run(scimBuckets(this.limits, workspace, operation), `SCIM ${operation}`, call);
+    return this.run(scimBuckets(this.limits, workspace, operation), `SCIM ${operation}`, `scim-${operation}`, call);
   }
 
-  private async run<T>(buckets: readonly PacedBucket[], what: string, call: () => Promise<T>): Promise<T> {
+  private async run<T>(buckets: readonly PacedBucket[], what: string, limit: string, call: () => Promise<T>): Promise<T> {
     for (let consecutive = 0; ; ) {
+      const paced = performance.now();
       for (const bucket of buckets) await this.limiter.take(bucket.key, bucket.spec);
+      const sent = performance.now();
+      this.metrics?.pacingWait.observe({ platform: 'slack', limit }, (sent - paced) / 1000);
       try {
-        return await call();
+        const result = await call();
+        this.metrics?.observe('slack', limit, 'ok', (performance.now() - sent) / 1000);
+        return result;
       } catch (error) {
-        if (!(error instanceof RateLimitSignal)) throw error;
+        const rateLimited = error instanceof RateLimitSignal;
+        this.metrics?.observe('slack', limit, rateLimited ? 'throttled' : 'error', (performance.now() - sent) / 1000);
+        if (!rateLimited) throw error;
         this.rateLimitedAnswers++;
         consecutive++;
         if (consecutive > this.limits.rateLimitRetries) throw new SlackRateLimitedError(what, error.retryAfterSeconds, consecutive);

@@ -31,7 +31,7 @@ export const graphAccessProvider: Provider = {
       identity: new IdentityAccess(internalApi),
       windowLimiter: cache.slidingWindow,
       config: options.config ?? (serviceConfig['teamsConnector'] as GraphAccessConfig | undefined) ?? graphAccessConfig(),
-      metrics: new GraphMetrics(metrics.registry),
+      metrics: new GraphMetrics(metrics.registry, metrics.platform),
       dispatcher: options.dispatcher,
     }),
 };

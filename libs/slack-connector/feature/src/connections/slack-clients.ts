@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CacheBackend } from '@parley/cache';
 import type { Secret } from '@parley/config';
-import type { Logger } from '@parley/observability';
-import { CACHE, LOGGER } from '@parley/service-runtime';
+import type { Logger, ServiceMetrics } from '@parley/observability';
+import { CACHE, LOGGER, METRICS } from '@parley/service-runtime';
 import { ScimClient, SlackPacer, SlackWebApi } from '@parley/slack-connector-slack-access';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 import type { SlackConnection } from './slack-connections';
@@ -16,8 +16,9 @@ export class SlackClients {
     @Inject(CACHE) cache: CacheBackend,
     @Inject(SLACK_CONNECTOR_CONFIG) private readonly config: SlackConnectorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) metrics: ServiceMetrics,
   ) {
-    this.pacer = new SlackPacer(cache.rateLimiter, config.limits, logger.child({ component: 'slack-pacer' }));
+    this.pacer = new SlackPacer(cache.rateLimiter, config.limits, logger.child({ component: 'slack-pacer' }), undefined, metrics.platform);
   }
 
   webApi(apiUrl: string, token: Secret, workspace: string): SlackWebApi {

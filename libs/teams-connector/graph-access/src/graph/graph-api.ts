@@ -74,12 +74,17 @@ export class GraphApi {
       if (!paced) grant = await this.acquireFor(claims);
       paced = false;
       let response: GraphResponse;
+      const sent = performance.now();
       try {
         response = await this.exchange(call);
+      } catch (error) {
+        this.deps.metrics?.platform?.observe('teams', tightest(claims), 'error', (performance.now() - sent) / 1000);
+        throw error;
       } finally {
         await this.deps.pacer.settle(grant);
         grant = undefined;
       }
+      this.deps.metrics?.platform?.observe('teams', tightest(claims), outcomeOf(response.status), (performance.now() - sent) / 1000);
       this.deps.metrics?.responses.inc({ status: String(response.status), batched: 'false' });
       if (response.status >= 200 && response.status < 300) return response as GraphResponse<T>;
       if (response.status === 401 && !refreshedToken) {
@@ -144,8 +149,13 @@ export class GraphApi {
         await this.deps.token.get();
         const grant = await this.pace(pending.flatMap((item) => claimsOf.get(item) ?? []));
         let answers: GraphResponse[];
+        const sent = performance.now();
         try {
           answers = await this.sendBatch(pending);
+          this.deps.metrics?.platform?.requestSeconds.observe({ platform: 'teams', limit: 'batch', outcome: 'ok' }, (performance.now() - sent) / 1000);
+        } catch (error) {
+          this.deps.metrics?.platform?.requestSeconds.observe({ platform: 'teams', limit: 'batch', outcome: 'error' }, (performance.now() - sent) / 1000);
+          throw error;
         } finally {
           await this.deps.pacer.settle(grant);
         }
@@ -154,7 +164,10 @@ export class GraphApi {
         pending.forEach((item, index) => {
           const answer = answers[index] as GraphResponse;
           this.deps.metrics?.responses.inc({ status: String(answer.status), batched: 'true' });
-          if (answer.status === 429) this.deps.metrics?.throttled.inc({ limit: tightest(claimsOf.get(item) ?? []) });
+          if (answer.status === 429) {
+            this.deps.metrics?.throttled.inc({ limit: tightest(claimsOf.get(item) ?? []) });
+            this.deps.metrics?.platform?.throttled.inc({ platform: 'teams', limit: tightest(claimsOf.get(item) ?? []) });
+          }
           if (RETRYABLE_STATUSES.has(answer.status) && attempt < this.deps.retry.maxAttempts) {
             again.push(item);
             wait = Math.max(wait, this.delayFor(answer.headers, attempt));
@@ -212,7 +225,10 @@ export class GraphApi {
 
   private async pace(claims: readonly PacingClaim[]): Promise<PacingGrant> {
     const grant = await this.deps.pacer.acquire(claims);
-    if (claims.length > 0) this.deps.metrics?.pacingWait.observe({ limit: tightest(claims) }, grant.waitedMs / 1000);
+    if (claims.length > 0) {
+      this.deps.metrics?.pacingWait.observe({ limit: tightest(claims) }, grant.waitedMs / 1000);
+      this.deps.metrics?.platform?.pacingWait.observe({ platform: 'teams', limit: tightest(claims) }, grant.waitedMs / 1000);
+    }
     return grant;
   }
 
@@ -239,6 +255,11 @@ export class GraphApi {
     }
     await this.sleep(ms);
   }
+}
+
+function outcomeOf(status: number): 'ok' | 'throttled' | 'error' {
+  if (status === 429) return 'throttled';
+  return status >= 200 && status < 400 ? 'ok' : 'error';
 }
 
 /** The limit a request is most constrained by, as a metrics label: the per-team or per-chat one if any, else the first. */

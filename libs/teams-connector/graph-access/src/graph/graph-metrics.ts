@@ -1,3 +1,4 @@
+import type { PlatformMetrics } from '@parley/observability';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -11,7 +12,14 @@ export class GraphMetrics {
   readonly pacingWait: Histogram<'limit'>;
   readonly membersPerAdd: Histogram;
 
-  constructor(registry: Registry) {
+  /**
+   * @param platform the service's platform-wide figures (latency, 429s, pacing waits with platform="teams"), which
+   *   the dashboard shows beside Slack's.
+   */
+  constructor(
+    registry: Registry,
+    readonly platform?: PlatformMetrics,
+  ) {
     this.responses = new Counter({
       name: 'parley_graph_responses_total',
       help: 'Graph answers by HTTP status (0 = unreachable); batched="true" for the inner responses of a $batch.',

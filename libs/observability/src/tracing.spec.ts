@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  createLogger,
+  currentTraceIds,
+  inSpanForTests,
+  recordSpansForTests,
+  startPublishSpans,
+  startTracing,
+  traceContextHeaders,
+  tracingActive,
+  tracingEndpointConfigured,
+  withConsumerSpan,
+} from './index';
+
+describe('tracing switched off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
+  it('starts nothing and leaves records and log lines as they were', async () => {
+    expect(startTracing({ service: 'identity', env: {} })).toBe(false);
+    expect(tracingActive()).toBe(false);
+    expect(traceContextHeaders()).toEqual({});
+    expect(currentTraceIds()).toBeUndefined();
+    expect(startPublishSpans([{ topic: 't', headers: {} }])).toBeUndefined();
+    await expect(withConsumerSpan({ topic: 't', group: 'g', partition: 0, headers: {} }, async () => 7)).resolves.toBe(7);
+  });
+
+  it('is configured by the endpoint alone, and OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none still win', () => {
+    expect(tracingEndpointConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
+    expect(tracingEndpointConfigured({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
+    expect(tracingEndpointConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' })).toBe(false);
+    expect(tracingEndpointConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' })).toBe(false);
+    expect(tracingEndpointConfigured({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
+  });
+});
+
+describe('tracing switched on', () => {
+  let recorder: ReturnType<typeof recordSpansForTests>;
+  beforeEach(() => {
+    recorder = recordSpansForTests();
+  });
+  afterEach(() => recorder.stop());
+
+  it('stores the active span as traceparent, and a send span continues that trace, not the publishing caller', () => {
+    const stored = inSpanForTests('POST /user-syncs', () => traceContextHeaders());
+    expect(stored['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const [, requestTrace, requestSpan] = (stored['traceparent'] as string).split('-');
+
+    // Later, the outbox relay publishes the stored record while working on something else.
+    const spans = inSpanForTests('outbox drain', () => startPublishSpans([{ topic: 'parley.x.v1', headers: stored }]));
+    spans?.end();
+    const send = recorder.spans().find((s) => s.name === 'send parley.x.v1');
+    expect(send).toMatchObject({ kind: SpanKind.PRODUCER, traceId: requestTrace, parentSpanId: requestSpan });
+    expect(spans?.headers[0]?.['traceparent']).toBe(`00-${requestTrace}-${send?.spanId}-01`);
+  });
+
+  it('handles a message in a consumer span that is a child of the send span and links to it, with ids in log lines', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'identity',
+      level: 'info',
+      format: 'json',
+      destination: new Writable({
+        write(chunk, _e, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    });
+    const traceId = 'a'.repeat(32);
+    const sendSpan = 'b'.repeat(16);
+    let inside: ReturnType<typeof currentTraceIds>;
+    await withConsumerSpan({ topic: 'parley.x.v1', group: 'identity', partition: 3, headers: { traceparent: `00-${traceId}-${sendSpan}-01` } }, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      inside = currentTraceIds();
+      logger.info('handled');
+    });
+    const process = recorder.spans().find((s) => s.name === 'process parley.x.v1');
+    expect(process).toMatchObject({ kind: SpanKind.CONSUMER, traceId, parentSpanId: sendSpan, links: [{ traceId, spanId: sendSpan }] });
+    expect(inside).toEqual({ trace_id: traceId, span_id: process?.spanId });
+    expect(lines[0]).toMatchObject({ msg: 'handled', trace_id: traceId, span_id: process?.spanId });
+  });
+
+  it('starts a new trace for a message that carries none', async () => {
+    await withConsumerSpan({ topic: 't', group: 'g', partition: 0, headers: {} }, async () => undefined);
+    const [process] = recorder.spans();
+    expect(process?.parentSpanId).toBeUndefined();
+    expect(process?.links).toEqual([]);
+  });
+});

@@ -1,0 +1,250 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+  type TextMapGetter,
+  type Tracer,
+} from '@opentelemetry/api';
+
+/**
+ * OpenTelemetry traces (ADR 0025). Started only when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces-only variant) is set:
+ * otherwise the SDK is not even loaded, the API stays a no-op, and the helpers below return at their first line.
+ */
+export interface TracingOptions {
+  /** The OTel `service.name`: the service, or `parley-embedded` for the single process. */
+  readonly service: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+interface RunningSdk {
+  shutdown(): Promise<void>;
+}
+
+let sdk: RunningSdk | undefined;
+const TRACER = 'parley';
+let cachedTracer: Tracer | undefined;
+/** The tracer of the provider in force (looked up once per provider: this is on the path of every message). */
+function tracer(): Tracer {
+  return (cachedTracer ??= trace.getTracer(TRACER));
+}
+
+/** Paths probed every few seconds by orchestrators and scrapers: no spans for them. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function tracingEndpointConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
+  if ((env['OTEL_TRACES_EXPORTER'] ?? '').trim().toLowerCase() === 'none') return false;
+  return Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim());
+}
+
+/**
+ * Starts the OTel Node SDK: traces only (metrics stay on /metrics with prom-client, logs stay pino lines carrying
+ * trace_id), exported over OTLP with the protocol OTEL_EXPORTER_OTLP_PROTOCOL names (default http/protobuf). Must run
+ * before express, pg, redis and Nest are loaded: each app's first import is its `instrument.ts`.
+ * Returns false when no endpoint is configured: nothing is loaded or started.
+ */
+export function startTracing(options: TracingOptions): boolean {
+  if (sdk) return true;
+  if (!tracingEndpointConfigured(options.env)) return false;
+  // Loaded lazily (require, not import): a process without an endpoint never loads the SDK.
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+  const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { RedisInstrumentation } = require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis');
+  const started = new NodeSDK({
+    serviceName: options.service,
+    // Traces only: an unset OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER would otherwise mean OTLP for those too.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '') }),
+      // fetch (the internal API client, Slack and Graph clients): spans, and traceparent on every outgoing request.
+      new UndiciInstrumentation(),
+      new ExpressInstrumentation(),
+      new NestInstrumentation(),
+      // Queries outside a traced request or message (the outbox relay's polling) would each be a root span.
+      new PgInstrumentation({ requireParentSpan: true }),
+      new RedisInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  started.start();
+  sdk = started;
+  return true;
+}
+
+/** Exports what is still buffered; called on shutdown before the process exits. */
+export async function stopTracing(): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  cachedTracer = undefined;
+  await running?.shutdown().catch(() => undefined);
+}
+
+/** True once startTracing started the SDK in this process. */
+export function tracingActive(): boolean {
+  return sdk !== undefined;
+}
+
+/** The trace and span id of the active span, for log lines; undefined when none is recording. */
+export function currentTraceIds(): { trace_id: string; span_id: string } | undefined {
+  if (!sdk) return undefined;
+  const span = trace.getSpan(context.active());
+  if (!span) return undefined;
+  const ids = span.spanContext();
+  return trace.isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined;
+}
+
+/** `traceparent` (and `tracestate`) of the active span, to store with an event; {} when tracing is off or idle. */
+export function traceContextHeaders(): Record<string, string> {
+  if (!sdk) return {};
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+const headerGetter: TextMapGetter<Readonly<Record<string, string>>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+};
+
+/** The context a message's headers carry (its producer's span), or the root context. */
+function extracted(headers: Readonly<Record<string, string>>): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
+function linkTo(parent: Context): Link[] {
+  const span = trace.getSpan(parent);
+  return span && trace.isSpanContextValid(span.spanContext()) ? [{ context: span.spanContext() }] : [];
+}
+
+export interface PublishSpans {
+  /** The records' headers with each traceparent replaced by its `send` span, so a consumer continues from it. */
+  readonly headers: readonly Record<string, string>[];
+  end(error?: unknown): void;
+}
+
+/**
+ * One PRODUCER span per record, each a child of the context stored in that record's headers (the request or message
+ * that caused the event, possibly long ago through the outbox), not of whatever publish call is in flight: a bus
+ * sends many callers' records in one batch.
+ */
+export function startPublishSpans(records: readonly { readonly topic: string; readonly headers: Readonly<Record<string, string>> }[]): PublishSpans | undefined {
+  if (!sdk) return undefined;
+  const spans: Span[] = [];
+  const headers = records.map((record) => {
+    const parent = record.headers['traceparent'] ? extracted(record.headers) : context.active();
+    // Few attributes: each is copied and checked per span, on every message (the kind already says "send").
+    const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic } }, parent);
+    spans.push(span);
+    const out: Record<string, string> = { ...record.headers };
+    propagation.inject(trace.setSpan(parent, span), out);
+    return out;
+  });
+  return {
+    headers,
+    end(error?: unknown) {
+      for (const span of spans) {
+        if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.end();
+      }
+    },
+  };
+}
+
+/**
+ * Runs a consumer's handling of one message in a CONSUMER `process` span: a child of the producer's span (so one trace
+ * runs from the admin's request through every hop) that also links to it, as OTel's messaging conventions do.
+ */
+export async function withConsumerSpan<T>(
+  message: { readonly topic: string; readonly group: string; readonly partition: number; readonly headers: Readonly<Record<string, string>> },
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!sdk) return fn();
+  const parent = message.headers['traceparent'] ? extracted(message.headers) : ROOT_CONTEXT;
+  const span = tracer().startSpan(
+    `process ${message.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: linkTo(parent),
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': message.topic, 'messaging.consumer.group.name': message.group },
+    },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), fn);
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+
+export interface RecordedSpan {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
+}
+
+/**
+ * For tests: a real tracer provider (W3C propagation, AsyncLocalStorage context) recording spans in memory, so a test
+ * sees exactly what an exporter would get. `stop()` puts the no-op API back.
+ */
+export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promise<void> } {
+  // Test-only SDK parts, required here so a service never loads them.
+  const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const running = { shutdown: () => provider.shutdown() };
+  sdk = running;
+  cachedTracer = undefined;
+  return {
+    spans: () =>
+      exporter.getFinishedSpans().map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        traceId: s.spanContext().traceId,
+        spanId: s.spanContext().spanId,
+        parentSpanId: s.parentSpanContext?.spanId,
+        links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId })),
+      })),
+    async stop() {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      if (sdk === running) sdk = undefined;
+      cachedTracer = undefined;
+    },
+  };
+}
+
+/** For tests: runs fn inside a new root span, as an instrumented HTTP request would. */
+export function inSpanForTests<T>(name: string, fn: (ids: { traceId: string; spanId: string }) => T): T {
+  return tracer().startActiveSpan(name, (span) => {
+    try {
+      return fn({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+    } finally {
+      span.end();
+    }
+  });
+}
