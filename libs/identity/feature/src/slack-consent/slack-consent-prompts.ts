@@ -86,7 +86,10 @@ export class SlackConsentPrompts {
     if (due.length === 0) return 0;
     const [slack, teams] = await Promise.all([this.connections.liveSlack(orgId, manager), this.connections.liveTeams(orgId, manager)]);
     if (!teams) return 0;
-    if (!slack?.settings.clientId || !(await slack.clientSecret())) {
+    // The client id only: the connection stores it together with its secret (slackConnectionInput), and reading the
+    // secret would take a second database connection while this transaction holds one (on the embedded database,
+    // one session shared by all, that waits forever).
+    if (!slack?.settings.clientId) {
       this.logger.info({ orgId, waiting: due.length }, 'slack consent prompts wait: the Slack connection has no app client id and secret');
       return 0;
     }
