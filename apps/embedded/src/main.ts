@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY'] = notificationKeys.activeKey;
   }
   serviceEnvironment['PARLEY_TEAMS_PUBLIC_URL'] ??= `http://127.0.0.1:${config.http.port}`;
+  // On a laptop, a tenant connected a moment ago gets its subscription within seconds, not at the next minute.
+  serviceEnvironment['PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS'] ??= '5000';
   // Every service's own configuration is checked before anything starts, as distributed mode does (exit 78).
   const serviceConfigs = new Map<ServiceDefinition, Record<string, unknown>>();
   try {

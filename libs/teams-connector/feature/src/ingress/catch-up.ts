@@ -27,13 +27,16 @@ export class CatchUp {
   ) {}
 
   /** One catch-up of one connection; answers how many messages went to the observer. */
-  async run(orgId: string, connectionId: string): Promise<number> {
-    const mark = await this.store.watermark(connectionId);
+  async run(orgId: string, connectionId: string, connectedAt?: Date): Promise<number> {
+    let mark = await this.store.watermark(connectionId);
     const upper = new Date(Date.now() - this.config.catchUpLagMs);
     if (!mark) {
-      // Nothing before Parley's first subscription is Parley's to relay: the watermark starts here.
-      await this.store.advance(orgId, connectionId, upper);
-      return 0;
+      // What people said before the tenant was connected is not Parley's to relay; what they said after it is, even
+      // before the first subscription existed (it is made at the connector's next look at its connections, and a
+      // conversation can start in between). Without a connection time, the watermark starts here.
+      await this.store.advance(orgId, connectionId, connectedAt && connectedAt.getTime() < upper.getTime() ? connectedAt : upper);
+      mark = await this.store.watermark(connectionId);
+      if (!mark) return 0;
     }
     if (upper.getTime() <= mark.watermark.getTime()) return 0;
     const observer = this.observer();

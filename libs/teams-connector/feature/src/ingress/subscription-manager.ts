@@ -23,6 +23,8 @@ interface TeamsConnection {
   readonly orgId: string;
   readonly connectionId: string;
   readonly settings: TeamsSettings;
+  /** When the admin connected the tenant: what people said from then on is Parley's to relay. */
+  readonly connectedAt: Date;
 }
 
 interface CreatedSubscription {
@@ -111,7 +113,7 @@ export class SubscriptionManager {
     for (const item of items) {
       if (this.stopped) return;
       if (item.settings.platform !== 'teams') continue;
-      const connection = { orgId: item.orgId, connectionId: item.id, settings: item.settings };
+      const connection = { orgId: item.orgId, connectionId: item.id, settings: item.settings, connectedAt: new Date(item.createdAt) };
       if (!(await this.store.lease(connection.connectionId, this.holder, this.config.leaseTtlMs))) {
         this.seen.delete(connection.connectionId);
         continue;
@@ -245,7 +247,7 @@ export class SubscriptionManager {
     if (!due) return;
     this.gaps.delete(connection.connectionId);
     try {
-      await this.catchUp.run(connection.orgId, connection.connectionId);
+      await this.catchUp.run(connection.orgId, connection.connectionId, connection.connectedAt);
     } catch (error) {
       this.gaps.add(connection.connectionId);
       throw error;
