@@ -1,6 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Agent, fetch as tlsFetch } from 'undici';
+import { AdminApi, rememberedOrgFile, type RememberedOrg } from '@parley/admin-client';
+import type { DemoCredentials } from '@parley/sandbox-runner';
 import { freePorts, ServiceProcess } from '@parley/testing';
 
 /** The lines a run printed (the demos print plain text). */
@@ -18,6 +22,7 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
   const sandboxDir = path.join(dataDir, 'sandbox-files');
   let env: Record<string, string>;
   let parley: ServiceProcess | undefined;
+  let lastRun = '';
 
   beforeAll(async () => {
     const [http, slack, graph] = await freePorts(3);
@@ -63,6 +68,7 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
 
   it('a second run uses the same twin and the consent already given', async () => {
     const output = await run('relay-demo', 240_000);
+    lastRun = output;
     expect(output).toMatch(/already given in an earlier run/);
     const twins = output.split('\n').filter((line) => /^\s+dm [0-9a-f-]{36}: Slack /.test(line));
     expect(twins).toHaveLength(1);
@@ -70,4 +76,90 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     expect(states).toHaveLength(4);
     expect(states.every((line) => line.includes(': delivered as '))).toBe(true);
   }, 300_000);
+
+  it('refuses a forged Slack signature, a stale timestamp, a wrong clientState and a bad validation token, and relays nothing', async () => {
+    const gateway = `http://127.0.0.1:${env['HTTP_PORT']}`;
+    const credentials = JSON.parse(readFileSync(path.join(sandboxDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+    const org = JSON.parse(readFileSync(rememberedOrgFile(dataDir), 'utf8')) as RememberedOrg;
+    const admin = new AdminApi(gateway, org.adminApiKey);
+    const twin = /dm ([0-9a-f-]{36}): Slack (\S+) <-> Teams (\S+)/.exec(lastRun);
+    if (!twin) throw new Error(`no twin in the relay demo's output:\n${lastRun}`);
+    const [, twinId, dmId] = twin as unknown as [string, string, string, string];
+    // Ada's own Slack id: an event that got through would be relayed as hers.
+    const ada = /Ada Lovelace \(Slack (U[A-Z0-9]+)\)/.exec(lastRun)?.[1] as string;
+    const francesMirror = /Slack mirror (U[A-Z0-9]+)\)/.exec(lastRun)?.[1] as string;
+    const countMessages = async () => (await admin.expect<{ items: unknown[] }>(200, 'GET', `/v1/conversations/${twinId}/messages?limit=200`)).items.length;
+    const before = await countMessages();
+
+    // Slack: a message event in the relayed DM, as Slack would send it, signed wrongly or too long ago.
+    const event = (n: number) =>
+      JSON.stringify({
+        token: 'unused',
+        team_id: credentials.slack.teamId,
+        api_app_id: credentials.slack.appId,
+        type: 'event_callback',
+        event_id: `EvFORGED${n}`,
+        event_time: Math.floor(Date.now() / 1000),
+        // As Slack sends a DM's message to an app through the consented person's installation.
+        authorizations: [{ team_id: credentials.slack.teamId, user_id: francesMirror, is_bot: false, is_enterprise_install: false }],
+        event: { type: 'message', channel: dmId, channel_type: 'im', user: ada, text: `forged ${n}`, ts: `${Math.floor(Date.now() / 1000)}.00000${n}` },
+      });
+    const sign = (timestamp: number, body: string) => `v0=${createHmac('sha256', credentials.slack.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const postSlack = (body: string, timestamp: number, signature: string) =>
+      fetch(`${gateway}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+        body,
+      });
+    const now = Math.floor(Date.now() / 1000);
+    const forged = event(1);
+    expect((await postSlack(forged, now, `v0=${'0'.repeat(64)}`)).status).toBe(401);
+    const stale = event(2);
+    expect((await postSlack(stale, now - 6 * 60, sign(now - 6 * 60, stale))).status).toBe(401);
+
+    // Teams: a notification for Parley's real subscription with a wrong clientState, and one with a bad validation token.
+    const tls = new Agent({ connect: { ca: readFileSync(path.join(sandboxDir, 'ca.pem'), 'utf8') } });
+    const tokenResponse = await tlsFetch(`${credentials.graph.controlUrl}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: credentials.graph.clientId, tenantId: credentials.graph.customerTenantId }),
+      dispatcher: tls,
+    });
+    const appToken = ((await tokenResponse.json()) as { result: string }).result;
+    const subscriptions = (await (await tlsFetch(`${credentials.graph.graphUrl}/subscriptions`, { headers: { authorization: `Bearer ${appToken}` }, dispatcher: tls })).json()) as {
+      value: { id: string; resource: string }[];
+    };
+    const subscription = subscriptions.value.find((v) => v.resource.includes('getAllMessages'));
+    if (!subscription) throw new Error(`Parley has no chat subscription: ${JSON.stringify(subscriptions)}`);
+    const notification = (clientState: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        value: [
+          {
+            subscriptionId: subscription.id,
+            clientState,
+            changeType: 'created',
+            resource: `chats('19:forged@thread.v2')/messages('1')`,
+            tenantId: credentials.graph.customerTenantId,
+            subscriptionExpirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+        ],
+        ...extra,
+      });
+    const postTeams = (body: string) => fetch(`${gateway}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await postTeams(notification('not-the-client-state'))).status).toBeGreaterThanOrEqual(400);
+    expect((await postTeams(notification('not-the-client-state', { validationTokens: ['eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.'] }))).status).toBeGreaterThanOrEqual(400);
+
+    // Nothing of it was relayed: the twin has the messages it had.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(await countMessages()).toBe(before);
+
+    // The same event, signed with the workspace's secret and fresh, is taken and relayed: the refusals above were the
+    // checks, not a path that relays nothing anyway.
+    const genuine = event(3);
+    const at = Math.floor(Date.now() / 1000);
+    expect((await postSlack(genuine, at, sign(at, genuine))).status).toBe(200);
+    const deadline = Date.now() + 60_000;
+    while ((await countMessages()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await countMessages()).toBe(before + 1);
+  }, 120_000);
 });
