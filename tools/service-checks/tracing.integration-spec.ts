@@ -166,10 +166,20 @@ describe('traces across services (OTLP)', () => {
       expect(request.parentSpanId).toBe('');
 
       // Every Kafka hop: a consumer's process span is a child of the producer's send span, in another service
-      // process, and links to it.
+      // process, and links to it. Each process exports in batches of its own, so a send span can arrive after the
+      // process span it parents: wait for them (the assertions below say which one is missing if one never comes).
+      const isProcess = (s: ReceivedSpan) => s.kind === CONSUMER && s.name.startsWith('process ');
+      await eventually(
+        'the send span of every process span',
+        () => {
+          const ids = new Set(inTrace().map((s) => s.spanId));
+          return inTrace().filter(isProcess).every((p) => ids.has(p.parentSpanId));
+        },
+        30_000,
+      ).catch(() => undefined);
       const spans = inTrace();
       const byId = new Map(spans.map((s) => [s.spanId, s]));
-      const processes = spans.filter((s) => s.kind === CONSUMER && s.name.startsWith('process '));
+      const processes = spans.filter(isProcess);
       const hops = new Set<string>();
       for (const process of processes) {
         const send = byId.get(process.parentSpanId);

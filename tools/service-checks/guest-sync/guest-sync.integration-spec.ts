@@ -266,7 +266,20 @@ describe('Guest Account Sync end to end', () => {
 
       const next = await admin.waitForSync((await admin.startSync('guest')).id, { timeoutMs: 180_000 });
       expect(next).toMatchObject({ status: 'succeeded', disabled: 2, created: 0, failed: 0 });
-      const people = new Map((await admin.allPeople()).map((p) => [p.email, p]));
+      // The sync ends when provisioning has the connectors' results; identity records the accounts from the same
+      // result events in its own time (a loaded machine showed the mirror still active just after the sync ended).
+      const settled = async () => {
+        const all = new Map((await admin.allPeople()).map((p) => [p.email, p]));
+        const accounts = [all.get(engineerEmail)?.accounts.find((a) => a.kind === 'guest'), all.get(repEmail)?.accounts.find((a) => a.kind === 'mirror')];
+        return accounts.every((a) => a?.status === 'deactivated') ? all : undefined;
+      };
+      const deadline = Date.now() + 30_000;
+      let people = await settled();
+      while (!people && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        people = await settled();
+      }
+      people ??= new Map((await admin.allPeople()).map((p) => [p.email, p]));
       const leaver = people.get(engineerEmail);
       expect(leaver).toMatchObject({ status: 'deactivated' });
       const guest = leaver?.accounts.find((a) => a.kind === 'guest');

@@ -24,7 +24,7 @@ export function splitForSlack(text: string, limit: number = SLACK_TEXT_LIMIT): s
   if (limit < 2 * FENCE.length + 8) throw new RangeError(`limit ${limit} is too small to split into`);
   if (text.length <= limit) return [text];
   const unsafe = unsafeCuts(text);
-  const inCode = codeRegions(text, unsafe);
+  const inCode = codeRegions(text, unsafe, limit);
   const parts: string[] = [];
   let start = 0;
   let reopen = false;
@@ -91,7 +91,7 @@ function unsafeCuts(text: string): Uint8Array {
 }
 
 /** inCode[i] = 1 when index i lies inside a fenced code block (between a fence and its partner). */
-function codeRegions(text: string, unsafe: Uint8Array): Uint8Array {
+function codeRegions(text: string, unsafe: Uint8Array, limit: number): Uint8Array {
   const inCode = new Uint8Array(text.length + 1);
   const fences: number[] = [];
   for (let at = text.indexOf(FENCE); at >= 0; at = text.indexOf(FENCE, at + FENCE.length)) fences.push(at);
@@ -100,9 +100,11 @@ function codeRegions(text: string, unsafe: Uint8Array): Uint8Array {
     const close = fences[f + 1] as number;
     inCode.fill(1, open + FENCE.length, close + 1);
     // Within the block's first line or right before its closing fence, a cut would leave an empty block behind.
-    // (Only a short first line: a block that is one enormous line must still be cut somewhere.)
+    // (Only a short first line, short next to the limit too: a block that is one long line must still be cut
+    // somewhere, or the part holding it would exceed the limit. fast-check found that with a limit of 60.)
+    const protectedLength = Math.min(100, Math.floor(limit / 4));
     let firstLineEnd = open + FENCE.length;
-    while (firstLineEnd < close && firstLineEnd < open + 100 && text[firstLineEnd] !== '\n') firstLineEnd++;
+    while (firstLineEnd < close && firstLineEnd < open + protectedLength && text[firstLineEnd] !== '\n') firstLineEnd++;
     unsafe.fill(1, open + FENCE.length, Math.min(firstLineEnd + 2, close + 1));
     unsafe[close] = 1;
   }
