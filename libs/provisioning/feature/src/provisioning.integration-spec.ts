@@ -306,6 +306,8 @@ describe('provisioning user syncs', () => {
     await h.settle();
     expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', done: 1, failed: 1 });
     const reason = `the command was dead-lettered by slack-connector: ${deadLetter.reason}`;
+    // identity is told through provisioning's outbox, published after the task's commit: it may trail the view.
+    await eventually(async () => h.deadLetteredCommands.filter((d) => d.syncId === syncId), (told) => told.length > 0, 'identity told of the dead-lettered command');
     expect(h.deadLetteredCommands.filter((d) => d.syncId === syncId)).toEqual([
       { orgId, syncId, personId: grace.id, action: 'create_mirror', reason, deadLetterId: JSON.parse(record.value).id },
     ]);
