@@ -4,6 +4,8 @@
  * connector verifies each request itself.
  */
 export const publicPaths = {
+  /** Slack's Events API request URL, served by slack-connector (ADR 0019). */
+  slackEvents: '/slack/events',
   /** Microsoft Graph change notifications (and their validation handshake), served by teams-connector. */
   teamsNotifications: '/teams/notifications',
   /** Microsoft Graph lifecycle notifications, served by teams-connector. */

@@ -3,10 +3,9 @@ import type { Secret } from '@parley/config';
 import { SERVICE_CONFIG } from '@parley/service-runtime';
 import { ApiKeyStore } from './auth/api-key-store';
 import { ApiKeyGuard } from './auth/auth.guard';
-import { TeamsNotificationsController } from './teams-notifications/teams-notifications.controller';
 import { ConsentCallbackController } from './consent/consent-callback.controller';
 import { ConsentPromptController } from './consent/consent-prompt.controller';
-import { SlackEventsForwardController } from './slack-events/slack-events-forward.controller';
+import { PlatformCallbacksController } from './platform-callbacks/platform-callbacks.controller';
 import { ConnectionsController } from './connections/connections.controller';
 import { OPERATOR_API_KEY, operatorKeyFromEnvironment } from './config/operator-key';
 import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
@@ -49,8 +48,7 @@ const controllers = [
   ConversationsController,
   ConsentCallbackController,
   ConsentPromptController,
-  TeamsNotificationsController,
-  SlackEventsForwardController,
+  PlatformCallbacksController,
   DeadLettersController,
   DeadLetterHandler,
 ];

@@ -3,6 +3,7 @@ import { verifySlackRequest } from '@slack/bolt';
 import type { Request, Response } from 'express';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '@parley/service-runtime';
+import { publicPaths } from '@parley/internal-api';
 import { SlackConnections } from '../connections/slack-connections';
 import { InboundEvents } from './inbound-events';
 import { SlackEventProcessor } from './slack-event-processor';
@@ -11,7 +12,7 @@ import { SlackEventProcessor } from './slack-event-processor';
 const REPLAY_WINDOW_SECONDS = 5 * 60;
 
 /** Slack's Events API request URL, published through the gateway and the Ingress (ADR 0019). */
-export const SLACK_EVENTS_PATH = '/slack/events';
+export const SLACK_EVENTS_PATH = publicPaths.slackEvents;
 
 type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
 import { Secret } from '@parley/config';
 import { INTERNAL_API, InternalApiAccess, LOGGER } from '@parley/service-runtime';
-import { SlackEventsForwardController } from './slack-events-forward.controller';
+import { PlatformCallbacksController } from './platform-callbacks.controller';
 
 interface Seen {
   readonly path: string;
@@ -15,10 +15,11 @@ interface Seen {
 
 // The gateway passes Slack's request to slack-connector (here a stand-in that records it) byte for byte, with
 // Slack's headers and nothing else, and passes the answer back.
-describe('SlackEventsForwardController', () => {
+describe('PlatformCallbacksController (Slack events)', () => {
   let connector: http.Server;
   let app: INestApplication;
   let url: string;
+  let base: string;
   const seen: Seen[] = [];
   let answer = { status: 200, type: 'application/json', body: '{"challenge":"abc"}' };
 
@@ -34,9 +35,10 @@ describe('SlackEventsForwardController', () => {
     await new Promise<void>((resolve) => connector.listen(0, '127.0.0.1', resolve));
     const internalApi = new InternalApiAccess(new Secret('internal-token-for-tests-0123456789abcdef'), {
       'slack-connector': `http://127.0.0.1:${(connector.address() as AddressInfo).port}`,
+      'teams-connector': `http://127.0.0.1:${(connector.address() as AddressInfo).port}`,
     });
     @Module({
-      controllers: [SlackEventsForwardController],
+      controllers: [PlatformCallbacksController],
       providers: [
         { provide: INTERNAL_API, useValue: internalApi },
         { provide: LOGGER, useValue: pino({ level: 'silent' }) },
@@ -45,11 +47,12 @@ describe('SlackEventsForwardController', () => {
     class TestModule {}
     app = await NestFactory.create(TestModule, { logger: false, rawBody: true });
     await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/slack/events`;
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    url = `${base}/slack/events`;
   });
   afterAll(async () => {
     await app.close();
-    await new Promise<void>((resolve) => connector.close(() => resolve()));
+    connector.close();
   });
 
   it("passes the exact bytes and Slack's headers on, and the answer back", async () => {
@@ -83,5 +86,28 @@ describe('SlackEventsForwardController', () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"event_callback"}' });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ detail: 'the Slack signature does not match' });
+  });
+
+  it("passes Graph's validation handshake and notifications on with their query and exact bytes, and the answer back", async () => {
+    answer = { status: 200, type: 'text/plain; charset=utf-8', body: 'token 1' };
+    const handshake = await fetch(`${base}/teams/notifications?validationToken=token%201`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    expect(handshake.status).toBe(200);
+    expect(await handshake.text()).toBe('token 1');
+    expect(seen.at(-1)?.path).toBe('/teams/notifications?validationToken=token%201');
+
+    answer = { status: 202, type: 'text/plain', body: '' };
+    const body = '{ "value": [ { "subscriptionId": "s1", "clientState": "c" } ],  "validationTokens": ["t"] }';
+    const notified = await fetch(`${base}/teams/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-1', cookie: 'a=1' }, body });
+    expect(notified.status).toBe(202);
+    expect(seen.at(-1)).toMatchObject({ path: '/teams/lifecycle', body });
+    expect(seen.at(-1)?.headers).toMatchObject({ 'x-request-id': 'req-1', 'content-type': 'application/json' });
+    expect(seen.at(-1)?.headers['cookie']).toBeUndefined();
+  });
+
+  it('answers 503 when the connector cannot be reached, so the platform sends again', async () => {
+    await new Promise<void>((resolve) => connector.close(() => resolve()));
+    connector.closeAllConnections?.();
+    const response = await fetch(`${base}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value":[]}' });
+    expect(response.status).toBe(503);
   });
 });

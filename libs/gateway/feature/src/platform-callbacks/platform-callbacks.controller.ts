@@ -1,0 +1,83 @@
+import { Controller, Inject, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { publicPaths } from '@parley/internal-api';
+import type { Logger } from '@parley/observability';
+import { INTERNAL_API, LOGGER, type InternalApiAccess, type PeerName } from '@parley/service-runtime';
+
+/** How one platform's calls are passed on: to which connector, with which of the platform's headers, how patiently. */
+interface Callback {
+  readonly connector: PeerName;
+  /** The platform's own headers the connector's checks need; nothing else crosses (no cookies, no Authorization). */
+  readonly headers: readonly string[];
+  /** Slack waits 3 s for its ack and retries past that; Graph waits 10 s for a validation answer, 3 s for a notification. */
+  readonly timeoutMs: number;
+  readonly what: string;
+}
+
+const SLACK_EVENTS: Callback = {
+  connector: 'slack-connector',
+  headers: ['content-type', 'x-slack-signature', 'x-slack-request-timestamp', 'x-slack-retry-num', 'x-slack-retry-reason'],
+  timeoutMs: 2_900,
+  what: 'a Slack event; Slack will retry it',
+};
+const GRAPH_NOTIFICATIONS: Callback = {
+  connector: 'teams-connector',
+  headers: ['content-type'],
+  timeoutMs: 10_000,
+  what: 'a Graph notification; Graph will send it again',
+};
+
+/**
+ * The platforms' calls into Parley: Slack's Events API (ADR 0019) and Microsoft Graph's change and lifecycle
+ * notifications (ADR 0021). The gateway is the only public service (the Ingress and embedded mode publish it alone), so
+ * they arrive here and go on to their connector as they came: the exact bytes (a signature covers them), the query (the
+ * validation handshake's `validationToken`), the platform's headers and the request id; the connector's answer
+ * (status, content type, body) goes back. No API key and no trust of the gateway's own: each connector verifies every
+ * request itself. Nothing of a body or query is logged.
+ */
+@Controller()
+export class PlatformCallbacksController {
+  constructor(
+    @Inject(INTERNAL_API) private readonly internalApi: InternalApiAccess,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Post(publicPaths.slackEvents)
+  slackEvents(@Req() request: RawBodyRequest<Request>, @Res() response: Response): Promise<void> {
+    return this.forward(SLACK_EVENTS, publicPaths.slackEvents, request, response);
+  }
+
+  @Post(publicPaths.teamsNotifications)
+  teamsNotifications(@Req() request: RawBodyRequest<Request>, @Res() response: Response): Promise<void> {
+    return this.forward(GRAPH_NOTIFICATIONS, publicPaths.teamsNotifications, request, response);
+  }
+
+  @Post(publicPaths.teamsLifecycle)
+  teamsLifecycle(@Req() request: RawBodyRequest<Request>, @Res() response: Response): Promise<void> {
+    return this.forward(GRAPH_NOTIFICATIONS, publicPaths.teamsLifecycle, request, response);
+  }
+
+  private async forward(callback: Callback, path: string, request: RawBodyRequest<Request>, response: Response): Promise<void> {
+    const query = request.originalUrl.includes('?') ? request.originalUrl.slice(request.originalUrl.indexOf('?')) : '';
+    const headers: Record<string, string> = {};
+    for (const name of [...callback.headers, 'x-request-id']) {
+      const value = request.header(name);
+      if (value) headers[name] = value;
+    }
+    try {
+      const answer = await fetch(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
+        method: 'POST',
+        headers,
+        body: request.rawBody ? new Uint8Array(request.rawBody) : undefined,
+        signal: AbortSignal.timeout(callback.timeoutMs),
+      });
+      const body = Buffer.from(await answer.arrayBuffer());
+      const type = answer.headers.get('content-type');
+      if (type) response.type(type);
+      response.status(answer.status).send(body);
+    } catch (error) {
+      this.logger.warn({ err: error, path }, `${callback.connector} did not take ${callback.what}`);
+      response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
+    }
+  }
+}
