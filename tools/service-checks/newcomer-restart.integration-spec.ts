@@ -1,18 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AdminApi, rememberedOrganization, rememberedOrgFile } from '@parley/admin-client';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
-import { freePorts, ServiceProcess } from '@parley/testing';
+import { EmbeddedLauncher } from './embedded-launcher';
 import { PlatformProbe } from './guest-sync/platform-probe';
 
 const demo = demoOrganization();
 const slackOnly = demo.people.filter((p) => p.slack && !p.teams && !p.bot && !p.deactivated);
 const teamsOnly = demo.people.filter((p) => p.teams && !p.slack && !p.deactivated);
-
-/** The lines a run printed (the demo prints plain text, the launcher JSON). */
-const textOf = (process: ServiceProcess): string[] => process.lines.map((l) => String(l['msg']));
 
 /**
  * Issue 8, item 1: what a newcomer does on a fresh clone, with the real launcher and the real demo as child processes:
@@ -20,52 +16,33 @@ const textOf = (process: ServiceProcess): string[] => process.lines.map((l) => S
  * and the platforms (asked through Graph and Slack SCIM, not Parley) must then hold exactly 25 guests and 25 mirrors.
  */
 describe('the newcomer sequence: start, demo, stop, start, demo, demo', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-newcomer-'));
-  const sandboxDir = path.join(dataDir, 'sandbox-files');
-  let env: Record<string, string>;
-  let parley: ServiceProcess | undefined;
+  let parley: EmbeddedLauncher;
+  let dataDir: string;
+  let sandboxDir: string;
   const demoRuns: string[][] = [];
 
   beforeAll(async () => {
-    // `npm start` keeps its ports across restarts, so the test picks them once, distinct from each other.
-    const [http, slack, graph] = await freePorts(3);
-    env = {
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(http),
-      SLACK_SANDBOX_PORT: String(slack),
-      GRAPH_SANDBOX_PORT: String(graph),
-      PARLEY_DATA_DIR: dataDir,
-      SANDBOX_DIR: sandboxDir,
-    };
+    parley = await EmbeddedLauncher.create();
+    ({ dataDir, sandboxDir } = parley);
   });
   afterAll(async () => {
     await parley?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function start(): Promise<void> {
-    parley = new ServiceProcess({ app: 'embedded', env }).start();
-    await parley.waitForLog((l) => l['msg'] === 'all services up', 180_000);
-  }
+  const start = () => parley.start();
 
   async function stopWithCtrlC(): Promise<void> {
-    parley?.kill('SIGINT');
-    expect(await parley?.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    expect(await parley.interrupt()).toEqual({ code: 0, signal: null });
   }
 
   /** `npm run demo` against the running launcher; it must exit 0 with both of its syncs `succeeded`. */
   async function runDemo(): Promise<string[]> {
-    const run = new ServiceProcess({
-      app: 'demo',
-      script: 'tools/demo/demo.js',
-      env: { PARLEY_URL: `http://127.0.0.1:${env['HTTP_PORT']}`, PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: sandboxDir },
-    }).start();
-    const exit = await run.waitForExit(200_000);
-    const output = textOf(run);
+    const run = await parley.runTool('demo', 200_000);
+    const output = run.lines;
     // Each sync's progress ends on its final status line; both syncs of a run must end `succeeded`.
     const ends = output.filter((line) => /^\s+(succeeded|partially_failed|failed)\s/.test(line)).map((line) => line.trim().split(/\s+/)[0]);
-    if (exit.code !== 0 || ends.join() !== 'succeeded,succeeded') {
-      throw new Error(`demo run ${demoRuns.length + 1} exited ${JSON.stringify(exit)}, syncs ended ${JSON.stringify(ends)}:\n${output.join('\n')}\n${run.stderr.join('')}`);
+    if (run.exit.code !== 0 || ends.join() !== 'succeeded,succeeded') {
+      throw new Error(`demo run ${demoRuns.length + 1} exited ${JSON.stringify(run.exit)}, syncs ended ${JSON.stringify(ends)}:\n${run.describe()}`);
     }
     demoRuns.push(output);
     return output;
@@ -114,7 +91,7 @@ describe('the newcomer sequence: start, demo, stop, start, demo, demo', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // What a reset database leaves behind: a key Parley has never heard of.
     writeFileSync(file, JSON.stringify({ ...remembered, adminApiKey: `${remembered.adminApiKey.slice(0, 4)}${'x'.repeat(40)}` }), { mode: 0o600 });
-    const operator = new AdminApi(`http://127.0.0.1:${env['HTTP_PORT']}`, readFileSync(path.join(dataDir, 'operator-api-key'), 'utf8').trim());
+    const operator = new AdminApi(parley.url, readFileSync(path.join(dataDir, 'operator-api-key'), 'utf8').trim());
     const fresh = await rememberedOrganization(operator, file, 'Parley Demo');
     expect(fresh).toMatchObject({ reused: false, forgotten: expect.stringContaining(`no longer knows the organization ${remembered.id}`) });
     expect(fresh.id).not.toBe(remembered.id);

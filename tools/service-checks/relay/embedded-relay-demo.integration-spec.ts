@@ -1,14 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Agent, fetch as tlsFetch } from 'undici';
 import { AdminApi, rememberedOrgFile, type RememberedOrg } from '@parley/admin-client';
 import type { DemoCredentials } from '@parley/sandbox-runner';
-import { freePorts, ServiceProcess } from '@parley/testing';
-
-/** The lines a run printed (the demos print plain text). */
-const textOf = (process: ServiceProcess): string[] => process.lines.map((l) => String(l['msg']));
+import { EmbeddedLauncher } from '../embedded-launcher';
+import { PlatformProbe } from '../guest-sync/platform-probe';
 
 /**
  * Issue 9's embedded acceptance: `npm start`, `npm run demo`, then `npm run demo:relay`, as child processes. The relay
@@ -18,40 +14,21 @@ const textOf = (process: ServiceProcess): string[] => process.lines.map((l) => S
  * A second run reuses the conversation (one twin per DM) and Frances's consent.
  */
 describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run demo:relay)', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-relay-demo-'));
-  const sandboxDir = path.join(dataDir, 'sandbox-files');
-  let env: Record<string, string>;
-  let parley: ServiceProcess | undefined;
+  let parley: EmbeddedLauncher;
   let lastRun = '';
 
   beforeAll(async () => {
-    const [http, slack, graph] = await freePorts(3);
-    env = {
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(http),
-      SLACK_SANDBOX_PORT: String(slack),
-      GRAPH_SANDBOX_PORT: String(graph),
-      PARLEY_DATA_DIR: dataDir,
-      SANDBOX_DIR: sandboxDir,
-    };
-    parley = new ServiceProcess({ app: 'embedded', env }).start();
-    await parley.waitForLog((l) => l['msg'] === 'all services up', 180_000);
+    parley = await EmbeddedLauncher.create();
+    await parley.start();
   }, 240_000);
   afterAll(async () => {
     await parley?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function run(script: string, timeoutMs: number): Promise<string> {
-    const child = new ServiceProcess({
-      app: script,
-      script: `tools/demo/${script}.js`,
-      env: { PARLEY_URL: `http://127.0.0.1:${env['HTTP_PORT']}`, PARLEY_DATA_DIR: dataDir, SANDBOX_DIR: sandboxDir },
-    }).start();
-    const exit = await child.waitForExit(timeoutMs);
-    const output = textOf(child).join('\n');
-    if (exit.code !== 0) throw new Error(`${script} exited ${JSON.stringify(exit)}:\n${output}\n${child.stderr.join('')}\n${parley?.describe() ?? ''}`);
-    return output;
+    const result = await parley.runTool(script, timeoutMs);
+    if (result.exit.code !== 0) throw new Error(`${script} exited ${JSON.stringify(result.exit)}:\n${result.describe()}`);
+    return result.lines.join('\n');
   }
 
   it('carries the DM, the answer, the edit and the delete, and shows each message delivered', async () => {
@@ -78,7 +55,8 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
   }, 300_000);
 
   it('refuses a forged Slack signature, a stale timestamp, a wrong clientState and a bad validation token, and relays nothing', async () => {
-    const gateway = `http://127.0.0.1:${env['HTTP_PORT']}`;
+    const gateway = parley.url;
+    const { dataDir, sandboxDir } = parley;
     const credentials = JSON.parse(readFileSync(path.join(sandboxDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
     const org = JSON.parse(readFileSync(rememberedOrgFile(dataDir), 'utf8')) as RememberedOrg;
     const admin = new AdminApi(gateway, org.adminApiKey);
@@ -118,17 +96,9 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     expect((await postSlack(stale, now - 6 * 60, sign(now - 6 * 60, stale))).status).toBe(401);
 
     // Teams: a notification for Parley's real subscription with a wrong clientState, and one with a bad validation token.
-    const tls = new Agent({ connect: { ca: readFileSync(path.join(sandboxDir, 'ca.pem'), 'utf8') } });
-    const tokenResponse = await tlsFetch(`${credentials.graph.controlUrl}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ clientId: credentials.graph.clientId, tenantId: credentials.graph.customerTenantId }),
-      dispatcher: tls,
-    });
-    const appToken = ((await tokenResponse.json()) as { result: string }).result;
-    const subscriptions = (await (await tlsFetch(`${credentials.graph.graphUrl}/subscriptions`, { headers: { authorization: `Bearer ${appToken}` }, dispatcher: tls })).json()) as {
-      value: { id: string; resource: string }[];
-    };
+    const probe = new PlatformProbe({ credentials, graph: { caPem: readFileSync(path.join(sandboxDir, 'ca.pem'), 'utf8') } });
+    const subscriptions = (await probe.graph<{ value: { id: string; resource: string }[] }>('/subscriptions', await probe.appToken())).body;
+    await probe.close();
     const subscription = subscriptions.value.find((v) => v.resource.includes('getAllMessages'));
     if (!subscription) throw new Error(`Parley has no chat subscription: ${JSON.stringify(subscriptions)}`);
     const notification = (clientState: string, extra: Record<string, unknown> = {}) =>

@@ -2,8 +2,8 @@ import { InternalApiClient, InternalApiError, internalRoutes, NEEDS_ATTENTION_PR
 import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import type { ClusterApp } from '@parley/testing';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { AdminApi } from '@parley/admin-client';
+import { PlatformProbe } from '../guest-sync/platform-probe';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
 import { TEST_INTERNAL_TOKEN } from '../service-env';
 
@@ -28,6 +28,7 @@ interface Installation {
 describe('Slack consent end to end', () => {
   let stack: SandboxedStack;
   let admin: AdminApi;
+  let probe: PlatformProbe | undefined;
 
   beforeAll(async () => {
     stack = await startSandboxedStack({
@@ -50,6 +51,7 @@ describe('Slack consent end to end', () => {
   }, 300_000);
 
   afterAll(async () => {
+    await probe?.close();
     await stack?.stop();
   });
 
@@ -152,15 +154,14 @@ describe('Slack consent end to end', () => {
     }),
   );
 
-  /** A Teams person signed in to Graph, reading their own chats as Teams shows them (over TLS, trusting the sandbox CA). */
+  /** A Teams person reading their own chats through Graph, as Teams shows them (PlatformProbe waits out 429s). */
   const teamsReader = async (upn: string) => {
     const graph = stack.sandboxes.credentials.graph;
     const token = stack.sandboxes.graph.control.token({ clientId: graph.clientId, tenantId: graph.customerTenantId, as: upn });
-    const dispatcher = new Agent({ connect: { ca: stack.sandboxes.graph.caPem } });
     const get = async <T>(path: string): Promise<T> => {
-      const response = await undiciFetch(`${graph.graphUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, dispatcher });
-      expect(response.status).toBe(200);
-      return (await response.json()) as T;
+      const answer = await (probe ??= new PlatformProbe(stack.sandboxes)).graph<T>(path, token);
+      expect(answer.status).toBe(200);
+      return answer.body;
     };
     return { get };
   };
