@@ -2,6 +2,7 @@ import { z } from 'zod';
 import '../dead-letters/dead-letter.schemas';
 import '../http/problem.schema';
 import '../orgs/org.schemas';
+import { publicPaths } from '@parley/internal-api';
 import { apiInputSchemas, apiSchemas } from './registry';
 import './shared-schemas';
 
@@ -61,6 +62,7 @@ export function buildOpenApiDocument(): JsonObject {
       { name: 'conversations', description: 'Relayed conversations and the delivery state of each message on the other side.' },
       { name: 'consent', description: 'Account Sync: where a person\'s browser lands after consenting (no API key).' },
       { name: 'operations', description: 'For the operator running Parley.' },
+      { name: 'platform-callbacks', description: 'Where Slack and Microsoft Graph call Parley. Not for API clients: each request is verified by its platform\'s own means.' },
     ],
     paths: {
       '/v1/orgs': {
@@ -320,6 +322,75 @@ export function buildOpenApiDocument(): JsonObject {
             '200': html('Consent stored: Parley can speak as the person on Slack.'),
             '400': html('Consent was refused, the person signed in to Slack as someone else, or the link is incomplete, used or expired.'),
             '503': html('Parley could not store the consent now; the person tries again later.'),
+          },
+        },
+      },
+      [publicPaths.slackEvents]: {
+        post: {
+          operationId: 'slackEvents',
+          tags: ['platform-callbacks'],
+          summary: 'Slack\'s Events API request URL (public, signed by Slack)',
+          description:
+            'Configured as the Slack app\'s Event Subscriptions request URL. Each request must carry a valid v0 ' +
+            '`X-Slack-Signature` over the exact body made with the workspace\'s signing secret, and an ' +
+            '`X-Slack-Request-Timestamp` within 5 minutes; anything else is refused and nothing is relayed. Answers ' +
+            '`url_verification` with its challenge; events are acknowledged within Slack\'s 3 seconds and a retry of an ' +
+            'event already taken (same `event_id`) is acknowledged without relaying it again.',
+          security: [],
+          parameters: [
+            { name: 'X-Slack-Signature', in: 'header', required: true, schema: { type: 'string', pattern: '^v0=[0-9a-f]{64}$' } },
+            { name: 'X-Slack-Request-Timestamp', in: 'header', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } },
+            { name: 'X-Slack-Retry-Num', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': { description: 'Taken (or a `url_verification` challenge answered).' },
+            '400': problem('The body is not a JSON object, or it names no workspace.'),
+            '401': problem('The signature or timestamp is missing, forged or stale, or the workspace has no Parley connection.'),
+            '503': problem('slack-connector did not answer; Slack sends the event again.'),
+          },
+        },
+      },
+      [publicPaths.teamsNotifications]: {
+        post: {
+          operationId: 'teamsNotifications',
+          tags: ['platform-callbacks'],
+          summary: 'Microsoft Graph change notifications (public, verified by clientState and validation tokens)',
+          description:
+            'The `notificationUrl` of Parley\'s chat-message subscriptions. With `validationToken` in the query it is ' +
+            'Graph\'s validation handshake, answered with the token as text/plain. Otherwise each notification must ' +
+            'carry its subscription\'s `clientState`, and `validationTokens` must be valid tokens issued to Parley\'s app; ' +
+            'encrypted resource data is decrypted with Parley\'s own certificate. Refused notifications relay nothing.',
+          security: [],
+          parameters: [{ name: 'validationToken', in: 'query', required: false, schema: { type: 'string' } }],
+          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': { description: 'The validation handshake, answered with the token (text/plain).' },
+            '202': { description: 'Notifications taken.' },
+            '400': problem('Not a notification collection, or a `validationToken` longer than Graph sends.'),
+            '401': problem('A `clientState` or a validation token did not match.'),
+            '503': problem('teams-connector did not answer; Graph sends the notification again.'),
+          },
+        },
+      },
+      [publicPaths.teamsLifecycle]: {
+        post: {
+          operationId: 'teamsLifecycleNotifications',
+          tags: ['platform-callbacks'],
+          summary: 'Microsoft Graph lifecycle notifications (public)',
+          description:
+            'The `lifecycleNotificationUrl` of Parley\'s subscriptions: `reauthorizationRequired` and ' +
+            '`subscriptionRemoved` (Teams sends no `missed`; Parley catches up by listing after any gap). Verified as ' +
+            'change notifications are.',
+          security: [],
+          parameters: [{ name: 'validationToken', in: 'query', required: false, schema: { type: 'string' } }],
+          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': { description: 'The validation handshake, answered with the token (text/plain).' },
+            '202': { description: 'Notifications taken.' },
+            '400': problem('Not a notification collection, or a `validationToken` longer than Graph sends.'),
+            '401': problem('A `clientState` or a validation token did not match.'),
+            '503': problem('teams-connector did not answer; Graph sends the notification again.'),
           },
         },
       },
