@@ -79,7 +79,7 @@ describe('topic catalog', () => {
     it('names itself with the version in its name', () => {
       expect(name.endsWith(`.v${definition.version}`)).toBe(true);
       expect(definition.producers.length).toBeGreaterThan(0);
-      expect(definition.consumers.length).toBeGreaterThan(0);
+      // Consumers may be none (an announcement nobody handles yet); tools/boundary-checks compares them with the handlers.
     });
   });
 });

@@ -7,7 +7,9 @@ export const OrganizationCreatedV1 = defineTopic({
   description:
     'identity recorded an organization: one the operator created, or one handed over from the gateway schema of an earlier version (with its original createdAt). Published once per organization, through identity\'s outbox, for services that keep per-organization state.',
   producers: ['identity'],
-  consumers: ['relay'],
+  // None yet: no service keeps per-organization state of its own (the relay asks identity). The announcement stays so
+  // that one can start without a backfill; tools/boundary-checks compares this list with the real handlers.
+  consumers: [],
   schema: z.object({
     orgId,
     name: nonEmpty,
