@@ -24,6 +24,7 @@ export const publicRoutes = [
   { path: '/docs', pathType: 'Prefix' },
   { path: '/auth/callback', pathType: 'Exact' },
   { path: '/auth/slack/callback', pathType: 'Exact' },
+  { path: '/auth/slack/start', pathType: 'Exact' },
   // Graph's notifications for teams-connector: the gateway forwards them (Graph must reach them, like the callbacks).
   { path: '/teams/notifications', pathType: 'Exact' },
   { path: '/teams/lifecycle', pathType: 'Exact' },
@@ -424,7 +425,7 @@ export function exposesInternal(rawPath: string, pathType: string): boolean {
 }
 
 /** Whether everything this path matches is one of the public routes. */
-function isPublicPath(rawPath: string, pathType: string): boolean {
+export function isPublicPath(rawPath: string, pathType: string): boolean {
   const p = trimSlash(rawPath);
   return publicRoutes.some((route) => (route.pathType === 'Exact' ? p === route.path || (pathType === 'Exact' && under(p, route.path)) : under(p, route.path)));
 }

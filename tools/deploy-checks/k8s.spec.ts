@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serviceNames, services, type ServiceName } from '@parley/service-runtime';
@@ -9,6 +9,7 @@ import {
   environmentProblems,
   exposesInternal,
   find,
+  isPublicPath,
   ingressProblems,
   internalApiServices,
   manifestFileProblems,
@@ -75,6 +76,12 @@ describe.each(kustomizations)('k8s/%s', (dir) => {
 
   it('exposes only the gateway /v1, /docs and /auth/callback through the Ingress, on the host of PARLEY_PUBLIC_URL', () => {
     expect([...ingressProblems(objects), ...publicUrlProblems(objects)]).toEqual([]);
+  });
+
+  it('publishes every path the gateway documents (docs/api/openapi.json): a browser or a platform must reach each one', () => {
+    const documented = Object.keys((JSON.parse(readFileSync(path.join(root, 'docs/api/openapi.json'), 'utf8')) as { paths: Record<string, unknown> }).paths);
+    expect(documented.length).toBeGreaterThan(10);
+    expect(documented.filter((documentedPath) => !isPublicPath(documentedPath.replace(/\{[^}]+\}/g, 'x'), 'Exact'))).toEqual([]);
   });
 
   it('autoscales the connectors and the relay, each with a disruption budget', () => {
@@ -215,7 +222,7 @@ describe('the k8s checks catch', () => {
       'Ingress/parley-gateway parley.example.com/ (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): exposes the /internal routes',
       'Ingress/parley-gateway parley.example.com/internal (Prefix): routes to parley-identity; only the gateway (parley-gateway) is public',
-      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback, /teams/notifications, /teams/lifecycle, /slack/events are)',
+      'Ingress/parley-gateway parley.example.com/metrics (Exact): not a public route (only /v1, /docs, /auth/callback, /auth/slack/callback, /auth/slack/start, /teams/notifications, /teams/lifecycle, /slack/events are)',
       'Ingress: nothing routes /v1 to the gateway',
       'Ingress: nothing routes /docs to the gateway',
     ]);
