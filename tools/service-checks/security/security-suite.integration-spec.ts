@@ -1,0 +1,303 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { AdminApi } from '@parley/admin-client';
+import type { PersonView } from '@parley/internal-api';
+import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
+import { demoOrganization } from '@parley/sandbox-seed';
+import { type ClusterApp, uniqueSuffix } from '@parley/testing';
+import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
+import { issuedSecrets } from './issued-secrets';
+import { apiCases, unknownIdFor, type ApiCase, type Category } from './api-cases';
+
+const OPERATOR_KEY = `op_${'s'.repeat(40)}`;
+const APPS: ClusterApp[] = ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay', 'gateway'];
+const document = JSON.parse(readFileSync(path.resolve(__dirname, '../../../docs/api/openapi.json'), 'utf8')) as OpenApiDocument;
+const cases = apiCases(document);
+
+interface OpenApiDocument {
+  readonly paths: Record<string, Record<string, { responses: Record<string, { description: string }>; requestBody?: unknown; security?: unknown[] }>>;
+}
+
+/** What each case saw, for the summary table and the secret scan. */
+interface Outcome {
+  readonly category: Category;
+  readonly passed: boolean;
+}
+
+/**
+ * Issue 11's security suite, the part that does not need the chaos run: every documented `/v1` route attacked with
+ * no key, a wrong key, the wrong kind of key and another organization's ids; every documented request body sent with
+ * an unknown field, malformed, and too large. The cases come from docs/api/openapi.json (`api-cases.ts`), so a new
+ * route is covered without anyone remembering to. Then, with an organization synced and a DM relayed, nothing the
+ * sandboxes issued (tokens, secrets, passwords, codes) may appear in any service's log, any API answer, or any text
+ * column of the database in clear.
+ */
+describe('security suite', () => {
+  let stack: SandboxedStack;
+  let operator: AdminApi;
+  let orgA: { id: string; key: string; admin: AdminApi };
+  let orgB: { id: string; key: string; admin: AdminApi };
+  const fixtures = new Map<string, string>();
+  const answers: string[] = [];
+  const outcomes: Outcome[] = [];
+  let frances: PersonView;
+  let orgBCredentials: DemoCredentials;
+  let relayedDm: { channel: string; conversationId: string; adaSlack: string };
+
+  beforeAll(async () => {
+    stack = await startSandboxedStack({
+      label: 'sec',
+      apps: APPS,
+      operatorKey: OPERATOR_KEY,
+      sandboxes: { limitsEnabled: false },
+      partitions: 3,
+    });
+    await stack.withLogs(async () => {
+      operator = new AdminApi(stack.cluster.url('gateway'), OPERATOR_KEY);
+      const a = await operator.createOrg('Security A');
+      const b = await operator.createOrg('Security B');
+      const credentials = stack.sandboxes.credentials;
+      orgA = { id: a.id, key: a.adminApiKey, admin: operator.withKey(a.adminApiKey) };
+      orgB = { id: b.id, key: b.adminApiKey, admin: operator.withKey(b.adminApiKey) };
+      const requestsA = connectionRequests(credentials);
+      const slack = await orgA.admin.connect(requestsA.slack);
+      await orgA.admin.connect(requestsA.teams);
+      // B is a real organization with its own workspace and tenant, so a 404 is about whose id it is, not emptiness.
+      const other = stack.sandboxes.seedOrganization({ ...demoOrganization(`secb-${uniqueSuffix().slice(-6).toLowerCase()}.example`), name: 'Security B Co' });
+      await orgB.admin.connect(connectionRequests(other).slack);
+      orgBCredentials = other;
+      const sync = await orgA.admin.waitForSync((await orgA.admin.startSync('guest')).id, { timeoutMs: 180_000 });
+      expect(sync).toMatchObject({ status: 'succeeded', failed: 0 });
+      const people = await orgA.admin.allPeople();
+      const account = (p: PersonView, platform: string, kind: string) => p.accounts.find((x) => x.platform === platform && x.kind === kind && x.status === 'active');
+      const ada = people.find((p) => p.primaryPlatform === 'slack' && account(p, 'teams', 'guest'));
+      const found = people.find((p) => p.primaryPlatform === 'teams' && account(p, 'slack', 'mirror'));
+      if (!ada || !found) throw new Error('the sync made no guest or no mirror');
+      frances = found;
+
+      // One DM relayed, so that the conversation routes have an id of A's and tokens were used on both sides.
+      const gateway = stack.cluster.url('gateway');
+      expect(await stack.sandboxes.slack.control.setEventsUrl({ url: `${gateway}/slack/events` })).toBe(true);
+      const adaSlack = account(ada, 'slack', 'native')?.platformUserId as string;
+      const dm = stack.sandboxes.slack.control.open({ as: adaSlack, with: [account(frances, 'slack', 'mirror')?.platformUserId as string] });
+      stack.sandboxes.slack.control.post({ as: adaSlack, channel: dm.id, text: 'security suite: hello' });
+      const conversation = await eventually(async () => {
+        const page = await orgA.admin.expect<{ items: { id: string; slack: { conversationId: string | null } }[] }>(200, 'GET', '/v1/conversations');
+        return page.items.find((c) => c.slack.conversationId === dm.id);
+      }, 'the relayed DM in /v1/conversations');
+
+      relayedDm = { channel: dm.id, conversationId: conversation.id, adaSlack };
+      fixtures.set('/v1/orgs/{id}', orgA.id);
+      fixtures.set('/v1/connections/{id}', slack.id);
+      fixtures.set('/v1/user-syncs/{id}', sync.id);
+      fixtures.set('/v1/people/{id}', frances.id);
+      fixtures.set('/v1/people/{id}/consent-link', frances.id);
+      fixtures.set('/v1/conversations/{id}/messages', conversation.id);
+    });
+  }, 400_000);
+
+  afterAll(async () => {
+    if (outcomes.length) {
+      const rows = new Map<Category, { cases: number; passed: number }>();
+      for (const o of outcomes) {
+        const row = rows.get(o.category) ?? { cases: 0, passed: 0 };
+        row.cases++;
+        if (o.passed) row.passed++;
+        rows.set(o.category, row);
+      }
+      const lines = [...rows].map(([category, r]) => `${category.padEnd(28)} ${String(r.cases).padStart(5)} ${String(r.passed).padStart(7)} ${String(r.cases - r.passed).padStart(7)}`);
+      process.stdout.write(`\nsecurity suite\n${'category'.padEnd(28)} ${'cases'.padStart(5)} ${'passed'.padStart(7)} ${'failed'.padStart(7)}\n${lines.join('\n')}\n`);
+    }
+    await stack?.stop();
+  });
+
+  const keyFor = (who: ApiCase['as']): string | undefined => {
+    switch (who) {
+      case 'none':
+        return undefined;
+      case 'operator':
+        return OPERATOR_KEY;
+      case 'orgA':
+        return orgA.key;
+      case 'orgB':
+        return orgB.key;
+      default:
+        return who.raw;
+    }
+  };
+
+  it('covers every documented /v1 operation (the generator found them all)', () => {
+    const operations = Object.entries(document.paths).flatMap(([p, ops]) => (p.startsWith('/v1/') ? Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`) : []));
+    const covered = new Set(cases.map((c) => `${c.method} ${c.template}`));
+    expect(operations.filter((o) => !covered.has(o))).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, apiCase) =>
+    stack.withLogs(async () => {
+      let passed = false;
+      try {
+        const id = apiCase.template.includes('{id}') ? (apiCase.id === 'unknown' ? unknownIdFor(apiCase.template) : fixtures.get(apiCase.template)) : undefined;
+        if (apiCase.template.includes('{id}') && !id) throw new Error(`no fixture id for ${apiCase.template}: add one in beforeAll`);
+        const url = `${stack.cluster.url('gateway')}${apiCase.template.replace('{id}', encodeURIComponent(id ?? ''))}`;
+        const key = keyFor(apiCase.as);
+        const headers: Record<string, string> = { 'x-request-id': `sec-${outcomes.length}` };
+        if (key !== undefined) headers['authorization'] = apiCase.scheme === 'basic' ? `Basic ${Buffer.from(`x:${key}`).toString('base64')}` : `Bearer ${key}`;
+        const body = apiCase.body === undefined ? undefined : apiCase.body(fixtures, stack.sandboxes.credentials);
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        const response = await fetch(url, { method: apiCase.method, headers, body });
+        const text = await response.text();
+        answers.push(text);
+        expect({ case: apiCase.name, status: response.status }).toEqual({ case: apiCase.name, status: apiCase.expect });
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const problem = JSON.parse(text) as Record<string, unknown>;
+        expect(problem).toMatchObject({ status: apiCase.expect, requestId: headers['x-request-id'] });
+        if (apiCase.namesField) expect(JSON.stringify(problem['errors'] ?? problem)).toContain(apiCase.namesField);
+        passed = true;
+      } finally {
+        outcomes.push({ category: apiCase.category, passed });
+      }
+    }),
+  );
+
+  describe("the platforms' callbacks refuse what no organization's secret vouches for", () => {
+    const relayedTexts = async (): Promise<number> => {
+      const page = await orgA.admin.expect<{ items: unknown[] }>(200, 'GET', `/v1/conversations/${relayedDm.conversationId}/messages?limit=200`);
+      return page.items.length;
+    };
+    const slackEvent = (teamId: string, text: string) =>
+      JSON.stringify({
+        token: 'unused',
+        team_id: teamId,
+        api_app_id: 'A0SECURITY',
+        type: 'event_callback',
+        event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'message', channel: relayedDm.channel, user: relayedDm.adaSlack, text, ts: `${Math.floor(Date.now() / 1000)}.000100`, channel_type: 'im' },
+      });
+    const sendSlack = async (body: string, signingSecret: string) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const response = await fetch(`${stack.cluster.url('gateway')}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        body,
+      });
+      answers.push(await response.text());
+      return response.status;
+    };
+    const webhookCase = (name: string, work: () => Promise<void>) =>
+      it(name, () =>
+        stack.withLogs(async () => {
+          let passed = false;
+          try {
+            const before = await relayedTexts();
+            await work();
+            // Whatever slipped through would be relayed within seconds; give it the time, then count again.
+            await new Promise((resolve) => setTimeout(resolve, 2_000));
+            expect(await relayedTexts()).toBe(before);
+            passed = true;
+          } finally {
+            outcomes.push({ category: 'webhooks', passed });
+          }
+        }),
+      );
+
+    webhookCase("a Slack event for A's workspace signed with organization B's signing secret → 401, nothing relayed", async () => {
+      expect(await sendSlack(slackEvent(stack.sandboxes.credentials.slack.teamId, 'forged by B'), orgBCredentials.slack.signingSecret)).toBe(401);
+    });
+    webhookCase('a Slack event for a workspace no organization connected → 401, nothing relayed', async () => {
+      expect(await sendSlack(slackEvent('T0NOBODYHERE', 'from nowhere'), 'a-secret-nobody-registered-000000')).toBe(401);
+    });
+    webhookCase('a Graph notification for a subscription and tenant nobody owns → refused, nothing relayed', async () => {
+      const chatId = '19:nobody_nobody@unq.gbl.spaces';
+      const response = await fetch(`${stack.cluster.url('gateway')}/teams/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          value: [
+            {
+              subscriptionId: randomUUID(),
+              clientState: 'guessed-client-state',
+              changeType: 'created',
+              resource: `chats('${chatId}')/messages('1700000000000')`,
+              tenantId: randomUUID(),
+              subscriptionExpirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+            },
+          ],
+        }),
+      });
+      answers.push(await response.text());
+      expect([400, 401]).toContain(response.status);
+    });
+  });
+
+  it('left organization A as it was: refused requests changed nothing', () =>
+    stack.withLogs(async () => {
+      const connections = await orgA.admin.expect<{ items: unknown[] }>(200, 'GET', '/v1/connections');
+      expect(connections.items).toHaveLength(2);
+      const syncs = await orgA.admin.expect<{ items: unknown[] }>(200, 'GET', '/v1/user-syncs');
+      expect(syncs.items).toHaveLength(1);
+      const person = await orgA.admin.expect<PersonView>(200, 'GET', `/v1/people/${frances.id}`);
+      expect(person.primaryPlatform).toBe(frances.primaryPlatform);
+      const orgBConnections = await orgB.admin.expect<{ items: unknown[] }>(200, 'GET', '/v1/connections');
+      expect(orgBConnections.items).toHaveLength(1);
+    }));
+
+  it('shows no secret or token the sandboxes issued in any log line, API answer or database text column', () =>
+    stack.withLogs(async () => {
+      const secrets = issuedSecrets(stack.sandboxes);
+      // The scan must have something to look for: the apps' secrets, the people's passwords and the tokens used.
+      expect(secrets.length).toBeGreaterThan(20);
+      const leaks: string[] = [];
+      const scan = (where: string, text: string) => {
+        for (const secret of secrets) if (text.includes(secret)) leaks.push(`${where}: ${secret.slice(0, 4)}…`);
+      };
+      for (const [i, process] of stack.cluster.history.entries()) {
+        scan(`log of process ${i}`, JSON.stringify(process.lines));
+        scan(`stderr of process ${i}`, process.stderr.join(''));
+      }
+      for (const answer of answers) scan('an API answer', answer);
+      for (const listing of ['/v1/connections', '/v1/people?limit=200', '/v1/user-syncs', '/v1/conversations']) {
+        scan(`GET ${listing}`, JSON.stringify(await orgA.admin.expect(200, 'GET', listing)));
+      }
+      leaks.push(...(await databaseLeaks(stack.database.url, secrets)));
+      expect(leaks).toEqual([]);
+      outcomes.push({ category: 'secrets: logs, answers, at rest', passed: leaks.length === 0 });
+    }));
+});
+
+/** Every text-like column of every table of every Parley schema, searched for each secret. */
+async function databaseLeaks(databaseUrl: string, secrets: readonly string[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const columns = await client.query<{ table_schema: string; table_name: string; column_name: string; data_type: string }>(
+      `SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+        WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
+          AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY')`,
+    );
+    expect(columns.rows.length).toBeGreaterThan(20);
+    const leaks: string[] = [];
+    for (const { table_schema: schema, table_name: table, column_name: column, data_type: type } of columns.rows) {
+      const value = type === 'bytea' ? `encode("${column}", 'escape')` : `"${column}"::text`;
+      const found = await client.query<{ hit: string }>(`SELECT s AS hit FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM "${schema}"."${table}" WHERE strpos(${value}, s) > 0) LIMIT 3`, [secrets]);
+      for (const row of found.rows) leaks.push(`${schema}.${table}.${column}: ${row.hit.slice(0, 4)}…`);
+    }
+    return leaks;
+  } finally {
+    await client.end();
+  }
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
