@@ -426,12 +426,21 @@ describe('slack-connector relay side', () => {
       const post = outcome.fallbackPosts?.[0];
       const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng01'] as string })).channel?.id;
       expect(post?.conversationId).toBe(appDm);
+      // Nothing was opened for the twin: the outcome names the real conversation the app posted in, and the post's ts.
+      expect(outcome).toMatchObject({ conversation: { platform: 'slack', conversationId: appDm }, platformMessageId: post?.platformMessageId });
       const seen = (await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId);
       expect(seen).toMatchObject({ text: 'from Grace', username: 'Grace Hopper', bot_id: expect.any(String) });
-      // Its edit changes the app's post.
-      const edit = await deliver(request({ senderPersonId: grace.personId, target: { kind: 'existing', conversationId: outcome.conversation.conversationId }, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
-      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      // The relay keeps the twin unopened, so the next message, the edit and the delete come with the open target
+      // and land in the same app DM.
+      const next = await deliver(request({ senderPersonId: grace.personId, target: r.target, body: { format: 'slack-mrkdwn', content: 'from Grace again' } }));
+      expect(next).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm }, fallbackPosts: [{ conversationId: appDm }] });
+      const edit = await deliver(request({ senderPersonId: grace.personId, target: r.target, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm }, platformMessageId: post?.platformMessageId });
       expect((await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId)?.text).toBe('from Grace (edited)');
+      const removal = await deliver(request({ senderPersonId: grace.personId, target: r.target, change: 'delete', targetMessageId: next.platformMessageId, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm } });
+      const left = (await history(creds.botToken, appDm as string)).filter((m) => m.username === 'Grace Hopper').map((m) => m.text);
+      expect(left).toEqual(['from Grace (edited)']);
     });
 
     it('posts a notice once per noticeId in the app DM, its text escaped', async () => {

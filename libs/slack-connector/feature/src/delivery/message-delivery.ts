@@ -193,8 +193,12 @@ export class MessageDelivery {
       await inTransaction(this.dataSource, (manager) => this.posted.record(manager, posted));
       posts.push({ conversationId: channelId, platformMessageId: ts });
     }
-    const twin = request.target.kind === 'existing' ? request.target.conversationId : `open:${[...request.target.memberPlatformUserIds].sort().join(',')}`;
-    return { channelId: twin, ts: posts[0]?.platformMessageId, voice: 'fallback', fallbackPosts: posts };
+    // Nothing was opened for a twin that is not open yet: the outcome names the first conversation the app posted in
+    // (a real Slack id, which the relay recognises as a fallback post's and does not take for the twin's side), so the
+    // message's link, its edits and deletes and the replies in its thread all point at a post that exists.
+    const first = posts[0] as FallbackPost;
+    const twin = request.target.kind === 'existing' ? request.target.conversationId : first.conversationId;
+    return { channelId: twin, ts: first.platformMessageId, voice: 'fallback', fallbackPosts: posts };
   }
 
   /** Edits or deletes the app's fallback posts of a message (chat.update / chat.delete with the bot token). */
