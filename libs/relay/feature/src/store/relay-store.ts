@@ -60,6 +60,12 @@ export interface DeliveryRow {
   requested_at: Date;
   dispatched_at: Date | null;
   finished_at: Date | null;
+  /** How many times it was requested of the connector (ADR 0029). */
+  attempts: number;
+  /** When its outcome is due; past it, the relay requests it again or gives up. */
+  outcome_due_at: Date | null;
+  /** Set when the relay failed it for want of an outcome. */
+  gave_up_at: Date | null;
 }
 
 export const sideColumn = (platform: Platform): 'slack_conversation_id' | 'teams_conversation_id' =>
