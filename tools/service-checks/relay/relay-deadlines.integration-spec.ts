@@ -61,7 +61,7 @@ describe('relay: a delivery whose outcome never comes', () => {
     identity = await startServiceInProcess(createIdentityService(), { databaseUrl: identityDb.url, broker, internalToken: INTERNAL_TOKEN, config: identityConfig, logger: silent });
     const relayConfig = loadConfig(
       { relay: relayConfigSection },
-      { PARLEY_RELAY_OUTCOME_TIMEOUT_MS: '400', PARLEY_RELAY_DELIVERY_ATTEMPTS: '2', PARLEY_RELAY_DEADLINE_SWEEP_MS: '50' },
+      { PARLEY_RELAY_OUTCOME_TIMEOUT_MS: '1000', PARLEY_RELAY_DELIVERY_ATTEMPTS: '2', PARLEY_RELAY_DEADLINE_SWEEP_MS: '50' },
     );
     relay = await startServiceInProcess(relayService, { databaseUrl: relayDb.url, broker, internalToken: INTERNAL_TOKEN, peers: { identity: identity.url }, config: relayConfig, logger: silent });
 
@@ -142,7 +142,7 @@ describe('relay: a delivery whose outcome never comes', () => {
     await delivered(third[2] as Deliver, { platformMessageId: 'T-2' });
     expect(third[2]).toMatchObject({ change: 'create', body: { content: 'second' }, target: { kind: 'open' } });
     expect(third[2]?.deliveryId).not.toBe(first[0]?.deliveryId);
-    const reason = /^no outcome from teams-connector after 2 requests over about 1 s; the relay stopped waiting/;
+    const reason = /^no outcome from teams-connector after 2 requests over about 2 s; the relay stopped waiting/;
     const view = await messages();
     expect(view.map((m) => m.source.messageId)).toEqual(['100.2', '100.1']);
     expect(view[1]).toMatchObject({ state: 'failed', reason: expect.stringMatching(reason) });
@@ -160,6 +160,27 @@ describe('relay: a delivery whose outcome never comes', () => {
     expect(new Set(delivers.map((d) => d.deliveryId))).toEqual(new Set([first[0]?.deliveryId, third[2]?.deliveryId]));
     // Nothing of what was said stays once the outcomes are in.
     expect(await queryRows(relayDb.url, `SELECT delivery_id FROM relay.delivery_queue`)).toEqual([]);
+
+    // The relay's /metrics: deliveries by direction, outcome and kind, and the end-to-end time from the platform
+    // event (occurredAt) to each outcome; no ids in any label. The late outcome is not counted again.
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    const series = metrics
+      .split('\n')
+      .map((line) => /^(parley_relay_\w+)\{([^}]*)\} (\S+)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(([, name, labels, value]) => ({ name, labels: Object.fromEntries([...(labels ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]])), value: Number(value) }));
+    const value = (name: string, labels: Record<string, string>) =>
+      series.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).map((s) => s.value);
+    expect(series.filter((s) => s.name === 'parley_relay_deliveries_total').map((s) => [s.labels['direction'], s.labels['outcome'], s.labels['kind'], s.value]).sort()).toEqual([
+      ['slack_to_teams', 'delivered', 'create', 1],
+      ['slack_to_teams', 'timed_out', 'create', 1],
+    ]);
+    expect(value('parley_relay_end_to_end_seconds_count', { direction: 'slack_to_teams', outcome: 'timed_out' })).toEqual([1]);
+    expect(value('parley_relay_end_to_end_seconds_count', { direction: 'slack_to_teams', outcome: 'delivered' })).toEqual([1]);
+    // Given up after two requests of a second each, counted from the Slack event.
+    expect(value('parley_relay_end_to_end_seconds_sum', { direction: 'slack_to_teams', outcome: 'timed_out' })[0]).toBeGreaterThanOrEqual(2);
+    const labelNames = new Set(series.flatMap((s) => Object.keys(s.labels)));
+    expect([...labelNames].sort()).toEqual(['direction', 'kind', 'le', 'outcome', 'service']);
   });
 });
 

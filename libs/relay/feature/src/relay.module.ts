@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { problemDetailsFilter, SERVICE_CONFIG } from '@parley/service-runtime';
+import type { ServiceMetrics } from '@parley/observability';
+import { METRICS, problemDetailsFilter, SERVICE_CONFIG } from '@parley/service-runtime';
 import { RELAY_CONFIG, resolveRelayConfig } from './config';
 import { ConversationsController } from './http/conversations.controller';
 import { ConversationsReader } from './http/conversations-reader';
+import { RelayMetrics } from './metrics/relay-metrics';
 import { RelayDirectory } from './people/relay-directory';
 import { DeliveryDeadlines } from './relaying/delivery-deadlines';
 import { DeliveryOutcomes } from './relaying/delivery-outcomes';
@@ -19,6 +21,7 @@ import { RelayEventsHandler } from './relaying/relay-events.handler';
   controllers: [RelayEventsHandler, ConversationsController],
   providers: [
     { provide: RELAY_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveRelayConfig(config), inject: [SERVICE_CONFIG] },
+    { provide: RelayMetrics, useFactory: (metrics: ServiceMetrics) => new RelayMetrics(metrics.registry), inject: [METRICS] },
     RelayDirectory,
     LaneDispatcher,
     MessageRelay,

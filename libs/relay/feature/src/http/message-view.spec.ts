@@ -37,6 +37,7 @@ const delivery = (part: number, change: DeliveryRow['change'], state: DeliveryRo
   attempts: 0,
   outcome_due_at: null,
   gave_up_at: null,
+  source_occurred_at: null,
   ...extra,
 });
 

@@ -5,6 +5,7 @@ import type { Logger } from '@parley/observability';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RELAY_CONFIG, type RelayConfig } from '../config';
+import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { firstRow, rows, type DeliveryRow } from '../store/relay-store';
 import { DeliveryOutcomes } from './delivery-outcomes';
 import { deliverTopic, LaneDispatcher } from './lane-dispatcher';
@@ -35,6 +36,7 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
     @Inject(DeliveryOutcomes) private readonly outcomes: DeliveryOutcomes,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,21 +64,29 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
   async sweep(): Promise<number> {
     let handled = 0;
     while (!this.stopped) {
+      const gaveUp: EndedDelivery[] = [];
       const batch = await inTransaction(this.dataSource, async (manager) => {
+        gaveUp.length = 0;
         const due = await rows<DeliveryRow>(
           manager,
           `SELECT * FROM relay.deliveries WHERE state = 'pending' AND outcome_due_at <= now() ORDER BY outcome_due_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
         );
-        for (const delivery of due) await this.overdue(manager, delivery);
+        for (const delivery of due) {
+          if (await this.overdue(manager, delivery)) {
+            gaveUp.push({ target: delivery.target_platform, change: delivery.change, outcome: 'timed_out', sourceOccurredAt: delivery.source_occurred_at, endedAt: new Date() });
+          }
+        }
         return due.length;
       });
+      for (const ended of gaveUp) this.metrics.ended(ended);
       handled += batch;
       if (batch < BATCH) break;
     }
     return handled;
   }
 
-  private async overdue(manager: EntityManager, delivery: DeliveryRow): Promise<void> {
+  /** Requests an overdue delivery again, or gives up on it (answers true then). */
+  private async overdue(manager: EntityManager, delivery: DeliveryRow): Promise<boolean> {
     const platform = delivery.target_platform;
     const lane = await firstRow<{ in_flight_delivery_id: string | null }>(
       manager,
@@ -92,7 +102,7 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
         this.config.outcomeTimeoutMs,
       ]);
       this.logger.warn(log, 'relay: no outcome for a delivery in time; requesting it again');
-      return;
+      return false;
     }
     const connector = platform === 'teams' ? 'teams-connector' : 'slack-connector';
     const waited = Math.round((delivery.attempts * this.config.outcomeTimeoutMs) / 1000);
@@ -110,5 +120,6 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2`, [delivery.twin_id, platform]);
       await this.lanes.pump(manager, delivery.twin_id, platform);
     }
+    return true;
   }
 }

@@ -4,6 +4,7 @@ import type { Payload } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
 
@@ -23,10 +24,13 @@ export class DeliveryOutcomes {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+    @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
   async record(event: Delivered, eventId: string): Promise<void> {
-    await this.idempotent.run('relay.message-delivered', eventId, async (manager) => {
+    let ended: EndedDelivery | undefined;
+    const applied = await this.idempotent.run('relay.message-delivered', eventId, async (manager) => {
+      ended = undefined;
       const delivery = await firstRow<DeliveryRow>(manager, `SELECT * FROM relay.deliveries WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
         event.deliveryId,
         event.orgId,
@@ -54,6 +58,13 @@ export class DeliveryOutcomes {
         this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
         if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
       }
+      ended = {
+        target: platform,
+        change: delivery.change,
+        outcome: event.outcome === 'failed' ? 'failed' : event.voice === 'fallback' ? 'fallback' : 'delivered',
+        sourceOccurredAt: delivery.source_occurred_at,
+        endedAt: new Date(),
+      };
       // The request was kept for a re-request until now (ADR 0029); with the outcome in, nothing of its body stays.
       await manager.query(`DELETE FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
@@ -63,6 +74,8 @@ export class DeliveryOutcomes {
       ]);
       await this.lanes.pump(manager, delivery.twin_id, platform);
     });
+    // Counted once the outcome is committed, so a retried transaction is not counted twice.
+    if (applied === 'applied' && ended) this.metrics.ended(ended);
   }
 
   /** An outcome that came after the relay had failed the delivery for want of one: recorded, the lane left alone. */

@@ -5,6 +5,7 @@ import type { Logger } from '@parley/observability';
 import type { Outbox } from '@parley/persistence';
 import { LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RELAY_CONFIG, type RelayConfig } from '../config';
+import { RelayMetrics } from '../metrics/relay-metrics';
 import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
 import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
@@ -46,6 +47,7 @@ export class LaneDispatcher {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
   async pump(manager: EntityManager, twinId: string, platform: Platform): Promise<void> {
@@ -87,6 +89,8 @@ export class LaneDispatcher {
         await manager.query(`DELETE FROM relay.delivery_queue WHERE seq = $1`, [head.seq]);
         await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = now() WHERE id = $1`, [delivery.id, decision.reason]);
         this.logger.info({ deliveryId: delivery.id, twinId, platform, change: delivery.change }, 'relay.delivery-failed-before-sending');
+        // Counted inside the lane's transaction: a rare rollback and retry of it may count one twice.
+        this.metrics.ended({ target: platform, change: delivery.change, outcome: 'not_sent', sourceOccurredAt: null, endedAt: new Date() });
         continue;
       }
       const payload: DeliverRequest = {
