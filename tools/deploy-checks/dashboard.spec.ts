@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ServiceMetrics } from '@parley/observability';
+import { RelayMetrics } from '@parley/relay-feature';
 import { GraphMetrics } from '@parley/teams-connector-graph-access';
 
 // k8s/observability/grafana-dashboard.json queries what the services serve on /metrics. A panel naming a metric no
 // service registers shows "No data" forever, which nobody notices until the day it is needed. The names come from the
-// registries the services build (the runtime's ServiceMetrics, with its platform figures, and the Teams connector's
-// GraphMetrics), made here in-process.
+// registries the services build (the runtime's ServiceMetrics, with its platform figures, the Teams connector's
+// GraphMetrics and the relay's RelayMetrics), made here in-process.
 
 const root = path.resolve(__dirname, '../..');
 const dashboardFile = path.join(root, 'k8s/observability/grafana-dashboard.json');
@@ -24,8 +25,10 @@ async function registeredSeriesNames(): Promise<Set<string>> {
   const service = new ServiceMetrics('check', { defaultMetrics: true });
   const graph = new Registry();
   new GraphMetrics(graph, service.platform);
+  const relay = new Registry();
+  new RelayMetrics(relay);
   const names = new Set<string>();
-  for (const metric of [...(await service.registry.getMetricsAsJSON()), ...(await graph.getMetricsAsJSON())]) {
+  for (const metric of [...(await service.registry.getMetricsAsJSON()), ...(await graph.getMetricsAsJSON()), ...(await relay.getMetricsAsJSON())]) {
     names.add(metric.name);
     if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
   }
@@ -79,6 +82,8 @@ describe('the Grafana dashboard', () => {
       'parley_platform_pacing_wait_seconds_bucket',
       'parley_user_syncs',
       'parley_user_sync_people',
+      'parley_relay_end_to_end_seconds_bucket',
+      'parley_relay_deliveries_total',
     ]) {
       expect({ name, queried: queried.has(name) }).toEqual({ name, queried: true });
     }

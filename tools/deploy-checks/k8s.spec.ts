@@ -319,7 +319,6 @@ describe('the k8s checks catch', () => {
       expect(secretDocumentationProblems(base, dir, dir)).toEqual([
         'parley-shared-secrets.env: does not document REDIS_URL, which a Deployment reads from Secret parley-shared-secrets',
         'parley-identity-secrets.env: missing; Deployments read Secret parley-identity-secrets (PARLEY_VAULT_KEYS, PARLEY_VAULT_ACTIVE_KEY)',
-        'parley-teams-connector-secrets.env: missing; Deployments read Secret parley-teams-connector-secrets (PARLEY_TEAMS_NOTIFICATION_KEYS, PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY)',
         'parley-old-secrets.env: documents Secret parley-old-secrets, which no Deployment reads',
         'parley-shared-secrets.env: PARLEY_INTERNAL_TOKEN has a value; the examples document keys, never values',
       ]);

@@ -15,17 +15,3 @@ export function loadOrCreateVaultKeys(dataDir: string): { keys: string; activeKe
   const activeKey = keys.split(',').pop()?.split(':')[0] ?? '';
   return { keys, activeKey, file };
 }
-
-export const TEAMS_NOTIFICATION_KEYS_FILE = 'teams-notification-keys';
-
-/**
- * teams-connector's certificate for Graph's encrypted notifications: `<dataDir>/teams-notification-keys` holds
- * `PARLEY_TEAMS_NOTIFICATION_KEYS` (`<id>:<certificate>:<private key>`), made on first start (0600) and reused, so the
- * sandbox's subscriptions keep decrypting after a restart. An operator's own PARLEY_TEAMS_NOTIFICATION_KEYS wins.
- */
-export function loadOrCreateTeamsNotificationKeys(dataDir: string, create: (id: string) => { env: string }): { keys: string; activeKey: string; file: string } {
-  const file = path.join(dataDir, TEAMS_NOTIFICATION_KEYS_FILE);
-  const keys = loadOrCreateSecretFile(file, () => create('embedded-1').env);
-  const activeKey = keys.split(',').pop()?.split(':')[0] ?? '';
-  return { keys, activeKey, file };
-}

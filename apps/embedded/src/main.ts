@@ -27,8 +27,8 @@ import {
   type ServiceDefinition,
 } from '@parley/service-runtime';
 import { slackConnectorService } from '@parley/slack-connector-feature';
-import { createNotificationCertificate, teamsConnectorService } from '@parley/teams-connector-feature';
-import { loadOrCreateTeamsNotificationKeys, loadOrCreateVaultKeys } from './embedded-secrets';
+import { teamsConnectorService } from '@parley/teams-connector-feature';
+import { loadOrCreateVaultKeys } from './embedded-secrets';
 
 const embeddedSection = defineConfigSection(
   'embedded',
@@ -88,12 +88,8 @@ async function main(): Promise<void> {
     serviceEnvironment['PARLEY_VAULT_KEYS'] = vault.keys;
     serviceEnvironment['PARLEY_VAULT_ACTIVE_KEY'] = vault.activeKey;
   }
-  // teams-connector's notification certificate, kept the same way; Graph (the sandbox) reaches it through the gateway.
-  if (!serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_KEYS']) {
-    const notificationKeys = loadOrCreateTeamsNotificationKeys(config.embedded.dataDir, createNotificationCertificate);
-    serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_KEYS'] = notificationKeys.keys;
-    serviceEnvironment['PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY'] = notificationKeys.activeKey;
-  }
+  // teams-connector's notification certificates are made by the connector and kept in identity's vault (ADR 0028);
+  // Graph (the sandbox) reaches the notification endpoint through the gateway.
   serviceEnvironment['PARLEY_TEAMS_PUBLIC_URL'] ??= `http://127.0.0.1:${config.http.port}`;
   // On a laptop, a tenant connected a moment ago gets its subscription within seconds, not at the next minute.
   serviceEnvironment['PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS'] ??= '5000';

@@ -129,3 +129,25 @@ export const WORKSPACE_TAKEN_PROBLEM = 'https://parley.dev/problems/workspace-al
 /** identity's answer to listing an org's connections. */
 export const connectionList = z.object({ items: z.array(connectionView) });
 export type ConnectionList = z.infer<typeof connectionList>;
+
+/**
+ * Parley's own certificates for a Teams connection's encrypted change notifications (ADR 0028): teams-connector makes
+ * and rotates them, identity keeps them, the private keys sealed in the credential vault. `activeKeyId` is what new
+ * and recreated subscriptions carry; the others still decrypt what subscriptions made with them send.
+ */
+export const teamsNotificationKeySet = z.object({
+  activeKeyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).nullable(),
+  keys: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+        /** base64 DER, as a subscription's `encryptionCertificate` takes it. */
+        certificate: nonEmpty.max(20_000),
+        /** PKCS#8 PEM. */
+        privateKey: nonEmpty.max(20_000),
+        createdAt: timestamp,
+      }),
+    )
+    .max(10),
+});
+export type TeamsNotificationKeySet = z.infer<typeof teamsNotificationKeySet>;

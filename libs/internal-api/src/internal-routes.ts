@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { orgId } from '@parley/contracts';
 import { conversationPage, relayedMessagePage, relayPageQuery } from './conversations';
-import { connectionList, connectionView, connectionWithSecrets, createConnectionRequest, slackConnectionInput, teamsConnectionInput, verifyConnectionResult } from './connections';
+import {
+  connectionList,
+  connectionView,
+  connectionWithSecrets,
+  createConnectionRequest,
+  slackConnectionInput,
+  teamsConnectionInput,
+  teamsNotificationKeySet,
+  verifyConnectionResult,
+} from './connections';
 import { adoptOrganizationRequest, createOrganizationRequest, organizationView } from './organizations';
 import {
   completeConsentRequest,
@@ -103,6 +112,26 @@ export const internalRoutes = {
       path: '/internal/orgs/:orgId/connections/:connectionId/secrets',
       params: z.object({ orgId, connectionId: id }),
       response: connectionWithSecrets,
+    }),
+    /**
+     * teams-connector only: Parley's notification certificates for a Teams connection, private keys opened from the
+     * vault (ADR 0028). An empty set (`activeKeyId: null`) until the connector made the first one.
+     */
+    teamsNotificationKeys: defineRoute({
+      service: 'identity',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/teams-notification-keys',
+      params: z.object({ orgId, connectionId: id }),
+      response: teamsNotificationKeySet,
+    }),
+    /** teams-connector only: the whole set after a rotation (a new active key, keys no subscription uses dropped). */
+    putTeamsNotificationKeys: defineRoute({
+      service: 'identity',
+      method: 'PUT',
+      path: '/internal/orgs/:orgId/connections/:connectionId/teams-notification-keys',
+      params: z.object({ orgId, connectionId: id }),
+      body: teamsNotificationKeySet,
+      response: null,
     }),
     people: defineRoute({ service: 'identity', method: 'GET', path: '/internal/orgs/:orgId/people', params: org, query: listPeopleQuery, response: peoplePage }),
     person: defineRoute({

@@ -247,6 +247,30 @@ describe('identity service', () => {
     ]);
   });
 
+  it("keeps a Teams connection's notification keys sealed in the vault, for teams-connector to read back and replace", async () => {
+    const path = `/internal/orgs/${ORG}/connections/${teamsConnectionId}/teams-notification-keys`;
+    expect((await call('GET', path)).body).toEqual({ activeKeyId: null, keys: [] });
+    const privateKey = `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const key = (id: string, material: string) => ({ id, certificate: Buffer.from(`certificate of ${id}`).toString('base64'), privateKey: material, createdAt: '2026-12-05T00:00:00.000Z' });
+    const set = { activeKeyId: 'parley-1', keys: [key('parley-1', privateKey)] };
+    expect((await call('PUT', path, set)).status).toBe(204);
+    expect((await call('GET', path)).body).toEqual(set);
+    // Rotated: a new active key, the old one kept while a subscription uses it.
+    const rotated = { activeKeyId: 'parley-2', keys: [key('parley-1', privateKey), key('parley-2', `${privateKey}2`)] };
+    expect((await call('PUT', path, rotated)).status).toBe(204);
+    expect((await call('GET', path)).body).toEqual(rotated);
+    // Sealed at rest like every other secret; never in a row in plaintext.
+    const dump = JSON.stringify(await rowsOf('SELECT * FROM identity.credentials WHERE owner_id = $1', [teamsConnectionId]));
+    expect(dump).toContain('teams.notification-keys');
+    expect(dump).not.toContain(privateKey.split('\n')[1] as string);
+    // Checked: the active key is one of the set; only Teams connections; only the org's own; only with the token.
+    expectProblem(await call('PUT', path, { activeKeyId: 'parley-9', keys: [key('parley-1', privateKey)] }), 400, /^activeKeyId/);
+    expectProblem(await call('PUT', path, { activeKeyId: 'parley-1', keys: [{ id: 'parley-1' }] }), 400);
+    expectProblem(await call('GET', `/internal/orgs/${ORG}/connections/${slackConnectionId}/teams-notification-keys`), 400);
+    expectProblem(await call('GET', `/internal/orgs/${OTHER_ORG}/connections/${teamsConnectionId}/teams-notification-keys`), 404);
+    expectProblem(await call('GET', path, undefined, null), 401);
+  });
+
   it('answers a malformed connection with a 400 naming the field, and deletes connections with their secrets', async () => {
     const bad = teamsRequest();
     const { tenantId: _dropped, ...settings } = bad.settings;

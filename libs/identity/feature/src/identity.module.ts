@@ -17,7 +17,8 @@ import { ConsentController } from './consent/consent.controller';
 import { ConsentRequests } from './consent/consent-requests';
 import { ConsentService } from './consent/consent.service';
 import { ConnectionStore } from './connections/connection-store';
-import { ConnectionsController, PlatformConnectionsController, SlackWorkspaceConnectionController } from './connections/connections.controller';
+import { ConnectionsController, PlatformConnectionsController, SlackWorkspaceConnectionController, TeamsNotificationKeysController } from './connections/connections.controller';
+import { TeamsNotificationKeys } from './connections/teams-notification-keys';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
 import { identityProblemFilter } from './http/problem';
@@ -50,6 +51,7 @@ const controllers = [
   ConnectionsController,
   PlatformConnectionsController,
   SlackWorkspaceConnectionController,
+  TeamsNotificationKeysController,
   PeopleController,
   TokensController,
   ConsentController,
@@ -84,6 +86,7 @@ const common: Provider[] = [
   },
   OrganizationStore,
   ConnectionStore,
+  TeamsNotificationKeys,
   PeopleStore,
   DirectoryImports,
   GuestPasswords,

@@ -2,11 +2,17 @@ import type { ServiceDefinition } from '@parley/service-runtime';
 import { RelayModule } from './relay.module';
 import { RelayInit1732700000500 } from './migrations/1732700000500-relay-init';
 import { RelayConversations1797100000000 } from './migrations/1797100000000-relay-conversations';
+import { RelayDeliveryDeadlines1797700000000 } from './migrations/1797700000000-relay-delivery-deadlines';
+import { RelaySourceTimes1797700000100 } from './migrations/1797700000100-relay-source-times';
+import { RELAY_CONFIG_KEY, relayConfigSection } from './config';
 
 export { RelayModule };
+export { relayConfigSection, type RelayConfig } from './config';
+export { RelayMetrics } from './metrics/relay-metrics';
 
 export const relayService: ServiceDefinition = {
   name: 'relay',
   module: RelayModule,
-  migrations: [RelayInit1732700000500, RelayConversations1797100000000],
+  migrations: [RelayInit1732700000500, RelayConversations1797100000000, RelayDeliveryDeadlines1797700000000, RelaySourceTimes1797700000100],
+  configSections: { [RELAY_CONFIG_KEY]: relayConfigSection },
 };

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
-import { problemDetailsFilter } from '@parley/service-runtime';
+import type { ServiceMetrics } from '@parley/observability';
+import { METRICS, problemDetailsFilter, SERVICE_CONFIG } from '@parley/service-runtime';
+import { RELAY_CONFIG, resolveRelayConfig } from './config';
 import { ConversationsController } from './http/conversations.controller';
 import { ConversationsReader } from './http/conversations-reader';
+import { RelayMetrics } from './metrics/relay-metrics';
 import { RelayDirectory } from './people/relay-directory';
+import { DeliveryDeadlines } from './relaying/delivery-deadlines';
 import { DeliveryOutcomes } from './relaying/delivery-outcomes';
 import { LaneDispatcher } from './relaying/lane-dispatcher';
 import { MessageRelay } from './relaying/message-relay';
@@ -16,10 +20,13 @@ import { RelayEventsHandler } from './relaying/relay-events.handler';
 @Module({
   controllers: [RelayEventsHandler, ConversationsController],
   providers: [
+    { provide: RELAY_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveRelayConfig(config), inject: [SERVICE_CONFIG] },
+    { provide: RelayMetrics, useFactory: (metrics: ServiceMetrics) => new RelayMetrics(metrics.registry), inject: [METRICS] },
     RelayDirectory,
     LaneDispatcher,
     MessageRelay,
     DeliveryOutcomes,
+    DeliveryDeadlines,
     ConversationsReader,
     // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
     problemDetailsFilter({ genericDetails: { 401: 'Internal API: send the internal token as `Authorization: Bearer <token>`.' } }),

@@ -373,6 +373,20 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
     });
 
+    it('answers a request for a delivery it already finished with the recorded outcome, posting nothing (the relay asks again, ADR 0029)', async () => {
+      const r = request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'asked twice' } });
+      const first = await deliver(r);
+      await observer.publish('parley.slack.message.deliver.requested.v1', r);
+      const both = await waitFor('the outcome published again', () => {
+        const seen = delivered.filter((d) => d.deliveryId === r.deliveryId);
+        return seen.length >= 2 ? seen : undefined;
+      });
+      const { deliveredAt: _first, ...firstOutcome } = first;
+      const { deliveredAt: _again, ...againOutcome } = both[1] as Delivered;
+      expect(againOutcome).toEqual(firstOutcome);
+      expect((await history(frances.token, dm)).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
+    });
+
     it("fails with Slack's own code when Slack refuses", async () => {
       const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'mine' })['ts'] as string;
       const refused = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: adas, body: { format: 'slack-mrkdwn', content: 'x' } }));
@@ -426,12 +440,27 @@ describe('slack-connector relay side', () => {
       const post = outcome.fallbackPosts?.[0];
       const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng01'] as string })).channel?.id;
       expect(post?.conversationId).toBe(appDm);
+      // Nothing was opened for the twin: the outcome names the real conversation the app posted in, and the post's ts.
+      expect(outcome).toMatchObject({ conversation: { platform: 'slack', conversationId: appDm }, platformMessageId: post?.platformMessageId });
       const seen = (await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId);
       expect(seen).toMatchObject({ text: 'from Grace', username: 'Grace Hopper', bot_id: expect.any(String) });
-      // Its edit changes the app's post.
-      const edit = await deliver(request({ senderPersonId: grace.personId, target: { kind: 'existing', conversationId: outcome.conversation.conversationId }, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
-      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      // The relay keeps the twin unopened, so the next message, the edit and the delete come with the open target
+      // and land in the same app DM.
+      const next = await deliver(request({ senderPersonId: grace.personId, target: r.target, body: { format: 'slack-mrkdwn', content: 'from Grace again' } }));
+      expect(next).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm }, fallbackPosts: [{ conversationId: appDm }] });
+      const lastEdit = request({ senderPersonId: grace.personId, target: r.target, change: 'edit', targetMessageId: post?.platformMessageId, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } });
+      const edit = await deliver(lastEdit);
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm }, platformMessageId: post?.platformMessageId });
       expect((await history(creds.botToken, appDm as string)).find((m) => m.ts === post?.platformMessageId)?.text).toBe('from Grace (edited)');
+      // Asked again, the edit's outcome names the same app DM and posts (never the DM as the twin's side).
+      const editAgain = delivered.length;
+      await observer.publish('parley.slack.message.deliver.requested.v1', request({ ...lastEdit, deliveryId: edit.deliveryId }));
+      const again = await waitFor('the edit outcome again', () => delivered.slice(editAgain).find((d) => d.deliveryId === edit.deliveryId));
+      expect(again).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm }, fallbackPosts: edit.fallbackPosts });
+      const removal = await deliver(request({ senderPersonId: grace.personId, target: r.target, change: 'delete', targetMessageId: next.platformMessageId, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: appDm } });
+      const left = (await history(creds.botToken, appDm as string)).filter((m) => m.username === 'Grace Hopper').map((m) => m.text);
+      expect(left).toEqual(['from Grace (edited)']);
     });
 
     it('posts a notice once per noticeId in the app DM, its text escaped', async () => {

@@ -12,7 +12,6 @@ import type { TeamsConnectorOptions } from './graph.providers';
 export { TeamsConnectorFeatureModule, TeamsConnectorModule, type TeamsConnectorOptions };
 export { teamsConnectorConfigSection, teamsIngressConfigSection };
 export { teamsIngressConfig, type TeamsIngressConfig } from './ingress/ingress-config';
-export { createNotificationCertificate } from './ingress/notification-certificate';
 export { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './relay/chat-message-observer';
 export { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './ingress/notification.controller';
 export { homeUserPrincipalName } from './guests/home-upn';

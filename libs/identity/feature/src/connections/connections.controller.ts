@@ -2,6 +2,7 @@ import { Controller, Inject, UseGuards } from '@nestjs/common';
 import { internalRoutes, type RouteBody, type RouteParams, type RouteQuery as RouteQueryOf, type RouteResult } from '@parley/internal-api';
 import { InternalAuthGuard, InternalRoute, RouteBody as Body, RouteParams as Params, RouteQuery } from '@parley/service-runtime';
 import { ConnectionStore } from './connection-store';
+import { TeamsNotificationKeys } from './teams-notification-keys';
 
 const routes = internalRoutes.identity;
 
@@ -62,5 +63,25 @@ export class SlackWorkspaceConnectionController {
   @InternalRoute(routes.slackWorkspaceConnection)
   get(@Params(routes.slackWorkspaceConnection) { teamId }: RouteParams<typeof routes.slackWorkspaceConnection>): Promise<RouteResult<typeof routes.slackWorkspaceConnection>> {
     return this.connections.liveSlackByTeam(teamId);
+  }
+}
+
+/** teams-connector's notification certificates of a Teams connection, sealed in the vault (ADR 0028). */
+@Controller()
+@UseGuards(InternalAuthGuard)
+export class TeamsNotificationKeysController {
+  constructor(@Inject(TeamsNotificationKeys) private readonly keys: TeamsNotificationKeys) {}
+
+  @InternalRoute(routes.teamsNotificationKeys)
+  get(@Params(routes.teamsNotificationKeys) { orgId, connectionId }: RouteParams<typeof routes.teamsNotificationKeys>): Promise<RouteResult<typeof routes.teamsNotificationKeys>> {
+    return this.keys.get(orgId, connectionId);
+  }
+
+  @InternalRoute(routes.putTeamsNotificationKeys)
+  async put(
+    @Params(routes.putTeamsNotificationKeys) { orgId, connectionId }: RouteParams<typeof routes.putTeamsNotificationKeys>,
+    @Body(routes.putTeamsNotificationKeys) body: RouteBody<typeof routes.putTeamsNotificationKeys>,
+  ): Promise<void> {
+    await this.keys.put(orgId, connectionId, body);
   }
 }

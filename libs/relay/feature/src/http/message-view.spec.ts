@@ -34,6 +34,10 @@ const delivery = (part: number, change: DeliveryRow['change'], state: DeliveryRo
   requested_at: at,
   dispatched_at: null,
   finished_at: null,
+  attempts: 0,
+  outcome_due_at: null,
+  gave_up_at: null,
+  source_occurred_at: null,
   ...extra,
 });
 

@@ -30,7 +30,9 @@ export function decideDispatch(facts: DispatchFacts): DispatchDecision {
     const threadRootId = facts.threadRoot?.targetId ?? undefined;
     return { kind: 'send', target, ...(threadRootId ? { threadRootId } : {}) };
   }
-  if (facts.link !== null && target === 'existing') {
+  // A message the app posted for its sender while the twin's side was not open yet (fallback) is linked to that post:
+  // the change goes to it, with the open target (the connector changes its fallback posts, wherever they are).
+  if (facts.link !== null) {
     if (facts.deleted) return { kind: 'fail', reason: `the message was already deleted on the other side; the ${facts.change} was not carried` };
     return { kind: 'send', target, targetMessageId: facts.link };
   }

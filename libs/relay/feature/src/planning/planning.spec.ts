@@ -189,6 +189,12 @@ describe('decideDispatch', () => {
     expect(decideDispatch({ ...edit, link: 'T-9', deleted: true, original: { state: 'delivered', reason: null } })).toMatchObject({ kind: 'fail' });
   });
 
+  it("changes a fallback post of a message whose twin side is not open yet (the app's post is its link)", () => {
+    const edit: DispatchFacts = { ...base, change: 'edit', targetConversationId: null, link: '600.1', original: { state: 'delivered', reason: null } };
+    expect(decideDispatch(edit)).toEqual({ kind: 'send', target: 'open', targetMessageId: '600.1' });
+    expect(decideDispatch({ ...edit, change: 'delete' })).toEqual({ kind: 'send', target: 'open', targetMessageId: '600.1' });
+  });
+
   it('never sends an edit or delete without the id of the message it changes', () => {
     const state = fc.constantFrom('pending' as const, 'delivered' as const, 'failed' as const);
     fc.assert(
@@ -202,7 +208,7 @@ describe('decideDispatch', () => {
           const decision = decideDispatch({ change, targetConversationId: target, link, original, deleted, threadRoot: null });
           if (decision.kind === 'send') {
             expect(decision.targetMessageId).toBe(link);
-            expect(decision.target).toBe('existing');
+            expect(decision.target).toBe(target === null ? 'open' : 'existing');
           }
         },
       ),

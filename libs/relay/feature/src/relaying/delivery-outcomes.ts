@@ -4,6 +4,7 @@ import type { Payload } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
 
@@ -23,10 +24,13 @@ export class DeliveryOutcomes {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+    @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
   async record(event: Delivered, eventId: string): Promise<void> {
-    await this.idempotent.run('relay.message-delivered', eventId, async (manager) => {
+    let ended: EndedDelivery | undefined;
+    const applied = await this.idempotent.run('relay.message-delivered', eventId, async (manager) => {
+      ended = undefined;
       const delivery = await firstRow<DeliveryRow>(manager, `SELECT * FROM relay.deliveries WHERE id = $1 AND org_id = $2 FOR UPDATE`, [
         event.deliveryId,
         event.orgId,
@@ -35,36 +39,18 @@ export class DeliveryOutcomes {
         this.logger.warn({ orgId: event.orgId, deliveryId: event.deliveryId }, 'relay: an outcome for a delivery the relay does not know');
         return;
       }
-      if (delivery.state !== 'pending') return;
+      if (delivery.state !== 'pending') {
+        // The relay gave up waiting and the lane moved on; what the connector did in the end is still worth knowing.
+        if (delivery.gave_up_at !== null) await this.lateOutcome(manager, delivery, event);
+        return;
+      }
       const platform = delivery.target_platform;
       // The lane first, always in the same order as the dispatcher (lane, then delivery rows), so the two never deadlock.
       await manager.query(`SELECT 1 FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`, [delivery.twin_id, platform]);
-      const conversationId = event.conversation.conversationId;
       if (event.outcome === 'delivered') {
-        await manager.query(
-          `UPDATE relay.deliveries SET state = 'delivered', target_message_id = COALESCE($2, target_message_id), voice = $3, target_conversation_id = $4,
-             finished_at = $5 WHERE id = $1`,
-          [delivery.id, event.platformMessageId ?? null, event.voice ?? null, conversationId, event.deliveredAt],
-        );
-        if (delivery.change === 'create' && event.platformMessageId) {
-          await manager.query(
-            `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
-             VALUES ($1, $2, 'post', $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [delivery.message_id, delivery.part, platform, conversationId, event.platformMessageId],
-          );
-        }
-        for (const post of event.fallbackPosts ?? []) {
-          await manager.query(
-            `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
-             VALUES ($1, $2, 'fallback', $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [delivery.message_id, delivery.part, platform, post.conversationId, post.platformMessageId],
-          );
-        }
-        // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
-        const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
-        if (!fallbackOnly) await this.keepOpenedSide(manager, delivery, conversationId);
+        await this.applyDelivered(manager, delivery, event);
       } else {
-        await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = $3 WHERE id = $1`, [
+        await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = $3, outcome_due_at = NULL WHERE id = $1`, [
           delivery.id,
           event.reason ?? 'the connector gave no reason',
           event.deliveredAt,
@@ -72,6 +58,15 @@ export class DeliveryOutcomes {
         this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
         if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
       }
+      ended = {
+        target: platform,
+        change: delivery.change,
+        outcome: event.outcome === 'failed' ? 'failed' : event.voice === 'fallback' ? 'fallback' : 'delivered',
+        sourceOccurredAt: delivery.source_occurred_at,
+        endedAt: new Date(),
+      };
+      // The request was kept for a re-request until now (ADR 0029); with the outcome in, nothing of its body stays.
+      await manager.query(`DELETE FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
         delivery.twin_id,
         platform,
@@ -79,10 +74,47 @@ export class DeliveryOutcomes {
       ]);
       await this.lanes.pump(manager, delivery.twin_id, platform);
     });
+    // Counted once the outcome is committed, so a retried transaction is not counted twice.
+    if (applied === 'applied' && ended) this.metrics.ended(ended);
+  }
+
+  /** An outcome that came after the relay had failed the delivery for want of one: recorded, the lane left alone. */
+  private async lateOutcome(manager: EntityManager, delivery: DeliveryRow, event: Delivered): Promise<void> {
+    this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, outcome: event.outcome }, 'relay: an outcome came after the relay gave up waiting for it');
+    if (event.outcome === 'delivered') await this.applyDelivered(manager, delivery, event);
+    else await manager.query(`UPDATE relay.deliveries SET reason = $2 WHERE id = $1`, [delivery.id, event.reason ?? delivery.reason]);
+  }
+
+  /** The delivery is delivered: its state, the other side's id, its links, and the twin's side it opened. */
+  private async applyDelivered(manager: EntityManager, delivery: DeliveryRow, event: Delivered): Promise<void> {
+    const platform = delivery.target_platform;
+    const conversationId = event.conversation.conversationId;
+    await manager.query(
+      `UPDATE relay.deliveries SET state = 'delivered', reason = NULL, target_message_id = COALESCE($2, target_message_id), voice = $3, target_conversation_id = $4,
+         finished_at = $5, outcome_due_at = NULL WHERE id = $1`,
+      [delivery.id, event.platformMessageId ?? null, event.voice ?? null, conversationId, event.deliveredAt],
+    );
+    if (delivery.change === 'create' && event.platformMessageId) {
+      await manager.query(
+        `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
+         VALUES ($1, $2, 'post', $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [delivery.message_id, delivery.part, platform, conversationId, event.platformMessageId],
+      );
+    }
+    for (const post of event.fallbackPosts ?? []) {
+      await manager.query(
+        `INSERT INTO relay.message_links (message_id, part, kind, target_platform, target_conversation_id, target_message_id)
+         VALUES ($1, $2, 'fallback', $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [delivery.message_id, delivery.part, platform, post.conversationId, post.platformMessageId],
+      );
+    }
+    // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
+    const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
+    if (!fallbackOnly) await this.keepOpenedSide(manager, delivery, conversationId);
   }
 
   /** The sender hears on their own platform that their message did not arrive, once per message, with the reason. */
-  private async tellSender(manager: EntityManager, delivery: DeliveryRow, reason: string): Promise<void> {
+  async tellSender(manager: EntityManager, delivery: DeliveryRow, reason: string): Promise<void> {
     const message = await firstRow<MessageRow>(manager, `SELECT * FROM relay.messages WHERE id = $1`, [delivery.message_id]);
     const twin = await twinById(manager, delivery.twin_id);
     const source = message?.source_platform;

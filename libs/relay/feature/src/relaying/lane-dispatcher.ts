@@ -4,6 +4,8 @@ import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import type { Outbox } from '@parley/persistence';
 import { LOGGER, OUTBOX } from '@parley/service-runtime';
+import { RELAY_CONFIG, type RelayConfig } from '../config';
+import { RelayMetrics } from '../metrics/relay-metrics';
 import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
 import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
@@ -37,12 +39,15 @@ export const deliverTopic = (platform: Platform) =>
  * Keeps one delivery in flight per target conversation (a lane: a twin's side). `pump` runs inside the transaction
  * that changed the lane (a delivery queued, one finished); it takes the lane's row lock, and while nothing is in flight
  * it sends the next queued delivery through the outbox, or fails it when the message it changes never made it across.
+ * A sent request stays in the queue, marked dispatched, with the time its outcome is due (DeliveryDeadlines).
  */
 @Injectable()
 export class LaneDispatcher {
   constructor(
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
   async pump(manager: EntityManager, twinId: string, platform: Platform): Promise<void> {
@@ -55,7 +60,7 @@ export class LaneDispatcher {
     for (;;) {
       const head = await firstRow<QueueHead>(
         manager,
-        `SELECT seq, delivery_id, request FROM relay.delivery_queue WHERE twin_id = $1 AND platform = $2 ORDER BY seq LIMIT 1`,
+        `SELECT seq, delivery_id, request FROM relay.delivery_queue WHERE twin_id = $1 AND platform = $2 AND dispatched_at IS NULL ORDER BY seq LIMIT 1`,
         [twinId, platform],
       );
       if (!head) return;
@@ -80,10 +85,12 @@ export class LaneDispatcher {
         this.logger.debug({ deliveryId: delivery.id, twinId, platform, why: decision.why }, 'relay.lane-waits');
         return;
       }
-      await manager.query(`DELETE FROM relay.delivery_queue WHERE seq = $1`, [head.seq]);
       if (decision.kind === 'fail') {
+        await manager.query(`DELETE FROM relay.delivery_queue WHERE seq = $1`, [head.seq]);
         await manager.query(`UPDATE relay.deliveries SET state = 'failed', reason = $2, finished_at = now() WHERE id = $1`, [delivery.id, decision.reason]);
         this.logger.info({ deliveryId: delivery.id, twinId, platform, change: delivery.change }, 'relay.delivery-failed-before-sending');
+        // Counted inside the lane's transaction: a rare rollback and retry of it may count one twice.
+        this.metrics.ended({ target: platform, change: delivery.change, outcome: 'not_sent', sourceOccurredAt: null, endedAt: new Date() });
         continue;
       }
       const payload: DeliverRequest = {
@@ -96,7 +103,13 @@ export class LaneDispatcher {
         ...(decision.threadRootId ? { threadRootId: decision.threadRootId } : {}),
       };
       await this.outbox.enqueue(manager, deliverTopic(platform), payload);
-      await manager.query(`UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $2 WHERE id = $1`, [delivery.id, targetConversationId]);
+      // The request stays (as sent) until its outcome comes, so that it can be sent again if none does (ADR 0029).
+      await manager.query(`UPDATE relay.delivery_queue SET dispatched_at = now(), dispatched = $2::jsonb WHERE seq = $1`, [head.seq, JSON.stringify(payload)]);
+      await manager.query(
+        `UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $2, attempts = 1,
+           outcome_due_at = now() + ($3::int * interval '1 millisecond') WHERE id = $1`,
+        [delivery.id, targetConversationId, this.config.outcomeTimeoutMs],
+      );
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = $3 WHERE twin_id = $1 AND platform = $2`, [twinId, platform, delivery.id]);
       this.logger.debug({ deliveryId: delivery.id, twinId, platform, change: delivery.change, target: decision.target }, 'relay.delivery-dispatched');
       return;

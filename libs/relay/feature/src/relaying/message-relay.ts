@@ -161,6 +161,7 @@ export class MessageRelay {
         part: 0,
         change,
         targetPlatform: route.target,
+        sourceOccurredAt: event.occurredAt,
         contentHash: null,
         failedReason: `the original message was never relayed, so the ${change} cannot be carried`,
       });
@@ -179,6 +180,7 @@ export class MessageRelay {
         part: 0,
         change: 'create',
         targetPlatform: route.target,
+        sourceOccurredAt: event.occurredAt,
         contentHash: null,
         failedReason: 'the message has no text to carry (files and cards are not relayed yet)',
       });
@@ -196,6 +198,7 @@ export class MessageRelay {
         part,
         change,
         targetPlatform: route.target,
+        sourceOccurredAt: event.occurredAt,
         contentHash: contentHash(body),
       });
       const request: QueuedRequest = {

@@ -60,6 +60,14 @@ export interface DeliveryRow {
   requested_at: Date;
   dispatched_at: Date | null;
   finished_at: Date | null;
+  /** How many times it was requested of the connector (ADR 0029). */
+  attempts: number;
+  /** When its outcome is due; past it, the relay requests it again or gives up. */
+  outcome_due_at: Date | null;
+  /** Set when the relay failed it for want of an outcome. */
+  gave_up_at: Date | null;
+  /** The platform event's time at the source; null for rows older than the column. */
+  source_occurred_at: Date | null;
 }
 
 export const sideColumn = (platform: Platform): 'slack_conversation_id' | 'teams_conversation_id' =>
@@ -170,13 +178,15 @@ export interface NewDelivery {
   readonly contentHash: string | null;
   /** Set for a delivery that fails before it is ever sent. */
   readonly failedReason?: string;
+  /** The platform event's time at the source (`occurredAt` of what the connector received). */
+  readonly sourceOccurredAt: string;
 }
 
 export async function insertDelivery(db: Sql, d: NewDelivery): Promise<void> {
   await db.query(
-    `INSERT INTO relay.deliveries (id, org_id, message_id, twin_id, part, change, target_platform, content_hash, state, reason, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'failed' THEN now() END)`,
-    [d.id, d.orgId, d.messageId, d.twinId, d.part, d.change, d.targetPlatform, d.contentHash, d.failedReason ? 'failed' : 'pending', d.failedReason ?? null],
+    `INSERT INTO relay.deliveries (id, org_id, message_id, twin_id, part, change, target_platform, content_hash, state, reason, finished_at, source_occurred_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'failed' THEN now() END, $11)`,
+    [d.id, d.orgId, d.messageId, d.twinId, d.part, d.change, d.targetPlatform, d.contentHash, d.failedReason ? 'failed' : 'pending', d.failedReason ?? null, d.sourceOccurredAt],
   );
 }
 

@@ -9,6 +9,11 @@ export interface DeliveryRecord {
   readonly channelId?: string;
   readonly voice?: 'person' | 'fallback';
   readonly lastAttemptAt?: Date;
+  /** The post's ts, once delivered (absent for a delete). */
+  readonly ts?: string;
+  /** Slack's reason, once failed. */
+  readonly reason?: string;
+  readonly teamId?: string;
 }
 
 export interface AttemptStart {
@@ -31,11 +36,33 @@ export class Deliveries {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async get(deliveryId: string): Promise<DeliveryRecord | undefined> {
-    const rows: { delivery_id: string; state: DeliveryRecord['state']; attempts: number; channel_id: string | null; voice: DeliveryRecord['voice'] | null; last_attempt_at: Date | null }[] =
-      await this.dataSource.query('SELECT delivery_id, state, attempts, channel_id, voice, last_attempt_at FROM slack_connector.deliveries WHERE delivery_id = $1', [deliveryId]);
+    const rows: {
+      delivery_id: string;
+      state: DeliveryRecord['state'];
+      attempts: number;
+      channel_id: string | null;
+      voice: DeliveryRecord['voice'] | null;
+      last_attempt_at: Date | null;
+      ts: string | null;
+      reason: string | null;
+      team_id: string | null;
+    }[] = await this.dataSource.query(
+      'SELECT delivery_id, state, attempts, channel_id, voice, last_attempt_at, ts, reason, team_id FROM slack_connector.deliveries WHERE delivery_id = $1',
+      [deliveryId],
+    );
     const r = rows[0];
     return r
-      ? { deliveryId: r.delivery_id, state: r.state, attempts: r.attempts, channelId: r.channel_id ?? undefined, voice: r.voice ?? undefined, lastAttemptAt: r.last_attempt_at ?? undefined }
+      ? {
+          deliveryId: r.delivery_id,
+          state: r.state,
+          attempts: r.attempts,
+          channelId: r.channel_id ?? undefined,
+          voice: r.voice ?? undefined,
+          lastAttemptAt: r.last_attempt_at ?? undefined,
+          ts: r.ts ?? undefined,
+          reason: r.reason ?? undefined,
+          teamId: r.team_id || undefined,
+        }
       : undefined;
   }
 

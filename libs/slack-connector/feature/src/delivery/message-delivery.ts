@@ -57,8 +57,10 @@ export class MessageDelivery {
     const log = this.logger.child({ deliveryId: request.deliveryId, orgId: request.orgId, change: request.change });
     const earlier = await this.deliveries.get(request.deliveryId);
     if (earlier && earlier.state !== 'attempting') {
-      log.info({ state: earlier.state }, 'delivery already finished; its outcome was published then');
-      return;
+      // Asked again for a delivery that finished: the relay did not hear its outcome in time (ADR 0029), or the bus
+      // redelivered the request. Nothing is posted; the recorded outcome is published again (the relay ignores a second).
+      log.info({ state: earlier.state }, 'delivery already finished; publishing its recorded outcome again');
+      return this.announceAgain(request, earlier);
     }
     let connection: SlackConnection;
     try {
@@ -193,8 +195,12 @@ export class MessageDelivery {
       await inTransaction(this.dataSource, (manager) => this.posted.record(manager, posted));
       posts.push({ conversationId: channelId, platformMessageId: ts });
     }
-    const twin = request.target.kind === 'existing' ? request.target.conversationId : `open:${[...request.target.memberPlatformUserIds].sort().join(',')}`;
-    return { channelId: twin, ts: posts[0]?.platformMessageId, voice: 'fallback', fallbackPosts: posts };
+    // Nothing was opened for a twin that is not open yet: the outcome names the first conversation the app posted in
+    // (a real Slack id, which the relay recognises as a fallback post's and does not take for the twin's side), so the
+    // message's link, its edits and deletes and the replies in its thread all point at a post that exists.
+    const first = posts[0] as FallbackPost;
+    const twin = request.target.kind === 'existing' ? request.target.conversationId : first.conversationId;
+    return { channelId: twin, ts: first.platformMessageId, voice: 'fallback', fallbackPosts: posts };
   }
 
   /** Edits or deletes the app's fallback posts of a message (chat.update / chat.delete with the bot token). */
@@ -282,9 +288,36 @@ export class MessageDelivery {
     });
   }
 
+  /** The outcome of a finished delivery, as it was published when it finished, from what was recorded then. */
+  private async announceAgain(request: DeliverRequest, earlier: DeliveryRecord): Promise<void> {
+    // A change of fallback posts changed the posts of the delivery that made them.
+    const original = request.change !== 'create' && request.targetMessageId && earlier.teamId ? await this.posted.deliveryOf(earlier.teamId, request.targetMessageId) : undefined;
+    const posts = await this.posted.ofDelivery(original ?? request.deliveryId);
+    const fallbackPosts = posts.filter((p) => p.kind === 'fallback').map((p) => ({ conversationId: p.channelId, platformMessageId: p.ts }));
+    const fallback = earlier.voice === 'fallback';
+    const conversationId =
+      request.target.kind === 'existing'
+        ? request.target.conversationId
+        : fallback
+          ? (fallbackPosts[0]?.conversationId ?? earlier.channelId)
+          : earlier.channelId;
+    const event: PayloadIn<'parley.message.delivered.v1'> = {
+      orgId: request.orgId,
+      deliveryId: request.deliveryId,
+      conversation: { platform: 'slack', conversationId: conversationId ?? `open:${openMembers(request)}` },
+      outcome: earlier.state === 'delivered' ? 'delivered' : 'failed',
+      ...(earlier.state === 'delivered' && earlier.ts && request.change !== 'delete' ? { platformMessageId: earlier.ts } : {}),
+      ...(earlier.state === 'delivered' && earlier.voice ? { voice: earlier.voice } : {}),
+      ...(earlier.state === 'delivered' && fallback && fallbackPosts.length > 0 ? { fallbackPosts } : {}),
+      ...(earlier.state === 'failed' ? { reason: earlier.reason ?? 'Slack refused it (the reason was published when it failed)' } : {}),
+      deliveredAt: new Date().toISOString(),
+    };
+    await inTransaction(this.dataSource, (manager) => this.outbox.enqueue(manager, 'parley.message.delivered.v1', event));
+  }
+
   private async failed(request: DeliverRequest, connection: SlackConnection | undefined, reason: string, log: Logger): Promise<void> {
     log.warn({ reason }, 'Slack delivery failed');
-    const target = request.target.kind === 'existing' ? request.target.conversationId : `open:${[...request.target.memberPlatformUserIds].sort().join(',')}`;
+    const target = request.target.kind === 'existing' ? request.target.conversationId : `open:${openMembers(request)}`;
     await inTransaction(this.dataSource, async (manager) => {
       await this.deliveries.failWithoutAttempt(
         manager,
@@ -302,3 +335,7 @@ export class MessageDelivery {
     });
   }
 }
+
+/** The members of a conversation still to be opened, as the relay keys it (`open:<sorted ids>`). */
+const openMembers = (request: DeliverRequest): string =>
+  request.target.kind === 'open' ? [...request.target.memberPlatformUserIds].sort().join(',') : '';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ConfigError, defineConfigSection, env } from '@parley/config';
-import { KEY_ID_PATTERN, parseNotificationKeys, type NotificationKey } from './notification-keys';
 import { defaultValidationTokenSettings, type ValidationTokenSettings } from './validation-tokens';
 
 const MINUTE = 60_000;
@@ -10,8 +9,11 @@ export const MAX_CHAT_SUBSCRIPTION_MINUTES = 4320;
 export interface TeamsIngressConfig {
   /** Parley's public base URL (the gateway or the Ingress host); null: no subscriptions are made. */
   readonly publicBaseUrl: string | null;
-  readonly keys: readonly NotificationKey[];
-  readonly activeKeyId: string | null;
+  /**
+   * A connection's notification certificate older than this is replaced (ADR 0028); the old one stays, and decrypts,
+   * while a subscription names it.
+   */
+  readonly notificationKeyMaxAgeMs: number;
   readonly tokens: ValidationTokenSettings;
   readonly subscriptionLifetimeMs: number;
   /** A subscription with less than this left is renewed. */
@@ -29,8 +31,7 @@ export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}):
   const tickMs = overrides.tickMs ?? MINUTE;
   return {
     publicBaseUrl: null,
-    keys: [],
-    activeKeyId: null,
+    notificationKeyMaxAgeMs: 30 * 24 * 60 * MINUTE,
     tokens: defaultValidationTokenSettings,
     subscriptionLifetimeMs: (MAX_CHAT_SUBSCRIPTION_MINUTES - 90) * MINUTE,
     renewBeforeMs: 24 * 60 * MINUTE,
@@ -44,27 +45,16 @@ export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}):
 }
 
 /**
- * PARLEY_TEAMS_PUBLIC_URL (where Graph reaches /teams/notifications and /teams/lifecycle), Parley's notification
- * certificates (PARLEY_TEAMS_NOTIFICATION_KEYS, PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY; keep a previous key listed
- * until its subscriptions expired, at most 3 days), and the validation-token checks.
+ * PARLEY_TEAMS_PUBLIC_URL (where Graph reaches /teams/notifications and /teams/lifecycle), how often the notification
+ * certificates are rotated (they live in identity's vault, made by the connector: ADR 0028), and the validation-token
+ * checks.
  */
 export const teamsIngressConfigSection = defineConfigSection(
   'teamsIngress',
   {
     PARLEY_TEAMS_PUBLIC_URL: env.url(['https', 'http']).optional(),
-    PARLEY_TEAMS_NOTIFICATION_KEYS: z
-      .string()
-      .optional()
-      .transform((text, ctx) => {
-        if (!text) return [];
-        const parsed = parseNotificationKeys(text);
-        if ('problem' in parsed) {
-          ctx.addIssue({ code: 'custom', message: parsed.problem });
-          return z.NEVER;
-        }
-        return parsed.keys;
-      }),
-    PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: z.string().regex(KEY_ID_PATTERN).optional(),
+    /** Days after which a connection's notification certificate is replaced by a new one. */
+    PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS: env.int(30, 1),
     PARLEY_TEAMS_VALIDATION_JWKS_URL: z.string().default(defaultValidationTokenSettings.jwksUrl),
     PARLEY_TEAMS_VALIDATION_ISSUER: z.string().default(defaultValidationTokenSettings.issuer),
     PARLEY_TEAMS_SUBSCRIPTION_MINUTES: env.int(MAX_CHAT_SUBSCRIPTION_MINUTES - 90, 45).refine((m) => m <= MAX_CHAT_SUBSCRIPTION_MINUTES, `at most ${MAX_CHAT_SUBSCRIPTION_MINUTES} (Graph's limit for chat messages)`),
@@ -74,19 +64,12 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_CATCH_UP_LAG_MS: env.int(30_000, 0),
   },
   (v): TeamsIngressConfig => {
-    if (v.PARLEY_TEAMS_NOTIFICATION_KEYS.length > 0 && !v.PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY) {
-      throw new ConfigError(['PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: required when PARLEY_TEAMS_NOTIFICATION_KEYS is set']);
-    }
-    if (v.PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY && !v.PARLEY_TEAMS_NOTIFICATION_KEYS.some((k) => k.id === v.PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY)) {
-      throw new ConfigError(['PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: malformed (names no key in PARLEY_TEAMS_NOTIFICATION_KEYS)']);
-    }
     if (v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES >= v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES) {
       throw new ConfigError(['PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES: must be less than PARLEY_TEAMS_SUBSCRIPTION_MINUTES']);
     }
     return teamsIngressConfig({
       publicBaseUrl: v.PARLEY_TEAMS_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
-      keys: v.PARLEY_TEAMS_NOTIFICATION_KEYS,
-      activeKeyId: v.PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY ?? null,
+      notificationKeyMaxAgeMs: v.PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS * 24 * 60 * MINUTE,
       tokens: { ...defaultValidationTokenSettings, jwksUrl: v.PARLEY_TEAMS_VALIDATION_JWKS_URL, issuer: v.PARLEY_TEAMS_VALIDATION_ISSUER },
       subscriptionLifetimeMs: v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES * MINUTE,
       renewBeforeMs: v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES * MINUTE,

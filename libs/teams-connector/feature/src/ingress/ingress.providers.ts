@@ -9,7 +9,7 @@ import { ChatMessageObserver } from '../relay/chat-message-observer';
 import { CatchUp } from './catch-up';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
 import { NotificationIntake } from './notification-intake';
-import { NotificationKeyring } from './notification-keys';
+import { NotificationKeySource } from './notification-key-source';
 import { SubscriptionManager } from './subscription-manager';
 import { SubscriptionStore } from './subscription-store';
 import { ValidationTokenVerifier } from './validation-tokens';
@@ -55,7 +55,12 @@ export const ingressProviders: Provider[] = [
       options.ingress ?? (serviceConfig['teamsIngress'] as TeamsIngressConfig | undefined) ?? teamsIngressConfig(),
   },
   { provide: SubscriptionStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new SubscriptionStore(dataSource) },
-  { provide: NotificationKeyring, inject: [TEAMS_INGRESS_CONFIG], useFactory: (config: TeamsIngressConfig) => new NotificationKeyring(config.keys, config.activeKeyId) },
+  {
+    provide: NotificationKeySource,
+    inject: [TEAMS_INGRESS_CONFIG, INTERNAL_API, LOGGER],
+    useFactory: (config: TeamsIngressConfig, internalApi: InternalApiAccess, logger: Logger) =>
+      new NotificationKeySource(internalApi, config.notificationKeyMaxAgeMs, logger.child({ component: 'teams-notification-keys' })),
+  },
   {
     provide: ValidationTokenVerifier,
     inject: [TEAMS_INGRESS_CONFIG, TEAMS_CONNECTOR_OPTIONS],
@@ -69,15 +74,15 @@ export const ingressProviders: Provider[] = [
   },
   {
     provide: SubscriptionManager,
-    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, NotificationKeyring, GRAPH_ACCESS, INTERNAL_API, CatchUp, LOGGER],
-    useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, keyring: NotificationKeyring, graph: GraphAccess, internalApi: InternalApiAccess, catchUp: CatchUp, logger: Logger) =>
-      new SubscriptionManager(config, store, keyring, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' })),
+    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, NotificationKeySource, GRAPH_ACCESS, INTERNAL_API, CatchUp, LOGGER],
+    useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, keys: NotificationKeySource, graph: GraphAccess, internalApi: InternalApiAccess, catchUp: CatchUp, logger: Logger) =>
+      new SubscriptionManager(config, store, keys, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' })),
   },
   {
     provide: NotificationIntake,
-    inject: [SubscriptionStore, NotificationKeyring, ValidationTokenVerifier, ModuleRef, LOGGER, SubscriptionManager],
-    useFactory: (store: SubscriptionStore, keyring: NotificationKeyring, tokens: ValidationTokenVerifier, moduleRef: ModuleRef, logger: Logger, manager: SubscriptionManager) =>
-      new NotificationIntake(store, keyring, tokens, observerLookup(moduleRef), logger.child({ component: 'teams-ingress' }), () => manager.poke()),
+    inject: [SubscriptionStore, NotificationKeySource, ValidationTokenVerifier, ModuleRef, LOGGER, SubscriptionManager],
+    useFactory: (store: SubscriptionStore, keys: NotificationKeySource, tokens: ValidationTokenVerifier, moduleRef: ModuleRef, logger: Logger, manager: SubscriptionManager) =>
+      new NotificationIntake(store, keys, tokens, observerLookup(moduleRef), logger.child({ component: 'teams-ingress' }), () => manager.poke()),
   },
   IngressLifecycle,
 ];

@@ -4,12 +4,11 @@ import { Secret } from '@parley/config';
 import type { NotificationKey } from './notification-keys';
 
 /**
- * A self-signed certificate for Parley's notification encryption, as an operator would make one (openssl req -x509):
- * base64 DER certificate and PKCS#8 private key; `env` is the PARLEY_TEAMS_NOTIFICATION_KEYS entry. Graph checks
- * nothing but the RSA key (2048-4096 bits), so self-signed is what Microsoft's samples use. The embedded launcher
- * makes one on first start; tests make their own.
+ * A self-signed certificate for Parley's notification encryption (as `openssl req -x509` makes one): base64 DER
+ * certificate and PKCS#8 private key (PEM). Graph checks nothing but the RSA key (2048-4096 bits), so self-signed is
+ * what Microsoft's samples use. teams-connector makes one per connection and rotates it (ADR 0028).
  */
-export function createNotificationCertificate(id: string): NotificationKey & { readonly env: string } {
+export function createNotificationCertificate(id: string): NotificationKey {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -25,6 +24,5 @@ export function createNotificationCertificate(id: string): NotificationKey & { r
   certificate.setIssuer(name);
   certificate.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary').toString('base64');
-  const pkcs8 = privateKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return { id, certificate: der, privateKey: new Secret(privateKey), env: `${id}:${der}:${pkcs8}` };
+  return { id, certificate: der, privateKey: new Secret(privateKey) };
 }

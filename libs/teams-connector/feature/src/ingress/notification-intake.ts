@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from '@parley/observability';
 import type { ChatMessageObserver, ChatMessageObservation, GraphChatMessageResource } from '../relay/chat-message-observer';
-import { DecryptionError, type NotificationKeyring } from './notification-keys';
+import type { NotificationKeySource } from './notification-key-source';
+import { DecryptionError } from './notification-keys';
 import type { LifecycleEventName, StoredSubscription, SubscriptionStore } from './subscription-store';
 import { ValidationTokenError, type ValidationTokenVerifier } from './validation-tokens';
 
@@ -62,7 +63,7 @@ export type LifecycleListener = (subscription: StoredSubscription, event: Lifecy
 export class NotificationIntake {
   constructor(
     private readonly store: SubscriptionStore,
-    private readonly keyring: NotificationKeyring,
+    private readonly keys: NotificationKeySource,
     private readonly tokens: ValidationTokenVerifier,
     private readonly observer: () => ChatMessageObserver | null,
     private readonly logger: Logger,
@@ -118,7 +119,7 @@ export class NotificationIntake {
           continue;
         }
         try {
-          message = this.keyring.decrypt(item.encryptedContent) as GraphChatMessageResource;
+          message = (await this.keys.decrypt(subscription.orgId, subscription.connectionId, item.encryptedContent)) as GraphChatMessageResource;
         } catch (error) {
           refused++;
           const reason = error instanceof DecryptionError ? error.reason : 'decrypt-failed';

@@ -3,7 +3,7 @@ import { loadConfig } from '@parley/config';
 import { teamsIngressConfigSection } from './ingress-config';
 import { chatMessageOf } from './notification-intake';
 import { createNotificationCertificate } from './notification-certificate';
-import { DecryptionError, NotificationKeyring, parseNotificationKeys, type EncryptedContent } from './notification-keys';
+import { DecryptionError, NotificationKeyring, type EncryptedContent } from './notification-keys';
 
 const current = createNotificationCertificate('n2026-12');
 const previous = createNotificationCertificate('n2026-11');
@@ -58,47 +58,24 @@ describe('NotificationKeyring', () => {
   });
 });
 
-describe('PARLEY_TEAMS_NOTIFICATION_KEYS', () => {
-  it('parses id:certificate:key entries and names a bad entry without its material', () => {
-    const parsed = parseNotificationKeys(`${current.env},${previous.env}`);
-    expect('keys' in parsed && parsed.keys.map((k) => k.id)).toEqual([current.id, previous.id]);
-    const [id, certificate, key] = current.env.split(':') as [string, string, string];
-    const problems = [
-      parseNotificationKeys(''),
-      parseNotificationKeys(`${id}:${certificate}`),
-      parseNotificationKeys(`${current.env},${current.env}`),
-      parseNotificationKeys(`${id}:${certificate}:${previous.env.split(':')[2]}`),
-      parseNotificationKeys(`${id}:bm90IGEgY2VydA==:${key}`),
-    ].map((p) => ('problem' in p ? p.problem : 'parsed'));
-    expect(problems).toEqual([
-      'no key given',
-      'entry 1 is not <id>:<base64 certificate>:<base64 PKCS#8 key> (id: letters, digits, . _ -)',
-      `key id ${id} is given twice`,
-      `key ${id}: the private key does not match the certificate`,
-      `key ${id}: not a base64 DER certificate and PKCS#8 private key`,
-    ]);
-    for (const problem of problems) expect(problem).not.toContain(key.slice(0, 20));
-  });
-
-  it('is one config section with checked cross-variable rules', () => {
-    const section = { teamsIngress: teamsIngressConfigSection };
-    const config = loadConfig(section, { PARLEY_TEAMS_PUBLIC_URL: 'https://parley.example.com/', PARLEY_TEAMS_NOTIFICATION_KEYS: current.env, PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: current.id }).teamsIngress;
-    expect(config.publicBaseUrl).toBe('https://parley.example.com');
-    expect(config.activeKeyId).toBe(current.id);
-    expect(config.subscriptionLifetimeMs).toBeLessThanOrEqual(4320 * 60_000);
-    expect(JSON.stringify(config)).not.toContain(current.env.split(':')[2]?.slice(0, 40));
-    expect(loadConfig(section, {}).teamsIngress.publicBaseUrl).toBeNull();
-    expect(() => loadConfig(section, { PARLEY_TEAMS_NOTIFICATION_KEYS: current.env })).toThrow(/PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: required/);
-    expect(() => loadConfig(section, { PARLEY_TEAMS_NOTIFICATION_KEYS: current.env, PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: 'other' })).toThrow(/names no key/);
-    expect(() => loadConfig(section, { PARLEY_TEAMS_SUBSCRIPTION_MINUTES: '5000' })).toThrow(/PARLEY_TEAMS_SUBSCRIPTION_MINUTES/);
-    expect(() => loadConfig(section, { PARLEY_TEAMS_NOTIFICATION_KEYS: 'x:y' })).toThrow(/entry 1 is not/);
-  });
-});
-
 describe('chatMessageOf', () => {
   it("reads Graph's resource paths in both spellings", () => {
     expect(chatMessageOf("chats('19:abc@thread.v2')/messages('1733')")).toEqual({ chatId: '19:abc@thread.v2', messageId: '1733' });
     expect(chatMessageOf('/chats/19:abc@thread.v2/messages/1733')).toEqual({ chatId: '19:abc@thread.v2', messageId: '1733' });
     expect(chatMessageOf("teams('t')/channels('c')/messages('1')")).toBeNull();
+  });
+});
+
+describe('the teamsIngress config section', () => {
+  it('is one config section with checked cross-variable rules; notification keys are not configuration (ADR 0028)', () => {
+    const section = { teamsIngress: teamsIngressConfigSection };
+    const config = loadConfig(section, { PARLEY_TEAMS_PUBLIC_URL: 'https://parley.example.com/', PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS: '7' }).teamsIngress;
+    expect(config.publicBaseUrl).toBe('https://parley.example.com');
+    expect(config.notificationKeyMaxAgeMs).toBe(7 * 24 * 3600_000);
+    expect(config.subscriptionLifetimeMs).toBeLessThanOrEqual(4320 * 60_000);
+    expect(loadConfig(section, {}).teamsIngress).toMatchObject({ publicBaseUrl: null, notificationKeyMaxAgeMs: 30 * 24 * 3600_000 });
+    expect(() => loadConfig(section, { PARLEY_TEAMS_SUBSCRIPTION_MINUTES: '5000' })).toThrow(/PARLEY_TEAMS_SUBSCRIPTION_MINUTES/);
+    expect(() => loadConfig(section, { PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS: '0' })).toThrow(/PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS/);
+    expect(Object.keys(teamsIngressConfigSection.schema.shape)).not.toContain('PARLEY_TEAMS_NOTIFICATION_KEYS');
   });
 });

@@ -91,32 +91,3 @@ export class NotificationKeyring {
     }
   }
 }
-
-/**
- * `PARLEY_TEAMS_NOTIFICATION_KEYS`: `<id>:<base64 DER certificate>:<base64 PKCS#8 DER private key>`, comma-separated.
- * Problems name the entry by position or id, never the key material.
- */
-export function parseNotificationKeys(text: string): { keys: NotificationKey[] } | { problem: string } {
-  const keys: NotificationKey[] = [];
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
-  if (entries.length === 0) return { problem: 'no key given' };
-  for (const [index, entry] of entries.entries()) {
-    const [id, certificate, privateKey, ...rest] = entry.split(':');
-    if (!id || !KEY_ID_PATTERN.test(id) || !certificate || !privateKey || rest.length > 0) {
-      return { problem: `entry ${index + 1} is not <id>:<base64 certificate>:<base64 PKCS#8 key> (id: letters, digits, . _ -)` };
-    }
-    if (keys.some((k) => k.id === id)) return { problem: `key id ${id} is given twice` };
-    try {
-      const pem = `-----BEGIN PRIVATE KEY-----\n${privateKey.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
-      const key = createPrivateKey(pem);
-      const cert = new X509Certificate(Buffer.from(certificate, 'base64'));
-      const bits = cert.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (cert.publicKey.asymmetricKeyType !== 'rsa' || bits < 2048 || bits > 4096) return { problem: `key ${id}: the certificate needs an RSA key of 2048 to 4096 bits` };
-      if (!cert.checkPrivateKey(key)) return { problem: `key ${id}: the private key does not match the certificate` };
-      keys.push({ id, certificate, privateKey: new Secret(pem) });
-    } catch {
-      return { problem: `key ${id}: not a base64 DER certificate and PKCS#8 private key` };
-    }
-  }
-  return { keys };
-}

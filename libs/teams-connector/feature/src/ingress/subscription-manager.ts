@@ -5,7 +5,7 @@ import type { InternalApiAccess } from '@parley/service-runtime';
 import { GraphRequestError, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
 import type { CatchUp } from './catch-up';
 import type { TeamsIngressConfig } from './ingress-config';
-import type { NotificationKeyring } from './notification-keys';
+import type { NotificationKeySource } from './notification-key-source';
 import { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './notification.controller';
 import type { StoredSubscription, SubscriptionStore } from './subscription-store';
 
@@ -54,7 +54,7 @@ export class SubscriptionManager {
   constructor(
     private readonly config: TeamsIngressConfig,
     private readonly store: SubscriptionStore,
-    private readonly keyring: NotificationKeyring,
+    private readonly keys: NotificationKeySource,
     private readonly graph: GraphAccess,
     private readonly internalApi: InternalApiAccess,
     private readonly catchUp: CatchUp,
@@ -62,11 +62,8 @@ export class SubscriptionManager {
   ) {}
 
   start(): void {
-    if (!this.config.publicBaseUrl || !this.keyring.active) {
-      this.logger.warn(
-        { publicUrl: !!this.config.publicBaseUrl, certificate: !!this.keyring.active },
-        'Teams subscriptions are off: PARLEY_TEAMS_PUBLIC_URL and a notification certificate are both needed',
-      );
+    if (!this.config.publicBaseUrl) {
+      this.logger.warn({ publicUrl: false }, 'Teams subscriptions are off: PARLEY_TEAMS_PUBLIC_URL is needed');
       return;
     }
     this.timer = setInterval(() => this.poke(), this.config.tickMs);
@@ -84,7 +81,7 @@ export class SubscriptionManager {
 
   /** Runs a pass now (or right after the running one): a lifecycle event arrived, or a test wants one. */
   poke(): void {
-    if (this.stopped || !this.config.publicBaseUrl || !this.keyring.active) return;
+    if (this.stopped || !this.config.publicBaseUrl) return;
     if (this.running) {
       this.again = true;
       return;
@@ -140,14 +137,14 @@ export class SubscriptionManager {
     const app = (await this.graph.forConnection(connection.orgId, connection.connectionId)).app('customer');
     const resource = chatsResource(connection.settings.paymentModel ?? 'B');
     const current = await this.store.current(connection.connectionId);
-    const active = this.keyring.active;
-    if (!active) return;
+    // The connection's key, made or rotated here (the lease holder); keys still named by a subscription are kept.
+    const active = await this.keys.active(connection.orgId, connection.connectionId, await this.store.certificatesInUse(connection.connectionId));
     const now = Date.now();
-    if (!current) return this.create(connection, app, resource, null, 'none yet');
-    if (current.pendingEvent === 'subscriptionRemoved') return this.create(connection, app, resource, current, 'Graph removed it');
-    if (current.expiresAt.getTime() <= now) return this.create(connection, app, resource, current, 'it expired');
-    if (current.resource !== resource) return this.create(connection, app, resource, current, 'the payment model changed');
-    if (current.certificateId !== active.id) return this.create(connection, app, resource, current, 'the notification certificate rotated');
+    if (!current) return this.create(connection, app, resource, active, null, 'none yet');
+    if (current.pendingEvent === 'subscriptionRemoved') return this.create(connection, app, resource, active, current, 'Graph removed it');
+    if (current.expiresAt.getTime() <= now) return this.create(connection, app, resource, active, current, 'it expired');
+    if (current.resource !== resource) return this.create(connection, app, resource, active, current, 'the payment model changed');
+    if (current.certificateId !== active.id) return this.create(connection, app, resource, active, current, 'the notification certificate rotated');
     if (current.pendingEvent === 'missed') {
       this.gaps.add(connection.connectionId);
       await this.store.clearEvent(current.subscriptionId, 'missed');
@@ -161,7 +158,7 @@ export class SubscriptionManager {
         this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorized');
       } catch (error) {
         this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorization failed; making a new one');
-        return this.create(connection, app, resource, current, 'reauthorization failed');
+        return this.create(connection, app, resource, active, current, 'reauthorization failed');
       }
     }
     if (current.expiresAt.getTime() - now < this.config.renewBeforeMs) {
@@ -171,7 +168,7 @@ export class SubscriptionManager {
         this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId, expiresAt: renewed.expirationDateTime }, 'Teams subscription renewed');
       } catch (error) {
         this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription renewal failed; making a new one');
-        return this.create(connection, app, resource, current, 'renewal failed');
+        return this.create(connection, app, resource, active, current, 'renewal failed');
       }
     }
   }
@@ -180,9 +177,15 @@ export class SubscriptionManager {
     return new Date(Date.now() + this.config.subscriptionLifetimeMs).toISOString();
   }
 
-  private async create(connection: TeamsConnection, app: GraphApi, resource: string, previous: StoredSubscription | null, why: string): Promise<void> {
-    const active = this.keyring.active;
-    if (!active || !this.config.publicBaseUrl) return;
+  private async create(
+    connection: TeamsConnection,
+    app: GraphApi,
+    resource: string,
+    active: { id: string; certificate: string },
+    previous: StoredSubscription | null,
+    why: string,
+  ): Promise<void> {
+    if (!this.config.publicBaseUrl) return;
     const clientState = randomBytes(32).toString('base64url');
     const body = {
       changeType: 'created,updated,deleted',

@@ -113,6 +113,15 @@ export class SubscriptionStore {
   }
 
   /** Retired subscriptions whose last notification (Graph retries for up to 4 h after expiry) can no longer come. */
+  /** The notification certificates the connection's subscriptions (current, or retired and not yet forgotten) name. */
+  async certificatesInUse(connectionId: string): Promise<Set<string>> {
+    const rows: { certificate_id: string }[] = await this.dataSource.query(
+      'SELECT DISTINCT certificate_id FROM teams_connector.subscriptions WHERE connection_id = $1',
+      [connectionId],
+    );
+    return new Set(rows.map((r) => r.certificate_id));
+  }
+
   async forgetRetired(graceMs: number): Promise<void> {
     await this.dataSource.query(
       `DELETE FROM teams_connector.subscriptions WHERE NOT current AND expires_at < now() - ($1::bigint * interval '1 millisecond')`,

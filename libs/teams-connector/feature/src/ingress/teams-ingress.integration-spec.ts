@@ -10,7 +10,7 @@ import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/conn
 import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
-import { createNotificationCertificate } from './notification-certificate';
+import type { TeamsNotificationKeySet } from '@parley/internal-api';
 import { SubscriptionManager } from './subscription-manager';
 import { SubscriptionStore } from './subscription-store';
 import { GRAPH_CHANGE_TRACKING_APP_ID } from './validation-tokens';
@@ -27,15 +27,16 @@ describe('Teams ingress', () => {
   let observer: RecordingObserver;
   let org: SeededOrg;
   let people: string[];
-  const first = createNotificationCertificate('parley-2026-11');
-  const second = createNotificationCertificate('parley-2026-12');
+  /** What identity keeps of each connection's notification keys (its vault), shared by every replica and restart. */
+  const vault = new Map<string, TeamsNotificationKeySet>();
 
   const ingress = (overrides: Partial<TeamsIngressConfig> = {}): TeamsIngressConfig =>
-    teamsIngressConfig({ publicBaseUrl: proxy.url, keys: [first], activeKeyId: first.id, tickMs: 250, catchUpIntervalMs: 1_500, catchUpLagMs: 0, ...overrides });
+    teamsIngressConfig({ publicBaseUrl: proxy.url, tickMs: 250, catchUpIntervalMs: 1_500, catchUpLagMs: 0, ...overrides });
 
   const start = async (config: TeamsIngressConfig): Promise<void> => {
     observer = new RecordingObserver();
     harness = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }), { ingress: config, chatMessageObserver: observer });
+    harness.identity.notificationKeys = vault;
     if (org) harness.identity.addConnection(org.connectionId, org.orgId, org.settings, { clientSecret: org.credentials.clientSecret, teamOwnerPassword: org.owner.password });
     await harness.start();
     proxy.target = harness.connector.url;
@@ -119,7 +120,7 @@ describe('Teams ingress', () => {
       resource: '/chats/getAllMessages?model=B',
       changeType: 'created,updated,deleted',
       includeResourceData: true,
-      encryptionCertificateId: first.id,
+      encryptionCertificateId: vault.get(org.connectionId)?.activeKeyId,
       notificationUrl: `${proxy.url}/teams/notifications`,
       lifecycleNotificationUrl: `${proxy.url}/teams/lifecycle`,
     });
@@ -233,6 +234,7 @@ describe('Teams ingress', () => {
       const otherObserver = new RecordingObserver();
       const other = new ConnectorHarness(sandbox, database.url, graphAccessConfig({ timeScale: 0.01 }), { ingress: ingress(), chatMessageObserver: otherObserver });
       other.identity.addConnection(org.connectionId, org.orgId, org.settings, { clientSecret: org.credentials.clientSecret, teamOwnerPassword: org.owner.password });
+      other.identity.notificationKeys = vault;
       await other.start();
       try {
         const otherManager = other.connector.app.get(SubscriptionManager);
@@ -380,23 +382,35 @@ describe('Teams ingress', () => {
     });
   });
 
-  it('rotates the certificate: the new subscription uses the new key, notifications made with the old one still decrypt', async () => {
+  it('rotates the certificate: the new subscription uses the new key, notifications made with the old one still decrypt until its subscription is gone', async () => {
     const old = await currentOf(org);
+    const keysBefore = vault.get(org.connectionId) as TeamsNotificationKeySet;
+    expect(keysBefore.activeKeyId).toBe(old.certificateId);
     const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
     const message = say(org, chat.id, 'encrypted with the old certificate');
     const inFlight = (await deliveryOf(message.id)).body;
-    await stop();
-    await start(ingress({ keys: [first, second], activeKeyId: second.id }));
-    const rotated = await until('a subscription with the new certificate', async () => {
+    // The active key is due for rotation (made 31 days ago; the default age is 30 days).
+    const aged = new Date(Date.now() - 31 * 24 * 3600_000).toISOString();
+    vault.set(org.connectionId, { ...keysBefore, keys: keysBefore.keys.map((k) => (k.id === keysBefore.activeKeyId ? { ...k, createdAt: aged } : k)) });
+    manager().poke();
+    const rotated = await until('a subscription with a new certificate', async () => {
       const now = await store().current(org.connectionId);
-      return now && now.certificateId === second.id ? now : null;
+      return now && now.certificateId !== old.certificateId ? now : null;
     });
     expect(rotated.subscriptionId).not.toBe(old.subscriptionId);
+    expect(vault.get(org.connectionId)?.activeKeyId).toBe(rotated.certificateId);
+    expect(vault.get(org.connectionId)?.keys.map((k) => k.id).sort()).toEqual([old.certificateId, rotated.certificateId].sort());
     // Graph's retry of a notification sent before the rotation.
     expect((await post(inFlight)).status).toBe(202);
     expect(observer.of(message.id).some((o) => o.source === 'notification')).toBe(true);
     const after = say(org, chat.id, 'encrypted with the new certificate');
     const seen = await observer.waitFor((o) => o.messageId === after.id && o.source === 'notification');
     expect(seen.message?.body?.content).toContain('new certificate');
+
+    // Once no subscription names the old key (its retired subscription forgotten), the old key is dropped from the vault.
+    await store().forgetRetired(-10 * 24 * 3600_000);
+    manager().poke();
+    await until('the old key dropped', () => vault.get(org.connectionId)?.keys.length === 1);
+    expect(vault.get(org.connectionId)?.keys.map((k) => k.id)).toEqual([rotated.certificateId]);
   });
 });

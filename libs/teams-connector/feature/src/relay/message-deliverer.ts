@@ -10,7 +10,7 @@ import { GRAPH_ACCESS } from '../graph.providers';
 import { ChatPoster } from './chat-poster';
 import { escapeHtml } from './content';
 import { InFlightPosts } from './in-flight-posts';
-import { RelayStore, type DeliveryRow } from './relay-store';
+import { RelayStore, type DeliveryRow, type PostRow } from './relay-store';
 
 type DeliverRequested = Payload<'parley.teams.message.deliver.requested.v1'>;
 type Delivered = PayloadIn<'parley.message.delivered.v1'>;
@@ -28,7 +28,7 @@ const CLOCK_SKEW_MS = 60_000;
  * a reply), edits or soft-deletes, each paced per chat, per user and per tenant (graph-access), and publishes
  * parley.message.delivered.v1 through the outbox with the message id or Graph's reason. When Parley has no voice for
  * the sender, the service account posts the message, headed with the sender's name, in its 1:1 chat with each
- * recipient (relay.md, Fallback).
+ * recipient (relay.md, Fallback); an edit or delete of such a message changes those posts as the service account.
  */
 @Injectable()
 export class MessageDeliverer {
@@ -55,6 +55,12 @@ export class MessageDeliverer {
     let connection: ConnectionGraph | undefined;
     try {
       connection = await this.graph.forConnection(command.orgId, command.connectionId);
+      // An edit or delete of a message the service account posted for its sender changes those posts, in the voice that
+      // made them, whoever the sender is (their own token could not change the service account's posts).
+      if (command.change !== 'create' && command.targetMessageId) {
+        const fallbackPosts = await this.store.fallbackPostsOf(command.connectionId, command.targetMessageId);
+        if (fallbackPosts.length > 0) return await this.changeFallbackPosts(connection, command, fallbackPosts);
+      }
       const result = await this.asSender(connection, command, row, step);
       return this.finish(command, { outcome: 'delivered', voice: 'person', ...result });
     } catch (error) {
@@ -177,7 +183,7 @@ export class MessageDeliverer {
       const ownerUserId = await this.userIdOf(read, `${command.connectionId}|team-owner`);
       const recipients = [...new Set(command.recipientPlatformUserIds)].filter((id) => id !== ownerUserId);
       if (recipients.length === 0) throw new RefusedError(`Parley cannot speak as the sender (${why}) and there is no recipient to post to instead`);
-      const content = `<p><strong>${escapeHtml(command.senderDisplayName)}</strong></p>${plainHtml(body)}`;
+      const content = fallbackContent(command.senderDisplayName, body);
       const fallbackPosts: { conversationId: string; platformMessageId: string }[] = [];
       for (const recipient of recipients) {
         doing = `opening the service account's 1:1 chat with ${recipient}`;
@@ -186,11 +192,54 @@ export class MessageDeliverer {
         const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, chatId: chat, senderUserId: ownerUserId, body: { contentType: 'html', content } });
         fallbackPosts.push({ conversationId: chat, platformMessageId: messageId });
       }
-      return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId });
+      // The message's link is its first fallback post (its edits and deletes find the rest from it). A chat not opened
+      // for the twin is not invented: the outcome names the first chat the service account posted in, which the relay
+      // recognises as a fallback post's and does not take for the twin's side.
+      const first = fallbackPosts[0] as { conversationId: string; platformMessageId: string };
+      const conversationId = chatId ?? (command.target.kind === 'existing' ? command.target.conversationId : first.conversationId);
+      return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: conversationId, messageId: first.platformMessageId });
     } catch (error) {
       const reason = refusalReason(error, doing);
       if (reason === null) throw error;
       return this.finish(command, { outcome: 'failed', reason, chatId });
+    }
+  }
+
+  /**
+   * Edits or soft-deletes the service account's fallback posts of a message, as the service account (Graph lets only
+   * the delegated sender change a message). A refusal fails the delivery with Graph's reason.
+   */
+  private async changeFallbackPosts(connection: ConnectionGraph, command: DeliverRequested, posts: readonly PostRow[]): Promise<DeliveryOutcome> {
+    let doing = 'signing in as the service account (team owner)';
+    const fallbackPosts = posts.map((p) => ({ conversationId: p.chatId, platformMessageId: p.messageId as string }));
+    const first = fallbackPosts[0] as { conversationId: string; platformMessageId: string };
+    const conversationId = command.target.kind === 'existing' ? command.target.conversationId : first.conversationId;
+    try {
+      const api = connection.teamOwner();
+      const ownerUserId = await this.userIdOf(api, `${command.connectionId}|team-owner`);
+      const content = command.change === 'edit' ? fallbackContent(command.senderDisplayName, requireBody(command)) : '';
+      for (const post of fallbackPosts) {
+        const chat = encodeURIComponent(post.conversationId);
+        const message = encodeURIComponent(post.platformMessageId);
+        if (command.change === 'edit') {
+          doing = `editing the service account's post ${post.platformMessageId} in chat ${post.conversationId}`;
+          await api.request('PATCH', `/chats/${chat}/messages/${message}`, { body: { body: { contentType: 'html', content } } });
+        } else {
+          doing = `deleting the service account's post ${post.platformMessageId} in chat ${post.conversationId}`;
+          await api.request('POST', `/users/${encodeURIComponent(ownerUserId)}/chats/${chat}/messages/${message}/softDelete`);
+        }
+      }
+      return this.finish(command, {
+        outcome: 'delivered',
+        voice: 'fallback',
+        chatId: conversationId,
+        ...(command.change === 'edit' ? { messageId: command.targetMessageId } : {}),
+        fallbackPosts,
+      });
+    } catch (error) {
+      const reason = refusalReason(error, doing);
+      if (reason === null) throw error;
+      return this.finish(command, { outcome: 'failed', reason, chatId: conversationId });
     }
   }
 
@@ -274,6 +323,11 @@ export function graphMessage(body: Body): { content: string; mentions: unknown[]
     mentioned: { user: { id: m.userId, displayName: m.mentionText, userIdentityType: 'aadUser' } },
   }));
   return { content, mentions };
+}
+
+/** A fallback post: headed with the sender's name, since the service account posts it. */
+function fallbackContent(senderDisplayName: string, body: Body): string {
+  return `<p><strong>${escapeHtml(senderDisplayName)}</strong></p>${plainHtml(body)}`;
 }
 
 /** The body as HTML with every mention reduced to its text (a fallback post goes where the mentioned may not be). */

@@ -251,6 +251,8 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     const delivered = await deliver(command);
     expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback', reason: expect.stringContaining('cannot sign in') });
     expect(delivered.fallbackPosts).toHaveLength(2);
+    // No chat was opened for the twin: the outcome names the first chat posted in and the post there, never a made-up id.
+    expect(delivered).toMatchObject({ conversation: { conversationId: delivered.fallbackPosts?.[0]?.conversationId }, platformMessageId: delivered.fallbackPosts?.[0]?.platformMessageId });
     for (const [reader, post] of [[frances, delivered.fallbackPosts?.[0]], [grace, delivered.fallbackPosts?.[1]]] as const) {
       const seen = await messageAs(reader, post?.conversationId as string, post?.platformMessageId as string);
       expect(seen.from?.user?.id).toBe(ownerId);
@@ -263,6 +265,38 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     await observer.observe({ orgId: org.orgId, connectionId: org.connectionId, chatId: post.conversationId, messageId: post.platformMessageId, changeType: 'created', message: message as unknown as GraphChatMessageResource, source: 'notification', eventId: randomUUID() });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(harness.log.of('parley.message.received.v1', (p) => p.messageId === post.platformMessageId)).toEqual([]);
+  });
+
+  it('edits and deletes the fallback posts of a message as the service account; a refusal fails with Graph\'s reason', async () => {
+    const voiceless = randomUUID();
+    const target = { kind: 'open' as const, conversationKind: 'group' as const, memberPlatformUserIds: [ada.guestId, frances.id, grace.id] };
+    const posted = await deliver(request({ senderPersonId: voiceless, senderDisplayName: 'Mio', target, recipientPlatformUserIds: [frances.id, grace.id], body: { format: 'plain', content: 'v1' } }));
+    const posts = posted.fallbackPosts as { conversationId: string; platformMessageId: string }[];
+    // The relay sends the change with the message's link (its first fallback post) and the open target.
+    const edited = await deliver(request({ senderPersonId: voiceless, senderDisplayName: 'Mio', target, change: 'edit', targetMessageId: posted.platformMessageId, body: { format: 'plain', content: 'v2 <b>' } }));
+    expect(edited).toMatchObject({ outcome: 'delivered', voice: 'fallback', platformMessageId: posted.platformMessageId, conversation: { conversationId: posts[0]?.conversationId } });
+    for (const [reader, post] of [[frances, posts[0]], [grace, posts[1]]] as const) {
+      const seen = await messageAs(reader, post?.conversationId as string, post?.platformMessageId as string);
+      expect([seen.from?.user?.id, seen.body.content, seen.lastEditedDateTime !== null]).toEqual([ownerId, '<p><strong>Mio</strong></p><p>v2 &lt;b&gt;</p>', true]);
+    }
+    const deleted = await deliver(request({ senderPersonId: voiceless, senderDisplayName: 'Mio', target, change: 'delete', targetMessageId: posted.platformMessageId, body: undefined }));
+    expect(deleted).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+    for (const [reader, post] of [[frances, posts[0]], [grace, posts[1]]] as const) {
+      expect((await messageAs(reader, post?.conversationId as string, post?.platformMessageId as string)).deletedDateTime).not.toBeNull();
+    }
+    // A fallback post the service account did not write itself (the record says it did; Graph knows better): Graph's
+    // refusal is the reason.
+    const hers = sandbox.control.post({ as: frances.upn, chatId: posts[0]?.conversationId as string, content: 'mine' })['id'] as string;
+    const dataSource = harness.connector.app.get<symbol, DataSource>(DATA_SOURCE);
+    const claimed = randomUUID();
+    await dataSource.query(`INSERT INTO teams_connector.relay_deliveries (delivery_id, org_id, connection_id) VALUES ($1, $2, $3)`, [claimed, org.orgId, org.connectionId]);
+    await dataSource.query(
+      `INSERT INTO teams_connector.relay_posts (delivery_id, slot, chat_id, sender_user_id, content_hash, message_id) VALUES ($1, $2, $3, $4, 'x', $5)`,
+      [claimed, `fallback:${frances.id}`, posts[0]?.conversationId, ownerId, hers],
+    );
+    const refused = await deliver(request({ senderPersonId: voiceless, senderDisplayName: 'Mio', target, change: 'edit', targetMessageId: hers, body: { format: 'plain', content: 'x' } }));
+    expect(refused).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/^editing the service account's post .*403.*Only the sender/) });
+    expect((await messageAs(frances, posts[0]?.conversationId as string, hers)).body.content).toBe('mine');
   });
 
   it('falls back when Graph refuses the sender (403: no longer in the chat), and reports why', async () => {

@@ -90,6 +90,22 @@ export class RelayStore {
     return rows.map(toPost);
   }
 
+  /**
+   * The service account's fallback posts of the delivery that made this message (one per recipient), when the message is
+   * one of them, in this connection; empty for any other message.
+   */
+  async fallbackPostsOf(connectionId: string, messageId: string): Promise<PostRow[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT p.* FROM teams_connector.relay_posts t
+         JOIN teams_connector.relay_deliveries d ON d.delivery_id = t.delivery_id AND d.connection_id = $1
+         JOIN teams_connector.relay_posts p ON p.delivery_id = t.delivery_id AND p.slot LIKE 'fallback:%' AND p.message_id IS NOT NULL
+       WHERE t.message_id = $2 AND t.slot LIKE 'fallback:%'
+       ORDER BY p.first_attempt_at, p.slot`,
+      [connectionId, messageId],
+    );
+    return rows.map(toPost);
+  }
+
   async preparePost(deliveryId: string, slot: string, chatId: string, senderUserId: string, contentHash: string): Promise<PostRow> {
     await this.dataSource.query(
       `INSERT INTO teams_connector.relay_posts (delivery_id, slot, chat_id, sender_user_id, content_hash) VALUES ($1, $2, $3, $4, $5)

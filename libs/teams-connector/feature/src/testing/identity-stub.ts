@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { internalRoutes, matchRoute, NEEDS_ATTENTION_PROBLEM, type TeamsSecrets, type TeamsSettings } from '@parley/internal-api';
+import { internalRoutes, matchRoute, NEEDS_ATTENTION_PROBLEM, type TeamsNotificationKeySet, type TeamsSecrets, type TeamsSettings } from '@parley/internal-api';
 
 const routes = internalRoutes.identity;
 
@@ -26,6 +26,8 @@ export class IdentityStub {
   readonly tokenRequests: { orgId: string; kind: string }[] = [];
   /** Reads of a connection: its view (settings only) and its opened secrets, which the connector must never ask for. */
   readonly connectionReads = { view: 0, secrets: 0 };
+  /** Each connection's notification keys, as identity keeps them in its vault (ADR 0028); replicas in a test may share one. */
+  notificationKeys = new Map<string, TeamsNotificationKeySet>();
   url = '';
 
   constructor(
@@ -104,6 +106,16 @@ export class IdentityStub {
       const connection = this.connectionOf(secrets.orgId, secrets.connectionId);
       if (!connection) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
       return send(response, 200, { id: secrets.connectionId, orgId: connection.orgId, platform: 'teams', settings: connection.settings, secrets: connection.secrets });
+    }
+    const keys = matchRoute(routes.teamsNotificationKeys, request.method, url.pathname) ?? matchRoute(routes.putTeamsNotificationKeys, request.method, url.pathname);
+    if (keys) {
+      if (!this.connectionOf(keys.orgId, keys.connectionId)) return send(response, 404, { title: 'Not Found', detail: 'No such connection.' });
+      if (request.method === 'GET') return send(response, 200, this.notificationKeys.get(keys.connectionId) ?? { activeKeyId: null, keys: [] });
+      const parsed = routes.putTeamsNotificationKeys.body.safeParse(body);
+      if (!parsed.success) return send(response, 400, { title: 'Bad Request', detail: parsed.error.message });
+      this.notificationKeys.set(keys.connectionId, parsed.data);
+      response.writeHead(204).end();
+      return;
     }
     const password = matchRoute(routes.guestPassword, request.method, url.pathname);
     if (password) {
