@@ -7,6 +7,8 @@ import { DeliveryOutcomes } from './relaying/delivery-outcomes';
 import { LaneDispatcher } from './relaying/lane-dispatcher';
 import { MessageRelay } from './relaying/message-relay';
 import { RelayEventsHandler } from './relaying/relay-events.handler';
+import { ReactionEventsHandler } from './relaying/reaction-events.handler';
+import { ReactionRelay } from './relaying/reaction-relay';
 
 /**
  * Relay: DMs and group DMs carried between Slack and Teams. Consumes what the connectors saw and what they delivered,
@@ -14,11 +16,12 @@ import { RelayEventsHandler } from './relaying/relay-events.handler';
  * the bus come from the runtime.
  */
 @Module({
-  controllers: [RelayEventsHandler, ConversationsController],
+  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController],
   providers: [
     RelayDirectory,
     LaneDispatcher,
     MessageRelay,
+    ReactionRelay,
     DeliveryOutcomes,
     ConversationsReader,
     // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.

@@ -6,6 +6,7 @@ import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
+import { ReactionRelay } from './reaction-relay';
 
 type Delivered = Payload<'parley.message.delivered.v1'>;
 
@@ -23,6 +24,7 @@ export class DeliveryOutcomes {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+    @Inject(ReactionRelay) private readonly reactions: ReactionRelay,
   ) {}
 
   async record(event: Delivered, eventId: string): Promise<void> {
@@ -72,6 +74,8 @@ export class DeliveryOutcomes {
         this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
         if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
       }
+      // Reaction changes that waited for this message's counterpart go now (or fail with its reason), ADR 0032.
+      if (delivery.change === 'create' && delivery.part === 0) await this.reactions.release(manager, delivery.message_id);
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
         delivery.twin_id,
         platform,
