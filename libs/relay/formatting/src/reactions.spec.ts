@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import compact from 'emojibase-data/en/compact.json';
 import githubNames from 'emojibase-data/en/shortcodes/github.json';
 import iamcalNames from 'emojibase-data/en/shortcodes/iamcal.json';
-import { reactionChanges, reactionFromSlack, reactionFromTeams, type ReactionOnMessage } from './reactions';
+import { reactionFromSlack, reactionFromTeams } from './reactions';
 
 const asList = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 const withSkins = new Set((compact as Array<{ hexcode: string; skins?: unknown[] }>).filter((e) => e.skins?.length).map((e) => e.hexcode));
@@ -74,55 +74,5 @@ describe('reactionFromSlack / reactionFromTeams', () => {
     expect(reactionFromSlack('tada::skin-tone-4').key).toBe(reactionFromSlack('tada').key);
     expect(reactionFromSlack('partyparrot')).toEqual({ kind: 'custom', key: 'slack:partyparrot', slackName: 'partyparrot' });
     expect(reactionFromTeams('yes')).toEqual({ kind: 'unknown', key: 'teams:yes', teamsType: 'yes' });
-  });
-});
-
-describe('reactionChanges', () => {
-  const people = ['ada', 'grace', 'frances'];
-  const listing = fc.array(
-    fc.tuple(fc.constantFrom(...people), twoSpellings, fc.boolean()).map(([userId, s, teamsForm]) => {
-      const slack = reactionFromSlack(s.first);
-      return { userId, reaction: teamsForm && slack.kind === 'emoji' ? reactionFromTeams(slack.unicode) : reactionFromSlack(s.second) };
-    }),
-    { maxLength: 12 },
-  );
-  const asSet = (list: readonly ReactionOnMessage[]) => new Set(list.map((r) => `${r.userId}\0${r.reaction.key}`));
-
-  it('turns one listing into the next by its adds and removes, each once', () => {
-    fc.assert(
-      fc.property(listing, listing, (before, after) => {
-        const state = asSet(before);
-        const seen = new Set<string>();
-        for (const c of reactionChanges(before, after)) {
-          const id = `${c.userId}\0${c.reaction.key}`;
-          expect(seen.has(id)).toBe(false);
-          seen.add(id);
-          if (c.change === 'added') {
-            expect(state.has(id)).toBe(false);
-            state.add(id);
-          } else {
-            expect(state.has(id)).toBe(true);
-            state.delete(id);
-          }
-        }
-        expect(state).toEqual(asSet(after));
-      }),
-    );
-  });
-
-  it('finds nothing when the same listing arrives twice (Teams may notify one change twice)', () => {
-    fc.assert(fc.property(listing, (list) => expect(reactionChanges(list, [...list].reverse())).toEqual([])));
-  });
-
-  it('pairs an add with its remove: add then remove leaves nothing, whatever spelling each used', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...people), twoSpellings, (userId, s) => {
-        const added = reactionChanges([], [{ userId, reaction: reactionFromSlack(s.first) }]);
-        const removed = reactionChanges([{ userId, reaction: reactionFromSlack(s.second) }], []);
-        expect(added).toHaveLength(1);
-        expect(removed).toHaveLength(1);
-        expect(removed[0]?.reaction.key).toBe(added[0]?.reaction.key);
-      }),
-    );
   });
 });

@@ -55,30 +55,3 @@ export function describeReaction(reaction: Reaction): string {
   if (reaction.kind === 'custom') return `:${reaction.slackName}:`;
   return `"${reaction.teamsType}"`;
 }
-
-/** Someone's reaction on one message, as a platform lists it. */
-export interface ReactionOnMessage {
-  readonly userId: string;
-  readonly reaction: Reaction;
-}
-
-export interface ReactionChange {
-  readonly change: 'added' | 'removed';
-  readonly userId: string;
-  readonly reaction: Reaction;
-}
-
-/**
- * What changed between two listings of a message's reactions (Teams sends the whole `reactions[]` on every update, and
- * may send it twice for one change). Reactions are compared by person and key, so a listing that writes an emoji
- * another way, or repeats one, changes nothing; the same listing twice gives no change at all.
- */
-export function reactionChanges(before: readonly ReactionOnMessage[], after: readonly ReactionOnMessage[]): ReactionChange[] {
-  const id = (r: ReactionOnMessage) => `${r.userId}\0${r.reaction.key}`;
-  const was = new Map(before.map((r) => [id(r), r]));
-  const now = new Map(after.map((r) => [id(r), r]));
-  const changes: ReactionChange[] = [];
-  for (const [key, r] of was) if (!now.has(key)) changes.push({ change: 'removed', userId: r.userId, reaction: r.reaction });
-  for (const [key, r] of now) if (!was.has(key)) changes.push({ change: 'added', userId: r.userId, reaction: r.reaction });
-  return changes;
-}

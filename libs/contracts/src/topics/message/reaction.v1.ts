@@ -19,7 +19,8 @@ export const ReactionObservedV1 = defineTopic({
   schema: z.object({
     orgId,
     connectionId: uuid,
-    conversation: conversationRef.extend({ kind: z.enum(['dm', 'group', 'channel']) }),
+    /** `kind` when the connector knows it without a call (Slack's reaction events do not say, except by a DM's `D` id). */
+    conversation: conversationRef.extend({ kind: z.enum(['dm', 'group', 'channel']).optional() }),
     /** The message reacted to, by its id on this platform. */
     messageId: nonEmpty,
     /** The root of the thread the message is a reply in (Teams channel replies are addressed under their root). */

@@ -152,12 +152,14 @@ export class ReactionRelay {
   /** parley.reaction.delivered.v1: the connector's outcome becomes the change's state. */
   async record(event: Delivered, eventId: string): Promise<void> {
     await this.idempotent.run('relay.reaction-delivered', eventId, async (manager) => {
-      const updated = (await manager.query(
+      const result = (await manager.query(
         `UPDATE relay.reaction_deliveries SET state = $3, reason = $4, finished_at = $5 WHERE id = $1 AND org_id = $2 AND state = 'pending' RETURNING id`,
         [event.deliveryId, event.orgId, event.outcome, event.reason ?? null, event.deliveredAt],
       )) as unknown[];
       const log = { orgId: event.orgId, reactionDeliveryId: event.deliveryId, outcome: event.outcome };
-      if (updated.length === 0) this.logger.debug(log, 'relay: a reaction outcome for a change that is not pending');
+      // TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected].
+      const updated = Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
+      if (updated === 0) this.logger.debug(log, 'relay: a reaction outcome for a change that is not pending');
       else if (event.outcome !== 'delivered') this.logger.info({ ...log, reason: event.reason }, 'relay: a reaction change was not made on the platform');
     });
   }
