@@ -332,6 +332,60 @@ describe('slack-connector relay side', () => {
       const deliveries = sandbox.inspect.events({ type: 'reaction_added' }).filter((d) => (d.envelope as { event?: { item?: { ts?: string } } }).event?.item?.ts === ts);
       expect(deliveries.length).toBeGreaterThan(2);
     });
+
+    it("adds and removes a Teams person's reaction with their user token, once per delivery id; its events are echoes", async () => {
+      const dm = sandbox.control.open({ as: 'eng03', with: [frances.name] }).id;
+      const ts = sandbox.control.post({ as: 'eng03', channel: dm, text: 'a Slack message Frances reacts to on Teams' })['ts'] as string;
+      const eng03 = userClient(sandbox.control.installForUser({ as: 'eng03', userScopes: USER_SCOPES }));
+      const request = (overrides: Partial<PayloadIn<'parley.slack.reaction.deliver.requested.v1'>> = {}): PayloadIn<'parley.slack.reaction.deliver.requested.v1'> => ({
+        orgId: ORG,
+        connectionId,
+        deliveryId: randomUUID(),
+        conversationId: dm,
+        targetMessageId: ts,
+        change: 'add',
+        reactorPersonId: frances.personId,
+        reaction: '+1::skin-tone-2',
+        ...overrides,
+      });
+      const react = async (r: PayloadIn<'parley.slack.reaction.deliver.requested.v1'>) => {
+        await observer.publish('parley.slack.reaction.deliver.requested.v1', r);
+        return waitFor(`reaction ${r.deliveryId}`, () => reactionOutcomes.find((o) => o.deliveryId === r.deliveryId));
+      };
+      const seenByEng03 = async () => ((await eng03.reactions.get({ channel: dm, timestamp: ts, full: true })).message?.reactions ?? []).map((r) => [r.name, r.users]);
+
+      const add = request();
+      expect(await react(add)).toMatchObject({ outcome: 'delivered', conversation: { platform: 'slack', conversationId: dm } });
+      expect(await seenByEng03()).toEqual([['+1::skin-tone-2', [ids[frances.name]]]]);
+      await observer.publish('parley.slack.reaction.deliver.requested.v1', add);
+      const removal = request({ change: 'remove' });
+      expect(await react(removal)).toMatchObject({ outcome: 'delivered' });
+      expect(await seenByEng03()).toEqual([]);
+      await settle();
+      expect(reactionOutcomes.filter((o) => o.deliveryId === add.deliveryId)).toHaveLength(1);
+      // Slack sent reaction_added and reaction_removed for Frances's token: Parley's own, not relayed back.
+      expect(sandbox.inspect.events({ type: 'reaction_added' }).some((d) => (d.envelope as { event?: { item?: { ts?: string } } }).event?.item?.ts === ts)).toBe(true);
+      expect(reactions.filter((r) => r.messageId === ts)).toEqual([]);
+    });
+
+    it('makes no reaction for a person without consent, and says so', async () => {
+      const dm = sandbox.control.open({ as: 'eng03', with: [grace.name] }).id;
+      const ts = sandbox.control.post({ as: 'eng03', channel: dm, text: 'Grace has not consented' })['ts'] as string;
+      const deliveryId = randomUUID();
+      await observer.publish('parley.slack.reaction.deliver.requested.v1', {
+        orgId: ORG,
+        connectionId,
+        deliveryId,
+        conversationId: dm,
+        targetMessageId: ts,
+        change: 'add',
+        reactorPersonId: grace.personId,
+        reaction: 'tada',
+      });
+      const outcome = await waitFor('the outcome', () => reactionOutcomes.find((o) => o.deliveryId === deliveryId));
+      expect(outcome).toMatchObject({ outcome: 'unvoiced', reason: expect.stringContaining('has not given Parley their Slack consent') });
+      expect(sandbox.inspect.messages(dm).find((m) => m['ts'] === ts)?.['reactions']).toBeUndefined();
+    });
   });
 
   describe('deliveries', () => {

@@ -14,6 +14,7 @@ import { TeamsRelayHandler } from './relay/relay.handler';
 import { ReactionDeliverer } from './relay/reaction-deliverer';
 import { TeamsReactionHandler } from './relay/reaction.handler';
 import { TeamsMessageIngest } from './relay/teams-message-ingest';
+import { TeamsReactionIngest } from './relay/teams-reaction-ingest';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 
@@ -37,6 +38,7 @@ export class TeamsConnectorFeatureModule {
         DirectoryImporter,
         GuestProvisioner,
         InFlightPosts,
+        TeamsReactionIngest,
         TeamsMessageIngest,
         MessageDeliverer,
         ReactionDeliverer,

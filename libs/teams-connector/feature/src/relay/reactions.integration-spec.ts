@@ -4,6 +4,8 @@ import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
+import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
+import { TeamsReactionIngest } from './teams-reaction-ingest';
 
 type ReactionRequest = PayloadIn<'parley.teams.reaction.deliver.requested.v1'>;
 type ReactionDelivered = Payload<'parley.reaction.delivered.v1'>;
@@ -13,7 +15,8 @@ interface ListedReaction {
 }
 
 // Reactions (ADR 0032) through the bus into the Graph sandbox, as Ada's Teams guest (made by the connector's own Guest
-// Account Sync); asserted through Graph as Frances reads her chat.
+// Account Sync), asserted through Graph as Frances reads her chat; and Frances's own reactions, read from the message
+// as Graph's update notifications carry it, published once per change.
 describe('teams reactions (parley.teams.reaction.deliver.requested.v1)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let sandbox: GraphSandbox;
@@ -110,5 +113,62 @@ describe('teams reactions (parley.teams.reaction.deliver.requested.v1)', () => {
   it("fails with Graph's reason on a message that is gone", async () => {
     const outcome = await deliver(request({ targetMessageId: '1111111111111' }));
     expect(outcome).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('Graph answered 404') });
+  });
+
+  describe('Teams reactions into parley.reaction.observed.v1', () => {
+    const observation = async (): Promise<ChatMessageObservation> => {
+      const token = await harness.appToken(org.credentials.customerTenantId, org);
+      const message = (await harness.graph<GraphChatMessageResource>(`/chats/${encodeURIComponent(chatId)}/messages/${messageId}`, token)).body;
+      return {
+        orgId: org.orgId,
+        connectionId: org.connectionId,
+        chatId,
+        messageId,
+        changeType: 'updated',
+        message,
+        source: 'notification',
+        eventId: `${randomUUID()}:${String(message.lastModifiedDateTime)}`,
+      };
+    };
+    const react = (type: string, on: boolean) =>
+      harness.graph(`/chats/${encodeURIComponent(chatId)}/messages/${messageId}/${on ? 'setReaction' : 'unsetReaction'}`, frances.token, { method: 'POST', body: { reactionType: type } });
+
+    it("publishes Frances's add once however often Teams notifies it, and never the reaction Parley set as Ada's guest", async () => {
+      const ingest = harness.connector.app.get(TeamsReactionIngest);
+      // Parley sets Ada's reaction first (as a relayed Slack reaction would be), then Frances reacts with a legacy type.
+      expect(await deliver(request({ reaction: '🎉' }))).toMatchObject({ outcome: 'delivered' });
+      expect((await react('heart', true)).status).toBe(204);
+      const notified = await observation();
+      expect(notified.message?.reactions?.map((r) => [r.reactionType, r.user?.user?.id])).toEqual([
+        ['🎉', ada.guestId],
+        ['heart', frances.id],
+      ]);
+      expect(await ingest.ingest(notified)).toBe(1);
+      // The second notification of the same change, and a reordered one, change nothing.
+      expect(await ingest.ingest({ ...notified, eventId: `${notified.eventId}:again` })).toBe(0);
+      expect(await ingest.ingest({ ...notified, message: { ...(notified.message as GraphChatMessageResource), reactions: [...(notified.message?.reactions ?? [])].reverse() } })).toBe(0);
+      const [added] = await harness.log.waitFor('parley.reaction.observed.v1', (p) => p.messageId === messageId && p.change === 'added', 30_000);
+      expect(added).toMatchObject({
+        orgId: org.orgId,
+        connectionId: org.connectionId,
+        conversation: { platform: 'teams', conversationId: chatId },
+        reactorPlatformUserId: frances.id,
+        reaction: 'heart',
+      });
+    });
+
+    it('publishes the removal through the observer Teams ingress calls, once', async () => {
+      expect((await react('heart', false)).status).toBe(204);
+      const observer = harness.connector.app.get(ChatMessageObserver);
+      const notified = await observation();
+      await observer.observe(notified);
+      await observer.observe({ ...notified, eventId: `${notified.eventId}:again` });
+      const [removed] = await harness.log.waitFor('parley.reaction.observed.v1', (p) => p.messageId === messageId && p.change === 'removed', 30_000);
+      expect(removed).toMatchObject({ reactorPlatformUserId: frances.id, reaction: 'heart' });
+      expect(harness.log.of('parley.reaction.observed.v1', (p) => p.messageId === messageId).map((p) => [p.change, p.reactorPlatformUserId])).toEqual([
+        ['added', frances.id],
+        ['removed', frances.id],
+      ]);
+    });
   });
 });
