@@ -8,7 +8,7 @@ import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { otherPlatform, type Platform } from '../planning/people';
 import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecision, type Reactor } from '../planning/reaction-rules';
 import { RelayDirectory } from '../people/relay-directory';
-import { anyWaiting, insertReactionDelivery, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
+import { anyWaiting, insertReactionDelivery, lockReactionsOf, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
 import { connectionColumn, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
 
 type Observed = Payload<'parley.reaction.observed.v1'>;
@@ -55,6 +55,7 @@ export class ReactionRelay {
       this.logger.debug({ orgId: event.orgId, platform: source, messageId: event.messageId }, 'relay: a reaction on a message Parley did not carry');
       return;
     }
+    await lockReactionsOf(manager, found.message.id);
     const { message } = found;
     const twin = await twinById(manager, message.twin_id);
     const reaction = reactionOnTarget(source, event.reaction);
@@ -114,7 +115,8 @@ export class ReactionRelay {
    * it go now, in the order they were made, or fail with the message's reason.
    */
   async release(manager: EntityManager, messageId: string): Promise<void> {
-    const message = (await manager.query(`SELECT * FROM relay.messages WHERE id = $1 FOR UPDATE`, [messageId]))[0] as MessageRow | undefined;
+    await lockReactionsOf(manager, messageId);
+    const message = (await manager.query(`SELECT * FROM relay.messages WHERE id = $1`, [messageId]))[0] as MessageRow | undefined;
     if (!message) return;
     const waiting = await waitingReactions(manager, messageId);
     if (waiting.length === 0) return;

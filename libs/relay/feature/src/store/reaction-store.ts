@@ -36,13 +36,12 @@ export interface ReactedMessage {
 
 /**
  * The message `messageId` in a conversation on `platform` stands for: one Parley carried from there, or one Parley
- * posted there (its own post or a fallback post) for a message from the other side. Locked, so a reaction change and
- * the release of waiting ones never interleave.
+ * posted there (its own post or a fallback post) for a message from the other side.
  */
 export async function reactedMessage(db: Sql, orgId: string, platform: Platform, conversationId: string, messageId: string): Promise<ReactedMessage | null> {
   const carried = await firstRow<MessageRow>(
     db,
-    `SELECT * FROM relay.messages WHERE org_id = $1 AND source_platform = $2 AND source_conversation_id = $3 AND source_message_id = $4 FOR UPDATE`,
+    `SELECT * FROM relay.messages WHERE org_id = $1 AND source_platform = $2 AND source_conversation_id = $3 AND source_message_id = $4`,
     [orgId, platform, conversationId, messageId],
   );
   if (carried) return { message: carried, carriedFromHere: true };
@@ -50,11 +49,20 @@ export async function reactedMessage(db: Sql, orgId: string, platform: Platform,
     db,
     `SELECT m.* FROM relay.message_links l JOIN relay.messages m ON m.id = l.message_id
       WHERE m.org_id = $1 AND l.target_platform = $2 AND l.target_conversation_id = $3 AND l.target_message_id = $4
-      ORDER BY l.kind DESC LIMIT 1 FOR UPDATE OF m`,
+      ORDER BY l.kind DESC LIMIT 1`,
     [orgId, platform, conversationId, messageId],
   );
   if (!posted) return null;
   return { message: posted, carriedFromHere: false, original: { conversationId: posted.source_conversation_id, messageId: posted.source_message_id } };
+}
+
+/**
+ * Serializes the reaction changes of one message: a new change and the release of waiting ones never interleave. An
+ * advisory lock, not the message row: the delivered-outcome transaction that releases holds its lane already, and the
+ * message relay locks message rows before lanes, so a row lock here could deadlock with an edit.
+ */
+export async function lockReactionsOf(db: Sql, messageId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`relay-reactions:${messageId}`]);
 }
 
 export async function anyWaiting(db: Sql, messageId: string, targetPlatform: Platform): Promise<boolean> {
