@@ -8,10 +8,11 @@ import { AdminApi, rememberedOrgFile, type RememberedOrg } from '@parley/admin-c
 /**
  * `npm run demo:relay`: after `npm run demo`, a DM relayed both ways through a running `npm start`. Ada writes on
  * Slack; Frances reads it on Teams, from Ada's guest, and answers there; Ada reads the answer in the same Slack DM,
- * from Frances's Slack account. Then Ada edits and deletes, and the admin reads each message's delivery state.
+ * from Frances's Slack account. They react to each other's message, then Ada edits and deletes, and the admin reads each message's delivery state.
  *
  * The demo plays the people on the sandboxes (their control APIs, as a person's client would) and reads what each of
- * them sees through the platforms' own APIs, as that person; Parley is only reached through its admin API.
+ * them sees through the platforms' own APIs, as that person; Parley is only reached through its admin API. Each of
+ * them also reacts to the other's message, and sees the other's reaction arrive as made by the other.
  */
 const gatewayUrl = (process.env['PARLEY_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const dataDir = process.env['PARLEY_DATA_DIR'] ?? path.join(process.cwd(), '.parley', 'embedded');
@@ -41,6 +42,7 @@ async function eventually<T>(what: string, read: () => Promise<T | undefined>): 
 
 interface GraphMessage {
   id: string;
+  reactions?: { reactionType: string; user?: { user?: { id?: string } | null } | null }[];
   from?: { user?: { id?: string; displayName?: string } | null } | null;
   body: { content: string };
   lastEditedDateTime?: string | null;
@@ -50,6 +52,7 @@ interface SlackMessage {
   ts: string;
   user?: string;
   text?: string;
+  reactions?: { name: string; users: string[] }[];
 }
 
 async function main(): Promise<void> {
@@ -155,7 +158,22 @@ async function main(): Promise<void> {
   });
   say(`   in ${dm.id}, from ${answer.user} (${frances.displayName}'s Slack account is ${francesMirror?.platformUserId}): ${answer.text}`);
 
-  step(6, `${ada.displayName} edits her message, then deletes it; Teams follows`);
+  step(6, 'Reactions both ways, as the people themselves');
+  await control('graph', 'react', { as: francesTeams, chatId: seen.chatId, messageId: seen.message.id, reactionType: '👍' });
+  const thumbs = await eventually(`${frances.displayName}'s 👍 on ${ada.displayName}'s Slack message`, async () => {
+    const history = await asAda<{ messages: SlackMessage[] }>('conversations.history', { channel: dm.id, limit: '50' });
+    return history.messages.find((m) => m.ts === posted.ts)?.reactions?.find((r) => r.users.includes(francesMirror?.platformUserId as string));
+  });
+  say(`   Slack shows :${thumbs.name}: from ${francesMirror?.platformUserId} on ${posted.ts}`);
+  await control('slack', 'react', { as: adaSlack, channel: dm.id, ts: answer.ts, name: 'tada' });
+  const adaGuest = account(ada, 'teams', 'guest')?.platformUserId as string;
+  const tada = await eventually(`${ada.displayName}'s :tada: on ${frances.displayName}'s Teams message`, async () => {
+    const messages = (await asFrances<{ value: GraphMessage[] }>(`/chats/${encodeURIComponent(seen.chatId)}/messages?$top=50`)).value;
+    return messages.find((m) => m.body.content.includes('Shipping it'))?.reactions?.find((r) => r.user?.user?.id === adaGuest);
+  });
+  say(`   Teams shows ${tada.reactionType} from ${ada.displayName}'s guest on the answer`);
+
+  step(7, `${ada.displayName} edits her message, then deletes it; Teams follows`);
   await control('slack', 'edit', { as: adaSlack, channel: dm.id, ts: posted.ts, text: `${text} (edited)` });
   const edited = await eventually('the edit in Teams', async () => {
     const message = await asFrances<GraphMessage>(`/chats/${encodeURIComponent(seen.chatId)}/messages/${seen.message.id}`);
@@ -169,18 +187,28 @@ async function main(): Promise<void> {
   });
   say('   Teams shows it deleted');
 
-  step(7, 'What the admin reads: the relayed conversation and each message with its delivery state');
+  step(8, 'What the admin reads: the relayed conversation and each message with its delivery state');
   const conversations = await admin.expect<{ items: { id: string; kind: string; slack: { conversationId: string | null }; teams: { conversationId: string | null } }[] }>(200, 'GET', '/v1/conversations');
   const twin = conversations.items.find((c) => c.slack.conversationId === dm.id);
   if (!twin) throw new Error(`the DM ${dm.id} is not among the relayed conversations`);
   say(`   ${twin.kind} ${twin.id}: Slack ${twin.slack.conversationId} <-> Teams ${twin.teams.conversationId}`);
-  const messages = await admin.expect<{ items: { source: { platform: string; messageId: string }; state: string; targetMessageIds: string[]; reason?: string; deleted: boolean }[] }>(
+  const messages = await admin.expect<{
+    items: {
+      source: { platform: string; messageId: string };
+      state: string;
+      targetMessageIds: string[];
+      reason?: string;
+      deleted: boolean;
+      reactions?: { change: string; reaction: string; state: string; reason?: string }[];
+    }[];
+  }>(
     200,
     'GET',
     `/v1/conversations/${twin.id}/messages?limit=10`,
   );
   for (const m of messages.items) {
     say(`   from ${m.source.platform} ${m.source.messageId}: ${m.state}${m.targetMessageIds.length ? ` as ${m.targetMessageIds.join(', ')}` : ''}${m.deleted ? ' (deleted)' : ''}${m.reason ? ` — ${m.reason}` : ''}`);
+    for (const r of m.reactions ?? []) say(`     reaction ${r.change} ${r.reaction}: ${r.state}${r.reason ? ` — ${r.reason}` : ''}`);
   }
   say('\nDone.');
 }

@@ -27,6 +27,12 @@ import {
   TeamsMessageDeliverRequestedV1,
 } from './topics/message/message.v1';
 import { SlackNoticeRequestedV1, TeamsNoticeRequestedV1 } from './topics/message/notice.v1';
+import {
+  ReactionDeliveredV1,
+  ReactionObservedV1,
+  SlackReactionDeliverRequestedV1,
+  TeamsReactionDeliverRequestedV1,
+} from './topics/message/reaction.v1';
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
 
 const definitions = [
@@ -55,6 +61,10 @@ const definitions = [
   MessageDeliveredV1,
   SlackNoticeRequestedV1,
   TeamsNoticeRequestedV1,
+  ReactionObservedV1,
+  TeamsReactionDeliverRequestedV1,
+  SlackReactionDeliverRequestedV1,
+  ReactionDeliveredV1,
   DeadLetterV1,
 ] as const;
 

@@ -53,6 +53,27 @@ export const deliveryView = z.object({
 });
 export type DeliveryView = z.infer<typeof deliveryView>;
 
+/**
+ * One reaction change (an add or a remove) carried to the other side (ADR 0032). `waiting`: the message itself is not
+ * there yet; `unvoiced`: Parley has no voice for the person who reacted there, so nothing was made.
+ */
+export const reactionDeliveryView = z.object({
+  id: uuid,
+  change: z.enum(['add', 'remove']),
+  /** Where the reaction was made and by whom (their id there). */
+  source: z.object({ platform, reactorPlatformUserId: nonEmpty }),
+  reactorPersonId: uuid.optional(),
+  /** The emoji key both sides share (`u:` + the unicode emoji, or `slack:` + a custom emoji's name). */
+  reaction: nonEmpty,
+  platform,
+  state: z.enum(['waiting', 'pending', 'delivered', 'failed', 'unvoiced']),
+  /** Why it was not carried (a custom emoji, no voice, the platform's refusal), in words. */
+  reason: z.string().optional(),
+  requestedAt: timestamp,
+  finishedAt: timestamp.optional(),
+});
+export type ReactionDeliveryView = z.infer<typeof reactionDeliveryView>;
+
 export const relayedMessageView = z.object({
   id: uuid,
   orgId,
@@ -70,6 +91,8 @@ export const relayedMessageView = z.object({
   reason: z.string().optional(),
   deleted: z.boolean(),
   deliveries: z.array(deliveryView),
+  /** The reaction changes on the message, both ways, oldest first. */
+  reactions: z.array(reactionDeliveryView).optional(),
   createdAt: timestamp,
 });
 export type RelayedMessageView = z.infer<typeof relayedMessageView>;

@@ -31,13 +31,16 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     return result.lines.join('\n');
   }
 
-  it('carries the DM, the answer, the edit and the delete, and shows each message delivered', async () => {
+  it('carries the DM, the answer, reactions both ways, the edit and the delete, and shows each message delivered', async () => {
     await run('demo', 240_000);
     const output = await run('relay-demo', 240_000);
     expect(output).toMatch(/Slack's authorize page approved; the gateway answered 200/);
     expect(output).toMatch(/from Ada Lovelace: Hi Frances, <strong>the build is green<\/strong> 🎉/);
     expect(output).toMatch(/Thanks Ada! \*Shipping it\*/);
     expect(output).toMatch(/Teams shows it deleted/);
+    // Reactions both ways (ADR 0032): Frances's 👍 on Teams is :+1: on Slack from her Slack account, Ada's :tada: 🎉 from her guest.
+    expect(output).toMatch(/Slack shows :\+1: from U[A-Z0-9]+ on /);
+    expect(output).toMatch(/Teams shows 🎉 from .+'s guest on the answer/);
     const states = output.split('\n').filter((line) => /^\s+from (slack|teams) /.test(line));
     expect(states).toHaveLength(2);
     expect(states.every((line) => line.includes(': delivered as '))).toBe(true);

@@ -36,6 +36,7 @@ describe('relay service', () => {
   let connectors: InProcessBus;
   const delivers: Seen[] = [];
   const notices: Payload<'parley.slack.notice.requested.v1'>[] = [];
+  const reactionRequests: { topic: 'teams' | 'slack'; payload: Payload<'parley.teams.reaction.deliver.requested.v1'> }[] = [];
   let orgId: string;
   let slackConnectionId: string;
   let teamsConnectionId: string;
@@ -60,6 +61,8 @@ describe('relay service', () => {
     connectors.subscribe('parley.slack.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'slack', payload }), { group: 'test-slack' });
     connectors.subscribe('parley.slack.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-slack-notices' });
     connectors.subscribe('parley.teams.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-teams-notices' });
+    connectors.subscribe('parley.teams.reaction.deliver.requested.v1', async (payload) => void reactionRequests.push({ topic: 'teams', payload }), { group: 'test-teams-reactions' });
+    connectors.subscribe('parley.slack.reaction.deliver.requested.v1', async (payload) => void reactionRequests.push({ topic: 'slack', payload }), { group: 'test-slack-reactions' });
     await connectors.start();
     const identityConfig = loadConfig(identityService.configSections ?? {}, {
       PARLEY_VAULT_KEYS: `k1:${randomBytes(32).toString('base64')}`,
@@ -450,6 +453,96 @@ describe('relay service', () => {
     const bad = await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform: 'zoom', platformUserIds: [] });
     expect(bad.status).toBe(400);
     expect((bad.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(['platform', 'platformUserIds']);
+  });
+
+  it('carries reactions both ways as the same person, once their message is across, and says why when it cannot (ADR 0032)', async () => {
+    const slackDm = { platform: 'slack' as const, conversationId: 'D0GRAFRA2', kind: 'dm' as const, members: ['U0GRA', 'W0FRA'] };
+    const teamsChat = { platform: 'teams' as const, conversationId: '19:grafra2@unq.gbl.spaces', kind: 'dm' as const, members: ['aad-frances', 'aad-grace-guest'] };
+    const personOf = async (platform: 'slack' | 'teams', id: string) =>
+      resolvedPeople.parse((await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform, platformUserIds: [id] })).body).items[0]?.person.id as string;
+    const [grace, frances] = [await personOf('slack', 'U0GRA'), await personOf('teams', 'aad-frances')];
+    const deliverOf = (text: string) => eventually(() => delivers.find((d) => d.payload.body?.content.includes(text)), Boolean, `the delivery of "${text}"`) as Promise<Seen>;
+    const reacted = (fields: Pick<PayloadIn<'parley.reaction.observed.v1'>, 'conversation' | 'messageId' | 'reactorPlatformUserId' | 'change' | 'reaction'>) =>
+      connectors.publish('parley.reaction.observed.v1', {
+        orgId,
+        connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
+        platformEventId: `EvR${++eventCounter}`,
+        occurredAt: new Date().toISOString(),
+        ...fields,
+      });
+    const requestsFor = (targetMessageId: string) => reactionRequests.filter((r) => r.payload.targetMessageId === targetMessageId);
+
+    // Grace's message crosses to Teams (T-51), Frances's answer to Slack (500.2).
+    await received({ conversation: slackDm, messageId: '500.1', senderPlatformUserId: 'U0GRA', body: { format: 'plain', content: 'reactions please' } });
+    await delivered((await deliverOf('reactions please')).payload, teamsChat.conversationId, { platformMessageId: 'T-51' });
+    await received({ conversation: teamsChat, messageId: '1733000000502', senderPlatformUserId: 'aad-frances', body: { format: 'teams-html', content: '<p>sure thing</p>' } });
+    await delivered((await deliverOf('sure thing')).payload, slackDm.conversationId, { platformMessageId: '500.2' });
+
+    // Grace reacts on Slack to her own message and to Frances's (Parley's post of it): both go to Teams as her guest.
+    await reacted({ conversation: slackDm, messageId: '500.1', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'thumbsup::skin-tone-2' });
+    await reacted({ conversation: slackDm, messageId: '500.2', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'heart' });
+    const [own] = await eventually(() => requestsFor('T-51'), (r) => r.length === 1, 'the reaction on T-51');
+    expect(own).toEqual({
+      topic: 'teams',
+      payload: {
+        orgId,
+        connectionId: teamsConnectionId,
+        deliveryId: expect.any(String),
+        conversationId: teamsChat.conversationId,
+        targetMessageId: 'T-51',
+        change: 'add',
+        reactorPersonId: grace,
+        reaction: '👍🏻',
+      },
+    });
+    const [onPost] = await eventually(() => requestsFor('1733000000502'), (r) => r.length === 1, 'the reaction on the original');
+    expect(onPost?.payload).toMatchObject({ conversationId: teamsChat.conversationId, reaction: '❤️', reactorPersonId: grace });
+
+    // On Teams, Frances removes a reaction made as 'like' that Slack knows as +1; the reaction Parley made as Grace's
+    // guest comes back as an echo and is not carried.
+    await reacted({ conversation: teamsChat, messageId: 'T-51', reactorPlatformUserId: 'aad-grace-guest', change: 'added', reaction: '👍🏻' });
+    await reacted({ conversation: teamsChat, messageId: 'T-51', reactorPlatformUserId: 'aad-frances', change: 'removed', reaction: 'like' });
+    const [back] = await eventually(() => requestsFor('500.1'), (r) => r.length === 1, 'the reaction back to Slack');
+    expect(back).toMatchObject({ topic: 'slack', payload: { connectionId: slackConnectionId, conversationId: 'D0GRAFRA2', change: 'remove', reaction: '+1', reactorPersonId: frances } });
+
+    // A custom emoji is not carried, and its state says why.
+    await reacted({ conversation: slackDm, messageId: '500.1', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'partyparrot' });
+
+    // A reaction on a message still on its way waits for it, then goes, its removal after it.
+    await received({ conversation: slackDm, messageId: '500.3', senderPlatformUserId: 'U0GRA', body: { format: 'plain', content: 'still travelling' } });
+    const travelling = await deliverOf('still travelling');
+    await reacted({ conversation: slackDm, messageId: '500.3', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'tada' });
+    await reacted({ conversation: slackDm, messageId: '500.3', reactorPlatformUserId: 'U0GRA', change: 'removed', reaction: 'tada::skin-tone-3' });
+    await relay.broker.drain();
+    expect(requestsFor('T-53')).toEqual([]);
+    await delivered(travelling.payload, teamsChat.conversationId, { platformMessageId: 'T-53' });
+    const released = await eventually(() => requestsFor('T-53'), (r) => r.length === 2, 'the waiting reactions');
+    expect(released.map((r) => [r.payload.change, r.payload.reaction])).toEqual([
+      ['add', '🎉'],
+      ['remove', '🎉'],
+    ]);
+
+    // Outcomes become the states an admin reads next to each message.
+    await connectors.publish('parley.reaction.delivered.v1', { orgId, deliveryId: own?.payload.deliveryId as string, conversation: { platform: 'teams', conversationId: teamsChat.conversationId }, outcome: 'delivered', deliveredAt: new Date().toISOString() });
+    await connectors.publish('parley.reaction.delivered.v1', {
+      orgId,
+      deliveryId: back?.payload.deliveryId as string,
+      conversation: { platform: 'slack', conversationId: 'D0GRAFRA2' },
+      outcome: 'unvoiced',
+      reason: 'not carried: the person who reacted has not given Parley their Slack consent',
+      deliveredAt: new Date().toISOString(),
+    });
+    const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'D0GRAFRA2');
+    const message = await eventually(
+      async () => (await messagesOf(twin?.id as string)).items.find((m) => m.source.messageId === '500.1'),
+      (m) => (m?.reactions ?? []).filter((r) => r.state !== 'pending').length === 3,
+      'the reaction states of 500.1',
+    );
+    expect(message?.reactions?.map((r) => [r.source.platform, r.change, r.reaction, r.state, r.reason ?? null])).toEqual([
+      ['slack', 'add', 'u:👍🏻', 'delivered', null],
+      ['teams', 'remove', 'u:👍', 'unvoiced', 'not carried: the person who reacted has not given Parley their Slack consent'],
+      ['slack', 'add', 'slack:partyparrot', 'failed', 'not carried: :partyparrot: is a custom Slack emoji with no Teams equivalent'],
+    ]);
   });
 });
 

@@ -11,6 +11,8 @@ import { DeliveryOutcomes } from './relaying/delivery-outcomes';
 import { LaneDispatcher } from './relaying/lane-dispatcher';
 import { MessageRelay } from './relaying/message-relay';
 import { RelayEventsHandler } from './relaying/relay-events.handler';
+import { ReactionEventsHandler } from './relaying/reaction-events.handler';
+import { ReactionRelay } from './relaying/reaction-relay';
 
 /**
  * Relay: DMs and group DMs carried between Slack and Teams. Consumes what the connectors saw and what they delivered,
@@ -18,13 +20,14 @@ import { RelayEventsHandler } from './relaying/relay-events.handler';
  * the bus come from the runtime.
  */
 @Module({
-  controllers: [RelayEventsHandler, ConversationsController],
+  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController],
   providers: [
     { provide: RELAY_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveRelayConfig(config), inject: [SERVICE_CONFIG] },
     { provide: RelayMetrics, useFactory: (metrics: ServiceMetrics) => new RelayMetrics(metrics.registry), inject: [METRICS] },
     RelayDirectory,
     LaneDispatcher,
     MessageRelay,
+    ReactionRelay,
     DeliveryOutcomes,
     DeliveryDeadlines,
     ConversationsReader,

@@ -23,6 +23,10 @@ interface EmojiTables {
   hexByUnicode: Map<string, string>;
   /** every proper prefix of a key of hexByUnicode: matching stops as soon as no emoji can continue */
   unicodePrefixes: Set<string>;
+  /** `${base hexcode} ${tone index}` -> the skin's hexcode, for skins of one tone (ZWJ sequences included) */
+  skinByBaseAndTone: Map<string, string>;
+  /** a one-tone skin's hexcode -> its base emoji's hexcode and tone index */
+  baseOfSkin: Map<string, { base: string; tone: number }>;
 }
 
 let tables: EmojiTables | undefined;
@@ -44,6 +48,8 @@ function load(): EmojiTables {
   const unicodeByHex = new Map<string, string>();
   const hexByUnicode = new Map<string, string>();
   const unicodePrefixes = new Set<string>();
+  const skinByBaseAndTone = new Map<string, string>();
+  const baseOfSkin = new Map<string, { base: string; tone: number }>();
 
   const remember = (hexcode: string, unicode: string): void => {
     unicodeByHex.set(hexcode, unicode);
@@ -58,7 +64,14 @@ function load(): EmojiTables {
   };
   for (const emoji of compact as Array<{ hexcode: string; unicode: string; skins?: Array<{ hexcode: string; unicode: string }> }>) {
     remember(emoji.hexcode, emoji.unicode);
-    for (const skin of emoji.skins ?? []) remember(skin.hexcode, skin.unicode);
+    for (const skin of emoji.skins ?? []) {
+      remember(skin.hexcode, skin.unicode);
+      const tones = new Set(skin.hexcode.split('-').filter((part) => (SKIN_MODIFIERS as readonly string[]).includes(part)));
+      if (tones.size !== 1) continue;
+      const tone = SKIN_MODIFIERS.indexOf([...tones][0] as (typeof SKIN_MODIFIERS)[number]);
+      skinByBaseAndTone.set(`${emoji.hexcode} ${tone}`, skin.hexcode);
+      baseOfSkin.set(skin.hexcode, { base: emoji.hexcode, tone });
+    }
   }
   // Earlier tables win: Slack's names first, then GitHub's, then emojibase's own.
   for (const table of [iamcalNames, githubNames, emojibaseNames] as ShortcodeTable[]) {
@@ -69,7 +82,7 @@ function load(): EmojiTables {
       for (const name of list) if (!hexByName.has(name)) hexByName.set(name, hexcode);
     }
   }
-  tables = { hexByName, nameByHex, unicodeByHex, hexByUnicode, unicodePrefixes };
+  tables = { hexByName, nameByHex, unicodeByHex, hexByUnicode, unicodePrefixes, skinByBaseAndTone, baseOfSkin };
   return tables;
 }
 
@@ -103,6 +116,42 @@ export function shortcodeToUnicode(shortcode: string): string | undefined {
   if (tone === undefined) return undefined;
   // Slack accepts a tone on any emoji; when the emoji has no such skin, show the emoji followed by the modifier.
   return unicodeByHex.get(`${hexcode}-${SKIN_MODIFIERS[tone]}`) ?? `${unicodeByHex.get(hexcode)}${unicodeByHex.get(SKIN_MODIFIERS[tone])}`;
+}
+
+/**
+ * The one emoji a shortcode names, as a reaction must be: a skin tone only where the emoji has that skin (Slack
+ * accepts `:tada::skin-tone-3:`, but no such emoji exists, so the tone is dropped). Undefined for unknown and custom
+ * emoji and for a malformed tone.
+ */
+export function shortcodeToSingleEmoji(shortcode: string): string | undefined {
+  const { hexByName, unicodeByHex, skinByBaseAndTone } = load();
+  const [rawBase, rawTone] = shortcode.replace(/^:|:$/g, '').toLowerCase().split('::');
+  const hexcode = hexByName.get(rawBase ?? '');
+  if (hexcode === undefined) return undefined;
+  if (rawTone === undefined) return unicodeByHex.get(hexcode);
+  const tone = toneIndex(rawTone);
+  if (tone === undefined) return undefined;
+  return unicodeByHex.get(skinByBaseAndTone.get(`${hexcode} ${tone}`) ?? hexcode);
+}
+
+/**
+ * The unicode emoji as emojibase renders it (FE0F where it belongs), or undefined when it is not one emoji. A lone
+ * character written without its FE0F (`❤`) counts: as a reaction it can only mean the emoji.
+ */
+export function canonicalUnicode(unicode: string): string | undefined {
+  const { hexByUnicode, unicodeByHex } = load();
+  const bare = stripVariationSelectors(unicode);
+  const hexcode = hexByUnicode.get(unicode) ?? hexByUnicode.get(bare) ?? hexByUnicode.get(`${bare}\uFE0F`);
+  return hexcode === undefined ? undefined : unicodeByHex.get(hexcode);
+}
+
+/** Slack's name of a one-tone skin (`+1::skin-tone-3`, `female-detective::skin-tone-2`), whatever its hexcode's shape. */
+export function skinShortcode(unicode: string): string | undefined {
+  const { hexByUnicode, nameByHex, baseOfSkin } = load();
+  const hexcode = hexByUnicode.get(unicode) ?? hexByUnicode.get(stripVariationSelectors(unicode));
+  const skin = hexcode === undefined ? undefined : baseOfSkin.get(hexcode);
+  const base = skin && nameByHex.get(skin.base);
+  return skin && base !== undefined ? `${base}::skin-tone-${skin.tone + 2}` : undefined;
 }
 
 /** Slack's shortcode (without colons) for a unicode emoji, e.g. `+1` or `+1::skin-tone-3`; undefined if none. */

@@ -4,6 +4,7 @@ export { teamsToSlack } from './teams-to-slack';
 export { splitForSlack, splitForTeams, SLACK_TEXT_LIMIT, TEAMS_HTML_LIMIT_BYTES, type TeamsPart } from './split';
 export { normalizeShortcode, shortcodeToUnicode, unicodeToShortcode } from './emoji';
 export { escapeSlack } from './escape';
+export { describeReaction, reactionFromSlack, reactionFromTeams, type Reaction } from './reactions';
 export type {
   SlackToTeamsContext,
   SlackToTeamsResult,

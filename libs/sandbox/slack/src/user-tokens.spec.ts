@@ -95,6 +95,11 @@ describe('Slack sandbox user tokens through @slack/web-api', () => {
     const posted = await asPerson('eng02').chat.postMessage({ channel: dm, text: 'react to me' });
     await ada.reactions.add({ channel: dm, timestamp: posted.ts as string, name: 'thumbsup' });
     expect(sandbox.inspect.messages(dm)[0]).toMatchObject({ reactions: [{ name: 'thumbsup', users: [ids['eng01']], count: 1 }] });
+    // reactions.get, as the other person of the DM reads it; someone outside the DM cannot.
+    const got = await asPerson('eng02').reactions.get({ channel: dm, timestamp: posted.ts as string, full: true });
+    expect(got).toMatchObject({ ok: true, type: 'message', channel: dm, message: { ts: posted.ts, reactions: [{ name: 'thumbsup', users: [ids['eng01']], count: 1 }] } });
+    expect(await errorOf(asPerson('eng03').reactions.get({ channel: dm, timestamp: posted.ts as string }))).toMatchObject({ error: 'channel_not_found' });
+    expect(await errorOf(ada.reactions.get({ channel: dm, timestamp: '1.000001' }))).toMatchObject({ error: 'message_not_found' });
     await ada.reactions.remove({ channel: dm, timestamp: posted.ts as string, name: 'thumbsup' });
     expect(sandbox.inspect.messages(dm)[0]?.['reactions']).toBeUndefined();
     expect(await errorOf(asPerson('eng03').reactions.add({ channel: dm, timestamp: posted.ts as string, name: 'x' }))).toMatchObject({ error: 'channel_not_found' });

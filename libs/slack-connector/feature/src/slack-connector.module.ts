@@ -14,6 +14,8 @@ import { PostedMessages } from './delivery/posted-messages';
 import { Deliveries } from './delivery/deliveries';
 import { DeliveryHandler } from './delivery/delivery.handler';
 import { MessageDelivery } from './delivery/message-delivery';
+import { ReactionDelivery } from './delivery/reaction-delivery';
+import { ReactionHandler } from './delivery/reaction.handler';
 import { NoticeHandler } from './notices/notice.handler';
 import { NoticePoster } from './notices/notice-poster';
 import { InboundEvents } from './events/inbound-events';
@@ -27,7 +29,7 @@ import { SlackEventProcessor } from './events/slack-event-processor';
  * and the bus come from the runtime.
  */
 @Module({
-  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, NoticeHandler],
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, ReactionHandler, NoticeHandler],
   providers: [
     { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
     SlackClients,
@@ -41,6 +43,7 @@ import { SlackEventProcessor } from './events/slack-event-processor';
     SlackEventProcessor,
     Deliveries,
     MessageDelivery,
+    ReactionDelivery,
     NoticePoster,
   ],
 })

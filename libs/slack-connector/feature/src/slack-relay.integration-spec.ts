@@ -17,7 +17,7 @@ import { slackConnectorService } from './index';
 const TIME_SCALE = 0.01;
 const INTERNAL_TOKEN = 'internal-token-for-tests-0123456789abcdef';
 const ORG = 'org_SlackRelay0001';
-const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'users:read'];
+const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'reactions:read', 'reactions:write', 'users:read'];
 
 /**
  * identity's routes slack-connector's relay side reads, behind the internal bearer: a connection's view and secrets,
@@ -76,6 +76,8 @@ async function startIdentityStub() {
 
 type Received = Payload<'parley.message.received.v1'>;
 type Delivered = Payload<'parley.message.delivered.v1'>;
+type ReactionObserved = Payload<'parley.reaction.observed.v1'>;
+type ReactionDelivered = Payload<'parley.reaction.delivered.v1'>;
 
 // slack-connector in-process on real PostgreSQL (the in-process bus and cache stand in for Kafka and Redis, as in the
 // neighbouring slack-connector spec), against the Slack sandbox with its limits on, time-compressed a hundredfold.
@@ -91,6 +93,8 @@ describe('slack-connector relay side', () => {
   let ids: Record<string, string>;
   const received: Received[] = [];
   const delivered: Delivered[] = [];
+  const reactions: ReactionObserved[] = [];
+  const reactionOutcomes: ReactionDelivered[] = [];
   /** A consented person: the Slack account `both1` (standing for a Teams-primary person's mirror) and its token. */
   const frances = { personId: randomUUID(), name: 'both1', token: '' };
   /** A person without consent (their Slack account is `both2`). */
@@ -174,6 +178,8 @@ describe('slack-connector relay side', () => {
     observer = new InProcessBus(broker, { service: 'relay', logger });
     observer.subscribe('parley.message.received.v1', async (payload) => void received.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.message.delivered.v1', async (payload) => void delivered.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.reaction.observed.v1', async (payload) => void reactions.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.reaction.delivered.v1', async (payload) => void reactionOutcomes.push(payload), { group: 'test-observer' });
     await observer.start();
 
     const config = loadConfig({ slackConnector: slackConnectorConfigSection }, { PARLEY_SLACK_LIMIT_TIME_SCALE: String(TIME_SCALE) });
@@ -295,6 +301,90 @@ describe('slack-connector relay side', () => {
       await settle();
       const message = await waitFor('the group DM', () => receivedFor(group).find((r) => r.messageId === posted['ts']));
       expect(message.conversation).toEqual({ platform: 'slack', conversationId: group, kind: 'group', members: [ids['both1'], ids['eng01'], ids['eng02']].sort() });
+    });
+  });
+
+  describe('reactions (ADR 0032)', () => {
+    it("publishes each add and remove in a consented person's DM once (a user-token event), duplicates and all", async () => {
+      const dm = sandbox.control.open({ as: 'eng02', with: [frances.name] }).id;
+      const ts = sandbox.control.post({ as: frances.name, channel: dm, text: 'react to me' })['ts'] as string;
+      sandbox.setFaults({ duplicateEventRate: 1 });
+      try {
+        sandbox.control.react({ as: 'eng02', channel: dm, ts, name: 'thumbsup::skin-tone-2' });
+        await settle();
+        sandbox.control.unreact({ as: 'eng02', channel: dm, ts, name: 'thumbsup::skin-tone-2' });
+        await settle();
+        sandbox.control.react({ as: 'eng02', channel: dm, ts, name: 'partyparrot' });
+        await settle();
+      } finally {
+        sandbox.setFaults({});
+      }
+      const seen = await waitFor('three reaction changes', () => {
+        const found = reactions.filter((r) => r.messageId === ts);
+        return found.length >= 3 ? found : undefined;
+      });
+      expect(seen.map((r) => [r.change, r.reaction, r.reactorPlatformUserId])).toEqual([
+        ['added', 'thumbsup::skin-tone-2', ids['eng02']],
+        ['removed', 'thumbsup::skin-tone-2', ids['eng02']],
+        ['added', 'partyparrot', ids['eng02']],
+      ]);
+      expect(seen[0]).toMatchObject({ orgId: ORG, connectionId, conversation: { platform: 'slack', conversationId: dm, kind: 'dm' } });
+      const deliveries = sandbox.inspect.events({ type: 'reaction_added' }).filter((d) => (d.envelope as { event?: { item?: { ts?: string } } }).event?.item?.ts === ts);
+      expect(deliveries.length).toBeGreaterThan(2);
+    });
+
+    it("adds and removes a Teams person's reaction with their user token, once per delivery id; its events are echoes", async () => {
+      const dm = sandbox.control.open({ as: 'eng03', with: [frances.name] }).id;
+      const ts = sandbox.control.post({ as: 'eng03', channel: dm, text: 'a Slack message Frances reacts to on Teams' })['ts'] as string;
+      const eng03 = userClient(sandbox.control.installForUser({ as: 'eng03', userScopes: USER_SCOPES }));
+      const request = (overrides: Partial<PayloadIn<'parley.slack.reaction.deliver.requested.v1'>> = {}): PayloadIn<'parley.slack.reaction.deliver.requested.v1'> => ({
+        orgId: ORG,
+        connectionId,
+        deliveryId: randomUUID(),
+        conversationId: dm,
+        targetMessageId: ts,
+        change: 'add',
+        reactorPersonId: frances.personId,
+        reaction: '+1::skin-tone-2',
+        ...overrides,
+      });
+      const react = async (r: PayloadIn<'parley.slack.reaction.deliver.requested.v1'>) => {
+        await observer.publish('parley.slack.reaction.deliver.requested.v1', r);
+        return waitFor(`reaction ${r.deliveryId}`, () => reactionOutcomes.find((o) => o.deliveryId === r.deliveryId));
+      };
+      const seenByEng03 = async () => ((await eng03.reactions.get({ channel: dm, timestamp: ts, full: true })).message?.reactions ?? []).map((r) => [r.name, r.users]);
+
+      const add = request();
+      expect(await react(add)).toMatchObject({ outcome: 'delivered', conversation: { platform: 'slack', conversationId: dm } });
+      expect(await seenByEng03()).toEqual([['+1::skin-tone-2', [ids[frances.name]]]]);
+      await observer.publish('parley.slack.reaction.deliver.requested.v1', add);
+      const removal = request({ change: 'remove' });
+      expect(await react(removal)).toMatchObject({ outcome: 'delivered' });
+      expect(await seenByEng03()).toEqual([]);
+      await settle();
+      expect(reactionOutcomes.filter((o) => o.deliveryId === add.deliveryId)).toHaveLength(1);
+      // Slack sent reaction_added and reaction_removed for Frances's token: Parley's own, not relayed back.
+      expect(sandbox.inspect.events({ type: 'reaction_added' }).some((d) => (d.envelope as { event?: { item?: { ts?: string } } }).event?.item?.ts === ts)).toBe(true);
+      expect(reactions.filter((r) => r.messageId === ts)).toEqual([]);
+    });
+
+    it('makes no reaction for a person without consent, and says so', async () => {
+      const dm = sandbox.control.open({ as: 'eng03', with: [grace.name] }).id;
+      const ts = sandbox.control.post({ as: 'eng03', channel: dm, text: 'Grace has not consented' })['ts'] as string;
+      const deliveryId = randomUUID();
+      await observer.publish('parley.slack.reaction.deliver.requested.v1', {
+        orgId: ORG,
+        connectionId,
+        deliveryId,
+        conversationId: dm,
+        targetMessageId: ts,
+        change: 'add',
+        reactorPersonId: grace.personId,
+        reaction: 'tada',
+      });
+      const outcome = await waitFor('the outcome', () => reactionOutcomes.find((o) => o.deliveryId === deliveryId));
+      expect(outcome).toMatchObject({ outcome: 'unvoiced', reason: expect.stringContaining('has not given Parley their Slack consent') });
+      expect(sandbox.inspect.messages(dm).find((m) => m['ts'] === ts)?.['reactions']).toBeUndefined();
     });
   });
 

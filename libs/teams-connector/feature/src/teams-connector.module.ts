@@ -11,7 +11,10 @@ import { InFlightPosts } from './relay/in-flight-posts';
 import { MessageDeliverer } from './relay/message-deliverer';
 import { NoticePoster } from './relay/notice-poster';
 import { TeamsRelayHandler } from './relay/relay.handler';
+import { ReactionDeliverer } from './relay/reaction-deliverer';
+import { TeamsReactionHandler } from './relay/reaction.handler';
 import { TeamsMessageIngest } from './relay/teams-message-ingest';
+import { TeamsReactionIngest } from './relay/teams-reaction-ingest';
 import { ConnectionVerifier } from './verify/connection-verifier';
 import { VerifyController } from './verify/verify.controller';
 
@@ -26,7 +29,7 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, NotificationController],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, TeamsReactionHandler, NotificationController],
       providers: [
         { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
         graphAccessProvider,
@@ -35,8 +38,10 @@ export class TeamsConnectorFeatureModule {
         DirectoryImporter,
         GuestProvisioner,
         InFlightPosts,
+        TeamsReactionIngest,
         TeamsMessageIngest,
         MessageDeliverer,
+        ReactionDeliverer,
         NoticePoster,
         ...ingressProviders,
         // Teams ingress hands every chat message observation to this seam: the relay side, unless a test records them.

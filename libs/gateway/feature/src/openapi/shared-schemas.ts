@@ -8,6 +8,7 @@ import {
   conversationView,
   deliveryView,
   peoplePage,
+  reactionDeliveryView,
   relayedMessagePage,
   relayedMessageView,
   personView,
@@ -73,6 +74,12 @@ apiSchemas.add(conversationPage, { id: 'ConversationPage', description: '`nextCu
 apiSchemas.add(deliveryView, {
   id: 'Delivery',
   description: 'One post, edit or delete of one part of a message on the other side, with the platform\'s reason if it failed.',
+});
+apiSchemas.add(reactionDeliveryView, {
+  id: 'ReactionDelivery',
+  description:
+    'One reaction added or removed, carried to the other side as the same person: `waiting` for the message, `pending`, ' +
+    '`delivered`, `failed` (a custom emoji, a refusal) or `unvoiced` (Parley has no voice for the person there), with the reason.',
 });
 apiSchemas.add(relayedMessageView, {
   id: 'RelayedMessage',

@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { ConversationPage, ConversationView, DeliveryView, RelayedMessagePage, RelayedMessageView, RelayPageQuery } from '@parley/internal-api';
+import type {
+  ConversationPage,
+  ConversationView,
+  DeliveryView,
+  ReactionDeliveryView,
+  RelayedMessagePage,
+  RelayedMessageView,
+  RelayPageQuery,
+} from '@parley/internal-api';
 import { DATA_SOURCE, INVALID_REQUEST_PROBLEM, notFound, ProblemException } from '@parley/service-runtime';
+import { reactionsOfMessages, type ReactionDeliveryRow } from '../store/reaction-store';
 import { rows, type DeliveryRow, type MessageRow, type TwinRow } from '../store/relay-store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,15 +68,18 @@ export class ConversationsReader {
           [ids],
         )
       : [];
+    const reactions = await reactionsOfMessages(this.dataSource, ids);
     const last = page[page.length - 1];
     return {
-      items: page.map((m) =>
-        messageView(
+      items: page.map((m) => {
+        const view = messageView(
           m,
           deliveries.filter((d) => d.message_id === m.id),
           links.filter((l) => l.message_id === m.id).map((l) => l.target_message_id),
-        ),
-      ),
+        );
+        const own = reactions.filter((r) => r.message_id === m.id);
+        return own.length > 0 ? { ...view, reactions: own.map(reactionView) } : view;
+      }),
       nextCursor: found.length > query.limit && last ? encodeCursor(last.at, last.id) : null,
     };
   }
@@ -98,6 +110,21 @@ function deliveryView(d: DeliveryRow): DeliveryView {
     ...(d.voice ? { voice: d.voice } : {}),
     requestedAt: d.requested_at.toISOString(),
     ...(d.finished_at ? { finishedAt: d.finished_at.toISOString() } : {}),
+  };
+}
+
+export function reactionView(r: ReactionDeliveryRow): ReactionDeliveryView {
+  return {
+    id: r.id,
+    change: r.change,
+    source: { platform: r.source_platform, reactorPlatformUserId: r.reactor_platform_user_id },
+    ...(r.reactor_person_id ? { reactorPersonId: r.reactor_person_id } : {}),
+    reaction: r.reaction_key,
+    platform: r.target_platform,
+    state: r.state,
+    ...(r.reason ? { reason: r.reason } : {}),
+    requestedAt: r.requested_at.toISOString(),
+    ...(r.finished_at ? { finishedAt: r.finished_at.toISOString() } : {}),
   };
 }
 

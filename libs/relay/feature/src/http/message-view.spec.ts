@@ -1,5 +1,6 @@
 import type { DeliveryRow, MessageRow } from '../store/relay-store';
-import { messageView } from './conversations-reader';
+import { relayedMessageView } from '@parley/internal-api';
+import { messageView, reactionView } from './conversations-reader';
 
 const at = new Date('2026-12-04T10:00:00.000Z');
 const message: MessageRow = {
@@ -54,5 +55,34 @@ describe('messageView', () => {
     expect(failed).toMatchObject({ state: 'failed', reason: 'Forbidden' });
     // A later success of the same part replaces an earlier failure.
     expect(messageView(message, [delivery(0, 'create', 'failed', { reason: 'x' }), delivery(0, 'create', 'delivered')], []).state).toBe('delivered');
+  });
+});
+
+describe('reactionView', () => {
+  it('shows a reaction change that was not carried with its reason, as the API schema allows', () => {
+    const view = reactionView({
+      id: '00000000-0000-4000-8000-000000000099',
+      seq: '1',
+      org_id: message.org_id,
+      message_id: message.id,
+      twin_id: message.twin_id,
+      source_platform: 'slack',
+      reactor_platform_user_id: 'U0ADA',
+      reactor_person_id: message.sender_person_id,
+      reaction_key: 'slack:partyparrot',
+      change: 'add',
+      target_platform: 'teams',
+      target_reaction: null,
+      state: 'failed',
+      reason: 'not carried: :partyparrot: is a custom Slack emoji with no Teams equivalent',
+      target_conversation_id: '19:chat',
+      target_message_id: '1700',
+      requested_at: at,
+      dispatched_at: null,
+      finished_at: at,
+    });
+    expect(view).toMatchObject({ change: 'add', state: 'failed', reaction: 'slack:partyparrot', source: { platform: 'slack', reactorPlatformUserId: 'U0ADA' } });
+    const withReactions = { ...messageView(message, [delivery(0, 'create', 'delivered')], ['1700']), reactions: [view] };
+    expect(relayedMessageView.parse(withReactions).reactions).toEqual([view]);
   });
 });

@@ -115,7 +115,11 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
     );
     await manager.query(`DELETE FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
     this.logger.warn({ ...log, reason }, 'relay: gave up waiting for a delivery outcome; the lane moves on');
-    if (delivery.change === 'create' && delivery.part === 0) await this.outcomes.tellSender(manager, delivery, reason);
+    if (delivery.change === 'create' && delivery.part === 0) {
+      await this.outcomes.tellSender(manager, delivery, reason);
+      // Reactions waiting for this message fail with its reason (ADR 0032), as after a failed outcome.
+      await this.outcomes.releaseReactions(manager, delivery);
+    }
     if (lane?.in_flight_delivery_id === delivery.id) {
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2`, [delivery.twin_id, platform]);
       await this.lanes.pump(manager, delivery.twin_id, platform);

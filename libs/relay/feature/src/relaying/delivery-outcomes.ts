@@ -7,6 +7,7 @@ import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
+import { ReactionRelay } from './reaction-relay';
 
 type Delivered = Payload<'parley.message.delivered.v1'>;
 
@@ -25,6 +26,7 @@ export class DeliveryOutcomes {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
     @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
+    @Inject(ReactionRelay) private readonly reactions: ReactionRelay,
   ) {}
 
   async record(event: Delivered, eventId: string): Promise<void> {
@@ -67,6 +69,8 @@ export class DeliveryOutcomes {
       };
       // The request was kept for a re-request until now (ADR 0029); with the outcome in, nothing of its body stays.
       await manager.query(`DELETE FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
+      // Reaction changes that waited for this message's counterpart go now (or fail with its reason), ADR 0032.
+      await this.releaseReactions(manager, delivery);
       await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
         delivery.twin_id,
         platform,
@@ -78,11 +82,19 @@ export class DeliveryOutcomes {
     if (applied === 'applied' && ended) this.metrics.ended(ended);
   }
 
+  /** Reaction changes that waited for a message's first part go once it ends, or fail with its reason (ADR 0032). */
+  async releaseReactions(manager: EntityManager, delivery: DeliveryRow): Promise<void> {
+    if (delivery.change === 'create' && delivery.part === 0) await this.reactions.release(manager, delivery.message_id);
+  }
+
   /** An outcome that came after the relay had failed the delivery for want of one: recorded, the lane left alone. */
   private async lateOutcome(manager: EntityManager, delivery: DeliveryRow, event: Delivered): Promise<void> {
     this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, outcome: event.outcome }, 'relay: an outcome came after the relay gave up waiting for it');
-    if (event.outcome === 'delivered') await this.applyDelivered(manager, delivery, event);
-    else await manager.query(`UPDATE relay.deliveries SET reason = $2 WHERE id = $1`, [delivery.id, event.reason ?? delivery.reason]);
+    if (event.outcome === 'delivered') {
+      await this.applyDelivered(manager, delivery, event);
+      // Reactions that waited for this message were failed with it; any that still wait go now.
+      await this.releaseReactions(manager, delivery);
+    } else await manager.query(`UPDATE relay.deliveries SET reason = $2 WHERE id = $1`, [delivery.id, event.reason ?? delivery.reason]);
   }
 
   /** The delivery is delivered: its state, the other side's id, its links, and the twin's side it opened. */

@@ -111,10 +111,24 @@ function reaction(ctx: MethodContext, add: boolean): Record<string, unknown> {
   return {};
 }
 
+/**
+ * reactions.get (Tier 3, `reactions:read`): a message with all its reactions. Slack answers a conversation the caller
+ * cannot see (a DM or private channel they are not in) as channel_not_found.
+ */
+function reactionsOf(ctx: MethodContext): Record<string, unknown> {
+  ctx.requireScope('reactions:read');
+  const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  if (conversation.kind !== 'public' && !conversation.members.has(ctx.caller.id)) fail('channel_not_found');
+  const message = conversation.byTs.get(requiredString(ctx.args, 'timestamp', 'no_item_specified'));
+  if (!message) fail('message_not_found');
+  return { type: 'message', channel: conversation.id, message: messageJson(message, false) };
+}
+
 export const chatMethods: Record<string, MethodHandler> = {
   'chat.postMessage': postMessage,
   'chat.update': update,
   'chat.delete': remove,
   'reactions.add': (ctx) => reaction(ctx, true),
   'reactions.remove': (ctx) => reaction(ctx, false),
+  'reactions.get': reactionsOf,
 };

@@ -31,6 +31,7 @@ const TIERS: Record<string, Tier | 'post'> = {
   'chat.delete': 3,
   'reactions.add': 3,
   'reactions.remove': 2,
+  'reactions.get': 3,
   'files.getUploadURLExternal': 4,
   'files.completeUploadExternal': 4,
   'apps.event.authorizations.list': 4,

@@ -13,6 +13,7 @@ import { SlackUserTokens } from '../connections/slack-user-tokens';
 import { PostedMessages } from '../delivery/posted-messages';
 import { InboundEvents, type InboundEvent } from './inbound-events';
 import { readMessageEvent, type MessageChange } from './message-event';
+import { readReactionEvent, type ReactionChange } from './reaction-event';
 
 const BATCH = 100;
 const LEASE_SECONDS = 120;
@@ -34,7 +35,13 @@ const tsOf = (event: InboundEvent) => {
   const e = event.envelope['event'] as Record<string, unknown> | undefined;
   return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
 };
-const channelOf = (event: InboundEvent) => String((event.envelope['event'] as Record<string, unknown> | undefined)?.['channel'] ?? '');
+const channelOf = (event: InboundEvent) => {
+  const e = event.envelope['event'] as Record<string, unknown> | undefined;
+  // A reaction event names its conversation under `item`.
+  return String(e?.['channel'] ?? (e?.['item'] as Record<string, unknown> | undefined)?.['channel'] ?? '');
+};
+/** A reaction event that matches one Parley made this recently is its echo (Slack sends it within seconds). */
+const REACTION_ECHO_WINDOW_SECONDS = 300;
 
 /**
  * Turns stored Events API deliveries into parley.message.received.v1, after the ack. Events of one conversation are
@@ -121,6 +128,12 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
   private async handle(event: InboundEvent): Promise<boolean> {
     const log = this.logger.child({ eventId: event.eventId, orgId: event.orgId, teamId: event.teamId });
     try {
+      const reaction = readReactionEvent(event.envelope);
+      if (reaction.kind === 'ignored') {
+        await this.inbound.done(this.dataSource, event.eventId, `ignored: ${reaction.reason}`);
+        return true;
+      }
+      if (reaction.kind === 'reaction') return await this.handleReaction(event, reaction, log);
       const read = readMessageEvent(event.envelope);
       if (read.kind === 'ignored') {
         await this.inbound.done(this.dataSource, event.eventId, `ignored: ${read.reason}`);
@@ -162,6 +175,47 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
       await this.inbound.release(event.eventId, 5).catch(() => undefined);
       return false;
     }
+  }
+
+  /** A reaction change: published once as parley.reaction.observed.v1 (ADR 0032), unless Parley made it. */
+  private async handleReaction(event: InboundEvent, reaction: ReactionChange, log: Logger): Promise<boolean> {
+    if (await this.isOwnReaction(event.teamId, reaction)) {
+      await this.inbound.done(this.dataSource, event.eventId, 'echo');
+      log.debug({ channel: reaction.channel, ts: reaction.messageId }, "Parley's own reaction; not relayed");
+      return true;
+    }
+    const payload: PayloadIn<'parley.reaction.observed.v1'> = {
+      orgId: event.orgId,
+      connectionId: event.connectionId,
+      conversation: { platform: 'slack', conversationId: reaction.channel, ...(reaction.conversationKind ? { kind: reaction.conversationKind } : {}) },
+      messageId: reaction.messageId,
+      reactorPlatformUserId: reaction.reactor,
+      change: reaction.change,
+      reaction: reaction.reaction,
+      platformEventId: event.eventId,
+      occurredAt: reaction.occurredAt,
+    };
+    const published = await inTransaction(this.dataSource, async (manager) => {
+      const first: unknown[] = await manager.query(
+        `INSERT INTO slack_connector.published_messages (team_id, message_key, event_id) VALUES ($1, $2, $3)
+         ON CONFLICT (team_id, message_key) DO NOTHING RETURNING 1`,
+        [event.teamId, reaction.changeKey, event.eventId],
+      );
+      if (first.length > 0) await this.outbox.enqueue(manager, 'parley.reaction.observed.v1', payload);
+      await this.inbound.done(manager, event.eventId, first.length > 0 ? `published reaction ${reaction.change}` : 'already published');
+      return first.length > 0;
+    });
+    log.info({ channel: reaction.channel, ts: reaction.messageId, change: reaction.change, published }, published ? 'Slack reaction published to the relay' : 'Slack reaction already published');
+    return true;
+  }
+
+  private async isOwnReaction(teamId: string, reaction: ReactionChange): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM slack_connector.made_reactions WHERE team_id = $1 AND channel_id = $2 AND message_ts = $3 AND user_id = $4 AND reaction = $5 AND change = $6
+         AND made_at > now() - make_interval(secs => $7)`,
+      [teamId, reaction.channel, reaction.messageId, reaction.reactor, reaction.reaction, reaction.change, REACTION_ECHO_WINDOW_SECONDS],
+    );
+    return rows.length > 0;
   }
 
   private async isEcho(teamId: string, read: MessageChange): Promise<boolean> {

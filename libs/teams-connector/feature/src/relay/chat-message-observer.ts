@@ -35,6 +35,8 @@ export interface GraphChatMessageResource {
   readonly body?: { readonly contentType?: string | null; readonly content?: string | null } | null;
   readonly mentions?: ReadonlyArray<{ id: number; mentionText?: string | null; mentioned?: { user?: { id?: string | null } | null } | null }> | null;
   readonly attachments?: ReadonlyArray<{ id?: string | null; contentType?: string | null; content?: string | null }> | null;
+  /** The whole current list (Graph's chatMessageReaction): a change of it comes as an `updated` notification. */
+  readonly reactions?: ReadonlyArray<{ reactionType?: string | null; user?: { user?: { id?: string | null } | null } | null }> | null;
 }
 
 /** Implemented by the connector's relay side; ingress calls it for every observation, awaiting it before acking. */

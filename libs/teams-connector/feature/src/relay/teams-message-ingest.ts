@@ -13,6 +13,7 @@ import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessage
 import { contentHash } from './content';
 import { InFlightPosts } from './in-flight-posts';
 import { RelayStore } from './relay-store';
+import { TeamsReactionIngest } from './teams-reaction-ingest';
 
 type Received = PayloadIn<'parley.message.received.v1'>;
 
@@ -42,12 +43,15 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(InFlightPosts) private readonly inFlight: InFlightPosts,
+    @Inject(TeamsReactionIngest) private readonly reactions: TeamsReactionIngest,
   ) {
     super();
     this.store = new RelayStore(dataSource);
   }
 
   async observe(observation: ChatMessageObservation): Promise<void> {
+    // Reactions first, and on every message: those on Parley's own posts are people's, not echoes (ADR 0032).
+    await this.reactions.ingest(observation);
     const outcome = await this.ingest(observation);
     if (outcome !== 'published') this.logger.debug({ chatId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
   }

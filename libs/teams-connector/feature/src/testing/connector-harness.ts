@@ -95,6 +95,8 @@ export class ConnectorHarness {
       'parley.teams.guest.disabled.v1',
       'parley.message.received.v1',
       'parley.message.delivered.v1',
+      'parley.reaction.observed.v1',
+      'parley.reaction.delivered.v1',
     ];
     for (const topic of topics) {
       this.observer.subscribe(topic, async (payload) => void this.log.events.push({ topic, payload }), { group: `observer-${uniqueSuffix()}` });

@@ -46,6 +46,8 @@ describe('classifyRequest', () => {
     // Edits and deletes write in the chat too, but are no new message.
     expect(asPerson('PATCH', '/chats/19%3Ac%40thread.v2/messages/123')).toEqual(onChat);
     expect(asPerson('POST', '/users/u1/chats/19%3Ac%40thread.v2/messages/123/softDelete')).toEqual(onChat);
+    expect(asPerson('POST', '/chats/19%3Ac%40thread.v2/messages/123/setReaction')).toEqual(onChat);
+    expect(asPerson('POST', '/chats/19%3Ac%40thread.v2/messages/123/unsetReaction')).toEqual(onChat);
     expect(asPerson('POST', '/chats')).toEqual([]);
     expect(asPerson('GET', '/chats/19%3Ac%40thread.v2/messages')).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1']);
   });

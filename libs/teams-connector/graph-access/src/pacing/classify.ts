@@ -74,7 +74,9 @@ export function classifyRequest(method: string, pathOrUrl: string, principal: Gr
   if (collection === 'chats' && second && third?.toLowerCase() === 'messages' && (verb === 'POST' || verb === 'PATCH')) {
     const isNew = verb === 'POST' && (segments.length === 3 || (segments.length === 4 && fourth?.toLowerCase() === 'replywithquote'));
     if (isNew) claims.push({ limit: 'chatMessagePost', bucket: `graph:chat-post:${app}` });
-    if (isNew || (verb === 'PATCH' && segments.length === 4)) claims.push(...perChatClaims(second, app, principal));
+    // Reactions count against the chat's windows too, as edits do (cautious: the docs name sends only).
+    const isReaction = verb === 'POST' && segments.length === 5 && /^(un)?setreaction$/i.test(segments[4] as string);
+    if (isNew || isReaction || (verb === 'PATCH' && segments.length === 4)) claims.push(...perChatClaims(second, app, principal));
   }
   // softDelete and undoSoftDelete of a chat message: POST /users/{id}/chats/{chatId}/messages/{id}/softDelete
   return claims;

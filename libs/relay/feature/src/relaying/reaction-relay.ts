@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Payload, PayloadIn } from '@parley/contracts';
+import type { Logger } from '@parley/observability';
+import type { IdempotentConsumer, Outbox } from '@parley/persistence';
+import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { otherPlatform, type Platform } from '../planning/people';
+import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecision, type Reactor } from '../planning/reaction-rules';
+import { RelayDirectory } from '../people/relay-directory';
+import { anyWaiting, insertReactionDelivery, lockReactionsOf, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
+import { connectionColumn, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
+
+type Observed = Payload<'parley.reaction.observed.v1'>;
+type Delivered = Payload<'parley.reaction.delivered.v1'>;
+type DeliverRequest = PayloadIn<'parley.teams.reaction.deliver.requested.v1'>;
+
+const reactionTopic = (platform: Platform) =>
+  platform === 'teams' ? ('parley.teams.reaction.deliver.requested.v1' as const) : ('parley.slack.reaction.deliver.requested.v1' as const);
+
+/**
+ * parley.reaction.observed.v1 -> reaction deliveries (ADR 0032). Finds the message the reaction is on (one carried from
+ * the reacting side, or Parley's post of one from the other side), and asks the other side's connector to make the
+ * same change as the same person, at once when the message's counterpart is known, or once its delivery links it.
+ * Every change gets a row and a state, so one that cannot be carried says why.
+ */
+@Injectable()
+export class ReactionRelay {
+  constructor(
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
+    @Inject(OUTBOX) private readonly outbox: Outbox,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RelayDirectory) private readonly directory: RelayDirectory,
+  ) {}
+
+  async observe(event: Observed): Promise<void> {
+    const source = event.conversation.platform;
+    const eventKey = `${source}:${event.platformEventId}`;
+    if (await this.idempotent.hasProcessed('relay.reaction-observed', eventKey)) return;
+    const people = await this.directory.resolve(event.orgId, source, [event.reactorPlatformUserId]);
+    const reactor = classifyReactor(source, event.reactorPlatformUserId, people.get(event.reactorPlatformUserId));
+    const log = { orgId: event.orgId, platform: source, conversationId: event.conversation.conversationId, messageId: event.messageId, change: event.change };
+    if (reactor.kind === 'parley') {
+      this.logger.debug(log, 'relay: a reaction Parley made itself, not carried back');
+      return;
+    }
+    await this.idempotent.run('relay.reaction-observed', eventKey, (manager) => this.apply(manager, event, reactor));
+  }
+
+  private async apply(manager: EntityManager, event: Observed, reactor: Reactor): Promise<void> {
+    const source = event.conversation.platform;
+    const target = otherPlatform(source);
+    const found = await reactedMessage(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
+    if (!found) {
+      this.logger.debug({ orgId: event.orgId, platform: source, messageId: event.messageId }, 'relay: a reaction on a message Parley did not carry');
+      return;
+    }
+    await lockReactionsOf(manager, found.message.id);
+    const { message } = found;
+    const twin = await twinById(manager, message.twin_id);
+    const reaction = reactionOnTarget(source, event.reaction);
+    const counterpart = found.carriedFromHere
+      ? { conversationId: twin?.[sideColumn(target)] ?? null, messageId: await postLink(manager, message.id, 0) }
+      : { conversationId: found.original?.conversationId ?? null, messageId: found.original?.messageId ?? null };
+    const decision = decideReaction({
+      reactor,
+      reaction,
+      targetConversationId: counterpart.conversationId,
+      targetMessageId: counterpart.messageId,
+      original: found.carriedFromHere ? await originalOf(manager, message.id, 0) : null,
+      messageDeleted: message.deleted,
+      earlierWaiting: await anyWaiting(manager, message.id, target),
+    });
+    if (decision.kind === 'ignore') return;
+    const id = randomUUID();
+    await insertReactionDelivery(manager, {
+      id,
+      orgId: event.orgId,
+      messageId: message.id,
+      twinId: message.twin_id,
+      sourcePlatform: source,
+      reactorPlatformUserId: event.reactorPlatformUserId,
+      reactorPersonId: reactor.kind === 'person' ? reactor.personId : null,
+      reactionKey: reaction.key,
+      change: event.change === 'added' ? 'add' : 'remove',
+      targetPlatform: target,
+      targetReaction: reaction.kind === 'carried' ? reaction.name : null,
+      state: stateOf(decision),
+      reason: decision.kind === 'fail' ? decision.reason : null,
+      targetConversationId: decision.kind === 'send' ? decision.conversationId : counterpart.conversationId,
+      targetMessageId: decision.kind === 'send' ? decision.targetMessageId : counterpart.messageId,
+    });
+    const logged = { orgId: event.orgId, reactionDeliveryId: id, messageId: message.id, target, decision: decision.kind };
+    if (decision.kind === 'fail') this.logger.info({ ...logged, reason: decision.reason }, 'relay: a reaction change is not carried');
+    if (decision.kind !== 'send' || reactor.kind !== 'person') return;
+    const connectionId = twin?.[connectionColumn(target)] ?? (await this.directory.connectionIds(event.orgId))[target];
+    if (!connectionId) {
+      await this.finish(manager, id, 'failed', `not carried: the organization has no ${target} connection`);
+      return;
+    }
+    await this.send(manager, target, {
+      orgId: event.orgId,
+      connectionId,
+      deliveryId: id,
+      conversationId: decision.conversationId,
+      targetMessageId: decision.targetMessageId,
+      change: event.change === 'added' ? 'add' : 'remove',
+      reactorPersonId: reactor.personId,
+      reaction: decision.reaction,
+    });
+  }
+
+  /**
+   * Called in the transaction that records the outcome of a message's first part: the reaction changes that waited for
+   * it go now, in the order they were made, or fail with the message's reason.
+   */
+  async release(manager: EntityManager, messageId: string): Promise<void> {
+    await lockReactionsOf(manager, messageId);
+    const message = (await manager.query(`SELECT * FROM relay.messages WHERE id = $1`, [messageId]))[0] as MessageRow | undefined;
+    if (!message) return;
+    const waiting = await waitingReactions(manager, messageId);
+    if (waiting.length === 0) return;
+    const twin = await twinById(manager, message.twin_id);
+    const link = await postLink(manager, message.id, 0);
+    const original = await originalOf(manager, message.id, 0);
+    for (const row of waiting) {
+      const decision = decideReaction({
+        reactor: { kind: 'person', personId: row.reactor_person_id as string, displayName: '', hasTargetAccount: true },
+        reaction: { kind: 'carried', key: row.reaction_key, name: row.target_reaction as string },
+        targetConversationId: twin?.[sideColumn(row.target_platform)] ?? null,
+        targetMessageId: link,
+        original,
+        messageDeleted: message.deleted,
+        earlierWaiting: false,
+      });
+      if (decision.kind === 'wait') return;
+      if (decision.kind === 'send') {
+        const connectionId = twin?.[connectionColumn(row.target_platform)];
+        if (!connectionId) {
+          await this.finish(manager, row.id, 'failed', `not carried: the organization has no ${row.target_platform} connection`);
+          continue;
+        }
+        await manager.query(
+          `UPDATE relay.reaction_deliveries SET state = 'pending', target_conversation_id = $2, target_message_id = $3, dispatched_at = now() WHERE id = $1`,
+          [row.id, decision.conversationId, decision.targetMessageId],
+        );
+        await this.send(manager, row.target_platform, requestOf(row, connectionId, decision));
+      } else if (decision.kind === 'fail') {
+        await this.finish(manager, row.id, decision.state, decision.reason);
+      }
+    }
+  }
+
+  /** parley.reaction.delivered.v1: the connector's outcome becomes the change's state. */
+  async record(event: Delivered, eventId: string): Promise<void> {
+    await this.idempotent.run('relay.reaction-delivered', eventId, async (manager) => {
+      const result = (await manager.query(
+        `UPDATE relay.reaction_deliveries SET state = $3, reason = $4, finished_at = $5 WHERE id = $1 AND org_id = $2 AND state = 'pending' RETURNING id`,
+        [event.deliveryId, event.orgId, event.outcome, event.reason ?? null, event.deliveredAt],
+      )) as unknown[];
+      const log = { orgId: event.orgId, reactionDeliveryId: event.deliveryId, outcome: event.outcome };
+      // TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected].
+      const updated = Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
+      if (updated === 0) this.logger.debug(log, 'relay: a reaction outcome for a change that is not pending');
+      else if (event.outcome !== 'delivered') this.logger.info({ ...log, reason: event.reason }, 'relay: a reaction change was not made on the platform');
+    });
+  }
+
+  private async send(manager: EntityManager, target: Platform, request: DeliverRequest): Promise<void> {
+    await this.outbox.enqueue(manager, reactionTopic(target), request);
+    this.logger.debug({ orgId: request.orgId, reactionDeliveryId: request.deliveryId, target, change: request.change }, 'relay.reaction-dispatched');
+  }
+
+  private async finish(manager: EntityManager, id: string, state: 'failed' | 'unvoiced', reason: string): Promise<void> {
+    await manager.query(`UPDATE relay.reaction_deliveries SET state = $2, reason = $3, finished_at = now() WHERE id = $1`, [id, state, reason]);
+  }
+}
+
+function stateOf(decision: ReactionDecision): ReactionDeliveryRow['state'] {
+  if (decision.kind === 'send') return 'pending';
+  if (decision.kind === 'wait') return 'waiting';
+  return decision.kind === 'fail' ? decision.state : 'failed';
+}
+
+function requestOf(row: ReactionDeliveryRow, connectionId: string, decision: Extract<ReactionDecision, { kind: 'send' }>): DeliverRequest {
+  return {
+    orgId: row.org_id,
+    connectionId,
+    deliveryId: row.id,
+    conversationId: decision.conversationId,
+    targetMessageId: decision.targetMessageId,
+    change: row.change,
+    reactorPersonId: row.reactor_person_id as string,
+    reaction: decision.reaction,
+  };
+}
