@@ -5,3 +5,4 @@ export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
 export { IdempotentConsumer, type IdempotentOutcome } from './idempotent-consumer';
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';
+export { queryReturning, returnedRows, type Queryable } from './returning';

@@ -16,6 +16,7 @@ import {
   initializeAndMigrate,
   Outbox,
   OutboxRelay,
+  queryReturning,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
 } from './index';
@@ -66,6 +67,22 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     await dataSource.destroy();
     await embedded?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives the rows of UPDATE, DELETE and INSERT … RETURNING alike (TypeORM answers UPDATE and DELETE as [rows, count])', async () => {
+    const table = `"${schema}".people`;
+    await dataSource.query(`INSERT INTO ${table} (email) VALUES ('returning-a@example.com'), ('returning-b@example.com')`);
+    const raw = (await dataSource.query(`UPDATE ${table} SET seen = seen + 1 WHERE email = 'nobody@example.com' RETURNING email`)) as unknown[];
+    // What callers used to test: the raw answer of an UPDATE that changed nothing is not empty.
+    expect(raw.length).toBe(2);
+    expect(await queryReturning(dataSource, `UPDATE ${table} SET seen = seen + 1 WHERE email = $1 RETURNING email`, ['nobody@example.com'])).toEqual([]);
+    expect(await queryReturning(dataSource, `UPDATE ${table} SET seen = seen + 1 WHERE email = $1 RETURNING email, seen`, ['returning-a@example.com'])).toEqual([
+      { email: 'returning-a@example.com', seen: 2 },
+    ]);
+    expect(await queryReturning(dataSource, `INSERT INTO ${table} (email) VALUES ($1) RETURNING email`, ['returning-c@example.com'])).toEqual([{ email: 'returning-c@example.com' }]);
+    await inTransaction(dataSource, async (manager) => {
+      expect(await queryReturning(manager, `DELETE FROM ${table} WHERE email LIKE 'returning-%' RETURNING email`)).toHaveLength(3);
+    });
   });
 
   it('runs migrations once, even when asked again', async () => {

@@ -10,6 +10,7 @@ import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecisio
 import { RelayDirectory } from '../people/relay-directory';
 import { anyWaiting, insertReactionDelivery, lockReactionsOf, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
 import { connectionColumn, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
+import { queryReturning } from '@parley/persistence';
 
 type Observed = Payload<'parley.reaction.observed.v1'>;
 type Delivered = Payload<'parley.reaction.delivered.v1'>;
@@ -154,14 +155,13 @@ export class ReactionRelay {
   /** parley.reaction.delivered.v1: the connector's outcome becomes the change's state. */
   async record(event: Delivered, eventId: string): Promise<void> {
     await this.idempotent.run('relay.reaction-delivered', eventId, async (manager) => {
-      const result = (await manager.query(
+      const updated = await queryReturning(
+        manager,
         `UPDATE relay.reaction_deliveries SET state = $3, reason = $4, finished_at = $5 WHERE id = $1 AND org_id = $2 AND state = 'pending' RETURNING id`,
         [event.deliveryId, event.orgId, event.outcome, event.reason ?? null, event.deliveredAt],
-      )) as unknown[];
+      );
       const log = { orgId: event.orgId, reactionDeliveryId: event.deliveryId, outcome: event.outcome };
-      // TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected].
-      const updated = Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
-      if (updated === 0) this.logger.debug(log, 'relay: a reaction outcome for a change that is not pending');
+      if (updated.length === 0) this.logger.debug(log, 'relay: a reaction outcome for a change that is not pending');
       else if (event.outcome !== 'delivered') this.logger.info({ ...log, reason: event.reason }, 'relay: a reaction change was not made on the platform');
     });
   }

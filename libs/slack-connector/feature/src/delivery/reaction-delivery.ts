@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Payload, PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
-import { inTransaction, type Outbox } from '@parley/persistence';
+import { inTransaction, type Outbox, queryReturning } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { retryAfterWaitMs, SlackApiError, SlackRateLimitedError, TOKEN_REFUSED_CODES } from '@parley/slack-connector-slack-access';
 import { SlackClients } from '../connections/slack-clients';
@@ -79,13 +79,12 @@ export class ReactionDelivery {
 
   private async finish(request: ReactionRequest, outcome: Outcome, reason: string | undefined, log: Logger): Promise<void> {
     await inTransaction(this.dataSource, async (manager) => {
-      const done = (await manager.query(
+      const done = await queryReturning(
+        manager,
         `UPDATE slack_connector.reaction_deliveries SET outcome = $2, completed_at = now() WHERE delivery_id = $1 AND completed_at IS NULL RETURNING delivery_id`,
         [request.deliveryId, outcome],
-      )) as unknown[];
-      // TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected].
-      const updated = Array.isArray(done[0]) ? (done[0] as unknown[]).length : done.length;
-      if (updated === 0) return;
+      );
+      if (done.length === 0) return;
       await this.outbox.enqueue(manager, 'parley.reaction.delivered.v1', {
         orgId: request.orgId,
         deliveryId: request.deliveryId,

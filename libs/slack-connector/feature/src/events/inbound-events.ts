@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
+import { queryReturning } from '@parley/persistence';
 
 export interface InboundEvent {
   readonly eventId: string;
@@ -32,7 +33,8 @@ export class InboundEvents {
   /** Claims up to `limit` unhandled events for `leaseSeconds` (another replica skips them), oldest first. */
   async claim(limit: number, leaseSeconds: number): Promise<InboundEvent[]> {
     type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> };
-    const answer: unknown[] = await this.dataSource.query(
+    const rows = await queryReturning<Row>(
+      this.dataSource,
       `UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $2)
        WHERE event_id IN (
          SELECT event_id FROM slack_connector.inbound_events
@@ -41,8 +43,6 @@ export class InboundEvents {
        RETURNING event_id, org_id, connection_id, team_id, body, received_at`,
       [limit, leaseSeconds],
     );
-    // TypeORM answers an UPDATE ... RETURNING as [rows, affected count].
-    const rows = (Array.isArray(answer[0]) ? answer[0] : answer) as Row[];
     return rows.filter((r) => r.body).map((r) => ({ eventId: r.event_id, orgId: r.org_id, connectionId: r.connection_id, teamId: r.team_id, envelope: r.body }));
   }
 

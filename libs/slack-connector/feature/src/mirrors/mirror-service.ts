@@ -9,6 +9,7 @@ import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 import { SlackClients } from '../connections/slack-clients';
 import { ConnectionNotFoundError, NotASlackConnectionError, SlackConnections, type SlackConnection, type SlackConnectionSettings } from '../connections/slack-connections';
 import { deriveUserName, splitName } from './user-name';
+import { queryReturning } from '@parley/persistence';
 
 type CreateRequest = Payload<'parley.slack.mirror.create.requested.v1'>;
 type DeactivateRequest = Payload<'parley.slack.mirror.deactivate.requested.v1'>;
@@ -215,11 +216,11 @@ export class MirrorService {
 
   private async deactivateProfileMirror(request: DeactivateRequest, eventId: string): Promise<void> {
     await this.idempotent.run(DEACTIVATE_CONSUMER, eventId, async (manager) => {
-      const rows: unknown[] = UUID.test(request.mirrorId)
-        ? await manager.query(
-            'UPDATE slack_connector.profile_mirrors SET active = false, updated_at = now() WHERE id = $1 AND org_id = $2 RETURNING id',
-            [request.mirrorId, request.orgId],
-          )
+      const rows = UUID.test(request.mirrorId)
+        ? await queryReturning(manager, 'UPDATE slack_connector.profile_mirrors SET active = false, updated_at = now() WHERE id = $1 AND org_id = $2 RETURNING id', [
+            request.mirrorId,
+            request.orgId,
+          ])
         : [];
       if (rows.length === 0) this.logger.warn({ mirrorId: request.mirrorId }, 'no such profile mirror; nothing to deactivate');
       await this.deactivated(manager, request);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Payload, PayloadIn } from '@parley/contracts';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
+import { inTransaction } from '@parley/persistence';
 import { DATA_SOURCE } from '@parley/service-runtime';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
@@ -307,6 +308,17 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     expect(seen.body.content).toBe('<p><strong>Ada Lovelace</strong></p><p>refused &lt;as&gt; me</p>');
     expect(delivered.fallbackPosts?.map((p) => p.conversationId)).not.toContain(theirs);
     expect(await messagesAs(frances, theirs)).toEqual([]);
+  });
+
+  it('completes a delivery once: a second completion is refused, so its outcome is published once', async () => {
+    const dataSource = harness.connector.app.get<symbol, DataSource>(DATA_SOURCE);
+    const deliveryId = randomUUID();
+    await store.beginDelivery(deliveryId, org.orgId, org.connectionId, null);
+    const opening = await store.markOpening(deliveryId);
+    expect(opening).toBeInstanceOf(Date);
+    expect(await store.markOpening(deliveryId)).toEqual(opening);
+    expect(await inTransaction(dataSource, (manager) => store.complete(manager, deliveryId, 'delivered'))).toBe(true);
+    expect(await inTransaction(dataSource, (manager) => store.complete(manager, deliveryId, 'failed'))).toBe(false);
   });
 
   it('posts a notice once per notice id, escaped, with the link it builds', async () => {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryReturning } from '@parley/persistence';
 
 type Query = Pick<DataSource | EntityManager, 'query'>;
 
@@ -23,11 +24,12 @@ export class ReactionStore {
   }
 
   async complete(manager: EntityManager, deliveryId: string, outcome: string): Promise<boolean> {
-    const result: unknown = await manager.query(
+    const rows = await queryReturning(
+      manager,
       `UPDATE teams_connector.reaction_deliveries SET outcome = $2, completed_at = now() WHERE delivery_id = $1 AND completed_at IS NULL RETURNING delivery_id`,
       [deliveryId, outcome],
     );
-    return returnedRows(result) > 0;
+    return rows.length > 0;
   }
 
   async remember(chatId: string, messageId: string, userId: string, reactionKey: string, reactionType: string, db: Query = this.dataSource): Promise<void> {
@@ -55,10 +57,4 @@ export class ReactionStore {
     );
     return rows.map((r) => ({ userId: r.user_id, reactionKey: r.reaction_key, reactionType: r.reaction_type }));
   }
-}
-
-/** TypeORM answers an UPDATE … RETURNING on PostgreSQL as [rows, affected]; a plain query as rows. */
-export function returnedRows(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0].length;
-  return Array.isArray(result) ? result.length : 0;
 }

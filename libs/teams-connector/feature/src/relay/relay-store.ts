@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryReturning } from '@parley/persistence';
 
 export interface DeliveryRow {
   readonly deliveryId: string;
@@ -52,7 +53,8 @@ export class RelayStore {
 
   /** Opening a chat is about to be asked for: from now on its outcome is unknown until recorded. */
   async markOpening(deliveryId: string): Promise<Date> {
-    const rows: { opening_since: Date }[] = await this.dataSource.query(
+    const rows = await queryReturning<{ opening_since: Date }>(
+      this.dataSource,
       'UPDATE teams_connector.relay_deliveries SET opening_since = COALESCE(opening_since, now()) WHERE delivery_id = $1 RETURNING opening_since',
       [deliveryId],
     );
@@ -73,7 +75,8 @@ export class RelayStore {
   }
 
   async complete(manager: EntityManager, deliveryId: string, outcome: 'delivered' | 'failed'): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+    const rows = await queryReturning(
+      manager,
       'UPDATE teams_connector.relay_deliveries SET outcome = $2, completed_at = now() WHERE delivery_id = $1 AND completed_at IS NULL RETURNING 1',
       [deliveryId, outcome],
     );
