@@ -329,9 +329,12 @@ const throughputOf = (o: Outcome) => Number(((o.landed / Math.max(1, o.lastLande
 const latencyOf = (o: Outcome) => ({ p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), max: Math.max(...o.latencies), samples: o.latencies.length });
 
 async function main(): Promise<void> {
-  const infra = (await import(path.resolve(__dirname, '../../../tools/infra/infra.mjs'))) as { ensureInfra(o?: { log?: (line: string) => void }): Promise<{ env: Record<string, string> }> };
-  const { env } = await infra.ensureInfra({ log: () => undefined });
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS']) process.env[name] ??= env[name];
+  // The servers named in the environment, as the integration tests take them; otherwise the ones tools/infra runs.
+  if (['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS'].some((name) => !process.env[name])) {
+    const infra = (await import(path.resolve(__dirname, '../../../tools/infra/infra.mjs'))) as { ensureInfra(o?: { log?: (line: string) => void }): Promise<{ env: Record<string, string> }> };
+    const { env } = await infra.ensureInfra({ log: () => undefined });
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS']) process.env[name] ??= env[name];
+  }
   const brokers = (process.env['KAFKA_BROKERS'] as string).split(',');
   const connectorEnv = { ...PACING_OFF };
   const perApp: Partial<Record<ClusterApp, Record<string, string>>> = {
