@@ -25,7 +25,7 @@
 // RELAY_BENCH_LIMITS_TIME_SCALE, RELAY_BENCH_BUSY (busy conversations per direction), RELAY_BENCH_LOG_LEVEL.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { createNotificationCertificate } from '@parley/teams-connector-feature';
@@ -69,6 +69,8 @@ interface Lane {
 interface PathUnderTest {
   readonly name: 'parley' | 'bare';
   readonly lanes: readonly Lane[];
+  /** The processes that make up the path (not the sandboxes): their CPU time is the path's own cost. */
+  readonly pids: () => (number | undefined)[];
 }
 interface Sent {
   readonly marker: string;
@@ -85,6 +87,20 @@ interface Outcome {
   readonly firstSentAt: number;
   readonly lastLandedAt: number;
   readonly byDirection: Record<Direction, { sent: number; landed: number }>;
+  /** CPU ms the path's processes used from the first message offered until the last one landed. */
+  readonly cpuMs: number;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 once it is gone. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command; in clock ticks (100 a second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 const say = (text: string) => console.log(`[bench:relay] ${text}`);
@@ -123,6 +139,7 @@ class Bench {
   async offer(path: PathUnderTest, count: number, rate: number, lanes: readonly Lane[] = path.lanes, directions: readonly Direction[] = ['slack-to-teams', 'teams-to-slack'], settleMs = 30_000): Promise<Outcome> {
     const tag = `${path.name[0]}${(++this.runCounter).toString(36)}${randomBytes(2).toString('hex')}`;
     const sent: Sent[] = [];
+    const cpuBefore = path.pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
     const started = performance.now();
     while (sent.length < count) {
       const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
@@ -136,7 +153,8 @@ class Bench {
       }
       await sleep(5);
     }
-    return this.collect(tag, sent, settleMs);
+    const outcome = await this.collect(tag, sent, settleMs);
+    return { ...outcome, cpuMs: path.pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore };
   }
 
   private landed(tag: string, sent: readonly Sent[]): Map<number, number> {
@@ -157,7 +175,7 @@ class Bench {
     return at;
   }
 
-  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Outcome> {
+  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Omit<Outcome, 'cpuMs'>> {
     let landed = this.landed(tag, sent);
     let lastProgress = Date.now();
     let lastCount = landed.size;
@@ -325,6 +343,7 @@ async function bareLanes(bench: Bench, stack: SandboxedStack, brokers: string[])
   return { lanes, child };
 }
 
+const cpuPerMessage = (o: Outcome) => Number((o.cpuMs / Math.max(1, o.landed)).toFixed(2));
 const throughputOf = (o: Outcome) => Number(((o.landed / Math.max(1, o.lastLandedAt - o.firstSentAt)) * 1000).toFixed(1));
 const latencyOf = (o: Outcome) => ({ p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), max: Math.max(...o.latencies), samples: o.latencies.length });
 
@@ -362,8 +381,8 @@ async function main(): Promise<void> {
     const bareSetup = await bareLanes(bench, stack, brokers);
     bare = bareSetup.child;
     const paths: PathUnderTest[] = [
-      { name: 'parley', lanes: parley.lanes },
-      { name: 'bare', lanes: bareSetup.lanes },
+      { name: 'parley', lanes: parley.lanes, pids: () => APPS.map((app) => stack.cluster.process(app).pid) },
+      { name: 'bare', lanes: bareSetup.lanes, pids: () => [bareSetup.child.pid] },
     ];
     // Warm-up: each path carries a little both ways before anything is measured (connections, caches, JIT).
     for (const p of paths) {
@@ -376,7 +395,7 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? paths : [...paths].reverse();
       for (const p of order) {
         const burst = await bench.offer(p, MESSAGES, OFFERED_RATE);
-        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), latencyUnderLoad: latencyOf(burst) };
+        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), cpuMsPerMessage: cpuPerMessage(burst), latencyUnderLoad: latencyOf(burst) };
         say(JSON.stringify(result));
         rounds.push(result);
       }
@@ -394,6 +413,7 @@ async function main(): Promise<void> {
       const l = of(name, 'latency').map((r) => r['latencyMs'] as { p50: number; p99: number });
       return { p50: median(l.map((x) => x.p50)), p99: median(l.map((x) => x.p99)) };
     };
+    const cpu = (name: string) => median(of(name, 'throughput').map((r) => r['cpuMsPerMessage'] as number));
     const lost = (name: string) => rounds.filter((r) => r['path'] === name).reduce((n, r) => n + (r['sent'] as number) - (r['landed'] as number), 0);
 
     const limits = LIMITS_SECONDS > 0 ? await limitsOn(bench, stack, perApp, parley.lanes, parley.admin) : { skipped: true };
@@ -403,12 +423,14 @@ async function main(): Promise<void> {
         latency: `added latency at a steady ${RATE} msg/s: per message, from the sandbox sending the event (Slack Events API) or change notification (Graph) to the path, to the other sandbox creating the post; p50 and p99 per round, median of the rounds`,
         bare: 'the bare pipeline: HTTP in, kafkajs produce -> consume -> produce -> consume, HTTP post out, in one process, no Parley (no checks, database, lookups, formatting or pacing)',
         limitsOn: 'sandboxes enforcing the documented per-chat and per-channel limits (time-compressed); busy conversations offered twice their limit; achieved rate of each as a share of its limit, over the span of its posts',
+        cpu: "CPU time (user + system, from /proc) of the path's own processes (Parley's six services; the bare pipeline's one) while a throughput round ran, per message landed; capacityOnTwoCores = 2,000 CPU ms a second / that, what the path could carry on two cores of its own. Robust to other work on the machine, unlike the wall-clock figures",
         machine: 'a shared 2-core machine; other work ran at the same time, so compare the ratios more than the absolute numbers',
       },
       config: { pairs: PAIRS, messagesPerRound: MESSAGES, offeredRate: OFFERED_RATE, steadyRate: RATE, latencySeconds: LATENCY_SECONDS, rounds: ROUNDS, partitions: PARTITIONS, logLevel: LOG_LEVEL },
-      parley: { messagesPerSecond: parleyThroughput, latencyMs: latency('parley'), lost: lost('parley') },
-      bare: { messagesPerSecond: bareThroughput, latencyMs: latency('bare'), lost: lost('bare') },
+      parley: { messagesPerSecond: parleyThroughput, cpuMsPerMessage: cpu('parley'), capacityOnTwoCores: Math.round(2_000 / cpu('parley')), latencyMs: latency('parley'), lost: lost('parley') },
+      bare: { messagesPerSecond: bareThroughput, cpuMsPerMessage: cpu('bare'), capacityOnTwoCores: Math.round(2_000 / cpu('bare')), latencyMs: latency('bare'), lost: lost('bare') },
       ratioToBare: Number((parleyThroughput / bareThroughput).toFixed(3)),
+      cpuRatioToBare: Number((cpu('bare') / cpu('parley')).toFixed(3)),
       targets: { messagesPerSecond: 500, p99Ms: 100, ratioToBare: 0.5, limitsOn: { lost: 0, failed: 0, shareOfLimit: 0.9 } },
       met: { messagesPerSecond: parleyThroughput >= 500, p99: latency('parley').p99 < 100, ratioToBare: parleyThroughput / bareThroughput >= 0.5 },
       limitsOn: limits,
@@ -453,7 +475,7 @@ async function limitsOn(bench: Bench, stack: SandboxedStack, perApp: Partial<Rec
   // Twice the per-conversation limit into each busy conversation, both directions.
   const count = Math.round(2 * limitPerSecond * LIMITS_SECONDS * busy.length * 2);
   say(`limits on (time scale ${scale}): ${count} messages into ${busy.length} conversations each way at twice their limit of ${limitPerSecond}/s`);
-  const outcome = await bench.offer({ name: 'parley', lanes: busy }, count, 2 * limitPerSecond * busy.length * 2, busy, undefined, 60_000);
+  const outcome = await bench.offer({ name: 'parley', lanes: busy, pids: () => [] }, count, 2 * limitPerSecond * busy.length * 2, busy, undefined, 60_000);
   const shares = await conversationShares(bench, busy, outcome, limitPerSecond);
   const failed = await failedDeliveries(admin);
   return {
