@@ -53,12 +53,16 @@ export class ParleyCluster {
       readonly apps: readonly ClusterApp[];
       readonly env: Readonly<Record<string, string>>;
       readonly perApp?: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>;
+      /** Ports chosen by the caller (say, the gateway's, when a service must be told its public URL up front). */
+      readonly ports?: Partial<Record<ClusterApp, number>>;
+      /** How long a service may take to answer /readyz 200 (90 s by default; more on a crowded machine). */
+      readonly readyTimeoutMs?: number;
     },
   ) {}
 
   async start(): Promise<this> {
     const ports = await freePorts(this.options.apps.length);
-    this.options.apps.forEach((app, i) => this.ports.set(app, ports[i] as number));
+    this.options.apps.forEach((app, i) => this.ports.set(app, this.options.ports?.[app] ?? (ports[i] as number)));
     await Promise.all(this.options.apps.map((app) => this.startApp(app)));
     return this;
   }
@@ -107,7 +111,7 @@ export class ParleyCluster {
     }).start();
     this.history.push(started);
     this.processes.set(app, started);
-    await this.waitUntilReady(app, started, 90_000);
+    await this.waitUntilReady(app, started, this.options.readyTimeoutMs ?? 90_000);
   }
 
   /** Ready means /readyz answers 200: its Kafka, database and Redis are up (whatever the log level). */

@@ -32,6 +32,10 @@ export class ServiceProcess {
 
   constructor(private readonly options: ServiceProcessOptions) {}
 
+  get app(): string {
+    return this.options.app;
+  }
+
   start(): this {
     const entry = this.options.script ? path.join(root, 'dist', this.options.script) : path.join(root, 'dist', 'apps', this.options.app, 'src', 'main.js');
     const child = spawn(process.execPath, ['--enable-source-maps', entry], {

@@ -4,6 +4,7 @@ import { SlackConnectorModule } from './slack-connector.module';
 import { SlackConnectorInit1732700000300 } from './migrations/1732700000300-slack-connector-init';
 import { SlackConnectorMirrors1795900000300 } from './migrations/1795900000300-slack-connector-mirrors';
 import { SlackConnectorRelay1797200000000 } from './migrations/1797200000000-slack-connector-relay';
+import { SlackConnectorDeliveryPoster1797600000000 } from './migrations/1797600000000-slack-connector-delivery-poster';
 import { SlackConnectorReactions1798000000020 } from './migrations/1798000000020-slack-connector-reactions';
 
 export { SlackConnectorModule };
@@ -14,7 +15,7 @@ export { SLACK_EVENTS_PATH } from './events/slack-event-ingress.controller';
 export const slackConnectorService: ServiceDefinition = {
   name: 'slack-connector',
   module: SlackConnectorModule,
-  migrations: [SlackConnectorInit1732700000300, SlackConnectorMirrors1795900000300, SlackConnectorRelay1797200000000, SlackConnectorReactions1798000000020],
+  migrations: [SlackConnectorInit1732700000300, SlackConnectorMirrors1795900000300, SlackConnectorRelay1797200000000, SlackConnectorDeliveryPoster1797600000000, SlackConnectorReactions1798000000020],
   // The Events API signature is over the exact bytes Slack sent.
   rawBody: true,
   configSections: { [SLACK_CONNECTOR_CONFIG_KEY]: slackConnectorConfigSection },

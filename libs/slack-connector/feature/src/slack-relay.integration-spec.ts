@@ -477,6 +477,28 @@ describe('slack-connector relay side', () => {
       expect((await history(frances.token, dm)).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
     });
 
+    it('does not hold up a person writing in the DM while Parley is posting there as someone else', async () => {
+      // Parley's post as Frances is in flight (Slack is slow to take it: nothing is posted yet, so no echo is on its
+      // way); Ada writes meanwhile. Her event cannot be Parley's echo (Parley posts there as Frances only), so it goes
+      // to the relay without waiting for that post to be recorded.
+      sandbox.setFaults({ latencyMs: 5_000 });
+      const r = request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'slow to post' } });
+      try {
+        await observer.publish('parley.slack.message.deliver.requested.v1', r);
+        await waitFor('the post in flight', async () =>
+          (await queryRows<{ n: number }>(database.url, `SELECT count(*)::int AS n FROM slack_connector.deliveries WHERE delivery_id = $1 AND state = 'attempting'`, [r.deliveryId]))[0]?.n === 1,
+        );
+        const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'are you there?' })['ts'] as string;
+        await waitFor("Ada's message published", () => receivedFor(dm).some((m) => m.messageId === adas), 30_000);
+        expect(delivered.find((d) => d.deliveryId === r.deliveryId)).toBeUndefined();
+      } finally {
+        sandbox.setFaults({});
+      }
+      const outcome = await waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId), 30_000);
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+    });
+
     it("fails with Slack's own code when Slack refuses", async () => {
       const adas = sandbox.control.post({ as: 'eng01', channel: dm, text: 'mine' })['ts'] as string;
       const refused = await deliver(request({ target: { kind: 'existing', conversationId: dm }, change: 'edit', targetMessageId: adas, body: { format: 'slack-mrkdwn', content: 'x' } }));

@@ -17,6 +17,8 @@ export interface DeliveryRecord {
   /** `capped`: not sent, the app's evaluation-mode allowance for the month is used up. */
   readonly outcome: 'delivered' | 'failed' | 'dropped' | 'gave-up' | 'paused' | 'capped';
   readonly at: string;
+  /** When the request went out (attempts only); `at` is when its answer came or the attempt failed. */
+  readonly sentAt?: string;
   readonly body: unknown;
 }
 

@@ -24,6 +24,8 @@ export interface AttemptStart {
   readonly change: string;
   readonly channelId: string;
   readonly voice: 'person' | 'fallback';
+  /** The Slack user the post is made as (the person's voice); unset for the app's posts. */
+  readonly poster?: string;
 }
 
 /**
@@ -69,11 +71,12 @@ export class Deliveries {
   /** Records that a call is about to be made (committed before it is). */
   async begin(attempt: AttemptStart): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'attempting', 1, now())
-       ON CONFLICT (delivery_id) DO UPDATE SET channel_id = EXCLUDED.channel_id, voice = EXCLUDED.voice, attempts = slack_connector.deliveries.attempts + 1, last_attempt_at = now()
+      `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, poster, state, attempts, last_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'attempting', 1, now())
+       ON CONFLICT (delivery_id) DO UPDATE SET channel_id = EXCLUDED.channel_id, voice = EXCLUDED.voice, poster = EXCLUDED.poster,
+         attempts = slack_connector.deliveries.attempts + 1, last_attempt_at = now()
        WHERE slack_connector.deliveries.state = 'attempting'`,
-      [attempt.deliveryId, attempt.orgId, attempt.connectionId, attempt.teamId, attempt.change, attempt.channelId, attempt.voice],
+      [attempt.deliveryId, attempt.orgId, attempt.connectionId, attempt.teamId, attempt.change, attempt.channelId, attempt.voice, attempt.poster ?? null],
     );
   }
 

@@ -106,7 +106,7 @@ export class MessageDelivery {
     const target = request.target;
     const channelId = target.kind === 'existing' ? target.conversationId : (earlier?.channelId ?? (await this.open(api, target.memberPlatformUserIds.filter((m) => m !== self))));
     const begin = () =>
-      this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'person' });
+      this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'person', poster: self });
     switch (request.change) {
       case 'create': {
         if (earlier && earlier.voice === 'person') {

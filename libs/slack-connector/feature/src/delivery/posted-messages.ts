@@ -39,12 +39,17 @@ export class PostedMessages {
     return rows.length > 0;
   }
 
-  /** Whether a delivery is being posted into this conversation right now. */
-  async postingIn(teamId: string, channelId: string): Promise<boolean> {
+  /**
+   * Whether a delivery is being posted into this conversation right now, as `sender` or as someone unknown (the app's
+   * fallback posts, rows from before the poster was recorded). A post made as someone else cannot be this sender's
+   * echo, so a person writing in a DM is not held up while Parley posts the other side's messages there.
+   */
+  async postingIn(teamId: string, channelId: string, sender: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM slack_connector.deliveries
-       WHERE team_id = $1 AND channel_id = $2 AND state = 'attempting' AND last_attempt_at > now() - make_interval(secs => $3) LIMIT 1`,
-      [teamId, channelId, IN_FLIGHT_SECONDS],
+       WHERE team_id = $1 AND channel_id = $2 AND state = 'attempting' AND last_attempt_at > now() - make_interval(secs => $3)
+         AND (poster IS NULL OR poster = $4) LIMIT 1`,
+      [teamId, channelId, IN_FLIGHT_SECONDS, sender],
     );
     return rows.length > 0;
   }

@@ -223,7 +223,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     if (read.change !== 'created') return false;
     // The event may have overtaken the post call that made it: wait for that post to be recorded, then look again.
     const deadline = Date.now() + this.config.echoWaitMs;
-    while (Date.now() < deadline && (await this.posted.postingIn(teamId, read.channel))) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (Date.now() < deadline && (await this.posted.postingIn(teamId, read.channel, read.sender))) await new Promise((resolve) => setTimeout(resolve, 50));
     return this.posted.isParleys(teamId, read.channel, read.messageId);
   }
 

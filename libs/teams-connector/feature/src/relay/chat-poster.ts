@@ -67,7 +67,7 @@ export class ChatPoster {
       const grant = await send.acquire('POST', path);
       await this.store.beginAttempt(post.deliveryId, post.slot);
       try {
-        const answer = await this.inFlight.track(post.chatId, async () => {
+        const answer = await this.inFlight.track(post.chatId, post.senderUserId, async () => {
           const response = await send.request<{ id?: string }>('POST', path, { body, prepaced: grant });
           if (!response.body.id) throw new GraphRequestError(502, null, 'the answer has no message id', `POST ${path}`);
           await this.store.recordPosted(post.deliveryId, post.slot, response.body.id);

@@ -1,32 +1,37 @@
 /**
- * Posts this process has sent and not yet recorded, per chat. Graph notifies a new message as soon as it exists,
- * which can be before the POST that made it has answered; an observation of that chat waits for these first, so the
- * message id is recorded by the time the echo check looks for it.
+ * Posts this process has sent and not yet recorded, per chat and sender. Graph notifies a new message as soon as it
+ * exists, which can be before the POST that made it has answered; an observation of that chat by the same sender
+ * waits for these first, so the message id is recorded by the time the echo check looks for it. A post made as
+ * someone else cannot be the observed message, so it is not waited for.
  */
 export class InFlightPosts {
-  private readonly byChat = new Map<string, Set<Promise<unknown>>>();
+  private readonly byChat = new Map<string, Map<Promise<unknown>, string>>();
 
-  /** Runs `post` as in flight for the chat until it settles. */
-  async track<T>(chatId: string, post: () => Promise<T>): Promise<T> {
+  /** Runs `post`, made as `senderUserId`, as in flight for the chat until it settles. */
+  async track<T>(chatId: string, senderUserId: string, post: () => Promise<T>): Promise<T> {
     const running = post();
-    let set = this.byChat.get(chatId);
-    if (!set) this.byChat.set(chatId, (set = new Set()));
-    set.add(running);
+    let posts = this.byChat.get(chatId);
+    if (!posts) this.byChat.set(chatId, (posts = new Map()));
+    posts.set(running, senderUserId);
     try {
       return await running;
     } finally {
-      set.delete(running);
-      if (set.size === 0 && this.byChat.get(chatId) === set) this.byChat.delete(chatId);
+      posts.delete(running);
+      if (posts.size === 0 && this.byChat.get(chatId) === posts) this.byChat.delete(chatId);
     }
   }
 
-  /** Waits until this process's posts in the chat have settled, or `timeoutMs` passed. */
-  async settled(chatId: string, timeoutMs: number): Promise<void> {
-    const set = this.byChat.get(chatId);
-    if (!set || set.size === 0) return;
+  /**
+   * Waits until this process's posts in the chat have settled, or `timeoutMs` passed: those made as `senderUserId`
+   * when it is given (the sender of the observed message), all of them when it is not known.
+   */
+  async settled(chatId: string, timeoutMs: number, senderUserId?: string): Promise<void> {
+    const posts = this.byChat.get(chatId);
+    const pending = posts ? [...posts].filter(([, sender]) => senderUserId === undefined || sender === senderUserId).map(([post]) => post) : [];
+    if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...set]),
+      Promise.allSettled(pending),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       }),

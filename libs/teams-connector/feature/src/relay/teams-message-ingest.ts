@@ -119,7 +119,7 @@ export class TeamsMessageIngest extends ChatMessageObserver {
    * whose outcome is still unknown is taken for it (the poster reconciles before any retry and finds it).
    */
   private async isEcho(o: ChatMessageObservation, sender: string | undefined): Promise<boolean> {
-    await this.inFlight.settled(o.chatId, ECHO_WAIT_MS);
+    await this.inFlight.settled(o.chatId, ECHO_WAIT_MS, sender);
     const deadline = Date.now() + ECHO_WAIT_MS;
     const content = o.message?.body?.content;
     for (;;) {
