@@ -15,6 +15,8 @@ export { teamsConnectorConfigSection, teamsIngressConfigSection };
 export { teamsIngressConfig, type TeamsIngressConfig } from './ingress/ingress-config';
 export { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './relay/chat-message-observer';
 export { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './ingress/notification.controller';
+// A benchmark's bare pipeline decrypts Graph's notifications with a certificate of its own.
+export { createNotificationCertificate } from './ingress/notification-certificate';
 export { homeUserPrincipalName } from './guests/home-upn';
 
 const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorIngress1797300000400, TeamsConnectorRelay1797400000400, TeamsConnectorReactions1798000000010];

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
-import { createNotificationCertificate } from '@parley/teams-connector-feature';
 import { type ClusterApp, createFreshDatabase, freePorts, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
 import { distributedServiceEnv } from './service-env';
 
@@ -98,13 +97,13 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
   };
 }
 
-/** teams-connector's public URL and notification certificate, added to what the caller set for it (which wins). */
+/**
+ * teams-connector's public URL (it makes each connection's notification certificate itself, ADR 0028), added to what
+ * the caller set for it (which wins).
+ */
 function addPlatformIngress(perApp: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>, gatewayUrl: string): void {
-  const key = createNotificationCertificate(`stack-${Date.now().toString(36)}`);
   perApp['teams-connector'] = {
     PARLEY_TEAMS_PUBLIC_URL: gatewayUrl,
-    PARLEY_TEAMS_NOTIFICATION_KEYS: key.env,
-    PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: key.id,
     PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: '1000',
     ...perApp['teams-connector'],
   };
