@@ -20,7 +20,6 @@ import { ConnectionStore } from './connections/connection-store';
 import { ConnectionsController, PlatformConnectionsController, SlackWorkspaceConnectionController } from './connections/connections.controller';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
-import { identityProblemFilter } from './http/problem';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationStore } from './organizations/organization-store';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
@@ -92,8 +91,6 @@ const common: Provider[] = [
   ConsentService,
   SlackConsentService,
   SlackConsentPrompts,
-  // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
-  identityProblemFilter,
 ];
 
 /**

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { problemDetailsFilter } from '@parley/service-runtime';
 import { ConversationsController } from './http/conversations.controller';
 import { ConversationsReader } from './http/conversations-reader';
 import { RelayDirectory } from './people/relay-directory';
@@ -21,8 +20,6 @@ import { RelayEventsHandler } from './relaying/relay-events.handler';
     MessageRelay,
     DeliveryOutcomes,
     ConversationsReader,
-    // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
-    problemDetailsFilter({ genericDetails: { 401: 'Internal API: send the internal token as `Authorization: Bearer <token>`.' } }),
   ],
 })
 export class RelayModule {}
