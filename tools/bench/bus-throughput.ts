@@ -19,7 +19,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
-import { startTracing, stopTracing } from '@parley/observability';
+import { startTracing, stopTracing, withLogContext } from '@parley/observability';
 import { brokersFromEnv, median, percentile, writeResults } from './bench-support';
 
 const TOPIC = 'parley.directory.user.observed.v1';
@@ -31,6 +31,8 @@ const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 1);
 const PARTITIONS = 12;
 const brokers = brokersFromEnv();
 const logger = pino({ level: 'warn' });
+/** A shared broker that just deleted a round's topics can take a while to elect leaders for the next round's. */
+const BUSY_BROKER_RETRY = { retries: 12, maxRetryTime: 5_000 };
 /** BENCH_CPU_PROF_DIR: each forked producer and consumer writes a V8 CPU profile there (to see where a round's time goes). */
 const PROFILE_DIR = process.env['BENCH_CPU_PROF_DIR'];
 const execArgv = PROFILE_DIR ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : process.execArgv;
@@ -93,7 +95,7 @@ async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
     bus.subscribe(TOPIC, async (p) => void seen(p.observedAt, p.platformUserId), { group: 'bench' });
     await bus.start();
   } else {
-    const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING, retry: BUSY_BROKER_RETRY });
     const consumer = kafka.consumer({ groupId: `${topicOrPrefix}-group`, maxWaitTimeInMs: 250 });
     await consumer.connect();
     await consumer.subscribe({ topic: topicOrPrefix, fromBeginning: true });
@@ -134,8 +136,14 @@ async function parleyProducer(prefix: string): Promise<Producer> {
   await bus.start();
   return {
     warmUp: () => bus.publish(TOPIC, { ...payload(0), platformUserId: 'warm-up' }),
+    // As in a service, each publish happens inside the log context of the work that causes it (a request, a message):
+    // the process's AsyncLocalStorage is in use with tracing off too, so the traced rounds measure tracing, not that.
     sendAll: () =>
-      inChunks((from, count) => bus.publishAll(Array.from({ length: count }, (_, j) => ({ topic: TOPIC, payload: payload(from + j) }) as const))),
+      inChunks((from, count) =>
+        withLogContext({ correlationId: `bench-chunk-${from}` }, () =>
+          bus.publishAll(Array.from({ length: count }, (_, j) => ({ topic: TOPIC, payload: payload(from + j) }) as const)),
+        ),
+      ),
     close: async () => {
       await bus.stop();
       return undefined;
@@ -144,7 +152,7 @@ async function parleyProducer(prefix: string): Promise<Producer> {
 }
 
 async function bareProducer(topic: string): Promise<Producer> {
-  const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING, retry: BUSY_BROKER_RETRY });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
@@ -282,6 +290,23 @@ function environmentFor(kind: Kind, otlp: string): NodeJS.ProcessEnv {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
+/**
+ * A KafkaBus round's bus creates every catalog topic under its prefix (some 26 topics of 12 partitions): left behind,
+ * a few runs put thousands of partitions on a shared broker. The prefix is this round's own.
+ */
+async function deleteTopicsOf(prefix: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } catch (error) {
+    console.error(`bench:bus: could not delete the topics of ${prefix}`, error);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function failRound(why: string): never {
   console.error(`bench:bus failed: ${why}`);
   process.exit(1);
@@ -320,6 +345,7 @@ async function round(kind: Kind, otlp: string): Promise<Round> {
   child.kill();
   await exited;
   const producerCpu = await producer.close();
+  if (kind !== 'bare') await deleteTopicsOf(name);
   const seconds = (result.lastAt - started) / 1000;
   return {
     messagesPerSecond: MESSAGES / seconds,

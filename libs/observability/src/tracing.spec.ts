@@ -94,7 +94,7 @@ describe('tracing switched on', () => {
       withConsumerSpan({ topic: 'parley.x.v1', group: 'g', partition: 0, headers: {} }, () =>
         withLogContext({ topic: 'parley.x.v1' }, async () => {
           await new Promise((resolve) => setImmediate(resolve));
-          seen.push({ log: { ...currentLogContext() }, ids: currentTraceIds() });
+          seen.push({ log: Object.fromEntries(Object.entries(currentLogContext())), ids: currentTraceIds() });
         }),
       ),
     );
