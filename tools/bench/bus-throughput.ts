@@ -4,11 +4,13 @@
 // medians. What the ratio measures is the bus's own work, not the size of its envelope.
 // As in production, the producer and the consumer are separate processes: a producer (this process for bare kafkajs,
 // a forked one for KafkaBus) and a forked consumer that reports when it has handled every message.
-// Tracing on vs off (issue 12): the same KafkaBus round again with OpenTelemetry started in both processes
-// (OTEL_EXPORTER_OTLP_ENDPOINT set, every message sampled, spans exported over OTLP/HTTP protobuf to a receiver in
-// this process that counts what it gets). Both KafkaBus producers then run in a forked process of their own, so the
-// traced and untraced rounds differ only in the tracing environment.
-// Usage: npm run infra:up && npm run bench:bus   (BENCH_MESSAGES, BENCH_ROUNDS change the size)
+// Tracing on vs off (issue 12, ADR 0030): the same KafkaBus round again with OpenTelemetry started in both processes
+// (OTEL_EXPORTER_OTLP_ENDPOINT set; every message sampled unless OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG say
+// otherwise; spans exported over OTLP/HTTP protobuf to a receiver in this process that counts the spans it gets).
+// Both KafkaBus producers then run in a forked process of their own, so the traced and untraced rounds differ only in
+// the tracing environment. Each forked side also reports its CPU time per message.
+// Usage: npm run infra:up && npm run bench:bus   (BENCH_MESSAGES, BENCH_ROUNDS change the size; OTEL_BSP_* and the
+// sampler variables pass through to the traced processes; BENCH_CPU_PROF_DIR writes a CPU profile per forked process)
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -17,7 +19,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
-import { startTracing, stopTracing } from '@parley/observability';
+import { startTracing, stopTracing, withLogContext } from '@parley/observability';
 import { brokersFromEnv, median, percentile, writeResults } from './bench-support';
 
 const TOPIC = 'parley.directory.user.observed.v1';
@@ -29,6 +31,11 @@ const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 1);
 const PARTITIONS = 12;
 const brokers = brokersFromEnv();
 const logger = pino({ level: 'warn' });
+/** A shared broker that just deleted a round's topics can take a while to elect leaders for the next round's. */
+const BUSY_BROKER_RETRY = { retries: 12, maxRetryTime: 5_000 };
+/** BENCH_CPU_PROF_DIR: each forked producer and consumer writes a V8 CPU profile there (to see where a round's time goes). */
+const PROFILE_DIR = process.env['BENCH_CPU_PROF_DIR'];
+const execArgv = PROFILE_DIR ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : process.execArgv;
 const padding = 'x'.repeat(600); // brings the whole record value (envelope included) to about 1 KiB
 
 type Kind = 'parley' | 'traced' | 'bare';
@@ -36,10 +43,20 @@ interface Round {
   messagesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time (user + system) per message of the forked producer and consumer: what a shared machine's load barely moves. */
+  producerCpuUs?: number;
+  consumerCpuUs?: number;
 }
-type ChildMessage = { ready: true } | { done: true; firstAt: number; lastAt: number; latencies: number[] };
+type ChildMessage = { ready: true } | { done: true; firstAt: number; lastAt: number; latencies: number[]; cpuMicros: number };
 type ProducerCommand = 'warm-up' | 'send' | 'close';
-type ProducerReply = { started: true } | { sent: true } | { closed: true };
+type ProducerReply = { started: true } | { sent: true } | { closed: true; cpuMicros: number };
+/** Sent to a forked consumer just before the producer starts: its CPU time is counted from there. */
+const MARK = 'mark';
+
+function cpuMicrosSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
 
 function payload(i: number): PayloadIn<typeof TOPIC> {
   return {
@@ -59,12 +76,16 @@ function payload(i: number): PayloadIn<typeof TOPIC> {
 async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
   const latencies: number[] = [];
   let firstAt = 0;
+  let cpuAtMark = process.cpuUsage();
+  process.on('message', (m) => {
+    if (m === MARK) cpuAtMark = process.cpuUsage();
+  });
   const seen = (observedAt: string, userId: string) => {
     if (userId === 'warm-up') return process.send?.({ ready: true } satisfies ChildMessage);
     const now = Date.now();
     if (latencies.length === 0) firstAt = now;
     latencies.push(now - Date.parse(observedAt));
-    if (latencies.length === MESSAGES) process.send?.({ done: true, firstAt, lastAt: now, latencies } satisfies ChildMessage);
+    if (latencies.length === MESSAGES) process.send?.({ done: true, firstAt, lastAt: now, latencies, cpuMicros: cpuMicrosSince(cpuAtMark) } satisfies ChildMessage);
   };
   if (kind !== 'bare') {
     // 'traced': the environment names an OTLP endpoint; 'parley': it does not, and this starts nothing.
@@ -74,7 +95,7 @@ async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
     bus.subscribe(TOPIC, async (p) => void seen(p.observedAt, p.platformUserId), { group: 'bench' });
     await bus.start();
   } else {
-    const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING, retry: BUSY_BROKER_RETRY });
     const consumer = kafka.consumer({ groupId: `${topicOrPrefix}-group`, maxWaitTimeInMs: 250 });
     await consumer.connect();
     await consumer.subscribe({ topic: topicOrPrefix, fromBeginning: true });
@@ -93,7 +114,8 @@ async function consume(kind: Kind, topicOrPrefix: string): Promise<void> {
 interface Producer {
   warmUp(): Promise<void>;
   sendAll(): Promise<void>;
-  close(): Promise<void>;
+  /** Resolves with the CPU time a forked producer used from `sendAll` on (its spans' export included). */
+  close(): Promise<number | undefined>;
 }
 
 /** Sends MESSAGES in chunks of CHUNK with IN_FLIGHT chunks outstanding, the same way for both producers. */
@@ -114,14 +136,23 @@ async function parleyProducer(prefix: string): Promise<Producer> {
   await bus.start();
   return {
     warmUp: () => bus.publish(TOPIC, { ...payload(0), platformUserId: 'warm-up' }),
+    // As in a service, each publish happens inside the log context of the work that causes it (a request, a message):
+    // the process's AsyncLocalStorage is in use with tracing off too, so the traced rounds measure tracing, not that.
     sendAll: () =>
-      inChunks((from, count) => bus.publishAll(Array.from({ length: count }, (_, j) => ({ topic: TOPIC, payload: payload(from + j) }) as const))),
-    close: () => bus.stop(),
+      inChunks((from, count) =>
+        withLogContext({ correlationId: `bench-chunk-${from}` }, () =>
+          bus.publishAll(Array.from({ length: count }, (_, j) => ({ topic: TOPIC, payload: payload(from + j) }) as const)),
+        ),
+      ),
+    close: async () => {
+      await bus.stop();
+      return undefined;
+    },
   };
 }
 
 async function bareProducer(topic: string): Promise<Producer> {
-  const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING, retry: BUSY_BROKER_RETRY });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
@@ -140,6 +171,7 @@ async function bareProducer(topic: string): Promise<Producer> {
       await producer.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
+      return undefined;
     },
   };
 }
@@ -148,26 +180,45 @@ async function bareProducer(topic: string): Promise<Producer> {
 async function produceInChild(prefix: string): Promise<void> {
   startTracing({ service: 'bench-producer' });
   const producer = await parleyProducer(prefix);
+  let cpuAtSend = process.cpuUsage();
   process.on('message', (command: ProducerCommand) => {
-    if (command === 'warm-up') void producer.warmUp();
-    if (command === 'send') void producer.sendAll().then(() => process.send?.({ sent: true } satisfies ProducerReply));
-    if (command === 'close') void producer.close().then(stopTracing).then(() => process.send?.({ closed: true } satisfies ProducerReply));
+    if (command === 'warm-up') void producer.warmUp().catch(() => undefined);
+    if (command === 'send') {
+      cpuAtSend = process.cpuUsage();
+      producer.sendAll().then(
+        () => process.send?.({ sent: true } satisfies ProducerReply),
+        (error: unknown) => {
+          console.error('bench producer: sending failed', error);
+          process.exit(1);
+        },
+      );
+    }
+    if (command === 'close') {
+      // Stopping exports the spans still buffered: part of what tracing these messages cost.
+      void producer
+        .close()
+        .then(stopTracing)
+        .then(() => process.send?.({ closed: true, cpuMicros: cpuMicrosSince(cpuAtSend) } satisfies ProducerReply));
+    }
   });
   process.send?.({ started: true } satisfies ProducerReply);
 }
 
 function forkedProducer(kind: Kind, prefix: string, env: NodeJS.ProcessEnv): Promise<Producer> {
-  const child: ChildProcess = fork(__filename, ['--produce', kind, prefix], { stdio: 'inherit', env });
+  const child: ChildProcess = fork(__filename, ['--produce', kind, prefix], { stdio: 'inherit', env, execArgv });
   const replies: ProducerReply[] = [];
   child.on('message', (m: ProducerReply) => replies.push(m));
+  let closing = false;
+  child.on('exit', (code, signal) => {
+    // A producer that dies (a publish Kafka never acknowledged, say) would leave the round waiting for ever.
+    if (!closing) failRound(`the ${kind} producer process exited (${signal ?? code}) in the middle of a round`);
+  });
   const reply = (what: 'started' | 'sent' | 'closed') =>
-    new Promise<void>((resolve) => {
+    new Promise<ProducerReply>((resolve) => {
       const poll = () => {
         const index = replies.findIndex((r) => what in r);
-        if (index >= 0) {
-          replies.splice(index, 1);
-          resolve();
-        } else setTimeout(poll, 5);
+        if (index >= 0) resolve(replies.splice(index, 1)[0] as ProducerReply);
+        else setTimeout(poll, 5);
       };
       poll();
     });
@@ -178,23 +229,39 @@ function forkedProducer(kind: Kind, prefix: string, env: NodeJS.ProcessEnv): Pro
       await reply('sent');
     },
     close: async () => {
+      closing = true;
       child.send('close' satisfies ProducerCommand);
-      await reply('closed');
+      const closed = await reply('closed');
       child.kill();
+      return 'cpuMicros' in closed ? closed.cpuMicros : undefined;
     },
   }));
 }
 
-/** What the traced processes' exporters delivered: requests and bytes, so the figures show spans really went out. */
-const exported = { requests: 0, bytes: 0 };
+/**
+ * What the traced processes' exporters delivered: requests, bytes and spans (counted by their names in the protobuf),
+ * so the figures show every span really went out, none dropped by a full export queue.
+ */
+const exported = { requests: 0, bytes: 0, sendSpans: 0, processSpans: 0 };
+const SEND_NAME = Buffer.from(`send ${TOPIC}`);
+const PROCESS_NAME = Buffer.from(`process ${TOPIC}`);
+
+function occurrences(body: Buffer, needle: Buffer): number {
+  let count = 0;
+  for (let at = body.indexOf(needle); at >= 0; at = body.indexOf(needle, at + needle.length)) count++;
+  return count;
+}
 
 async function startOtlpReceiver(): Promise<{ url: string; close(): void }> {
   const server = createServer((request, response) => {
-    let bytes = 0;
-    request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const body = Buffer.concat(chunks);
       exported.requests++;
-      exported.bytes += bytes;
+      exported.bytes += body.length;
+      exported.sendSpans += occurrences(body, SEND_NAME);
+      exported.processSpans += occurrences(body, PROCESS_NAME);
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
@@ -202,18 +269,54 @@ async function startOtlpReceiver(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
+/**
+ * The sampler the traced rounds run with: the SDK's standard variables, as given to the benchmark (e.g.
+ * `OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1`), else every message sampled.
+ */
+const sampler = {
+  OTEL_TRACES_SAMPLER: process.env['OTEL_TRACES_SAMPLER']?.trim() || 'always_on',
+  ...(process.env['OTEL_TRACES_SAMPLER_ARG']?.trim() ? { OTEL_TRACES_SAMPLER_ARG: process.env['OTEL_TRACES_SAMPLER_ARG'].trim() } : {}),
+};
+const samplerName = `${sampler.OTEL_TRACES_SAMPLER}${sampler.OTEL_TRACES_SAMPLER_ARG ? ` (${sampler.OTEL_TRACES_SAMPLER_ARG})` : ''}`;
+
 function environmentFor(kind: Kind, otlp: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // Only the traced rounds see OTel settings; the batch processor's (OTEL_BSP_*) pass through to them as given.
+  const batching = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('OTEL_BSP_')));
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
-  if (kind === 'traced') Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_NODE_RESOURCE_DETECTORS: 'none', OTEL_TRACES_SAMPLER: 'always_on' });
+  if (kind === 'traced') Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_NODE_RESOURCE_DETECTORS: 'none', ...sampler, ...batching });
   return env;
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/**
+ * A KafkaBus round's bus creates every catalog topic under its prefix (some 26 topics of 12 partitions): left behind,
+ * a few runs put thousands of partitions on a shared broker. The prefix is this round's own.
+ */
+async function deleteTopicsOf(prefix: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } catch (error) {
+    console.error(`bench:bus: could not delete the topics of ${prefix}`, error);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function failRound(why: string): never {
+  console.error(`bench:bus failed: ${why}`);
+  process.exit(1);
 }
 
 async function round(kind: Kind, otlp: string): Promise<Round> {
   const name = kind !== 'bare' ? `bench-${randomUUID().slice(0, 8)}.` : `bench-bare-${randomUUID().slice(0, 8)}`;
   const env = environmentFor(kind, otlp);
   const producer = kind === 'bare' ? await bareProducer(name) : await forkedProducer(kind, name, env);
-  const child = fork(__filename, ['--consume', kind, name], { stdio: 'inherit', env });
+  const child = fork(__filename, ['--consume', kind, name], { stdio: 'inherit', env, execArgv });
   const messages: ChildMessage[] = [];
   const next = () =>
     new Promise<ChildMessage>((resolve) => {
@@ -221,20 +324,36 @@ async function round(kind: Kind, otlp: string): Promise<Round> {
       poll();
     });
   child.on('message', (m: ChildMessage) => messages.push(m));
+  let finished = false;
+  child.on('exit', (code, signal) => {
+    if (!finished) failRound(`the ${kind} consumer process exited (${signal ?? code}) in the middle of a round`);
+  });
   // Measure from a consumer that has joined its group and is already receiving.
-  const warm = setInterval(() => void producer.warmUp(), 1_000);
-  await producer.warmUp();
+  // A warm-up that fails (a fresh topic's leaders not known yet on a busy broker) is simply sent again next second.
+  const warm = setInterval(() => void producer.warmUp().catch(() => undefined), 1_000);
+  await producer.warmUp().catch(() => undefined);
   await next();
   clearInterval(warm);
   messages.splice(0);
+  child.send(MARK);
   const started = Date.now();
   await producer.sendAll();
   let result = await next();
   while (!('done' in result)) result = await next();
+  finished = true;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill();
-  await producer.close();
+  await exited;
+  const producerCpu = await producer.close();
+  if (kind !== 'bare') await deleteTopicsOf(name);
   const seconds = (result.lastAt - started) / 1000;
-  return { messagesPerSecond: MESSAGES / seconds, p50Ms: percentile(result.latencies, 50), p99Ms: percentile(result.latencies, 99) };
+  return {
+    messagesPerSecond: MESSAGES / seconds,
+    p50Ms: percentile(result.latencies, 50),
+    p99Ms: percentile(result.latencies, 99),
+    ...(producerCpu !== undefined ? { producerCpuUs: round1(producerCpu / MESSAGES) } : {}),
+    ...(kind !== 'bare' ? { consumerCpuUs: round1(result.cpuMicros / MESSAGES) } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -242,13 +361,15 @@ async function main(): Promise<void> {
   const bare: Round[] = [];
   const traced: Round[] = [];
   const receiver = await startOtlpReceiver();
+  console.log(`tracing rounds: sampler ${samplerName}, spans exported over OTLP/HTTP protobuf to ${receiver.url}`);
   for (let i = 0; i < ROUNDS; i++) {
     bare.push(await round('bare', receiver.url));
     parley.push(await round('parley', receiver.url));
     traced.push(await round('traced', receiver.url));
     console.log(
       `round ${i + 1}: bare ${bare[i]?.messagesPerSecond.toFixed(0)} msg/s, parley ${parley[i]?.messagesPerSecond.toFixed(0)} msg/s, ` +
-        `parley traced ${traced[i]?.messagesPerSecond.toFixed(0)} msg/s`,
+        `parley traced ${traced[i]?.messagesPerSecond.toFixed(0)} msg/s; CPU per message producer/consumer: ` +
+        `parley ${parley[i]?.producerCpuUs}/${parley[i]?.consumerCpuUs} us, traced ${traced[i]?.producerCpuUs}/${traced[i]?.consumerCpuUs} us`,
     );
   }
   receiver.close();
@@ -256,7 +377,10 @@ async function main(): Promise<void> {
     messagesPerSecond: Math.round(median(rounds.map((r) => r.messagesPerSecond))),
     p50Ms: median(rounds.map((r) => r.p50Ms)),
     p99Ms: median(rounds.map((r) => r.p99Ms)),
-    rounds: rounds.map((r) => ({ messagesPerSecond: Math.round(r.messagesPerSecond), p50Ms: r.p50Ms, p99Ms: r.p99Ms })),
+    ...(rounds[0]?.consumerCpuUs !== undefined
+      ? { producerCpuUsPerMessage: median(rounds.map((r) => r.producerCpuUs ?? 0)), consumerCpuUsPerMessage: median(rounds.map((r) => r.consumerCpuUs ?? 0)) }
+      : {}),
+    rounds: rounds.map((r) => ({ ...r, messagesPerSecond: Math.round(r.messagesPerSecond) })),
   });
   const parleySummary = summary(parley);
   const bareSummary = summary(bare);
@@ -278,19 +402,24 @@ async function main(): Promise<void> {
     medianPairedRatio: Number(median(parley.map((r, i) => r.messagesPerSecond / (bare[i] as Round).messagesPerSecond)).toFixed(3)),
     target: 'ratio >= 0.8',
     tracing: {
-      what: 'the KafkaBus rounds again with OpenTelemetry on in producer and consumer (every message sampled: a send and a process span each, exported over OTLP/HTTP protobuf)',
+      what: 'the KafkaBus rounds again with OpenTelemetry on in producer and consumer (a send and a process span per sampled message, exported over OTLP/HTTP protobuf to a receiver in the benchmark process)',
+      sampler: samplerName,
       off: parleySummary,
       on: tracedSummary,
       throughputRatio: Number((tracedSummary.messagesPerSecond / parleySummary.messagesPerSecond).toFixed(3)),
       pairedRatios: traced.map((r, i) => Number((r.messagesPerSecond / (parley[i] as Round).messagesPerSecond).toFixed(3))),
       medianPairedRatio: Number(median(traced.map((r, i) => r.messagesPerSecond / (parley[i] as Round).messagesPerSecond)).toFixed(3)),
-      exportedToReceiver: { ...exported },
+      // Every traced round sends MESSAGES plus its warm-ups: with every message sampled, at least that many of each.
+      exportedToReceiver: { ...exported, tracedMessages: MESSAGES * ROUNDS },
       target: 'on/off ratio >= 0.9',
     },
   });
   process.exit(0);
 }
 
+// A forked side ends on SIGTERM by exporting the spans it still holds (their export is part of the cost and the
+// receiver's count) and exiting normally, so `--cpu-prof` still writes its profile.
+if (process.argv[2] === '--consume' || process.argv[2] === '--produce') process.once('SIGTERM', () => void stopTracing().finally(() => process.exit(0)));
 if (process.argv[2] === '--consume') {
   void consume(process.argv[3] as Kind, process.argv[4] as string);
 } else if (process.argv[2] === '--produce') {

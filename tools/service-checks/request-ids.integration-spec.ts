@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AdminApi } from '@parley/admin-client';
-import type { UserSyncView } from '@parley/internal-api';
+import { internalRoutes, type UserSyncView } from '@parley/internal-api';
 import { type ClusterApp, createFreshDatabase, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
-import { distributedServiceEnv } from './service-env';
+import { distributedServiceEnv, TEST_INTERNAL_TOKEN } from './service-env';
 
 const OPERATOR_KEY = `op_${'r'.repeat(40)}`;
 const APPS: ClusterApp[] = ['identity', 'provisioning', 'gateway'];
@@ -112,5 +112,22 @@ describe('request ids across services', () => {
       expect(linesOf('identity', identityForEvent)).toContainEqual(
         expect.objectContaining({ method: 'GET', path: expect.stringMatching(/\/connections$/), status: 200, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
       );
+    }));
+
+  it("answers every service's HTTP errors, internal ones included, as problem documents with the request id", () =>
+    withLogs(async () => {
+      for (const app of APPS) {
+        const unknown = await fetch(`${cluster.url(app)}/internal/nowhere`, { headers: { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` } });
+        const missing = (await unknown.json()) as Line;
+        expect({ app, status: unknown.status, type: unknown.headers.get('content-type') }).toEqual({ app, status: 404, type: expect.stringContaining('application/problem+json') });
+        expect(missing).toMatchObject({ status: 404, detail: 'No route matches GET /internal/nowhere.', instance: '/internal/nowhere', requestId: unknown.headers.get('x-request-id') });
+        if (app === 'gateway') continue;
+        // A call without the internal token to a route the service has: its guard's 401, through the same filter, under
+        // the request id the caller sent.
+        const route = Object.values(internalRoutes[app])[0] as { method: string; path: string };
+        const refused = await fetch(`${cluster.url(app)}${route.path.replace(/:[A-Za-z0-9_]+/g, 'x')}`, { method: route.method, headers: { 'x-request-id': `ticket-${app}` } });
+        expect({ app, status: refused.status, type: refused.headers.get('content-type') }).toEqual({ app, status: 401, type: expect.stringContaining('application/problem+json') });
+        expect(await refused.json()).toMatchObject({ status: 401, detail: expect.stringContaining('internal token'), requestId: `ticket-${app}` });
+      }
     }));
 });

@@ -11,9 +11,26 @@ export interface LogContext {
 
 const storage = new AsyncLocalStorage<LogContext>();
 
+/**
+ * The one AsyncLocalStorage of the process. When tracing is on, the OpenTelemetry context rides in the same store
+ * (tracing.ts) under a symbol key: a second storage would make every promise of the process carry and copy a second
+ * store. Object spread copies the key (so `withLogContext` keeps the trace context in force); Object.entries, and so
+ * log lines, never show it.
+ */
+const TRACE_SLOT = Symbol('parley.traceContext');
+type Store = LogContext & { [TRACE_SLOT]?: unknown };
+
+/** For the tracing module (not exported from the library): the storage, the active trace context, a store with one. */
+export const sharedStorage = {
+  storage: storage as AsyncLocalStorage<Store>,
+  traceContext: (): unknown => (storage.getStore() as Store | undefined)?.[TRACE_SLOT],
+  storeWith: (traceContext: unknown): Store => ({ ...storage.getStore(), [TRACE_SLOT]: traceContext }),
+};
+
 /** Runs fn with ctx merged over the current context; everything it awaits logs with these fields. */
 export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
   // On the hot path of every message: a plain loop, no intermediate arrays.
+  // The spread also copies the trace context's symbol key (tracing on): it stays in force.
   const merged: Record<string, string> = { ...(storage.getStore() as Record<string, string> | undefined) };
   for (const key in ctx) {
     const value = ctx[key as keyof LogContext];

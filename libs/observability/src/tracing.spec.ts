@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { SpanKind } from '@opentelemetry/api';
 import {
   createLogger,
+  currentLogContext,
   currentTraceIds,
   inSpanForTests,
   recordSpansForTests,
@@ -11,6 +12,7 @@ import {
   tracingActive,
   tracingEndpointConfigured,
   withConsumerSpan,
+  withLogContext,
 } from './index';
 
 describe('tracing switched off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
@@ -84,5 +86,47 @@ describe('tracing switched on', () => {
     const [process] = recorder.spans();
     expect(process?.parentSpanId).toBeUndefined();
     expect(process?.links).toEqual([]);
+  });
+
+  it('keeps the trace context and the log context in one store: each survives the other being extended', async () => {
+    const seen: { log: Record<string, unknown>; ids: ReturnType<typeof currentTraceIds> }[] = [];
+    await withLogContext({ requestId: 'req-1' }, () =>
+      withConsumerSpan({ topic: 'parley.x.v1', group: 'g', partition: 0, headers: {} }, () =>
+        withLogContext({ topic: 'parley.x.v1' }, async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          seen.push({ log: Object.fromEntries(Object.entries(currentLogContext())), ids: currentTraceIds() });
+        }),
+      ),
+    );
+    const [process] = recorder.spans();
+    expect(seen).toEqual([{ log: { requestId: 'req-1', topic: 'parley.x.v1' }, ids: { trace_id: process?.traceId, span_id: process?.spanId } }]);
+    // Outside, neither is left behind.
+    expect(currentTraceIds()).toBeUndefined();
+    expect(currentLogContext()).toEqual({});
+  });
+
+  it('reads a traceparent with a tracestate, another version or a bad form through the propagator, as W3C says', async () => {
+    const traceId = 'c'.repeat(32);
+    const parent = 'd'.repeat(16);
+    const handle = (headers: Record<string, string>) => withConsumerSpan({ topic: 'parley.x.v1', group: 'g', partition: 0, headers }, async () => undefined);
+    await handle({ traceparent: `00-${traceId}-${parent}-01`, tracestate: 'vendor=1' });
+    await handle({ traceparent: `01-${traceId}-${parent}-01-future` });
+    await handle({ traceparent: `00-${'0'.repeat(32)}-${parent}-01` });
+    await handle({ traceparent: `00-${traceId}-${parent}-0x` });
+    const [withState, future, zeros, badFlags] = recorder.spans();
+    expect(withState).toMatchObject({ traceId, parentSpanId: parent });
+    expect(future).toMatchObject({ traceId, parentSpanId: parent });
+    for (const root of [zeros, badFlags]) expect(root).toMatchObject({ parentSpanId: undefined, links: [] });
+    // A send span continues a tracestate it was given.
+    const spans = startPublishSpans([{ topic: 'parley.x.v1', headers: { traceparent: `00-${traceId}-${parent}-01`, tracestate: 'vendor=1' } }]);
+    spans?.end();
+    expect(spans?.headers[0]).toEqual({ traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)), tracestate: 'vendor=1' });
+  });
+
+  it('writes an unsampled send span into the record as unsampled, so the consumer does not sample it either', () => {
+    const traceId = 'e'.repeat(32);
+    const spans = startPublishSpans([{ topic: 'parley.x.v1', headers: { traceparent: `00-${traceId}-${'f'.repeat(16)}-00` } }]);
+    spans?.end();
+    expect(spans?.headers[0]?.['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
   });
 });

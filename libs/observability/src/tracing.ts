@@ -1,3 +1,5 @@
+import type { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { sharedStorage } from './log-context';
 import {
   context,
   propagation,
@@ -6,8 +8,10 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type ContextManager,
   type Link,
   type Span,
+  type SpanContext,
   type TextMapGetter,
   type Tracer,
 } from '@opentelemetry/api';
@@ -60,8 +64,10 @@ export function startTracing(options: TracingOptions): boolean {
   const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { RedisInstrumentation } = require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis');
+  applyBatchDefaults(process.env);
   const started = new NodeSDK({
     serviceName: options.service,
+    contextManager: sharedContextManager(),
     // Traces only: an unset OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER would otherwise mean OTLP for those too.
     metricReaders: [],
     logRecordProcessors: [],
@@ -79,6 +85,71 @@ export function startTracing(options: TracingOptions): boolean {
   started.start();
   sdk = started;
   return true;
+}
+
+/**
+ * Our defaults for the batch span processor's standard variables, where the environment does not set them. The SDK's
+ * (a queue of 2048 spans, exported 512 at a time, at the latest every 5 s) drop spans when the bus publishes a few of
+ * its 500-record batches while an export is in flight: every message makes a send and a process span. A queue of
+ * 16 384 absorbs those bursts, 1 024 spans per request (about 250 KB of protobuf) halves the requests and their
+ * per-request work, and exporting at least every second keeps a trace's spans arriving together at the collector.
+ */
+export const BATCH_SPAN_DEFAULTS: Readonly<Record<string, string>> = {
+  OTEL_BSP_MAX_QUEUE_SIZE: '16384',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1024',
+  OTEL_BSP_SCHEDULE_DELAY: '1000',
+};
+
+function applyBatchDefaults(env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(BATCH_SPAN_DEFAULTS)) if (!env[name]?.trim()) env[name] = value;
+}
+
+/**
+ * OTel's AsyncLocalStorage context manager, but keeping the active context in the log context's storage (ADR 0030):
+ * one store per async resource instead of two. `withLogContext` keeps it in force when it extends the store. Event
+ * emitter and function binding are the base class's.
+ */
+function sharedContextManager(): ContextManager {
+  // Loaded with the SDK, only when tracing is on.
+  const { AsyncLocalStorageContextManager: Base } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { storage, traceContext, storeWith } = sharedStorage;
+  class SharedStorageContextManager extends Base {
+    private sharing = false;
+
+    override active(): Context {
+      return ((this.sharing ? traceContext() : undefined) as Context | undefined) ?? ROOT_CONTEXT;
+    }
+
+    override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+      const callback = thisArg == null ? fn : (fn.bind(thisArg) as F);
+      if (!this.sharing) return callback(...args);
+      return storage.run(storeWith(ctx), callback, ...args);
+    }
+
+    override attach(ctx: Context): ReturnType<AsyncLocalStorageContextManager['attach']> {
+      const previous = storage.getStore();
+      storage.enterWith(storeWith(ctx));
+      let disposed = false;
+      return {
+        dispose: () => {
+          if (disposed) return;
+          disposed = true;
+          storage.enterWith(previous ?? {});
+        },
+      };
+    }
+
+    override enable(): this {
+      this.sharing = true;
+      return this;
+    }
+
+    override disable(): this {
+      this.sharing = false;
+      return this;
+    }
+  }
+  return new SharedStorageContextManager();
 }
 
 /** Exports what is still buffered; called on shutdown before the process exits. */
@@ -116,14 +187,40 @@ const headerGetter: TextMapGetter<Readonly<Record<string, string>>> = {
   get: (carrier, key) => carrier[key],
 };
 
+/**
+ * The span context of a `traceparent` as this code writes it (version 00, no `tracestate`), read without the
+ * propagator's general parser: this runs for every message on both sides of every hop. Anything else (another
+ * version, a tracestate) goes through the configured propagator.
+ */
+function remoteParent(headers: Readonly<Record<string, string>>): SpanContext | undefined {
+  const value = headers['traceparent'];
+  if (value === undefined || headers['tracestate'] !== undefined) return undefined;
+  if (value.length !== 55 || !value.startsWith('00-') || value[35] !== '-' || value[52] !== '-') return undefined;
+  const parent: SpanContext = { traceId: value.slice(3, 35), spanId: value.slice(36, 52), traceFlags: Number.parseInt(value.slice(53), 16), isRemote: true };
+  return Number.isNaN(parent.traceFlags) || !trace.isSpanContextValid(parent) ? undefined : parent;
+}
+
 /** The context a message's headers carry (its producer's span), or the root context. */
 function extracted(headers: Readonly<Record<string, string>>): Context {
-  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  const parent = remoteParent(headers);
+  if (parent) return trace.setSpanContext(ROOT_CONTEXT, parent);
+  return headers['traceparent'] === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, headerGetter);
 }
 
 function linkTo(parent: Context): Link[] {
   const span = trace.getSpan(parent);
   return span && trace.isSpanContextValid(span.spanContext()) ? [{ context: span.spanContext() }] : [];
+}
+
+/** A copy of the headers whose traceparent (and tracestate) is the given span's, in W3C form. */
+function carrying(headers: Readonly<Record<string, string>>, span: Span, parent: Context): Record<string, string> {
+  const ids = span.spanContext();
+  if (ids.traceState !== undefined || !trace.isSpanContextValid(ids)) {
+    const out: Record<string, string> = { ...headers };
+    propagation.inject(trace.setSpan(parent, span), out);
+    return out;
+  }
+  return { ...headers, traceparent: `00-${ids.traceId}-${ids.spanId}-${ids.traceFlags < 16 ? '0' : ''}${ids.traceFlags.toString(16)}` };
 }
 
 export interface PublishSpans {
@@ -145,9 +242,7 @@ export function startPublishSpans(records: readonly { readonly topic: string; re
     // Few attributes: each is copied and checked per span, on every message (the kind already says "send").
     const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic } }, parent);
     spans.push(span);
-    const out: Record<string, string> = { ...record.headers };
-    propagation.inject(trace.setSpan(parent, span), out);
-    return out;
+    return carrying(record.headers, span, parent);
   });
   return {
     headers,
@@ -169,7 +264,7 @@ export async function withConsumerSpan<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (!sdk) return fn();
-  const parent = message.headers['traceparent'] ? extracted(message.headers) : ROOT_CONTEXT;
+  const parent = extracted(message.headers);
   const span = tracer().startSpan(
     `process ${message.topic}`,
     {
@@ -206,11 +301,10 @@ export interface RecordedSpan {
 export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promise<void> } {
   // Test-only SDK parts, required here so a service never loads them.
   const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
   const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = sharedContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);

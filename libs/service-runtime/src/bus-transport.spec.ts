@@ -1,11 +1,12 @@
 import { Controller, Module } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload as MessagePayload } from '@nestjs/microservices';
 import pino from 'pino';
 import type { Payload } from '@parley/contracts';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { ParleyBusTransport } from './bus-transport';
-import { RethrowRpcFilter } from './rethrow-rpc-filter';
+import { problemDetailsFilter } from './http/problem-details';
+import { LOGGER } from './tokens';
 
 const logger = pino({ level: 'silent' });
 const handled: string[] = [];
@@ -42,7 +43,7 @@ function observation(displayName: string) {
 
 describe('ParleyBusTransport with the RPC error filter', () => {
   it('routes @EventPattern handlers to the bus and dead-letters with the handler\'s own error, not Nest\'s', async () => {
-    @Module({ controllers: [ObservationHandler], providers: [{ provide: APP_FILTER, useClass: RethrowRpcFilter }] })
+    @Module({ controllers: [ObservationHandler], providers: [{ provide: LOGGER, useValue: logger }, problemDetailsFilter()] })
     class TestModule {}
     const broker = new InProcessBroker(2);
     const bus = new InProcessBus(broker, { service: 'identity', logger, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });

@@ -1,12 +1,12 @@
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { ParleyBusTransport } from './bus-transport';
 import { HealthController, INFRASTRUCTURE } from './health.controller';
+import { problemDetailsFilter, type GenericDetails } from './http/problem-details';
 import { requestContextMiddleware } from './http/request-context';
 import type { ServiceInfrastructure } from './infrastructure';
 import { INTERNAL_API, InternalAuthGuard, type InternalApiAccess } from './internal-api';
 import { NestPinoLogger } from './nest-logger';
-import { RethrowRpcFilter } from './rethrow-rpc-filter';
 import type { ServiceDefinition } from './service-definition';
 import { CACHE, DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, MESSAGE_BUS, METRICS, OUTBOX, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 
@@ -28,7 +28,11 @@ class RuntimeModule {
       { provide: SERVICE_CONFIG, useValue: context.config ?? {} },
       InternalAuthGuard,
     ];
-    const filters = [{ provide: APP_FILTER, useClass: RethrowRpcFilter }];
+    // One filter for every service: each HTTP error (an unknown route, a guard's 401, a pipe's 400, a thrown
+    // NotFoundException, an unexpected error) is answered as problem details with the request id; a bus handler's
+    // error passes through unchanged, since the bus decides retry or dead letter from it.
+    const genericDetails: GenericDetails = { ...internalGenericDetails, ...definition.problemDetails };
+    const filters = [problemDetailsFilter({ genericDetails })];
     return {
       module: RuntimeModule,
       controllers: [HealthController],
@@ -37,6 +41,11 @@ class RuntimeModule {
     };
   }
 }
+
+/** Details every service gives for errors its code did not write; a service's own (`problemDetails`) go over them. */
+const internalGenericDetails: GenericDetails = {
+  401: 'Internal API: send the internal token as `Authorization: Bearer <token>`.',
+};
 
 /** What a service gets besides its infrastructure: its peers' internal APIs and its own parsed configuration. */
 export interface ServiceContext {
@@ -66,7 +75,7 @@ export async function startService(
     abortOnError: false,
     rawBody: definition.rawBody ?? false,
   });
-  // inheritAppConfig: the app's global filters (RethrowRpcFilter) also wrap bus handlers; without it a handler's
+  // inheritAppConfig: the app's global filter (ProblemDetailsFilter) also wraps bus handlers; without it a handler's
   // error reaches the bus as Nest's generic object and dead letters lose their reason.
   // First in the chain, before the body parsers: every line of a request's handling carries its ids.
   app.use(requestContextMiddleware({ logger: infra.logger, fromPeer: (authorization) => context.internalApi.isPeer(authorization) }));

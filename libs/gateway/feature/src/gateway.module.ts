@@ -12,7 +12,6 @@ import { PUBLIC_URL, publicUrlFrom } from './config/public-url';
 import { DeadLetterStore } from './dead-letters/dead-letter-store';
 import { DeadLetterHandler } from './dead-letters/dead-letter.handler';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
-import { gatewayProblemFilter } from './http/problem-details';
 import { ApiDocs } from './openapi/docs.setup';
 import { OrgHandover } from './orgs/org-handover';
 import { OrgsController } from './orgs/orgs.controller';
@@ -37,8 +36,6 @@ const common: Provider[] = [
   ApiDocs,
   PeerApi,
   { provide: PUBLIC_URL, useFactory: publicUrlFrom, inject: [SERVICE_CONFIG] },
-  // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through the same way.
-  gatewayProblemFilter,
 ];
 const controllers = [
   OrgsController,

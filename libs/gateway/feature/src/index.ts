@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@parley/service-runtime';
 import { gatewayConfigSections } from './config/public-url';
 import { GatewayFeatureModule, GatewayModule, type GatewayOptions } from './gateway.module';
+import { gatewayGenericDetails } from './http/problem-details';
 import { GatewayInit1732700000100 } from './migrations/1732700000100-gateway-init';
 import { GatewayOrgsAndKeys1795800000000 } from './migrations/1795800000000-gateway-orgs-and-keys';
 import { GatewayDeadLetterActions1796400000100 } from './migrations/1796400000100-gateway-dead-letter-actions';
@@ -27,11 +28,12 @@ export const gatewayService: ServiceDefinition = {
   configSections: gatewayConfigSections,
   // /slack/events is passed on to slack-connector byte for byte: Slack's signature covers the raw body.
   rawBody: true,
+  problemDetails: gatewayGenericDetails,
 };
 
 /** The gateway with options given in code, e.g. the embedded launcher's generated operator key. */
 export function createGatewayService(options: GatewayOptions): ServiceDefinition {
   @Module({ imports: [GatewayFeatureModule.register(options)] })
   class ConfiguredGatewayModule {}
-  return { name: 'gateway', module: ConfiguredGatewayModule, migrations, configSections: gatewayConfigSections, rawBody: true };
+  return { name: 'gateway', module: ConfiguredGatewayModule, migrations, configSections: gatewayConfigSections, rawBody: true, problemDetails: gatewayGenericDetails };
 }

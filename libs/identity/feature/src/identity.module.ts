@@ -21,7 +21,6 @@ import { ConnectionsController, PlatformConnectionsController, SlackWorkspaceCon
 import { TeamsNotificationKeys } from './connections/teams-notification-keys';
 import { DirectoryImports } from './directory/directory-imports';
 import { GuestPasswords } from './guests/guest-passwords';
-import { identityProblemFilter } from './http/problem';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationStore } from './organizations/organization-store';
 import { DirectoryObservationHandler } from './people/directory-observation.handler';
@@ -95,8 +94,6 @@ const common: Provider[] = [
   ConsentService,
   SlackConsentService,
   SlackConsentPrompts,
-  // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; bus errors pass through it unchanged.
-  identityProblemFilter,
 ];
 
 /**

@@ -212,7 +212,8 @@ export class KafkaBus implements MessageBus {
           for (const r of pending.records) {
             const name = physicalTopic(this.options.layout, r.topic);
             const list = byTopic.get(name) ?? [];
-            list.push({ key: r.key, value: r.value, headers: { ...(spans?.headers[index] ?? r.headers) } });
+            // The send span's headers are already a fresh copy; otherwise copy the caller's.
+            list.push({ key: r.key, value: r.value, headers: spans?.headers[index] ?? { ...r.headers } });
             byTopic.set(name, list);
             index++;
           }

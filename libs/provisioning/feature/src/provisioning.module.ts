@@ -7,7 +7,6 @@ import { SyncEventsHandler } from './driver/sync-events.handler';
 import { SyncPlanner } from './driver/sync-planner';
 import { SyncStarter } from './driver/sync-starter';
 import { TaskResults } from './driver/task-results';
-import { provisioningProblemFilter } from './http/problems';
 import { IdentityDirectory } from './identity/identity-directory';
 import { SyncMetrics } from './syncs/sync-metrics';
 import { SyncStore } from './syncs/sync-store';
@@ -45,8 +44,6 @@ export class ProvisioningFeatureModule {
           inject: [SERVICE_CONFIG],
           useFactory: (config: ProvisioningServiceConfig): RecoveryOptions => ({ ...defaultRecoveryOptions, ...config.recovery, ...options.recovery }),
         },
-        // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
-        provisioningProblemFilter,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { ServiceMetrics } from '@parley/observability';
-import { METRICS, problemDetailsFilter, SERVICE_CONFIG } from '@parley/service-runtime';
+import { METRICS, SERVICE_CONFIG } from '@parley/service-runtime';
 import { RELAY_CONFIG, resolveRelayConfig } from './config';
 import { ConversationsController } from './http/conversations.controller';
 import { ConversationsReader } from './http/conversations-reader';
@@ -31,8 +31,6 @@ import { ReactionRelay } from './relaying/reaction-relay';
     DeliveryOutcomes,
     DeliveryDeadlines,
     ConversationsReader,
-    // Registered after the runtime's RethrowRpcFilter, so Nest tries it first; it passes bus errors through too.
-    problemDetailsFilter({ genericDetails: { 401: 'Internal API: send the internal token as `Authorization: Bearer <token>`.' } }),
   ],
 })
 export class RelayModule {}

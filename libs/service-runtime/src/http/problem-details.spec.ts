@@ -80,6 +80,11 @@ describe('problem details', () => {
     });
   });
 
+  it("answers a NotFoundException a handler threw as a missing resource, not a missing route, without its message", () => {
+    const problem = toProblem(new NotFoundException('Cannot find thing 7 in table things_s3cret'), { method: 'GET', originalUrl: '/internal/things/7' });
+    expect(problem).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such resource.', instance: '/internal/things/7' });
+  });
+
   it('never repeats the message of an error it did not write (a JSON parse error quotes the body)', () => {
     const parse = new BadRequestException(`Unexpected token 'x', "{"password": "hunter2x"}" is not valid JSON`);
     const problem = toProblem(parse, request);

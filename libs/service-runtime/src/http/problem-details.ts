@@ -70,6 +70,7 @@ export type GenericDetails = Readonly<Record<number, string>>;
 
 export const commonGenericDetails: GenericDetails = {
   400: 'The request could not be read (is the body valid JSON?).',
+  404: 'No such resource.',
   413: 'The request body is too large.',
 };
 
@@ -101,10 +102,20 @@ export function toProblem(
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const detail = status === 404 ? `No route matches ${request.method ?? 'GET'} ${instance}.` : (serviceDetails[status] ?? commonGenericDetails[status] ?? `${titleOf(status)}.`);
+    const detail = isUnmatchedRoute(exception, request.method)
+      ? `No route matches ${request.method ?? 'GET'} ${instance}.`
+      : (serviceDetails[status] ?? commonGenericDetails[status] ?? `${titleOf(status)}.`);
     return { type: 'about:blank', title: titleOf(status), status, detail, instance };
   }
   return { type: 'about:blank', title: titleOf(500), status: 500, detail: UNEXPECTED, instance };
+}
+
+/**
+ * Nest's own 404 for a request no route matches (`Cannot GET /x`), as opposed to a NotFoundException a handler threw:
+ * the gateway reads "No route matches" from a peer as a version mismatch, not as a missing resource.
+ */
+function isUnmatchedRoute(exception: HttpException, method: string | undefined): boolean {
+  return exception.getStatus() === 404 && exception.message.startsWith(`Cannot ${method ?? 'GET'} `);
 }
 
 function titleOf(status: number): string {
@@ -119,8 +130,8 @@ export interface ProblemDetailsOptions {
 /**
  * Answers every HTTP error, unknown routes and body-parser failures included, as `application/problem+json` with
  * the request's id (`requestId`, set by the runtime's request-context middleware), and logs the 5xx ones. Errors
- * of bus handlers pass through unchanged: the bus decides retry or dead letter from the original error. Register it
- * with `problemDetailsFilter()`.
+ * of bus handlers pass through unchanged: the bus decides retry or dead letter from the original error. The runtime
+ * registers it for every service (`startService`, with the definition's `problemDetails`); a feature module does not.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -147,7 +158,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** The app-wide provider of the filter, for a feature module's `providers`. */
+/** The app-wide provider of the filter: the runtime's, for every service. */
 export function problemDetailsFilter(options: ProblemDetailsOptions = {}): Provider {
   return { provide: APP_FILTER, useFactory: (logger: Logger) => new ProblemDetailsFilter(logger, options), inject: [LOGGER] };
 }

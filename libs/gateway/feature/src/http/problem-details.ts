@@ -1,4 +1,4 @@
-import { INVALID_REQUEST_PROBLEM, ProblemException, problemDetailsFilter, type FieldProblem, type GenericDetails } from '@parley/service-runtime';
+import { INVALID_REQUEST_PROBLEM, ProblemException, type FieldProblem, type GenericDetails } from '@parley/service-runtime';
 
 /** A 422: a field whose value a platform refused (a bad secret, a missing scope or role). */
 export interface RefusedField extends FieldProblem {
@@ -20,11 +20,11 @@ export function unauthorized(detail = 'Send an API key as `Authorization: Bearer
   return new ProblemException(401, detail, problemTypes.unauthorized);
 }
 
-/** The public API's details for errors gateway code did not write, beyond the runtime's common ones. */
+/**
+ * The public API's details for errors gateway code did not write, beyond the runtime's common ones: the gateway's
+ * `problemDetails`, which the runtime's filter uses for every HTTP error, unknown routes and body-parser failures included.
+ */
 export const gatewayGenericDetails: GenericDetails = {
   405: 'Method not allowed.',
   415: 'Send the body as application/json.',
 };
-
-/** Every HTTP error of the public API, unknown routes and body-parser failures included, as problem details. */
-export const gatewayProblemFilter = problemDetailsFilter({ genericDetails: gatewayGenericDetails });

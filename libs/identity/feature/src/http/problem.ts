@@ -1,11 +1,6 @@
-import { INVALID_REQUEST_PROBLEM, ProblemException, problemDetailsFilter, type ProblemExtensions } from '@parley/service-runtime';
+import { INVALID_REQUEST_PROBLEM, ProblemException, type ProblemExtensions } from '@parley/service-runtime';
 
 export const conflict = (detail: string, type = 'about:blank', extensions: ProblemExtensions = {}): ProblemException =>
   new ProblemException(409, detail, type, undefined, extensions);
 export const badRequest = (detail: string, field?: string): ProblemException =>
   new ProblemException(400, detail, INVALID_REQUEST_PROBLEM, field ? [{ field, message: detail }] : undefined);
-
-/** identity's internal API answers every error as application/problem+json; a 401 says how to send the token. */
-export const identityProblemFilter = problemDetailsFilter({
-  genericDetails: { 401: 'Send the internal token as `Authorization: Bearer <token>`.' },
-});

@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Body, Controller, UseGuards } from '@nestjs/common';
 import { internalRoutes, type RouteResult } from '@parley/internal-api';
-import { fieldErrors, InternalAuthGuard, InternalRoute } from '@parley/service-runtime';
+import { fieldErrors, InternalAuthGuard, InternalRoute, INVALID_REQUEST_PROBLEM, ProblemException } from '@parley/service-runtime';
 import { SlackUnavailableError } from '@parley/slack-connector-slack-access';
 import { ConnectionVerifier } from './connection-verifier';
 
@@ -8,7 +8,7 @@ const route = internalRoutes['slack-connector'].verifyConnection;
 
 /**
  * gateway -> slack-connector: check Slack credentials before identity stores them. The body is parsed here with the
- * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail and type).
+ * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail naming the connection).
  */
 @Controller()
 @UseGuards(InternalAuthGuard)
@@ -20,24 +20,13 @@ export class VerifyController {
     const parsed = route.body.safeParse(body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
-      throw new BadRequestException({
-        type: 'https://parley.dev/problems/invalid-request',
-        title: 'Invalid request',
-        status: 400,
-        detail: `The Slack connection is invalid: ${errors.map((e) => e.field).join(', ')}.`,
-        errors,
-      });
+      throw new ProblemException(400, `The Slack connection is invalid: ${errors.map((e) => e.field).join(', ')}.`, INVALID_REQUEST_PROBLEM, errors);
     }
     try {
       return await this.verifier.verify(parsed.data);
     } catch (error) {
       if (error instanceof SlackUnavailableError) {
-        throw new ServiceUnavailableException({
-          type: 'https://parley.dev/problems/platform-unavailable',
-          title: 'Slack is unavailable',
-          status: 503,
-          detail: `Slack could not check the credentials right now (${error.message}); try again.`,
-        });
+        throw new ProblemException(503, `Slack could not check the credentials right now (${error.message}); try again.`, 'https://parley.dev/problems/platform-unavailable');
       }
       throw error;
     }

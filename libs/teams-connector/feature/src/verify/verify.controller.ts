@@ -1,13 +1,13 @@
-import { BadRequestException, Body, Controller, Inject, UseGuards } from '@nestjs/common';
+import { Body, Controller, Inject, UseGuards } from '@nestjs/common';
 import { internalRoutes, type RouteResult } from '@parley/internal-api';
-import { InternalAuthGuard, InternalRoute } from '@parley/service-runtime';
+import { fieldErrors, InternalAuthGuard, InternalRoute, INVALID_REQUEST_PROBLEM, ProblemException } from '@parley/service-runtime';
 import { ConnectionVerifier } from './connection-verifier';
 
 const route = internalRoutes['teams-connector'].verifyConnection;
 
 /**
  * gateway -> teams-connector: check Teams credentials before they are stored. The body is parsed here with the
- * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail and type).
+ * route's schema rather than `@RouteBody`, to keep the 400 this endpoint has always answered (its detail naming the connection).
  */
 @Controller()
 @UseGuards(InternalAuthGuard)
@@ -19,18 +19,8 @@ export class VerifyController {
     const parsed = route.body.safeParse(body);
     if (!parsed.success) {
       // zod 4 messages never quote the input, so nothing sent (a secret) is echoed.
-      const errors = parsed.error.issues.flatMap((issue) => {
-        const base = issue.path.map(String).join('.');
-        if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
-        return [{ field: base || '(body)', message: issue.message }];
-      });
-      throw new BadRequestException({
-        type: 'urn:parley:problem:invalid-request',
-        title: 'Bad Request',
-        status: 400,
-        detail: `The Teams connection is invalid: ${errors.map((e) => e.field).join(', ')}.`,
-        errors,
-      });
+      const errors = fieldErrors(parsed.error);
+      throw new ProblemException(400, `The Teams connection is invalid: ${errors.map((e) => e.field).join(', ')}.`, INVALID_REQUEST_PROBLEM, errors);
     }
     return this.verifier.verify(parsed.data);
   }
