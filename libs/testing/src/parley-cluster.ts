@@ -107,7 +107,8 @@ export class ParleyCluster {
     }).start();
     this.history.push(started);
     this.processes.set(app, started);
-    await this.waitUntilReady(app, started, 90_000);
+    // A machine shared with other work can take longer: PARLEY_CLUSTER_READY_MS raises the wait (default 90 s).
+    await this.waitUntilReady(app, started, Number(process.env['PARLEY_CLUSTER_READY_MS'] ?? 90_000));
   }
 
   /** Ready means /readyz answers 200: its Kafka, database and Redis are up (whatever the log level). */
