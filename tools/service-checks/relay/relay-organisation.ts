@@ -50,6 +50,7 @@ export interface RelayOrganisationOptions {
  */
 export async function startRelayOrganisation(options: RelayOrganisationOptions): Promise<RelayOrganisation> {
   const operatorKey = `op_${'r'.repeat(40)}`;
+  const timeScale = options.timeScale ?? 0.05;
   const notificationKey = createNotificationCertificate('acceptance-1');
   const teamsConnectorEnv: Record<string, string> = {
     PARLEY_TEAMS_NOTIFICATION_KEYS: notificationKey.env,
@@ -63,8 +64,10 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     label: options.label,
     apps: APPS,
     operatorKey,
-    sandboxes: { limitsEnabled: true, timeScale: options.timeScale ?? 0.05 },
+    sandboxes: { limitsEnabled: true, timeScale },
     partitions: 6,
+    // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
+    env: { PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale), PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale) },
     perApp: { gateway: { PARLEY_PUBLIC_URL: CONSENT_URL }, identity: { PARLEY_PUBLIC_URL: CONSENT_URL }, 'teams-connector': teamsConnectorEnv },
   });
   const probe = new PlatformProbe(stack.sandboxes);
