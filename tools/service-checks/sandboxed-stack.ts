@@ -27,6 +27,8 @@ export interface SandboxedStackOptions {
   /** Per service, passed by reference: a check may change it before restarting a service. */
   readonly perApp?: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>;
   readonly env?: Readonly<Record<string, string>>;
+  /** Starts the first app alone before the others (ParleyCluster's `firstAlone`). */
+  readonly firstAlone?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
     parts.cluster = new ParleyCluster({
       apps: options.apps,
       perApp: options.perApp,
+      firstAlone: options.firstAlone,
       env: distributedServiceEnv(
         servers,
         { topicPrefix, databaseUrl: parts.database.url, partitions: options.partitions },

@@ -65,7 +65,8 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     apps: APPS,
     operatorKey,
     sandboxes: { limitsEnabled: true, timeScale },
-    partitions: 6,
+    partitions: 3,
+    firstAlone: true,
     // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
     env: { PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale), PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale) },
     perApp: { gateway: { PARLEY_PUBLIC_URL: CONSENT_URL }, identity: { PARLEY_PUBLIC_URL: CONSENT_URL }, 'teams-connector': teamsConnectorEnv },
