@@ -68,7 +68,8 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     partitions: 3,
     firstAlone: true,
     // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
-    env: { PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale), PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale) },
+    // Six processes share one PostgreSQL with every other check: five connections each, not ten.
+    env: { PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale), PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale), DATABASE_POOL_SIZE: '5' },
     perApp: { gateway: { PARLEY_PUBLIC_URL: CONSENT_URL }, identity: { PARLEY_PUBLIC_URL: CONSENT_URL }, 'teams-connector': teamsConnectorEnv },
   });
   const probe = new PlatformProbe(stack.sandboxes);
