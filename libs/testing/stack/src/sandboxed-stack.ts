@@ -36,6 +36,8 @@ export interface SandboxedStackOptions {
    */
   readonly platformIngress?: boolean;
   readonly readyTimeoutMs?: number;
+  /** Starts the first app alone before the others (ParleyCluster's `firstAlone`). */
+  readonly firstAlone?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
       apps: options.apps,
       ports: portOf,
       readyTimeoutMs: options.readyTimeoutMs,
+      firstAlone: options.firstAlone,
       perApp,
       env: distributedServiceEnv(
         servers,

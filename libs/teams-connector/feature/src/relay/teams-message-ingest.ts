@@ -9,6 +9,7 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { GRAPH_ACCESS } from '../graph.providers';
 import { ChatDirectory } from './chat-directory';
+import { ChatOrder } from './chat-order';
 import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
 import { contentHash } from './content';
 import { InFlightPosts } from './in-flight-posts';
@@ -36,6 +37,8 @@ export type IngestOutcome = 'published' | 'echo' | 'duplicate' | 'ignored';
 export class TeamsMessageIngest extends ChatMessageObserver {
   private readonly store: RelayStore;
   private readonly chats = new ChatDirectory();
+  /** A chat's observations are ingested one after another, in the order they came (relay.md, Order). */
+  private readonly order = new ChatOrder();
 
   constructor(
     @Inject(GRAPH_ACCESS) private readonly graph: GraphAccess,
@@ -50,9 +53,12 @@ export class TeamsMessageIngest extends ChatMessageObserver {
   }
 
   async observe(observation: ChatMessageObservation): Promise<void> {
-    // Reactions first, and on every message: those on Parley's own posts are people's, not echoes (ADR 0032).
-    await this.reactions.ingest(observation);
-    const outcome = await this.ingest(observation);
+    // In the chat's order (one observation at a time per chat). Reactions first, and on every message: those on
+    // Parley's own posts are people's, not echoes (ADR 0032).
+    const outcome = await this.order.run(observation.chatId, async () => {
+      await this.reactions.ingest(observation);
+      return this.ingest(observation);
+    });
     if (outcome !== 'published') this.logger.debug({ chatId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
   }
 

@@ -1,0 +1,98 @@
+import { seededRandom } from '@parley/sandbox-seed';
+import { compareSides, type Conversation, type ConversationDriver, eventually, type Written } from './conversation-driver';
+import type { RelayOrganisation, RelayPerson } from './relay-organisation';
+
+/** Issue 9's load: 1,000 messages over 50 DM pairs and 10 group DMs (RELAY_LOAD_MESSAGES scales it down for a quick look). */
+export const LOAD_MESSAGES = Number(process.env['RELAY_LOAD_MESSAGES'] ?? 1_000);
+
+/**
+ * The load's conversations, made once and reused by every run: 50 DMs pairing each engineer (Slack) with two sales
+ * reps (Teams), half started on each side; 5 Slack group DMs of two engineers and a rep, and 5 Teams group chats of
+ * two reps and an engineer's guest. Group chats are created once: Teams makes a new one each time, Slack does not.
+ */
+export function loadConversations(org: RelayOrganisation): Conversation[] {
+  const e = (i: number) => org.engineers[i % org.engineers.length] as RelayPerson;
+  const r = (i: number) => org.reps[i % org.reps.length] as RelayPerson;
+  const conversations: Conversation[] = [];
+  for (let i = 0; i < 25; i++) {
+    conversations.push({ name: `dm${i}a`, members: [e(i), r(i + 3)], starter: 'slack' });
+    conversations.push({ name: `dm${i}b`, members: [e(i), r(i + 4)], starter: 'teams' });
+  }
+  for (let i = 0; i < 5; i++) {
+    conversations.push({ name: `slackgroup${i}`, members: [e(2 * i + 5), e(2 * i + 6), r(i + 10)], starter: 'slack' });
+    conversations.push({ name: `teamsgroup${i}`, members: [r(2 * i + 15), r(2 * i + 16), e(i + 17)], starter: 'teams' });
+  }
+  return conversations;
+}
+
+export interface LoadRunOptions {
+  /** Tags of this run start with it (`r1`, `r2`...), so runs over the same conversations are told apart. */
+  readonly run: number;
+  readonly messages?: number;
+  /** Messages written per second, all conversations together: a stream, so that a kill lands in its middle. */
+  readonly perSecond?: number;
+  /** Called once when this fraction of the messages is written (the stream goes on meanwhile). */
+  readonly at?: readonly { readonly fraction: number; readonly action: () => Promise<void> }[];
+  readonly settleMs?: number;
+}
+
+export interface LoadRunResult {
+  readonly written: number;
+  readonly edits: number;
+  readonly deletes: number;
+  readonly writeMs: number;
+  readonly settleMs: number;
+}
+
+/**
+ * Writes the run's messages over the conversations (each conversation's messages in order, from its members on their
+ * own platforms; about 10% edited and 5% deleted later in the stream), then waits until every other side shows
+ * exactly what was written: nothing lost, nothing doubled, each source's order kept, edits and deletes applied.
+ */
+export async function runLoad(driver: ConversationDriver, conversations: readonly Conversation[], options: LoadRunOptions): Promise<LoadRunResult> {
+  const total = options.messages ?? LOAD_MESSAGES;
+  const random = seededRandom(1_000 + options.run);
+  const written: Written[] = [];
+  const tagPrefix = `r${options.run}c`;
+  const pending = [...(options.at ?? [])].sort((a, b) => a.fraction - b.fraction);
+  const actions: Promise<void>[] = [];
+  const interval = 1_000 / (options.perSecond ?? 100);
+  const started = Date.now();
+  let edits = 0;
+  let deletes = 0;
+
+  // Openers first: each conversation's starter writes, and the other side's twin appears (made by Parley).
+  for (const [i, c] of conversations.entries()) {
+    driver.start(c);
+    const opener = c.members.find((m) => m.primary === c.starter) as RelayPerson;
+    written.push(await driver.write(c, opener, `${tagPrefix}${i}m0`, 'opens'));
+  }
+  await Promise.all(conversations.map((c) => (c.starter === 'slack' ? driver.teamsChat(c, 180_000) : Promise.resolve(c.teamsId))));
+
+  for (let n = conversations.length; n < total; n++) {
+    const index = Math.floor(random() * conversations.length);
+    const c = conversations[index] as Conversation;
+    const author = c.members[Math.floor(random() * c.members.length)] as RelayPerson;
+    written.push(await driver.write(c, author, `${tagPrefix}${index}m${n}`, `message ${n} from ${author.key}`));
+    const roll = random();
+    // A person edits or deletes a message written earlier: never in the millisecond it was posted, which Graph's
+    // timestamps could not tell apart from the post itself.
+    const own = written.filter((w) => w.conversation === c && !w.deleted).slice(0, -1);
+    const target = own[Math.floor(random() * own.length)];
+    if (target && roll < 0.1) {
+      await driver.edit(target, `change ${n}`);
+      edits++;
+    } else if (target && roll < 0.15) {
+      await driver.delete(target);
+      deletes++;
+    }
+    while (pending[0] && n / total >= pending[0].fraction) actions.push((pending.shift() as { action: () => Promise<void> }).action());
+    const due = started + (n + 1) * interval;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+  }
+  await Promise.all(actions);
+  const writeMs = Date.now() - started;
+  const settleStarted = Date.now();
+  await eventually(() => compareSides(driver, conversations, written, `r${options.run}c`), options.settleMs ?? 240_000, `run ${options.run}: every side shows what was written`);
+  return { written: written.length, edits, deletes, writeMs, settleMs: Date.now() - settleStarted };
+}

@@ -1,0 +1,232 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { compareSides, ConversationDriver, eventually, type Conversation, type Seen, type Written } from './conversation-driver';
+import { LOAD_MESSAGES, loadConversations, runLoad, type LoadRunResult } from './load-run';
+import { startRelayOrganisation, type RelayOrganisation, type RelayPerson } from './relay-organisation';
+
+/**
+ * Issue 9's acceptance with the six services as separate processes on the real servers (one organization for all of
+ * it: its setup is most of the time), checked as the people see them: every assertion reads the Slack sandbox with the
+ * reader's own user token and Graph with the reader's own delegated token, never Parley.
+ * Sizes: RELAY_LOAD_MESSAGES (default 1,000 per run).
+ */
+describe('relay across processes', () => {
+  let org: RelayOrganisation;
+  let driver: ConversationDriver;
+  let ada: RelayPerson;
+  let grace: RelayPerson;
+  let frances: RelayPerson;
+  let margaret: RelayPerson;
+
+  beforeAll(async () => {
+    org = await startRelayOrganisation({ label: 'relayacc' });
+    driver = new ConversationDriver(org);
+    [ada, grace] = org.engineers as [RelayPerson, RelayPerson];
+    [frances, margaret] = org.reps as [RelayPerson, RelayPerson];
+  }, 300_000);
+  afterAll(async () => {
+    // RELAY_ACCEPTANCE_LOG_DIR keeps every process's whole log for a look after a failure.
+    const logDir = process.env['RELAY_ACCEPTANCE_LOG_DIR'];
+    if (logDir && org) {
+      mkdirSync(logDir, { recursive: true });
+      org.stack.cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${String(p.lines.find((l) => l["service"])?.["service"] ?? "process")}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n')));
+    }
+    await org?.stop();
+  });
+
+  const withLogs = <T>(work: () => Promise<T>) => org.stack.withLogs(work);
+  const same = (conversations: Conversation[], written: Written[]) => eventually(() => compareSides(driver, conversations, written, 'r0'), 90_000, 'both sides agree');
+
+  it('a DM both ways: Ada on Slack to Frances on Teams from Ada\'s guest, and back from Frances\'s Slack account, mentions included', () =>
+    withLogs(async () => {
+      const dm: Conversation = { name: 'ada-frances', members: [ada, frances], starter: 'slack' };
+      driver.start(dm);
+      const hello = await driver.writeWithMention(dm, ada, 'r0c1m1', 'Hi *Frances*, look', frances);
+      const chatId = await driver.teamsChat(dm, 90_000);
+      let onTeams = (await driver.readTeams(frances, chatId)).find((m) => m.text.includes('r0c1m1'));
+      await eventually(
+        async () => {
+          onTeams = (await driver.readTeams(frances, chatId)).find((m) => m.text.includes('r0c1m1'));
+          return onTeams ? undefined : 'not in the chat yet';
+        },
+        60_000,
+        'Ada\'s DM on Teams',
+      );
+      // From Ada's guest, bold carried, the mention of Frances's mirror a mention of Frances herself.
+      expect(onTeams).toMatchObject({ from: ada.teamsId, deleted: false, mentions: [frances.teamsId] });
+      expect(onTeams?.text).toMatch(/<strong>Frances<\/strong>/);
+      expect(onTeams?.text).toMatch(new RegExp(`<at id="0">${frances.realName}</at>`));
+
+      const answer = await driver.writeWithMention(dm, frances, 'r0c1m2', 'Thanks', ada);
+      await eventually(
+        async () => {
+          const onSlack = (await driver.readSlack(ada, dm.slackId as string)).filter((m) => m.text.includes('r0c1m2'));
+          if (onSlack.length !== 1) return `seen ${onSlack.length} times`;
+          const m = onSlack[0] as Seen;
+          return m.from === frances.slackId && m.text.includes(`<@${ada.slackId}>`) ? undefined : `as ${JSON.stringify(m)}`;
+        },
+        60_000,
+        'Frances\'s answer in Ada\'s Slack DM, from her Slack account, mentioning Ada',
+      );
+      await same([dm], [hello, answer]);
+
+      // Edits both ways, then deletes both ways.
+      await driver.edit(hello, 'Hi again');
+      await driver.edit(answer, 'Thanks again');
+      await same([dm], [hello, answer]);
+      await driver.delete(hello);
+      await driver.delete(answer);
+      await same([dm], [hello, answer]);
+      // Teams shows Ada's message deleted; Slack no longer has Frances's.
+      const teamsNow = await driver.readTeams(frances, chatId);
+      expect(teamsNow.filter((m) => m.from === ada.teamsId && m.deleted)).toHaveLength(1);
+      expect((await driver.readSlack(ada, dm.slackId as string)).some((m) => m.text.includes('r0c1m2'))).toBe(false);
+    }));
+
+  it('a group DM both ways: each message once on the other side, from its author', () =>
+    withLogs(async () => {
+      const group: Conversation = { name: 'ada-grace-frances', members: [ada, grace, frances], starter: 'slack' };
+      driver.start(group);
+      const written: Written[] = [];
+      written.push(await driver.write(group, ada, 'r0c2m1', 'first from Ada'));
+      written.push(await driver.write(group, grace, 'r0c2m2', 'then Grace'));
+      await driver.teamsChat(group, 90_000);
+      written.push(await driver.write(group, frances, 'r0c2m3', 'Frances answers'));
+      written.push(await driver.write(group, ada, 'r0c2m4', 'Ada again'));
+      written.push(await driver.write(group, frances, 'r0c2m5', 'Frances again'));
+      await same([group], written);
+      // Every member reads it too: Grace on Slack sees Frances's two answers from Frances's Slack account.
+      const graceSees = (await driver.readSlack(grace, group.slackId as string)).filter((m) => m.from === frances.slackId);
+      expect(graceSees.map((m) => /r0c2m\d/.exec(m.text)?.[0])).toEqual(['r0c2m3', 'r0c2m5']);
+    }));
+
+  it('leaves out a participant with no Teams account and tells the sender who did not get it', () =>
+    withLogs(async () => {
+      // Linus joins Slack after the sync: nothing represents him on Teams.
+      const linusId = org.stack.sandboxes.slack.control.addPerson({ name: 'linus', email: 'linus@parley-demo.example', realName: 'Linus Pauling' })['id'] as string;
+      const linus: RelayPerson = { key: 'linus', email: 'linus@parley-demo.example', realName: 'Linus Pauling', primary: 'slack', slackId: linusId, teamsId: 'none' };
+      const group: Conversation = { name: 'with-linus', members: [ada, frances, margaret, linus], starter: 'slack' };
+      driver.start(group);
+      const hello = await driver.write(group, ada, 'r0c3m1', 'hello all');
+      // The Teams twin is the others' group chat; the message arrives there once, from Ada's guest.
+      const twin: Conversation = { name: 'with-linus on Teams', members: [ada, frances, margaret], starter: 'slack', slackId: group.slackId };
+      await driver.teamsChat(twin, 90_000);
+      await same([twin], [{ ...hello, conversation: twin }]);
+      // Ada hears it from Parley, in her DM with the app, naming Linus: by name once Parley has seen him in a sync;
+      // joined since, he is named by his Slack id (nothing handles Slack's team_join yet).
+      const appDm = org.stack.sandboxes.slack.control.open({ as: ada.slackId, with: [org.slackBotUserId] }).id;
+      await eventually(
+        async () => {
+          const notices = (await driver.readSlack(ada, appDm)).filter((m) => m.text.includes('Linus Pauling') || m.text.includes(linusId));
+          return notices.length === 1 && /did not get/.test(notices[0]?.text ?? '') ? undefined : JSON.stringify(notices);
+        },
+        60_000,
+        'the notice naming Linus in Ada\'s DM with Parley',
+      );
+    }));
+  const report = (what: string, result: LoadRunResult) =>
+    process.stdout.write(`${what}: ${result.written} messages, ${result.edits} edits, ${result.deletes} deletes written in ${result.writeMs} ms; both sides agreed ${result.settleMs} ms later\n`);
+  let conversations: Conversation[];
+
+  it(`${LOAD_MESSAGES} messages over 50 DMs and 10 group DMs, both ways, with edits and deletes: none lost, none doubled, each conversation in order`, () =>
+    withLogs(async () => {
+      conversations = loadConversations(org);
+      report('load', await runLoad(driver, conversations, { run: 1 }));
+    }), 600_000);
+
+  it('the same with relay, slack-connector and teams-connector each SIGKILLed mid-stream and restarted', () =>
+    withLogs(async () => {
+      const killAndRestart = (app: 'relay' | 'slack-connector' | 'teams-connector') => async () => {
+        await org.stack.cluster.kill(app, 'SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await org.stack.cluster.restart(app);
+      };
+      const result = await runLoad(driver, conversations, {
+        run: 2,
+        at: [
+          { fraction: 0.2, action: killAndRestart('relay') },
+          { fraction: 0.45, action: killAndRestart('slack-connector') },
+          { fraction: 0.7, action: killAndRestart('teams-connector') },
+        ],
+      });
+      report('load with kills', result);
+    }), 600_000);
+
+  it('the same with Slack sending 2% of events twice and Graph dropping 5% of notifications', () =>
+    withLogs(async () => {
+      org.stack.sandboxes.slack.setFaults({ duplicateEventRate: 0.02 });
+      org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0.05, seed: 9 });
+      try {
+        report('load with faults', await runLoad(driver, conversations, { run: 3 }));
+      } finally {
+        org.stack.sandboxes.slack.setFaults({});
+        org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0 });
+      }
+    }), 600_000);
+
+  it('refuses a forged Slack signature, a stale timestamp, a wrong clientState and a bad validation token, and relays nothing', () =>
+    withLogs(async () => {
+      const gateway = org.stack.cluster.url('gateway');
+      const credentials = org.stack.sandboxes.credentials;
+      const dm: Conversation = { name: 'ada-frances', members: [ada, frances], starter: 'slack' };
+      driver.start(dm);
+      const chatId = await driver.teamsChat(dm);
+      // A message event in the relayed DM, as Slack would send it through Frances's installation.
+      const event = (n: number) =>
+        JSON.stringify({
+          token: 'unused',
+          team_id: credentials.slack.teamId,
+          api_app_id: credentials.slack.appId,
+          type: 'event_callback',
+          event_id: `EvFORGED${n}${Date.now()}`,
+          event_time: Math.floor(Date.now() / 1000),
+          authorizations: [{ team_id: credentials.slack.teamId, user_id: frances.slackId, is_bot: false, is_enterprise_install: false }],
+          event: { type: 'message', channel: dm.slackId, channel_type: 'im', user: ada.slackId, text: `r0forged${n}`, ts: `${Math.floor(Date.now() / 1000)}.00000${n}` },
+        });
+      const sign = (timestamp: number, body: string) => `v0=${createHmac('sha256', credentials.slack.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const postSlack = (body: string, timestamp: number, signature: string) =>
+        fetch(`${gateway}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }, body });
+      const now = Math.floor(Date.now() / 1000);
+      expect((await postSlack(event(1), now, `v0=${'0'.repeat(64)}`)).status).toBe(401);
+      const stale = event(2);
+      expect((await postSlack(stale, now - 6 * 60, sign(now - 6 * 60, stale))).status).toBe(401);
+
+      // Teams: a notification for Parley's subscription about a real message of Frances's, with a wrong clientState,
+      // and with a bad validation token.
+      const subscriptions = (await org.probe.graph<{ value: { id: string; resource: string }[] }>('/subscriptions', await org.probe.appToken())).body;
+      const subscription = subscriptions.value.find((v) => v.resource.includes('getAllMessages')) as { id: string };
+      const notification = (clientState: string, extra: Record<string, unknown> = {}) =>
+        JSON.stringify({
+          value: [
+            {
+              subscriptionId: subscription.id,
+              clientState,
+              changeType: 'created',
+              resource: `chats('${chatId}')/messages('1')`,
+              tenantId: credentials.graph.customerTenantId,
+              subscriptionExpirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+            },
+          ],
+          ...extra,
+        });
+      const postTeams = (body: string) => fetch(`${gateway}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect((await postTeams(notification('not-the-client-state'))).status).toBeGreaterThanOrEqual(400);
+      expect((await postTeams(notification('not-the-client-state', { validationTokens: ['eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0.'] }))).status).toBeGreaterThanOrEqual(400);
+
+      // Nothing of it reached Frances; the same event signed rightly and fresh does (the refusals were the checks).
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      expect((await driver.readTeams(frances, chatId)).filter((m) => m.text.includes('r0forged'))).toEqual([]);
+      const genuine = event(3);
+      const at = Math.floor(Date.now() / 1000);
+      expect((await postSlack(genuine, at, sign(at, genuine))).status).toBe(200);
+      await eventually(
+        async () => {
+          const seen = (await driver.readTeams(frances, chatId)).filter((m) => m.text.includes('r0forged'));
+          return seen.length === 1 && seen[0]?.text.includes('r0forged3') ? undefined : JSON.stringify(seen);
+        },
+        60_000,
+        'the genuine event relayed once',
+      );
+    }));
+});
