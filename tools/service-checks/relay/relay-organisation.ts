@@ -1,7 +1,6 @@
 import { AdminApi } from '@parley/admin-client';
 import { connectionRequests } from '@parley/sandbox-runner';
 import { demoOrganization, type SeedPerson } from '@parley/sandbox-seed';
-import { createNotificationCertificate } from '@parley/teams-connector-feature';
 import type { ClusterApp } from '@parley/testing';
 import { PlatformProbe } from '../guest-sync/platform-probe';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
@@ -51,10 +50,8 @@ export interface RelayOrganisationOptions {
 export async function startRelayOrganisation(options: RelayOrganisationOptions): Promise<RelayOrganisation> {
   const operatorKey = `op_${'r'.repeat(40)}`;
   const timeScale = options.timeScale ?? 0.05;
-  const notificationKey = createNotificationCertificate('acceptance-1');
+  // teams-connector makes each connection's notification certificate itself (ADR 0028).
   const teamsConnectorEnv: Record<string, string> = {
-    PARLEY_TEAMS_NOTIFICATION_KEYS: notificationKey.env,
-    PARLEY_TEAMS_NOTIFICATION_ACTIVE_KEY: notificationKey.id,
     PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: '1000',
     PARLEY_TEAMS_CATCH_UP_INTERVAL_MS: String(options.catchUpIntervalMs ?? 5_000),
     // The sandbox's clock is Graph's: what it lists is indexed at once.

@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConversationDriver, type Conversation } from './conversation-driver';
+import { LOAD_MESSAGES, loadConversations, runLoad, type LoadRunResult } from './load-run';
+import { startRelayOrganisation, type RelayOrganisation } from './relay-organisation';
+
+/**
+ * Issue 9's load acceptance on separate processes, run on demand (`npm run acceptance:relay-load`), not by `npm test`:
+ * it has not yet passed on this 2-core machine (the backlog of 1,000 messages at 100/s did not drain in time; see the
+ * issue's notes), and a check that is known to fail would only hide the others. Each run writes as the people and
+ * reads back as them: none lost, none doubled, each conversation in order, edits and deletes applied.
+ * Sizes: RELAY_LOAD_MESSAGES (default 1,000 per run).
+ */
+describe('relay load across processes', () => {
+  let org: RelayOrganisation;
+  let driver: ConversationDriver;
+
+  beforeAll(async () => {
+    org = await startRelayOrganisation({ label: 'relayload' });
+    driver = new ConversationDriver(org);
+  }, 300_000);
+  afterAll(async () => {
+    const logDir = process.env['RELAY_ACCEPTANCE_LOG_DIR'];
+    if (logDir && org) {
+      mkdirSync(logDir, { recursive: true });
+      org.stack.cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${String(p.lines.find((l) => l['service'])?.['service'] ?? 'process')}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n')));
+    }
+    await org?.stop();
+  });
+
+  const withLogs = <T>(work: () => Promise<T>) => org.stack.withLogs(work);
+
+  const report = (what: string, result: LoadRunResult) =>
+    process.stdout.write(`${what}: ${result.written} messages, ${result.edits} edits, ${result.deletes} deletes written in ${result.writeMs} ms; both sides agreed ${result.settleMs} ms later\n`);
+  let conversations: Conversation[];
+
+  it(`${LOAD_MESSAGES} messages over 50 DMs and 10 group DMs, both ways, with edits and deletes: none lost, none doubled, each conversation in order`, () =>
+    withLogs(async () => {
+      conversations = loadConversations(org);
+      report('load', await runLoad(driver, conversations, { run: 1 }));
+    }), 600_000);
+
+  it('the same with relay, slack-connector and teams-connector each SIGKILLed mid-stream and restarted', () =>
+    withLogs(async () => {
+      const killAndRestart = (app: 'relay' | 'slack-connector' | 'teams-connector') => async () => {
+        await org.stack.cluster.kill(app, 'SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await org.stack.cluster.restart(app);
+      };
+      const result = await runLoad(driver, conversations, {
+        run: 2,
+        at: [
+          { fraction: 0.2, action: killAndRestart('relay') },
+          { fraction: 0.45, action: killAndRestart('slack-connector') },
+          { fraction: 0.7, action: killAndRestart('teams-connector') },
+        ],
+      });
+      report('load with kills', result);
+    }), 600_000);
+
+  it('the same with Slack sending 2% of events twice and Graph dropping 5% of notifications', () =>
+    withLogs(async () => {
+      org.stack.sandboxes.slack.setFaults({ duplicateEventRate: 0.02 });
+      org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0.05, seed: 9 });
+      try {
+        report('load with faults', await runLoad(driver, conversations, { run: 3 }));
+      } finally {
+        org.stack.sandboxes.slack.setFaults({});
+        org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0 });
+      }
+    }), 600_000);
+});
