@@ -484,6 +484,40 @@ describe('identity service', () => {
     expect(transactions?.['n']).toBeLessThan(eventIds.length * 0.75);
   });
 
+  it('applies observations delivered together as one by one would: an account moving to another email, a person seen twice', async () => {
+    const observation = (platform: 'slack' | 'teams', platformUserId: string, email: string, extra: { isDeactivated?: boolean; realName?: string } = {}) =>
+      toOutgoingRecord('parley.directory.user.observed.v1', {
+        orgId: ORG,
+        platform,
+        platformUserId,
+        email,
+        displayName: email.split('@')[0] as string,
+        isBot: false,
+        isDeactivated: false,
+        observedAt: new Date().toISOString(),
+        ...extra,
+      }, platform === 'slack' ? 'slack-connector' : 'teams-connector');
+    // Before: the Slack account U_MOVE is old-owner's; old-owner also has a Teams account.
+    await identity.bus.publishRecords([observation('slack', 'U_MOVE', 'old-owner@example.com'), observation('teams', 'oid-old-owner', 'old-owner@example.com')]);
+    const oldOwner = await eventually(() => person('old-owner@example.com'), (id) => id !== undefined, 'old owner');
+    await eventually(() => personView(oldOwner as string), (p) => p.accounts.length === 2, 'old owner on both');
+    // Together: U_MOVE now reports new-owner's email, new-owner shows up on Teams too (their name from there), and the
+    // Teams account of old-owner is deactivated.
+    await identity.bus.publishRecords([
+      observation('slack', 'U_MOVE', 'new-owner@example.com', { realName: 'Slack Name' }),
+      observation('teams', 'oid-new-owner', 'new-owner@example.com', { realName: 'Teams Name' }),
+      observation('teams', 'oid-old-owner', 'old-owner@example.com', { isDeactivated: true }),
+    ]);
+    const newOwner = await eventually(() => person('new-owner@example.com'), (id) => id !== undefined, 'new owner');
+    const moved = await eventually(() => personView(newOwner as string), (p) => p.accounts.length === 2 && p.displayName === 'Teams Name', 'new owner on both');
+    expect(moved).toMatchObject({ primaryPlatform: 'teams', status: 'active' });
+    expect(moved.accounts.map((a) => a.platformUserId).sort()).toEqual(['U_MOVE', 'oid-new-owner']);
+    // The account left old-owner, whose only native account now is the deactivated Teams one.
+    const left = await eventually(() => personView(oldOwner as string), (p) => p.status === 'deactivated', 'old owner deactivated');
+    expect(left).toMatchObject({ primaryPlatform: 'teams', accounts: [expect.objectContaining({ platformUserId: 'oid-old-owner', status: 'deactivated' })] });
+    expect(left.accounts).toHaveLength(1);
+  });
+
   it('makes a guest home password once and answers the same one every time', async () => {
     const ada = (await person('ada@example.com')) as string;
     const upn = `ada.${ada.slice(0, 8)}@${g().homeTenantDomain}`;

@@ -37,6 +37,20 @@ interface PendingSend {
 
 type AnyHandler = MessageHandler<TopicName>;
 
+/**
+ * The broker answered OUT_OF_ORDER_SEQUENCE_NUMBER: it and this idempotent producer disagree on a partition's
+ * sequence (kafkajs#598; seen on a loaded machine, where a slow broker made the teams-connector's producer fail every
+ * later send of a guest sync until the process restarted). Only a new producer (a new producer id) gets past it.
+ * kafkajs may hand it over as is or inside a retry or aggregate error.
+ */
+export function isSequenceDesync(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER') return true;
+  if (isSequenceDesync(e.cause, depth + 1) || isSequenceDesync(e.originalError, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((inner) => isSequenceDesync(inner, depth + 1));
+}
+
 const PACEMAKER_INTERVAL_MS = 1_000;
 const COMMIT_CHECK_INTERVAL_MS = 1_000;
 
@@ -49,7 +63,9 @@ const COMMIT_CHECK_INTERVAL_MS = 1_000;
  */
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** False after the producer was replaced: the next send connects the new one first. */
+  private producerConnected = false;
   private admin: Admin;
   private adminBroken = false;
   private readonly subscriptions = new Map<string, Map<TopicName, AnyHandler>>();
@@ -77,7 +93,12 @@ export class KafkaBus implements MessageBus {
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
       connectionTimeout: 3_000,
     });
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+    this.admin = this.kafka.admin();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -85,7 +106,15 @@ export class KafkaBus implements MessageBus {
       // The idempotent producer must not give up on its own (kafkajs warns otherwise); publish() has its own deadline.
       retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
     });
-    this.admin = this.kafka.admin();
+  }
+
+  /** Replaces a producer whose sequence the broker no longer accepts; what failed is sent again by its caller. */
+  private renewProducer(error: unknown): void {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.producerConnected = false;
+    this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'kafka refused the producer sequence: a new producer takes over');
+    void old.disconnect().catch(() => undefined);
   }
 
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<T>, options: SubscribeOptions): void {
@@ -102,6 +131,7 @@ export class KafkaBus implements MessageBus {
     const created = await ensureTopics(this.admin, this.options.layout);
     if (created.length) this.options.logger.info({ topics: created.length }, 'created missing topics');
     await this.producer.connect();
+    this.producerConnected = true;
     for (const [group, handlers] of this.subscriptions) await this.startConsumer(group, handlers);
   }
 
@@ -219,6 +249,10 @@ export class KafkaBus implements MessageBus {
           }
         }
         try {
+          if (!this.producerConnected) {
+            await this.producer.connect();
+            this.producerConnected = true;
+          }
           await this.producer.sendBatch({
             acks: -1,
             topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
@@ -227,6 +261,7 @@ export class KafkaBus implements MessageBus {
           for (const pending of batch) pending.resolve();
         } catch (error) {
           spans?.end(error);
+          if (isSequenceDesync(error)) this.renewProducer(error);
           for (const pending of batch) pending.reject(error);
         }
       }

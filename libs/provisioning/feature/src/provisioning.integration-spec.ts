@@ -3,6 +3,7 @@ import { DeadLetterV1, encodeMessage, type PayloadIn } from '@parley/contracts';
 import { SYNC_CONFLICT_PROBLEM, type UserSyncView } from '@parley/internal-api';
 import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
 import { IdentityFixture } from './testing/identity-fixture';
+import { FIRST_PEOPLE_PAGE_SIZE, PEOPLE_PAGE_SIZE } from './identity/identity-directory';
 import {
   account,
   connectionsFor,
@@ -139,8 +140,8 @@ describe('provisioning user syncs', () => {
       mirrorId: p.left2.accounts[1]?.platformUserId,
     });
     expect(planned.find((c) => c.topic === 'parley.slack.mirror.create.requested.v1')?.payload).toMatchObject({ connectionId: connections.slack.id });
-    // Planned in one page of at most 500; linked and unchanged count at once; the skipped person is not counted.
-    expect(identity.peopleRequests.filter((r) => r.orgId === orgId)).toEqual([{ orgId, limit: '500', cursor: null }]);
+    // Planned in one (first, smaller) page; linked and unchanged count at once; the skipped person is not counted.
+    expect(identity.peopleRequests.filter((r) => r.orgId === orgId)).toEqual([{ orgId, limit: String(FIRST_PEOPLE_PAGE_SIZE), cursor: null }]);
     expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', phase: 'provisioning', total: 10, done: 2, linked: 1, unchanged: 1, created: 0, failed: 0 });
 
     const base = (person: Person) => ({ orgId, syncId, personId: person.id });
@@ -379,13 +380,20 @@ describe('provisioning user syncs', () => {
   it('resumes planning where it stopped when identity fails between pages (redelivery of the event)', async () => {
     const orgId = newOrgId();
     const people = Array.from({ length: 700 }, (_, i) => personOf(orgId, `Engineer ${i}`, [account.slack()]));
-    identity.failPeople(500, 1);
+    const second = String(FIRST_PEOPLE_PAGE_SIZE);
+    identity.failPeople(FIRST_PEOPLE_PAGE_SIZE, 1);
     const syncId = await runToPlan(orgId, people);
     // The plan is committed; its commands reach the bus as the outbox relay drains them.
     const commands = await eventually(() => h.commandsOf(syncId), (c) => c.length >= 700, 'all 700 commands published');
     expect(commands).toHaveLength(700);
     expect(new Set(commands.map((c) => c.payload.personId)).size).toBe(700);
-    expect(identity.peopleRequests.filter((r) => r.orgId === orgId).map((r) => r.cursor)).toEqual([null, '500', '500']);
+    // A small first page, then the failed one read again, then the rest.
+    expect(identity.peopleRequests.filter((r) => r.orgId === orgId).map((r) => [r.cursor, r.limit])).toEqual([
+      [null, second],
+      [second, String(PEOPLE_PAGE_SIZE)],
+      [second, String(PEOPLE_PAGE_SIZE)],
+      [String(FIRST_PEOPLE_PAGE_SIZE + PEOPLE_PAGE_SIZE), String(PEOPLE_PAGE_SIZE)],
+    ]);
     expect(await h.view(orgId, syncId)).toMatchObject({ phase: 'provisioning', total: 700, done: 0 });
   });
 
@@ -433,9 +441,9 @@ describe('provisioning recovering from crashes and lost messages', () => {
     );
     identity.setConnections(orgId, Object.values(connectionsFor(orgId)));
     identity.setPeople(orgId, people);
-    // identity goes away after the first page, for longer than the bus retries: the first process gives up on
-    // the event (dead letter) with one chunk committed, then dies.
-    identity.failPeople(500);
+    // identity goes away after the first two pages, for longer than the bus retries: the first process gives up on
+    // the event (dead letter) with two chunks committed, then dies.
+    identity.failPeople(FIRST_PEOPLE_PAGE_SIZE + PEOPLE_PAGE_SIZE);
     const first = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 3_600_000, staleAfterMs: 3_600_000 });
     running.push(first);
     const response = await first.call(`/internal/orgs/${orgId}/user-syncs`, { method: 'POST', body: { mode: 'guest', requestedBy: 'key_admin_1' } });
@@ -454,7 +462,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
        FROM provisioning.user_syncs WHERE id = $1`,
       [syncId],
     );
-    expect(state).toEqual({ phase: 'importing', plan_chunks: 1, tasks: 500 });
+    expect(state).toEqual({ phase: 'importing', plan_chunks: 2, tasks: FIRST_PEOPLE_PAGE_SIZE + PEOPLE_PAGE_SIZE });
 
     identity.healPeople();
     const second = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 200, staleAfterMs: 0 });

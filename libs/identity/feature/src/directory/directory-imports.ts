@@ -29,11 +29,12 @@ export class DirectoryImports {
   ) {}
 
   /**
-   * One observation applied, in the observation's transaction. The import row is share-locked: observations do not
-   * wait for each other, but the reconciling transaction (FOR UPDATE) waits for those in flight and counts them, and
-   * an observation after it (a user read twice) sees the import reconciled and leaves no row behind.
+   * Observations of one import applied (a batch of them), in their transaction. The import row is share-locked:
+   * observations do not wait for each other, but the reconciling transaction (FOR UPDATE) waits for those in flight
+   * and counts them, and an observation after it (a user read twice) sees the import reconciled and leaves no row.
    */
-  async countApplied(manager: EntityManager, ref: ImportRef, platformUserId: string): Promise<void> {
+  async countApplied(manager: EntityManager, ref: ImportRef, platformUserIds: readonly string[]): Promise<void> {
+    if (platformUserIds.length === 0) return;
     await manager.query(
       `INSERT INTO identity.directory_imports (sync_id, platform, org_id) VALUES ($1, $2, $3) ON CONFLICT (sync_id, platform) DO NOTHING`,
       [ref.syncId, ref.platform, ref.orgId],
@@ -45,8 +46,9 @@ export class DirectoryImports {
     );
     if (state?.reconciled) return;
     await manager.query(
-      `INSERT INTO identity.directory_import_users (sync_id, platform, platform_user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [ref.syncId, ref.platform, platformUserId],
+      `INSERT INTO identity.directory_import_users (sync_id, platform, platform_user_id)
+       SELECT $1, $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING`,
+      [ref.syncId, ref.platform, [...platformUserIds].sort()],
     );
   }
 

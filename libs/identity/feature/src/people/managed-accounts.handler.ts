@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { Payload, Platform } from '@parley/contracts';
 import type { MessageContext } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
-import type { IdempotentConsumer } from '@parley/persistence';
+import { GroupCommit, type IdempotentConsumer } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { firstRow } from '../http/sql';
 import { SlackConsentPrompts } from '../slack-consent/slack-consent-prompts';
@@ -22,9 +22,20 @@ interface ManagedAccount {
   readonly mirrorKind?: 'scim' | 'profile';
 }
 
+interface Delivered {
+  readonly eventId: string;
+  readonly account: ManagedAccount;
+  readonly then?: (m: EntityManager) => Promise<unknown>;
+}
+
+/** Result events per transaction at most: a sync's results arrive as a stream of thousands. */
+const MAX_BATCH = 50;
+
 /**
  * Records the accounts Parley made for people from the connectors' result events: Teams guests and Slack mirrors.
  * Each event is applied once. A person has at most one guest and one mirror: a later event updates that row.
+ * Events of one kind delivered at the same time share a transaction (GroupCommit): one commit per batch instead of
+ * one per guest, as for directory observations (ADR 0031).
  */
 @Controller()
 export class ManagedAccountsHandler {
@@ -65,12 +76,37 @@ export class ManagedAccountsHandler {
     await this.apply('identity.mirror-deactivated', ctx, { orgId: e.orgId, personId: e.personId, platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: 'deactivated', mirrorKind: e.kind });
   }
 
+  /** One GroupCommit per consumer: the processed-message records of a batch belong to one consumer. */
+  private readonly batches = new Map<string, GroupCommit<Delivered>>();
+
   private async apply(consumer: string, ctx: MessageContext, account: ManagedAccount, then?: (m: EntityManager) => Promise<unknown>): Promise<void> {
-    const outcome = await this.idempotent.run(consumer, ctx.eventId, async (m) => {
-      await this.upsert(m, account);
-      await then?.(m);
-    });
-    if (outcome === 'duplicate') this.logger.info({ eventId: ctx.eventId, consumer }, 'event already applied, skipping');
+    let batches = this.batches.get(consumer);
+    if (!batches) {
+      batches = new GroupCommit<Delivered>({
+        maxBatch: MAX_BATCH,
+        maxConcurrent: 2,
+        applyBatch: (items) => this.applyAll(consumer, items),
+        applyOne: (item) => this.applyAll(consumer, [item]),
+      });
+      this.batches.set(consumer, batches);
+    }
+    await batches.submit({ eventId: ctx.eventId, account, then });
+  }
+
+  /** One transaction; in person order, so two batches lock the people's account rows in the same order. */
+  private async applyAll(consumer: string, items: readonly Delivered[]): Promise<void> {
+    const applied = await this.idempotent.runBatch(
+      consumer,
+      items.map((i) => i.eventId),
+      async (manager, fresh) => {
+        const ordered = items.filter((i) => fresh.has(i.eventId)).sort((a, b) => (a.account.personId < b.account.personId ? -1 : a.account.personId > b.account.personId ? 1 : 0));
+        for (const { account, then } of ordered) {
+          await this.upsert(manager, account);
+          await then?.(manager);
+        }
+      },
+    );
+    for (const { eventId } of items) if (!applied.has(eventId)) this.logger.info({ eventId, consumer }, 'event already applied, skipping');
   }
 
   private async upsert(manager: EntityManager, a: ManagedAccount): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Platform } from '@parley/contracts';
-import { firstRow, rows, type Sql } from '../http/sql';
+import { rows, type Sql } from '../http/sql';
 import { standingOf, type NativeAccount, type PrimarySource } from './primary-platform';
 
 interface StandingRow {
@@ -9,32 +9,36 @@ interface StandingRow {
 }
 
 /**
- * Recomputes a person's primary platform (unless an admin chose it) and status from their native accounts, inside
- * the caller's transaction. The person row is locked first, so concurrent updates of one person apply in turn.
+ * Recomputes people's primary platform (unless an admin chose it) and status from their native accounts, inside the
+ * caller's transaction, in three statements: their rows locked in id order (concurrent updates of one person apply in
+ * turn, and concurrent callers lock in the same order), their native accounts read, and the changed rows updated.
  */
-export async function refreshStanding(db: Sql, personId: string, whenBoth: Platform): Promise<void> {
-  const person = await firstRow<StandingRow>(
+export async function refreshStandings(db: Sql, personIds: readonly string[], whenBoth: Platform): Promise<void> {
+  if (personIds.length === 0) return;
+  const ids = [...new Set(personIds)].sort();
+  const people = await rows<StandingRow & { id: string }>(
     db,
-    `SELECT primary_platform, primary_platform_source, status FROM identity.people WHERE id = $1 FOR UPDATE`,
-    [personId],
+    `SELECT id, primary_platform, primary_platform_source, status FROM identity.people WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [ids],
   );
-  if (!person) return;
-  const natives = await rows<NativeAccount>(
+  const natives = await rows<NativeAccount & { person_id: string }>(
     db,
-    `SELECT platform, status FROM identity.platform_accounts WHERE person_id = $1 AND kind = 'native'`,
-    [personId],
+    `SELECT person_id, platform, status FROM identity.platform_accounts WHERE person_id = ANY($1::uuid[]) AND kind = 'native'`,
+    [ids],
   );
-  const next = standingOf(natives, whenBoth, { platform: person.primary_platform, source: person.primary_platform_source });
-  if (
-    next.primaryPlatform === person.primary_platform &&
-    next.primarySource === person.primary_platform_source &&
-    next.status === person.status
-  ) {
-    return;
-  }
+  const nativesOf = new Map<string, NativeAccount[]>();
+  for (const a of natives) nativesOf.set(a.person_id, [...(nativesOf.get(a.person_id) ?? []), { platform: a.platform, status: a.status }]);
+  const changed = people.flatMap((person) => {
+    const next = standingOf(nativesOf.get(person.id) ?? [], whenBoth, { platform: person.primary_platform, source: person.primary_platform_source });
+    const same = next.primaryPlatform === person.primary_platform && next.primarySource === person.primary_platform_source && next.status === person.status;
+    return same ? [] : [{ id: person.id, ...next }];
+  });
+  if (changed.length === 0) return;
   await db.query(
-    `UPDATE identity.people SET primary_platform = $2, primary_platform_source = $3, status = $4, updated_at = now() WHERE id = $1`,
-    [personId, next.primaryPlatform, next.primarySource, next.status],
+    `UPDATE identity.people p SET primary_platform = c.primary_platform, primary_platform_source = c.source, status = c.status, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS c(id, primary_platform, source, status)
+      WHERE p.id = c.id`,
+    [changed.map((c) => c.id), changed.map((c) => c.primaryPlatform), changed.map((c) => c.primarySource), changed.map((c) => c.status)],
   );
 }
 

@@ -5,7 +5,7 @@ import type { PeoplePage, PersonView } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
-import { IdentityDirectory, permanentIdentityFailure } from '../identity/identity-directory';
+import { FIRST_PEOPLE_PAGE_SIZE, IdentityDirectory, PEOPLE_PAGE_SIZE, permanentIdentityFailure } from '../identity/identity-directory';
 import { commandEntry } from '../plan/commands';
 import { planPerson, type PersonPlan, type PlanContext, type PlannedCommand } from '../plan/plan-person';
 import { returningRows } from '../syncs/rows';
@@ -24,7 +24,7 @@ export interface ResumeOptions {
 
 /**
  * Moves a job from importing to provisioning: records each platform's reconciliation, then plans every person in
- * chunks (one identity page, one transaction). Each chunk commits its plan rows, tasks, counters, commands (outbox)
+ * chunks (one identity page, one transaction; a small first page, so the first commands go out early). Each chunk commits its plan rows, tasks, counters, commands (outbox)
  * and the next cursor together, so a crash between chunks resumes at the next page; the plan and task keys make a
  * replayed page change nothing. The phase switches to provisioning only with the last chunk.
  */
@@ -86,7 +86,7 @@ export class SyncPlanner {
       const context = await this.contextOf(sync);
       let page: PeoplePage;
       try {
-        page = await this.identity.people(sync.org_id, sync.plan_cursor);
+        page = await this.identity.people(sync.org_id, sync.plan_cursor, sync.plan_chunks === 0 ? FIRST_PEOPLE_PAGE_SIZE : PEOPLE_PAGE_SIZE);
       } catch (error) {
         const refusal = permanentIdentityFailure(error);
         if (refusal === undefined) throw error;
