@@ -91,6 +91,12 @@ describe('problem details', () => {
     expect(problem).toMatchObject({ status: 400, detail: 'The request could not be read (is the body valid JSON?).' });
     expect(JSON.stringify(problem)).not.toContain('hunter2');
     expect(toProblem(new PayloadTooLargeException('request entity too large'), request).detail).toBe('The request body is too large.');
+    // What the body parser itself throws for a body over its limit: a plain error in the http-errors shape.
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, expose: true, type: 'entity.too.large' });
+    expect(toProblem(tooLarge, request)).toMatchObject({ status: 413, title: 'Payload Too Large', detail: 'The request body is too large.' });
+    // A status that is not meant to be shown, or not a client's fault, stays an unexpected error.
+    expect(toProblem(Object.assign(new Error('boom'), { status: 413 }), request).status).toBe(500);
+    expect(toProblem(Object.assign(new Error('boom'), { status: 502, expose: true }), request).status).toBe(500);
   });
 
   it("uses a service's own generic details over the common ones, and the status's name otherwise", () => {

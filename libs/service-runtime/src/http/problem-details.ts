@@ -107,7 +107,23 @@ export function toProblem(
       : (serviceDetails[status] ?? commonGenericDetails[status] ?? `${titleOf(status)}.`);
     return { type: 'about:blank', title: titleOf(status), status, detail, instance };
   }
+  const clientError = clientErrorStatus(exception);
+  if (clientError !== undefined) {
+    return { type: 'about:blank', title: titleOf(clientError), status: clientError, detail: serviceDetails[clientError] ?? commonGenericDetails[clientError] ?? `${titleOf(clientError)}.`, instance };
+  }
   return { type: 'about:blank', title: titleOf(500), status: 500, detail: UNEXPECTED, instance };
+}
+
+/**
+ * The body parser's refusals (a body over the limit, an unsupported charset, an aborted upload) reach the filter as
+ * plain errors in the http-errors shape: a 4xx `status` meant to be shown (`expose`). They are the caller's fault and
+ * keep their status; anything else without a status stays a 500.
+ */
+function clientErrorStatus(exception: unknown): number | undefined {
+  if (!exception || typeof exception !== 'object') return undefined;
+  const { status, statusCode, expose } = exception as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  return expose === true && typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 500 ? code : undefined;
 }
 
 /**
