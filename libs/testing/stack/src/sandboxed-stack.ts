@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
-import { ClusterApp, freePorts, ParleyCluster } from '../../src/parley-cluster';
-import { createFreshDatabase } from '../../src/fresh-database';
-import { integrationEnv, uniqueSuffix } from '../../src/integration-env';
+import { type ClusterApp, createFreshDatabase, freePorts, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
 import { distributedServiceEnv } from './service-env';
 
 /** Parley's services as separate processes on the real servers, with the Slack and Graph sandboxes as the platforms. */

@@ -1,4 +1,4 @@
-import { IntegrationEnv } from '../../src/integration-env';
+import type { IntegrationEnv } from '@parley/testing';
 
 /** The service-to-service bearer every test process shares. */
 export const TEST_INTERNAL_TOKEN = `internal_${'t'.repeat(40)}`;
