@@ -149,12 +149,14 @@ async function main(): Promise<void> {
   say(`   in chat ${seen.chatId}, from ${seen.message.from?.user?.displayName ?? '?'}: ${seen.message.body.content}`);
 
   step(5, `${frances.displayName} answers in Teams; ${ada.displayName} reads it in the same Slack DM`);
-  const reply = `Thanks ${ada.displayName.split(' ')[0]}! <b>Shipping it</b> (${Date.now()})`;
+  // Each run's answer carries its own marker: the DM keeps the answers of earlier runs, which must not be taken for it.
+  const replyMarker = `answer ${Date.now()}`;
+  const reply = `Thanks ${ada.displayName.split(' ')[0]}! <b>Shipping it</b> (${replyMarker})`;
   await control('graph', 'post', { as: francesTeams, chatId: seen.chatId, content: reply, contentType: 'html' });
   const asAda = await slackAs(adaSlack);
   const answer = await eventually(`the answer in ${ada.displayName}'s Slack DM`, async () => {
     const history = await asAda<{ messages: SlackMessage[] }>('conversations.history', { channel: dm.id, limit: '50' });
-    return history.messages.find((m) => m.text?.includes('Shipping it'));
+    return history.messages.find((m) => m.text?.includes(replyMarker));
   });
   say(`   in ${dm.id}, from ${answer.user} (${frances.displayName}'s Slack account is ${francesMirror?.platformUserId}): ${answer.text}`);
 
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
   const adaGuest = account(ada, 'teams', 'guest')?.platformUserId as string;
   const tada = await eventually(`${ada.displayName}'s :tada: on ${frances.displayName}'s Teams message`, async () => {
     const messages = (await asFrances<{ value: GraphMessage[] }>(`/chats/${encodeURIComponent(seen.chatId)}/messages?$top=50`)).value;
-    return messages.find((m) => m.body.content.includes('Shipping it'))?.reactions?.find((r) => r.user?.user?.id === adaGuest);
+    return messages.find((m) => m.body.content.includes(replyMarker))?.reactions?.find((r) => r.user?.user?.id === adaGuest);
   });
   say(`   Teams shows ${tada.reactionType} from ${ada.displayName}'s guest on the answer`);
 
