@@ -19,6 +19,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import type { PayloadIn } from '@parley/contracts';
 import { KafkaBus } from '@parley/messaging';
+import { deleteTopicsWithPrefix } from '@parley/testing';
 import { startTracing, stopTracing, withLogContext } from '@parley/observability';
 import { brokersFromEnv, median, percentile, writeResults } from './bench-support';
 
@@ -290,23 +291,6 @@ function environmentFor(kind: Kind, otlp: string): NodeJS.ProcessEnv {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/**
- * A KafkaBus round's bus creates every catalog topic under its prefix (some 26 topics of 12 partitions): left behind,
- * a few runs put thousands of partitions on a shared broker. The prefix is this round's own.
- */
-async function deleteTopicsOf(prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'bench-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-  } catch (error) {
-    console.error(`bench:bus: could not delete the topics of ${prefix}`, error);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 function failRound(why: string): never {
   console.error(`bench:bus failed: ${why}`);
   process.exit(1);
@@ -345,7 +329,8 @@ async function round(kind: Kind, otlp: string): Promise<Round> {
   child.kill();
   await exited;
   const producerCpu = await producer.close();
-  if (kind !== 'bare') await deleteTopicsOf(name);
+  // A KafkaBus round's bus creates every catalog topic under its own prefix; a shared broker must not keep them.
+  if (kind !== 'bare') await deleteTopicsWithPrefix(brokers, name);
   const seconds = (result.lastAt - started) / 1000;
   return {
     messagesPerSecond: MESSAGES / seconds,

@@ -5,3 +5,4 @@ export { freePort, freePorts, ParleyCluster, type ClusterApp } from './parley-cl
 export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-database';
 export { thrownBy } from './thrown';
 export { duplicateJsonKeys } from './duplicate-json-keys';
+export { deleteTopicsWithPrefix } from './topics';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPlatformSandboxes, type PlatformSandboxes } from '@parley/sandbox-runner';
-import { type ClusterApp, createFreshDatabase, freePorts, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
+import { type ClusterApp, createFreshDatabase, deleteTopicsWithPrefix, freePorts, integrationEnv, ParleyCluster, uniqueSuffix } from '@parley/testing';
 import { distributedServiceEnv } from './service-env';
 
 /** Parley's services as separate processes on the real servers, with the Slack and Graph sandboxes as the platforms. */
@@ -51,6 +51,8 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
     await parts.cluster?.stop();
     await parts.sandboxes?.stop();
     await parts.database?.drop();
+    // The services created every catalog topic under this stack's own prefix; a shared broker must not keep them.
+    if (parts.cluster) await deleteTopicsWithPrefix(servers.kafkaBrokers, topicPrefix);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
