@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
 import { connectionRequests, startPlatformSandboxes } from '@parley/sandbox-runner';
 import { guestLoadOrganization } from '@parley/sandbox-seed';
-import { createFreshDatabase, ParleyCluster, queryRows, uniqueSuffix } from '@parley/testing';
+import { createFreshDatabase, deleteTopicsWithPrefix, ParleyCluster, queryRows, uniqueSuffix } from '@parley/testing';
 import { AdminApi, ApiProblem } from '@parley/admin-client';
 import { median, writeResults } from './bench-support';
 
@@ -113,12 +113,13 @@ async function main(): Promise<void> {
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, sandboxes.graph.caPem);
   const database = await createFreshDatabase(env['DATABASE_URL'] as string, 'parley_bench');
+  const topicPrefix = `bench-${uniqueSuffix()}.`;
   const cluster = new ParleyCluster({
     apps: ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'],
     env: {
       PARLEY_MODE: 'distributed',
       KAFKA_BROKERS: env['KAFKA_BROKERS'] as string,
-      KAFKA_TOPIC_PREFIX: `bench-${uniqueSuffix()}.`,
+      KAFKA_TOPIC_PREFIX: topicPrefix,
       KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
       MESSAGING_PARTITION_CONCURRENCY: String(PARTITIONS),
       DATABASE_URL: database.url,
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
     await cluster.stop();
     await sandboxes.stop();
     await database.drop();
+    await deleteTopicsWithPrefix((env['KAFKA_BROKERS'] as string).split(','), topicPrefix);
     rmSync(dir, { recursive: true, force: true });
   }
   const ratios = rounds.map((r) => r['ratioToFloor'] as number);
