@@ -9,6 +9,7 @@ import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
 import { ChatMessageObserver, type GraphChatMessageResource } from './chat-message-observer';
 import { contentHash } from './content';
+import { NoticePoster } from './notice-poster';
 import { RelayStore } from './relay-store';
 
 type Deliver = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
@@ -349,5 +350,30 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       '<p>Give &lt;script&gt;consent&lt;/script&gt; &amp; &lt;at id=&quot;0&quot;&gt;x&lt;/at&gt;</p><p><a href="https://parley.example.com/auth/slack/start?state=a&amp;b=&quot;c&quot;">Connect &lt;Slack&gt;</a></p>',
     );
     expect(notices[0]?.mentions).toEqual([]);
+  });
+
+  it('fails a notice to the service account itself with a clear reason, opening no chat', async () => {
+    const poster = harness.connector.app.get(NoticePoster);
+    const notice: PayloadIn<'parley.teams.notice.requested.v1'> = {
+      orgId: org.orgId,
+      connectionId: org.connectionId,
+      noticeId: randomUUID(),
+      recipientPersonId: randomUUID(),
+      recipientPlatformUserId: ownerId,
+      reason: 'consent-needed',
+      text: 'Give consent',
+      requestedAt: new Date().toISOString(),
+    };
+    // Opening a chat of the account with itself would be refused by Graph ("duplicate users"): it is not even asked.
+    sandbox.inspect.recordRequests(true);
+    sandbox.inspect.requests().length = 0;
+    try {
+      expect(await poster.post(notice as Payload<'parley.teams.notice.requested.v1'>)).toBe('failed');
+      expect(sandbox.inspect.requests().filter((r) => r.method === 'POST' && /\/chats$/.test(r.path))).toEqual([]);
+    } finally {
+      sandbox.inspect.recordRequests(false);
+    }
+    expect(await store.delivery(notice.noticeId)).toMatchObject({ chatId: null, completedAt: expect.any(Date) });
+    expect(await poster.post(notice as Payload<'parley.teams.notice.requested.v1'>)).toBe('duplicate');
   });
 });

@@ -48,6 +48,11 @@ export class NoticePoster {
       const connection = await this.graph.forConnection(notice.orgId, notice.connectionId);
       const read = connection.teamOwner();
       const ownerUserId = await this.deliverer.userIdOf(read, `${notice.connectionId}|team-owner`);
+      if (ownerUserId === notice.recipientPlatformUserId) {
+        // The recipient is the service account itself (a person whose account Parley signs in as): Teams has no chat
+        // of an account with itself (Graph refuses it as "duplicate users"), so there is nobody to tell this way.
+        throw new NoticeRefused('the recipient is the service account Parley posts notices as; Teams has no chat of an account with itself');
+      }
       doing = `opening the service account's 1:1 chat with ${notice.recipientPlatformUserId}`;
       const chatId = await this.deliverer.oneOnOne(read, ownerUserId, notice.recipientPlatformUserId);
       await this.store.recordChat(notice.noticeId, chatId);
@@ -61,7 +66,7 @@ export class NoticePoster {
       });
       this.logger.info({ noticeId: notice.noticeId, reason: notice.reason, chatId, messageId }, 'teams notice posted');
     } catch (error) {
-      const reason = refusalReason(error, doing);
+      const reason = error instanceof NoticeRefused ? error.message : refusalReason(error, doing);
       if (reason === null) throw error;
       // Nobody else can be told: an admin reads this in the logs (and the person's status in /v1/people).
       this.logger.error({ noticeId: notice.noticeId, recipientPersonId: notice.recipientPersonId, reason }, 'teams notice could not be posted');
@@ -71,6 +76,9 @@ export class NoticePoster {
     return !applied ? 'duplicate' : outcome === 'failed' ? 'failed' : 'posted';
   }
 }
+
+/** A notice that cannot be posted, for a reason found before any call to Graph. */
+class NoticeRefused extends Error {}
 
 /** The notice as HTML: its text escaped (line breaks kept), then the link Parley builds from the URL and label. */
 export function noticeHtml(notice: Pick<NoticeRequested, 'text' | 'link'>): string {
