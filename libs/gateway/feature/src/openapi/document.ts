@@ -25,6 +25,19 @@ const pageParameters = [
   { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
 ];
 const orgScoped = { '401': unauthorized, '403': orgOnly, '502': unavailable, '503': unavailable };
+/** What Graph's change and lifecycle notification URLs share: public, the validation handshake, the same answers. */
+const graphCallback = {
+  security: [],
+  parameters: [{ name: 'validationToken', in: 'query', required: false, schema: { type: 'string' } }],
+  requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+  responses: {
+    '200': { description: 'The validation handshake, answered with the token (text/plain).' },
+    '202': { description: 'Notifications taken.' },
+    '400': problem('Not a notification collection, or a `validationToken` longer than Graph sends.'),
+    '401': problem('A `clientState` or a validation token did not match.'),
+    '503': problem('teams-connector did not answer; Graph sends the notification again.'),
+  },
+};
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
 /**
@@ -361,16 +374,7 @@ export function buildOpenApiDocument(): JsonObject {
             'Graph\'s validation handshake, answered with the token as text/plain. Otherwise each notification must ' +
             'carry its subscription\'s `clientState`, and `validationTokens` must be valid tokens issued to Parley\'s app; ' +
             'encrypted resource data is decrypted with Parley\'s own certificate. Refused notifications relay nothing.',
-          security: [],
-          parameters: [{ name: 'validationToken', in: 'query', required: false, schema: { type: 'string' } }],
-          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
-          responses: {
-            '200': { description: 'The validation handshake, answered with the token (text/plain).' },
-            '202': { description: 'Notifications taken.' },
-            '400': problem('Not a notification collection, or a `validationToken` longer than Graph sends.'),
-            '401': problem('A `clientState` or a validation token did not match.'),
-            '503': problem('teams-connector did not answer; Graph sends the notification again.'),
-          },
+          ...graphCallback,
         },
       },
       [publicPaths.teamsLifecycle]: {
@@ -382,16 +386,7 @@ export function buildOpenApiDocument(): JsonObject {
             'The `lifecycleNotificationUrl` of Parley\'s subscriptions: `reauthorizationRequired` and ' +
             '`subscriptionRemoved` (Teams sends no `missed`; Parley catches up by listing after any gap). Verified as ' +
             'change notifications are.',
-          security: [],
-          parameters: [{ name: 'validationToken', in: 'query', required: false, schema: { type: 'string' } }],
-          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
-          responses: {
-            '200': { description: 'The validation handshake, answered with the token (text/plain).' },
-            '202': { description: 'Notifications taken.' },
-            '400': problem('Not a notification collection, or a `validationToken` longer than Graph sends.'),
-            '401': problem('A `clientState` or a validation token did not match.'),
-            '503': problem('teams-connector did not answer; Graph sends the notification again.'),
-          },
+          ...graphCallback,
         },
       },
       '/v1/dead-letters': {
