@@ -151,22 +151,36 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
         platformEventId: event.eventId,
         occurredAt: read.occurredAt,
       };
-      const published = await inTransaction(this.dataSource, async (manager) => {
-        const first: unknown[] = await manager.query(
-          `INSERT INTO slack_connector.published_messages (team_id, message_key, event_id) VALUES ($1, $2, $3)
-           ON CONFLICT (team_id, message_key) DO NOTHING RETURNING 1`,
-          [event.teamId, read.messageKey, event.eventId],
-        );
-        if (first.length > 0) await this.outbox.enqueue(manager, 'parley.message.received.v1', payload);
-        await this.inbound.done(manager, event.eventId, first.length > 0 ? `published ${read.change}` : 'already published');
-        return first.length > 0;
-      });
+      const published = await this.publishOnce(event, read.messageKey, 'parley.message.received.v1', payload, `published ${read.change}`);
       log.info({ channel: read.channel, change: read.change, ts: read.messageId, published }, published ? 'Slack message published to the relay' : 'Slack message already published');
       return true;
     } catch (error) {
       log.warn({ err: error }, 'Slack event not handled yet; it will be tried again');
       return false;
     }
+  }
+
+  /**
+   * Publishes what an event says once per key (a message's version, a reaction change), however many events carry it
+   * (Slack's retries, the bot's and each person's user-token copies), and marks the event handled, in one transaction.
+   */
+  private publishOnce<T extends 'parley.message.received.v1' | 'parley.reaction.observed.v1'>(
+    event: InboundEvent,
+    key: string,
+    topic: T,
+    payload: PayloadIn<T>,
+    outcome: string,
+  ): Promise<boolean> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const first: unknown[] = await manager.query(
+        `INSERT INTO slack_connector.published_messages (team_id, message_key, event_id) VALUES ($1, $2, $3)
+         ON CONFLICT (team_id, message_key) DO NOTHING RETURNING 1`,
+        [event.teamId, key, event.eventId],
+      );
+      if (first.length > 0) await this.outbox.enqueue(manager, topic, payload);
+      await this.inbound.done(manager, event.eventId, first.length > 0 ? outcome : 'already published');
+      return first.length > 0;
+    });
   }
 
   /** A reaction change: published once as parley.reaction.observed.v1 (ADR 0032), unless Parley made it. */
@@ -187,16 +201,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
       platformEventId: event.eventId,
       occurredAt: reaction.occurredAt,
     };
-    const published = await inTransaction(this.dataSource, async (manager) => {
-      const first: unknown[] = await manager.query(
-        `INSERT INTO slack_connector.published_messages (team_id, message_key, event_id) VALUES ($1, $2, $3)
-         ON CONFLICT (team_id, message_key) DO NOTHING RETURNING 1`,
-        [event.teamId, reaction.changeKey, event.eventId],
-      );
-      if (first.length > 0) await this.outbox.enqueue(manager, 'parley.reaction.observed.v1', payload);
-      await this.inbound.done(manager, event.eventId, first.length > 0 ? `published reaction ${reaction.change}` : 'already published');
-      return first.length > 0;
-    });
+    const published = await this.publishOnce(event, reaction.changeKey, 'parley.reaction.observed.v1', payload, `published reaction ${reaction.change}`);
     log.info({ channel: reaction.channel, ts: reaction.messageId, change: reaction.change, published }, published ? 'Slack reaction published to the relay' : 'Slack reaction already published');
     return true;
   }
