@@ -1,10 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AdminApi, rememberedOrgFile, type RememberedOrg } from '@parley/admin-client';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import { EmbeddedLauncher } from '../embedded-launcher';
 import { PlatformProbe } from '../guest-sync/platform-probe';
+import { signSlackRequest } from '@parley/sandbox-slack';
 
 /**
  * Issue 9's embedded acceptance: `npm start`, `npm run demo`, then `npm run demo:relay`, as child processes. The relay
@@ -85,7 +85,7 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
         authorizations: [{ team_id: credentials.slack.teamId, user_id: francesMirror, is_bot: false, is_enterprise_install: false }],
         event: { type: 'message', channel: dmId, channel_type: 'im', user: ada, text: `forged ${n}`, ts: `${Math.floor(Date.now() / 1000)}.00000${n}` },
       });
-    const sign = (timestamp: number, body: string) => `v0=${createHmac('sha256', credentials.slack.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const sign = (timestamp: number, body: string) => signSlackRequest(credentials.slack.signingSecret, timestamp, body);
     const postSlack = (body: string, timestamp: number, signature: string) =>
       fetch(`${gateway}/slack/events`, {
         method: 'POST',

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareSides, ConversationDriver, eventually, type Conversation, type Seen, type Written } from './conversation-driver';
 import { startRelayOrganisation, type RelayOrganisation, type RelayPerson } from './relay-organisation';
+import { signSlackRequest } from '@parley/sandbox-slack';
 
 /**
  * Issue 9's acceptance with the six services as separate processes on the real servers (one organization for all of
@@ -143,7 +143,7 @@ describe('relay across processes', () => {
           authorizations: [{ team_id: credentials.slack.teamId, user_id: frances.slackId, is_bot: false, is_enterprise_install: false }],
           event: { type: 'message', channel: dm.slackId, channel_type: 'im', user: ada.slackId, text: `r0forged${n}`, ts: `${Math.floor(Date.now() / 1000)}.00000${n}` },
         });
-      const sign = (timestamp: number, body: string) => `v0=${createHmac('sha256', credentials.slack.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const sign = (timestamp: number, body: string) => signSlackRequest(credentials.slack.signingSecret, timestamp, body);
       const postSlack = (body: string, timestamp: number, signature: string) =>
         fetch(`${gateway}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }, body });
       const now = Math.floor(Date.now() / 1000);

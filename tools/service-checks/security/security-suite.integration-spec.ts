@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { type ClusterApp, uniqueSuffix } from '@parley/testing';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
 import { issuedSecrets } from './issued-secrets';
 import { apiCases, unknownIdFor, type ApiCase, type Category } from './api-cases';
+import { signSlackRequest } from '@parley/sandbox-slack';
 
 const OPERATOR_KEY = `op_${'s'.repeat(40)}`;
 const CONSENT_URL = 'http://127.0.0.1:3000';
@@ -192,7 +193,7 @@ describe('security suite', () => {
       });
     const sendSlack = async (body: string, signingSecret: string) => {
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const signature = signSlackRequest(signingSecret, timestamp, body);
       const response = await fetch(`${stack.cluster.url('gateway')}/slack/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
