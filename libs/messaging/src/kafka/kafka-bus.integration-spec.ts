@@ -2,7 +2,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { DEAD_LETTER_TOPIC, decodeMessage, type Payload } from '@parley/contracts';
 import { integrationEnv, uniqueSuffix } from '@parley/testing';
-import { describeBusContract } from '../testing/bus-contract';
+import { NonRetryableError } from '../message-bus';
+import { describeBusContract, eventually, observed } from '../testing/bus-contract';
 import { KafkaBus } from './kafka-bus';
 import { ensureTopics } from './topic-admin';
 
@@ -48,4 +49,46 @@ describeBusContract('kafka', async () => {
       await admin.disconnect();
     },
   };
+});
+
+describe('kafka bus supervision', () => {
+  it('replaces a consumer kafkajs stopped for good, and the new one replays what was not finished', async () => {
+    const { kafkaBrokers } = integrationEnv();
+    const layout = { prefix: `it-${uniqueSuffix()}.`, partitions: 1, replicationFactor: 1 };
+    const admin = new Kafka({ clientId: 'bus-supervision', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const lines: string[] = [];
+    const watched = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'parley-test', service: 'identity', layout, logger: watched, retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 } });
+    let calls = 0;
+    const handled: string[] = [];
+    bus.subscribe(
+      'parley.directory.user.observed.v1',
+      async (p) => {
+        if (++calls === 1) throw new NonRetryableError('the first handling fails');
+        handled.push(p.email);
+      },
+      { group: 'identity' },
+    );
+    try {
+      await bus.start();
+      // A dead-letter topic that takes only small records: the broker refuses the dead letter as too large, an error
+      // kafkajs does not retry, so the batch fails and kafkajs stops the consumer for good.
+      const deadLetters = `${layout.prefix}${DEAD_LETTER_TOPIC}`;
+      await admin.deleteTopics({ topics: [deadLetters] });
+      await eventually(async () => !(await admin.listTopics()).includes(deadLetters), 30_000, 'the dead-letter topic to go');
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: deadLetters, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '200' }] }] });
+      await bus.publish('parley.directory.user.observed.v1', observed('ada@example.com'));
+      await eventually(() => handled.length === 1, 60_000, 'the replacement consumer to handle the message');
+      expect(handled).toEqual(['ada@example.com']);
+      expect(calls).toBe(2);
+      expect(lines.some((l) => l.includes('kafka consumer stopped; starting a new one'))).toBe(true);
+      await eventually(async () => (await bus.health()).ok, 30_000, 'readiness to return');
+    } finally {
+      await bus.stop();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(layout.prefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
 });

@@ -52,6 +52,9 @@ export function isSequenceDesync(error: unknown, depth = 0): boolean {
 }
 
 const PACEMAKER_INTERVAL_MS = 1_000;
+/** Pauses before replacing a consumer kafkajs stopped for good: 1 s, doubling up to 30 s while the broker stays away. */
+const CONSUMER_RESTART_FIRST_MS = 1_000;
+const CONSUMER_RESTART_MAX_MS = 30_000;
 const COMMIT_CHECK_INTERVAL_MS = 1_000;
 
 /**
@@ -288,21 +291,54 @@ export class KafkaBus implements MessageBus {
     for (const topic of handlers.keys()) byPhysical.set(physicalTopic(layout, topic), topic);
 
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.crashed.set(group, payload.error.message);
+      if (payload.restart) return;
+      // kafkajs gives up on errors it calls non-retriable (a group coordinator not found while the broker comes back,
+      // a dead letter that could not be written): the consumer would stay stopped until the process restarted.
+      this.crashed.set(group, payload.error.message);
+      void this.restartConsumer(group, handlers, consumer);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(group));
 
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
-      autoCommitThreshold: 200,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionConcurrency ?? layout.partitions,
-      eachBatch: (payload) => this.handleBatch(group, byPhysical, handlers, payload),
-    });
     this.consumers.push(consumer);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 1_000,
+        autoCommitThreshold: 200,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionConcurrency ?? layout.partitions,
+        eachBatch: (payload) => this.handleBatch(group, byPhysical, handlers, payload),
+      });
+    } catch (error) {
+      this.consumers.splice(this.consumers.indexOf(consumer), 1);
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces a consumer kafkajs stopped for good with a new one of the same group, with a growing pause between tries
+   * while the broker stays away. Only resolved offsets were committed, so the new consumer replays what was in
+   * flight; readiness reports the group as stopped until the new consumer joins.
+   */
+  private async restartConsumer(group: string, handlers: Map<TopicName, AnyHandler>, stopped: Consumer): Promise<void> {
+    const index = this.consumers.indexOf(stopped);
+    if (index >= 0) this.consumers.splice(index, 1);
+    await stopped.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+      const pause = Math.min(CONSUMER_RESTART_MAX_MS, CONSUMER_RESTART_FIRST_MS * 2 ** (attempt - 1));
+      this.options.logger.warn({ group, attempt, restartInMs: pause, reason: this.crashed.get(group) }, 'kafka consumer stopped; starting a new one');
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (this.stopping.signal.aborted) return;
+      try {
+        await this.startConsumer(group, handlers);
+        return;
+      } catch (error) {
+        this.crashed.set(group, error instanceof Error ? error.message : String(error));
+      }
+    }
   }
 
   private async handleBatch(
