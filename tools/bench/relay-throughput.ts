@@ -22,7 +22,8 @@
 // Sizes (environment): RELAY_BENCH_PAIRS (DM pairs, max 25), RELAY_BENCH_MESSAGES (per throughput round),
 // RELAY_BENCH_OFFERED_RATE (msg/s offered in throughput rounds), RELAY_BENCH_RATE (steady msg/s),
 // RELAY_BENCH_LATENCY_SECONDS, RELAY_BENCH_ROUNDS, RELAY_BENCH_LIMITS_SECONDS (0 skips the limits-on part),
-// RELAY_BENCH_LIMITS_TIME_SCALE, RELAY_BENCH_BUSY (busy conversations per direction), RELAY_BENCH_LOG_LEVEL.
+// RELAY_BENCH_LIMITS_TIME_SCALE, RELAY_BENCH_BUSY (busy conversations per direction), RELAY_BENCH_LOG_LEVEL,
+// RELAY_BENCH_CPU_PROFILE_DIR (each service writes a .cpuprofile there when it stops; open it in Chrome's DevTools).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,12 @@ import { RELAY_PUBLIC_URL, relayReadyOrganization, startSandboxedStack, type San
 import { median, percentile, writeResults } from './bench-support';
 import type { BarePipelineConfig } from './relay-bare-pipeline';
 
+function cpuProfiling(): string[] {
+  if (!CPU_PROFILE_DIR) return [];
+  mkdirSync(CPU_PROFILE_DIR, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROFILE_DIR)}`];
+}
+
 const number = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const PAIRS = Math.min(25, number('RELAY_BENCH_PAIRS', 25));
 const MESSAGES = number('RELAY_BENCH_MESSAGES', 2000);
@@ -48,6 +55,8 @@ const LIMITS_TIME_SCALE = number('RELAY_BENCH_LIMITS_TIME_SCALE', 0.1);
 const BUSY = Math.min(PAIRS, number('RELAY_BENCH_BUSY', 4));
 const LOG_LEVEL = process.env['RELAY_BENCH_LOG_LEVEL'] ?? 'info';
 const PARTITIONS = 6;
+/** A directory for each service's V8 CPU profile (written when the service stops), to see where a message's cost goes. */
+const CPU_PROFILE_DIR = process.env['RELAY_BENCH_CPU_PROFILE_DIR'];
 const OPERATOR_KEY = `op_${'r'.repeat(40)}`;
 const APPS: ClusterApp[] = ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'relay', 'gateway'];
 /** Parley's own pacing out of the way: every limit window 1,000 times shorter, no margins. */
@@ -373,6 +382,7 @@ async function main(): Promise<void> {
     readyTimeoutMs: 300_000,
     perApp,
     env: { LOG_LEVEL: LOG_LEVEL, MESSAGING_PARTITION_CONCURRENCY: String(PARTITIONS) },
+    nodeArguments: cpuProfiling(),
   });
   const bench = new Bench(stack);
   let bare: ChildProcess | undefined;

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'undici';
 import type { z } from 'zod';
 import { routePath, routeQueryString, type AnyInternalRoute, type HttpMethod, type RouteResponse, type RouteSendArgs } from './route';
 
@@ -51,7 +52,10 @@ export class InternalApiClient {
 
   private async request<S extends z.ZodType>(method: HttpMethod, path: string, schema: S | null, body: unknown): Promise<z.output<S>> {
     const target = `${method} ${this.endpoint.baseUrl}${path}`;
-    const response = await fetch(`${this.endpoint.baseUrl}${path}`, {
+    if (body !== undefined && method === 'GET') throw new TypeError(`${target}: a ${method} request cannot have body`);
+    // undici's request(), not fetch(): the same pooled keep-alive connections without WHATWG streams, which cost
+    // several times the CPU of the call itself on every relayed message (tools/bench/relay-throughput.ts profiles).
+    const response = await httpRequest(`${this.endpoint.baseUrl}${path}`, {
       method,
       headers: {
         ...this.endpoint.contextHeaders?.(),
@@ -62,11 +66,11 @@ export class InternalApiClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    const text = await response.text();
+    const text = await response.body.text();
     const json = text ? safeJson(text) : undefined;
-    if (!response.ok) {
+    if (response.statusCode < 200 || response.statusCode > 299) {
       const problem = json && typeof json === 'object' ? (json as Record<string, unknown>) : { detail: text.slice(0, 300) };
-      throw new InternalApiError(response.status, problem, target);
+      throw new InternalApiError(response.statusCode, problem, target);
     }
     if (schema === null) return undefined as z.output<S>;
     return schema.parse(json) as z.output<S>;

@@ -52,6 +52,8 @@ export class ParleyCluster {
     private readonly options: {
       readonly apps: readonly ClusterApp[];
       readonly env: Readonly<Record<string, string>>;
+      /** Node's own flags for every service process (ServiceProcessOptions.nodeArguments). */
+      readonly nodeArguments?: readonly string[];
       readonly perApp?: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>;
       /** Ports chosen by the caller (say, the gateway's, when a service must be told its public URL up front). */
       readonly ports?: Partial<Record<ClusterApp, number>>;
@@ -118,6 +120,7 @@ export class ParleyCluster {
     );
     const started = new ServiceProcess({
       app,
+      nodeArguments: this.options.nodeArguments,
       env: { ...this.options.env, ...peers, ...(this.options.perApp?.[app] ?? {}), HTTP_HOST: '127.0.0.1', HTTP_PORT: String(this.ports.get(app)) },
     }).start();
     this.history.push(started);

@@ -9,6 +9,8 @@ export interface ServiceProcessOptions {
   readonly script?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /** Node's own flags for the child (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept). */
+  readonly nodeArguments?: readonly string[];
 }
 
 /** The workspace root (where nx.json is), whether this file runs from its source or from dist/. */
@@ -38,7 +40,7 @@ export class ServiceProcess {
 
   start(): this {
     const entry = this.options.script ? path.join(root, 'dist', this.options.script) : path.join(root, 'dist', 'apps', this.options.app, 'src', 'main.js');
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...(this.options.nodeArguments ?? []), entry], {
       cwd: this.options.cwd ?? root,
       env: { PATH: process.env['PATH'] ?? '', ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

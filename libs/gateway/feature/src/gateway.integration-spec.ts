@@ -728,7 +728,7 @@ describe('gateway admin API', () => {
         }
       }
       const logged = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l['msg'] === 'call to a peer service failed');
-      expect(logged).toContainEqual(expect.objectContaining({ peer: 'identity', kind: 'unreachable', cause: 'TypeError ECONNREFUSED', path: `/internal/orgs/${org.id}/people`, answered: 503 }));
+      expect(logged).toContainEqual(expect.objectContaining({ peer: 'identity', kind: 'unreachable', cause: 'Error ECONNREFUSED', path: `/internal/orgs/${org.id}/people`, answered: 503 }));
     });
 
     it('answers a peer\'s 500 as a 502 that leaks none of its internals, and its 503 as a 503', async () => {

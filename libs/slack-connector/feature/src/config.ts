@@ -28,8 +28,10 @@ export const slackConnectorConfigSection = defineConfigSection(
     /** 429 answers tolerated per call before the message fails (and is retried by the bus later). */
     PARLEY_SLACK_RATE_LIMIT_RETRIES: env.int(d.rateLimitRetries, 0),
     PARLEY_SLACK_HTTP_TIMEOUT_MS: env.int(15_000, 100),
-    /** How long a connection's settings read from identity are reused (its tokens never are: read per command). */
+    /** How long a connection's settings read from identity are reused. */
     PARLEY_SLACK_CONNECTION_CACHE_MS: env.int(30_000, 0),
+    /** How long the relay's paths reuse a token read from identity (ADR 0033; 0 reads it for every use). */
+    PARLEY_SLACK_TOKEN_REUSE_MS: env.int(60_000, 0),
     /** Observations written per outbox transaction during a directory import. */
     PARLEY_SLACK_IMPORT_CHUNK_SIZE: env.int(500, 1),
     /** How long an event in a conversation where Parley is posting waits for that post, to tell its echo (ms). */
@@ -58,6 +60,7 @@ export const slackConnectorConfigSection = defineConfigSection(
     } satisfies SlackLimits as SlackLimits,
     httpTimeoutMs: v.PARLEY_SLACK_HTTP_TIMEOUT_MS,
     connectionCacheMs: v.PARLEY_SLACK_CONNECTION_CACHE_MS,
+    tokenReuseMs: v.PARLEY_SLACK_TOKEN_REUSE_MS,
     importChunkSize: v.PARLEY_SLACK_IMPORT_CHUNK_SIZE,
     scimMirrorType: v.PARLEY_SLACK_SCIM_MIRROR_TYPE,
     echoWaitMs: v.PARLEY_SLACK_ECHO_WAIT_MS,

@@ -27,6 +27,8 @@ export interface SandboxedStackOptions {
   /** Per service, passed by reference: a check may change it before restarting a service. */
   readonly perApp?: Partial<Record<ClusterApp, Readonly<Record<string, string>>>>;
   readonly env?: Readonly<Record<string, string>>;
+  /** Node's own flags for every service process (ServiceProcessOptions.nodeArguments). */
+  readonly nodeArguments?: readonly string[];
   /**
    * The platforms reach Parley as in production, through the gateway's public paths: Slack's Events API URL is the
    * gateway's /slack/events, and teams-connector subscribes to Graph's change notifications with the gateway as its
@@ -69,6 +71,7 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
       ports: portOf,
       readyTimeoutMs: options.readyTimeoutMs,
       firstAlone: options.firstAlone,
+      nodeArguments: options.nodeArguments,
       perApp,
       env: distributedServiceEnv(
         servers,

@@ -97,6 +97,9 @@ describe('mapping a peer\'s error to the gateway\'s problem', () => {
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3002'), { code: 'ECONNREFUSED' }) });
     expect(answered(refused).body).toMatchObject({ status: 503, detail: 'The provisioning service is unavailable; try again shortly.' });
     expect(answered(refused).failure).toEqual({ peer: 'provisioning', kind: 'unreachable', cause: 'TypeError ECONNREFUSED' });
+    // undici's request() throws the socket error itself.
+    const socket = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3002'), { code: 'ECONNREFUSED' });
+    expect(answered(socket).failure).toEqual({ peer: 'provisioning', kind: 'unreachable', cause: 'Error ECONNREFUSED' });
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     expect(answered(timeout).body.status).toBe(503);
     expect(answered(timeout).failure?.cause).toBe('TimeoutError');

@@ -12,7 +12,7 @@ export interface PeerFailure {
   /** `peer-status` (the peer answered an error), `unknown-route`, `bad-response` (schema drift) or `unreachable`. */
   readonly kind: 'peer-status' | 'unknown-route' | 'bad-response' | 'unreachable';
   readonly status?: number;
-  /** For `unreachable`: the error name and code (`TypeError ECONNREFUSED`, `TimeoutError`). */
+  /** For `unreachable`: the error name and code (`Error ECONNREFUSED`, `TimeoutError`). */
   readonly cause?: string;
 }
 
@@ -105,11 +105,12 @@ function conflictMembersOf(problem: Record<string, unknown>): Record<string, str
   return activeSyncId.success ? { activeSyncId: activeSyncId.data } : {};
 }
 
-/** The error's name and the system error code under it (`TypeError ECONNREFUSED`), never its message. */
+/** The error's name and its system error code, or the one under it (`Error ECONNREFUSED`), never its message. */
 function causeOf(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'unknown';
-  const { name, cause } = error as { name?: unknown; cause?: { code?: unknown } };
+  const { name, code: own, cause } = error as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
   const label = typeof name === 'string' && /^\w{1,60}$/.test(name) ? name : 'Error';
-  const code = cause?.code;
+  // undici's request() throws the socket's error itself (`Error ECONNREFUSED`); fetch() wrapped it as a TypeError's cause.
+  const code = own ?? cause?.code;
   return typeof code === 'string' && /^\w{1,60}$/.test(code) ? `${label} ${code}` : label;
 }

@@ -1,5 +1,6 @@
 import { Controller, Inject, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { request as httpRequest } from 'undici';
 import { publicPaths } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import { INTERNAL_API, LOGGER, type InternalApiAccess, type PeerName } from '@parley/service-runtime';
@@ -65,16 +66,17 @@ export class PlatformCallbacksController {
       if (value) headers[name] = value;
     }
     try {
-      const answer = await fetch(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
+      // undici's request(), not fetch(): pooled keep-alive connections without WHATWG streams (see InternalApiClient).
+      const answer = await httpRequest(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
         method: 'POST',
         headers,
-        body: request.rawBody ? new Uint8Array(request.rawBody) : undefined,
+        body: request.rawBody,
         signal: AbortSignal.timeout(callback.timeoutMs),
       });
-      const body = Buffer.from(await answer.arrayBuffer());
-      const type = answer.headers.get('content-type');
-      if (type) response.type(type);
-      response.status(answer.status).send(body);
+      const body = Buffer.from(await answer.body.arrayBuffer());
+      const type = answer.headers['content-type'];
+      if (typeof type === 'string') response.type(type);
+      response.status(answer.statusCode).send(body);
     } catch (error) {
       this.logger.warn({ err: error, path }, `${callback.connector} did not take ${callback.what}`);
       response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));

@@ -3,6 +3,7 @@ import { Secret } from '@parley/config';
 import { internalRoutes, InternalApiError, type SlackSettings } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
+import { ReusedSecrets } from './reused-secrets';
 
 /** A Slack connection's settings, as identity's secret-free view gives them. */
 export interface SlackConnectionSettings {
@@ -40,18 +41,22 @@ export class NotASlackConnectionError extends Error {
 /**
  * A connection as identity keeps it. Settings come from identity's secret-free view and are reused for a short while,
  * so a burst of mirror commands does not ask identity once per person. Tokens are read from identity's secrets route
- * only by a command about to call Slack with them, and are never kept beyond that command (least privilege: a
- * profile mirror needs none, and nothing holds a token while the connector is idle).
+ * only by work about to call Slack with them (least privilege: a profile mirror needs none). An admin command reads
+ * them afresh each time; the relay's paths, which need them for every event and delivery, reuse them for
+ * `PARLEY_SLACK_TOKEN_REUSE_MS` and no longer, so an idle connector holds none (ADR 0033).
  */
 @Injectable()
 export class SlackConnections {
   private readonly cache = new Map<string, { value: SlackConnectionSettings; expiresAt: number }>();
   private readonly workspaces = new Map<string, { value: SlackConnectionSettings | undefined; expiresAt: number }>();
+  private readonly reused: ReusedSecrets<SlackConnection>;
 
   constructor(
     @Inject(INTERNAL_API) private readonly internalApi: InternalApiAccess,
     @Inject(SLACK_CONNECTOR_CONFIG) private readonly config: SlackConnectorConfig,
-  ) {}
+  ) {
+    this.reused = new ReusedSecrets(config.tokenReuseMs);
+  }
 
   async settings(orgId: string, connectionId: string): Promise<SlackConnectionSettings> {
     const key = `${orgId}:${connectionId}`;
@@ -107,9 +112,18 @@ export class SlackConnections {
     };
   }
 
-  /** Drops cached settings, e.g. after Slack refused the connection's token, so the next use reads them again. */
+  /**
+   * The settings and the tokens for the relay's paths (events in, deliveries out): read from identity at most once per
+   * `PARLEY_SLACK_TOKEN_REUSE_MS`. A caller whose token Slack refuses calls `forget`.
+   */
+  async withReusedTokens(orgId: string, connectionId: string): Promise<SlackConnection> {
+    return this.reused.get(`${orgId}:${connectionId}`, () => this.withTokens(orgId, connectionId));
+  }
+
+  /** Drops cached settings and tokens, e.g. after Slack refused the connection's token, so the next use reads them again. */
   forget(orgId: string, connectionId: string): void {
     this.cache.delete(`${orgId}:${connectionId}`);
+    this.reused.forget(`${orgId}:${connectionId}`);
   }
 
   private async read<T>(orgId: string, connectionId: string, call: () => Promise<T>): Promise<T> {

@@ -64,7 +64,7 @@ export class MessageDelivery {
     }
     let connection: SlackConnection;
     try {
-      connection = await this.connections.withTokens(request.orgId, request.connectionId);
+      connection = await this.connections.withReusedTokens(request.orgId, request.connectionId);
     } catch (error) {
       if (error instanceof ConnectionNotFoundError || error instanceof NotASlackConnectionError) return this.failed(request, undefined, error.message, log);
       throw error;
@@ -75,6 +75,8 @@ export class MessageDelivery {
       log.info({ channel: outcome.channelId, ts: outcome.ts, voice: outcome.voice }, 'delivered to Slack');
     } catch (error) {
       if (error instanceof DeliveryRefused) return this.failed(request, connection, error.reason, log);
+      // The app's token refused: the next try reads the connection's tokens from identity again.
+      if (error instanceof SlackApiError && TOKEN_REFUSED_CODES.has(error.code)) this.connections.forget(request.orgId, request.connectionId);
       throw error;
     }
   }
@@ -92,6 +94,7 @@ export class MessageDelivery {
         return await this.asPerson(request, connection, api, user.slackUserId, earlier);
       } catch (error) {
         if (!(error instanceof VoiceUnavailable)) throw error;
+        this.userTokens.forget(request.orgId, request.connectionId, { personId: request.senderPersonId });
         this.logger.warn({ deliveryId: request.deliveryId, reason: error.message }, "Slack refused the sender's token; the app posts for them");
       }
     }

@@ -43,7 +43,7 @@ export class ReactionDelivery {
     }
     let connection: SlackConnection;
     try {
-      connection = await this.connections.withTokens(request.orgId, request.connectionId);
+      connection = await this.connections.withReusedTokens(request.orgId, request.connectionId);
     } catch (error) {
       if (error instanceof ConnectionNotFoundError || error instanceof NotASlackConnectionError) return this.finish(request, 'failed', error.message, log);
       throw error;
@@ -71,7 +71,10 @@ export class ReactionDelivery {
         }
         if (!(error instanceof SlackApiError)) throw error;
         if (ALREADY_DONE.has(error.code)) return this.finish(request, 'delivered', undefined, log);
-        if (TOKEN_REFUSED_CODES.has(error.code)) return this.finish(request, 'unvoiced', `not carried: Slack refused the token of the person who reacted (${error.code})`, log);
+        if (TOKEN_REFUSED_CODES.has(error.code)) {
+          this.userTokens.forget(request.orgId, request.connectionId, { personId: request.reactorPersonId });
+          return this.finish(request, 'unvoiced', `not carried: Slack refused the token of the person who reacted (${error.code})`, log);
+        }
         return this.finish(request, 'failed', error.code, log);
       }
     }

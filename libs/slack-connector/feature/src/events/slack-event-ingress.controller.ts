@@ -4,12 +4,14 @@ import type { Request, Response } from 'express';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '@parley/service-runtime';
 import { publicPaths } from '@parley/internal-api';
-import { SlackConnections } from '../connections/slack-connections';
+import { SlackConnections, type SlackConnection } from '../connections/slack-connections';
 import { InboundEvents } from './inbound-events';
 import { SlackEventProcessor } from './slack-event-processor';
 
 /** Slack's replay window: a request signed more than five minutes ago (or ahead) is refused. */
 const REPLAY_WINDOW_SECONDS = 5 * 60;
+/** How often a signature mismatch may make the connector read a connection's signing secret again. */
+const SECRET_REREAD_INTERVAL_MS = 10_000;
 
 /** Slack's Events API request URL, published through the gateway and the Ingress (ADR 0019). */
 export const SLACK_EVENTS_PATH = publicPaths.slackEvents;
@@ -24,6 +26,8 @@ type Json = Record<string, unknown>;
  */
 @Controller()
 export class SlackEventIngressController {
+  private readonly secretRereads = new Map<string, number>();
+
   constructor(
     private readonly connections: SlackConnections,
     private readonly inbound: InboundEvents,
@@ -65,15 +69,26 @@ export class SlackEventIngressController {
     if (!teamId) return refuse(400, 'team_id: missing');
     const settings = await this.connections.ofWorkspace(teamId);
     if (!settings) return refuse(401, 'no Parley connection for this workspace', { teamId });
-    const connection = await this.connections.withTokens(settings.orgId, settings.id);
-    try {
-      verifySlackRequest({
-        signingSecret: connection.signingSecret.reveal(),
-        body: raw,
-        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
-      });
-    } catch {
-      return refuse(401, 'the Slack signature does not match', { teamId });
+    const signedBy = async (connection: SlackConnection) => {
+      try {
+        verifySlackRequest({
+          signingSecret: connection.signingSecret.reveal(),
+          body: raw,
+          headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The signing secret is reused for a minute (ADR 0033). A mismatch reads it again, in case it was just rotated,
+    // at most every 10 s per connection, so a flood of forged requests is not a flood of identity reads.
+    if (!(await signedBy(await this.connections.withReusedTokens(settings.orgId, settings.id)))) {
+      const last = this.secretRereads.get(settings.id) ?? 0;
+      if (Date.now() - last < SECRET_REREAD_INTERVAL_MS) return refuse(401, 'the Slack signature does not match', { teamId });
+      this.secretRereads.set(settings.id, Date.now());
+      this.connections.forget(settings.orgId, settings.id);
+      if (!(await signedBy(await this.connections.withReusedTokens(settings.orgId, settings.id)))) return refuse(401, 'the Slack signature does not match', { teamId });
     }
 
     const eventId = typeof envelope['event_id'] === 'string' ? envelope['event_id'] : undefined;
@@ -84,7 +99,7 @@ export class SlackEventIngressController {
       return;
     }
     // Stored before the ack: once Slack has its 200 the event is durable, and a crash after this line only delays it.
-    const fresh = await this.inbound.store({ eventId, orgId: connection.orgId, connectionId: connection.id, teamId, envelope });
+    const fresh = await this.inbound.store({ eventId, orgId: settings.orgId, connectionId: settings.id, teamId, envelope });
     if (!fresh) this.logger.info({ eventId, teamId, retryNum: request.header('x-slack-retry-num'), retryReason: request.header('x-slack-retry-reason') }, 'Slack event redelivered; already stored');
     response.status(200).end();
     if (fresh) this.processor.kick();

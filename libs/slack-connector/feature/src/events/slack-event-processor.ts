@@ -262,7 +262,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
       const user = await this.userTokens.of(event.orgId, event.connectionId, { slackUserId: auth.userId });
       return user ? this.clients.webApi(settings.settings.apiUrl, user.token, settings.settings.teamId) : undefined;
     }
-    const connection = await this.connections.withTokens(event.orgId, event.connectionId);
+    const connection = await this.connections.withReusedTokens(event.orgId, event.connectionId);
     return this.clients.webApiFor(connection);
   }
 
