@@ -8,7 +8,7 @@ import { RELAY_CONFIG, type RelayConfig } from '../config';
 import { RelayMetrics } from '../metrics/relay-metrics';
 import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
-import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
+import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, type DeliveryRow } from '../store/relay-store';
 
 type DeliverRequest = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
 
@@ -26,10 +26,18 @@ export interface QueuedRequest {
   readonly threadRootTargetId?: string;
 }
 
+/** The lane's next queued delivery, with what dispatching it reads of its delivery, message and twin, in one query. */
 interface QueueHead {
   seq: string;
   delivery_id: string;
   request: QueuedRequest;
+  change: DeliveryRow['change'];
+  part: number;
+  message_id: string;
+  org_id: string;
+  source_platform: Platform;
+  source_conversation_id: string;
+  target_conversation_id: string | null;
 }
 
 export const deliverTopic = (platform: Platform) =>
@@ -58,27 +66,34 @@ export class LaneDispatcher {
     );
     if (!lane || lane.in_flight_delivery_id !== null) return;
     for (;;) {
+      // One round trip for the head and what deciding about it needs (a pump runs for every queued delivery and
+      // every outcome, so each query here is paid per relayed message).
       const head = await firstRow<QueueHead>(
         manager,
-        `SELECT seq, delivery_id, request FROM relay.delivery_queue WHERE twin_id = $1 AND platform = $2 AND dispatched_at IS NULL ORDER BY seq LIMIT 1`,
+        `SELECT q.seq, q.delivery_id, q.request, d.change, d.part, d.message_id, m.org_id, m.source_platform, m.source_conversation_id,
+                t.${sideColumn(platform)} AS target_conversation_id
+           FROM relay.delivery_queue q
+           JOIN relay.deliveries d ON d.id = q.delivery_id
+           JOIN relay.messages m ON m.id = d.message_id
+           LEFT JOIN relay.twins t ON t.id = q.twin_id
+          WHERE q.twin_id = $1 AND q.platform = $2 AND q.dispatched_at IS NULL
+          ORDER BY q.seq LIMIT 1`,
         [twinId, platform],
       );
       if (!head) return;
-      const delivery = (await firstRow<DeliveryRow>(manager, `SELECT * FROM relay.deliveries WHERE id = $1`, [head.delivery_id])) as DeliveryRow;
-      const message = (await firstRow<MessageRow>(manager, `SELECT * FROM relay.messages WHERE id = $1`, [delivery.message_id])) as MessageRow;
-      const twin = await twinById(manager, twinId);
-      const targetConversationId = twin?.[sideColumn(platform)] ?? null;
+      const delivery = { id: head.delivery_id, change: head.change, part: head.part };
+      const targetConversationId = head.target_conversation_id;
       const rootSource = head.request.threadRootSourceId;
       const decision = decideDispatch({
         change: delivery.change,
         targetConversationId,
-        link: delivery.change === 'create' ? null : await postLink(manager, message.id, delivery.part),
-        original: delivery.change === 'create' ? null : await originalOf(manager, message.id, delivery.part),
-        deleted: delivery.change === 'create' ? false : await partDeleted(manager, message.id, delivery.part),
+        link: delivery.change === 'create' ? null : await postLink(manager, head.message_id, delivery.part),
+        original: delivery.change === 'create' ? null : await originalOf(manager, head.message_id, delivery.part),
+        deleted: delivery.change === 'create' ? false : await partDeleted(manager, head.message_id, delivery.part),
         threadRoot: head.request.threadRootTargetId
           ? { sourceId: head.request.threadRootTargetId, targetId: head.request.threadRootTargetId }
           : rootSource
-            ? { sourceId: rootSource, targetId: await counterpartId(manager, message.org_id, message.source_platform, message.source_conversation_id, rootSource) }
+            ? { sourceId: rootSource, targetId: await counterpartId(manager, head.org_id, head.source_platform, head.source_conversation_id, rootSource) }
             : null,
       });
       if (decision.kind === 'wait') {
@@ -104,13 +119,14 @@ export class LaneDispatcher {
       };
       await this.outbox.enqueue(manager, deliverTopic(platform), payload);
       // The request stays (as sent) until its outcome comes, so that it can be sent again if none does (ADR 0029).
-      await manager.query(`UPDATE relay.delivery_queue SET dispatched_at = now(), dispatched = $2::jsonb WHERE seq = $1`, [head.seq, JSON.stringify(payload)]);
+      // The queue row, the delivery and the lane change together, in one statement.
       await manager.query(
-        `UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $2, attempts = 1,
-           outcome_due_at = now() + ($3::int * interval '1 millisecond') WHERE id = $1`,
-        [delivery.id, targetConversationId, this.config.outcomeTimeoutMs],
+        `WITH queued AS (UPDATE relay.delivery_queue SET dispatched_at = now(), dispatched = $4::jsonb WHERE seq = $5),
+              sent AS (UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $6, attempts = 1,
+                         outcome_due_at = now() + ($7::int * interval '1 millisecond') WHERE id = $3)
+         UPDATE relay.lanes SET in_flight_delivery_id = $3 WHERE twin_id = $1 AND platform = $2`,
+        [twinId, platform, delivery.id, JSON.stringify(payload), head.seq, targetConversationId, this.config.outcomeTimeoutMs],
       );
-      await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = $3 WHERE twin_id = $1 AND platform = $2`, [twinId, platform, delivery.id]);
       this.logger.debug({ deliveryId: delivery.id, twinId, platform, change: delivery.change, target: decision.target }, 'relay.delivery-dispatched');
       return;
     }
