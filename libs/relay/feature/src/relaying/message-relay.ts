@@ -146,9 +146,12 @@ export class MessageRelay {
     }
 
     let message = await messageBySource(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
+    // A new message is recorded with its parts at once: no second write of the row it was just given.
+    let recordedNow = false;
     if (event.change === 'created') {
       if (message) return; // the same message through another event
-      message = (await insertMessage(manager, this.newMessage(event, twin, route))) as MessageRow;
+      message = (await insertMessage(manager, { ...this.newMessage(event, twin, route), parts: route.parts.length })) as MessageRow;
+      recordedNow = true;
     } else if (!message) {
       // A change of a message Parley never carried: recorded as failed, so an admin sees it.
       message = (await insertMessage(manager, this.newMessage(event, twin, route))) as MessageRow;
@@ -169,7 +172,7 @@ export class MessageRelay {
     }
 
     if (message.deleted && event.change !== 'created') return; // nothing left on the other side to change
-    const before = message.parts;
+    const before = recordedNow ? 0 : message.parts;
     const after = event.change === 'deleted' ? 0 : route.parts.length;
     if (event.change === 'created' && after === 0) {
       await insertDelivery(manager, {
@@ -186,7 +189,9 @@ export class MessageRelay {
       });
       return;
     }
-    await manager.query(`UPDATE relay.messages SET parts = $2, deleted = $3, updated_at = now() WHERE id = $1`, [message.id, after, event.change === 'deleted']);
+    if (!recordedNow) {
+      await manager.query(`UPDATE relay.messages SET parts = $2, deleted = $3, updated_at = now() WHERE id = $1`, [message.id, after, event.change === 'deleted']);
+    }
     for (const { part, change } of planPartChanges(event.change, before, after)) {
       const body = change === 'delete' ? undefined : route.parts[part];
       const deliveryId = randomUUID();
