@@ -72,7 +72,8 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     const deleted = o.changeType === 'deleted' || !!message?.deletedDateTime;
     const versionAt = versionOf(message, deleted);
     const connection = await this.graph.forConnection(o.orgId, o.connectionId);
-    const previous = await this.store.observed(this.dataSource, o.chatId, o.messageId, false);
+    // What was seen before matters here only without the resource's sender, or for a delete.
+    const previous = senderFromMessage && !deleted ? undefined : await this.store.observed(this.dataSource, o.chatId, o.messageId, false);
     const sender = senderFromMessage ?? previous?.senderUserId;
     // A deletion of something never relayed (or whose sender is unknown) has nothing to undo on the other side.
     if (!sender || (deleted && !previous)) return 'ignored';

@@ -35,6 +35,10 @@ export class TeamsReactionIngest {
       const userId = r.user?.user?.id;
       return userId && r.reactionType ? [{ userId, reactionType: r.reactionType }] : [];
     });
+    // A new message without reactions has nothing to add, and its creation-time listing is no reason to remove any
+    // seen in a later version that came first. Most observations are these (every relayed message and every echo of
+    // Parley's own posts), so they cost no transaction.
+    if (o.changeType === 'created' && listed.length === 0) return 0;
     const published = await inTransaction(this.dataSource, async (manager) => {
       // Two notifications of one change may be handled at once: one message's listings are compared one at a time.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`teams-reactions:${o.chatId}:${o.messageId}`]);
