@@ -26,6 +26,7 @@ const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:hi
 async function startIdentityStub() {
   const connections = new Map<string, ConnectionWithSecrets>();
   const tokens = new Map<string, { personId: string; slackUserId: string; accessToken: string }>();
+  const reads = { secrets: 0 };
   const server = http.createServer((request, response) => {
     const send = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' }).end(JSON.stringify(body));
@@ -41,6 +42,7 @@ async function startIdentityStub() {
     if (connection && request.method === 'GET') {
       const found = connections.get(decodeURIComponent(connection[2] ?? ''));
       if (!found) return send(404, { title: 'Not Found', status: 404 });
+      if (connection[3]) reads.secrets += 1;
       return send(200, connection[3] ? found : view(found));
     }
     if (/^\/internal\/orgs\/[^/]+\/slack-user-tokens$/.test(url) && request.method === 'POST') {
@@ -70,6 +72,12 @@ async function startIdentityStub() {
     revoke(personId: string): void {
       tokens.delete(personId);
     },
+    /** The admin gave the connection a new signing secret (Slack's app settings: "Regenerate"). */
+    rotateSigningSecret(id: string, signingSecret: string): void {
+      const found = connections.get(id) as ConnectionWithSecrets & { secrets: { signingSecret: string } };
+      connections.set(id, { ...found, secrets: { ...found.secrets, signingSecret } } as ConnectionWithSecrets);
+    },
+    reads,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -89,6 +97,7 @@ describe('slack-connector relay side', () => {
   let observer: InProcessBus;
   let service: InProcessService;
   let creds: SlackSeedCredentials;
+  let settings: SlackSettings;
   let connectionId: string;
   let ids: Record<string, string>;
   const received: Received[] = [];
@@ -159,7 +168,7 @@ describe('slack-connector relay side', () => {
     creds = sandbox.seed(demoOrganization('relay.example'), { plan: 'pro' });
     ids = Object.fromEntries([...sandbox.state.users.values()].filter((u) => u.teamId === creds.teamId).map((u) => [u.name, u.id]));
     identity = await startIdentityStub();
-    const settings: SlackSettings = {
+    settings = {
       platform: 'slack',
       teamId: creds.teamId,
       teamName: creds.teamName,
@@ -227,6 +236,23 @@ describe('slack-connector relay side', () => {
       await settle();
       expect(await storedEvents()).toBe(before);
       expect(received.filter((r) => r.body?.content === 'forged' || r.body?.content === 'tampered')).toHaveLength(0);
+    });
+
+    it('takes a rotated signing secret at once, and forged requests do not make it read identity again and again', async () => {
+      // A workspace of its own, so the secret can change without touching the sandbox's; a notice envelope (verified,
+      // then answered 200 without storing) keeps the other tests' events out of it.
+      const teamId = 'T0ROTATE01';
+      const id = identity.add({ ...settings, teamId }, { botToken: creds.botToken, signingSecret: 'first-signing-secret' });
+      const notice = JSON.stringify({ token: creds.verificationToken, team_id: teamId, api_app_id: creds.appId, type: 'app_rate_limited', minute_rate_limited: 1 });
+      expect((await sendSigned(notice, { secret: 'first-signing-secret' })).status).toBe(200);
+      identity.rotateSigningSecret(id, 'second-signing-secret');
+      // The reused secret no longer matches: the connector reads it again once, and the request goes through.
+      expect((await sendSigned(notice, { secret: 'second-signing-secret' })).status).toBe(200);
+      const before = identity.reads.secrets;
+      for (let i = 0; i < 5; i++) expect((await sendSigned(notice, { secret: 'forged-signing-secret' })).status).toBe(401);
+      expect((await sendSigned(notice, { secret: 'first-signing-secret' })).status).toBe(401);
+      // Within 10 s of the last read, a mismatch is refused without asking identity again.
+      expect(identity.reads.secrets - before).toBe(0);
     });
 
     it('publishes a channel message the bot hears once, however often the same event_id is sent', async () => {
