@@ -34,6 +34,7 @@ import {
   TeamsReactionDeliverRequestedV1,
 } from './topics/message/reaction.v1';
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
+import { ChannelLinkChangedV1 } from './topics/channel/channel-link.v1';
 
 const definitions = [
   OrganizationCreatedV1,
@@ -65,6 +66,7 @@ const definitions = [
   TeamsReactionDeliverRequestedV1,
   SlackReactionDeliverRequestedV1,
   ReactionDeliveredV1,
+  ChannelLinkChangedV1,
   DeadLetterV1,
 ] as const;
 

@@ -35,4 +35,5 @@ export * from './topics/slack/mirror.v1';
 export * from './topics/message/message.v1';
 export * from './topics/message/notice.v1';
 export * from './topics/message/reaction.v1';
+export * from './topics/channel/channel-link.v1';
 export * from './topics/messaging/dead-letter.v1';

@@ -20,7 +20,8 @@ const side = z.object({
 export const conversationView = z.object({
   id: uuid,
   orgId,
-  kind: z.enum(['dm', 'group']),
+  /** `channel`: a Slack channel and a Teams channel an admin linked (`/v1/channel-links`). */
+  kind: z.enum(['dm', 'group', 'channel']),
   slack: side,
   teams: side,
   /** The Parley people in the twin (those left out for lack of an account on one side are not). */

@@ -1,5 +1,6 @@
 export * from './connections';
 export * from './conversations';
+export * from './channel-links';
 export * from './organizations';
 export * from './people';
 export * from './user-syncs';

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { orgId } from '@parley/contracts';
+import {
+  channelLinkPage,
+  channelLinkView,
+  createChannelLinkRequest,
+  createSlackChannelRequest,
+  createTeamsChannelRequest,
+  slackChannelView,
+  teamsChannelView,
+} from './channel-links';
 import { conversationPage, relayedMessagePage, relayPageQuery } from './conversations';
 import {
   connectionList,
@@ -252,6 +261,24 @@ export const internalRoutes = {
       response: verifyConnectionResult,
       status: 200,
     }),
+    /** relay, linking a channel: the channel as the bot sees it; 404 when the workspace has no such channel. */
+    channel: defineRoute({
+      service: 'slack-connector',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/slack-channels/:channelId',
+      params: z.object({ orgId, connectionId: id, channelId: id }),
+      response: slackChannelView,
+    }),
+    /** relay, "create the twin": a new channel made by the bot (the app is its member); 409 when the name is taken. */
+    createChannel: defineRoute({
+      service: 'slack-connector',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/connections/:connectionId/slack-channels',
+      params: z.object({ orgId, connectionId: id }),
+      body: createSlackChannelRequest,
+      response: slackChannelView,
+      status: 201,
+    }),
   },
   'teams-connector': {
     /** gateway: check Teams credentials against Microsoft before identity stores them. */
@@ -263,6 +290,24 @@ export const internalRoutes = {
       body: teamsConnectionInput,
       response: verifyConnectionResult,
       status: 200,
+    }),
+    /** relay, linking a channel: the channel as the app reads it; 404 when the team has no such channel. */
+    channel: defineRoute({
+      service: 'teams-connector',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/teams/:teamId/channels/:channelId',
+      params: z.object({ orgId, connectionId: id, teamId: id, channelId: id }),
+      response: teamsChannelView,
+    }),
+    /** relay, "create the twin": a new channel in the team, made by the team owner Parley signs in as. */
+    createChannel: defineRoute({
+      service: 'teams-connector',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/connections/:connectionId/teams/:teamId/channels',
+      params: z.object({ orgId, connectionId: id, teamId: id }),
+      body: createTeamsChannelRequest,
+      response: teamsChannelView,
+      status: 201,
     }),
   },
   relay: {
@@ -276,6 +321,32 @@ export const internalRoutes = {
       params: z.object({ orgId, conversationId: id }),
       query: relayPageQuery,
       response: relayedMessagePage,
+    }),
+    /** gateway, POST /v1/channel-links: both channels checked (or one created), then the link made; 201. */
+    createChannelLink: defineRoute({
+      service: 'relay',
+      method: 'POST',
+      path: '/internal/orgs/:orgId/channel-links',
+      params: org,
+      body: createChannelLinkRequest,
+      response: channelLinkView,
+      status: 201,
+    }),
+    channelLinks: defineRoute({ service: 'relay', method: 'GET', path: '/internal/orgs/:orgId/channel-links', params: org, query: relayPageQuery, response: channelLinkPage }),
+    channelLink: defineRoute({
+      service: 'relay',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/channel-links/:linkId',
+      params: z.object({ orgId, linkId: id }),
+      response: channelLinkView,
+    }),
+    /** Unlinking stops the flow and leaves both channels and their history alone; 204. */
+    deleteChannelLink: defineRoute({
+      service: 'relay',
+      method: 'DELETE',
+      path: '/internal/orgs/:orgId/channel-links/:linkId',
+      params: z.object({ orgId, linkId: id }),
+      response: null,
     }),
   },
 } as const;

@@ -110,7 +110,10 @@ const deliverRequested = z.object({
    */
   senderDisplayName: z.string().min(1).max(256),
   senderAvatarUrl: z.url().optional(),
-  /** Target-side user ids of the people who should see the message: the fallback's recipients. */
+  /**
+   * Target-side user ids of the people who should see the message: the fallback's recipients. Empty for a channel
+   * (a linked one): there the fallback is posted in the channel itself.
+   */
   recipientPlatformUserIds: z.array(nonEmpty).max(50),
   /** Already translated into the target platform's format (and split, so one part fits in one post). */
   body: messageBody.optional(),
