@@ -181,6 +181,12 @@ export class SlackActions {
     conversation.members.delete(user.id);
   }
 
+  /** Archives a channel: channel_archive goes to its members' apps; the members stay, the history stays readable. */
+  archive(conversation: Conversation, by: User): void {
+    conversation.archived = true;
+    this.events.emit(conversation.teamId, { type: 'channel_archive', channel: conversation.id, user: by.id }, { conversation });
+  }
+
   changeProfile(user: User, changes: { realName?: string; displayName?: string; email?: string; title?: string; image72?: string }): void {
     if (changes.realName !== undefined) user.realName = changes.realName;
     if (changes.displayName !== undefined) user.displayName = changes.displayName;

@@ -93,6 +93,8 @@ export interface Conversation {
   readonly messages: Message[];
   readonly byTs: Map<string, Message>;
   isGeneral: boolean;
+  /** Archived channels keep their history but take no posts, joins or invites (`is_archived`). */
+  archived?: boolean;
   topic: string;
   purpose: string;
 }

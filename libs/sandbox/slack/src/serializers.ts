@@ -56,7 +56,7 @@ export function conversationJson(c: Conversation, viewer: string): Record<string
     is_private: c.kind !== 'public',
     created: c.created,
     creator: c.creator,
-    is_archived: false,
+    is_archived: c.archived === true,
     is_general: c.isGeneral,
     is_shared: false,
     is_ext_shared: false,

@@ -27,6 +27,7 @@ export const CONTROL_ROUTES: Record<string, (deps: ControlHttpDeps, body: Body) 
   upload: (d, b) => d.control.upload(b as never),
   join: (d, b) => d.control.join(b as never),
   leave: (d, b) => d.control.leave(b as never),
+  archive: (d, b) => d.control.archive(b as never),
   profile: (d, b) => d.control.changeProfile(b as never),
   deactivate: (d, b) => d.control.deactivate(b as never),
   people: (d, b) => d.control.addPerson(b as never),

@@ -109,6 +109,17 @@ export class SlackControl {
     slackCall(() => this.actions.leave(resolveConversation(this.store, input.channel), user));
   }
 
+  /** A member archives a channel in the Slack client (channel_archive follows); #general cannot be archived. */
+  archive(input: { as: string; channel: string }): void {
+    const user = resolvePerson(this.store, input.as);
+    const conversation = resolveConversation(this.store, input.channel);
+    if (conversation.kind !== 'public' && conversation.kind !== 'private') throw new ControlError('method_not_supported_for_channel_type');
+    if (conversation.archived) throw new ControlError('already_archived');
+    if (conversation.isGeneral) throw new ControlError('cant_archive_general');
+    if (!conversation.members.has(user.id)) throw new ControlError('not_in_channel');
+    this.actions.archive(conversation, user);
+  }
+
   /** Uploads and shares a file the way the Slack client does: file_share message plus file_shared. */
   upload(input: { as: string; channel: string; filename: string; content: string | Buffer; initialComment?: string; threadTs?: string }): Record<string, unknown> {
     const user = resolvePerson(this.store, input.as);

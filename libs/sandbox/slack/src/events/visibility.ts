@@ -25,16 +25,17 @@ export function userEventScope(type: string, conversation: Conversation): string
 }
 
 /**
- * Every installation of `app` an event is visible to: the bot when it is in the conversation (or for workspace
- * events), then each person who installed the app with user scopes, is in the conversation and holds the scope.
+ * Every installation of `app` an event is visible to: the bot when it is in the conversation and its scopes reach
+ * the event (message.channels needs channels:history, message.groups groups:history, reaction_added reactions:read;
+ * events without such a scope, like member_joined_channel, need membership only), or for workspace events; then each person who installed the app with user scopes, is in the conversation and holds the scope.
  * The event itself goes to the app once; its envelope names only the first of these.
  */
 export function visibleInstallations(store: SlackStore, app: App, type: string, conversation: Conversation | undefined): Authorization[] {
   const entry = (userId: string, isBot: boolean): Authorization => ({ enterprise_id: null, team_id: app.teamId, user_id: userId, is_bot: isBot, is_enterprise_install: false });
   if (!conversation) return [entry(app.botUserId, true)];
   const visible: Authorization[] = [];
-  if (conversation.members.has(app.botUserId)) visible.push(entry(app.botUserId, true));
   const scope = userEventScope(type, conversation);
+  if (conversation.members.has(app.botUserId) && (scope === undefined || app.botScopes.includes(scope))) visible.push(entry(app.botUserId, true));
   if (scope === undefined) return visible;
   for (const installation of store.userInstallations(app.id)) {
     if (conversation.members.has(installation.userId) && installation.scopes.includes(scope)) visible.push(entry(installation.userId, false));

@@ -54,6 +54,7 @@ function postMessage(ctx: MethodContext): Record<string, unknown> {
     // Public channels accept posts from non-members only with chat:write.public.
     if (conversation.kind !== 'public' || !ctx.hasScope('chat:write.public')) fail('not_in_channel');
   }
+  if (conversation.archived) fail('is_archived');
   const { text, blocks } = content(ctx);
   // username / icon_url need chat:write.customize, a bot scope: with a user token, or without the scope, Slack
   // ignores them rather than failing. A user token posts as its person: no bot_id, no subtype.

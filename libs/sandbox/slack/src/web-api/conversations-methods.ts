@@ -46,6 +46,7 @@ function invite(ctx: MethodContext): Record<string, unknown> {
   const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
   ctx.requireScope(scopeFor(conversation, 'write'));
   if (conversation.kind === 'im') fail('method_not_supported_for_channel_type');
+  if (conversation.archived) fail('is_archived');
   if (!conversation.members.has(ctx.caller.id)) fail('not_in_channel');
   const ids = idList(ctx.args, 'users');
   if (ids.length === 0) fail('no_user');
@@ -124,10 +125,27 @@ function replies(ctx: MethodContext): Record<string, unknown> {
 function join(ctx: MethodContext): Record<string, unknown> {
   ctx.requireScope('channels:join');
   const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  // Private channels are joined only by invitation (conversations.invite by a member).
   if (conversation.kind !== 'public') fail('method_not_supported_for_channel_type');
-  if (conversation.members.has(ctx.caller.id)) return { channel: conversationJson(conversation, ctx.caller.id), already_in_channel: true };
+  if (conversation.archived) fail('is_archived');
+  // Already a member: ok, with Slack's warning rather than an error.
+  if (conversation.members.has(ctx.caller.id)) {
+    return { channel: conversationJson(conversation, ctx.caller.id), warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } };
+  }
   ctx.actions.join(conversation, ctx.caller);
   return { channel: conversationJson(conversation, ctx.caller.id) };
+}
+
+/** conversations.archive (Tier 2): members archive channels; DMs and group DMs cannot be archived, nor #general. */
+function archive(ctx: MethodContext): Record<string, unknown> {
+  const conversation = findConversation(ctx, requiredString(ctx.args, 'channel', 'channel_not_found'));
+  ctx.requireScope(scopeFor(conversation, 'write'));
+  if (conversation.kind === 'im' || conversation.kind === 'mpim') fail('method_not_supported_for_channel_type');
+  if (conversation.archived) fail('already_archived');
+  if (conversation.isGeneral) fail('cant_archive_general');
+  if (!conversation.members.has(ctx.caller.id)) fail('not_in_channel');
+  ctx.actions.archive(conversation, ctx.caller);
+  return {};
 }
 
 export const conversationsMethods: Record<string, MethodHandler> = {
@@ -139,4 +157,5 @@ export const conversationsMethods: Record<string, MethodHandler> = {
   'conversations.history': history,
   'conversations.replies': replies,
   'conversations.join': join,
+  'conversations.archive': archive,
 };

@@ -26,6 +26,7 @@ const TIERS: Record<string, Tier | 'post'> = {
   'conversations.history': 3,
   'conversations.replies': 3,
   'conversations.join': 3,
+  'conversations.archive': 2,
   'chat.postMessage': 'post',
   'chat.update': 3,
   'chat.delete': 3,
