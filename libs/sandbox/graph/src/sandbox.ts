@@ -20,6 +20,7 @@ import { registerInvitations } from './resources/invitations';
 import { messageRecord } from './resources/message-view';
 import { registerSubscriptions } from './resources/subscriptions';
 import { registerTeams } from './resources/teams';
+import { registerChannels } from './resources/channels';
 import { registerUserUpdate } from './resources/user-update';
 import { registerUsers } from './resources/users';
 import { type SeededCredentials, seedOrganization } from './state/seed';
@@ -130,6 +131,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
   registerInvitations(router);
   registerChats(router);
   registerTeams(router);
+  registerChannels(router);
   registerSubscriptions(router);
 
   const control = new ControlApi(context);

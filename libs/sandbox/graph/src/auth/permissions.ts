@@ -56,6 +56,15 @@ export const PERMISSIONS = {
     application: ['TeamMember.Read.All', 'TeamMember.ReadWrite.All'],
   },
   addTeamMember: { delegated: ['TeamMember.ReadWrite.All'], application: ['TeamMember.ReadWrite.All'] },
+  createChannel: {
+    delegated: ['Channel.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+    application: ['Channel.Create', 'Teamwork.Migrate.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  readChannelMembers: {
+    delegated: ['ChannelMember.Read.All', 'ChannelMember.ReadWrite.All'],
+    application: ['ChannelMember.Read.All', 'ChannelMember.ReadWrite.All'],
+  },
+  addChannelMember: { delegated: ['ChannelMember.ReadWrite.All'], application: ['ChannelMember.ReadWrite.All'] },
   createChat: { delegated: ['Chat.Create', 'Chat.ReadWrite'], application: ['Chat.Create', 'Teamwork.Migrate.All'] },
   readChats: { delegated: ['Chat.ReadBasic', 'Chat.Read', 'Chat.ReadWrite'], application: ['Chat.ReadBasic.All', 'Chat.Read.All', 'Chat.ReadWrite.All'] },
   chatMembersWrite: { delegated: ['ChatMember.ReadWrite', 'Chat.ReadWrite'], application: ['ChatMember.ReadWrite.All'] },

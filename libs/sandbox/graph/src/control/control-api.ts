@@ -42,6 +42,8 @@ export class ControlApi {
       const team = this.context.store.teams.get(target.teamId);
       if (!team || !team.channelIds.includes(target.channelId)) throw notFound('No such team or channel.');
       if (!team.members.has(userId)) throw badRequest('That person is not a member of the team.');
+      const members = this.context.store.channels.get(target.channelId)?.members;
+      if (members && !Object.prototype.hasOwnProperty.call(members, userId)) throw badRequest('That person is not a member of the private channel.');
     }
     return target;
   }

@@ -7,6 +7,7 @@ import { parseEncryptionCertificate } from '../notifications/encryption';
 import { newGuid } from '../state/ids';
 import type { Subscription } from '../state/model';
 import { accessibleChat } from './chats';
+import { accessibleChannel } from './teams';
 import { type ResourceScope, conversationKey, parseResource, purgeExpired } from '../notifications/subscription-resource';
 
 const MINUTE = 60_000;
@@ -39,6 +40,8 @@ function resourceRequirement(call: Call, scope: ResourceScope): Requirement {
       accessibleChat(call, scope.chatId);
       return { delegated: ['Chat.Read', 'Chat.ReadWrite'], application: ['Chat.Read.All', 'Chat.ReadWrite.All'] };
     case 'channel':
+      // The channel must exist, and a delegated caller must see it (a private channel's messages are its members').
+      accessibleChannel(call, scope.teamId, scope.channelId);
       return { delegated: ['ChannelMessage.Read.All'], application: ['ChannelMessage.Read.All'] };
   }
 }

@@ -32,7 +32,7 @@ function teamRecord(team: Team): Record<string, unknown> {
   return { id: team.id, displayName: team.displayName, description: team.description, internalId: team.internalId, createdDateTime: team.createdDateTime, isArchived: false, visibility: 'private', tenantId: team.tenantId };
 }
 
-function channelRecord(channel: Channel): Record<string, unknown> {
+export function channelRecord(channel: Channel): Record<string, unknown> {
   return {
     id: channel.id,
     displayName: channel.displayName,
@@ -45,22 +45,29 @@ function channelRecord(channel: Channel): Record<string, unknown> {
   };
 }
 
-function teamScope(call: Call, teamId: string, channelId?: string): void {
+export function teamScope(call: Call, teamId: string, channelId?: string): void {
   const key = `${call.principal.tenantId}:${call.principal.clientId}`;
   call.sandbox.throttle.take('perTeamOrChannel', `${key}:${channelId ?? teamId}`);
 }
 
-function accessibleTeam(call: Call, teamId: string): Team {
+export function accessibleTeam(call: Call, teamId: string): Team {
   const team = call.sandbox.store.teams.get(teamId);
   if (!team || team.tenantId !== call.principal.tenantId) throw notFound(`No team found with Group Id ${teamId}`);
   if (call.principal.kind === 'delegated' && !team.members.has(call.principal.userId ?? '')) throw forbidden('Forbidden: the signed-in user is not a member of this team.');
   return team;
 }
 
-function accessibleChannel(call: Call, teamId: string, channelId: string): { team: Team; channel: Channel } {
+/** Whether a delegated caller sees the channel: a standard channel is every team member's, a private one its members' alone. */
+export function seesChannel(call: Call, channel: Channel): boolean {
+  return call.principal.kind !== 'delegated' || !channel.members || Object.prototype.hasOwnProperty.call(channel.members, call.principal.userId ?? '');
+}
+
+export function accessibleChannel(call: Call, teamId: string, channelId: string): { team: Team; channel: Channel } {
   const team = accessibleTeam(call, teamId);
   const channel = call.sandbox.store.channels.get(channelId);
   if (!channel || channel.teamId !== team.id) throw notFound(`Channel ${channelId} not found in team ${teamId}.`);
+  // (unverified) Graph's exact answer to a team member outside a private channel; the rule (members only) is documented.
+  if (!seesChannel(call, channel)) throw forbidden('Forbidden: the signed-in user is not a member of this private channel.');
   return { team, channel };
 }
 
@@ -78,7 +85,7 @@ function memberRecord(call: Call, team: Team, userId: string): Record<string, un
 }
 
 /** The documented single-add rules for one member: why it may not be added with these roles, or null. */
-function memberRefusal(call: Call, user: User, bound: string, roles: readonly string[]): GraphError | null {
+export function memberRefusal(call: Call, user: User, bound: string, roles: readonly string[]): GraphError | null {
   const unknown = roles.find((role) => !TEAM_ROLES.has(role.toLowerCase()));
   if (unknown !== undefined) return badRequest(`Invalid role '${unknown}': a team member's roles are [], ['owner'] or ['guest'].`);
   const lower = roles.map((r) => r.toLowerCase());
@@ -104,7 +111,7 @@ function memberResult(userId: string, error: GraphError | null): { '@odata.type'
   return { '@odata.type': '#microsoft.graph.aadUserConversationMemberResult', userId, error: error ? { code: error.code, message: error.message } : null };
 }
 
-function teamsGet(call: Call): void {
+export function teamsGet(call: Call): void {
   call.sandbox.throttle.take('teamsGet', `${call.principal.tenantId}:${call.principal.clientId}`);
 }
 
@@ -137,7 +144,9 @@ export function registerTeams(router: GraphRouter): void {
     teamsGet(call);
     teamScope(call, params['teamId'] as string);
     const team = accessibleTeam(call, params['teamId'] as string);
-    return json(200, { value: team.channelIds.map((id) => channelRecord(call.sandbox.store.channels.get(id) as Channel)) });
+    // A delegated caller is shown only the private channels they are a member of.
+    const channels = team.channelIds.map((id) => call.sandbox.store.channels.get(id) as Channel).filter((channel) => seesChannel(call, channel));
+    return json(200, { value: channels.map(channelRecord) });
   });
   router.add('GET', '/teams/{teamId}/channels/{channelId}', (_request, params, call) => {
     authorize(call.principal, PERMISSIONS.readChannels);

@@ -85,6 +85,12 @@ export interface Channel {
   description: string | null;
   readonly membershipType: 'standard' | 'private' | 'shared';
   readonly createdDateTime: string;
+  /**
+   * A private channel's own members (userId -> roles: [] or ['owner'], ['guest'] for guests), a subset of the team's;
+   * its messages are visible to them alone. Absent for a standard channel, whose members are the team's. Plain data
+   * so it persists with the rest.
+   */
+  members?: Record<string, string[]>;
 }
 
 export interface Chat {

@@ -15,6 +15,7 @@ export const PARLEY_APP_ROLES = [
   'ChannelMessage.Read.All',
   'Team.ReadBasic.All',
   'Channel.ReadBasic.All',
+  'ChannelMember.Read.All',
   'TeamMember.ReadWrite.All',
 ];
 
@@ -32,6 +33,8 @@ export const PARLEY_DELEGATED_SCOPES = [
   'ChannelMessage.ReadWrite',
   'Team.ReadBasic.All',
   'Channel.ReadBasic.All',
+  'Channel.Create',
+  'ChannelMember.ReadWrite.All',
   'TeamMember.ReadWrite.All',
   'User.Invite.All',
 ];

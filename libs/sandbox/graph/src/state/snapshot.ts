@@ -64,7 +64,7 @@ export function restoreGraphState(store: Store, tokens: TokenRegistry, state: Gr
     store.apps.set(app.clientId, { ...app, grants });
   }
   for (const team of state.teams) store.teams.set(team.id, { ...team, members: new Map(team.members) });
-  for (const channel of state.channels) store.channels.set(channel.id, { ...channel });
+  for (const channel of state.channels) store.channels.set(channel.id, { ...channel, ...(channel.members ? { members: { ...channel.members } } : {}) });
   for (const chat of state.chats) store.chats.set(chat.id, { ...chat, members: new Map(chat.members) });
   for (const { container, messages } of state.messages) {
     const box = store.messageBox(container);
