@@ -39,9 +39,11 @@ export const teamsConnectorConfigSection = defineConfigSection(
     PARLEY_GRAPH_LIMIT_PER_TEAM: limitVariable(DOCUMENTED_GRAPH_LIMITS.perTeam),
     /** New chat messages per app and tenant. */
     PARLEY_GRAPH_LIMIT_CHAT_MESSAGE_POST: limitVariable(DOCUMENTED_GRAPH_LIMITS.chatMessagePost),
-    /** Messages written in one chat per app. */
+    /** New channel messages and replies per app and tenant. */
+    PARLEY_GRAPH_LIMIT_CHANNEL_MESSAGE_POST: limitVariable(DOCUMENTED_GRAPH_LIMITS.channelMessagePost),
+    /** Messages written in one chat or channel per app. */
     PARLEY_GRAPH_LIMIT_PER_CHAT: limitVariable(DOCUMENTED_GRAPH_LIMITS.perChat),
-    /** Messages written in one chat per user. */
+    /** Messages written in one chat or channel per user. */
     PARLEY_GRAPH_LIMIT_PER_USER_PER_CHAT: limitVariable(DOCUMENTED_GRAPH_LIMITS.perUserPerChat),
     /** Each (scaled) window is paced this much longer than documented (0.01 = 1 %). */
     PARLEY_GRAPH_PACING_MARGIN: z.coerce.number().min(0).max(1).default(DEFAULT_PACING_MARGIN),
@@ -62,6 +64,7 @@ export const teamsConnectorConfigSection = defineConfigSection(
       teamsGet: v.PARLEY_GRAPH_LIMIT_TEAMS_GET,
       perTeam: v.PARLEY_GRAPH_LIMIT_PER_TEAM,
       chatMessagePost: v.PARLEY_GRAPH_LIMIT_CHAT_MESSAGE_POST,
+      channelMessagePost: v.PARLEY_GRAPH_LIMIT_CHANNEL_MESSAGE_POST,
       perChat: v.PARLEY_GRAPH_LIMIT_PER_CHAT,
       perUserPerChat: v.PARLEY_GRAPH_LIMIT_PER_USER_PER_CHAT,
     },

@@ -52,6 +52,30 @@ describe('classifyRequest', () => {
     expect(asPerson('GET', '/chats/19%3Ac%40thread.v2/messages')).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1']);
   });
 
+  it('counts a new channel message per app and tenant, on the channel and the team, and per user on the channel', () => {
+    const asPerson = (method: string, path: string) =>
+      classifyRequest(method, path, { tenantId: 'tenant-1', clientId: 'app-1', user: 'person:p1' }).map((c) => `${c.limit}=${c.bucket}`);
+    const base = '/teams/T1/channels/19%3Ac%40thread.tacv2/messages';
+    const channel = 'perTeam=graph:team:tenant-1:app-1:19:c@thread.tacv2';
+    const onChannel = ['perChat=graph:chat:tenant-1:app-1:19:c@thread.tacv2', 'perUserPerChat=graph:chat-user:tenant-1:person:p1:19:c@thread.tacv2'];
+    const created = [channel, 'channelMessagePost=graph:channel-post:tenant-1:app-1', 'perTeam=graph:team:tenant-1:app-1:T1', ...onChannel];
+    expect(asPerson('POST', base)).toEqual(created);
+    expect(asPerson('POST', `${base}/111/replies`)).toEqual(created);
+    // Edits, deletes and reactions write on the channel, but are no new message.
+    for (const [method, path] of [
+      ['PATCH', `${base}/111`],
+      ['PATCH', `${base}/111/replies/222`],
+      ['POST', `${base}/111/softDelete`],
+      ['POST', `${base}/111/replies/222/softDelete`],
+      ['POST', `${base}/111/setReaction`],
+      ['POST', `${base}/111/replies/222/unsetReaction`],
+    ] as const) {
+      expect(asPerson(method, path)).toEqual([channel, ...onChannel]);
+    }
+    expect(asPerson('GET', `${base}/111/replies`)).toEqual(['teamsGet=graph:teams-get:tenant-1:app-1', channel]);
+    expect(asPerson('POST', '/teams/T1/channels/19%3Ac%40thread.tacv2/members')).toEqual([channel]);
+  });
+
   it('leaves unpaced what no documented limit covers', () => {
     expect(limitsOf('POST', '/$batch')).toEqual([]);
     expect(limitsOf('GET', '/me')).toEqual([]);

@@ -68,6 +68,7 @@ export function classifyRequest(method: string, pathOrUrl: string, principal: Gr
     // A request on a channel counts against the channel, anything else in the team against the team.
     const place = third?.toLowerCase() === 'channels' && fourth ? fourth : second;
     claims.push({ limit: 'perTeam', bucket: `graph:team:${app}:${place}` });
+    if (place === fourth && verb !== 'GET') claims.push(...channelMessageClaims(verb, segments, second, fourth, app, principal));
     return claims;
   }
   if (collection === 'chats' && verb === 'GET') claims.push({ limit: 'teamsGet', bucket: `graph:teams-get:${app}` });
@@ -82,7 +83,29 @@ export function classifyRequest(method: string, pathOrUrl: string, principal: Gr
   return claims;
 }
 
-/** A message written in one chat counts for the app on that chat and for the signed-in user on it. */
+/**
+ * A message written in a channel (`/teams/{t}/channels/{c}/messages[/{root}/replies][/{id}[/action]]`): a new one counts
+ * per app and tenant and against the team as a whole (4 per second per app on a team, whichever channel); every write
+ * (post, edit, softDelete, reaction) counts on the channel per app and per user, as in a chat.
+ */
+function channelMessageClaims(verb: string, segments: readonly string[], teamId: string, channelId: string, app: string, principal: GraphPrincipal): PacingClaim[] {
+  if (segments[4]?.toLowerCase() !== 'messages') return [];
+  const tail = segments.slice(5).map((s) => s.toLowerCase());
+  const isNew = verb === 'POST' && (tail.length === 0 || (tail.length === 2 && tail[1] === 'replies'));
+  // {id} | {root}/replies/{id}, then softDelete, undoSoftDelete, setReaction or unsetReaction.
+  const target = tail[1] === 'replies' ? tail.slice(3) : tail.slice(1);
+  const isWrite = isNew || (verb === 'PATCH' && target.length === 0) || (verb === 'POST' && target.length === 1 && /^((undo)?softdelete|(un)?setreaction)$/.test(target[0] as string));
+  if (!isWrite) return [];
+  const claims: PacingClaim[] = isNew
+    ? [
+        { limit: 'channelMessagePost', bucket: `graph:channel-post:${app}` },
+        { limit: 'perTeam', bucket: `graph:team:${app}:${teamId}` },
+      ]
+    : [];
+  return [...claims, ...perChatClaims(channelId, app, principal)];
+}
+
+/** A message written in one chat (or channel) counts for the app on it and for the signed-in user on it. */
 function perChatClaims(chatId: string, app: string, principal: GraphPrincipal): PacingClaim[] {
   const claims: PacingClaim[] = [{ limit: 'perChat', bucket: `graph:chat:${app}:${chatId}` }];
   if (principal.user) claims.push({ limit: 'perUserPerChat', bucket: `graph:chat-user:${principal.tenantId}:${principal.user}:${chatId}` });

@@ -8,10 +8,11 @@ import type { SlidingWindowSpec } from '@parley/cache';
  * - teamsGet: GET on Teams resources (teams, members, channels, chats), per app and tenant.
  * - perTeam: any request on one team or channel, per app.
  * - chatMessagePost: POST of a new chat message (replyWithQuote included), per app and tenant.
- * - perChat: a message written in one chat (posted, edited, deleted), per app.
- * - perUserPerChat: a message written in one chat by one user, whatever app they use.
+ * - channelMessagePost: POST of a new channel message or reply, per app and tenant.
+ * - perChat: a message written in one chat or channel (posted, edited, deleted), per app.
+ * - perUserPerChat: a message written in one chat or channel by one user, whatever app they use.
  */
-export const GRAPH_LIMIT_NAMES = ['invitations', 'directoryWrites', 'teamsGet', 'perTeam', 'chatMessagePost', 'perChat', 'perUserPerChat'] as const;
+export const GRAPH_LIMIT_NAMES = ['invitations', 'directoryWrites', 'teamsGet', 'perTeam', 'chatMessagePost', 'channelMessagePost', 'perChat', 'perUserPerChat'] as const;
 export type GraphLimitName = (typeof GRAPH_LIMIT_NAMES)[number];
 
 /** `requests` per `windowMs`, as Microsoft documents it. */
@@ -26,6 +27,7 @@ export const DOCUMENTED_GRAPH_LIMITS: Readonly<Record<GraphLimitName, LimitSetti
   teamsGet: { requests: 20, windowMs: 1_000 },
   perTeam: { requests: 4, windowMs: 1_000 },
   chatMessagePost: { requests: 20, windowMs: 1_000 },
+  channelMessagePost: { requests: 50, windowMs: 1_000 },
   perChat: { requests: 1, windowMs: 1_000 },
   perUserPerChat: { requests: 1, windowMs: 1_000 },
 };
