@@ -7,9 +7,11 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { GraphRequestError, NeedsAttentionError, type ConnectionGraph, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
 import { RefusedError, refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
+import { addGuestToTeams, TeamMembershipAggregator } from '../guests/team-membership';
 import { ChatPoster } from './chat-poster';
 import { escapeHtml } from './content';
 import { InFlightPosts } from './in-flight-posts';
+import { messagePath, messagePlace, softDeletePath, type MessagePlace } from './message-place';
 import { RelayStore, type DeliveryRow, type PostRow } from './relay-store';
 
 type DeliverRequested = Payload<'parley.teams.message.deliver.requested.v1'>;
@@ -29,6 +31,11 @@ const CLOCK_SKEW_MS = 60_000;
  * parley.message.delivered.v1 through the outbox with the message id or Graph's reason. When Parley has no voice for
  * the sender, the service account posts the message, headed with the sender's name, in its 1:1 chat with each
  * recipient (relay.md, Fallback); an edit or delete of such a message changes those posts as the service account.
+ *
+ * A channel (`{teamId}/{channelId}`, ADR 0036) takes the same steps with a channel's addresses: a reply goes under its
+ * root (`.../messages/{root}/replies`), and so do its edits and deletes. A sender Graph refuses for not being in the
+ * team is added by the team owner and the post is made again; the fallback is the service account's post in the
+ * channel itself (under the root for a reply).
  */
 @Injectable()
 export class MessageDeliverer {
@@ -42,6 +49,7 @@ export class MessageDeliverer {
     @Inject(OUTBOX) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(InFlightPosts) inFlight: InFlightPosts,
+    @Inject(TeamMembershipAggregator) private readonly memberships: TeamMembershipAggregator,
   ) {
     this.store = new RelayStore(dataSource);
     this.poster = new ChatPoster(this.store, inFlight, graph.retry, logger);
@@ -81,31 +89,62 @@ export class MessageDeliverer {
     step.doing = 'signing in as the sender';
     const senderUserId = await this.userIdOf(read, `${command.connectionId}|person:${command.senderPersonId}`);
     const chatId = row.chatId ?? (await this.open(read, command, senderUserId, step));
+    const place = messagePlace(chatId, command.threadRootId);
     if (command.change === 'create') {
       const body = requireBody(command);
-      step.doing = `posting in chat ${chatId} as the sender`;
+      step.doing = `posting in ${placeName(place)} as the sender`;
       const send = connection.person(command.senderPersonId, { maxAttempts: 1 });
-      const messageId = await this.postAsSender(send, read, command, chatId, senderUserId, body);
+      const messageId = place.kind === 'chat' ? await this.postAsSender(send, read, command, place, senderUserId, body) : await this.postInChannel(connection, send, read, command, place, senderUserId, body, step);
       return { chatId, messageId };
     }
     const target = command.targetMessageId;
     if (!target) throw new RefusedError(`an ${command.change} needs targetMessageId`);
-    const messagePath = `/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(target)}`;
     if (command.change === 'edit') {
       const body = requireBody(command);
-      step.doing = `editing message ${target} in chat ${chatId} as the sender`;
+      step.doing = `editing message ${target} in ${placeName(place)} as the sender`;
       const { content, mentions } = graphMessage(body);
-      await read.request('PATCH', messagePath, { body: { body: { contentType: contentTypeOf(body), content }, ...(mentions.length > 0 ? { mentions } : {}) } });
+      await read.request('PATCH', messagePath(place, target), { body: { body: { contentType: contentTypeOf(body), content }, ...(mentions.length > 0 ? { mentions } : {}) } });
       return { chatId, messageId: target };
     }
-    step.doing = `deleting message ${target} in chat ${chatId} as the sender`;
-    await read.request('POST', `/users/${encodeURIComponent(senderUserId)}/chats/${encodeURIComponent(chatId)}/messages/${encodeURIComponent(target)}/softDelete`);
+    step.doing = `deleting message ${target} in ${placeName(place)} as the sender`;
+    await read.request('POST', softDeletePath(place, target, senderUserId));
     return { chatId };
   }
 
-  private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, chatId: string, senderUserId: string, body: Body): Promise<string> {
+  /**
+   * Posts in a channel (under the root for a reply) as the sender. Graph refuses a sender who is not a member of the
+   * team (403): the team owner adds them, as guest sync does (Graph refuses adding guests with application
+   * permissions), and the post is made again, once. A sender who cannot be added keeps Graph's refusal, which makes
+   * the service account post for them.
+   */
+  private async postInChannel(
+    connection: ConnectionGraph,
+    send: GraphApi,
+    read: GraphApi,
+    command: DeliverRequested,
+    place: Extract<MessagePlace, { kind: 'channel' }>,
+    senderUserId: string,
+    body: Body,
+    step: { doing: string },
+  ): Promise<string> {
     const { content, mentions } = graphMessage(body);
-    const post = { deliveryId: command.deliveryId, slot: 'message', chatId, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
+    const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
+    try {
+      return await this.poster.post(send, read, post);
+    } catch (error) {
+      if (!(error instanceof GraphRequestError && error.status === 403)) throw error;
+      step.doing = `adding the sender to team ${place.teamId} as the team owner`;
+      const [refusal] = await addGuestToTeams(this.memberships, connection, senderUserId, [place.teamId]);
+      if (refusal) throw new GraphRequestError(403, error.code, `${error.graphMessage}; adding them to the team was refused: ${refusal.reason}`, error.target);
+      this.logger.info({ deliveryId: command.deliveryId, teamId: place.teamId, status: error.status }, 'sender was refused in the channel; added to the team, posting again');
+      step.doing = `posting in ${placeName(place)} as the sender, once added to the team`;
+      return this.poster.post(send, read, post);
+    }
+  }
+
+  private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, place: MessagePlace, senderUserId: string, body: Body): Promise<string> {
+    const { content, mentions } = graphMessage(body);
+    const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
     if (!command.threadRootId) return this.poster.post(send, read, post);
     try {
       return await this.poster.post(send, read, { ...post, quoteId: command.threadRootId });
@@ -171,7 +210,10 @@ export class MessageDeliverer {
     return null;
   }
 
-  /** The service account posts in its 1:1 chat with each recipient, headed with the sender's name. */
+  /**
+   * The service account posts for the sender, headed with their name: in a channel, in the channel itself (under the
+   * root for a reply); for a chat, in its 1:1 chat with each recipient.
+   */
   private async fallback(connection: ConnectionGraph, command: DeliverRequested, why: string): Promise<DeliveryOutcome> {
     const chatId = (await this.store.delivery(command.deliveryId))?.chatId ?? null;
     let doing = 'signing in as the service account (team owner)';
@@ -181,15 +223,22 @@ export class MessageDeliverer {
       const read = connection.teamOwner();
       const send = connection.teamOwner({ maxAttempts: 1 });
       const ownerUserId = await this.userIdOf(read, `${command.connectionId}|team-owner`);
+      const content = fallbackContent(command.senderDisplayName, body);
+      const place = command.target.kind === 'existing' ? messagePlace(command.target.conversationId, command.threadRootId) : null;
+      if (place?.kind === 'channel') {
+        doing = `posting for the sender in ${placeName(place)} as the service account`;
+        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: 'fallback:channel', place, senderUserId: ownerUserId, body: { contentType: 'html', content } });
+        const fallbackPosts = [{ conversationId: place.conversationId, platformMessageId: messageId }];
+        return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: place.conversationId, messageId });
+      }
       const recipients = [...new Set(command.recipientPlatformUserIds)].filter((id) => id !== ownerUserId);
       if (recipients.length === 0) throw new RefusedError(`Parley cannot speak as the sender (${why}) and there is no recipient to post to instead`);
-      const content = fallbackContent(command.senderDisplayName, body);
       const fallbackPosts: { conversationId: string; platformMessageId: string }[] = [];
       for (const recipient of recipients) {
         doing = `opening the service account's 1:1 chat with ${recipient}`;
         const chat = await this.oneOnOne(read, ownerUserId, recipient);
         doing = `posting for the sender in the service account's chat with ${recipient}`;
-        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, chatId: chat, senderUserId: ownerUserId, body: { contentType: 'html', content } });
+        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, place: messagePlace(chat), senderUserId: ownerUserId, body: { contentType: 'html', content } });
         fallbackPosts.push({ conversationId: chat, platformMessageId: messageId });
       }
       // The message's link is its first fallback post (its edits and deletes find the rest from it). A chat not opened
@@ -207,7 +256,8 @@ export class MessageDeliverer {
 
   /**
    * Edits or soft-deletes the service account's fallback posts of a message, as the service account (Graph lets only
-   * the delegated sender change a message). A refusal fails the delivery with Graph's reason.
+   * the delegated sender change a message): in 1:1 chats, or the one in a channel (under the root for a reply). A
+   * refusal fails the delivery with Graph's reason.
    */
   private async changeFallbackPosts(connection: ConnectionGraph, command: DeliverRequested, posts: readonly PostRow[]): Promise<DeliveryOutcome> {
     let doing = 'signing in as the service account (team owner)';
@@ -219,14 +269,13 @@ export class MessageDeliverer {
       const ownerUserId = await this.userIdOf(api, `${command.connectionId}|team-owner`);
       const content = command.change === 'edit' ? fallbackContent(command.senderDisplayName, requireBody(command)) : '';
       for (const post of fallbackPosts) {
-        const chat = encodeURIComponent(post.conversationId);
-        const message = encodeURIComponent(post.platformMessageId);
+        const place = messagePlace(post.conversationId, command.threadRootId);
         if (command.change === 'edit') {
-          doing = `editing the service account's post ${post.platformMessageId} in chat ${post.conversationId}`;
-          await api.request('PATCH', `/chats/${chat}/messages/${message}`, { body: { body: { contentType: 'html', content } } });
+          doing = `editing the service account's post ${post.platformMessageId} in ${placeName(place)}`;
+          await api.request('PATCH', messagePath(place, post.platformMessageId), { body: { body: { contentType: 'html', content } } });
         } else {
-          doing = `deleting the service account's post ${post.platformMessageId} in chat ${post.conversationId}`;
-          await api.request('POST', `/users/${encodeURIComponent(ownerUserId)}/chats/${chat}/messages/${message}/softDelete`);
+          doing = `deleting the service account's post ${post.platformMessageId} in ${placeName(place)}`;
+          await api.request('POST', softDeletePath(place, post.platformMessageId, ownerUserId));
         }
       }
       return this.finish(command, {
@@ -299,6 +348,12 @@ export class MessageDeliverer {
     this.logger[level]({ deliveryId: command.deliveryId, change: command.change, chatId: conversationId, voice: result.voice, reason: result.reason }, `teams delivery ${result.outcome}`);
     return result.outcome === 'failed' ? 'failed' : result.voice === 'fallback' ? 'fallback' : 'delivered';
   }
+}
+
+/** A place as a reason names it. */
+function placeName(place: MessagePlace): string {
+  if (place.kind === 'chat') return `chat ${place.chatId}`;
+  return `channel ${place.channelId} of team ${place.teamId}${place.rootId ? ` (thread ${place.rootId})` : ''}`;
 }
 
 function requireBody(command: DeliverRequested): Body {

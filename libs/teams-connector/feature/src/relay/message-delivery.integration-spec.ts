@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Payload, PayloadIn } from '@parley/contracts';
+import { teamsChannelConversationId, type Payload, type PayloadIn } from '@parley/contracts';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { inTransaction } from '@parley/persistence';
 import { DATA_SOURCE } from '@parley/service-runtime';
@@ -22,6 +22,7 @@ interface GraphMessage {
   attachments: { id: string; contentType: string }[];
   lastEditedDateTime: string | null;
   deletedDateTime: string | null;
+  replyToId?: string | null;
 }
 
 // Deliveries through the bus into the Graph sandbox with its limits on (time-compressed), as Ada's Teams guest (made
@@ -375,5 +376,125 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     }
     expect(await store.delivery(notice.noticeId)).toMatchObject({ chatId: null, completedAt: expect.any(Date) });
     expect(await poster.post(notice as Payload<'parley.teams.notice.requested.v1'>)).toBe('duplicate');
+  });
+
+  describe('in a channel ({teamId}/{channelId}, an empty recipient list)', () => {
+    const babbage = { personId: randomUUID(), guestId: '' };
+    let channelId = '';
+    let teamId = '';
+    let channel = '';
+    const inChannel = (overrides: Partial<Deliver>): Deliver => request({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], ...overrides });
+    const channelPath = (): string => `/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(channelId)}/messages`;
+    const channelMessageAs = async (reader: { token: string }, id: string, rootId?: string): Promise<GraphMessage> =>
+      (await harness.graph<GraphMessage>(rootId ? `${channelPath()}/${rootId}/replies/${id}` : `${channelPath()}/${id}`, reader.token)).body;
+    const repliesAs = async (reader: { token: string }, rootId: string): Promise<GraphMessage[]> =>
+      (await harness.graph<{ value: GraphMessage[] }>(`${channelPath()}/${rootId}/replies?$top=50`, reader.token)).body.value;
+    let rootId = '';
+
+    beforeAll(async () => {
+      teamId = org.credentials.teamId;
+      channelId = org.credentials.generalChannelId;
+      channel = teamsChannelConversationId(teamId, channelId);
+      // A guest made without any team: Graph refuses their channel post until the team owner adds them.
+      const syncId = randomUUID();
+      await harness.publish('parley.teams.guest.create.requested.v1', {
+        orgId: org.orgId,
+        syncId,
+        personId: babbage.personId,
+        connectionId: org.connectionId,
+        email: `babbage@${org.domain}`,
+        displayName: 'Charles Babbage',
+        teamIds: [],
+      });
+      const [created] = await harness.log.waitFor('parley.teams.guest.created.v1', (p) => p.syncId === syncId, 60_000);
+      babbage.guestId = created?.guestUserId as string;
+    }, 120_000);
+
+    it('posts as a guest not yet in the team: the team owner adds them, then the post is theirs', async () => {
+      const members = async () => (await harness.graph<{ value: { userId: string; roles: string[] }[] }>(`/teams/${teamId}/members`, frances.token)).body.value;
+      expect((await members()).map((m) => m.userId)).not.toContain(babbage.guestId);
+      const delivered = await deliver(inChannel({ senderPersonId: babbage.personId, senderDisplayName: 'Charles Babbage', body: { format: 'teams-html', content: '<p>hello <at id="0">Frances</at></p>', mentions: [{ id: 0, mentionText: 'Frances', userId: frances.id }] } }));
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { platform: 'teams', conversationId: channel }, platformMessageId: expect.any(String) });
+      expect((await members()).find((m) => m.userId === babbage.guestId)?.roles).toEqual(['guest']);
+      const seen = await channelMessageAs(frances, delivered.platformMessageId as string);
+      expect([seen.from?.user?.id, seen.body.content, seen.mentions.map((m) => m.mentioned.user.id)]).toEqual([babbage.guestId, '<p>hello <at id="0">Frances</at></p>', [frances.id]]);
+      // Recorded where the echo check looks: Parley does not relay its own channel post back.
+      expect(await store.isOwnMessage(channel, delivered.platformMessageId as string)).toBe(true);
+      rootId = delivered.platformMessageId as string;
+    });
+
+    it('replies under a root, then edits and deletes the reply, as the guest', async () => {
+      const reply = await deliver(inChannel({ threadRootId: rootId, body: { format: 'plain', content: 'a reply' } }));
+      expect(reply).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { conversationId: channel } });
+      const id = reply.platformMessageId as string;
+      const seen = await channelMessageAs(frances, id, rootId);
+      expect([seen.from?.user?.id, seen.replyToId, seen.body.content]).toEqual([ada.guestId, rootId, 'a reply']);
+      expect(await store.isOwnMessage(channel, id)).toBe(true);
+
+      const edited = await deliver(inChannel({ threadRootId: rootId, change: 'edit', targetMessageId: id, body: { format: 'teams-html', content: '<p>an edited reply</p>' } }));
+      expect(edited).toMatchObject({ outcome: 'delivered', platformMessageId: id });
+      const after = await channelMessageAs(frances, id, rootId);
+      expect([after.body.content, after.lastEditedDateTime !== null]).toEqual(['<p>an edited reply</p>', true]);
+
+      const deleted = await deliver(inChannel({ threadRootId: rootId, change: 'delete', targetMessageId: id, body: undefined }));
+      expect(deleted.outcome).toBe('delivered');
+      expect((await channelMessageAs(frances, id, rootId)).deletedDateTime).not.toBeNull();
+      // The root was left alone.
+      expect((await channelMessageAs(frances, rootId)).deletedDateTime).toBeNull();
+    });
+
+    it('falls back to the team owner in the channel, headed with the sender\'s name; the owner edits and deletes it', async () => {
+      const voiceless = randomUUID(); // identity answers 409 needs-attention: it holds no credential for them
+      const asMio = { senderPersonId: voiceless, senderDisplayName: 'Mio <Person>', threadRootId: rootId };
+      const delivered = await deliver(
+        inChannel({ ...asMio, body: { format: 'teams-html', content: '<p>for <at id="0">Grace</at></p>', mentions: [{ id: 0, mentionText: 'Grace', userId: grace.id }] } }),
+      );
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: channel }, reason: expect.stringContaining('cannot sign in') });
+      const id = delivered.platformMessageId as string;
+      expect(delivered.fallbackPosts).toEqual([{ conversationId: channel, platformMessageId: id }]);
+      const seen = await channelMessageAs(grace, id, rootId);
+      expect([seen.from?.user?.id, seen.replyToId, seen.body.content, seen.mentions]).toEqual([ownerId, rootId, '<p><strong>Mio &lt;Person&gt;</strong></p><p>for Grace</p>', []]);
+      expect(await store.isOwnMessage(channel, id)).toBe(true);
+
+      const edited = await deliver(inChannel({ ...asMio, change: 'edit', targetMessageId: id, body: { format: 'plain', content: 'v2' } }));
+      expect(edited).toMatchObject({ outcome: 'delivered', voice: 'fallback', platformMessageId: id });
+      expect((await channelMessageAs(grace, id, rootId)).body.content).toBe('<p><strong>Mio &lt;Person&gt;</strong></p><p>v2</p>');
+      const deleted = await deliver(inChannel({ ...asMio, change: 'delete', targetMessageId: id, body: undefined }));
+      expect(deleted).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      expect((await channelMessageAs(grace, id, rootId)).deletedDateTime).not.toBeNull();
+    });
+
+    it('reconciles a crash between a reply\'s post and its record: the reply is found under the root, not posted again', async () => {
+      const crashed = inChannel({ threadRootId: rootId, body: { format: 'plain', content: 'crashed mid-reply' } });
+      await store.beginDelivery(crashed.deliveryId, org.orgId, org.connectionId, channel);
+      await store.preparePost(crashed.deliveryId, 'message', channel, ada.guestId, contentHash('crashed mid-reply', crashed.deliveryId));
+      await store.beginAttempt(crashed.deliveryId, 'message');
+      const landed = sandbox.control.post({ as: ada.guestId, teamId, channelId, replyToId: rootId, content: 'crashed mid-reply' });
+      const delivered = await deliver(crashed);
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: landed['id'] });
+      expect((await repliesAs(frances, rootId)).filter((m) => m.body.content === 'crashed mid-reply').map((m) => m.id)).toEqual([landed['id']]);
+      expect(await store.isOwnMessage(channel, landed['id'] as string)).toBe(true);
+    });
+
+    it('reads the channel back after a post whose answer was lost, and does not post again', async () => {
+      sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^POST /teams/[^/]+/channels/[^/]+/messages$' });
+      const delivered = await deliver(inChannel({ body: { format: 'plain', content: 'channel answer lost' } }));
+      expect(delivered.outcome).toBe('delivered');
+      const top = (await harness.graph<{ value: GraphMessage[] }>(`${channelPath()}?$top=50`, frances.token)).body.value;
+      expect(top.filter((m) => m.body.content === 'channel answer lost').map((m) => m.id)).toEqual([delivered.platformMessageId]);
+      expect((await store.posts(delivered.deliveryId)).map((p) => [p.attempts, p.messageId])).toEqual([[1, delivered.platformMessageId]]);
+    });
+
+    it('paces posts in one channel per user and per channel up front: Graph answers no 429', async () => {
+      sandbox.inspect.resetStatusCounts();
+      const commands = Array.from({ length: 6 }, (_, i) => inChannel({ threadRootId: rootId, body: { format: 'plain', content: `channel burst ${i}` } }));
+      await Promise.all(commands.map((c) => harness.publish('parley.teams.message.deliver.requested.v1', c)));
+      const ids = new Set(commands.map((c) => c.deliveryId));
+      const delivered = await harness.log.waitFor('parley.message.delivered.v1', (p) => ids.has(p.deliveryId), 60_000, commands.length);
+      expect(delivered.every((d) => d.outcome === 'delivered' && d.voice === 'person')).toBe(true);
+      expect(sandbox.inspect.statusCounts()[429] ?? 0).toBe(0);
+      const burst = (await repliesAs(frances, rootId)).filter((m) => m.body.content.startsWith('channel burst')).map((m) => m.body.content).reverse();
+      expect(burst).toEqual(Array.from({ length: 6 }, (_, i) => `channel burst ${i}`));
+    });
   });
 });

@@ -11,6 +11,7 @@ import { ChatPoster } from './chat-poster';
 import { escapeHtml } from './content';
 import { InFlightPosts } from './in-flight-posts';
 import { MessageDeliverer } from './message-deliverer';
+import { messagePlace } from './message-place';
 import { RelayStore } from './relay-store';
 
 type NoticeRequested = Payload<'parley.teams.notice.requested.v1'>;
@@ -60,7 +61,7 @@ export class NoticePoster {
       const messageId = await this.poster.post(connection.teamOwner({ maxAttempts: 1 }), read, {
         deliveryId: notice.noticeId,
         slot: 'notice',
-        chatId,
+        place: messagePlace(chatId),
         senderUserId: ownerUserId,
         body: { contentType: 'html', content: noticeHtml(notice) },
       });

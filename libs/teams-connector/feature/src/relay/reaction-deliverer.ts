@@ -7,6 +7,7 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { GraphRequestError, NeedsAttentionError, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
 import { refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
+import { messagePath, messagePlace } from './message-place';
 import { teamsReactionKey } from './reaction-listing';
 import { ReactionStore } from './reaction-store';
 
@@ -18,7 +19,8 @@ export type ReactionOutcome = 'delivered' | 'unvoiced' | 'failed' | 'duplicate';
 /**
  * Carries parley.teams.reaction.deliver.requested.v1 into Teams as the person who reacted (their guest or consented
  * account): `POST /chats/{chat}/messages/{id}/setReaction` or `unsetReaction` with the unicode reactionType, delegated
- * only, paced on the chat like an edit. The reaction is written to the message's last-seen reactions before the call,
+ * only, paced on the chat like an edit. In a channel (`{teamId}/{channelId}`) the same on the channel's message, or on
+ * a reply under its root (`.../messages/{root}/replies/{id}/setReaction`) when threadRootId names one. The reaction is written to the message's last-seen reactions before the call,
  * so the update notification it causes is no change (no echo). Without a voice nothing is made: a reaction cannot be
  * given for someone else, so the outcome is `unvoiced` with the reason (ADR 0032).
  */
@@ -49,7 +51,7 @@ export class ReactionDeliverer {
       const on = command.change === 'add';
       if (on) await this.store.remember(command.conversationId, command.targetMessageId, userId, key, command.reaction);
       else await this.store.forget(command.conversationId, command.targetMessageId, userId, key);
-      doing = `${on ? 'setting' : 'unsetting'} a reaction on message ${command.targetMessageId} in chat ${command.conversationId}`;
+      doing = `${on ? 'setting' : 'unsetting'} a reaction on message ${command.targetMessageId} in ${command.conversationId}`;
       await this.react(api, command, on);
       return this.finish(command, 'delivered');
     } catch (error) {
@@ -64,7 +66,7 @@ export class ReactionDeliverer {
   }
 
   private async react(api: GraphApi, command: ReactionRequested, on: boolean): Promise<void> {
-    const path = `/chats/${encodeURIComponent(command.conversationId)}/messages/${encodeURIComponent(command.targetMessageId)}/${on ? 'setReaction' : 'unsetReaction'}`;
+    const path = `${messagePath(messagePlace(command.conversationId, command.threadRootId), command.targetMessageId)}/${on ? 'setReaction' : 'unsetReaction'}`;
     await api.request('POST', path, { body: { reactionType: command.reaction } });
   }
 

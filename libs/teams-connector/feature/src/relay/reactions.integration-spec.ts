@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Payload, PayloadIn } from '@parley/contracts';
+import { teamsChannelConversationId, type Payload, type PayloadIn } from '@parley/contracts';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
@@ -113,6 +113,25 @@ describe('teams reactions (parley.teams.reaction.deliver.requested.v1)', () => {
   it("fails with Graph's reason on a message that is gone", async () => {
     const outcome = await deliver(request({ targetMessageId: '1111111111111' }));
     expect(outcome).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('Graph answered 404') });
+  });
+
+  it('sets and unsets a reaction on a channel thread\'s reply, under its root, as the guest', async () => {
+    const { teamId, generalChannelId: channelId } = org.credentials;
+    const channel = teamsChannelConversationId(teamId, channelId);
+    const messages = `/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(channelId)}/messages`;
+    const root = await harness.graph<{ id: string }>(messages, frances.token, { method: 'POST', body: { body: { contentType: 'text', content: 'standup' } } });
+    const reply = await harness.graph<{ id: string }>(`${messages}/${root.body.id}/replies`, frances.token, { method: 'POST', body: { body: { contentType: 'text', content: 'done' } } });
+    const onReply = { conversationId: channel, targetMessageId: reply.body.id, threadRootId: root.body.id };
+    const seen = async (path: string): Promise<[string, string][]> =>
+      (await harness.graph<{ reactions: ListedReaction[] }>(path, frances.token)).body.reactions.map((r) => [r.reactionType, r.user.user.id]);
+    expect(await deliver(request({ ...onReply, reaction: '🎉' }))).toMatchObject({ outcome: 'delivered', conversation: { platform: 'teams', conversationId: channel } });
+    expect(await seen(`${messages}/${root.body.id}/replies/${reply.body.id}`)).toEqual([['🎉', ada.guestId]]);
+    expect(await seen(`${messages}/${root.body.id}`)).toEqual([]);
+    expect(await deliver(request({ ...onReply, reaction: '🎉', change: 'remove' }))).toMatchObject({ outcome: 'delivered' });
+    expect(await seen(`${messages}/${root.body.id}/replies/${reply.body.id}`)).toEqual([]);
+    // On the root itself, without threadRootId.
+    expect(await deliver(request({ conversationId: channel, targetMessageId: root.body.id, reaction: 'like' }))).toMatchObject({ outcome: 'delivered' });
+    expect(await seen(`${messages}/${root.body.id}`)).toEqual([['like', ada.guestId]]);
   });
 
   describe('Teams reactions into parley.reaction.observed.v1', () => {
