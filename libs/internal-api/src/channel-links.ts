@@ -75,3 +75,10 @@ export const teamsChannelView = z.object({
 export type TeamsChannelView = z.infer<typeof teamsChannelView>;
 
 export const createTeamsChannelRequest = z.strictObject({ displayName: z.string().min(1).max(50), private: z.boolean() });
+
+/** 409: one of the channels is in a live link already (a channel is linked with at most one other). */
+export const CHANNEL_ALREADY_LINKED_PROBLEM = 'https://parley.dev/problems/channel-already-linked';
+/** 422: the channel exists but cannot be linked as it is (archived, a private one the app is not in, a shared channel). */
+export const CHANNEL_NOT_LINKABLE_PROBLEM = 'https://parley.dev/problems/channel-not-linkable';
+/** 409 (connectors): "create the twin" found the name taken on that platform. */
+export const CHANNEL_NAME_TAKEN_PROBLEM = 'https://parley.dev/problems/channel-name-taken';

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import type { ServiceMetrics } from '@parley/observability';
 import { METRICS, SERVICE_CONFIG } from '@parley/service-runtime';
 import { RELAY_CONFIG, resolveRelayConfig } from './config';
+import { ChannelLinks } from './channels/channel-links';
+import { ChannelLinksController } from './http/channel-links.controller';
 import { ConversationsController } from './http/conversations.controller';
 import { ConversationsReader } from './http/conversations-reader';
 import { RelayMetrics } from './metrics/relay-metrics';
@@ -15,12 +17,12 @@ import { ReactionEventsHandler } from './relaying/reaction-events.handler';
 import { ReactionRelay } from './relaying/reaction-relay';
 
 /**
- * Relay: DMs and group DMs carried between Slack and Teams. Consumes what the connectors saw and what they delivered,
+ * Relay: DMs, group DMs and linked channels carried between Slack and Teams. Consumes what the connectors saw and what they delivered,
  * keeps twins, links and delivery states (never bodies), and answers the admin's reads. Health, readiness, metrics and
  * the bus come from the runtime.
  */
 @Module({
-  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController],
+  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController, ChannelLinksController],
   providers: [
     { provide: RELAY_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveRelayConfig(config), inject: [SERVICE_CONFIG] },
     { provide: RelayMetrics, useFactory: (metrics: ServiceMetrics) => new RelayMetrics(metrics.registry), inject: [METRICS] },
@@ -31,6 +33,7 @@ import { ReactionRelay } from './relaying/reaction-relay';
     DeliveryOutcomes,
     DeliveryDeadlines,
     ConversationsReader,
+    ChannelLinks,
   ],
 })
 export class RelayModule {}

@@ -9,11 +9,10 @@ import type {
   RelayedMessageView,
   RelayPageQuery,
 } from '@parley/internal-api';
-import { DATA_SOURCE, INVALID_REQUEST_PROBLEM, notFound, ProblemException } from '@parley/service-runtime';
+import { DATA_SOURCE, notFound } from '@parley/service-runtime';
+import { decodeCursor, encodeCursor, UUID } from './page-cursor';
 import { reactionsOfMessages, type ReactionDeliveryRow } from '../store/reaction-store';
 import { rows, type DeliveryRow, type MessageRow, type TwinRow } from '../store/relay-store';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The admin's reads: twins of an org and the messages carried in one, newest first, keyset-paged. */
 @Injectable()
@@ -149,20 +148,4 @@ export function messageView(m: MessageRow, deliveries: readonly DeliveryRow[], t
     deliveries: deliveries.map(deliveryView),
     createdAt: m.created_at.toISOString(),
   };
-}
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify({ at, id }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown } | null;
-    if (typeof value?.at === 'string' && typeof value.id === 'string' && UUID.test(value.id) && !Number.isNaN(Date.parse(value.at))) {
-      return { at: value.at, id: value.id };
-    }
-  } catch {
-    // falls through to the 400 below
-  }
-  throw new ProblemException(400, 'cursor: not a cursor this API returned.', INVALID_REQUEST_PROBLEM, [{ field: 'cursor', message: 'not a cursor this API returned' }]);
 }

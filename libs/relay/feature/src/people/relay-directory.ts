@@ -47,11 +47,11 @@ export class RelayDirectory {
     return found;
   }
 
-  /** The org's connection id on each platform. */
-  async connectionIds(orgId: string): Promise<Partial<Record<Platform, string>>> {
+  /** The org's connection id on each platform; `fresh` reads identity now (an admin's request, not a message burst). */
+  async connectionIds(orgId: string, options: { fresh?: boolean } = {}): Promise<Partial<Record<Platform, string>>> {
     const now = Date.now();
     const hit = this.connections.get(orgId);
-    if (hit && hit.until > now) return hit.value;
+    if (hit && hit.until > now && !options.fresh) return hit.value;
     const list = await this.access.send(internalRoutes.identity.connections, { params: { orgId } });
     const value: Partial<Record<Platform, string>> = {};
     for (const connection of list.items) if (connection.orgId === orgId) value[connection.platform] = connection.id;

@@ -34,7 +34,8 @@ export function decideDispatch(facts: DispatchFacts): DispatchDecision {
   // the change goes to it, with the open target (the connector changes its fallback posts, wherever they are).
   if (facts.link !== null) {
     if (facts.deleted) return { kind: 'fail', reason: `the message was already deleted on the other side; the ${facts.change} was not carried` };
-    return { kind: 'send', target, targetMessageId: facts.link };
+    const threadRootId = facts.threadRoot?.targetId ?? undefined;
+    return { kind: 'send', target, targetMessageId: facts.link, ...(threadRootId ? { threadRootId } : {}) };
   }
   if (facts.original === null) return { kind: 'fail', reason: `the original message was never relayed, so the ${facts.change} cannot be carried` };
   if (facts.original.state === 'failed') {

@@ -189,6 +189,12 @@ describe('decideDispatch', () => {
     expect(decideDispatch({ ...edit, link: 'T-9', deleted: true, original: { state: 'delivered', reason: null } })).toMatchObject({ kind: 'fail' });
   });
 
+  it('an edit or delete of a channel reply names its root on the other side (Graph addresses a reply under it)', () => {
+    const edit: DispatchFacts = { ...base, change: 'edit', link: 'T-9', original: { state: 'delivered', reason: null }, threadRoot: { sourceId: '1.1', targetId: 'T-1' } };
+    expect(decideDispatch(edit)).toEqual({ kind: 'send', target: 'existing', targetMessageId: 'T-9', threadRootId: 'T-1' });
+    expect(decideDispatch({ ...edit, change: 'delete' })).toEqual({ kind: 'send', target: 'existing', targetMessageId: 'T-9', threadRootId: 'T-1' });
+  });
+
   it("changes a fallback post of a message whose twin side is not open yet (the app's post is its link)", () => {
     const edit: DispatchFacts = { ...base, change: 'edit', targetConversationId: null, link: '600.1', original: { state: 'delivered', reason: null } };
     expect(decideDispatch(edit)).toEqual({ kind: 'send', target: 'open', targetMessageId: '600.1' });

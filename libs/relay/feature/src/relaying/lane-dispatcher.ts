@@ -18,8 +18,8 @@ type DeliverRequest = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
  */
 export interface QueuedRequest {
   readonly payload: Omit<DeliverRequest, 'target' | 'targetMessageId' | 'threadRootId'>;
-  /** Whom to open the conversation with when the twin's side is not open yet. */
-  readonly open: { readonly conversationKind: 'dm' | 'group'; readonly memberPlatformUserIds: string[] };
+  /** Whom to open the conversation with when the twin's side is not open yet; absent for a channel (its link has both sides). */
+  readonly open?: { readonly conversationKind: 'dm' | 'group'; readonly memberPlatformUserIds: string[] };
   /** The thread root as the source conversation knows it; mapped to the other side at dispatch. */
   readonly threadRootSourceId?: string;
   /** The thread root on the target side, already known (a reply to a fallback post goes under the original). */
@@ -84,13 +84,13 @@ export class LaneDispatcher {
       const delivery = { id: head.delivery_id, change: head.change, part: head.part };
       const targetConversationId = head.target_conversation_id;
       const rootSource = head.request.threadRootSourceId;
-      const decision = decideDispatch({
+      let decision = decideDispatch({
         change: delivery.change,
         targetConversationId,
         link: delivery.change === 'create' ? null : await postLink(manager, head.message_id, delivery.part),
         original: delivery.change === 'create' ? null : await originalOf(manager, head.message_id, delivery.part),
         deleted: delivery.change === 'create' ? false : await partDeleted(manager, head.message_id, delivery.part),
-        threadRoot: head.request.threadRootTargetId
+        threadRoot: head.request.threadRootTargetId && delivery.change === 'create'
           ? { sourceId: head.request.threadRootTargetId, targetId: head.request.threadRootTargetId }
           : rootSource
             ? { sourceId: rootSource, targetId: await counterpartId(manager, head.org_id, head.source_platform, head.source_conversation_id, rootSource) }
@@ -99,6 +99,10 @@ export class LaneDispatcher {
       if (decision.kind === 'wait') {
         this.logger.debug({ deliveryId: delivery.id, twinId, platform, why: decision.why }, 'relay.lane-waits');
         return;
+      }
+      const open = head.request.open;
+      if (decision.kind === 'send' && decision.target === 'open' && !open) {
+        decision = { kind: 'fail', reason: 'the conversation on the other side is not known and cannot be opened' };
       }
       if (decision.kind === 'fail') {
         await manager.query(`DELETE FROM relay.delivery_queue WHERE seq = $1`, [head.seq]);
@@ -113,7 +117,7 @@ export class LaneDispatcher {
         target:
           decision.target === 'existing'
             ? { kind: 'existing', conversationId: targetConversationId as string }
-            : { kind: 'open', conversationKind: head.request.open.conversationKind, memberPlatformUserIds: head.request.open.memberPlatformUserIds },
+            : { kind: 'open', conversationKind: open?.conversationKind ?? 'dm', memberPlatformUserIds: open?.memberPlatformUserIds ?? [] },
         ...(decision.targetMessageId ? { targetMessageId: decision.targetMessageId } : {}),
         ...(decision.threadRootId ? { threadRootId: decision.threadRootId } : {}),
       };

@@ -12,6 +12,7 @@ import { contentHash, mentionedUserIds, translateBody, type TargetBody } from '.
 import { planTwinMembership, unreachedText, type LeftOutMember, type TwinMember } from '../planning/twin-membership';
 import { chooseVoice, type Voice } from '../planning/voice';
 import { RelayDirectory } from '../people/relay-directory';
+import { liveLinkOfConversation } from '../store/channel-link-store';
 import {
   enqueueDelivery,
   findOrCreateTwin,
@@ -32,11 +33,14 @@ interface Route {
   readonly target: Platform;
   readonly targetConnectionId: string;
   readonly voice: Voice;
-  readonly open: QueuedRequest['open'];
+  /** Whom to open the twin's side with; absent for a channel, whose twin has both sides from its link. */
+  readonly open?: QueuedRequest['open'];
   readonly parts: TargetBody[];
   readonly senderPersonId: string;
   /** A reply in a fallback post's thread: the original message, whose conversation the reply goes back to. */
   readonly fallbackOriginal?: MessageRow;
+  /** A linked channel: its link's twin. */
+  readonly channelTwinId?: string;
   /** A new DM or group DM: the twin to find or make, and who is left out of it. */
   readonly twin?: { members: readonly TwinMember[]; memberKey: string; leftOut: readonly LeftOutMember[] };
 }
@@ -83,7 +87,7 @@ export class MessageRelay {
       const original = await messageOfFallbackPost(this.dataSource, event.orgId, source, event.conversation.conversationId, event.threadRootId);
       if (original) return this.fallbackReplyRoute(event, original, connectionId);
     }
-    if (event.conversation.kind === 'channel') return undefined;
+    if (event.conversation.kind === 'channel') return this.channelRoute(event);
     const members = event.conversation.members ?? [];
     const people = await this.directory.resolve(event.orgId, source, [...members, event.senderPlatformUserId, ...mentionedUserIds(event.body)]);
     const lookup = (id: string) => people.get(id);
@@ -101,6 +105,35 @@ export class MessageRelay {
       parts: event.body ? translateBody(event.body, source, lookup) : [],
       senderPersonId: sender.id,
       twin: { members: plan.members, memberKey: plan.memberKey, leftOut: plan.leftOut },
+    };
+  }
+
+  /**
+   * A message in a linked channel goes to the other channel of its link, as its author (the connector falls back to
+   * the app, in the channel itself, when it cannot speak as them). A channel that is not linked is not relayed.
+   */
+  private async channelRoute(event: Received): Promise<Route | undefined> {
+    const source = event.conversation.platform;
+    const target = otherPlatform(source);
+    const log = { orgId: event.orgId, platform: source, conversationId: event.conversation.conversationId, messageId: event.messageId };
+    const link = await liveLinkOfConversation(this.dataSource, event.orgId, source, event.conversation.conversationId);
+    if (!link) {
+      this.logger.debug(log, 'relay: a channel with no live link, message not relayed');
+      return undefined;
+    }
+    const people = await this.directory.resolve(event.orgId, source, [event.senderPlatformUserId, ...mentionedUserIds(event.body)]);
+    const sender = people.get(event.senderPlatformUserId);
+    if (!sender) {
+      this.logger.info({ ...log, linkId: link.id }, 'relay: a channel message from someone Parley does not know (not in a user sync), not relayed');
+      return undefined;
+    }
+    return {
+      target,
+      targetConnectionId: target === 'slack' ? link.slack_connection_id : link.teams_connection_id,
+      voice: { senderPersonId: sender.id, senderDisplayName: sender.displayName, recipientPlatformUserIds: [] },
+      parts: event.body ? translateBody(event.body, source, (id) => people.get(id)) : [],
+      senderPersonId: sender.id,
+      channelTwinId: link.twin_id,
     };
   }
 
@@ -130,6 +163,8 @@ export class MessageRelay {
     let twin: TwinRow;
     if (route.fallbackOriginal) {
       twin = (await twinById(manager, route.fallbackOriginal.twin_id)) as TwinRow;
+    } else if (route.channelTwinId) {
+      twin = (await twinById(manager, route.channelTwinId)) as TwinRow;
     } else {
       const plan = route.twin as NonNullable<Route['twin']>;
       const connections = await this.directory.connectionIds(event.orgId);
@@ -217,9 +252,10 @@ export class MessageRelay {
           recipientPlatformUserIds: route.voice.recipientPlatformUserIds,
           ...(body ? { body } : {}),
         },
-        open: route.open,
+        ...(route.open ? { open: route.open } : {}),
         ...(route.fallbackOriginal ? { threadRootTargetId: route.fallbackOriginal.source_message_id } : {}),
-        ...(!route.fallbackOriginal && event.threadRootId && change === 'create' ? { threadRootSourceId: event.threadRootId } : {}),
+        // Graph addresses a channel reply under its root, so in a channel an edit or delete of a reply names it too.
+        ...(!route.fallbackOriginal && event.threadRootId && (change === 'create' || route.channelTwinId) ? { threadRootSourceId: event.threadRootId } : {}),
       };
       await enqueueDelivery(manager, deliveryId, twin.id, route.target, request);
     }

@@ -9,7 +9,7 @@ import { otherPlatform, type Platform } from '../planning/people';
 import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecision, type Reactor } from '../planning/reaction-rules';
 import { RelayDirectory } from '../people/relay-directory';
 import { anyWaiting, insertReactionDelivery, lockReactionsOf, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
-import { connectionColumn, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
+import { connectionColumn, counterpartId, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
 import { queryReturning } from '@parley/persistence';
 
 type Observed = Payload<'parley.reaction.observed.v1'>;
@@ -108,6 +108,7 @@ export class ReactionRelay {
       change: event.change === 'added' ? 'add' : 'remove',
       reactorPersonId: reactor.personId,
       reaction: decision.reaction,
+      ...(await teamsThreadRoot(manager, target, message, found.carriedFromHere)),
     });
   }
 
@@ -145,7 +146,7 @@ export class ReactionRelay {
           `UPDATE relay.reaction_deliveries SET state = 'pending', target_conversation_id = $2, target_message_id = $3, dispatched_at = now() WHERE id = $1`,
           [row.id, decision.conversationId, decision.targetMessageId],
         );
-        await this.send(manager, row.target_platform, requestOf(row, connectionId, decision));
+        await this.send(manager, row.target_platform, { ...requestOf(row, connectionId, decision), ...(await teamsThreadRoot(manager, row.target_platform, message, true)) });
       } else if (decision.kind === 'fail') {
         await this.finish(manager, row.id, decision.state, decision.reason);
       }
@@ -180,6 +181,18 @@ function stateOf(decision: ReactionDecision): ReactionDeliveryRow['state'] {
   if (decision.kind === 'send') return 'pending';
   if (decision.kind === 'wait') return 'waiting';
   return decision.kind === 'fail' ? decision.state : 'failed';
+}
+
+/**
+ * Graph addresses a channel reply under its root, so a reaction on a reply in a Teams channel names the root there:
+ * for a message carried to Teams, its root's counterpart; for one that came from Teams, its own root.
+ */
+async function teamsThreadRoot(db: EntityManager, target: Platform, message: MessageRow, carriedFromHere: boolean): Promise<{ threadRootId?: string }> {
+  if (target !== 'teams' || !message.source_thread_root_id) return {};
+  const root = carriedFromHere
+    ? await counterpartId(db, message.org_id, message.source_platform, message.source_conversation_id, message.source_thread_root_id)
+    : message.source_thread_root_id;
+  return root ? { threadRootId: root } : {};
 }
 
 function requestOf(row: ReactionDeliveryRow, connectionId: string, decision: Extract<ReactionDecision, { kind: 'send' }>): DeliverRequest {

@@ -17,7 +17,7 @@ export async function firstRow<T>(db: Sql, sql: string, parameters: unknown[] = 
 export interface TwinRow {
   id: string;
   org_id: string;
-  kind: 'dm' | 'group';
+  kind: 'dm' | 'group' | 'channel';
   slack_conversation_id: string | null;
   teams_conversation_id: string | null;
   slack_connection_id: string | null;
@@ -75,9 +75,9 @@ export const sideColumn = (platform: Platform): 'slack_conversation_id' | 'teams
 export const connectionColumn = (platform: Platform): 'slack_connection_id' | 'teams_connection_id' =>
   platform === 'slack' ? 'slack_connection_id' : 'teams_connection_id';
 
-/** The twin a conversation on one side belongs to. */
+/** The DM or group DM twin a conversation on one side belongs to (a channel's twin is found through its link). */
 export function twinBySide(db: Sql, orgId: string, platform: Platform, conversationId: string): Promise<TwinRow | null> {
-  return firstRow<TwinRow>(db, `SELECT * FROM relay.twins WHERE org_id = $1 AND ${sideColumn(platform)} = $2`, [orgId, conversationId]);
+  return firstRow<TwinRow>(db, `SELECT * FROM relay.twins WHERE org_id = $1 AND ${sideColumn(platform)} = $2 AND kind <> 'channel'`, [orgId, conversationId]);
 }
 
 export function twinById(db: Sql, twinId: string): Promise<TwinRow | null> {
