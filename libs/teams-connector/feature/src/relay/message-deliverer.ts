@@ -7,7 +7,8 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { GraphRequestError, NeedsAttentionError, type ConnectionGraph, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
 import { RefusedError, refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
-import { addGuestToTeams, TeamMembershipAggregator } from '../guests/team-membership';
+import { TeamMembershipAggregator } from '../guests/team-membership';
+import { joinChannel } from './channel-membership';
 import { ChatPoster } from './chat-poster';
 import { escapeHtml } from './content';
 import { InFlightPosts } from './in-flight-posts';
@@ -113,9 +114,8 @@ export class MessageDeliverer {
 
   /**
    * Posts in a channel (under the root for a reply) as the sender. Graph refuses a sender who is not a member of the
-   * team (403): the team owner adds them, as guest sync does (Graph refuses adding guests with application
-   * permissions), and the post is made again, once. A sender who cannot be added keeps Graph's refusal, which makes
-   * the service account post for them.
+   * team, or of a private channel (403): the team owner adds them (joinChannel) and the post is made again, once. A
+   * sender who cannot be added keeps Graph's refusal, which makes the service account post for them.
    */
   private async postInChannel(
     connection: ConnectionGraph,
@@ -133,11 +133,11 @@ export class MessageDeliverer {
       return await this.poster.post(send, read, post);
     } catch (error) {
       if (!(error instanceof GraphRequestError && error.status === 403)) throw error;
-      step.doing = `adding the sender to team ${place.teamId} as the team owner`;
-      const [refusal] = await addGuestToTeams(this.memberships, connection, senderUserId, [place.teamId]);
-      if (refusal) throw new GraphRequestError(403, error.code, `${error.graphMessage}; adding them to the team was refused: ${refusal.reason}`, error.target);
-      this.logger.info({ deliveryId: command.deliveryId, teamId: place.teamId, status: error.status }, 'sender was refused in the channel; added to the team, posting again');
-      step.doing = `posting in ${placeName(place)} as the sender, once added to the team`;
+      step.doing = `adding the sender to team ${place.teamId} and its channel ${place.channelId} as the team owner`;
+      const refusal = await joinChannel(this.memberships, connection, place, senderUserId);
+      if (refusal) throw new GraphRequestError(403, error.code, `${error.graphMessage}; ${refusal}`, error.target);
+      this.logger.info({ deliveryId: command.deliveryId, teamId: place.teamId, channelId: place.channelId }, 'sender was refused in the channel; added as a member, posting again');
+      step.doing = `posting in ${placeName(place)} as the sender, once added as a member`;
       return this.poster.post(send, read, post);
     }
   }

@@ -423,6 +423,23 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       rootId = delivered.platformMessageId as string;
     });
 
+    it('posts in a private channel as a team member outside it: the team owner adds them to the channel first', async () => {
+      const owner = { token: sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: org.owner.username }) };
+      const created = await harness.graph<{ id: string }>(`/teams/${encodeURIComponent(teamId)}/channels`, owner.token, { method: 'POST', body: { displayName: `private ${randomUUID().slice(0, 8)}`, membershipType: 'private' } });
+      const privateChannel = teamsChannelConversationId(teamId, created.body.id);
+      const membersPath = `/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(created.body.id)}/members`;
+      const members = async () => (await harness.graph<{ value: { userId: string; roles: string[] }[] }>(membersPath, owner.token)).body.value.map((m) => [m.userId, m.roles]);
+      expect(await members()).toEqual([[ownerId, ['owner']]]);
+      const delivered = await deliver(inChannel({ target: { kind: 'existing', conversationId: privateChannel }, body: { format: 'plain', content: 'in private' } }));
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { conversationId: privateChannel } });
+      expect(await members()).toEqual([
+        [ownerId, ['owner']],
+        [ada.guestId, ['guest']],
+      ]);
+      const seen = (await harness.graph<GraphMessage>(`/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(created.body.id)}/messages/${delivered.platformMessageId as string}`, owner.token)).body;
+      expect([seen.from?.user?.id, seen.body.content]).toEqual([ada.guestId, 'in private']);
+    });
+
     it('replies under a root, then edits and deletes the reply, as the guest', async () => {
       const reply = await deliver(inChannel({ threadRootId: rootId, body: { format: 'plain', content: 'a reply' } }));
       expect(reply).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { conversationId: channel } });
