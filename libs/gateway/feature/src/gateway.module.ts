@@ -17,6 +17,7 @@ import { OrgHandover } from './orgs/org-handover';
 import { OrgsController } from './orgs/orgs.controller';
 import { PeerApi } from './peers/peer-api';
 import { PeopleController } from './people/people.controller';
+import { ChannelLinksController } from './channel-links/channel-links.controller';
 import { ConversationsController } from './conversations/conversations.controller';
 import { UserSyncsController } from './user-syncs/user-syncs.controller';
 
@@ -43,6 +44,7 @@ const controllers = [
   UserSyncsController,
   PeopleController,
   ConversationsController,
+  ChannelLinksController,
   ConsentCallbackController,
   ConsentPromptController,
   PlatformCallbacksController,

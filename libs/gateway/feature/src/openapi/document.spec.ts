@@ -34,6 +34,8 @@ describe('OpenAPI document', () => {
       '/slack/events',
       '/teams/lifecycle',
       '/teams/notifications',
+      '/v1/channel-links',
+      '/v1/channel-links/{id}',
       '/v1/connections',
       '/v1/connections/{id}',
       '/v1/conversations',

@@ -73,6 +73,7 @@ export function buildOpenApiDocument(): JsonObject {
       { name: 'user-syncs', description: 'User Sync jobs: make every person present on both platforms.' },
       { name: 'people', description: 'The organization\'s people and their account on each platform.' },
       { name: 'conversations', description: 'Relayed conversations and the delivery state of each message on the other side.' },
+      { name: 'channel-links', description: 'Channel Sync: a Slack channel and a Teams channel carried both ways.' },
       { name: 'consent', description: 'Account Sync: where a person\'s browser lands after consenting (no API key).' },
       { name: 'operations', description: 'For the operator running Parley.' },
       { name: 'platform-callbacks', description: 'Where Slack and Microsoft Graph call Parley. Not for API clients: each request is verified by its platform\'s own means.' },
@@ -254,6 +255,50 @@ export function buildOpenApiDocument(): JsonObject {
             '404': notFound,
             ...orgScoped,
           },
+        },
+      },
+      '/v1/channel-links': {
+        post: {
+          operationId: 'createChannelLink',
+          tags: ['channel-links'],
+          summary: 'Link a Slack channel with a Teams channel, or create the twin of one (org key)',
+          description:
+            'Parley reads both channels from their platforms (or creates the missing one), then carries every new message, ' +
+            'reply, edit, delete and reaction both ways, posted as its author: a Slack-primary person as their Teams guest ' +
+            '(added to the team when needed), a Teams-primary person with their consented Slack token, else the app with ' +
+            'their name and picture. History from before the link is not carried.',
+          requestBody: { required: true, content: json('CreateChannelLinkRequest') },
+          responses: {
+            '201': { description: 'Linked.', content: json('ChannelLink') },
+            '400': invalid,
+            '409': problem('A channel is linked already (unlink it first), the name for a created channel is taken, or a platform is not connected; `errors` names the field.'),
+            '422': problem('A channel cannot be linked: no such channel, archived, private without the app in it, or private with public; `errors` names the field.'),
+            ...orgScoped,
+          },
+        },
+        get: {
+          operationId: 'listChannelLinks',
+          tags: ['channel-links'],
+          summary: 'List channel links (org key)',
+          parameters: pageParameters,
+          responses: { '200': { description: 'A page of links, newest first.', content: json('ChannelLinkPage') }, '400': invalid, ...orgScoped },
+        },
+      },
+      '/v1/channel-links/{id}': {
+        get: {
+          operationId: 'getChannelLink',
+          tags: ['channel-links'],
+          summary: 'Get a channel link (org key)',
+          parameters: [id('channel link')],
+          responses: { '200': { description: 'The link.', content: json('ChannelLink') }, '404': notFound, ...orgScoped },
+        },
+        delete: {
+          operationId: 'deleteChannelLink',
+          tags: ['channel-links'],
+          summary: 'Unlink two channels (org key)',
+          description: 'The flow stops; both channels and what was carried stay as they are. Linking the same pair again resumes it.',
+          parameters: [id('channel link')],
+          responses: { '204': { description: 'Unlinked.' }, '404': notFound, ...orgScoped },
         },
       },
       '/v1/people/{id}/consent-link': {

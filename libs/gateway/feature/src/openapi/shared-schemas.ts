@@ -1,5 +1,8 @@
 import {
   accountView,
+  channelLinkPage,
+  channelLinkView,
+  createChannelLinkRequest,
   connectionInput,
   consentLink,
   createUserSyncRequest,
@@ -88,3 +91,19 @@ apiSchemas.add(relayedMessageView, {
     'or `failed` (with the platform\'s reason). Parley keeps no message text.',
 });
 apiSchemas.add(relayedMessagePage, { id: 'RelayedMessagePage', description: 'Newest first. `nextCursor` is passed as `cursor` for the next page.' });
+
+apiInputSchemas.add(createChannelLinkRequest, {
+  id: 'CreateChannelLinkRequest',
+  description:
+    'Both channels by id (`slack.channelId`; `teams.teamId` and `teams.channelId`), or one of them plus `create: true` on the ' +
+    'other side: Parley makes that channel (named after the given one unless a name is sent; a Teams channel in ' +
+    '`teams.teamId` or the connection\'s first team), private when the given one is. A private Slack channel must have ' +
+    'the Parley app in it. A private channel links only with a private one.',
+});
+apiSchemas.add(channelLinkView, {
+  id: 'ChannelLink',
+  description:
+    'A Slack channel and a Teams channel whose messages Parley carries both ways, from their authors. `conversationId` is ' +
+    'the relayed conversation: `/v1/conversations/{conversationId}/messages` lists its messages and their delivery state.',
+});
+apiSchemas.add(channelLinkPage, { id: 'ChannelLinkPage', description: 'Newest first. `nextCursor` is passed as `cursor` for the next page.' });

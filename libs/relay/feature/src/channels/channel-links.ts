@@ -35,7 +35,7 @@ import { slackChannelName, teamsChannelName } from './channel-names';
 type Side = 'slack' | 'teams';
 
 const unlinkable = (field: string, detail: string) =>
-  new ProblemException(422, detail, CHANNEL_NOT_LINKABLE_PROBLEM, [{ field, message: detail }]);
+  new ProblemException(422, detail, CHANNEL_NOT_LINKABLE_PROBLEM, [{ field, reason: detail }]);
 
 /**
  * Channel Sync's links: an admin names a Slack channel and a Teams channel (or one of them and "create the twin").
