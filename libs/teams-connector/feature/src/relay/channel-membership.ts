@@ -15,21 +15,32 @@ export async function joinChannel(
   place: { readonly teamId: string; readonly channelId: string },
   userId: string,
 ): Promise<string | null> {
-  const [refusal] = await addGuestToTeams(memberships, connection, userId, [place.teamId]);
-  if (refusal) return `adding them to the team was refused: ${refusal.reason}`;
+  const [teamRefusal] = await addGuestToTeams(memberships, connection, userId, [place.teamId]);
+  if (teamRefusal) return `adding them to the team was refused: ${teamRefusal.reason}`;
   const owner = connection.teamOwner();
   const channelPath = `/teams/${encodeURIComponent(place.teamId)}/channels/${encodeURIComponent(place.channelId)}`;
-  const channel = await owner.get<{ membershipType?: string | null }>(channelPath);
+  let membershipType: string | null | undefined;
+  try {
+    membershipType = (await owner.get<{ membershipType?: string | null }>(channelPath)).membershipType;
+  } catch (error) {
+    // The team owner does not see a private channel it is not a member of: then it cannot add anyone to it either.
+    return refusal(error, 'reading the channel as the team owner was refused');
+  }
   // A standard channel's members are the team's.
-  if (channel.membershipType !== 'private' && channel.membershipType !== 'shared') return null;
+  if (membershipType !== 'private' && membershipType !== 'shared') return null;
   try {
     await owner.post(`${channelPath}/members`, guestMemberBody(userId));
     return null;
   } catch (error) {
-    if (!(error instanceof GraphRequestError)) throw error;
-    if (isAlreadyMember(error.status, error.graphMessage)) return null;
-    const transient = error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
-    if (transient) throw error;
-    return `adding them to the ${channel.membershipType} channel was refused: Graph answered ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.graphMessage}`;
+    if (error instanceof GraphRequestError && isAlreadyMember(error.status, error.graphMessage)) return null;
+    return refusal(error, `adding them to the ${membershipType} channel was refused`);
   }
+}
+
+/** Graph's refusal as a reason; anything transient (429, 5xx, no answer) or not Graph's is thrown for a retry. */
+function refusal(error: unknown, doing: string): string {
+  if (!(error instanceof GraphRequestError)) throw error;
+  const transient = error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+  if (transient) throw error;
+  return `${doing}: Graph answered ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.graphMessage}`;
 }

@@ -250,7 +250,8 @@ export class MessageDeliverer {
     } catch (error) {
       const reason = refusalReason(error, doing);
       if (reason === null) throw error;
-      return this.finish(command, { outcome: 'failed', reason, chatId });
+      // Both refusals: the service account's, and why it was asked to post at all.
+      return this.finish(command, { outcome: 'failed', reason: `${reason} (the service account was posting because ${why})`, chatId });
     }
   }
 

@@ -440,6 +440,20 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       expect([seen.from?.user?.id, seen.body.content]).toEqual([ada.guestId, 'in private']);
     });
 
+    it('fails with both refusals when neither the sender nor the service account may post in a private channel', async () => {
+      // Frances's private channel: the team owner is not in it, so can neither add Ada's guest nor post there itself.
+      const created = await harness.graph<{ id: string }>(`/teams/${encodeURIComponent(teamId)}/channels`, frances.token, { method: 'POST', body: { displayName: `hers ${randomUUID().slice(0, 8)}`, membershipType: 'private' } });
+      const hers = teamsChannelConversationId(teamId, created.body.id);
+      const delivered = await deliver(inChannel({ target: { kind: 'existing', conversationId: hers }, body: { format: 'plain', content: 'let me in' } }));
+      expect(delivered).toMatchObject({ outcome: 'failed', conversation: { conversationId: hers } });
+      expect(delivered.reason).toMatch(/^posting for the sender in channel .* as the service account: .*403.*not a member of this private channel/);
+      expect(delivered.reason).toMatch(/because Graph refused the sender's token \(403.*reading the channel as the team owner was refused: Graph answered 403/);
+      expect((await harness.graph<{ value: GraphMessage[] }>(`/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(created.body.id)}/messages`, frances.token)).body.value).toEqual([]);
+      // Nobody was added.
+      const members = (await harness.graph<{ value: { userId: string }[] }>(`/teams/${encodeURIComponent(teamId)}/channels/${encodeURIComponent(created.body.id)}/members`, frances.token)).body.value;
+      expect(members.map((m) => m.userId)).toEqual([frances.id]);
+    });
+
     it('replies under a root, then edits and deletes the reply, as the guest', async () => {
       const reply = await deliver(inChannel({ threadRootId: rootId, body: { format: 'plain', content: 'a reply' } }));
       expect(reply).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { conversationId: channel } });
