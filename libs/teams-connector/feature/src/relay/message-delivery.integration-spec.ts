@@ -516,6 +516,16 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       expect((await store.posts(delivered.deliveryId)).map((p) => [p.attempts, p.messageId])).toEqual([[1, delivered.platformMessageId]]);
     });
 
+    it('waits out a 429 on a channel post and then delivers, once', async () => {
+      sandbox.inspect.resetStatusCounts();
+      sandbox.setFaults({ throttleBurst: 2, throttleBurstRetryAfterMs: 2000 });
+      const delivered = await deliver(inChannel({ body: { format: 'plain', content: 'channel after a 429' } }));
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      expect(sandbox.inspect.statusCounts()[429]).toBe(2);
+      const top = (await harness.graph<{ value: GraphMessage[] }>(`${channelPath()}?$top=50`, frances.token)).body.value;
+      expect(top.filter((m) => m.body.content === 'channel after a 429').map((m) => m.id)).toEqual([delivered.platformMessageId]);
+    });
+
     it('paces posts in one channel per user and per channel up front: Graph answers no 429', async () => {
       sandbox.inspect.resetStatusCounts();
       const commands = Array.from({ length: 6 }, (_, i) => inChannel({ threadRootId: rootId, body: { format: 'plain', content: `channel burst ${i}` } }));
