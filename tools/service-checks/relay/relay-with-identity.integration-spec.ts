@@ -1,151 +1,40 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { loadConfig } from '@parley/config';
 import type { Payload, PayloadIn } from '@parley/contracts';
-import { createIdentityService, identityService } from '@parley/identity-feature';
-import { conversationPage, relayedMessagePage, resolvedPeople, type ConversationPage, type RelayedMessagePage } from '@parley/internal-api';
-import { InProcessBroker, InProcessBus } from '@parley/messaging';
-import { createFreshDatabase, integrationEnv, queryRows, type FreshDatabase } from '@parley/testing';
-import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
-import { relayService } from '@parley/relay-feature';
+import { conversationPage, resolvedPeople, type ConversationPage, type RelayedMessagePage } from '@parley/internal-api';
+import type { InProcessBus } from '@parley/messaging';
+import { queryRows, type FreshDatabase } from '@parley/testing';
+import type { InProcessService } from '@parley/testing-in-process';
+import { eventually, internalCall as call, startRelayHarness, type RelayHarness, type Seen } from './relay-harness';
 
-type Deliver = Payload<'parley.teams.message.deliver.requested.v1'>;
-type Seen = { topic: 'teams' | 'slack'; payload: Deliver };
-
-const INTERNAL_TOKEN = `internal_${randomBytes(24).toString('base64url')}`;
-const silent = process.env['RELAY_TEST_LOG'] ? pino({ level: 'debug' }, pino.destination({ dest: process.env['RELAY_TEST_LOG'], sync: true })) : pino({ level: 'silent' });
-
-async function eventually<T>(probe: () => Promise<T> | T, until: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (until(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last saw ${JSON.stringify(value).slice(0, 2_000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-// relay and the real identity in-process, on real PostgreSQL with the in-process bus: the relay's logic against
-// identity's real answers, without building the services. The test stands in for the connectors: it publishes what
-// they would have seen and delivered, and records what the relay asks of them.
+// relay and the real identity in-process, on real PostgreSQL with the in-process bus (relay-harness.ts). The test
+// stands in for the connectors: it publishes what they would have seen and delivered, and records what the relay asks
+// of them.
 describe('relay service', () => {
-  let identityDb: FreshDatabase;
+  let harness: RelayHarness;
   let relayDb: FreshDatabase;
   let identity: InProcessService;
   let relay: InProcessService;
   let connectors: InProcessBus;
-  const delivers: Seen[] = [];
-  const notices: Payload<'parley.slack.notice.requested.v1'>[] = [];
-  const reactionRequests: { topic: 'teams' | 'slack'; payload: Payload<'parley.teams.reaction.deliver.requested.v1'> }[] = [];
+  let delivers: Seen[];
+  let notices: Payload<'parley.slack.notice.requested.v1'>[];
+  let reactionRequests: RelayHarness['reactionRequests'];
   let orgId: string;
   let slackConnectionId: string;
   let teamsConnectionId: string;
-
-  const call = async (base: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  };
+  let received: RelayHarness['received'];
+  let delivered: RelayHarness['delivered'];
+  let settle: RelayHarness['settle'];
+  let conversations: () => Promise<ConversationPage>;
+  let messagesOf: (id: string, query?: string) => Promise<RelayedMessagePage>;
 
   beforeAll(async () => {
-    const env = integrationEnv();
-    identityDb = await createFreshDatabase(env.databaseUrl, 'parley_relay_identity');
-    relayDb = await createFreshDatabase(env.databaseUrl, 'parley_relay');
-    const broker = new InProcessBroker(4);
-    connectors = new InProcessBus(broker, { service: 'test-connectors', logger: silent });
-    connectors.subscribe('parley.teams.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'teams', payload }), { group: 'test-teams' });
-    connectors.subscribe('parley.slack.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'slack', payload }), { group: 'test-slack' });
-    connectors.subscribe('parley.slack.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-slack-notices' });
-    connectors.subscribe('parley.teams.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-teams-notices' });
-    connectors.subscribe('parley.teams.reaction.deliver.requested.v1', async (payload) => void reactionRequests.push({ topic: 'teams', payload }), { group: 'test-teams-reactions' });
-    connectors.subscribe('parley.slack.reaction.deliver.requested.v1', async (payload) => void reactionRequests.push({ topic: 'slack', payload }), { group: 'test-slack-reactions' });
-    await connectors.start();
-    const identityConfig = loadConfig(identityService.configSections ?? {}, {
-      PARLEY_VAULT_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      PARLEY_VAULT_ACTIVE_KEY: 'k1',
-    });
-    identity = await startServiceInProcess(createIdentityService(), { databaseUrl: identityDb.url, broker, internalToken: INTERNAL_TOKEN, config: identityConfig, logger: silent });
-    relay = await startServiceInProcess(relayService, { databaseUrl: relayDb.url, broker, internalToken: INTERNAL_TOKEN, peers: { identity: identity.url }, logger: silent });
-
-    // The demo organization: Ada and Grace on Slack with Teams guests, Frances on Teams with a Slack mirror, Linus on
-    // Slack with nothing on Teams.
-    orgId = ((await call(identity.url, 'POST', '/internal/orgs', { name: 'Relay demo' })).body as { id: string }).id;
-    slackConnectionId = ((await call(identity.url, 'POST', `/internal/orgs/${orgId}/connections`, slackConnection())).body as { id: string }).id;
-    teamsConnectionId = ((await call(identity.url, 'POST', `/internal/orgs/${orgId}/connections`, teamsConnection())).body as { id: string }).id;
-    const observe = (platform: 'slack' | 'teams', platformUserId: string, email: string, realName: string) =>
-      identity.bus.publish('parley.directory.user.observed.v1', { orgId, platform, platformUserId, email, displayName: realName, realName, isBot: false, isDeactivated: false, observedAt: new Date().toISOString() });
-    await observe('slack', 'U0ADA', 'ada@example.com', 'Ada Lovelace');
-    await observe('slack', 'U0GRA', 'grace@example.com', 'Grace Hopper');
-    await observe('slack', 'U0LIN', 'linus@example.com', 'Linus Pauling');
-    await observe('teams', 'aad-frances', 'frances@example.com', 'Frances Allen');
-    const resolve = async (platform: 'slack' | 'teams', ids: string[]) =>
-      resolvedPeople.parse((await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform, platformUserIds: ids })).body);
-    const people = await eventually(() => resolve('slack', ['U0ADA', 'U0GRA', 'U0LIN']), (r) => r.items.length === 3, 'people observed');
-    const idOf = (uid: string) => people.items.find((i) => i.platformUserId === uid)?.person.id as string;
-    const frances = (await eventually(() => resolve('teams', ['aad-frances']), (r) => r.items.length === 1, 'frances')).items[0]?.person.id as string;
-    const guest = (personId: string, guestUserId: string) =>
-      identity.bus.publish('parley.teams.guest.created.v1', {
-        orgId,
-        syncId: randomUUID(),
-        personId,
-        guestUserId,
-        userPrincipalName: `${guestUserId}#EXT#@customer.onmicrosoft.com`,
-        homeUserPrincipalName: `${guestUserId}@home.onmicrosoft.com`,
-        teamIds: ['team-1'],
-        reused: false,
-        signIn: { status: 'ok' },
-      });
-    await guest(idOf('U0ADA'), 'aad-ada-guest');
-    await guest(idOf('U0GRA'), 'aad-grace-guest');
-    await identity.bus.publish('parley.slack.mirror.created.v1', { orgId, syncId: randomUUID(), personId: frances, kind: 'scim', mirrorId: 'W0FRA', reused: false });
-    await eventually(() => resolve('teams', ['aad-ada-guest', 'aad-grace-guest']), (r) => r.items.length === 2, 'guests');
-    await eventually(() => resolve('slack', ['W0FRA']), (r) => r.items.length === 1, 'mirror');
+    harness = await startRelayHarness();
+    ({ relayDb, identity, relay, connectors, delivers, notices, reactionRequests, orgId, slackConnectionId, teamsConnectionId, received, delivered, settle, conversations, messagesOf } =
+      harness);
   }, 180_000);
 
   afterAll(async () => {
-    await relay?.stop();
-    await identity?.stop();
-    await connectors?.stop();
-    await relayDb?.drop();
-    await identityDb?.drop();
+    await harness?.stop();
   });
-
-  let eventCounter = 0;
-  const received = (fields: Partial<PayloadIn<'parley.message.received.v1'>> & Pick<PayloadIn<'parley.message.received.v1'>, 'conversation' | 'messageId' | 'senderPlatformUserId'>) =>
-    connectors.publish('parley.message.received.v1', {
-      orgId,
-      connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
-      change: 'created',
-      platformEventId: `Ev${++eventCounter}`,
-      occurredAt: new Date().toISOString(),
-      ...fields,
-    });
-  const delivered = (d: Deliver, conversationId: string, fields: Partial<PayloadIn<'parley.message.delivered.v1'>> = {}) =>
-    connectors.publish('parley.message.delivered.v1', {
-      orgId,
-      deliveryId: d.deliveryId,
-      conversation: { platform: d.connectionId === teamsConnectionId ? 'teams' : 'slack', conversationId },
-      outcome: 'delivered',
-      voice: 'person',
-      deliveredAt: new Date().toISOString(),
-      ...fields,
-    });
-  /** Waits until `count` deliver requests were seen in all, and that no more arrive meanwhile. */
-  const settle = async (count: number) => {
-    await eventually(() => delivers.length, (n) => n >= count, `${count} deliver requests`);
-    await relay.broker.drain();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await relay.broker.drain();
-    expect(delivers.length).toBe(count);
-    return delivers[count - 1] as Seen;
-  };
-  const conversations = async (): Promise<ConversationPage> => conversationPage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations`)).body);
-  const messagesOf = async (id: string, query = ''): Promise<RelayedMessagePage> =>
-    relayedMessagePage.parse((await call(relay.url, 'GET', `/internal/orgs/${orgId}/conversations/${id}/messages${query}`)).body);
 
   it('carries a Slack DM to Teams as the sender: opens the chat first, one delivery in flight, an edit after its link', async () => {
     const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
@@ -462,11 +351,12 @@ describe('relay service', () => {
       resolvedPeople.parse((await call(identity.url, 'POST', `/internal/orgs/${orgId}/people/resolve`, { platform, platformUserIds: [id] })).body).items[0]?.person.id as string;
     const [grace, frances] = [await personOf('slack', 'U0GRA'), await personOf('teams', 'aad-frances')];
     const deliverOf = (text: string) => eventually(() => delivers.find((d) => d.payload.body?.content.includes(text)), Boolean, `the delivery of "${text}"`) as Promise<Seen>;
+    let reactionEvents = 0;
     const reacted = (fields: Pick<PayloadIn<'parley.reaction.observed.v1'>, 'conversation' | 'messageId' | 'reactorPlatformUserId' | 'change' | 'reaction'>) =>
       connectors.publish('parley.reaction.observed.v1', {
         orgId,
         connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
-        platformEventId: `EvR${++eventCounter}`,
+        platformEventId: `EvR${++reactionEvents}`,
         occurredAt: new Date().toISOString(),
         ...fields,
       });
@@ -545,29 +435,3 @@ describe('relay service', () => {
     ]);
   });
 });
-
-function slackConnection() {
-  return {
-    platform: 'slack',
-    settings: { platform: 'slack', teamId: `T${randomBytes(4).toString('hex')}`, teamName: 'Demo', botUserId: 'U0PARLEY', apiUrl: 'http://127.0.0.1:1/api/', scimUrl: 'http://127.0.0.1:1/scim/v2', scim: true, scopes: ['chat:write'] },
-    secrets: { botToken: 'xoxb-test-relay', signingSecret: 'signing-secret-0123' },
-  };
-}
-
-function teamsConnection() {
-  return {
-    platform: 'teams',
-    settings: {
-      platform: 'teams',
-      tenantId: randomUUID(),
-      clientId: randomUUID(),
-      homeTenantId: randomUUID(),
-      homeTenantDomain: 'home.onmicrosoft.com',
-      teamIds: ['team-1'],
-      teamOwnerUsername: 'owner@customer.onmicrosoft.com',
-      authorityUrl: 'http://127.0.0.1:1',
-      graphUrl: 'http://127.0.0.1:1/v1.0',
-    },
-    secrets: { clientSecret: 'client-secret-0123', teamOwnerPassword: 'owner-password-0123' },
-  };
-}

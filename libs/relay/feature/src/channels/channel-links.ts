@@ -25,6 +25,7 @@ import {
   insertChannelLink,
   liveLinkOf,
   relink,
+  unlink,
   unlinkedPair,
   type ChannelLinkRow,
   type NewChannelLink,
@@ -146,8 +147,7 @@ export class ChannelLinks {
   async remove(orgId: string, linkId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const row = await this.live(manager, orgId, linkId, true);
-      const [unlinked] = await rows<ChannelLinkRow>(manager, `UPDATE relay.channel_links SET unlinked_at = now() WHERE id = $1 RETURNING *`, [row.id]);
-      await this.announce(manager, unlinked as ChannelLinkRow, 'unlinked');
+      await this.announce(manager, await unlink(manager, row.id), 'unlinked');
     });
     this.logger.info({ orgId, linkId }, 'relay: channels unlinked');
   }

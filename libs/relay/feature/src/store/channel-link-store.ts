@@ -1,4 +1,5 @@
 import type { ChannelLinkView } from '@parley/internal-api';
+import { queryReturning } from '@parley/persistence';
 import { firstRow, rows, type Sql } from './relay-store';
 
 export interface ChannelLinkRow {
@@ -69,7 +70,7 @@ export function unlinkedPair(db: Sql, orgId: string, link: NewChannelLink): Prom
 }
 
 export async function relink(db: Sql, linkId: string): Promise<ChannelLinkRow> {
-  const [row] = await rows<ChannelLinkRow>(db, `UPDATE relay.channel_links SET unlinked_at = NULL, linked_at = now() WHERE id = $1 RETURNING *`, [linkId]);
+  const [row] = await queryReturning<ChannelLinkRow>(db, `UPDATE relay.channel_links SET unlinked_at = NULL, linked_at = now() WHERE id = $1 RETURNING *`, [linkId]);
   return row as ChannelLinkRow;
 }
 
@@ -116,4 +117,10 @@ export function channelLinkView(row: ChannelLinkRow): ChannelLinkView {
     conversationId: row.twin_id,
     createdAt: new Date(row.created_at).toISOString(),
   };
+}
+
+/** Marks a live link unlinked; its row and its twin stay, with the messages carried while it lived. */
+export async function unlink(db: Sql, linkId: string): Promise<ChannelLinkRow> {
+  const [row] = await queryReturning<ChannelLinkRow>(db, `UPDATE relay.channel_links SET unlinked_at = now() WHERE id = $1 RETURNING *`, [linkId]);
+  return row as ChannelLinkRow;
 }
