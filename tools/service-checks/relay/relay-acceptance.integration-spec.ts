@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareSides, ConversationDriver, eventually, type Conversation, type Seen, type Written } from './conversation-driver';
-import { startRelayOrganisation, type RelayOrganisation, type RelayPerson } from './relay-organisation';
+import { slackCall, startRelayOrganisation, type RelayOrganisation, type RelayPerson } from './relay-organisation';
 import { signSlackRequest } from '@parley/sandbox-slack';
 
 /**
@@ -187,5 +187,101 @@ describe('relay across processes', () => {
         60_000,
         'the genuine event relayed once',
       );
+    }));
+
+  it('a linked channel both ways (issue 10): Parley creates the Teams twin; messages and thread replies from their authors, an edit, a delete and a reaction', () =>
+    withLogs(async () => {
+      const slack = org.stack.sandboxes.slack.control;
+      const graph = org.stack.sandboxes.graph.control;
+      // Ada and Grace's Slack channel; Frances's mirror is not in it (Parley invites her when she first speaks).
+      const channel = slack.createChannel({ name: 'launch-room', members: [ada.slackId, grace.slackId] })['id'] as string;
+      const link = await org.admin.expect<{ id: string; conversationId: string; createdSide: string; teams: { teamId: string; channelId: string; displayName: string } }>(
+        201,
+        'POST',
+        '/v1/channel-links',
+        { slack: { channelId: channel }, teams: { create: true } },
+      );
+      expect(link).toMatchObject({ createdSide: 'teams', teams: { displayName: 'launch-room' } });
+      const { teamId, channelId } = link.teams;
+      const inChannel = `/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages`;
+      type ChannelMessage = { id: string; from?: { user?: { id?: string } | null } | null; body: { content: string }; deletedDateTime?: string | null; lastEditedDateTime?: string | null };
+      const readTeams = async (path: string) => (await driver.graphGet<{ value: ChannelMessage[] }>(frances, path)).value;
+      // Ada's own Slack client, with what reading a channel and its threads needs.
+      const adaToken = slack.issueToken({ kind: 'user', as: ada.slackId, scopes: ['channels:history', 'channels:read', 'reactions:read'] });
+      type SlackMessage = { ts: string; user?: string; text?: string; edited?: unknown; reactions?: { name: string; users: string[] }[] };
+      const thread = async (ts: string) => (await slackCall<{ messages: SlackMessage[] }>(org.stack, adaToken, 'conversations.replies', { channel, ts })).messages;
+      // teams-connector subscribes to the new channel when it reads the link; a message before that is caught up later.
+      await eventually(
+        async () => {
+          const subscriptions = (await org.probe.graph<{ value: { resource: string }[] }>('/subscriptions', await org.probe.appToken())).body.value;
+          return subscriptions.some((v) => v.resource.includes(channelId)) ? undefined : JSON.stringify(subscriptions.map((v) => v.resource));
+        },
+        60_000,
+        'a subscription to the linked Teams channel',
+      );
+
+      const root = slack.post({ as: ada.slackId, channel, text: 'r0ch1 launch is *today*' })['ts'] as string;
+      let teamsRoot: ChannelMessage | undefined;
+      await eventually(
+        async () => {
+          const seen = (await readTeams(inChannel)).filter((m) => m.body.content.includes('r0ch1'));
+          teamsRoot = seen[0];
+          return seen.length === 1 && teamsRoot?.from?.user?.id === ada.teamsId && /<strong>today<\/strong>/.test(teamsRoot.body.content) ? undefined : JSON.stringify(seen);
+        },
+        90_000,
+        "Ada's channel message in the Teams twin, once, from her guest",
+      );
+      const teamsRootId = (teamsRoot as ChannelMessage).id;
+
+      // Frances answers in the thread on Teams: it lands in the Slack thread, from her Slack account.
+      const answer = graph.post({ as: frances.teamsId, teamId, channelId, replyToId: teamsRootId, content: 'r0ch2 on it', contentType: 'text' })['id'] as string;
+      await eventually(
+        async () => {
+          const seen = (await thread(root)).filter((m) => m.text?.includes('r0ch2'));
+          return seen.length === 1 && seen[0]?.user === frances.slackId ? undefined : JSON.stringify(seen);
+        },
+        60_000,
+        "Frances's reply in Ada's Slack thread, from Frances",
+      );
+      // Grace answers in the Slack thread: it lands under Ada's message on Teams, from Grace's guest.
+      const graceReply = slack.reply({ as: grace.slackId, channel, threadTs: root, text: 'r0ch3 thanks' })['ts'] as string;
+      const replies = `${inChannel}/${encodeURIComponent(teamsRootId)}/replies`;
+      await eventually(
+        async () => {
+          const seen = (await readTeams(replies)).filter((m) => m.body.content.includes('r0ch3'));
+          return seen.length === 1 && seen[0]?.from?.user?.id === grace.teamsId ? undefined : JSON.stringify(seen);
+        },
+        60_000,
+        "Grace's reply under Ada's message on Teams, from Grace's guest",
+      );
+
+      // An edit from Teams, a delete from Slack, and a reaction from Teams.
+      graph.edit({ as: frances.teamsId, teamId, channelId, messageId: answer, content: 'r0ch2 edited on it now' });
+      slack.delete({ as: grace.slackId, channel, ts: graceReply });
+      graph.react({ as: frances.teamsId, teamId, channelId, messageId: teamsRootId, reactionType: '👍' });
+      await eventually(
+        async () => {
+          const seen = await thread(root);
+          const edited = seen.filter((m) => m.text?.includes('r0ch2 edited'));
+          const rootReactions = seen.find((m) => m.ts === root)?.reactions ?? [];
+          if (edited.length !== 1 || !edited[0]?.edited) return `the edit: ${JSON.stringify(seen)}`;
+          return rootReactions.some((r) => r.name === '+1' && r.users.includes(frances.slackId)) ? undefined : `the reaction: ${JSON.stringify(rootReactions)}`;
+        },
+        60_000,
+        "Frances's edit and reaction on Slack",
+      );
+      await eventually(
+        async () => {
+          // A soft-deleted message keeps its sender and loses its body.
+          const seen = await readTeams(replies);
+          const grace3 = seen.find((m) => m.from?.user?.id === grace.teamsId);
+          return grace3?.deletedDateTime ? undefined : JSON.stringify(seen);
+        },
+        60_000,
+        "Grace's deleted reply shown deleted on Teams",
+      );
+      // The admin reads the same story in the link's conversation: every message delivered on the other side.
+      const messages = await org.admin.expect<{ items: { state: string }[] }>(200, 'GET', `/v1/conversations/${link.conversationId}/messages`);
+      expect(messages.items.map((m) => m.state)).toEqual(['delivered', 'delivered', 'delivered']);
     }));
 });
