@@ -12,7 +12,8 @@ import { AdminApi, rememberedOrgFile, type RememberedOrg } from '@parley/admin-c
  *
  * The demo plays the people on the sandboxes (their control APIs, as a person's client would) and reads what each of
  * them sees through the platforms' own APIs, as that person; Parley is only reached through its admin API. Each of
- * them also reacts to the other's message, and sees the other's reaction arrive as made by the other.
+ * them also reacts to the other's message, and sees the other's reaction arrive as made by the other. Then the admin
+ * links a Slack channel with a Teams channel that Parley creates (Channel Sync), and the two talk in a thread there.
  */
 const gatewayUrl = (process.env['PARLEY_URL'] ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const dataDir = process.env['PARLEY_DATA_DIR'] ?? path.join(process.cwd(), '.parley', 'embedded');
@@ -55,6 +56,16 @@ interface SlackMessage {
   reactions?: { name: string; users: string[] }[];
 }
 
+/** The demo's linked Slack channel; a later run finds its link and reuses it. */
+const DEMO_CHANNEL = 'parley-launch';
+
+interface ChannelLink {
+  id: string;
+  conversationId: string;
+  slack: { channelId: string; name: string };
+  teams: { teamId: string; channelId: string; displayName: string };
+}
+
 async function main(): Promise<void> {
   const credentials = JSON.parse(readOrExplain(path.join(sandboxDir, 'demo-credentials.json'), 'the sandbox credentials')) as DemoCredentials;
   // The organization `npm run demo` made, connected and synced (its admin key is shown once, so the demo kept it).
@@ -85,18 +96,19 @@ async function main(): Promise<void> {
       return (await response.json()) as T;
     };
   };
+  const slackWithToken = async <T>(token: string, method: string, params: Record<string, string>): Promise<T> => {
+    const response = await fetch(`${credentials.slack.apiUrl}${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    });
+    const json = (await response.json()) as T & { ok: boolean; error?: string };
+    if (!json.ok) throw new Error(`Slack ${method}: ${json.error}`);
+    return json;
+  };
   const slackAs = async (userId: string) => {
-    const { token } = await control<{ token: string }>('slack', 'tokens', { kind: 'user', as: userId, scopes: ['im:history', 'im:read', 'users:read'] });
-    return async <T>(method: string, params: Record<string, string>): Promise<T> => {
-      const response = await fetch(`${credentials.slack.apiUrl}${method}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(params).toString(),
-      });
-      const json = (await response.json()) as T & { ok: boolean; error?: string };
-      if (!json.ok) throw new Error(`Slack ${method}: ${json.error}`);
-      return json;
-    };
+    const { token } = await control<{ token: string }>('slack', 'tokens', { kind: 'user', as: userId, scopes: ['im:history', 'im:read', 'users:read', 'channels:history', 'channels:read'] });
+    return <T>(method: string, params: Record<string, string>): Promise<T> => slackWithToken<T>(token, method, params);
   };
 
   say(`Parley relay demo against ${gatewayUrl} (organization ${remembered.id})`);
@@ -212,6 +224,52 @@ async function main(): Promise<void> {
     say(`   from ${m.source.platform} ${m.source.messageId}: ${m.state}${m.targetMessageIds.length ? ` as ${m.targetMessageIds.join(', ')}` : ''}${m.deleted ? ' (deleted)' : ''}${m.reason ? ` — ${m.reason}` : ''}`);
     for (const r of m.reactions ?? []) say(`     reaction ${r.change} ${r.reaction}: ${r.state}${r.reason ? ` — ${r.reason}` : ''}`);
   }
+
+  step(9, 'Channel Sync: the admin links a Slack channel with a Teams channel that Parley creates');
+  const links = await admin.expect<{ items: ChannelLink[] }>(200, 'GET', '/v1/channel-links?limit=200');
+  let link = links.items.find((l) => l.slack.name === DEMO_CHANNEL);
+  if (link) {
+    say(`   already linked in an earlier run: Slack #${link.slack.name} <-> Teams "${link.teams.displayName}"`);
+  } else {
+    const made = await control<{ id: string }>('slack', 'channels', { name: DEMO_CHANNEL, members: [adaSlack] });
+    link = await admin.expect<ChannelLink>(201, 'POST', '/v1/channel-links', { slack: { channelId: made.id }, teams: { create: true } });
+    say(`   Slack #${link.slack.name} (${link.slack.channelId}) <-> Teams "${link.teams.displayName}" (${link.teams.channelId}), created by Parley`);
+  }
+  const { teamId, channelId } = link.teams;
+  const teamsChannel = `/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages`;
+
+  step(10, `${ada.displayName} writes in the Slack channel; ${frances.displayName} reads it in the Teams channel`);
+  const channelMarker = `channel ${Date.now()}`;
+  // slack-connector joins the channel when it reads the link: a message before that would not be heard.
+  const botUser = (await slackWithToken<{ user_id: string }>(credentials.slack.botToken, 'auth.test', {})).user_id;
+  await eventually('the Parley app in the Slack channel', async () => {
+    const members = await asAda<{ members: string[] }>('conversations.members', { channel: link?.slack.channelId as string });
+    return members.members.includes(botUser) ? true : undefined;
+  });
+  const inChannel = await control<{ ts: string }>('slack', 'post', { as: adaSlack, channel: link.slack.channelId, text: `Launch checklist is _done_ (${channelMarker})` });
+  const onTeams = await eventually(`the channel message in ${frances.displayName}'s Teams`, async () =>
+    (await asFrances<{ value: GraphMessage[] }>(`${teamsChannel}?$top=50`)).value.find((m) => m.body.content.includes(channelMarker)),
+  );
+  say(`   in the Teams channel, from ${onTeams.from?.user?.displayName ?? '?'}: ${onTeams.body.content}`);
+
+  step(11, `${frances.displayName} answers in its thread on Teams; ${ada.displayName} reads the answer in the Slack thread`);
+  const threadMarker = `thread ${Date.now()}`;
+  await control('graph', 'post', { as: francesTeams, teamId, channelId, replyToId: onTeams.id, content: `On it (${threadMarker})`, contentType: 'text' });
+  const inThread = await eventually(`the answer in ${ada.displayName}'s Slack thread`, async () => {
+    const replies = await asAda<{ messages: SlackMessage[] }>('conversations.replies', { channel: link?.slack.channelId as string, ts: inChannel.ts });
+    return replies.messages.find((m) => m.text?.includes(threadMarker));
+  });
+  say(`   in the thread of ${inChannel.ts}, from ${inThread.user} (${frances.displayName}'s Slack account): ${inThread.text}`);
+
+  step(12, `${frances.displayName} reacts on Teams; Slack shows it on ${ada.displayName}'s channel message`);
+  await control('graph', 'react', { as: francesTeams, teamId, channelId, messageId: onTeams.id, reactionType: '🚀' });
+  const rocket = await eventually(`${frances.displayName}'s reaction in the Slack channel`, async () => {
+    const replies = await asAda<{ messages: SlackMessage[] }>('conversations.replies', { channel: link?.slack.channelId as string, ts: inChannel.ts });
+    return replies.messages.find((m) => m.ts === inChannel.ts)?.reactions?.find((r) => r.users.includes(francesMirror?.platformUserId as string));
+  });
+  say(`   Slack shows :${rocket.name}: from ${francesMirror?.platformUserId}`);
+  const channelMessages = await admin.expect<{ items: { source: { platform: string; messageId: string }; state: string }[] }>(200, 'GET', `/v1/conversations/${link.conversationId}/messages?limit=5`);
+  for (const m of channelMessages.items) say(`   channel message from ${m.source.platform} ${m.source.messageId}: ${m.state}`);
   say('\nDone.');
 }
 

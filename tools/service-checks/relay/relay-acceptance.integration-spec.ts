@@ -220,6 +220,15 @@ describe('relay across processes', () => {
         'a subscription to the linked Teams channel',
       );
 
+      // slack-connector makes the app a member of the public channel when it reads the link; it hears it from then on.
+      await eventually(
+        async () => {
+          const members = (await slackCall<{ members: string[] }>(org.stack, adaToken, 'conversations.members', { channel })).members;
+          return members.includes(org.slackBotUserId) ? undefined : JSON.stringify(members);
+        },
+        60_000,
+        'the Parley app in the Slack channel',
+      );
       const root = slack.post({ as: ada.slackId, channel, text: 'r0ch1 launch is *today*' })['ts'] as string;
       let teamsRoot: ChannelMessage | undefined;
       await eventually(
