@@ -41,6 +41,12 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     // Reactions both ways (ADR 0032): Frances's 👍 on Teams is :+1: on Slack from her Slack account, Ada's :tada: 🎉 from her guest.
     expect(output).toMatch(/Slack shows :\+1: from U[A-Z0-9]+ on /);
     expect(output).toMatch(/Teams shows 🎉 from .+'s guest on the answer/);
+    // Channel Sync (issue 10): the linked channel with its Teams twin made by Parley, a thread both ways and a reaction.
+    expect(output).toMatch(/Slack #parley-launch \(C[A-Z0-9]+\) <-> Teams "parley-launch" .*, created by Parley/);
+    expect(output).toMatch(/in the Teams channel, from Ada Lovelace: .*<em>done<\/em>/);
+    expect(output).toMatch(/in the thread of [0-9.]+, from U[A-Z0-9]+ \(Frances .+'s Slack account\): On it/);
+    expect(output).toMatch(/Slack shows :rocket: from U[A-Z0-9]+/);
+    expect(output.split('\n').filter((line) => /channel message from (slack|teams) .*: delivered$/.test(line))).toHaveLength(2);
     const states = output.split('\n').filter((line) => /^\s+from (slack|teams) /.test(line));
     expect(states).toHaveLength(2);
     expect(states.every((line) => line.includes(': delivered as '))).toBe(true);
@@ -50,6 +56,7 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     const output = await run('relay-demo', 240_000);
     lastRun = output;
     expect(output).toMatch(/already given in an earlier run/);
+    expect(output).toMatch(/already linked in an earlier run: Slack #parley-launch/);
     const twins = output.split('\n').filter((line) => /^\s+dm [0-9a-f-]{36}: Slack /.test(line));
     expect(twins).toHaveLength(1);
     const states = output.split('\n').filter((line) => /^\s+from (slack|teams) /.test(line));
