@@ -1,4 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ChannelLinkHandler } from './channels/channel-link.handler';
+import { ChannelsController } from './channels/channels.controller';
+import { TeamsChannels } from './channels/teams-channels';
 import { DirectoryImportHandler } from './directory/directory-import.handler';
 import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
@@ -29,12 +32,13 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, TeamsReactionHandler, NotificationController],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, TeamsReactionHandler, NotificationController, ChannelsController, ChannelLinkHandler],
       providers: [
         { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
         graphAccessProvider,
         teamMembershipProvider,
         ConnectionVerifier,
+        TeamsChannels,
         DirectoryImporter,
         GuestProvisioner,
         InFlightPosts,

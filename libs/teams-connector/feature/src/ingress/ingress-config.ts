@@ -3,6 +3,8 @@ import { ConfigError, defineConfigSection, env } from '@parley/config';
 import { defaultValidationTokenSettings, type ValidationTokenSettings } from './validation-tokens';
 
 const MINUTE = 60_000;
+/** Graph allows 10,000 subscriptions per organization (reference, "Relaying messages"); over it, 403. */
+export const GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION = 10_000;
 /** Graph's maximum for chatMessage subscriptions is 4320 minutes; ask for a little less so clock skew never exceeds it. */
 export const MAX_CHAT_SUBSCRIPTION_MINUTES = 4320;
 
@@ -25,6 +27,13 @@ export interface TeamsIngressConfig {
   readonly catchUpIntervalMs: number;
   /** Catch-up lists up to now minus this (Graph's clock and indexing lag); the rest waits for the next run. */
   readonly catchUpLagMs: number;
+  /**
+   * The most subscriptions Parley makes in one tenant (its chat subscription and one per linked channel): Graph's
+   * 10,000 per organization by default, less when other apps of the tenant need some of them.
+   */
+  readonly subscriptionQuota: number;
+  /** Channel catch-up lists the replies of thread roots posted this recently (and of roots edited since the watermark). */
+  readonly channelThreadWindowMs: number;
 }
 
 export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}): TeamsIngressConfig {
@@ -39,6 +48,8 @@ export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}):
     leaseTtlMs: Math.max(tickMs * 3, 2 * MINUTE),
     catchUpIntervalMs: 15 * MINUTE,
     catchUpLagMs: 30_000,
+    subscriptionQuota: GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION,
+    channelThreadWindowMs: 7 * 24 * 60 * MINUTE,
     ...overrides,
     tickMs,
   };
@@ -62,6 +73,8 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: env.int(MINUTE, 100),
     PARLEY_TEAMS_CATCH_UP_INTERVAL_MS: env.int(15 * MINUTE, 100),
     PARLEY_TEAMS_CATCH_UP_LAG_MS: env.int(30_000, 0),
+    PARLEY_TEAMS_SUBSCRIPTION_QUOTA: env.int(GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, 1).refine((n) => n <= GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, `at most ${GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION} (Graph's limit per organization)`),
+    PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES: env.int(7 * 24 * 60, 1),
   },
   (v): TeamsIngressConfig => {
     if (v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES >= v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES) {
@@ -76,6 +89,8 @@ export const teamsIngressConfigSection = defineConfigSection(
       tickMs: v.PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS,
       catchUpIntervalMs: v.PARLEY_TEAMS_CATCH_UP_INTERVAL_MS,
       catchUpLagMs: v.PARLEY_TEAMS_CATCH_UP_LAG_MS,
+      subscriptionQuota: v.PARLEY_TEAMS_SUBSCRIPTION_QUOTA,
+      channelThreadWindowMs: v.PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES * MINUTE,
     });
   },
 );

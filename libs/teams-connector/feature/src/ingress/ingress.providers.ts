@@ -5,6 +5,8 @@ import type { Logger } from '@parley/observability';
 import { DATA_SOURCE, INTERNAL_API, LOGGER, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { GRAPH_ACCESS, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from '../graph.providers';
+import { ChannelCatchUp } from '../channels/channel-catch-up';
+import { LinkedChannels } from '../channels/linked-channels';
 import { ChatMessageObserver } from '../relay/chat-message-observer';
 import { CatchUp } from './catch-up';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
@@ -72,11 +74,27 @@ export const ingressProviders: Provider[] = [
     useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, graph: GraphAccess, moduleRef: ModuleRef, logger: Logger) =>
       new CatchUp(config, store, graph, observerLookup(moduleRef), logger.child({ component: 'teams-catch-up' })),
   },
+  { provide: LinkedChannels, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new LinkedChannels(dataSource) },
+  {
+    provide: ChannelCatchUp,
+    inject: [TEAMS_INGRESS_CONFIG, LinkedChannels, GRAPH_ACCESS, ModuleRef, LOGGER],
+    useFactory: (config: TeamsIngressConfig, channels: LinkedChannels, graph: GraphAccess, moduleRef: ModuleRef, logger: Logger) =>
+      new ChannelCatchUp(config, channels, graph, observerLookup(moduleRef), logger.child({ component: 'teams-channel-catch-up' })),
+  },
   {
     provide: SubscriptionManager,
-    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, NotificationKeySource, GRAPH_ACCESS, INTERNAL_API, CatchUp, LOGGER],
-    useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, keys: NotificationKeySource, graph: GraphAccess, internalApi: InternalApiAccess, catchUp: CatchUp, logger: Logger) =>
-      new SubscriptionManager(config, store, keys, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' })),
+    inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, NotificationKeySource, GRAPH_ACCESS, INTERNAL_API, CatchUp, LOGGER, LinkedChannels, ChannelCatchUp],
+    useFactory: (
+      config: TeamsIngressConfig,
+      store: SubscriptionStore,
+      keys: NotificationKeySource,
+      graph: GraphAccess,
+      internalApi: InternalApiAccess,
+      catchUp: CatchUp,
+      logger: Logger,
+      channels: LinkedChannels,
+      channelCatchUp: ChannelCatchUp,
+    ) => new SubscriptionManager(config, store, keys, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' }), channels, channelCatchUp),
   },
   {
     provide: NotificationIntake,

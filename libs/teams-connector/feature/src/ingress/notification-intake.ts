@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { teamsChannelConversationId } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
+import { channelMessageOf } from '../channels/channel-resource';
 import type { ChatMessageObserver, ChatMessageObservation, GraphChatMessageResource } from '../relay/chat-message-observer';
 import type { NotificationKeySource } from './notification-key-source';
 import { DecryptionError } from './notification-keys';
@@ -49,6 +51,24 @@ export function chatMessageOf(resource: string): { chatId: string; messageId: st
   return { chatId, messageId };
 }
 
+/** Where a notified message lives: its conversation as the bus names it, and for a channel reply its thread's root. */
+interface NotifiedPlace {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly threadRootId?: string;
+  /** The channel (`{teamId}/{channelId}`) whose subscription alone may notify it; null: the chat subscription. */
+  readonly channel: string | null;
+}
+
+function placeOf(resource: string): NotifiedPlace | null {
+  const chat = chatMessageOf(resource);
+  if (chat) return { conversationId: chat.chatId, messageId: chat.messageId, channel: null };
+  const channel = channelMessageOf(resource);
+  if (!channel) return null;
+  const conversationId = teamsChannelConversationId(channel.teamId, channel.channelId);
+  return { conversationId, messageId: channel.messageId, channel: conversationId, ...(channel.rootId ? { threadRootId: channel.rootId } : {}) };
+}
+
 /** Called when a lifecycle event was recorded, so the replica holding the lease acts on it without waiting for a tick. */
 export type LifecycleListener = (subscription: StoredSubscription, event: LifecycleEventName) => void;
 
@@ -56,7 +76,9 @@ export type LifecycleListener = (subscription: StoredSubscription, event: Lifecy
  * Verifies a change-notification payload and hands what it says to the ChatMessageObserver: every item's clientState
  * against its subscription's (an unknown subscription or a wrong clientState refuses the item), every validation
  * token (one bad token refuses the whole payload: Microsoft's advice), an item with resource data only when a
- * verified token covers its tenant and app, and its resource data decrypted with the certificate it names. Nothing
+ * verified token covers its tenant and app, and its resource data decrypted with the certificate it names. A chat
+ * message must come through the connection's chat subscription and a channel message (or reply) through that
+ * channel's own subscription. Nothing
  * from a refused item reaches the observer. Log lines name the reason and the subscription, never a clientState,
  * token or key.
  */
@@ -105,10 +127,12 @@ export class NotificationIntake {
 
     const observations: ChatMessageObservation[] = [];
     for (const { item, subscription } of good) {
-      const place = chatMessageOf(item.resource);
-      if (!place) {
+      const place = placeOf(item.resource);
+      // A chat message comes through the chat subscription, a channel's through that channel's own subscription.
+      const reason = !place ? 'not-a-message' : place.channel !== subscription.channel ? 'not-this-subscriptions-resource' : null;
+      if (!place || reason) {
         refused++;
-        this.logger.warn({ reason: 'not-a-chat-message', subscriptionId: subscription.subscriptionId }, 'Teams notification item refused');
+        this.logger.warn({ reason, subscriptionId: subscription.subscriptionId }, 'Teams notification item refused');
         continue;
       }
       let message: GraphChatMessageResource | undefined;
@@ -141,8 +165,9 @@ export class NotificationIntake {
       observations.push({
         orgId: subscription.orgId,
         connectionId: subscription.connectionId,
-        chatId: place.chatId,
+        chatId: place.conversationId,
         messageId: place.messageId,
+        ...(place.threadRootId ? { threadRootId: place.threadRootId } : {}),
         changeType: item.changeType,
         ...(message ? { message } : {}),
         source: 'notification',

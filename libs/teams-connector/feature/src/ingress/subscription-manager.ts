@@ -3,6 +3,9 @@ import { internalRoutes, type TeamsSettings } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import type { InternalApiAccess } from '@parley/service-runtime';
 import { GraphRequestError, type GraphAccess, type GraphApi } from '@parley/teams-connector-graph-access';
+import type { ChannelCatchUp } from '../channels/channel-catch-up';
+import { channelMessagesResource } from '../channels/channel-resource';
+import type { LinkedChannel, LinkedChannels } from '../channels/linked-channels';
 import type { CatchUp } from './catch-up';
 import type { TeamsIngressConfig } from './ingress-config';
 import type { NotificationKeySource } from './notification-key-source';
@@ -32,8 +35,26 @@ interface CreatedSubscription {
   expirationDateTime: string;
 }
 
+/** What one subscription watches: the connection's chats (tenant-wide), or one linked channel. */
+interface Watch {
+  readonly resource: string;
+  readonly channel: LinkedChannel | null;
+}
+
+/** Parley's own cap on subscriptions in a tenant (PARLEY_TEAMS_SUBSCRIPTION_QUOTA, at most Graph's 10,000) is reached. */
+export class SubscriptionQuotaError extends Error {
+  constructor(
+    readonly tenantId: string,
+    readonly quota: number,
+  ) {
+    super(`Parley holds ${quota} subscriptions in tenant ${tenantId} already, its quota (Graph allows 10,000 per organization); unlink channels or raise PARLEY_TEAMS_SUBSCRIPTION_QUOTA`);
+    this.name = 'SubscriptionQuotaError';
+  }
+}
+
 /**
- * Keeps one tenant-wide chat-message subscription per Teams connection: creates it (with resource data encrypted
+ * Keeps one tenant-wide chat-message subscription per Teams connection, and one per channel linked to it
+ * (`/teams/{t}/channels/{c}/messages`, deleted when the channel is unlinked): creates each (with resource data encrypted
  * under Parley's active certificate, the connection's payment model and a fresh clientState), renews it well before
  * it expires, reauthorizes it on `reauthorizationRequired`, and makes a new one when Graph removed it, when renewing
  * fails, when the payment model or the active certificate changed, or when it expired. Only the replica holding a
@@ -59,6 +80,8 @@ export class SubscriptionManager {
     private readonly internalApi: InternalApiAccess,
     private readonly catchUp: CatchUp,
     private readonly logger: Logger,
+    private readonly channels: LinkedChannels,
+    private readonly channelCatchUp: ChannelCatchUp,
   ) {}
 
   start(): void {
@@ -106,6 +129,7 @@ export class SubscriptionManager {
   async pass(): Promise<void> {
     const { items } = await this.internalApi.send(internalRoutes.identity.platformConnections, { query: { platform: 'teams' } });
     const forgotten = await this.store.forgetConnectionsExcept(items.map((item) => item.id));
+    await this.channels.forgetConnectionsExcept(items.map((item) => item.id));
     if (forgotten > 0) this.logger.info({ subscriptions: forgotten }, 'Teams subscriptions of deleted connections forgotten; their notifications are refused');
     for (const item of items) {
       if (this.stopped) return;
@@ -135,16 +159,56 @@ export class SubscriptionManager {
 
   private async maintain(connection: TeamsConnection): Promise<void> {
     const app = (await this.graph.forConnection(connection.orgId, connection.connectionId)).app('customer');
-    const resource = chatsResource(connection.settings.paymentModel ?? 'B');
-    const current = await this.store.current(connection.connectionId);
     // The connection's key, made or rotated here (the lease holder); keys still named by a subscription are kept.
     const active = await this.keys.active(connection.orgId, connection.connectionId, await this.store.certificatesInUse(connection.connectionId));
+    let failed: unknown = null;
+    try {
+      await this.keep(connection, app, active, { resource: chatsResource(connection.settings.paymentModel ?? 'B'), channel: null });
+    } catch (error) {
+      failed = error;
+    }
+    // A failing chat subscription does not hold back the channels' (nor they it).
+    await this.maintainChannels(connection, app, active);
+    if (failed) throw failed;
+  }
+
+  /**
+   * One subscription per linked channel; an unlinked channel's is deleted (its row stays, retired, for notifications
+   * in flight, which ingest then drops). A channel Graph refuses (the quota, a channel gone) is logged and recorded
+   * with the reason, and the others carry on; it is tried again on the next pass.
+   */
+  private async maintainChannels(connection: TeamsConnection, app: GraphApi, active: { id: string; certificate: string }): Promise<void> {
+    const linked = await this.channels.ofConnection(connection.connectionId);
+    const wanted = new Set(linked.map((c) => c.conversationId));
+    for (const subscription of await this.store.currentOfChannels(connection.connectionId)) {
+      if (subscription.channel && wanted.has(subscription.channel)) continue;
+      await this.deleteQuietly(app, subscription.subscriptionId);
+      await this.store.retire(subscription.subscriptionId);
+      this.logger.info({ connectionId: connection.connectionId, subscriptionId: subscription.subscriptionId, channel: subscription.channel }, 'Teams channel unlinked: its subscription deleted');
+    }
+    for (const channel of linked) {
+      if (this.stopped) return;
+      try {
+        await this.keep(connection, app, active, { resource: channelMessagesResource(channel.teamId, channel.channelId), channel });
+        if (channel.refusal) await this.channels.refused(connection.connectionId, channel.teamId, channel.channelId, null);
+      } catch (error) {
+        const refusal = subscriptionRefusal(error);
+        if (refusal) await this.channels.refused(connection.connectionId, channel.teamId, channel.channelId, refusal);
+        this.logger.warn({ err: error, connectionId: connection.connectionId, channel: channel.conversationId, refusal }, 'Teams channel subscription could not be made or kept; trying again next pass');
+      }
+    }
+  }
+
+  /** Creates, renews, reauthorizes or replaces the subscription of one watch. */
+  private async keep(connection: TeamsConnection, app: GraphApi, active: { id: string; certificate: string }, watch: Watch): Promise<void> {
+    const { resource } = watch;
+    const current = await this.store.current(connection.connectionId, watch.channel?.conversationId ?? null);
     const now = Date.now();
-    if (!current) return this.create(connection, app, resource, active, null, 'none yet');
-    if (current.pendingEvent === 'subscriptionRemoved') return this.create(connection, app, resource, active, current, 'Graph removed it');
-    if (current.expiresAt.getTime() <= now) return this.create(connection, app, resource, active, current, 'it expired');
-    if (current.resource !== resource) return this.create(connection, app, resource, active, current, 'the payment model changed');
-    if (current.certificateId !== active.id) return this.create(connection, app, resource, active, current, 'the notification certificate rotated');
+    if (!current) return this.create(connection, app, watch, active, null, 'none yet');
+    if (current.pendingEvent === 'subscriptionRemoved') return this.create(connection, app, watch, active, current, 'Graph removed it');
+    if (current.expiresAt.getTime() <= now) return this.create(connection, app, watch, active, current, 'it expired');
+    if (current.resource !== resource) return this.create(connection, app, watch, active, current, 'the payment model changed');
+    if (current.certificateId !== active.id) return this.create(connection, app, watch, active, current, 'the notification certificate rotated');
     if (current.pendingEvent === 'missed') {
       this.gaps.add(connection.connectionId);
       await this.store.clearEvent(current.subscriptionId, 'missed');
@@ -158,7 +222,7 @@ export class SubscriptionManager {
         this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorized');
       } catch (error) {
         this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription reauthorization failed; making a new one');
-        return this.create(connection, app, resource, active, current, 'reauthorization failed');
+        return this.create(connection, app, watch, active, current, 'reauthorization failed');
       }
     }
     if (current.expiresAt.getTime() - now < this.config.renewBeforeMs) {
@@ -168,7 +232,7 @@ export class SubscriptionManager {
         this.logger.info({ connectionId: connection.connectionId, subscriptionId: current.subscriptionId, expiresAt: renewed.expirationDateTime }, 'Teams subscription renewed');
       } catch (error) {
         this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription renewal failed; making a new one');
-        return this.create(connection, app, resource, active, current, 'renewal failed');
+        return this.create(connection, app, watch, active, current, 'renewal failed');
       }
     }
   }
@@ -180,12 +244,17 @@ export class SubscriptionManager {
   private async create(
     connection: TeamsConnection,
     app: GraphApi,
-    resource: string,
+    watch: Watch,
     active: { id: string; certificate: string },
     previous: StoredSubscription | null,
     why: string,
   ): Promise<void> {
     if (!this.config.publicBaseUrl) return;
+    const { resource } = watch;
+    // A replacement frees its predecessor's place; a new one needs room under the quota (Graph would answer 403).
+    if (!previous && (await this.store.liveInTenant(connection.settings.tenantId)) >= this.config.subscriptionQuota) {
+      throw new SubscriptionQuotaError(connection.settings.tenantId, this.config.subscriptionQuota);
+    }
     const clientState = randomBytes(32).toString('base64url');
     const body = {
       changeType: 'created,updated,deleted',
@@ -219,6 +288,7 @@ export class SubscriptionManager {
         clientId: connection.settings.clientId,
         authorityUrl: connection.settings.authorityUrl,
         resource,
+        channel: watch.channel?.conversationId ?? null,
         certificateId: active.id,
         expiresAt: new Date(created.expirationDateTime),
       },
@@ -251,9 +321,22 @@ export class SubscriptionManager {
     this.gaps.delete(connection.connectionId);
     try {
       await this.catchUp.run(connection.orgId, connection.connectionId, connection.connectedAt);
+      // Linked channels after the chats, each from its own watermark: the same gaps silenced them.
+      await this.channelCatchUp.run(connection.orgId, connection.connectionId);
     } catch (error) {
       this.gaps.add(connection.connectionId);
       throw error;
     }
   }
+}
+
+/**
+ * Why a channel's subscription cannot be made, as an admin should read it, or null when trying again may do: the
+ * quota (Parley's, or Graph's 403), or another refusal by Graph (a channel deleted, a permission taken away).
+ */
+export function subscriptionRefusal(error: unknown): string | null {
+  if (error instanceof SubscriptionQuotaError) return error.message;
+  if (!(error instanceof GraphRequestError) || error.status === 0 || error.status === 429 || error.status >= 500) return null;
+  const hint = error.status === 403 ? ' (the tenant may hold 10,000 subscriptions already, Graph\'s limit per organization, or the app lacks ChannelMessage.Read.All)' : '';
+  return `Graph refused the channel's subscription: ${error.status}${error.code ? ` ${error.code}` : ''}${hint}: ${error.graphMessage}`;
 }

@@ -12,6 +12,8 @@ export interface StoredSubscription {
   readonly clientId: string;
   readonly authorityUrl: string;
   readonly resource: string;
+  /** A per-channel subscription's channel (`{teamId}/{channelId}`); null for the connection's chat subscription. */
+  readonly channel: string | null;
   readonly certificateId: string;
   readonly expiresAt: Date;
   readonly current: boolean;
@@ -26,6 +28,7 @@ interface Row {
   client_id: string;
   authority_url: string;
   resource: string;
+  channel: string | null;
   client_state_sha256: Buffer;
   certificate_id: string;
   expires_at: Date;
@@ -33,7 +36,7 @@ interface Row {
   pending_event: LifecycleEventName | null;
 }
 
-const COLUMNS = 'subscription_id, org_id, connection_id, tenant_id, client_id, authority_url, resource, client_state_sha256, certificate_id, expires_at, current, pending_event';
+const COLUMNS = 'subscription_id, org_id, connection_id, tenant_id, client_id, authority_url, resource, channel, client_state_sha256, certificate_id, expires_at, current, pending_event';
 
 const digest = (clientState: string): Buffer => createHash('sha256').update(clientState, 'utf8').digest();
 
@@ -46,6 +49,7 @@ function toSubscription(row: Row): StoredSubscription {
     clientId: row.client_id,
     authorityUrl: row.authority_url,
     resource: row.resource,
+    channel: row.channel,
     certificateId: row.certificate_id,
     expiresAt: new Date(row.expires_at),
     current: row.current,
@@ -74,19 +78,38 @@ export class SubscriptionStore {
     );
   }
 
-  async current(connectionId: string): Promise<StoredSubscription | null> {
-    const rows: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM teams_connector.subscriptions WHERE connection_id = $1 AND current`, [connectionId]);
+  /** The connection's current chat subscription, or with `channel` its current subscription to that channel. */
+  async current(connectionId: string, channel: string | null = null): Promise<StoredSubscription | null> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM teams_connector.subscriptions WHERE connection_id = $1 AND current AND channel IS NOT DISTINCT FROM $2`,
+      [connectionId, channel],
+    );
     return rows[0] ? toSubscription(rows[0]) : null;
   }
 
-  /** Records a new subscription as the connection's current one; the previous one is retired (kept for in-flight notifications). */
+  /** The connection's current per-channel subscriptions. */
+  async currentOfChannels(connectionId: string): Promise<StoredSubscription[]> {
+    const rows: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM teams_connector.subscriptions WHERE connection_id = $1 AND current AND channel IS NOT NULL`, [connectionId]);
+    return rows.map(toSubscription);
+  }
+
+  /** How many live subscriptions Parley holds in a tenant (Graph's quota counts per organization). */
+  async liveInTenant(tenantId: string): Promise<number> {
+    const [row] = (await this.dataSource.query('SELECT count(*)::int AS n FROM teams_connector.subscriptions WHERE tenant_id = $1 AND current AND expires_at > now()', [tenantId])) as { n: number }[];
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Records a new subscription as the current one of what it watches (the connection's chats, or one channel); the
+   * previous one is retired (kept for in-flight notifications).
+   */
   async saveCurrent(s: Omit<StoredSubscription, 'current' | 'pendingEvent'>, clientState: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('UPDATE teams_connector.subscriptions SET current = false WHERE connection_id = $1 AND current', [s.connectionId]);
+      await manager.query('UPDATE teams_connector.subscriptions SET current = false WHERE connection_id = $1 AND current AND channel IS NOT DISTINCT FROM $2', [s.connectionId, s.channel]);
       await manager.query(
-        `INSERT INTO teams_connector.subscriptions (subscription_id, org_id, connection_id, tenant_id, client_id, authority_url, resource, client_state_sha256, certificate_id, expires_at, current)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, true)`,
-        [s.subscriptionId, s.orgId, s.connectionId, s.tenantId, s.clientId, s.authorityUrl, s.resource, digest(clientState), s.certificateId, s.expiresAt],
+        `INSERT INTO teams_connector.subscriptions (subscription_id, org_id, connection_id, tenant_id, client_id, authority_url, resource, channel, client_state_sha256, certificate_id, expires_at, current)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, true)`,
+        [s.subscriptionId, s.orgId, s.connectionId, s.tenantId, s.clientId, s.authorityUrl, s.resource, s.channel, digest(clientState), s.certificateId, s.expiresAt],
       );
     });
   }

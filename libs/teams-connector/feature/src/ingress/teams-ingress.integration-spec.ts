@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { SignJWT } from 'jose';
 import type { DataSource } from 'typeorm';
@@ -382,6 +382,108 @@ describe('Teams ingress', () => {
     });
   });
 
+  describe('linked channels', () => {
+    const ownerToken = () => sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: people[0] as string });
+    const newChannel = async (displayName: string): Promise<string> => {
+      const made = await harness.graph<{ id: string }>(`/teams/${org.credentials.teamId}/channels`, ownerToken(), { method: 'POST', body: { displayName } });
+      return made.body.id;
+    };
+    const link = async (channelId: string, change: 'linked' | 'unlinked', linkId = randomUUID()) => {
+      await harness.publish('parley.channel.link.changed.v1', {
+        orgId: org.orgId,
+        linkId,
+        change,
+        slack: { connectionId: randomUUID(), channelId: 'C0SLACK01' },
+        teams: { connectionId: org.connectionId, teamId: org.credentials.teamId, channelId },
+        private: false,
+        occurredAt: new Date().toISOString(),
+      });
+      return linkId;
+    };
+    const conversation = (channelId: string) => `${org.credentials.teamId}/${channelId}`;
+    const channelSubscription = (channelId: string) => until(`a subscription to ${channelId}`, () => store().current(org.connectionId, conversation(channelId)));
+    const postIn = (channelId: string, content: string, replyToId?: string, as = people[1] as string) =>
+      sandbox.control.post({ as, teamId: org.credentials.teamId, channelId, content, ...(replyToId ? { replyToId } : {}) }) as { id: string };
+
+    it('a linked channel gets its own subscription; its messages and replies reach the observer, history does not', async () => {
+      const channelId = await newChannel('Linked one');
+      const before = postIn(channelId, 'said before the link');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await link(channelId, 'linked');
+      const current = await channelSubscription(channelId);
+      const graph = await appClient(org).api(`/subscriptions/${current.subscriptionId}`).get();
+      expect(graph).toMatchObject({
+        resource: `/teams/${org.credentials.teamId}/channels/${channelId}/messages`,
+        changeType: 'created,updated,deleted',
+        includeResourceData: true,
+        encryptionCertificateId: vault.get(org.connectionId)?.activeKeyId,
+        lifecycleNotificationUrl: `${proxy.url}/teams/lifecycle`,
+      });
+      // The chat subscription is still the connection's own.
+      expect((await store().current(org.connectionId))?.resource).toBe('/chats/getAllMessages?model=B');
+
+      const root = postIn(channelId, 'a new thread');
+      const reply = postIn(channelId, 'a reply', root.id, people[2]);
+      const seenRoot = await observer.waitFor((o) => o.messageId === root.id && o.source === 'notification');
+      expect(seenRoot).toMatchObject({ chatId: conversation(channelId), changeType: 'created', orgId: org.orgId });
+      expect(seenRoot.threadRootId).toBeUndefined();
+      const seenReply = await observer.waitFor((o) => o.messageId === reply.id && o.source === 'notification');
+      expect(seenReply).toMatchObject({ chatId: conversation(channelId), threadRootId: root.id });
+      expect(seenReply.message?.replyToId).toBe(root.id);
+      sandbox.control.react({ as: people[0] as string, teamId: org.credentials.teamId, channelId, messageId: reply.id, reactionType: '👍' });
+      await observer.waitFor((o) => o.messageId === reply.id && o.changeType === 'updated' && (o.message?.reactions ?? []).length === 1);
+
+      // Catch-up lists the channel from the link on: a dropped notification is found, what came before never is.
+      sandbox.setFaults({ dropNotificationRate: 1 });
+      try {
+        const missedRoot = postIn(channelId, 'never notified');
+        const missedReply = postIn(channelId, 'a reply never notified', root.id);
+        await observer.waitFor((o) => o.messageId === missedRoot.id && o.source === 'catch-up');
+        const caught = await observer.waitFor((o) => o.messageId === missedReply.id && o.source === 'catch-up');
+        expect(caught).toMatchObject({ chatId: conversation(channelId), threadRootId: root.id });
+      } finally {
+        sandbox.setFaults({ dropNotificationRate: 0 });
+      }
+      expect(observer.of(before.id)).toEqual([]);
+    });
+
+    it('an unlinked channel loses its subscription at Graph, and its notifications stop', async () => {
+      const channelId = await newChannel('Linked briefly');
+      const linkId = await link(channelId, 'linked');
+      const current = await channelSubscription(channelId);
+      await link(channelId, 'unlinked', linkId);
+      await until('the subscription retired', async () => !(await store().current(org.connectionId, conversation(channelId))));
+      await expect(appClient(org).api(`/subscriptions/${current.subscriptionId}`).get()).rejects.toMatchObject({ statusCode: 404 });
+      const after = postIn(channelId, 'after the unlink');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(observer.of(after.id).filter((o) => o.source === 'notification')).toEqual([]);
+    });
+
+    it('a channel over the subscription quota is refused with the reason recorded; the others carry on', async () => {
+      const linked = await store().liveInTenant(org.credentials.customerTenantId);
+      sandbox.setLimits({ subscriptionQuotas: { perOrganization: linked } });
+      try {
+        const channelId = await newChannel('One too many');
+        await link(channelId, 'linked');
+        const refusal = await until('the refusal recorded', async () => {
+          const rows: { refusal: string | null }[] = await harness.connector.app
+            .get<DataSource>(DATA_SOURCE)
+            .query('SELECT refusal FROM teams_connector.linked_channels WHERE channel_id = $1', [channelId]);
+          return rows[0]?.refusal;
+        });
+        expect(refusal).toContain('Graph refused the channel\'s subscription: 403');
+        expect(await store().current(org.connectionId, conversation(channelId))).toBeNull();
+        // The connection's chat subscription and the other linked channel's are untouched.
+        expect(await store().current(org.connectionId)).not.toBeNull();
+        // With room again (another app's subscriptions gone), the next pass makes it and clears the refusal.
+        sandbox.setLimits({ subscriptionQuotas: { perOrganization: 10_000 } });
+        await channelSubscription(channelId);
+      } finally {
+        sandbox.setLimits({ subscriptionQuotas: { perOrganization: 10_000 } });
+      }
+    });
+  });
+
   it('rotates the certificate: the new subscription uses the new key, notifications made with the old one still decrypt until its subscription is gone', async () => {
     const old = await currentOf(org);
     const keysBefore = vault.get(org.connectionId) as TeamsNotificationKeySet;
@@ -407,7 +509,12 @@ describe('Teams ingress', () => {
     const seen = await observer.waitFor((o) => o.messageId === after.id && o.source === 'notification');
     expect(seen.message?.body?.content).toContain('new certificate');
 
-    // Once no subscription names the old key (its retired subscription forgotten), the old key is dropped from the vault.
+    // Once no subscription names the old key (its retired subscriptions forgotten), the old key is dropped from the vault.
+    // The linked channels' subscriptions move to the new key in the same pass, after the chats' one.
+    await until('every subscription on the new certificate', async () => {
+      const channels = await store().currentOfChannels(org.connectionId);
+      return channels.every((c) => c.certificateId === rotated.certificateId);
+    });
     await store().forgetRetired(-10 * 24 * 3600_000);
     manager().poke();
     await until('the old key dropped', () => vault.get(org.connectionId)?.keys.length === 1);

@@ -1,7 +1,7 @@
 /**
- * The seam between Teams ingress (change notifications and catch-up: how Parley learns that a chat message appeared,
- * changed or went away) and the relay side of the connector (what that message means: an echo of Parley's own post
- * or something to hand the relay as parley.message.received.v1).
+ * The seam between Teams ingress (change notifications and catch-up: how Parley learns that a message of a chat or of
+ * a linked channel appeared, changed or went away; Graph calls both a chatMessage) and the relay side of the connector
+ * (what that message means: an echo of Parley's own post or something to hand the relay as parley.message.received.v1).
  *
  * Ingress guarantees: the observation came through a verified notification (clientState and validation tokens
  * checked, resource data decrypted) or through Parley's own catch-up listing; it may arrive more than once (a
@@ -10,8 +10,15 @@
 export interface ChatMessageObservation {
   readonly orgId: string;
   readonly connectionId: string;
+  /**
+   * The conversation as the bus names it: a chat's id, or `{teamId}/{channelId}` for a channel message
+   * (teamsChannelConversationId), as the relay store's chat_id columns hold it too: Parley's own posts are recorded
+   * under the same name, where the echo check looks.
+   */
   readonly chatId: string;
   readonly messageId: string;
+  /** For a reply in a channel thread: its root's id, as the notification's resource names it (`.../replies('{id}')`). */
+  readonly threadRootId?: string;
   /** Graph's changeType; a softDelete arrives as `updated` with `deletedDateTime` set, a hard delete as `deleted`. */
   readonly changeType: 'created' | 'updated' | 'deleted';
   /** The chatMessage resource (decrypted resource data, or as listed); absent only for `deleted`. */

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { teamsChannelConversationId } from '@parley/contracts';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
+import { LinkedChannels } from '../channels/linked-channels';
 import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
 import { contentHash } from './content';
 import { RelayStore } from './relay-store';
@@ -145,5 +147,113 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     await observer.observe(observation(chat.id, posted, 'updated'));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received(posted['id'] as string)).toEqual([]);
+  });
+  describe('in a linked channel', () => {
+    const dataSource = (): DataSource => harness.connector.app.get<symbol, DataSource>(DATA_SOURCE);
+    const ownerToken = () => sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: Object.keys(org.credentials.passwords)[0] as string });
+    const newChannel = async (displayName: string): Promise<string> =>
+      (await harness.graph<{ id: string }>(`/teams/${org.credentials.teamId}/channels`, ownerToken(), { method: 'POST', body: { displayName } })).body.id;
+    const link = async (channelId: string, change: 'linked' | 'unlinked' = 'linked', linkId: string = randomUUID()): Promise<string> => {
+      await harness.publish('parley.channel.link.changed.v1', {
+        orgId: org.orgId,
+        linkId,
+        change,
+        slack: { connectionId: randomUUID(), channelId: 'C0SLACK02' },
+        teams: { connectionId: org.connectionId, teamId: org.credentials.teamId, channelId },
+        private: false,
+        occurredAt: new Date().toISOString(),
+      });
+      const linked = new LinkedChannels(dataSource());
+      const deadline = Date.now() + 15_000;
+      while (((await linked.linked(org.connectionId, org.credentials.teamId, channelId)) !== null) !== (change === 'linked')) {
+        if (Date.now() > deadline) throw new Error(`the ${change} change was not recorded`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return linkId;
+    };
+    const inChannel = (channelId: string) => teamsChannelConversationId(org.credentials.teamId, channelId);
+    const readIn = async (channelId: string, messageId: string, rootId?: string): Promise<Record<string, unknown>> => {
+      const token = await harness.appToken(org.credentials.customerTenantId, org);
+      const base = `/teams/${org.credentials.teamId}/channels/${encodeURIComponent(channelId)}/messages`;
+      return (await harness.graph(rootId ? `${base}/${rootId}/replies/${messageId}` : `${base}/${messageId}`, token)).body;
+    };
+    const place = (channelId: string) => ({ teamId: org.credentials.teamId, channelId });
+
+    it('relays messages and replies as kind channel, a reply under its root, its edit and delete too', async () => {
+      const channelId = await newChannel('Ingest linked');
+      await link(channelId);
+      const root = sandbox.control.post({ as: grace, ...place(channelId), content: 'a thread' });
+      const reply = sandbox.control.post({ as: frances, ...place(channelId), content: 'a reply', replyToId: root['id'] as string });
+      await observer.observe(observation(inChannel(channelId), root));
+      await observer.observe({ ...observation(inChannel(channelId), reply), threadRootId: root['id'] as string });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      sandbox.control.edit({ as: frances, ...place(channelId), messageId: reply['id'] as string, content: 'a reply, edited' });
+      await observer.observe(observation(inChannel(channelId), await readIn(channelId, reply['id'] as string, root['id'] as string), 'updated'));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      sandbox.control.delete({ as: frances, ...place(channelId), messageId: reply['id'] as string });
+      await observer.observe(observation(inChannel(channelId), await readIn(channelId, reply['id'] as string, root['id'] as string), 'deleted'));
+      await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === reply['id'], 15_000, 3);
+
+      const [relayedRoot] = received(root['id'] as string);
+      expect(relayedRoot).toMatchObject({ conversation: { platform: 'teams', conversationId: inChannel(channelId), kind: 'channel' }, change: 'created', senderPlatformUserId: await userId(grace) });
+      expect(relayedRoot?.conversation.members).toBeUndefined();
+      expect(relayedRoot?.threadRootId).toBeUndefined();
+      expect(received(reply['id'] as string).map((p) => [p.change, p.threadRootId, p.conversation.kind])).toEqual([
+        ['created', root['id'], 'channel'],
+        ['edited', root['id'], 'channel'],
+        ['deleted', root['id'], 'channel'],
+      ]);
+    });
+
+    it('relays nothing from a channel that is not linked, or from before its link; Parley\'s own channel posts are echoes', async () => {
+      const channelId = await newChannel('Ingest baseline');
+      const before = sandbox.control.post({ as: grace, ...place(channelId), content: 'history' });
+      await observer.observe(observation(inChannel(channelId), before));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const linkId = await link(channelId);
+      // An edit of history is still history.
+      sandbox.control.edit({ as: grace, ...place(channelId), messageId: before['id'] as string, content: 'history, edited' });
+      await observer.observe(observation(inChannel(channelId), await readIn(channelId, before['id'] as string), 'updated'));
+
+      const own = sandbox.control.post({ as: frances, ...place(channelId), content: 'posted by Parley' });
+      const store = new RelayStore(dataSource());
+      const deliveryId = randomUUID();
+      await store.beginDelivery(deliveryId, org.orgId, org.connectionId, inChannel(channelId));
+      await store.preparePost(deliveryId, 'message', inChannel(channelId), await userId(frances), contentHash('posted by Parley', deliveryId));
+      await store.beginAttempt(deliveryId, 'message');
+      await store.recordPosted(deliveryId, 'message', own['id'] as string);
+      await observer.observe(observation(inChannel(channelId), own));
+
+      const system = { ...sandbox.control.post({ as: grace, ...place(channelId), content: 'x' }), messageType: 'systemEventMessage' };
+      await observer.observe(observation(inChannel(channelId), system));
+      const relayed = sandbox.control.post({ as: grace, ...place(channelId), content: 'while linked' });
+      await observer.observe(observation(inChannel(channelId), relayed));
+      await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === relayed['id'], 15_000);
+
+      await link(channelId, 'unlinked', linkId);
+      const afterUnlink = sandbox.control.post({ as: grace, ...place(channelId), content: 'after the unlink' });
+      await observer.observe(observation(inChannel(channelId), afterUnlink));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const forChannel = harness.log.of('parley.message.received.v1', (p) => p.conversation.conversationId === inChannel(channelId));
+      expect(forChannel.map((p) => p.messageId)).toEqual([relayed['id']]);
+    });
+
+    it('publishes reactions on a channel reply with the reply\'s root', async () => {
+      const channelId = await newChannel('Ingest reactions');
+      await link(channelId);
+      const root = sandbox.control.post({ as: grace, ...place(channelId), content: 'react here' });
+      const reply = sandbox.control.post({ as: frances, ...place(channelId), content: 'and here', replyToId: root['id'] as string });
+      await observer.observe(observation(inChannel(channelId), reply));
+      sandbox.control.react({ as: mary, ...place(channelId), messageId: reply['id'] as string, reactionType: '👍' });
+      await observer.observe(observation(inChannel(channelId), await readIn(channelId, reply['id'] as string, root['id'] as string), 'updated'));
+      const [reaction] = await harness.log.waitFor('parley.reaction.observed.v1', (p) => p.messageId === reply['id'], 15_000);
+      expect(reaction).toMatchObject({
+        conversation: { platform: 'teams', conversationId: inChannel(channelId), kind: 'channel' },
+        threadRootId: root['id'],
+        reactorPlatformUserId: await userId(mary),
+        change: 'added',
+        reaction: '👍',
+      });
+    });
   });
 });

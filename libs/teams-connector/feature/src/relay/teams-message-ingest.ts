@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { PayloadIn } from '@parley/contracts';
+import { parseTeamsChannelConversationId, type PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import type { Outbox } from '@parley/persistence';
 import { inTransaction } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
+import { LinkedChannels } from '../channels/linked-channels';
 import { GRAPH_ACCESS } from '../graph.providers';
 import { ChatDirectory } from './chat-directory';
 import { ChatOrder } from './chat-order';
@@ -25,17 +26,22 @@ const IN_FLIGHT_HORIZON_MS = 120_000;
 /** The most members parley.message.received.v1 carries. */
 const MAX_MEMBERS = 50;
 
-export type IngestOutcome = 'published' | 'echo' | 'duplicate' | 'ignored';
+export type IngestOutcome = 'published' | 'echo' | 'duplicate' | 'ignored' | 'not-linked';
 
 /**
  * Turns what Teams ingress observed into parley.message.received.v1 (relay.md, Flow): drops Parley's own posts (echo:
  * the message id recorded with a delivery; an observation racing the post waits for it), system messages and meeting
  * chats; publishes each (chat, message, version) once, as created, edited or deleted; the chat's kind and members come
  * from Graph (cached). The event goes through the outbox in the transaction that records the version.
+ *
+ * A channel's messages (conversation `{teamId}/{channelId}`, kind `channel`, no members) are relayed only while the
+ * channel is linked and only from the link on (its baseline: older messages, and their later edits, reactions and
+ * deletes, are history); a reply names its root as threadRootId (Teams' replyToId).
  */
 @Injectable()
 export class TeamsMessageIngest extends ChatMessageObserver {
   private readonly store: RelayStore;
+  private readonly channels: LinkedChannels;
   private readonly chats = new ChatDirectory();
   /** A chat's observations are ingested one after another, in the order they came (relay.md, Order). */
   private readonly order = new ChatOrder();
@@ -50,16 +56,18 @@ export class TeamsMessageIngest extends ChatMessageObserver {
   ) {
     super();
     this.store = new RelayStore(dataSource);
+    this.channels = new LinkedChannels(dataSource);
   }
 
   async observe(observation: ChatMessageObservation): Promise<void> {
     // In the chat's order (one observation at a time per chat). Reactions first, and on every message: those on
     // Parley's own posts are people's, not echoes (ADR 0032).
     const outcome = await this.order.run(observation.chatId, async () => {
+      if (!(await this.isRelayedChannelMessage(observation))) return 'not-linked';
       await this.reactions.ingest(observation);
       return this.ingest(observation);
     });
-    if (outcome !== 'published') this.logger.debug({ chatId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
+    if (outcome !== 'published') this.logger.debug({ conversationId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
   }
 
   async ingest(o: ChatMessageObservation): Promise<IngestOutcome> {
@@ -78,12 +86,21 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     // A deletion of something never relayed (or whose sender is unknown) has nothing to undo on the other side.
     if (!sender || (deleted && !previous)) return 'ignored';
 
-    const chat = await this.chats.info(connection.app('customer'), o.connectionId, o.chatId, sender);
-    const kind = chat.chatType === 'oneOnOne' ? 'dm' : chat.chatType === 'group' ? 'group' : null;
-    if (!kind) return 'ignored'; // meeting chats (and any kind Graph adds later) are not relayed
-    if (chat.memberIds.length > MAX_MEMBERS) {
-      this.logger.warn({ chatId: o.chatId, members: chat.memberIds.length }, 'teams chat has more members than a relayed conversation carries; first 50 sent');
+    const inChannel = parseTeamsChannelConversationId(o.chatId) !== null;
+    let conversation: Received['conversation'];
+    if (inChannel) {
+      conversation = { platform: 'teams', conversationId: o.chatId, kind: 'channel' };
+    } else {
+      const chat = await this.chats.info(connection.app('customer'), o.connectionId, o.chatId, sender);
+      const kind = chat.chatType === 'oneOnOne' ? 'dm' : chat.chatType === 'group' ? 'group' : null;
+      if (!kind) return 'ignored'; // meeting chats (and any kind Graph adds later) are not relayed
+      if (chat.memberIds.length > MAX_MEMBERS) {
+        this.logger.warn({ chatId: o.chatId, members: chat.memberIds.length }, 'teams chat has more members than a relayed conversation carries; first 50 sent');
+      }
+      conversation = { platform: 'teams', conversationId: o.chatId, kind, members: chat.memberIds.slice(0, MAX_MEMBERS) };
     }
+    // A channel reply is addressed under its root, on this side and on the relay's: every change of it names the root.
+    const channelRoot = inChannel ? (message?.replyToId ?? o.threadRootId) : undefined;
 
     return inTransaction(this.dataSource, async (manager) => {
       const before = await this.store.observed(manager, o.chatId, o.messageId, true);
@@ -108,16 +125,31 @@ export class TeamsMessageIngest extends ChatMessageObserver {
       await this.outbox.enqueue(manager, 'parley.message.received.v1', {
         orgId: o.orgId,
         connectionId: o.connectionId,
-        conversation: { platform: 'teams', conversationId: o.chatId, kind, members: chat.memberIds.slice(0, MAX_MEMBERS) },
+        conversation,
         change,
         messageId: o.messageId,
         ...(message && change !== 'deleted' ? bodyOf(message) : {}),
+        ...(channelRoot ? { threadRootId: channelRoot } : {}),
         senderPlatformUserId: sender,
         platformEventId: o.eventId,
         occurredAt: occurredAt(message, change, versionAt),
       });
       return 'published';
     });
+  }
+
+  /**
+   * A chat's message always is; a channel's only while the channel is linked, and only a message posted since the
+   * link (its baseline). A delete without the resource is let through: ingest relays it only if the message was.
+   */
+  private async isRelayedChannelMessage(o: ChatMessageObservation): Promise<boolean> {
+    const channel = parseTeamsChannelConversationId(o.chatId);
+    if (!channel) return true;
+    const linked = await this.channels.linked(o.connectionId, channel.teamId, channel.channelId);
+    if (!linked) return false;
+    // A reply's own time is what counts: a new reply to a root older than the link is new in the linked channel.
+    const created = Date.parse(o.message?.createdDateTime ?? '');
+    return Number.isNaN(created) || created >= linked.linkedAt.getTime();
   }
 
   /**

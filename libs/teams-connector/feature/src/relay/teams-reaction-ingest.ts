@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { parseTeamsChannelConversationId } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
@@ -12,7 +13,8 @@ import { ReactionStore } from './reaction-store';
  * message with its whole reactions[] (sometimes twice for one change), so each observation is compared, under a lock
  * per message, with what Parley last saw of that message; each add or remove is published once, in the transaction
  * that records the new listing. Reactions Parley set itself are in that record before their notification comes, so
- * they are no change. Runs for every message, Parley's own posts included: people react to those most.
+ * they are no change. Runs for every message, Parley's own posts included: people react to those most. In a linked
+ * channel the same holds, and a reaction on a reply names the reply's root (threadRootId).
  */
 @Injectable()
 export class TeamsReactionIngest {
@@ -39,6 +41,9 @@ export class TeamsReactionIngest {
     // seen in a later version that came first. Most observations are these (every relayed message and every echo of
     // Parley's own posts), so they cost no transaction.
     if (o.changeType === 'created' && listed.length === 0) return 0;
+    // In a channel, a reply is known to the relay under its thread's root (the contract's threadRootId).
+    const inChannel = parseTeamsChannelConversationId(o.chatId) !== null;
+    const rootId = inChannel ? (message.replyToId ?? o.threadRootId) : undefined;
     const published = await inTransaction(this.dataSource, async (manager) => {
       // Two notifications of one change may be handled at once: one message's listings are compared one at a time.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`teams-reactions:${o.chatId}:${o.messageId}`]);
@@ -53,8 +58,9 @@ export class TeamsReactionIngest {
         await this.outbox.enqueue(manager, 'parley.reaction.observed.v1', {
           orgId: o.orgId,
           connectionId: o.connectionId,
-          conversation: { platform: 'teams', conversationId: o.chatId },
+          conversation: { platform: 'teams', conversationId: o.chatId, ...(inChannel ? { kind: 'channel' as const } : {}) },
           messageId: o.messageId,
+          ...(rootId ? { threadRootId: rootId } : {}),
           reactorPlatformUserId: change.userId,
           change: change.change,
           reaction: change.reactionType,
@@ -64,7 +70,7 @@ export class TeamsReactionIngest {
       }
       return changes.length;
     });
-    if (published > 0) this.logger.info({ chatId: o.chatId, messageId: o.messageId, changes: published }, 'teams reaction changes published to the relay');
+    if (published > 0) this.logger.info({ conversationId: o.chatId, messageId: o.messageId, changes: published }, 'teams reaction changes published to the relay');
     return published;
   }
 }
