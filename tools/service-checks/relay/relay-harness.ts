@@ -7,7 +7,7 @@ import { conversationPage, relayedMessagePage, resolvedPeople, type Conversation
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley/testing';
 import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
-import { relayService } from '@parley/relay-feature';
+import { relayConfigSection, relayService } from '@parley/relay-feature';
 
 export type Deliver = Payload<'parley.teams.message.deliver.requested.v1'>;
 export type Seen = { topic: 'teams' | 'slack'; payload: Deliver };
@@ -65,10 +65,17 @@ export interface RelayHarness {
 /**
  * The relay and the real identity in-process, on real PostgreSQL with the in-process bus: the relay's logic against
  * identity's real answers, without building the services. The demo organization: Ada and Grace on Slack with Teams
- * guests, Frances on Teams with a Slack mirror, Linus on Slack with nothing on Teams. `peers` adds stand-ins for other
- * services the relay calls over HTTP (the connectors' channel routes).
+ * guests, Frances on Teams with a Slack mirror, Linus on Slack with nothing on Teams.
  */
-export async function startRelayHarness(options: { peers?: Readonly<Record<string, string>>; databasePrefix?: string } = {}): Promise<RelayHarness> {
+export interface RelayHarnessOptions {
+  /** Stand-ins for other services the relay calls over HTTP (the connectors' channel routes). */
+  readonly peers?: Readonly<Record<string, string>>;
+  readonly databasePrefix?: string;
+  /** The relay's own settings (`PARLEY_RELAY_*`), e.g. short outcome waits. */
+  readonly relayEnv?: Readonly<Record<string, string>>;
+}
+
+export async function startRelayHarness(options: RelayHarnessOptions = {}): Promise<RelayHarness> {
   const env = integrationEnv();
   const prefix = options.databasePrefix ?? 'parley_relay';
   const identityDb = await createFreshDatabase(env.databaseUrl, `${prefix}_identity`);
@@ -97,6 +104,7 @@ export async function startRelayHarness(options: { peers?: Readonly<Record<strin
     broker,
     internalToken: INTERNAL_TOKEN,
     peers: { identity: identity.url, ...options.peers },
+    ...(options.relayEnv ? { config: loadConfig({ relay: relayConfigSection }, { ...options.relayEnv }) } : {}),
     logger,
   });
 
