@@ -6,6 +6,7 @@ import { SlackConnectorMirrors1795900000300 } from './migrations/1795900000300-s
 import { SlackConnectorRelay1797200000000 } from './migrations/1797200000000-slack-connector-relay';
 import { SlackConnectorDeliveryPoster1797600000000 } from './migrations/1797600000000-slack-connector-delivery-poster';
 import { SlackConnectorReactions1798000000020 } from './migrations/1798000000020-slack-connector-reactions';
+import { SlackConnectorChannelLinks1798100000300 } from './migrations/1798100000300-slack-connector-channel-links';
 
 export { SlackConnectorModule };
 export { resolveSlackConnectorConfig, slackConnectorConfigSection, type SlackConnectorConfig } from './config';
@@ -15,7 +16,7 @@ export { SLACK_EVENTS_PATH } from './events/slack-event-ingress.controller';
 export const slackConnectorService: ServiceDefinition = {
   name: 'slack-connector',
   module: SlackConnectorModule,
-  migrations: [SlackConnectorInit1732700000300, SlackConnectorMirrors1795900000300, SlackConnectorRelay1797200000000, SlackConnectorDeliveryPoster1797600000000, SlackConnectorReactions1798000000020],
+  migrations: [SlackConnectorInit1732700000300, SlackConnectorMirrors1795900000300, SlackConnectorRelay1797200000000, SlackConnectorDeliveryPoster1797600000000, SlackConnectorReactions1798000000020, SlackConnectorChannelLinks1798100000300],
   // The Events API signature is over the exact bytes Slack sent.
   rawBody: true,
   configSections: { [SLACK_CONNECTOR_CONFIG_KEY]: slackConnectorConfigSection },

@@ -21,15 +21,20 @@ import { NoticePoster } from './notices/notice-poster';
 import { InboundEvents } from './events/inbound-events';
 import { SlackEventIngressController } from './events/slack-event-ingress.controller';
 import { SlackEventProcessor } from './events/slack-event-processor';
+import { ChannelLinkHandler } from './channels/channel-link.handler';
+import { ChannelLinks } from './channels/channel-links';
+import { ChannelsController } from './channels/channels.controller';
+import { SlackChannels } from './channels/slack-channels';
 
 /**
  * Slack connector: the only service that calls Slack. Verifies Slack connections (internal HTTP), imports the
  * workspace directory and creates or deactivates mirrors of Teams people (bus commands), receives the Events API
- * (the relay's Slack ingress) and posts, edits and deletes relayed messages and notices. Health, readiness, metrics
+ * (the relay's Slack ingress) and posts, edits and deletes relayed messages and notices; for Channel Sync it describes,
+ * creates and joins linked channels and relays only the linked ones. Health, readiness, metrics
  * and the bus come from the runtime.
  */
 @Module({
-  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, ReactionHandler, NoticeHandler],
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, ReactionHandler, NoticeHandler, ChannelsController, ChannelLinkHandler],
   providers: [
     { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
     SlackClients,
@@ -45,6 +50,8 @@ import { SlackEventProcessor } from './events/slack-event-processor';
     MessageDelivery,
     ReactionDelivery,
     NoticePoster,
+    SlackChannels,
+    ChannelLinks,
   ],
 })
 export class SlackConnectorModule {}
