@@ -1,4 +1,4 @@
-import { conversationKindOf, readMessageEvent } from './message-event';
+import { channelOfChannelMessage, conversationKindOf, readMessageEvent } from './message-event';
 
 const envelope = (event: Record<string, unknown>) => ({ type: 'event_callback', team_id: 'T1', event_id: 'Ev1', event_time: 1732700000, event });
 
@@ -72,5 +72,19 @@ describe('readMessageEvent', () => {
     expect(conversationKindOf('channel', 'C1')).toBe('channel');
     expect(conversationKindOf('group', 'G2')).toBe('channel');
     expect(conversationKindOf(undefined, 'D2')).toBe('dm');
+  });
+});
+
+describe('channelOfChannelMessage', () => {
+  it('names the channel of any message event in a public or private channel, and nothing else', () => {
+    expect(channelOfChannelMessage(envelope({ type: 'message', channel: 'C1', channel_type: 'channel', user: 'U1', text: 'x', ts: '1.0' }))).toBe('C1');
+    expect(channelOfChannelMessage(envelope({ type: 'message', channel: 'C2', channel_type: 'group', user: 'U1', text: 'x', ts: '1.0' }))).toBe('C2');
+    // Edits, deletes and joins are the channel's too: none is stored while it is not linked.
+    expect(channelOfChannelMessage(envelope({ type: 'message', subtype: 'message_deleted', channel: 'C1', channel_type: 'channel', ts: '2.0', deleted_ts: '1.0' }))).toBe('C1');
+    expect(channelOfChannelMessage(envelope({ type: 'message', subtype: 'channel_join', channel: 'G9', channel_type: 'group', user: 'U1', ts: '3.0' }))).toBe('G9');
+    expect(channelOfChannelMessage(envelope({ type: 'message', channel: 'D1', channel_type: 'im', user: 'U1', text: 'x', ts: '1.0' }))).toBeUndefined();
+    expect(channelOfChannelMessage(envelope({ type: 'message', channel: 'G1', channel_type: 'mpim', user: 'U1', text: 'x', ts: '1.0' }))).toBeUndefined();
+    expect(channelOfChannelMessage(envelope({ type: 'reaction_added', user: 'U1', reaction: 'x', item: { type: 'message', channel: 'C1', ts: '1.0' } }))).toBeUndefined();
+    expect(channelOfChannelMessage({ type: 'event_callback' })).toBeUndefined();
   });
 });

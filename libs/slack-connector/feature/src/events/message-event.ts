@@ -123,3 +123,15 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
     occurredAt: occurredAt(ts, envelope['event_time']),
   };
 }
+
+/**
+ * The channel of an event that is a message in a channel (public or private: `channel_type` channel or group), whatever
+ * its subtype; undefined for DMs, group DMs and any other event. Channels are relayed only while linked, so ingress
+ * asks this before it stores an event: the text of an unlinked channel never reaches Parley's database or the bus.
+ */
+export function channelOfChannelMessage(envelope: Json): string | undefined {
+  const event = obj(envelope['event']);
+  if (event?.['type'] !== 'message') return undefined;
+  const channel = str(event['channel']);
+  return channel && conversationKindOf(str(event['channel_type']), channel) === 'channel' ? channel : undefined;
+}

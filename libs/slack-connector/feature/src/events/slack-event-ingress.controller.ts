@@ -5,7 +5,9 @@ import type { Logger } from '@parley/observability';
 import { LOGGER } from '@parley/service-runtime';
 import { publicPaths } from '@parley/internal-api';
 import { SlackConnections, type SlackConnection } from '../connections/slack-connections';
+import { ChannelLinks } from '../channels/channel-links';
 import { InboundEvents } from './inbound-events';
+import { channelOfChannelMessage } from './message-event';
 import { SlackEventProcessor } from './slack-event-processor';
 
 /** Slack's replay window: a request signed more than five minutes ago (or ahead) is refused. */
@@ -32,6 +34,7 @@ export class SlackEventIngressController {
     private readonly connections: SlackConnections,
     private readonly inbound: InboundEvents,
     private readonly processor: SlackEventProcessor,
+    private readonly links: ChannelLinks,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -95,6 +98,14 @@ export class SlackEventIngressController {
     if (envelope['type'] !== 'event_callback' || !eventId) {
       // app_rate_limited and the like: nothing to relay, but worth a line for an admin.
       this.logger.info({ teamId, type: envelope['type'] }, 'Slack notice received');
+      response.status(200).end();
+      return;
+    }
+    // A channel's messages are relayed only while it is linked: an unlinked channel's are acked and forgotten, so their
+    // text is never stored (the processor checks again, for a link that ends while an event waits).
+    const channel = channelOfChannelMessage(envelope);
+    if (channel && !(await this.links.isLinked(settings.id, channel))) {
+      this.logger.debug({ eventId, teamId, channel }, 'message of a channel that is not linked; dropped');
       response.status(200).end();
       return;
     }

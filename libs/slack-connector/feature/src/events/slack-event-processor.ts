@@ -4,12 +4,13 @@ import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
-import type { SlackWebApi } from '@parley/slack-connector-slack-access';
+import { SlackApiError, type SlackWebApi } from '@parley/slack-connector-slack-access';
 import type { WebAPICallResult } from '@slack/web-api';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 import { SlackClients } from '../connections/slack-clients';
 import { SlackConnections } from '../connections/slack-connections';
 import { SlackUserTokens } from '../connections/slack-user-tokens';
+import { ChannelLinks } from '../channels/channel-links';
 import { PostedMessages } from '../delivery/posted-messages';
 import { handleLane } from './conversation-lane';
 import { InboundEvents, type InboundEvent } from './inbound-events';
@@ -20,6 +21,7 @@ const BATCH = 100;
 const LEASE_SECONDS = 120;
 const POLL_MS = 2_000;
 const MAX_MEMBERS = 50;
+const MAX_KNOWN_KINDS = 10_000;
 
 interface Authorization {
   readonly userId: string;
@@ -59,6 +61,8 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
   private stopped = false;
   private lastPurge = 0;
   private readonly members = new Map<string, { value: string[]; expiresAt: number }>();
+  /** Whether a conversation a reaction names is a group DM or a channel: a conversation never changes kind. */
+  private readonly kinds = new Map<string, 'group' | 'channel'>();
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -70,6 +74,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly connections: SlackConnections,
     private readonly clients: SlackClients,
     private readonly userTokens: SlackUserTokens,
+    private readonly links: ChannelLinks,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -133,6 +138,12 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
         log.debug({ reason: read.reason }, 'Slack event not relayed');
         return true;
       }
+      // Ingress stored it while the channel was linked; the link may have ended since.
+      if (read.conversationKind === 'channel' && !(await this.links.isLinked(event.connectionId, read.channel))) {
+        await this.inbound.done(this.dataSource, event.eventId, 'ignored: channel not linked');
+        log.debug({ channel: read.channel }, 'message of a channel that is not linked; not relayed');
+        return true;
+      }
       if (await this.isEcho(event.teamId, read)) {
         await this.inbound.done(this.dataSource, event.eventId, 'echo');
         log.debug({ channel: read.channel, ts: read.messageId }, 'Parley\'s own post; not relayed');
@@ -190,10 +201,16 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
       log.debug({ channel: reaction.channel, ts: reaction.messageId }, "Parley's own reaction; not relayed");
       return true;
     }
+    const kind = await this.relayedKindOf(event, reaction);
+    if (!kind) {
+      await this.inbound.done(this.dataSource, event.eventId, 'ignored: channel not linked');
+      log.debug({ channel: reaction.channel }, 'reaction in a channel that is not linked; not relayed');
+      return true;
+    }
     const payload: PayloadIn<'parley.reaction.observed.v1'> = {
       orgId: event.orgId,
       connectionId: event.connectionId,
-      conversation: { platform: 'slack', conversationId: reaction.channel, ...(reaction.conversationKind ? { kind: reaction.conversationKind } : {}) },
+      conversation: { platform: 'slack', conversationId: reaction.channel, kind },
       messageId: reaction.messageId,
       reactorPlatformUserId: reaction.reactor,
       change: reaction.change,
@@ -204,6 +221,33 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     const published = await this.publishOnce(event, reaction.changeKey, 'parley.reaction.observed.v1', payload, `published reaction ${reaction.change}`);
     log.info({ channel: reaction.channel, ts: reaction.messageId, change: reaction.change, published }, published ? 'Slack reaction published to the relay' : 'Slack reaction already published');
     return true;
+  }
+
+  /**
+   * The kind of conversation a reaction is in, when it is relayed: a DM (its id says so), a linked channel, or a group
+   * DM; undefined for a channel that is not linked. Reaction events carry no channel_type, and channel ids do not tell
+   * a private channel from a group DM, so an unlinked conversation is asked about once (conversations.info).
+   */
+  private async relayedKindOf(event: InboundEvent, reaction: ReactionChange): Promise<'dm' | 'group' | 'channel' | undefined> {
+    if (reaction.conversationKind === 'dm') return 'dm';
+    if (await this.links.isLinked(event.connectionId, reaction.channel)) return 'channel';
+    const key = `${event.teamId}:${reaction.channel}`;
+    let kind = this.kinds.get(key);
+    if (!kind) {
+      const api = await this.apiFor(event, authorizationOf(event.envelope));
+      if (!api) return undefined;
+      try {
+        const answer = await api.call<WebAPICallResult & { channel?: { is_mpim?: boolean } }>('conversations.info', { channel: reaction.channel });
+        kind = answer.channel?.is_mpim === true ? 'group' : 'channel';
+      } catch (error) {
+        // A conversation the installation cannot describe is not one Parley can relay.
+        if (error instanceof SlackApiError) return undefined;
+        throw error;
+      }
+      if (this.kinds.size >= MAX_KNOWN_KINDS) this.kinds.clear();
+      this.kinds.set(key, kind);
+    }
+    return kind === 'group' ? 'group' : undefined;
   }
 
   private async isOwnReaction(teamId: string, reaction: ReactionChange): Promise<boolean> {
