@@ -12,6 +12,7 @@ import { SlackUserTokens } from '../connections/slack-user-tokens';
 import { Deliveries, type DeliveryRecord } from './deliveries';
 import { PostedMessages } from './posted-messages';
 import { DELIVERY_METADATA_TYPE, findPostById } from './read-back';
+import { inviteIntoChannel, InviteRefused } from './channel-invite';
 
 type DeliverRequest = Payload<'parley.slack.message.deliver.requested.v1'>;
 type FallbackPost = { conversationId: string; platformMessageId: string };
@@ -34,9 +35,18 @@ interface Outcome {
 }
 
 /**
+ * A delivery into a linked channel: an existing conversation and no recipients (the channel's members see it). Its
+ * fallback is the app's post in the channel itself, not in each recipient's DM with the app.
+ */
+export function isChannelDelivery(request: Pick<DeliverRequest, 'target' | 'recipientPlatformUserIds'>): boolean {
+  return request.target.kind === 'existing' && request.recipientPlatformUserIds.length === 0;
+}
+
+/**
  * Carries one relay delivery to Slack: posts, edits or deletes as the sender with their user token, or, when Parley
- * cannot speak as them, as the app under their name and picture in each recipient's DM with the app (relay.md,
- * Fallback). Every attempt is recorded before the call; a create whose earlier attempt's outcome is unknown reads
+ * cannot speak as them, as the app under their name and picture in each recipient's DM with the app, or in the linked
+ * channel itself (relay.md, Fallback). In a linked channel the sender's account is first added by the app when it is
+ * not a member. Every attempt is recorded before the call; a create whose earlier attempt's outcome is unknown reads
  * the conversation back for the delivery id first (ADR 0020). A 429 waits and retries, never fails the delivery;
  * Slack's refusals become a failed delivery with Slack's code; anything transient is thrown for the bus to retry.
  */
@@ -93,9 +103,12 @@ export class MessageDelivery {
         const api = this.clients.webApi(connection.settings.apiUrl, user.token, connection.settings.teamId);
         return await this.asPerson(request, connection, api, user.slackUserId, earlier);
       } catch (error) {
-        if (!(error instanceof VoiceUnavailable)) throw error;
-        this.userTokens.forget(request.orgId, request.connectionId, { personId: request.senderPersonId });
-        this.logger.warn({ deliveryId: request.deliveryId, reason: error.message }, "Slack refused the sender's token; the app posts for them");
+        if (error instanceof InviteRefused) {
+          this.logger.warn({ deliveryId: request.deliveryId, reason: error.code }, "the sender's Slack account cannot be added to the channel; the app posts for them");
+        } else if (error instanceof VoiceUnavailable) {
+          this.userTokens.forget(request.orgId, request.connectionId, { personId: request.senderPersonId });
+          this.logger.warn({ deliveryId: request.deliveryId, reason: error.message }, "Slack refused the sender's token; the app posts for them");
+        } else throw error;
       }
     }
     if (request.change !== 'create') {
@@ -122,16 +135,28 @@ export class MessageDelivery {
           }
         }
         await begin();
-        const answer = await this.call(() =>
-          api.call<WebAPICallResult & { ts?: string; channel?: string }>('chat.postMessage', {
-            channel: channelId,
-            text: request.body?.content ?? '',
-            ...(request.threadRootId ? { thread_ts: request.threadRootId } : {}),
-            metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
-            unfurl_links: false,
-            unfurl_media: false,
-          }),
-        );
+        const post = () =>
+          this.call(() =>
+            api.call<WebAPICallResult & { ts?: string; channel?: string }>('chat.postMessage', {
+              channel: channelId,
+              text: request.body?.content ?? '',
+              ...(request.threadRootId ? { thread_ts: request.threadRootId } : {}),
+              metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
+              unfurl_links: false,
+              unfurl_media: false,
+            }),
+          );
+        let answer: WebAPICallResult & { ts?: string; channel?: string };
+        try {
+          answer = await post();
+        } catch (error) {
+          // A linked channel the person is not in (yet, or any more): the app adds them and the post is made again.
+          // Slack refused the first post, so nothing was posted and nothing can double.
+          if (!(isChannelDelivery(request) && error instanceof DeliveryRefused && error.reason === 'not_in_channel')) throw error;
+          await this.paced(() => inviteIntoChannel(this.clients.webApiFor(connection), channelId, self));
+          this.logger.info({ deliveryId: request.deliveryId, channel: channelId }, "the sender's Slack account was added to the linked channel");
+          answer = await post();
+        }
         if (!answer.ts) throw new Error('chat.postMessage answered without a ts');
         return { channelId: answer.channel ?? channelId, ts: answer.ts, voice: 'person' };
       }
@@ -157,6 +182,7 @@ export class MessageDelivery {
 
   /** The app posts for the sender, under their name and picture, in each recipient's DM with the app. */
   private async asFallback(request: DeliverRequest, connection: SlackConnection, earlier: DeliveryRecord | undefined): Promise<Outcome> {
+    if (isChannelDelivery(request)) return this.inChannelAsApp(request, connection, earlier);
     const bot = this.clients.webApiFor(connection);
     if (request.recipientPlatformUserIds.length === 0) throw new DeliveryRefused('no_fallback_recipients');
     const done = await this.posted.ofDelivery(request.deliveryId);
@@ -176,23 +202,7 @@ export class MessageDelivery {
           findPostById(bot, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs, since: earlier.lastAttemptAt }),
         );
       }
-      if (!ts) {
-        await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback' });
-        const answer = await this.call(() =>
-          bot.call<WebAPICallResult & { ts?: string }>('chat.postMessage', {
-            channel: channelId,
-            text: request.body?.content ?? '',
-            username: request.senderDisplayName,
-            ...(request.senderAvatarUrl ? { icon_url: request.senderAvatarUrl } : {}),
-            ...(threadTs ? { thread_ts: threadTs } : {}),
-            metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
-            unfurl_links: false,
-            unfurl_media: false,
-          }),
-        );
-        if (!answer.ts) throw new Error('chat.postMessage answered without a ts');
-        ts = answer.ts;
-      }
+      ts ??= await this.postAsApp(request, connection, bot, channelId, threadTs);
       // Each recipient's post is recorded as soon as it exists, so a retry after a crash posts only the rest.
       const posted = { teamId: connection.settings.teamId, channelId, ts, deliveryId: request.deliveryId, kind: 'fallback' as const, recipient };
       await inTransaction(this.dataSource, (manager) => this.posted.record(manager, posted));
@@ -204,6 +214,45 @@ export class MessageDelivery {
     const first = posts[0] as FallbackPost;
     const twin = request.target.kind === 'existing' ? request.target.conversationId : first.conversationId;
     return { channelId: twin, ts: first.platformMessageId, voice: 'fallback', fallbackPosts: posts };
+  }
+
+  /**
+   * The app posts for the sender in the linked channel itself, under their name and picture, in the thread the request
+   * names (the channel's own root: a person's message or an app post). One post, recorded as the message's link.
+   */
+  private async inChannelAsApp(request: DeliverRequest, connection: SlackConnection, earlier: DeliveryRecord | undefined): Promise<Outcome> {
+    const channelId = (request.target as { conversationId: string }).conversationId;
+    const bot = this.clients.webApiFor(connection);
+    let found: string | undefined = (await this.posted.ofDelivery(request.deliveryId))[0]?.ts;
+    if (!found && earlier && earlier.attempts > 0) {
+      found = await this.call(() =>
+        findPostById(bot, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs: request.threadRootId, since: earlier.lastAttemptAt }),
+      );
+    }
+    const ts = found ?? (await this.postAsApp(request, connection, bot, channelId, request.threadRootId));
+    await inTransaction(this.dataSource, (manager) =>
+      this.posted.record(manager, { teamId: connection.settings.teamId, channelId, ts, deliveryId: request.deliveryId, kind: 'fallback' }),
+    );
+    return { channelId, ts, voice: 'fallback', fallbackPosts: [{ conversationId: channelId, platformMessageId: ts }] };
+  }
+
+  /** One post by the app under the sender's name and picture (`chat:write.customize`), its attempt recorded first. */
+  private async postAsApp(request: DeliverRequest, connection: SlackConnection, bot: SlackWebApi, channelId: string, threadTs: string | undefined): Promise<string> {
+    await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback' });
+    const answer = await this.call(() =>
+      bot.call<WebAPICallResult & { ts?: string }>('chat.postMessage', {
+        channel: channelId,
+        text: request.body?.content ?? '',
+        username: request.senderDisplayName,
+        ...(request.senderAvatarUrl ? { icon_url: request.senderAvatarUrl } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    if (!answer.ts) throw new Error('chat.postMessage answered without a ts');
+    return answer.ts;
   }
 
   /** Edits or deletes the app's fallback posts of a message (chat.update / chat.delete with the bot token). */
@@ -248,21 +297,27 @@ export class MessageDelivery {
 
   /** A Slack call whose 429s are waited out however long they last; Slack's refusals become DeliveryRefused. */
   private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await this.paced(run);
+    } catch (error) {
+      if (error instanceof SlackApiError) {
+        if (TOKEN_REFUSED_CODES.has(error.code)) throw new VoiceUnavailable(error.code);
+        throw new DeliveryRefused(error.code);
+      }
+      throw error;
+    }
+  }
+
+  /** A Slack call whose 429s are waited out however long they last, never dropping the delivery; errors as they are. */
+  private async paced<T>(run: () => Promise<T>): Promise<T> {
     for (let consecutive = 1; ; consecutive++) {
       try {
         return await run();
       } catch (error) {
-        if (error instanceof SlackRateLimitedError) {
-          const waitMs = retryAfterWaitMs(error.retryAfterSeconds, this.clients.pacer.limits.timeScale, consecutive);
-          this.logger.warn({ waitMs, consecutive }, 'Slack still rate limits this delivery; waiting, never dropping');
-          await new Promise((resolve) => setTimeout(resolve, waitMs));
-          continue;
-        }
-        if (error instanceof SlackApiError) {
-          if (TOKEN_REFUSED_CODES.has(error.code)) throw new VoiceUnavailable(error.code);
-          throw new DeliveryRefused(error.code);
-        }
-        throw error;
+        if (!(error instanceof SlackRateLimitedError)) throw error;
+        const waitMs = retryAfterWaitMs(error.retryAfterSeconds, this.clients.pacer.limits.timeScale, consecutive);
+        this.logger.warn({ waitMs, consecutive }, 'Slack still rate limits this delivery; waiting, never dropping');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
   }

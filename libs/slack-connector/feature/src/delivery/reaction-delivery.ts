@@ -8,6 +8,7 @@ import { retryAfterWaitMs, SlackApiError, SlackRateLimitedError, TOKEN_REFUSED_C
 import { SlackClients } from '../connections/slack-clients';
 import { ConnectionNotFoundError, NotASlackConnectionError, SlackConnections, type SlackConnection } from '../connections/slack-connections';
 import { SlackUserTokens } from '../connections/slack-user-tokens';
+import { inviteIntoChannel, InviteRefused } from './channel-invite';
 
 type ReactionRequest = Payload<'parley.slack.reaction.deliver.requested.v1'>;
 type Outcome = PayloadIn<'parley.reaction.delivered.v1'>['outcome'];
@@ -19,7 +20,8 @@ const ALREADY_DONE = new Set(['already_reacted', 'no_reaction']);
  * Carries parley.slack.reaction.deliver.requested.v1 to Slack with the reacting person's user token (reactions.add /
  * reactions.remove). A bot can react only as itself, so without the person's token nothing is made and the outcome is
  * `unvoiced` (ADR 0032). The change is recorded before the call, so the reaction_added/removed event it causes is
- * known as Parley's echo. Adding twice or removing what is gone is done already; other refusals fail with Slack's code;
+ * known as Parley's echo. In a linked channel the person is not in, the app adds them first (their token reacts only
+ * where they are a member). Adding twice or removing what is gone is done already; other refusals fail with Slack's code;
  * a 429 waits, never drops; anything transient is thrown for the bus to retry.
  */
 @Injectable()
@@ -58,6 +60,7 @@ export class ReactionDelivery {
       [connection.settings.teamId, request.conversationId, request.targetMessageId, user.slackUserId, request.reaction, change],
     );
     const method = request.change === 'add' ? 'reactions.add' : 'reactions.remove';
+    let invited = false;
     for (let consecutive = 1; ; consecutive++) {
       try {
         await api.call(method, { channel: request.conversationId, timestamp: request.targetMessageId, name: request.reaction });
@@ -71,6 +74,17 @@ export class ReactionDelivery {
         }
         if (!(error instanceof SlackApiError)) throw error;
         if (ALREADY_DONE.has(error.code)) return this.finish(request, 'delivered', undefined, log);
+        if (error.code === 'not_in_channel' && request.change === 'add' && !invited) {
+          invited = true;
+          try {
+            await inviteIntoChannel(this.clients.webApiFor(connection), request.conversationId, user.slackUserId);
+            log.info({ channel: request.conversationId }, "the reacting person's Slack account was added to the linked channel");
+            continue;
+          } catch (inviteError) {
+            if (inviteError instanceof InviteRefused) return this.finish(request, 'failed', `not_in_channel (the app could not add them: ${inviteError.code})`, log);
+            throw inviteError;
+          }
+        }
         if (TOKEN_REFUSED_CODES.has(error.code)) {
           this.userTokens.forget(request.orgId, request.connectionId, { personId: request.reactorPersonId });
           return this.finish(request, 'unvoiced', `not carried: Slack refused the token of the person who reacted (${error.code})`, log);
