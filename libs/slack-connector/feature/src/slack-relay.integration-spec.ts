@@ -162,6 +162,40 @@ describe('slack-connector relay side', () => {
   const receivedFor = (channel: string) => received.filter((r) => r.conversation.conversationId === channel);
   const userClient = (token: string) => new WebClient(token, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } });
 
+  type Request = PayloadIn<'parley.slack.message.deliver.requested.v1'>;
+  const deliver = async (r: Request): Promise<Delivered> => {
+    await observer.publish('parley.slack.message.deliver.requested.v1', r);
+    return waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId));
+  };
+  type HistoryMessage = { ts: string; user?: string; text?: string; bot_id?: string; username?: string; thread_ts?: string; subtype?: string; icons?: { image_48?: string }; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } };
+
+  type LinkChange = PayloadIn<'parley.channel.link.changed.v1'>;
+  /**
+   * What the relay announces when an admin links or unlinks a Slack channel; resolves once the connector recorded it
+   * (and, for a public channel it can join, once the app is in it).
+   */
+  async function changeLink(channelId: string, overrides: Partial<LinkChange> = {}): Promise<LinkChange> {
+    const linkId = overrides.linkId ?? randomUUID();
+    const change: LinkChange = {
+      orgId: ORG,
+      linkId,
+      change: 'linked',
+      slack: { connectionId, channelId },
+      teams: { connectionId: randomUUID(), teamId: 'b2c1d0e9-8f7a-4b6c-9d5e-4f3a2b1c0d9e', channelId: `19:${linkId.replace(/-/g, '')}@thread.tacv2` },
+      private: false,
+      occurredAt: new Date().toISOString(),
+      ...overrides,
+    };
+    await observer.publish('parley.channel.link.changed.v1', change);
+    await broker.drain();
+    const joins = change.change === 'linked' && !change.private;
+    await waitFor(`link ${linkId} ${change.change}`, async () => {
+      const [row] = await queryRows<{ state: string; joined: boolean }>(database.url, 'SELECT state, joined_at IS NOT NULL AS joined FROM slack_connector.channel_links WHERE link_id = $1', [linkId]);
+      return row?.state === change.change && (!joins || row.joined);
+    });
+    return change;
+  }
+
   beforeAll(async () => {
     database = await createFreshDatabase(integrationEnv().databaseUrl, 'parley_sr');
     sandbox = await startSlackSandbox({ limits: { enabled: true, timeScale: TIME_SCALE } });
@@ -202,6 +236,8 @@ describe('slack-connector relay side', () => {
     });
     // Every test hears events (the first test checks the handshake itself).
     if (!(await sandbox.control.setEventsUrl({ url: eventsUrl(), appId: creds.appId }))) throw new Error('the Events URL was refused');
+    // #general is linked for the ingress tests: only linked channels are relayed.
+    await changeLink(creds.channels['general'] as string);
   }, 120_000);
 
   afterAll(async () => {
@@ -414,8 +450,240 @@ describe('slack-connector relay side', () => {
     });
   });
 
+  describe('Channel Sync', () => {
+    const internal = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${service.url}/internal/orgs/${ORG}/connections/${connectionId}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, 'content-type': 'application/json' },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      });
+    const channelRequest = (channel: string, overrides: Partial<Request> = {}): Request => ({
+      orgId: ORG,
+      connectionId,
+      deliveryId: randomUUID(),
+      target: { kind: 'existing', conversationId: channel },
+      change: 'create',
+      senderPersonId: frances.personId,
+      senderDisplayName: 'Frances Hopper',
+      senderAvatarUrl: 'https://avatars.example.com/frances.png',
+      recipientPlatformUserIds: [],
+      body: { format: 'slack-mrkdwn', content: 'hello channel, from Teams' },
+      ...overrides,
+    });
+    const messagesOf = (channel: string) => sandbox.inspect.messages(channel) as unknown as HistoryMessage[];
+    const membersOf = (channel: string) => (sandbox.inspect.channels().find((c) => c['id'] === channel)?.['members'] ?? []) as string[];
+    /** How many of the message events Slack sent about this message were stored at all (its text with them). */
+    const stored = async (ts: string) => {
+      const eventIds = sandbox.inspect
+        .events({ type: 'message' })
+        .filter((d) => (d.envelope as { event?: { ts?: string } }).event?.ts === ts)
+        .map((d) => d.eventId);
+      expect(eventIds.length).toBeGreaterThan(0);
+      return (await queryRows<{ n: number }>(database.url, `SELECT count(*)::int AS n FROM slack_connector.inbound_events WHERE event_id = ANY($1)`, [eventIds]))[0]?.n ?? 0;
+    };
+    const handledAs = async (outcome: string) =>
+      (await queryRows<{ n: number }>(database.url, `SELECT count(*)::int AS n FROM slack_connector.inbound_events WHERE outcome = $1`, [outcome]))[0]?.n ?? 0;
+    const newChannel = (name: string, members: string[], isPrivate = false) => sandbox.control.createChannel({ name, isPrivate, members })['id'] as string;
+
+    it('describes a channel as the app sees it, and answers 404 for one it cannot see or that is no channel', async () => {
+      const general = await internal(`/slack-channels/${creds.channels['general']}`);
+      expect(general.status).toBe(200);
+      expect(await general.json()).toEqual({ id: creds.channels['general'], name: 'general', private: false, archived: false, appIsMember: true });
+      expect(await (await internal(`/slack-channels/${creds.channels['random']}`)).json()).toMatchObject({ name: 'random', appIsMember: false });
+      const secret = newChannel('describe-secret', ['eng01', creds.botUserId], true);
+      expect(await (await internal(`/slack-channels/${secret}`)).json()).toMatchObject({ private: true, appIsMember: true });
+      const archived = newChannel('describe-archived', ['eng01']);
+      sandbox.control.archive({ as: 'eng01', channel: archived });
+      expect(await (await internal(`/slack-channels/${archived}`)).json()).toMatchObject({ archived: true, appIsMember: false });
+
+      const hidden = await internal(`/slack-channels/${newChannel('describe-hidden', ['eng01'], true)}`);
+      expect(hidden.status).toBe(404);
+      expect(await hidden.json()).toMatchObject({ status: 404, detail: expect.stringContaining('channel_not_found') });
+      const appDm = (await userClient(creds.botToken).conversations.open({ users: ids['eng01'] as string })).channel?.id as string;
+      expect(await (await internal(`/slack-channels/${appDm}`)).json()).toMatchObject({ status: 404, detail: expect.stringContaining('a DM, not a channel') });
+      const otherConnection = await fetch(`${service.url}/internal/orgs/${ORG}/connections/${randomUUID()}/slack-channels/C1`, { headers: { authorization: `Bearer ${INTERNAL_TOKEN}` } });
+      expect(otherConnection.status).toBe(404);
+    });
+
+    it('creates the twin channel with the app in it: 201, 409 for a taken name, 422 naming `name` for an invalid one', async () => {
+      const created = await internal('/slack-channels', { method: 'POST', body: { name: 'teams-design', private: true } });
+      expect(created.status).toBe(201);
+      const view = (await created.json()) as { id: string };
+      expect(view).toMatchObject({ id: expect.any(String), name: 'teams-design', private: true, archived: false, appIsMember: true });
+      expect(membersOf(view.id)).toEqual([creds.botUserId]);
+      const taken = await internal('/slack-channels', { method: 'POST', body: { name: 'teams-design', private: false } });
+      expect(taken.status).toBe(409);
+      expect(await taken.json()).toMatchObject({ type: 'https://parley.dev/problems/channel-name-taken', detail: expect.stringContaining('name_taken') });
+      const invalid = await internal('/slack-channels', { method: 'POST', body: { name: 'Design Team!', private: false } });
+      expect(invalid.status).toBe(422);
+      expect(await invalid.json()).toMatchObject({ errors: [{ field: 'name', message: 'invalid_name_specials' }], detail: expect.stringContaining('invalid_name_specials') });
+      expect((await internal('/slack-channels', { method: 'POST', body: { name: 'x', private: 'no' } })).status).toBe(400);
+    });
+
+    it('joins a linked public channel and relays its messages, threads, broadcasts, edits, deletes and reactions as a channel', async () => {
+      const channel = newChannel('linked-public', ['eng01', 'eng02']);
+      expect(membersOf(channel)).not.toContain(creds.botUserId);
+      await changeLink(channel);
+      expect(membersOf(channel)).toContain(creds.botUserId);
+
+      const root = sandbox.control.post({ as: 'eng01', channel, text: 'root in a linked channel' })['ts'] as string;
+      const reply = sandbox.control.reply({ as: 'eng02', channel, threadTs: root, text: 'a reply' })['ts'] as string;
+      const broadcast = sandbox.control.reply({ as: 'eng02', channel, threadTs: root, text: 'a reply for everyone', replyBroadcast: true })['ts'] as string;
+      await settle();
+      sandbox.control.edit({ as: 'eng01', channel, ts: root, text: 'root (edited)' });
+      sandbox.control.react({ as: 'eng02', channel, ts: root, name: 'tada' });
+      await settle();
+      sandbox.control.unreact({ as: 'eng02', channel, ts: root, name: 'tada' });
+      sandbox.control.delete({ as: 'eng02', channel, ts: reply });
+      await settle();
+
+      // Events posted within milliseconds of each other may reach the connector in any order (Slack's deliveries are
+      // concurrent); each is published once.
+      const seen = receivedFor(channel);
+      const byMessage = (rows: unknown[][]) => [...rows].sort((x, y) => `${String(x[1])}:${String(x[0])}`.localeCompare(`${String(y[1])}:${String(y[0])}`));
+      expect(byMessage(seen.map((r) => [r.change, r.messageId, r.threadRootId]))).toEqual(
+        byMessage([
+          ['created', root, undefined],
+          ['created', reply, root],
+          ['created', broadcast, root],
+          ['edited', root, undefined],
+          ['deleted', reply, root],
+        ]),
+      );
+      for (const r of seen) expect(r.conversation).toEqual({ platform: 'slack', conversationId: channel, kind: 'channel' });
+      expect(seen.find((r) => r.messageId === broadcast)?.body?.content).toBe('a reply for everyone');
+      const changes = reactions.filter((r) => r.conversation.conversationId === channel);
+      expect(changes.map((r) => [r.change, r.reaction, r.messageId, r.conversation.kind])).toEqual([
+        ['added', 'tada', root, 'channel'],
+        ['removed', 'tada', root, 'channel'],
+      ]);
+    });
+
+    it("relays a linked private channel (the app invited), and nothing of a channel that is not linked: its text is never stored", async () => {
+      const secret = newChannel('linked-private', ['eng01', creds.botUserId], true);
+      await changeLink(secret, { private: true });
+      const ts = sandbox.control.post({ as: 'eng01', channel: secret, text: 'private but linked' })['ts'] as string;
+      // The app is in #engineering, which no one linked.
+      const engineering = creds.channels['engineering'] as string;
+      const unlinked = sandbox.control.post({ as: 'eng01', channel: engineering, text: 'not for the other side' })['ts'] as string;
+      sandbox.control.reply({ as: 'eng02', channel: engineering, threadTs: unlinked, text: 'nor this reply' });
+      sandbox.control.react({ as: 'eng02', channel: engineering, ts: unlinked, name: 'eyes' });
+      await settle();
+      expect(receivedFor(secret).map((r) => [r.messageId, r.conversation.kind])).toEqual([[ts, 'channel']]);
+      expect(receivedFor(engineering)).toEqual([]);
+      expect(reactions.filter((r) => r.conversation.conversationId === engineering)).toEqual([]);
+      // Slack did send them to the app; the connector acked them without storing them (their text with them).
+      expect(await stored(unlinked)).toBe(0);
+      expect(await stored(ts)).toBe(1);
+      expect(await handledAs('ignored: channel not linked')).toBeGreaterThan(0);
+    });
+
+    it('stops relaying at once when unlinked, and an older change delivered late does not link it again', async () => {
+      const channel = newChannel('soon-unlinked', ['eng01']);
+      const linked = await changeLink(channel);
+      const before = sandbox.control.post({ as: 'eng01', channel, text: 'while linked' })['ts'] as string;
+      await settle();
+      await changeLink(channel, { linkId: linked.linkId, change: 'unlinked', occurredAt: new Date(Date.parse(linked.occurredAt) + 1000).toISOString() });
+      // The bus hands the old `linked` again (a redelivery): the later `unlinked` stands.
+      await observer.publish('parley.channel.link.changed.v1', linked);
+      await broker.drain();
+      const [row] = await queryRows<{ state: string }>(database.url, 'SELECT state FROM slack_connector.channel_links WHERE link_id = $1', [linked.linkId]);
+      expect(row?.state).toBe('unlinked');
+      const after = sandbox.control.post({ as: 'eng01', channel, text: 'after the unlink' })['ts'] as string;
+      await settle();
+      expect(receivedFor(channel).map((r) => r.messageId)).toEqual([before]);
+      expect(await stored(after)).toBe(0);
+    });
+
+    it("posts as the sender in a linked channel, adding their account first when it is not in it; threads, edits and deletes; no echo", async () => {
+      const channel = newChannel('as-the-person', ['eng01']);
+      await changeLink(channel);
+      expect(membersOf(channel)).not.toContain(ids[frances.name]);
+      const root = await deliver(channelRequest(channel));
+      expect(root).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { platform: 'slack', conversationId: channel }, platformMessageId: expect.any(String) });
+      expect(membersOf(channel)).toContain(ids[frances.name]);
+      const posted = messagesOf(channel).find((m) => m.ts === root.platformMessageId);
+      expect(posted).toMatchObject({ user: ids[frances.name], text: 'hello channel, from Teams', metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: root.deliveryId } } });
+      expect(posted?.bot_id).toBeUndefined();
+
+      const adas = sandbox.control.post({ as: 'eng01', channel, text: 'a question for Frances' })['ts'] as string;
+      const reply = await deliver(channelRequest(channel, { threadRootId: adas, body: { format: 'slack-mrkdwn', content: 'an answer in the thread' } }));
+      expect(messagesOf(channel).find((m) => m.ts === reply.platformMessageId)).toMatchObject({ user: ids[frances.name], thread_ts: adas });
+      const edit = await deliver(channelRequest(channel, { change: 'edit', targetMessageId: reply.platformMessageId, threadRootId: adas, body: { format: 'slack-mrkdwn', content: 'an answer (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: reply.platformMessageId });
+      expect(messagesOf(channel).find((m) => m.ts === reply.platformMessageId)?.text).toBe('an answer (edited)');
+      const removal = await deliver(channelRequest(channel, { change: 'delete', targetMessageId: root.platformMessageId, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      expect(messagesOf(channel).find((m) => m.ts === root.platformMessageId)).toBeUndefined();
+      await settle();
+      // Slack sent every one of them to the app (the channel is linked): Parley's own, so only Ada's went to the relay.
+      expect(receivedFor(channel).map((r) => r.messageId)).toEqual([adas]);
+    });
+
+    it("reacts as the person in a linked channel, adding their account first; the reaction's event is Parley's echo", async () => {
+      const channel = newChannel('reacting', ['eng01']);
+      await changeLink(channel);
+      const ts = sandbox.control.post({ as: 'eng01', channel, text: 'react to this' })['ts'] as string;
+      const deliveryId = randomUUID();
+      await observer.publish('parley.slack.reaction.deliver.requested.v1', { orgId: ORG, connectionId, deliveryId, conversationId: channel, targetMessageId: ts, change: 'add', reactorPersonId: frances.personId, reaction: 'tada' });
+      expect(await waitFor('the reaction outcome', () => reactionOutcomes.find((o) => o.deliveryId === deliveryId))).toMatchObject({ outcome: 'delivered' });
+      expect(membersOf(channel)).toContain(ids[frances.name]);
+      expect(messagesOf(channel).find((m) => m.ts === ts)).toMatchObject({ reactions: [{ name: 'tada', users: [ids[frances.name]] }] });
+      await settle();
+      expect(reactions.filter((r) => r.messageId === ts)).toEqual([]);
+    });
+
+    it("falls back in the channel itself: the app posts with the sender's name and picture, in threads too, and edits and deletes its post", async () => {
+      const channel = newChannel('fallback-room', ['eng01']);
+      await changeLink(channel);
+      const graces = (overrides: Partial<Request> = {}) =>
+        channelRequest(channel, { senderPersonId: grace.personId, senderDisplayName: 'Grace Hopper', senderAvatarUrl: 'https://avatars.example.com/grace.png', body: { format: 'slack-mrkdwn', content: 'from Grace' }, ...overrides });
+      const root = await deliver(graces());
+      const ts = root.platformMessageId as string;
+      expect(root).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { platform: 'slack', conversationId: channel }, fallbackPosts: [{ conversationId: channel, platformMessageId: ts }] });
+      expect(messagesOf(channel).find((m) => m.ts === ts)).toMatchObject({
+        text: 'from Grace',
+        username: 'Grace Hopper',
+        icons: { image_48: 'https://avatars.example.com/grace.png' },
+        bot_id: creds.botId,
+        metadata: { event_payload: { delivery_id: root.deliveryId } },
+      });
+      expect(membersOf(channel)).not.toContain(ids[grace.name]);
+      const reply = await deliver(graces({ threadRootId: ts, body: { format: 'slack-mrkdwn', content: 'Grace again, in the thread' } }));
+      expect(messagesOf(channel).find((m) => m.ts === reply.platformMessageId)).toMatchObject({ username: 'Grace Hopper', thread_ts: ts });
+      const edit = await deliver(graces({ change: 'edit', targetMessageId: ts, body: { format: 'slack-mrkdwn', content: 'from Grace (edited)' } }));
+      expect(edit).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: channel }, platformMessageId: ts });
+      expect(messagesOf(channel).find((m) => m.ts === ts)?.text).toBe('from Grace (edited)');
+      const removal = await deliver(graces({ change: 'delete', targetMessageId: reply.platformMessageId, threadRootId: ts, body: undefined }));
+      expect(removal).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      expect(messagesOf(channel).filter((m) => m.username === 'Grace Hopper').map((m) => m.text)).toEqual(['from Grace (edited)']);
+      await settle();
+      expect(receivedFor(channel)).toEqual([]);
+    });
+
+    it("reconciles a fallback in the channel: the app's earlier post with the delivery id is taken, not posted twice", async () => {
+      const channel = newChannel('fallback-reconcile', ['eng01']);
+      await changeLink(channel);
+      const r = channelRequest(channel, { senderPersonId: grace.personId, senderDisplayName: 'Grace Hopper', body: { format: 'slack-mrkdwn', content: 'posted before the crash' } });
+      const earlier = await userClient(creds.botToken).chat.postMessage({
+        channel,
+        text: 'posted before the crash',
+        username: 'Grace Hopper',
+        metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
+      });
+      await queryRows(
+        database.url,
+        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+         VALUES ($1, $2, $3, $4, 'create', $5, 'fallback', 'attempting', 1, now())`,
+        [r.deliveryId, ORG, connectionId, creds.teamId, channel],
+      );
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', platformMessageId: earlier.ts, fallbackPosts: [{ conversationId: channel, platformMessageId: earlier.ts }] });
+      expect(messagesOf(channel).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
+    });
+  });
+
   describe('deliveries', () => {
-    type Request = PayloadIn<'parley.slack.message.deliver.requested.v1'>;
     const request = (overrides: Partial<Request>): Request => ({
       orgId: ORG,
       connectionId,
@@ -429,11 +697,6 @@ describe('slack-connector relay side', () => {
       body: { format: 'slack-mrkdwn', content: 'hello from Teams' },
       ...overrides,
     });
-    const deliver = async (r: Request): Promise<Delivered> => {
-      await observer.publish('parley.slack.message.deliver.requested.v1', r);
-      return waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId));
-    };
-    type HistoryMessage = { ts: string; user?: string; text?: string; bot_id?: string; username?: string; thread_ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } };
     const history = async (token: string, channel: string) =>
       ((await userClient(token).conversations.history({ channel, include_all_metadata: true, limit: 200 })).messages ?? []) as HistoryMessage[];
     let dm = '';
