@@ -113,6 +113,30 @@ describe('POST /teams/{id}/channels', () => {
   });
 });
 
+describe('listing a channel for catch-up', () => {
+  test('top-level messages and a root\'s replies, newest first, in pages of $top with an absolute nextLink', async () => {
+    const place = { teamId: creds.teamId, channelId: creds.generalChannelId };
+    const roots = [1, 2, 3].map((n) => sandbox.control.post({ as: people[0] as string, ...place, content: `root ${n}` })['id'] as string);
+    const replies = [1, 2, 3].map((n) => sandbox.control.post({ as: people[1] as string, ...place, replyToId: roots[0], content: `reply ${n}` })['id'] as string);
+    const client = graphClient(sandbox, appToken);
+    const base = `/teams/${creds.teamId}/channels/${creds.generalChannelId}/messages`;
+    const first = await client.api(base).top(2).get();
+    expect(first.value.map((m: { id: string }) => m.id)).toEqual([roots[2], roots[1]]);
+    expect(first['@odata.nextLink']).toMatch(/^https:\/\//);
+    const rest = await client.api(first['@odata.nextLink']).get();
+    expect(rest.value.map((m: { id: string }) => m.id)).toEqual([roots[0]]);
+    expect(rest['@odata.nextLink']).toBeUndefined();
+    const threadPage = await client.api(`${base}/${roots[0]}/replies`).top(2).get();
+    expect(threadPage.value.map((m: { id: string; replyToId: string }) => [m.id, m.replyToId])).toEqual([
+      [replies[2], roots[0]],
+      [replies[1], roots[0]],
+    ]);
+    expect((await client.api(threadPage['@odata.nextLink']).get()).value.map((m: { id: string }) => m.id)).toEqual([replies[0]]);
+    // Graph documents neither $filter nor $orderby on channel messages.
+    await expect(client.api(base).filter(`lastModifiedDateTime gt ${new Date(0).toISOString()}`).get()).rejects.toMatchObject({ statusCode: 400 });
+  });
+});
+
 describe('per-channel subscriptions', () => {
   test('notify top-level messages, replies, edits, soft deletes and reactions, with channelIdentity and replyToId', async () => {
     const { certificateBase64, privateKeyPem } = subscriberCertificate();

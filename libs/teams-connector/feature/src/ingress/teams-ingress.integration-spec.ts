@@ -459,6 +459,60 @@ describe('Teams ingress', () => {
       expect(observer.of(after.id).filter((o) => o.source === 'notification')).toEqual([]);
     });
 
+    it('a channel subscription is renewed, reauthorized and remade after removal like the chat one', async () => {
+      const channelId = await newChannel('Kept alive');
+      await link(channelId, 'linked');
+      const first = await channelSubscription(channelId);
+      await harness.connector.app.get<DataSource>(DATA_SOURCE).query(`UPDATE teams_connector.subscriptions SET expires_at = now() + interval '50 minutes' WHERE subscription_id = $1`, [first.subscriptionId]);
+      await until('a renewal', async () => {
+        const now = await store().current(org.connectionId, conversation(channelId));
+        return now?.subscriptionId === first.subscriptionId && now.expiresAt.getTime() > Date.now() + 4000 * 60_000;
+      });
+      sandbox.control.lifecycle({ subscriptionId: first.subscriptionId, event: 'reauthorizationRequired' });
+      await until('the reauthorization', async () => {
+        const now = await store().current(org.connectionId, conversation(channelId));
+        return now?.subscriptionId === first.subscriptionId && now.pendingEvent === null && sandbox.inspect.deliveries().some((d) => d.kind === 'lifecycle' && d.subscriptionId === first.subscriptionId && d.outcome === 'delivered');
+      });
+      sandbox.control.lifecycle({ subscriptionId: first.subscriptionId, event: 'subscriptionRemoved' });
+      const second = await until('a replacement', async () => {
+        const now = await store().current(org.connectionId, conversation(channelId));
+        return now && now.subscriptionId !== first.subscriptionId ? now : null;
+      });
+      expect(second.resource).toBe(`/teams/${org.credentials.teamId}/channels/${channelId}/messages`);
+      const message = postIn(channelId, 'through the new channel subscription');
+      const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+      expect(seen.eventId.startsWith(second.subscriptionId)).toBe(true);
+    });
+
+    it('channel catch-up does not move past a message the observer refused', async () => {
+      const channelId = await newChannel('Refused once');
+      await link(channelId, 'linked');
+      await channelSubscription(channelId);
+      sandbox.setFaults({ dropNotificationRate: 1 });
+      try {
+        const refused = postIn(channelId, 'refused at first');
+        const later = postIn(channelId, 'after the refused one');
+        observer.refuse = (o) => o.messageId === refused.id;
+        const runs = async (): Promise<number> => {
+          const rows: { last_run_at: Date | null }[] = await harness.connector.app
+            .get<DataSource>(DATA_SOURCE)
+            .query('SELECT last_run_at FROM teams_connector.linked_channels WHERE channel_id = $1', [channelId]);
+          return rows[0]?.last_run_at ? new Date(rows[0].last_run_at).getTime() : 0;
+        };
+        // Several runs pass while it is refused (the interval is 1.5 s): neither message is taken.
+        const since = await until('a channel catch-up run', runs);
+        await until('two more catch-up runs', async () => (await runs()) > since + 1_500);
+        expect(observer.of(refused.id)).toHaveLength(0);
+        expect(observer.of(later.id)).toHaveLength(0);
+        observer.refuse = undefined;
+        await observer.waitFor((o) => o.messageId === refused.id && o.source === 'catch-up');
+        await observer.waitFor((o) => o.messageId === later.id && o.source === 'catch-up');
+      } finally {
+        observer.refuse = undefined;
+        sandbox.setFaults({ dropNotificationRate: 0 });
+      }
+    });
+
     it('a channel over the subscription quota is refused with the reason recorded; the others carry on', async () => {
       const linked = await store().liveInTenant(org.credentials.customerTenantId);
       sandbox.setLimits({ subscriptionQuotas: { perOrganization: linked } });
