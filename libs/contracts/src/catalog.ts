@@ -35,6 +35,7 @@ import {
 } from './topics/message/reaction.v1';
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
 import { ChannelLinkChangedV1 } from './topics/channel/channel-link.v1';
+import { IdentityAccountRecordedV1 } from './topics/identity/account-recorded.v1';
 
 const definitions = [
   OrganizationCreatedV1,
@@ -56,6 +57,7 @@ const definitions = [
   SlackMirrorDeactivateRequestedV1,
   SlackMirrorDeactivatedV1,
   ProvisioningCommandDeadLetteredV1,
+  IdentityAccountRecordedV1,
   MessageReceivedV1,
   TeamsMessageDeliverRequestedV1,
   SlackMessageDeliverRequestedV1,

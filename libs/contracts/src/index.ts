@@ -32,6 +32,7 @@ export * from './topics/directory/user-observed.v1';
 export * from './topics/directory/import-results.v1';
 export * from './topics/teams/guest.v1';
 export * from './topics/slack/mirror.v1';
+export * from './topics/identity/account-recorded.v1';
 export * from './topics/message/message.v1';
 export * from './topics/message/notice.v1';
 export * from './topics/message/reaction.v1';

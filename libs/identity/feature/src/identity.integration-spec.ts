@@ -44,6 +44,8 @@ describe('identity service', () => {
   const sql = { query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as unknown };
   const reconciled: Payload<'parley.identity.directory.reconciled.v1'>[] = [];
   const organizationsCreated: Payload<'parley.organization.created.v1'>[] = [];
+  /** identity's answers to result events, each with the account row as the database held it when it arrived. */
+  const recorded: { payload: Payload<'parley.identity.account.recorded.v1'>; rowThen: Record<string, unknown> | undefined }[] = [];
   const logLines: string[] = [];
 
   /** fetch trusting the Graph sandbox's CA (an undici dispatcher; Node's fetch accepts undici 7's). */
@@ -67,6 +69,15 @@ describe('identity service', () => {
     const listener = new InProcessBus(broker, { service: 'provisioning', logger });
     listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
     listener.subscribe('parley.organization.created.v1', async (payload) => void organizationsCreated.push(payload), { group: 'test-organizations' });
+    listener.subscribe(
+      'parley.identity.account.recorded.v1',
+      async (payload) => {
+        const kind = payload.action.endsWith('guest') ? 'guest' : 'mirror';
+        const { rows } = await db.query(`SELECT platform_user_id, status, attention_reason FROM identity.platform_accounts WHERE person_id = $1 AND kind = $2`, [payload.personId, kind]);
+        recorded.push({ payload, rowThen: rows[0] as Record<string, unknown> | undefined });
+      },
+      { group: 'test-provisioning' },
+    );
     await listener.start();
     identity = await startServiceInProcess(definition, { databaseUrl: database.url, broker, internalToken: INTERNAL_TOKEN, config, logger });
     db = new Client({ connectionString: database.url });
@@ -699,6 +710,61 @@ describe('identity service', () => {
     await eventually(() => rowsOf(`SELECT outcome FROM identity.directory_observations WHERE platform_user_id = 'W_BOB'`), (r) => r.length === 1, 'mirror observation');
     expect(await rowsOf(`SELECT outcome FROM identity.directory_observations WHERE platform_user_id = 'W_BOB'`)).toEqual([{ outcome: 'skipped_managed' }]);
     expect(await person('bob.mirror@example.com')).toBeUndefined();
+  });
+
+  it('answers each recorded result once with parley.identity.account.recorded.v1, after the account is in its people', async () => {
+    await observe({ platform: 'slack', platformUserId: 'U_ANN_REC', email: 'ann.recorded@example.com' });
+    await observe({ platform: 'teams', platformUserId: randomUUID(), email: 'cy.recorded@example.com' });
+    const ann = (await eventually(() => person('ann.recorded@example.com'), Boolean, 'ann')) as string;
+    const cy = (await eventually(() => person('cy.recorded@example.com'), Boolean, 'cy')) as string;
+    const syncId = randomUUID();
+    const answersTo = (personId: string) => recorded.filter((r) => r.payload.syncId === syncId && r.payload.personId === personId);
+    const guest = toOutgoingRecord(
+      'parley.teams.guest.created.v1',
+      {
+        orgId: ORG,
+        syncId,
+        personId: ann,
+        guestUserId: 'guest-ann-rec',
+        userPrincipalName: 'ann_x#EXT#@customer.onmicrosoft.com',
+        homeUserPrincipalName: `ann.rec@${g().homeTenantDomain}`,
+        teamIds: [g().teamId],
+        reused: true,
+        signIn: { status: 'ok' },
+      },
+      'teams-connector',
+    );
+    const mirror = toOutgoingRecord('parley.slack.mirror.created.v1', { orgId: ORG, syncId, personId: cy, kind: 'profile', mirrorId: 'P_CY_REC', reused: false }, 'slack-connector');
+    const stranger = randomUUID();
+    // Delivered twice (a redelivery after a crash): recorded and answered once.
+    await identity.bus.publishRecords([guest, mirror, guest, mirror]);
+    await publish('parley.slack.mirror.deactivated.v1', { orgId: ORG, syncId, personId: stranger, kind: 'scim', mirrorId: 'W_NOBODY' });
+    await eventually(async () => recorded.filter((r) => r.payload.syncId === syncId).length, (n) => n >= 3, 'the answers');
+    await identity.bus.publishRecords([guest]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(answersTo(ann)).toEqual([
+      {
+        payload: {
+          orgId: ORG,
+          syncId,
+          personId: ann,
+          action: 'create_guest',
+          account: { platform: 'teams', kind: 'guest', platformUserId: 'guest-ann-rec', status: 'active' },
+          answers: { topic: 'parley.teams.guest.created.v1', eventId: JSON.parse(guest.value).id },
+        },
+        // When provisioning hears the answer, the account is already what /v1/people shows.
+        rowThen: { platform_user_id: 'guest-ann-rec', status: 'active', attention_reason: null },
+      },
+    ]);
+    expect(answersTo(cy)).toEqual([
+      {
+        payload: expect.objectContaining({ action: 'create_mirror', account: { platform: 'slack', kind: 'mirror', platformUserId: 'P_CY_REC', status: 'active' } }),
+        rowThen: { platform_user_id: 'P_CY_REC', status: 'active', attention_reason: null },
+      },
+    ]);
+    // A person identity does not know: nothing recorded, and the answer says so, so the task does not wait forever.
+    expect(answersTo(stranger)).toEqual([{ payload: expect.objectContaining({ action: 'deactivate_mirror', account: null }), rowThen: undefined }]);
   });
 
   it('marks the guest or mirror of a dead-lettered command needs_attention with the reason, until a result makes it', async () => {

@@ -155,13 +155,21 @@ describe('provisioning user syncs', () => {
       signIn,
     });
 
-    const adaCreated = await h.publish('parley.teams.guest.created.v1', guestCreated(p.ada, { status: 'ok' }));
-    await h.publish('parley.teams.guest.created.v1', guestCreated(p.alan, { status: 'ok' }));
-    await h.publish('parley.teams.guest.created.v1', guestCreated(p.barbara, { status: 'needs_attention', reason: 'AADSTS50076: the tenant requires MFA for guests' }));
-    await h.publish('parley.teams.guest.failed.v1', { ...base(p.edsger), operation: 'create', reason: 'Graph answered 503', retryable: true });
-    const graceCreated = await h.publish('parley.slack.mirror.created.v1', { ...base(p.grace), kind: 'scim', mirrorId: 'W0GRACE01', reused: false });
-    await h.publish('parley.slack.mirror.failed.v1', { ...base(p.katherine), operation: 'create', reason: 'the SCIM token was revoked', retryable: false });
+    // The connectors' own success events settle nothing: a task is done once identity has recorded its account.
+    const adaGuest = guestCreated(p.ada, { status: 'ok' });
+    await h.publish('parley.teams.guest.created.v1', adaGuest);
     await h.publish('parley.teams.guest.disabled.v1', { ...base(p.left1), guestUserId: p.left1.accounts[1]?.platformUserId ?? '' });
+    await h.publish('parley.slack.mirror.created.v1', { ...base(p.grace), kind: 'scim', mirrorId: 'W0GRACE01', reused: false });
+    await h.settle();
+    expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', total: 10, done: 2, created: 0, disabled: 0 });
+
+    const adaCreated = await h.recorded('parley.teams.guest.created.v1', adaGuest);
+    await h.recorded('parley.teams.guest.created.v1', guestCreated(p.alan, { status: 'ok' }));
+    await h.recorded('parley.teams.guest.created.v1', guestCreated(p.barbara, { status: 'needs_attention', reason: 'AADSTS50076: the tenant requires MFA for guests' }));
+    await h.publish('parley.teams.guest.failed.v1', { ...base(p.edsger), operation: 'create', reason: 'Graph answered 503', retryable: true });
+    const graceCreated = await h.recorded('parley.slack.mirror.created.v1', { ...base(p.grace), kind: 'scim', mirrorId: 'W0GRACE01', reused: false });
+    await h.publish('parley.slack.mirror.failed.v1', { ...base(p.katherine), operation: 'create', reason: 'the SCIM token was revoked', retryable: false });
+    await h.recorded('parley.teams.guest.disabled.v1', { ...base(p.left1), guestUserId: p.left1.accounts[1]?.platformUserId ?? '' });
     await h.settle();
 
     // The retryable failure sent the same command again (attempt 2); the job shows its progress.
@@ -174,14 +182,14 @@ describe('provisioning user syncs', () => {
     // Replayed (same event id) and late duplicates (new id, task already settled) change nothing.
     await h.replay(adaCreated);
     await h.replay(graceCreated);
-    await h.publish('parley.teams.guest.created.v1', guestCreated(p.ada, { status: 'ok' }, true));
+    await h.recorded('parley.teams.guest.created.v1', guestCreated(p.ada, { status: 'ok' }, true));
     await h.publish('parley.slack.mirror.failed.v1', { ...base(p.grace), operation: 'create', reason: 'late failure', retryable: false });
-    await h.publish('parley.teams.guest.disabled.v1', { ...base(p.margaret), guestUserId: 'not-a-task' });
+    await h.recorded('parley.teams.guest.disabled.v1', { ...base(p.margaret), guestUserId: 'not-a-task' });
     await h.settle();
     expect(await h.view(orgId, syncId)).toEqual(midway);
 
-    await h.publish('parley.teams.guest.created.v1', guestCreated(p.edsger, { status: 'ok' }, true));
-    await h.publish('parley.slack.mirror.deactivated.v1', { ...base(p.left2), kind: 'scim', mirrorId: p.left2.accounts[1]?.platformUserId ?? '' });
+    await h.recorded('parley.teams.guest.created.v1', guestCreated(p.edsger, { status: 'ok' }, true));
+    await h.recorded('parley.slack.mirror.deactivated.v1', { ...base(p.left2), kind: 'scim', mirrorId: p.left2.accounts[1]?.platformUserId ?? '' });
     const done = await h.waitForSync(orgId, syncId, finished, 'the end of the job');
     expect(done).toMatchObject({ status: 'partially_failed', phase: 'done', total: 10, done: 10, created: 4, linked: 1, unchanged: 1, disabled: 2, failed: 2, finishedAt: expect.any(String) });
     expect(done.errors).toHaveLength(2);
@@ -313,7 +321,7 @@ describe('provisioning user syncs', () => {
       { orgId, syncId, personId: grace.id, action: 'create_mirror', reason, deadLetterId: JSON.parse(record.value).id },
     ]);
 
-    await h.publish('parley.teams.guest.created.v1', {
+    await h.recorded('parley.teams.guest.created.v1', {
       orgId,
       syncId,
       personId: ada.id,
@@ -345,7 +353,7 @@ describe('provisioning user syncs', () => {
     expect(personIdsOf(h.commandsOf(syncId), 'parley.slack.mirror.create.requested.v1')).toEqual(ids(teamsOnly));
     expect(h.commandsOf(syncId)).toHaveLength(1);
     expect(await h.view(orgId, syncId)).toMatchObject({ mode: 'account', status: 'running', total: 4, done: 3, linked: 1, failed: 2 });
-    await h.publish('parley.slack.mirror.created.v1', { orgId, syncId, personId: teamsOnly.id, kind: 'profile', mirrorId: randomUUID(), reused: false });
+    await h.recorded('parley.slack.mirror.created.v1', { orgId, syncId, personId: teamsOnly.id, kind: 'profile', mirrorId: randomUUID(), reused: false });
     const done = await h.waitForSync(orgId, syncId, finished, 'the end');
     expect(done).toMatchObject({ status: 'partially_failed', total: 4, done: 4, created: 1, linked: 1, failed: 2 });
     expect(done.errors).toEqual(
@@ -354,6 +362,21 @@ describe('provisioning user syncs', () => {
         { personId: slackOnly.id, reason: 'no Teams account: use guest mode' },
       ]),
     );
+  });
+
+  it("fails a task whose result identity could not record (it no longer knows the person), so the job still ends", async () => {
+    const orgId = newOrgId();
+    const gone = personOf(orgId, 'Gone', [account.teams()]);
+    const syncId = await runToPlan(orgId, [gone]);
+    await eventually(() => h.commandsOf(syncId), (c) => c.length === 1, 'the mirror command');
+    await h.publish(
+      'parley.identity.account.recorded.v1',
+      { orgId, syncId, personId: gone.id, action: 'create_mirror', account: null, answers: { topic: 'parley.slack.mirror.created.v1', eventId: randomUUID() } },
+      'identity',
+    );
+    const done = await h.waitForSync(orgId, syncId, finished, 'the end');
+    expect(done).toMatchObject({ status: 'failed', total: 1, done: 1, failed: 1, created: 0 });
+    expect(done.errors).toEqual([{ personId: gone.id, reason: 'identity does not know this person any more; the account was not recorded' }]);
   });
 
   it('fails the job when every person failed, after at most 3 attempts for retryable failures', async () => {
@@ -482,7 +505,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
     for (const command of all) {
       const personId = command.payload.personId as string;
       if (command.topic === 'parley.teams.guest.create.requested.v1') {
-        const record = await second.publish('parley.teams.guest.created.v1', {
+        const record = await second.recorded('parley.teams.guest.created.v1', {
           orgId,
           syncId,
           personId,
@@ -495,7 +518,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
         });
         if (personId === all[0]?.payload.personId) await second.replay(record);
       } else {
-        await second.publish('parley.slack.mirror.created.v1', { orgId, syncId, personId, kind: 'scim', mirrorId: `W${personId.slice(0, 8).toUpperCase()}`, reused: false });
+        await second.recorded('parley.slack.mirror.created.v1', { orgId, syncId, personId, kind: 'scim', mirrorId: `W${personId.slice(0, 8).toUpperCase()}`, reused: false });
       }
     }
     const done = await second.waitForSync(orgId, syncId, finished, 'the end', 60_000);
@@ -525,7 +548,7 @@ describe('provisioning recovering from crashes and lost messages', () => {
     await h.waitForSync(orgId, syncId, (v) => v.phase === 'provisioning', 'planned');
     // Lost in transit: nothing answers, so after a quiet spell both commands go out again.
     await eventually(() => h.commandsOf(syncId), (c) => c.length === 4, 'the first resend', 10_000);
-    await h.publish('parley.teams.guest.created.v1', {
+    await h.recorded('parley.teams.guest.created.v1', {
       orgId,
       syncId,
       personId: answered.id,

@@ -32,7 +32,7 @@ export const SlackMirrorCreatedV1 = defineTopic({
   name: 'parley.slack.mirror.created.v1',
   description: 'The mirror exists (new, or found from an earlier attempt).',
   producers: ['slack-connector'],
-  consumers: ['provisioning', 'identity'],
+  consumers: ['identity'],
   schema: z.object({
     ...base,
     kind: mirrorKind,
@@ -68,7 +68,7 @@ export const SlackMirrorDeactivatedV1 = defineTopic({
   name: 'parley.slack.mirror.deactivated.v1',
   description: 'The mirror is deactivated (or already was).',
   producers: ['slack-connector'],
-  consumers: ['provisioning', 'identity'],
+  consumers: ['identity'],
   schema: z.object({ ...base, kind: mirrorKind, mirrorId: nonEmpty }),
   key: (p) => `${p.orgId}:${p.personId}`,
   example: { ...exampleBase, kind: 'scim', mirrorId: 'W0123ABCD' },

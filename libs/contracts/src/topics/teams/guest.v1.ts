@@ -36,7 +36,7 @@ export const TeamsGuestCreatedV1 = defineTopic({
   name: 'parley.teams.guest.created.v1',
   description: 'The guest exists in the customer tenant (new, or found from an earlier attempt), with its sign-in state.',
   producers: ['teams-connector'],
-  consumers: ['provisioning', 'identity'],
+  consumers: ['identity'],
   schema: z.object({
     ...base,
     guestUserId: nonEmpty,
@@ -82,7 +82,7 @@ export const TeamsGuestDisabledV1 = defineTopic({
   name: 'parley.teams.guest.disabled.v1',
   description: 'The guest is disabled in the customer tenant (or already was).',
   producers: ['teams-connector'],
-  consumers: ['provisioning', 'identity'],
+  consumers: ['identity'],
   schema: z.object({ ...base, guestUserId: nonEmpty }),
   key: (p) => `${p.orgId}:${p.personId}`,
   example: { ...exampleBase, guestUserId: 'a1b2c3d4-0000-4000-8000-000000000001' },

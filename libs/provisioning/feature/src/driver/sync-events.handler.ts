@@ -7,6 +7,7 @@ import { GroupCommit, type IdempotentConsumer } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER } from '@parley/service-runtime';
 import { SyncPlanner } from './sync-planner';
 import { SyncStarter } from './sync-starter';
+import { outcomeOf } from './recorded-outcome';
 import { TaskResults, type TaskResult } from './task-results';
 
 /**
@@ -53,41 +54,28 @@ export class SyncEventsHandler {
     await this.planner.resume(event.syncId, { heartbeat: () => ctx.heartbeat() });
   }
 
-  @EventPattern('parley.teams.guest.created.v1')
-  async onGuestCreated(@MessagePayload() event: Payload<'parley.teams.guest.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    // A guest Parley cannot sign in as is of no use yet: the task fails with the reason an admin can act on.
-    const outcome: TaskResult['outcome'] =
-      event.signIn.status === 'ok'
-        ? { kind: 'done', counts: 'created' }
-        : { kind: 'failed', reason: `the guest cannot sign in: ${event.signIn.reason}`, retryable: false };
-    await this.apply(ctx, { ...ids(event), action: 'create_guest', outcome });
+  /**
+   * A guest or mirror a connector made or undid is settled only once identity has recorded it: identity consumes the
+   * connector's result in its own group and may trail it, and a sync that ended first would show `succeeded` while
+   * `/v1/people` lacked the account (ADR 0038). So the connectors' success events are not read here; identity's
+   * answer to each of them is.
+   */
+  @EventPattern('parley.identity.account.recorded.v1')
+  async onAccountRecorded(@MessagePayload() event: Payload<'parley.identity.account.recorded.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.apply(ctx, { ...ids(event), action: event.action, outcome: outcomeOf(event) });
   }
 
+  /** A connector that could not do a task records nothing in identity: its failure settles (or retries) the task. */
   @EventPattern('parley.teams.guest.failed.v1')
   async onGuestFailed(@MessagePayload() event: Payload<'parley.teams.guest.failed.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
     const action = event.operation === 'create' ? 'create_guest' : 'disable_guest';
     await this.apply(ctx, { ...ids(event), action, outcome: { kind: 'failed', reason: event.reason, retryable: event.retryable } });
   }
 
-  @EventPattern('parley.teams.guest.disabled.v1')
-  async onGuestDisabled(@MessagePayload() event: Payload<'parley.teams.guest.disabled.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply(ctx, { ...ids(event), action: 'disable_guest', outcome: { kind: 'done', counts: 'disabled' } });
-  }
-
-  @EventPattern('parley.slack.mirror.created.v1')
-  async onMirrorCreated(@MessagePayload() event: Payload<'parley.slack.mirror.created.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply(ctx, { ...ids(event), action: 'create_mirror', outcome: { kind: 'done', counts: 'created' } });
-  }
-
   @EventPattern('parley.slack.mirror.failed.v1')
   async onMirrorFailed(@MessagePayload() event: Payload<'parley.slack.mirror.failed.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
     const action = event.operation === 'create' ? 'create_mirror' : 'deactivate_mirror';
     await this.apply(ctx, { ...ids(event), action, outcome: { kind: 'failed', reason: event.reason, retryable: event.retryable } });
-  }
-
-  @EventPattern('parley.slack.mirror.deactivated.v1')
-  async onMirrorDeactivated(@MessagePayload() event: Payload<'parley.slack.mirror.deactivated.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.apply(ctx, { ...ids(event), action: 'deactivate_mirror', outcome: { kind: 'done', counts: 'disabled' } });
   }
 
   private async apply(ctx: MessageContext, result: TaskResult): Promise<void> {
@@ -115,3 +103,4 @@ export class SyncEventsHandler {
 }
 
 const ids = (event: { orgId: string; syncId: string; personId: string }) => ({ orgId: event.orgId, syncId: event.syncId, personId: event.personId });
+

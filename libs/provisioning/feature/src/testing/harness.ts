@@ -82,6 +82,14 @@ export class ProvisioningHarness {
     return record;
   }
 
+  /**
+   * Publishes identity's answer to a connector's result (`parley.identity.account.recorded.v1`), as identity does
+   * once it has recorded the guest or mirror: what provisioning settles a task on.
+   */
+  async recorded<T extends ResultTopic>(topic: T, payload: PayloadIn<T>): Promise<OutgoingRecord> {
+    return this.publish('parley.identity.account.recorded.v1', recordedFor(topic, payload), 'identity');
+  }
+
   /** Delivers exactly the same record again (same event id), as a redelivery after a crash would. */
   async replay(record: OutgoingRecord): Promise<void> {
     await this.connectors.publishRecords([record]);
@@ -117,6 +125,32 @@ export class ProvisioningHarness {
   async waitForSync(orgId: string, syncId: string, ok: (view: UserSyncView) => boolean, what: string, timeoutMs = 20_000): Promise<UserSyncView> {
     return eventually(() => this.view(orgId, syncId), ok, what, timeoutMs);
   }
+}
+
+/** The connectors' results identity records (and answers); their failures it does not. */
+export type ResultTopic = 'parley.teams.guest.created.v1' | 'parley.teams.guest.disabled.v1' | 'parley.slack.mirror.created.v1' | 'parley.slack.mirror.deactivated.v1';
+
+/** identity's answer to one connector result, as ManagedAccountsHandler makes it for a person it knows. */
+export function recordedFor<T extends ResultTopic>(topic: T, payload: PayloadIn<T>): PayloadIn<'parley.identity.account.recorded.v1'> {
+  const answers = { topic, eventId: randomUUID() };
+  const ids = { orgId: payload.orgId, syncId: payload.syncId, personId: payload.personId };
+  if (topic === 'parley.teams.guest.created.v1') {
+    const e = payload as PayloadIn<'parley.teams.guest.created.v1'>;
+    const state = e.signIn.status === 'ok' ? { status: 'active' as const } : { status: 'needs_attention' as const, attentionReason: e.signIn.reason };
+    return { ...ids, action: 'create_guest', account: { platform: 'teams', kind: 'guest', platformUserId: e.guestUserId, ...state }, answers };
+  }
+  if (topic === 'parley.teams.guest.disabled.v1') {
+    const e = payload as PayloadIn<'parley.teams.guest.disabled.v1'>;
+    return { ...ids, action: 'disable_guest', account: { platform: 'teams', kind: 'guest', platformUserId: e.guestUserId, status: 'deactivated' }, answers };
+  }
+  const e = payload as PayloadIn<'parley.slack.mirror.created.v1'>;
+  const created = topic === 'parley.slack.mirror.created.v1';
+  return {
+    ...ids,
+    action: created ? 'create_mirror' : 'deactivate_mirror',
+    account: { platform: 'slack', kind: 'mirror', platformUserId: e.mirrorId, status: created ? 'active' : 'deactivated' },
+    answers,
+  };
 }
 
 export async function eventually<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
