@@ -163,4 +163,15 @@ describe('Slack sandbox channels through @slack/web-api', () => {
     expect(await codeOf(bot.chat.update({ channel: random, ts: posted.ts as string, text: 'not the app\u2019s' }))).toBe('cant_update_message');
     await frances.chat.delete({ channel: random, ts: posted.ts as string });
   });
+
+  it('keeps a single-channel guest to one channel: a second invite is ura_max_channels', async () => {
+    const guest = sandbox.control.addPerson({ name: 'guest-one', email: 'guest@partner.example', guest: 'single' })['id'] as string;
+    const first = (await bot.conversations.create({ name: 'guest-room' })).channel?.id as string;
+    await bot.conversations.invite({ channel: first, users: guest });
+    expect(await codeOf(bot.conversations.invite({ channel: creds.channels['general'] as string, users: guest }))).toBe('ura_max_channels');
+    // A multi-channel guest has no such limit.
+    const multi = sandbox.control.addPerson({ name: 'guest-many', email: 'many@partner.example', guest: 'multi' })['id'] as string;
+    await bot.conversations.invite({ channel: first, users: multi });
+    await bot.conversations.invite({ channel: creds.channels['general'] as string, users: multi });
+  });
 });

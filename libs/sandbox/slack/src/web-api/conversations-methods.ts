@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '../model';
+import type { Conversation, Message, User } from '../model';
 import { fail } from '../errors';
 import { conversationJson, messageJson } from '../serializers';
 import { decodeCursor, encodeCursor, idList, optionalBoolean, optionalInteger, optionalString, requiredString } from './args';
@@ -55,6 +55,10 @@ function invite(ctx: MethodContext): Record<string, unknown> {
   if (users.some((u) => u.id === ctx.caller.id)) fail('cant_invite_self');
   if (users.some((u) => u.deleted)) fail('user_is_deactivated');
   const fresh = users.filter((u) => !conversation.members.has(u.id));
+  // A single-channel guest is in one channel at most (ura_max_channels). Slack answers a list with several refusals
+  // as cant_invite with per-user errors; that form is not modelled.
+  const inChannels = (u: User) => [...ctx.store.conversations.values()].some((c) => (c.kind === 'public' || c.kind === 'private') && c.members.has(u.id));
+  if (fresh.some((u) => u.isUltraRestricted && inChannels(u))) fail('ura_max_channels');
   if (fresh.length === 0) fail('already_in_channel');
   for (const user of fresh) ctx.actions.join(conversation, user, ctx.caller);
   return { channel: conversationJson(conversation, ctx.caller.id) };
