@@ -661,6 +661,19 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(channel)).toEqual([]);
     });
 
+    it("falls back in the channel when the sender's account cannot be added to it (a single-channel guest elsewhere already)", async () => {
+      const channel = newChannel('guest-limit', ['eng01']);
+      await changeLink(channel);
+      const guest = sandbox.control.addPerson({ name: 'ada-guest', email: 'ada@teams.example', guest: 'single' })['id'] as string;
+      sandbox.control.createChannel({ name: 'guest-home', members: [guest] });
+      const ada = { personId: randomUUID(), token: sandbox.control.installForUser({ as: guest, userScopes: USER_SCOPES }) };
+      identity.consent(ada.personId, guest, ada.token);
+      const outcome = await deliver(channelRequest(channel, { senderPersonId: ada.personId, senderDisplayName: 'Ada Lovelace', body: { format: 'slack-mrkdwn', content: 'from Ada' } }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', fallbackPosts: [{ conversationId: channel, platformMessageId: outcome.platformMessageId }] });
+      expect(membersOf(channel)).not.toContain(guest);
+      expect(messagesOf(channel).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ text: 'from Ada', username: 'Ada Lovelace', bot_id: creds.botId });
+    });
+
     it("reconciles a fallback in the channel: the app's earlier post with the delivery id is taken, not posted twice", async () => {
       const channel = newChannel('fallback-reconcile', ['eng01']);
       await changeLink(channel);
