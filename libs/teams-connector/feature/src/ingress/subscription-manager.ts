@@ -182,9 +182,14 @@ export class SubscriptionManager {
     const wanted = new Set(linked.map((c) => c.conversationId));
     for (const subscription of await this.store.currentOfChannels(connection.connectionId)) {
       if (subscription.channel && wanted.has(subscription.channel)) continue;
-      await this.deleteQuietly(app, subscription.subscriptionId);
-      await this.store.retire(subscription.subscriptionId);
-      this.logger.info({ connectionId: connection.connectionId, subscriptionId: subscription.subscriptionId, channel: subscription.channel }, 'Teams channel unlinked: its subscription deleted');
+      try {
+        await this.deleteQuietly(app, subscription.subscriptionId);
+        await this.store.retire(subscription.subscriptionId);
+        this.logger.info({ connectionId: connection.connectionId, subscriptionId: subscription.subscriptionId, channel: subscription.channel }, 'Teams channel unlinked: its subscription deleted');
+      } catch (error) {
+        // Still current here, so the next pass deletes it again; until then ingest drops what it brings (not linked).
+        this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: subscription.subscriptionId }, 'Teams subscription of an unlinked channel could not be deleted; trying again next pass');
+      }
     }
     for (const channel of linked) {
       if (this.stopped) return;
@@ -194,7 +199,9 @@ export class SubscriptionManager {
       } catch (error) {
         const refusal = subscriptionRefusal(error);
         if (refusal) await this.channels.refused(connection.connectionId, channel.teamId, channel.channelId, refusal);
-        this.logger.warn({ err: error, connectionId: connection.connectionId, channel: channel.conversationId, refusal }, 'Teams channel subscription could not be made or kept; trying again next pass');
+        // Said once as a warning; the same refusal on every later pass is no news.
+        const level = refusal !== null && refusal === channel.refusal ? 'debug' : 'warn';
+        this.logger[level]({ err: error, connectionId: connection.connectionId, channel: channel.conversationId, refusal }, 'Teams channel subscription could not be made or kept; trying again next pass');
       }
     }
   }
