@@ -674,6 +674,49 @@ describe('slack-connector relay side', () => {
       expect(messagesOf(channel).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ text: 'from Ada', username: 'Ada Lovelace', bot_id: creds.botId });
     });
 
+    it('does not hold up the people of a busy channel while the app is posting there for someone', async () => {
+      const channel = newChannel('busy-room', ['eng01']);
+      await changeLink(channel);
+      // Slack is slow to take the app's post: nothing is posted yet, and the app's own post would come back as a
+      // bot_message, which is never relayed. Ada's message cannot be its echo, so it goes to the relay at once.
+      sandbox.setFaults({ latencyMs: 5_000 });
+      const r = channelRequest(channel, { senderPersonId: grace.personId, senderDisplayName: 'Grace Hopper', body: { format: 'slack-mrkdwn', content: 'slow to post' } });
+      try {
+        await observer.publish('parley.slack.message.deliver.requested.v1', r);
+        await waitFor('the post in flight', async () =>
+          (await queryRows<{ n: number }>(database.url, `SELECT count(*)::int AS n FROM slack_connector.deliveries WHERE delivery_id = $1 AND state = 'attempting'`, [r.deliveryId]))[0]?.n === 1,
+        );
+        const adas = sandbox.control.post({ as: 'eng01', channel, text: 'anyone here?' })['ts'] as string;
+        await waitFor("Ada's message published", () => receivedFor(channel).some((m) => m.messageId === adas), 4_000);
+        expect(delivered.find((d) => d.deliveryId === r.deliveryId)).toBeUndefined();
+      } finally {
+        sandbox.setFaults({});
+      }
+      expect(await waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId), 30_000)).toMatchObject({ voice: 'fallback' });
+    });
+
+    it('drops an event stored while its channel was linked when the link has ended before it is handled', async () => {
+      const channel = newChannel('ended-while-waiting', ['eng01']);
+      const link = await changeLink(channel);
+      await changeLink(channel, { linkId: link.linkId, change: 'unlinked', occurredAt: new Date(Date.parse(link.occurredAt) + 1000).toISOString() });
+      // What ingress stored just before the unlink, still waiting for the processor.
+      const eventId = `EvLate${randomUUID().slice(0, 8)}`;
+      const envelope = JSON.parse(messageEnvelope(eventId, { type: 'message', channel, channel_type: 'channel', user: ids['eng01'], text: 'stored, then unlinked', ts: '1796000000.000100' })) as Record<string, unknown>;
+      await queryRows(database.url, `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
+        eventId,
+        ORG,
+        connectionId,
+        creds.teamId,
+        JSON.stringify(envelope),
+      ]);
+      const handled = await waitFor('the stored event handled', async () => {
+        const [row] = await queryRows<{ outcome: string | null; body: unknown }>(database.url, 'SELECT outcome, body FROM slack_connector.inbound_events WHERE event_id = $1', [eventId]);
+        return row?.outcome ? row : undefined;
+      });
+      expect(handled).toEqual({ outcome: 'ignored: channel not linked', body: null });
+      expect(receivedFor(channel)).toEqual([]);
+    });
+
     it("reconciles a fallback in the channel: the app's earlier post with the delivery id is taken, not posted twice", async () => {
       const channel = newChannel('fallback-reconcile', ['eng01']);
       await changeLink(channel);

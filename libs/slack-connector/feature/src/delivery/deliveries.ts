@@ -24,7 +24,7 @@ export interface AttemptStart {
   readonly change: string;
   readonly channelId: string;
   readonly voice: 'person' | 'fallback';
-  /** The Slack user the post is made as (the person's voice); unset for the app's posts. */
+  /** The Slack user the post is made as: the person (their voice), or the app's bot user (its fallback posts). */
   readonly poster?: string;
 }
 

@@ -238,7 +238,9 @@ export class MessageDelivery {
 
   /** One post by the app under the sender's name and picture (`chat:write.customize`), its attempt recorded first. */
   private async postAsApp(request: DeliverRequest, connection: SlackConnection, bot: SlackWebApi, channelId: string, threadTs: string | undefined): Promise<string> {
-    await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback' });
+    // The poster is the app's bot user: its post comes back as a bot_message, which ingress drops anyway, so a person
+    // writing in the conversation meanwhile (a busy linked channel) need not wait for this post to be recorded.
+    await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback', poster: connection.settings.botUserId });
     const answer = await this.call(() =>
       bot.call<WebAPICallResult & { ts?: string }>('chat.postMessage', {
         channel: channelId,
@@ -260,7 +262,7 @@ export class MessageDelivery {
     const bot = this.clients.webApiFor(connection);
     const fallbackPosts = posts.filter((p) => p.kind === 'fallback');
     for (const post of fallbackPosts) {
-      await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId: post.channelId, voice: 'fallback' });
+      await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId: post.channelId, voice: 'fallback', poster: connection.settings.botUserId });
       try {
         if (request.change === 'edit') await this.call(() => bot.call('chat.update', { channel: post.channelId, ts: post.ts, text: request.body?.content ?? '' }));
         else await this.call(() => bot.call('chat.delete', { channel: post.channelId, ts: post.ts }));

@@ -40,8 +40,8 @@ export class PostedMessages {
   }
 
   /**
-   * Whether a delivery is being posted into this conversation right now, as `sender` or as someone unknown (the app's
-   * fallback posts, rows from before the poster was recorded). A post made as someone else cannot be this sender's
+   * Whether a delivery is being posted into this conversation right now, as `sender` or as someone unknown (rows from
+   * before the poster was recorded; the app's fallback posts name its bot user). A post made as someone else cannot be this sender's
    * echo, so a person writing in a DM is not held up while Parley posts the other side's messages there.
    */
   async postingIn(teamId: string, channelId: string, sender: string): Promise<boolean> {
