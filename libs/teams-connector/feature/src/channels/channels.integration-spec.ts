@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { CHANNEL_NAME_TAKEN_PROBLEM, internalRoutes, routePath, teamsChannelView } from '@parley/internal-api';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
+import { DATA_SOURCE } from '@parley/service-runtime';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { ConnectorHarness, freshDatabase, INTERNAL_TOKEN, type SeededOrg } from '../testing/connector-harness';
+import { LinkedChannels } from './linked-channels';
 
-// The internal routes the relay calls while an admin links channels, through the connector in-process against the
+// The internal routes the relay calls while an admin links channels, and the link changes it announces, through the connector in-process against the
 // Graph sandbox (real PostgreSQL; tokens from the identity stub, which signs in to the sandbox).
 describe('teams-connector channel routes', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -74,5 +78,41 @@ describe('teams-connector channel routes', () => {
     expect(members.body.value).toHaveLength(1);
     expect(members.body.value[0]?.roles).toEqual(['owner']);
     expect((await describeChannel(made.body['id'] as string)).body['membershipType']).toBe('private');
+  });
+  it('records link changes in order: a replayed older change is ignored, a relink moves the baseline', async () => {
+    const linked = new LinkedChannels(harness.connector.app.get<symbol, DataSource>(DATA_SOURCE));
+    const channelId = `19:${'a'.repeat(32)}@thread.tacv2`;
+    const linkId = randomUUID();
+    const change = (kind: 'linked' | 'unlinked', at: number) =>
+      harness.publish('parley.channel.link.changed.v1', {
+        orgId: org.orgId,
+        linkId,
+        change: kind,
+        slack: { connectionId: randomUUID(), channelId: 'C0SLACK03' },
+        teams: { connectionId: org.connectionId, teamId: org.credentials.teamId, channelId },
+        private: false,
+        occurredAt: new Date(at).toISOString(),
+      });
+    const state = () => linked.linked(org.connectionId, org.credentials.teamId, channelId);
+    const until = async (what: string, probe: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 15_000;
+      while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error(`waited for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    const t0 = Date.now() - 60_000;
+    await change('linked', t0);
+    await until('the link', async () => (await state())?.linkedAt.getTime() === t0);
+    await change('unlinked', t0 + 1_000);
+    await until('the unlink', async () => (await state()) === null);
+    // Delivered again late: the older "linked" does not undo the newer "unlinked".
+    await change('linked', t0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await state()).toBeNull();
+    await change('linked', t0 + 2_000);
+    await until('the relink', async () => (await state())?.linkedAt.getTime() === t0 + 2_000);
+    // Linked again: the baseline and catch-up's watermark are the relink's time, so what was said in between is history.
+    expect((await state())?.watermark.getTime()).toBe(t0 + 2_000);
   });
 });
