@@ -61,6 +61,7 @@ export const METHOD_TIERS: Readonly<Record<string, SlackTier>> = {
   'conversations.create': 2,
   'conversations.invite': 3,
   'conversations.info': 3,
+  'conversations.join': 3,
   'conversations.members': 4,
   'conversations.history': 3,
   'conversations.replies': 3,

@@ -39,7 +39,8 @@ export class ChannelsController {
   }
 }
 
-function asProblem(error: unknown): unknown {
+/** Slack's answer (or ours) as the problem relay gets: the status says what to do, the detail carries Slack's reason. */
+export function asProblem(error: unknown): unknown {
   if (error instanceof ChannelNotFoundError) return new ProblemException(404, `${error.message}.`);
   if (error instanceof ChannelNameRefusedError) {
     return error.taken
