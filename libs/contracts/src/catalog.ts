@@ -35,6 +35,7 @@ import {
 } from './topics/message/reaction.v1';
 import { DeadLetterV1 } from './topics/messaging/dead-letter.v1';
 import { ChannelLinkChangedV1 } from './topics/channel/channel-link.v1';
+import { MessageDeliveredV2, MessageReceivedV2, SlackMessageDeliverRequestedV2, TeamsMessageDeliverRequestedV2 } from './topics/message/message.v2';
 import { IdentityAccountRecordedV1 } from './topics/identity/account-recorded.v1';
 
 const definitions = [
@@ -62,6 +63,10 @@ const definitions = [
   TeamsMessageDeliverRequestedV1,
   SlackMessageDeliverRequestedV1,
   MessageDeliveredV1,
+  MessageReceivedV2,
+  TeamsMessageDeliverRequestedV2,
+  SlackMessageDeliverRequestedV2,
+  MessageDeliveredV2,
   SlackNoticeRequestedV1,
   TeamsNoticeRequestedV1,
   ReactionObservedV1,

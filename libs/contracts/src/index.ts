@@ -34,6 +34,7 @@ export * from './topics/teams/guest.v1';
 export * from './topics/slack/mirror.v1';
 export * from './topics/identity/account-recorded.v1';
 export * from './topics/message/message.v1';
+export * from './topics/message/message.v2';
 export * from './topics/message/notice.v1';
 export * from './topics/message/reaction.v1';
 export * from './topics/channel/channel-link.v1';

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { request as httpRequest } from 'undici';
 import type { z } from 'zod';
 import { routePath, routeQueryString, type AnyInternalRoute, type HttpMethod, type RouteResponse, type RouteSendArgs } from './route';
@@ -12,6 +13,13 @@ export class InternalApiError extends Error {
     super(`${target} answered ${status}: ${problem.detail ?? problem.title ?? 'no detail'}`);
     this.name = 'InternalApiError';
   }
+}
+
+/** A binary answer of an internal route, streamed (`InternalApiClient.stream`). */
+export interface InternalStream {
+  readonly body: Readable;
+  readonly contentType: string;
+  readonly contentLength?: number;
 }
 
 /** Where a service's internal API is and the bearer every internal call carries. */
@@ -48,6 +56,38 @@ export class InternalApiClient {
     const given = (request ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
     const path = `${routePath(route, (given.params ?? {}) as never)}${routeQueryString(given.query)}`;
     return (await this.request(route.method, path, route.response, given.body)) as RouteResponse<R>;
+  }
+
+  /**
+   * Calls a route that answers bytes rather than JSON (a file's content): the answer's body as a stream, with its
+   * content type and length, for the caller to pass on without holding the whole file. An error status throws as
+   * `send` does. The caller must consume or destroy the stream.
+   */
+  async stream<R extends AnyInternalRoute>(route: R, ...[request]: RouteSendArgs<R>): Promise<InternalStream> {
+    const given = (request ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown> };
+    const path = `${routePath(route, (given.params ?? {}) as never)}${routeQueryString(given.query)}`;
+    const target = `${route.method} ${this.endpoint.baseUrl}${path}`;
+    const response = await httpRequest(`${this.endpoint.baseUrl}${path}`, {
+      method: route.method,
+      headers: { ...this.endpoint.contextHeaders?.(), authorization: `Bearer ${this.endpoint.token()}` },
+      // Only the wait for the answer's head: a large file may take longer than any call's timeout to arrive.
+      headersTimeout: this.timeoutMs,
+    });
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      const text = await response.body.text();
+      const json = text ? safeJson(text) : undefined;
+      throw new InternalApiError(response.statusCode, json && typeof json === 'object' ? (json as Record<string, unknown>) : { detail: text.slice(0, 300) }, target);
+    }
+    const header = (name: string) => {
+      const value = response.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const length = Number(header('content-length'));
+    return {
+      body: response.body,
+      contentType: header('content-type') ?? 'application/octet-stream',
+      ...(Number.isFinite(length) ? { contentLength: length } : {}),
+    };
   }
 
   private async request<S extends z.ZodType>(method: HttpMethod, path: string, schema: S | null, body: unknown): Promise<z.output<S>> {

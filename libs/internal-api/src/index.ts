@@ -4,7 +4,7 @@ export * from './channel-links';
 export * from './organizations';
 export * from './people';
 export * from './user-syncs';
-export { InternalApiClient, InternalApiError, type InternalEndpoint } from './client';
+export { InternalApiClient, InternalApiError, type InternalEndpoint, type InternalStream } from './client';
 export { publicPaths } from './public-paths';
 export { internalRoutes, routesOf, allInternalRoutes, type InternalRoutes } from './internal-routes';
 export {

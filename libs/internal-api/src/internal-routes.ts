@@ -269,6 +269,18 @@ export const internalRoutes = {
       params: z.object({ orgId, connectionId: id, channelId: id }),
       response: slackChannelView,
     }),
+    /**
+     * teams-connector, posting a message with files from Slack (ADR 0039): the bytes of a file this connector named in
+     * parley.message.received.v2 (`ref`), streamed from Slack with the token that can read it; 404 once the handle is
+     * gone or the file was deleted. Answers the file's bytes, not JSON: call it with `InternalApiClient.stream`.
+     */
+    fileContent: defineRoute({
+      service: 'slack-connector',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
+      params: z.object({ orgId, connectionId: id, ref: id }),
+      response: null,
+    }),
     /** relay, "create the twin": a new channel made by the bot (the app is its member); 409 when the name is taken. */
     createChannel: defineRoute({
       service: 'slack-connector',
@@ -298,6 +310,14 @@ export const internalRoutes = {
       path: '/internal/orgs/:orgId/connections/:connectionId/teams/:teamId/channels/:channelId',
       params: z.object({ orgId, connectionId: id, teamId: id, channelId: id }),
       response: teamsChannelView,
+    }),
+    /** slack-connector, posting a message with files from Teams (ADR 0039): as slack-connector's `fileContent`. */
+    fileContent: defineRoute({
+      service: 'teams-connector',
+      method: 'GET',
+      path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
+      params: z.object({ orgId, connectionId: id, ref: id }),
+      response: null,
     }),
     /** relay, "create the twin": a new channel in the team, made by the team owner Parley signs in as. */
     createChannel: defineRoute({

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Secret } from '@parley/config';
-import { InternalApiClient, type AnyInternalRoute, type RouteResponse, type RouteSendArgs } from '@parley/internal-api';
+import { InternalApiClient, type AnyInternalRoute, type InternalStream, type RouteResponse, type RouteSendArgs } from '@parley/internal-api';
 import { outgoingContextHeaders } from './http/request-context';
 
 export type PeerName = 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
@@ -32,6 +32,11 @@ export class InternalApiAccess {
   /** Calls a route of the table on the service that answers it (`route.service`). */
   send<R extends AnyInternalRoute>(route: R, ...request: RouteSendArgs<R>): Promise<RouteResponse<R>> {
     return this.client(route.service).send(route, ...request);
+  }
+
+  /** Calls a route that answers bytes (a file's content) on the service that answers it, as a stream. */
+  stream<R extends AnyInternalRoute>(route: R, ...request: RouteSendArgs<R>): Promise<InternalStream> {
+    return this.client(route.service).stream(route, ...request);
   }
 
   setUrl(peer: PeerName, url: string): void {

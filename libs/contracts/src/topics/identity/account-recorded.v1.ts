@@ -11,7 +11,8 @@ export const IdentityAccountRecordedV1 = defineTopic({
   name: 'parley.identity.account.recorded.v1',
   description:
     "identity recorded a guest or mirror from a connector's result (guest created or disabled, mirror created or " +
-    'deactivated), in the same transaction: /v1/people shows it from now on. provisioning settles the task on it.',
+    'deactivated), or marked it needs_attention for a dead-lettered command, in the same transaction: /v1/people shows ' +
+    'it from now on. provisioning settles the task on it.',
   producers: ['identity'],
   consumers: ['provisioning'],
   schema: z.object({
@@ -28,13 +29,19 @@ export const IdentityAccountRecordedV1 = defineTopic({
       .object({
         platform,
         kind: z.enum(['guest', 'mirror']),
-        platformUserId: nonEmpty,
+        /** Null for an account never made (its create command was dead-lettered). */
+        platformUserId: nonEmpty.nullable(),
         status: z.enum(['active', 'deactivated', 'needs_attention']),
         /** Set with `needs_attention`: what an admin must do (a guest Parley cannot sign in as). */
         attentionReason: nonEmpty.optional(),
       })
       .nullable(),
-    /** The connector's event this answers (its topic and event id), for tracing a task's result to its cause. */
+    /**
+     * Set when the task failed and identity recorded why: a command provisioning told it was dead-lettered
+     * (`parley.provisioning.command.dead-lettered.v1`). The task fails with this reason.
+     */
+    failedBecause: nonEmpty.optional(),
+    /** The event this answers (its topic and event id), for tracing a task's result to its cause. */
     answers: z.object({ topic: nonEmpty, eventId: nonEmpty }),
   }),
   // Keyed like the connector events it answers: one person's results stay in order.

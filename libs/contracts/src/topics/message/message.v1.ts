@@ -9,8 +9,8 @@ import { nonEmpty, orgId, platform, timestamp, uuid } from '../../primitives';
 const conversationKind = z.enum(['dm', 'group', 'channel']);
 
 /** A conversation on one platform: the order lane for everything said in it. */
-const conversationRef = z.object({ platform, conversationId: nonEmpty });
-const conversationKey = (c: z.infer<typeof conversationRef>) => `${c.platform}:${c.conversationId}`;
+export const conversationRef = z.object({ platform, conversationId: nonEmpty });
+export const conversationKey = (c: z.infer<typeof conversationRef>) => `${c.platform}:${c.conversationId}`;
 
 /**
  * A mention as Teams carries it next to the HTML body (`<at id="n">` plus `mentions[n]`). Slack mentions live inline in
@@ -27,10 +27,35 @@ const teamsMention = z.object({
  * Message text in the source platform's own format. It travels on the bus only while its delivery needs it; the relay
  * never writes it to its database (relay.md, Privacy).
  */
-const messageBody = z.object({
+export const messageBody = z.object({
   format: z.enum(['slack-mrkdwn', 'teams-html', 'plain']),
   content: z.string(),
   mentions: z.array(teamsMention).optional(),
+});
+
+/** What a connector saw: one message's create, edit or delete. Versions extend it (v2 adds files). */
+export const messageReceived = z.object({
+  orgId,
+  /** The connection (workspace or tenant) the event came through. */
+  connectionId: uuid,
+  conversation: conversationRef.extend({
+    kind: conversationKind,
+    /**
+     * Platform user ids of everyone in a DM or group DM, the sender included; the relay needs them to find or open
+     * the twin. Absent for channels.
+     */
+    members: z.array(nonEmpty).max(50).optional(),
+  }),
+  change: z.enum(['created', 'edited', 'deleted']),
+  messageId: nonEmpty,
+  /** The message this one replies to (a Slack thread's parent `ts`; a Teams reply's or quote's parent id). */
+  threadRootId: nonEmpty.optional(),
+  senderPlatformUserId: nonEmpty,
+  /** Absent for deletes. */
+  body: messageBody.optional(),
+  /** Slack's `event_id`, or Graph's notification or catch-up identity; the relay ignores a second one. */
+  platformEventId: nonEmpty,
+  occurredAt: timestamp,
 });
 
 export const MessageReceivedV1 = defineTopic({
@@ -38,29 +63,7 @@ export const MessageReceivedV1 = defineTopic({
   description: 'A connector saw a message event (new, edited or deleted) that Parley did not post itself.',
   producers: ['slack-connector', 'teams-connector'],
   consumers: ['relay'],
-  schema: z.object({
-    orgId,
-    /** The connection (workspace or tenant) the event came through. */
-    connectionId: uuid,
-    conversation: conversationRef.extend({
-      kind: conversationKind,
-      /**
-       * Platform user ids of everyone in a DM or group DM, the sender included; the relay needs them to find or open
-       * the twin. Absent for channels.
-       */
-      members: z.array(nonEmpty).max(50).optional(),
-    }),
-    change: z.enum(['created', 'edited', 'deleted']),
-    messageId: nonEmpty,
-    /** The message this one replies to (a Slack thread's parent `ts`; a Teams reply's or quote's parent id). */
-    threadRootId: nonEmpty.optional(),
-    senderPlatformUserId: nonEmpty,
-    /** Absent for deletes. */
-    body: messageBody.optional(),
-    /** Slack's `event_id`, or Graph's notification or catch-up identity; the relay ignores a second one. */
-    platformEventId: nonEmpty,
-    occurredAt: timestamp,
-  }),
+  schema: messageReceived,
   key: (p) => conversationKey(p.conversation),
   example: {
     orgId: 'org_3f9a2c1b7d',
@@ -90,7 +93,8 @@ const deliveryTarget = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const deliverRequested = z.object({
+/** What the relay asks a connector to post, edit or delete. Versions extend it (v2 adds files). */
+export const deliverRequested = z.object({
   orgId,
   /** The connection on the target platform. */
   connectionId: uuid,
@@ -118,7 +122,7 @@ const deliverRequested = z.object({
   /** Already translated into the target platform's format (and split, so one part fits in one post). */
   body: messageBody.optional(),
 });
-const deliverExample = {
+export const deliverExample = {
   orgId: 'org_3f9a2c1b7d',
   connectionId: '7c6b5a49-3827-4615-9a0b-c1d2e3f4a5b6',
   deliveryId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
@@ -129,7 +133,7 @@ const deliverExample = {
   recipientPlatformUserIds: ['8f2d1c3b-5a4e-4f6d-9b8a-7c6d5e4f3a2b'],
   body: { format: 'teams-html' as const, content: 'hello <strong>world</strong>' },
 };
-const targetKey = (platformName: 'slack' | 'teams') => (p: z.infer<typeof deliverRequested>) =>
+export const targetKey = (platformName: 'slack' | 'teams') => (p: z.infer<typeof deliverRequested>) =>
   p.target.kind === 'existing'
     ? `${platformName}:${p.target.conversationId}`
     : `${platformName}:open:${[...p.target.memberPlatformUserIds].sort().join(',')}`;
@@ -159,30 +163,33 @@ export const SlackMessageDeliverRequestedV1 = defineTopic({
   },
 });
 
+/** A connector's outcome of one delivery. Versions extend it (v2 adds the files not carried). */
+export const messageDelivered = z.object({
+  orgId,
+  deliveryId: uuid,
+  /**
+   * The target conversation: the one asked for, or the one the connector opened. For a fallback post, the twin the
+   * message belongs to is unchanged; `fallbackPosts` say where the app posted instead.
+   */
+  conversation: conversationRef,
+  outcome: z.enum(['delivered', 'failed']),
+  /** The id the target platform gave the post (absent for a failed delivery and for a delete). */
+  platformMessageId: nonEmpty.optional(),
+  /** `person` when Parley spoke as the sender; `fallback` when the app posted for them. */
+  voice: z.enum(['person', 'fallback']).optional(),
+  /** Fallback posts: one per recipient's DM with the app; a reply in one's thread goes back to the sender. */
+  fallbackPosts: z.array(z.object({ conversationId: nonEmpty, platformMessageId: nonEmpty })).optional(),
+  /** The platform's own reason for a failure (its error code and message), shown to admins as is. */
+  reason: z.string().max(2000).optional(),
+  deliveredAt: timestamp,
+});
+
 export const MessageDeliveredV1 = defineTopic({
   name: 'parley.message.delivered.v1',
   description: 'A connector finished (or gave up on) a delivery; relay records the id on the other side.',
   producers: ['slack-connector', 'teams-connector'],
   consumers: ['relay'],
-  schema: z.object({
-    orgId,
-    deliveryId: uuid,
-    /**
-     * The target conversation: the one asked for, or the one the connector opened. For a fallback post, the twin the
-     * message belongs to is unchanged; `fallbackPosts` say where the app posted instead.
-     */
-    conversation: conversationRef,
-    outcome: z.enum(['delivered', 'failed']),
-    /** The id the target platform gave the post (absent for a failed delivery and for a delete). */
-    platformMessageId: nonEmpty.optional(),
-    /** `person` when Parley spoke as the sender; `fallback` when the app posted for them. */
-    voice: z.enum(['person', 'fallback']).optional(),
-    /** Fallback posts: one per recipient's DM with the app; a reply in one's thread goes back to the sender. */
-    fallbackPosts: z.array(z.object({ conversationId: nonEmpty, platformMessageId: nonEmpty })).optional(),
-    /** The platform's own reason for a failure (its error code and message), shown to admins as is. */
-    reason: z.string().max(2000).optional(),
-    deliveredAt: timestamp,
-  }),
+  schema: messageDelivered,
   key: (p) => conversationKey(p.conversation),
   example: {
     orgId: 'org_3f9a2c1b7d',

@@ -14,8 +14,8 @@ export const ProvisioningCommandDeadLetteredV1 = defineTopic({
   name: 'parley.provisioning.command.dead-lettered.v1',
   description:
     'A command provisioning sent for a pending task was dead-lettered by the connector that should have carried it out, ' +
-    'so no result will come: provisioning failed the task with the dead letter\'s reason. identity marks the guest or ' +
-    'mirror the command was about as needing attention, with that reason.',
+    'so no result will come. identity marks the guest or mirror the command was about as needing attention, with that ' +
+    'reason, and answers with parley.identity.account.recorded.v1 (failedBecause), on which provisioning fails the task.',
   producers: ['provisioning'],
   consumers: ['identity'],
   schema: z.object({
