@@ -771,9 +771,10 @@ describe('identity service', () => {
     await observe({ platform: 'teams', platformUserId: 'aad-rita', email: 'rita@example.com' });
     const rita = (await eventually(() => person('rita@example.com'), (id) => id !== undefined, 'rita')) as string;
     const reason = 'the command was dead-lettered by slack-connector: Error: boom';
+    const syncId = randomUUID();
     const deadLettered = toOutgoingRecord(
       'parley.provisioning.command.dead-lettered.v1',
-      { orgId: ORG, syncId: randomUUID(), personId: rita, action: 'create_mirror', reason, deadLetterId: randomUUID() },
+      { orgId: ORG, syncId, personId: rita, action: 'create_mirror', reason, deadLetterId: randomUUID() },
       'provisioning',
     );
     await identity.bus.publishRecords([deadLettered, deadLettered]);
@@ -783,6 +784,23 @@ describe('identity service', () => {
     ]);
     const attention = (await call('GET', `/internal/orgs/${ORG}/people?status=needs_attention&limit=500`)).body as unknown as { items: PersonView[] };
     expect(attention.items.map((p) => p.id)).toContain(rita);
+    // Answered once (the copy is a redelivery), after the mark, with the reason provisioning fails the task with.
+    await eventually(async () => recorded.filter((r) => r.payload.syncId === syncId), (r) => r.length > 0, 'the answer');
+    await identity.broker.drain();
+    expect(recorded.filter((r) => r.payload.syncId === syncId)).toEqual([
+      {
+        payload: {
+          orgId: ORG,
+          syncId,
+          personId: rita,
+          action: 'create_mirror',
+          account: { platform: 'slack', kind: 'mirror', platformUserId: null, status: 'needs_attention', attentionReason: reason },
+          failedBecause: reason,
+          answers: { topic: 'parley.provisioning.command.dead-lettered.v1', eventId: JSON.parse(deadLettered.value).id },
+        },
+        rowThen: { platform_user_id: null, status: 'needs_attention', attention_reason: reason },
+      },
+    ]);
 
     // The mirror made later (next sync, or the operator's retry) fills in the same row and clears the attention.
     await publish('parley.slack.mirror.created.v1', { orgId: ORG, syncId: randomUUID(), personId: rita, kind: 'scim', mirrorId: 'W_RITA', reused: false });

@@ -287,7 +287,7 @@ describe('provisioning user syncs', () => {
     expect((await start(orgId)).status).toBe(202);
   });
 
-  it('fails the task of a dead-lettered command at once, tells identity, and ignores later copies and other dead letters', async () => {
+  it('tells identity of a dead-lettered command, fails its task on identity\'s answer, and ignores later copies and other dead letters', async () => {
     const orgId = newOrgId();
     const ada = personOf(orgId, 'Ada Dead', [account.slack()]);
     const grace = personOf(orgId, 'Grace Poisoned', [account.teams()]);
@@ -312,14 +312,29 @@ describe('provisioning user syncs', () => {
     // Another service's dead letter is not provisioning's business.
     await h.publish('parley.messaging.message.dead-lettered.v1', { ...DeadLetterV1.example, consumerGroup: 'identity' }, 'identity');
     const record = await h.publish('parley.messaging.message.dead-lettered.v1', deadLetter, 'slack-connector');
+    const reason = `the command was dead-lettered by slack-connector: ${deadLetter.reason}`;
+    // identity is told through provisioning's outbox; the task waits for identity to have marked the mirror.
+    await eventually(async () => h.deadLetteredCommands.filter((d) => d.syncId === syncId), (told) => told.length > 0, 'identity told of the dead-lettered command');
+    const told = h.deadLetteredCommands.filter((d) => d.syncId === syncId);
+    expect(told).toEqual([{ orgId, syncId, personId: grace.id, action: 'create_mirror', reason, deadLetterId: JSON.parse(record.value).id }]);
+    await h.settle();
+    expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', done: 0, failed: 0 });
+    // identity's answer (the mirror needs_attention with the reason) fails the task.
+    await h.publish(
+      'parley.identity.account.recorded.v1',
+      {
+        orgId,
+        syncId,
+        personId: grace.id,
+        action: 'create_mirror',
+        account: { platform: 'slack', kind: 'mirror', platformUserId: null, status: 'needs_attention', attentionReason: reason },
+        failedBecause: reason,
+        answers: { topic: 'parley.provisioning.command.dead-lettered.v1', eventId: randomUUID() },
+      },
+      'identity',
+    );
     await h.settle();
     expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', done: 1, failed: 1 });
-    const reason = `the command was dead-lettered by slack-connector: ${deadLetter.reason}`;
-    // identity is told through provisioning's outbox, published after the task's commit: it may trail the view.
-    await eventually(async () => h.deadLetteredCommands.filter((d) => d.syncId === syncId), (told) => told.length > 0, 'identity told of the dead-lettered command');
-    expect(h.deadLetteredCommands.filter((d) => d.syncId === syncId)).toEqual([
-      { orgId, syncId, personId: grace.id, action: 'create_mirror', reason, deadLetterId: JSON.parse(record.value).id },
-    ]);
 
     await h.recorded('parley.teams.guest.created.v1', {
       orgId,

@@ -17,11 +17,13 @@ interface CommandIds {
 }
 
 /**
- * A command provisioning sent that a connector dead-lettered will never be answered: its task fails at once with the
- * dead letter's reason (the sync can end), and identity hears of it through
- * `parley.provisioning.command.dead-lettered.v1` so the person shows needs_attention. Only a pending task fails, so
- * a late dead letter of a command that already succeeded (a copy the recovery sweep sent again) changes nothing.
- * Every other dead letter is the gateway's business alone.
+ * A command provisioning sent that a connector dead-lettered will never be answered by the connector: identity hears
+ * of it at once through `parley.provisioning.command.dead-lettered.v1`, marks the guest or mirror needs_attention
+ * with the dead letter's reason, and answers with `parley.identity.account.recorded.v1` carrying that reason, on which
+ * the task fails (the sync can end). The task is not failed here: the sync would end before `/v1/people` showed the
+ * needs_attention (ADR 0038). Only a pending task of a running job is reported, so a late dead letter of a command
+ * that already succeeded (a copy the recovery sweep sent again) changes nothing. Every other dead letter is the
+ * gateway's business alone.
  */
 @Controller()
 export class DeadLetteredCommandsHandler {
@@ -43,10 +45,9 @@ export class DeadLetteredCommandsHandler {
     }
     const reason = `the command was dead-lettered by ${d.consumerGroup}: ${d.reason}`;
     await this.idempotent.run('provisioning.dead-lettered-command', ctx.eventId, async (manager) => {
-      const effect = await this.results.apply(manager, { ...ids, action, outcome: { kind: 'failed', reason, retryable: false } });
-      if (effect !== 'failed') return;
+      if (!(await this.results.isPending(manager, { ...ids, action }))) return;
       await this.outbox.enqueue(manager, 'parley.provisioning.command.dead-lettered.v1', { ...ids, action, reason, deadLetterId: ctx.eventId });
-      this.logger.warn({ ...ids, action, deadLetterId: ctx.eventId }, 'a command was dead-lettered: its task failed');
+      this.logger.warn({ ...ids, action, deadLetterId: ctx.eventId }, 'a command was dead-lettered: identity is told, its task fails on its answer');
     });
   }
 }

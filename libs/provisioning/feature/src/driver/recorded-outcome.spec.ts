@@ -22,6 +22,13 @@ describe("identity's record of a connector result, as a task outcome", () => {
     expect(outcome).toEqual({ kind: 'failed', reason: 'the guest cannot sign in: AADSTS50076: MFA required', retryable: false });
   });
 
+  it('fails the task with the reason identity recorded for a dead-lettered command, whatever the account shows', () => {
+    const reason = 'the command was dead-lettered by slack-connector: boom';
+    const attention = { ...mirror, platformUserId: null, status: 'needs_attention', attentionReason: reason } as const;
+    expect(outcomeOf(recorded({ action: 'create_mirror', account: attention, failedBecause: reason }))).toEqual({ kind: 'failed', reason, retryable: false });
+    expect(outcomeOf(recorded({ action: 'create_mirror', account: null, failedBecause: reason }))).toEqual({ kind: 'failed', reason, retryable: false });
+  });
+
   it('fails the task for good when identity recorded nothing (it does not know the person): no answer would ever come', () => {
     expect(outcomeOf(recorded({ action: 'create_mirror', account: null }))).toEqual({
       kind: 'failed',

@@ -93,6 +93,17 @@ export class TaskResults {
     return status;
   }
 
+  /** Whether the task still waits for its result in a job that has not ended (locks the job's row until commit). */
+  async isPending(manager: EntityManager, task: Pick<TaskResult, 'orgId' | 'syncId' | 'personId' | 'action'>): Promise<boolean> {
+    const sync = await this.syncs.lock(manager, task.syncId);
+    if (!sync || sync.org_id !== task.orgId || isFinished(sync)) return false;
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM provisioning.sync_tasks WHERE sync_id = $1 AND person_id = $2 AND action = $3 AND status = 'pending'`,
+      [task.syncId, task.personId, task.action],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * A provisioning job that has heard nothing for a long time has likely lost commands or results (the embedded
    * mode's bus lives in memory). Sends each pending task's command again while it has attempts left (connectors are
