@@ -5,6 +5,8 @@ import { TeamsChannels } from './channels/teams-channels';
 import { DirectoryImportHandler } from './directory/directory-import.handler';
 import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
+import { TeamsFileContent } from './files/file-content';
+import { FilesController } from './files/files.controller';
 import { GuestHandler } from './guests/guest.handler';
 import { GuestProvisioner } from './guests/guest-provisioner';
 import { ingressProviders } from './ingress/ingress.providers';
@@ -32,13 +34,14 @@ export class TeamsConnectorFeatureModule {
   static register(options: TeamsConnectorOptions = {}): DynamicModule {
     return {
       module: TeamsConnectorFeatureModule,
-      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, TeamsReactionHandler, NotificationController, ChannelsController, ChannelLinkHandler],
+      controllers: [VerifyController, DirectoryImportHandler, GuestHandler, TeamsRelayHandler, TeamsReactionHandler, NotificationController, ChannelsController, ChannelLinkHandler, FilesController],
       providers: [
         { provide: TEAMS_CONNECTOR_OPTIONS, useValue: options },
         graphAccessProvider,
         teamMembershipProvider,
         ConnectionVerifier,
         TeamsChannels,
+        TeamsFileContent,
         DirectoryImporter,
         GuestProvisioner,
         InFlightPosts,

@@ -1,6 +1,6 @@
 export { teamsConnectorConfigSection, graphAccessConfig, type GraphAccessConfig } from './config';
 export { GraphAccess, ConnectionGraph, type GraphAccessDependencies } from './graph-access';
-export { GraphApi, type AccessTokenSource, type GraphApiDependencies, type RequestOptions, type RetrySettings } from './graph/graph-api';
+export { GraphApi, type AccessTokenSource, type GraphApiDependencies, type GraphDownload, type RequestOptions, type RetrySettings } from './graph/graph-api';
 export { GraphRequestError, graphErrorOf, type GraphResponse } from './graph/graph-error';
 export { GraphMetrics } from './graph/graph-metrics';
 export { MAX_BATCH_SIZE, splitIntoBatches, type BatchItem } from './graph/batch';

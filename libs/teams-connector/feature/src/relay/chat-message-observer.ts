@@ -41,7 +41,7 @@ export interface GraphChatMessageResource {
   readonly from?: { readonly user?: { readonly id?: string | null; readonly displayName?: string | null } | null; readonly application?: unknown } | null;
   readonly body?: { readonly contentType?: string | null; readonly content?: string | null } | null;
   readonly mentions?: ReadonlyArray<{ id: number; mentionText?: string | null; mentioned?: { user?: { id?: string | null } | null } | null }> | null;
-  readonly attachments?: ReadonlyArray<{ id?: string | null; contentType?: string | null; content?: string | null }> | null;
+  readonly attachments?: ReadonlyArray<{ id?: string | null; contentType?: string | null; content?: string | null; contentUrl?: string | null; name?: string | null }> | null;
   /** The whole current list (Graph's chatMessageReaction): a change of it comes as an `updated` notification. */
   readonly reactions?: ReadonlyArray<{ reactionType?: string | null; user?: { user?: { id?: string | null } | null } | null }> | null;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classifyRequest, type GraphPrincipal, type PacingClaim } from '../pacing/classify';
 import type { GraphPacer, PacingGrant } from '../pacing/pacer';
@@ -43,6 +44,16 @@ export interface RequestOptions {
    * (`true` still works) so its acquisitions are restamped when Graph answers.
    */
   readonly prepaced?: boolean | PacingGrant;
+  /** Hand a 2xx body over as a Readable, unread (see GraphCall.streamBody). */
+  readonly streamBody?: boolean;
+}
+
+/** A file's bytes as Graph streams them: the caller must consume or destroy `body`. */
+export interface GraphDownload {
+  readonly body: Readable;
+  readonly contentType: string;
+  /** Absent when Graph sends the bytes chunked. */
+  readonly contentLength?: number;
 }
 
 /**
@@ -66,7 +77,7 @@ export class GraphApi {
   /** A 2xx answer, or GraphRequestError for anything else once retries are spent. */
   async request<T = unknown>(method: GraphMethod, path: string, options: RequestOptions = {}): Promise<GraphResponse<T>> {
     const claims = options.claims ?? classifyRequest(method, path, this.deps.principal);
-    const call: GraphCall = { method, path, body: options.body, headers: options.headers };
+    const call: GraphCall = { method, path, body: options.body, headers: options.headers, ...(options.streamBody ? { streamBody: true } : {}) };
     let refreshedToken = false;
     let paced = options.prepaced !== undefined && options.prepaced !== false;
     let grant = typeof options.prepaced === 'object' ? options.prepaced : undefined;
@@ -121,6 +132,24 @@ export class GraphApi {
 
   async patch<T = unknown>(path: string, body: unknown): Promise<T> {
     return (await this.request<T>('PATCH', path, { body })).body;
+  }
+
+  async put<T = unknown>(path: string, body: unknown, headers?: Readonly<Record<string, string>>): Promise<T> {
+    return (await this.request<T>('PUT', path, { body, ...(headers ? { headers } : {}) })).body;
+  }
+
+  /**
+   * A file's bytes (`.../hostedContents/{id}/$value`, `/shares/{id}/driveItem/content`), streamed: paced and retried
+   * like any request until Graph answers 2xx (a redirect to a download URL is followed), then handed over unread.
+   */
+  async download(path: string): Promise<GraphDownload> {
+    const response = await this.request<Readable>('GET', path, { streamBody: true });
+    const length = Number(response.headers['content-length']);
+    return {
+      body: response.body,
+      contentType: response.headers['content-type'] ?? 'application/octet-stream',
+      ...(response.headers['content-length'] !== undefined && Number.isFinite(length) ? { contentLength: length } : {}),
+    };
   }
 
   /** GET that answers null for a 404 instead of throwing. */

@@ -1,4 +1,6 @@
 import { Client, ResponseType, RetryHandlerOptions, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Dispatcher } from 'undici';
 import { GraphRequestError, lowerCaseHeaders, type GraphResponse } from './graph-error';
 
@@ -10,6 +12,11 @@ export interface GraphCall {
   readonly path: string;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A 2xx answer's body is handed over as a Node Readable, unread (a file's bytes: hostedContents `$value`, a driveItem's
+   * content); any other status is read and parsed as usual. The caller must consume or destroy the stream.
+   */
+  readonly streamBody?: boolean;
 }
 
 /** One HTTP exchange with Graph: any status comes back as a response; only an unreachable Graph throws. */
@@ -77,6 +84,10 @@ export class SdkGraphTransport implements GraphTransport {
       }
     } catch (error) {
       throw new GraphRequestError(0, null, describeNetworkError(error), `${call.method} ${redactQuery(call.path)}`);
+    }
+    if (call.streamBody && raw.status >= 200 && raw.status < 300) {
+      const body = raw.body ? Readable.fromWeb(raw.body as unknown as WebReadableStream) : Readable.from([]);
+      return { status: raw.status, headers: lowerCaseHeaders(raw.headers), body };
     }
     const text = await raw.text();
     return { status: raw.status, headers: lowerCaseHeaders(raw.headers), body: parseBody(text) };
