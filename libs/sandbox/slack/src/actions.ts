@@ -71,7 +71,7 @@ export class SlackActions {
       parent.latestReply = ts;
     }
     this.store.addMessage(conversation, message);
-    const event: Record<string, unknown> = { ...messageJson(message), channel: conversation.id, channel_type: channelType(conversation), team: conversation.teamId, event_ts: ts };
+    const event: Record<string, unknown> = { ...messageJson(message, false, this.store), channel: conversation.id, channel_type: channelType(conversation), team: conversation.teamId, event_ts: ts };
     if (parent) event['parent_user_id'] = parent.user;
     if (input.fromClient) event['client_msg_id'] = this.store.ids.secret(32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
     this.events.emit(conversation.teamId, { ...event, type: 'message' }, { conversation });
@@ -79,7 +79,7 @@ export class SlackActions {
   }
 
   edit(conversation: Conversation, message: Message, editor: User, text: string, blocks?: unknown[]): Message {
-    const previous = messageJson(message);
+    const previous = messageJson(message, false, this.store);
     message.text = text;
     if (blocks !== undefined) message.blocks = blocks;
     const eventTs = this.store.ids.ts();
@@ -92,7 +92,7 @@ export class SlackActions {
         hidden: true,
         channel: conversation.id,
         ts: eventTs,
-        message: messageJson(message),
+        message: messageJson(message, false, this.store),
         previous_message: previous,
         channel_type: channelType(conversation),
         event_ts: eventTs,
@@ -103,7 +103,7 @@ export class SlackActions {
   }
 
   delete(conversation: Conversation, message: Message): void {
-    const previous = messageJson(message);
+    const previous = messageJson(message, false, this.store);
     this.store.removeMessage(conversation, message);
     if (message.threadTs && message.threadTs !== message.ts) {
       const parent = conversation.byTs.get(message.threadTs);
@@ -217,6 +217,7 @@ export class SlackActions {
   shareFiles(conversation: Conversation, author: User, files: SharedFile[], initialComment: string, threadTs?: string, app?: App): Message {
     for (const file of files) if (!file.channels.includes(conversation.id)) file.channels.push(conversation.id);
     const message = this.post(conversation, author, { text: initialComment, files: files.map((f) => f.id), threadTs, app, subtype: app ? 'bot_message' : 'file_share', fromClient: !app });
+    for (const file of files) (file.shares ??= []).push({ channel: conversation.id, ts: message.ts, by: author.id, ...(message.threadTs ? { threadTs: message.threadTs } : {}) });
     for (const file of files) {
       this.events.emit(
         conversation.teamId,
@@ -227,13 +228,23 @@ export class SlackActions {
     return message;
   }
 
+  /** Deletes a file (its uploader, in the client): its messages keep a tombstone, file_deleted goes where it was shared. */
+  deleteFile(file: SharedFile): void {
+    this.store.files.delete(file.id);
+    const eventTs = this.store.ids.ts();
+    for (const id of file.channels) {
+      const conversation = this.store.conversations.get(id);
+      if (conversation) this.events.emit(conversation.teamId, { type: 'file_deleted', file_id: file.id, event_ts: eventTs }, { conversation });
+    }
+  }
+
   createFile(teamId: string, user: User, name: string, declaredLength: number): SharedFile {
     const file: SharedFile = { id: this.store.ids.id('F'), teamId, user: user.id, name, title: name, declaredLength, created: nowSeconds(), completed: false, channels: [] };
     this.store.files.set(file.id, file);
     return file;
   }
 
-  fileJson(file: SharedFile): Record<string, unknown> {
-    return fileJson(file);
+  fileJson(file: SharedFile, withShares = false): Record<string, unknown> {
+    return fileJson(file, this.store, withShares);
   }
 }

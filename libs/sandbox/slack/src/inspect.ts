@@ -39,7 +39,7 @@ export class SlackInspector {
 
   /** Every message of a conversation (top level and replies), oldest first, metadata included. */
   messages(channel: string): Record<string, unknown>[] {
-    return resolveConversation(this.store, channel).messages.map((m) => messageJson(m, true));
+    return resolveConversation(this.store, channel).messages.map((m) => messageJson(m, true, this.store));
   }
 
   users(): Record<string, unknown>[] {

@@ -50,6 +50,15 @@ export interface SharedFile {
   readonly created: number;
   completed: boolean;
   channels: string[];
+  /** Where it was shared: each file_share message (files.info lists them under `shares`). Absent in older snapshots. */
+  shares?: FileShare[];
+}
+
+export interface FileShare {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs?: string;
+  readonly by: string;
 }
 
 export interface Message {

@@ -14,6 +14,8 @@ import { SlackInspector } from './inspect';
 import { ScimUsers } from './scim';
 import { seedWorkspace, type SeedOptions, type SlackSeedCredentials } from './seeding';
 import { handleWebApi, type LimitSettings } from './web-api/web-api-handler';
+import { canSeeFile } from './web-api/files-methods';
+import { mimetypeOf } from './serializers';
 import { answerOnceDurable, readBody, sendJson, sleep } from './http-io';
 import { exportSlackState, restoreSlackState, type SlackState } from './state-snapshot';
 import { SlackApiError } from './errors';
@@ -31,6 +33,33 @@ async function uploadedBytes(request: http.IncomingMessage, body: Buffer): Promi
     // not a readable form: keep the raw bytes
   }
   return body;
+}
+
+/** What Slack shows a request for a file without a valid token: its sign-in page, not the file (nor an error status). */
+const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>';
+
+/**
+ * url_private / url_private_download: the file's bytes for `Authorization: Bearer <token>` whose holder can see the file
+ * and whose token has files:read; the download form adds an attachment disposition. Anything else gets what Slack
+ * answers a browser that is not signed in (200 with the sign-in page), or 404 for a file the token cannot see.
+ */
+function serveFile(store: SlackStore, request: http.IncomingMessage, response: http.ServerResponse, path: string): void {
+  const match = /^\/files-pri\/(T[A-Z0-9]+)-(F[A-Z0-9]+)\/(download\/)?[^/]+$/.exec(path);
+  const file = match ? store.files.get(match[2] as string) : undefined;
+  const header = request.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? store.tokens.get(header.slice(7).trim()) : undefined;
+  const holder = token ? store.users.get(token.userId) : undefined;
+  if (!token || token.revoked || token.kind === 'scim' || token.kind === 'app' || !holder || holder.deleted) {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(SIGN_IN_PAGE);
+    return;
+  }
+  if (!file || file.teamId !== match?.[1] || !file.completed || !file.bytes || !token.scopes.has('files:read') || !canSeeFile(store, token, file)) {
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('file not found');
+    return;
+  }
+  const headers: http.OutgoingHttpHeaders = { 'content-type': mimetypeOf(file.name), 'content-length': file.bytes.length };
+  if (match?.[3]) headers['content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`;
+  response.writeHead(200, headers).end(request.method === 'HEAD' ? undefined : file.bytes);
 }
 
 export interface SlackSandboxOptions {
@@ -146,6 +175,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
       response.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`);
       return;
     }
+    if (path.startsWith('/files-pri/') && (request.method === 'GET' || request.method === 'HEAD')) return serveFile(store, request, response, path);
     if (path === '/scim/v2/Users' || path.startsWith('/scim/v2/Users/')) {
       const latency = faults.latencyMs();
       if (latency > 0) await sleep(latency);
@@ -195,6 +225,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
   });
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  store.publicUrl = baseUrl;
 
   return {
     url: baseUrl,

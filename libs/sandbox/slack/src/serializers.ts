@@ -1,5 +1,6 @@
 // API shapes of the records, as Slack's Web API and events show them.
 import type { Conversation, Message, SharedFile, User } from './model';
+import type { SlackStore } from './store';
 
 export function userJson(user: User, withEmail: boolean): Record<string, unknown> {
   const profile: Record<string, unknown> = {
@@ -69,8 +70,11 @@ export function conversationJson(c: Conversation, viewer: string): Record<string
   };
 }
 
-/** `withMetadata`: conversations.history shows message metadata only when asked (include_all_metadata). */
-export function messageJson(m: Message, withMetadata = false): Record<string, unknown> {
+/**
+ * `withMetadata`: conversations.history shows message metadata only when asked (include_all_metadata). `store`: a
+ * message's files as whole file objects, as events and history show them; without it only their ids.
+ */
+export function messageJson(m: Message, withMetadata = false, store?: SlackStore): Record<string, unknown> {
   const json: Record<string, unknown> = { type: 'message' };
   if (m.subtype) json['subtype'] = m.subtype;
   json['text'] = m.text;
@@ -83,7 +87,17 @@ export function messageJson(m: Message, withMetadata = false): Record<string, un
     if (m.iconUrl) json['icons'] = { image_48: m.iconUrl };
   }
   if (m.blocks) json['blocks'] = m.blocks;
-  if (m.files) json['files'] = m.files.map((id) => ({ id }));
+  if (m.files) {
+    // A file deleted since is a tombstone in the message, as Slack shows it.
+    json['files'] = m.files.map((id) => {
+      const file = store?.files.get(id);
+      return file ? fileJson(file, store as SlackStore) : store ? { id, mode: 'tombstone' } : { id };
+    });
+    if (m.subtype === 'file_share') {
+      json['upload'] = true;
+      json['display_as_bot'] = false;
+    }
+  }
   if (m.threadTs) json['thread_ts'] = m.threadTs;
   if (m.threadTs === m.ts && m.replyCount > 0) {
     json['reply_count'] = m.replyCount;
@@ -97,18 +111,74 @@ export function messageJson(m: Message, withMetadata = false): Record<string, un
   return json;
 }
 
-export function fileJson(f: SharedFile): Record<string, unknown> {
-  return {
+/** Mimetypes by extension, as Slack detects them for the common kinds; anything else is a binary. */
+const MIMETYPES: Record<string, string> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', heic: 'image/heic', svg: 'image/svg+xml',
+  txt: 'text/plain', csv: 'text/csv', md: 'text/plain', json: 'application/json', pdf: 'application/pdf', zip: 'application/zip',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', mp4: 'video/mp4', mov: 'video/quicktime', mp3: 'audio/mpeg',
+};
+
+export function extensionOf(name: string): string | undefined {
+  return name.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
+}
+
+export function mimetypeOf(name: string): string {
+  return MIMETYPES[extensionOf(name) ?? ''] ?? 'application/octet-stream';
+}
+
+/** The path below the sandbox's URL where a file's bytes are served (Slack: https://files.slack.com/files-pri/...). */
+export function filePath(f: SharedFile, download: boolean): string {
+  return `/files-pri/${f.teamId}-${f.id}/${download ? 'download/' : ''}${encodeURIComponent(f.name)}`;
+}
+
+/**
+ * A file object as files.info, completeUploadExternal and message events show it. Where it is shared is split by
+ * conversation kind (`channels` public, `groups` private channels and group DMs, `ims` DMs); `withShares` adds
+ * files.info's `shares` (each share's message ts, per conversation, under `public` or `private`).
+ */
+export function fileJson(f: SharedFile, store: SlackStore, withShares = false): Record<string, unknown> {
+  const kinds = f.channels.map((id) => ({ id, kind: store.conversations.get(id)?.kind }));
+  const domain = store.workspaces.get(f.teamId)?.domain ?? 'sandbox';
+  const name = encodeURIComponent(f.name);
+  const json: Record<string, unknown> = {
     id: f.id,
     created: f.created,
     timestamp: f.created,
     name: f.name,
     title: f.title,
-    mimetype: 'application/octet-stream',
-    filetype: f.name.includes('.') ? f.name.split('.').pop() : 'binary',
+    mimetype: mimetypeOf(f.name),
+    filetype: extensionOf(f.name) ?? 'binary',
     user: f.user,
+    user_team: f.teamId,
+    editable: false,
     size: f.bytes?.length ?? f.declaredLength,
-    channels: [...f.channels],
-    url_private: `https://files.sandbox.slack.local/files-pri/${f.teamId}-${f.id}/${encodeURIComponent(f.name)}`,
+    mode: 'hosted',
+    is_external: false,
+    external_type: '',
+    is_public: kinds.some((k) => k.kind === 'public'),
+    public_url_shared: false,
+    display_as_bot: false,
+    url_private: `${store.publicUrl}${filePath(f, false)}`,
+    url_private_download: `${store.publicUrl}${filePath(f, true)}`,
+    permalink: `https://${domain}.slack.com/files/${f.user}/${f.id}/${name}`,
+    channels: kinds.filter((k) => k.kind === 'public').map((k) => k.id),
+    groups: kinds.filter((k) => k.kind === 'private' || k.kind === 'mpim').map((k) => k.id),
+    ims: kinds.filter((k) => k.kind === 'im').map((k) => k.id),
   };
+  if (withShares) {
+    const shares: { public?: Record<string, unknown[]>; private?: Record<string, unknown[]> } = {};
+    for (const share of f.shares ?? []) {
+      const conversation = store.conversations.get(share.channel);
+      const message = conversation?.byTs.get(share.ts);
+      if (!conversation || !message) continue;
+      const side = conversation.kind === 'public' ? 'public' : 'private';
+      const entry: Record<string, unknown> = { reply_users: [...message.replyUsers], reply_users_count: message.replyUsers.length, reply_count: message.replyCount, ts: share.ts, channel_name: conversation.name, team_id: conversation.teamId, share_user_id: share.by, source: 'UNKNOWN' };
+      if (share.threadTs) entry['thread_ts'] = share.threadTs;
+      if (message.latestReply) entry['latest_reply'] = message.latestReply;
+      ((shares[side] ??= {})[share.channel] ??= []).push(entry);
+    }
+    json['shares'] = shares;
+  }
+  return json;
 }

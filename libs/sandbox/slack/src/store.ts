@@ -22,6 +22,11 @@ export class SlackStore {
   /** Keyed `${appId}:${userId}`, in installation order (the order event authorizations list them in). */
   readonly installations = new Map<string, UserInstallation>();
   readonly ids: IdFactory;
+  /**
+   * Where the sandbox answers (set once it listens): files' url_private and url_private_download point here, as
+   * Slack's point at files.slack.com, so a client downloads them from the sandbox with its bearer token.
+   */
+  publicUrl = 'http://sandbox.slack.local';
 
   constructor(seed: number) {
     this.ids = new IdFactory(seed);

@@ -25,6 +25,8 @@ import { ChannelLinkHandler } from './channels/channel-link.handler';
 import { ChannelLinks } from './channels/channel-links';
 import { ChannelsController } from './channels/channels.controller';
 import { SlackChannels } from './channels/slack-channels';
+import { FilesController } from './files/files.controller';
+import { SlackFileContent } from './files/slack-file-content';
 
 /**
  * Slack connector: the only service that calls Slack. Verifies Slack connections (internal HTTP), imports the
@@ -34,7 +36,7 @@ import { SlackChannels } from './channels/slack-channels';
  * and the bus come from the runtime.
  */
 @Module({
-  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, ReactionHandler, NoticeHandler, ChannelsController, ChannelLinkHandler],
+  controllers: [VerifyController, DirectoryImportHandler, MirrorHandler, SlackEventIngressController, DeliveryHandler, ReactionHandler, NoticeHandler, ChannelsController, ChannelLinkHandler, FilesController],
   providers: [
     { provide: SLACK_CONNECTOR_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveSlackConnectorConfig(config), inject: [SERVICE_CONFIG] },
     SlackClients,
@@ -52,6 +54,7 @@ import { SlackChannels } from './channels/slack-channels';
     NoticePoster,
     SlackChannels,
     ChannelLinks,
+    SlackFileContent,
   ],
 })
 export class SlackConnectorModule {}

@@ -25,6 +25,7 @@ export const CONTROL_ROUTES: Record<string, (deps: ControlHttpDeps, body: Body) 
   react: (d, b) => d.control.react(b as never),
   unreact: (d, b) => d.control.unreact(b as never),
   upload: (d, b) => d.control.upload(b as never),
+  deleteFile: (d, b) => d.control.deleteFile(b as never),
   join: (d, b) => d.control.join(b as never),
   leave: (d, b) => d.control.leave(b as never),
   archive: (d, b) => d.control.archive(b as never),

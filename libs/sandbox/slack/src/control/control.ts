@@ -130,7 +130,16 @@ export class SlackControl {
     file.bytes = bytes;
     file.completed = true;
     const message = slackCall(() => this.actions.shareFiles(conversation, user, [file], input.initialComment ?? '', input.threadTs));
-    return { file: fileJson(file), message: messageJson(message) };
+    return { file: fileJson(file, this.store), message: messageJson(message, false, this.store) };
+  }
+
+  /** The uploader deletes a file in the Slack client: url_private and files.info stop serving it. */
+  deleteFile(input: { as: string; file: string }): void {
+    const user = resolvePerson(this.store, input.as);
+    const file = this.store.files.get(input.file);
+    if (!file) throw new ControlError('file_not_found');
+    if (file.user !== user.id) throw new ControlError('cant_delete_file');
+    this.actions.deleteFile(file);
   }
 
   changeProfile(input: ProfileChange): Record<string, unknown> {

@@ -20,7 +20,7 @@ export function userEventScope(type: string, conversation: Conversation): string
   const prefix = PREFIX[conversation.kind];
   if (type === 'message') return `${prefix}:history`;
   if (type === 'reaction_added' || type === 'reaction_removed') return 'reactions:read';
-  if (type === 'file_shared') return 'files:read';
+  if (type === 'file_shared' || type === 'file_deleted') return 'files:read';
   return undefined;
 }
 

@@ -109,7 +109,7 @@ function history(ctx: MethodContext): Record<string, unknown> {
   const size = historyPage(ctx, 100, 999);
   const hasMore = offset + size < all.length;
   const withMetadata = optionalBoolean(ctx.args, 'include_all_metadata');
-  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata)), has_more: hasMore, pin_count: 0, response_metadata: { next_cursor: hasMore ? encodeCursor('history', offset + size) : '' } };
+  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata, ctx.store)), has_more: hasMore, pin_count: 0, response_metadata: { next_cursor: hasMore ? encodeCursor('history', offset + size) : '' } };
 }
 
 function replies(ctx: MethodContext): Record<string, unknown> {
@@ -123,7 +123,7 @@ function replies(ctx: MethodContext): Record<string, unknown> {
   const size = historyPage(ctx, 1000, 1000);
   const hasMore = offset + size < all.length;
   const withMetadata = optionalBoolean(ctx.args, 'include_all_metadata');
-  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata)), has_more: hasMore, response_metadata: { next_cursor: hasMore ? encodeCursor('replies', offset + size) : '' } };
+  return { messages: all.slice(offset, offset + size).map((m) => messageJson(m, withMetadata, ctx.store)), has_more: hasMore, response_metadata: { next_cursor: hasMore ? encodeCursor('replies', offset + size) : '' } };
 }
 
 function join(ctx: MethodContext): Record<string, unknown> {

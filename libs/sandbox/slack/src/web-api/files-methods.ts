@@ -1,4 +1,5 @@
-import type { SharedFile } from '../model';
+import type { SharedFile, Token } from '../model';
+import type { SlackStore } from '../store';
 import { fail } from '../errors';
 import { idList, optionalInteger, optionalJsonArray, optionalString, requiredString } from './args';
 import { findConversation, type MethodContext, type MethodHandler } from './context';
@@ -35,7 +36,29 @@ function completeUpload(ctx: MethodContext): Record<string, unknown> {
   return { files: files.map((f) => ctx.actions.fileJson(f)) };
 }
 
+/**
+ * Whether a token's holder sees a file, as in Slack: its uploader does, and so does whoever is in a conversation it is
+ * shared in (anyone in the workspace for a public channel). A bot sees files only where the bot is.
+ */
+export function canSeeFile(store: SlackStore, token: Token, file: SharedFile): boolean {
+  if (file.teamId !== token.teamId) return false;
+  if (file.user === token.userId) return true;
+  return file.channels.some((id) => {
+    const conversation = store.conversations.get(id);
+    return conversation !== undefined && (conversation.members.has(token.userId) || conversation.kind === 'public');
+  });
+}
+
+/** files.info (Tier 4, files:read): the file with `shares`, the messages that share it (where the ts comes from). */
+function info(ctx: MethodContext): Record<string, unknown> {
+  ctx.requireScope('files:read');
+  const file = ctx.store.files.get(requiredString(ctx.args, 'file', 'file_not_found'));
+  if (!file || !file.completed || !canSeeFile(ctx.store, ctx.token, file)) return fail('file_not_found');
+  return { file: ctx.actions.fileJson(file, true), comments: [], response_metadata: { next_cursor: '' } };
+}
+
 export const filesMethods: Record<string, MethodHandler> = {
+  'files.info': info,
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,
 };

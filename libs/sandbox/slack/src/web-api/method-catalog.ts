@@ -33,6 +33,7 @@ const TIERS: Record<string, Tier | 'post'> = {
   'reactions.add': 3,
   'reactions.remove': 2,
   'reactions.get': 3,
+  'files.info': 4,
   'files.getUploadURLExternal': 4,
   'files.completeUploadExternal': 4,
   'apps.event.authorizations.list': 4,
