@@ -17,7 +17,9 @@ import { slackConnectorService } from './index';
 const TIME_SCALE = 0.01;
 const INTERNAL_TOKEN = 'internal-token-for-tests-0123456789abcdef';
 const ORG = 'org_SlackRelay0001';
-const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'reactions:read', 'reactions:write', 'users:read'];
+const USER_SCOPES = ['chat:write', 'im:history', 'im:read', 'im:write', 'mpim:history', 'mpim:read', 'mpim:write', 'reactions:read', 'reactions:write', 'files:read', 'files:write', 'users:read'];
+/** A 1x1 PNG. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201ffa2a5b90000000049454e44ae426082', 'hex');
 
 /**
  * identity's routes slack-connector's relay side reads, behind the internal bearer: a connection's view and secrets,
@@ -82,7 +84,7 @@ async function startIdentityStub() {
   };
 }
 
-type Received = Payload<'parley.message.received.v1'>;
+type Received = Payload<'parley.message.received.v2'>;
 type Delivered = Payload<'parley.message.delivered.v1'>;
 type ReactionObserved = Payload<'parley.reaction.observed.v1'>;
 type ReactionDelivered = Payload<'parley.reaction.delivered.v1'>;
@@ -101,6 +103,8 @@ describe('slack-connector relay side', () => {
   let connectionId: string;
   let ids: Record<string, string>;
   const received: Received[] = [];
+  /** What slack-connector published on v1: nothing, now that it speaks v2 (ADR 0039). */
+  const receivedOnV1: unknown[] = [];
   const delivered: Delivered[] = [];
   const reactions: ReactionObserved[] = [];
   const reactionOutcomes: ReactionDelivered[] = [];
@@ -160,6 +164,9 @@ describe('slack-connector relay side', () => {
     });
   const storedEvents = async () => (await queryRows<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM slack_connector.inbound_events'))[0]?.n ?? 0;
   const receivedFor = (channel: string) => received.filter((r) => r.conversation.conversationId === channel);
+  /** slack-connector's fileContent route, as teams-connector calls it. */
+  const fileContent = (ref: string, connection = connectionId) =>
+    fetch(`${service.url}/internal/orgs/${ORG}/connections/${connection}/files/${encodeURIComponent(ref)}/content`, { headers: { authorization: `Bearer ${INTERNAL_TOKEN}` } });
   const userClient = (token: string) => new WebClient(token, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } });
 
   type Request = PayloadIn<'parley.slack.message.deliver.requested.v1'>;
@@ -219,7 +226,8 @@ describe('slack-connector relay side', () => {
     broker = new InProcessBroker(4);
     const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
     observer = new InProcessBus(broker, { service: 'relay', logger });
-    observer.subscribe('parley.message.received.v1', async (payload) => void received.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.message.received.v2', async (payload) => void received.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.message.received.v1', async (payload) => void receivedOnV1.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.message.delivered.v1', async (payload) => void delivered.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.reaction.observed.v1', async (payload) => void reactions.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.reaction.delivered.v1', async (payload) => void reactionOutcomes.push(payload), { group: 'test-observer' });
@@ -363,6 +371,49 @@ describe('slack-connector relay side', () => {
       await settle();
       const message = await waitFor('the group DM', () => receivedFor(group).find((r) => r.messageId === posted['ts']));
       expect(message.conversation).toEqual({ platform: 'slack', conversationId: group, kind: 'group', members: [ids['both1'], ids['eng01'], ids['eng02']].sort() });
+    });
+  });
+
+  describe('files (ADR 0039, 0040)', () => {
+    it('publishes a file shared with text in a linked channel as one v2 message with its files, and serves their bytes', async () => {
+      const channel = creds.channels['general'] as string;
+      const uploaded = sandbox.control.upload({ as: 'eng01', channel, filename: 'diagram.png', content: PNG, initialComment: 'the *diagram*' }) as { file: { id: string; permalink: string }; message: { ts: string } };
+      await settle();
+      const message = await waitFor('the file_share', () => receivedFor(channel).find((r) => r.messageId === uploaded.message.ts));
+      expect(message).toMatchObject({ change: 'created', senderPlatformUserId: ids['eng01'], body: { format: 'slack-mrkdwn', content: 'the *diagram*' } });
+      expect(message.files).toEqual([{ ref: uploaded.file.id, name: 'diagram.png', mimeType: 'image/png', sizeBytes: PNG.length, kind: 'image', permalink: uploaded.file.permalink }]);
+      expect(receivedOnV1).toHaveLength(0);
+
+      const answer = await fileContent(message.files?.[0]?.ref as string);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await answer.arrayBuffer()).equals(PNG)).toBe(true);
+    });
+
+    it("names the person whose installation saw a DM's file, and reads it with their token (the bot is not in the DM)", async () => {
+      const dm = sandbox.control.open({ as: 'eng02', with: [frances.name] }).id;
+      const uploaded = sandbox.control.upload({ as: 'eng02', channel: dm, filename: 'plan.pdf', content: '%PDF-1.4 the plan', threadTs: undefined }) as { message: { ts: string } };
+      await settle();
+      const message = await waitFor('the DM file', () => receivedFor(dm).find((r) => r.messageId === uploaded.message.ts));
+      expect(message.files).toEqual([expect.objectContaining({ ref: expect.stringMatching(new RegExp(`^F[A-Z0-9]+\\.${ids['both1']}$`)), name: 'plan.pdf', mimeType: 'application/pdf', kind: 'file', sizeBytes: 17 })]);
+      expect(message.body).toEqual({ format: 'slack-mrkdwn', content: '' });
+      const answer = await fileContent(message.files?.[0]?.ref as string);
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe('%PDF-1.4 the plan');
+      // The bot alone cannot read it: a handle without the person is refused as Slack refuses the bot.
+      expect((await fileContent((message.files?.[0]?.ref as string).split('.')[0] as string)).status).toBe(404);
+    });
+
+    it('answers 404 for a file deleted since, and for a handle it never made', async () => {
+      const channel = creds.channels['general'] as string;
+      const uploaded = sandbox.control.upload({ as: 'eng01', channel, filename: 'old.txt', content: 'soon gone' }) as { file: { id: string } };
+      expect((await fileContent(uploaded.file.id)).status).toBe(200);
+      sandbox.control.deleteFile({ as: 'eng01', file: uploaded.file.id });
+      const gone = await fileContent(uploaded.file.id);
+      expect(gone.status).toBe(404);
+      expect(((await gone.json()) as { detail: string }).detail).toContain('file_not_found');
+      expect((await fileContent('not-a-slack-file')).status).toBe(404);
+      expect((await fileContent(uploaded.file.id, randomUUID())).status).toBe(404);
     });
   });
 

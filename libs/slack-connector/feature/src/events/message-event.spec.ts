@@ -88,3 +88,26 @@ describe('channelOfChannelMessage', () => {
     expect(channelOfChannelMessage({ type: 'event_callback' })).toBeUndefined();
   });
 });
+
+describe('files of a message', () => {
+  const png = { id: 'F1', name: 'shot.png', title: 'shot', mimetype: 'image/png', size: 1234, mode: 'hosted', permalink: 'https://acme.slack.com/files/U1/F1/shot.png', url_private: 'https://files.slack.com/files-pri/T1-F1/shot.png' };
+  const pdf = { id: 'F2', name: 'plan.pdf', mimetype: 'application/pdf', size: 99, mode: 'hosted' };
+
+  it('reads a file_share with text as one created message carrying its files, images told from files by mimetype', () => {
+    const read = readMessageEvent(envelope({ type: 'message', subtype: 'file_share', channel: 'C1', channel_type: 'channel', user: 'U1', text: 'see these', ts: '4.0', thread_ts: '1.0', files: [png, pdf], upload: true }));
+    expect(read).toMatchObject({ kind: 'message', change: 'created', messageId: '4.0', threadRootId: '1.0', text: 'see these' });
+    expect(read.kind === 'message' && read.files).toEqual([
+      { fileId: 'F1', name: 'shot.png', mimeType: 'image/png', sizeBytes: 1234, kind: 'image', permalink: 'https://acme.slack.com/files/U1/F1/shot.png' },
+      { fileId: 'F2', name: 'plan.pdf', mimeType: 'application/pdf', sizeBytes: 99, kind: 'file' },
+    ]);
+  });
+
+  it('leaves out files with no bytes behind them (deleted, hidden by the plan, external links)', () => {
+    const files = [{ id: 'F3', mode: 'tombstone' }, { id: 'F4', mode: 'hidden_by_limit' }, { id: 'F5', mode: 'external', is_external: true, name: 'doc' }, pdf];
+    const read = readMessageEvent(envelope({ type: 'message', subtype: 'file_share', channel: 'D1', channel_type: 'im', user: 'U1', text: '', ts: '4.0', files }));
+    expect(read.kind === 'message' && read.files?.map((f) => f.fileId)).toEqual(['F2']);
+    expect(readMessageEvent(envelope({ type: 'message', subtype: 'file_share', channel: 'D1', channel_type: 'im', user: 'U1', text: '', ts: '5.0', files: [{ id: 'F3', mode: 'tombstone' }] })).kind).toBe('ignored');
+    // Its text still goes when the only file is gone.
+    expect(readMessageEvent(envelope({ type: 'message', subtype: 'file_share', channel: 'D1', channel_type: 'im', user: 'U1', text: 'hi', ts: '6.0', files: [{ id: 'F3', mode: 'tombstone' }] }))).not.toHaveProperty('files');
+  });
+});

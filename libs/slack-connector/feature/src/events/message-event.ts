@@ -15,12 +15,24 @@ export interface MessageChange {
   readonly threadRootId?: string;
   readonly sender: string;
   readonly text?: string;
+  /** Files shared with a created message (a file_share, with or without text), as the event describes them. */
+  readonly files?: readonly SeenFile[];
   /**
    * What makes the change one: the same message seen through another installation, or redelivered under a new
    * event_id, has the same key.
    */
   readonly messageKey: string;
   readonly occurredAt: string;
+}
+
+/** A file a message shares, as Slack's event names it (the ref is made by the processor, who knows the installation). */
+export interface SeenFile {
+  readonly fileId: string;
+  readonly name: string;
+  readonly mimeType: string;
+  readonly sizeBytes: number;
+  readonly kind: 'image' | 'file';
+  readonly permalink?: string;
 }
 
 export interface Ignored {
@@ -32,8 +44,46 @@ type Json = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
 
-/** Subtypes that are a person's message like any other. */
-const PLAIN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message']);
+/** Subtypes that are a person's message like any other (file_share: files shared with or without text, one message). */
+const PLAIN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message', 'file_share']);
+
+/** File modes with no bytes behind them: a deleted file, one hidden by the free plan's limit, a link to elsewhere. */
+const NO_BYTES = new Set(['tombstone', 'hidden_by_limit', 'external']);
+
+const isUrl = (value: string | undefined): value is string => {
+  if (!value) return false;
+  try {
+    return ['https:', 'http:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The files of a message that Parley can carry: Slack-hosted ones with bytes. An image is a file whose mimetype Slack
+ * gives as image/*; anything else travels as a file.
+ */
+export function filesOf(message: Json): SeenFile[] {
+  const list = Array.isArray(message['files']) ? (message['files'] as unknown[]) : [];
+  const seen: SeenFile[] = [];
+  for (const entry of list) {
+    const file = obj(entry);
+    const fileId = file ? str(file['id']) : undefined;
+    if (!file || !fileId || NO_BYTES.has(String(file['mode'])) || file['is_external'] === true) continue;
+    const mimeType = (str(file['mimetype']) ?? 'application/octet-stream').slice(0, 255);
+    const size = Number(file['size']);
+    const permalink = str(file['permalink']);
+    seen.push({
+      fileId,
+      name: (str(file['name']) ?? str(file['title']) ?? fileId).slice(0, 255),
+      mimeType,
+      sizeBytes: Number.isInteger(size) && size >= 0 ? size : 0,
+      kind: mimeType.toLowerCase().startsWith('image/') ? 'image' : 'file',
+      ...(isUrl(permalink) ? { permalink } : {}),
+    });
+  }
+  return seen;
+}
 
 export function conversationKindOf(channelType: string | undefined, channel: string): ConversationKind {
   if (channelType === 'im' || (channelType === undefined && channel.startsWith('D'))) return 'dm';
@@ -110,6 +160,9 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
   const ts = str(event['ts']);
   const sender = str(event['user']);
   if (!ts || !sender) return { kind: 'ignored', reason: 'message without ts or user' };
+  const files = filesOf(event);
+  // A file_share whose files are all gone or external has nothing left to say.
+  if (subtype === 'file_share' && files.length === 0 && !str(event['text'])) return { kind: 'ignored', reason: 'file_share without a file to carry' };
   return {
     kind: 'message',
     change: 'created',
@@ -119,6 +172,7 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
     threadRootId: threadRoot(event, ts),
     sender,
     text: typeof event['text'] === 'string' ? event['text'] : '',
+    ...(files.length > 0 ? { files } : {}),
     messageKey: `${channel}:${ts}:created`,
     occurredAt: occurredAt(ts, envelope['event_time']),
   };

@@ -16,6 +16,7 @@ import { handleLane } from './conversation-lane';
 import { InboundEvents, type InboundEvent } from './inbound-events';
 import { readMessageEvent, type MessageChange } from './message-event';
 import { readReactionEvent, type ReactionChange } from './reaction-event';
+import { encodeFileRef } from '../files/file-ref';
 
 const BATCH = 100;
 const LEASE_SECONDS = 120;
@@ -47,7 +48,7 @@ const channelOf = (event: InboundEvent) => {
 const REACTION_ECHO_WINDOW_SECONDS = 300;
 
 /**
- * Turns stored Events API deliveries into parley.message.received.v1, after the ack. Events of one conversation are
+ * Turns stored Events API deliveries into parley.message.received.v2 (files included), after the ack. Events of one conversation are
  * handled one after another in Slack's order (event_ts); conversations in parallel. An event is dropped when it is
  * Parley's own post (its `ts` recorded by a delivery; one that races a post waits for it), and published once per
  * message however many installations or retries brought it. A transient failure (Slack or identity down) leaves the
@@ -149,8 +150,12 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
         log.debug({ channel: read.channel, ts: read.messageId }, 'Parley\'s own post; not relayed');
         return true;
       }
+      const auth = authorizationOf(event.envelope);
       const members = read.conversationKind === 'channel' ? undefined : await this.membersOf(event, read);
-      const payload: PayloadIn<'parley.message.received.v1'> = {
+      // Every message goes on v2 (ADR 0039), files or not, so one conversation stays on one topic. Each file's ref
+      // names the installation that saw it: a DM the bot is not in is read later with that person's token (ADR 0040).
+      const files = read.files?.map(({ fileId, ...file }) => ({ ref: encodeFileRef({ fileId, ...(auth && !auth.isBot ? { readerUserId: auth.userId } : {}) }), ...file }));
+      const payload: PayloadIn<'parley.message.received.v2'> = {
         orgId: event.orgId,
         connectionId: event.connectionId,
         conversation: { platform: 'slack', conversationId: read.channel, kind: read.conversationKind, ...(members ? { members } : {}) },
@@ -159,10 +164,11 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
         ...(read.threadRootId ? { threadRootId: read.threadRootId } : {}),
         senderPlatformUserId: read.sender,
         ...(read.change === 'deleted' ? {} : { body: { format: 'slack-mrkdwn' as const, content: read.text ?? '' } }),
+        ...(files?.length ? { files } : {}),
         platformEventId: event.eventId,
         occurredAt: read.occurredAt,
       };
-      const published = await this.publishOnce(event, read.messageKey, 'parley.message.received.v1', payload, `published ${read.change}`);
+      const published = await this.publishOnce(event, read.messageKey, 'parley.message.received.v2', payload, `published ${read.change}`);
       log.info({ channel: read.channel, change: read.change, ts: read.messageId, published }, published ? 'Slack message published to the relay' : 'Slack message already published');
       return true;
     } catch (error) {
@@ -175,7 +181,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
    * Publishes what an event says once per key (a message's version, a reaction change), however many events carry it
    * (Slack's retries, the bot's and each person's user-token copies), and marks the event handled, in one transaction.
    */
-  private publishOnce<T extends 'parley.message.received.v1' | 'parley.reaction.observed.v1'>(
+  private publishOnce<T extends 'parley.message.received.v2' | 'parley.reaction.observed.v1'>(
     event: InboundEvent,
     key: string,
     topic: T,

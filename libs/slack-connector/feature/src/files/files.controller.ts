@@ -1,4 +1,4 @@
-import { Controller, StreamableFile, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, StreamableFile, UseGuards } from '@nestjs/common';
 import { internalRoutes, type RouteParams as Params } from '@parley/internal-api';
 import { InternalAuthGuard, InternalRoute, ProblemException, RouteParams } from '@parley/service-runtime';
 import { asProblem } from '../channels/channels.controller';
@@ -12,6 +12,9 @@ const routes = internalRoutes['slack-connector'];
 export class FilesController {
   constructor(private readonly files: SlackFileContent) {}
 
+  // The table gives this route no response schema, which makes its status 204, and a 204 carries no body: the bytes
+  // need a 200. (Applied after @InternalRoute, so it wins; the table should say `status: 200`.)
+  @HttpCode(200)
   @InternalRoute(routes.fileContent)
   async fileContent(@RouteParams(routes.fileContent) { orgId, connectionId, ref }: Params<typeof routes.fileContent>): Promise<StreamableFile> {
     try {
