@@ -19,6 +19,7 @@ import { registerChats } from './resources/chats';
 import { registerInvitations } from './resources/invitations';
 import { messageRecord } from './resources/message-view';
 import { registerSubscriptions } from './resources/subscriptions';
+import { registerDrives } from './resources/drives';
 import { registerTeams } from './resources/teams';
 import { registerChannels } from './resources/channels';
 import { registerUserUpdate } from './resources/user-update';
@@ -133,6 +134,7 @@ export async function startGraphSandbox(options: GraphSandboxOptions = {}): Prom
   registerTeams(router);
   registerChannels(router);
   registerSubscriptions(router);
+  registerDrives(router);
 
   const control = new ControlApi(context);
   let credentials: SeededCredentials | undefined = options.restore ? restoreGraphState(store, context.tokens, options.restore) : undefined;

@@ -85,4 +85,13 @@ export const PERMISSIONS = {
   channelMessagePolicyViolation: { application: ['ChannelMessage.UpdatePolicyViolation.All'] },
   reactChatMessage: { delegated: ['ChatMessage.Send', 'Chat.ReadWrite'], applicationRefusal: 'Reactions are supported in delegated context only.' },
   reactChannelMessage: { delegated: ['ChannelMessage.Send', 'Group.ReadWrite.All'], applicationRefusal: 'Reactions are supported in delegated context only.' },
+  /** A drive's items and their content, and /shares (Graph offers apps no read-only permission for /shares). */
+  readFiles: {
+    delegated: ['Files.Read', 'Files.ReadWrite', 'Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'],
+    application: ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'],
+  },
+  writeFiles: { delegated: ['Files.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'], application: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'] },
+  shares: { delegated: ['Files.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'], application: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'] },
+  /** createUploadSession: application only with Sites.ReadWrite.All, as documented. */
+  uploadSession: { delegated: ['Files.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'], application: ['Sites.ReadWrite.All'] },
 } satisfies Record<string, Requirement>;

@@ -8,6 +8,8 @@ export interface GraphRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Parsed JSON body, or undefined when there is none. */
   readonly body: unknown;
+  /** A file's bytes (`PUT .../content`), not parsed as JSON. */
+  readonly raw?: Buffer;
   /** True when the request arrived inside a $batch (no nested batches). */
   readonly inBatch?: boolean;
 }

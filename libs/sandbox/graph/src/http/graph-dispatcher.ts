@@ -5,6 +5,7 @@ import { tooManyRequests } from '../throttling/throttle';
 import type { GraphRequest, GraphResponse } from './exchange';
 import { GraphError, graphErrorBody } from './graph-error';
 import type { Call, GraphRouter } from './call';
+import { uploadRange } from '../resources/drives';
 
 /**
  * Runs one Graph request: injected faults, bearer authentication, routing, the handler; every failure becomes a
@@ -56,6 +57,26 @@ export class GraphDispatcher {
     if (principal === 'expired') throw new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
     if (!principal) throw new GraphError(401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed, there are no dots (.).');
     return principal;
+  }
+
+  /** A range PUT to an upload session's URL: no bearer (the URL is the credential), Graph's errors as for any call. */
+  async upload(method: string, token: string, headers: Readonly<Record<string, string>>, bytes: Buffer): Promise<GraphResponse> {
+    const request: GraphRequest = { method, path: `/_upload/${token}`, query: new URLSearchParams(), headers, body: undefined, raw: bytes };
+    let response: GraphResponse;
+    try {
+      if (method === 'DELETE') {
+        this.context.store.uploadSessions.delete(token);
+        response = { status: 204, headers: {} };
+      } else if (method !== 'PUT') {
+        throw new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for an upload session.`);
+      } else {
+        response = uploadRange(this.context, token, headers, bytes);
+      }
+    } catch (error) {
+      response = this.errorResponse(error, request);
+    }
+    this.context.inspection.countStatus(response.status);
+    return response;
   }
 
   errorResponse(error: unknown, request: GraphRequest): GraphResponse {

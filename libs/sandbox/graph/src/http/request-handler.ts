@@ -13,6 +13,15 @@ const AUTHORIZE_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/i;
 /** Entra's signing keys (JWKS), v2 and v1 forms: where a subscriber fetches the key of notifications' validationTokens. */
 const KEYS_PATH = /^\/([^/]+)\/discovery\/(?:v2\.0\/)?keys$/i;
 const REDEEM_PATH = /^\/redeem\/([^/]+)\/([^/]+)$/;
+/** Where an upload session's ranges go (its uploadUrl). */
+export const UPLOAD_PATH = /^\/_upload\/([^/]+)$/;
+/** Simple upload (`PUT .../content`): up to 250 MB, the current documented limit. */
+export const SIMPLE_UPLOAD_MAX = 250 * 1024 * 1024;
+/** One range of an upload session: under 60 MiB per request, as documented. */
+export const UPLOAD_RANGE_MAX = 60 * 1024 * 1024;
+
+const isFileUpload = (path: string): boolean => UPLOAD_PATH.test(path) || (/^\/v1\.0\//i.test(path) && /\/content\/?$/i.test(path));
+const uploadLimit = (path: string): number => (UPLOAD_PATH.test(path) ? UPLOAD_RANGE_MAX : SIMPLE_UPLOAD_MAX);
 
 /** The HTTPS entry point: Graph under /v1.0, the identity platform, invitation redemption and the control API. */
 export function createRequestHandler(context: SandboxContext, dispatcher: GraphDispatcher, control: ControlApi, inspect: () => Record<string, unknown>) {
@@ -21,20 +30,31 @@ export function createRequestHandler(context: SandboxContext, dispatcher: GraphD
       const url = new URL(request.url ?? '/', context.baseUrl());
       const method = (request.method ?? 'GET').toUpperCase();
       const headers = lowerHeaders(request);
-      const read = await readBody(request);
+      const url0 = new URL(request.url ?? '/', context.baseUrl());
+      const method0 = (request.method ?? 'GET').toUpperCase();
+      const bytesIn = method0 === 'PUT' && isFileUpload(url0.pathname);
+      const read = await readBody(request, bytesIn ? uploadLimit(url0.pathname) : undefined);
       if (!read.ok) {
         sendGraph(response, { status: 413, headers: {}, body: graphErrorBody('RequestEntityTooLarge', 'The request body is too large.', headers['client-request-id']) }, headers['client-request-id']);
         return;
       }
       const path = url.pathname;
 
+      const upload = UPLOAD_PATH.exec(path);
+      if (upload) {
+        // An upload session's URL is pre-authenticated (no bearer needed), outside /v1.0 as SharePoint's are.
+        const answer = await dispatcher.upload(method, decodeURIComponent(upload[1] as string), headers, read.bytes);
+        sendGraph(response, answer, headers['client-request-id']);
+        return;
+      }
+
       if (/^\/v1\.0(\/|$)/i.test(path)) {
-        const parsed = parseGraphBody(read.text);
+        const parsed = bytesIn ? { ok: true as const, body: undefined } : parseGraphBody(read.text);
         if (!parsed.ok) {
           sendGraph(response, { status: 400, headers: {}, body: parsed.error }, headers['client-request-id']);
           return;
         }
-        const graphCall = graphRequest(method, url, headers, parsed.body);
+        const graphCall = graphRequest(method, url, headers, parsed.body, bytesIn ? read.bytes : undefined);
         const answer = await dispatcher.dispatch(graphCall);
         if (context.faults.takeLostResponse(method, graphCall.path)) {
           // Injected: the request was carried out, its answer never arrives.

@@ -32,6 +32,15 @@ export class Router<C> {
     return this;
   }
 
+  /**
+   * A route whose path a template cannot say: a drive item addressed by path (`root:/a/b/c.png:/content`), where
+   * one parameter spans several segments. Named groups of the expression become the params.
+   */
+  addPattern(method: string, pattern: RegExp, handler: RouteHandler<C>): this {
+    this.routes.push({ method, pattern, names: [], handler });
+    return this;
+  }
+
   /** The handler for a request, or why there is none (404 for an unknown path, 405 for a known path). */
   match(method: string, path: string): { handler: RouteHandler<C>; params: RouteParams } | 'not-found' | 'method-not-allowed' {
     const normalized = path.replace(/%27/gi, "'").replace(/\(\s*'([^']*)'\s*\)/g, (_m, key: string) => `/${encodeURIComponent(key)}`);
@@ -45,6 +54,7 @@ export class Router<C> {
       route.names.forEach((name, i) => {
         params[name] = safeDecode(match[i + 1] as string);
       });
+      for (const [name, value] of Object.entries(match.groups ?? {})) if (value !== undefined) params[name] = safeDecode(value);
       return { handler: route.handler, params };
     }
     return pathMatched ? 'method-not-allowed' : 'not-found';

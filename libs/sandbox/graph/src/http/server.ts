@@ -3,22 +3,27 @@ import { randomUUID } from 'node:crypto';
 import type { GraphRequest, GraphResponse } from './exchange';
 import { graphErrorBody } from './graph-error';
 
-const MAX_BODY = 4 * 1024 * 1024;
+/** Graph's limit on a request body (a JSON payload, a message with its hosted contents). */
+export const MAX_BODY = 4 * 1024 * 1024;
 export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
-export type BodyResult = { ok: true; text: string } | { ok: false; tooLarge: true };
+export type BodyResult = { ok: true; text: string; bytes: Buffer } | { ok: false; tooLarge: true };
 
-export function readBody(request: IncomingMessage): Promise<BodyResult> {
+export function readBody(request: IncomingMessage, limit = MAX_BODY): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
-    request.on('end', () => resolve(tooLarge ? { ok: false, tooLarge: true } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    request.on('end', () => {
+      if (tooLarge) return resolve({ ok: false, tooLarge: true });
+      const bytes = Buffer.concat(chunks);
+      resolve({ ok: true, text: bytes.toString('utf8'), bytes });
+    });
     request.on('error', reject);
   });
 }
@@ -63,8 +68,8 @@ export function parseGraphBody(text: string): { ok: true; body: unknown } | { ok
   }
 }
 
-export function graphRequest(method: string, url: URL, headers: Record<string, string>, body: unknown): GraphRequest {
-  return { method, path: url.pathname.replace(/^\/v1\.0/i, '') || '/', query: url.searchParams, headers, body };
+export function graphRequest(method: string, url: URL, headers: Record<string, string>, body: unknown, raw?: Buffer): GraphRequest {
+  return { method, path: url.pathname.replace(/^\/v1\.0/i, '') || '/', query: url.searchParams, headers, body, ...(raw ? { raw } : {}) };
 }
 
 /**

@@ -48,6 +48,7 @@ export function parseNewMessage(raw: unknown, store: Store, tenantId: string): O
   const hostedContents = (input.hostedContents ?? []).map((item) => {
     const temporaryId = item['@microsoft.graph.temporaryId'];
     if (!input.body.content.includes(`../hostedContents/${temporaryId}/$value`)) throw badRequest(`Hosted content ${temporaryId} is not referenced in the message body.`);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(item.contentBytes)) throw badRequest(`Hosted content ${temporaryId}: contentBytes is not base64.`);
     return { temporaryId, contentType: item.contentType, bytes: Buffer.from(item.contentBytes, 'base64') };
   });
   return {

@@ -8,6 +8,7 @@ import type { RouteParams } from '../http/router';
 import type { MessageContainer } from '../state/model';
 import type { GraphLimits } from '../throttling/limits';
 import { boxKey, containerBase, editMessage, findMessage, postMessage, replyWithQuote, setPolicyViolation, setReaction, softDeleteMessage, undoSoftDeleteMessage } from './message-actions';
+import { checkAttachments, checkBodySize } from './message-attachments';
 import { parseEditBody, parseNewMessage, parseReaction } from './message-input';
 import { listMessages } from './message-list';
 import { messageRecord } from './message-view';
@@ -47,6 +48,13 @@ function throttleSend(call: Call, kind: MessageContainerKind, container: Message
   ]);
 }
 
+/** A new message as Graph takes it: the body's shape and mentions, then its size and its files. */
+function newMessageInput(call: Call, raw: unknown): ReturnType<typeof parseNewMessage> {
+  const input = parseNewMessage(raw, call.sandbox.store, call.principal.tenantId);
+  checkBodySize(input.body.content);
+  return { ...input, attachments: checkAttachments(call.sandbox, input.attachments ?? [], input.body.content, delegatedUser(call)) };
+}
+
 const quoteSchema = z.object({ messageIds: z.array(z.string().min(1)).min(1).max(10), replyMessage: z.unknown() });
 
 export function registerMessageRoutes(router: GraphRouter, kind: MessageContainerKind): void {
@@ -55,7 +63,7 @@ export function registerMessageRoutes(router: GraphRouter, kind: MessageContaine
   router.add('POST', `${kind.prefix}/messages`, (request, params, call) => {
     authorize(call.principal, kind.permissions.send);
     const container = kind.resolve(request, params, call, true);
-    const input = parseNewMessage(request.body, call.sandbox.store, call.principal.tenantId);
+    const input = newMessageInput(call, request.body);
     throttleSend(call, kind, container);
     const message = postMessage(call.sandbox, { ...input, container, fromUserId: delegatedUser(call) });
     return json(201, messageRecord(call.sandbox.store, message));
@@ -72,7 +80,7 @@ export function registerMessageRoutes(router: GraphRouter, kind: MessageContaine
       const container = kind.resolve(request, params, call, true);
       const parsed = quoteSchema.safeParse(objectBody(request.body));
       if (!parsed.success) throw badRequest(`Invalid value for parameter '${parsed.error.issues[0]?.path.join('.') ?? ''}' of action 'replyWithQuote': ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
-      const input = parseNewMessage(parsed.data.replyMessage, call.sandbox.store, call.principal.tenantId);
+      const input = newMessageInput(call, parsed.data.replyMessage);
       throttleSend(call, kind, container);
       const message = replyWithQuote(call.sandbox, { ...input, container, fromUserId: delegatedUser(call), quotedIds: parsed.data.messageIds });
       return json(201, messageRecord(call.sandbox.store, message));
@@ -82,7 +90,7 @@ export function registerMessageRoutes(router: GraphRouter, kind: MessageContaine
     router.add('POST', `${kind.prefix}/messages/{parentId}/replies`, (request, params, call) => {
       authorize(call.principal, kind.permissions.send);
       const container = kind.resolve(request, params, call, true);
-      const input = parseNewMessage(request.body, call.sandbox.store, call.principal.tenantId);
+      const input = newMessageInput(call, request.body);
       throttleSend(call, kind, container);
       const message = postMessage(call.sandbox, { ...input, container, fromUserId: delegatedUser(call), replyToId: params['parentId'] as string });
       return json(201, messageRecord(call.sandbox.store, message));
@@ -126,7 +134,9 @@ export function registerMessageRoutes(router: GraphRouter, kind: MessageContaine
       // (unverified) Graph's answer when a delegated caller sets policyViolation: the docs grant it to apps only.
       if (setsPolicyViolation) throw forbidden('policyViolation can be updated with application permissions only.');
       const { message } = locate(request, params, call, true);
-      editMessage(call.sandbox, message, delegatedUser(call), parseEditBody(body));
+      const edit = parseEditBody(body);
+      checkBodySize(edit.content);
+      editMessage(call.sandbox, message, delegatedUser(call), edit);
       return noContent();
     });
     for (const [action, undo] of [['softDelete', false], ['undoSoftDelete', true]] as const) {

@@ -116,6 +116,53 @@ export interface HostedContent {
   readonly bytes: Buffer;
 }
 
+/**
+ * A document library: a member's OneDrive (`/me/drive`, `/users/{id}/drive`) or a team's SharePoint library
+ * (`/groups/{id}/drive`, where each channel has its folder). Guests have no OneDrive in the tenant that invited them.
+ */
+export interface Drive {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly owner: { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'group'; readonly groupId: string };
+  /** The item id of the root folder. */
+  readonly rootId: string;
+  /** Where webUrl and webDavUrl of its items start (a OneDrive's personal site, a team site's "Shared Documents"). */
+  readonly webBase: string;
+}
+
+/** A file or folder of a drive; a file's bytes are kept in memory (a sandbox, not a store). */
+export interface DriveItem {
+  readonly id: string;
+  readonly driveId: string;
+  /** null for the root. */
+  readonly parentId: string | null;
+  name: string;
+  readonly folder: boolean;
+  bytes: Buffer | null;
+  mimeType: string | null;
+  /** The GUID of the item's eTag (`"{GUID},{version}"`): a reference attachment's id. Fixed for the item's life. */
+  readonly guid: string;
+  version: number;
+  readonly createdBy: string | null;
+  readonly createdDateTime: string;
+  lastModifiedDateTime: string;
+}
+
+/** A resumable upload (`createUploadSession`): bytes arrive in ordered ranges, the item appears with the last one. */
+export interface UploadSession {
+  readonly token: string;
+  readonly driveId: string;
+  readonly parentId: string;
+  readonly name: string;
+  readonly conflictBehavior: 'fail' | 'replace' | 'rename';
+  readonly createdBy: string | null;
+  readonly expiresAt: number;
+  /** Declared with the first range (`Content-Range: bytes 0-n/total`). */
+  total: number | null;
+  readonly chunks: Buffer[];
+  received: number;
+}
+
 export type MessageContainer = { kind: 'chat'; chatId: string } | { kind: 'channel'; teamId: string; channelId: string };
 
 export interface ChatMessage {

@@ -17,6 +17,7 @@ export const PARLEY_APP_ROLES = [
   'Channel.ReadBasic.All',
   'ChannelMember.Read.All',
   'TeamMember.ReadWrite.All',
+  'Files.ReadWrite.All',
 ];
 
 /** Delegated scopes consented for the Parley app (used by guests and the consenting user). */
@@ -37,6 +38,7 @@ export const PARLEY_DELEGATED_SCOPES = [
   'ChannelMember.ReadWrite.All',
   'TeamMember.ReadWrite.All',
   'User.Invite.All',
+  'Files.ReadWrite.All',
 ];
 
 export interface SeededCredentials {

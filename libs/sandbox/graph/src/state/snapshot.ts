@@ -1,5 +1,5 @@
 import type { IssuedTokens, TokenRegistry } from '../auth/token-registry';
-import type { AppRegistration, Channel, Chat, ChatMessage, Subscription, Team, Tenant, User } from './model';
+import type { AppRegistration, Channel, Chat, ChatMessage, Drive, DriveItem, Subscription, Team, Tenant, User } from './model';
 import type { SeededCredentials } from './seed';
 import type { Store } from './store';
 
@@ -25,6 +25,9 @@ export interface GraphState {
   readonly passwords: [string, string][];
   readonly passwordChangeRequired: string[];
   readonly tokens: IssuedTokens;
+  /** Absent in states saved before drives existed. */
+  readonly drives?: Drive[];
+  readonly driveItems?: (Omit<DriveItem, 'bytes'> & { bytes: string | null })[];
 }
 
 export function exportGraphState(store: Store, tokens: TokenRegistry, seeded: SeededCredentials | undefined): GraphState {
@@ -50,6 +53,8 @@ export function exportGraphState(store: Store, tokens: TokenRegistry, seeded: Se
     passwords: [...store.passwords],
     passwordChangeRequired: [...store.passwordChangeRequired],
     tokens: tokens.exportIssued(),
+    drives: [...store.drives.values()],
+    driveItems: [...store.driveItems.values()].map((item) => ({ ...item, bytes: item.bytes ? item.bytes.toString('base64') : null })),
   };
 }
 
@@ -73,6 +78,8 @@ export function restoreGraphState(store: Store, tokens: TokenRegistry, state: Gr
   for (const subscription of state.subscriptions) store.subscriptions.set(subscription.id, { ...subscription });
   for (const [userId, password] of state.passwords) store.passwords.set(userId, password);
   for (const userId of state.passwordChangeRequired) store.passwordChangeRequired.add(userId);
+  for (const drive of state.drives ?? []) store.drives.set(drive.id, { ...drive });
+  for (const item of state.driveItems ?? []) store.driveItems.set(item.id, { ...item, bytes: item.bytes === null ? null : Buffer.from(item.bytes, 'base64') });
   store.resumeVersion(state.version);
   tokens.restoreIssued(state.tokens);
   return state.seeded ?? undefined;

@@ -1,4 +1,4 @@
-import type { AppRegistration, Channel, Chat, ChatMessage, Subscription, Team, Tenant, User } from './model';
+import type { AppRegistration, Channel, Chat, ChatMessage, Drive, DriveItem, Subscription, Team, Tenant, UploadSession, User } from './model';
 
 /** Everything the sandbox knows, with the indexes the handlers need. `clear()` is the reset. */
 export class Store {
@@ -17,6 +17,10 @@ export class Store {
   readonly passwords = new Map<string, string>();
   /** user ids whose password must be changed at the next sign-in (passwordProfile.forceChangePasswordNextSignIn) */
   readonly passwordChangeRequired = new Set<string>();
+  readonly drives = new Map<string, Drive>();
+  readonly driveItems = new Map<string, DriveItem>();
+  /** Upload sessions by their URL's token (not persisted: a restart ends them, as their expiry would). */
+  readonly uploadSessions = new Map<string, UploadSession>();
   private changeCounter = 0;
 
   /** For a restored sandbox: /users/delta links issued before the restart stay valid, so the counter goes on. */
@@ -71,6 +75,9 @@ export class Store {
     this.subscriptions.clear();
     this.passwords.clear();
     this.passwordChangeRequired.clear();
+    this.drives.clear();
+    this.driveItems.clear();
+    this.uploadSessions.clear();
     this.changeCounter = 0;
   }
 }
