@@ -99,12 +99,12 @@ describe('drives: OneDrive and a team library', () => {
     expect(notMultiple.status).toBe(400);
     const first = await upload(0, 320 * 1024 - 1);
     expect(first.status).toBe(202);
-    expect((await first.json()).nextExpectedRanges).toEqual([`${320 * 1024}-${bytes.length - 1}`]);
+    expect(((await first.json()) as { nextExpectedRanges: string[] }).nextExpectedRanges).toEqual([`${320 * 1024}-${bytes.length - 1}`]);
     expect((await upload(0, 320 * 1024 - 1)).status).toBe(416);
     expect((await upload(320 * 1024, 320 * 1024 * 2 - 1)).status).toBe(202);
     const last = await upload(320 * 1024 * 2, bytes.length - 1);
     expect(last.status).toBe(201);
-    const item = await last.json();
+    const item = (await last.json()) as { id: string; name: string; size: number };
     expect(item).toMatchObject({ name: 'big.bin', size: bytes.length });
     const content = await fetch(`${sandbox.url}/v1.0/me/drive/items/${item.id}/content`, { headers: { authorization: `Bearer ${tokenAs(a)}` }, dispatcher: sandboxDispatcher(sandbox.caPem) } as unknown as RequestInit);
     expect(Buffer.from(await content.arrayBuffer()).equals(bytes)).toBe(true);
