@@ -49,6 +49,21 @@ export const deliveryView = z.object({
   reason: z.string().optional(),
   /** `fallback` when the app posted for the sender. */
   voice: z.enum(['person', 'fallback']).optional(),
+  /**
+   * The files of a create (ADR 0039): each with what became of it. `not_carried` names why (file relay off, too large,
+   * or the platform's refusal); the message says so to its readers too.
+   */
+  files: z
+    .array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['image', 'file']),
+        sizeBytes: z.number().int().min(0),
+        state: z.enum(['pending', 'carried', 'not_carried']),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
   requestedAt: timestamp,
   finishedAt: timestamp.optional(),
 });
@@ -100,3 +115,16 @@ export type RelayedMessageView = z.infer<typeof relayedMessageView>;
 
 export const relayedMessagePage = z.object({ items: z.array(relayedMessageView), nextCursor: z.string().nullable() });
 export type RelayedMessagePage = z.infer<typeof relayedMessagePage>;
+
+/** The organization's relay settings (`/v1/relay-settings`). */
+export const relaySettingsView = z.object({
+  orgId,
+  /** Whether files and images are carried with messages; off, each is named in a note instead (ADR 0039). */
+  fileRelay: z.boolean(),
+  /** When an admin last changed them; null while they are the defaults. */
+  updatedAt: timestamp.nullable(),
+});
+export type RelaySettingsView = z.infer<typeof relaySettingsView>;
+
+export const updateRelaySettingsRequest = z.strictObject({ fileRelay: z.boolean() });
+export type UpdateRelaySettingsRequest = z.infer<typeof updateRelaySettingsRequest>;

@@ -9,7 +9,7 @@ import {
   slackChannelView,
   teamsChannelView,
 } from './channel-links';
-import { conversationPage, relayedMessagePage, relayPageQuery } from './conversations';
+import { conversationPage, relayedMessagePage, relayPageQuery, relaySettingsView, updateRelaySettingsRequest } from './conversations';
 import {
   connectionList,
   connectionView,
@@ -359,6 +359,16 @@ export const internalRoutes = {
       path: '/internal/orgs/:orgId/channel-links/:linkId',
       params: z.object({ orgId, linkId: id }),
       response: channelLinkView,
+    }),
+    /** gateway, /v1/relay-settings: the organization's relay settings (defaults until an admin changes them). */
+    relaySettings: defineRoute({ service: 'relay', method: 'GET', path: '/internal/orgs/:orgId/relay-settings', params: org, response: relaySettingsView }),
+    updateRelaySettings: defineRoute({
+      service: 'relay',
+      method: 'PATCH',
+      path: '/internal/orgs/:orgId/relay-settings',
+      params: org,
+      body: updateRelaySettingsRequest,
+      response: relaySettingsView,
     }),
     /** Unlinking stops the flow and leaves both channels and their history alone; 204. */
     deleteChannelLink: defineRoute({

@@ -206,6 +206,57 @@ describe('relay channel links', () => {
     await h.received({ conversation: slackChannel, messageId: '300.3', threadRootId: '300.1', change: 'deleted', senderPlatformUserId: 'U0GRA' });
     const deleted = await h.settle(before + 5);
     expect(deleted.payload).toMatchObject({ change: 'delete', targetMessageId: 'TM-3', threadRootId: 'TM-1' });
+    await h.delivered(deleted.payload, teamsSide);
+  });
+
+  it('carries files by reference (ADR 0039): what fits goes with the message, the rest is named with why, and the admin reads each file', async () => {
+    const slackChannel = { platform: 'slack' as const, conversationId: 'C0ENG', kind: 'channel' as const };
+    const mockup = { ref: 'F0MOCK', name: 'mockup.png', mimeType: 'image/png', sizeBytes: 48_213, kind: 'image' as const };
+    const spec = { ref: 'F0SPEC', name: 'spec.pdf', mimeType: 'application/pdf', sizeBytes: 2_000_000, kind: 'file' as const };
+    const video = { ref: 'F0VID', name: '<b>demo</b>.mp4', mimeType: 'video/mp4', sizeBytes: 300 * 1024 * 1024, kind: 'file' as const, permalink: 'https://acme.slack.com/files/U0ADA/F0VID/demo.mp4' };
+    const before = h.delivers.length;
+    await h.receivedV2({ conversation: slackChannel, messageId: '310.1', senderPlatformUserId: 'U0ADA', body: { format: 'slack-mrkdwn', content: 'the *assets*' }, files: [mockup, spec, video] });
+    const post = await h.settle(before + 1);
+    expect(post.payload).toMatchObject({
+      change: 'create',
+      target: { kind: 'existing', conversationId: teamsSide },
+      files: [mockup, spec],
+      filesFrom: { platform: 'slack', connectionId: h.slackConnectionId },
+      body: { format: 'teams-html' },
+    });
+    // The file too large to carry is named, escaped, with its link, in the message itself.
+    expect(post.payload.body?.content).toContain('<p><em>&lt;b&gt;demo&lt;/b&gt;.mp4 was not carried: too large to carry (300.0 MB; the limit is 100.0 MB)</em> <a href="https://acme.slack.com/files/U0ADA/F0VID/demo.mp4">open it on Slack</a></p>');
+    await h.deliveredV2(post.payload, teamsSide, { platformMessageId: 'TM-10', filesNotCarried: [{ ref: 'F0SPEC', reason: 'OneDrive refused the upload: quotaLimitReached' }] });
+    await h.relay.broker.drain();
+    const link = channelLinkView.parse((await links(`/${linkId}`)).body);
+    const message = await eventually(
+      async () => (await h.messagesOf(link.conversationId)).items.find((m) => m.source.messageId === '310.1'),
+      (m) => m?.state === 'delivered',
+      'the message with files delivered',
+    );
+    expect(message?.deliveries[0]?.files).toEqual([
+      { name: 'mockup.png', kind: 'image', sizeBytes: 48_213, state: 'carried' },
+      { name: 'spec.pdf', kind: 'file', sizeBytes: 2_000_000, state: 'not_carried', reason: 'OneDrive refused the upload: quotaLimitReached' },
+      { name: '<b>demo</b>.mp4', kind: 'file', sizeBytes: 300 * 1024 * 1024, state: 'not_carried', reason: 'too large to carry (300.0 MB; the limit is 100.0 MB)' },
+    ]);
+
+    // Files alone (no text) are one post; with file relay turned off, nothing is carried and the note says why.
+    await h.receivedV2({ conversation: slackChannel, messageId: '310.2', senderPlatformUserId: 'U0ADA', files: [mockup] });
+    const alone = await h.settle(before + 2);
+    expect(alone.payload).toMatchObject({ files: [mockup] });
+    expect(alone.payload.body).toBeUndefined();
+    await h.deliveredV2(alone.payload, teamsSide, { platformMessageId: 'TM-11' });
+    const off = await internalCall(h.relay.url, 'PATCH', `/internal/orgs/${h.orgId}/relay-settings`, { fileRelay: false });
+    expect(off).toMatchObject({ status: 200, body: { orgId: h.orgId, fileRelay: false } });
+    await h.receivedV2({ conversation: slackChannel, messageId: '310.3', senderPlatformUserId: 'U0ADA', body: { format: 'plain', content: 'more' }, files: [mockup] });
+    const refused = await h.settle(before + 3);
+    expect(refused.topic).toBe('teams');
+    expect(refused.payload.files).toBeUndefined();
+    expect(refused.payload.body?.content).toContain('mockup.png was not carried: file relay is turned off for this organization');
+    await h.delivered(refused.payload, teamsSide, { platformMessageId: 'TM-12' });
+    expect((await internalCall(h.relay.url, 'PATCH', `/internal/orgs/${h.orgId}/relay-settings`, { fileRelay: true, extra: 1 })).status).toBe(400);
+    expect((await internalCall(h.relay.url, 'PATCH', `/internal/orgs/${h.orgId}/relay-settings`, { fileRelay: true })).body).toMatchObject({ fileRelay: true });
+    await h.relay.broker.drain();
   });
 
   it('stops carrying when unlinked, keeps the history, and linking the same pair again brings the same link back', async () => {
@@ -222,7 +273,7 @@ describe('relay channel links', () => {
     expect(again.status).toBe(201);
     const link = channelLinkView.parse(again.body);
     expect(link.id).toBe(linkId);
-    expect((await h.messagesOf(link.conversationId)).items.map((m) => m.source.messageId)).toEqual(['300.3', 'TM-2', '300.1']);
+    expect((await h.messagesOf(link.conversationId)).items.map((m) => m.source.messageId)).toEqual(['310.3', '310.2', '310.1', '300.3', 'TM-2', '300.1']);
   });
 
   it('is scoped to the organization', async () => {

@@ -9,7 +9,8 @@ import { createFreshDatabase, integrationEnv, type FreshDatabase } from '@parley
 import { startServiceInProcess, type InProcessService } from '@parley/testing-in-process';
 import { relayConfigSection, relayService } from '@parley/relay-feature';
 
-export type Deliver = Payload<'parley.teams.message.deliver.requested.v1'>;
+/** A deliver request as the stand-in connectors saw it, on v1 or (with files) v2. */
+export type Deliver = Payload<'parley.teams.message.deliver.requested.v1'> & Partial<Pick<Payload<'parley.teams.message.deliver.requested.v2'>, 'files' | 'filesFrom'>>;
 export type Seen = { topic: 'teams' | 'slack'; payload: Deliver };
 type ReactionRequest = { topic: 'teams' | 'slack'; payload: Payload<'parley.teams.reaction.deliver.requested.v1'> };
 
@@ -54,7 +55,11 @@ export interface RelayHarness {
   /** Person ids of the demo's people, by their Slack or Teams user id (`U0ADA`, `aad-frances`). */
   readonly personIds: Readonly<Record<string, string>>;
   received(fields: Partial<PayloadIn<'parley.message.received.v1'>> & Pick<PayloadIn<'parley.message.received.v1'>, 'conversation' | 'messageId' | 'senderPlatformUserId'>): Promise<void>;
+  /** What a connector that speaks v2 publishes (ADR 0039): a message with its files. */
+  receivedV2(fields: Partial<PayloadIn<'parley.message.received.v2'>> & Pick<PayloadIn<'parley.message.received.v2'>, 'conversation' | 'messageId' | 'senderPlatformUserId'>): Promise<void>;
   delivered(d: Deliver, conversationId: string, fields?: Partial<PayloadIn<'parley.message.delivered.v1'>>): Promise<void>;
+  /** The outcome of a delivery with files, naming those not carried. */
+  deliveredV2(d: Deliver, conversationId: string, fields?: Partial<PayloadIn<'parley.message.delivered.v2'>>): Promise<void>;
   /** Waits until `count` deliver requests were seen in all, and that no more arrive meanwhile. */
   settle(count: number): Promise<Seen>;
   conversations(): Promise<ConversationPage>;
@@ -88,6 +93,8 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
   const linkChanges: Payload<'parley.channel.link.changed.v1'>[] = [];
   connectors.subscribe('parley.teams.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'teams', payload }), { group: 'test-teams' });
   connectors.subscribe('parley.slack.message.deliver.requested.v1', async (payload) => void delivers.push({ topic: 'slack', payload }), { group: 'test-slack' });
+  connectors.subscribe('parley.teams.message.deliver.requested.v2', async (payload) => void delivers.push({ topic: 'teams', payload }), { group: 'test-teams' });
+  connectors.subscribe('parley.slack.message.deliver.requested.v2', async (payload) => void delivers.push({ topic: 'slack', payload }), { group: 'test-slack' });
   connectors.subscribe('parley.slack.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-slack-notices' });
   connectors.subscribe('parley.teams.notice.requested.v1', async (payload) => void notices.push(payload), { group: 'test-teams-notices' });
   connectors.subscribe('parley.teams.reaction.deliver.requested.v1', async (payload) => void reactionRequests.push({ topic: 'teams', payload }), { group: 'test-teams-reactions' });
@@ -162,6 +169,25 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
         change: 'created',
         platformEventId: `Ev${++eventCounter}`,
         occurredAt: new Date().toISOString(),
+        ...fields,
+      }),
+    receivedV2: (fields) =>
+      connectors.publish('parley.message.received.v2', {
+        orgId,
+        connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
+        change: 'created',
+        platformEventId: `Ev${++eventCounter}`,
+        occurredAt: new Date().toISOString(),
+        ...fields,
+      }),
+    deliveredV2: (d, conversationId, fields = {}) =>
+      connectors.publish('parley.message.delivered.v2', {
+        orgId,
+        deliveryId: d.deliveryId,
+        conversation: { platform: d.connectionId === teamsConnectionId ? 'teams' : 'slack', conversationId },
+        outcome: 'delivered',
+        voice: 'person',
+        deliveredAt: new Date().toISOString(),
         ...fields,
       }),
     delivered: (d, conversationId, fields = {}) =>

@@ -16,11 +16,17 @@ export const relayConfigSection = defineConfigSection(
     PARLEY_RELAY_DELIVERY_ATTEMPTS: env.int(3, 1),
     /** How often overdue deliveries are looked for (ms). */
     PARLEY_RELAY_DEADLINE_SWEEP_MS: env.int(15_000, 10),
+    /**
+     * The largest file the relay carries (bytes); a larger one is named in a note with a link to it (ADR 0039). The
+     * bytes stream through both connectors, so this bounds how long one delivery can hold its conversation's lane.
+     */
+    PARLEY_RELAY_FILE_MAX_BYTES: env.int(100 * 1024 * 1024, 1),
   },
   (v) => ({
     outcomeTimeoutMs: v.PARLEY_RELAY_OUTCOME_TIMEOUT_MS,
     deliveryAttempts: v.PARLEY_RELAY_DELIVERY_ATTEMPTS,
     deadlineSweepMs: v.PARLEY_RELAY_DEADLINE_SWEEP_MS,
+    fileMaxBytes: v.PARLEY_RELAY_FILE_MAX_BYTES,
   }),
 );
 

@@ -5,6 +5,8 @@ import { RELAY_CONFIG, resolveRelayConfig } from './config';
 import { ChannelLinks } from './channels/channel-links';
 import { ChannelLinksController } from './http/channel-links.controller';
 import { ConversationsController } from './http/conversations.controller';
+import { RelaySettingsController } from './http/relay-settings.controller';
+import { RelaySettings } from './settings/relay-settings';
 import { ConversationsReader } from './http/conversations-reader';
 import { RelayMetrics } from './metrics/relay-metrics';
 import { RelayDirectory } from './people/relay-directory';
@@ -22,7 +24,7 @@ import { ReactionRelay } from './relaying/reaction-relay';
  * the bus come from the runtime.
  */
 @Module({
-  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController, ChannelLinksController],
+  controllers: [RelayEventsHandler, ReactionEventsHandler, ConversationsController, ChannelLinksController, RelaySettingsController],
   providers: [
     { provide: RELAY_CONFIG, useFactory: (config: Readonly<Record<string, unknown>>) => resolveRelayConfig(config), inject: [SERVICE_CONFIG] },
     { provide: RelayMetrics, useFactory: (metrics: ServiceMetrics) => new RelayMetrics(metrics.registry), inject: [METRICS] },
@@ -34,6 +36,7 @@ import { ReactionRelay } from './relaying/reaction-relay';
     DeliveryDeadlines,
     ConversationsReader,
     ChannelLinks,
+    RelaySettings,
   ],
 })
 export class RelayModule {}

@@ -3,7 +3,7 @@ export { slackToTeams } from './slack-to-teams';
 export { teamsToSlack } from './teams-to-slack';
 export { splitForSlack, splitForTeams, SLACK_TEXT_LIMIT, TEAMS_HTML_LIMIT_BYTES, type TeamsPart } from './split';
 export { normalizeShortcode, shortcodeToUnicode, unicodeToShortcode } from './emoji';
-export { escapeSlack } from './escape';
+export { escapeHtml, escapeSlack, isSafeUrl } from './escape';
 export { describeReaction, reactionFromSlack, reactionFromTeams, type Reaction } from './reactions';
 export type {
   SlackToTeamsContext,

@@ -109,6 +109,8 @@ function deliveryView(d: DeliveryRow): DeliveryView {
     ...(d.voice ? { voice: d.voice } : {}),
     requestedAt: d.requested_at.toISOString(),
     ...(d.finished_at ? { finishedAt: d.finished_at.toISOString() } : {}),
+    // The handle (`ref`) is the source connector's business: the admin reads names, kinds, sizes and states.
+    ...(d.files ? { files: d.files.map(({ name, kind, sizeBytes, state, reason }) => ({ name, kind, sizeBytes, state, ...(reason ? { reason } : {}) })) } : {}),
   };
 }
 

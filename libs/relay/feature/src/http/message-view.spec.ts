@@ -39,6 +39,7 @@ const delivery = (part: number, change: DeliveryRow['change'], state: DeliveryRo
   outcome_due_at: null,
   gave_up_at: null,
   source_occurred_at: null,
+  files: null,
   ...extra,
 });
 

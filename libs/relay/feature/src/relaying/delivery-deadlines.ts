@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
@@ -8,9 +7,8 @@ import { RELAY_CONFIG, type RelayConfig } from '../config';
 import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { firstRow, rows, type DeliveryRow } from '../store/relay-store';
 import { DeliveryOutcomes } from './delivery-outcomes';
-import { deliverTopic, LaneDispatcher } from './lane-dispatcher';
+import { enqueueDeliver, LaneDispatcher, type SentRequest } from './lane-dispatcher';
 
-type DeliverRequest = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
 
 /** Overdue deliveries handled per transaction. */
 const BATCH = 50;
@@ -93,10 +91,10 @@ export class DeliveryDeadlines implements OnApplicationBootstrap, OnApplicationS
       `SELECT in_flight_delivery_id FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`,
       [delivery.twin_id, platform],
     );
-    const queued = await firstRow<{ dispatched: DeliverRequest | null }>(manager, `SELECT dispatched FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
+    const queued = await firstRow<{ dispatched: SentRequest | null }>(manager, `SELECT dispatched FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
     const log = { orgId: delivery.org_id, deliveryId: delivery.id, twinId: delivery.twin_id, platform, change: delivery.change, attempts: delivery.attempts };
     if (lane?.in_flight_delivery_id === delivery.id && queued?.dispatched && delivery.attempts < this.config.deliveryAttempts) {
-      await this.outbox.enqueue(manager, deliverTopic(platform), queued.dispatched);
+      await enqueueDeliver(this.outbox, manager, platform, queued.dispatched);
       await manager.query(`UPDATE relay.deliveries SET attempts = attempts + 1, outcome_due_at = now() + ($2::int * interval '1 millisecond') WHERE id = $1`, [
         delivery.id,
         this.config.outcomeTimeoutMs,

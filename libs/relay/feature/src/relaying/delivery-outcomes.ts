@@ -5,11 +5,12 @@ import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
-import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type MessageRow } from '../store/relay-store';
+import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type FileState, type MessageRow } from '../store/relay-store';
 import { LaneDispatcher } from './lane-dispatcher';
 import { ReactionRelay } from './reaction-relay';
 
-type Delivered = Payload<'parley.message.delivered.v1'>;
+/** v1 or v2 (v2 adds the files not carried; a v1 outcome is a v2 one without them). */
+type Delivered = Payload<'parley.message.delivered.v2'>;
 
 /**
  * parley.message.delivered.v1: records the outcome (the other side's id, or the platform's reason, which the sender is
@@ -58,6 +59,7 @@ export class DeliveryOutcomes {
           event.deliveredAt,
         ]);
         this.logger.info({ orgId: event.orgId, deliveryId: delivery.id, change: delivery.change, platform }, 'relay: delivery failed on the platform');
+        await this.settleFiles(manager, delivery, event);
         if (delivery.change === 'create' && delivery.part === 0) await this.tellSender(manager, delivery, event.reason ?? 'no reason given');
       }
       ended = {
@@ -97,9 +99,25 @@ export class DeliveryOutcomes {
     } else await manager.query(`UPDATE relay.deliveries SET reason = $2 WHERE id = $1`, [delivery.id, event.reason ?? delivery.reason]);
   }
 
+  /**
+   * What became of each file of the delivery (ADR 0039): those the connector names were not carried, with its reason;
+   * the rest were, when the message was delivered. A failed delivery carried none of them.
+   */
+  private async settleFiles(manager: EntityManager, delivery: DeliveryRow, event: Delivered): Promise<void> {
+    if (!delivery.files || delivery.files.length === 0) return;
+    const notCarried = new Map((event.filesNotCarried ?? []).map((f) => [f.ref, f.reason]));
+    const settled = delivery.files.map((file): FileState => {
+      if (file.state !== 'pending') return file;
+      const reason = event.outcome === 'failed' ? `the message was not delivered: ${event.reason ?? 'no reason given'}` : notCarried.get(file.ref);
+      return reason ? { ...file, state: 'not_carried', reason } : { ...file, state: 'carried' };
+    });
+    await manager.query(`UPDATE relay.deliveries SET files = $2::jsonb WHERE id = $1`, [delivery.id, JSON.stringify(settled)]);
+  }
+
   /** The delivery is delivered: its state, the other side's id, its links, and the twin's side it opened. */
   private async applyDelivered(manager: EntityManager, delivery: DeliveryRow, event: Delivered): Promise<void> {
     const platform = delivery.target_platform;
+    await this.settleFiles(manager, delivery, event);
     const conversationId = event.conversation.conversationId;
     await manager.query(
       `UPDATE relay.deliveries SET state = 'delivered', reason = NULL, target_message_id = COALESCE($2, target_message_id), voice = $3, target_conversation_id = $4,

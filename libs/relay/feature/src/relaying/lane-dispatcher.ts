@@ -10,14 +10,15 @@ import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
 import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, type DeliveryRow } from '../store/relay-store';
 
-type DeliverRequest = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
+type DeliverRequest = PayloadIn<'parley.teams.message.deliver.requested.v2'>;
+type DeliverRequestV1 = PayloadIn<'parley.teams.message.deliver.requested.v1'>;
 
 /**
  * A delivery waiting in its lane: the deliver request without what is only known at its turn (the target, the id of
  * the message it changes, the thread root on the other side). The body is here only until dispatch (ADR 0017).
  */
 export interface QueuedRequest {
-  readonly payload: Omit<DeliverRequest, 'target' | 'targetMessageId' | 'threadRootId'>;
+  readonly payload: Omit<DeliverRequestV1, 'target' | 'targetMessageId' | 'threadRootId'> & Partial<Pick<DeliverRequest, 'files' | 'filesFrom'>>;
   /** Whom to open the conversation with when the twin's side is not open yet; absent for a channel (its link has both sides). */
   readonly open?: { readonly conversationKind: 'dm' | 'group'; readonly memberPlatformUserIds: string[] };
   /** The thread root as the source conversation knows it; mapped to the other side at dispatch. */
@@ -42,6 +43,22 @@ interface QueueHead {
 
 export const deliverTopic = (platform: Platform) =>
   platform === 'teams' ? ('parley.teams.message.deliver.requested.v1' as const) : ('parley.slack.message.deliver.requested.v1' as const);
+
+const deliverTopicWithFiles = (platform: Platform) =>
+  platform === 'teams' ? ('parley.teams.message.deliver.requested.v2' as const) : ('parley.slack.message.deliver.requested.v2' as const);
+
+/** A deliver request as the lane sends it: with its files, if it has any to carry. */
+export type SentRequest = DeliverRequestV1 & Partial<Pick<DeliverRequest, 'files' | 'filesFrom'>>;
+
+/**
+ * Sends a deliver request through the outbox: on v2 when it carries files (ADR 0039), else on v1 as before. The lane
+ * keeps one delivery in flight per conversation, so order holds across the two topics.
+ */
+export async function enqueueDeliver(outbox: Outbox, manager: EntityManager, platform: Platform, request: SentRequest): Promise<void> {
+  const { files, filesFrom, ...v1 } = request;
+  if (files && files.length > 0 && filesFrom) await outbox.enqueue(manager, deliverTopicWithFiles(platform), { ...v1, files, filesFrom });
+  else await outbox.enqueue(manager, deliverTopic(platform), v1);
+}
 
 /**
  * Keeps one delivery in flight per target conversation (a lane: a twin's side). `pump` runs inside the transaction
@@ -112,7 +129,7 @@ export class LaneDispatcher {
         this.metrics.ended({ target: platform, change: delivery.change, outcome: 'not_sent', sourceOccurredAt: null, endedAt: new Date() });
         continue;
       }
-      const payload: DeliverRequest = {
+      const payload: SentRequest = {
         ...head.request.payload,
         target:
           decision.target === 'existing'
@@ -121,7 +138,7 @@ export class LaneDispatcher {
         ...(decision.targetMessageId ? { targetMessageId: decision.targetMessageId } : {}),
         ...(decision.threadRootId ? { threadRootId: decision.threadRootId } : {}),
       };
-      await this.outbox.enqueue(manager, deliverTopic(platform), payload);
+      await enqueueDeliver(this.outbox, manager, platform, payload);
       // The request stays (as sent) until its outcome comes, so that it can be sent again if none does (ADR 0029).
       // The queue row, the delivery and the lane change together, in one statement.
       await manager.query(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Payload } from '@parley/contracts';
+import type { Payload, SharedFile } from '@parley/contracts';
 import type { PersonView } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
 import type { IdempotentConsumer, Outbox } from '@parley/persistence';
@@ -11,10 +11,14 @@ import { accountOnTarget, accountWithId, otherPlatform, type Platform } from '..
 import { contentHash, mentionedUserIds, translateBody, type TargetBody } from '../planning/translation';
 import { planTwinMembership, unreachedText, type LeftOutMember, type TwinMember } from '../planning/twin-membership';
 import { chooseVoice, type Voice } from '../planning/voice';
+import { RELAY_CONFIG, type RelayConfig } from '../config';
+import { chooseFiles, leftBehindNote, withNote, type LeftBehind } from '../planning/file-rules';
 import { RelayDirectory } from '../people/relay-directory';
+import { RelaySettings } from '../settings/relay-settings';
 import { liveLinkOfConversation } from '../store/channel-link-store';
 import {
   enqueueDelivery,
+  fileStates,
   findOrCreateTwin,
   insertDelivery,
   insertMessage,
@@ -26,7 +30,8 @@ import {
 } from '../store/relay-store';
 import { LaneDispatcher, type QueuedRequest } from './lane-dispatcher';
 
-type Received = Payload<'parley.message.received.v1'>;
+/** v1 or v2 (v2 adds files; a v1 event is a v2 one without them). */
+type Received = Payload<'parley.message.received.v2'>;
 
 /** Where a received message goes: its twin's other side, as whom, to whom. Worked out before the transaction. */
 interface Route {
@@ -35,7 +40,10 @@ interface Route {
   readonly voice: Voice;
   /** Whom to open the twin's side with; absent for a channel, whose twin has both sides from its link. */
   readonly open?: QueuedRequest['open'];
-  readonly parts: TargetBody[];
+  /** The body's parts in the target's format; `undefined` is a part with files and no text. */
+  readonly parts: (TargetBody | undefined)[];
+  /** The files going with the first part, and where their bytes are (ADR 0039). */
+  readonly files?: { readonly carried: readonly SharedFile[]; readonly left: readonly LeftBehind[] };
   readonly senderPersonId: string;
   /** A reply in a fallback post's thread: the original message, whose conversation the reply goes back to. */
   readonly fallbackOriginal?: MessageRow;
@@ -61,14 +69,17 @@ export class MessageRelay {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RelayDirectory) private readonly directory: RelayDirectory,
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
+    @Inject(RelaySettings) private readonly settings: RelaySettings,
+    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
   ) {}
 
   async receive(event: Received): Promise<void> {
     const source = event.conversation.platform;
     const eventKey = `${source}:${event.platformEventId}`;
     if (await this.idempotent.hasProcessed('relay.message-received', eventKey)) return;
-    const route = await this.route(event);
-    if (!route) return;
+    const found = await this.route(event);
+    if (!found) return;
+    const route = await this.withFiles(event, found);
     await this.idempotent.run('relay.message-received', eventKey, (manager) => this.apply(manager, event, route));
   }
 
@@ -106,6 +117,20 @@ export class MessageRelay {
       senderPersonId: sender.id,
       twin: { members: plan.members, memberKey: plan.memberKey, leftOut: plan.leftOut },
     };
+  }
+
+  /**
+   * A new message's files (ADR 0039): those the organization and the size limit let through go with its first part,
+   * the others are named in a note added to the text (and recorded with why). A message with files and no text is one
+   * part with no body. An edit carries text only: files do not change with an edit.
+   */
+  private async withFiles(event: Received, route: Route): Promise<Route> {
+    const files = event.files ?? [];
+    if (files.length === 0 || event.change !== 'created') return route;
+    const settings = await this.settings.view(event.orgId);
+    const choice = chooseFiles(files, { fileRelay: settings.fileRelay, maxBytes: this.config.fileMaxBytes });
+    const parts = withNote(route.parts as TargetBody[], leftBehindNote(choice.left, route.target));
+    return { ...route, parts: parts.length === 0 ? [undefined] : parts, files: choice };
   }
 
   /**
@@ -207,6 +232,11 @@ export class MessageRelay {
     }
 
     if (message.deleted && event.change !== 'created') return; // nothing left on the other side to change
+    if (event.change === 'edited' && route.parts.length === 0 && (event.files ?? []).length > 0) {
+      // The text of a message with files was cleared: its files stay, and a part cannot be edited to nothing.
+      this.logger.info({ orgId: event.orgId, messageId: event.messageId }, 'relay: an edit that clears the text of a message with files is not carried');
+      return;
+    }
     const before = recordedNow ? 0 : message.parts;
     const after = event.change === 'deleted' ? 0 : route.parts.length;
     if (event.change === 'created' && after === 0) {
@@ -220,7 +250,7 @@ export class MessageRelay {
         targetPlatform: route.target,
         sourceOccurredAt: event.occurredAt,
         contentHash: null,
-        failedReason: 'the message has no text to carry (files and cards are not relayed yet)',
+        failedReason: 'the message has nothing to carry (no text, no files; cards are not relayed)',
       });
       return;
     }
@@ -230,6 +260,7 @@ export class MessageRelay {
     for (const { part, change } of planPartChanges(event.change, before, after)) {
       const body = change === 'delete' ? undefined : route.parts[part];
       const deliveryId = randomUUID();
+      const files = change === 'create' && part === 0 ? route.files : undefined;
       await insertDelivery(manager, {
         id: deliveryId,
         orgId: event.orgId,
@@ -240,6 +271,7 @@ export class MessageRelay {
         targetPlatform: route.target,
         sourceOccurredAt: event.occurredAt,
         contentHash: contentHash(body),
+        ...(files ? { files: fileStates(files.carried, files.left) } : {}),
       });
       const request: QueuedRequest = {
         payload: {
@@ -251,6 +283,7 @@ export class MessageRelay {
           senderDisplayName: route.voice.senderDisplayName,
           recipientPlatformUserIds: route.voice.recipientPlatformUserIds,
           ...(body ? { body } : {}),
+          ...(files && files.carried.length > 0 ? { files: [...files.carried], filesFrom: { platform: source, connectionId: event.connectionId } } : {}),
         },
         ...(route.open ? { open: route.open } : {}),
         ...(route.fallbackOriginal ? { threadRootTargetId: route.fallbackOriginal.source_message_id } : {}),

@@ -21,8 +21,20 @@ export class RelayEventsHandler {
     await this.relay.receive(event);
   }
 
+  /** v1 plus files (ADR 0039): a connector that speaks v2 publishes every message here. */
+  @EventPattern('parley.message.received.v2')
+  async onReceivedV2(@MessagePayload() event: Payload<'parley.message.received.v2'>): Promise<void> {
+    await this.relay.receive(event);
+  }
+
   @EventPattern('parley.message.delivered.v1')
   async onDelivered(@MessagePayload() event: Payload<'parley.message.delivered.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.outcomes.record(event, ctx.eventId);
+  }
+
+  /** The outcome of a delivery with files: v1's plus the files that did not make it. */
+  @EventPattern('parley.message.delivered.v2')
+  async onDeliveredV2(@MessagePayload() event: Payload<'parley.message.delivered.v2'>, @Ctx() ctx: MessageContext): Promise<void> {
     await this.outcomes.record(event, ctx.eventId);
   }
 }

@@ -68,6 +68,8 @@ export interface DeliveryRow {
   gave_up_at: Date | null;
   /** The platform event's time at the source; null for rows older than the column. */
   source_occurred_at: Date | null;
+  /** A create's files and their states (ADR 0039); null without files. */
+  files: FileState[] | null;
 }
 
 export const sideColumn = (platform: Platform): 'slack_conversation_id' | 'teams_conversation_id' =>
@@ -182,13 +184,47 @@ export interface NewDelivery {
   readonly failedReason?: string;
   /** The platform event's time at the source (`occurredAt` of what the connector received). */
   readonly sourceOccurredAt: string;
+  /** A create's files and what became of each (ADR 0039). */
+  readonly files?: readonly FileState[];
+}
+
+/** One file of a delivery: what the admin reads of it (its name, kind and size; never its bytes). */
+export interface FileState {
+  readonly ref: string;
+  readonly name: string;
+  readonly kind: 'image' | 'file';
+  readonly sizeBytes: number;
+  readonly state: 'pending' | 'carried' | 'not_carried';
+  readonly reason?: string;
+}
+
+/** The files of a create as first recorded: those carried wait for the outcome; those left behind say why. */
+export function fileStates(
+  carried: readonly { ref: string; name: string; kind: 'image' | 'file'; sizeBytes: number }[],
+  left: readonly { file: { ref: string; name: string; kind: 'image' | 'file'; sizeBytes: number }; reason: string }[],
+): FileState[] {
+  const state = (f: { ref: string; name: string; kind: 'image' | 'file'; sizeBytes: number }) => ({ ref: f.ref, name: f.name, kind: f.kind, sizeBytes: f.sizeBytes });
+  return [...carried.map((f) => ({ ...state(f), state: 'pending' as const })), ...left.map((l) => ({ ...state(l.file), state: 'not_carried' as const, reason: l.reason }))];
 }
 
 export async function insertDelivery(db: Sql, d: NewDelivery): Promise<void> {
   await db.query(
-    `INSERT INTO relay.deliveries (id, org_id, message_id, twin_id, part, change, target_platform, content_hash, state, reason, finished_at, source_occurred_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'failed' THEN now() END, $11)`,
-    [d.id, d.orgId, d.messageId, d.twinId, d.part, d.change, d.targetPlatform, d.contentHash, d.failedReason ? 'failed' : 'pending', d.failedReason ?? null, d.sourceOccurredAt],
+    `INSERT INTO relay.deliveries (id, org_id, message_id, twin_id, part, change, target_platform, content_hash, state, reason, finished_at, source_occurred_at, files)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'failed' THEN now() END, $11, $12::jsonb)`,
+    [
+      d.id,
+      d.orgId,
+      d.messageId,
+      d.twinId,
+      d.part,
+      d.change,
+      d.targetPlatform,
+      d.contentHash,
+      d.failedReason ? 'failed' : 'pending',
+      d.failedReason ?? null,
+      d.sourceOccurredAt,
+      d.files ? JSON.stringify(d.files) : null,
+    ],
   );
 }
 
