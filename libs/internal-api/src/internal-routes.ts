@@ -280,6 +280,8 @@ export const internalRoutes = {
       path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
       params: z.object({ orgId, connectionId: id, ref: id }),
       response: null,
+      // Bytes, not JSON, but a 200: without it the table's default for `response: null` (204) makes HTTP drop the body.
+      status: 200,
     }),
     /** relay, "create the twin": a new channel made by the bot (the app is its member); 409 when the name is taken. */
     createChannel: defineRoute({
@@ -318,6 +320,8 @@ export const internalRoutes = {
       path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
       params: z.object({ orgId, connectionId: id, ref: id }),
       response: null,
+      // Bytes, not JSON, but a 200: without it the table's default for `response: null` (204) makes HTTP drop the body.
+      status: 200,
     }),
     /** relay, "create the twin": a new channel in the team, made by the team owner Parley signs in as. */
     createChannel: defineRoute({
