@@ -46,6 +46,8 @@ const validBodies: Record<string, (fixtures: ReadonlyMap<string, string>, creden
   'POST /v1/connections': (_f, credentials) => connectionRequests(credentials).teams,
   'POST /v1/user-syncs': () => ({ mode: 'guest' }),
   'PATCH /v1/people/{id}': () => ({ primaryPlatform: 'slack' }),
+  'POST /v1/channel-links': (fixtures) => ({ slack: { channelId: fixtures.get('slack channel') }, teams: { create: true } }),
+  'PATCH /v1/relay-settings': () => ({ fileRelay: true }),
 };
 
 /**

@@ -101,6 +101,11 @@ describe('security suite', () => {
       }, 'the relayed DM in /v1/conversations');
 
       relayedDm = { channel: dm.id, conversationId: conversation.id, adaSlack };
+      // One channel link of A's for the link routes' ids, and a channel of A's workspace for the create cases' bodies.
+      const linked = stack.sandboxes.slack.control.createChannel({ name: 'security-linked', members: [adaSlack] })['id'] as string;
+      const channelLink = await orgA.admin.expect<{ id: string }>(201, 'POST', '/v1/channel-links', { slack: { channelId: linked }, teams: { create: true } });
+      fixtures.set('/v1/channel-links/{id}', channelLink.id);
+      fixtures.set('slack channel', stack.sandboxes.slack.control.createChannel({ name: 'security-unlinked', members: [adaSlack] })['id'] as string);
       fixtures.set('/v1/orgs/{id}', orgA.id);
       fixtures.set('/v1/connections/{id}', slack.id);
       fixtures.set('/v1/user-syncs/{id}', sync.id);

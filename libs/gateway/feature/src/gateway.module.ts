@@ -18,6 +18,7 @@ import { OrgsController } from './orgs/orgs.controller';
 import { PeerApi } from './peers/peer-api';
 import { PeopleController } from './people/people.controller';
 import { ChannelLinksController } from './channel-links/channel-links.controller';
+import { RelaySettingsController } from './relay-settings/relay-settings.controller';
 import { ConversationsController } from './conversations/conversations.controller';
 import { UserSyncsController } from './user-syncs/user-syncs.controller';
 
@@ -45,6 +46,7 @@ const controllers = [
   PeopleController,
   ConversationsController,
   ChannelLinksController,
+  RelaySettingsController,
   ConsentCallbackController,
   ConsentPromptController,
   PlatformCallbacksController,

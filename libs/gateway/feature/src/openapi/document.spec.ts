@@ -48,6 +48,7 @@ describe('OpenAPI document', () => {
       '/v1/people',
       '/v1/people/{id}',
       '/v1/people/{id}/consent-link',
+      '/v1/relay-settings',
       '/v1/user-syncs',
       '/v1/user-syncs/{id}',
     ]);

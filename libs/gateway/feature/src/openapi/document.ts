@@ -301,6 +301,24 @@ export function buildOpenApiDocument(): JsonObject {
           responses: { '204': { description: 'Unlinked.' }, '404': notFound, ...orgScoped },
         },
       },
+      '/v1/relay-settings': {
+        get: {
+          operationId: 'getRelaySettings',
+          tags: ['conversations'],
+          summary: 'Get the organization\'s relay settings (org key)',
+          responses: { '200': { description: 'The settings.', content: json('RelaySettings') }, ...orgScoped },
+        },
+        patch: {
+          operationId: 'updateRelaySettings',
+          tags: ['conversations'],
+          summary: 'Turn file relay on or off (org key)',
+          description:
+            'With `fileRelay: false`, messages are still carried but their files and images are not: each is named in a ' +
+            'note in the message, and the delivery state says why. Takes effect for the next message.',
+          requestBody: { required: true, content: json('UpdateRelaySettingsRequest') },
+          responses: { '200': { description: 'The settings.', content: json('RelaySettings') }, '400': invalid, ...orgScoped },
+        },
+      },
       '/v1/people/{id}/consent-link': {
         get: {
           operationId: 'getConsentLink',

@@ -3,6 +3,8 @@ import {
   channelLinkPage,
   channelLinkView,
   createChannelLinkRequest,
+  relaySettingsView,
+  updateRelaySettingsRequest,
   connectionInput,
   consentLink,
   createUserSyncRequest,
@@ -107,3 +109,6 @@ apiSchemas.add(channelLinkView, {
     'the relayed conversation: `/v1/conversations/{conversationId}/messages` lists its messages and their delivery state.',
 });
 apiSchemas.add(channelLinkPage, { id: 'ChannelLinkPage', description: 'Newest first. `nextCursor` is passed as `cursor` for the next page.' });
+
+apiInputSchemas.add(updateRelaySettingsRequest, { id: 'UpdateRelaySettingsRequest', description: '`fileRelay: false` stops carrying files and images; each is named in a note instead.' });
+apiSchemas.add(relaySettingsView, { id: 'RelaySettings', description: 'The organization\'s relay settings; `updatedAt` is null while they are the defaults.' });
