@@ -40,15 +40,17 @@ export class TeamsFileContent {
 
   private async contentPath(app: GraphApi, ref: TeamsFileRef): Promise<string> {
     const resource = messagePath(messagePlace(ref.conversationId, ref.rootId), ref.messageId);
+    // A message its sender deleted shares nothing any more, whatever Graph still keeps behind it.
+    const message = await app.get<GraphChatMessageResource>(resource);
+    if (message.deletedDateTime) throw new ProblemException(404, 'No such file: its message was deleted.');
     if (ref.kind === 'hosted') {
       const hosted = await app.get<{ value?: { id: string }[] }>(`${resource}/hostedContents`);
       const item = hosted.value?.[ref.index];
       if (!item) throw new ProblemException(404, 'No such file: the message has no such image any more.');
       return hostedContentValuePath(resource, item.id);
     }
-    const message = await app.get<GraphChatMessageResource>(resource);
     const attachment = (message.attachments ?? []).filter(isReferenceAttachment)[ref.index];
-    if (message.deletedDateTime || !attachment?.contentUrl) throw new ProblemException(404, 'No such file: the message no longer shares it.');
+    if (!attachment?.contentUrl) throw new ProblemException(404, 'No such file: the message no longer shares it.');
     return driveItemContentPath(attachment.contentUrl);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The seam between Teams ingress (change notifications and catch-up: how Parley learns that a message of a chat or of
  * a linked channel appeared, changed or went away; Graph calls both a chatMessage) and the relay side of the connector
- * (what that message means: an echo of Parley's own post or something to hand the relay as parley.message.received.v1).
+ * (what that message means: an echo of Parley's own post or something to hand the relay as parley.message.received.v2).
  *
  * Ingress guarantees: the observation came through a verified notification (clientState and validation tokens
  * checked, resource data decrypted) or through Parley's own catch-up listing; it may arrive more than once (a

@@ -267,7 +267,7 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     const message = await messageAs(frances, post.conversationId, post.platformMessageId);
     await observer.observe({ orgId: org.orgId, connectionId: org.connectionId, chatId: post.conversationId, messageId: post.platformMessageId, changeType: 'created', message: message as unknown as GraphChatMessageResource, source: 'notification', eventId: randomUUID() });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(harness.log.of('parley.message.received.v1', (p) => p.messageId === post.platformMessageId)).toEqual([]);
+    expect(harness.log.of('parley.message.received.v2', (p) => p.messageId === post.platformMessageId)).toEqual([]);
   });
 
   it('edits and deletes the fallback posts of a message as the service account; a refusal fails with Graph\'s reason', async () => {

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { teamsChannelConversationId } from '@parley/contracts';
+import { internalRoutes } from '@parley/internal-api';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
 import { integrationEnv } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
@@ -12,7 +13,7 @@ import { contentHash } from './content';
 import { RelayStore } from './relay-store';
 
 // The observer as Teams ingress calls it, with chatMessage resources as the Graph sandbox serves them, on real
-// PostgreSQL: what reaches parley.message.received.v1 and what does not.
+// PostgreSQL: what reaches parley.message.received.v2 and what does not.
 describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let sandbox: GraphSandbox;
@@ -57,7 +58,7 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     const token = await harness.appToken(org.credentials.customerTenantId, org);
     return (await harness.graph(`/chats/${encodeURIComponent(chatId)}/messages/${messageId}`, token)).body;
   };
-  const received = (messageId: string) => harness.log.of('parley.message.received.v1', (p) => p.messageId === messageId);
+  const received = (messageId: string) => harness.log.of('parley.message.received.v2', (p) => p.messageId === messageId);
 
   it('maps a new message of a 1:1 chat, then its edit and its delete, each once however often observed', async () => {
     const chat = sandbox.control.createChat({ members: [frances, grace] });
@@ -72,7 +73,7 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     const id = posted['id'] as string;
     await observer.observe(observation(chat.id, posted));
     await observer.observe({ ...observation(chat.id, posted), source: 'catch-up' });
-    const [created] = await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === id, 15_000);
+    const [created] = await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === id, 15_000);
     expect(created).toMatchObject({
       orgId: org.orgId,
       connectionId: org.connectionId,
@@ -95,7 +96,7 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     const gone = await read(chat.id, id);
     await observer.observe(observation(chat.id, gone, 'deleted'));
     await observer.observe({ ...observation(chat.id, gone, 'deleted'), message: undefined });
-    await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === id, 15_000, 3);
+    await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === id, 15_000, 3);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received(id).map((p) => [p.change, p.body?.content])).toEqual([
       ['created', '<p>hi <at id="0">Grace</at> &amp; <b>all</b></p>'],
@@ -122,13 +123,68 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
     const meeting = sandbox.control.createChat({ members: [frances, grace, mary], chatType: 'meeting' as never });
     const inMeeting = sandbox.control.post({ as: grace, chatId: meeting.id, content: 'in the meeting' });
     await observer.observe(observation(meeting.id, inMeeting));
-    await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === reply.body['id'], 15_000);
-    const forChat = harness.log.of('parley.message.received.v1', (p) => p.conversation.conversationId === chat.id);
+    await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === reply.body['id'], 15_000);
+    const forChat = harness.log.of('parley.message.received.v2', (p) => p.conversation.conversationId === chat.id);
     expect(forChat.map((p) => p.messageId)).toEqual([first['id'], reply.body['id']]);
     expect(forChat[0]?.conversation.kind).toBe('group');
     expect(forChat[0]?.conversation.members).toHaveLength(3);
     expect(forChat[1]).toMatchObject({ threadRootId: first['id'], senderPlatformUserId: await userId(mary) });
     expect(received(inMeeting['id'] as string)).toEqual([]);
+  });
+
+  describe('with files (parley.message.received.v2 files, served back through fileContent)', () => {
+    const tokenAs = (upn: string) => sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: upn });
+    const fileContent = async (ref: string): Promise<{ contentType: string; bytes: Buffer }> => {
+      const file = await harness.internalApi().stream(internalRoutes['teams-connector'].fileContent, { params: { orgId: org.orgId, connectionId: org.connectionId, ref } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of file.body) chunks.push(Buffer.from(chunk as Uint8Array));
+      return { contentType: file.contentType, bytes: Buffer.concat(chunks) };
+    };
+
+    it('names an inline image and a file shared by reference, with Graph\'s sizes; their bytes stream back until the message is deleted', async () => {
+      const chat = sandbox.control.createChat({ members: [frances, grace] });
+      const png = randomBytes(5000);
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000)]);
+      const uploaded = await harness.upload('/me/drive/root:/Microsoft Teams Chat Files/plan.pdf:/content', tokenAs(frances), pdf, 'application/pdf');
+      expect(uploaded.status).toBe(201);
+      const guid = /\{([0-9A-F-]{36})\}/i.exec(uploaded.body['eTag'] as string)?.[1] as string;
+      const sent = await harness.graph<Record<string, unknown>>(`/chats/${encodeURIComponent(chat.id)}/messages`, tokenAs(frances), {
+        method: 'POST',
+        body: {
+          body: { contentType: 'html', content: `<p>the plan</p><img src="../hostedContents/1/$value"><attachment id="${guid}"></attachment>` },
+          hostedContents: [{ '@microsoft.graph.temporaryId': '1', contentBytes: png.toString('base64'), contentType: 'image/png' }],
+          attachments: [{ id: guid, contentType: 'reference', contentUrl: uploaded.body['webDavUrl'], name: 'plan.pdf' }],
+        },
+      });
+      expect(sent.status).toBe(201);
+      const id = sent.body['id'] as string;
+      await observer.observe(observation(chat.id, sent.body));
+      const [created] = await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === id, 15_000);
+      expect(created?.files).toEqual([
+        { ref: expect.any(String), name: 'image-1.png', mimeType: 'image/png', sizeBytes: 5000, kind: 'image' },
+        { ref: expect.any(String), name: 'plan.pdf', mimeType: 'application/pdf', sizeBytes: pdf.length, kind: 'file', permalink: uploaded.body['webUrl'] },
+      ]);
+      const [image, file] = created?.files ?? [];
+      expect(await fileContent(image?.ref as string)).toEqual({ contentType: 'image/png', bytes: png });
+      expect(await fileContent(file?.ref as string)).toEqual({ contentType: 'application/pdf', bytes: pdf });
+      // An edit names no files; a handle teams-connector did not make is 404.
+      await expect(fileContent('F0CH8E3B1')).rejects.toMatchObject({ status: 404 });
+      sandbox.control.delete({ as: frances, chatId: chat.id, messageId: id });
+      await expect(fileContent(file?.ref as string)).rejects.toMatchObject({ status: 404 });
+      await expect(fileContent(image?.ref as string)).rejects.toMatchObject({ status: 404 });
+    });
+
+    it('a text-only message has no files; a file Graph no longer has is left out and the message still relayed', async () => {
+      const chat = sandbox.control.createChat({ members: [frances, mary] });
+      const plain = sandbox.control.post({ as: frances, chatId: chat.id, content: 'just text' });
+      await observer.observe(observation(chat.id, plain));
+      const gone = { ...plain, id: sandbox.control.post({ as: frances, chatId: chat.id, content: 'with a vanished file' })['id'], attachments: [{ id: 'x', contentType: 'reference', contentUrl: 'https://nowhere.sharepoint.test/personal/x/Documents/gone.txt', name: 'gone.txt' }] };
+      await observer.observe(observation(chat.id, gone));
+      const [first] = await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === plain['id'], 15_000);
+      const [second] = await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === gone['id'], 15_000);
+      expect(first?.files).toBeUndefined();
+      expect(second?.files).toBeUndefined();
+    });
   });
 
   it('drops what Parley posted itself, also when the observation races the post', async () => {
@@ -192,7 +248,7 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       sandbox.control.delete({ as: frances, ...place(channelId), messageId: reply['id'] as string });
       await observer.observe(observation(inChannel(channelId), await readIn(channelId, reply['id'] as string, root['id'] as string), 'deleted'));
-      await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === reply['id'], 15_000, 3);
+      await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === reply['id'], 15_000, 3);
 
       const [relayedRoot] = received(root['id'] as string);
       expect(relayedRoot).toMatchObject({ conversation: { platform: 'teams', conversationId: inChannel(channelId), kind: 'channel' }, change: 'created', senderPlatformUserId: await userId(grace) });
@@ -228,13 +284,13 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
       await observer.observe(observation(inChannel(channelId), system));
       const relayed = sandbox.control.post({ as: grace, ...place(channelId), content: 'while linked' });
       await observer.observe(observation(inChannel(channelId), relayed));
-      await harness.log.waitFor('parley.message.received.v1', (p) => p.messageId === relayed['id'], 15_000);
+      await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === relayed['id'], 15_000);
 
       await link(channelId, 'unlinked', linkId);
       const afterUnlink = sandbox.control.post({ as: grace, ...place(channelId), content: 'after the unlink' });
       await observer.observe(observation(inChannel(channelId), afterUnlink));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const forChannel = harness.log.of('parley.message.received.v1', (p) => p.conversation.conversationId === inChannel(channelId));
+      const forChannel = harness.log.of('parley.message.received.v2', (p) => p.conversation.conversationId === inChannel(channelId));
       expect(forChannel.map((p) => p.messageId)).toEqual([relayed['id']]);
     });
 

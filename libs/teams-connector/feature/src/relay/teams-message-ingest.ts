@@ -9,27 +9,30 @@ import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { LinkedChannels } from '../channels/linked-channels';
 import { GRAPH_ACCESS } from '../graph.providers';
+import { sharedFilesOf, sharesFiles } from '../files/shared-files';
 import { ChatDirectory } from './chat-directory';
 import { ChatOrder } from './chat-order';
 import { ChatMessageObserver, type ChatMessageObservation, type GraphChatMessageResource } from './chat-message-observer';
 import { contentHash } from './content';
 import { InFlightPosts } from './in-flight-posts';
+import { messagePlace } from './message-place';
 import { RelayStore } from './relay-store';
 import { TeamsReactionIngest } from './teams-reaction-ingest';
 
-type Received = PayloadIn<'parley.message.received.v1'>;
+type Received = PayloadIn<'parley.message.received.v2'>;
 
 /** How long an observation waits for Parley's own posts in the same chat to be recorded (or read back). */
 export const ECHO_WAIT_MS = 5_000;
 /** A post whose outcome has been unknown for longer is its delivery's to reconcile; observations stop waiting for it. */
 const IN_FLIGHT_HORIZON_MS = 120_000;
-/** The most members parley.message.received.v1 carries. */
+/** The most members parley.message.received.v2 carries. */
 const MAX_MEMBERS = 50;
 
 export type IngestOutcome = 'published' | 'echo' | 'duplicate' | 'ignored' | 'not-linked';
 
 /**
- * Turns what Teams ingress observed into parley.message.received.v1 (relay.md, Flow): drops Parley's own posts (echo:
+ * Turns what Teams ingress observed into parley.message.received.v2 (relay.md, Flow; every message, files or not, so
+ * a conversation stays on one topic: ADR 0039): drops Parley's own posts (echo:
  * the message id recorded with a delivery; an observation racing the post waits for it), system messages and meeting
  * chats; publishes each (chat, message, version) once, as created, edited or deleted; the chat's kind and members come
  * from Graph (cached). The event goes through the outbox in the transaction that records the version.
@@ -101,6 +104,10 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     }
     // A channel reply is addressed under its root, on this side and on the relay's: every change of it names the root.
     const channelRoot = inChannel ? (message?.replyToId ?? o.threadRootId) : undefined;
+    // The files a new message shares, described before the transaction (Graph calls); an edit carries none (ADR 0041).
+    const files = message && !deleted && sharesFiles(message) && !(await this.store.observed(this.dataSource, o.chatId, o.messageId, false))
+      ? await sharedFilesOf(connection.app('customer'), messagePlace(o.chatId, channelRoot ?? undefined), message, this.logger)
+      : [];
 
     return inTransaction(this.dataSource, async (manager) => {
       const before = await this.store.observed(manager, o.chatId, o.messageId, true);
@@ -122,7 +129,7 @@ export class TeamsMessageIngest extends ChatMessageObserver {
         return 'ignored';
       }
       if (!(await this.store.recordObserved(manager, o.chatId, o.messageId, sender, versionAt, deleted))) return 'duplicate';
-      await this.outbox.enqueue(manager, 'parley.message.received.v1', {
+      await this.outbox.enqueue(manager, 'parley.message.received.v2', {
         orgId: o.orgId,
         connectionId: o.connectionId,
         conversation,
@@ -130,6 +137,7 @@ export class TeamsMessageIngest extends ChatMessageObserver {
         messageId: o.messageId,
         ...(message && change !== 'deleted' ? bodyOf(message) : {}),
         ...(channelRoot ? { threadRootId: channelRoot } : {}),
+        ...(change === 'created' && files.length > 0 ? { files } : {}),
         senderPlatformUserId: sender,
         platformEventId: o.eventId,
         occurredAt: occurredAt(message, change, versionAt),

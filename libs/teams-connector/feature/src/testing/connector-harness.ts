@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Agent } from 'undici';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
-import type { TeamsSettings } from '@parley/internal-api';
+import { InternalApiClient, type TeamsSettings } from '@parley/internal-api';
 import { InProcessBroker, InProcessBus } from '@parley/messaging';
 import { ServiceMetrics } from '@parley/observability';
 import type { GraphSandbox, SeededCredentials } from '@parley/sandbox-graph';
@@ -93,7 +93,7 @@ export class ConnectorHarness {
       'parley.teams.guest.created.v1',
       'parley.teams.guest.failed.v1',
       'parley.teams.guest.disabled.v1',
-      'parley.message.received.v1',
+      'parley.message.received.v2',
       'parley.message.delivered.v1',
       'parley.reaction.observed.v1',
       'parley.reaction.delivered.v1',
@@ -157,6 +157,29 @@ export class ConnectorHarness {
       }
       return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
     }
+  }
+
+  /** A file's bytes PUT to Graph (a drive item's `.../content`), as a person uploads one; the driveItem answered. */
+  async upload(path: string, token: string, bytes: Buffer, contentType: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.sandbox.graphUrl}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body: bytes,
+      dispatcher: this.dispatcher,
+    } as unknown as RequestInit);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Bytes Graph serves (a hosted content's `$value`, a driveItem's content), with their type. */
+  async graphBytes(path: string, token: string): Promise<{ status: number; contentType: string | null; bytes: Buffer }> {
+    const url = path.startsWith('https://') ? path : `${this.sandbox.graphUrl}${path}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, dispatcher: this.dispatcher } as unknown as RequestInit);
+    return { status: response.status, contentType: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+  }
+
+  /** teams-connector's own internal API, as a peer (slack-connector reading a file) calls it. */
+  internalApi(): InternalApiClient {
+    return new InternalApiClient({ baseUrl: this.connector.url, token: () => INTERNAL_TOKEN });
   }
 
   async appToken(tenantId: string, org: SeededOrg): Promise<string> {
