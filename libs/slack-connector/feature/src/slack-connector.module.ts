@@ -27,6 +27,7 @@ import { ChannelsController } from './channels/channels.controller';
 import { SlackChannels } from './channels/slack-channels';
 import { FilesController } from './files/files.controller';
 import { SlackFileContent } from './files/slack-file-content';
+import { FileShare } from './delivery/file-share';
 
 /**
  * Slack connector: the only service that calls Slack. Verifies Slack connections (internal HTTP), imports the
@@ -55,6 +56,7 @@ import { SlackFileContent } from './files/slack-file-content';
     SlackChannels,
     ChannelLinks,
     SlackFileContent,
+    FileShare,
   ],
 })
 export class SlackConnectorModule {}

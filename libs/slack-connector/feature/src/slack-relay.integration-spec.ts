@@ -84,7 +84,27 @@ async function startIdentityStub() {
   };
 }
 
+/**
+ * A stand-in for teams-connector's fileContent route (another service): a few files by ref, behind the internal
+ * bearer; `gone` answers the 404 problem a deleted Teams file gets. Counts the reads of each ref.
+ */
+async function startTeamsFilesStub(files: Record<string, { type: string; bytes: Buffer }>) {
+  const reads = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    const match = /^\/internal\/orgs\/[^/]+\/connections\/[^/]+\/files\/([^/]+)\/content$/.exec(request.url ?? '');
+    if (request.headers.authorization !== `Bearer ${INTERNAL_TOKEN}` || !match || request.method !== 'GET') return response.writeHead(401).end();
+    const ref = decodeURIComponent(match[1] ?? '');
+    reads.set(ref, (reads.get(ref) ?? 0) + 1);
+    const file = files[ref];
+    if (!file) return response.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ title: 'Not Found', status: 404, detail: 'Graph says the file is gone' }));
+    response.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) }).end(file.bytes);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reads, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 type Received = Payload<'parley.message.received.v2'>;
+type DeliveredWithFiles = Payload<'parley.message.delivered.v2'>;
 type Delivered = Payload<'parley.message.delivered.v1'>;
 type ReactionObserved = Payload<'parley.reaction.observed.v1'>;
 type ReactionDelivered = Payload<'parley.reaction.delivered.v1'>;
@@ -106,6 +126,8 @@ describe('slack-connector relay side', () => {
   /** What slack-connector published on v1: nothing, now that it speaks v2 (ADR 0039). */
   const receivedOnV1: unknown[] = [];
   const delivered: Delivered[] = [];
+  const deliveredWithFiles: DeliveredWithFiles[] = [];
+  let teamsFiles: Awaited<ReturnType<typeof startTeamsFilesStub>>;
   const reactions: ReactionObserved[] = [];
   const reactionOutcomes: ReactionDelivered[] = [];
   /** A consented person: the Slack account `both1` (standing for a Teams-primary person's mirror) and its token. */
@@ -209,6 +231,10 @@ describe('slack-connector relay side', () => {
     creds = sandbox.seed(demoOrganization('relay.example'), { plan: 'pro' });
     ids = Object.fromEntries([...sandbox.state.users.values()].filter((u) => u.teamId === creds.teamId).map((u) => [u.name, u.id]));
     identity = await startIdentityStub();
+    teamsFiles = await startTeamsFilesStub({
+      'hosted-img-1': { type: 'image/png', bytes: PNG },
+      'onedrive-doc-1': { type: 'application/pdf', bytes: Buffer.from('%PDF-1.4 from Teams') },
+    });
     settings = {
       platform: 'slack',
       teamId: creds.teamId,
@@ -229,6 +255,7 @@ describe('slack-connector relay side', () => {
     observer.subscribe('parley.message.received.v2', async (payload) => void received.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.message.received.v1', async (payload) => void receivedOnV1.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.message.delivered.v1', async (payload) => void delivered.push(payload), { group: 'test-observer' });
+    observer.subscribe('parley.message.delivered.v2', async (payload) => void deliveredWithFiles.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.reaction.observed.v1', async (payload) => void reactions.push(payload), { group: 'test-observer' });
     observer.subscribe('parley.reaction.delivered.v1', async (payload) => void reactionOutcomes.push(payload), { group: 'test-observer' });
     await observer.start();
@@ -239,7 +266,7 @@ describe('slack-connector relay side', () => {
       broker,
       logger,
       internalToken: INTERNAL_TOKEN,
-      peers: { identity: identity.url },
+      peers: { identity: identity.url, 'teams-connector': teamsFiles.url },
       config,
     });
     // Every test hears events (the first test checks the handshake itself).
@@ -252,6 +279,7 @@ describe('slack-connector relay side', () => {
     await service?.stop();
     await observer?.stop();
     await identity?.stop();
+    await teamsFiles?.stop();
     await sandbox?.stop();
     await database?.drop();
   });
@@ -999,6 +1027,111 @@ describe('slack-connector relay side', () => {
       const outcome = await deliver(request({ target: { kind: 'existing', conversationId: dm }, body: { format: 'slack-mrkdwn', content: 'token gone' } }));
       expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: dm } });
       expect(outcome.fallbackPosts).toHaveLength(1);
+    });
+  });
+
+  describe('deliveries with files (ADR 0039, 0040)', () => {
+    type FilesRequest = PayloadIn<'parley.slack.message.deliver.requested.v2'>;
+    type Shared = HistoryMessage & { files?: Array<{ id: string; name: string; mimetype: string; size: number }> };
+    const teamsConnection = randomUUID();
+    const png = { ref: 'hosted-img-1', name: 'image.png', mimeType: 'image/png', sizeBytes: PNG.length, kind: 'image' as const };
+    const pdf = { ref: 'onedrive-doc-1', name: 'plan.pdf', mimeType: 'application/pdf', sizeBytes: 19, kind: 'file' as const };
+    const gone = { ref: 'deleted-on-teams', name: 'old.docx', mimeType: 'application/octet-stream', sizeBytes: 10, kind: 'file' as const };
+    /** A consented person of their own (an earlier test revoked Frances' token). */
+    const hedy = { personId: randomUUID(), name: 'hedy', id: '', token: '' };
+    beforeAll(() => {
+      hedy.id = sandbox.control.addPerson({ name: hedy.name, email: 'hedy@relay.example', realName: 'Hedy Lamarr' })['id'] as string;
+      hedy.token = sandbox.control.installForUser({ as: hedy.name, userScopes: USER_SCOPES });
+      identity.consent(hedy.personId, hedy.id, hedy.token);
+    });
+    const request = (overrides: Partial<FilesRequest>): FilesRequest => ({
+      orgId: ORG,
+      connectionId,
+      deliveryId: randomUUID(),
+      target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [hedy.id, ids['eng01'] as string] },
+      change: 'create',
+      senderPersonId: hedy.personId,
+      senderDisplayName: 'Hedy Lamarr',
+      senderAvatarUrl: 'https://avatars.example.com/hedy.png',
+      recipientPlatformUserIds: [ids['eng01'] as string],
+      body: { format: 'slack-mrkdwn', content: 'the *plans*' },
+      files: [png, pdf],
+      filesFrom: { platform: 'teams', connectionId: teamsConnection },
+      ...overrides,
+    });
+    const deliverWithFiles = async (r: FilesRequest): Promise<DeliveredWithFiles> => {
+      await observer.publish('parley.slack.message.deliver.requested.v2', r);
+      return waitFor(`delivery ${r.deliveryId}`, () => deliveredWithFiles.find((d) => d.deliveryId === r.deliveryId));
+    };
+    const messagesOf = (channel: string) => sandbox.inspect.messages(channel) as unknown as Shared[];
+    const bytesOf = (fileId: string) => sandbox.state.files.get(fileId)?.bytes;
+
+    it('uploads the files as the sender into the DM thread, the text as their comment, answering v2; its echo is not relayed', async () => {
+      const dm = sandbox.control.open({ as: 'eng01', with: [hedy.name] }).id;
+      const root = sandbox.control.post({ as: 'eng01', channel: dm, text: 'send me the plans' })['ts'] as string;
+      const outcome = await deliverWithFiles(request({ target: { kind: 'existing', conversationId: dm }, threadRootId: root }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { platform: 'slack', conversationId: dm } });
+      expect(outcome.filesNotCarried).toBeUndefined();
+      const shared = messagesOf(dm).find((m) => m.ts === outcome.platformMessageId);
+      // In the conversation, in the thread, from the sender, as one message with both files.
+      expect(shared).toMatchObject({ subtype: 'file_share', user: hedy.id, text: 'the *plans*', thread_ts: root });
+      expect(shared?.bot_id).toBeUndefined();
+      expect(shared?.files?.map((f) => [f.name, f.mimetype, f.size])).toEqual([['image.png', 'image/png', PNG.length], ['plan.pdf', 'application/pdf', 19]]);
+      expect(bytesOf(shared?.files?.[0]?.id as string)?.equals(PNG)).toBe(true);
+      expect(bytesOf(shared?.files?.[1]?.id as string)?.toString()).toBe('%PDF-1.4 from Teams');
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toHaveLength(0);
+      expect(delivered.find((d) => d.deliveryId === outcome.deliveryId)).toBeUndefined();
+    });
+
+    it('posts the rest when a file is gone from Teams, naming it in filesNotCarried; text alone when none is left', async () => {
+      const outcome = await deliverWithFiles(request({ files: [gone, pdf] }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', filesNotCarried: [{ ref: gone.ref, reason: expect.stringContaining('no longer on Teams') }] });
+      const dm = outcome.conversation.conversationId;
+      expect(messagesOf(dm).find((m) => m.ts === outcome.platformMessageId)?.files?.map((f) => f.name)).toEqual(['plan.pdf']);
+      const none = await deliverWithFiles(request({ files: [gone] }));
+      expect(none).toMatchObject({ outcome: 'delivered', filesNotCarried: [{ ref: gone.ref }] });
+      const textOnly = messagesOf(dm).find((m) => m.ts === none.platformMessageId);
+      expect(textOnly).toMatchObject({ user: hedy.id, text: 'the *plans*', metadata: { event_payload: { delivery_id: none.deliveryId } } });
+      expect(textOnly?.files).toBeUndefined();
+    });
+
+    it("falls back in a linked channel: the app uploads in the thread, the sender's name in the comment", async () => {
+      const channel = sandbox.control.createChannel({ name: 'files-fallback', members: ['eng01'] })['id'] as string;
+      await changeLink(channel);
+      const root = sandbox.control.post({ as: 'eng01', channel, text: 'screenshots please' })['ts'] as string;
+      const outcome = await deliverWithFiles(
+        request({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], threadRootId: root, senderPersonId: grace.personId, senderDisplayName: 'Grace <Hopper>', files: [png] }),
+      );
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', conversation: { conversationId: channel }, fallbackPosts: [{ conversationId: channel, platformMessageId: outcome.platformMessageId }] });
+      expect(messagesOf(channel).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ bot_id: creds.botId, thread_ts: root, text: '*Grace &lt;Hopper&gt;*: the *plans*', files: [expect.objectContaining({ name: 'image.png' })] });
+      await settle();
+      expect(receivedFor(channel).filter((m) => m.messageId === outcome.platformMessageId)).toEqual([]);
+    });
+
+    it('reconciles: an attempt that shared the files but crashed before recording it is found by its upload, not shared twice', async () => {
+      const dm = sandbox.control.open({ as: 'eng01', with: [hedy.name] }).id;
+      const r = request({ target: { kind: 'existing', conversationId: dm } });
+      // The earlier attempt: recorded as attempting with its upload's file id, and the share made on Slack.
+      const upload = (await userClient(hedy.token).filesUploadV2({ channel_id: dm, file: PNG, filename: 'image.png', initial_comment: 'the *plans*' })) as unknown as { files: Array<{ files: Array<{ id: string }> }> };
+      const fileId = upload.files[0]?.files[0]?.id as string;
+      await queryRows(
+        database.url,
+        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, poster, state, attempts, last_attempt_at, uploads)
+         VALUES ($1, $2, $3, $4, 'create', $5, 'person', $6, 'attempting', 1, now(), $7::jsonb)`,
+        [r.deliveryId, ORG, connectionId, creds.teamId, dm, hedy.id, JSON.stringify({ [dm]: [fileId] })],
+      );
+      const readsBefore = teamsFiles.reads.get(png.ref) ?? 0;
+      const before = messagesOf(dm).filter((m) => m.files?.length).length;
+      const outcome = await deliverWithFiles(r);
+      const share = messagesOf(dm).find((m) => m.files?.some((f) => f.id === fileId));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: share?.ts });
+      expect(messagesOf(dm).filter((m) => m.files?.length)).toHaveLength(before);
+      expect(teamsFiles.reads.get(png.ref) ?? 0).toBe(readsBefore);
+      // Asked again once finished: the recorded outcome, nothing posted.
+      deliveredWithFiles.splice(deliveredWithFiles.findIndex((d) => d.deliveryId === r.deliveryId), 1);
+      expect(await deliverWithFiles(r)).toMatchObject({ outcome: 'delivered', platformMessageId: share?.ts });
+      expect(messagesOf(dm).filter((m) => m.files?.length)).toHaveLength(before);
     });
   });
 });

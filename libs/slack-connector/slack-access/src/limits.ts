@@ -69,6 +69,9 @@ export const METHOD_TIERS: Readonly<Record<string, SlackTier>> = {
   'reactions.remove': 2,
   'chat.update': 3,
   'chat.delete': 3,
+  'files.info': 4,
+  'files.getUploadURLExternal': 4,
+  'files.completeUploadExternal': 4,
 };
 
 export function tierOf(method: string): SlackTier {
@@ -96,8 +99,11 @@ export function webApiBucket(limits: SlackLimits, workspace: string, method: str
   return { key: `slack:${workspace}:web:${method}`, spec: perMinuteBucket(perMinute, perMinute, limits.timeScale, limits.jitterAllowanceMs) };
 }
 
-/** Methods that post into a conversation: Slack allows about one message per second per channel, short bursts aside. */
-export const CHANNEL_PACED_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.meMessage']);
+/**
+ * Methods that post into a conversation: Slack allows about one message per second per channel, short bursts aside.
+ * files.completeUploadExternal shares files as a message, so it takes from the same bucket (its own limit is Tier 4).
+ */
+export const CHANNEL_PACED_METHODS: ReadonlySet<string> = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.meMessage', 'files.completeUploadExternal']);
 
 /** The per-channel posting bucket (60 a minute, a burst of 3): Slack's "1 message per second per channel". */
 export function channelPostBucket(limits: SlackLimits, workspace: string, channel: string): PacedBucket {

@@ -73,7 +73,9 @@ export class SlackWebApi {
   }
 
   async call<T extends WebAPICallResult>(method: string, args: Record<string, unknown> = {}): Promise<T> {
-    const channel = typeof args['channel'] === 'string' ? args['channel'] : undefined;
+    // files.completeUploadExternal names its conversation `channel_id`.
+    const named = args['channel'] ?? args['channel_id'];
+    const channel = typeof named === 'string' ? named : undefined;
     return this.options.pacer.webApi(
       this.options.workspace,
       method,

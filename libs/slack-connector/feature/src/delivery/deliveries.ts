@@ -14,6 +14,15 @@ export interface DeliveryRecord {
   /** Slack's reason, once failed. */
   readonly reason?: string;
   readonly teamId?: string;
+  /** Per conversation, the Slack files an attempt uploaded before sharing them (a delivery with files). */
+  readonly uploads?: Readonly<Record<string, readonly string[]>>;
+  /** The request's files that did not make it, once known. */
+  readonly filesNotCarried?: readonly FileNotCarried[];
+}
+
+export interface FileNotCarried {
+  readonly ref: string;
+  readonly reason: string;
 }
 
 export interface AttemptStart {
@@ -48,8 +57,10 @@ export class Deliveries {
       ts: string | null;
       reason: string | null;
       team_id: string | null;
+      uploads: Record<string, string[]> | null;
+      files_not_carried: FileNotCarried[] | null;
     }[] = await this.dataSource.query(
-      'SELECT delivery_id, state, attempts, channel_id, voice, last_attempt_at, ts, reason, team_id FROM slack_connector.deliveries WHERE delivery_id = $1',
+      'SELECT delivery_id, state, attempts, channel_id, voice, last_attempt_at, ts, reason, team_id, uploads, files_not_carried FROM slack_connector.deliveries WHERE delivery_id = $1',
       [deliveryId],
     );
     const r = rows[0];
@@ -64,6 +75,8 @@ export class Deliveries {
           ts: r.ts ?? undefined,
           reason: r.reason ?? undefined,
           teamId: r.team_id || undefined,
+          ...(r.uploads ? { uploads: r.uploads } : {}),
+          ...(r.files_not_carried ? { filesNotCarried: r.files_not_carried } : {}),
         }
       : undefined;
   }
@@ -77,6 +90,18 @@ export class Deliveries {
          attempts = slack_connector.deliveries.attempts + 1, last_attempt_at = now()
        WHERE slack_connector.deliveries.state = 'attempting'`,
       [attempt.deliveryId, attempt.orgId, attempt.connectionId, attempt.teamId, attempt.change, attempt.channelId, attempt.voice, attempt.poster ?? null],
+    );
+  }
+
+  /**
+   * Records the files an attempt uploaded into a conversation (and the ones it could not), committed before it shares
+   * them: a retry finds its own upload by these ids instead of sharing again.
+   */
+  async recordUploads(deliveryId: string, channelId: string, fileIds: readonly string[], notCarried: readonly FileNotCarried[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE slack_connector.deliveries SET uploads = COALESCE(uploads, '{}'::jsonb) || jsonb_build_object($2::text, $3::jsonb), files_not_carried = $4::jsonb
+       WHERE delivery_id = $1`,
+      [deliveryId, channelId, JSON.stringify(fileIds), JSON.stringify(notCarried)],
     );
   }
 

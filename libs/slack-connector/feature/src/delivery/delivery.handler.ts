@@ -15,4 +15,10 @@ export class DeliveryHandler {
   async onDeliverRequested(@MessagePayload() request: Payload<'parley.slack.message.deliver.requested.v1'>): Promise<void> {
     await this.delivery.deliver(request);
   }
+
+  /** A create with files to carry (ADR 0039); answered with parley.message.delivered.v2. */
+  @EventPattern('parley.slack.message.deliver.requested.v2')
+  async onDeliverRequestedWithFiles(@MessagePayload() request: Payload<'parley.slack.message.deliver.requested.v2'>): Promise<void> {
+    await this.delivery.deliver(request);
+  }
 }

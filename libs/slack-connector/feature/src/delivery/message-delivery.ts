@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { WebAPICallResult } from '@slack/web-api';
 import type { Payload, PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
@@ -13,8 +13,22 @@ import { Deliveries, type DeliveryRecord } from './deliveries';
 import { PostedMessages } from './posted-messages';
 import { DELIVERY_METADATA_TYPE, findPostById } from './read-back';
 import { inviteIntoChannel, InviteRefused } from './channel-invite';
+import { FileShare } from './file-share';
 
-type DeliverRequest = Payload<'parley.slack.message.deliver.requested.v1'>;
+/** A v1 request, or a v2 one: a create with files to carry (ADR 0039). */
+type DeliverRequest = Payload<'parley.slack.message.deliver.requested.v1'> | Payload<'parley.slack.message.deliver.requested.v2'>;
+type WithFiles = Payload<'parley.slack.message.deliver.requested.v2'>;
+
+/** A request with files to carry; they are carried on creates only (the relay asks v2 for nothing else). */
+export function hasFiles(request: DeliverRequest): request is WithFiles {
+  return 'files' in request && Array.isArray(request.files) && request.files.length > 0 && request.change === 'create';
+}
+
+/** The comment of the app's upload for someone: their name first, as a post under their name would show it. */
+export function fallbackComment(senderName: string, text: string): string {
+  const name = senderName.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text ? `*${name}*: ${text}` : `*${name}*`;
+}
 type FallbackPost = { conversationId: string; platformMessageId: string };
 
 /** Slack refused the call for good: the delivery fails with Slack's own code as the reason. */
@@ -61,6 +75,7 @@ export class MessageDelivery {
     private readonly userTokens: SlackUserTokens,
     private readonly deliveries: Deliveries,
     private readonly posted: PostedMessages,
+    private readonly files: FileShare,
   ) {}
 
   async deliver(request: DeliverRequest): Promise<void> {
@@ -135,17 +150,23 @@ export class MessageDelivery {
           }
         }
         await begin();
-        const post = () =>
-          this.call(() =>
+        const text = request.body?.content ?? '';
+        const post = async (): Promise<WebAPICallResult & { ts?: string; channel?: string }> => {
+          if (hasFiles(request)) {
+            const ts = await this.shareFiles(request, api, channelId, request.threadRootId, text);
+            if (ts) return { ok: true, ts, channel: channelId };
+          }
+          return this.call(() =>
             api.call<WebAPICallResult & { ts?: string; channel?: string }>('chat.postMessage', {
               channel: channelId,
-              text: request.body?.content ?? '',
+              text: textOrNote(request, text),
               ...(request.threadRootId ? { thread_ts: request.threadRootId } : {}),
               metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: request.deliveryId } },
               unfurl_links: false,
               unfurl_media: false,
             }),
           );
+        };
         let answer: WebAPICallResult & { ts?: string; channel?: string };
         try {
           answer = await post();
@@ -241,10 +262,15 @@ export class MessageDelivery {
     // The poster is the app's bot user: its post comes back as a bot_message, which ingress drops anyway, so a person
     // writing in the conversation meanwhile (a busy linked channel) need not wait for this post to be recorded.
     await this.deliveries.begin({ ...this.ids(request, connection), change: request.change, channelId, voice: 'fallback', poster: connection.settings.botUserId });
+    if (hasFiles(request)) {
+      // An upload takes no username or icon: the app's upload names the sender in its comment instead.
+      const shared = await this.shareFiles(request, bot, channelId, threadTs, fallbackComment(request.senderDisplayName, request.body?.content ?? ''));
+      if (shared) return shared;
+    }
     const answer = await this.call(() =>
       bot.call<WebAPICallResult & { ts?: string }>('chat.postMessage', {
         channel: channelId,
-        text: request.body?.content ?? '',
+        text: textOrNote(request, request.body?.content ?? ''),
         username: request.senderDisplayName,
         ...(request.senderAvatarUrl ? { icon_url: request.senderAvatarUrl } : {}),
         ...(threadTs ? { thread_ts: threadTs } : {}),
@@ -277,6 +303,41 @@ export class MessageDelivery {
       voice: 'fallback',
       fallbackPosts: fallbackPosts.map((p) => ({ conversationId: p.channelId, platformMessageId: p.ts })),
     };
+  }
+
+  /**
+   * Carries the request's files into the conversation as one share with `comment`, and answers its ts; undefined when
+   * no file could be uploaded (the caller posts the text alone). An earlier attempt's upload into this conversation
+   * is recognised by its recorded file ids (files.info `shares`) and not shared again; one that uploaded but never
+   * shared is replaced by a fresh upload (Slack drops files that are never completed).
+   */
+  private async shareFiles(request: WithFiles, api: SlackWebApi, channelId: string, threadTs: string | undefined, comment: string): Promise<string | undefined> {
+    const target = { channelId, threadTs };
+    const paced = <T>(run: () => Promise<T>) => this.paced(run);
+    const previous = (await this.deliveries.get(request.deliveryId))?.uploads?.[channelId];
+    if (previous?.[0]) {
+      const ts = await this.call(() => this.files.sharedAt(api, previous[0] as string, target, paced));
+      if (ts) {
+        this.logger.info({ deliveryId: request.deliveryId, ts }, 'an earlier attempt had shared the files; not sharing again');
+        return ts;
+      }
+    }
+    const uploaded = await this.call(() => this.files.upload(api, request.orgId, request.filesFrom, request.files, paced));
+    // Recorded before the share, so a crash after it cannot lead to sharing twice.
+    await this.deliveries.recordUploads(request.deliveryId, channelId, uploaded.files.map((f) => f.id), uploaded.notCarried);
+    const first = uploaded.files[0];
+    if (!first) return undefined;
+    try {
+      await this.call(() => this.files.share(api, uploaded, { ...target, comment }, paced));
+    } catch (error) {
+      // Refused (not_in_channel, say): nothing was shared, so the next try uploads afresh rather than wait for a share.
+      if (error instanceof DeliveryRefused) await this.deliveries.recordUploads(request.deliveryId, channelId, [], uploaded.notCarried);
+      throw error;
+    }
+    const ts = await this.call(() => this.files.sharedAt(api, first.id, target, paced));
+    // Slack shares asynchronously: the next attempt reads it back by the recorded file ids.
+    if (!ts) throw new Error('Slack has not shown the shared files yet');
+    return ts;
   }
 
   private async postsOfMessage(connection: SlackConnection, ts: string) {
@@ -329,11 +390,13 @@ export class MessageDelivery {
   }
 
   private async delivered(request: DeliverRequest, connection: SlackConnection, outcome: Outcome): Promise<void> {
-    const event: PayloadIn<'parley.message.delivered.v1'> = {
+    const notCarried = hasFiles(request) ? (await this.deliveries.get(request.deliveryId))?.filesNotCarried : undefined;
+    const event: PayloadIn<'parley.message.delivered.v2'> = {
       orgId: request.orgId,
       deliveryId: request.deliveryId,
       conversation: { platform: 'slack', conversationId: outcome.channelId },
       outcome: 'delivered',
+      ...(notCarried?.length ? { filesNotCarried: [...notCarried] } : {}),
       ...(outcome.ts && request.change !== 'delete' ? { platformMessageId: outcome.ts } : {}),
       voice: outcome.voice,
       ...(outcome.fallbackPosts ? { fallbackPosts: outcome.fallbackPosts } : {}),
@@ -344,7 +407,7 @@ export class MessageDelivery {
       if (request.change === 'create' && outcome.voice === 'person' && outcome.ts) {
         await this.posted.record(manager, { teamId: connection.settings.teamId, channelId: outcome.channelId, ts: outcome.ts, deliveryId: request.deliveryId, kind: 'person' });
       }
-      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', event);
+      await this.announce(manager, request, event);
     });
   }
 
@@ -361,10 +424,11 @@ export class MessageDelivery {
         : fallback
           ? (fallbackPosts[0]?.conversationId ?? earlier.channelId)
           : earlier.channelId;
-    const event: PayloadIn<'parley.message.delivered.v1'> = {
+    const event: PayloadIn<'parley.message.delivered.v2'> = {
       orgId: request.orgId,
       deliveryId: request.deliveryId,
       conversation: { platform: 'slack', conversationId: conversationId ?? `open:${openMembers(request)}` },
+      ...(hasFiles(request) && earlier.state === 'delivered' && earlier.filesNotCarried?.length ? { filesNotCarried: [...earlier.filesNotCarried] } : {}),
       outcome: earlier.state === 'delivered' ? 'delivered' : 'failed',
       ...(earlier.state === 'delivered' && earlier.ts && request.change !== 'delete' ? { platformMessageId: earlier.ts } : {}),
       ...(earlier.state === 'delivered' && earlier.voice ? { voice: earlier.voice } : {}),
@@ -372,7 +436,7 @@ export class MessageDelivery {
       ...(earlier.state === 'failed' ? { reason: earlier.reason ?? 'Slack refused it (the reason was published when it failed)' } : {}),
       deliveredAt: new Date().toISOString(),
     };
-    await inTransaction(this.dataSource, (manager) => this.outbox.enqueue(manager, 'parley.message.delivered.v1', event));
+    await inTransaction(this.dataSource, (manager) => this.announce(manager, request, event));
   }
 
   private async failed(request: DeliverRequest, connection: SlackConnection | undefined, reason: string, log: Logger): Promise<void> {
@@ -384,7 +448,7 @@ export class MessageDelivery {
         { deliveryId: request.deliveryId, orgId: request.orgId, connectionId: request.connectionId, teamId: connection?.settings.teamId ?? '', change: request.change },
         reason,
       );
-      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', {
+      await this.announce(manager, request, {
         orgId: request.orgId,
         deliveryId: request.deliveryId,
         conversation: { platform: 'slack', conversationId: target },
@@ -394,6 +458,19 @@ export class MessageDelivery {
       });
     });
   }
+
+  /** The outcome on the version the request came on: a v2 request (files) is answered on v2, with filesNotCarried. */
+  private async announce(manager: EntityManager, request: DeliverRequest, event: PayloadIn<'parley.message.delivered.v2'>): Promise<void> {
+    if (hasFiles(request)) return this.outbox.enqueue(manager, 'parley.message.delivered.v2', event);
+    const { filesNotCarried: _unused, ...v1 } = event;
+    await this.outbox.enqueue(manager, 'parley.message.delivered.v1', v1);
+  }
+}
+
+/** The text of a post; a message whose files all failed and that had no text says so rather than post nothing. */
+function textOrNote(request: DeliverRequest, text: string): string {
+  if (text || !hasFiles(request)) return text;
+  return `_(${request.files.length === 1 ? 'a file' : `${request.files.length} files`} could not be carried)_`;
 }
 
 /** The members of a conversation still to be opened, as the relay keys it (`open:<sorted ids>`). */
