@@ -214,9 +214,10 @@ export class SlackActions {
   }
 
   /** Shares completed files into a conversation: a file_share message, and file_shared per file. */
-  shareFiles(conversation: Conversation, author: User, files: SharedFile[], initialComment: string, threadTs?: string, app?: App): Message {
+  /** `fromClient`: shared in a Slack client (control.upload), so the message carries a client_msg_id; not through the API. */
+  shareFiles(conversation: Conversation, author: User, files: SharedFile[], initialComment: string, threadTs?: string, app?: App, fromClient = false): Message {
     for (const file of files) if (!file.channels.includes(conversation.id)) file.channels.push(conversation.id);
-    const message = this.post(conversation, author, { text: initialComment, files: files.map((f) => f.id), threadTs, app, subtype: app ? 'bot_message' : 'file_share', fromClient: !app });
+    const message = this.post(conversation, author, { text: initialComment, files: files.map((f) => f.id), threadTs, app, subtype: app ? 'bot_message' : 'file_share', fromClient: fromClient && !app });
     for (const file of files) (file.shares ??= []).push({ channel: conversation.id, ts: message.ts, by: author.id, ...(message.threadTs ? { threadTs: message.threadTs } : {}) });
     for (const file of files) {
       this.events.emit(

@@ -130,6 +130,20 @@ describe('Slack sandbox Events API delivery', () => {
     expect(changes[1]).toMatchObject({ user: { name: 'eng04', deleted: true } });
   });
 
+  it('sends a file_share message with whole file objects; a client_msg_id only for a file shared in the Slack client', async () => {
+    sandbox.control.upload({ as: creds.adminUserId, channel: general, filename: 'typed.png', content: 'x', initialComment: 'from the client' });
+    const token = sandbox.control.issueToken({ kind: 'user', as: creds.adminUserId, scopes: ['files:write'] });
+    await new WebClient(token, { slackApiUrl: sandbox.apiUrl, retryConfig: { retries: 0 } }).filesUploadV2({ channel_id: general, file: Buffer.from('y'), filename: 'api.txt', initial_comment: 'through the API' });
+    const unique = () => [...new Map(receiver.callbacks().map((r) => [r.json['event_id'], r])).values()];
+    for (let n = 4; unique().length < 4; n++) await receiver.waitForCallbacks(n);
+    const shares = inEmissionOrder(unique()).map(event).filter((e) => e['subtype'] === 'file_share');
+    expect(shares).toEqual([
+      expect.objectContaining({ text: 'from the client', upload: true, client_msg_id: expect.any(String), files: [expect.objectContaining({ name: 'typed.png', mimetype: 'image/png', url_private: expect.stringContaining(sandbox.url) })] }),
+      expect.objectContaining({ text: 'through the API', upload: true, files: [expect.objectContaining({ name: 'api.txt', mimetype: 'text/plain', size: 1 })] }),
+    ]);
+    expect(shares[1]).not.toHaveProperty('client_msg_id');
+  });
+
   it('retries failed deliveries with X-Slack-Retry-Num / X-Slack-Retry-Reason', async () => {
     receiver.setBehaviour((_, index) => (index < 2 ? { status: 500 } : undefined));
     sandbox.control.post({ as: 'eng01', channel: general, text: 'retry me' });

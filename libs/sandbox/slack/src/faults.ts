@@ -19,6 +19,11 @@ export interface SlackFaults {
   duplicateEventRate?: number;
   /** Fraction of events never delivered at all. */
   dropEventRate?: number;
+  /**
+   * files.completeUploadExternal answers first and shares this many ms later (its message, events and files.info
+   * `shares` appear then), as Slack's asynchronous share can: a client must read the share back.
+   */
+  shareDelayMs?: number;
 }
 
 /** Holds the current faults and a seeded random source, so a fault pattern replays identically for the same seed. */
@@ -65,6 +70,10 @@ export class FaultInjector {
     if (left <= 0) return false;
     this.faults.rateLimitBurst = left - 1;
     return true;
+  }
+
+  shareDelayMs(): number {
+    return this.faults.shareDelayMs ?? 0;
   }
 
   dropEvent(): boolean {

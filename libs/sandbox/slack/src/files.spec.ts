@@ -90,4 +90,18 @@ describe('Slack sandbox files (files.info, url_private with bearer auth)', () =>
     expect((await download(file.url_private, creds.botToken)).status).toBe(404);
     expect(sandbox.inspect.messages(general).find((m) => m['ts'] === message.ts)).toMatchObject({ files: [{ id: file.id, mode: 'tombstone' }] });
   });
+
+  it('shares asynchronously when told to: completeUploadExternal answers first, the message and its shares come later', async () => {
+    const dm = sandbox.control.open({ as: 'eng05', with: ['eng06'] });
+    const sender = userClient('eng05');
+    sandbox.setFaults({ shareDelayMs: 150 });
+    const result = (await sender.filesUploadV2({ channel_id: dm.id, file: Buffer.from('later'), filename: 'later.txt' })) as unknown as { files: Array<{ files: FileObject[] }> };
+    const id = result.files[0]?.files[0]?.id as string;
+    expect(((await sender.files.info({ file: id })) as unknown as { file: FileObject }).file.shares).toEqual({});
+    expect(sandbox.inspect.messages(dm.id).some((m) => (m['files'] as FileObject[] | undefined)?.some((f) => f.id === id))).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const shares = ((await sender.files.info({ file: id })) as unknown as { file: FileObject }).file.shares;
+    const ts = shares?.['private']?.[dm.id]?.[0]?.ts;
+    expect(sandbox.inspect.messages(dm.id).find((m) => m['ts'] === ts)).toMatchObject({ subtype: 'file_share', files: [expect.objectContaining({ id })] });
+  });
 });

@@ -1109,6 +1109,21 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(channel).filter((m) => m.messageId === outcome.platformMessageId)).toEqual([]);
     });
 
+    it("reads back a share Slack makes after answering (asynchronously): the delivery's ts is the share's", async () => {
+      sandbox.setFaults({ shareDelayMs: 400 });
+      let outcome: DeliveredWithFiles;
+      try {
+        outcome = await deliverWithFiles(request({ files: [pdf] }));
+      } finally {
+        sandbox.setFaults({});
+      }
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: expect.any(String) });
+      const dm = outcome.conversation.conversationId;
+      expect(messagesOf(dm).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ user: hedy.id, files: [expect.objectContaining({ name: 'plan.pdf' })] });
+      await settle();
+      expect(receivedFor(dm).filter((m) => m.messageId === outcome.platformMessageId)).toEqual([]);
+    });
+
     it('reconciles: an attempt that shared the files but crashed before recording it is found by its upload, not shared twice', async () => {
       const dm = sandbox.control.open({ as: 'eng01', with: [hedy.name] }).id;
       const r = request({ target: { kind: 'existing', conversationId: dm } });

@@ -129,7 +129,7 @@ export class SlackControl {
     const file = this.actions.createFile(conversation.teamId, user, input.filename, bytes.length);
     file.bytes = bytes;
     file.completed = true;
-    const message = slackCall(() => this.actions.shareFiles(conversation, user, [file], input.initialComment ?? '', input.threadTs));
+    const message = slackCall(() => this.actions.shareFiles(conversation, user, [file], input.initialComment ?? '', input.threadTs, undefined, true));
     return { file: fileJson(file, this.store), message: messageJson(message, false, this.store) };
   }
 

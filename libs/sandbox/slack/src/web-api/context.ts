@@ -14,6 +14,8 @@ export interface MethodContext {
   readonly args: Args;
   /** The sandbox's public base URL (for upload URLs). */
   readonly baseUrl: string;
+  /** How long files.completeUploadExternal defers its share (a fault; 0 = at once). */
+  readonly shareDelayMs: number;
   hasScope(scope: string): boolean;
   /** Throws missing_scope unless the token has one of `scopes`. */
   requireScope(...scopes: string[]): void;

@@ -28,11 +28,27 @@ function completeUpload(ctx: MethodContext): Record<string, unknown> {
     return file;
   });
   const channels = [optionalString(ctx.args, 'channel_id'), ...idList(ctx.args, 'channels')].filter((c): c is string => !!c);
-  for (const channelId of channels) {
+  const threadTs = optionalString(ctx.args, 'thread_ts');
+  const comment = optionalString(ctx.args, 'initial_comment') ?? '';
+  const app = ctx.token.kind === 'bot' ? ctx.app : undefined;
+  const targets = channels.map((channelId) => {
     const conversation = findConversation(ctx, channelId);
     if (!conversation.members.has(ctx.caller.id)) fail('not_in_channel');
-    ctx.actions.shareFiles(conversation, ctx.caller, files, optionalString(ctx.args, 'initial_comment') ?? '', optionalString(ctx.args, 'thread_ts'), ctx.token.kind === 'bot' ? ctx.app : undefined);
-  }
+    if (threadTs && !conversation.byTs.has(threadTs)) fail('thread_not_found');
+    return conversation;
+  });
+  const share = () => {
+    for (const conversation of targets) {
+      try {
+        ctx.actions.shareFiles(conversation, ctx.caller, files, comment, threadTs, app);
+      } catch {
+        // A delayed share whose thread was deleted meanwhile is lost, as the asynchronous share would be.
+      }
+    }
+  };
+  // Checked now, shared later when the share is delayed: the answer then comes before the message exists.
+  if (ctx.shareDelayMs > 0) setTimeout(share, ctx.shareDelayMs).unref();
+  else share();
   return { files: files.map((f) => ctx.actions.fileJson(f)) };
 }
 

@@ -115,6 +115,7 @@ export async function handleWebApi(deps: WebApiDeps, method: string, request: In
       app: token.appId ? deps.store.apps.get(token.appId) : undefined,
       args,
       baseUrl: deps.baseUrl(),
+      shareDelayMs: deps.faults.shareDelayMs(),
       hasScope: (scope) => token.scopes.has(scope),
       requireScope: (...scopes) => {
         accepted.push(...scopes);
