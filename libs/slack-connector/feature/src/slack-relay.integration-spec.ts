@@ -432,6 +432,22 @@ describe('slack-connector relay side', () => {
       expect((await fileContent((message.files?.[0]?.ref as string).split('.')[0] as string)).status).toBe(404);
     });
 
+    it("reads with the bot once the person's token is refused: a DM the bot is not in is then a 404, not an admin problem", async () => {
+      const ida = sandbox.control.addPerson({ name: 'ida', email: 'ida@relay.example' })['id'] as string;
+      const token = sandbox.control.installForUser({ as: 'ida', userScopes: USER_SCOPES });
+      identity.consent(randomUUID(), ida, token);
+      const dm = sandbox.control.open({ as: 'eng02', with: ['ida'] }).id;
+      const uploaded = sandbox.control.upload({ as: 'eng02', channel: dm, filename: 'note.txt', content: 'for Ida' }) as { message: { ts: string } };
+      await settle();
+      const ref = (await waitFor('the file', () => receivedFor(dm).find((r) => r.messageId === uploaded.message.ts)))?.files?.[0]?.ref as string;
+      expect(ref).toMatch(new RegExp(`\\.${ida}$`));
+      expect(await (await fileContent(ref)).text()).toBe('for Ida');
+      sandbox.control.revokeToken(token);
+      const refused = await fileContent(ref);
+      expect(refused.status).toBe(404);
+      expect(((await refused.json()) as { detail: string }).detail).toContain('file_not_found');
+    });
+
     it('answers 404 for a file deleted since, and for a handle it never made', async () => {
       const channel = creds.channels['general'] as string;
       const uploaded = sandbox.control.upload({ as: 'eng01', channel, filename: 'old.txt', content: 'soon gone' }) as { file: { id: string } };
@@ -1064,6 +1080,7 @@ describe('slack-connector relay side', () => {
       return waitFor(`delivery ${r.deliveryId}`, () => deliveredWithFiles.find((d) => d.deliveryId === r.deliveryId));
     };
     const messagesOf = (channel: string) => sandbox.inspect.messages(channel) as unknown as Shared[];
+    const membersOf = (channel: string) => (sandbox.inspect.channels().find((c) => c['id'] === channel)?.['members'] ?? []) as string[];
     const bytesOf = (fileId: string) => sandbox.state.files.get(fileId)?.bytes;
 
     it('uploads the files as the sender into the DM thread, the text as their comment, answering v2; its echo is not relayed', async () => {
@@ -1107,6 +1124,14 @@ describe('slack-connector relay side', () => {
       expect(messagesOf(channel).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ bot_id: creds.botId, thread_ts: root, text: '*Grace &lt;Hopper&gt;*: the *plans*', files: [expect.objectContaining({ name: 'image.png' })] });
       await settle();
       expect(receivedFor(channel).filter((m) => m.messageId === outcome.platformMessageId)).toEqual([]);
+    });
+
+    it("falls back in the recipient's DM with the app for a sender without consent: the app uploads, naming them", async () => {
+      const outcome = await deliverWithFiles(request({ senderPersonId: grace.personId, senderDisplayName: 'Grace Hopper', target: { kind: 'open', conversationKind: 'dm', memberPlatformUserIds: [ids[grace.name] as string, ids['eng01'] as string] }, files: [png] }));
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', fallbackPosts: [{ platformMessageId: outcome.platformMessageId }] });
+      const appDm = outcome.fallbackPosts?.[0]?.conversationId as string;
+      expect(membersOf(appDm).sort()).toEqual([creds.botUserId, ids['eng01']].sort());
+      expect(messagesOf(appDm).find((m) => m.ts === outcome.platformMessageId)).toMatchObject({ bot_id: creds.botId, text: '*Grace Hopper*: the *plans*', files: [expect.objectContaining({ name: 'image.png' })] });
     });
 
     it("reads back a share Slack makes after answering (asynchronously): the delivery's ts is the share's", async () => {

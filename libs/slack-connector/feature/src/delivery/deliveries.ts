@@ -95,11 +95,13 @@ export class Deliveries {
 
   /**
    * Records the files an attempt uploaded into a conversation (and the ones it could not), committed before it shares
-   * them: a retry finds its own upload by these ids instead of sharing again.
+   * them: a retry finds its own upload by these ids instead of sharing again. The attempt counts as started now, so
+   * ingress still waits for it when the share's event comes after a long upload.
    */
   async recordUploads(deliveryId: string, channelId: string, fileIds: readonly string[], notCarried: readonly FileNotCarried[]): Promise<void> {
     await this.dataSource.query(
-      `UPDATE slack_connector.deliveries SET uploads = COALESCE(uploads, '{}'::jsonb) || jsonb_build_object($2::text, $3::jsonb), files_not_carried = $4::jsonb
+      `UPDATE slack_connector.deliveries SET uploads = COALESCE(uploads, '{}'::jsonb) || jsonb_build_object($2::text, $3::jsonb), files_not_carried = $4::jsonb,
+         last_attempt_at = now()
        WHERE delivery_id = $1`,
       [deliveryId, channelId, JSON.stringify(fileIds), JSON.stringify(notCarried)],
     );

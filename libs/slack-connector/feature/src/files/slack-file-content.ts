@@ -4,7 +4,7 @@ import { request } from 'undici';
 import type { Secret } from '@parley/config';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '@parley/service-runtime';
-import { SlackApiError, SlackUnavailableError } from '@parley/slack-connector-slack-access';
+import { SlackApiError, SlackUnavailableError, TOKEN_REFUSED_CODES } from '@parley/slack-connector-slack-access';
 import type { WebAPICallResult } from '@slack/web-api';
 import { SLACK_CONNECTOR_CONFIG, type SlackConnectorConfig } from '../config';
 import { SlackClients } from '../connections/slack-clients';
@@ -50,11 +50,21 @@ export class SlackFileContent {
     if (!ref) throw new FileGoneError(refValue, 'not a handle slack-connector made');
     const connection = await this.connections.withReusedTokens(orgId, connectionId);
     const apiUrl = connection.settings.apiUrl;
-    const person = ref.readerUserId ? await this.userTokens.of(orgId, connectionId, { slackUserId: ref.readerUserId }) : undefined;
-    const token: Secret = person?.token ?? connection.botToken;
+    const subject = ref.readerUserId ? { slackUserId: ref.readerUserId } : undefined;
+    const person = subject ? await this.userTokens.of(orgId, connectionId, subject) : undefined;
+    let token: Secret = person?.token ?? connection.botToken;
+    const describe = () => this.clients.webApi(apiUrl, token, connection.settings.teamId).call<FilesInfo>('files.info', { file: ref.fileId });
     let info: FilesInfo;
     try {
-      info = await this.clients.webApi(apiUrl, token, connection.settings.teamId).call<FilesInfo>('files.info', { file: ref.fileId });
+      try {
+        info = await describe();
+      } catch (error) {
+        // The person's token is no longer taken (revoked, uninstalled): the bot reads what it can see.
+        if (!(person && subject && error instanceof SlackApiError && TOKEN_REFUSED_CODES.has(error.code))) throw error;
+        this.userTokens.forget(orgId, connectionId, subject);
+        token = connection.botToken;
+        info = await describe();
+      }
     } catch (error) {
       if (error instanceof SlackApiError && GONE.has(error.code)) throw new FileGoneError(refValue, `Slack answered ${error.code}`);
       throw error;
