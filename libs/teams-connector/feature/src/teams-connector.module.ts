@@ -5,6 +5,7 @@ import { TeamsChannels } from './channels/teams-channels';
 import { DirectoryImportHandler } from './directory/directory-import.handler';
 import { DirectoryImporter } from './directory/directory-importer';
 import { graphAccessProvider, TEAMS_CONNECTOR_OPTIONS, teamMembershipProvider, type TeamsConnectorOptions } from './graph.providers';
+import { FileCarrier } from './files/file-carrier';
 import { TeamsFileContent } from './files/file-content';
 import { FilesController } from './files/files.controller';
 import { GuestHandler } from './guests/guest.handler';
@@ -42,6 +43,7 @@ export class TeamsConnectorFeatureModule {
         ConnectionVerifier,
         TeamsChannels,
         TeamsFileContent,
+        FileCarrier,
         DirectoryImporter,
         GuestProvisioner,
         InFlightPosts,

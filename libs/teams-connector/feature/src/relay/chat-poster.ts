@@ -19,6 +19,9 @@ export interface ChatPost {
   readonly mentions?: readonly unknown[];
   /** The message this one quotes (replyWithQuote, chats only: a channel reply goes under its root instead). */
   readonly quoteId?: string;
+  /** Inline images and files by reference (a delivery with files); their tags are in the body already. */
+  readonly hostedContents?: readonly unknown[];
+  readonly attachments?: readonly unknown[];
 }
 
 /** How many attempts with an unknown outcome (no answer, 5xx) before the bus takes over (it retries later). */
@@ -67,7 +70,12 @@ export class ChatPoster {
       }
       const quoteId = post.place.kind === 'chat' ? post.quoteId : undefined;
       const path = `${messagesPath(post.place)}${quoteId ? '/replyWithQuote' : ''}`;
-      const message = { body: post.body, ...(post.mentions && post.mentions.length > 0 ? { mentions: post.mentions } : {}) };
+      const message = {
+        body: post.body,
+        ...(post.mentions && post.mentions.length > 0 ? { mentions: post.mentions } : {}),
+        ...(post.hostedContents && post.hostedContents.length > 0 ? { hostedContents: post.hostedContents } : {}),
+        ...(post.attachments && post.attachments.length > 0 ? { attachments: post.attachments } : {}),
+      };
       const body = quoteId ? { messageIds: [quoteId], replyMessage: message } : message;
       const grant = await send.acquire('POST', path);
       await this.store.beginAttempt(post.deliveryId, post.slot);

@@ -9,15 +9,27 @@ import { RefusedError, refusalReason } from '../failures';
 import { GRAPH_ACCESS } from '../graph.providers';
 import { TeamMembershipAggregator } from '../guests/team-membership';
 import { joinChannel } from './channel-membership';
-import { ChatPoster } from './chat-poster';
+import { ChatPoster, type ChatPost } from './chat-poster';
 import { escapeHtml } from './content';
 import { InFlightPosts } from './in-flight-posts';
 import { messagePath, messagePlace, softDeletePath, type MessagePlace } from './message-place';
 import { RelayStore, type DeliveryRow, type PostRow } from './relay-store';
+import { FileCarrier, type FileDestination } from '../files/file-carrier';
 
-type DeliverRequested = Payload<'parley.teams.message.deliver.requested.v1'>;
-type Delivered = PayloadIn<'parley.message.delivered.v1'>;
+/** A v1 request, or a v2 one: a create with files (ADR 0039), answered on parley.message.delivered.v2. */
+type DeliverRequested = Payload<'parley.teams.message.deliver.requested.v1'> & Partial<Pick<Payload<'parley.teams.message.deliver.requested.v2'>, 'files' | 'filesFrom'>>;
+type Delivered = PayloadIn<'parley.message.delivered.v2'>;
 type Body = NonNullable<DeliverRequested['body']>;
+type NotCarried = NonNullable<Delivered['filesNotCarried']>;
+
+/** What a post carries of the request's files: extra Graph fields, body tags, and what stayed behind. */
+interface PostFiles {
+  readonly hostedContents?: readonly unknown[];
+  readonly attachments?: readonly unknown[];
+  readonly html: string;
+  readonly notCarried: NotCarried;
+}
+const NO_FILES: PostFiles = { html: '', notCarried: [] };
 
 export type DeliveryOutcome = 'delivered' | 'fallback' | 'failed' | 'duplicate';
 
@@ -51,6 +63,7 @@ export class MessageDeliverer {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(InFlightPosts) inFlight: InFlightPosts,
     @Inject(TeamMembershipAggregator) private readonly memberships: TeamMembershipAggregator,
+    @Inject(FileCarrier) private readonly files: FileCarrier,
   ) {
     this.store = new RelayStore(dataSource);
     this.poster = new ChatPoster(this.store, inFlight, graph.retry, logger);
@@ -60,7 +73,7 @@ export class MessageDeliverer {
     const known = await this.store.delivery(command.deliveryId);
     if (known?.completedAt) return 'duplicate';
     const row = await this.store.beginDelivery(command.deliveryId, command.orgId, command.connectionId, command.target.kind === 'existing' ? command.target.conversationId : null);
-    const step = { doing: 'reading the Teams connection' };
+    const step: Step = { doing: 'reading the Teams connection' };
     let connection: ConnectionGraph | undefined;
     try {
       connection = await this.graph.forConnection(command.orgId, command.connectionId);
@@ -71,7 +84,7 @@ export class MessageDeliverer {
         if (fallbackPosts.length > 0) return await this.changeFallbackPosts(connection, command, fallbackPosts);
       }
       const result = await this.asSender(connection, command, row, step);
-      return this.finish(command, { outcome: 'delivered', voice: 'person', ...result });
+      return this.finish(command, { outcome: 'delivered', voice: 'person', ...result, ...(step.notCarried ? { notCarried: step.notCarried } : {}) });
     } catch (error) {
       const noVoice = this.noVoice(error, command);
       if (noVoice && connection) {
@@ -85,17 +98,17 @@ export class MessageDeliverer {
     }
   }
 
-  private async asSender(connection: ConnectionGraph, command: DeliverRequested, row: DeliveryRow, step: { doing: string }): Promise<{ chatId: string; messageId?: string }> {
+  private async asSender(connection: ConnectionGraph, command: DeliverRequested, row: DeliveryRow, step: Step): Promise<{ chatId: string; messageId?: string }> {
     const read = connection.person(command.senderPersonId);
     step.doing = 'signing in as the sender';
     const senderUserId = await this.userIdOf(read, `${command.connectionId}|person:${command.senderPersonId}`);
     const chatId = row.chatId ?? (await this.open(read, command, senderUserId, step));
     const place = messagePlace(chatId, command.threadRootId);
     if (command.change === 'create') {
-      const body = requireBody(command);
+      const body = createBody(command);
       step.doing = `posting in ${placeName(place)} as the sender`;
       const send = connection.person(command.senderPersonId, { maxAttempts: 1 });
-      const messageId = place.kind === 'chat' ? await this.postAsSender(send, read, command, place, senderUserId, body) : await this.postInChannel(connection, send, read, command, place, senderUserId, body, step);
+      const messageId = place.kind === 'chat' ? await this.postAsSender(send, read, command, place, senderUserId, body, step) : await this.postInChannel(connection, send, read, command, place, senderUserId, body, step);
       return { chatId, messageId };
     }
     const target = command.targetMessageId;
@@ -124,13 +137,17 @@ export class MessageDeliverer {
     command: DeliverRequested,
     place: Extract<MessagePlace, { kind: 'channel' }>,
     senderUserId: string,
-    body: Body,
-    step: { doing: string },
+    body: Body | undefined,
+    step: Step,
   ): Promise<string> {
-    const { content, mentions } = graphMessage(body);
-    const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
+    // The files go to the channel's folder as the sender, before the post that attaches them; a sender Graph refuses
+    // there (not in the team yet) is added like one refused the post.
+    const attempt = async (): Promise<string> => {
+      const files = await this.carryFiles(read, { kind: 'channel', teamId: place.teamId, channelId: place.channelId }, command, step);
+      return this.poster.post(send, read, { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, ...composePost(body, files) });
+    };
     try {
-      return await this.poster.post(send, read, post);
+      return await attempt();
     } catch (error) {
       if (!(error instanceof GraphRequestError && error.status === 403)) throw error;
       step.doing = `adding the sender to team ${place.teamId} and its channel ${place.channelId} as the team owner`;
@@ -138,13 +155,14 @@ export class MessageDeliverer {
       if (refusal) throw new GraphRequestError(403, error.code, `${error.graphMessage}; ${refusal}`, error.target);
       this.logger.info({ deliveryId: command.deliveryId, teamId: place.teamId, channelId: place.channelId }, 'sender was refused in the channel; added as a member, posting again');
       step.doing = `posting in ${placeName(place)} as the sender, once added as a member`;
-      return this.poster.post(send, read, post);
+      return attempt();
     }
   }
 
-  private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, place: MessagePlace, senderUserId: string, body: Body): Promise<string> {
-    const { content, mentions } = graphMessage(body);
-    const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, body: { contentType: contentTypeOf(body), content }, mentions };
+  private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, place: MessagePlace, senderUserId: string, body: Body | undefined, step: Step): Promise<string> {
+    // A chat's files go to the sender's OneDrive (where Teams keeps the files people share in chats).
+    const files = await this.carryFiles(read, { kind: 'onedrive' }, command, step);
+    const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, ...composePost(body, files) };
     if (!command.threadRootId) return this.poster.post(send, read, post);
     try {
       return await this.poster.post(send, read, { ...post, quoteId: command.threadRootId });
@@ -219,17 +237,23 @@ export class MessageDeliverer {
     let doing = 'signing in as the service account (team owner)';
     try {
       if (command.change !== 'create') throw new RefusedError(`Parley cannot ${command.change} the message as the sender: ${why}`);
-      const body = requireBody(command);
+      const body = createBody(command);
       const read = connection.teamOwner();
       const send = connection.teamOwner({ maxAttempts: 1 });
       const ownerUserId = await this.userIdOf(read, `${command.connectionId}|team-owner`);
-      const content = fallbackContent(command.senderDisplayName, body);
       const place = command.target.kind === 'existing' ? messagePlace(command.target.conversationId, command.threadRootId) : null;
+      // The service account carries the files too: to the channel's folder, or its own OneDrive for its 1:1 chats.
+      doing = 'carrying the files as the service account';
+      const step: Step = { doing };
+      const files = await this.carryFiles(read, place?.kind === 'channel' ? { kind: 'channel', teamId: place.teamId, channelId: place.channelId } : { kind: 'onedrive' }, command, step);
+      const content = `${fallbackContent(command.senderDisplayName, body)}${files.html}`;
+      const extra = { ...(files.hostedContents ? { hostedContents: files.hostedContents } : {}), ...(files.attachments ? { attachments: files.attachments } : {}) };
+      const notCarried = step.notCarried ? { notCarried: step.notCarried } : {};
       if (place?.kind === 'channel') {
         doing = `posting for the sender in ${placeName(place)} as the service account`;
-        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: 'fallback:channel', place, senderUserId: ownerUserId, body: { contentType: 'html', content } });
+        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: 'fallback:channel', place, senderUserId: ownerUserId, body: { contentType: 'html', content }, ...extra });
         const fallbackPosts = [{ conversationId: place.conversationId, platformMessageId: messageId }];
-        return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: place.conversationId, messageId });
+        return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: place.conversationId, messageId, ...notCarried });
       }
       const recipients = [...new Set(command.recipientPlatformUserIds)].filter((id) => id !== ownerUserId);
       if (recipients.length === 0) throw new RefusedError(`Parley cannot speak as the sender (${why}) and there is no recipient to post to instead`);
@@ -238,7 +262,7 @@ export class MessageDeliverer {
         doing = `opening the service account's 1:1 chat with ${recipient}`;
         const chat = await this.oneOnOne(read, ownerUserId, recipient);
         doing = `posting for the sender in the service account's chat with ${recipient}`;
-        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, place: messagePlace(chat), senderUserId: ownerUserId, body: { contentType: 'html', content } });
+        const messageId = await this.poster.post(send, read, { deliveryId: command.deliveryId, slot: `fallback:${recipient}`, place: messagePlace(chat), senderUserId: ownerUserId, body: { contentType: 'html', content }, ...extra });
         fallbackPosts.push({ conversationId: chat, platformMessageId: messageId });
       }
       // The message's link is its first fallback post (its edits and deletes find the rest from it). A chat not opened
@@ -246,7 +270,7 @@ export class MessageDeliverer {
       // recognises as a fallback post's and does not take for the twin's side.
       const first = fallbackPosts[0] as { conversationId: string; platformMessageId: string };
       const conversationId = chatId ?? (command.target.kind === 'existing' ? command.target.conversationId : first.conversationId);
-      return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: conversationId, messageId: first.platformMessageId });
+      return this.finish(command, { outcome: 'delivered', voice: 'fallback', fallbackPosts, reason: why, chatId: conversationId, messageId: first.platformMessageId, ...notCarried });
     } catch (error) {
       const reason = refusalReason(error, doing);
       if (reason === null) throw error;
@@ -305,6 +329,17 @@ export class MessageDeliverer {
     return chat.id;
   }
 
+  /** A v2 request's files, carried by `api` to `destination`; what stayed behind is kept on the step for the outcome. */
+  private async carryFiles(api: GraphApi, destination: FileDestination, command: DeliverRequested, step: Step): Promise<PostFiles> {
+    if (!command.files?.length || !command.filesFrom) return NO_FILES;
+    const previous = step.doing;
+    step.doing = `carrying ${command.files.length} file(s) from ${command.filesFrom.platform}`;
+    const carried = await this.files.carry(api, destination, { orgId: command.orgId, deliveryId: command.deliveryId, files: command.files, filesFrom: command.filesFrom });
+    step.doing = previous;
+    step.notCarried = carried.notCarried.map((f) => ({ ref: f.ref, reason: f.reason }));
+    return carried;
+  }
+
   /** The Entra object id a delegated token speaks as (GET /me, remembered: it never changes). */
   async userIdOf(api: GraphApi, key: string): Promise<string> {
     const known = this.userIds.get(key);
@@ -325,8 +360,11 @@ export class MessageDeliverer {
 
   private async finish(
     command: DeliverRequested,
-    result: { outcome: 'delivered' | 'failed'; chatId?: string | null; messageId?: string; voice?: 'person' | 'fallback'; reason?: string; fallbackPosts?: Delivered['fallbackPosts'] },
+    result: { outcome: 'delivered' | 'failed'; chatId?: string | null; messageId?: string; voice?: 'person' | 'fallback'; reason?: string; fallbackPosts?: Delivered['fallbackPosts']; notCarried?: NotCarried },
   ): Promise<DeliveryOutcome> {
+    // A v2 request (files) is answered on v2, naming the files that did not make it: all of them when it failed.
+    const withFiles = (command.files?.length ?? 0) > 0;
+    const notCarried = result.outcome === 'failed' ? (command.files ?? []).map((f) => ({ ref: f.ref, reason: (result.reason ?? 'the delivery failed').slice(0, 500) })) : (result.notCarried ?? []);
     const conversationId = result.chatId ?? (command.target.kind === 'existing' ? command.target.conversationId : `open:${[...command.target.memberPlatformUserIds].sort().join(',')}`);
     const event: Delivered = {
       orgId: command.orgId,
@@ -337,11 +375,13 @@ export class MessageDeliverer {
       ...(result.voice ? { voice: result.voice } : {}),
       ...(result.fallbackPosts ? { fallbackPosts: result.fallbackPosts } : {}),
       ...(result.reason ? { reason: result.reason.slice(0, 2000) } : {}),
+      ...(withFiles && notCarried.length > 0 ? { filesNotCarried: notCarried.map((f) => ({ ref: f.ref, reason: f.reason.slice(0, 500) })) } : {}),
       deliveredAt: new Date().toISOString(),
     };
     const applied = await inTransaction(this.dataSource, async (manager) => {
       if (!(await this.store.complete(manager, command.deliveryId, result.outcome))) return false;
-      await this.outbox.enqueue(manager, 'parley.message.delivered.v1', event);
+      if (withFiles) await this.outbox.enqueue(manager, 'parley.message.delivered.v2', event);
+      else await this.outbox.enqueue(manager, 'parley.message.delivered.v1', event);
       return true;
     });
     if (!applied) return 'duplicate';
@@ -355,6 +395,34 @@ export class MessageDeliverer {
 function placeName(place: MessagePlace): string {
   if (place.kind === 'chat') return `chat ${place.chatId}`;
   return `channel ${place.channelId} of team ${place.teamId}${place.rootId ? ` (thread ${place.rootId})` : ''}`;
+}
+
+/** What a step of a delivery is doing (for a refusal's reason), and the files it left behind. */
+interface Step {
+  doing: string;
+  notCarried?: NotCarried;
+}
+
+/** A create's body: required, unless the message is its files alone. */
+function createBody(command: DeliverRequested): Body | undefined {
+  if (!command.body && (command.files?.length ?? 0) > 0) return undefined;
+  return requireBody(command);
+}
+
+/**
+ * A new post's Graph fields: the body (HTML once files add their `<img>` and `<attachment>` tags to it), mentions, and
+ * the files' hosted contents and attachments.
+ */
+function composePost(body: Body | undefined, files: PostFiles): Pick<ChatPost, 'body' | 'mentions' | 'hostedContents' | 'attachments'> {
+  const { content, mentions } = body ? graphMessage(body) : { content: '', mentions: [] };
+  if (!files.html) return { body: { contentType: body ? contentTypeOf(body) : 'html', content }, mentions };
+  const html = body?.format === 'plain' ? `<p>${escapeHtml(content).replace(/\n/g, '<br>')}</p>` : content;
+  return {
+    body: { contentType: 'html', content: `${html}${files.html}` },
+    mentions,
+    ...(files.hostedContents?.length ? { hostedContents: files.hostedContents } : {}),
+    ...(files.attachments?.length ? { attachments: files.attachments } : {}),
+  };
 }
 
 function requireBody(command: DeliverRequested): Body {
@@ -382,8 +450,8 @@ export function graphMessage(body: Body): { content: string; mentions: unknown[]
 }
 
 /** A fallback post: headed with the sender's name, since the service account posts it. */
-function fallbackContent(senderDisplayName: string, body: Body): string {
-  return `<p><strong>${escapeHtml(senderDisplayName)}</strong></p>${plainHtml(body)}`;
+function fallbackContent(senderDisplayName: string, body: Body | undefined): string {
+  return `<p><strong>${escapeHtml(senderDisplayName)}</strong></p>${body ? plainHtml(body) : ''}`;
 }
 
 /** The body as HTML with every mention reduced to its text (a fallback post goes where the mentioned may not be). */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { teamsChannelConversationId, type Payload, type PayloadIn } from '@parley/contracts';
 import { startGraphSandbox, type GraphSandbox } from '@parley/sandbox-graph';
@@ -536,6 +536,93 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       expect(sandbox.inspect.statusCounts()[429] ?? 0).toBe(0);
       const burst = (await repliesAs(frances, rootId)).filter((m) => m.body.content.startsWith('channel burst')).map((m) => m.body.content).reverse();
       expect(burst).toEqual(Array.from({ length: 6 }, (_, i) => `channel burst ${i}`));
+    });
+  });
+
+  describe('with files (parley.teams.message.deliver.requested.v2, bytes from slack-connector\'s fileContent route)', () => {
+    type DeliverV2 = PayloadIn<'parley.teams.message.deliver.requested.v2'>;
+    type DeliveredV2 = Payload<'parley.message.delivered.v2'>;
+    type WithFiles = Omit<GraphMessage, 'attachments'> & { attachments: { id: string; contentType: string; contentUrl: string; name: string }[] };
+    const slackConnection = randomUUID();
+    const png = randomBytes(40_000);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(5 * 1024 * 1024)]);
+    let channel = '';
+    const channelBase = () => `/teams/${encodeURIComponent(org.credentials.teamId)}/channels/${encodeURIComponent(org.credentials.generalChannelId)}/messages`;
+    const withFiles = (overrides: Partial<DeliverV2>, files: DeliverV2['files']): DeliverV2 => ({
+      ...request({}),
+      files,
+      filesFrom: { platform: 'slack', connectionId: slackConnection },
+      ...overrides,
+    });
+    const deliverV2 = async (command: DeliverV2): Promise<DeliveredV2> => {
+      await harness.publish('parley.teams.message.deliver.requested.v2', command);
+      const [delivered] = await harness.log.waitFor('parley.message.delivered.v2', (p) => p.deliveryId === command.deliveryId, 90_000);
+      return delivered as DeliveredV2;
+    };
+    const image = { ref: `F${randomUUID().slice(0, 8)}img`, name: 'mockup.png', mimeType: 'image/png', sizeBytes: png.length, kind: 'image' as const };
+    const document = { ref: `F${randomUUID().slice(0, 8)}pdf`, name: 'spec: v2.pdf', mimeType: 'application/pdf', sizeBytes: pdf.length, kind: 'file' as const };
+
+    beforeAll(() => {
+      channel = teamsChannelConversationId(org.credentials.teamId, org.credentials.generalChannelId);
+      harness.slackFiles.put(image.ref, png, 'image/png');
+      harness.slackFiles.put(document.ref, pdf, 'application/pdf');
+    });
+
+    it('posts in a channel as the sender: the image inline, the file uploaded to the channel\'s folder (upload session) and attached, in one message', async () => {
+      const command = withFiles({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], body: { format: 'plain', content: 'the mockups & spec' } }, [image, document]);
+      const delivered = await deliverV2(command);
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person', conversation: { conversationId: channel } });
+      expect(delivered.filesNotCarried).toBeUndefined();
+      expect(harness.slackFiles.reads.filter((r) => r.connectionId === slackConnection).map((r) => r.ref)).toEqual([image.ref, document.ref]);
+      // As Frances sees it: from Ada's guest, the text, the image inline, the file attached.
+      const seen = (await harness.graph<WithFiles>(`${channelBase()}/${delivered.platformMessageId}`, frances.token)).body;
+      expect(seen.from?.user?.id).toBe(ada.guestId);
+      expect(seen.body.content).toContain('<p>the mockups &amp; spec</p>');
+      const src = /<img src="([^"]+)"/.exec(seen.body.content)?.[1] as string;
+      const shown = await harness.graphBytes(src, frances.token);
+      expect([shown.status, shown.contentType, shown.bytes.equals(png)]).toEqual([200, 'image/png', true]);
+      expect(seen.attachments).toEqual([expect.objectContaining({ contentType: 'reference', name: 'spec_ v2.pdf' })]);
+      const attached = seen.attachments[0] as { contentUrl: string };
+      expect(attached.contentUrl).toMatch(/\/Shared%20Documents\/General\/Parley\//);
+      const shareId = `u!${Buffer.from(attached.contentUrl).toString('base64url')}`;
+      const file = await harness.graphBytes(`/shares/${shareId}/driveItem/content`, frances.token);
+      expect([file.status, file.bytes.equals(pdf)]).toEqual([200, true]);
+      const item = (await harness.graph<{ createdBy: { user: { id: string } } }>(`/shares/${shareId}/driveItem`, frances.token)).body;
+      expect(item.createdBy.user.id).toBe(ada.guestId);
+      expect(await store.isOwnMessage(channel, delivered.platformMessageId as string)).toBe(true);
+    });
+
+    it('in a chat the image goes inline; a guest has no OneDrive, so the file is not carried, named in the message and in filesNotCarried', async () => {
+      const command = withFiles({ body: { format: 'teams-html', content: '<p>for you</p>' } }, [image, document]);
+      const delivered = await deliverV2(command);
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      expect(delivered.filesNotCarried).toEqual([{ ref: document.ref, reason: expect.stringMatching(/no OneDrive/) }]);
+      const seen = await messageAs(frances, delivered.conversation.conversationId, delivered.platformMessageId as string);
+      expect(seen.from?.user?.id).toBe(ada.guestId);
+      expect(seen.body.content).toMatch(/^<p>for you<\/p><p><img src="[^"]+\/hostedContents\/[^"]+\/\$value" alt="mockup.png"><\/p><p><em>Not attached: spec: v2.pdf<\/em><\/p>$/);
+      expect(seen.attachments).toEqual([]);
+    });
+
+    it('a file the source no longer has is not carried; the message goes with the rest', async () => {
+      const gone = { ...image, ref: 'Fgone0001', name: 'gone.png' };
+      const delivered = await deliverV2(withFiles({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], body: { format: 'plain', content: 'one is gone' } }, [gone, image]));
+      expect(delivered).toMatchObject({ outcome: 'delivered', filesNotCarried: [{ ref: 'Fgone0001', reason: 'the file is no longer available where it was shared' }] });
+      const seen = (await harness.graph<GraphMessage>(`${channelBase()}/${delivered.platformMessageId}`, frances.token)).body;
+      expect(seen.body.content.match(/<img /g)).toHaveLength(1);
+      expect(seen.body.content).toContain('Not attached: gone.png');
+    });
+
+    it('without a voice, the service account posts in the channel with the files, headed with the sender\'s name', async () => {
+      const small = { ...document, ref: `F${randomUUID().slice(0, 8)}txt`, name: 'notes.txt', mimeType: 'text/plain', sizeBytes: 12 };
+      harness.slackFiles.put(small.ref, Buffer.from('twelve bytes'), 'text/plain');
+      const delivered = await deliverV2(withFiles({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], senderPersonId: randomUUID(), senderDisplayName: 'Mio', body: undefined }, [image, small]));
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      const seen = (await harness.graph<WithFiles>(`${channelBase()}/${delivered.platformMessageId}`, grace.token)).body;
+      expect(seen.from?.user?.id).toBe(ownerId);
+      expect(seen.body.content).toMatch(/^<p><strong>Mio<\/strong><\/p><p><img src=/);
+      expect(seen.attachments.map((a) => a.name)).toEqual(['notes.txt']);
+      const shareId = `u!${Buffer.from(seen.attachments[0]?.contentUrl as string).toString('base64url')}`;
+      expect((await harness.graphBytes(`/shares/${shareId}/driveItem/content`, grace.token)).bytes.toString()).toBe('twelve bytes');
     });
   });
 });

@@ -24,6 +24,13 @@ export class TeamsRelayHandler {
     if (outcome === 'duplicate') this.logger.info({ deliveryId: command.deliveryId }, 'teams delivery already finished, skipping');
   }
 
+  /** A create with files (ADR 0039): the same delivery, the files carried with it, answered on delivered.v2. */
+  @EventPattern('parley.teams.message.deliver.requested.v2')
+  async onDeliverRequestedWithFiles(@MessagePayload() command: Payload<'parley.teams.message.deliver.requested.v2'>): Promise<void> {
+    const outcome = await this.deliverer.deliver(command);
+    if (outcome === 'duplicate') this.logger.info({ deliveryId: command.deliveryId }, 'teams delivery already finished, skipping');
+  }
+
   @EventPattern('parley.teams.notice.requested.v1')
   async onNoticeRequested(@MessagePayload() notice: Payload<'parley.teams.notice.requested.v1'>): Promise<void> {
     const outcome = await this.notices.post(notice);

@@ -13,6 +13,7 @@ import { startServiceInProcess } from '@parley/testing-in-process';
 import type { GraphAccessConfig } from '@parley/teams-connector-graph-access';
 import { createTeamsConnectorService, type TeamsConnectorOptions } from '../index';
 import { IdentityStub } from './identity-stub';
+import { SlackFilesStub } from './slack-files-stub';
 
 export const INTERNAL_TOKEN = 'internal-token-for-teams-connector-tests-0123456789';
 
@@ -57,6 +58,8 @@ export class ConnectorHarness {
   readonly log = new EventLog();
   readonly dispatcher: Agent;
   readonly identity: IdentityStub;
+  /** slack-connector's fileContent route, for deliveries with files from Slack. */
+  readonly slackFiles = new SlackFilesStub(INTERNAL_TOKEN);
   readonly metrics = new ServiceMetrics('teams-connector', { defaultMetrics: false });
   private observer?: InProcessBus;
   connector!: RunningService;
@@ -73,6 +76,7 @@ export class ConnectorHarness {
 
   async start(): Promise<this> {
     await this.identity.start();
+    await this.slackFiles.start();
     const definition = createTeamsConnectorService({ dispatcher: this.dispatcher, ...this.extra });
     const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
     const started = await startServiceInProcess(definition, {
@@ -81,7 +85,7 @@ export class ConnectorHarness {
       logger,
       metrics: this.metrics,
       internalToken: INTERNAL_TOKEN,
-      peers: { identity: this.identity.url },
+      peers: { identity: this.identity.url, 'slack-connector': this.slackFiles.url },
       config: { teamsConnector: this.config },
     });
     this.connector = started.service;
@@ -95,6 +99,7 @@ export class ConnectorHarness {
       'parley.teams.guest.disabled.v1',
       'parley.message.received.v2',
       'parley.message.delivered.v1',
+      'parley.message.delivered.v2',
       'parley.reaction.observed.v1',
       'parley.reaction.delivered.v1',
     ];
@@ -108,6 +113,7 @@ export class ConnectorHarness {
   async stop(): Promise<void> {
     await this.connector?.stop();
     await this.identity.stop();
+    await this.slackFiles.stop();
     await this.dispatcher.close();
   }
 
