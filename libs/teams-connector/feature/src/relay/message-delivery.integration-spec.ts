@@ -612,6 +612,32 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       expect(seen.body.content).toContain('Not attached: gone.png');
     });
 
+    it('a lost upload answer retries the delivery, which replaces the same file; a lost post answer is read back: one message, one file', async () => {
+      const notes = { ...document, ref: `F${randomUUID().slice(0, 8)}md`, name: 'notes.md', mimeType: 'text/markdown', sizeBytes: 5 };
+      harness.slackFiles.put(notes.ref, Buffer.from('# hi\n'), 'text/markdown');
+      sandbox.inspect.recordRequests(true);
+      sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^PUT /drives/.+/content$' });
+      const first = await deliverV2(withFiles({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], body: { format: 'plain', content: 'upload answer lost' } }, [notes]));
+      expect(first).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      expect(first.filesNotCarried).toBeUndefined();
+      // The upload went twice (its first answer lost), the same path both times.
+      const uploads = sandbox.inspect.requests().filter((r) => r.method === 'PUT' && r.path.includes(`/Parley/${first.deliveryId}/`));
+      expect(uploads.length).toBe(2);
+      sandbox.inspect.recordRequests(false);
+      sandbox.setFaults({ lostResponses: 1, lostResponsesFor: '^POST /teams/[^/]+/channels/[^/]+/messages$' });
+      const second = await deliverV2(withFiles({ target: { kind: 'existing', conversationId: channel }, recipientPlatformUserIds: [], body: { format: 'plain', content: 'post answer lost' } }, [image, notes]));
+      expect(second).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      const top = (await harness.graph<{ value: WithFiles[] }>(`${channelBase()}?$top=50`, frances.token)).body.value;
+      for (const [delivered, text] of [[first, 'upload answer lost'], [second, 'post answer lost']] as const) {
+        const posted = top.filter((m) => m.body.content.startsWith(`<p>${text}</p>`));
+        expect(posted.map((m) => m.id)).toEqual([delivered.platformMessageId]);
+        expect(posted[0]?.attachments.map((a) => a.name)).toEqual(['notes.md']);
+        const folder = (await harness.graph<{ parentReference: { driveId: string }; id: string }>(`/teams/${org.credentials.teamId}/channels/${encodeURIComponent(org.credentials.generalChannelId)}/filesFolder`, frances.token)).body;
+        const children = (await harness.graph<{ value: { name: string }[] }>(`/drives/${folder.parentReference.driveId}/items/${folder.id}:/Parley/${delivered.deliveryId}:/children`, frances.token)).body.value;
+        expect(children.map((c) => c.name)).toEqual(['notes.md']);
+      }
+    });
+
     it('without a voice, the service account posts in the channel with the files, headed with the sender\'s name', async () => {
       const small = { ...document, ref: `F${randomUUID().slice(0, 8)}txt`, name: 'notes.txt', mimeType: 'text/plain', sizeBytes: 12 };
       harness.slackFiles.put(small.ref, Buffer.from('twelve bytes'), 'text/plain');
