@@ -82,6 +82,21 @@ describe('drives: OneDrive and a team library', () => {
     await expect(graphClient(sandbox, appToken).api(`/shares/${shareId(`${item.webUrl}-gone`)}/driveItem`).get()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  test("invite shares a OneDrive file with another member: they read it through /shares, which was 403 before", async () => {
+    const [a, b] = members as [string, string];
+    const item = await putBytes(tokenAs(a), '/me/drive/root:/Microsoft Teams Chat Files/shared.txt:/content', Buffer.from('for b'), 'text/plain');
+    const share = `/shares/${shareId(item.webUrl)}/driveItem`;
+    await expect(graphClient(sandbox, tokenAs(b)).api(share).get()).rejects.toMatchObject({ statusCode: 403 });
+    await expect(graphClient(sandbox, tokenAs(b)).api(`/me/drive/items/${item.id}/invite`).post({ recipients: [{ objectId: a }], roles: ['read'] })).rejects.toMatchObject({ statusCode: 404 });
+    const granted = await graphClient(sandbox, tokenAs(a)).api(`/me/drive/items/${item.id}/invite`).post({ recipients: [{ objectId: b }], roles: ['read'], requireSignIn: true, sendInvitation: false });
+    expect(granted.value).toEqual([expect.objectContaining({ roles: ['read'], grantedTo: { user: expect.objectContaining({ id: b }) } })]);
+    expect((await graphClient(sandbox, tokenAs(b)).api(share).get()).id).toBe(item.id);
+    const content = await raw(sandbox, `/v1.0${share}/content`, { token: tokenAs(b) });
+    expect(content.text).toBe('for b');
+    await expect(graphClient(sandbox, tokenAs(a)).api(`/me/drive/items/${item.id}/invite`).post({ recipients: [{ email: 'nobody@elsewhere.example' }], roles: ['read'] })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(graphClient(sandbox, tokenAs(a)).api(`/me/drive/items/${item.id}/invite`).post({ recipients: [], roles: ['read'] })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   test('createUploadSession takes ordered ranges (multiples of 320 KiB but the last) and makes the item with the last one', async () => {
     const [a] = members as [string];
     const bytes = randomBytes(320 * 1024 * 2 + 1000);

@@ -22,9 +22,9 @@ const UPLOAD_SESSION_MS = 15 * 60 * 1000;
 
 const DRIVE_BASE = String.raw`(?:/me/drive|/users/(?<userId>[^/]+)/drive|/groups/(?<groupId>[^/]+)/drive|/drives/(?<driveId>[^/]+))`;
 const COLON = '(?::|%3A)';
-/** `root`, `root:/a/b:`, `items/{id}`, `items/{id}:/a/b:` then nothing, `/content`, `/createUploadSession` or `/children`. */
+/** `root`, `root:/a/b:`, `items/{id}`, `items/{id}:/a/b:` then nothing, `/content`, `/createUploadSession`, `/children` or `/invite`. */
 const ITEM_PATH = new RegExp(
-  String.raw`^${DRIVE_BASE}(?:/(?<root>root)(?:${COLON}/(?<rootPath>(?:(?!${COLON}).)+?)${COLON}?)?|/items/(?<itemId>[^/:%]+)(?:${COLON}/(?<itemPath>(?:(?!${COLON}).)+?)${COLON}?)?)(?<action>/content|/createUploadSession|/children)?/?$`,
+  String.raw`^${DRIVE_BASE}(?:/(?<root>root)(?:${COLON}/(?<rootPath>(?:(?!${COLON}).)+?)${COLON}?)?|/items/(?<itemId>[^/:%]+)(?:${COLON}/(?<itemPath>(?:(?!${COLON}).)+?)${COLON}?)?)(?<action>/content|/createUploadSession|/children|/invite)?/?$`,
   'i',
 );
 const DRIVE_PATH = new RegExp(String.raw`^${DRIVE_BASE}/?$`, 'i');
@@ -94,6 +94,28 @@ function driveOf(sandbox: SandboxContext, id: string, make: () => Drive): Drive 
 /** Whether a user may read a drive's items: its owner, or a member of its team. */
 export function canUseDrive(sandbox: SandboxContext, drive: Drive, userId: string): boolean {
   return drive.owner.kind === 'user' ? drive.owner.userId === userId : !!sandbox.store.teams.get(drive.owner.groupId)?.members.has(userId);
+}
+
+/** Whether a user was invited to an item or to a folder above it. */
+function grantedTo(sandbox: SandboxContext, item: DriveItem, userId: string, role: 'read' | 'write'): boolean {
+  for (let current: DriveItem | undefined = item; current; current = current.parentId ? sandbox.store.driveItems.get(current.parentId) : undefined) {
+    if ((current.grants ?? []).some((g) => g.userId === userId && (role === 'read' || g.roles.includes('write')))) return true;
+  }
+  return false;
+}
+
+/** Whether a user may open an item: they may use its drive, or it (or a folder above it) was shared with them. */
+export function canOpenItem(sandbox: SandboxContext, item: DriveItem, userId: string): boolean {
+  return canUseDrive(sandbox, sandbox.store.drives.get(item.driveId) as Drive, userId) || grantedTo(sandbox, item, userId, 'read');
+}
+
+/** An item's reader: the app, someone who may use its drive, or someone it was shared with. */
+function checkItemAccess(call: Call, item: DriveItem): void {
+  const drive = call.sandbox.store.drives.get(item.driveId) as Drive;
+  if (call.principal.tenantId !== drive.tenantId) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+  const userId = call.principal.userId;
+  if (call.principal.kind === 'application' || !userId || canOpenItem(call.sandbox, item, userId)) return;
+  throw forbidden('Access denied: the item was not shared with the signed-in user.');
 }
 
 /** Who may use a drive: its owner, a member of its team, or the app (with a Files or Sites permission). */
@@ -350,6 +372,40 @@ function createdByOf(call: Call): string | null {
   return call.principal.userId ?? null;
 }
 
+const inviteBody = z.object({
+  recipients: z.array(z.object({ email: z.string().optional(), alias: z.string().optional(), objectId: z.string().optional() }).passthrough()).min(1),
+  roles: z.array(z.enum(['read', 'write'])).min(1),
+  requireSignIn: z.boolean().optional(),
+  sendInvitation: z.boolean().optional(),
+  message: z.string().max(2000).optional(),
+});
+
+/**
+ * `POST .../invite`: gives each recipient (by objectId, email or UPN, in the caller's tenant) the roles on the item,
+ * answered as permissions. Only someone who may write the item shares it; not on a drive's root (documented for
+ * personal drives). No email is sent (sendInvitation is recorded, not emulated).
+ */
+function invite(call: Call, params: RouteParams, raw: unknown): GraphResponse {
+  authorize(call.principal, PERMISSIONS.writeFiles);
+  const parsed = inviteBody.safeParse(raw ?? {});
+  if (!parsed.success) throw badRequest(`Invalid request body for invite: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'invalid'}.`);
+  const item = existingItem(call, params);
+  if (item.parentId === null) throw forbidden('Permissions cannot be created on the root of a drive.');
+  const permissions = parsed.data.recipients.map((recipient) => {
+    const key = recipient.objectId ?? recipient.email ?? recipient.alias ?? '';
+    const user = call.sandbox.store.findUser(call.principal.tenantId, key) ?? [...call.sandbox.store.users.values()].find((u) => u.tenantId === call.principal.tenantId && !u.deleted && u.mail?.toLowerCase() === key.toLowerCase());
+    if (!user) throw badRequest(`The recipient '${key}' was not found in this tenant (the sandbox does not share with outside addresses).`);
+    item.grants = [...(item.grants ?? []).filter((g) => g.userId !== user.id), { userId: user.id, roles: [...parsed.data.roles] }];
+    return {
+      id: stableGuid('permission', item.id, user.id),
+      roles: [...parsed.data.roles],
+      grantedTo: { user: { id: user.id, displayName: user.displayName, email: user.mail } },
+      invitation: { email: user.mail, signInRequired: parsed.data.requireSignIn ?? true },
+    };
+  });
+  return json(200, { value: permissions });
+}
+
 export function registerDrives(router: GraphRouter): void {
   router.addPattern('GET', DRIVE_PATH, (_request, params, call) => {
     authorize(call.principal, PERMISSIONS.readFiles);
@@ -394,6 +450,7 @@ export function registerDrives(router: GraphRouter): void {
   });
 
   router.addPattern('POST', ITEM_PATH, (request, params, call) => {
+    if (params['action']?.toLowerCase() === '/invite') return invite(call, params, request.body);
     if (params['action']?.toLowerCase() !== '/createuploadsession') throw new GraphError(405, 'Request_BadRequest', `The HTTP method 'POST' is not allowed for this resource.`);
     authorize(call.principal, PERMISSIONS.uploadSession);
     const parsed = uploadSessionBody.safeParse(request.body ?? {});
@@ -435,13 +492,13 @@ export function registerDrives(router: GraphRouter): void {
   router.add('GET', '/shares/{shareId}/driveItem', (_request, params, call) => {
     authorize(call.principal, PERMISSIONS.shares);
     const item = itemByShareId(call.sandbox, params['shareId'] as string);
-    checkAccess(call, call.sandbox.store.drives.get(item.driveId) as Drive);
+    checkItemAccess(call, item);
     return json(200, driveItemRecord(call.sandbox, item));
   });
   router.add('GET', '/shares/{shareId}/driveItem/content', (_request, params, call) => {
     authorize(call.principal, PERMISSIONS.shares);
     const item = itemByShareId(call.sandbox, params['shareId'] as string);
-    checkAccess(call, call.sandbox.store.drives.get(item.driveId) as Drive);
+    checkItemAccess(call, item);
     return content(item);
   });
 

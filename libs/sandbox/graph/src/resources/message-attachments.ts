@@ -1,7 +1,6 @@
 import type { SandboxContext } from '../context';
 import { badRequest, GraphError } from '../http/graph-error';
-import type { Drive } from '../state/model';
-import { canUseDrive, itemByUrl } from './drives';
+import { canOpenItem, itemByUrl } from './drives';
 
 /** Teams' limit on a message's body (reference: "a message body is limited to about 28 KB"). */
 export const MAX_MESSAGE_BODY_BYTES = 28 * 1024;
@@ -18,7 +17,7 @@ const attachmentTags = (content: string): string[] => [...content.matchAll(/<att
 /**
  * Checks a new message's attachments the way Teams does for files shared by reference (reference: "Files"): each
  * `reference` attachment names a driveItem by its URL (webUrl / webDavUrl), its id is the GUID of the item's eTag, the
- * sender can open the item (unverified: the item's drive is theirs or their team's), and the body holds its
+ * sender can open the item (unverified: the item's drive is theirs or their team's, or it was shared with them), and the body holds its
  * `<attachment id="...">` tag; every such tag in the body names an attachment. Answers the attachments as stored.
  */
 export function checkAttachments(sandbox: SandboxContext, raw: readonly unknown[], content: string, senderId: string): unknown[] {
@@ -35,7 +34,7 @@ export function checkAttachments(sandbox: SandboxContext, raw: readonly unknown[
     const item = itemByUrl(sandbox, reference.contentUrl);
     if (!item || item.folder) throw badRequest(`Attachment ${reference.id}: the file at its contentUrl was not found.`);
     if (item.guid.toLowerCase() !== reference.id.replace(/[{}]/g, '').toLowerCase()) throw badRequest(`Attachment ${reference.id}: the id must be the GUID of the file's eTag.`);
-    if (!canUseDrive(sandbox, sandbox.store.drives.get(item.driveId) as Drive, senderId)) throw badRequest(`Attachment ${reference.id}: the sender cannot open the file.`);
+    if (!canOpenItem(sandbox, item, senderId)) throw badRequest(`Attachment ${reference.id}: the sender cannot open the file.`);
     if (!tags.includes(reference.id)) throw badRequest(`Attachment ${reference.id} is not referenced in the message body (<attachment id="${reference.id}"></attachment>).`);
   }
   for (const tag of tags) if (!ids.has(tag)) throw badRequest(`The message body refers to attachment ${tag}, which the message does not have.`);

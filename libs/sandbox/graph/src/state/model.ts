@@ -146,6 +146,8 @@ export interface DriveItem {
   readonly createdBy: string | null;
   readonly createdDateTime: string;
   lastModifiedDateTime: string;
+  /** Sharing invitations (`POST .../invite`): who else may read (or write) this item and what is under it. */
+  grants?: { readonly userId: string; readonly roles: string[] }[];
 }
 
 /** A resumable upload (`createUploadSession`): bytes arrive in ordered ranges, the item appears with the last one. */
