@@ -10,8 +10,11 @@ import { escapeHtml } from '../relay/content';
 type DeliverRequestedV2 = Payload<'parley.teams.message.deliver.requested.v2'>;
 type SharedFile = DeliverRequestedV2['files'][number];
 
-/** Where a delivery's non-inline files go: the poster's OneDrive (a chat) or the channel's folder in the team's library. */
-export type FileDestination = { readonly kind: 'onedrive' } | { readonly kind: 'channel'; readonly teamId: string; readonly channelId: string };
+/**
+ * Where a delivery's non-inline files go: the poster's OneDrive (a chat), shared with the chat's other members (Entra
+ * object ids) so they can open them, or the channel's folder in the team's library (readable by the team already).
+ */
+export type FileDestination = { readonly kind: 'onedrive'; readonly shareWith: readonly string[] } | { readonly kind: 'channel'; readonly teamId: string; readonly channelId: string };
 
 /** A chatMessage's hosted content, as POST takes it. */
 export interface HostedContentInput {
@@ -112,6 +115,7 @@ export class FileCarrier {
         folder ??= this.folder(api, destination, command.deliveryId);
         const size = source.contentLength ?? file.sizeBytes;
         const item = await this.upload(api, await folder, driveItemName(file.name), source.body, size);
+        if (destination.kind === 'onedrive') await this.share(api, item, destination.shareWith);
         const id = eTagGuid(item.eTag);
         const contentUrl = item.webDavUrl ?? item.webUrl;
         if (!id || !contentUrl) throw new FileNotCarried('Graph answered the upload without the eTag or URL an attachment needs');
@@ -135,6 +139,27 @@ export class FileCarrier {
     const route = command.filesFrom.platform === 'slack' ? internalRoutes['slack-connector'].fileContent : internalRoutes['teams-connector'].fileContent;
     const stream = await this.access.stream(route, { params: { orgId: command.orgId, connectionId: command.filesFrom.connectionId, ref: file.ref } });
     return { body: stream.body, ...(stream.contentLength !== undefined ? { contentLength: stream.contentLength } : {}) };
+  }
+
+  /**
+   * A file in the poster's OneDrive is theirs alone until shared: each member of the chat is invited to read it
+   * (signed in, no email), as Teams does when someone attaches a file in a chat. Idempotent: a retry invites again.
+   */
+  private async share(api: GraphApi, item: DriveItem, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    try {
+      await api.post(`/me/drive/items/${encodeURIComponent(item.id)}/invite`, {
+        recipients: userIds.map((objectId) => ({ objectId })),
+        roles: ['read'],
+        requireSignIn: true,
+        sendInvitation: false,
+      });
+    } catch (error) {
+      if (error instanceof GraphRequestError && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status)) {
+        throw new FileNotCarried(`the file could not be shared with the chat's members (${error.status}${error.code ? ` ${error.code}` : ''}): ${error.graphMessage}`);
+      }
+      throw error;
+    }
   }
 
   /** The drive path of the delivery's own folder, ending with `:` after the folder's path segment start. */

@@ -160,8 +160,8 @@ export class MessageDeliverer {
   }
 
   private async postAsSender(send: GraphApi, read: GraphApi, command: DeliverRequested, place: MessagePlace, senderUserId: string, body: Body | undefined, step: Step): Promise<string> {
-    // A chat's files go to the sender's OneDrive (where Teams keeps the files people share in chats).
-    const files = await this.carryFiles(read, { kind: 'onedrive' }, command, step);
+    // A chat's files go to the sender's OneDrive (where Teams keeps the files people share in chats), shared with the rest.
+    const files = await this.carryFiles(read, { kind: 'onedrive', shareWith: chatMembersBut(command, senderUserId) }, command, step);
     const post = { deliveryId: command.deliveryId, slot: 'message', place, senderUserId, ...composePost(body, files) };
     if (!command.threadRootId) return this.poster.post(send, read, post);
     try {
@@ -245,7 +245,9 @@ export class MessageDeliverer {
       // The service account carries the files too: to the channel's folder, or its own OneDrive for its 1:1 chats.
       doing = 'carrying the files as the service account';
       const step: Step = { doing };
-      const files = await this.carryFiles(read, place?.kind === 'channel' ? { kind: 'channel', teamId: place.teamId, channelId: place.channelId } : { kind: 'onedrive' }, command, step);
+      const destination: FileDestination =
+        place?.kind === 'channel' ? { kind: 'channel', teamId: place.teamId, channelId: place.channelId } : { kind: 'onedrive', shareWith: chatMembersBut(command, ownerUserId) };
+      const files = await this.carryFiles(read, destination, command, step);
       const content = `${fallbackContent(command.senderDisplayName, body)}${files.html}`;
       const extra = { ...(files.hostedContents ? { hostedContents: files.hostedContents } : {}), ...(files.attachments ? { attachments: files.attachments } : {}) };
       const notCarried = step.notCarried ? { notCarried: step.notCarried } : {};
@@ -401,6 +403,12 @@ function placeName(place: MessagePlace): string {
 interface Step {
   doing: string;
   notCarried?: NotCarried;
+}
+
+/** Who else is in the target chat (its recipients, and the members of a chat to open): whom a file is shared with. */
+function chatMembersBut(command: DeliverRequested, poster: string): string[] {
+  const members = command.target.kind === 'open' ? command.target.memberPlatformUserIds : [];
+  return [...new Set([...command.recipientPlatformUserIds, ...members])].filter((id) => id !== poster);
 }
 
 /** A create's body: required, unless the message is its files alone. */

@@ -638,6 +638,24 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
       }
     });
 
+    it("without a voice in a chat, the service account posts the file from its OneDrive, shared with the recipient, who opens it", async () => {
+      const report = { ...document, ref: `F${randomUUID().slice(0, 8)}csv`, name: 'report.csv', mimeType: 'text/csv', sizeBytes: 8 };
+      harness.slackFiles.put(report.ref, Buffer.from('a,b\n1,2\n'), 'text/csv');
+      const delivered = await deliverV2(withFiles({ senderPersonId: randomUUID(), senderDisplayName: 'Mio', body: { format: 'plain', content: 'numbers' } }, [report]));
+      expect(delivered).toMatchObject({ outcome: 'delivered', voice: 'fallback' });
+      expect(delivered.filesNotCarried).toBeUndefined();
+      const post = delivered.fallbackPosts?.[0] as { conversationId: string; platformMessageId: string };
+      const seen = (await harness.graph<WithFiles>(`/chats/${encodeURIComponent(post.conversationId)}/messages/${post.platformMessageId}`, frances.token)).body;
+      expect(seen.from?.user?.id).toBe(ownerId);
+      expect(seen.attachments.map((a) => [a.contentType, a.name])).toEqual([['reference', 'report.csv']]);
+      expect(seen.attachments[0]?.contentUrl).toMatch(/-my\.sharepoint\.test\/personal\/.+\/Microsoft%20Teams%20Chat%20Files\/Parley\//);
+      const shareId = `u!${Buffer.from(seen.attachments[0]?.contentUrl as string).toString('base64url')}`;
+      const opened = await harness.graphBytes(`/shares/${shareId}/driveItem/content`, frances.token);
+      expect([opened.status, opened.bytes.toString()]).toEqual([200, 'a,b\n1,2\n']);
+      // Grace is not in that chat: the file was not shared with her.
+      expect((await harness.graphBytes(`/shares/${shareId}/driveItem/content`, grace.token)).status).toBe(403);
+    });
+
     it('without a voice, the service account posts in the channel with the files, headed with the sender\'s name', async () => {
       const small = { ...document, ref: `F${randomUUID().slice(0, 8)}txt`, name: 'notes.txt', mimeType: 'text/plain', sizeBytes: 12 };
       harness.slackFiles.put(small.ref, Buffer.from('twelve bytes'), 'text/plain');
