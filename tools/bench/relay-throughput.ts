@@ -24,6 +24,18 @@
 // RELAY_BENCH_LATENCY_SECONDS, RELAY_BENCH_ROUNDS, RELAY_BENCH_LIMITS_SECONDS (0 skips the limits-on part),
 // RELAY_BENCH_LIMITS_TIME_SCALE, RELAY_BENCH_BUSY (busy conversations per direction), RELAY_BENCH_LOG_LEVEL,
 // RELAY_BENCH_CPU_PROFILE_DIR (each service writes a .cpuprofile there when it stops; open it in Chrome's DevTools).
+//
+// Channel Sync (issue 10; tools/bench/relay-channel.ts), after the DM rounds and before the limits-on part, on the same
+// organization and with limits off: one Slack channel linked through the admin API with a Teams channel Parley creates,
+// RELAY_BENCH_CHANNEL_AUTHORS Slack-primary and as many Teams-primary authors. Both ways at once, a mix of top-level
+// messages, thread replies under roots that have landed, and reactions on them (a third each): msg/s and added latency
+// p50/p99 measured as above (a reaction's landing from Graph's reaction time, or Slack's reaction_added event_ts), lost,
+// duplicated, replies under the wrong root. Then files: the sandboxes' raw upload and download speed for a file of
+// RELAY_BENCH_FILE_MB, measured in the run, and RELAY_BENCH_FILES files relayed each way one at a time, as bytes/s and
+// as a ratio to the raw speed of the same path (target 0.7); a direction that does not carry files end to end says so
+// and what happened instead of a figure. RELAY_BENCH_CHANNEL_MESSAGES (items per throughput round, default
+// RELAY_BENCH_MESSAGES; 0 skips the channel part), RELAY_BENCH_CHANNEL_AUTHORS (per side, max RELAY_BENCH_PAIRS,
+// default 4), RELAY_BENCH_FILES (per direction, default 3; 0 skips the files), RELAY_BENCH_FILE_MB (default 2).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +47,7 @@ import type { DemoCredentials } from '@parley/sandbox-runner';
 import type { ClusterApp } from '@parley/testing';
 import { RELAY_PUBLIC_URL, relayReadyOrganization, startSandboxedStack, type SandboxedStack } from '@parley/testing-stack';
 import { median, percentile, writeResults } from './bench-support';
+import { channelScenario } from './relay-channel';
 import type { BarePipelineConfig } from './relay-bare-pipeline';
 
 function cpuProfiling(): string[] {
@@ -54,6 +67,10 @@ const LIMITS_SECONDS = number('RELAY_BENCH_LIMITS_SECONDS', 10);
 const LIMITS_TIME_SCALE = number('RELAY_BENCH_LIMITS_TIME_SCALE', 0.1);
 const BUSY = Math.min(PAIRS, number('RELAY_BENCH_BUSY', 4));
 const LOG_LEVEL = process.env['RELAY_BENCH_LOG_LEVEL'] ?? 'info';
+const CHANNEL_MESSAGES = number('RELAY_BENCH_CHANNEL_MESSAGES', MESSAGES);
+const CHANNEL_AUTHORS = Math.min(PAIRS, number('RELAY_BENCH_CHANNEL_AUTHORS', 4));
+const FILES = number('RELAY_BENCH_FILES', 3);
+const FILE_MB = number('RELAY_BENCH_FILE_MB', 2);
 const PARTITIONS = 6;
 /** A directory for each service's V8 CPU profile (written when the service stops), to see where a message's cost goes. */
 const CPU_PROFILE_DIR = process.env['RELAY_BENCH_CPU_PROFILE_DIR'];
@@ -261,7 +278,7 @@ async function eventually<T>(what: string, read: () => Promise<T | undefined> | 
 }
 
 /** Parley's lanes: each pair's Slack DM, relayed once so that its Teams twin exists, and a first answer back. */
-async function parleyLanes(bench: Bench, stack: SandboxedStack): Promise<{ lanes: Lane[]; admin: Awaited<ReturnType<typeof relayReadyOrganization>>['admin'] }> {
+async function parleyLanes(bench: Bench, stack: SandboxedStack): Promise<{ lanes: Lane[]; admin: Awaited<ReturnType<typeof relayReadyOrganization>>['admin']; pairs: Awaited<ReturnType<typeof relayReadyOrganization>>['pairs'] }> {
   const org = await relayReadyOrganization(stack, { operatorKey: OPERATOR_KEY, name: 'Relay bench', pairs: PAIRS });
   say(`organization ready: ${org.pairs.length} pairs synced, Teams-primary people consented on Slack`);
   await eventually('the Graph subscription', () => (bench.graph.inspect.subscriptions().length > 0 ? true : undefined));
@@ -278,7 +295,7 @@ async function parleyLanes(bench: Bench, stack: SandboxedStack): Promise<{ lanes
     teamsChat: twins.get(dms[i] as string) as string,
     teamsAuthor: pair.teamsPerson.teamsUserId,
   }));
-  return { lanes, admin: org.admin };
+  return { lanes, admin: org.admin, pairs: org.pairs };
 }
 
 /** The bare pipeline's own organization on the same sandboxes, its process, its Events URL and its subscription. */
@@ -426,6 +443,19 @@ async function main(): Promise<void> {
     const cpu = (name: string) => median(of(name, 'throughput').map((r) => r['cpuMsPerMessage'] as number));
     const lost = (name: string) => rounds.filter((r) => r['path'] === name).reduce((n, r) => n + (r['sent'] as number) - (r['landed'] as number), 0);
 
+    const channel =
+      CHANNEL_MESSAGES > 0
+        ? await channelScenario(stack, parley.admin, parley.pairs, {
+            messages: CHANNEL_MESSAGES,
+            offeredRate: OFFERED_RATE,
+            steadyRate: RATE,
+            latencySeconds: LATENCY_SECONDS,
+            rounds: ROUNDS,
+            authors: CHANNEL_AUTHORS,
+            files: FILES,
+            fileBytes: Math.round(FILE_MB * 1024 * 1024),
+          })
+        : { skipped: true };
     const limits = LIMITS_SECONDS > 0 ? await limitsOn(bench, stack, perApp, parley.lanes, parley.admin) : { skipped: true };
     writeResults('relay', {
       measured: {
@@ -434,15 +464,18 @@ async function main(): Promise<void> {
         bare: 'the bare pipeline: HTTP in, kafkajs produce -> consume -> produce -> consume, HTTP post out, in one process, no Parley (no checks, database, lookups, formatting or pacing)',
         limitsOn: 'sandboxes enforcing the documented per-chat and per-channel limits (time-compressed); busy conversations offered twice their limit; achieved rate of each as a share of its limit, over the span of its posts',
         cpu: "CPU time (user + system, from /proc) of the path's own processes (Parley's six services; the bare pipeline's one) while a throughput round ran, per message landed; capacityOnTwoCores = 2,000 CPU ms a second / that, what the path could carry on two cores of its own. Robust to other work on the machine, unlike the wall-clock figures",
+        channel: `Channel Sync: one linked channel, ${CHANNEL_AUTHORS} authors per side, both ways at once, a third each top-level messages, thread replies (under roots that landed before) and reactions (on those roots); throughput and latency as above (a reaction lands at Graph's reaction createdDateTime or Slack's reaction_added event_ts; a Teams reaction is sent with the first change notification about its message after it); lost, duplicated, wrongRoot (a reply not under its root's twin, a message not top level), wrongAuthor; median of the rounds`,
+        files: 'raw: a file uploaded (Slack: files.getUploadURLExternal, the bytes, files.completeUploadExternal; Graph: PUT to a OneDrive) and downloaded (url_private_download; driveItem content) by a person, bytes/s, medians; relayed: one file at a time, bytes / (event or notification sent to Parley -> the message with the file created on the other side), the bytes checked; ratioToRaw = relayed / the raw speed of the same path (source download then target upload, back to back)',
         machine: 'a shared 2-core machine; other work ran at the same time, so compare the ratios more than the absolute numbers',
       },
-      config: { pairs: PAIRS, messagesPerRound: MESSAGES, offeredRate: OFFERED_RATE, steadyRate: RATE, latencySeconds: LATENCY_SECONDS, rounds: ROUNDS, partitions: PARTITIONS, logLevel: LOG_LEVEL },
+      config: { pairs: PAIRS, messagesPerRound: MESSAGES, offeredRate: OFFERED_RATE, steadyRate: RATE, latencySeconds: LATENCY_SECONDS, rounds: ROUNDS, partitions: PARTITIONS, logLevel: LOG_LEVEL, channelMessagesPerRound: CHANNEL_MESSAGES, channelAuthors: CHANNEL_AUTHORS, filesPerDirection: FILES, fileMb: FILE_MB },
       parley: { messagesPerSecond: parleyThroughput, cpuMsPerMessage: cpu('parley'), capacityOnTwoCores: Math.round(2_000 / cpu('parley')), latencyMs: latency('parley'), lost: lost('parley') },
       bare: { messagesPerSecond: bareThroughput, cpuMsPerMessage: cpu('bare'), capacityOnTwoCores: Math.round(2_000 / cpu('bare')), latencyMs: latency('bare'), lost: lost('bare') },
       ratioToBare: Number((parleyThroughput / bareThroughput).toFixed(3)),
       cpuRatioToBare: Number((cpu('bare') / cpu('parley')).toFixed(3)),
       targets: { messagesPerSecond: 500, p99Ms: 100, ratioToBare: 0.5, limitsOn: { lost: 0, failed: 0, shareOfLimit: 0.9 } },
       met: { messagesPerSecond: parleyThroughput >= 500, p99: latency('parley').p99 < 100, ratioToBare: parleyThroughput / bareThroughput >= 0.5 },
+      channel,
       limitsOn: limits,
       rounds,
     });
