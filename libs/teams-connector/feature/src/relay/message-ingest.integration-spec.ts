@@ -261,6 +261,26 @@ describe('TeamsMessageIngest (the ChatMessageObserver)', () => {
       ]);
     });
 
+    it("names the image of a channel reply by a handle that finds it under its root", async () => {
+      const channelId = await newChannel('Ingest files');
+      await link(channelId);
+      const root = sandbox.control.post({ as: grace, ...place(channelId), content: 'show me' });
+      const gif = randomBytes(777);
+      const token = sandbox.control.token({ clientId: org.credentials.clientId, tenantId: org.credentials.customerTenantId, as: frances });
+      const reply = await harness.graph<Record<string, unknown>>(`/teams/${org.credentials.teamId}/channels/${encodeURIComponent(channelId)}/messages/${root['id'] as string}/replies`, token, {
+        method: 'POST',
+        body: { body: { contentType: 'html', content: '<img src="../hostedContents/a/$value">' }, hostedContents: [{ '@microsoft.graph.temporaryId': 'a', contentBytes: gif.toString('base64'), contentType: 'image/gif' }] },
+      });
+      expect(reply.status).toBe(201);
+      await observer.observe({ ...observation(inChannel(channelId), reply.body), threadRootId: root['id'] as string });
+      const [received] = await harness.log.waitFor('parley.message.received.v2', (p) => p.messageId === reply.body['id'], 15_000);
+      expect(received).toMatchObject({ threadRootId: root['id'], files: [{ name: 'image-1.gif', mimeType: 'image/gif', sizeBytes: 777, kind: 'image' }] });
+      const file = await harness.internalApi().stream(internalRoutes['teams-connector'].fileContent, { params: { orgId: org.orgId, connectionId: org.connectionId, ref: received?.files?.[0]?.ref as string } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of file.body) chunks.push(Buffer.from(chunk as Uint8Array));
+      expect(Buffer.concat(chunks).equals(gif)).toBe(true);
+    });
+
     it('relays nothing from a channel that is not linked, or from before its link; Parley\'s own channel posts are echoes', async () => {
       const channelId = await newChannel('Ingest baseline');
       const before = sandbox.control.post({ as: grace, ...place(channelId), content: 'history' });
