@@ -20,6 +20,13 @@ export class PlatformProbe {
   }
 
   /** One Graph call as the app or a person. The probe shares the app's limits with Parley, so it waits out a 429. */
+  /** A binary answer (a hosted content's or a drive item's bytes), as a client downloads it. */
+  async graphBytes(path: string, token: string): Promise<{ status: number; bytes: Buffer }> {
+    const url = path.startsWith('https://') ? path : `${this.credentials.graph.graphUrl}${path}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, dispatcher: this.dispatcher } as unknown as RequestInit);
+    return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+  }
+
   async graph<T>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
     const url = path.startsWith('https://') ? path : `${this.credentials.graph.graphUrl}${path}`;
     for (let attempt = 1; ; attempt++) {

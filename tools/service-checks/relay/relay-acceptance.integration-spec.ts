@@ -35,6 +35,8 @@ describe('relay across processes', () => {
   });
 
   const withLogs = <T>(work: () => Promise<T>) => org.stack.withLogs(work);
+  /** The linked channel the channel test makes, for the files test after it. */
+  let linked: { channel: string; teamId: string; channelId: string; conversationId: string } | undefined;
   const same = (conversations: Conversation[], written: Written[]) => eventually(() => compareSides(driver, conversations, written, 'r0'), 90_000, 'both sides agree');
 
   it('a DM both ways: Ada on Slack to Frances on Teams from Ada\'s guest, and back from Frances\'s Slack account, mentions included', () =>
@@ -203,6 +205,7 @@ describe('relay across processes', () => {
       );
       expect(link).toMatchObject({ createdSide: 'teams', teams: { displayName: 'launch-room' } });
       const { teamId, channelId } = link.teams;
+      linked = { channel, teamId, channelId, conversationId: link.conversationId };
       const inChannel = `/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages`;
       type ChannelMessage = { id: string; from?: { user?: { id?: string } | null } | null; body: { content: string }; deletedDateTime?: string | null; lastEditedDateTime?: string | null };
       const readTeams = async (path: string) => (await driver.graphGet<{ value: ChannelMessage[] }>(frances, path)).value;
@@ -292,5 +295,94 @@ describe('relay across processes', () => {
       // The admin reads the same story in the link's conversation: every message delivered on the other side.
       const messages = await org.admin.expect<{ items: { state: string }[] }>(200, 'GET', `/v1/conversations/${link.conversationId}/messages`);
       expect(messages.items.map((m) => m.state)).toEqual(['delivered', 'delivered', 'delivered']);
+    }));
+
+  it('files both ways in the linked channel (ADR 0039): an image inline and a document by reference on Teams, an image uploaded on Slack, byte for byte', () =>
+    withLogs(async () => {
+      if (!linked) throw new Error('the channel test did not link a channel');
+      const { channel, teamId, channelId, conversationId } = linked;
+      const slack = org.stack.sandboxes.slack.control;
+      const inChannel = `/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages`;
+      const graph = org.stack.sandboxes.credentials.graph;
+      const francesToken = org.stack.sandboxes.graph.control.token({ clientId: graph.clientId, tenantId: graph.customerTenantId, as: frances.teamsId });
+      const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(40_000, 7)]);
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(300_000, 3)]);
+      type ChannelMessage = {
+        id: string;
+        from?: { user?: { id?: string } | null } | null;
+        body: { content: string };
+        attachments?: { contentType: string; contentUrl?: string; name?: string }[];
+      };
+      const readTeams = async () => (await driver.graphGet<{ value: ChannelMessage[] }>(frances, `${inChannel}?$top=50`)).value;
+
+      // Ada shares an image and a document on Slack, each with a comment.
+      slack.upload({ as: ada.slackId, channel, filename: 'mockup.png', content: png, initialComment: 'r0f1 the mockup' });
+      slack.upload({ as: ada.slackId, channel, filename: 'plan.pdf', content: pdf, initialComment: 'r0f2 the plan' });
+      let image: ChannelMessage | undefined;
+      let document: ChannelMessage | undefined;
+      await eventually(
+        async () => {
+          const seen = await readTeams();
+          image = seen.find((m) => m.body.content.includes('r0f1'));
+          document = seen.find((m) => m.body.content.includes('r0f2'));
+          return image && document ? undefined : JSON.stringify(seen.map((m) => m.body.content.slice(0, 80)));
+        },
+        90_000,
+        "Ada's files in the Teams channel",
+      );
+      expect(image?.from?.user?.id).toBe(ada.teamsId);
+      expect(document?.from?.user?.id).toBe(ada.teamsId);
+      // The image is inline: a hosted content of the message, the same bytes.
+      const hosted = (await driver.graphGet<{ value: { id: string }[] }>(frances, `${inChannel}/${encodeURIComponent((image as ChannelMessage).id)}/hostedContents`)).value;
+      expect(hosted).toHaveLength(1);
+      expect(image?.body.content).toContain(`hostedContents/${hosted[0]?.id}/$value`);
+      const inline = await org.probe.graphBytes(`${inChannel}/${encodeURIComponent((image as ChannelMessage).id)}/hostedContents/${hosted[0]?.id}/$value`, francesToken);
+      expect(inline.status).toBe(200);
+      expect(inline.bytes.equals(png)).toBe(true);
+      // The document is attached by reference to a drive item Frances can open: the same bytes.
+      const reference = document?.attachments?.find((a) => a.contentType === 'reference');
+      expect(reference).toMatchObject({ name: 'plan.pdf' });
+      const shareId = `u!${Buffer.from(reference?.contentUrl as string).toString('base64url')}`;
+      const opened = await org.probe.graphBytes(`/shares/${shareId}/driveItem/content`, francesToken);
+      expect(opened.status).toBe(200);
+      expect(opened.bytes.equals(pdf)).toBe(true);
+
+      // Frances pastes a screenshot in Teams (an inline hosted content, as her client posts it): Ada gets it as a file.
+      const shot = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(20_000, 9)]);
+      const posted = await org.probe.graph<{ id: string }>(inChannel, francesToken, {
+        method: 'POST',
+        body: {
+          body: { contentType: 'html', content: '<p>r0f3 the screenshot</p><img src="../hostedContents/1/$value" style="width:200px">' },
+          hostedContents: [{ '@microsoft.graph.temporaryId': '1', contentBytes: shot.toString('base64'), contentType: 'image/png' }],
+        },
+      });
+      expect(posted.status).toBe(201);
+      const adaToken = slack.issueToken({ kind: 'user', as: ada.slackId, scopes: ['channels:history', 'files:read'] });
+      type SlackFile = { id: string; user?: string; url_private_download?: string; mimetype?: string };
+      let shared: { user?: string; files?: SlackFile[] } | undefined;
+      await eventually(
+        async () => {
+          const history = await slackCall<{ messages: { text?: string; user?: string; files?: SlackFile[] }[] }>(org.stack, adaToken, 'conversations.history', { channel, limit: '50' });
+          shared = history.messages.find((m) => m.text?.includes('r0f3'));
+          return shared?.files?.length === 1 ? undefined : JSON.stringify(shared ?? history.messages.slice(0, 3));
+        },
+        90_000,
+        "Frances's screenshot in the Slack channel, as a file",
+      );
+      expect(shared?.user).toBe(frances.slackId);
+      const file = shared?.files?.[0] as SlackFile;
+      const downloaded = await fetch(file.url_private_download as string, { headers: { authorization: `Bearer ${adaToken}` } });
+      expect(downloaded.status).toBe(200);
+      expect(Buffer.from(await downloaded.arrayBuffer()).equals(shot)).toBe(true);
+
+      // The admin reads each file's fate with the message's delivery.
+      const messages = await org.admin.expect<{ items: { source: { platform: string }; deliveries: { files?: { name: string; state: string }[] }[] }[] }>(
+        200,
+        'GET',
+        `/v1/conversations/${conversationId}/messages?limit=3`,
+      );
+      const files = messages.items.flatMap((m) => m.deliveries.flatMap((d) => d.files ?? []));
+      expect(files.map((f) => f.state)).toEqual(['carried', 'carried', 'carried']);
+      expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['mockup.png', 'plan.pdf']));
     }));
 });

@@ -66,7 +66,13 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     firstAlone: true,
     // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
     // Six processes share one PostgreSQL with every other check: five connections each, not ten.
-    env: { PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale), PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale), DATABASE_POOL_SIZE: '5' },
+    // RELAY_ACCEPTANCE_LOG_LEVEL=debug makes every process say what it does (with RELAY_ACCEPTANCE_LOG_DIR to keep it).
+    env: {
+      PARLEY_SLACK_LIMIT_TIME_SCALE: String(timeScale),
+      PARLEY_GRAPH_LIMIT_TIME_SCALE: String(timeScale),
+      DATABASE_POOL_SIZE: '5',
+      ...(process.env['RELAY_ACCEPTANCE_LOG_LEVEL'] ? { LOG_LEVEL: process.env['RELAY_ACCEPTANCE_LOG_LEVEL'] } : {}),
+    },
     perApp: { gateway: { PARLEY_PUBLIC_URL: CONSENT_URL }, identity: { PARLEY_PUBLIC_URL: CONSENT_URL }, 'teams-connector': teamsConnectorEnv },
   });
   const probe = new PlatformProbe(stack.sandboxes);
