@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function median(values: readonly number[]): number {
@@ -25,4 +25,16 @@ export function writeResults(name: string, results: Record<string, unknown>): vo
 
 export function brokersFromEnv(): string[] {
   return (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 once it is gone. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command; in clock ticks (100 a second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }

@@ -7,7 +7,7 @@ import { Agent, fetch } from 'undici';
 import type { AdminApi } from '@parley/admin-client';
 import { normalizeShortcode, unicodeToShortcode } from '@parley/relay-formatting';
 import type { RelayPair, SandboxedStack } from '@parley/testing-stack';
-import { median, percentile } from './bench-support';
+import { cpuMs, median, percentile } from './bench-support';
 
 export interface ChannelBenchOptions {
   /** Items (messages, replies and reactions) per throughput round; 0 skips the channel part. */
@@ -21,6 +21,8 @@ export interface ChannelBenchOptions {
   /** Files per direction, and their size. */
   readonly files: number;
   readonly fileBytes: number;
+  /** Parley's processes: their CPU time per item carried is robust to other work on the machine. */
+  readonly pids: () => (number | undefined)[];
 }
 
 type Direction = 'slack-to-teams' | 'teams-to-slack';
@@ -75,6 +77,8 @@ export interface ChannelOutcome {
   readonly lastLandedAt: number;
   /** Graph's attempts to notify Parley about the Teams channel during the offering, by outcome (a `gave-up` is a change Parley never heard). */
   readonly graphNotifications: Record<string, number>;
+  /** CPU ms Parley's processes used from the first item offered until the last one landed. */
+  readonly cpuMs: number;
 }
 
 const say = (text: string) => console.log(`[bench:relay] ${text}`);
@@ -320,7 +324,8 @@ function sentTimes(ch: LinkedChannel, tag: string, items: readonly Item[]): Map<
 }
 
 /** Offers `count` items at `rate` a second: both directions alternately, each cycling message, reply, reaction. */
-async function offer(ch: LinkedChannel, roots: readonly Root[], count: number, rate: number, settleMs = 30_000): Promise<ChannelOutcome> {
+async function offer(ch: LinkedChannel, roots: readonly Root[], count: number, rate: number, pids: () => (number | undefined)[], settleMs = 30_000): Promise<ChannelOutcome> {
+  const cpuBefore = pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
   const tag = ch.nextTag();
   const items: Item[] = [];
   const since = Date.now();
@@ -383,6 +388,7 @@ async function offer(ch: LinkedChannel, roots: readonly Root[], count: number, r
     firstSentAt: Math.min(...sentAt.values()),
     lastLandedAt: Math.max(...all.map((l) => l.at)),
     graphNotifications: notificationOutcomes(ch, since),
+    cpuMs: pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore,
   };
 }
 
@@ -431,6 +437,7 @@ async function plantRoots(ch: LinkedChannel, count: number): Promise<Root[]> {
   );
 }
 
+const cpuPerItem = (o: ChannelOutcome) => Number((o.cpuMs / Math.max(1, o.landed)).toFixed(2));
 const rate = (o: ChannelOutcome) => Number(((o.landed / Math.max(1, o.lastLandedAt - o.firstSentAt)) * 1000).toFixed(1));
 const latencyOf = (values: readonly number[]) => (values.length ? { p50: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values), samples: values.length } : { samples: 0 });
 const summary = (o: ChannelOutcome) => ({
@@ -456,17 +463,17 @@ export async function channelScenario(stack: SandboxedStack, admin: AdminApi, pa
     const rootCount = Math.max(2 * options.authors, Math.ceil(reactionsPerDirection / (options.authors * EMOJIS.length)) * 2);
     const roots = await plantRoots(ch, rootCount);
     say(`channel: ${roots.length} roots landed on both sides`);
-    const warm = await offer(ch, roots, 12 * options.authors, 50, 15_000);
+    const warm = await offer(ch, roots, 12 * options.authors, 50, options.pids, 15_000);
     say(`channel warm-up: ${JSON.stringify(summary(warm))}`);
     const rounds: Record<string, unknown>[] = [];
     const outcomes: { kind: 'throughput' | 'latency'; outcome: ChannelOutcome }[] = [];
     for (let round = 1; round <= options.rounds; round++) {
-      const burst = await offer(ch, roots, options.messages, options.offeredRate);
+      const burst = await offer(ch, roots, options.messages, options.offeredRate, options.pids);
       outcomes.push({ kind: 'throughput', outcome: burst });
-      const b = { round, kind: 'throughput', offeredRate: options.offeredRate, messagesPerSecond: rate(burst), ...summary(burst) };
+      const b = { round, kind: 'throughput', offeredRate: options.offeredRate, messagesPerSecond: rate(burst), cpuMsPerMessage: cpuPerItem(burst), ...summary(burst) };
       say(`channel ${JSON.stringify(b)}`);
       rounds.push(b);
-      const steady = await offer(ch, roots, Math.round(options.steadyRate * options.latencySeconds), options.steadyRate);
+      const steady = await offer(ch, roots, Math.round(options.steadyRate * options.latencySeconds), options.steadyRate, options.pids);
       outcomes.push({ kind: 'latency', outcome: steady });
       const s = { round, kind: 'latency', rate: options.steadyRate, ...summary(steady) };
       say(`channel ${JSON.stringify(s)}`);
@@ -475,11 +482,14 @@ export async function channelScenario(stack: SandboxedStack, admin: AdminApi, pa
     const latency = outcomes.filter((o) => o.kind === 'latency').map((o) => o.outcome);
     const messagesPerSecond = median(outcomes.filter((o) => o.kind === 'throughput').map((o) => rate(o.outcome)));
     const p99 = median(latency.map((o) => percentile(o.latencies, 99)));
+    const cpu = median(outcomes.filter((o) => o.kind === 'throughput').map((o) => cpuPerItem(o.outcome)));
     const total = (field: 'duplicated' | 'wrongRoot' | 'wrongAuthor') => outcomes.reduce((n, o) => n + o.outcome[field], 0);
     const files = await fileScenario(ch, options);
     return {
       link: { slackChannel: ch.slackChannel, teamsChannel: `${ch.teamId}/${ch.channelId}`, conversationId: ch.conversationId, authorsPerSide: ch.slackAuthors.length, roots: roots.length },
       messagesPerSecond,
+      cpuMsPerMessage: cpu,
+      capacityOnTwoCores: Math.round(2_000 / cpu),
       latencyMs: { p50: median(latency.map((o) => percentile(o.latencies, 50))), p99 },
       lost: outcomes.reduce((n, o) => n + o.outcome.sent - o.outcome.landed, 0),
       duplicated: total('duplicated'),
@@ -573,6 +583,7 @@ async function fileScenario(ch: LinkedChannel, options: ChannelBenchOptions): Pr
     'slack-to-teams': { ...toTeams, rawPathBytesPerSecond: slackToTeamsRaw, ratioToRaw: ratio(toTeams, slackToTeamsRaw) },
     'teams-to-slack': { ...toSlack, rawPathBytesPerSecond: teamsToSlackRaw, ratioToRaw: ratio(toSlack, teamsToSlackRaw) },
     target: { ratioToRaw: 0.7 },
+    met: { 'slack-to-teams': (ratio(toTeams, slackToTeamsRaw) ?? 0) >= 0.7, 'teams-to-slack': (ratio(toSlack, teamsToSlackRaw) ?? 0) >= 0.7 },
   };
   say(`files: ${JSON.stringify(result)}`);
   return result;
@@ -607,10 +618,10 @@ async function relayFilesToTeams(ch: LinkedChannel, token: string, author: Autho
     const content = await ch.graphFetch('GET', `/shares/u!${Buffer.from(attachment.contentUrl as string).toString('base64url')}/driveItem/content`, ch.graphToken());
     if (content.status !== 200 || sha(content.bytes) !== sha(bytes)) return { carried: false, what: `the file on Teams is not the one sent (${content.status}, ${content.bytes.length} bytes of ${size})` };
     const event = ch.slack.inspect.events().find((e) => e.attempt === 0 && String((e.envelope as { event?: { text?: string } }).event?.text ?? '').includes(marker));
-    if (!event) throw new Error(`no Slack event for ${marker}`);
-    speeds.push(speed(size, Date.parse(String(landed['createdDateTime'])) - event.at));
+    // Carried, but with no event on record (caught up later) there is no start to time it from.
+    if (event) speeds.push(speed(size, Date.parse(String(landed['createdDateTime'])) - event.at));
   }
-  return { carried: true, bytesPerSecond: median(speeds), perFile: speeds };
+  return { carried: true, bytesPerSecond: speeds.length ? median(speeds) : null, perFile: speeds, untimed: count - speeds.length };
 }
 
 /** Teams -> Slack: a Teams author puts a file in the channel's folder and shares it by reference in a message. */
@@ -648,8 +659,7 @@ async function relayFilesToSlack(ch: LinkedChannel, token: string, author: Autho
     const delivery = ch.graph.inspect
       .deliveries()
       .find((d) => d.kind === 'change' && d.attempt === 1 && d.sentAt && ((d.body as { value?: { resourceData?: { id?: string } }[] }).value ?? []).some((v) => v.resourceData?.id === messageId));
-    if (!delivery?.sentAt) throw new Error(`no Graph notification for ${marker}`);
-    speeds.push(speed(size, Math.round(Number(landed['ts']) * 1000) - Date.parse(delivery.sentAt)));
+    if (delivery?.sentAt) speeds.push(speed(size, Math.round(Number(landed['ts']) * 1000) - Date.parse(delivery.sentAt)));
   }
-  return { carried: true, bytesPerSecond: median(speeds), perFile: speeds };
+  return { carried: true, bytesPerSecond: speeds.length ? median(speeds) : null, perFile: speeds, untimed: count - speeds.length };
 }

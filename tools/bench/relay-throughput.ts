@@ -38,7 +38,7 @@
 // default 4), RELAY_BENCH_FILES (per direction, default 3; 0 skips the files), RELAY_BENCH_FILE_MB (default 2).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { createNotificationCertificate } from '@parley/teams-connector-feature';
@@ -46,7 +46,7 @@ import { generatedOrganization } from '@parley/sandbox-seed';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import type { ClusterApp } from '@parley/testing';
 import { RELAY_PUBLIC_URL, relayReadyOrganization, startSandboxedStack, type SandboxedStack } from '@parley/testing-stack';
-import { median, percentile, writeResults } from './bench-support';
+import { cpuMs, median, percentile, writeResults } from './bench-support';
 import { channelScenario } from './relay-channel';
 import type { BarePipelineConfig } from './relay-bare-pipeline';
 
@@ -115,18 +115,6 @@ interface Outcome {
   readonly byDirection: Record<Direction, { sent: number; landed: number }>;
   /** CPU ms the path's processes used from the first message offered until the last one landed. */
   readonly cpuMs: number;
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 once it is gone. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command; in clock ticks (100 a second).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 const say = (text: string) => console.log(`[bench:relay] ${text}`);
@@ -454,6 +442,7 @@ async function main(): Promise<void> {
             authors: CHANNEL_AUTHORS,
             files: FILES,
             fileBytes: Math.round(FILE_MB * 1024 * 1024),
+            pids: () => APPS.map((app) => stack.cluster.process(app).pid),
           })
         : { skipped: true };
     const limits = LIMITS_SECONDS > 0 ? await limitsOn(bench, stack, perApp, parley.lanes, parley.admin) : { skipped: true };
@@ -464,7 +453,7 @@ async function main(): Promise<void> {
         bare: 'the bare pipeline: HTTP in, kafkajs produce -> consume -> produce -> consume, HTTP post out, in one process, no Parley (no checks, database, lookups, formatting or pacing)',
         limitsOn: 'sandboxes enforcing the documented per-chat and per-channel limits (time-compressed); busy conversations offered twice their limit; achieved rate of each as a share of its limit, over the span of its posts',
         cpu: "CPU time (user + system, from /proc) of the path's own processes (Parley's six services; the bare pipeline's one) while a throughput round ran, per message landed; capacityOnTwoCores = 2,000 CPU ms a second / that, what the path could carry on two cores of its own. Robust to other work on the machine, unlike the wall-clock figures",
-        channel: `Channel Sync: one linked channel, ${CHANNEL_AUTHORS} authors per side, both ways at once, a third each top-level messages, thread replies (under roots that landed before) and reactions (on those roots); throughput and latency as above (a reaction lands at Graph's reaction createdDateTime or Slack's reaction_added event_ts; a Teams reaction is sent with the first change notification about its message after it); lost, duplicated, wrongRoot (a reply not under its root's twin, a message not top level), wrongAuthor; median of the rounds`,
+        channel: `Channel Sync: one linked channel, ${CHANNEL_AUTHORS} authors per side, both ways at once, a third each top-level messages, thread replies (under roots that landed before) and reactions (on those roots); throughput and latency as above (a reaction lands at Graph's reaction createdDateTime or Slack's reaction_added event_ts; a Teams reaction is sent with the first change notification about its message after it); lost, duplicated, wrongRoot (a reply not under its root's twin, a message not top level), wrongAuthor; cpuMsPerMessage as for DMs; graphNotifications: Graph's attempts to notify Parley about the Teams channel by outcome (gave-up: a change Parley never heard); median of the rounds`,
         files: 'raw: a file uploaded (Slack: files.getUploadURLExternal, the bytes, files.completeUploadExternal; Graph: PUT to a OneDrive) and downloaded (url_private_download; driveItem content) by a person, bytes/s, medians; relayed: one file at a time, bytes / (event or notification sent to Parley -> the message with the file created on the other side), the bytes checked; ratioToRaw = relayed / the raw speed of the same path (source download then target upload, back to back)',
         machine: 'a shared 2-core machine; other work ran at the same time, so compare the ratios more than the absolute numbers',
       },
