@@ -85,12 +85,20 @@ async function main(): Promise<void> {
   };
   const graphAs = async (userId: string) => {
     const bearer = await control<string>('graph', 'token', { clientId: credentials.graph.clientId, tenantId: credentials.graph.customerTenantId, as: userId });
-    return async <T>(pathname: string): Promise<T> => {
-      let response = await tlsFetch(`${credentials.graph.graphUrl}${pathname}`, { headers: { authorization: `Bearer ${bearer}` }, dispatcher: graphTls });
+    /** A person's Teams client: GET (or POST with a body), JSON back, 429s waited out. */
+    return async <T>(pathname: string, body?: unknown): Promise<T> => {
+      const call = () =>
+        tlsFetch(`${credentials.graph.graphUrl}${pathname}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          dispatcher: graphTls,
+        });
+      let response = await call();
       // Teams paces readers too (the sandbox's limits are on): wait as asked, like a Teams client.
       for (let tries = 0; response.status === 429 && tries < 10; tries++) {
         await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
-        response = await tlsFetch(`${credentials.graph.graphUrl}${pathname}`, { headers: { authorization: `Bearer ${bearer}` }, dispatcher: graphTls });
+        response = await call();
       }
       if (!response.ok) throw new Error(`Graph ${pathname}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
@@ -268,6 +276,36 @@ async function main(): Promise<void> {
     return replies.messages.find((m) => m.ts === inChannel.ts)?.reactions?.find((r) => r.users.includes(francesMirror?.platformUserId as string));
   });
   say(`   Slack shows :${rocket.name}: from ${francesMirror?.platformUserId}`);
+
+  step(13, 'Images both ways in the channel: each arrives as an image, from its sender');
+  // A small valid PNG (1x1, red): the same bytes must come out on the other side.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+  const imageMarker = `image ${Date.now()}`;
+  // Ada's Slack client uploads it the way Slack's API asks: an upload URL, the bytes, then the share into the channel.
+  const { token: adaFilesToken } = await control<{ token: string }>('slack', 'tokens', { kind: 'user', as: adaSlack, scopes: ['files:write', 'files:read', 'channels:history'] });
+  const upload = await slackWithToken<{ upload_url: string; file_id: string }>(adaFilesToken, 'files.getUploadURLExternal', { filename: 'build-status.png', length: String(png.length) });
+  const uploaded = await fetch(upload.upload_url, { method: 'POST', headers: { authorization: `Bearer ${adaFilesToken}` }, body: png });
+  if (!uploaded.ok) throw new Error(`the upload URL answered ${uploaded.status}`);
+  await slackWithToken(adaFilesToken, 'files.completeUploadExternal', {
+    files: JSON.stringify([{ id: upload.file_id, title: 'build-status.png' }]),
+    channel_id: link.slack.channelId,
+    initial_comment: `Build status (${imageMarker})`,
+  });
+  const withImage = await eventually(`the image in ${frances.displayName}'s Teams channel`, async () =>
+    (await asFrances<{ value: GraphMessage[] }>(`${teamsChannel}?$top=50`)).value.find((m) => m.body.content.includes(imageMarker) && m.body.content.includes('hostedContents')),
+  );
+  const hosted = (await asFrances<{ value: { id: string }[] }>(`${teamsChannel}/${encodeURIComponent(withImage.id)}/hostedContents`)).value;
+  say(`   Teams shows it inline from ${withImage.from?.user?.displayName ?? '?'}: ${hosted.length} hosted image (${png.length} bytes sent)`);
+  const pasteMarker = `screenshot ${Date.now()}`;
+  await asFrances(teamsChannel, {
+    body: { contentType: 'html', content: `<p>Screenshot (${pasteMarker})</p><img src="../hostedContents/1/$value">` },
+    hostedContents: [{ '@microsoft.graph.temporaryId': '1', contentBytes: png.toString('base64'), contentType: 'image/png' }],
+  });
+  const onSlackImage = await eventually(`the screenshot in ${ada.displayName}'s Slack channel`, async () => {
+    const history = await asAda<{ messages: (SlackMessage & { files?: { name: string; mimetype: string; size: number }[] })[] }>('conversations.history', { channel: link?.slack.channelId as string, limit: '50' });
+    return history.messages.find((m) => m.text?.includes(pasteMarker) && (m.files?.length ?? 0) > 0);
+  });
+  say(`   Slack shows ${onSlackImage.files?.[0]?.name} (${onSlackImage.files?.[0]?.mimetype}, ${onSlackImage.files?.[0]?.size} bytes) from ${onSlackImage.user}`);
   const channelMessages = await admin.expect<{ items: { source: { platform: string; messageId: string }; state: string }[] }>(200, 'GET', `/v1/conversations/${link.conversationId}/messages?limit=5`);
   for (const m of channelMessages.items) say(`   channel message from ${m.source.platform} ${m.source.messageId}: ${m.state}`);
   say('\nDone.');

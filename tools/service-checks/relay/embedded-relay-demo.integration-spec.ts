@@ -46,7 +46,10 @@ describe('embedded mode relays a DM both ways (npm start, npm run demo, npm run 
     expect(output).toMatch(/in the Teams channel, from Ada Lovelace: .*<em>done<\/em>/);
     expect(output).toMatch(/in the thread of [0-9.]+, from U[A-Z0-9]+ \(Frances .+'s Slack account\): On it/);
     expect(output).toMatch(/Slack shows :rocket: from U[A-Z0-9]+/);
-    expect(output.split('\n').filter((line) => /channel message from (slack|teams) .*: delivered$/.test(line))).toHaveLength(2);
+    // An image each way, inline on Teams and a file on Slack, from its sender (ADR 0039).
+    expect(output).toMatch(/Teams shows it inline from Ada Lovelace: 1 hosted image/);
+    expect(output).toMatch(/Slack shows \S+ \(image\/png, \d+ bytes\) from U[A-Z0-9]+/);
+    expect(output.split('\n').filter((line) => /channel message from (slack|teams) .*: delivered$/.test(line))).toHaveLength(4);
     const states = output.split('\n').filter((line) => /^\s+from (slack|teams) /.test(line));
     expect(states).toHaveLength(2);
     expect(states.every((line) => line.includes(': delivered as '))).toBe(true);
