@@ -79,6 +79,8 @@ export interface ChannelOutcome {
   readonly graphNotifications: Record<string, number>;
   /** CPU ms Parley's processes used from the first item offered until the last one landed. */
   readonly cpuMs: number;
+  /** Reactions Parley took off on Slack though no one took them off on Teams (the bench never removes one). */
+  readonly slackReactionsRemoved: number;
 }
 
 const say = (text: string) => console.log(`[bench:relay] ${text}`);
@@ -388,8 +390,17 @@ async function offer(ch: LinkedChannel, roots: readonly Root[], count: number, r
     firstSentAt: Math.min(...sentAt.values()),
     lastLandedAt: Math.max(...all.map((l) => l.at)),
     graphNotifications: notificationOutcomes(ch, since),
+    slackReactionsRemoved: reactionsRemovedOnSlack(ch, since),
     cpuMs: pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore,
   };
+}
+
+function reactionsRemovedOnSlack(ch: LinkedChannel, since: number): number {
+  const mirrors = new Set(ch.teamsAuthors.map((a) => a.slackId));
+  return ch.slack.inspect.events({ type: 'reaction_removed' }).filter((e) => {
+    const inner = (e.envelope as { event?: { user?: string; item?: { channel?: string } } }).event;
+    return e.attempt === 0 && e.at >= since && inner?.item?.channel === ch.slackChannel && mirrors.has(String(inner.user));
+  }).length;
 }
 
 function notificationOutcomes(ch: LinkedChannel, since: number): Record<string, number> {
@@ -449,6 +460,7 @@ const summary = (o: ChannelOutcome) => ({
   wrongAuthor: o.wrongAuthor,
   byKind: o.byKind,
   graphNotifications: o.graphNotifications,
+  slackReactionsRemoved: o.slackReactionsRemoved,
   latencyMs: latencyOf(o.latencies),
   latencyMsByKind: Object.fromEntries(Object.entries(o.latenciesByKind).map(([kind, values]) => [kind, latencyOf(values)])),
 });
