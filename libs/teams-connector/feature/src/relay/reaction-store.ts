@@ -57,4 +57,20 @@ export class ReactionStore {
     );
     return rows.map((r) => ({ userId: r.user_id, reactionKey: r.reaction_key, reactionType: r.reaction_type }));
   }
+
+  /**
+   * Whether a listing of this version is newer than the last one compared (or the first), and if so records it as the
+   * last; false for an older listing, which a late or retried notification carries and which must change nothing.
+   */
+  async newerListing(manager: EntityManager, chatId: string, messageId: string, listedAt: string): Promise<boolean> {
+    const rows = await queryReturning(
+      manager,
+      `INSERT INTO teams_connector.message_reaction_listings (chat_id, message_id, listed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (chat_id, message_id) DO UPDATE SET listed_at = EXCLUDED.listed_at
+         WHERE message_reaction_listings.listed_at <= EXCLUDED.listed_at
+       RETURNING 1`,
+      [chatId, messageId, listedAt],
+    );
+    return rows.length > 0;
+  }
 }

@@ -189,5 +189,19 @@ describe('teams reactions (parley.teams.reaction.deliver.requested.v1)', () => {
         ['removed', frances.id],
       ]);
     });
+
+    it('takes a listing older than one already compared (a late or retried notification) for the past, not for removals', async () => {
+      const ingest = harness.connector.app.get(TeamsReactionIngest);
+      const before = await observation();
+      expect((await react('👍', true)).status).toBe(204);
+      const after = await observation();
+      expect(await ingest.ingest(after)).toBe(1);
+      // The notification of the earlier state arrives last: no removal of the 👍 Frances just made.
+      expect(await ingest.ingest({ ...before, eventId: `${before.eventId}:late` })).toBe(0);
+      expect((await react('👍', false)).status).toBe(204);
+      expect(await ingest.ingest(await observation())).toBe(1);
+      await harness.log.waitFor('parley.reaction.observed.v1', (p) => p.messageId === messageId && p.reaction === '👍' && p.change === 'removed', 30_000);
+      expect(harness.log.of('parley.reaction.observed.v1', (p) => p.messageId === messageId && p.reaction === '👍').map((p) => p.change)).toEqual(['added', 'removed']);
+    });
   });
 });

@@ -47,6 +47,12 @@ export class TeamsReactionIngest {
     const published = await inTransaction(this.dataSource, async (manager) => {
       // Two notifications of one change may be handled at once: one message's listings are compared one at a time.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`teams-reactions:${o.chatId}:${o.messageId}`]);
+      // Graph's notifications come in no set order and are retried: a listing older than one already compared is a
+      // late copy of the past, not removals (lastModifiedDateTime moves with every reaction change).
+      if (message.lastModifiedDateTime && !(await this.store.newerListing(manager, o.chatId, o.messageId, message.lastModifiedDateTime))) {
+        this.logger.debug({ conversationId: o.chatId, messageId: o.messageId }, 'teams reaction listing older than the last compared, ignored');
+        return 0;
+      }
       const seen = await this.store.seen(manager, o.chatId, o.messageId);
       const changes = reactionChanges(
         seen.map((r) => ({ userId: r.userId, reactionType: r.reactionType })),
