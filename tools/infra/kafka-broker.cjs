@@ -292,15 +292,22 @@ function log4jProperties() {
   ].join('\n');
 }
 
-/** 16 random bytes in base64url: the 22-character form StorageTool expects. */
+/**
+ * 16 random bytes in base64url: the 22-character form StorageTool expects. Never one starting with `-`: StorageTool's
+ * argument parser takes `-t -xyz...` for a missing value and an option (1 id in 64 did, and failed a CI run).
+ */
 function newClusterId() {
-  return crypto.randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** The cluster id is kept next to the data so a restart never re-formats with a different one. */
 function clusterIdFor(dataDir) {
   const file = path.join(dataDir, 'cluster.id');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  // An id starting with `-` never formatted anything (see newClusterId): it is replaced.
+  if (fs.existsSync(file) && !fs.readFileSync(file, 'utf8').trim().startsWith('-')) return fs.readFileSync(file, 'utf8').trim();
   const id = newClusterId();
   fs.writeFileSync(file, `${id}\n`);
   return id;
