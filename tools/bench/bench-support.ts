@@ -38,3 +38,14 @@ export function cpuMs(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** Polls `read` every 250 ms until it gives a value, or throws naming `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, read: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -7,7 +7,7 @@ import { Agent, fetch } from 'undici';
 import type { AdminApi } from '@parley/admin-client';
 import { normalizeShortcode, unicodeToShortcode } from '@parley/relay-formatting';
 import type { RelayPair, SandboxedStack } from '@parley/testing-stack';
-import { cpuMs, median, percentile } from './bench-support';
+import { cpuMs, eventually, median, percentile } from './bench-support';
 
 export interface ChannelBenchOptions {
   /** Items (messages, replies and reactions) per throughput round; 0 skips the channel part. */
@@ -105,15 +105,6 @@ const canonical = (unicode: string) => canonicalName(unicodeToShortcode(unicode)
 const userOf = (m: Record<string, unknown>) => (m['from'] as { user?: { id?: string } | null } | null)?.user?.id;
 const bodyOf = (m: Record<string, unknown>) => String((m['body'] as { content?: string } | null)?.content ?? '');
 
-async function eventually<T>(what: string, read: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 /** The linked pair of channels and what the bench needs to act and read on both sides. */
 class LinkedChannel {

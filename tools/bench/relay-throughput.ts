@@ -46,7 +46,7 @@ import { generatedOrganization } from '@parley/sandbox-seed';
 import type { DemoCredentials } from '@parley/sandbox-runner';
 import type { ClusterApp } from '@parley/testing';
 import { RELAY_PUBLIC_URL, relayReadyOrganization, startSandboxedStack, type SandboxedStack } from '@parley/testing-stack';
-import { cpuMs, median, percentile, writeResults } from './bench-support';
+import { cpuMs, eventually, median, percentile, writeResults } from './bench-support';
 import { channelScenario } from './relay-channel';
 import type { BarePipelineConfig } from './relay-bare-pipeline';
 
@@ -255,15 +255,6 @@ class Bench {
   }
 }
 
-async function eventually<T>(what: string, read: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 /** Parley's lanes: each pair's Slack DM, relayed once so that its Teams twin exists, and a first answer back. */
 async function parleyLanes(bench: Bench, stack: SandboxedStack): Promise<{ lanes: Lane[]; admin: Awaited<ReturnType<typeof relayReadyOrganization>>['admin']; pairs: Awaited<ReturnType<typeof relayReadyOrganization>>['pairs'] }> {

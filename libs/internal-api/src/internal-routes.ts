@@ -52,6 +52,22 @@ const noParams = z.object({});
 const org = z.object({ orgId });
 
 /**
+ * A connector's `fileContent` route (ADR 0039): the bytes of a file it named in parley.message.received.v2 (`ref`),
+ * streamed from its platform with a token that can read it; 404 once the handle is gone or the file was deleted. It
+ * answers bytes, not JSON: call it with `InternalApiClient.stream`. 200, not the 204 of a route without a JSON answer,
+ * which would make HTTP drop the body.
+ */
+const fileContentRoute = <S extends 'slack-connector' | 'teams-connector'>(service: S) =>
+  defineRoute({
+    service,
+    method: 'GET',
+    path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
+    params: z.object({ orgId, connectionId: id, ref: id }),
+    response: null,
+    status: 200,
+  });
+
+/**
  * Every internal HTTP route, grouped by the service that answers it: the one place a path, method or schema is
  * written (ADR 0016). Callers use `InternalApiClient.send(route, ...)`, controllers `@InternalRoute(route)`, test fakes
  * `matchRoute(route, method, path)`; a unit test per service fails when a route has no handler or a handler no route.
@@ -269,20 +285,8 @@ export const internalRoutes = {
       params: z.object({ orgId, connectionId: id, channelId: id }),
       response: slackChannelView,
     }),
-    /**
-     * teams-connector, posting a message with files from Slack (ADR 0039): the bytes of a file this connector named in
-     * parley.message.received.v2 (`ref`), streamed from Slack with the token that can read it; 404 once the handle is
-     * gone or the file was deleted. Answers the file's bytes, not JSON: call it with `InternalApiClient.stream`.
-     */
-    fileContent: defineRoute({
-      service: 'slack-connector',
-      method: 'GET',
-      path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
-      params: z.object({ orgId, connectionId: id, ref: id }),
-      response: null,
-      // Bytes, not JSON, but a 200: without it the table's default for `response: null` (204) makes HTTP drop the body.
-      status: 200,
-    }),
+    /** teams-connector, posting a message with files from Slack (ADR 0039). */
+    fileContent: fileContentRoute('slack-connector'),
     /** relay, "create the twin": a new channel made by the bot (the app is its member); 409 when the name is taken. */
     createChannel: defineRoute({
       service: 'slack-connector',
@@ -314,15 +318,7 @@ export const internalRoutes = {
       response: teamsChannelView,
     }),
     /** slack-connector, posting a message with files from Teams (ADR 0039): as slack-connector's `fileContent`. */
-    fileContent: defineRoute({
-      service: 'teams-connector',
-      method: 'GET',
-      path: '/internal/orgs/:orgId/connections/:connectionId/files/:ref/content',
-      params: z.object({ orgId, connectionId: id, ref: id }),
-      response: null,
-      // Bytes, not JSON, but a 200: without it the table's default for `response: null` (204) makes HTTP drop the body.
-      status: 200,
-    }),
+    fileContent: fileContentRoute('teams-connector'),
     /** relay, "create the twin": a new channel in the team, made by the team owner Parley signs in as. */
     createChannel: defineRoute({
       service: 'teams-connector',

@@ -148,6 +148,25 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
   await eventually(() => resolve('slack', ['W0FRA']), (r) => r.items.length === 1, 'mirror');
 
   let eventCounter = 0;
+  /** What a connector publishes for a message it saw, with what the test does not care about filled in (v1 or v2). */
+  const receivedDefaults = <F extends { conversation: { platform: 'slack' | 'teams' } }>(fields: F) => ({
+    orgId,
+    connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
+    change: 'created' as const,
+    platformEventId: `Ev${++eventCounter}`,
+    occurredAt: new Date().toISOString(),
+    ...fields,
+  });
+  /** A connector's outcome of a delivery it was asked for: delivered as the person, unless `fields` say otherwise. */
+  const outcomeOf = <F extends object>(d: Deliver, conversationId: string, fields: F) => ({
+    orgId,
+    deliveryId: d.deliveryId,
+    conversation: { platform: d.connectionId === teamsConnectionId ? ('teams' as const) : ('slack' as const), conversationId },
+    outcome: 'delivered' as const,
+    voice: 'person' as const,
+    deliveredAt: new Date().toISOString(),
+    ...fields,
+  });
   return {
     identityDb,
     relayDb,
@@ -162,44 +181,10 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
     slackConnectionId,
     teamsConnectionId,
     personIds: { U0ADA: idOf('U0ADA'), U0GRA: idOf('U0GRA'), U0LIN: idOf('U0LIN'), 'aad-frances': frances },
-    received: (fields) =>
-      connectors.publish('parley.message.received.v1', {
-        orgId,
-        connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
-        change: 'created',
-        platformEventId: `Ev${++eventCounter}`,
-        occurredAt: new Date().toISOString(),
-        ...fields,
-      }),
-    receivedV2: (fields) =>
-      connectors.publish('parley.message.received.v2', {
-        orgId,
-        connectionId: fields.conversation.platform === 'slack' ? slackConnectionId : teamsConnectionId,
-        change: 'created',
-        platformEventId: `Ev${++eventCounter}`,
-        occurredAt: new Date().toISOString(),
-        ...fields,
-      }),
-    deliveredV2: (d, conversationId, fields = {}) =>
-      connectors.publish('parley.message.delivered.v2', {
-        orgId,
-        deliveryId: d.deliveryId,
-        conversation: { platform: d.connectionId === teamsConnectionId ? 'teams' : 'slack', conversationId },
-        outcome: 'delivered',
-        voice: 'person',
-        deliveredAt: new Date().toISOString(),
-        ...fields,
-      }),
-    delivered: (d, conversationId, fields = {}) =>
-      connectors.publish('parley.message.delivered.v1', {
-        orgId,
-        deliveryId: d.deliveryId,
-        conversation: { platform: d.connectionId === teamsConnectionId ? 'teams' : 'slack', conversationId },
-        outcome: 'delivered',
-        voice: 'person',
-        deliveredAt: new Date().toISOString(),
-        ...fields,
-      }),
+    received: (fields) => connectors.publish('parley.message.received.v1', receivedDefaults(fields)),
+    receivedV2: (fields) => connectors.publish('parley.message.received.v2', receivedDefaults(fields)),
+    delivered: (d, conversationId, fields = {}) => connectors.publish('parley.message.delivered.v1', outcomeOf(d, conversationId, fields)),
+    deliveredV2: (d, conversationId, fields = {}) => connectors.publish('parley.message.delivered.v2', outcomeOf(d, conversationId, fields)),
     async settle(count) {
       await eventually(() => delivers.length, (n) => n >= count, `${count} deliver requests`);
       await relay.broker.drain();
