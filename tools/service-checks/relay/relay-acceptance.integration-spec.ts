@@ -384,5 +384,25 @@ describe('relay across processes', () => {
       const files = messages.items.flatMap((m) => m.deliveries.flatMap((d) => d.files ?? []));
       expect(files.map((f) => f.state)).toEqual(['carried', 'carried', 'carried']);
       expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['mockup.png', 'plan.pdf']));
+
+      // The admin turns file relay off: the next file is named in the message instead, and the switch turns back on.
+      expect(await org.admin.expect(200, 'PATCH', '/v1/relay-settings', { fileRelay: false })).toMatchObject({ fileRelay: false });
+      try {
+        slack.upload({ as: ada.slackId, channel, filename: 'secret-roadmap.png', content: png, initialComment: 'r0f4 not for Teams' });
+        await eventually(
+          async () => {
+            const seen = (await readTeams()).find((m) => m.body.content.includes('r0f4'));
+            if (!seen) return 'not on Teams yet';
+            return seen.body.content.includes('secret-roadmap.png was not carried: file relay is turned off for this organization') && !seen.body.content.includes('hostedContents')
+              ? undefined
+              : seen.body.content;
+          },
+          90_000,
+          "Ada's message on Teams with her file named, not carried",
+        );
+      } finally {
+        expect(await org.admin.expect(200, 'PATCH', '/v1/relay-settings', { fileRelay: true })).toMatchObject({ fileRelay: true });
+      }
+      expect(await org.admin.expect(200, 'GET', '/v1/relay-settings')).toMatchObject({ fileRelay: true, updatedAt: expect.any(String) });
     }));
 });
