@@ -41,7 +41,7 @@ interface QueueHead {
   target_conversation_id: string | null;
 }
 
-export const deliverTopic = (platform: Platform) =>
+const deliverTopic = (platform: Platform) =>
   platform === 'teams' ? ('parley.teams.message.deliver.requested.v1' as const) : ('parley.slack.message.deliver.requested.v1' as const);
 
 const deliverTopicWithFiles = (platform: Platform) =>
