@@ -6,3 +6,4 @@ export { IdempotentConsumer, type IdempotentOutcome } from './idempotent-consume
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';
 export { queryReturning, returnedRows, type Queryable } from './returning';
+export { handleLane, RETRY_SECONDS } from './inbox/ordered-lane';

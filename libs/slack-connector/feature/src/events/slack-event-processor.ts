@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
-import { inTransaction, type Outbox } from '@parley/persistence';
+import { handleLane, inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { SlackApiError, type SlackWebApi } from '@parley/slack-connector-slack-access';
 import type { WebAPICallResult } from '@slack/web-api';
@@ -12,7 +12,6 @@ import { SlackConnections } from '../connections/slack-connections';
 import { SlackUserTokens } from '../connections/slack-user-tokens';
 import { ChannelLinks } from '../channels/channel-links';
 import { PostedMessages } from '../delivery/posted-messages';
-import { handleLane } from './conversation-lane';
 import { InboundEvents, type InboundEvent } from './inbound-events';
 import { readMessageEvent, type MessageChange } from './message-event';
 import { readReactionEvent, type ReactionChange } from './reaction-event';

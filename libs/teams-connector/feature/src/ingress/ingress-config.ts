@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, defineConfigSection, env } from '@parley/config';
+import { defaultNotificationInboxSettings, type NotificationInboxSettings } from './notification-inbox';
 import { defaultValidationTokenSettings, type ValidationTokenSettings } from './validation-tokens';
 
 const MINUTE = 60_000;
@@ -34,6 +35,8 @@ export interface TeamsIngressConfig {
   readonly subscriptionQuota: number;
   /** Channel catch-up lists the replies of thread roots posted this recently (and of roots edited since the watermark). */
   readonly channelThreadWindowMs: number;
+  /** How verified notifications wait between the 202 and the relay side (ADR 0042). */
+  readonly inbox: NotificationInboxSettings;
 }
 
 export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}): TeamsIngressConfig {
@@ -50,6 +53,7 @@ export function teamsIngressConfig(overrides: Partial<TeamsIngressConfig> = {}):
     catchUpLagMs: 30_000,
     subscriptionQuota: GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION,
     channelThreadWindowMs: 7 * 24 * 60 * MINUTE,
+    inbox: defaultNotificationInboxSettings,
     ...overrides,
     tickMs,
   };
@@ -75,6 +79,10 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_CATCH_UP_LAG_MS: env.int(30_000, 0),
     PARLEY_TEAMS_SUBSCRIPTION_QUOTA: env.int(GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, 1).refine((n) => n <= GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, `at most ${GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION} (Graph's limit per organization)`),
     PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES: env.int(7 * 24 * 60, 1),
+    /** How long a stored notification settles before it is handed over: Graph's concurrent POSTs are put in order. */
+    PARLEY_TEAMS_INBOX_SETTLE_MS: env.int(defaultNotificationInboxSettings.settleMs, 0),
+    /** Conversations one replica hands over side by side. */
+    PARLEY_TEAMS_INBOX_CONCURRENCY: env.int(defaultNotificationInboxSettings.concurrency, 1),
   },
   (v): TeamsIngressConfig => {
     if (v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES >= v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES) {
@@ -91,6 +99,7 @@ export const teamsIngressConfigSection = defineConfigSection(
       catchUpLagMs: v.PARLEY_TEAMS_CATCH_UP_LAG_MS,
       subscriptionQuota: v.PARLEY_TEAMS_SUBSCRIPTION_QUOTA,
       channelThreadWindowMs: v.PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES * MINUTE,
+      inbox: { ...defaultNotificationInboxSettings, settleMs: v.PARLEY_TEAMS_INBOX_SETTLE_MS, concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY },
     });
   },
 );

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
-import type { Logger } from '@parley/observability';
-import { DATA_SOURCE, INTERNAL_API, LOGGER, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
+import type { Logger, ServiceMetrics } from '@parley/observability';
+import { DATA_SOURCE, INTERNAL_API, LOGGER, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { GRAPH_ACCESS, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from '../graph.providers';
 import { ChannelCatchUp } from '../channels/channel-catch-up';
@@ -10,6 +10,7 @@ import { LinkedChannels } from '../channels/linked-channels';
 import { ChatMessageObserver } from '../relay/chat-message-observer';
 import { CatchUp } from './catch-up';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
+import { NotificationInbox } from './notification-inbox';
 import { NotificationIntake } from './notification-intake';
 import { NotificationKeySource } from './notification-key-source';
 import { SubscriptionManager } from './subscription-manager';
@@ -35,17 +36,22 @@ function observerLookup(moduleRef: ModuleRef): () => ChatMessageObserver | null 
   };
 }
 
-/** Starts and stops the subscription upkeep with the application. */
+/** Starts and stops the subscription upkeep and the notification inbox with the application. */
 @Injectable()
 export class IngressLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(SubscriptionManager) private readonly manager: SubscriptionManager) {}
+  constructor(
+    @Inject(SubscriptionManager) private readonly manager: SubscriptionManager,
+    @Inject(NotificationInbox) private readonly inbox: NotificationInbox,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.manager.start();
+    this.inbox.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.manager.stop();
+    await this.inbox.stop();
   }
 }
 
@@ -97,10 +103,16 @@ export const ingressProviders: Provider[] = [
     ) => new SubscriptionManager(config, store, keys, graph, internalApi, catchUp, logger.child({ component: 'teams-subscriptions' }), channels, channelCatchUp),
   },
   {
+    provide: NotificationInbox,
+    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS],
+    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics) =>
+      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry),
+  },
+  {
     provide: NotificationIntake,
-    inject: [SubscriptionStore, NotificationKeySource, ValidationTokenVerifier, ModuleRef, LOGGER, SubscriptionManager],
-    useFactory: (store: SubscriptionStore, keys: NotificationKeySource, tokens: ValidationTokenVerifier, moduleRef: ModuleRef, logger: Logger, manager: SubscriptionManager) =>
-      new NotificationIntake(store, keys, tokens, observerLookup(moduleRef), logger.child({ component: 'teams-ingress' }), () => manager.poke()),
+    inject: [SubscriptionStore, NotificationKeySource, ValidationTokenVerifier, NotificationInbox, LOGGER, SubscriptionManager],
+    useFactory: (store: SubscriptionStore, keys: NotificationKeySource, tokens: ValidationTokenVerifier, inbox: NotificationInbox, logger: Logger, manager: SubscriptionManager) =>
+      new NotificationIntake(store, keys, tokens, inbox, logger.child({ component: 'teams-ingress' }), () => manager.poke()),
   },
   IngressLifecycle,
 ];

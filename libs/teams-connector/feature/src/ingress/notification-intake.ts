@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { teamsChannelConversationId } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import { channelMessageOf } from '../channels/channel-resource';
-import type { ChatMessageObserver, ChatMessageObservation, GraphChatMessageResource } from '../relay/chat-message-observer';
+import type { ChatMessageObservation, GraphChatMessageResource } from '../relay/chat-message-observer';
+import type { NotificationInbox } from './notification-inbox';
 import type { NotificationKeySource } from './notification-key-source';
 import { DecryptionError } from './notification-keys';
 import type { LifecycleEventName, StoredSubscription, SubscriptionStore } from './subscription-store';
@@ -73,13 +74,14 @@ function placeOf(resource: string): NotifiedPlace | null {
 export type LifecycleListener = (subscription: StoredSubscription, event: LifecycleEventName) => void;
 
 /**
- * Verifies a change-notification payload and hands what it says to the ChatMessageObserver: every item's clientState
+ * Verifies a change-notification payload and stores what it says in the NotificationInbox, which hands it to the
+ * ChatMessageObserver after the 202 (ADR 0042): every item's clientState
  * against its subscription's (an unknown subscription or a wrong clientState refuses the item), every validation
  * token (one bad token refuses the whole payload: Microsoft's advice), an item with resource data only when a
  * verified token covers its tenant and app, and its resource data decrypted with the certificate it names. A chat
  * message must come through the connection's chat subscription and a channel message (or reply) through that
  * channel's own subscription. Nothing
- * from a refused item reaches the observer. Log lines name the reason and the subscription, never a clientState,
+ * from a refused item is stored. Log lines name the reason and the subscription, never a clientState,
  * token or key.
  */
 export class NotificationIntake {
@@ -87,7 +89,7 @@ export class NotificationIntake {
     private readonly store: SubscriptionStore,
     private readonly keys: NotificationKeySource,
     private readonly tokens: ValidationTokenVerifier,
-    private readonly observer: () => ChatMessageObserver | null,
+    private readonly inbox: NotificationInbox,
     private readonly logger: Logger,
     private readonly onLifecycle: LifecycleListener = () => undefined,
   ) {}
@@ -175,17 +177,18 @@ export class NotificationIntake {
       });
     }
     if (observations.length === 0) return this.refuseAll('no acceptable item', refused);
-    const observer = this.observer();
-    if (!observer) {
+    if (!this.inbox.canHandOver) {
       // Graph retries for hours, and catch-up covers what it gives up on: nothing is lost by refusing for now.
       this.logger.error({ items: observations.length }, 'Teams notifications arrived but no ChatMessageObserver is wired; answering 503');
       return { status: 503, accepted: 0, refused, reason: 'no observer' };
     }
     try {
-      for (const observation of observations) await observer.observe(observation);
+      // Stored before the ack: once Graph has its 202 the notification is durable; what the relay side does with it
+      // (which may wait for an echo, or for Graph) no longer counts against Graph's 3 seconds.
+      await this.inbox.accept(observations);
     } catch (error) {
-      this.logger.warn({ err: error }, 'ChatMessageObserver failed; answering 503 so Graph sends the notification again');
-      return { status: 503, accepted: 0, refused, reason: 'observer failed' };
+      this.logger.warn({ err: error }, 'Teams notifications could not be stored; answering 503 so Graph sends them again');
+      return { status: 503, accepted: 0, refused, reason: 'not stored' };
     }
     return { status: 202, accepted: observations.length, refused };
   }

@@ -153,7 +153,7 @@ export class SubscriptionStore {
   }
 
   /**
-   * Forgets every subscription, lease and watermark of connections identity no longer has: their notifications are
+   * Forgets every subscription, lease, watermark and stored notification of connections identity no longer has: their notifications are
    * refused from now on (unknown subscription), and Graph drops the subscriptions when they expire. Answers how many
    * subscriptions were forgotten.
    */
@@ -166,6 +166,8 @@ export class SubscriptionStore {
       )) as { n: number }[];
       await manager.query('DELETE FROM teams_connector.subscription_leases WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
       await manager.query('DELETE FROM teams_connector.catch_up_watermarks WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
+      // What their notifications said and was not yet handed over is theirs too: nothing of it is relayed any more.
+      await manager.query('DELETE FROM teams_connector.notification_inbox WHERE NOT (connection_id = ANY($1::uuid[]))', [connectionIds]);
       return gone?.n ?? 0;
     });
   }

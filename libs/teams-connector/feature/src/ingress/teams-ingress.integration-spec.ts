@@ -11,6 +11,7 @@ import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
 import type { TeamsNotificationKeySet } from '@parley/internal-api';
+import { NotificationInbox } from './notification-inbox';
 import { SubscriptionManager } from './subscription-manager';
 import { SubscriptionStore } from './subscription-store';
 import { GRAPH_CHANGE_TRACKING_APP_ID } from './validation-tokens';
@@ -46,6 +47,7 @@ describe('Teams ingress', () => {
   };
   const store = (): SubscriptionStore => new SubscriptionStore(harness.connector.app.get<DataSource>(DATA_SOURCE));
   const manager = (): SubscriptionManager => harness.connector.app.get(SubscriptionManager);
+  const inbox = (): NotificationInbox => harness.connector.app.get(NotificationInbox);
   const until = async <T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -162,6 +164,9 @@ describe('Teams ingress', () => {
     it('accepts the genuine payload again (Graph retries; observers dedupe)', async () => {
       const before = observedCount();
       expect((await post(payload)).status).toBe(202);
+      // Handed over after the ack, from the inbox.
+      await until('the replayed notification handed over', () => observedCount() === before + 1);
+      await inbox().idle();
       expect(observedCount()).toBe(before + 1);
     });
 
@@ -249,9 +254,15 @@ describe('Teams ingress', () => {
         const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string] });
         const message = say(org, chat.id, 'for whichever replica', people[1]);
         const payload = (await deliveryOf(message.id)).body;
+        // Graph's own delivery handed over first: a retry of a notification still waiting in the inbox is the same row.
+        await until('the delivery handed over', () => [...observer.of(message.id), ...otherObserver.of(message.id)].some((o) => o.source === 'notification'));
         const response = await fetch(`${other.connector.url}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
         expect(response.status).toBe(202);
-        expect(otherObserver.of(message.id).map((o) => o.source)).toEqual(['notification']);
+        // Graph's own delivery and the replay are each handed over once, by whichever replica claims them first.
+        const notified = () => [...observer.of(message.id), ...otherObserver.of(message.id)].filter((o) => o.source === 'notification').length;
+        await until('both handed over', () => notified() === 2);
+        await inbox().idle();
+        expect(notified()).toBe(2);
       } finally {
         await other.stop();
       }
@@ -314,6 +325,7 @@ describe('Teams ingress', () => {
       const sent = [1, 2, 3, 4, 5].map((n) => sandbox.control.post({ as: users[0] as string, chatId: chat.id, content: `evaluation ${n}` }) as { id: string });
       await until('the cap reached', () => sandbox.inspect.deliveries().filter((d) => d.subscriptionId === current.subscriptionId && d.outcome === 'capped').length === 2);
       await sandbox.inspect.notificationsIdle();
+      await inbox().idle();
       const notified = observer.observed.filter((o) => o.connectionId === evaluation.connectionId && o.source === 'notification');
       expect(notified.map((o) => o.messageId).sort()).toEqual(sent.slice(0, 3).map((m) => m.id).sort());
       // Catch-up still finds the ones Graph never notified.
@@ -329,6 +341,84 @@ describe('Teams ingress', () => {
       await until('the subscription forgotten', async () => (await store().known([last.subscriptionId])).size === 0);
       expect(await store().current(evaluation.connectionId)).toBeNull();
       expect((await post(lastPayload)).status).toBe(400);
+    });
+  });
+
+  describe('the notification inbox (ADR 0042)', () => {
+    const chatOf = () => sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
+
+    it('answers Graph at once while the relay side is busy, and hands the notification over after', async () => {
+      await currentOf(org);
+      let release: () => void = () => undefined;
+      const busy = new Promise<void>((resolve) => (release = resolve));
+      const chat = chatOf();
+      observer.hold = (o) => (o.chatId === chat.id ? busy : undefined);
+      try {
+        const message = say(org, chat.id, 'while the relay side waits');
+        const delivery = await deliveryOf(message.id);
+        // The first attempt was answered well inside Graph's 3 seconds though nothing was handed over yet.
+        expect(delivery.attempt).toBe(1);
+        expect(Date.parse(delivery.at) - Date.parse(delivery.sentAt ?? delivery.at)).toBeLessThan(3_000);
+        expect(observer.of(message.id)).toHaveLength(0);
+        release();
+        const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+        expect(seen.message?.body?.content).toContain('while the relay side waits');
+      } finally {
+        observer.hold = undefined;
+        release();
+      }
+    });
+
+    it("hands a conversation's notifications over in the order their messages were written, whatever order they came in", async () => {
+      await currentOf(org);
+      const chat = chatOf();
+      const sent = [1, 2, 3].map((n) => say(org, chat.id, `in order ${n}`));
+      const payloads = await Promise.all(sent.map(async (m) => (await deliveryOf(m.id)).body as { value: unknown[]; validationTokens: string[] }));
+      for (const m of sent) await observer.waitFor((o) => o.messageId === m.id && o.source === 'notification');
+      await inbox().idle();
+      const from = observer.observed.length;
+      const fromNotified = observer.observed.filter((o) => o.source === 'notification').length;
+      // Graph's retries of all three, newest first, in one payload.
+      const reversed = [...payloads].reverse();
+      expect((await post({ value: reversed.flatMap((p) => p.value), validationTokens: reversed[0]?.validationTokens })).status).toBe(202);
+      await until('the retries handed over', () => observer.observed.filter((o) => o.source === 'notification').length - fromNotified === 3);
+      const order = observer.observed.slice(from).filter((o) => o.source === 'notification').map((o) => sent.findIndex((m) => m.id === o.messageId));
+      expect(order).toEqual([0, 1, 2]);
+    });
+
+    it('holds a conversation back behind a notification the relay side failed on, and tries it again', async () => {
+      await currentOf(org);
+      const chat = chatOf();
+      let failures = 0;
+      const first = say(org, chat.id, 'fails twice');
+      // Catch-up lists the same messages now and then; only what came through the inbox counts here.
+      observer.refuse = (o) => o.source === 'notification' && o.messageId === first.id && failures++ < 2;
+      try {
+        const second = say(org, chat.id, 'waits behind it');
+        await observer.waitFor((o) => o.messageId === second.id && o.source === 'notification', 60_000);
+        expect(failures).toBe(3);
+        // (A 1:1 chat is one per pair: earlier tests' messages are in it too.)
+        const order = observer.observed.filter((o) => (o.messageId === first.id || o.messageId === second.id) && o.source === 'notification').map((o) => o.messageId);
+        expect(order.slice(0, 2)).toEqual([first.id, second.id]);
+      } finally {
+        observer.refuse = undefined;
+      }
+    });
+
+    it('what one replica acked and did not hand over, the next one does', async () => {
+      await currentOf(org);
+      const chat = chatOf();
+      observer.refuse = (o) => o.chatId === chat.id && o.source === 'notification';
+      const message = say(org, chat.id, 'acked before a restart');
+      await until('stored and tried', async () => {
+        const rows: { attempts: number }[] = await harness.connector.app.get<DataSource>(DATA_SOURCE).query('SELECT attempts FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id]);
+        return (rows[0]?.attempts ?? 0) > 0;
+      });
+      await stop();
+      await start(ingress());
+      const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification', 60_000);
+      expect(seen.message?.body?.content).toContain('acked before a restart');
+      await inbox().idle();
     });
   });
 
@@ -557,8 +647,10 @@ describe('Teams ingress', () => {
     expect(vault.get(org.connectionId)?.activeKeyId).toBe(rotated.certificateId);
     expect(vault.get(org.connectionId)?.keys.map((k) => k.id).sort()).toEqual([old.certificateId, rotated.certificateId].sort());
     // Graph's retry of a notification sent before the rotation.
+    await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+    const notified = observer.of(message.id).filter((o) => o.source === 'notification').length;
     expect((await post(inFlight)).status).toBe(202);
-    expect(observer.of(message.id).some((o) => o.source === 'notification')).toBe(true);
+    await until('the retry handed over', () => observer.of(message.id).filter((o) => o.source === 'notification').length === notified + 1);
     const after = say(org, chat.id, 'encrypted with the new certificate');
     const seen = await observer.waitFor((o) => o.messageId === after.id && o.source === 'notification');
     expect(seen.message?.body?.content).toContain('new certificate');

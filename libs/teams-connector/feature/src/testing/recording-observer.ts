@@ -5,8 +5,11 @@ export class RecordingObserver extends ChatMessageObserver {
   readonly observed: ChatMessageObservation[] = [];
   /** While set, observe() throws for observations it matches (as a failing relay side would). */
   refuse?: (observation: ChatMessageObservation) => boolean;
+  /** While set, observe() waits for the promise it answers for an observation (a relay side that is slow, say). */
+  hold?: (observation: ChatMessageObservation) => Promise<void> | undefined;
 
   async observe(observation: ChatMessageObservation): Promise<void> {
+    await this.hold?.(observation);
     if (this.refuse?.(observation)) throw new Error('observer refused (test)');
     this.observed.push(observation);
   }

@@ -1,4 +1,4 @@
-import { handleLane, RETRY_SECONDS } from './conversation-lane';
+import { handleLane, RETRY_SECONDS } from './ordered-lane';
 
 describe('handleLane', () => {
   it('handles a conversation in ts order, and holds back a failed event and every later one for the same time', async () => {
@@ -29,5 +29,16 @@ describe('handleLane', () => {
     await handleLane([2, 1], (e) => e, async (e) => Boolean(handled.push(e)), async (e) => void held.push(e));
     expect(handled).toEqual([1, 2]);
     expect(held).toEqual([]);
+  });
+});
+
+describe('handleLane with a backoff', () => {
+  it('holds the failed event and the later ones for what the backoff says of the failed one', async () => {
+    const held: [number, number][] = [];
+    await handleLane([1, 2, 3], (e) => e, async (e) => e !== 2, async (e, seconds) => void held.push([e, seconds]), (failed) => failed * 10);
+    expect(held).toEqual([
+      [2, 20],
+      [3, 20],
+    ]);
   });
 });

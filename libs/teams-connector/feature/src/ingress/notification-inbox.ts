@@ -1,0 +1,302 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@parley/observability';
+import { handleLane, queryReturning } from '@parley/persistence';
+import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
+
+export interface NotificationInboxSettings {
+  /**
+   * A row waits this long after it arrived before it is handed over, so that notifications Graph sent together (in no
+   * set order, each its own POST) are put in the order their messages were written first.
+   */
+  readonly settleMs: number;
+  /** Conversations one replica hands over side by side. */
+  readonly concurrency: number;
+  /** Attempts before a row that keeps failing is set aside (failed_at, with its reason) and its conversation moves on. */
+  readonly maxAttempts: number;
+  /** How often a replica looks for rows nobody is handling (a crashed replica's, held-back ones). */
+  readonly pollMs: number;
+}
+
+export const defaultNotificationInboxSettings: NotificationInboxSettings = { settleMs: 150, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
+
+/** How long a claim lasts; a replica that dies holding one delays its conversation this long. */
+const LEASE_SECONDS = 60;
+/** Rows of one conversation per claim: each can wait for an echo (ECHO_WAIT_MS), and all must be done within the lease. */
+const ROWS_PER_CHAT = 10;
+/** The longest a failing row holds its conversation back before the next attempt. */
+const MAX_BACKOFF_SECONDS = 300;
+
+interface InboxRow {
+  id: string;
+  event_id: string;
+  org_id: string;
+  connection_id: string;
+  chat_id: string;
+  message_id: string;
+  thread_root_id: string | null;
+  change_type: ChatMessageObservation['changeType'];
+  message: GraphChatMessageResource | null;
+  attempts: number;
+}
+
+/** When the change happened, as far as the notification says: the order a conversation's rows are handed over in. */
+export function orderedAt(observation: ChatMessageObservation, receivedAt: Date): Date {
+  const m = observation.message;
+  const stamp = observation.changeType === 'created' ? m?.createdDateTime : (m?.lastModifiedDateTime ?? m?.deletedDateTime ?? m?.createdDateTime);
+  const parsed = stamp ? Date.parse(stamp) : NaN;
+  return Number.isNaN(parsed) ? receivedAt : new Date(parsed);
+}
+
+/**
+ * Verified Graph change notifications between the endpoint's 202 and the relay side (ADR 0042). The endpoint stores
+ * them (`accept`) and answers at once, so Graph's 3-second deadline never depends on the relay side, which can wait
+ * for Parley's own post to be recorded (the echo check) or for Graph. The inbox then hands each conversation's rows to
+ * the ChatMessageObserver one after another, in the order their messages were written, conversations side by side.
+ *
+ * - A conversation is claimed whole (no replica claims a row of a conversation another is handling), for LEASE_SECONDS;
+ *   a replica that dies holding it delays that conversation by at most the lease.
+ * - A row the observer fails on holds its conversation back, with a backoff that grows per attempt; after
+ *   maxAttempts it is set aside with its reason (kept, logged, counted on /metrics) and the conversation moves on.
+ * - A handled row is deleted: a message's body rests here only between the ack and its handling.
+ */
+export class NotificationInbox {
+  private readonly busy = new Set<string>();
+  private readonly lanes = new Set<Promise<void>>();
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly observer: () => ChatMessageObserver | null,
+    private readonly settings: NotificationInboxSettings,
+    private readonly logger: Logger,
+    registry?: Registry,
+  ) {
+    if (registry) this.registerMetrics(registry);
+  }
+
+  /** Whether anything is wired to hand rows to; without it, the endpoint refuses (Graph retries) rather than store. */
+  get canHandOver(): boolean {
+    return this.observer() !== null;
+  }
+
+  /** Stores verified observations (a retry of one still waiting is recognized by its event id) and schedules them. */
+  async accept(observations: readonly ChatMessageObservation[]): Promise<void> {
+    if (observations.length === 0) return;
+    const receivedAt = new Date();
+    const values: unknown[] = [];
+    const tuples = observations.map((o, i) => {
+      values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt));
+      const at = i * 9;
+      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz)`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at)
+       VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
+      values,
+    );
+    this.kick();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    // Picks up what an earlier process acked and did not hand over, then keeps looking for leftovers.
+    this.pollTimer = setInterval(() => this.drain(), this.settings.pollMs);
+    this.pollTimer.unref();
+    this.drain();
+  }
+
+  /** Stops claiming; the rows being handed over finish (the rest of a claimed conversation is released at once). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    await this.draining;
+    await Promise.allSettled([...this.lanes]);
+  }
+
+  /** Resolves once nothing is claimed by this replica and no row is waiting to be handed over (tests, benchmarks). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [row] = (await this.dataSource.query('SELECT count(*)::int AS n FROM teams_connector.notification_inbox WHERE failed_at IS NULL')) as { n: number }[];
+      if ((row?.n ?? 0) === 0 && this.lanes.size === 0) return;
+      if (Date.now() > deadline) throw new Error(`the Teams notification inbox still holds ${row?.n ?? 0} rows after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** New rows are handed over once they have settled. */
+  private kick(): void {
+    if (this.stopped || this.settleTimer) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.drain();
+    }, this.settings.settleMs);
+    this.settleTimer.unref();
+  }
+
+  /** Claims conversations while there is room, and starts a lane for each; a call during a claim makes it claim again. */
+  private drain(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = (async () => {
+      do {
+        this.again = false;
+        try {
+          while (!this.stopped && this.busy.size < this.settings.concurrency) {
+            const lanes = await this.claim(this.settings.concurrency - this.busy.size);
+            if (lanes.size === 0) break;
+            for (const [chatId, rows] of lanes) this.run(chatId, rows);
+          }
+        } catch (error) {
+          this.logger.error({ err: error }, 'Teams notification inbox could not claim; the notifications stay stored');
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private run(chatId: string, rows: InboxRow[]): void {
+    this.busy.add(chatId);
+    const lane = handleLane(
+      rows,
+      (row) => rows.indexOf(row),
+      (row) => this.handOver(row),
+      (row, seconds) => this.holdBack(row, seconds),
+      (failed) => (this.stopped ? 0 : Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failed.attempts, 9))),
+    )
+      .catch((error: unknown) => this.logger.error({ err: error, conversationId: chatId }, 'Teams notification inbox lane failed; its rows are claimed again after the lease'))
+      .finally(() => {
+        this.busy.delete(chatId);
+        this.lanes.delete(lane);
+        // Rows of this conversation that arrived meanwhile were not claimable while it was busy here.
+        this.drain();
+      });
+    this.lanes.add(lane);
+  }
+
+  /**
+   * Conversations with settled rows nobody holds (not this replica, not another: no row of theirs is claimed), oldest
+   * change first, up to `room` of them, with up to ROWS_PER_CHAT rows each, in the order they are handed over.
+   */
+  private async claim(room: number): Promise<Map<string, InboxRow[]>> {
+    const rows = await queryReturning<InboxRow>(
+      this.dataSource,
+      `WITH free AS (
+         SELECT a.chat_id, min(a.version_at) AS first_at FROM teams_connector.notification_inbox a
+         WHERE a.failed_at IS NULL AND a.received_at <= now() - ($1::int * interval '1 millisecond')
+           AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.chat_id = ANY($2::text[]))
+           AND NOT EXISTS (SELECT 1 FROM teams_connector.notification_inbox b WHERE b.chat_id = a.chat_id AND b.failed_at IS NULL AND b.claimed_until >= now())
+         GROUP BY a.chat_id ORDER BY first_at LIMIT $3),
+       picked AS (
+         SELECT id FROM (
+           SELECT r.id, row_number() OVER (PARTITION BY r.chat_id ORDER BY r.version_at, r.id) AS n FROM teams_connector.notification_inbox r
+           JOIN free USING (chat_id)
+           WHERE r.failed_at IS NULL AND r.received_at <= now() - ($1::int * interval '1 millisecond') AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
+         WHERE n <= $4)
+       UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($5::int * interval '1 second')
+       WHERE id IN (SELECT id FROM teams_connector.notification_inbox WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
+       RETURNING id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts`,
+      [this.settings.settleMs, [...this.busy], room, ROWS_PER_CHAT, LEASE_SECONDS],
+    );
+    const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
+    for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
+    for (const lane of lanes.values()) lane.sort((a, b) => new Date(a.version_at).getTime() - new Date(b.version_at).getTime() || Number(a.id) - Number(b.id));
+    return lanes;
+  }
+
+  /** True when the row is done with (handed over, or set aside after maxAttempts); false to try it again later. */
+  private async handOver(row: InboxRow): Promise<boolean> {
+    if (this.stopped) return false;
+    const observer = this.observer();
+    if (!observer) return false;
+    try {
+      await observer.observe(observationOf(row));
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const reason = error instanceof Error ? error.message : String(error);
+      const giveUp = attempts >= this.settings.maxAttempts;
+      await this.dataSource.query(`UPDATE teams_connector.notification_inbox SET attempts = $2, last_error = $3, failed_at = CASE WHEN $4::boolean THEN now() END WHERE id = $1`, [
+        row.id,
+        attempts,
+        reason.slice(0, 500),
+        giveUp,
+      ]);
+      row.attempts = attempts;
+      const where = { conversationId: row.chat_id, messageId: row.message_id, changeType: row.change_type, attempts, err: error };
+      if (giveUp) this.logger.error(where, 'Teams notification set aside after its last attempt; its conversation moves on');
+      else this.logger.warn(where, 'Teams notification not handed over; its conversation is held back and tried again');
+      return giveUp;
+    }
+    await this.dataSource.query('DELETE FROM teams_connector.notification_inbox WHERE id = $1', [row.id]);
+    return true;
+  }
+
+  private async holdBack(row: InboxRow, seconds: number): Promise<void> {
+    await this.dataSource.query(`UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($2::int * interval '1 second') WHERE id = $1`, [row.id, seconds]);
+  }
+
+  private registerMetrics(registry: Registry): void {
+    const dataSource = this.dataSource;
+    let read: Promise<{ waiting: number; failed: number; oldest: number } | undefined> | undefined;
+    // Both gauges come from one query per scrape; a scrape while the database is down leaves them out.
+    const figures = () =>
+      (read ??= dataSource
+        .query(
+          `SELECT count(*) FILTER (WHERE failed_at IS NULL)::int AS waiting, count(*) FILTER (WHERE failed_at IS NOT NULL)::int AS failed,
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(received_at) FILTER (WHERE failed_at IS NULL)), 0)::float AS oldest
+           FROM teams_connector.notification_inbox`,
+        )
+        .then((rows: { waiting: number; failed: number; oldest: number }[]) => rows[0])
+        .catch(() => undefined)
+        .finally(() => setImmediate(() => (read = undefined))));
+    new Gauge({
+      name: 'parley_teams_notification_inbox_rows',
+      help: 'Graph change notifications acked and stored but not yet handed to the relay side (waiting), and those set aside after their last attempt (failed).',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const now = await figures();
+        this.reset();
+        if (!now) return;
+        this.set({ state: 'waiting' }, now.waiting);
+        this.set({ state: 'failed' }, now.failed);
+      },
+    });
+    new Gauge({
+      name: 'parley_teams_notification_inbox_oldest_age_seconds',
+      help: 'Age of the oldest Graph change notification waiting to be handed to the relay side (0 when none waits).',
+      registers: [registry],
+      async collect() {
+        const now = await figures();
+        this.reset();
+        if (now) this.set(now.oldest);
+      },
+    });
+  }
+}
+
+function observationOf(row: InboxRow): ChatMessageObservation {
+  return {
+    orgId: row.org_id,
+    connectionId: row.connection_id,
+    chatId: row.chat_id,
+    messageId: row.message_id,
+    ...(row.thread_root_id ? { threadRootId: row.thread_root_id } : {}),
+    changeType: row.change_type,
+    ...(row.message ? { message: row.message } : {}),
+    source: 'notification',
+    eventId: row.event_id,
+  };
+}
