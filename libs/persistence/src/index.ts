@@ -7,3 +7,4 @@ export { GroupCommit, type GroupCommitOptions } from './group-commit';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';
 export { queryReturning, returnedRows, type Queryable } from './returning';
 export { handleLane, RETRY_SECONDS } from './inbox/ordered-lane';
+export { LaneDrainer, type LaneDrainerSettings, type LaneSource } from './inbox/lane-drainer';

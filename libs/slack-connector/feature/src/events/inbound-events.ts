@@ -11,6 +11,15 @@ export interface InboundEvent {
   readonly envelope: Record<string, unknown>;
 }
 
+/** The event's own time (event_ts, else ts, else the envelope's event_time): the order of a lane. */
+export function tsOf(event: InboundEvent): number {
+  const e = event.envelope['event'] as Record<string, unknown> | undefined;
+  return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
+}
+
+/** Events of one lane per claim: each can wait for an echo (echoWaitMs), and all must be done within the lease. */
+const EVENTS_PER_LANE = 10;
+
 /**
  * Events API deliveries between the ack and their publication. The event_id is the primary key: a retry of an event
  * (Slack's, or the sandbox's duplicates) is recognized however long after, as long as the row is kept. The envelope,
@@ -30,20 +39,39 @@ export class InboundEvents {
     return rows.length > 0;
   }
 
-  /** Claims up to `limit` unhandled events for `leaseSeconds` (another replica skips them), oldest first. */
-  async claim(limit: number, leaseSeconds: number): Promise<InboundEvent[]> {
-    type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> };
+  /**
+   * Claims the waiting events of up to `room` lanes (the `lane` column: `{teamId}:{channel}`) for `leaseSeconds`: lanes not in `busy` (this replica's) and with
+   * no event claimed or held back (another replica's), oldest first, up to EVENTS_PER_LANE each, each lane in `ts`
+   * order (ADR 0042).
+   */
+  async claim(room: number, busy: readonly string[], leaseSeconds: number): Promise<Map<string, InboundEvent[]>> {
+    type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> | null; lane: string };
     const rows = await queryReturning<Row>(
       this.dataSource,
-      `UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $2)
-       WHERE event_id IN (
-         SELECT event_id FROM slack_connector.inbound_events
-         WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-         ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, org_id, connection_id, team_id, body, received_at`,
-      [limit, leaseSeconds],
+      `WITH free AS (
+         SELECT a.lane, min(a.received_at) AS first_at FROM slack_connector.inbound_events a
+         WHERE a.processed_at IS NULL AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.lane = ANY($2::text[]))
+           AND NOT EXISTS (SELECT 1 FROM slack_connector.inbound_events b WHERE b.lane = a.lane AND b.processed_at IS NULL AND b.claimed_until >= now())
+         GROUP BY a.lane ORDER BY first_at LIMIT $1),
+       picked AS (
+         SELECT event_id FROM (
+           SELECT r.event_id, row_number() OVER (PARTITION BY r.lane ORDER BY r.received_at) AS n FROM slack_connector.inbound_events r
+           JOIN free USING (lane)
+           WHERE r.processed_at IS NULL AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
+         WHERE n <= $3)
+       UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $4)
+       WHERE event_id IN (SELECT event_id FROM slack_connector.inbound_events WHERE event_id IN (SELECT event_id FROM picked) FOR UPDATE SKIP LOCKED)
+       RETURNING event_id, org_id, connection_id, team_id, body, lane`,
+      [room, busy, EVENTS_PER_LANE, leaseSeconds],
     );
-    return rows.filter((r) => r.body).map((r) => ({ eventId: r.event_id, orgId: r.org_id, connectionId: r.connection_id, teamId: r.team_id, envelope: r.body }));
+    const lanes = new Map<string, InboundEvent[]>();
+    for (const r of rows) {
+      if (!r.body) continue;
+      const event = { eventId: r.event_id, orgId: r.org_id, connectionId: r.connection_id, teamId: r.team_id, envelope: r.body };
+      lanes.set(r.lane, [...(lanes.get(r.lane) ?? []), event]);
+    }
+    for (const lane of lanes.values()) lane.sort((a, b) => tsOf(a) - tsOf(b));
+    return lanes;
   }
 
   /** Marks it handled and drops its envelope (the message text is not kept: relay.md, Privacy). */

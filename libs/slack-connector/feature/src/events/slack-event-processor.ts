@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
-import { handleLane, inTransaction, type Outbox } from '@parley/persistence';
+import { inTransaction, LaneDrainer, type LaneSource, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { SlackApiError, type SlackWebApi } from '@parley/slack-connector-slack-access';
 import type { WebAPICallResult } from '@slack/web-api';
@@ -17,9 +17,10 @@ import { readMessageEvent, type MessageChange } from './message-event';
 import { readReactionEvent, type ReactionChange } from './reaction-event';
 import { encodeFileRef } from '../files/file-ref';
 
-const BATCH = 100;
 const LEASE_SECONDS = 120;
 const POLL_MS = 2_000;
+/** Conversations one replica handles side by side. */
+const CONCURRENCY = 16;
 const MAX_MEMBERS = 50;
 const MAX_KNOWN_KINDS = 10_000;
 
@@ -34,31 +35,20 @@ function authorizationOf(envelope: Record<string, unknown>): Authorization | und
   return first ? { userId: first['user_id'] as string, isBot: first['is_bot'] === true } : undefined;
 }
 
-const tsOf = (event: InboundEvent) => {
-  const e = event.envelope['event'] as Record<string, unknown> | undefined;
-  return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
-};
-const channelOf = (event: InboundEvent) => {
-  const e = event.envelope['event'] as Record<string, unknown> | undefined;
-  // A reaction event names its conversation under `item`.
-  return String(e?.['channel'] ?? (e?.['item'] as Record<string, unknown> | undefined)?.['channel'] ?? '');
-};
 /** A reaction event that matches one Parley made this recently is its echo (Slack sends it within seconds). */
 const REACTION_ECHO_WINDOW_SECONDS = 300;
 
 /**
  * Turns stored Events API deliveries into parley.message.received.v2 (files included), after the ack. Events of one conversation are
- * handled one after another in Slack's order (event_ts); conversations in parallel. An event is dropped when it is
+ * handled one after another in Slack's order (event_ts); conversations side by side, each claimed whole, and one that
+ * waits (an echo, a slow call) holds back only itself (LaneDrainer, ADR 0042). An event is dropped when it is
  * Parley's own post (its `ts` recorded by a delivery; one that races a post waits for it), and published once per
  * message however many installations or retries brought it. A transient failure (Slack or identity down) leaves the
  * event stored and it is tried again; nothing acked is lost.
  */
 @Injectable()
-export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicationShutdown, LaneSource<InboundEvent> {
+  private readonly drainer: LaneDrainer<InboundEvent>;
   private lastPurge = 0;
   private readonly members = new Map<string, { value: string[]; expiresAt: number }>();
   /** Whether a conversation a reaction names is a group DM or a channel: a conversation never changes kind. */
@@ -75,55 +65,35 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly clients: SlackClients,
     private readonly userTokens: SlackUserTokens,
     private readonly links: ChannelLinks,
-  ) {}
+  ) {
+    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: 0 }, logger, 'Slack events');
+  }
 
   onApplicationBootstrap(): void {
     // Picks up what an earlier process acked but did not publish, then keeps looking for leftovers.
-    this.timer = setInterval(() => this.kick(), POLL_MS);
-    this.timer.unref();
-    this.kick();
+    this.drainer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.drainer.stop();
   }
 
-  /** Handles whatever is stored now; a kick during a run makes it run once more. */
+  /** Handles whatever is stored now. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.stopped && (await this.runBatch()) === BATCH) this.again = false;
-          await this.purgeNowAndThen();
-        } catch (error) {
-          this.logger.error({ err: error }, 'Slack event processing failed; the events stay stored');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-    });
+    this.drainer.kick();
   }
 
-  private async runBatch(): Promise<number> {
-    const events = await this.inbound.claim(BATCH, LEASE_SECONDS);
-    const lanes = new Map<string, InboundEvent[]>();
-    for (const event of events) lanes.set(channelOf(event), [...(lanes.get(channelOf(event)) ?? []), event]);
-    // An event that fails is held back with every later one of its conversation, for the same time: before, the later
-    // ones waited 1 s and the failed one 5 s, so they overtook it (seen as reordered DMs under load in the acceptance).
-    await Promise.all([...lanes.values()].map((lane) => handleLane(lane, tsOf, (event) => this.handle(event), (event, seconds) => this.inbound.release(event.eventId, seconds))));
-    return events.length;
+  async claim(room: number, busy: readonly string[]): Promise<ReadonlyMap<string, readonly InboundEvent[]>> {
+    await this.purgeNowAndThen();
+    return this.inbound.claim(room, busy, LEASE_SECONDS);
+  }
+
+  holdBack(event: InboundEvent, seconds: number): Promise<void> {
+    return this.inbound.release(event.eventId, seconds);
   }
 
   /** False when the event must be tried again later. */
-  private async handle(event: InboundEvent): Promise<boolean> {
+  async handle(event: InboundEvent): Promise<boolean> {
     const log = this.logger.child({ eventId: event.eventId, orgId: event.orgId, teamId: event.teamId });
     try {
       const reaction = readReactionEvent(event.envelope);

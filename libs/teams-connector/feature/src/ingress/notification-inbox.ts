@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
-import { handleLane, queryReturning } from '@parley/persistence';
+import { LaneDrainer, queryReturning, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 
 export interface NotificationInboxSettings {
@@ -60,14 +60,8 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
  *   maxAttempts it is set aside with its reason (kept, logged, counted on /metrics) and the conversation moves on.
  * - A handled row is deleted: a message's body rests here only between the ack and its handling.
  */
-export class NotificationInbox {
-  private readonly busy = new Set<string>();
-  private readonly lanes = new Set<Promise<void>>();
-  private draining: Promise<void> | undefined;
-  private again = false;
-  private settleTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private stopped = true;
+export class NotificationInbox implements LaneSource<InboxRow> {
+  private readonly drainer: LaneDrainer<InboxRow>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -76,6 +70,7 @@ export class NotificationInbox {
     private readonly logger: Logger,
     registry?: Registry,
   ) {
+    this.drainer = new LaneDrainer(this, settings, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
   }
 
@@ -99,26 +94,16 @@ export class NotificationInbox {
        VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
       values,
     );
-    this.kick();
+    this.drainer.kick();
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    // Picks up what an earlier process acked and did not hand over, then keeps looking for leftovers.
-    this.pollTimer = setInterval(() => this.drain(), this.settings.pollMs);
-    this.pollTimer.unref();
-    this.drain();
+    this.drainer.start();
   }
 
   /** Stops claiming; the rows being handed over finish (the rest of a claimed conversation is released at once). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.pollTimer);
-    clearTimeout(this.settleTimer);
-    this.settleTimer = undefined;
-    await this.draining;
-    await Promise.allSettled([...this.lanes]);
+  stop(): Promise<void> {
+    return this.drainer.stop();
   }
 
   /** Resolves once nothing is claimed by this replica and no row is waiting to be handed over (tests, benchmarks). */
@@ -126,71 +111,21 @@ export class NotificationInbox {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [row] = (await this.dataSource.query('SELECT count(*)::int AS n FROM teams_connector.notification_inbox WHERE failed_at IS NULL')) as { n: number }[];
-      if ((row?.n ?? 0) === 0 && this.lanes.size === 0) return;
+      if ((row?.n ?? 0) === 0 && this.drainer.active === 0) return;
       if (Date.now() > deadline) throw new Error(`the Teams notification inbox still holds ${row?.n ?? 0} rows after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
-  /** New rows are handed over once they have settled. */
-  private kick(): void {
-    if (this.stopped || this.settleTimer) return;
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = undefined;
-      this.drain();
-    }, this.settings.settleMs);
-    this.settleTimer.unref();
-  }
-
-  /** Claims conversations while there is room, and starts a lane for each; a call during a claim makes it claim again. */
-  private drain(): void {
-    if (this.stopped) return;
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.stopped && this.busy.size < this.settings.concurrency) {
-            const lanes = await this.claim(this.settings.concurrency - this.busy.size);
-            if (lanes.size === 0) break;
-            for (const [chatId, rows] of lanes) this.run(chatId, rows);
-          }
-        } catch (error) {
-          this.logger.error({ err: error }, 'Teams notification inbox could not claim; the notifications stay stored');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.draining = undefined;
-    });
-  }
-
-  private run(chatId: string, rows: InboxRow[]): void {
-    this.busy.add(chatId);
-    const lane = handleLane(
-      rows,
-      (row) => rows.indexOf(row),
-      (row) => this.handOver(row),
-      (row, seconds) => this.holdBack(row, seconds),
-      (failed) => (this.stopped ? 0 : Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failed.attempts, 9))),
-    )
-      .catch((error: unknown) => this.logger.error({ err: error, conversationId: chatId }, 'Teams notification inbox lane failed; its rows are claimed again after the lease'))
-      .finally(() => {
-        this.busy.delete(chatId);
-        this.lanes.delete(lane);
-        // Rows of this conversation that arrived meanwhile were not claimable while it was busy here.
-        this.drain();
-      });
-    this.lanes.add(lane);
+  retrySeconds(failed: InboxRow): number {
+    return Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failed.attempts, 9));
   }
 
   /**
    * Conversations with settled rows nobody holds (not this replica, not another: no row of theirs is claimed), oldest
    * change first, up to `room` of them, with up to ROWS_PER_CHAT rows each, in the order they are handed over.
    */
-  private async claim(room: number): Promise<Map<string, InboxRow[]>> {
+  async claim(room: number, busy: readonly string[]): Promise<Map<string, InboxRow[]>> {
     const rows = await queryReturning<InboxRow>(
       this.dataSource,
       `WITH free AS (
@@ -208,7 +143,7 @@ export class NotificationInbox {
        UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($5::int * interval '1 second')
        WHERE id IN (SELECT id FROM teams_connector.notification_inbox WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
        RETURNING id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts`,
-      [this.settings.settleMs, [...this.busy], room, ROWS_PER_CHAT, LEASE_SECONDS],
+      [this.settings.settleMs, busy, room, ROWS_PER_CHAT, LEASE_SECONDS],
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
@@ -217,8 +152,7 @@ export class NotificationInbox {
   }
 
   /** True when the row is done with (handed over, or set aside after maxAttempts); false to try it again later. */
-  private async handOver(row: InboxRow): Promise<boolean> {
-    if (this.stopped) return false;
+  async handle(row: InboxRow): Promise<boolean> {
     const observer = this.observer();
     if (!observer) return false;
     try {
@@ -243,7 +177,7 @@ export class NotificationInbox {
     return true;
   }
 
-  private async holdBack(row: InboxRow, seconds: number): Promise<void> {
+  async holdBack(row: InboxRow, seconds: number): Promise<void> {
     await this.dataSource.query(`UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($2::int * interval '1 second') WHERE id = $1`, [row.id, seconds]);
   }
 
