@@ -36,6 +36,20 @@ export interface LoadRunOptions {
   readonly settleMs?: number;
 }
 
+/**
+ * How the platforms' deliveries to Parley went, as the sandboxes recorded them: Slack's Events API attempts by outcome
+ * (an `http_timeout` is an ack later than 3 s, and Slack sends the event again) and Graph's change notifications by
+ * outcome (a `failed` one is retried later). Late acks are what reorders a conversation: the retry comes seconds after
+ * the messages written next.
+ */
+export function platformDeliveries(org: RelayOrganisation): { slack: Record<string, number>; graph: Record<string, number> } {
+  const count = (outcomes: readonly (string | undefined)[]) => outcomes.reduce<Record<string, number>>((all, o) => ({ ...all, [o ?? 'pending']: (all[o ?? 'pending'] ?? 0) + 1 }), {});
+  return {
+    slack: count(org.stack.sandboxes.slack.inspect.events().map((d) => d.outcome)),
+    graph: count(org.stack.sandboxes.graph.inspect.deliveries().filter((d) => d.kind === 'change').map((d) => `${d.outcome}${d.outcome === 'delivered' ? '' : `:${d.status}`}`)),
+  };
+}
+
 export interface LoadRunResult {
   readonly written: number;
   readonly edits: number;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConversationDriver, type Conversation } from './conversation-driver';
-import { LOAD_MESSAGES, loadConversations, runLoad, type LoadRunResult } from './load-run';
+import { LOAD_MESSAGES, loadConversations, platformDeliveries, runLoad, type LoadRunResult } from './load-run';
 import { startRelayOrganisation, type RelayOrganisation } from './relay-organisation';
 
 /**
@@ -28,10 +28,14 @@ describe('relay load across processes', () => {
     await org?.stop();
   });
 
-  const withLogs = <T>(work: () => Promise<T>) => org.stack.withLogs(work);
+  // Whatever the outcome, how the platforms' deliveries went (late acks reorder a conversation: platformDeliveries).
+  const withLogs = <T>(work: () => Promise<T>) =>
+    org.stack.withLogs(work).finally(() => process.stdout.write(`platform deliveries so far: ${JSON.stringify(platformDeliveries(org))}\n`));
 
   const report = (what: string, result: LoadRunResult) =>
-    process.stdout.write(`${what}: ${result.written} messages, ${result.edits} edits, ${result.deletes} deletes written in ${result.writeMs} ms; both sides agreed ${result.settleMs} ms later\n`);
+    process.stdout.write(
+      `${what}: ${result.written} messages, ${result.edits} edits, ${result.deletes} deletes written in ${result.writeMs} ms; both sides agreed ${result.settleMs} ms later\n`,
+    );
   let conversations: Conversation[];
 
   it(`${LOAD_MESSAGES} messages over 50 DMs and 10 group DMs, both ways, with edits and deletes: none lost, none doubled, each conversation in order`, () =>

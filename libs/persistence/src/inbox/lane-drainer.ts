@@ -41,6 +41,8 @@ export class LaneDrainer<E> {
   private draining: Promise<void> | undefined;
   private again = false;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** A kick came while the settle timer was pending: what it announced settles later, so the timer runs once more. */
+  private kickedWhileSettling = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = true;
 
@@ -80,16 +82,24 @@ export class LaneDrainer<E> {
     await Promise.allSettled([...this.lanes]);
   }
 
-  /** New events were stored: they are claimed once settled. */
+  /** New events were stored: they are claimed once settled (settleMs after the kick that announced them, at most). */
   kick(): void {
-    if (this.stopped || this.settleTimer) return;
+    if (this.stopped) return;
     if (this.settings.settleMs <= 0) {
       this.drain();
+      return;
+    }
+    if (this.settleTimer) {
+      this.kickedWhileSettling = true;
       return;
     }
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       this.drain();
+      if (this.kickedWhileSettling) {
+        this.kickedWhileSettling = false;
+        this.kick();
+      }
     }, this.settings.settleMs);
     this.settleTimer.unref();
   }

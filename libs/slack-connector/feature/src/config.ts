@@ -36,6 +36,11 @@ export const slackConnectorConfigSection = defineConfigSection(
     PARLEY_SLACK_IMPORT_CHUNK_SIZE: env.int(500, 1),
     /** How long an event in a conversation where Parley is posting waits for that post, to tell its echo (ms). */
     PARLEY_SLACK_ECHO_WAIT_MS: env.int(10_000, 0),
+    /**
+     * How old an event's message must be (by its own timestamp), or how long the event must have waited here, before it
+     * is handled: Slack sends events in no set order, and one written earlier can arrive a little later (ADR 0042).
+     */
+    PARLEY_SLACK_ORDER_WINDOW_MS: env.int(1_000, 0),
     /** How long conversation members read with conversations.members are reused (ms). */
     PARLEY_SLACK_MEMBERS_CACHE_MS: env.int(300_000, 0),
     /** How long a received event_id is remembered, so a retry of it is dropped (hours; Slack retries for ~5 min). */
@@ -64,6 +69,7 @@ export const slackConnectorConfigSection = defineConfigSection(
     importChunkSize: v.PARLEY_SLACK_IMPORT_CHUNK_SIZE,
     scimMirrorType: v.PARLEY_SLACK_SCIM_MIRROR_TYPE,
     echoWaitMs: v.PARLEY_SLACK_ECHO_WAIT_MS,
+    orderWindowMs: v.PARLEY_SLACK_ORDER_WINDOW_MS,
     membersCacheMs: v.PARLEY_SLACK_MEMBERS_CACHE_MS,
     eventRetentionHours: v.PARLEY_SLACK_EVENT_RETENTION_HOURS,
   }),

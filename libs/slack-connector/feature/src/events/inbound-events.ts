@@ -17,6 +17,12 @@ export function tsOf(event: InboundEvent): number {
   return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
 }
 
+/** When the event happened by Slack's clock; null when it does not say (it is then ordered by its arrival). */
+function occurredAt(event: InboundEvent): Date | null {
+  const seconds = tsOf(event);
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
+}
+
 /** Events of one lane per claim: each can wait for an echo (echoWaitMs), and all must be done within the lease. */
 const EVENTS_PER_LANE = 10;
 
@@ -32,9 +38,9 @@ export class InboundEvents {
   /** True when the event is new; false for a redelivery of one already stored. */
   async store(event: InboundEvent): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body)
-       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [event.eventId, event.orgId, event.connectionId, event.teamId, JSON.stringify(event.envelope)],
+      `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body, occurred_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [event.eventId, event.orgId, event.connectionId, event.teamId, JSON.stringify(event.envelope), occurredAt(event)],
     );
     return rows.length > 0;
   }
@@ -44,25 +50,27 @@ export class InboundEvents {
    * no event claimed or held back (another replica's), oldest first, up to EVENTS_PER_LANE each, each lane in `ts`
    * order (ADR 0042).
    */
-  async claim(room: number, busy: readonly string[], leaseSeconds: number): Promise<Map<string, InboundEvent[]>> {
+  async claim(room: number, busy: readonly string[], leaseSeconds: number, windowMs: number): Promise<Map<string, InboundEvent[]>> {
     type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> | null; lane: string };
     const rows = await queryReturning<Row>(
       this.dataSource,
       `WITH free AS (
          SELECT a.lane, min(a.received_at) AS first_at FROM slack_connector.inbound_events a
          WHERE a.processed_at IS NULL AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.lane = ANY($2::text[]))
+           AND LEAST(a.received_at, COALESCE(a.occurred_at, a.received_at)) <= now() - ($5::int * interval '1 millisecond')
            AND NOT EXISTS (SELECT 1 FROM slack_connector.inbound_events b WHERE b.lane = a.lane AND b.processed_at IS NULL AND b.claimed_until >= now())
          GROUP BY a.lane ORDER BY first_at LIMIT $1),
        picked AS (
          SELECT event_id FROM (
            SELECT r.event_id, row_number() OVER (PARTITION BY r.lane ORDER BY r.received_at) AS n FROM slack_connector.inbound_events r
            JOIN free USING (lane)
-           WHERE r.processed_at IS NULL AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
+           WHERE r.processed_at IS NULL AND (r.claimed_until IS NULL OR r.claimed_until < now())
+             AND LEAST(r.received_at, COALESCE(r.occurred_at, r.received_at)) <= now() - ($5::int * interval '1 millisecond')) ranked
          WHERE n <= $3)
        UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $4)
        WHERE event_id IN (SELECT event_id FROM slack_connector.inbound_events WHERE event_id IN (SELECT event_id FROM picked) FOR UPDATE SKIP LOCKED)
        RETURNING event_id, org_id, connection_id, team_id, body, lane`,
-      [room, busy, EVENTS_PER_LANE, leaseSeconds],
+      [room, busy, EVENTS_PER_LANE, leaseSeconds, windowMs],
     );
     const lanes = new Map<string, InboundEvent[]>();
     for (const r of rows) {

@@ -66,7 +66,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly userTokens: SlackUserTokens,
     private readonly links: ChannelLinks,
   ) {
-    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: 0 }, logger, 'Slack events');
+    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: config.orderWindowMs }, logger, 'Slack events');
   }
 
   onApplicationBootstrap(): void {
@@ -85,7 +85,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
 
   async claim(room: number, busy: readonly string[]): Promise<ReadonlyMap<string, readonly InboundEvent[]>> {
     await this.purgeNowAndThen();
-    return this.inbound.claim(room, busy, LEASE_SECONDS);
+    return this.inbound.claim(room, busy, LEASE_SECONDS, this.config.orderWindowMs);
   }
 
   holdBack(event: InboundEvent, seconds: number): Promise<void> {

@@ -6,8 +6,9 @@ import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResou
 
 export interface NotificationInboxSettings {
   /**
-   * A row waits this long after it arrived before it is handed over, so that notifications Graph sent together (in no
-   * set order, each its own POST) are put in the order their messages were written first.
+   * The order window: a row is handed over once its change is this old by Graph's clock (version_at), or once it has
+   * waited this long here, so that a notification of a message written just before, arriving just after (Graph sends
+   * them in no set order, each its own POST), is handed over first.
    */
   readonly settleMs: number;
   /** Conversations one replica hands over side by side. */
@@ -18,7 +19,7 @@ export interface NotificationInboxSettings {
   readonly pollMs: number;
 }
 
-export const defaultNotificationInboxSettings: NotificationInboxSettings = { settleMs: 150, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
+export const defaultNotificationInboxSettings: NotificationInboxSettings = { settleMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
 
 /** How long a claim lasts; a replica that dies holding one delays its conversation this long. */
 const LEASE_SECONDS = 60;
@@ -130,7 +131,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       this.dataSource,
       `WITH free AS (
          SELECT a.chat_id, min(a.version_at) AS first_at FROM teams_connector.notification_inbox a
-         WHERE a.failed_at IS NULL AND a.received_at <= now() - ($1::int * interval '1 millisecond')
+         WHERE a.failed_at IS NULL AND LEAST(a.received_at, a.version_at) <= now() - ($1::int * interval '1 millisecond')
            AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.chat_id = ANY($2::text[]))
            AND NOT EXISTS (SELECT 1 FROM teams_connector.notification_inbox b WHERE b.chat_id = a.chat_id AND b.failed_at IS NULL AND b.claimed_until >= now())
          GROUP BY a.chat_id ORDER BY first_at LIMIT $3),
@@ -138,7 +139,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
          SELECT id FROM (
            SELECT r.id, row_number() OVER (PARTITION BY r.chat_id ORDER BY r.version_at, r.id) AS n FROM teams_connector.notification_inbox r
            JOIN free USING (chat_id)
-           WHERE r.failed_at IS NULL AND r.received_at <= now() - ($1::int * interval '1 millisecond') AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
+           WHERE r.failed_at IS NULL AND LEAST(r.received_at, r.version_at) <= now() - ($1::int * interval '1 millisecond') AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
          WHERE n <= $4)
        UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($5::int * interval '1 second')
        WHERE id IN (SELECT id FROM teams_connector.notification_inbox WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
