@@ -241,13 +241,39 @@ export async function eventually(check: () => Promise<string | undefined>, timeo
 /** The run's tags in what the reader sees: `tag` and whether it reads as edited; Parley adds nothing of its own. */
 const TAG = /\b(r\d+c\d+m\d+)\b( edited)?/;
 
+/** How one conversation side differs from what was written: counts, and a line saying how (empty when it holds). */
+export interface SideTally {
+  /** Live messages written that the other side does not show. */
+  readonly lost: number;
+  /** Extra copies of a message the other side shows more than once. */
+  readonly duplicated: number;
+  /** Messages shown before one written earlier (adjacent inversions in the order first shown). */
+  readonly outOfOrder: number;
+  /** Messages shown from the wrong account (the app, or someone else). */
+  readonly wrongAuthor: number;
+  /** Messages shown with an older text (an edit not carried) or deleted ones still shown. */
+  readonly stale: number;
+  readonly problem?: string;
+}
+
+export interface Tally {
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly outOfOrder: number;
+  readonly wrongAuthor: number;
+  readonly stale: number;
+  readonly sides: number;
+  readonly problems: readonly string[];
+}
+
 /**
  * Compares what every source side wrote with what the other side's members see, as they see it. Per source side of
  * each conversation: the live messages (not deleted) arrive once each, from their author's account there, in the
- * order written, with their last text; deleted ones are gone (Slack) or shown deleted (Teams).
- * Returns undefined when everything holds, else one line per conversation that does not.
+ * order written, with their last text; deleted ones are gone (Slack) or shown deleted (Teams). Counts each kind of
+ * difference (the chaos run reports them); `problems` has one line per conversation side that does not hold.
  */
-export async function compareSides(driver: ConversationDriver, conversations: readonly Conversation[], written: readonly Written[], tagPrefix: string): Promise<string | undefined> {
+export async function tallySides(driver: ConversationDriver, conversations: readonly Conversation[], written: readonly Written[], tagPrefix: string): Promise<Tally> {
+  const totals = { lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0, sides: 0 };
   const problems: string[] = [];
   for (const conversation of conversations) {
     for (const source of ['slack', 'teams'] as const) {
@@ -255,27 +281,52 @@ export async function compareSides(driver: ConversationDriver, conversations: re
       if (mine.length === 0) continue;
       const reader = conversation.members.find((m) => m.primary !== source) as RelayPerson;
       const seen = (await driver.read(conversation, reader)).filter((s) => !s.deleted && TAG.exec(s.text)?.[1]?.startsWith(tagPrefix));
-      const authors = new Map(conversation.members.filter((m) => m.primary === source).map((m) => [source === 'slack' ? m.teamsId : m.slackId, m.key]));
-      const expected = mine.filter((w) => !w.deleted).map((w) => `${w.author.key}:${w.tag}${w.edited ? '*' : ''}`);
-      const actual = seen
-        .filter((s) => {
-          const tag = TAG.exec(s.text)?.[1] as string;
-          return mine.some((w) => w.tag === tag);
-        })
-        .map((s) => {
-          const match = TAG.exec(s.text) as RegExpExecArray;
-          return `${authors.get(s.from ?? '') ?? `?${s.from ?? 'app'}`}:${match[1]}${match[2] ? '*' : ''}`;
-        });
-      if (JSON.stringify(expected) !== JSON.stringify(actual)) {
-        const missing = expected.filter((e) => !actual.includes(e));
-        const extra = actual.filter((a) => !expected.includes(a));
-        const doubled = actual.filter((a, i) => actual.indexOf(a) !== i);
-        problems.push(
-          `${conversation.name} ${source}->${reader.primary}: expected ${expected.length}, saw ${actual.length}; missing [${missing.slice(0, 8).join(' ')}] extra [${extra.slice(0, 8).join(' ')}] doubled [${doubled.slice(0, 8).join(' ')}]` +
-            (missing.length === 0 && extra.length === 0 && doubled.length === 0 ? ` order: ${actual.join(' ')}` : ''),
-        );
-      }
+      const side = tallySide(conversation, source, mine, seen);
+      totals.sides++;
+      totals.lost += side.lost;
+      totals.duplicated += side.duplicated;
+      totals.outOfOrder += side.outOfOrder;
+      totals.wrongAuthor += side.wrongAuthor;
+      totals.stale += side.stale;
+      if (side.problem) problems.push(`${conversation.name} ${source}->${reader.primary}: ${side.problem}`);
     }
   }
+  return { ...totals, problems };
+}
+
+/** One source side of a conversation: what its authors wrote against what the other side shows. */
+export function tallySide(conversation: Conversation, source: Side, mine: readonly Written[], seen: readonly Seen[]): SideTally {
+  const authors = new Map(conversation.members.filter((m) => m.primary === source).map((m) => [source === 'slack' ? m.teamsId : m.slackId, m.key]));
+  const byTag = new Map(mine.map((w) => [w.tag, w]));
+  const expected = mine.filter((w) => !w.deleted);
+  const shown = seen.flatMap((s) => {
+    const match = TAG.exec(s.text) as RegExpExecArray;
+    const w = byTag.get(match[1] as string);
+    return w ? [{ w, author: authors.get(s.from ?? '') ?? `?${s.from ?? 'app'}`, edited: Boolean(match[2]) }] : [];
+  });
+  const firsts = new Map<string, (typeof shown)[number]>();
+  for (const s of shown) if (!firsts.has(s.w.tag)) firsts.set(s.w.tag, s);
+  const lost = expected.filter((w) => !firsts.has(w.tag)).length;
+  const duplicated = shown.length - firsts.size;
+  const wrongAuthor = [...firsts.values()].filter((s) => s.author !== s.w.author.key).length;
+  const stale = [...firsts.values()].filter((s) => s.w.deleted || s.edited !== s.w.edited).length;
+  const order = new Map(mine.map((w, i) => [w.tag, i]));
+  const positions = [...firsts.values()].map((s) => order.get(s.w.tag) as number);
+  const outOfOrder = positions.filter((p, i) => i > 0 && p < (positions[i - 1] as number)).length;
+  if (lost + duplicated + wrongAuthor + stale + outOfOrder === 0) return { lost, duplicated, outOfOrder, wrongAuthor, stale };
+  const expectedLine = expected.map((w) => `${w.author.key}:${w.tag}${w.edited ? '*' : ''}`);
+  const actualLine = shown.map((s) => `${s.author}:${s.w.tag}${s.edited ? '*' : ''}`);
+  const missing = expectedLine.filter((e) => !actualLine.includes(e));
+  const extra = actualLine.filter((a) => !expectedLine.includes(a));
+  const doubled = actualLine.filter((a, i) => actualLine.indexOf(a) !== i);
+  const problem =
+    `expected ${expectedLine.length}, saw ${actualLine.length}; missing [${missing.slice(0, 8).join(' ')}] extra [${extra.slice(0, 8).join(' ')}] doubled [${doubled.slice(0, 8).join(' ')}]` +
+    (missing.length === 0 && extra.length === 0 && doubled.length === 0 ? ` order: ${actualLine.join(' ')}` : '');
+  return { lost, duplicated, outOfOrder, wrongAuthor, stale, problem };
+}
+
+/** Undefined when every side shows exactly what was written (tallySides), else one line per side that does not. */
+export async function compareSides(driver: ConversationDriver, conversations: readonly Conversation[], written: readonly Written[], tagPrefix: string): Promise<string | undefined> {
+  const { problems } = await tallySides(driver, conversations, written, tagPrefix);
   return problems.length === 0 ? undefined : `${problems.length} conversation sides differ:\n${problems.slice(0, 20).join('\n')}`;
 }

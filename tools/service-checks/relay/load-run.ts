@@ -58,12 +58,32 @@ export interface LoadRunResult {
   readonly settleMs: number;
 }
 
+/** What a run wrote, the source of truth to compare the other sides with (`tallySides`, tags starting `tagPrefix`). */
+export interface WrittenLoad {
+  readonly written: readonly Written[];
+  readonly tagPrefix: string;
+  readonly edits: number;
+  readonly deletes: number;
+  readonly writeMs: number;
+}
+
 /**
- * Writes the run's messages over the conversations (each conversation's messages in order, from its members on their
- * own platforms; about 10% edited and 5% deleted later in the stream), then waits until every other side shows
- * exactly what was written: nothing lost, nothing doubled, each source's order kept, edits and deletes applied.
+ * Writes, then waits until every other side shows exactly what was written (writeLoad): nothing lost, nothing doubled,
+ * each source's order kept, edits and deletes applied.
  */
 export async function runLoad(driver: ConversationDriver, conversations: readonly Conversation[], options: LoadRunOptions): Promise<LoadRunResult> {
+  const { written, tagPrefix, edits, deletes, writeMs } = await writeLoad(driver, conversations, options);
+  const settleStarted = Date.now();
+  await eventually(() => compareSides(driver, conversations, written, tagPrefix), options.settleMs ?? 240_000, `run ${options.run}: every side shows what was written`);
+  return { written: written.length, edits, deletes, writeMs, settleMs: Date.now() - settleStarted };
+}
+
+/**
+ * Writes the run's messages over the conversations (each conversation's messages in order, from its members on their
+ * own platforms; about 10% edited and 5% deleted later in the stream), running each `at` action when the stream gets
+ * there; resolves once they are all written and every action is done. The run number seeds the stream.
+ */
+export async function writeLoad(driver: ConversationDriver, conversations: readonly Conversation[], options: LoadRunOptions): Promise<WrittenLoad> {
   const total = options.messages ?? LOAD_MESSAGES;
   const random = seededRandom(1_000 + options.run);
   const written: Written[] = [];
@@ -105,8 +125,5 @@ export async function runLoad(driver: ConversationDriver, conversations: readonl
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
   }
   await Promise.all(actions);
-  const writeMs = Date.now() - started;
-  const settleStarted = Date.now();
-  await eventually(() => compareSides(driver, conversations, written, `r${options.run}c`), options.settleMs ?? 240_000, `run ${options.run}: every side shows what was written`);
-  return { written: written.length, edits, deletes, writeMs, settleMs: Date.now() - settleStarted };
+  return { written, tagPrefix, edits, deletes, writeMs: Date.now() - started };
 }

@@ -24,6 +24,8 @@ export interface RelayPerson {
 export interface RelayOrganisation {
   readonly stack: SandboxedStack;
   readonly admin: AdminApi;
+  /** The operator's API (dead letters, every organization). */
+  readonly operator: AdminApi;
   readonly probe: PlatformProbe;
   /** Slack-only engineers (Teams guests) and Teams-only sales reps (Slack mirrors, consented), in the seed's order. */
   readonly engineers: readonly RelayPerson[];
@@ -101,7 +103,7 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     for (const rep of reps) await consentOnSlack(stack, admin, rep);
     await waitForChatSubscription(probe);
     const bot = (await slackCall<{ user_id: string }>(stack, stack.sandboxes.credentials.slack.botToken, 'auth.test', {})).user_id;
-    return { stack, admin, probe, engineers: people.filter((p) => p.primary === 'slack'), reps, slackBotUserId: bot, stop };
+    return { stack, admin, operator, probe, engineers: people.filter((p) => p.primary === 'slack'), reps, slackBotUserId: bot, stop };
   } catch (error) {
     const described = `${error instanceof Error ? error.stack : String(error)}\n${stack.cluster.describe()}`;
     await stop();

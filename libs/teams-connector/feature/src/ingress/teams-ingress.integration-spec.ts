@@ -386,6 +386,23 @@ describe('Teams ingress', () => {
       expect(order).toEqual([0, 1, 2]);
     });
 
+    it('hands over a message written just before another in its place, though its notification came after (the order window)', async () => {
+      await currentOf(org);
+      const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string], chatType: 'group', topic: 'order window' });
+      // Graph holds the first one's notification back 400 ms (40 s on the sandbox's clock, scaled by 0.01): the second
+      // one's arrives first.
+      sandbox.setFaults({ delayNotificationRate: 1, delayNotificationMs: 40_000 });
+      const first = say(org, chat.id, 'written first, notified last', people[1]);
+      sandbox.setFaults({ delayNotificationRate: 0 });
+      const second = say(org, chat.id, 'written second, notified first', people[1]);
+      await observer.waitFor((o) => o.messageId === first.id && o.source === 'notification');
+      await observer.waitFor((o) => o.messageId === second.id && o.source === 'notification');
+      const order = observer.observed.filter((o) => o.chatId === chat.id && o.source === 'notification').map((o) => o.messageId);
+      expect(order).toEqual([first.id, second.id]);
+      const arrivals = sandbox.inspect.deliveries().filter((d) => d.kind === 'change' && d.outcome === 'delivered' && [first.id, second.id].some((id) => JSON.stringify(d.body).includes(`messages('${id}')`)));
+      expect(arrivals.map((d) => JSON.stringify(d.body).includes(`messages('${second.id}')`))).toEqual([true, false]);
+    });
+
     it('holds a conversation back behind a notification the relay side failed on, and tries it again', async () => {
       await currentOf(org);
       const chat = chatOf();
