@@ -52,20 +52,35 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
     const recoveredAfterMs = landed.every((l) => l !== null) ? Date.now() - injectedAt : null;
     recoveries.push({ at: fault.at, fault: describeFault(fault), injectedAtMs: injectedAt - started, recoveredAfterMs });
   };
+  // A service's kills take turns (the next waits until the last restart is done: a process cannot die twice), and so
+  // do a platform's 5xx windows.
+  const turns = new Map<string, Promise<void>>();
+  const inTurn = (key: string, work: () => Promise<void>): Promise<void> => {
+    const next = (turns.get(key) ?? Promise.resolve()).then(work);
+    turns.set(key, next.catch(() => undefined));
+    return next;
+  };
   const inject = async (fault: Fault): Promise<void> => {
-    const injectedAt = Date.now();
+    let injectedAt = Date.now();
     switch (fault.kind) {
       case 'kill':
-        await org.stack.cluster.kill(fault.app, 'SIGKILL');
-        await sleep(fault.downMs);
-        await org.stack.cluster.restart(fault.app);
+        await inTurn(fault.app, async () => {
+          injectedAt = Date.now();
+          await org.stack.cluster.kill(fault.app, 'SIGKILL');
+          await sleep(fault.downMs);
+          await org.stack.cluster.restart(fault.app);
+        });
         break;
       case 'platform-errors':
-        if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults({ ...slackFaults, errorRate: fault.rate });
-        else org.stack.sandboxes.graph.setFaults({ errorRate: fault.rate });
-        await sleep(fault.seconds * 1000);
-        if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults(slackFaults);
-        else org.stack.sandboxes.graph.setFaults({ errorRate: 0 });
+        // One window per platform at a time: the end of one must not end another that overlaps it.
+        await inTurn(`errors:${fault.platform}`, async () => {
+          injectedAt = Date.now();
+          if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults({ ...slackFaults, errorRate: fault.rate });
+          else org.stack.sandboxes.graph.setFaults({ errorRate: fault.rate });
+          await sleep(fault.seconds * 1000);
+          if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults(slackFaults);
+          else org.stack.sandboxes.graph.setFaults({ errorRate: 0 });
+        });
         break;
       case 'throttle-burst':
         if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults({ ...slackFaults, rateLimitBurst: fault.requests });
