@@ -508,8 +508,11 @@ describe('provisioning recovering from crashes and lost messages', () => {
     const planned = await second.waitForSync(orgId, syncId, (v) => v.phase === 'provisioning', 'planning to finish');
     expect(planned).toMatchObject({ status: 'running', total: 1_200, done: 0 });
 
-    // Across both processes, every person was commanded exactly once, with the right command.
-    const all = [...first.commandsOf(syncId), ...second.commandsOf(syncId)];
+    // Across both processes, every person was commanded exactly once, with the right command. The phase moves when the
+    // last chunk commits; its commands leave through the outbox just after, so they are waited for (CI once read 1,150).
+    const commanded = () => [...first.commandsOf(syncId), ...second.commandsOf(syncId)];
+    await eventually(commanded, (c) => c.length >= 1_200, 'every command published', 30_000);
+    const all = commanded();
     expect(all).toHaveLength(1_200);
     expect(new Set(all.map((c) => c.payload.personId)).size).toBe(1_200);
     expect(all.filter((c) => c.topic === 'parley.teams.guest.create.requested.v1')).toHaveLength(600);
