@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { integrationEnv } from '@parley/testing';
 import { seededRandom } from '@parley/sandbox-seed';
 import { ConversationDriver, tallySides, type Conversation, type Tally } from '../relay/conversation-driver';
-import { loadConversations, writeLoad } from '../relay/load-run';
+import { loadConversations, platformDeliveries, writeLoad } from '../relay/load-run';
 import type { RelayOrganisation, RelayPerson } from '../relay/relay-organisation';
 import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
 
@@ -18,6 +18,8 @@ export interface ChaosReport {
   readonly longestRecoveryMs: number | null;
   readonly accounts: { readonly guestsBefore: number; readonly guestsAfter: number; readonly mirrorsBefore: number; readonly mirrorsAfter: number; readonly syncDuringRun: string };
   readonly deadLetters: readonly { readonly topic: string; readonly group: string; readonly reason: string; readonly count: number }[];
+  /** How the platforms' deliveries to Parley went (Slack's Events API attempts, Graph's notifications), by outcome. */
+  readonly platformDeliveries: ReturnType<typeof platformDeliveries>;
   /** Faults the issue names that this run does not inject yet, and why. */
   readonly notInjected: readonly string[];
   readonly writeMs: number;
@@ -138,6 +140,7 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
       syncDuringRun: syncView.status,
     },
     deadLetters: await deadLetters(org),
+    platformDeliveries: platformDeliveries(org),
     notInjected: [
       'Kafka broker restart: the broker is shared with the other checks; not yet restarted by the run',
       'PostgreSQL restart: the server is the machine’s, shared with the other checks; not yet restarted by the run',
@@ -162,6 +165,7 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
     `  guests ${report.accounts.guestsBefore} -> ${report.accounts.guestsAfter}, mirrors ${report.accounts.mirrorsBefore} -> ${report.accounts.mirrorsAfter}, user sync during the run: ${report.accounts.syncDuringRun}`,
     `  longest recovery ${report.longestRecoveryMs === null ? 'none: a fault was not recovered from' : `${report.longestRecoveryMs} ms`}`,
     ...report.faults.map((f) => `    at ${f.injectedAtMs} ms: ${f.fault}; recovered after ${f.recoveredAfterMs ?? 'never'} ms`),
+    `  platform deliveries: ${JSON.stringify(report.platformDeliveries)}`,
     `  dead letters: ${report.deadLetters.length === 0 ? 'none' : report.deadLetters.map((d) => `${d.count} on ${d.topic} (${d.group}): ${d.reason}`).join('; ')}`,
     ...report.problems.slice(0, 10).map((p) => `  ${p}`),
     `  written to ${file}`,
