@@ -3,6 +3,7 @@ export { createLogger, resolveLogFormat, type LogFormat, type Logger, type Logge
 export { PlatformMetrics, ServiceMetrics, type ConsumerLag, type OutboxBacklog, type Platform, type UserSyncProgress } from './metrics';
 export {
   currentTraceIds,
+  followsParent,
   startPublishSpans,
   startTracing,
   stopTracing,

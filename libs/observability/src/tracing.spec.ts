@@ -4,6 +4,7 @@ import {
   createLogger,
   currentLogContext,
   currentTraceIds,
+  followsParent,
   inSpanForTests,
   recordSpansForTests,
   startPublishSpans,
@@ -121,6 +122,28 @@ describe('tracing switched on', () => {
     const spans = startPublishSpans([{ topic: 'parley.x.v1', headers: { traceparent: `00-${traceId}-${parent}-01`, tracestate: 'vendor=1' } }]);
     spans?.end();
     expect(spans?.headers[0]).toEqual({ traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)), tracestate: 'vendor=1' });
+  });
+
+  it('makes no span for a message its producer did not sample, and what its handler publishes stays in that unsampled trace', async () => {
+    const traceId = 'a1'.repeat(16);
+    const producerSpan = 'b2'.repeat(8);
+    const incoming = { traceparent: `00-${traceId}-${producerSpan}-00` };
+    const { published, ids } = await withConsumerSpan({ topic: 'parley.x.v1', group: 'relay', partition: 0, headers: incoming }, async () => ({
+      published: traceContextHeaders(),
+      ids: currentTraceIds(),
+    }));
+    expect(published).toEqual(incoming);
+    // Log lines still name the trace it belongs to.
+    expect(ids).toEqual({ trace_id: traceId, span_id: producerSpan });
+    const sent = startPublishSpans([{ topic: 'parley.y.v1', headers: published }]);
+    sent?.end();
+    expect(sent?.headers[0]).toEqual(incoming);
+    expect(recorder.spans()).toEqual([]);
+  });
+
+  it('follows the parent only with a parent-based sampler (the SDK default included)', () => {
+    for (const sampler of [undefined, '', 'parentbased_always_on', 'parentbased_traceidratio', ' ParentBased_Always_Off ']) expect(followsParent(sampler)).toBe(true);
+    for (const sampler of ['always_on', 'always_off', 'traceidratio']) expect(followsParent(sampler)).toBe(false);
   });
 
   it('writes an unsampled send span into the record as unsampled, so the consumer does not sample it either', () => {

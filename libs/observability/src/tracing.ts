@@ -14,6 +14,7 @@ import {
   type SpanContext,
   type TextMapGetter,
   type Tracer,
+  TraceFlags,
 } from '@opentelemetry/api';
 
 /**
@@ -31,6 +32,13 @@ interface RunningSdk {
 }
 
 let sdk: RunningSdk | undefined;
+/**
+ * Whether the sampler in force follows a parent's decision: the SDK's default (parentbased_always_on) and every
+ * parentbased_* sampler do, and leave a span whose parent was not sampled unsampled. A message whose producer was not
+ * sampled then needs no span here at all, only its context carried on (ADR 0030): the SDK would make a non-recording
+ * span, but only after building its options, cleaning its attributes and asking the sampler, on every message.
+ */
+let parentDecides = false;
 const TRACER = 'parley';
 let cachedTracer: Tracer | undefined;
 /** The tracer of the provider in force (looked up once per provider: this is on the path of every message). */
@@ -84,7 +92,21 @@ export function startTracing(options: TracingOptions): boolean {
   });
   started.start();
   sdk = started;
+  parentDecides = followsParent(process.env['OTEL_TRACES_SAMPLER']);
   return true;
+}
+
+/** True for the SDK's default sampler and the parentbased_* ones (the variable the SDK itself reads). */
+export function followsParent(sampler: string | undefined): boolean {
+  const name = (sampler ?? '').trim().toLowerCase();
+  return name === '' || name.startsWith('parentbased_');
+}
+
+/** The span context a parent-following sampler leaves unsampled: a valid one whose sampled flag is off. */
+function unsampledParent(parent: Context): boolean {
+  if (!parentDecides) return false;
+  const ids = trace.getSpanContext(parent);
+  return ids !== undefined && (ids.traceFlags & TraceFlags.SAMPLED) === 0 && trace.isSpanContextValid(ids);
 }
 
 /**
@@ -156,6 +178,7 @@ function sharedContextManager(): ContextManager {
 export async function stopTracing(): Promise<void> {
   const running = sdk;
   sdk = undefined;
+  parentDecides = false;
   cachedTracer = undefined;
   await running?.shutdown().catch(() => undefined);
 }
@@ -238,9 +261,18 @@ export function startPublishSpans(records: readonly { readonly topic: string; re
   if (!sdk) return undefined;
   const spans: Span[] = [];
   const headers = records.map((record) => {
-    const parent = record.headers['traceparent'] ? extracted(record.headers) : context.active();
-    // Few attributes: each is copied and checked per span, on every message (the kind already says "send").
-    const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic } }, parent);
+    const stored = record.headers['traceparent'] !== undefined;
+    const parent = stored ? extracted(record.headers) : context.active();
+    if (unsampledParent(parent)) {
+      // Not sampled where it began: the record carries that decision on, and no span is made for it.
+      if (stored) return record.headers;
+      const out: Record<string, string> = { ...record.headers };
+      propagation.inject(parent, out);
+      return out;
+    }
+    // Attributes only on a recording span: the SDK copies and checks them before it asks the sampler.
+    const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER }, parent);
+    if (span.isRecording()) span.setAttributes({ 'messaging.system': 'kafka', 'messaging.destination.name': record.topic });
     spans.push(span);
     return carrying(record.headers, span, parent);
   });
@@ -265,15 +297,12 @@ export async function withConsumerSpan<T>(
 ): Promise<T> {
   if (!sdk) return fn();
   const parent = extracted(message.headers);
-  const span = tracer().startSpan(
-    `process ${message.topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      links: linkTo(parent),
-      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': message.topic, 'messaging.consumer.group.name': message.group },
-    },
-    parent,
-  );
+  // Its producer was not sampled: handled in the producer's context (what it publishes stays unsampled), no span.
+  if (unsampledParent(parent)) return context.with(parent, fn);
+  const span = tracer().startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links: linkTo(parent) }, parent);
+  if (span.isRecording()) {
+    span.setAttributes({ 'messaging.system': 'kafka', 'messaging.destination.name': message.topic, 'messaging.consumer.group.name': message.group });
+  }
   try {
     return await context.with(trace.setSpan(parent, span), fn);
   } catch (error) {
@@ -310,6 +339,8 @@ export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promis
   trace.setGlobalTracerProvider(provider);
   const running = { shutdown: () => provider.shutdown() };
   sdk = running;
+  // The provider's default sampler: parentbased_always_on.
+  parentDecides = true;
   cachedTracer = undefined;
   return {
     spans: () =>
