@@ -32,6 +32,8 @@ export const kafkaSection = defineConfigSection(
     KAFKA_REPLICATION_FACTOR: env.int(1, 1),
     MESSAGING_MAX_ATTEMPTS: env.int(5, 1),
     MESSAGING_RETRY_BASE_MS: env.int(200, 0),
+    // A failure that says a peer or the database is down (a restart) is retried this long before dead-lettering.
+    MESSAGING_TRANSIENT_RETRY_MS: env.int(180_000, 0),
     MESSAGING_PARTITION_CONCURRENCY: env.int(12, 1),
     // Messages of different keys worked at once within one partition (ADR 0012); 1 = one at a time.
     MESSAGING_KEY_CONCURRENCY: env.int(4, 1),
@@ -44,6 +46,7 @@ export const kafkaSection = defineConfigSection(
     replicationFactor: v.KAFKA_REPLICATION_FACTOR,
     maxAttempts: v.MESSAGING_MAX_ATTEMPTS,
     retryBaseMs: v.MESSAGING_RETRY_BASE_MS,
+    transientRetryMs: v.MESSAGING_TRANSIENT_RETRY_MS,
     partitionConcurrency: v.MESSAGING_PARTITION_CONCURRENCY,
     keyConcurrency: v.MESSAGING_KEY_CONCURRENCY,
   }),

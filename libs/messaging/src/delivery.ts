@@ -14,6 +14,7 @@ import { withConsumerSpan, withLogContext, type Logger, type ServiceMetrics } fr
 import type { FaultInjector } from './fault-injection';
 import { NonRetryableError, type MessageContext, type MessageHandler } from './message-bus';
 import { backoffDelay, type RetryPolicy } from './retry-policy';
+import { isTransientFailure } from './transient-failure';
 
 /** A message as it came off the wire (Kafka) or out of the in-process queue: raw bytes, not yet trusted. */
 export interface InboundMessage {
@@ -88,7 +89,10 @@ async function handleWithRetries<T extends TopicName>(
   const { topic } = message;
   const { eventId, correlationId, orgId, producer } = ids;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= deps.policy.maxAttempts; attempt++) {
+  let attempts = 0;
+  const firstAttemptAt = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    attempts = attempt;
     const context: MessageContext<T> = {
       topic: topic as T,
       key: message.key ?? '',
@@ -114,16 +118,17 @@ async function handleWithRetries<T extends TopicName>(
       return 'handled';
     } catch (error) {
       lastError = error;
-      if (error instanceof NonRetryableError || attempt === deps.policy.maxAttempts) break;
+      if (error instanceof NonRetryableError) break;
+      const transient = attempt >= deps.policy.maxAttempts && isTransientFailure(error);
       const delay = backoffDelay(deps.policy, attempt);
-      deps.logger.warn({ err: error, attempt, retryInMs: delay }, 'handler failed, retrying');
+      if (attempt >= deps.policy.maxAttempts && !(transient && Date.now() + delay - firstAttemptAt <= (deps.policy.transientForMs ?? 0))) break;
+      deps.logger.warn({ err: error, attempt, retryInMs: delay, ...(transient ? { transient } : {}) }, 'handler failed, retrying');
       deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'retried' });
       await waitHeartbeating(delay, deps);
     }
   }
 
   const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
-  const attempts = lastError instanceof NonRetryableError ? 1 : deps.policy.maxAttempts;
   deps.logger.error({ err: lastError, attempts }, 'handler failed for good, dead-lettering');
   await deadLetter(message, deps, 'handler-failed', reason, attempts, correlationId);
   deps.metrics?.messagesHandled.inc({ topic, group: deps.group, outcome: 'dead_lettered' });

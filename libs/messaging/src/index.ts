@@ -9,6 +9,7 @@ export {
   type SubscribeOptions,
 } from './message-bus';
 export { defaultRetryPolicy, backoffDelay, type RetryPolicy } from './retry-policy';
+export { isTransientFailure } from './transient-failure';
 export { FaultInjector, type FaultPoint } from './fault-injection';
 export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
 export { ensureTopics, physicalTopic, type TopicLayout } from './kafka/topic-admin';

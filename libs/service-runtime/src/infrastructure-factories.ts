@@ -40,7 +40,7 @@ export async function createDistributedInfrastructure(s: DistributedSettings): P
     clientId: s.kafka.clientId,
     service: s.definition.name,
     layout: { prefix: s.kafka.topicPrefix, partitions: s.kafka.partitions, replicationFactor: s.kafka.replicationFactor },
-    retry: { maxAttempts: s.kafka.maxAttempts, baseDelayMs: s.kafka.retryBaseMs, maxDelayMs: 30_000 },
+    retry: { maxAttempts: s.kafka.maxAttempts, baseDelayMs: s.kafka.retryBaseMs, maxDelayMs: 30_000, transientForMs: s.kafka.transientRetryMs },
     partitionConcurrency: s.kafka.partitionConcurrency,
     keyConcurrency: s.kafka.keyConcurrency,
     logger: s.logger.child({ component: 'bus' }),

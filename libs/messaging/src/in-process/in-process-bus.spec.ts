@@ -10,7 +10,7 @@ describeBusContract('in-process', async () => {
     partitions: 4,
     keyConcurrency: 4,
     bus: (service, options) =>
-      new InProcessBus(broker, { service, logger, retry: { maxAttempts: options?.maxAttempts ?? 3, baseDelayMs: 5, maxDelayMs: 20 } }),
+      new InProcessBus(broker, { service, logger, retry: { maxAttempts: options?.maxAttempts ?? 3, baseDelayMs: 5, maxDelayMs: 20, transientForMs: options?.transientForMs ?? 0 } }),
     injectRaw: async (topic, key, value) => broker.dispatch({ topic, key, value, headers: {} }),
     deadLetters: async () => [...broker.deadLettered()],
     close: async () => {

@@ -36,7 +36,7 @@ describeBusContract('kafka', async () => {
         layout,
         keyConcurrency: 4,
         logger,
-        retry: { maxAttempts: options?.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 100 },
+        retry: { maxAttempts: options?.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 100, transientForMs: options?.transientForMs ?? 0 },
       }),
     injectRaw: async (topic, key, value) => {
       await raw.send({ topic: `${layout.prefix}${topic}`, messages: [{ key, value }] });

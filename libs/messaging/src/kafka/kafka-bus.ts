@@ -282,7 +282,10 @@ export class KafkaBus implements MessageBus {
     const consumer = this.kafka.consumer({
       groupId: `${layout.prefix}${group}`,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      // A member that dies without leaving (SIGKILL, OOM) holds its partitions until its session times out: the
+      // group's rebalance waits for it. 10 s (the broker's minimum is 6 s) with a heartbeat every 3 s, kept up by
+      // the pacemaker however long a handler runs.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 250,
       retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
@@ -303,19 +306,29 @@ export class KafkaBus implements MessageBus {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
-      await consumer.run({
+    } catch (error) {
+      this.consumers.splice(this.consumers.indexOf(consumer), 1);
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    // Not awaited: run() resolves only once the group is joined, and a join waits for the session of a member that
+    // died without leaving (a restart after SIGKILL) to time out. The service meanwhile takes its HTTP calls (a
+    // connector stores platform events, which the platforms retry for only so long: ADR 0043); a join that fails
+    // goes to the crash handler above, like any later crash.
+    consumer
+      .run({
         autoCommit: true,
         autoCommitInterval: 1_000,
         autoCommitThreshold: 200,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.options.partitionConcurrency ?? layout.partitions,
         eachBatch: (payload) => this.handleBatch(group, byPhysical, handlers, payload),
+      })
+      .catch((error: unknown) => {
+        if (this.stopping.signal.aborted || !this.consumers.includes(consumer)) return;
+        this.crashed.set(group, error instanceof Error ? error.message : String(error));
+        void this.restartConsumer(group, handlers, consumer);
       });
-    } catch (error) {
-      this.consumers.splice(this.consumers.indexOf(consumer), 1);
-      await consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
   }
 
   /**

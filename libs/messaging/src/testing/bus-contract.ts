@@ -8,7 +8,7 @@ export interface BusFixture {
   readonly partitions: number;
   readonly keyConcurrency: number;
   /** A bus for one service; all buses of one fixture share a broker (and topics). */
-  bus(service: string, options?: { maxAttempts?: number }): MessageBus;
+  bus(service: string, options?: { maxAttempts?: number; transientForMs?: number }): MessageBus;
   /** Puts bytes on a topic without validation, the way a buggy or hostile producer would. */
   injectRaw(topic: TopicName, key: string, value: string): Promise<void>;
   deadLetters(): Promise<Payload<'parley.messaging.message.dead-lettered.v1'>[]>;
@@ -64,7 +64,7 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
   describe(`MessageBus contract: ${name}`, () => {
     let fixture: BusFixture;
     const buses: MessageBus[] = [];
-    const bus = (service: string, options?: { maxAttempts?: number }) => {
+    const bus = (service: string, options?: { maxAttempts?: number; transientForMs?: number }) => {
       const created = fixture.bus(service, options);
       buses.push(created);
       return created;
@@ -307,6 +307,49 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       const original = JSON.parse(letters[0]?.value ?? '{}');
       expect(original.correlationid).toBe('corr-poison');
       expect(original.data.displayName).toBe('poison');
+    });
+
+    it('keeps retrying past its attempts a message whose handler fails because a peer is down, until the peer is back', async () => {
+      let attempts = 0;
+      const handled: string[] = [];
+      const consumer = bus('identity', { maxAttempts: 2, transientForMs: 60_000 });
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p) => {
+          // A peer restarting: refused for the first five attempts, as undici says it (the code on the cause).
+          if (p.displayName === 'while-down' && ++attempts <= 5) throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3004'), { code: 'ECONNREFUSED' }) });
+          handled.push(p.displayName);
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('peer@example.com', { displayName: 'while-down' }));
+      await producer.publish('parley.directory.user.observed.v1', observed('peer@example.com', { displayName: 'after' }));
+      await eventually(() => handled.length === 2, 30_000, 'both messages, in order');
+      expect(handled).toEqual(['while-down', 'after']);
+      expect(attempts).toBe(6);
+      expect(await fixture.deadLetters()).toEqual([]);
+    });
+
+    it('dead-letters a transient failure that outlasts its window, with every attempt counted', async () => {
+      const consumer = bus('identity', { maxAttempts: 2, transientForMs: 300 });
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async () => {
+          throw Object.assign(new Error('identity answered 503: restarting'), { status: 503 });
+        },
+        { group: 'identity' },
+      );
+      await consumer.start();
+      const producer = bus('slack-connector');
+      await producer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('gone@example.com'));
+      let letters: Awaited<ReturnType<BusFixture['deadLetters']>> = [];
+      await eventually(async () => (letters = await fixture.deadLetters()).length === 1, 30_000, 'the dead letter');
+      expect(letters[0]?.attempts).toBeGreaterThan(2);
+      expect(letters[0]?.reason).toContain('503');
     });
 
     it('dead-letters malformed bytes at once, naming the bad field, without blocking the partition', async () => {

@@ -44,6 +44,13 @@ class MemorySource implements LaneSource<Event> {
   retrySeconds(): number {
     return 0.05;
   }
+
+  readonly renewals: string[][] = [];
+  async renew(lanes: readonly string[]): Promise<void> {
+    this.renewals.push([...lanes]);
+    const now = Date.now();
+    for (const event of this.events) if (lanes.includes(event.lane) && !event.done && event.claimedUntil >= now) event.claimedUntil = now + 60_000;
+  }
 }
 
 const until = async (probe: () => boolean): Promise<void> => {
@@ -126,5 +133,25 @@ describe('LaneDrainer', () => {
     const second = source.events.find((e) => e.n === 2);
     expect(second?.done).toBe(false);
     expect(second?.claimedUntil).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('renews the claims of the lanes in hand while they run, and only theirs', async () => {
+    const source = new MemorySource();
+    let release: () => void = () => undefined;
+    const slow = new Promise<boolean>((resolve) => (release = () => resolve(true)));
+    source.gate = (event) => (event.lane === 'a' ? slow : Promise.resolve(true));
+    source.add('a', 1);
+    source.add('b', 1);
+    const drainer = new LaneDrainer(source, { concurrency: 4, pollMs: 10_000, settleMs: 0, renewMs: 20 }, quiet);
+    drainer.start();
+    await until(() => source.handled.includes('b1') && source.renewals.length >= 3);
+    expect(source.renewals.at(-1)).toEqual(['a']);
+    release();
+    await until(() => drainer.active === 0);
+    const renewed = source.renewals.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Nothing in hand: nothing to renew.
+    expect(source.renewals.length).toBe(renewed);
+    await drainer.stop();
   });
 });

@@ -14,6 +14,11 @@ export interface LaneSource<E> {
   holdBack(event: E, seconds: number): Promise<void>;
   /** How long a lane waits after `failed` failed; RETRY_SECONDS when absent. */
   retrySeconds?(failed: E): number;
+  /**
+   * Extends the claim on these lanes' claimed events (this replica's, still being handled). Called every
+   * `renewMs`, so a claim can be short: a replica that dies holding lanes frees them within one lease.
+   */
+  renew?(lanes: readonly string[]): Promise<void>;
 }
 
 export interface LaneDrainerSettings {
@@ -23,6 +28,8 @@ export interface LaneDrainerSettings {
   readonly pollMs: number;
   /** How long after a kick it claims, so that events that came together are claimed (and ordered) together. */
   readonly settleMs: number;
+  /** How often the claims of the lanes in hand are renewed (source.renew); a third of the lease or less. */
+  readonly renewMs?: number;
 }
 
 interface Logger {
@@ -44,6 +51,7 @@ export class LaneDrainer<E> {
   /** A kick came while the settle timer was pending: what it announced settles later, so the timer runs once more. */
   private kickedWhileSettling = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
   private stopped = true;
 
   constructor(
@@ -69,13 +77,28 @@ export class LaneDrainer<E> {
     // Picks up what an earlier process stored and did not handle, then keeps looking for leftovers.
     this.pollTimer = setInterval(() => this.drain(), this.settings.pollMs);
     this.pollTimer.unref();
+    if (this.source.renew && this.settings.renewMs) {
+      this.renewTimer = setInterval(() => void this.renew(), this.settings.renewMs);
+      this.renewTimer.unref();
+    }
     this.drain();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.busy.size === 0 || !this.source.renew) return;
+    try {
+      await this.source.renew([...this.busy]);
+    } catch (error) {
+      // The next renewal tries again; a claim that lapses meanwhile lets another replica take the lane.
+      this.logger.error({ err: error }, `could not renew the claims on ${this.what}`);
+    }
   }
 
   /** Stops claiming and waits for the lanes being handled (a handler sees `stopping` and ends its lane early). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    clearInterval(this.renewTimer);
     clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
     await this.draining;

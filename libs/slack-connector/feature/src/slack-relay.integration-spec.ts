@@ -790,6 +790,31 @@ describe('slack-connector relay side', () => {
       expect(await waitFor(`delivery ${r.deliveryId}`, () => delivered.find((d) => d.deliveryId === r.deliveryId), 30_000)).toMatchObject({ voice: 'fallback' });
     });
 
+    it('hands over late events in the order they were written, though Slack retried them in another order (ADR 0043)', async () => {
+      const channel = newChannel('late-retries', ['eng01']);
+      const other = newChannel('late-retries-other', ['eng01']);
+      await changeLink(channel);
+      await changeLink(other);
+      // Both written a minute ago, while slack-connector was down; Slack's retries bring the later one first, then
+      // the earlier one 600 ms after it (within the 1 s order window). Meanwhile another channel's event is claimed
+      // (its settle timer ends 300 ms after the later one came): the later one must not go with it, alone.
+      const writtenAt = (Date.now() / 1000 - 60).toFixed(0);
+      const earlier = `${writtenAt}.000100`;
+      const later = `${writtenAt}.000200`;
+      const event = (where: string, ts: string) =>
+        messageEnvelope(`EvRetry${randomUUID().slice(0, 8)}`, { type: 'message', channel: where, channel_type: 'channel', user: ids['eng01'], text: `written at ${ts}`, ts, event_ts: ts });
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const start = Date.now();
+      expect((await sendSigned(event(other, `${(Date.now() / 1000).toFixed(6)}`))).status).toBe(200);
+      await pause(700 - (Date.now() - start));
+      expect((await sendSigned(event(channel, later))).status).toBe(200);
+      await pause(1_300 - (Date.now() - start));
+      expect((await sendSigned(event(channel, earlier))).status).toBe(200);
+      await waitFor('both messages', () => receivedFor(channel).length === 2);
+      expect(receivedFor(channel).map((r) => r.messageId)).toEqual([earlier, later]);
+      expect(receivedFor(other)).toHaveLength(1);
+    });
+
     it('drops an event stored while its channel was linked when the link has ended before it is handled', async () => {
       const channel = newChannel('ended-while-waiting', ['eng01']);
       const link = await changeLink(channel);

@@ -17,13 +17,17 @@ export function tsOf(event: InboundEvent): number {
   return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
 }
 
-/** When the event happened by Slack's clock; null when it does not say (it is then ordered by its arrival). */
-function occurredAt(event: InboundEvent): Date | null {
+/**
+ * When the event happened by Slack's clock, in seconds with Slack's microseconds (two messages of one channel can be
+ * less than a millisecond apart; a JS Date would make them equal); null when it does not say (it is then ordered by
+ * its arrival).
+ */
+function occurredAt(event: InboundEvent): number | null {
   const seconds = tsOf(event);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
 
-/** Events of one lane per claim: each can wait for an echo (echoWaitMs), and all must be done within the lease. */
+/** Events of one lane per claim (each can wait for an echo: echoWaitMs); the claim is renewed while they are handled. */
 const EVENTS_PER_LANE = 10;
 
 /**
@@ -39,33 +43,39 @@ export class InboundEvents {
   async store(event: InboundEvent): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body, occurred_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, to_timestamp($6::double precision)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
       [event.eventId, event.orgId, event.connectionId, event.teamId, JSON.stringify(event.envelope), occurredAt(event)],
     );
     return rows.length > 0;
   }
 
   /**
-   * Claims the waiting events of up to `room` lanes (the `lane` column: `{teamId}:{channel}`) for `leaseSeconds`: lanes not in `busy` (this replica's) and with
-   * no event claimed or held back (another replica's), oldest first, up to EVENTS_PER_LANE each, each lane in `ts`
-   * order (ADR 0042).
+   * Claims the waiting events of up to `room` lanes (the `lane` column: `{teamId}:{channel}`) for `leaseSeconds`:
+   * lanes not in `busy` (this replica's), with no event claimed or held back (another replica's), oldest lanes first.
+   * Each lane comes with its events in `ts` order up to, not including, the first one that has not waited `windowMs`
+   * here yet (the order window, ADR 0042, 0043): an event Slack sends late, a retry after downtime, holds back what
+   * was written after it until it has waited too, so siblings that come a little later still go before what followed
+   * them. At most EVENTS_PER_LANE per lane.
    */
   async claim(room: number, busy: readonly string[], leaseSeconds: number, windowMs: number): Promise<Map<string, InboundEvent[]>> {
     type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> | null; lane: string };
     const rows = await queryReturning<Row>(
       this.dataSource,
-      `WITH free AS (
-         SELECT a.lane, min(a.received_at) AS first_at FROM slack_connector.inbound_events a
-         WHERE a.processed_at IS NULL AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.lane = ANY($2::text[]))
-           AND LEAST(a.received_at, COALESCE(a.occurred_at, a.received_at)) <= now() - ($5::int * interval '1 millisecond')
-           AND NOT EXISTS (SELECT 1 FROM slack_connector.inbound_events b WHERE b.lane = a.lane AND b.processed_at IS NULL AND b.claimed_until >= now())
-         GROUP BY a.lane ORDER BY first_at LIMIT $1),
+      `WITH pending AS (
+         SELECT event_id, lane, received_at, claimed_until, COALESCE(occurred_at, received_at) AS at FROM slack_connector.inbound_events
+         WHERE processed_at IS NULL AND NOT (lane = ANY($2::text[]))),
+       lanes AS (
+         SELECT lane, min(received_at) AS first_at, COALESCE(bool_or(claimed_until >= now()), false) AS held,
+                COALESCE(min(at) FILTER (WHERE received_at > now() - ($5::int * interval '1 millisecond')), 'infinity') AS bar
+         FROM pending GROUP BY lane),
+       free AS (
+         SELECT l.lane, l.bar FROM lanes l
+         WHERE NOT l.held AND EXISTS (SELECT 1 FROM pending p WHERE p.lane = l.lane AND p.at < l.bar)
+         ORDER BY l.first_at LIMIT $1),
        picked AS (
          SELECT event_id FROM (
-           SELECT r.event_id, row_number() OVER (PARTITION BY r.lane ORDER BY r.received_at) AS n FROM slack_connector.inbound_events r
-           JOIN free USING (lane)
-           WHERE r.processed_at IS NULL AND (r.claimed_until IS NULL OR r.claimed_until < now())
-             AND LEAST(r.received_at, COALESCE(r.occurred_at, r.received_at)) <= now() - ($5::int * interval '1 millisecond')) ranked
+           SELECT p.event_id, row_number() OVER (PARTITION BY p.lane ORDER BY p.at, p.received_at) AS n
+           FROM pending p JOIN free f USING (lane) WHERE p.at < f.bar) ranked
          WHERE n <= $3)
        UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $4)
        WHERE event_id IN (SELECT event_id FROM slack_connector.inbound_events WHERE event_id IN (SELECT event_id FROM picked) FOR UPDATE SKIP LOCKED)
@@ -80,6 +90,15 @@ export class InboundEvents {
     }
     for (const lane of lanes.values()) lane.sort((a, b) => tsOf(a) - tsOf(b));
     return lanes;
+  }
+
+  /** Extends this replica's claim on the lanes it is handling (LaneDrainer.renew): their claimed, unhandled events. */
+  async renew(lanes: readonly string[], leaseSeconds: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $2)
+       WHERE lane = ANY($1::text[]) AND processed_at IS NULL AND claimed_until >= now()`,
+      [lanes, leaseSeconds],
+    );
   }
 
   /** Marks it handled and drops its envelope (the message text is not kept: relay.md, Privacy). */

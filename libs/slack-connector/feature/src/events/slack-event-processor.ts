@@ -17,7 +17,12 @@ import { readMessageEvent, type MessageChange } from './message-event';
 import { readReactionEvent, type ReactionChange } from './reaction-event';
 import { encodeFileRef } from '../files/file-ref';
 
-const LEASE_SECONDS = 120;
+/**
+ * A claim on a lane's events lasts this long and is renewed every RENEW_MS while they are handled, so a replica that
+ * dies (SIGKILL, OOM) holds its conversations back 30 s at most.
+ */
+const LEASE_SECONDS = 30;
+const RENEW_MS = 10_000;
 const POLL_MS = 2_000;
 /** Conversations one replica handles side by side. */
 const CONCURRENCY = 16;
@@ -66,7 +71,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly userTokens: SlackUserTokens,
     private readonly links: ChannelLinks,
   ) {
-    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: config.orderWindowMs }, logger, 'Slack events');
+    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: config.orderWindowMs, renewMs: RENEW_MS }, logger, 'Slack events');
   }
 
   onApplicationBootstrap(): void {
@@ -86,6 +91,10 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
   async claim(room: number, busy: readonly string[]): Promise<ReadonlyMap<string, readonly InboundEvent[]>> {
     await this.purgeNowAndThen();
     return this.inbound.claim(room, busy, LEASE_SECONDS, this.config.orderWindowMs);
+  }
+
+  renew(lanes: readonly string[]): Promise<void> {
+    return this.inbound.renew(lanes, LEASE_SECONDS);
   }
 
   holdBack(event: InboundEvent, seconds: number): Promise<void> {

@@ -21,9 +21,13 @@ export interface NotificationInboxSettings {
 
 export const defaultNotificationInboxSettings: NotificationInboxSettings = { settleMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
 
-/** How long a claim lasts; a replica that dies holding one delays its conversation this long. */
-const LEASE_SECONDS = 60;
-/** Rows of one conversation per claim: each can wait for an echo (ECHO_WAIT_MS), and all must be done within the lease. */
+/**
+ * How long a claim lasts; renewed every RENEW_MS while its rows are handed over, so a replica that dies holding one
+ * delays its conversation this long at most.
+ */
+const LEASE_SECONDS = 30;
+const RENEW_MS = 10_000;
+/** Rows of one conversation per claim (each can wait for an echo: ECHO_WAIT_MS); the claim is renewed while they are handled. */
 const ROWS_PER_CHAT = 10;
 /** The longest a failing row holds its conversation back before the next attempt. */
 const MAX_BACKOFF_SECONDS = 300;
@@ -55,8 +59,8 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
  * for Parley's own post to be recorded (the echo check) or for Graph. The inbox then hands each conversation's rows to
  * the ChatMessageObserver one after another, in the order their messages were written, conversations side by side.
  *
- * - A conversation is claimed whole (no replica claims a row of a conversation another is handling), for LEASE_SECONDS;
- *   a replica that dies holding it delays that conversation by at most the lease.
+ * - A conversation is claimed whole (no replica claims a row of a conversation another is handling), for LEASE_SECONDS,
+ *   renewed while it is handled; a replica that dies holding it delays that conversation by at most the lease.
  * - A row the observer fails on holds its conversation back, with a backoff that grows per attempt; after
  *   maxAttempts it is set aside with its reason (kept, logged, counted on /metrics) and the conversation moves on.
  * - A handled row is deleted: a message's body rests here only between the ack and its handling.
@@ -71,7 +75,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     private readonly logger: Logger,
     registry?: Registry,
   ) {
-    this.drainer = new LaneDrainer(this, settings, logger, 'Teams notifications');
+    this.drainer = new LaneDrainer(this, { ...settings, renewMs: RENEW_MS }, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
   }
 
@@ -123,23 +127,29 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   /**
-   * Conversations with settled rows nobody holds (not this replica, not another: no row of theirs is claimed), oldest
-   * change first, up to `room` of them, with up to ROWS_PER_CHAT rows each, in the order they are handed over.
+   * Conversations nobody holds (not this replica, not another: no row of theirs is claimed or held back), oldest
+   * change first, up to `room` of them. Each comes with its rows in the order their messages were written, up to, not
+   * including, the first row that has not waited the order window here yet (ADR 0042, 0043): a notification Graph
+   * sends late, a retry, holds back what was written after it until it has waited too. At most ROWS_PER_CHAT each.
    */
   async claim(room: number, busy: readonly string[]): Promise<Map<string, InboxRow[]>> {
     const rows = await queryReturning<InboxRow>(
       this.dataSource,
-      `WITH free AS (
-         SELECT a.chat_id, min(a.version_at) AS first_at FROM teams_connector.notification_inbox a
-         WHERE a.failed_at IS NULL AND LEAST(a.received_at, a.version_at) <= now() - ($1::int * interval '1 millisecond')
-           AND (a.claimed_until IS NULL OR a.claimed_until < now()) AND NOT (a.chat_id = ANY($2::text[]))
-           AND NOT EXISTS (SELECT 1 FROM teams_connector.notification_inbox b WHERE b.chat_id = a.chat_id AND b.failed_at IS NULL AND b.claimed_until >= now())
-         GROUP BY a.chat_id ORDER BY first_at LIMIT $3),
+      `WITH pending AS (
+         SELECT id, chat_id, received_at, claimed_until, version_at FROM teams_connector.notification_inbox
+         WHERE failed_at IS NULL AND NOT (chat_id = ANY($2::text[]))),
+       chats AS (
+         SELECT chat_id, min(version_at) AS first_at, COALESCE(bool_or(claimed_until >= now()), false) AS held,
+                COALESCE(min(version_at) FILTER (WHERE received_at > now() - ($1::int * interval '1 millisecond')), 'infinity') AS bar
+         FROM pending GROUP BY chat_id),
+       free AS (
+         SELECT c.chat_id, c.bar FROM chats c
+         WHERE NOT c.held AND EXISTS (SELECT 1 FROM pending p WHERE p.chat_id = c.chat_id AND p.version_at < c.bar)
+         ORDER BY c.first_at LIMIT $3),
        picked AS (
          SELECT id FROM (
-           SELECT r.id, row_number() OVER (PARTITION BY r.chat_id ORDER BY r.version_at, r.id) AS n FROM teams_connector.notification_inbox r
-           JOIN free USING (chat_id)
-           WHERE r.failed_at IS NULL AND LEAST(r.received_at, r.version_at) <= now() - ($1::int * interval '1 millisecond') AND (r.claimed_until IS NULL OR r.claimed_until < now())) ranked
+           SELECT p.id, row_number() OVER (PARTITION BY p.chat_id ORDER BY p.version_at, p.id) AS n
+           FROM pending p JOIN free f USING (chat_id) WHERE p.version_at < f.bar) ranked
          WHERE n <= $4)
        UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($5::int * interval '1 second')
        WHERE id IN (SELECT id FROM teams_connector.notification_inbox WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
@@ -176,6 +186,15 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     }
     await this.dataSource.query('DELETE FROM teams_connector.notification_inbox WHERE id = $1', [row.id]);
     return true;
+  }
+
+  /** Extends this replica's claim on the conversations it is handing over (LaneDrainer.renew). */
+  async renew(chats: readonly string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($2::int * interval '1 second')
+       WHERE chat_id = ANY($1::text[]) AND failed_at IS NULL AND claimed_until >= now()`,
+      [chats, LEASE_SECONDS],
+    );
   }
 
   async holdBack(row: InboxRow, seconds: number): Promise<void> {
