@@ -434,4 +434,27 @@ describe('relay service', () => {
       ['slack', 'add', 'slack:partyparrot', 'failed', 'not carried: :partyparrot: is a custom Slack emoji with no Teams equivalent'],
     ]);
   });
+
+  it('carries an edit that came before its message as the message, once; an edit of a message from before the conversation was relayed stays a failure (ADR 0044)', async () => {
+    const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
+    const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA');
+    const before = delivers.length;
+    // Slack sent the edit first; the creation comes after it.
+    await harness.receivedV2({ conversation: dm, messageId: '100.7', senderPlatformUserId: 'U0ADA', change: 'edited', writtenAt: new Date().toISOString(), body: { format: 'slack-mrkdwn', content: 'fixed *typo*' } });
+    const carried = await settle(before + 1);
+    expect(carried.payload).toMatchObject({ change: 'create', target: { kind: 'existing', conversationId: '19:adafra@unq.gbl.spaces' }, body: { content: expect.stringContaining('fixed <strong>typo</strong>') } });
+    await harness.receivedV2({ conversation: dm, messageId: '100.7', senderPlatformUserId: 'U0ADA', writtenAt: new Date().toISOString(), body: { format: 'slack-mrkdwn', content: 'fixed *typp*' } });
+    await delivered(carried.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-7' });
+    await settle(before + 1);
+
+    // History: written a day before the conversation was first relayed, edited now.
+    const dayBefore = new Date(Date.now() - 86_400_000 - 3_600_000).toISOString();
+    await harness.receivedV2({ conversation: dm, messageId: '90.1', senderPlatformUserId: 'U0ADA', change: 'edited', writtenAt: dayBefore, body: { format: 'slack-mrkdwn', content: 'an old message, edited' } });
+    await settle(before + 1);
+    const messages = (await messagesOf(twin?.id as string)).items;
+    expect(messages.find((m) => m.source.messageId === '100.7')).toMatchObject({ state: 'delivered', targetMessageIds: ['T-7'] });
+    expect(messages.find((m) => m.source.messageId === '90.1')?.deliveries.map((d) => [d.change, d.state, d.reason])).toEqual([
+      ['edit', 'failed', 'the original message was never relayed, so the edit cannot be carried'],
+    ]);
+  });
 });

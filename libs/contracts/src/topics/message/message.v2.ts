@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTopic } from '../../topic';
-import { nonEmpty, platform, uuid } from '../../primitives';
+import { nonEmpty, platform, timestamp, uuid } from '../../primitives';
 import { conversationKey, deliverExample, deliverRequested, messageDelivered, messageReceived, targetKey } from './message.v1';
 
 // v2 of the message topics carries files (ADR 0039). A file's bytes never travel on the bus nor rest in a database:
@@ -32,6 +32,12 @@ const files = z.array(sharedFile).max(20);
 const receivedV2 = messageReceived.extend({
   /** Files and images shared with the message (created, or an edit that changed them); absent or empty for text only. */
   files: files.optional(),
+  /**
+   * When the message itself was written (Slack: its `ts`; Teams: its createdDateTime), whatever the change: for an
+   * edit, the original's time. The relay carries an edit of a message it never saw as the message itself when it was
+   * written while its conversation was relayed: its creation came late, or not at all (ADR 0044). Absent: not known.
+   */
+  writtenAt: timestamp.optional(),
 });
 
 export const MessageReceivedV2 = defineTopic({

@@ -33,6 +33,23 @@ import { LaneDispatcher, type QueuedRequest } from './lane-dispatcher';
 /** v1 or v2 (v2 adds files; a v1 event is a v2 one without them). */
 type Received = Payload<'parley.message.received.v2'>;
 
+/**
+ * How long before its DM or group DM became a twin a message may have been written and still be one Parley carries:
+ * the first messages of a conversation are written before the event that makes its twin is handled.
+ */
+const FIRST_MESSAGES_GRACE_MS = 10 * 60_000;
+
+/**
+ * Whether a message was written while its conversation was relayed, so that an edit of it Parley never saw created
+ * stands for its creation. Not for one written before (history from before Parley, or before a channel's link), nor
+ * when the connector does not say when it was written.
+ */
+function writtenWhileRelayed(event: Received, twin: TwinRow): boolean {
+  const written = event.writtenAt ? Date.parse(event.writtenAt) : Number.NaN;
+  const grace = twin.kind === 'channel' ? 0 : FIRST_MESSAGES_GRACE_MS;
+  return !Number.isNaN(written) && written >= new Date(twin.created_at).getTime() - grace;
+}
+
 /** Where a received message goes: its twin's other side, as whom, to whom. Worked out before the transaction. */
 interface Route {
   readonly target: Platform;
@@ -183,29 +200,38 @@ export class MessageRelay {
     };
   }
 
-  private async apply(manager: EntityManager, event: Received, route: Route): Promise<void> {
-    const source = event.conversation.platform;
+  private async apply(manager: EntityManager, received: Received, route: Route): Promise<void> {
+    const source = received.conversation.platform;
     let twin: TwinRow;
+    let leftOut: readonly LeftOutMember[] = [];
     if (route.fallbackOriginal) {
       twin = (await twinById(manager, route.fallbackOriginal.twin_id)) as TwinRow;
     } else if (route.channelTwinId) {
       twin = (await twinById(manager, route.channelTwinId)) as TwinRow;
     } else {
       const plan = route.twin as NonNullable<Route['twin']>;
-      const connections = await this.directory.connectionIds(event.orgId);
+      const connections = await this.directory.connectionIds(received.orgId);
       twin = await findOrCreateTwin(manager, {
-        orgId: event.orgId,
-        kind: event.conversation.kind === 'dm' ? 'dm' : 'group',
+        orgId: received.orgId,
+        kind: received.conversation.kind === 'dm' ? 'dm' : 'group',
         source,
-        conversationId: event.conversation.conversationId,
-        connections: { ...connections, [source]: event.connectionId },
+        conversationId: received.conversation.conversationId,
+        connections: { ...connections, [source]: received.connectionId },
         memberPersonIds: plan.members.map((m) => m.personId),
         memberKey: plan.memberKey,
       });
-      if (plan.leftOut.length > 0 && event.change === 'created') await this.noticeUnreached(manager, event, route, plan.leftOut);
+      leftOut = plan.leftOut;
     }
 
-    let message = await messageBySource(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
+    let message = await messageBySource(manager, received.orgId, source, received.conversation.conversationId, received.messageId);
+    // An edit of a message Parley never saw, written while its conversation was relayed: its creation is late (the
+    // platform sent the edit first) or lost. The edit has the whole message: it is carried as the message, and the
+    // creation, if it comes, finds it done (ADR 0044).
+    const event: Received = !message && received.change === 'edited' && writtenWhileRelayed(received, twin) ? { ...received, change: 'created' } : received;
+    if (event !== received) {
+      this.logger.info({ orgId: event.orgId, conversationId: event.conversation.conversationId, messageId: event.messageId }, 'relay: an edit came before its message; carried as the message');
+    }
+    if (leftOut.length > 0 && event.change === 'created') await this.noticeUnreached(manager, event, route, leftOut);
     // A new message is recorded with its parts at once: no second write of the row it was just given.
     let recordedNow = false;
     if (event.change === 'created') {

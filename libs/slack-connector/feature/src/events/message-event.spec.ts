@@ -15,6 +15,7 @@ describe('readMessageEvent', () => {
       text: 'hi <@U2>',
       messageKey: 'D1:1732700000.000100:created',
       occurredAt: '2024-11-27T09:33:20.000Z',
+      writtenAt: '2024-11-27T09:33:20.000Z',
     });
     const reply = readMessageEvent(envelope({ type: 'message', channel: 'G1', channel_type: 'mpim', user: 'U1', text: 'r', ts: '2.0', thread_ts: '1.0' }));
     expect(reply).toMatchObject({ change: 'created', conversationKind: 'group', messageId: '2.0', threadRootId: '1.0' });
@@ -36,7 +37,16 @@ describe('readMessageEvent', () => {
         previous_message: { type: 'message', user: 'U1', text: 'old', ts: '1.0' },
       }),
     );
-    expect(edited).toMatchObject({ change: 'edited', messageId: '1.0', sender: 'U1', text: 'new', messageKey: 'D1:1.0:edited:5.0' });
+    // Edited at 5.0, written at 1.0: the relay can carry it as the message when its creation comes late (ADR 0044).
+    expect(edited).toMatchObject({
+      change: 'edited',
+      messageId: '1.0',
+      sender: 'U1',
+      text: 'new',
+      messageKey: 'D1:1.0:edited:5.0',
+      occurredAt: new Date(5_000).toISOString(),
+      writtenAt: new Date(1_000).toISOString(),
+    });
     const unfurl = readMessageEvent(
       envelope({ type: 'message', subtype: 'message_changed', channel: 'D1', ts: '6.0', message: { user: 'U1', text: 'same', ts: '1.0' }, previous_message: { user: 'U1', text: 'same', ts: '1.0' } }),
     );

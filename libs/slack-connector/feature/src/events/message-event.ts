@@ -23,6 +23,8 @@ export interface MessageChange {
    */
   readonly messageKey: string;
   readonly occurredAt: string;
+  /** When the message itself was written (its ts), for an edit or delete too. */
+  readonly writtenAt: string;
 }
 
 /** A file a message shares, as Slack's event names it (the ref is made by the processor, who knows the installation). */
@@ -133,6 +135,7 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
       text,
       messageKey: `${channel}:${ts}:edited:${editedTs}`,
       occurredAt: occurredAt(editedTs, envelope['event_time']),
+      writtenAt: occurredAt(ts, envelope['event_time']),
     };
   }
 
@@ -152,6 +155,7 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
       sender,
       messageKey: `${channel}:${deletedTs}:deleted`,
       occurredAt: occurredAt(str(event['ts']), envelope['event_time']),
+      writtenAt: occurredAt(deletedTs, envelope['event_time']),
     };
   }
 
@@ -175,6 +179,7 @@ export function readMessageEvent(envelope: Json): MessageChange | Ignored {
     ...(files.length > 0 ? { files } : {}),
     messageKey: `${channel}:${ts}:created`,
     occurredAt: occurredAt(ts, envelope['event_time']),
+    writtenAt: occurredAt(ts, envelope['event_time']),
   };
 }
 

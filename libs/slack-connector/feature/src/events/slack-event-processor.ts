@@ -145,6 +145,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
         ...(files?.length ? { files } : {}),
         platformEventId: event.eventId,
         occurredAt: read.occurredAt,
+        writtenAt: read.writtenAt,
       };
       const published = await this.publishOnce(event, read.messageKey, 'parley.message.received.v2', payload, `published ${read.change}`);
       log.info({ channel: read.channel, change: read.change, ts: read.messageId, published }, published ? 'Slack message published to the relay' : 'Slack message already published');

@@ -141,6 +141,7 @@ export class TeamsMessageIngest extends ChatMessageObserver {
         senderPlatformUserId: sender,
         platformEventId: o.eventId,
         occurredAt: occurredAt(message, change, versionAt),
+        ...writtenAt(message),
       });
       return 'published';
     });
@@ -191,6 +192,12 @@ function occurredAt(message: GraphChatMessageResource | undefined, change: Recei
   const stamp = change === 'created' ? message?.createdDateTime : change === 'edited' ? message?.lastEditedDateTime : message?.deletedDateTime;
   const parsed = stamp ? Date.parse(stamp) : NaN;
   return (Number.isNaN(parsed) ? versionAt : new Date(parsed)).toISOString();
+}
+
+/** When the message itself was written (its createdDateTime), when Graph says. */
+function writtenAt(message: GraphChatMessageResource | undefined): Pick<Received, 'writtenAt'> {
+  const parsed = Date.parse(message?.createdDateTime ?? '');
+  return Number.isNaN(parsed) ? {} : { writtenAt: new Date(parsed).toISOString() };
 }
 
 /** The body in Teams' own format, with its mentions, and the quoted message a reply refers to. */
