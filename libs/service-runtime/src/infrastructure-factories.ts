@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createRedisConnection, type CacheBackend } from '@parley/cache';
 import type { DatabaseConfig, KafkaConfig, RedisConfig } from '@parley/config';
-import { KafkaBus, type InProcessBroker, InProcessBus, type MessageBus } from '@parley/messaging';
+import { KafkaBus, type InProcessBroker, InProcessBus, type MessageBus, type RetryPolicy } from '@parley/messaging';
 import type { Logger, ServiceMetrics } from '@parley/observability';
 import {
   createServiceDataSource,
@@ -31,6 +31,8 @@ export interface EmbeddedSettings extends Common {
   readonly broker: InProcessBroker;
   readonly databaseUrl: string;
   readonly cache: CacheBackend;
+  /** The bus's retries; the default policy when absent (tests shorten it to see a dead letter soon). */
+  readonly retry?: RetryPolicy;
 }
 
 /** Kafka, PostgreSQL and Redis, each checked for readiness by its own connection. */
@@ -63,7 +65,7 @@ export async function createDistributedInfrastructure(s: DistributedSettings): P
 
 /** Every service of the process on one in-process broker, one embedded database and one in-memory cache. */
 export async function createEmbeddedInfrastructure(s: EmbeddedSettings): Promise<ServiceInfrastructure> {
-  const bus = new InProcessBus(s.broker, { service: s.definition.name, logger: s.logger.child({ component: 'bus' }), metrics: s.metrics });
+  const bus = new InProcessBus(s.broker, { service: s.definition.name, logger: s.logger.child({ component: 'bus' }), metrics: s.metrics, ...(s.retry ? { retry: s.retry } : {}) });
   const dataSource = await openDatabase(s, s.databaseUrl, 4);
   const local = async (): Promise<DependencyHealth> => ({ ok: true, detail: 'embedded' });
   return assemble(s, bus, dataSource, { ...s.cache, close: async () => undefined }, {

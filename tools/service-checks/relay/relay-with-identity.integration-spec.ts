@@ -457,4 +457,20 @@ describe('relay service', () => {
       ['edit', 'failed', 'the original message was never relayed, so the edit cannot be carried'],
     ]);
   });
+
+  it('says when a message was written when it goes out after newer ones: its platform sent it late (ADR 0045)', async () => {
+    const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
+    const before = delivers.length;
+    await harness.receivedV2({ conversation: dm, messageId: '100.9', senderPlatformUserId: 'U0ADA', occurredAt: new Date().toISOString(), body: { format: 'slack-mrkdwn', content: 'newest' } });
+    const newest = await settle(before + 1);
+    expect(newest.payload.body?.content).not.toContain('delivered late');
+    await delivered(newest.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-9' });
+    // Slack retried this one after an outage: written a minute before the one just sent.
+    const writtenAt = new Date(Date.now() - 60_000);
+    await harness.receivedV2({ conversation: dm, messageId: '100.8', senderPlatformUserId: 'U0ADA', occurredAt: writtenAt.toISOString(), body: { format: 'slack-mrkdwn', content: 'written a minute ago' } });
+    const late = await settle(before + 2);
+    const hhmm = `${String(writtenAt.getUTCHours()).padStart(2, '0')}:${String(writtenAt.getUTCMinutes()).padStart(2, '0')}`;
+    expect(late.payload.body?.content).toMatch(new RegExp(`^<p><em>\\(written at ${hhmm} UTC on .+, delivered late\\)</em></p>written a minute ago$`));
+    await delivered(late.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-8' });
+  });
 });

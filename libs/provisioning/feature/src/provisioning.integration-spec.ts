@@ -479,10 +479,12 @@ describe('provisioning recovering from crashes and lost messages', () => {
     );
     identity.setConnections(orgId, Object.values(connectionsFor(orgId)));
     identity.setPeople(orgId, people);
-    // identity goes away after the first two pages, for longer than the bus retries: the first process gives up on
-    // the event (dead letter) with two chunks committed, then dies.
+    // identity goes away after the first two pages, for longer than the bus retries a peer that is down (2 s here,
+    // 3 minutes in production: ADR 0043): the first process gives up on the event (dead letter) with two chunks
+    // committed, then dies.
     identity.failPeople(FIRST_PEOPLE_PAGE_SIZE + PEOPLE_PAGE_SIZE);
-    const first = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 3_600_000, staleAfterMs: 3_600_000 });
+    const shortRetries = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 30_000, transientForMs: 2_000 };
+    const first = await ProvisioningHarness.start(database.url, identityUrl, { intervalMs: 3_600_000, staleAfterMs: 3_600_000 }, shortRetries);
     running.push(first);
     const response = await first.call(`/internal/orgs/${orgId}/user-syncs`, { method: 'POST', body: { mode: 'guest', requestedBy: 'key_admin_1' } });
     expect(response.status).toBe(202);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createInMemoryCache, type CacheBackend } from '@parley/cache';
 import { Secret } from '@parley/config';
-import { InProcessBroker, type MessageBus } from '@parley/messaging';
+import { InProcessBroker, type MessageBus, type RetryPolicy } from '@parley/messaging';
 import { createLogger, ServiceMetrics, type Logger } from '@parley/observability';
 import {
   createEmbeddedInfrastructure,
@@ -34,6 +34,8 @@ export interface InProcessServiceOptions {
   readonly logger?: Logger;
   /** By default the service's metrics without Node's default metrics. */
   readonly metrics?: ServiceMetrics;
+  /** The service's bus retries; by default the production policy (a test shortens it to see a dead letter soon). */
+  readonly busRetry?: RetryPolicy;
 }
 
 export interface InProcessService {
@@ -68,6 +70,7 @@ export async function startServiceInProcess(definition: ServiceDefinition, optio
     broker,
     databaseUrl: options.databaseUrl,
     cache: options.cache ?? createInMemoryCache(),
+    ...(options.busRetry ? { retry: options.busRetry } : {}),
   });
   const internalApi = new InternalApiAccess(new Secret(internalToken), { ...options.peers });
   let service: RunningService;

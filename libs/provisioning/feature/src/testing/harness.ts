@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import type { Payload, PayloadIn, TopicName } from '@parley/contracts';
 import { internalRoutes, routePath, type AccountView, type UserSyncView } from '@parley/internal-api';
-import { InProcessBroker, InProcessBus, toOutgoingRecord, type OutgoingRecord } from '@parley/messaging';
+import { InProcessBroker, InProcessBus, toOutgoingRecord, type OutgoingRecord, type RetryPolicy } from '@parley/messaging';
 import type { RunningService } from '@parley/service-runtime';
 import { uniqueSuffix } from '@parley/testing';
 import { startServiceInProcess } from '@parley/testing-in-process';
@@ -46,7 +46,7 @@ export class ProvisioningHarness {
     private readonly connectors: InProcessBus,
   ) {}
 
-  static async start(databaseUrl: string, identityUrl: string, recovery?: Partial<RecoveryOptions>): Promise<ProvisioningHarness> {
+  static async start(databaseUrl: string, identityUrl: string, recovery?: Partial<RecoveryOptions>, busRetry?: RetryPolicy): Promise<ProvisioningHarness> {
     const broker = new InProcessBroker(4);
     const definition = createProvisioningService({ recovery });
     const connectors = new InProcessBus(broker, { service: 'test-connectors', logger: silent });
@@ -63,6 +63,7 @@ export class ProvisioningHarness {
       logger: silent,
       internalToken: INTERNAL_TOKEN,
       peers: { identity: identityUrl },
+      ...(busRetry ? { busRetry } : {}),
     });
     return new ProvisioningHarness(commands, deadLetteredCommands, service, broker, connectors);
   }

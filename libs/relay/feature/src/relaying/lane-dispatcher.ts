@@ -6,6 +6,7 @@ import type { Outbox } from '@parley/persistence';
 import { LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RELAY_CONFIG, type RelayConfig } from '../config';
 import { RelayMetrics } from '../metrics/relay-metrics';
+import { arrivesLate, withWrittenAt } from '../planning/late-note';
 import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
 import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, type DeliveryRow } from '../store/relay-store';
@@ -39,6 +40,7 @@ interface QueueHead {
   source_platform: Platform;
   source_conversation_id: string;
   target_conversation_id: string | null;
+  source_occurred_at: Date | null;
 }
 
 const deliverTopic = (platform: Platform) =>
@@ -76,9 +78,9 @@ export class LaneDispatcher {
   ) {}
 
   async pump(manager: EntityManager, twinId: string, platform: Platform): Promise<void> {
-    const lane = await firstRow<{ in_flight_delivery_id: string | null }>(
+    const lane = await firstRow<{ in_flight_delivery_id: string | null; last_source_at: Date | null }>(
       manager,
-      `SELECT in_flight_delivery_id FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`,
+      `SELECT in_flight_delivery_id, last_source_at FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`,
       [twinId, platform],
     );
     if (!lane || lane.in_flight_delivery_id !== null) return;
@@ -87,8 +89,8 @@ export class LaneDispatcher {
       // every outcome, so each query here is paid per relayed message).
       const head = await firstRow<QueueHead>(
         manager,
-        `SELECT q.seq, q.delivery_id, q.request, d.change, d.part, d.message_id, m.org_id, m.source_platform, m.source_conversation_id,
-                t.${sideColumn(platform)} AS target_conversation_id
+        `SELECT q.seq, q.delivery_id, q.request, d.change, d.part, d.message_id, d.source_occurred_at, m.org_id, m.source_platform,
+                m.source_conversation_id, t.${sideColumn(platform)} AS target_conversation_id
            FROM relay.delivery_queue q
            JOIN relay.deliveries d ON d.id = q.delivery_id
            JOIN relay.messages m ON m.id = d.message_id
@@ -129,8 +131,13 @@ export class LaneDispatcher {
         this.metrics.ended({ target: platform, change: delivery.change, outcome: 'not_sent', sourceOccurredAt: null, endedAt: new Date() });
         continue;
       }
+      // Written well before the latest message already sent here: its platform sent it late, and it says so (ADR 0045).
+      const writtenAt = delivery.change === 'create' && head.source_occurred_at ? new Date(head.source_occurred_at) : null;
+      const body = head.request.payload.body;
+      const late = delivery.part === 0 && body && arrivesLate(writtenAt, lane.last_source_at ? new Date(lane.last_source_at) : null);
       const payload: SentRequest = {
         ...head.request.payload,
+        ...(late && writtenAt ? { body: withWrittenAt(body, writtenAt) } : {}),
         target:
           decision.target === 'existing'
             ? { kind: 'existing', conversationId: targetConversationId as string }
@@ -145,8 +152,8 @@ export class LaneDispatcher {
         `WITH queued AS (UPDATE relay.delivery_queue SET dispatched_at = now(), dispatched = $4::jsonb WHERE seq = $5),
               sent AS (UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $6, attempts = 1,
                          outcome_due_at = now() + ($7::int * interval '1 millisecond') WHERE id = $3)
-         UPDATE relay.lanes SET in_flight_delivery_id = $3 WHERE twin_id = $1 AND platform = $2`,
-        [twinId, platform, delivery.id, JSON.stringify(payload), head.seq, targetConversationId, this.config.outcomeTimeoutMs],
+         UPDATE relay.lanes SET in_flight_delivery_id = $3, last_source_at = GREATEST(last_source_at, $8::timestamptz) WHERE twin_id = $1 AND platform = $2`,
+        [twinId, platform, delivery.id, JSON.stringify(payload), head.seq, targetConversationId, this.config.outcomeTimeoutMs, writtenAt],
       );
       this.logger.debug({ deliveryId: delivery.id, twinId, platform, change: delivery.change, target: decision.target }, 'relay.delivery-dispatched');
       return;
