@@ -14,6 +14,8 @@ import {
   IdempotentConsumer,
   inTransaction,
   initializeAndMigrate,
+  laneClaimSql,
+  laneRenewSql,
   Outbox,
   OutboxRelay,
   queryReturning,
@@ -83,6 +85,50 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     await inTransaction(dataSource, async (manager) => {
       expect(await queryReturning(manager, `DELETE FROM ${table} WHERE email LIKE 'returning-%' RETURNING email`)).toHaveLength(3);
     });
+  });
+
+  it('claims inbox lanes whole, in written order, up to the first row that has not waited the order window (ADR 0043)', async () => {
+    const table = `"${schema}".inbox_rows`;
+    await dataSource.query(
+      `CREATE TABLE ${table} (id serial PRIMARY KEY, lane text NOT NULL, written_at timestamptz NOT NULL, received_at timestamptz NOT NULL, claimed_until timestamptz, done boolean NOT NULL DEFAULT false)`,
+    );
+    const inbox = { table, id: 'id', lane: 'lane', writtenAt: 'written_at', tieBreak: 'id', waiting: 'NOT done', returning: 'id, lane' };
+    const add = async (lane: string, writtenSecondsAgo: number, receivedMsAgo: number, claimedForSeconds?: number): Promise<number> => {
+      const [row] = await queryReturning<{ id: number }>(
+        dataSource,
+        `INSERT INTO ${table} (lane, written_at, received_at, claimed_until)
+         VALUES ($1, now() - make_interval(secs => $2), now() - make_interval(secs => $3::double precision / 1000), now() + make_interval(secs => $4))
+         RETURNING id`,
+        [lane, writtenSecondsAgo, receivedMsAgo, claimedForSeconds ?? -3600],
+      );
+      return (row as { id: number }).id;
+    };
+    // a: two rows that have waited, and one written between them that arrived just now (late): only the first goes.
+    const a1 = await add('a', 60, 5_000);
+    await add('a', 50, 5_000);
+    await add('a', 55, 0);
+    // b: waited, but another replica holds a row of it.
+    await add('b', 40, 5_000);
+    await add('b', 30, 5_000, 30);
+    // c: this replica has it in hand already. d: nothing has waited the window yet.
+    await add('c', 40, 5_000);
+    await add('d', 40, 10);
+    // e: waited, two rows written in the opposite order they came: both, in written order, one per lane asked.
+    const e2 = await add('e', 20, 4_000);
+    const e1 = await add('e', 25, 3_000);
+    const claimed = await queryReturning<{ id: number; lane: string }>(dataSource, laneClaimSql(inbox), [10, ['c'], 10, 30, 1_000]);
+    expect(claimed.map((r) => r.id).sort((x, y) => x - y)).toEqual([a1, e2, e1].sort((x, y) => x - y));
+    // Claimed whole: nothing of a or e again, while they are claimed.
+    expect(await queryReturning(dataSource, laneClaimSql(inbox), [10, [], 10, 30, 1_000])).toEqual(
+      expect.arrayContaining([expect.objectContaining({ lane: 'c' })]),
+    );
+    expect((await queryReturning<{ lane: string }>(dataSource, laneClaimSql(inbox), [10, [], 10, 30, 1_000])).map((r) => r.lane)).toEqual([]);
+
+    // A renewal extends the claimed, waiting rows of the lanes named, and nothing else.
+    await dataSource.query(`UPDATE ${table} SET claimed_until = now() + interval '1 second' WHERE lane IN ('a', 'e')`);
+    await dataSource.query(laneRenewSql(inbox), [['a'], 30]);
+    const until = await dataSource.query(`SELECT lane, claimed_until > now() + interval '20 seconds' AS long FROM ${table} WHERE lane IN ('a', 'e') AND claimed_until IS NOT NULL AND claimed_until > now()`);
+    expect((until as { lane: string; long: boolean }[]).map((r) => `${r.lane}:${r.long}`).sort()).toEqual(['a:true', 'a:true', 'a:true', 'e:false', 'e:false']);
   });
 
   it('runs migrations once, even when asked again', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
-import { queryReturning } from '@parley/persistence';
+import { laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
 
 export interface InboundEvent {
   readonly eventId: string;
@@ -26,6 +26,19 @@ function occurredAt(event: InboundEvent): number | null {
   const seconds = tsOf(event);
   return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
+
+/** slack_connector.inbound_events as a LaneDrainer's inbox (ADR 0042, 0043). */
+const INBOX: InboxTable = {
+  table: 'slack_connector.inbound_events',
+  id: 'event_id',
+  lane: 'lane',
+  writtenAt: 'COALESCE(occurred_at, received_at)',
+  tieBreak: 'received_at',
+  waiting: 'processed_at IS NULL',
+  returning: 'event_id, org_id, connection_id, team_id, body, lane',
+};
+const CLAIM = laneClaimSql(INBOX);
+const RENEW = laneRenewSql(INBOX);
 
 /** Events of one lane per claim (each can wait for an echo: echoWaitMs); the claim is renewed while they are handled. */
 const EVENTS_PER_LANE = 10;
@@ -61,25 +74,7 @@ export class InboundEvents {
     type Row = { event_id: string; org_id: string; connection_id: string; team_id: string; body: Record<string, unknown> | null; lane: string };
     const rows = await queryReturning<Row>(
       this.dataSource,
-      `WITH pending AS (
-         SELECT event_id, lane, received_at, claimed_until, COALESCE(occurred_at, received_at) AS at FROM slack_connector.inbound_events
-         WHERE processed_at IS NULL AND NOT (lane = ANY($2::text[]))),
-       lanes AS (
-         SELECT lane, min(received_at) AS first_at, COALESCE(bool_or(claimed_until >= now()), false) AS held,
-                COALESCE(min(at) FILTER (WHERE received_at > now() - ($5::int * interval '1 millisecond')), 'infinity') AS bar
-         FROM pending GROUP BY lane),
-       free AS (
-         SELECT l.lane, l.bar FROM lanes l
-         WHERE NOT l.held AND EXISTS (SELECT 1 FROM pending p WHERE p.lane = l.lane AND p.at < l.bar)
-         ORDER BY l.first_at LIMIT $1),
-       picked AS (
-         SELECT event_id FROM (
-           SELECT p.event_id, row_number() OVER (PARTITION BY p.lane ORDER BY p.at, p.received_at) AS n
-           FROM pending p JOIN free f USING (lane) WHERE p.at < f.bar) ranked
-         WHERE n <= $3)
-       UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $4)
-       WHERE event_id IN (SELECT event_id FROM slack_connector.inbound_events WHERE event_id IN (SELECT event_id FROM picked) FOR UPDATE SKIP LOCKED)
-       RETURNING event_id, org_id, connection_id, team_id, body, lane`,
+      CLAIM,
       [room, busy, EVENTS_PER_LANE, leaseSeconds, windowMs],
     );
     const lanes = new Map<string, InboundEvent[]>();
@@ -94,11 +89,7 @@ export class InboundEvents {
 
   /** Extends this replica's claim on the lanes it is handling (LaneDrainer.renew): their claimed, unhandled events. */
   async renew(lanes: readonly string[], leaseSeconds: number): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE slack_connector.inbound_events SET claimed_until = now() + make_interval(secs => $2)
-       WHERE lane = ANY($1::text[]) AND processed_at IS NULL AND claimed_until >= now()`,
-      [lanes, leaseSeconds],
-    );
+    await this.dataSource.query(RENEW, [lanes, leaseSeconds]);
   }
 
   /** Marks it handled and drops its envelope (the message text is not kept: relay.md, Privacy). */

@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
-import { LaneDrainer, queryReturning, type LaneSource } from '@parley/persistence';
+import { laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 
 export interface NotificationInboxSettings {
@@ -27,6 +27,19 @@ export const defaultNotificationInboxSettings: NotificationInboxSettings = { set
  */
 const LEASE_SECONDS = 30;
 const RENEW_MS = 10_000;
+/** teams_connector.notification_inbox as a LaneDrainer's inbox: a chat is a lane, in the order its messages were written. */
+const INBOX: InboxTable = {
+  table: 'teams_connector.notification_inbox',
+  id: 'id',
+  lane: 'chat_id',
+  writtenAt: 'version_at',
+  tieBreak: 'id',
+  waiting: 'failed_at IS NULL',
+  returning: 'id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts',
+};
+const CLAIM = laneClaimSql(INBOX);
+const RENEW = laneRenewSql(INBOX);
+
 /** Rows of one conversation per claim (each can wait for an echo: ECHO_WAIT_MS); the claim is renewed while they are handled. */
 const ROWS_PER_CHAT = 10;
 /** The longest a failing row holds its conversation back before the next attempt. */
@@ -127,34 +140,16 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   /**
-   * Conversations nobody holds (not this replica, not another: no row of theirs is claimed or held back), oldest
-   * change first, up to `room` of them. Each comes with its rows in the order their messages were written, up to, not
+   * Conversations nobody holds (not this replica, not another: no row of theirs is claimed or held back), the longest
+   * waiting first, up to `room` of them (laneClaimSql). Each comes with its rows in the order their messages were written, up to, not
    * including, the first row that has not waited the order window here yet (ADR 0042, 0043): a notification Graph
    * sends late, a retry, holds back what was written after it until it has waited too. At most ROWS_PER_CHAT each.
    */
   async claim(room: number, busy: readonly string[]): Promise<Map<string, InboxRow[]>> {
     const rows = await queryReturning<InboxRow>(
       this.dataSource,
-      `WITH pending AS (
-         SELECT id, chat_id, received_at, claimed_until, version_at FROM teams_connector.notification_inbox
-         WHERE failed_at IS NULL AND NOT (chat_id = ANY($2::text[]))),
-       chats AS (
-         SELECT chat_id, min(version_at) AS first_at, COALESCE(bool_or(claimed_until >= now()), false) AS held,
-                COALESCE(min(version_at) FILTER (WHERE received_at > now() - ($1::int * interval '1 millisecond')), 'infinity') AS bar
-         FROM pending GROUP BY chat_id),
-       free AS (
-         SELECT c.chat_id, c.bar FROM chats c
-         WHERE NOT c.held AND EXISTS (SELECT 1 FROM pending p WHERE p.chat_id = c.chat_id AND p.version_at < c.bar)
-         ORDER BY c.first_at LIMIT $3),
-       picked AS (
-         SELECT id FROM (
-           SELECT p.id, row_number() OVER (PARTITION BY p.chat_id ORDER BY p.version_at, p.id) AS n
-           FROM pending p JOIN free f USING (chat_id) WHERE p.version_at < f.bar) ranked
-         WHERE n <= $4)
-       UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($5::int * interval '1 second')
-       WHERE id IN (SELECT id FROM teams_connector.notification_inbox WHERE id IN (SELECT id FROM picked) FOR UPDATE SKIP LOCKED)
-       RETURNING id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts`,
-      [this.settings.settleMs, busy, room, ROWS_PER_CHAT, LEASE_SECONDS],
+      CLAIM,
+      [room, busy, ROWS_PER_CHAT, LEASE_SECONDS, this.settings.settleMs],
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
@@ -190,11 +185,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
 
   /** Extends this replica's claim on the conversations it is handing over (LaneDrainer.renew). */
   async renew(chats: readonly string[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE teams_connector.notification_inbox SET claimed_until = now() + ($2::int * interval '1 second')
-       WHERE chat_id = ANY($1::text[]) AND failed_at IS NULL AND claimed_until >= now()`,
-      [chats, LEASE_SECONDS],
-    );
+    await this.dataSource.query(RENEW, [chats, LEASE_SECONDS]);
   }
 
   async holdBack(row: InboxRow, seconds: number): Promise<void> {
