@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-organisation';
 import { chaosPlan } from './chaos-plan';
 import { runChaos, writeChaosReport } from './chaos-run';
@@ -16,6 +18,12 @@ describe('chaos run', () => {
     org = await startRelayOrganisation({ label: 'chaos' });
   }, 600_000);
   afterAll(async () => {
+    // CHAOS_LOG_DIR: every process's log lines, one file per process (killed ones and their successors apart).
+    const logDir = process.env['CHAOS_LOG_DIR'];
+    if (logDir && org) {
+      mkdirSync(logDir, { recursive: true });
+      org.stack.cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${String(p.lines.find((l) => l['service'])?.['service'] ?? 'process')}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n')));
+    }
     await org?.stop();
   });
 

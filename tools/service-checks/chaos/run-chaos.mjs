@@ -1,4 +1,4 @@
-// `npm run chaos -- --seed N [--messages N] [--rate N]`: the chaos run for one seed (the same seed replays the same
+// `npm run chaos -- --seed N [--messages N] [--rate N]` (CHAOS_LOG_DIR=dir keeps every process's log): the chaos run for one seed (the same seed replays the same
 // faults). Figures are printed and written to dist/chaos/<seed>.json.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
