@@ -29,7 +29,7 @@ export class ChannelCatchUp {
     private readonly config: TeamsIngressConfig,
     private readonly channels: LinkedChannels,
     private readonly graph: GraphAccess,
-    private readonly observer: () => ChatMessageObserver | null,
+    private readonly observer: () => Pick<ChatMessageObserver, 'observe'> | null,
     private readonly logger: Logger,
   ) {}
 

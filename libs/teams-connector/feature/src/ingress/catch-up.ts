@@ -14,15 +14,16 @@ interface ListedMessage extends GraphChatMessageResource {
  * and every catchUpIntervalMs, a connection's chats are listed for what changed after its watermark: every chat of
  * every user of the tenant (`/users/{id}/chats`), then each chat's messages with the documented filter
  * (`$orderby=lastModifiedDateTime desc&$filter=lastModifiedDateTime gt … and lastModifiedDateTime lt …`). They go to
- * the observer oldest first; the watermark moves only past what the observer accepted, so nothing is skipped (the
- * observer dedupes what a notification already brought). ADR 0022.
+ * the notification inbox oldest first (ADR 0043: they are handed over with the notifications, each conversation in
+ * the order its messages were written); the watermark moves only past what the inbox stored, so nothing is skipped
+ * (the relay side dedupes what a notification already brought). ADR 0022.
  */
 export class CatchUp {
   constructor(
     private readonly config: TeamsIngressConfig,
     private readonly store: SubscriptionStore,
     private readonly graph: GraphAccess,
-    private readonly observer: () => ChatMessageObserver | null,
+    private readonly observer: () => Pick<ChatMessageObserver, 'observe'> | null,
     private readonly logger: Logger,
   ) {}
 

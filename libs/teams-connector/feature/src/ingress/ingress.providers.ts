@@ -36,6 +36,14 @@ function observerLookup(moduleRef: ModuleRef): () => ChatMessageObserver | null 
   };
 }
 
+/**
+ * Where catch-up hands what it finds: the notification inbox (ADR 0043), so a conversation's messages go to the relay
+ * side in the order they were written whichever way Parley learned of them. Looked up when first needed.
+ */
+function inboxLookup(moduleRef: ModuleRef): () => Pick<ChatMessageObserver, 'observe'> | null {
+  return () => moduleRef.get(NotificationInbox, { strict: false }).asObserver();
+}
+
 /** Starts and stops the subscription upkeep and the notification inbox with the application. */
 @Injectable()
 export class IngressLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,14 +86,14 @@ export const ingressProviders: Provider[] = [
     provide: CatchUp,
     inject: [TEAMS_INGRESS_CONFIG, SubscriptionStore, GRAPH_ACCESS, ModuleRef, LOGGER],
     useFactory: (config: TeamsIngressConfig, store: SubscriptionStore, graph: GraphAccess, moduleRef: ModuleRef, logger: Logger) =>
-      new CatchUp(config, store, graph, observerLookup(moduleRef), logger.child({ component: 'teams-catch-up' })),
+      new CatchUp(config, store, graph, inboxLookup(moduleRef), logger.child({ component: 'teams-catch-up' })),
   },
   { provide: LinkedChannels, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new LinkedChannels(dataSource) },
   {
     provide: ChannelCatchUp,
     inject: [TEAMS_INGRESS_CONFIG, LinkedChannels, GRAPH_ACCESS, ModuleRef, LOGGER],
     useFactory: (config: TeamsIngressConfig, channels: LinkedChannels, graph: GraphAccess, moduleRef: ModuleRef, logger: Logger) =>
-      new ChannelCatchUp(config, channels, graph, observerLookup(moduleRef), logger.child({ component: 'teams-channel-catch-up' })),
+      new ChannelCatchUp(config, channels, graph, inboxLookup(moduleRef), logger.child({ component: 'teams-channel-catch-up' })),
   },
   {
     provide: SubscriptionManager,

@@ -35,7 +35,7 @@ const INBOX: InboxTable = {
   writtenAt: 'version_at',
   tieBreak: 'id',
   waiting: 'failed_at IS NULL',
-  returning: 'id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts',
+  returning: 'id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts, source',
 };
 const CLAIM = laneClaimSql(INBOX);
 const RENEW = laneRenewSql(INBOX);
@@ -56,6 +56,7 @@ interface InboxRow {
   change_type: ChatMessageObservation['changeType'];
   message: GraphChatMessageResource | null;
   attempts: number;
+  source: ChatMessageObservation['source'];
 }
 
 /** When the change happened, as far as the notification says: the order a conversation's rows are handed over in. */
@@ -103,16 +104,26 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const receivedAt = new Date();
     const values: unknown[] = [];
     const tuples = observations.map((o, i) => {
-      values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt));
-      const at = i * 9;
-      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz)`;
+      values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt), o.source);
+      const at = i * 10;
+      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10})`;
     });
     await this.dataSource.query(
-      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at)
+      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source)
        VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
       values,
     );
     this.drainer.kick();
+  }
+
+  /**
+   * Catch-up's way in (ADR 0043): what it finds waits here like a notification, so that a conversation's messages
+   * are handed over in the order they were written whichever way they came. Null while no ChatMessageObserver is
+   * registered: catch-up then keeps its watermark, as it did when it called the observer itself.
+   */
+  asObserver(): Pick<ChatMessageObserver, 'observe'> | null {
+    if (!this.observer()) return null;
+    return { observe: (observation) => this.accept([observation]) };
   }
 
   start(): void {
@@ -241,7 +252,7 @@ function observationOf(row: InboxRow): ChatMessageObservation {
     ...(row.thread_root_id ? { threadRootId: row.thread_root_id } : {}),
     changeType: row.change_type,
     ...(row.message ? { message: row.message } : {}),
-    source: 'notification',
+    source: row.source,
     eventId: row.event_id,
   };
 }

@@ -3,7 +3,7 @@ import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { SignJWT } from 'jose';
 import type { DataSource } from 'typeorm';
 import { generateSandboxCertificates, startGraphSandbox, type GraphSandbox, type SandboxCertificates } from '@parley/sandbox-graph';
-import { integrationEnv } from '@parley/testing';
+import { integrationEnv, queryRows } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { DATA_SOURCE } from '@parley/service-runtime';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
@@ -455,7 +455,7 @@ describe('Teams ingress', () => {
       }
     });
 
-    it('does not move the watermark past a message the observer refused', async () => {
+    it('keeps a caught-up message the relay side refuses in the inbox, its conversation held behind it, and moves on (ADR 0043)', async () => {
       await currentOf(org);
       sandbox.setFaults({ dropNotificationRate: 1 });
       try {
@@ -464,16 +464,20 @@ describe('Teams ingress', () => {
         const later = say(org, chat.id, 'after the refused one', people[1]);
         observer.refuse = (o) => o.messageId === refused.id;
         const watermark = async () => (await store().watermark(org.connectionId))?.watermark.getTime() ?? 0;
-        // Several catch-up runs pass while it is refused: neither message is observed, and the watermark stays before it.
-        const runs = async () => (await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0;
-        const since = await runs();
-        await until('two catch-up runs', async () => (await runs()) > since + 1_500);
-        const createdAt = Date.parse((await appClient(org).api(`/chats/${chat.id}/messages/${refused.id}`).get()).lastModifiedDateTime);
-        expect(await watermark()).toBeLessThan(createdAt);
+        const createdAt = Date.parse((await appClient(org).api(`/chats/${chat.id}/messages/${later.id}`).get()).lastModifiedDateTime);
+        // Catch-up stored both in the inbox, so its watermark moves past them; the refused one holds the later one back.
+        await until('the watermark past both', async () => (await watermark()) >= createdAt);
+        const stored = await queryRows<{ message_id: string; source: string }>(database.url, `SELECT message_id, source FROM teams_connector.notification_inbox WHERE chat_id = $1 ORDER BY version_at`, [chat.id]);
+        expect(stored.map((r) => [r.message_id, r.source])).toEqual([
+          [refused.id, 'catch-up'],
+          [later.id, 'catch-up'],
+        ]);
         expect(observer.of(later.id)).toHaveLength(0);
         observer.refuse = undefined;
-        await observer.waitFor((o) => o.messageId === refused.id && o.source === 'catch-up');
-        await observer.waitFor((o) => o.messageId === later.id && o.source === 'catch-up');
+        await observer.waitFor((o) => o.messageId === refused.id && o.source === 'catch-up', 60_000);
+        await observer.waitFor((o) => o.messageId === later.id && o.source === 'catch-up', 60_000);
+        const order = observer.observed.filter((o) => o.chatId === chat.id).map((o) => o.messageId);
+        expect(order.indexOf(refused.id)).toBeLessThan(order.indexOf(later.id));
       } finally {
         observer.refuse = undefined;
         sandbox.setFaults({ dropNotificationRate: 0 });
