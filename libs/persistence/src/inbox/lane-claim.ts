@@ -7,7 +7,7 @@ export interface InboxTable {
   readonly lane: string;
   /** When the row's change was written, by the platform's clock: the lane's order. */
   readonly writtenAt: string;
-  /** Breaks ties of writtenAt. */
+  /** Breaks ties of writtenAt: one expression, or several separated by commas. */
   readonly tieBreak: string;
   /** True for a row still to be handed over. */
   readonly waiting: string;
@@ -27,7 +27,7 @@ export interface InboxTable {
  */
 export function laneClaimSql(t: InboxTable): string {
   return `WITH pending AS (
-       SELECT ${t.id} AS id, ${t.lane} AS lane, received_at, claimed_until, ${t.writtenAt} AS at, ${t.tieBreak} AS tie FROM ${t.table}
+       SELECT ${t.id} AS id, ${t.lane} AS lane, received_at, claimed_until, ${t.writtenAt} AS at, ROW(${t.tieBreak}) AS tie FROM ${t.table}
        WHERE ${t.waiting} AND NOT (${t.lane} = ANY($2::text[]))),
      lanes AS (
        SELECT lane, min(received_at) AS first_at, COALESCE(bool_or(claimed_until >= now()), false) AS held,

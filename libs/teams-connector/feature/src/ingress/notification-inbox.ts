@@ -33,7 +33,8 @@ const INBOX: InboxTable = {
   id: 'id',
   lane: 'chat_id',
   writtenAt: 'version_at',
-  tieBreak: 'id',
+  // Two messages written in the same millisecond: Teams message ids are increasing epoch-millisecond strings.
+  tieBreak: "lpad(message_id, 24, '0'), id",
   waiting: 'failed_at IS NULL',
   returning: 'id, event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, attempts, source',
 };
@@ -164,7 +165,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
-    for (const lane of lanes.values()) lane.sort((a, b) => new Date(a.version_at).getTime() - new Date(b.version_at).getTime() || Number(a.id) - Number(b.id));
+    for (const lane of lanes.values()) lane.sort((a, b) => new Date(a.version_at).getTime() - new Date(b.version_at).getTime() || byMessageId(a, b) || Number(a.id) - Number(b.id));
     return lanes;
   }
 
@@ -241,6 +242,11 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       },
     });
   }
+}
+
+/** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */
+function byMessageId(a: InboxRow, b: InboxRow): number {
+  return a.message_id.padStart(24, '0').localeCompare(b.message_id.padStart(24, '0'));
 }
 
 function observationOf(row: InboxRow): ChatMessageObservation {
