@@ -91,4 +91,46 @@ describe('kafka bus supervision', () => {
       await admin.disconnect();
     }
   });
+
+  it('starts without waiting for its group to rebalance past a member that stopped answering, and consumes once it is gone (ADR 0043)', async () => {
+    const { kafkaBrokers } = integrationEnv();
+    const layout = { prefix: `it-${uniqueSuffix()}.`, partitions: 1, replicationFactor: 1 };
+    const kafka = new Kafka({ clientId: 'bus-join', brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, layout);
+    const publisher = new KafkaBus({ brokers: kafkaBrokers, clientId: 'parley-test', service: 'slack-connector', layout, logger });
+    // A member of identity's group that took a message and hangs in it, as a process stopped dead would: it neither
+    // heartbeats nor rejoins, so the group's rebalance waits for its session (30 s) to time out.
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    let taken = false;
+    const stuck = kafka.consumer({ groupId: `${layout.prefix}identity`, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    const handled: string[] = [];
+    const bus = new KafkaBus({ brokers: kafkaBrokers, clientId: 'parley-test', service: 'identity', layout, logger });
+    bus.subscribe('parley.directory.user.observed.v1', async (p) => void handled.push(p.email), { group: 'identity' });
+    try {
+      await stuck.connect();
+      await stuck.subscribe({ topic: `${layout.prefix}parley.directory.user.observed.v1`, fromBeginning: true });
+      await stuck.run({ eachMessage: async () => ((taken = true), hung) });
+      await publisher.start();
+      await publisher.publish('parley.directory.user.observed.v1', observed('ada@example.com'));
+      await eventually(() => taken, 30_000, 'the hung member to take the message');
+
+      const started = Date.now();
+      await bus.start();
+      // The service answers HTTP once start() returns: well before the 30 s the rebalance waits.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await eventually(() => handled.length === 1, 90_000, 'the message, once the hung member is gone');
+      expect(handled).toEqual(['ada@example.com']);
+    } finally {
+      release();
+      await bus.stop();
+      await publisher.stop();
+      await stuck.disconnect().catch(() => undefined);
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(layout.prefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 180_000);
 });
