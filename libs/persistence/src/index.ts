@@ -4,6 +4,7 @@ export { inTransaction, Outbox } from './outbox/outbox';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
 export { IdempotentConsumer, type IdempotentOutcome } from './idempotent-consumer';
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
+export { BatchedRead } from './batched-read';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/embedded-postgres';
 export { queryReturning, returnedRows, type Queryable } from './returning';
 export { handleLane, RETRY_SECONDS } from './inbox/ordered-lane';

@@ -26,6 +26,10 @@ describe('relay load across processes', () => {
     if (logDir && org) {
       mkdirSync(logDir, { recursive: true });
       org.stack.cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${String(p.lines.find((l) => l['service'])?.['service'] ?? 'process')}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n')));
+      // The platforms' side of each delivery (when sent, how it ended), without the bodies, which hold the text.
+      const lines = (records: readonly object[]) => records.map((r) => JSON.stringify({ ...r, body: undefined })).join('\n');
+      writeFileSync(path.join(logDir, 'slack-event-deliveries.log'), lines(org.stack.sandboxes.slack.inspect.events()));
+      writeFileSync(path.join(logDir, 'graph-notification-deliveries.log'), lines(org.stack.sandboxes.graph.inspect.deliveries()));
     }
     await org?.stop();
   });

@@ -363,6 +363,20 @@ describe('slack-connector relay side', () => {
       }
     });
 
+    it('takes a burst of events sent at once, each twice, and publishes every message once, in the order written', async () => {
+      const channel = creds.channels['general'] as string;
+      sandbox.setFaults({ duplicateEventRate: 1 });
+      try {
+        // Concurrent deliveries share one INSERT (group commit); a copy in the same statement is not a second event.
+        const posted = Array.from({ length: 60 }, (_, n) => sandbox.control.post({ as: 'eng03', channel, text: `burst ${n}` })['ts'] as string);
+        await settle();
+        const published = receivedFor(channel).filter((r) => posted.includes(r.messageId));
+        expect(published.map((r) => r.messageId)).toEqual(posted);
+      } finally {
+        sandbox.setFaults({});
+      }
+    });
+
     it("publishes a consented person's DM (a user-token event) once, with both members, and its edit and delete", async () => {
       const dm = sandbox.control.open({ as: 'eng01', with: [frances.name] }).id;
       const posted = sandbox.control.post({ as: 'eng01', channel: dm, text: 'hi Frances, `code` & <https://example.com|link>' });

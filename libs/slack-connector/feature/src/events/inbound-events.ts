@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
-import { laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
+import { GroupCommit, laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
 
 export interface InboundEvent {
   readonly eventId: string;
@@ -40,6 +40,12 @@ const INBOX: InboxTable = {
 const CLAIM = laneClaimSql(INBOX);
 const RENEW = laneRenewSql(INBOX);
 
+/** An event on its way into the table, and whether the statement that stored it was the first to (store). */
+interface Storing {
+  readonly event: InboundEvent;
+  fresh: boolean;
+}
+
 /** Events of one lane per claim (each can wait for an echo: echoWaitMs); the claim is renewed while they are handled. */
 const EVENTS_PER_LANE = 10;
 
@@ -50,16 +56,42 @@ const EVENTS_PER_LANE = 10;
  */
 @Injectable()
 export class InboundEvents {
+  /** What concurrent deliveries store, written together (store). */
+  private readonly intake = new GroupCommit<Storing>({
+    maxBatch: 200,
+    maxConcurrent: 2,
+    applyBatch: (batch) => this.insert(batch),
+    applyOne: (one) => this.insert([one]),
+  });
+
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  /** True when the event is new; false for a redelivery of one already stored. */
+  /**
+   * True when the event is new; false for a redelivery of one already stored. Events that arrive together share one
+   * INSERT (a group commit): under a burst, one pooled connection per request would wait past Slack's 3 seconds.
+   */
   async store(event: InboundEvent): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const pending: Storing = { event, fresh: false };
+    await this.intake.submit(pending);
+    return pending.fresh;
+  }
+
+  /** Inserts the batch; each event the statement inserted is fresh, once (a retry in the same batch is not). */
+  private async insert(batch: readonly Storing[]): Promise<void> {
+    const values: unknown[] = [];
+    const tuples = batch.map(({ event }, i) => {
+      values.push(event.eventId, event.orgId, event.connectionId, event.teamId, JSON.stringify(event.envelope), occurredAt(event));
+      const at = i * 6;
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, to_timestamp($${at + 6}::double precision))`;
+    });
+    const rows = await queryReturning<{ event_id: string }>(
+      this.dataSource,
       `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body, occurred_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, to_timestamp($6::double precision)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [event.eventId, event.orgId, event.connectionId, event.teamId, JSON.stringify(event.envelope), occurredAt(event)],
+       VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      values,
     );
-    return rows.length > 0;
+    const inserted = new Set(rows.map((r) => r.event_id));
+    for (const storing of batch) storing.fresh = inserted.delete(storing.event.eventId);
   }
 
   /**

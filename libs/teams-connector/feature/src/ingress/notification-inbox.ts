@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
-import { laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
+import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 
 export interface NotificationInboxSettings {
@@ -43,6 +43,13 @@ const RENEW = laneRenewSql(INBOX);
 
 /** Rows of one conversation per claim (each can wait for an echo: ECHO_WAIT_MS); the claim is renewed while they are handled. */
 const ROWS_PER_CHAT = 10;
+/** Rows per INSERT statement (ten parameters each, well under PostgreSQL's 65,535). */
+const ROWS_PER_INSERT = 500;
+/** One request's verified observations, as they wait for the group commit. */
+interface Accepted {
+  readonly observations: readonly ChatMessageObservation[];
+  readonly receivedAt: Date;
+}
 /** The longest a failing row holds its conversation back before the next attempt. */
 const MAX_BACKOFF_SECONDS = 300;
 
@@ -82,6 +89,13 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
  */
 export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly drainer: LaneDrainer<InboxRow>;
+  /** What concurrent requests accept, written together (accept). */
+  private readonly intake = new GroupCommit<Accepted>({
+    maxBatch: 100,
+    maxConcurrent: 2,
+    applyBatch: (batch) => this.insert(batch),
+    applyOne: (one) => this.insert([one]),
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -99,21 +113,31 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     return this.observer() !== null;
   }
 
-  /** Stores verified observations (a retry of one still waiting is recognized by its event id) and schedules them. */
-  async accept(observations: readonly ChatMessageObservation[]): Promise<void> {
-    if (observations.length === 0) return;
-    const receivedAt = new Date();
-    const values: unknown[] = [];
-    const tuples = observations.map((o, i) => {
-      values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt), o.source);
-      const at = i * 10;
-      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10})`;
-    });
-    await this.dataSource.query(
-      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source)
-       VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
-      values,
-    );
+  /**
+   * Stores verified observations (a retry of one still waiting is recognized by its event id) and schedules them.
+   * Requests that arrive together share one INSERT (a group commit): Graph sends each notification as its own POST, and
+   * a burst of them, each taking a pooled connection of its own, would wait past Graph's 3 seconds for one.
+   */
+  accept(observations: readonly ChatMessageObservation[]): Promise<void> {
+    if (observations.length === 0) return Promise.resolve();
+    return this.intake.submit({ observations, receivedAt: new Date() });
+  }
+
+  private async insert(batch: readonly Accepted[]): Promise<void> {
+    const rows = batch.flatMap(({ observations, receivedAt }) => observations.map((o) => ({ o, receivedAt })));
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const values: unknown[] = [];
+      const tuples = rows.slice(start, start + ROWS_PER_INSERT).map(({ o, receivedAt }, i) => {
+        values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt), o.source);
+        const at = i * 10;
+        return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10})`;
+      });
+      await this.dataSource.query(
+        `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source)
+         VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
+        values,
+      );
+    }
     this.drainer.kick();
   }
 

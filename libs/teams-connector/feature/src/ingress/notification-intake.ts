@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BatchedRead } from '@parley/persistence';
 import { teamsChannelConversationId } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
 import { channelMessageOf } from '../channels/channel-resource';
@@ -6,7 +7,7 @@ import type { ChatMessageObservation, GraphChatMessageResource } from '../relay/
 import type { NotificationInbox } from './notification-inbox';
 import type { NotificationKeySource } from './notification-key-source';
 import { DecryptionError } from './notification-keys';
-import type { LifecycleEventName, StoredSubscription, SubscriptionStore } from './subscription-store';
+import type { KnownSubscription, LifecycleEventName, StoredSubscription, SubscriptionStore } from './subscription-store';
 import { ValidationTokenError, type ValidationTokenVerifier } from './validation-tokens';
 
 const encryptedContent = z.object({
@@ -70,6 +71,7 @@ function placeOf(resource: string): NotifiedPlace | null {
   return { conversationId, messageId: channel.messageId, channel: conversationId, ...(channel.rootId ? { threadRootId: channel.rootId } : {}) };
 }
 
+
 /** Called when a lifecycle event was recorded, so the replica holding the lease acts on it without waiting for a tick. */
 export type LifecycleListener = (subscription: StoredSubscription, event: LifecycleEventName) => void;
 
@@ -85,6 +87,12 @@ export type LifecycleListener = (subscription: StoredSubscription, event: Lifecy
  * token or key.
  */
 export class NotificationIntake {
+  /**
+   * The subscriptions change notifications name, read together for the POSTs that arrive together: Graph sends each
+   * notification as its own POST, and a burst would otherwise read the same row once per POST.
+   */
+  private readonly subscriptions = new BatchedRead<string, KnownSubscription>((ids) => this.store.known(ids));
+
   constructor(
     private readonly store: SubscriptionStore,
     private readonly keys: NotificationKeySource,
@@ -100,7 +108,7 @@ export class NotificationIntake {
     const items = parsed.data.value;
     const typed = items.map((raw) => changeItem.safeParse(raw));
     const ids = typed.flatMap((t) => (t.success ? [t.data.subscriptionId] : []));
-    const known = await this.store.known([...new Set(ids)]);
+    const known = await this.subscriptions.getAll([...new Set(ids)]);
     const good: { item: z.infer<typeof changeItem>; subscription: StoredSubscription }[] = [];
     let refused = 0;
     for (const t of typed) {

@@ -57,6 +57,12 @@ function toSubscription(row: Row): StoredSubscription {
   };
 }
 
+/** A subscription as a notification names it, with a constant-time check of the clientState it came with. */
+export interface KnownSubscription {
+  readonly subscription: StoredSubscription;
+  readonly matches: (clientState: unknown) => boolean;
+}
+
 /** teams_connector's subscriptions, leases and catch-up watermarks. */
 export class SubscriptionStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -65,7 +71,7 @@ export class SubscriptionStore {
    * The stored subscriptions among these ids whose clientState matches what an item presented (constant-time, on
    * digests). Unknown ids and mismatches are simply absent; the caller tells them apart with known().
    */
-  async known(ids: readonly string[]): Promise<Map<string, { subscription: StoredSubscription; matches: (clientState: unknown) => boolean }>> {
+  async known(ids: readonly string[]): Promise<Map<string, KnownSubscription>> {
     const rows: Row[] = ids.length === 0 ? [] : await this.dataSource.query(`SELECT ${COLUMNS} FROM teams_connector.subscriptions WHERE subscription_id = ANY($1::text[])`, [ids]);
     return new Map(
       rows.map((row) => [
