@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { ServiceProcess } from './service-process';
 
@@ -120,7 +121,7 @@ export class ParleyCluster {
     );
     const started = new ServiceProcess({
       app,
-      nodeArguments: this.options.nodeArguments,
+      nodeArguments: this.options.nodeArguments ?? cpuProfileArguments(app),
       env: { ...this.options.env, ...peers, ...(this.options.perApp?.[app] ?? {}), HTTP_HOST: '127.0.0.1', HTTP_PORT: String(this.ports.get(app)) },
     }).start();
     this.history.push(started);
@@ -144,4 +145,13 @@ export class ParleyCluster {
     }
     throw new Error(`${app} was not ready within ${timeoutMs} ms\n${started.describe()}`);
   }
+}
+
+/**
+ * PARLEY_CPU_PROFILE_DIR: each service process writes a V8 CPU profile (`<dir>/<app>/*.cpuprofile`, open it in Chrome
+ * DevTools) when it exits normally; a SIGKILLed one writes none. For finding where a load run's time goes.
+ */
+function cpuProfileArguments(app: string): string[] | undefined {
+  const dir = process.env['PARLEY_CPU_PROFILE_DIR'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, app)}`] : undefined;
 }

@@ -11,7 +11,9 @@ import { startRelayOrganisation, type RelayOrganisation } from './relay-organisa
  * caught up) reach the other side after newer ones, which neither platform lets a bridge undo (ADR 0045), so they
  * fail on order; and a check that is known to fail would only hide the others. Each run writes as the people and
  * reads back as them: none lost, none doubled, each conversation in order, edits and deletes applied.
- * Sizes: RELAY_LOAD_MESSAGES (default 1,000 per run).
+ * Sizes: RELAY_LOAD_MESSAGES (default 1,000 per run). RELAY_ACCEPTANCE_LOG_DIR=dir keeps every process's log lines and
+ * both sandboxes' delivery records (when each event or notification was sent, and how it ended);
+ * PARLEY_CPU_PROFILE_DIR=dir has each service write a CPU profile when it stops.
  */
 describe('relay load across processes', () => {
   let org: RelayOrganisation;

@@ -71,7 +71,7 @@ describe('LaneDrainer', () => {
     source.add('a', 1);
     source.add('a', 2);
     source.add('b', 1);
-    const drainer = new LaneDrainer(source, { concurrency: 4, pollMs: 10_000, settleMs: 0 }, quiet);
+    const drainer = new LaneDrainer(source, { concurrency: 4, pollMs: 10_000, orderWindowMs: 0 }, quiet);
     drainer.start();
     await until(() => source.handled.includes('b1'));
     // b arrives while a still waits: it is claimed and handled at once, not after a's lane.
@@ -91,7 +91,7 @@ describe('LaneDrainer', () => {
     const slow = new Promise<boolean>((resolve) => (release = () => resolve(true)));
     source.gate = (event) => (event.n === 1 ? slow : Promise.resolve(true));
     source.add('a', 1);
-    const drainer = new LaneDrainer(source, { concurrency: 1, pollMs: 10_000, settleMs: 0 }, quiet);
+    const drainer = new LaneDrainer(source, { concurrency: 1, pollMs: 10_000, orderWindowMs: 0 }, quiet);
     drainer.start();
     await until(() => drainer.active === 1);
     source.add('a', 2);
@@ -108,7 +108,7 @@ describe('LaneDrainer', () => {
     source.gate = async (event) => !(event.n === 1 && failures++ < 2);
     source.add('a', 1);
     source.add('a', 2);
-    const drainer = new LaneDrainer(source, { concurrency: 2, pollMs: 20, settleMs: 0 }, quiet);
+    const drainer = new LaneDrainer(source, { concurrency: 2, pollMs: 20, orderWindowMs: 0 }, quiet);
     drainer.start();
     await until(() => source.handled.length === 2);
     expect(source.handled).toEqual(['a1', 'a2']);
@@ -123,7 +123,7 @@ describe('LaneDrainer', () => {
     source.gate = (event) => (event.n === 1 ? slow : Promise.resolve(true));
     source.add('a', 1);
     source.add('a', 2);
-    const drainer = new LaneDrainer(source, { concurrency: 2, pollMs: 10_000, settleMs: 0 }, quiet);
+    const drainer = new LaneDrainer(source, { concurrency: 2, pollMs: 10_000, orderWindowMs: 0 }, quiet);
     drainer.start();
     await until(() => drainer.active === 1);
     const stopped = drainer.stop();
@@ -142,7 +142,7 @@ describe('LaneDrainer', () => {
     source.gate = (event) => (event.lane === 'a' ? slow : Promise.resolve(true));
     source.add('a', 1);
     source.add('b', 1);
-    const drainer = new LaneDrainer(source, { concurrency: 4, pollMs: 10_000, settleMs: 0, renewMs: 20 }, quiet);
+    const drainer = new LaneDrainer(source, { concurrency: 4, pollMs: 10_000, orderWindowMs: 0, renewMs: 20 }, quiet);
     drainer.start();
     await until(() => source.handled.includes('b1') && source.renewals.length >= 3);
     expect(source.renewals.at(-1)).toEqual(['a']);

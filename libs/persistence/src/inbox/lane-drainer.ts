@@ -27,7 +27,7 @@ export interface LaneDrainerSettings {
   /** How often it looks for events nobody handles (a crashed replica's, held-back ones). */
   readonly pollMs: number;
   /** How long after a kick it claims, so that events that came together are claimed (and ordered) together. */
-  readonly settleMs: number;
+  readonly orderWindowMs: number;
   /** How often the claims of the lanes in hand are renewed (source.renew); a third of the lease or less. */
   readonly renewMs?: number;
 }
@@ -105,10 +105,10 @@ export class LaneDrainer<E> {
     await Promise.allSettled([...this.lanes]);
   }
 
-  /** New events were stored: they are claimed once settled (settleMs after the kick that announced them, at most). */
+  /** New events were stored: they are claimed once settled (orderWindowMs after the kick that announced them, at most). */
   kick(): void {
     if (this.stopped) return;
-    if (this.settings.settleMs <= 0) {
+    if (this.settings.orderWindowMs <= 0) {
       this.drain();
       return;
     }
@@ -123,7 +123,7 @@ export class LaneDrainer<E> {
         this.kickedWhileSettling = false;
         this.kick();
       }
-    }, this.settings.settleMs);
+    }, this.settings.orderWindowMs);
     this.settleTimer.unref();
   }
 

@@ -71,7 +71,7 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly userTokens: SlackUserTokens,
     private readonly links: ChannelLinks,
   ) {
-    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, settleMs: config.orderWindowMs, renewMs: RENEW_MS }, logger, 'Slack events');
+    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, orderWindowMs: config.orderWindowMs, renewMs: RENEW_MS }, logger, 'Slack events');
   }
 
   onApplicationBootstrap(): void {

@@ -80,7 +80,7 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_SUBSCRIPTION_QUOTA: env.int(GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, 1).refine((n) => n <= GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, `at most ${GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION} (Graph's limit per organization)`),
     PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES: env.int(7 * 24 * 60, 1),
     /** The order window (ms): a notification is handed over once its change is this old, or it waited this long here. */
-    PARLEY_TEAMS_ORDER_WINDOW_MS: env.int(defaultNotificationInboxSettings.settleMs, 0),
+    PARLEY_TEAMS_ORDER_WINDOW_MS: env.int(defaultNotificationInboxSettings.orderWindowMs, 0),
     /** Conversations one replica hands over side by side. */
     PARLEY_TEAMS_INBOX_CONCURRENCY: env.int(defaultNotificationInboxSettings.concurrency, 1),
   },
@@ -99,7 +99,7 @@ export const teamsIngressConfigSection = defineConfigSection(
       catchUpLagMs: v.PARLEY_TEAMS_CATCH_UP_LAG_MS,
       subscriptionQuota: v.PARLEY_TEAMS_SUBSCRIPTION_QUOTA,
       channelThreadWindowMs: v.PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES * MINUTE,
-      inbox: { ...defaultNotificationInboxSettings, settleMs: v.PARLEY_TEAMS_ORDER_WINDOW_MS, concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY },
+      inbox: { ...defaultNotificationInboxSettings, orderWindowMs: v.PARLEY_TEAMS_ORDER_WINDOW_MS, concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY },
     });
   },
 );

@@ -10,7 +10,7 @@ export interface NotificationInboxSettings {
    * waited this long here, so that a notification of a message written just before, arriving just after (Graph sends
    * them in no set order, each its own POST), is handed over first.
    */
-  readonly settleMs: number;
+  readonly orderWindowMs: number;
   /** Conversations one replica hands over side by side. */
   readonly concurrency: number;
   /** Attempts before a row that keeps failing is set aside (failed_at, with its reason) and its conversation moves on. */
@@ -19,7 +19,7 @@ export interface NotificationInboxSettings {
   readonly pollMs: number;
 }
 
-export const defaultNotificationInboxSettings: NotificationInboxSettings = { settleMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
+export const defaultNotificationInboxSettings: NotificationInboxSettings = { orderWindowMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
 
 /**
  * How long a claim lasts; renewed every RENEW_MS while its rows are handed over, so a replica that dies holding one
@@ -185,7 +185,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const rows = await queryReturning<InboxRow>(
       this.dataSource,
       CLAIM,
-      [room, busy, ROWS_PER_CHAT, LEASE_SECONDS, this.settings.settleMs],
+      [room, busy, ROWS_PER_CHAT, LEASE_SECONDS, this.settings.orderWindowMs],
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
