@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createServer, type Server } from 'node:net';
+import { balance } from './replica-balancer';
 import { ServiceProcess } from './service-process';
 
 export type ClusterApp = 'gateway' | 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
@@ -45,7 +46,11 @@ export async function freePorts(count: number): Promise<number[]> {
  */
 export class ParleyCluster {
   private readonly ports = new Map<ClusterApp, number>();
-  private readonly processes = new Map<ClusterApp, ServiceProcess>();
+  /** The running processes of each app, by replica (index 0 is the one kill and process name by default). */
+  private readonly processes = new Map<ClusterApp, (ServiceProcess | undefined)[]>();
+  /** Each replica's own port, for apps with more than one; the app's port is then its balancer's. */
+  private readonly replicaPorts = new Map<ClusterApp, number[]>();
+  private readonly balancers: Server[] = [];
   /** Every process ever started, restarts included, for logs on failure. */
   readonly history: ServiceProcess[] = [];
 
@@ -65,12 +70,25 @@ export class ParleyCluster {
        * creating the same topics at once set off leader elections that some of them do not survive.
        */
       readonly firstAlone?: boolean;
+      /**
+       * Processes per app (1 by default), as a Deployment's replicas: with more than one, the app's address is a
+       * balancer that hands each new connection to a replica that accepts it (as a Service does), and kill(app) and
+       * restart(app, replica) act on one replica while the others keep answering.
+       */
+      readonly replicas?: Partial<Record<ClusterApp, number>>;
     },
   ) {}
 
   async start(): Promise<this> {
-    const ports = await freePorts(this.options.apps.length);
+    const replicated = this.options.apps.filter((app) => this.replicasOf(app) > 1);
+    const ports = await freePorts(this.options.apps.length + replicated.reduce((n, app) => n + this.replicasOf(app), 0));
     this.options.apps.forEach((app, i) => this.ports.set(app, this.options.ports?.[app] ?? (ports[i] as number)));
+    let spare = this.options.apps.length;
+    for (const app of replicated) {
+      this.replicaPorts.set(app, ports.slice(spare, spare + this.replicasOf(app)));
+      spare += this.replicasOf(app);
+      this.balancers.push(await balance(this.ports.get(app) as number, this.replicaPorts.get(app) as number[]));
+    }
     const [first, ...rest] = this.options.apps;
     if (this.options.firstAlone && first) {
       await this.startApp(first);
@@ -81,34 +99,43 @@ export class ParleyCluster {
     return this;
   }
 
+  replicasOf(app: ClusterApp): number {
+    return Math.max(1, this.options.replicas?.[app] ?? 1);
+  }
+
   url(app: ClusterApp): string {
     const port = this.ports.get(app);
     if (port === undefined) throw new Error(`${app} is not part of this cluster`);
     return `http://127.0.0.1:${port}`;
   }
 
-  process(app: ClusterApp): ServiceProcess {
-    const running = this.processes.get(app);
-    if (!running) throw new Error(`${app} is not running`);
+  process(app: ClusterApp, replica = 0): ServiceProcess {
+    const running = this.processes.get(app)?.[replica];
+    if (!running) throw new Error(`${app}${replica > 0 ? ` replica ${replica}` : ''} is not running`);
     return running;
   }
 
-  /** Kills one service (SIGKILL by default: no chance to finish anything) and waits until it is gone. */
-  async kill(app: ClusterApp, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const running = this.process(app);
+  /** Kills one service's process (replica 0 unless told; SIGKILL by default: no chance to finish anything) and waits until it is gone. */
+  async kill(app: ClusterApp, signal: NodeJS.Signals = 'SIGKILL', replica = 0): Promise<void> {
+    const running = this.process(app, replica);
     running.kill(signal);
     await running.waitForExit(30_000);
-    this.processes.delete(app);
+    (this.processes.get(app) as (ServiceProcess | undefined)[])[replica] = undefined;
   }
 
-  async restart(app: ClusterApp): Promise<void> {
-    if (this.processes.has(app)) await this.kill(app, 'SIGTERM');
-    await this.startApp(app);
+  /** Stops (SIGTERM) and starts again every replica of the app, or only `replica` when given. */
+  async restart(app: ClusterApp, replica?: number): Promise<void> {
+    const replicas = replica === undefined ? [...Array(this.replicasOf(app)).keys()] : [replica];
+    for (const r of replicas) {
+      if (this.processes.get(app)?.[r]) await this.kill(app, 'SIGTERM', r);
+      await this.startReplica(app, r);
+    }
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.processes.values()].map((p) => p.stop()));
+    await Promise.allSettled([...this.processes.values()].flat().map((p) => p?.stop()));
     this.processes.clear();
+    await Promise.all(this.balancers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
   describe(): string {
@@ -116,27 +143,34 @@ export class ParleyCluster {
   }
 
   private async startApp(app: ClusterApp): Promise<void> {
+    await Promise.all([...Array(this.replicasOf(app)).keys()].map((replica) => this.startReplica(app, replica)));
+  }
+
+  private async startReplica(app: ClusterApp, replica: number): Promise<void> {
     const peers = Object.fromEntries(
       this.options.apps.filter((a) => urlVariable[a]).map((a) => [urlVariable[a] as string, this.url(a)]),
     );
+    const port = this.replicaPorts.get(app)?.[replica] ?? (this.ports.get(app) as number);
     const started = new ServiceProcess({
       app,
       nodeArguments: this.options.nodeArguments ?? cpuProfileArguments(app),
-      env: { ...this.options.env, ...peers, ...(this.options.perApp?.[app] ?? {}), HTTP_HOST: '127.0.0.1', HTTP_PORT: String(this.ports.get(app)) },
+      env: { ...this.options.env, ...peers, ...(this.options.perApp?.[app] ?? {}), HTTP_HOST: '127.0.0.1', HTTP_PORT: String(port) },
     }).start();
     this.history.push(started);
-    this.processes.set(app, started);
+    const running = this.processes.get(app) ?? [];
+    running[replica] = started;
+    this.processes.set(app, running);
     // A machine shared with other work can take longer: PARLEY_CLUSTER_READY_MS raises the default wait (90 s).
-    await this.waitUntilReady(app, started, this.options.readyTimeoutMs ?? Number(process.env['PARLEY_CLUSTER_READY_MS'] ?? 90_000));
+    await this.waitUntilReady(`http://127.0.0.1:${port}`, app, started, this.options.readyTimeoutMs ?? Number(process.env['PARLEY_CLUSTER_READY_MS'] ?? 90_000));
   }
 
   /** Ready means /readyz answers 200: its Kafka, database and Redis are up (whatever the log level). */
-  private async waitUntilReady(app: ClusterApp, started: ServiceProcess, timeoutMs: number): Promise<void> {
+  private async waitUntilReady(url: string, app: ClusterApp, started: ServiceProcess, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (started.exited) throw new Error(`${app} exited while starting\n${started.describe()}`);
       try {
-        const response = await fetch(`${this.url(app)}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
         if (response.status === 200) return;
       } catch {
         // not listening yet

@@ -13,14 +13,17 @@ import { startRelayOrganisation, type RelayOrganisation } from './relay-organisa
  * reads back as them: none lost, none doubled, each conversation in order, edits and deletes applied.
  * Sizes: RELAY_LOAD_MESSAGES (default 1,000 per run). RELAY_ACCEPTANCE_LOG_DIR=dir keeps every process's log lines and
  * both sandboxes' delivery records (when each event or notification was sent, and how it ended);
- * PARLEY_CPU_PROFILE_DIR=dir has each service write a CPU profile when it stops.
+ * PARLEY_CPU_PROFILE_DIR=dir has each service write a CPU profile when it stops. RELAY_LOAD_REPLICAS=2 runs the relay
+ * and both connectors as two processes each behind one address, the deployed shape (k8s/base/autoscaling.yaml): the
+ * second run then kills one of each while the other keeps answering the platforms.
  */
+const REPLICAS = Number(process.env['RELAY_LOAD_REPLICAS'] ?? 1);
 describe('relay load across processes', () => {
   let org: RelayOrganisation;
   let driver: ConversationDriver;
 
   beforeAll(async () => {
-    org = await startRelayOrganisation({ label: 'relayload' });
+    org = await startRelayOrganisation({ label: 'relayload', replicas: { relay: REPLICAS, 'slack-connector': REPLICAS, 'teams-connector': REPLICAS } });
     driver = new ConversationDriver(org);
   }, 300_000);
   afterAll(async () => {
@@ -55,9 +58,9 @@ describe('relay load across processes', () => {
   it('the same with relay, slack-connector and teams-connector each SIGKILLed mid-stream and restarted', () =>
     withLogs(async () => {
       const killAndRestart = (app: 'relay' | 'slack-connector' | 'teams-connector') => async () => {
-        await org.stack.cluster.kill(app, 'SIGKILL');
+        await org.stack.cluster.kill(app, 'SIGKILL', 0);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        await org.stack.cluster.restart(app);
+        await org.stack.cluster.restart(app, 0);
       };
       const result = await runLoad(driver, conversations, {
         run: 2,

@@ -41,6 +41,8 @@ export interface RelayOrganisationOptions {
   readonly timeScale?: number;
   /** teams-connector's catch-up interval (PARLEY_TEAMS_CATCH_UP_INTERVAL_MS). */
   readonly catchUpIntervalMs?: number;
+  /** Processes per app behind one address, as Deployments' replicas (k8s/base/autoscaling.yaml keeps two of each connector and the relay). */
+  readonly replicas?: Partial<Record<ClusterApp, number>>;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     sandboxes: { limitsEnabled: true, timeScale },
     partitions: 3,
     firstAlone: true,
+    replicas: options.replicas,
     // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
     // Six processes share one PostgreSQL with every other check: five connections each, not ten.
     // RELAY_ACCEPTANCE_LOG_LEVEL=debug makes every process say what it does (with RELAY_ACCEPTANCE_LOG_DIR to keep it).

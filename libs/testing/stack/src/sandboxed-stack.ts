@@ -38,6 +38,8 @@ export interface SandboxedStackOptions {
   readonly readyTimeoutMs?: number;
   /** Starts the first app alone before the others (ParleyCluster's `firstAlone`). */
   readonly firstAlone?: boolean;
+  /** Processes per app behind one address (ParleyCluster's `replicas`). */
+  readonly replicas?: Partial<Record<ClusterApp, number>>;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
       ports: portOf,
       readyTimeoutMs: options.readyTimeoutMs,
       firstAlone: options.firstAlone,
+      replicas: options.replicas,
       nodeArguments: options.nodeArguments,
       perApp,
       env: distributedServiceEnv(
