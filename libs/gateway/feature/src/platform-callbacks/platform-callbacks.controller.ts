@@ -65,21 +65,53 @@ export class PlatformCallbacksController {
       const value = request.header(name);
       if (value) headers[name] = value;
     }
-    try {
-      // undici's request(), not fetch(): pooled keep-alive connections without WHATWG streams (see InternalApiClient).
-      const answer = await httpRequest(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
-        method: 'POST',
-        headers,
-        body: request.rawBody,
-        signal: AbortSignal.timeout(callback.timeoutMs),
-      });
-      const body = Buffer.from(await answer.body.arrayBuffer());
-      const type = answer.headers['content-type'];
-      if (typeof type === 'string') response.type(type);
-      response.status(answer.statusCode).send(body);
-    } catch (error) {
-      this.logger.warn({ err: error, path }, `${callback.connector} did not take ${callback.what}`);
-      response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
+    const started = Date.now();
+    const deadline = started + callback.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // undici's request(), not fetch(): pooled keep-alive connections without WHATWG streams (see InternalApiClient).
+        const answer = await httpRequest(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
+          method: 'POST',
+          headers,
+          body: request.rawBody,
+          signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        });
+        const body = Buffer.from(await answer.body.arrayBuffer());
+        const type = answer.headers['content-type'];
+        if (typeof type === 'string') response.type(type);
+        response.status(answer.statusCode).send(body);
+        return;
+      } catch (error) {
+        // A replica that just died (its connection refused or cut) is not the whole connector: the next connection
+        // may reach another replica, or this one back up, within the platform's wait. Safe to send again: the
+        // connector recognizes a repeat (event_id, the notification's event id).
+        const pause = RETRY_FIRST_PAUSE_MS * 2 ** (attempt - 1);
+        if (isConnectionLost(error) && Date.now() + pause - started < RETRY_WITHIN_MS) {
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
+        }
+        this.logger.warn({ err: error, path, attempts: attempt }, `${callback.connector} did not take ${callback.what}`);
+        response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
+        return;
+      }
     }
   }
+}
+
+/**
+ * After the connection to the connector was lost, the call is passed on again after 100 ms, then 200, 400, 800:
+ * within 2.5 s of its arrival, so that the platform (3 s for Slack's events and Graph's notifications) still gets
+ * an answer before it gives up on this attempt.
+ */
+const RETRY_FIRST_PAUSE_MS = 100;
+const RETRY_WITHIN_MS = 2_500;
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/** The connector's connection was refused or cut (not a timeout: then the platform's wait is spent). */
+function isConnectionLost(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOST.has(code)) return true;
+  }
+  return false;
 }

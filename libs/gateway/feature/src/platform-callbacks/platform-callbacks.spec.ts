@@ -104,6 +104,19 @@ describe('PlatformCallbacksController (Slack events)', () => {
     expect(seen.at(-1)?.headers['cookie']).toBeUndefined();
   });
 
+  it('passes the call on again when the connection to the connector is refused, once it accepts within the platform\'s wait', async () => {
+    answer = { status: 200, type: 'application/json', body: '{"ok":true}' };
+    const port = (connector.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => connector.close(() => resolve()));
+    connector.closeAllConnections?.();
+    // A replica coming back (or another one taking the address) a moment later.
+    setTimeout(() => connector.listen(port, '127.0.0.1'), 250);
+    const before = seen.length;
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"event_callback","event_id":"Ev1"}' });
+    expect(response.status).toBe(200);
+    expect(seen.slice(before).map((s) => s.body)).toEqual(['{"type":"event_callback","event_id":"Ev1"}']);
+  });
+
   it('answers 503 when the connector cannot be reached, so the platform sends again', async () => {
     await new Promise<void>((resolve) => connector.close(() => resolve()));
     connector.closeAllConnections?.();
