@@ -458,7 +458,7 @@ describe('relay service', () => {
     ]);
   });
 
-  it('says when a message was written when it goes out after newer ones: its platform sent it late (ADR 0045)', async () => {
+  it('says when a message was written when it goes out after newer ones (its platform sent it late), and says it again in its edit (ADR 0045)', async () => {
     const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
     const before = delivers.length;
     await harness.receivedV2({ conversation: dm, messageId: '100.9', senderPlatformUserId: 'U0ADA', occurredAt: new Date().toISOString(), body: { format: 'slack-mrkdwn', content: 'newest' } });
@@ -472,5 +472,10 @@ describe('relay service', () => {
     const hhmm = `${String(writtenAt.getUTCHours()).padStart(2, '0')}:${String(writtenAt.getUTCMinutes()).padStart(2, '0')}`;
     expect(late.payload.body?.content).toMatch(new RegExp(`^<p><em>\\(written at ${hhmm} UTC on .+, delivered late\\)</em></p>written a minute ago$`));
     await delivered(late.payload, '19:adafra@unq.gbl.spaces', { platformMessageId: 'T-8' });
+    // Its edit replaces the whole text over there: it says again when the message was written.
+    await harness.receivedV2({ conversation: dm, messageId: '100.8', senderPlatformUserId: 'U0ADA', change: 'edited', writtenAt: new Date().toISOString(), body: { format: 'slack-mrkdwn', content: 'written a minute ago, fixed' } });
+    const edit = await settle(before + 3);
+    expect(edit.payload).toMatchObject({ change: 'edit', targetMessageId: 'T-8' });
+    expect(edit.payload.body?.content).toMatch(new RegExp(`^<p><em>\\(written at ${hhmm} UTC on .+, delivered late\\)</em></p>written a minute ago, fixed$`));
   });
 });

@@ -103,11 +103,12 @@ export class LaneDispatcher {
       const delivery = { id: head.delivery_id, change: head.change, part: head.part };
       const targetConversationId = head.target_conversation_id;
       const rootSource = head.request.threadRootSourceId;
+      const original = delivery.change === 'create' ? null : await originalOf(manager, head.message_id, delivery.part);
       let decision = decideDispatch({
         change: delivery.change,
         targetConversationId,
         link: delivery.change === 'create' ? null : await postLink(manager, head.message_id, delivery.part),
-        original: delivery.change === 'create' ? null : await originalOf(manager, head.message_id, delivery.part),
+        original,
         deleted: delivery.change === 'create' ? false : await partDeleted(manager, head.message_id, delivery.part),
         threadRoot: head.request.threadRootTargetId && delivery.change === 'create'
           ? { sourceId: head.request.threadRootTargetId, targetId: head.request.threadRootTargetId }
@@ -132,12 +133,13 @@ export class LaneDispatcher {
         continue;
       }
       // Written well before the latest message already sent here: its platform sent it late, and it says so (ADR 0045).
+      // An edit of such a message says it again: the edit replaces the whole text over there.
       const writtenAt = delivery.change === 'create' && head.source_occurred_at ? new Date(head.source_occurred_at) : null;
       const body = head.request.payload.body;
-      const late = delivery.part === 0 && body && arrivesLate(writtenAt, lane.last_source_at ? new Date(lane.last_source_at) : null);
+      const lateSince = body && delivery.part === 0 ? lateMark(delivery.change, writtenAt, lane.last_source_at, original?.marked_late_at ?? null) : null;
       const payload: SentRequest = {
         ...head.request.payload,
-        ...(late && writtenAt ? { body: withWrittenAt(body, writtenAt) } : {}),
+        ...(lateSince && body ? { body: withWrittenAt(body, lateSince) } : {}),
         target:
           decision.target === 'existing'
             ? { kind: 'existing', conversationId: targetConversationId as string }
@@ -151,12 +153,21 @@ export class LaneDispatcher {
       await manager.query(
         `WITH queued AS (UPDATE relay.delivery_queue SET dispatched_at = now(), dispatched = $4::jsonb WHERE seq = $5),
               sent AS (UPDATE relay.deliveries SET dispatched_at = now(), target_conversation_id = $6, attempts = 1,
-                         outcome_due_at = now() + ($7::int * interval '1 millisecond') WHERE id = $3)
+                         outcome_due_at = now() + ($7::int * interval '1 millisecond'), marked_late_at = $9::timestamptz WHERE id = $3)
          UPDATE relay.lanes SET in_flight_delivery_id = $3, last_source_at = GREATEST(last_source_at, $8::timestamptz) WHERE twin_id = $1 AND platform = $2`,
-        [twinId, platform, delivery.id, JSON.stringify(payload), head.seq, targetConversationId, this.config.outcomeTimeoutMs, writtenAt],
+        [twinId, platform, delivery.id, JSON.stringify(payload), head.seq, targetConversationId, this.config.outcomeTimeoutMs, writtenAt, lateSince],
       );
       this.logger.debug({ deliveryId: delivery.id, twinId, platform, change: delivery.change, target: decision.target }, 'relay.delivery-dispatched');
       return;
     }
   }
+}
+
+/**
+ * The written time a body goes out saying it came late with (ADR 0045), or null: a create written more than
+ * LATE_AFTER_MS before the latest message already sent to its lane, or an edit of a create that said so.
+ */
+function lateMark(change: DeliveryRow['change'], writtenAt: Date | null, latestSent: Date | null, originalMarkedAt: Date | null): Date | null {
+  if (change === 'create') return arrivesLate(writtenAt, latestSent ? new Date(latestSent) : null) ? writtenAt : null;
+  return change === 'edit' && originalMarkedAt ? new Date(originalMarkedAt) : null;
 }

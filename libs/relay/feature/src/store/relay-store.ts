@@ -247,11 +247,14 @@ export async function postLink(db: Sql, messageId: string, part: number): Promis
   return row?.target_message_id ?? null;
 }
 
-/** How the create of one part went (the latest, when an edit re-created it). */
-export function originalOf(db: Sql, messageId: string, part: number): Promise<{ state: DeliveryRow['state']; reason: string | null } | null> {
+/**
+ * How the create of one part went (the latest, when an edit re-created it), and the written time it went out late
+ * with, if it said so (ADR 0045).
+ */
+export function originalOf(db: Sql, messageId: string, part: number): Promise<{ state: DeliveryRow['state']; reason: string | null; marked_late_at: Date | null } | null> {
   return firstRow(
     db,
-    `SELECT state, reason FROM relay.deliveries WHERE message_id = $1 AND part = $2 AND change = 'create' ORDER BY requested_at DESC, dispatched_at DESC NULLS LAST LIMIT 1`,
+    `SELECT state, reason, marked_late_at FROM relay.deliveries WHERE message_id = $1 AND part = $2 AND change = 'create' ORDER BY requested_at DESC, dispatched_at DESC NULLS LAST LIMIT 1`,
     [messageId, part],
   );
 }
