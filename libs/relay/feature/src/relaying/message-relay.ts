@@ -239,8 +239,10 @@ export class MessageRelay {
       message = (await insertMessage(manager, { ...this.newMessage(event, twin, route), parts: route.parts.length })) as MessageRow;
       recordedNow = true;
     } else if (!message) {
-      // A change of a message Parley never carried: recorded as failed, so an admin sees it.
-      message = (await insertMessage(manager, this.newMessage(event, twin, route))) as MessageRow;
+      // A change of a message Parley never carried: recorded as failed, so an admin sees it. A delete is recorded as
+      // such: when it overtook its message (the platform sent the creation or an edit late), those find the message
+      // gone and carry nothing, rather than bring back what its author deleted.
+      message = (await insertMessage(manager, { ...this.newMessage(event, twin, route), deleted: event.change === 'deleted' })) as MessageRow;
       const change = event.change === 'edited' ? 'edit' : 'delete';
       await insertDelivery(manager, {
         id: randomUUID(),

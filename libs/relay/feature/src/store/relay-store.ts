@@ -159,15 +159,17 @@ export interface NewMessage {
   readonly senderPlatformUserId: string;
   /** How many parts it is carried in, when known as it is recorded (0 until its deliveries are planned). */
   readonly parts?: number;
+  /** Recorded as deleted: its delete came first, so what comes after it for the same message is not carried. */
+  readonly deleted?: boolean;
 }
 
 /** Records a message once; null when it was already recorded (the same message through another event). */
 export async function insertMessage(db: Sql, message: NewMessage): Promise<MessageRow | null> {
   return firstRow<MessageRow>(
     db,
-    `INSERT INTO relay.messages (org_id, twin_id, source_platform, source_conversation_id, source_message_id, source_thread_root_id, sender_person_id, sender_platform_user_id, parts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING *`,
-    [message.orgId, message.twinId, message.platform, message.conversationId, message.messageId, message.threadRootId, message.senderPersonId, message.senderPlatformUserId, message.parts ?? 0],
+    `INSERT INTO relay.messages (org_id, twin_id, source_platform, source_conversation_id, source_message_id, source_thread_root_id, sender_person_id, sender_platform_user_id, parts, deleted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING *`,
+    [message.orgId, message.twinId, message.platform, message.conversationId, message.messageId, message.threadRootId, message.senderPersonId, message.senderPlatformUserId, message.parts ?? 0, message.deleted ?? false],
   );
 }
 
