@@ -2,6 +2,7 @@ import { Controller, Inject, Post, Req, Res, type RawBodyRequest } from '@nestjs
 import type { Request, Response } from 'express';
 import { request as httpRequest } from 'undici';
 import { publicPaths } from '@parley/internal-api';
+import { isTransientFailure } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
 import { INTERNAL_API, LOGGER, type InternalApiAccess, type PeerName } from '@parley/service-runtime';
 
@@ -86,7 +87,8 @@ export class PlatformCallbacksController {
         // may reach another replica, or this one back up, within the platform's wait. Safe to send again: the
         // connector recognizes a repeat (event_id, the notification's event id).
         const pause = RETRY_FIRST_PAUSE_MS * 2 ** (attempt - 1);
-        if (isConnectionLost(error) && Date.now() + pause - started < RETRY_WITHIN_MS) {
+        // Only a refused or cut connection gets here in time: a timeout ends the platform's whole wait, past the window.
+        if (isTransientFailure(error) && Date.now() + pause - started < RETRY_WITHIN_MS) {
           await new Promise((resolve) => setTimeout(resolve, pause));
           continue;
         }
@@ -105,13 +107,3 @@ export class PlatformCallbacksController {
  */
 const RETRY_FIRST_PAUSE_MS = 100;
 const RETRY_WITHIN_MS = 2_500;
-const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-
-/** The connector's connection was refused or cut (not a timeout: then the platform's wait is spent). */
-function isConnectionLost(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_LOST.has(code)) return true;
-  }
-  return false;
-}

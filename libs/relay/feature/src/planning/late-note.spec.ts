@@ -1,5 +1,5 @@
 import { SLACK_TEXT_LIMIT } from '@parley/relay-formatting';
-import { arrivesLate, utcStamp, withWrittenAt } from './late-note';
+import { arrivesLate, lateMark, utcStamp, withWrittenAt } from './late-note';
 
 const at = new Date('2026-12-05T09:07:45.000Z');
 
@@ -10,6 +10,15 @@ describe('a message delivered late', () => {
     expect(arrivesLate(at, new Date(at.getTime() - 60_000))).toBe(false);
     expect(arrivesLate(at, null)).toBe(false);
     expect(arrivesLate(null, at)).toBe(false);
+  });
+
+  it('marks a late create with its written time, an edit of a marked create with the same, and nothing else', () => {
+    const later = new Date(at.getTime() + 60_000);
+    expect(lateMark('create', at, later, null)).toEqual(at);
+    expect(lateMark('create', at, at, null)).toBeNull();
+    expect(lateMark('edit', later, later, at)).toEqual(at);
+    expect(lateMark('edit', later, later, null)).toBeNull();
+    expect(lateMark('delete', null, later, at)).toBeNull();
   });
 
   it('says when it was written: a date token each Slack reader sees in their own time zone, UTC on Teams', () => {

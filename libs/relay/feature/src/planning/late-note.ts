@@ -13,6 +13,16 @@ export function arrivesLate(writtenAt: Date | null, latestSent: Date | null): bo
   return writtenAt !== null && latestSent !== null && latestSent.getTime() - writtenAt.getTime() > LATE_AFTER_MS;
 }
 
+/**
+ * The written time a body goes out saying it came late with, or null: a create written more than LATE_AFTER_MS
+ * before the latest message already sent to its lane, or an edit of a create that said so (the edit replaces the
+ * whole text over there).
+ */
+export function lateMark(change: 'create' | 'edit' | 'delete', writtenAt: Date | null, latestSent: Date | null, originalMarkedAt: Date | null): Date | null {
+  if (change === 'create') return arrivesLate(writtenAt, latestSent) ? writtenAt : null;
+  return change === 'edit' ? originalMarkedAt : null;
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "10:32 UTC on 5 Dec 2026": readable in any locale, with no time zone guessed for the reader. */

@@ -6,7 +6,7 @@ import type { Outbox } from '@parley/persistence';
 import { LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RELAY_CONFIG, type RelayConfig } from '../config';
 import { RelayMetrics } from '../metrics/relay-metrics';
-import { arrivesLate, withWrittenAt } from '../planning/late-note';
+import { lateMark, withWrittenAt } from '../planning/late-note';
 import { decideDispatch } from '../planning/dispatch-rules';
 import type { Platform } from '../planning/people';
 import { counterpartId, firstRow, originalOf, partDeleted, postLink, sideColumn, type DeliveryRow } from '../store/relay-store';
@@ -136,7 +136,7 @@ export class LaneDispatcher {
       // An edit of such a message says it again: the edit replaces the whole text over there.
       const writtenAt = delivery.change === 'create' && head.source_occurred_at ? new Date(head.source_occurred_at) : null;
       const body = head.request.payload.body;
-      const lateSince = body && delivery.part === 0 ? lateMark(delivery.change, writtenAt, lane.last_source_at, original?.marked_late_at ?? null) : null;
+      const lateSince = body && delivery.part === 0 ? lateMark(delivery.change, writtenAt, lane.last_source_at ? new Date(lane.last_source_at) : null, original?.marked_late_at ? new Date(original.marked_late_at) : null) : null;
       const payload: SentRequest = {
         ...head.request.payload,
         ...(lateSince && body ? { body: withWrittenAt(body, lateSince) } : {}),
@@ -161,13 +161,4 @@ export class LaneDispatcher {
       return;
     }
   }
-}
-
-/**
- * The written time a body goes out saying it came late with (ADR 0045), or null: a create written more than
- * LATE_AFTER_MS before the latest message already sent to its lane, or an edit of a create that said so.
- */
-function lateMark(change: DeliveryRow['change'], writtenAt: Date | null, latestSent: Date | null, originalMarkedAt: Date | null): Date | null {
-  if (change === 'create') return arrivesLate(writtenAt, latestSent ? new Date(latestSent) : null) ? writtenAt : null;
-  return change === 'edit' && originalMarkedAt ? new Date(originalMarkedAt) : null;
 }
