@@ -460,7 +460,6 @@ describe('relay service', () => {
 
   it('carries nothing of a message whose delete overtook it and its edit: what its author deleted does not come back', async () => {
     const dm = { platform: 'slack' as const, conversationId: 'D0ADAFRA', kind: 'dm' as const, members: ['U0ADA', 'W0FRA'] };
-    const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA');
     const before = delivers.length;
     const now = new Date().toISOString();
     // Slack sent them late and in reverse: the delete, then the edit, then the message.
@@ -468,6 +467,8 @@ describe('relay service', () => {
     await harness.receivedV2({ conversation: dm, messageId: '100.11', senderPlatformUserId: 'U0ADA', change: 'edited', writtenAt: now, body: { format: 'slack-mrkdwn', content: 'second thoughts' } });
     await harness.receivedV2({ conversation: dm, messageId: '100.11', senderPlatformUserId: 'U0ADA', writtenAt: now, body: { format: 'slack-mrkdwn', content: 'first thoughts' } });
     await settle(before);
+    // Read after the events, so the check stands alone (-t): the delete made the twin if no earlier check did.
+    const twin = (await conversations()).items.find((c) => c.slack.conversationId === 'D0ADAFRA');
     const message = (await messagesOf(twin?.id as string)).items.find((m) => m.source.messageId === '100.11');
     expect(message?.deliveries.map((d) => [d.change, d.state])).toEqual([['delete', 'failed']]);
   });
