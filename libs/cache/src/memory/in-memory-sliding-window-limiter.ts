@@ -52,10 +52,10 @@ export class InMemorySlidingWindowLimiter implements SlidingWindowLimiter {
     const now = this.#clock.now();
     const at = now - backdateMs;
     for (const claim of ticket.claims) {
-      const log = this.#logs.get(claim.key);
-      if (!log) continue;
+      if (at <= now - claim.spec.windowMs) continue;
+      const log = this.#logs.get(claim.key) ?? [];
       pruneLog(log, now, claim.spec.windowMs);
-      if (restampInLog(log, ticket.id, at)) this.#keep(claim.key, log, now, claim.spec.windowMs);
+      if (restampInLog(log, ticket.id, at, claim.count)) this.#keep(claim.key, log, now, claim.spec.windowMs);
     }
   }
 

@@ -65,9 +65,10 @@ export interface SlidingWindowLimiter {
 
   /**
    * Counts the ticket's acquisitions from `backdateMs` (default 0) before now instead, where that is later than when
-   * they count from now: for a call that went out, or was answered, a while after its grant. It only ever moves
-   * acquisitions later, so it can only hold back later grants, never let more through; acquisitions that already left
-   * their window stay gone.
+   * they count from now: for a call that went out, or was answered, a while after its grant, or one still on its way.
+   * It only ever moves acquisitions later, so it can only hold back later grants, never let more through. That
+   * includes acquisitions that have already left their window: they count again (a call the platform may count only
+   * now must hold its place now), unless now - backdateMs is itself outside the window.
    */
   restamp(ticket: WindowTicket, backdateMs?: number): Promise<void>;
 }

@@ -55,9 +55,9 @@ return {1, 0}
 `);
 
 /**
- * Moves a ticket's members to now - backdate (server clock) where that is later than their score, members that have
- * left their window (at or before now - window, maybe not yet removed) excepted; the key then lives until the moved
- * members have left. Same as restampInLog in shared/sliding-window.ts.
+ * Counts a ticket's members from now - backdate (server clock) where they count from earlier, members that have left
+ * their window (removed or not yet) included, unless now - backdate is itself outside the window; the key then lives
+ * until the moved members have left. Same as restampInLog in shared/sliding-window.ts.
  * KEYS the ticket's windows; ARGV[1] the ticket id, ARGV[2] backdateMs, then windowMs, count per key.
  */
 const RESTAMP_SCRIPT = new LuaScript(`
@@ -68,18 +68,20 @@ local score = string.format('%.3f', at)
 for i = 1, #KEYS do
   local window = tonumber(ARGV[1 + 2 * i])
   local count = tonumber(ARGV[2 + 2 * i])
-  local moved = false
-  for j = 1, count do
-    local member = ARGV[1] .. ':' .. i .. ':' .. j
-    local current = tonumber(redis.call('ZSCORE', KEYS[i], member))
-    if current and current > now - window and current < at then
-      redis.call('ZADD', KEYS[i], 'XX', score, member)
-      moved = true
+  if at > now - window then
+    local moved = false
+    for j = 1, count do
+      local member = ARGV[1] .. ':' .. i .. ':' .. j
+      local current = tonumber(redis.call('ZSCORE', KEYS[i], member))
+      if not current or current < at then
+        redis.call('ZADD', KEYS[i], score, member)
+        moved = true
+      end
     end
-  end
-  if moved then
-    local ttl = math.ceil(at + window - now)
-    if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+    if moved then
+      local ttl = math.ceil(at + window - now)
+      if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+    end
   end
 end
 return 0

@@ -139,13 +139,17 @@ export function recordInLog(log: LogEntry[], at: number, count: number, ticketId
   log.splice(firstAfter(log, at), 0, ...Array.from({ length: count }, () => ({ at, ticketId })));
 }
 
-/** Moves the ticket's entries in a pruned log to `at` where that is later; returns whether anything moved. */
-export function restampInLog(log: LogEntry[], ticketId: string, at: number): boolean {
-  const moving = log.filter((entry) => entry.ticketId === ticketId && entry.at < at);
-  if (moving.length === 0) return false;
+/**
+ * Counts the ticket's `count` acquisitions in a pruned log from `at` where they count from earlier, those that have
+ * already left the log included; returns whether anything changed. `at` must lie inside the window.
+ */
+export function restampInLog(log: LogEntry[], ticketId: string, at: number, count: number): boolean {
   const staying = log.filter((entry) => !(entry.ticketId === ticketId && entry.at < at));
+  const alreadyLater = staying.filter((entry) => entry.ticketId === ticketId).length;
+  const moving = count - Math.min(count, alreadyLater);
+  if (moving === 0) return false;
   log.splice(0, log.length, ...staying);
-  recordInLog(log, at, moving.length, ticketId);
+  recordInLog(log, at, moving, ticketId);
   return true;
 }
 

@@ -264,7 +264,7 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       expect(moved.retryAfterMs).toBeGreaterThan(unmoved.retryAfterMs + 50);
     });
 
-    it('restamp() moves every window of a ticket, and leaves other tickets and left acquisitions alone', async () => {
+    it('restamp() moves every window of a ticket, and leaves other tickets alone', async () => {
       const a = uniqueName('restamp-a');
       const b = uniqueName('restamp-b');
       const spec = { limit: 2, windowMs: 300 };
@@ -278,11 +278,25 @@ export function describeSlidingWindowLimiterContract(implementation: string, ope
       expect((await second().tryAcquire(a, spec)).granted).toBe(true);
       expect((await second().tryAcquire(b, spec, 2)).granted).toBe(false);
 
+    });
+
+    it('restamp() counts acquisitions that left their window again, unless backdated out of it', async () => {
       const gone = uniqueName('restamp-gone');
-      const early = await first().acquire(gone, { limit: 1, windowMs: 100 });
+      const spec = { limit: 1, windowMs: 100 };
+      const early = await first().acquire(gone, spec);
       await delay(150);
-      await first().restamp(early); // it left its window: it stays gone
-      expect((await second().tryAcquire(gone, { limit: 1, windowMs: 100 })).granted).toBe(true);
+      await first().restamp(early, 200); // backdated before the window: it stays gone
+      expect((await second().tryAcquire(gone, spec)).granted).toBe(true);
+
+      const revived = uniqueName('restamp-revived');
+      const long = await first().acquire(revived, spec);
+      await delay(150);
+      await second().restamp(long); // a call still on its way after its window: it holds its place again
+      const refused = await first().tryAcquire(revived, spec);
+      expect(refused.granted).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(50);
+      await delay(refused.retryAfterMs + 2);
+      expect((await first().tryAcquire(revived, spec)).granted).toBe(true);
     });
 
     it('restamp() refuses what is not a ticket, and a negative backdate', async () => {

@@ -74,6 +74,19 @@ describe('GraphAccess against the Graph sandbox', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
   });
 
+  it('a stalled event loop does not let the next reads reach Graph in the window of those still on their way', async () => {
+    // The sandbox runs in this process, so it counts a request only once this loop reads it. Stall the loop right
+    // after the first four went out, past the paced window: without the hold, the next four would go at once.
+    const { api, metrics } = access({});
+    const reads = Array.from({ length: 8 }, () => api.get<{ id: string }>(`/teams/${credentials.teamId}?$select=id`));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const stalledUntil = performance.now() + 300;
+    while (performance.now() < stalledUntil);
+    expect((await Promise.all(reads)).every((a) => a.id === credentials.teamId)).toBe(true);
+    expect(sandbox.inspect.statusCounts()[429] ?? 0).toBe(0);
+    expect(await metrics.throttledTotal()).toBe(0);
+  });
+
   it('two replicas sharing the windows in Redis stay under the limit together', async () => {
     const keyPrefix = `tc-test-${uniqueSuffix()}`;
     const redisUrl = integrationEnv().redisUrl;

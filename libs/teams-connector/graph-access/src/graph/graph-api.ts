@@ -87,12 +87,11 @@ export class GraphApi {
       let response: GraphResponse;
       const sent = performance.now();
       try {
-        response = await this.exchange(call);
+        response = await this.deps.pacer.carry(grant, () => this.exchange(call));
       } catch (error) {
         this.deps.metrics?.platform?.observe('teams', tightest(claims), 'error', (performance.now() - sent) / 1000);
         throw error;
       } finally {
-        await this.deps.pacer.settle(grant);
         grant = undefined;
       }
       this.deps.metrics?.platform?.observe('teams', tightest(claims), outcomeOf(response.status), (performance.now() - sent) / 1000);
@@ -180,13 +179,11 @@ export class GraphApi {
         let answers: GraphResponse[];
         const sent = performance.now();
         try {
-          answers = await this.sendBatch(pending);
+          answers = await this.deps.pacer.carry(grant, () => this.sendBatch(pending));
           this.deps.metrics?.platform?.requestSeconds.observe({ platform: 'teams', limit: 'batch', outcome: 'ok' }, (performance.now() - sent) / 1000);
         } catch (error) {
           this.deps.metrics?.platform?.requestSeconds.observe({ platform: 'teams', limit: 'batch', outcome: 'error' }, (performance.now() - sent) / 1000);
           throw error;
-        } finally {
-          await this.deps.pacer.settle(grant);
         }
         const again: BatchItem[] = [];
         let wait = 0;

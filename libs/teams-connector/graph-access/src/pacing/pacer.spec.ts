@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { InMemorySlidingWindowLimiter, type Clock } from '@parley/cache';
 import { graphAccessConfig } from '../config';
 import { classifyRequest } from './classify';
@@ -94,6 +95,38 @@ describe('GraphPacer', () => {
     await clock.sleep(50);
     await pacer.settle(grant);
     expect(await limiter.tryAcquire('graph:invitations:tenant-1', pacer.spec('invitations'), 150)).toEqual({ granted: false, retryAfterMs: 5_025 });
+  });
+
+  it('carry() holds a request on its way in the window past the paced one, then settles it', async () => {
+    // perTeam at a tenth of the time: Graph's window 100 ms, paced 126 ms, slack 26 ms.
+    const limiter = new InMemorySlidingWindowLimiter();
+    const pacer = new GraphPacer(limiter, graphAccessConfig({ timeScale: 0.1 }).pacing);
+    const team = classifyRequest('GET', '/teams/t1', principal);
+    const key = team.find((claim) => claim.limit === 'perTeam')?.bucket as string;
+    const spec = pacer.spec('perTeam');
+    await limiter.tryAcquire(key, spec, 3);
+    const grant = await pacer.acquire(team);
+    const answered = pacer.carry(grant, () => delay(300).then(() => 'answer'));
+    await delay(200); // the three others left at 126 ms; the request on its way still holds its place
+    const refused = await limiter.tryAcquire(key, spec, 4);
+    expect(refused.granted).toBe(false);
+    await expect(answered).resolves.toBe('answer');
+    // Settled at about 300 ms to the answer minus the slack: its place is held for about 100 ms more.
+    const after = await limiter.tryAcquire(key, spec, 4);
+    expect(after.granted).toBe(false);
+    expect(after.retryAfterMs).toBeGreaterThan(60);
+    expect(after.retryAfterMs).toBeLessThanOrEqual(101);
+  });
+
+  it('carry() settles a request whose exchange failed', async () => {
+    const limiter = new InMemorySlidingWindowLimiter();
+    const pacer = new GraphPacer(limiter, graphAccessConfig({ timeScale: 0.1 }).pacing);
+    const team = classifyRequest('GET', '/teams/t1', principal);
+    const key = team.find((claim) => claim.limit === 'perTeam')?.bucket as string;
+    const grant = await pacer.acquire(team);
+    const failure = new Error('socket hang up');
+    await expect(pacer.carry(grant, () => delay(150).then(() => Promise.reject(failure)))).rejects.toBe(failure);
+    expect((await limiter.tryAcquire(key, pacer.spec('perTeam'), 4)).granted).toBe(false);
   });
 
   it('settle() gives up quietly when the limiter fails', async () => {

@@ -10,6 +10,10 @@ export interface PacingGrant {
   readonly ticket: WindowTicket | null;
   /** The smallest slack (paced window minus Graph's) among the request's limits. */
   readonly slackMs: number;
+  /** When it was granted, by the pacer's clock; with holdEveryMs, what carry() needs to hold it. */
+  readonly grantedAt?: number;
+  /** The shortest of Graph's (scaled) windows among the request's limits. */
+  readonly holdEveryMs?: number;
 }
 
 /**
@@ -59,7 +63,32 @@ export class GraphPacer {
       claims.map((claim) => ({ key: claim.bucket, spec: this.specs[claim.limit] })),
       signal,
     );
-    return { waitedMs: this.now() - started, ticket, slackMs: Math.min(...claims.map((claim) => this.slack[claim.limit])) };
+    const grantedAt = this.now();
+    return {
+      waitedMs: grantedAt - started,
+      ticket,
+      slackMs: Math.min(...claims.map((claim) => this.slack[claim.limit])),
+      grantedAt,
+      holdEveryMs: Math.min(...claims.map((claim) => this.specs[claim.limit].windowMs - this.slack[claim.limit])),
+    };
+  }
+
+  /**
+   * Sends the granted request with `send` and settles its grant once that ends. While it is on its way, its
+   * acquisitions are restamped to now every holdEveryMs (Graph's own window, shorter than the paced one by the slack),
+   * so each restamp lands before the paced window would let the next request go. A request Graph has not counted yet
+   * (a slow connection, or a busy event loop that held back its bytes, or the in-process sandbox reading them) thus
+   * keeps its place instead of leaving the window and letting the next burst reach Graph in the same window as it.
+   * The timers are due before any waiter's retry, so after a stall the restamp runs first.
+   */
+  async carry<T>(grant: PacingGrant | undefined, send: () => Promise<T>): Promise<T> {
+    const stopHolding = grant ? this.hold(grant) : undefined;
+    try {
+      return await send();
+    } finally {
+      stopHolding?.();
+      await this.settle(grant);
+    }
   }
 
   /**
@@ -70,5 +99,21 @@ export class GraphPacer {
   async settle(grant: PacingGrant | undefined): Promise<void> {
     if (!grant?.ticket) return;
     await this.limiter.restamp(grant.ticket, grant.slackMs).catch(() => undefined);
+  }
+
+  private hold(grant: PacingGrant): (() => void) | undefined {
+    const { ticket, grantedAt, holdEveryMs } = grant;
+    if (!ticket || grantedAt === undefined || holdEveryMs === undefined) return undefined;
+    const every = Math.max(1, holdEveryMs);
+    let timer: NodeJS.Timeout;
+    const schedule = (inMs: number) => {
+      timer = setTimeout(() => {
+        void this.limiter.restamp(ticket, 0).catch(() => undefined);
+        schedule(every);
+      }, Math.max(0, inMs));
+      timer.unref();
+    };
+    schedule(grantedAt + every - this.now());
+    return () => clearTimeout(timer);
   }
 }
