@@ -58,7 +58,7 @@ export class ChannelCatchUp {
     return observed;
   }
 
-  private async runChannel(app: GraphApi, observer: ChatMessageObserver, channel: LinkedChannel): Promise<number> {
+  private async runChannel(app: GraphApi, observer: Pick<ChatMessageObserver, 'observe'>, channel: LinkedChannel): Promise<number> {
     const upper = Date.now() - this.config.catchUpLagMs;
     const from = channel.watermark.getTime();
     if (upper <= from) return 0;

@@ -9,6 +9,7 @@ import { ChannelCatchUp } from '../channels/channel-catch-up';
 import { LinkedChannels } from '../channels/linked-channels';
 import { ChatMessageObserver } from '../relay/chat-message-observer';
 import { CatchUp } from './catch-up';
+import { graphChatReadBack } from './chat-read-back';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
 import { NotificationInbox } from './notification-inbox';
 import { NotificationIntake } from './notification-intake';
@@ -112,9 +113,9 @@ export const ingressProviders: Provider[] = [
   },
   {
     provide: NotificationInbox,
-    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS],
-    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics) =>
-      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry),
+    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS],
+    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess) =>
+      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry, graphChatReadBack(graph)),
   },
   {
     provide: NotificationIntake,

@@ -1,8 +1,9 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
 import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
+import type { ChatReadBack, ListedChatMessage } from './chat-read-back';
 
 export interface NotificationInboxSettings {
   /**
@@ -52,6 +53,8 @@ interface Accepted {
 }
 /** The longest a failing row holds its conversation back before the next attempt. */
 const MAX_BACKOFF_SECONDS = 300;
+/** Rows read back (ADR 0047) remembered per replica, so that a row is read back once however often it is claimed. */
+const READ_BACK_MEMORY = 10_000;
 
 interface InboxRow {
   id: string;
@@ -89,6 +92,13 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
  */
 export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly drainer: LaneDrainer<InboxRow>;
+  /** Per claimed row that opens a read-back: up to when its lane's new messages were written (claim). */
+  private readonly readBackBefore = new Map<string, Date>();
+  /** Rows already read back (oldest first; bounded): a row whose read-back found a gap is claimed again after it. */
+  private readonly readBackDone = new Set<string>();
+  /** Rows handed back at once, with no backoff: their lane is claimed again with what the read-back found first. */
+  private readonly deferred = new Set<string>();
+  private gapsFound?: Counter;
   /** What concurrent requests accept, written together (accept). */
   private readonly intake = new GroupCommit<Accepted>({
     maxBatch: 100,
@@ -103,6 +113,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     private readonly settings: NotificationInboxSettings,
     private readonly logger: Logger,
     registry?: Registry,
+    private readonly readBack?: ChatReadBack,
   ) {
     this.drainer = new LaneDrainer(this, { ...settings, renewMs: RENEW_MS }, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
@@ -172,7 +183,61 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   retrySeconds(failed: InboxRow): number {
+    if (this.deferred.delete(failed.id)) return 0;
     return Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failed.attempts, 9));
+  }
+
+  /**
+   * Graph drops a notification now and then and never says so (reference/microsoft-graph.md); catch-up finds the
+   * message later, after the ones written after it. So before a chat's new messages are handed over, the chat is
+   * read back (one GET, paced like every Teams GET) up to the newest of them: a message written before them that
+   * Parley has neither seen nor been told of (not in the inbox, not observed, not its own post) is stored here as if
+   * caught up, already past the order window, and the lane is claimed again with it first. Answers how many were
+   * stored. A read-back that fails changes nothing: the row is handed over as before, and catch-up covers the gap.
+   */
+  private async fillGap(row: InboxRow, before: Date, observer: ChatMessageObserver): Promise<number> {
+    let listed: readonly ListedChatMessage[];
+    try {
+      listed = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, before);
+    } catch (error) {
+      this.logger.warn({ err: error, conversationId: row.chat_id }, 'Teams chat read-back failed; its new messages are handed over without it');
+      return 0;
+    }
+    const candidates = listed.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && Date.parse(m.createdDateTime ?? '') < before.getTime());
+    if (candidates.length === 0) return 0;
+    const ids = candidates.map((m) => m.id);
+    const waiting: { message_id: string }[] = await this.dataSource.query(
+      'SELECT message_id FROM teams_connector.notification_inbox WHERE chat_id = $1 AND message_id = ANY($2::text[])',
+      [row.chat_id, ids],
+    );
+    const known = new Set(waiting.map((w) => w.message_id));
+    const unseen = new Set(await observer.unseen(row.chat_id, ids.filter((id) => !known.has(id))));
+    const missing = candidates.filter((m) => unseen.has(m.id));
+    if (missing.length === 0) return 0;
+    // Oldest first, already past the order window (received_at set back by it): nothing else is on its way for them.
+    const values: unknown[] = [this.settings.orderWindowMs];
+    const tuples = [...missing].reverse().map((m) => {
+      const edited = m.lastModifiedDateTime && m.createdDateTime && m.lastModifiedDateTime !== m.createdDateTime;
+      const at = values.length;
+      values.push(`catch-up:${row.chat_id}:${m.id}:${m.lastModifiedDateTime ?? ''}`, row.org_id, row.connection_id, row.chat_id, m.id, edited ? 'updated' : 'created', JSON.stringify(m), m.createdDateTime);
+      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}::jsonb, $${at + 8}::timestamptz, 'catch-up', now() - ($1::int * interval '1 millisecond'))`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, change_type, message, version_at, source, received_at)
+       VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
+      values,
+    );
+    this.gapsFound?.inc(missing.length);
+    this.logger.info(
+      { conversationId: row.chat_id, messageIds: missing.map((m) => m.id), before: before.toISOString() },
+      'Teams read-back found messages Graph did not notify; they are handed over before the later ones',
+    );
+    return missing.length;
+  }
+
+  private rememberReadBack(rowId: string): void {
+    this.readBackDone.add(rowId);
+    if (this.readBackDone.size > READ_BACK_MEMORY) this.readBackDone.delete(this.readBackDone.values().next().value as string);
   }
 
   /**
@@ -189,14 +254,39 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
-    for (const lane of lanes.values()) lane.sort((a, b) => new Date(a.version_at).getTime() - new Date(b.version_at).getTime() || byMessageId(a, b) || Number(a.id) - Number(b.id));
+    for (const lane of lanes.values()) {
+      lane.sort((a, b) => new Date(a.version_at).getTime() - new Date(b.version_at).getTime() || byMessageId(a, b) || Number(a.id) - Number(b.id));
+      this.planReadBack(lane);
+    }
     return lanes;
+  }
+
+  /**
+   * A chat's lane with a new message Graph notified is read back once, before its first such row: up to the newest
+   * message the lane brings, so one GET covers every gap among them (ADR 0047).
+   */
+  private planReadBack(lane: readonly (InboxRow & { version_at: Date })[]): void {
+    if (!this.readBack) return;
+    const fresh = lane.filter((row) => readsBack(row) && !this.readBackDone.has(row.id));
+    const first = fresh[0];
+    if (!first) return;
+    this.readBackBefore.set(first.id, new Date(Math.max(...fresh.map((row) => new Date(row.version_at).getTime()))));
   }
 
   /** True when the row is done with (handed over, or set aside after maxAttempts); false to try it again later. */
   async handle(row: InboxRow): Promise<boolean> {
     const observer = this.observer();
     if (!observer) return false;
+    const before = this.readBackBefore.get(row.id);
+    if (before) {
+      this.readBackBefore.delete(row.id);
+      this.rememberReadBack(row.id);
+      if ((await this.fillGap(row, before, observer)) > 0) {
+        // Handed back at once: the next claim of this chat starts with what Graph did not notify.
+        this.deferred.add(row.id);
+        return false;
+      }
+    }
     try {
       await observer.observe(observationOf(row));
     } catch (error) {
@@ -229,6 +319,11 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   private registerMetrics(registry: Registry): void {
+    this.gapsFound = new Counter({
+      name: 'parley_teams_notification_gaps_total',
+      help: 'Chat messages Graph did not notify, found by reading the chat back before a later message was handed over (ADR 0047).',
+      registers: [registry],
+    });
     const dataSource = this.dataSource;
     let read: Promise<{ waiting: number; failed: number; oldest: number } | undefined> | undefined;
     // Both gauges come from one query per scrape; a scrape while the database is down leaves them out.
@@ -266,6 +361,11 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       },
     });
   }
+}
+
+/** A new chat message Graph notified (not a channel's: `{teamId}/{channelId}`; not one catch-up or a read-back found). */
+function readsBack(row: InboxRow): boolean {
+  return row.source === 'notification' && row.change_type === 'created' && !row.chat_id.includes('/');
 }
 
 /** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */

@@ -422,6 +422,37 @@ describe('Teams ingress', () => {
       }
     });
 
+    it('reads a chat back before its new message: one whose notification Graph dropped goes first (ADR 0047)', async () => {
+      // Catch-up only at start here, so that only the read-back can find the dropped one before the later one goes.
+      await stop();
+      const restarted = Date.now();
+      await start(ingress({ catchUpIntervalMs: 600_000 }));
+      try {
+        await currentOf(org);
+        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) >= restarted - 1_000);
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'read-back' });
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const dropped = say(org, chat.id, 'Graph never notifies this one');
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        const later = say(org, chat.id, 'written after it, notified');
+        await observer.waitFor((o) => o.messageId === later.id, 20_000);
+        const order = observer.observed.filter((o) => o.chatId === chat.id).map((o) => [o.messageId, o.source]);
+        expect(order).toEqual([
+          [dropped.id, 'catch-up'],
+          [later.id, 'notification'],
+        ]);
+        expect(observer.of(dropped.id)[0]?.message?.body?.content).toContain('Graph never notifies this one');
+        // Read back once: the next message in the chat finds nothing missing and goes straight on.
+        const third = say(org, chat.id, 'and one more');
+        await observer.waitFor((o) => o.messageId === third.id, 20_000);
+        expect(observer.observed.filter((o) => o.chatId === chat.id)).toHaveLength(3);
+      } finally {
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        await stop();
+        await start(ingress());
+      }
+    });
+
     it('what one replica acked and did not hand over, the next one does', async () => {
       await currentOf(org);
       const chat = chatOf();

@@ -49,4 +49,14 @@ export interface GraphChatMessageResource {
 /** Implemented by the connector's relay side; ingress calls it for every observation, awaiting it before acking. */
 export abstract class ChatMessageObserver {
   abstract observe(observation: ChatMessageObservation): Promise<void>;
+
+  /**
+   * Which of these messages of a chat it has not seen (neither observed nor posted by Parley): ingress reads a chat
+   * back before handing a new message over, and hands these over first (NotificationInbox, ADR 0047). An observer
+   * that keeps no record answers them all; observations are deduped either way.
+   */
+  async unseen(chatId: string, messageIds: readonly string[]): Promise<string[]> {
+    void chatId;
+    return [...messageIds];
+  }
 }

@@ -163,6 +163,18 @@ export class RelayStore {
     return rows.map(toPost);
   }
 
+  /** Which of these messages of a chat were neither observed nor posted by Parley, in one query. */
+  async unseen(chatId: string, messageIds: readonly string[]): Promise<string[]> {
+    if (messageIds.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT m.id FROM unnest($2::text[]) AS m(id)
+        WHERE NOT EXISTS (SELECT 1 FROM teams_connector.relay_observed_messages o WHERE o.chat_id = $1 AND o.message_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM teams_connector.relay_posts p WHERE p.chat_id = $1 AND p.message_id = m.id)`,
+      [chatId, messageIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async observed(db: Query, chatId: string, messageId: string, lock: boolean): Promise<ObservedRow | null> {
     const rows: { sender_user_id: string; version_at: Date; deleted: boolean }[] = await db.query(
       `SELECT sender_user_id, version_at, deleted FROM teams_connector.relay_observed_messages WHERE chat_id = $1 AND message_id = $2${lock ? ' FOR UPDATE' : ''}`,

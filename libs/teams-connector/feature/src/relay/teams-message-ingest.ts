@@ -73,6 +73,11 @@ export class TeamsMessageIngest extends ChatMessageObserver {
     if (outcome !== 'published') this.logger.debug({ conversationId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
   }
 
+  /** Neither recorded as observed nor one of Parley's own posts. */
+  override async unseen(chatId: string, messageIds: readonly string[]): Promise<string[]> {
+    return this.store.unseen(chatId, messageIds);
+  }
+
   async ingest(o: ChatMessageObservation): Promise<IngestOutcome> {
     const message = o.message;
     if (message?.messageType && message.messageType !== 'message') return 'ignored';

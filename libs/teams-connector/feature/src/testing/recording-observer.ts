@@ -14,6 +14,10 @@ export class RecordingObserver extends ChatMessageObserver {
     this.observed.push(observation);
   }
 
+  override async unseen(chatId: string, messageIds: readonly string[]): Promise<string[]> {
+    return messageIds.filter((id) => !this.observed.some((o) => o.chatId === chatId && o.messageId === id));
+  }
+
   of(messageId: string): ChatMessageObservation[] {
     return this.observed.filter((o) => o.messageId === messageId);
   }
