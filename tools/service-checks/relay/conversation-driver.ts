@@ -116,6 +116,20 @@ export class ConversationDriver {
     }
   }
 
+  /**
+   * Waits until a Slack member sees the message tagged `tag` in the conversation: for one started on Teams, that Parley
+   * made its Slack twin. Slack has one group DM per set of people, so a Slack member writing before that would start
+   * the conversation from Slack (a second twin, with a new Teams group chat), as a person doing so would.
+   */
+  async onSlack(conversation: Conversation, tag: string, timeoutMs = 180_000): Promise<void> {
+    const reader = conversation.members.find((m) => m.primary === 'slack') as RelayPerson;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.readSlack(reader, this.slackConversation(conversation))).some((m) => m.text.includes(tag))) {
+      if (Date.now() > deadline) throw new Error(`${reader.key} never saw ${tag} on Slack in ${conversation.name}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
   async write(conversation: Conversation, author: RelayPerson, tag: string, text: string): Promise<Written> {
     const body = `${tag} ${text}`;
     let sourceId: string;

@@ -101,7 +101,7 @@ export async function writeLoad(driver: ConversationDriver, conversations: reado
     const opener = c.members.find((m) => m.primary === c.starter) as RelayPerson;
     written.push(await driver.write(c, opener, `${tagPrefix}${i}m0`, 'opens'));
   }
-  await Promise.all(conversations.map((c) => (c.starter === 'slack' ? driver.teamsChat(c, 180_000) : Promise.resolve(c.teamsId))));
+  await Promise.all(conversations.map((c, i) => (c.starter === 'slack' ? driver.teamsChat(c, 180_000) : driver.onSlack(c, `${tagPrefix}${i}m0`))));
   // The stream's pace counts from here: counted from before the openers, the first few hundred messages were all
   // overdue and went out in one synchronous burst (the sandboxes run in this process, so their deliveries waited
   // for it to end), a burst of hundreds of POSTs in one instant rather than the steady rate asked for.

@@ -47,12 +47,13 @@ describe('relay load across processes', () => {
     process.stdout.write(
       `${what}: ${result.written} messages, ${result.edits} edits, ${result.deletes} deletes written in ${result.writeMs} ms; both sides agreed ${result.settleMs} ms later\n`,
     );
-  let conversations: Conversation[];
+  let loaded: Conversation[] | undefined;
+  /** The same conversations in every run; made by whichever run comes first, so a run can be picked alone with -t. */
+  const conversations = () => (loaded ??= loadConversations(org));
 
   it(`${LOAD_MESSAGES} messages over 50 DMs and 10 group DMs, both ways, with edits and deletes: none lost, none doubled, each conversation in order`, () =>
     withLogs(async () => {
-      conversations = loadConversations(org);
-      report('load', await runLoad(driver, conversations, { run: 1 }));
+      report('load', await runLoad(driver, conversations(), { run: 1 }));
     }), 600_000);
 
   it('the same with relay, slack-connector and teams-connector each SIGKILLed mid-stream and restarted', () =>
@@ -62,7 +63,7 @@ describe('relay load across processes', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         await org.stack.cluster.restart(app, 0);
       };
-      const result = await runLoad(driver, conversations, {
+      const result = await runLoad(driver, conversations(), {
         run: 2,
         at: [
           { fraction: 0.2, action: killAndRestart('relay') },
@@ -78,7 +79,7 @@ describe('relay load across processes', () => {
       org.stack.sandboxes.slack.setFaults({ duplicateEventRate: 0.02 });
       org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0.05, seed: 9 });
       try {
-        report('load with faults', await runLoad(driver, conversations, { run: 3 }));
+        report('load with faults', await runLoad(driver, conversations(), { run: 3 }));
       } finally {
         org.stack.sandboxes.slack.setFaults({});
         org.stack.sandboxes.graph.setFaults({ dropNotificationRate: 0 });

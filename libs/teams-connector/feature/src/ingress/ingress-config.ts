@@ -83,6 +83,7 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_ORDER_WINDOW_MS: env.int(defaultNotificationInboxSettings.orderWindowMs, 0),
     /** Conversations one replica hands over side by side. */
     PARLEY_TEAMS_INBOX_CONCURRENCY: env.int(defaultNotificationInboxSettings.concurrency, 1),
+    PARLEY_TEAMS_READ_BACK: env.bool(defaultNotificationInboxSettings.readBack),
   },
   (v): TeamsIngressConfig => {
     if (v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES >= v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES) {
@@ -99,7 +100,12 @@ export const teamsIngressConfigSection = defineConfigSection(
       catchUpLagMs: v.PARLEY_TEAMS_CATCH_UP_LAG_MS,
       subscriptionQuota: v.PARLEY_TEAMS_SUBSCRIPTION_QUOTA,
       channelThreadWindowMs: v.PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES * MINUTE,
-      inbox: { ...defaultNotificationInboxSettings, orderWindowMs: v.PARLEY_TEAMS_ORDER_WINDOW_MS, concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY },
+      inbox: {
+        ...defaultNotificationInboxSettings,
+        orderWindowMs: v.PARLEY_TEAMS_ORDER_WINDOW_MS,
+        concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY,
+        readBack: v.PARLEY_TEAMS_READ_BACK,
+      },
     });
   },
 );

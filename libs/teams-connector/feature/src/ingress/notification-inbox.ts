@@ -18,9 +18,11 @@ export interface NotificationInboxSettings {
   readonly maxAttempts: number;
   /** How often a replica looks for rows nobody is handling (a crashed replica's, held-back ones). */
   readonly pollMs: number;
+  /** Whether a chat is read back before its new messages are handed over (ADR 0047): one Graph GET per chat claimed. */
+  readonly readBack: boolean;
 }
 
-export const defaultNotificationInboxSettings: NotificationInboxSettings = { orderWindowMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000 };
+export const defaultNotificationInboxSettings: NotificationInboxSettings = { orderWindowMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000, readBack: true };
 
 /**
  * How long a claim lasts; renewed every RENEW_MS while its rows are handed over, so a replica that dies holding one
@@ -266,7 +268,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    * message the lane brings, so one GET covers every gap among them (ADR 0047).
    */
   private planReadBack(lane: readonly (InboxRow & { version_at: Date })[]): void {
-    if (!this.readBack) return;
+    if (!this.readBack || !this.settings.readBack) return;
     const fresh = lane.filter((row) => readsBack(row) && !this.readBackDone.has(row.id));
     const first = fresh[0];
     if (!first) return;
