@@ -18,6 +18,12 @@ export interface TopicDefinition<Name extends string = string, Schema extends z.
   readonly key: (payload: z.output<Schema>) => string;
   /** A valid payload, used by the generated round-trip tests and as documentation. */
   readonly example: z.input<Schema>;
+  /**
+   * Messages of different keys a Kafka consumer works at once per partition for this topic, instead of the bus's
+   * MESSAGING_KEY_CONCURRENCY (ADR 0012): for commands whose handling mostly waits on a platform's pacing, so that
+   * enough of them are ready when a limit's window opens. Order per key holds whatever the number.
+   */
+  readonly keyConcurrency?: number;
 }
 
 export function defineTopic<const Name extends string, Schema extends z.ZodType>(

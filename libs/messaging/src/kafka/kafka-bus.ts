@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
-import { DEAD_LETTER_TOPIC, type PayloadIn, type TopicName } from '@parley/contracts';
+import { DEAD_LETTER_TOPIC, topicDefinition, type PayloadIn, type TopicName } from '@parley/contracts';
 import { startPublishSpans, type ConsumerLag, type Logger, type ServiceMetrics } from '@parley/observability';
 import { deliver, type InboundMessage } from '../delivery';
 import { FaultInjector } from '../fault-injection';
@@ -379,7 +379,7 @@ export class KafkaBus implements MessageBus {
         this.deadLetter(payload, options),
     };
     const queue = new KeyOrderedQueue<KafkaMessage>({
-      limit: this.options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
+      limit: topicDefinition(topic).keyConcurrency ?? this.options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
       work: async (message) => {
         const inbound: InboundMessage = {
           topic,

@@ -23,6 +23,9 @@ export const TeamsGuestCreateRequestedV1 = defineTopic({
   consumers: ['teams-connector'],
   schema: z.object({ ...base, connectionId: uuid, email, displayName: nonEmpty, teamIds: z.array(nonEmpty) }),
   key: (p) => `${p.orgId}:${p.personId}`,
+  // Each person's steps wait on Graph's invitation window (150 per 5 s per tenant): with the bus's 4 per partition,
+  // a window's 150 trickled in over 2 to 3 s (bench:guest-sync, ADR 0012 addendum).
+  keyConcurrency: 16,
   example: {
     ...exampleBase,
     connectionId: '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e',
