@@ -19,6 +19,7 @@
 // The sandboxes' limits are off except in the last part, and Parley's own pacing is scaled out of the way
 // (PARLEY_*_LIMIT_TIME_SCALE=0.001), so the other parts measure Parley's own cost.
 //
+// PARLEY_TEAMS_READ_BACK=false passes to teams-connector (to measure what the read-back of ADR 0047 costs).
 // Sizes (environment): RELAY_BENCH_PAIRS (DM pairs, max 25), RELAY_BENCH_MESSAGES (per throughput round),
 // RELAY_BENCH_OFFERED_RATE (msg/s offered in throughput rounds), RELAY_BENCH_RATE (steady msg/s),
 // RELAY_BENCH_LATENCY_SECONDS, RELAY_BENCH_ROUNDS, RELAY_BENCH_LIMITS_SECONDS (0 skips the limits-on part),
@@ -365,7 +366,8 @@ async function main(): Promise<void> {
     gateway: { PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
     identity: { PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
     'slack-connector': connectorEnv,
-    'teams-connector': { ...connectorEnv },
+    // PARLEY_TEAMS_READ_BACK=false measures the path without the read-back before each handover (ADR 0047).
+    'teams-connector': { ...connectorEnv, ...(process.env['PARLEY_TEAMS_READ_BACK'] ? { PARLEY_TEAMS_READ_BACK: process.env['PARLEY_TEAMS_READ_BACK'] } : {}) },
   };
   say(`starting: ${APPS.length} services, sandboxes with limits off, ${PAIRS} DM pairs`);
   const stack = await startSandboxedStack({
