@@ -273,6 +273,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const first = fresh[0];
     if (!first) return;
     this.readBackBefore.set(first.id, new Date(Math.max(...fresh.map((row) => new Date(row.version_at).getTime()))));
+    // A planned row another replica handles (after this one stopped, or lost its claim) is never handled here.
+    if (this.readBackBefore.size > READ_BACK_MEMORY) this.readBackBefore.delete(this.readBackBefore.keys().next().value as string);
   }
 
   /** True when the row is done with (handed over, or set aside after maxAttempts); false to try it again later. */
