@@ -50,16 +50,7 @@ export class CatchUp {
     changed.sort((a, b) => at(a.message) - at(b.message) || Number(a.message.id) - Number(b.message.id));
     let observed = 0;
     for (const { chatId, message } of changed) {
-      const observation: ChatMessageObservation = {
-        orgId,
-        connectionId,
-        chatId,
-        messageId: message.id,
-        changeType: message.lastModifiedDateTime && message.createdDateTime && message.lastModifiedDateTime !== message.createdDateTime ? 'updated' : 'created',
-        message,
-        source: 'catch-up',
-        eventId: `catch-up:${chatId}:${message.id}:${message.lastModifiedDateTime ?? ''}`,
-      };
+      const observation = caughtUp(orgId, connectionId, chatId, message);
       try {
         await observer.observe(observation);
       } catch (error) {
@@ -95,6 +86,23 @@ export class CatchUp {
     }
     return found;
   }
+}
+
+/**
+ * A chat message Parley found by listing rather than by a notification (catch-up, or the inbox's read-back: ADR 0047):
+ * the same change always gets the same event id, so whichever finds it first, the other is the same inbox row.
+ */
+export function caughtUp(orgId: string, connectionId: string, chatId: string, message: ListedMessage): ChatMessageObservation {
+  return {
+    orgId,
+    connectionId,
+    chatId,
+    messageId: message.id,
+    changeType: message.lastModifiedDateTime && message.createdDateTime && message.lastModifiedDateTime !== message.createdDateTime ? 'updated' : 'created',
+    message,
+    source: 'catch-up',
+    eventId: `catch-up:${chatId}:${message.id}:${message.lastModifiedDateTime ?? ''}`,
+  };
 }
 
 function at(message: ListedMessage): number {

@@ -115,7 +115,7 @@ export const ingressProviders: Provider[] = [
     provide: NotificationInbox,
     inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS],
     useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess) =>
-      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry, graphChatReadBack(graph)),
+      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry, config.inbox.readBack ? graphChatReadBack(graph) : undefined),
   },
   {
     provide: NotificationIntake,

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
 import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
+import { caughtUp } from './catch-up';
 import type { ChatReadBack, ListedChatMessage } from './chat-read-back';
 
 export interface NotificationInboxSettings {
@@ -46,12 +47,14 @@ const RENEW = laneRenewSql(INBOX);
 
 /** Rows of one conversation per claim (each can wait for an echo: ECHO_WAIT_MS); the claim is renewed while they are handled. */
 const ROWS_PER_CHAT = 10;
-/** Rows per INSERT statement (ten parameters each, well under PostgreSQL's 65,535). */
+/** Rows per INSERT statement (eleven parameters each, well under PostgreSQL's 65,535). */
 const ROWS_PER_INSERT = 500;
 /** One request's verified observations, as they wait for the group commit. */
 interface Accepted {
   readonly observations: readonly ChatMessageObservation[];
   readonly receivedAt: Date;
+  /** Stored as if received this long ago (a read-back's finds are past the order window already); 0 otherwise. */
+  readonly settledMs?: number;
 }
 /** The longest a failing row holds its conversation back before the next attempt. */
 const MAX_BACKOFF_SECONDS = 300;
@@ -137,16 +140,16 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   private async insert(batch: readonly Accepted[]): Promise<void> {
-    const rows = batch.flatMap(({ observations, receivedAt }) => observations.map((o) => ({ o, receivedAt })));
+    const rows = batch.flatMap(({ observations, receivedAt, settledMs }) => observations.map((o) => ({ o, receivedAt, settledMs: settledMs ?? 0 })));
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const values: unknown[] = [];
-      const tuples = rows.slice(start, start + ROWS_PER_INSERT).map(({ o, receivedAt }, i) => {
-        values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt), o.source);
-        const at = i * 10;
-        return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10})`;
+      const tuples = rows.slice(start, start + ROWS_PER_INSERT).map(({ o, receivedAt, settledMs }, i) => {
+        values.push(o.eventId, o.orgId, o.connectionId, o.chatId, o.messageId, o.threadRootId ?? null, o.changeType, o.message ? JSON.stringify(o.message) : null, orderedAt(o, receivedAt), o.source, settledMs);
+        const at = i * 11;
+        return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10}, now() - ($${at + 11}::int * interval '1 millisecond'))`;
       });
       await this.dataSource.query(
-        `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source)
+        `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source, received_at)
          VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
         values,
       );
@@ -216,19 +219,9 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const unseen = new Set(await observer.unseen(row.chat_id, ids.filter((id) => !known.has(id))));
     const missing = candidates.filter((m) => unseen.has(m.id));
     if (missing.length === 0) return 0;
-    // Oldest first, already past the order window (received_at set back by it): nothing else is on its way for them.
-    const values: unknown[] = [this.settings.orderWindowMs];
-    const tuples = [...missing].reverse().map((m) => {
-      const edited = m.lastModifiedDateTime && m.createdDateTime && m.lastModifiedDateTime !== m.createdDateTime;
-      const at = values.length;
-      values.push(`catch-up:${row.chat_id}:${m.id}:${m.lastModifiedDateTime ?? ''}`, row.org_id, row.connection_id, row.chat_id, m.id, edited ? 'updated' : 'created', JSON.stringify(m), m.createdDateTime);
-      return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}::jsonb, $${at + 8}::timestamptz, 'catch-up', now() - ($1::int * interval '1 millisecond'))`;
-    });
-    await this.dataSource.query(
-      `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, change_type, message, version_at, source, received_at)
-       VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
-      values,
-    );
+    // Oldest first, already past the order window: nothing else is on its way for them.
+    const found = [...missing].reverse().map((m) => caughtUp(row.org_id, row.connection_id, row.chat_id, m));
+    await this.insert([{ observations: found, receivedAt: new Date(), settledMs: this.settings.orderWindowMs }]);
     this.gapsFound?.inc(missing.length);
     this.logger.info(
       { conversationId: row.chat_id, messageIds: missing.map((m) => m.id), before: before.toISOString() },
@@ -268,7 +261,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    * message the lane brings, so one GET covers every gap among them (ADR 0047).
    */
   private planReadBack(lane: readonly (InboxRow & { version_at: Date })[]): void {
-    if (!this.readBack || !this.settings.readBack) return;
+    if (!this.readBack) return;
     const fresh = lane.filter((row) => readsBack(row) && !this.readBackDone.has(row.id));
     const first = fresh[0];
     if (!first) return;
