@@ -39,7 +39,7 @@
 // default 4), RELAY_BENCH_FILES (per direction, default 3; 0 skips the files), RELAY_BENCH_FILE_MB (default 2).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { createNotificationCertificate } from '@parley/teams-connector-feature';
@@ -96,8 +96,8 @@ interface Lane {
 interface PathUnderTest {
   readonly name: 'parley' | 'bare';
   readonly lanes: readonly Lane[];
-  /** The processes that make up the path (not the sandboxes): their CPU time is the path's own cost. */
-  readonly pids: () => (number | undefined)[];
+  /** The processes that make up the path (not the sandboxes), by name: their CPU time is the path's own cost. */
+  readonly processes: () => Record<string, number | undefined>;
 }
 interface Sent {
   readonly marker: string;
@@ -116,6 +116,8 @@ interface Outcome {
   readonly byDirection: Record<Direction, { sent: number; landed: number }>;
   /** CPU ms the path's processes used from the first message offered until the last one landed. */
   readonly cpuMs: number;
+  /** The same per process of the path, and for what it shares with the other path (see sharedCpuMs). */
+  readonly cpuMsBy: Record<string, number>;
 }
 
 const say = (text: string) => console.log(`[bench:relay] ${text}`);
@@ -154,7 +156,7 @@ class Bench {
   async offer(path: PathUnderTest, count: number, rate: number, lanes: readonly Lane[] = path.lanes, directions: readonly Direction[] = ['slack-to-teams', 'teams-to-slack'], settleMs = 30_000): Promise<Outcome> {
     const tag = `${path.name[0]}${(++this.runCounter).toString(36)}${randomBytes(2).toString('hex')}`;
     const sent: Sent[] = [];
-    const cpuBefore = path.pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
+    const cpuBefore = processCpuMs({ ...path.processes(), ...sharedProcesses() });
     const started = performance.now();
     while (sent.length < count) {
       const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
@@ -169,7 +171,9 @@ class Bench {
       await sleep(5);
     }
     const outcome = await this.collect(tag, sent, settleMs);
-    return { ...outcome, cpuMs: path.pids().reduce<number>((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore };
+    const own = Object.keys(path.processes());
+    const cpuMsBy = cpuSince(cpuBefore, processCpuMs({ ...path.processes(), ...sharedProcesses() }));
+    return { ...outcome, cpuMs: own.reduce((sum, name) => sum + (cpuMsBy[name] ?? 0), 0), cpuMsBy };
   }
 
   private landed(tag: string, sent: readonly Sent[]): Map<number, number> {
@@ -190,7 +194,7 @@ class Bench {
     return at;
   }
 
-  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Omit<Outcome, 'cpuMs'>> {
+  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Omit<Outcome, 'cpuMs' | 'cpuMsBy'>> {
     let landed = this.landed(tag, sent);
     let lastProgress = Date.now();
     let lastCount = landed.size;
@@ -350,8 +354,45 @@ async function bareLanes(bench: Bench, stack: SandboxedStack, brokers: string[])
 }
 
 const cpuPerMessage = (o: Outcome) => Number((o.cpuMs / Math.max(1, o.landed)).toFixed(2));
+const cpuPerMessageBy = (o: Outcome) => Object.fromEntries(Object.entries(o.cpuMsBy).map(([name, ms]) => [name, Number((ms / Math.max(1, o.landed)).toFixed(2))]));
+
 const throughputOf = (o: Outcome) => Number(((o.landed / Math.max(1, o.lastLandedAt - o.firstSentAt)) * 1000).toFixed(1));
 const latencyOf = (o: Outcome) => ({ p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), max: Math.max(...o.latencies), samples: o.latencies.length });
+
+/** CPU ms so far of each process, by `name` or `name|pid` (several processes of one name add up, see cpuSince). */
+function processCpuMs(processes: Record<string, number | undefined>): Map<string, number> {
+  return new Map(Object.entries(processes).map(([key, pid]) => [key, cpuMs(pid)]));
+}
+
+/** CPU used since `before`, by name: a process started since counts from 0, one gone since counts nothing. */
+function cpuSince(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const [key, ms] of after) {
+    const name = key.split('|')[0] as string;
+    by[name] = (by[name] ?? 0) + ms - (before.get(key) ?? 0);
+  }
+  return by;
+}
+
+/**
+ * What both paths run on, and this process, which plays both platforms: the Kafka broker, PostgreSQL's backends (the
+ * bare path uses none), Redis. Not the path's own cost, but on two cores it is what the path competes with.
+ */
+function sharedProcesses(): Record<string, number> {
+  const found: Record<string, number> = { 'bench (sandboxes)': process.pid };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const name = command.includes('kafka.Kafka') ? 'kafka' : command.startsWith('postgres') ? 'postgres' : command.startsWith('redis-server') ? 'redis' : undefined;
+    if (name) found[`${name}|${entry}`] = Number(entry);
+  }
+  return found;
+}
 
 async function main(): Promise<void> {
   // The servers named in the environment, as the integration tests take them; otherwise the ones tools/infra runs.
@@ -389,8 +430,8 @@ async function main(): Promise<void> {
     const bareSetup = await bareLanes(bench, stack, brokers);
     bare = bareSetup.child;
     const paths: PathUnderTest[] = [
-      { name: 'parley', lanes: parley.lanes, pids: () => APPS.map((app) => stack.cluster.process(app).pid) },
-      { name: 'bare', lanes: bareSetup.lanes, pids: () => [bareSetup.child.pid] },
+      { name: 'parley', lanes: parley.lanes, processes: () => Object.fromEntries(APPS.map((app) => [app, stack.cluster.process(app).pid])) },
+      { name: 'bare', lanes: bareSetup.lanes, processes: () => ({ 'bare-pipeline': bareSetup.child.pid }) },
     ];
     // Warm-up: each path carries a little both ways before anything is measured (connections, caches, JIT).
     for (const p of paths) {
@@ -403,7 +444,7 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? paths : [...paths].reverse();
       for (const p of order) {
         const burst = await bench.offer(p, MESSAGES, OFFERED_RATE);
-        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), cpuMsPerMessage: cpuPerMessage(burst), latencyUnderLoad: latencyOf(burst) };
+        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), cpuMsPerMessage: cpuPerMessage(burst), cpuMsPerMessageBy: cpuPerMessageBy(burst), latencyUnderLoad: latencyOf(burst) };
         say(JSON.stringify(result));
         rounds.push(result);
       }
@@ -422,6 +463,10 @@ async function main(): Promise<void> {
       return { p50: median(l.map((x) => x.p50)), p99: median(l.map((x) => x.p99)) };
     };
     const cpu = (name: string) => median(of(name, 'throughput').map((r) => r['cpuMsPerMessage'] as number));
+    const cpuBy = (name: string) => {
+      const by = of(name, 'throughput').map((r) => r['cpuMsPerMessageBy'] as Record<string, number>);
+      return Object.fromEntries(Object.keys(by[0] ?? {}).map((process) => [process, median(by.map((b) => b[process] ?? 0))]));
+    };
     const lost = (name: string) => rounds.filter((r) => r['path'] === name).reduce((n, r) => n + (r['sent'] as number) - (r['landed'] as number), 0);
 
     const channel =
@@ -451,8 +496,8 @@ async function main(): Promise<void> {
         machine: 'a shared 2-core machine; other work ran at the same time, so compare the ratios more than the absolute numbers',
       },
       config: { pairs: PAIRS, messagesPerRound: MESSAGES, offeredRate: OFFERED_RATE, steadyRate: RATE, latencySeconds: LATENCY_SECONDS, rounds: ROUNDS, partitions: PARTITIONS, logLevel: LOG_LEVEL, channelMessagesPerRound: CHANNEL_MESSAGES, channelAuthors: CHANNEL_AUTHORS, filesPerDirection: FILES, fileMb: FILE_MB },
-      parley: { messagesPerSecond: parleyThroughput, cpuMsPerMessage: cpu('parley'), capacityOnTwoCores: Math.round(2_000 / cpu('parley')), latencyMs: latency('parley'), lost: lost('parley') },
-      bare: { messagesPerSecond: bareThroughput, cpuMsPerMessage: cpu('bare'), capacityOnTwoCores: Math.round(2_000 / cpu('bare')), latencyMs: latency('bare'), lost: lost('bare') },
+      parley: { messagesPerSecond: parleyThroughput, cpuMsPerMessage: cpu('parley'), cpuMsPerMessageBy: cpuBy('parley'), capacityOnTwoCores: Math.round(2_000 / cpu('parley')), latencyMs: latency('parley'), lost: lost('parley') },
+      bare: { messagesPerSecond: bareThroughput, cpuMsPerMessage: cpu('bare'), cpuMsPerMessageBy: cpuBy('bare'), capacityOnTwoCores: Math.round(2_000 / cpu('bare')), latencyMs: latency('bare'), lost: lost('bare') },
       ratioToBare: Number((parleyThroughput / bareThroughput).toFixed(3)),
       cpuRatioToBare: Number((cpu('bare') / cpu('parley')).toFixed(3)),
       targets: { messagesPerSecond: 500, p99Ms: 100, ratioToBare: 0.5, limitsOn: { lost: 0, failed: 0, shareOfLimit: 0.9 } },
@@ -500,7 +545,7 @@ async function limitsOn(bench: Bench, stack: SandboxedStack, perApp: Partial<Rec
   // Twice the per-conversation limit into each busy conversation, both directions.
   const count = Math.round(2 * limitPerSecond * LIMITS_SECONDS * busy.length * 2);
   say(`limits on (time scale ${scale}): ${count} messages into ${busy.length} conversations each way at twice their limit of ${limitPerSecond}/s`);
-  const outcome = await bench.offer({ name: 'parley', lanes: busy, pids: () => [] }, count, 2 * limitPerSecond * busy.length * 2, busy, undefined, 60_000);
+  const outcome = await bench.offer({ name: 'parley', lanes: busy, processes: () => ({}) }, count, 2 * limitPerSecond * busy.length * 2, busy, undefined, 60_000);
   const shares = await conversationShares(bench, busy, outcome, limitPerSecond);
   const failed = await failedDeliveries(admin);
   return {
