@@ -6,7 +6,7 @@ import type { IdempotentConsumer, Outbox } from '@parley/persistence';
 import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { RelayMetrics, type EndedDelivery } from '../metrics/relay-metrics';
 import { connectionColumn, firstRow, sideColumn, twinBySide, twinById, type DeliveryRow, type FileState, type MessageRow } from '../store/relay-store';
-import { LaneDispatcher } from './lane-dispatcher';
+import { LaneDispatcher, lockLane } from './lane-dispatcher';
 import { ReactionRelay } from './reaction-relay';
 
 /** v1 or v2 (v2 adds the files not carried; a v1 outcome is a v2 one without them). */
@@ -49,7 +49,7 @@ export class DeliveryOutcomes {
       }
       const platform = delivery.target_platform;
       // The lane first, always in the same order as the dispatcher (lane, then delivery rows), so the two never deadlock.
-      await manager.query(`SELECT 1 FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`, [delivery.twin_id, platform]);
+      const lane = await lockLane(manager, delivery.twin_id, platform);
       if (event.outcome === 'delivered') {
         await this.applyDelivered(manager, delivery, event);
       } else {
@@ -69,16 +69,18 @@ export class DeliveryOutcomes {
         sourceOccurredAt: delivery.source_occurred_at,
         endedAt: new Date(),
       };
-      // The request was kept for a re-request until now (ADR 0029); with the outcome in, nothing of its body stays.
-      await manager.query(`DELETE FROM relay.delivery_queue WHERE delivery_id = $1`, [delivery.id]);
       // Reaction changes that waited for this message's counterpart go now (or fail with its reason), ADR 0032.
       await this.releaseReactions(manager, delivery);
-      await manager.query(`UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`, [
-        delivery.twin_id,
-        platform,
-        delivery.id,
-      ]);
-      await this.lanes.pump(manager, delivery.twin_id, platform);
+      // The request was kept for a re-request until now (ADR 0029); with the outcome in, nothing of its body stays.
+      // The lane is free again; queue and lane change in one statement.
+      await manager.query(
+        `WITH done AS (DELETE FROM relay.delivery_queue WHERE delivery_id = $3)
+         UPDATE relay.lanes SET in_flight_delivery_id = NULL WHERE twin_id = $1 AND platform = $2 AND in_flight_delivery_id = $3`,
+        [delivery.twin_id, platform, delivery.id],
+      );
+      if (!lane) return;
+      const inFlight = lane.in_flight_delivery_id === delivery.id ? null : lane.in_flight_delivery_id;
+      await this.lanes.pump(manager, delivery.twin_id, platform, { ...lane, in_flight_delivery_id: inFlight });
     });
     // Counted once the outcome is committed, so a retried transaction is not counted twice.
     if (applied === 'applied' && ended) this.metrics.ended(ended);
@@ -140,7 +142,8 @@ export class DeliveryOutcomes {
     }
     // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
     const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
-    if (!fallbackOnly) await this.keepOpenedSide(manager, delivery, conversationId);
+    // A delivery sent to the twin's side it already had opened nothing (the lane sends to a known side as it is).
+    if (!fallbackOnly && delivery.target_conversation_id === null) await this.keepOpenedSide(manager, delivery, conversationId);
   }
 
   /** The sender hears on their own platform that their message did not arrive, once per message, with the reason. */

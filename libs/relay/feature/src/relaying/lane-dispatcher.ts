@@ -43,6 +43,20 @@ interface QueueHead {
   source_occurred_at: Date | null;
 }
 
+/** A lane's row as the dispatcher needs it. */
+export interface LaneState {
+  readonly in_flight_delivery_id: string | null;
+  readonly last_source_at: Date | null;
+}
+
+/** Takes the lane's row lock (dispatcher and outcomes take it first, before any delivery row) and reads it. */
+export function lockLane(manager: EntityManager, twinId: string, platform: Platform): Promise<LaneState | null> {
+  return firstRow<LaneState>(manager, `SELECT in_flight_delivery_id, last_source_at FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`, [
+    twinId,
+    platform,
+  ]);
+}
+
 const deliverTopic = (platform: Platform) =>
   platform === 'teams' ? ('parley.teams.message.deliver.requested.v1' as const) : ('parley.slack.message.deliver.requested.v1' as const);
 
@@ -77,12 +91,12 @@ export class LaneDispatcher {
     @Inject(RelayMetrics) private readonly metrics: RelayMetrics,
   ) {}
 
-  async pump(manager: EntityManager, twinId: string, platform: Platform): Promise<void> {
-    const lane = await firstRow<{ in_flight_delivery_id: string | null; last_source_at: Date | null }>(
-      manager,
-      `SELECT in_flight_delivery_id, last_source_at FROM relay.lanes WHERE twin_id = $1 AND platform = $2 FOR UPDATE`,
-      [twinId, platform],
-    );
+  /**
+   * `locked`: the lane as the caller read it with its row lock in this transaction (and changed it since, if so), to
+   * spare a second read of it.
+   */
+  async pump(manager: EntityManager, twinId: string, platform: Platform, locked?: LaneState): Promise<void> {
+    const lane = locked ?? (await lockLane(manager, twinId, platform));
     if (!lane || lane.in_flight_delivery_id !== null) return;
     for (;;) {
       // One round trip for the head and what deciding about it needs (a pump runs for every queued delivery and

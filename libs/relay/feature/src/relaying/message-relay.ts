@@ -17,11 +17,11 @@ import { RelayDirectory } from '../people/relay-directory';
 import { RelaySettings } from '../settings/relay-settings';
 import { liveLinkOfConversation } from '../store/channel-link-store';
 import {
-  enqueueDelivery,
   fileStates,
   findOrCreateTwin,
   insertDelivery,
   insertMessage,
+  insertQueuedDelivery,
   messageBySource,
   messageOfFallbackPost,
   twinById,
@@ -93,7 +93,8 @@ export class MessageRelay {
   async receive(event: Received): Promise<void> {
     const source = event.conversation.platform;
     const eventKey = `${source}:${event.platformEventId}`;
-    if (await this.idempotent.hasProcessed('relay.message-received', eventKey)) return;
+    // No look at processed_messages first: routing reads only identity's cached directory, so a redelivered event
+    // costs little more than the round trip such a look would add to every event; `run` below is the authority.
     const found = await this.route(event);
     if (!found) return;
     const route = await this.withFiles(event, found);
@@ -223,7 +224,8 @@ export class MessageRelay {
       leftOut = plan.leftOut;
     }
 
-    let message = await messageBySource(manager, received.orgId, source, received.conversation.conversationId, received.messageId);
+    // A new message is inserted at once below (a conflict means it is known); only a change needs to look for it first.
+    let message = received.change === 'created' ? null : await messageBySource(manager, received.orgId, source, received.conversation.conversationId, received.messageId);
     // An edit of a message Parley never saw, written while its conversation was relayed: its creation is late (the
     // platform sent the edit first) or lost. The edit has the whole message: it is carried as the message, and the
     // creation, if it comes, finds it done (ADR 0044).
@@ -235,8 +237,8 @@ export class MessageRelay {
     // A new message is recorded with its parts at once: no second write of the row it was just given.
     let recordedNow = false;
     if (event.change === 'created') {
-      if (message) return; // the same message through another event
-      message = (await insertMessage(manager, { ...this.newMessage(event, twin, route), parts: route.parts.length })) as MessageRow;
+      message = await insertMessage(manager, { ...this.newMessage(event, twin, route), parts: route.parts.length });
+      if (!message) return; // the same message through another event (or its delete came first, ADR 0044)
       recordedNow = true;
     } else if (!message) {
       // A change of a message Parley never carried: recorded as failed, so an admin sees it. A delete is recorded as
@@ -289,7 +291,7 @@ export class MessageRelay {
       const body = change === 'delete' ? undefined : route.parts[part];
       const deliveryId = randomUUID();
       const files = change === 'create' && part === 0 ? route.files : undefined;
-      await insertDelivery(manager, {
+      const delivery = {
         id: deliveryId,
         orgId: event.orgId,
         messageId: message.id,
@@ -300,7 +302,7 @@ export class MessageRelay {
         sourceOccurredAt: event.occurredAt,
         contentHash: contentHash(body),
         ...(files ? { files: fileStates(files.carried, files.left) } : {}),
-      });
+      };
       const request: QueuedRequest = {
         payload: {
           orgId: event.orgId,
@@ -318,7 +320,7 @@ export class MessageRelay {
         // Graph addresses a channel reply under its root, so in a channel an edit or delete of a reply names it too.
         ...(!route.fallbackOriginal && event.threadRootId && (change === 'create' || route.channelTwinId) ? { threadRootSourceId: event.threadRootId } : {}),
       };
-      await enqueueDelivery(manager, deliveryId, twin.id, route.target, request);
+      await insertQueuedDelivery(manager, delivery, request);
     }
     await this.lanes.pump(manager, twin.id, route.target);
   }

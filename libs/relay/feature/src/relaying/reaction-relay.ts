@@ -118,10 +118,11 @@ export class ReactionRelay {
    */
   async release(manager: EntityManager, messageId: string): Promise<void> {
     await lockReactionsOf(manager, messageId);
-    const message = (await manager.query(`SELECT * FROM relay.messages WHERE id = $1`, [messageId]))[0] as MessageRow | undefined;
-    if (!message) return;
+    // Most messages have no reaction waiting: that is looked at first, and the message read only when one is.
     const waiting = await waitingReactions(manager, messageId);
     if (waiting.length === 0) return;
+    const message = (await manager.query(`SELECT * FROM relay.messages WHERE id = $1`, [messageId]))[0] as MessageRow | undefined;
+    if (!message) return;
     const twin = await twinById(manager, message.twin_id);
     const link = await postLink(manager, message.id, 0);
     const original = await originalOf(manager, message.id, 0);
