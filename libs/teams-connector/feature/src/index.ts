@@ -10,6 +10,7 @@ import { TeamsConnectorChannels1798100000400 } from './migrations/1798100000400-
 import { TeamsConnectorReactionListings1798300000400 } from './migrations/1798300000400-teams-connector-reaction-listings';
 import { TeamsConnectorNotificationInbox1798400000400 } from './migrations/1798400000400-teams-connector-notification-inbox';
 import { TeamsConnectorInboxSource1798500000400 } from './migrations/1798500000400-teams-connector-inbox-source';
+import { TeamsConnectorInboxMessageIndex1798700000400 } from './migrations/1798700000400-teams-connector-inbox-message-index';
 import { teamsIngressConfigSection } from './ingress/ingress-config';
 import { TeamsConnectorFeatureModule, TeamsConnectorModule } from './teams-connector.module';
 import type { TeamsConnectorOptions } from './graph.providers';
@@ -23,7 +24,7 @@ export { TEAMS_LIFECYCLE_PATH, TEAMS_NOTIFICATION_PATH } from './ingress/notific
 export { createNotificationCertificate } from './ingress/notification-certificate';
 export { homeUserPrincipalName } from './guests/home-upn';
 
-const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorIngress1797300000400, TeamsConnectorRelay1797400000400, TeamsConnectorReactions1798000000010, TeamsConnectorChannels1798100000400, TeamsConnectorReactionListings1798300000400, TeamsConnectorNotificationInbox1798400000400, TeamsConnectorInboxSource1798500000400];
+const migrations = [TeamsConnectorInit1732700000400, TeamsConnectorDirectory1796300000400, TeamsConnectorIngress1797300000400, TeamsConnectorRelay1797400000400, TeamsConnectorReactions1798000000010, TeamsConnectorChannels1798100000400, TeamsConnectorReactionListings1798300000400, TeamsConnectorNotificationInbox1798400000400, TeamsConnectorInboxSource1798500000400, TeamsConnectorInboxMessageIndex1798700000400];
 /** Read by runService (distributed) and the embedded launcher, handed to the module under SERVICE_CONFIG. */
 const configSections = { teamsConnector: teamsConnectorConfigSection, teamsIngress: teamsIngressConfigSection };
 

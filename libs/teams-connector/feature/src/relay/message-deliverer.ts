@@ -70,9 +70,8 @@ export class MessageDeliverer {
   }
 
   async deliver(command: DeliverRequested): Promise<DeliveryOutcome> {
-    const known = await this.store.delivery(command.deliveryId);
-    if (known?.completedAt) return 'duplicate';
     const row = await this.store.beginDelivery(command.deliveryId, command.orgId, command.connectionId, command.target.kind === 'existing' ? command.target.conversationId : null);
+    if (row.completedAt) return 'duplicate';
     const step: Step = { doing: 'reading the Teams connection' };
     let connection: ConnectionGraph | undefined;
     try {

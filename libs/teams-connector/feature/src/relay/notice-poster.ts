@@ -41,8 +41,7 @@ export class NoticePoster {
   }
 
   async post(notice: NoticeRequested): Promise<NoticeOutcome> {
-    if ((await this.store.delivery(notice.noticeId))?.completedAt) return 'duplicate';
-    await this.store.beginDelivery(notice.noticeId, notice.orgId, notice.connectionId, null);
+    if ((await this.store.beginDelivery(notice.noticeId, notice.orgId, notice.connectionId, null)).completedAt) return 'duplicate';
     let doing = 'signing in as the service account (team owner)';
     let outcome: 'delivered' | 'failed' = 'delivered';
     try {

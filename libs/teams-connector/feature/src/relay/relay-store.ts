@@ -35,20 +35,24 @@ export class RelayStore {
   constructor(private readonly dataSource: DataSource) {}
 
   async delivery(deliveryId: string): Promise<DeliveryRow | null> {
-    const rows: { delivery_id: string; chat_id: string | null; opening_since: Date | null; outcome: string | null; completed_at: Date | null }[] = await this.dataSource.query(
-      'SELECT delivery_id, chat_id, opening_since, outcome, completed_at FROM teams_connector.relay_deliveries WHERE delivery_id = $1',
-      [deliveryId],
-    );
-    const row = rows[0];
-    return row ? { deliveryId: row.delivery_id, chatId: row.chat_id, openingSince: row.opening_since, outcome: row.outcome, completedAt: row.completed_at } : null;
+    const rows: DeliveryRecord[] = await this.dataSource.query(`SELECT ${DELIVERY_COLUMNS} FROM teams_connector.relay_deliveries WHERE delivery_id = $1`, [deliveryId]);
+    return rows[0] ? toDelivery(rows[0]) : null;
   }
 
+  /**
+   * The delivery's row, recorded now if it is new; a redelivery gets the row as it is (completed, maybe). One statement:
+   * the insert, or where it conflicts, the row it conflicted with.
+   */
   async beginDelivery(deliveryId: string, orgId: string, connectionId: string, chatId: string | null): Promise<DeliveryRow> {
-    await this.dataSource.query(
-      `INSERT INTO teams_connector.relay_deliveries (delivery_id, org_id, connection_id, chat_id) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery_id) DO NOTHING`,
+    const rows: DeliveryRecord[] = await this.dataSource.query(
+      `WITH begun AS (
+         INSERT INTO teams_connector.relay_deliveries (delivery_id, org_id, connection_id, chat_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (delivery_id) DO NOTHING RETURNING ${DELIVERY_COLUMNS})
+       SELECT * FROM begun UNION ALL SELECT ${DELIVERY_COLUMNS} FROM teams_connector.relay_deliveries WHERE delivery_id = $1 AND NOT EXISTS (SELECT 1 FROM begun)`,
       [deliveryId, orgId, connectionId, chatId],
     );
-    return (await this.delivery(deliveryId)) as DeliveryRow;
+    // Empty only when a concurrent insert of the same delivery committed during the statement (its snapshot predates it).
+    return rows[0] ? toDelivery(rows[0]) : ((await this.delivery(deliveryId)) as DeliveryRow);
   }
 
   /** Opening a chat is about to be asked for: from now on its outcome is unknown until recorded. */
@@ -109,13 +113,17 @@ export class RelayStore {
     return rows.map(toPost);
   }
 
+  /** The post's row, recorded now if it is new, else as an earlier attempt left it; one statement, as beginDelivery. */
   async preparePost(deliveryId: string, slot: string, chatId: string, senderUserId: string, contentHash: string): Promise<PostRow> {
-    await this.dataSource.query(
-      `INSERT INTO teams_connector.relay_posts (delivery_id, slot, chat_id, sender_user_id, content_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (delivery_id, slot) DO NOTHING`,
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `WITH prepared AS (
+         INSERT INTO teams_connector.relay_posts (delivery_id, slot, chat_id, sender_user_id, content_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (delivery_id, slot) DO NOTHING RETURNING *)
+       SELECT * FROM prepared UNION ALL SELECT * FROM teams_connector.relay_posts WHERE delivery_id = $1 AND slot = $2 AND NOT EXISTS (SELECT 1 FROM prepared)`,
       [deliveryId, slot, chatId, senderUserId, contentHash],
     );
-    return (await this.post(deliveryId, slot)) as PostRow;
+    // Empty only when a concurrent insert of the same post committed during the statement (as in beginDelivery).
+    return rows[0] ? toPost(rows[0]) : ((await this.post(deliveryId, slot)) as PostRow);
   }
 
   /** An attempt is about to go out; until its answer is recorded its outcome is unknown (a crash, a timeout). */
@@ -195,6 +203,20 @@ export class RelayStore {
     );
     return rows.length > 0;
   }
+}
+
+const DELIVERY_COLUMNS = 'delivery_id, chat_id, opening_since, outcome, completed_at';
+
+interface DeliveryRecord {
+  delivery_id: string;
+  chat_id: string | null;
+  opening_since: Date | null;
+  outcome: string | null;
+  completed_at: Date | null;
+}
+
+function toDelivery(row: DeliveryRecord): DeliveryRow {
+  return { deliveryId: row.delivery_id, chatId: row.chat_id, openingSince: row.opening_since, outcome: row.outcome, completedAt: row.completed_at };
 }
 
 function toPost(row: Record<string, unknown>): PostRow {
