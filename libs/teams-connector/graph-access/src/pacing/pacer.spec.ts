@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { InMemorySlidingWindowLimiter, type Clock } from '@parley/cache';
 import { graphAccessConfig } from '../config';
 import { classifyRequest } from './classify';
-import { GraphPacer } from './pacer';
+import { GraphPacer, MIN_HOLD_MS } from './pacer';
 
 /** A clock that only moves when someone sleeps. */
 class SteppingClock implements Clock {
@@ -116,6 +116,22 @@ describe('GraphPacer', () => {
     expect(after.granted).toBe(false);
     expect(after.retryAfterMs).toBeGreaterThan(60);
     expect(after.retryAfterMs).toBeLessThanOrEqual(101);
+  });
+
+  it('carry() does not hold a window shorter than MIN_HOLD_MS (time-scaled), only settles it', async () => {
+    // Graph's windows at a thousandth of the time: 1 ms for a chat. Holding would restamp every millisecond.
+    const limiter = new InMemorySlidingWindowLimiter();
+    const restamp = jest.spyOn(limiter, 'restamp');
+    const pacer = new GraphPacer(limiter, graphAccessConfig({ timeScale: 0.001, margin: 0, marginMs: 0 }).pacing);
+    const grant = await pacer.acquire(classifyRequest('GET', '/teams/t1', principal));
+    await expect(pacer.carry(grant, () => delay(60).then(() => 'answer'))).resolves.toBe('answer');
+    expect(restamp).toHaveBeenCalledTimes(1); // settle()'s, nothing while on its way
+    // At a tenth of the time (Graph's window 100 ms, at least MIN_HOLD_MS) a request on its way 300 ms is held.
+    const scaled = new GraphPacer(limiter, graphAccessConfig({ timeScale: 0.1 }).pacing);
+    restamp.mockClear();
+    await scaled.carry(await scaled.acquire(classifyRequest('GET', '/teams/t2', principal)), () => delay(300));
+    expect(restamp.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(MIN_HOLD_MS).toBeLessThanOrEqual(100);
   });
 
   it('carry() settles a request whose exchange failed', async () => {
