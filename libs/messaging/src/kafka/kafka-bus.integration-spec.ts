@@ -51,6 +51,56 @@ describeBusContract('kafka', async () => {
   };
 });
 
+describe('kafka bus per-key concurrency', () => {
+  it("runs as many keys of a partition at once as the topic's own keyConcurrency allows, past the bus's default (ADR 0012)", async () => {
+    const { kafkaBrokers } = integrationEnv();
+    const layout = { prefix: `it-${uniqueSuffix()}.`, partitions: 1, replicationFactor: 1 };
+    const admin = new Kafka({ clientId: 'bus-key-concurrency', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await ensureTopics(admin, layout);
+    const options = { brokers: kafkaBrokers, clientId: 'parley-test', layout, keyConcurrency: 4, logger, retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 } };
+    const consumer = new KafkaBus({ ...options, service: 'teams-connector' });
+    const producer = new KafkaBus({ ...options, service: 'provisioning' });
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // parley.teams.guest.create.requested.v1 says 16 a partition; the bus's own default here is 4.
+    consumer.subscribe(
+      'parley.teams.guest.create.requested.v1',
+      async () => {
+        most = Math.max(most, ++inFlight);
+        await released;
+        inFlight--;
+      },
+      { group: 'teams-connector' },
+    );
+    const command = (i: number) => ({
+      orgId: 'org_3f9a2c1b7d',
+      syncId: '0b6f3a52-6d8e-4c61-9f0e-2a1f4b7c9d10',
+      personId: `5e6f7a8b-9c0d-4e1f-a2b3-${String(i).padStart(12, '0')}`,
+      connectionId: '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e',
+      email: `p${i}@example.com`,
+      displayName: `Person ${i}`,
+      teamIds: [],
+    });
+    try {
+      await producer.start();
+      await producer.publishAll(Array.from({ length: 40 }, (_, i) => ({ topic: 'parley.teams.guest.create.requested.v1' as const, payload: command(i) })));
+      await consumer.start();
+      await eventually(() => inFlight >= 16, 30_000, '16 commands of one partition in flight');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(most).toBe(16);
+    } finally {
+      release();
+      await Promise.allSettled([consumer.stop(), producer.stop()]);
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(layout.prefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
+
 describe('kafka bus supervision', () => {
   it('replaces a consumer kafkajs stopped for good, and the new one replays what was not finished', async () => {
     const { kafkaBrokers } = integrationEnv();

@@ -78,4 +78,13 @@ describe('the teamsIngress config section', () => {
     expect(() => loadConfig(section, { PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS: '0' })).toThrow(/PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS/);
     expect(Object.keys(teamsIngressConfigSection.schema.shape)).not.toContain('PARLEY_TEAMS_NOTIFICATION_KEYS');
   });
+
+  it('reads a chat back before its new messages unless PARLEY_TEAMS_READ_BACK says not to (ADR 0047)', () => {
+    const section = { teamsIngress: teamsIngressConfigSection };
+    expect(loadConfig(section, {}).teamsIngress.inbox.readBack).toBe(true);
+    expect(loadConfig(section, { PARLEY_TEAMS_READ_BACK: 'false' }).teamsIngress.inbox.readBack).toBe(false);
+    expect(loadConfig(section, { PARLEY_TEAMS_READ_BACK: '0' }).teamsIngress.inbox.readBack).toBe(false);
+    expect(loadConfig(section, { PARLEY_TEAMS_READ_BACK: 'true' }).teamsIngress.inbox.readBack).toBe(true);
+    expect(() => loadConfig(section, { PARLEY_TEAMS_READ_BACK: 'no' })).toThrow(/PARLEY_TEAMS_READ_BACK/);
+  });
 });
