@@ -19,7 +19,8 @@
 // The sandboxes' limits are off except in the last part, and Parley's own pacing is scaled out of the way
 // (PARLEY_*_LIMIT_TIME_SCALE=0.001), so the other parts measure Parley's own cost.
 //
-// PARLEY_TEAMS_READ_BACK=false passes to teams-connector (to measure what the read-back of ADR 0047 costs).
+// PARLEY_TEAMS_READ_BACK=false passes to teams-connector (to measure what the read-back of ADR 0047 costs), and
+// DATABASE_PREPARED_STATEMENTS=false to every service (what named prepared statements save, ADR 0049).
 // Sizes (environment): RELAY_BENCH_PAIRS (DM pairs, max 25), RELAY_BENCH_MESSAGES (per throughput round),
 // RELAY_BENCH_OFFERED_RATE (msg/s offered in throughput rounds), RELAY_BENCH_RATE (steady msg/s),
 // RELAY_BENCH_LATENCY_SECONDS, RELAY_BENCH_ROUNDS, RELAY_BENCH_LIMITS_SECONDS (0 skips the limits-on part),
@@ -402,10 +403,14 @@ async function main(): Promise<void> {
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS']) process.env[name] ??= env[name];
   }
   const brokers = (process.env['KAFKA_BROKERS'] as string).split(',');
-  const connectorEnv = { ...PACING_OFF };
+  // DATABASE_PREPARED_STATEMENTS=false measures every service without named prepared statements (ADR 0049).
+  const everyApp: Record<string, string> = process.env['DATABASE_PREPARED_STATEMENTS'] ? { DATABASE_PREPARED_STATEMENTS: process.env['DATABASE_PREPARED_STATEMENTS'] } : {};
+  const connectorEnv = { ...everyApp, ...PACING_OFF };
   const perApp: Partial<Record<ClusterApp, Record<string, string>>> = {
-    gateway: { PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
-    identity: { PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
+    gateway: { ...everyApp, PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
+    identity: { ...everyApp, PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
+    provisioning: everyApp,
+    relay: everyApp,
     'slack-connector': connectorEnv,
     // PARLEY_TEAMS_READ_BACK=false measures the path without the read-back before each handover (ADR 0047).
     'teams-connector': { ...connectorEnv, ...(process.env['PARLEY_TEAMS_READ_BACK'] ? { PARLEY_TEAMS_READ_BACK: process.env['PARLEY_TEAMS_READ_BACK'] } : {}) },

@@ -57,8 +57,10 @@ export const databaseSection = defineConfigSection(
   {
     DATABASE_URL: env.url(['postgres', 'postgresql']).transform((value) => new Secret(value)),
     DATABASE_POOL_SIZE: env.int(10, 1),
+    /** Parameterised queries as named prepared statements, parsed and planned once per connection (ADR 0049). */
+    DATABASE_PREPARED_STATEMENTS: env.bool(true),
   },
-  (v) => ({ url: v.DATABASE_URL as Secret, poolSize: v.DATABASE_POOL_SIZE }),
+  (v) => ({ url: v.DATABASE_URL as Secret, poolSize: v.DATABASE_POOL_SIZE, preparedStatements: v.DATABASE_PREPARED_STATEMENTS }),
 );
 
 export const redisSection = defineConfigSection(

@@ -1,5 +1,6 @@
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '@parley/observability';
+import { PreparingClient } from './prepared-statements';
 
 export interface ServiceDatabaseOptions {
   readonly url: string;
@@ -11,6 +12,11 @@ export interface ServiceDatabaseOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly migrations: MixedList<Function>;
   readonly logger: Logger;
+  /**
+   * Parameterised queries as named prepared statements of their connection (ADR 0049). Not for PGlite, which serves
+   * every connection from one session.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /**
@@ -30,7 +36,11 @@ export function createServiceDataSource(options: ServiceDatabaseOptions): DataSo
     synchronize: false,
     logging: false,
     poolSize: options.poolSize,
-    extra: { connectionTimeoutMillis: 3_000, application_name: `parley-${options.schema}` },
+    extra: {
+      connectionTimeoutMillis: 3_000,
+      application_name: `parley-${options.schema}`,
+      ...(options.preparedStatements ? { Client: PreparingClient } : {}),
+    },
   });
 }
 

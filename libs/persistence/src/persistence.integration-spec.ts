@@ -16,10 +16,12 @@ import {
   initializeAndMigrate,
   laneClaimSql,
   laneRenewSql,
+  MAX_PREPARED_PER_CONNECTION,
   Outbox,
   OutboxRelay,
   queryReturning,
   startEmbeddedPostgres,
+  statementName,
   type EmbeddedPostgres,
 } from './index';
 
@@ -60,7 +62,8 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
       url = integrationEnv().databaseUrl;
     }
     schema = `t_${uniqueSuffix()}`;
-    dataSource = createServiceDataSource({ url, poolSize: 4, schema, migrations: [migrationFor(schema)], logger });
+    // As the services run: named prepared statements on PostgreSQL, not on PGlite (ADR 0049).
+    dataSource = createServiceDataSource({ url, poolSize: 4, schema, migrations: [migrationFor(schema)], logger, preparedStatements: engine === 'postgresql' });
     await initializeAndMigrate(dataSource, schema, logger);
   }, 60_000);
 
@@ -281,6 +284,67 @@ describe.each(['postgresql', 'pglite'] as const)('persistence on %s', (engine) =
     await consumer.run('identity', id, async () => undefined);
     expect(await consumer.hasProcessed('identity', id)).toBe(true);
     expect(await consumer.hasProcessed('other-consumer', id)).toBe(false);
+  });
+});
+
+describe('named prepared statements (ADR 0049)', () => {
+  let dataSource: DataSource;
+  let schema: string;
+
+  beforeAll(async () => {
+    schema = `t_${uniqueSuffix()}`;
+    dataSource = createServiceDataSource({ url: integrationEnv().databaseUrl, poolSize: 2, schema, migrations: [migrationFor(schema)], logger, preparedStatements: true });
+    await initializeAndMigrate(dataSource, schema, logger);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await dataSource.destroy();
+  });
+
+  it('prepares a parameterised query once on its connection and runs it again by name; a plain one is not prepared', async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const sql = 'SELECT $1::int + 1 AS n';
+      expect(await runner.query(sql, [1])).toEqual([{ n: 2 }]);
+      expect(await runner.query(sql, [41])).toEqual([{ n: 42 }]);
+      await runner.query('SELECT 1 AS plain');
+      const prepared: { name: string; statement: string }[] = await runner.query('SELECT name, statement FROM pg_prepared_statements');
+      expect(prepared.filter((p) => p.statement === sql)).toEqual([{ name: statementName(sql), statement: sql }]);
+      expect(prepared.map((p) => p.statement)).not.toContain('SELECT 1 AS plain');
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it('prepares afresh a statement whose table changed shape (a newer replica migrated it) after the one run that fails', async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const table = `"${schema}".shapes`;
+      await runner.query(`CREATE TABLE ${table} (id int PRIMARY KEY, name text)`);
+      await runner.query(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'circle']);
+      const sql = `SELECT * FROM ${table} WHERE id = $1`;
+      expect(await runner.query(sql, [1])).toEqual([{ id: 1, name: 'circle' }]);
+      await runner.query(`ALTER TABLE ${table} ADD COLUMN sides int NOT NULL DEFAULT 0`);
+      await expect(runner.query(sql, [1])).rejects.toThrow(/cached plan must not change result type/);
+      expect(await runner.query(sql, [1])).toEqual([{ id: 1, name: 'circle', sides: 0 }]);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it(`runs texts past ${MAX_PREPARED_PER_CONNECTION} on one connection unnamed`, async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      for (let i = 0; i < MAX_PREPARED_PER_CONNECTION + 10; i++) expect(await runner.query(`SELECT $1::int AS n${i}`, [i])).toEqual([{ [`n${i}`]: i }]);
+      const [{ count }]: { count: number }[] = await runner.query('SELECT count(*)::int AS count FROM pg_prepared_statements');
+      expect(count).toBeLessThanOrEqual(MAX_PREPARED_PER_CONNECTION);
+    } finally {
+      await runner.release();
+    }
   });
 });
 

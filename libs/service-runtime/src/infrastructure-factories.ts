@@ -48,7 +48,7 @@ export async function createDistributedInfrastructure(s: DistributedSettings): P
     logger: s.logger.child({ component: 'bus' }),
     metrics: s.metrics,
   });
-  const dataSource = await openDatabase(s, s.database.url.reveal(), s.database.poolSize);
+  const dataSource = await openDatabase(s, s.database.url.reveal(), s.database.poolSize, s.database.preparedStatements);
   const redis = await createRedisConnection(s.redis.url, {
     keyPrefix: s.definition.name,
     onError: (error) => s.logger.warn({ err: error.message }, 'redis connection error'),
@@ -66,7 +66,8 @@ export async function createDistributedInfrastructure(s: DistributedSettings): P
 /** Every service of the process on one in-process broker, one embedded database and one in-memory cache. */
 export async function createEmbeddedInfrastructure(s: EmbeddedSettings): Promise<ServiceInfrastructure> {
   const bus = new InProcessBus(s.broker, { service: s.definition.name, logger: s.logger.child({ component: 'bus' }), metrics: s.metrics, ...(s.retry ? { retry: s.retry } : {}) });
-  const dataSource = await openDatabase(s, s.databaseUrl, 4);
+  // PGlite serves every connection from one session: named statements of two connections would collide there.
+  const dataSource = await openDatabase(s, s.databaseUrl, 4, false);
   const local = async (): Promise<DependencyHealth> => ({ ok: true, detail: 'embedded' });
   return assemble(s, bus, dataSource, { ...s.cache, close: async () => undefined }, {
     kafka: () => bus.health(),
@@ -75,10 +76,11 @@ export async function createEmbeddedInfrastructure(s: EmbeddedSettings): Promise
   });
 }
 
-async function openDatabase(s: Common, url: string, poolSize: number): Promise<DataSource> {
+async function openDatabase(s: Common, url: string, poolSize: number, preparedStatements: boolean): Promise<DataSource> {
   const dataSource = createServiceDataSource({
     url,
     poolSize,
+    preparedStatements,
     schema: s.schema,
     entities: s.definition.entities ?? [],
     migrations: s.definition.migrations,
