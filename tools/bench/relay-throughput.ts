@@ -13,6 +13,9 @@
 // - the same two figures for a bare pipeline in the same run (tools/bench/relay-bare-pipeline.ts, its own process):
 //   HTTP in, kafkajs produce -> consume -> produce -> consume, HTTP post out, nothing else. Parley's throughput is
 //   reported as a ratio to it. Rounds are interleaved (Parley, bare, bare, Parley...) and medians reported;
+// - CPU per message by process (the path's own, and Kafka's, PostgreSQL's, Redis's and this process's, which both
+//   paths run on), and the platforms' calls during the round with their repeats (Slack repeats an event not acked
+//   within 3 s; a saturated path adds that work to itself);
 // - with limits on (the sandboxes enforcing Graph's 1/s per chat and Slack's ~1/s per channel, time-compressed): busy
 //   conversations offered twice their limit, then whether anything was lost or failed, and each one's achieved rate as
 //   a share of its limit.
@@ -115,6 +118,11 @@ interface Outcome {
   readonly firstSentAt: number;
   readonly lastLandedAt: number;
   readonly byDirection: Record<Direction, { sent: number; landed: number }>;
+  /**
+   * What the platforms sent Parley during the round, first attempts and repeats: Slack repeats an event it got no 2xx
+   * for within 3 s, Graph a notification not answered in time. Repeats are work a saturated path adds to itself.
+   */
+  readonly callbacks: { readonly slackEvents: number; readonly slackEventRepeats: number; readonly graphNotifications: number; readonly graphNotificationRepeats: number };
   /** CPU ms the path's processes used from the first message offered until the last one landed. */
   readonly cpuMs: number;
   /** The same per process of the path, and for what it shares with the other path (see sharedCpuMs). */
@@ -159,6 +167,7 @@ class Bench {
     const sent: Sent[] = [];
     const cpuBefore = processCpuMs({ ...path.processes(), ...sharedProcesses() });
     const started = performance.now();
+    const startedAt = Date.now();
     while (sent.length < count) {
       const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
       while (sent.length < due) {
@@ -171,7 +180,7 @@ class Bench {
       }
       await sleep(5);
     }
-    const outcome = await this.collect(tag, sent, settleMs);
+    const outcome = { ...(await this.collect(tag, sent, settleMs)), callbacks: this.callbacksSince(startedAt) };
     const own = Object.keys(path.processes());
     const cpuMsBy = cpuSince(cpuBefore, processCpuMs({ ...path.processes(), ...sharedProcesses() }));
     return { ...outcome, cpuMs: own.reduce((sum, name) => sum + (cpuMsBy[name] ?? 0), 0), cpuMsBy };
@@ -195,7 +204,19 @@ class Bench {
     return at;
   }
 
-  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Omit<Outcome, 'cpuMs' | 'cpuMsBy'>> {
+  /** The platforms' calls to Parley (Slack events, Graph change notifications) since `since` (ms since the epoch). */
+  private callbacksSince(since: number): Outcome['callbacks'] {
+    const events = this.slack.inspect.events().filter((e) => e.at >= since);
+    const notifications = this.graph.inspect.deliveries().filter((d) => d.kind === 'change' && Date.parse(d.sentAt ?? d.at) >= since);
+    return {
+      slackEvents: events.length,
+      slackEventRepeats: events.filter((e) => e.attempt > 0).length,
+      graphNotifications: notifications.length,
+      graphNotificationRepeats: notifications.filter((d) => d.attempt > 1).length,
+    };
+  }
+
+  private async collect(tag: string, sent: readonly Sent[], settleMs: number): Promise<Omit<Outcome, 'cpuMs' | 'cpuMsBy' | 'callbacks'>> {
     let landed = this.landed(tag, sent);
     let lastProgress = Date.now();
     let lastCount = landed.size;
@@ -449,13 +470,13 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? paths : [...paths].reverse();
       for (const p of order) {
         const burst = await bench.offer(p, MESSAGES, OFFERED_RATE);
-        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), cpuMsPerMessage: cpuPerMessage(burst), cpuMsPerMessageBy: cpuPerMessageBy(burst), latencyUnderLoad: latencyOf(burst) };
+        const result = { round, path: p.name, kind: 'throughput', offeredRate: OFFERED_RATE, sent: burst.sent, landed: burst.landed, byDirection: burst.byDirection, messagesPerSecond: throughputOf(burst), cpuMsPerMessage: cpuPerMessage(burst), cpuMsPerMessageBy: cpuPerMessageBy(burst), latencyUnderLoad: latencyOf(burst), callbacks: burst.callbacks };
         say(JSON.stringify(result));
         rounds.push(result);
       }
       for (const p of order) {
         const steady = await bench.offer(p, Math.round(RATE * LATENCY_SECONDS), RATE);
-        const result = { round, path: p.name, kind: 'latency', rate: RATE, sent: steady.sent, landed: steady.landed, byDirection: steady.byDirection, latencyMs: latencyOf(steady) };
+        const result = { round, path: p.name, kind: 'latency', rate: RATE, sent: steady.sent, landed: steady.landed, byDirection: steady.byDirection, latencyMs: latencyOf(steady), callbacks: steady.callbacks };
         say(JSON.stringify(result));
         rounds.push(result);
       }
