@@ -43,10 +43,16 @@ export function postToEndpoint(url: string, body: string, contentType: string, t
         response.on('error', () => done({ status: 0, contentType: '', body: '' }));
       },
     );
-    request.setTimeout(timeoutMs, () => {
-      request.destroy();
-      done({ status: 0, contentType: '', body: '' });
-    });
+    // Judged after any answer already waiting on the socket (setImmediate runs after this turn's I/O): the sandbox
+    // shares the machine, and this process's event loop, with Parley, and a loop that woke late must not count its own
+    // lateness against the receiver. Graph's clock runs on Graph's servers.
+    request.setTimeout(timeoutMs, () =>
+      setImmediate(() => {
+        if (settled) return;
+        request.destroy();
+        done({ status: 0, contentType: '', body: '' });
+      }),
+    );
     request.on('error', () => done({ status: 0, contentType: '', body: '' }));
     request.end(body);
   });

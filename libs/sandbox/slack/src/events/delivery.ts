@@ -37,6 +37,7 @@ export interface PostResult {
 export function postSigned(url: string, body: string, secret: string, timeoutMs: number, extraHeaders: Record<string, string> = {}, agent?: http.Agent): Promise<PostResult> {
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const settle = (result: PostResult) => {
       if (!settled) {
         settled = true;
@@ -63,8 +64,14 @@ export function postSigned(url: string, body: string, secret: string, timeoutMs:
       resolve({ outcome: 'connection_failed' });
       return;
     }
-    // Slack does not wait past the timeout: it retries while the slow answer may still be on its way.
-    const timer = setTimeout(() => settle({ outcome: 'http_timeout' }), timeoutMs);
+    // Slack does not wait past the timeout: it retries while the slow answer may still be on its way. The clock starts
+    // once the request has gone out (not while it waits for one of the sandbox's sockets), and the deadline is judged
+    // after any answer already waiting on the socket (setImmediate runs after this turn's I/O): the sandbox shares the
+    // machine, and this process's event loop, with Parley, and its own lateness must not count against the receiver.
+    // Slack's clock runs on Slack's servers.
+    request.on('finish', () => {
+      if (!settled) timer = setTimeout(() => setImmediate(() => settle({ outcome: 'http_timeout' })), timeoutMs);
+    });
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (c: Buffer) => chunks.push(c));
