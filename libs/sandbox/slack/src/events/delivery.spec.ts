@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { postSigned } from './delivery';
 
@@ -37,13 +38,16 @@ describe('postSigned (the Events API deadline)', () => {
     }
   });
 
-  it('starts the clock when the request has gone out, not while it waits for a socket', async () => {
-    const receiving = await receiver(30);
+  it("starts the clock when the request has a connection, not while it waits for one of the sandbox's sockets", async () => {
+    const receiving = await receiver(70);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const posting = postSigned(receiving.url, '{"type":"event_callback"}', 'secret', 100);
-      await block(400); // before the request could even be written
-      await expect(posting).resolves.toMatchObject({ outcome: 'acked', status: 200 });
+      // The second waits about 70 ms for the only socket, then is answered 70 ms later: 140 ms after it was made.
+      const [first, second] = [0, 1].map(() => postSigned(receiving.url, '{"type":"event_callback"}', 'secret', 120, {}, agent));
+      await expect(first).resolves.toMatchObject({ outcome: 'acked' });
+      await expect(second).resolves.toMatchObject({ outcome: 'acked' });
     } finally {
+      agent.destroy();
       await receiving.stop();
     }
   });

@@ -65,11 +65,11 @@ export function postSigned(url: string, body: string, secret: string, timeoutMs:
       return;
     }
     // Slack does not wait past the timeout: it retries while the slow answer may still be on its way. The clock starts
-    // once the request has gone out (not while it waits for one of the sandbox's sockets), and the deadline is judged
-    // after any answer already waiting on the socket (setImmediate runs after this turn's I/O): the sandbox shares the
-    // machine, and this process's event loop, with Parley, and its own lateness must not count against the receiver.
-    // Slack's clock runs on Slack's servers.
-    request.on('finish', () => {
+    // when the request has a connection (connecting counts; waiting for one of the sandbox's own sockets does not), and
+    // the deadline is judged after any answer already waiting on the socket (setImmediate runs after this turn's I/O):
+    // the sandbox shares the machine, and this process's event loop, with Parley, and its own lateness must not count
+    // against the receiver. Slack's clock runs on Slack's servers.
+    request.once('socket', () => {
       if (!settled) timer = setTimeout(() => setImmediate(() => settle({ outcome: 'http_timeout' })), timeoutMs);
     });
     request.on('response', (response) => {
