@@ -10,7 +10,7 @@
 // For 2,000 guests the invitations set the floor: 13 windows of 5 s = 65 s at time scale 1. Reported: elapsed / floor
 // (target <= 1.15) and the share of Graph answers that were 429 (target < 1%).
 //
-//   [MESSAGING_KEY_CONCURRENCY=n] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24]
+//   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,8 @@ async function main(): Promise<void> {
       // Messages of different keys worked at once per partition (default 4). The guest create topic sets its own (16,
       // ADR 0012 addendum), so this moves the other topics only.
       ...(process.env['MESSAGING_KEY_CONCURRENCY'] ? { MESSAGING_KEY_CONCURRENCY: process.env['MESSAGING_KEY_CONCURRENCY'] } : {}),
+      // DATABASE_PREPARED_STATEMENTS=false runs the services without named prepared statements (ADR 0049).
+      ...(process.env['DATABASE_PREPARED_STATEMENTS'] ? { DATABASE_PREPARED_STATEMENTS: process.env['DATABASE_PREPARED_STATEMENTS'] } : {}),
       DATABASE_URL: database.url,
       REDIS_URL: env['REDIS_URL'] as string,
       LOG_LEVEL: 'warn',
