@@ -24,7 +24,7 @@ export function statementName(text: string): string {
  * server parses it once per connection and, after a few runs, stops planning it. TypeORM's `query(sql, parameters)`
  * and the pg driver's own path stay as they are; only the wire messages change (Bind and Execute, no Parse).
  *
- * - A query without parameters (BEGIN, COMMIT, DDL) runs as before.
+ * - A query without parameters (BEGIN, COMMIT, DDL), or with a callback instead of a promise, runs as before.
  * - At most MAX_PREPARED_PER_CONNECTION statements per connection; further texts run unnamed.
  * - A statement the server refuses to run again because a table it reads changed shape (a migration by a newer replica:
  *   "cached plan must not change result type") is prepared afresh under another name the next time; the failing run
@@ -39,7 +39,8 @@ export class PreparingClient extends Client {
     const prepared = new Set<string>();
     const generations = new Map<string, number>();
     const preparing: Query = (config, values, callback) => {
-      if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0) return plain(config, values, callback);
+      // Only the promise form (TypeORM's): a callback caller (pg's Pool.query, which nothing here uses) runs unnamed.
+      if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) return plain(config, values, callback);
       const generation = generations.get(config);
       const name = generation ? `${statementName(config)}_${generation}` : statementName(config);
       if (!prepared.has(name)) {
@@ -51,14 +52,7 @@ export class PreparingClient extends Client {
           generations.set(config, (generation ?? 0) + 1);
         }
       };
-      const named = { name, text: config, values };
-      if (typeof callback === 'function') {
-        return plain(named, (error: unknown, result: unknown) => {
-          if (error) retire(error);
-          (callback as (error: unknown, result: unknown) => void)(error, result);
-        });
-      }
-      const running = plain(named) as Promise<unknown>;
+      const running = plain({ name, text: config, values }) as Promise<unknown>;
       running.catch(retire);
       return running;
     };
