@@ -122,7 +122,14 @@ interface Outcome {
    * What the platforms sent Parley during the round, first attempts and repeats: Slack repeats an event it got no 2xx
    * for within 3 s, Graph a notification not answered in time. Repeats are work a saturated path adds to itself.
    */
-  readonly callbacks: { readonly slackEvents: number; readonly slackEventRepeats: number; readonly graphNotifications: number; readonly graphNotificationRepeats: number };
+  readonly callbacks: {
+    readonly slackEvents: number;
+    readonly slackEventRepeats: number;
+    readonly graphNotifications: number;
+    readonly graphNotificationRepeats: number;
+    /** Graph's attempts that failed, by why: `timeout`, a network error's code, or the HTTP status answered. */
+    readonly graphFailedAttemptsBy: Readonly<Record<string, number>>;
+  };
   /** CPU ms the path's processes used from the first message offered until the last one landed. */
   readonly cpuMs: number;
   /** The same per process of the path, and for what it shares with the other path (see sharedCpuMs). */
@@ -213,6 +220,7 @@ class Bench {
       slackEventRepeats: events.filter((e) => e.attempt > 0).length,
       graphNotifications: notifications.length,
       graphNotificationRepeats: notifications.filter((d) => d.attempt > 1).length,
+      graphFailedAttemptsBy: countBy(notifications.filter((d) => d.outcome === 'failed' || d.outcome === 'gave-up').map((d) => d.failure ?? String(d.status))),
     };
   }
 
@@ -380,6 +388,12 @@ const cpuPerMessageBy = (o: Outcome) => Object.fromEntries(Object.entries(o.cpuM
 
 const throughputOf = (o: Outcome) => Number(((o.landed / Math.max(1, o.lastLandedAt - o.firstSentAt)) * 1000).toFixed(1));
 const latencyOf = (o: Outcome) => ({ p50: percentile(o.latencies, 50), p99: percentile(o.latencies, 99), max: Math.max(...o.latencies), samples: o.latencies.length });
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
+}
 
 /** CPU ms so far of each process, by `name` or `name|pid` (several processes of one name add up, see cpuSince). */
 function processCpuMs(processes: Record<string, number | undefined>): Map<string, number> {

@@ -14,6 +14,8 @@ export interface DeliveryRecord {
   readonly attempt: number;
   /** HTTP status of the receiver's answer, or 0 when it failed or timed out. */
   readonly status: number;
+  /** With status 0: `timeout` (no answer within Graph's wait), or the network error's code (`ECONNRESET`, …). */
+  readonly failure?: string;
   /** `capped`: not sent, the app's evaluation-mode allowance for the month is used up. */
   readonly outcome: 'delivered' | 'failed' | 'dropped' | 'gave-up' | 'paused' | 'capped';
   readonly at: string;

@@ -148,7 +148,7 @@ export class Notifier {
     const answer = await postToEndpoint(url, JSON.stringify(payload), 'application/json; charset=utf-8', this.options.deliveryTimeoutMs);
     const ok = answer.status >= 200 && answer.status < 300;
     const last = attempt >= this.options.maxAttempts;
-    this.record({ subscriptionId, url, kind, attempt, status: answer.status, outcome: ok ? 'delivered' : last ? 'gave-up' : 'failed', at: new Date().toISOString(), sentAt, body: payload });
+    this.record({ subscriptionId, url, kind, attempt, status: answer.status, ...(answer.failure ? { failure: answer.failure } : {}), outcome: ok ? 'delivered' : last ? 'gave-up' : 'failed', at: new Date().toISOString(), sentAt, body: payload });
     if (ok || last) return;
     const wait = this.options.retryBaseMs * 2 ** (attempt - 1) * this.timeScale();
     this.schedule(wait, () => this.attempt(subscriptionId, url, kind, payload, attempt + 1));

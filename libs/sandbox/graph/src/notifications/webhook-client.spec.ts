@@ -42,9 +42,16 @@ describe('postToEndpoint (the change notification deadline)', () => {
     try {
       const posting = postToEndpoint(receiving.url, '{"value":[]}', 'application/json', 100);
       await block(300);
-      await expect(posting).resolves.toMatchObject({ status: 0 });
+      await expect(posting).resolves.toMatchObject({ status: 0, failure: 'timeout' });
     } finally {
       await receiving.stop();
     }
+  });
+
+  it('names the network error when nothing listens', async () => {
+    const receiving = await receiver(0);
+    const { url } = receiving;
+    await receiving.stop();
+    await expect(postToEndpoint(url, '{"value":[]}', 'application/json', 1_000)).resolves.toMatchObject({ status: 0, failure: 'ECONNREFUSED' });
   });
 });
