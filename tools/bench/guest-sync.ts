@@ -10,8 +10,11 @@
 // For 2,000 guests the invitations set the floor: 13 windows of 5 s = 65 s at time scale 1. Reported: elapsed / floor
 // (target <= 1.15) and the share of Graph answers that were 429 (target < 1%).
 //
-//   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24] [--warm-up 20]
+//
+// GUEST_SYNC_BENCH_LOG_LEVEL (warn by default) and GUEST_SYNC_BENCH_LOG_DIR (each service's log written there at the
+// end) tell where a round's time went.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DOCUMENTED_LIMITS, type GraphLimits } from '@parley/sandbox-graph';
@@ -30,6 +33,8 @@ const PEOPLE = option('people', 2000);
 const TIME_SCALE = option('time-scale', 1);
 const ROUNDS = option('rounds', 3);
 const PARTITIONS = option('partitions', 24);
+/** People in the unmeasured sync before the rounds (0: none). Another tenant, so its invitations share no window. */
+const WARM_UP_PEOPLE = option('warm-up', 20);
 const OPERATOR_KEY = `op_${'b'.repeat(40)}`;
 const INTERNAL_TOKEN = `internal_${'b'.repeat(40)}`;
 
@@ -47,8 +52,11 @@ function floorSeconds(guests: number, teams: number, limits: GraphLimits, timeSc
   return { seconds, by, perLimit };
 }
 
-/** How identity's directory imports progressed (applied / expected per platform), sampled every 250 ms. */
-function watchImports(databaseUrl: string, started: number): { stop(): Promise<string[]> } {
+/**
+ * How the sync's directory imports progressed in identity (applied / expected per platform) and when provisioning began
+ * to plan, sampled every 100 ms: the steps between the sync request and the first invitation.
+ */
+function watchImports(databaseUrl: string, syncId: string, started: number): { stop(): Promise<string[]> } {
   const samples: string[] = [];
   let last = '';
   let running = true;
@@ -58,13 +66,21 @@ function watchImports(databaseUrl: string, started: number): { stop(): Promise<s
         databaseUrl,
         `SELECT d.platform, expected, reconciled_at IS NOT NULL AS reconciled,
                 GREATEST(d.applied, (SELECT count(*)::int FROM identity.directory_import_users u WHERE u.sync_id = d.sync_id AND u.platform = d.platform)) AS applied
-           FROM identity.directory_imports d ORDER BY d.platform`,
+           FROM identity.directory_imports d WHERE d.sync_id = $1 ORDER BY d.platform`,
+        [syncId],
       ).catch(() => []);
-      const line = rows.map((r) => `${r.platform} ${r.applied}/${r.expected ?? '?'}${r.reconciled ? ' reconciled' : ''}`).join(', ');
+      const [planning] = await queryRows<{ chunks: number }>(
+        databaseUrl,
+        `SELECT plan_chunks AS chunks FROM provisioning.user_syncs WHERE id = $1 AND planning_started_at IS NOT NULL`,
+        [syncId],
+      ).catch(() => []);
+      const parts = rows.map((r) => `${r.platform} ${r.applied}/${r.expected ?? '?'}${r.reconciled ? ' reconciled' : ''}`);
+      if (planning) parts.push(`planning, ${planning.chunks} chunks committed`);
+      const line = parts.join(', ');
       if (line && line !== last) samples.push(`${((Date.now() - started) / 1000).toFixed(2)}s ${line}`);
       last = line;
-      if (rows.length === 2 && rows.every((r) => r.reconciled)) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (planning && planning.chunks > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
   return {
@@ -148,7 +164,7 @@ async function main(): Promise<void> {
       ...(process.env['DATABASE_PREPARED_STATEMENTS'] ? { DATABASE_PREPARED_STATEMENTS: process.env['DATABASE_PREPARED_STATEMENTS'] } : {}),
       DATABASE_URL: database.url,
       REDIS_URL: env['REDIS_URL'] as string,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env['GUEST_SYNC_BENCH_LOG_LEVEL'] ?? 'warn',
       PARLEY_INTERNAL_TOKEN: INTERNAL_TOKEN,
       PARLEY_OPERATOR_API_KEY: OPERATOR_KEY,
       PARLEY_VAULT_KEYS: `bench-1:${Buffer.alloc(32, 9).toString('base64')}`,
@@ -162,6 +178,18 @@ async function main(): Promise<void> {
   try {
     await cluster.start();
     const operator = new AdminApi(cluster.url('gateway'), OPERATOR_KEY);
+    if (WARM_UP_PEOPLE > 0) {
+      // Unmeasured: a cluster that just created its topics is still electing partition leaders (its consumers retry
+      // "not the leader" for seconds), and nothing has run through the JIT yet. A deployed Parley is past both.
+      const credentials = sandboxes.seedOrganization(guestLoadOrganization(WARM_UP_PEOPLE, `bench-warm-up-${uniqueSuffix()}.example`, 'Bench warm-up'));
+      const admin = operator.withKey((await operator.createOrg('Bench warm-up')).adminApiKey);
+      const connections = connectionRequests(credentials);
+      await admin.connect(connections.slack);
+      await admin.connect(connections.teams);
+      const sync = await admin.startSync('guest');
+      const warmed = await waitThroughTransientErrors(() => admin.waitForSync(sync.id, { timeoutMs: 600_000, intervalMs: 250 }));
+      console.log(`[bench:guest-sync] warm-up: ${WARM_UP_PEOPLE} people, ${warmed.status}`);
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       const credentials = sandboxes.seedOrganization(guestLoadOrganization(PEOPLE, `bench-${round}-${uniqueSuffix()}.example`, `Bench round ${round}`));
       const org = await operator.createOrg(`Bench round ${round}`);
@@ -175,7 +203,7 @@ async function main(): Promise<void> {
       sandboxes.graph.inspect.recordRequests(true);
       const started = Date.now();
       const sync = await admin.startSync('guest');
-      const importTimeline = watchImports(database.url, started);
+      const importTimeline = watchImports(database.url, sync.id, started);
       let importedAt = 0;
       const finished = await waitThroughTransientErrors(() =>
         admin.waitForSync(sync.id, {
@@ -198,12 +226,18 @@ async function main(): Promise<void> {
       const floor = floorSeconds(PEOPLE, 1, DOCUMENTED_LIMITS, TIME_SCALE);
       const result = {
         round,
+        startedAt: new Date(started).toISOString(),
         status: finished.status,
         created: finished.created,
         failed: finished.failed,
         elapsedSeconds: Number(elapsed.toFixed(2)),
         importAndPlanSeconds: importedAt ? Number(((importedAt - started) / 1000).toFixed(2)) : null,
         firstInvitationAtSeconds: at(invitations[0]?.at),
+        // What Graph saw first, to tell the start-up's steps apart (seconds from the sync request).
+        firstGraphCalls: sandboxes.graph.inspect
+          .requests()
+          .slice(0, 6)
+          .map((r) => `${at(r.at)}s ${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ':id')} ${r.status}`),
         lastInvitationAtSeconds: at(invitations[invitations.length - 1]?.at),
         invitationsRecorded: invitations.length,
         // Invitations per window of the limit, counted from the first one: a paced run fills each to the limit.
@@ -228,6 +262,11 @@ async function main(): Promise<void> {
     console.error(cluster.describe());
     throw error;
   } finally {
+    const logDir = process.env['GUEST_SYNC_BENCH_LOG_DIR'];
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${p.app}.log`), `${p.rawLines.join('\n')}\n${p.stderr.join('')}`));
+    }
     await cluster.stop();
     await sandboxes.stop();
     await database.drop();
