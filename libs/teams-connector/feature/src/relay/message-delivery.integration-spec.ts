@@ -323,6 +323,25 @@ describe('teams delivery (parley.teams.message.deliver.requested.v1)', () => {
     expect(await inTransaction(dataSource, (manager) => store.complete(manager, deliveryId, 'failed'))).toBe(false);
   });
 
+  it('begins a delivery another replica is recording at the same moment: both get the one row', async () => {
+    const dataSource = harness.connector.app.get<symbol, DataSource>(DATA_SOURCE);
+    const deliveryId = randomUUID();
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query('INSERT INTO teams_connector.relay_deliveries (delivery_id, org_id, connection_id, chat_id) VALUES ($1, $2, $3, NULL)', [deliveryId, org.orgId, org.connectionId]);
+      // Waits on the other's uncommitted row; once it commits, the insert does nothing and the statement's snapshot,
+      // taken before that commit, cannot see the row either: the store reads it again.
+      const begun = store.beginDelivery(deliveryId, org.orgId, org.connectionId, null);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await other.commitTransaction();
+      await expect(begun).resolves.toMatchObject({ deliveryId, completedAt: null });
+    } finally {
+      await other.release();
+    }
+  });
+
   it('posts a notice once per notice id, escaped, with the link it builds', async () => {
     const notice: PayloadIn<'parley.teams.notice.requested.v1'> = {
       orgId: org.orgId,
