@@ -4,6 +4,7 @@ import type { Logger } from '@parley/observability';
 import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 import { caughtUp } from './catch-up';
+import { refusalReason } from '../failures';
 import type { ChatReadBack, ListedChatMessage } from './chat-read-back';
 
 export interface NotificationInboxSettings {
@@ -60,6 +61,12 @@ interface Accepted {
 const MAX_BACKOFF_SECONDS = 300;
 /** Rows read back (ADR 0047) remembered per replica, so that a row is read back once however often it is claimed. */
 const READ_BACK_MEMORY = 10_000;
+/**
+ * A read-back that Graph could not answer for now (5xx, 429 past the client's own retries, unreachable) holds its lane
+ * back and is tried again, after 1, 2, 4, 8 and 16 s: about half a minute in which order still wins. After that the
+ * row goes without it, and catch-up covers the gap (liveness over order).
+ */
+const READ_BACK_RETRIES = 5;
 
 interface InboxRow {
   id: string;
@@ -103,6 +110,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly readBackDone = new Set<string>();
   /** Rows handed back at once, with no backoff: their lane is claimed again with what the read-back found first. */
   private readonly deferred = new Set<string>();
+  /** Rows whose read-back failed for now, with the number of failed tries: held back, then read back again. */
+  private readonly readBackFailures = new Map<string, number>();
   private gapsFound?: Counter;
   /** What concurrent requests accept, written together (accept). */
   private readonly intake = new GroupCommit<Accepted>({
@@ -189,6 +198,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
 
   retrySeconds(failed: InboxRow): number {
     if (this.deferred.delete(failed.id)) return 0;
+    const readBackTries = this.readBackFailures.get(failed.id);
+    if (readBackTries !== undefined && !this.readBackDone.has(failed.id)) return 2 ** (readBackTries - 1);
     return Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(failed.attempts, 9));
   }
 
@@ -198,16 +209,26 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    * read back (one GET, paced like every Teams GET) up to the newest of them: a message written before them that
    * Parley has neither seen nor been told of (not in the inbox, not observed, not its own post) is stored here as if
    * caught up, already past the order window, and the lane is claimed again with it first. Answers how many were
-   * stored. A read-back that fails changes nothing: the row is handed over as before, and catch-up covers the gap.
+   * stored, or `retry` when Graph could not answer for now (READ_BACK_RETRIES). A read-back Graph refuses (403, 404),
+   * or one that kept failing, changes nothing: the row is handed over as before, and catch-up covers the gap.
    */
-  private async fillGap(row: InboxRow, before: Date, observer: ChatMessageObserver): Promise<number> {
+  private async fillGap(row: InboxRow, before: Date, observer: ChatMessageObserver): Promise<number | 'retry'> {
     let listed: readonly ListedChatMessage[];
     try {
       listed = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, before);
     } catch (error) {
-      this.logger.warn({ err: error, conversationId: row.chat_id }, 'Teams chat read-back failed; its new messages are handed over without it');
+      const tries = (this.readBackFailures.get(row.id) ?? 0) + 1;
+      if (refusalReason(error, 'reading the chat back') === null && tries <= READ_BACK_RETRIES) {
+        this.readBackFailures.set(row.id, tries);
+        if (this.readBackFailures.size > READ_BACK_MEMORY) this.readBackFailures.delete(this.readBackFailures.keys().next().value as string);
+        this.logger.warn({ err: error, conversationId: row.chat_id, tries }, 'Teams chat read-back failed for now; its new messages wait and it is read back again');
+        return 'retry';
+      }
+      this.readBackFailures.delete(row.id);
+      this.logger.warn({ err: error, conversationId: row.chat_id, tries }, 'Teams chat read-back failed; its new messages are handed over without it');
       return 0;
     }
+    this.readBackFailures.delete(row.id);
     const candidates = listed.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && Date.parse(m.createdDateTime ?? '') < before.getTime());
     if (candidates.length === 0) return 0;
     const ids = candidates.map((m) => m.id);
@@ -277,8 +298,11 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const before = this.readBackBefore.get(row.id);
     if (before) {
       this.readBackBefore.delete(row.id);
+      const found = await this.fillGap(row, before, observer);
+      // Not remembered as read back: the next claim of this chat plans its read-back again (after retrySeconds).
+      if (found === 'retry') return false;
       this.rememberReadBack(row.id);
-      if ((await this.fillGap(row, before, observer)) > 0) {
+      if (found > 0) {
         // Handed back at once: the next claim of this chat starts with what Graph did not notify.
         this.deferred.add(row.id);
         return false;

@@ -456,6 +456,40 @@ describe('Teams ingress', () => {
       }
     });
 
+    it('holds a chat back while Graph cannot answer its read-back, then reads it back again: order still wins', async () => {
+      await stop();
+      const restarted = Date.now();
+      await start(ingress({ catchUpIntervalMs: 600_000 }));
+      try {
+        await currentOf(org);
+        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'read-back under 5xx' });
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const dropped = say(org, chat.id, 'Graph never notifies this one either');
+        sandbox.setFaults({ dropNotificationRate: 0, errorRate: 1 });
+        const readBacks = () =>
+          sandbox.inspect.requests().filter((r) => r.method === 'GET' && r.path.includes('/messages') && (r.path.includes(chat.id) || r.path.includes(encodeURIComponent(chat.id))));
+        sandbox.inspect.recordRequests(true);
+        const later = say(org, chat.id, 'written after it, notified while Graph answers 503');
+        // The read-back's GET is refused (the client's own retries included), and the notified message waits.
+        await until('a refused read-back', async () => readBacks().some((r) => r.status === 503));
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(observer.of(later.id)).toEqual([]);
+        sandbox.setFaults({ errorRate: 0 });
+        await observer.waitFor((o) => o.messageId === later.id, 30_000);
+        const order = observer.observed.filter((o, i, all) => o.chatId === chat.id && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => [o.messageId, o.source]);
+        expect(order).toEqual([
+          [dropped.id, 'catch-up'],
+          [later.id, 'notification'],
+        ]);
+      } finally {
+        sandbox.inspect.recordRequests(false);
+        sandbox.setFaults({ dropNotificationRate: 0, errorRate: 0 });
+        await stop();
+        await start(ingress());
+      }
+    });
+
     it('what one replica acked and did not hand over, the next one does', async () => {
       await currentOf(org);
       const chat = chatOf();
