@@ -17,6 +17,16 @@ describe('chaosPlan', () => {
     expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(Math.min(...at)).toBeGreaterThanOrEqual(0.1);
     expect(Math.max(...at)).toBeLessThanOrEqual(0.85);
-    expect(plan).toMatchObject({ dropNotificationRate: 0.05, duplicateEventRate: 0.02 });
+    expect(plan).toMatchObject({ replicas: 1, dropNotificationRate: 0.05, duplicateEventRate: 0.02 });
+    expect(plan.faults.filter((f) => f.kind === 'kill').every((f) => f.replica === 0)).toBe(true);
+  });
+
+  it('picks the replica each kill hits from the seed, leaving the rest of the plan as it is with one', () => {
+    const two = chaosPlan({ ...options, replicas: 2 });
+    const kills = two.faults.flatMap((f) => (f.kind === 'kill' ? [f.replica] : []));
+    expect(new Set(kills)).toEqual(new Set([0, 1]));
+    expect(chaosPlan({ ...options, replicas: 2 })).toEqual(two);
+    const withoutReplica = (plan: ReturnType<typeof chaosPlan>) => plan.faults.map((f) => (f.kind === 'kill' ? { ...f, replica: 0 } : f));
+    expect(withoutReplica(two)).toEqual(withoutReplica(chaosPlan(options)));
   });
 });

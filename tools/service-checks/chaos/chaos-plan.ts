@@ -6,8 +6,8 @@ export const CHAOS_APPS: readonly ClusterApp[] = ['identity', 'provisioning', 'r
 
 /** One fault, injected when the stream of messages reaches `at` (a fraction of them). */
 export type Fault =
-  /** SIGKILL, then a restart after `downMs`. */
-  | { readonly kind: 'kill'; readonly at: number; readonly app: ClusterApp; readonly downMs: number }
+  /** SIGKILL of one replica of the app, then its restart after `downMs`; the app's other replicas keep running. */
+  | { readonly kind: 'kill'; readonly at: number; readonly app: ClusterApp; readonly replica: number; readonly downMs: number }
   /** The platform answers this fraction of calls with a 5xx for `seconds`. */
   | { readonly kind: 'platform-errors'; readonly at: number; readonly platform: 'slack' | 'graph'; readonly rate: number; readonly seconds: number }
   /** The platform answers its next `requests` calls 429 with Retry-After. */
@@ -20,6 +20,8 @@ export type Fault =
 export interface ChaosPlan {
   readonly seed: number;
   readonly messages: number;
+  /** Processes per service, as deployed (k8s/base runs two of each); a kill takes down one of them. */
+  readonly replicas: number;
   /** Always on, from the seed: Graph drops this fraction of notifications, Slack sends this fraction of events twice. */
   readonly dropNotificationRate: number;
   readonly duplicateEventRate: number;
@@ -32,6 +34,8 @@ export interface ChaosPlanOptions {
   readonly messages: number;
   /** SIGKILLs per service over the run (the short form: 1). */
   readonly killsPerApp: number;
+  /** Processes per service (1 by default); each kill picks one of them from the seed. */
+  readonly replicas?: number;
   /** 5xx windows and 429 bursts per platform. */
   readonly platformFaults: number;
 }
@@ -42,10 +46,15 @@ export interface ChaosPlanOptions {
  */
 export function chaosPlan(options: ChaosPlanOptions): ChaosPlan {
   const random = seededRandom(options.seed);
+  // Which replica a kill hits comes from a generator of its own, so a seed's other faults are the same at any replica count.
+  const pickReplica = seededRandom(options.seed + 7_919);
+  const replicas = Math.max(1, options.replicas ?? 1);
   const at = () => Math.round((0.1 + random() * 0.75) * 1000) / 1000;
   const faults: Fault[] = [];
   for (const app of CHAOS_APPS) {
-    for (let i = 0; i < options.killsPerApp; i++) faults.push({ kind: 'kill', at: at(), app, downMs: 200 + Math.floor(random() * 2_800) });
+    for (let i = 0; i < options.killsPerApp; i++) {
+      faults.push({ kind: 'kill', at: at(), app, downMs: 200 + Math.floor(random() * 2_800), replica: Math.floor(pickReplica() * replicas) });
+    }
   }
   for (const platform of ['slack', 'graph'] as const) {
     for (let i = 0; i < options.platformFaults; i++) {
@@ -56,14 +65,14 @@ export function chaosPlan(options: ChaosPlanOptions): ChaosPlan {
   faults.push({ kind: 'redis-flush', at: at() });
   faults.push({ kind: 'subscription-expiry', at: at() });
   faults.sort((a, b) => a.at - b.at);
-  return { seed: options.seed, messages: options.messages, dropNotificationRate: 0.05, duplicateEventRate: 0.02, faults };
+  return { seed: options.seed, messages: options.messages, replicas, dropNotificationRate: 0.05, duplicateEventRate: 0.02, faults };
 }
 
 /** How a fault reads in the report. */
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'kill':
-      return `SIGKILL ${fault.app} (down ${fault.downMs} ms)`;
+      return `SIGKILL ${fault.app}${fault.replica > 0 ? ` replica ${fault.replica}` : ''} (down ${fault.downMs} ms)`;
     case 'platform-errors':
       return `${fault.platform} answers ${Math.round(fault.rate * 100)}% of calls 5xx for ${fault.seconds} s`;
     case 'throttle-burst':

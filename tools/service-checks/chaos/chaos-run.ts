@@ -11,6 +11,8 @@ import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
 /** What the chaos run prints and writes to dist/chaos/<seed>.json. */
 export interface ChaosReport {
   readonly seed: number;
+  /** Processes per service during the run. */
+  readonly replicas: number;
   readonly messages: { readonly written: number; readonly edits: number; readonly deletes: number };
   readonly tally: Omit<Tally, 'problems'>;
   readonly problems: readonly string[];
@@ -68,9 +70,9 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
       case 'kill':
         await inTurn(fault.app, async () => {
           injectedAt = Date.now();
-          await org.stack.cluster.kill(fault.app, 'SIGKILL');
+          await org.stack.cluster.kill(fault.app, 'SIGKILL', fault.replica);
           await sleep(fault.downMs);
-          await org.stack.cluster.restart(fault.app);
+          await org.stack.cluster.restart(fault.app, fault.replica);
         });
         break;
       case 'platform-errors':
@@ -127,6 +129,7 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
   const { problems, ...counts } = tally;
   const report: ChaosReport = {
     seed: plan.seed,
+    replicas: plan.replicas,
     messages: { written: written.length, edits, deletes },
     tally: counts,
     problems,
@@ -160,7 +163,7 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
   const file = path.join(dir, `${report.seed}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const lines = [
-    `chaos seed ${report.seed}: ${report.messages.written} messages (${report.messages.edits} edits, ${report.messages.deletes} deletes) written in ${report.writeMs} ms, settled ${report.settleMs} ms later`,
+    `chaos seed ${report.seed}, ${report.replicas} replica(s) of each service: ${report.messages.written} messages (${report.messages.edits} edits, ${report.messages.deletes} deletes) written in ${report.writeMs} ms, settled ${report.settleMs} ms later`,
     `  lost ${report.tally.lost}, duplicated ${report.tally.duplicated}, out of order ${report.tally.outOfOrder}, wrong author ${report.tally.wrongAuthor}, stale ${report.tally.stale} (${report.tally.sides} conversation sides)`,
     `  guests ${report.accounts.guestsBefore} -> ${report.accounts.guestsAfter}, mirrors ${report.accounts.mirrorsBefore} -> ${report.accounts.mirrorsAfter}, user sync during the run: ${report.accounts.syncDuringRun}`,
     `  longest recovery ${report.longestRecoveryMs === null ? 'none: a fault was not recovered from' : `${report.longestRecoveryMs} ms`}`,

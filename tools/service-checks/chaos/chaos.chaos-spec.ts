@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-organisation';
-import { chaosPlan } from './chaos-plan';
+import { CHAOS_APPS, chaosPlan } from './chaos-plan';
 import { runChaos, writeChaosReport } from './chaos-run';
 
 /**
@@ -12,10 +12,15 @@ import { runChaos, writeChaosReport } from './chaos-run';
 describe('chaos run', () => {
   const seed = Number(process.env['CHAOS_SEED'] ?? 1);
   const messages = Number(process.env['CHAOS_MESSAGES'] ?? 10_000);
+  // As deployed: k8s/base runs two of every service, so a kill takes one process down and the other keeps answering.
+  const replicas = Number(process.env['CHAOS_REPLICAS'] ?? 2);
+  // The full form kills each service twice and gives each platform two 5xx windows and two 429 bursts; the short form, one.
+  const killsPerApp = Number(process.env['CHAOS_KILLS_PER_APP'] ?? 2);
+  const platformFaults = Number(process.env['CHAOS_PLATFORM_FAULTS'] ?? 2);
   let org: RelayOrganisation;
 
   beforeAll(async () => {
-    org = await startRelayOrganisation({ label: 'chaos' });
+    org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])) });
   }, 600_000);
   afterAll(async () => {
     // CHAOS_LOG_DIR: every process's log lines, one file per process (killed ones and their successors apart).
@@ -27,9 +32,9 @@ describe('chaos run', () => {
     await org?.stop();
   });
 
-  it(`seed ${seed}: ${messages} messages under faults, none lost, doubled or reordered`, () =>
+  it(`seed ${seed}: ${messages} messages under faults, ${replicas} replicas of each service, none lost, doubled or reordered`, () =>
     org.stack.withLogs(async () => {
-      const report = await runChaos(org, chaosPlan({ seed, messages, killsPerApp: 2, platformFaults: 2 }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
+      const report = await runChaos(org, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
       writeChaosReport(report);
       expect(report.tally).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0 });
       expect(report.accounts.guestsAfter).toBe(report.accounts.guestsBefore);
