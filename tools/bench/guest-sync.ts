@@ -12,8 +12,9 @@
 //
 //   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24] [--warm-up 20]
 //
-// GUEST_SYNC_BENCH_LOG_LEVEL (warn by default) and GUEST_SYNC_BENCH_LOG_DIR (each service's log written there at the
-// end) tell where a round's time went.
+// GUEST_SYNC_BENCH_LOG_LEVEL (warn by default), GUEST_SYNC_BENCH_LOG_DIR (each service's log written there at the
+// end) and GUEST_SYNC_BENCH_CPU_PROFILE_DIR (each service's V8 CPU profile, written when it stops) tell where a
+// round's time went.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,7 +150,9 @@ async function main(): Promise<void> {
   writeFileSync(caFile, sandboxes.graph.caPem);
   const database = await createFreshDatabase(env['DATABASE_URL'] as string, 'parley_bench');
   const topicPrefix = `bench-${uniqueSuffix()}.`;
+  const profileDir = process.env['GUEST_SYNC_BENCH_CPU_PROFILE_DIR'];
   const cluster = new ParleyCluster({
+    ...(profileDir ? { nodeArguments: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
     apps: ['identity', 'provisioning', 'slack-connector', 'teams-connector', 'gateway'],
     env: {
       PARLEY_MODE: 'distributed',
