@@ -82,10 +82,19 @@ interface InboxRow {
   source: ChatMessageObservation['source'];
 }
 
-/** When the change happened, as far as the notification says: the order a conversation's rows are handed over in. */
+/**
+ * Where the change goes in its conversation: the order a conversation's rows are handed over in. A creation and an
+ * edit go at the message's own place (createdDateTime): an edit of a message the relay has seen changes it where it
+ * is, and one of a message the relay never got (its creation's notification dropped, caught up or read back already
+ * edited) is carried as the message itself, which must not come after the messages written after it (ADR 0042,
+ * amended). Edits of one message keep their own order by version in the ingest. A deletion (a soft delete is an
+ * `updated` with deletedDateTime) goes at its own time.
+ */
 export function orderedAt(observation: ChatMessageObservation, receivedAt: Date): Date {
   const m = observation.message;
-  const stamp = observation.changeType === 'created' ? m?.createdDateTime : (m?.lastModifiedDateTime ?? m?.deletedDateTime ?? m?.createdDateTime);
+  // A soft delete arrives as `updated` with deletedDateTime set: a deletion too.
+  const deletion = observation.changeType === 'deleted' || Boolean(m?.deletedDateTime);
+  const stamp = deletion ? (m?.deletedDateTime ?? m?.lastModifiedDateTime ?? m?.createdDateTime) : (m?.createdDateTime ?? m?.lastModifiedDateTime);
   const parsed = stamp ? Date.parse(stamp) : NaN;
   return Number.isNaN(parsed) ? receivedAt : new Date(parsed);
 }

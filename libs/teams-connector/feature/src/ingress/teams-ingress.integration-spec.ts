@@ -456,6 +456,33 @@ describe('Teams ingress', () => {
       }
     });
 
+    it('hands an edit of a message never notified over at the message\'s place, before what was written after it', async () => {
+      // Catch-up only at start here: the edit's own notification is what brings the message.
+      await stop();
+      const restarted = Date.now();
+      await start(ingress({ catchUpIntervalMs: 600_000 }));
+      try {
+        await currentOf(org);
+        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'edit of a dropped one' });
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const dropped = say(org, chat.id, 'never notified, edited soon after');
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        const later = say(org, chat.id, 'written after it');
+        // Within the order window of the later one: both wait in the inbox together.
+        sandbox.control.edit({ as: people[0] as string, chatId: chat.id, messageId: dropped.id, content: 'never notified, edited' });
+        await observer.waitFor((o) => o.messageId === later.id, 20_000);
+        await observer.waitFor((o) => o.messageId === dropped.id, 20_000);
+        const order = observer.observed.filter((o, i, all) => o.chatId === chat.id && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => o.messageId);
+        expect(order).toEqual([dropped.id, later.id]);
+        expect(observer.of(dropped.id)[0]?.message?.body?.content).toContain('never notified, edited');
+      } finally {
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        await stop();
+        await start(ingress());
+      }
+    });
+
     it('holds a chat back while Graph cannot answer its read-back, then reads it back again: order still wins', async () => {
       await stop();
       const restarted = Date.now();
