@@ -2,13 +2,15 @@ import type { ChatMessageObservation } from '../relay/chat-message-observer';
 import { orderedAt } from './notification-inbox';
 
 const received = new Date('2026-12-06T10:00:05.000Z');
-const observation = (changeType: ChatMessageObservation['changeType'], message: ChatMessageObservation['message']): ChatMessageObservation => ({
+const MESSAGE_ID = '1796518205368';
+type Times = Omit<NonNullable<ChatMessageObservation['message']>, 'id'>;
+const observation = (changeType: ChatMessageObservation['changeType'], times: Times | undefined): ChatMessageObservation => ({
   orgId: 'org_1',
   connectionId: 'c0000000-0000-4000-8000-000000000000',
   chatId: '19:chat@thread.v2',
-  messageId: '1796518205368',
+  messageId: MESSAGE_ID,
   changeType,
-  ...(message ? { message } : {}),
+  ...(times ? { message: { id: MESSAGE_ID, ...times } } : {}),
   source: 'notification',
   eventId: 'e1',
 });
