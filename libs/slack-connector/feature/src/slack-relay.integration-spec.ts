@@ -829,6 +829,38 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(other)).toHaveLength(1);
     });
 
+    it("hands an edit of a message never heard of over at the message's place, before what was written after it", async () => {
+      const channel = newChannel('edit-of-a-lost-one', ['eng01']);
+      await changeLink(channel);
+      // The first message's own event never came (Slack gave up on it); the second one's did, and then the first one's
+      // edit, 300 ms later: both within the order window. The edit carries the whole message (the relay carries it as
+      // the message), so it goes first.
+      const writtenAt = (Date.now() / 1000 - 30).toFixed(0);
+      const first = `${writtenAt}.000100`;
+      const second = `${writtenAt}.000200`;
+      const editedAt = `${(Date.now() / 1000).toFixed(0)}.000300`;
+      const said = messageEnvelope(`EvSecond${randomUUID().slice(0, 8)}`, { type: 'message', channel, channel_type: 'channel', user: ids['eng01'], text: 'the second', ts: second, event_ts: second });
+      const edit = messageEnvelope(`EvEdit${randomUUID().slice(0, 8)}`, {
+        type: 'message',
+        subtype: 'message_changed',
+        channel,
+        channel_type: 'channel',
+        hidden: true,
+        ts: editedAt,
+        event_ts: editedAt,
+        message: { type: 'message', user: ids['eng01'], text: 'the first, edited', ts: first, edited: { user: ids['eng01'], ts: editedAt } },
+        previous_message: { type: 'message', user: ids['eng01'], text: 'the first', ts: first },
+      });
+      expect((await sendSigned(said)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await sendSigned(edit)).status).toBe(200);
+      await waitFor('both messages', () => receivedFor(channel).length === 2);
+      expect(receivedFor(channel).map((r) => [r.messageId, r.change])).toEqual([
+        [first, 'edited'],
+        [second, 'created'],
+      ]);
+    });
+
     it('drops an event stored while its channel was linked when the link has ended before it is handled', async () => {
       const channel = newChannel('ended-while-waiting', ['eng01']);
       const link = await changeLink(channel);

@@ -11,14 +11,35 @@ export interface InboundEvent {
   readonly envelope: Record<string, unknown>;
 }
 
-/** The event's own time (event_ts, else ts, else the envelope's event_time): the order of a lane. */
-export function tsOf(event: InboundEvent): number {
+/** The event's own time (event_ts, else ts, else the envelope's event_time). */
+function eventTsOf(event: InboundEvent): number {
   const e = event.envelope['event'] as Record<string, unknown> | undefined;
   return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
 }
 
 /**
- * When the event happened by Slack's clock, in seconds with Slack's microseconds (two messages of one channel can be
+ * The event's place in its conversation, the order of a lane: its own time, except that an edit (`message_changed`)
+ * goes at its message's place (`message.ts`). An edit of a message Parley never got (its event failed and comes on
+ * Slack's retry a minute later) is carried as the message, which must not come after the messages written after it;
+ * an edit of a message already carried changes it where it is. A deletion goes at its own time. (As in Teams: ADR 0042,
+ * amended 2026-12-06.)
+ */
+export function tsOf(event: InboundEvent): number {
+  const e = event.envelope['event'] as Record<string, unknown> | undefined;
+  if (e?.['subtype'] === 'message_changed') {
+    const place = Number((e['message'] as Record<string, unknown> | undefined)?.['ts']);
+    if (Number.isFinite(place) && place > 0) return place;
+  }
+  return eventTsOf(event);
+}
+
+/** Lane order: by place, and edits of one message by when they were made. */
+function byPlace(a: InboundEvent, b: InboundEvent): number {
+  return tsOf(a) - tsOf(b) || eventTsOf(a) - eventTsOf(b);
+}
+
+/**
+ * Where the event goes in its conversation by Slack's clock (tsOf), in seconds with Slack's microseconds (two messages of one channel can be
  * less than a millisecond apart; a JS Date would make them equal); null when it does not say (it is then ordered by
  * its arrival).
  */
@@ -115,7 +136,7 @@ export class InboundEvents {
       const event = { eventId: r.event_id, orgId: r.org_id, connectionId: r.connection_id, teamId: r.team_id, envelope: r.body };
       lanes.set(r.lane, [...(lanes.get(r.lane) ?? []), event]);
     }
-    for (const lane of lanes.values()) lane.sort((a, b) => tsOf(a) - tsOf(b));
+    for (const lane of lanes.values()) lane.sort(byPlace);
     return lanes;
   }
 
