@@ -6,3 +6,4 @@ export { createFreshDatabase, queryRows, type FreshDatabase } from './fresh-data
 export { thrownBy } from './thrown';
 export { duplicateJsonKeys } from './duplicate-json-keys';
 export { deleteTopicsWithPrefix } from './topics';
+export { blockThisThread, threadedReceiver, type ThreadedReceiver } from './threaded-receiver';

@@ -1,29 +1,8 @@
 import http from 'node:http';
-import { Worker } from 'node:worker_threads';
+import { blockThisThread, threadedReceiver } from '@parley/testing';
 import { postSigned } from './delivery';
 
-/** A receiver on its own thread (its own event loop): it answers while this thread's loop is blocked. */
-async function receiver(answerAfterMs: number): Promise<{ url: string; stop: () => Promise<number> }> {
-  const worker = new Worker(
-    `const http = require('node:http');
-     const { parentPort, workerData } = require('node:worker_threads');
-     const server = http.createServer((req, res) => { req.resume(); req.on('end', () => setTimeout(() => res.end('ok'), workerData)); });
-     server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
-    { eval: true, workerData: answerAfterMs },
-  );
-  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => worker.terminate() };
-}
-
-/**
- * Keeps this thread busy for `ms` from a check-phase callback, as the sandbox's process is when it shares two cores
- * with Parley: the next turn of the loop then runs expired timers before it reads the sockets.
- */
-async function block(ms: number): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  const until = Date.now() + ms;
-  while (Date.now() < until);
-}
+const receiver = (answerAfterMs: number) => threadedReceiver({ answerAfterMs, status: 200, path: '/slack/events' });
 
 describe('postSigned (the Events API deadline)', () => {
   it("counts an answer that reached the socket in time as an ack, though the sandbox's own loop woke past the deadline", async () => {
@@ -31,7 +10,7 @@ describe('postSigned (the Events API deadline)', () => {
     try {
       const posting = postSigned(receiving.url, '{"type":"event_callback"}', 'secret', 100);
       await new Promise((resolve) => setTimeout(resolve, 10)); // the request goes out
-      await block(400); // this process is busy (it shares two cores with Parley): the answer waits on the socket
+      await blockThisThread(400); // this process is busy (it shares two cores with Parley): the answer waits on the socket
       await expect(posting).resolves.toMatchObject({ outcome: 'acked', status: 200 });
     } finally {
       await receiving.stop();
@@ -57,7 +36,7 @@ describe('postSigned (the Events API deadline)', () => {
     try {
       const posting = postSigned(receiving.url, '{"type":"event_callback"}', 'secret', 100);
       await new Promise((resolve) => setTimeout(resolve, 10));
-      await block(300);
+      await blockThisThread(300);
       await expect(posting).resolves.toMatchObject({ outcome: 'http_timeout' });
     } finally {
       await receiving.stop();
