@@ -68,6 +68,27 @@ describe('Teams ingress', () => {
   const post = (body: unknown, path = '/teams/notifications') =>
     fetch(`${proxy.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const say = (o: SeededOrg, chatId: string, content: string, as = people[0] as string) => sandbox.control.post({ as, chatId, content }) as { id: string };
+  /**
+   * Runs `body` on a connector restarted with catch-up only at its start (done before `body` runs), so that only a
+   * notification or a read-back can bring a message; then restores the sandbox's faults and request recording, and the
+   * usual connector.
+   */
+  const withCatchUpOnlyAtStart = async (body: () => Promise<void>): Promise<void> => {
+    await stop();
+    const restarted = Date.now();
+    await start(ingress({ catchUpIntervalMs: 600_000 }));
+    try {
+      await currentOf(org);
+      // This process's own run (the last one of the process before the restart may be less than a second old).
+      await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+      await body();
+    } finally {
+      sandbox.setFaults({ dropNotificationRate: 0, errorRate: 0 });
+      sandbox.inspect.recordRequests(false);
+      await stop();
+      await start(ingress());
+    }
+  };
   /** A change delivery the sandbox made for a message: the exact payload Graph sent (to replay it, altered). */
   const deliveryOf = (messageId: string) =>
     until(`the delivery of ${messageId}`, () =>
@@ -424,13 +445,7 @@ describe('Teams ingress', () => {
 
     it('reads a chat back before its new message: one whose notification Graph dropped goes first (ADR 0047)', async () => {
       // Catch-up only at start here, so that only the read-back can find the dropped one before the later one goes.
-      await stop();
-      const restarted = Date.now();
-      await start(ingress({ catchUpIntervalMs: 600_000 }));
-      try {
-        await currentOf(org);
-        // This process's own run (the last one of the process before the restart may be less than a second old).
-        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+      await withCatchUpOnlyAtStart(async () => {
         const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'read-back' });
         sandbox.setFaults({ dropNotificationRate: 1 });
         const dropped = say(org, chat.id, 'Graph never notifies this one');
@@ -449,21 +464,12 @@ describe('Teams ingress', () => {
         await observer.waitFor((o) => o.messageId === third.id, 20_000);
         expect(observer.observed.filter((o) => o.chatId === chat.id && o.source === 'notification').map((o) => o.messageId)).toEqual([later.id, third.id]);
         expect(observer.observed.filter((o) => o.chatId === chat.id && o.source === 'catch-up').map((o) => o.messageId)).toEqual([dropped.id]);
-      } finally {
-        sandbox.setFaults({ dropNotificationRate: 0 });
-        await stop();
-        await start(ingress());
-      }
+      });
     });
 
     it('hands an edit of a message never notified over at the message\'s place, before what was written after it', async () => {
       // Catch-up only at start here: the edit's own notification is what brings the message.
-      await stop();
-      const restarted = Date.now();
-      await start(ingress({ catchUpIntervalMs: 600_000 }));
-      try {
-        await currentOf(org);
-        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+      await withCatchUpOnlyAtStart(async () => {
         const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'edit of a dropped one' });
         sandbox.setFaults({ dropNotificationRate: 1 });
         const dropped = say(org, chat.id, 'never notified, edited soon after');
@@ -476,20 +482,11 @@ describe('Teams ingress', () => {
         const order = observer.observed.filter((o, i, all) => o.chatId === chat.id && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => o.messageId);
         expect(order).toEqual([dropped.id, later.id]);
         expect(observer.of(dropped.id)[0]?.message?.body?.content).toContain('never notified, edited');
-      } finally {
-        sandbox.setFaults({ dropNotificationRate: 0 });
-        await stop();
-        await start(ingress());
-      }
+      });
     });
 
     it('holds a chat back while Graph cannot answer its read-back, then reads it back again: order still wins', async () => {
-      await stop();
-      const restarted = Date.now();
-      await start(ingress({ catchUpIntervalMs: 600_000 }));
-      try {
-        await currentOf(org);
-        await until('the catch-up at start', async () => ((await store().watermark(org.connectionId))?.lastRunAt.getTime() ?? 0) > restarted);
+      await withCatchUpOnlyAtStart(async () => {
         const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'read-back under 5xx' });
         sandbox.setFaults({ dropNotificationRate: 1 });
         const dropped = say(org, chat.id, 'Graph never notifies this one either');
@@ -509,12 +506,7 @@ describe('Teams ingress', () => {
           [dropped.id, 'catch-up'],
           [later.id, 'notification'],
         ]);
-      } finally {
-        sandbox.inspect.recordRequests(false);
-        sandbox.setFaults({ dropNotificationRate: 0, errorRate: 0 });
-        await stop();
-        await start(ingress());
-      }
+      });
     });
 
     it('what one replica acked and did not hand over, the next one does', async () => {
