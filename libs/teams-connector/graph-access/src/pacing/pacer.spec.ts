@@ -106,12 +106,14 @@ describe('GraphPacer', () => {
     const spec = pacer.spec('perTeam');
     await limiter.tryAcquire(key, spec, 3);
     const grant = await pacer.acquire(team);
-    const answered = pacer.carry(grant, () => delay(300).then(() => 'answer'));
+    // The answer comes at 250 ms, halfway between two of carry()'s holds (every 100 ms): at 300 ms, a hold that fires just
+    // before the answer would rightly keep the place to the answer itself, and settle() would not move it back.
+    const answered = pacer.carry(grant, () => delay(250).then(() => 'answer'));
     await delay(200); // the three others left at 126 ms; the request on its way still holds its place
     const refused = await limiter.tryAcquire(key, spec, 4);
     expect(refused.granted).toBe(false);
     await expect(answered).resolves.toBe('answer');
-    // Settled at about 300 ms to the answer minus the slack: its place is held for about 100 ms more.
+    // Settled at about 250 ms to the answer minus the slack: its place is held for about 100 ms more.
     const after = await limiter.tryAcquire(key, spec, 4);
     expect(after.granted).toBe(false);
     expect(after.retryAfterMs).toBeGreaterThan(60);
