@@ -259,6 +259,13 @@ async function main(): Promise<void> {
       };
       console.log(JSON.stringify(result));
       rounds.push(result);
+      const logDir = process.env['GUEST_SYNC_BENCH_LOG_DIR'];
+      if (logDir) {
+        // Every Graph request of the round, to follow one guest's steps (seconds from the sync request).
+        mkdirSync(logDir, { recursive: true });
+        const lines = sandboxes.graph.inspect.requests().map((r) => `${at(r.at)}\t${r.method}\t${r.path}\t${r.status}`);
+        writeFileSync(path.join(logDir, `graph-requests-round-${round}.tsv`), `${lines.join('\n')}\n`);
+      }
     }
   } catch (error) {
     // What the services said last is what explains a failed round.

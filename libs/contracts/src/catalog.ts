@@ -5,7 +5,7 @@ import { SyncRequestedV1 } from './topics/provisioning/sync-requested.v1';
 import { ProvisioningCommandDeadLetteredV1 } from './topics/provisioning/command-dead-lettered.v1';
 import { SlackDirectoryImportRequestedV1, TeamsDirectoryImportRequestedV1 } from './topics/directory/import-requested.v1';
 import { DirectoryUserObservedV1 } from './topics/directory/user-observed.v1';
-import { DirectoryImportCompletedV1, DirectoryImportFailedV1, DirectoryReconciledV1 } from './topics/directory/import-results.v1';
+import { DirectoryImportCompletedV1, DirectoryImportFailedV1, DirectoryPeopleAppliedV1, DirectoryReconciledV1 } from './topics/directory/import-results.v1';
 import {
   TeamsGuestCreateRequestedV1,
   TeamsGuestCreatedV1,
@@ -47,6 +47,7 @@ const definitions = [
   DirectoryImportCompletedV1,
   DirectoryImportFailedV1,
   DirectoryReconciledV1,
+  DirectoryPeopleAppliedV1,
   TeamsGuestCreateRequestedV1,
   TeamsGuestCreatedV1,
   TeamsGuestFailedV1,

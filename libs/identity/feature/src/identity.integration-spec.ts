@@ -43,6 +43,7 @@ describe('identity service', () => {
   /** The test's own connection as the vault's SqlExecutor (rows, not pg's result object). */
   const sql = { query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as unknown };
   const reconciled: Payload<'parley.identity.directory.reconciled.v1'>[] = [];
+  const announced: Payload<'parley.identity.directory.people.applied.v1'>[] = [];
   const organizationsCreated: Payload<'parley.organization.created.v1'>[] = [];
   /** identity's answers to result events, each with the account row as the database held it when it arrived. */
   const recorded: { payload: Payload<'parley.identity.account.recorded.v1'>; rowThen: Record<string, unknown> | undefined }[] = [];
@@ -68,6 +69,7 @@ describe('identity service', () => {
     // Stands in for provisioning: records every reconciled event identity publishes.
     const listener = new InProcessBus(broker, { service: 'provisioning', logger });
     listener.subscribe('parley.identity.directory.reconciled.v1', async (payload) => void reconciled.push(payload), { group: 'test-provisioning' });
+    listener.subscribe('parley.identity.directory.people.applied.v1', async (payload) => void announced.push(payload), { group: 'test-provisioning' });
     listener.subscribe('parley.organization.created.v1', async (payload) => void organizationsCreated.push(payload), { group: 'test-organizations' });
     listener.subscribe(
       'parley.identity.account.recorded.v1',
@@ -455,6 +457,33 @@ describe('identity service', () => {
     expect(await person('teams-bot@example.com')).toBeUndefined();
     expect(await rowsOf(`SELECT count(*)::int AS n FROM identity.directory_import_users WHERE sync_id = ANY($1::uuid[])`, [[slackSync, teamsSync]])).toEqual([{ n: 0 }]);
     expect(await rowsOf(`SELECT applied FROM identity.directory_imports WHERE sync_id = ANY($1::uuid[]) ORDER BY platform`, [[slackSync, teamsSync]])).toEqual([{ applied: 3 }, { applied: 3 }]);
+  });
+
+  it('announces the users it applies once the other import of the sync is reconciled, each once, and none before', async () => {
+    const syncId = randomUUID();
+    const announcedUsers = () => announced.filter((a) => a.syncId === syncId).flatMap((a) => a.platformUserIds).sort();
+    const appliedSoFar = async () => (await rowsOf(`SELECT count(*)::int AS n FROM identity.directory_import_users WHERE sync_id = $1`, [syncId]))[0]?.['n'];
+    // Slack users applied while the Teams import still runs: not final yet, not announced.
+    await observe({ platform: 'slack', platformUserId: 'U_AN1', email: 'an1@example.com', syncId });
+    await eventually(appliedSoFar, (n) => n === 1, 'the first applied');
+
+    await observe({ platform: 'teams', platformUserId: 'oid-an1', email: 'an1@example.com', syncId });
+    await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId, connectionId: teamsConnectionId, platform: 'teams', observed: 1, incremental: false });
+    await eventually(async () => reconciled.filter((r) => r.syncId === syncId), (r) => r.length === 1, 'teams reconciled');
+    expect(announcedUsers()).toEqual([]);
+
+    // From now on each Slack user applied is announced, with the sync and platform; a user read twice once.
+    await observe({ platform: 'slack', platformUserId: 'U_AN2', email: 'an2@example.com', syncId });
+    await observe({ platform: 'slack', platformUserId: 'U_AN3', email: 'an3@example.com', syncId });
+    await observe({ platform: 'slack', platformUserId: 'U_AN2', email: 'an2@example.com', syncId });
+    await eventually(async () => announcedUsers(), (u) => u.length === 2, 'two announced');
+    await publish('parley.directory.import.completed.v1', { orgId: ORG, syncId, connectionId: slackConnectionId, platform: 'slack', observed: 3, incremental: false });
+    await eventually(async () => reconciled.filter((r) => r.syncId === syncId), (r) => r.length === 2, 'slack reconciled');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(announcedUsers()).toEqual(['U_AN2', 'U_AN3']);
+    expect(announced.filter((a) => a.syncId === syncId).every((a) => a.orgId === ORG && a.platform === 'slack')).toBe(true);
+    // The people behind them are there to be read when the announcement arrives.
+    expect(await person('an3@example.com')).toEqual(expect.any(String));
   });
 
   it('reconciles a large import exactly once while its observations are applied concurrently', async () => {

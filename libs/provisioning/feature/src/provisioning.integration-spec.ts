@@ -287,6 +287,49 @@ describe('provisioning user syncs', () => {
     expect((await start(orgId)).status).toBe(202);
   });
 
+  it('plans the people identity announces once the other import is reconciled, before their import ends; the full pass adds nothing for them', async () => {
+    const orgId = newOrgId();
+    const ada = personOf(orgId, 'Ada Early', [account.slack()]);
+    const alan = personOf(orgId, 'Alan Early', [account.slack()]);
+    const linus = personOf(orgId, 'Linus Both Early', [account.slack(), account.teams()]);
+    const edsger = personOf(orgId, 'Edsger Late', [account.slack()]);
+    const grace = personOf(orgId, 'Grace Teams', [account.teams()]);
+    identity.setConnections(orgId, Object.values(connectionsFor(orgId)));
+    identity.setPeople(orgId, [ada, alan, linus, edsger, grace]);
+    const { id: syncId } = await startOk(orgId);
+    await h.waitForSync(orgId, syncId, (v) => v.phase === 'importing', 'importing');
+    const slackId = (p: Person) => p.accounts.find((a) => a.platform === 'slack')?.platformUserId as string;
+    const announce = (...people: Person[]) =>
+      h.publish('parley.identity.directory.people.applied.v1', { orgId, syncId, platform: 'slack', platformUserIds: people.map(slackId) }, 'identity');
+
+    await h.publish('parley.identity.directory.reconciled.v1', { orgId, syncId, platform: 'teams', observed: 2 }, 'identity');
+    await announce(ada, alan, linus);
+    const early = await eventually(() => h.commandsOf(syncId), (c) => c.length === 2, 'the announced people planned');
+    expect(personIdsOf(early, 'parley.teams.guest.create.requested.v1')).toEqual(ids(ada, alan));
+    // Linus has both accounts: linked, nothing to do. The job still imports, and counts what it planned.
+    expect(await h.view(orgId, syncId)).toMatchObject({ status: 'running', phase: 'importing', total: 3, done: 1, linked: 1 });
+
+    // Announced again (a replayed batch): nothing more.
+    await announce(ada);
+    await h.settle();
+    expect(h.commandsOf(syncId)).toHaveLength(2);
+
+    // The Slack import ends: the full pass plans the rest (Edsger, Grace) and nobody twice.
+    await h.publish('parley.identity.directory.reconciled.v1', { orgId, syncId, platform: 'slack', observed: 4 }, 'identity');
+    await h.waitForSync(orgId, syncId, (v) => v.phase === 'provisioning', 'planned');
+    const all = await eventually(() => h.commandsOf(syncId), (c) => c.length === 4, 'every command');
+    expect(personIdsOf(all, 'parley.teams.guest.create.requested.v1')).toEqual(ids(ada, alan, edsger));
+    expect(personIdsOf(all, 'parley.slack.mirror.create.requested.v1')).toEqual(ids(grace));
+    expect(await h.view(orgId, syncId)).toMatchObject({ total: 5, done: 1, linked: 1 });
+
+    // Once planning proper began, an announcement is the full pass's business: ignored.
+    const resolvesBefore = identity.resolveRequests.length;
+    await announce(edsger);
+    await h.settle();
+    expect(identity.resolveRequests).toHaveLength(resolvesBefore);
+    expect(h.commandsOf(syncId)).toHaveLength(4);
+  });
+
   it('tells identity of a dead-lettered command, fails its task on identity\'s answer, and ignores later copies and other dead letters', async () => {
     const orgId = newOrgId();
     const ada = personOf(orgId, 'Ada Dead', [account.slack()]);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { defineTopic } from '../../topic';
 import { nonEmpty, orgId, platform, uuid } from '../../primitives';
 
+/** As many user ids as identity applies in one transaction (ADR 0031), with room to grow. */
+export const MAX_APPLIED_USERS = 200;
+
 const exampleBase = {
   orgId: 'org_3f9a2c1b7d',
   syncId: '0b6f3a52-6d8e-4c61-9f0e-2a1f4b7c9d10',
@@ -46,4 +49,15 @@ export const DirectoryReconciledV1 = defineTopic({
   schema: z.object({ orgId, syncId: uuid, platform, observed: z.number().int().nonnegative() }),
   key: (p) => `${p.orgId}:${p.syncId}`,
   example: { orgId: exampleBase.orgId, syncId: exampleBase.syncId, platform: 'slack', observed: 31 },
+});
+
+export const DirectoryPeopleAppliedV1 = defineTopic({
+  name: 'parley.identity.directory.people.applied.v1',
+  description:
+    "identity applied these users of one directory import while the sync's import of the other platform was already reconciled: the people behind them are final for this sync, so provisioning plans them before this import ends (ADR 0050). Published in the applying transaction; users applied before the other import was reconciled are planned with the rest once both are.",
+  producers: ['identity'],
+  consumers: ['provisioning'],
+  schema: z.object({ orgId, syncId: uuid, platform, platformUserIds: z.array(nonEmpty).min(1).max(MAX_APPLIED_USERS) }),
+  key: (p) => `${p.orgId}:${p.syncId}`,
+  example: { orgId: exampleBase.orgId, syncId: exampleBase.syncId, platform: 'slack', platformUserIds: ['U07ADA1', 'U07GRACE2'] },
 });

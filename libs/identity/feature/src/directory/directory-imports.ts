@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Platform } from '@parley/contracts';
+import { MAX_APPLIED_USERS, type Platform } from '@parley/contracts';
 import { inTransaction, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, OUTBOX } from '@parley/service-runtime';
 import { firstRow, rows } from '../http/sql';
@@ -20,6 +20,8 @@ export interface ImportRef {
  * one and identity applied about 600 per second. Whether the import is complete is checked after each commit
  * (`reconcileIfComplete`): the last observation to commit, or the completed event if it commits last, sees every
  * row, and the check that flips `reconciled_at` does it under the import row's lock, so only one publishes.
+ * Users applied once the other platform's import is reconciled are announced as they commit
+ * (`parley.identity.directory.people.applied.v1`), so planning need not wait for the whole import.
  */
 @Injectable()
 export class DirectoryImports {
@@ -45,11 +47,35 @@ export class DirectoryImports {
       [ref.syncId, ref.platform],
     );
     if (state?.reconciled) return;
-    await manager.query(
+    const counted = await rows<{ platform_user_id: string }>(
+      manager,
       `INSERT INTO identity.directory_import_users (sync_id, platform, platform_user_id)
-       SELECT $1, $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING`,
+       SELECT $1, $2, u FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING RETURNING platform_user_id`,
       [ref.syncId, ref.platform, [...platformUserIds].sort()],
     );
+    if (counted.length > 0) await this.announceIfFinal(manager, ref, counted.map((r) => r.platform_user_id));
+  }
+
+  /**
+   * Once the sync's import of the other platform is reconciled, a person applied now is final for this sync (their
+   * other side is complete, and this side was just observed), so provisioning may plan them before this import ends
+   * (ADR 0050). Users counted before that reconciliation committed are planned with the rest, once both imports are.
+   */
+  private async announceIfFinal(manager: EntityManager, ref: ImportRef, platformUserIds: readonly string[]): Promise<void> {
+    const other = await firstRow<{ reconciled: boolean }>(
+      manager,
+      `SELECT reconciled_at IS NOT NULL AS reconciled FROM identity.directory_imports WHERE sync_id = $1 AND platform = $2`,
+      [ref.syncId, ref.platform === 'slack' ? 'teams' : 'slack'],
+    );
+    if (!other?.reconciled) return;
+    for (let i = 0; i < platformUserIds.length; i += MAX_APPLIED_USERS) {
+      await this.outbox.enqueue(manager, 'parley.identity.directory.people.applied.v1', {
+        orgId: ref.orgId,
+        syncId: ref.syncId,
+        platform: ref.platform,
+        platformUserIds: platformUserIds.slice(i, i + MAX_APPLIED_USERS),
+      });
+    }
   }
 
   /** The connector finished reading: `observed` observations are on their way (or already applied). */

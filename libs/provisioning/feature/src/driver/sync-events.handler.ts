@@ -54,6 +54,12 @@ export class SyncEventsHandler {
     await this.planner.resume(event.syncId, { heartbeat: () => ctx.heartbeat() });
   }
 
+  /** People final for the sync before their import ended: planned now, so the first commands leave early (ADR 0050). */
+  @EventPattern('parley.identity.directory.people.applied.v1')
+  async onPeopleApplied(@MessagePayload() event: Payload<'parley.identity.directory.people.applied.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
+    await this.planner.planAnnounced(event, ctx.eventId);
+  }
+
   /**
    * A guest or mirror a connector made or undid is settled only once identity has recorded it: identity consumes the
    * connector's result in its own group and may trail it, and a sync that ended first would show `succeeded` while

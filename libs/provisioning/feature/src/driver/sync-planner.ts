@@ -3,8 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import type { PeoplePage, PersonView } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
-import { inTransaction, type Outbox } from '@parley/persistence';
-import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { inTransaction, type IdempotentConsumer, type Outbox } from '@parley/persistence';
+import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { FIRST_PEOPLE_PAGE_SIZE, IdentityDirectory, PEOPLE_PAGE_SIZE, permanentIdentityFailure } from '../identity/identity-directory';
 import { commandEntry } from '../plan/commands';
 import { planPerson, type PersonPlan, type PlanContext, type PlannedCommand } from '../plan/plan-person';
@@ -15,6 +15,9 @@ import { platformNames } from './sync-starter';
 /** Planning is due once both directories are reconciled and until its last chunk switches the phase. */
 export const needsPlanning = (sync: SyncRow): boolean =>
   sync.status === 'running' && sync.phase === 'importing' && sync.planning_started_at !== null;
+
+/** People announced ahead of their import are planned only before planning proper begins (it covers them itself). */
+const plansEarly = (sync: SyncRow): boolean => sync.status === 'running' && sync.phase === 'importing' && sync.planning_started_at === null;
 
 export interface ResumeOptions {
   readonly heartbeat?: () => Promise<void>;
@@ -36,6 +39,7 @@ export class SyncPlanner {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SyncStore) private readonly syncs: SyncStore,
     @Inject(IdentityDirectory) private readonly identity: IdentityDirectory,
+    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
   ) {}
 
   /** A connector could not read a directory: the job fails with its reason, unless that import already counted. */
@@ -121,15 +125,63 @@ export class SyncPlanner {
     };
   }
 
+  /**
+   * Plans people identity announced as final before their import ended (ADR 0050): the sync's import of the other
+   * platform is reconciled, so their plan is what the full pass would make. Their commands go out now; the full pass
+   * finds their plan rows and adds nothing for them. Only while the job imports: once planning proper began, the
+   * full pass covers them anyway.
+   */
+  async planAnnounced(event: Payload<'parley.identity.directory.people.applied.v1'>, eventId: string): Promise<void> {
+    const sync = await this.syncs.find(event.syncId);
+    if (!sync || sync.org_id !== event.orgId || !plansEarly(sync)) return;
+    const context = await this.contextOf(sync);
+    let people: PersonView[];
+    try {
+      people = await this.identity.peopleOf(event.orgId, event.platform, event.platformUserIds);
+    } catch (error) {
+      const refusal = permanentIdentityFailure(error);
+      if (refusal === undefined) throw error;
+      // Not the job's failure: the full pass reads these people again once both imports are reconciled.
+      this.logger.warn({ syncId: sync.id, platform: event.platform, reason: refusal }, 'could not read announced people; they are planned with the rest');
+      return;
+    }
+    await this.idempotent.run('provisioning.people-applied', eventId, async (manager) => {
+      const locked = await this.syncs.lock(manager, sync.id);
+      if (!locked || !plansEarly(locked)) return;
+      const planned = await this.planPeople(manager, locked, context, people);
+      this.logger.info({ syncId: sync.id, platform: event.platform, people: people.length, ...planned }, 'user sync: planned people ahead of their import');
+    });
+  }
+
   private async applyChunk(manager: EntityManager, seen: SyncRow, context: PlanContext, page: PeoplePage): Promise<void> {
     const sync = await this.syncs.lock(manager, seen.id);
     // Another planner committed this page first (or the job ended): read again from where things are now.
     if (!sync || !needsPlanning(sync) || sync.plan_chunks !== seen.plan_chunks) return;
 
-    const decided = uniqueById(page.items)
+    const { planned, commands } = await this.planPeople(manager, sync, context, page.items);
+    const last = page.nextCursor === null;
+    await manager.query(
+      `UPDATE provisioning.user_syncs SET plan_cursor = $2, plan_chunks = plan_chunks + 1, updated_at = now(),
+           phase = CASE WHEN $3::boolean THEN 'provisioning' ELSE phase END
+       WHERE id = $1`,
+      [sync.id, page.nextCursor, last],
+    );
+    this.logger.info({ syncId: sync.id, chunk: sync.plan_chunks + 1, people: page.items.length, planned, commands, last }, 'user sync: planned a chunk');
+    if (last) {
+      const status = await this.syncs.finishIfComplete(manager, sync.id);
+      this.logger.info({ syncId: sync.id, status: status ?? 'running' }, status ? 'user sync finished: nothing to provision' : 'user sync: provisioning');
+    }
+  }
+
+  /**
+   * Plans these people in the caller's transaction (the job's row locked): their plan rows, tasks, commands (outbox),
+   * errors and counters. Only people not planned before count: a replayed page, or a person announced early and read
+   * again by the full pass, finds their plan row and adds nothing.
+   */
+  private async planPeople(manager: EntityManager, sync: SyncRow, context: PlanContext, people: readonly PersonView[]): Promise<{ planned: number; commands: number }> {
+    const decided = uniqueById(people)
       .map((person) => ({ person, plan: planPerson(person, context) }))
       .filter((d): d is { person: PersonView; plan: Exclude<PersonPlan, { outcome: 'skipped' }> } => d.plan.outcome !== 'skipped');
-    // Only people not planned before count: a replayed page finds its plan rows and adds nothing.
     const inserted: { person_id: string }[] = decided.length
       ? await manager.query(
           `INSERT INTO provisioning.sync_people (sync_id, person_id, outcome)
@@ -140,6 +192,7 @@ export class SyncPlanner {
       : [];
     const fresh = new Set(inserted.map((r) => r.person_id));
     const planned = decided.filter((d) => fresh.has(d.person.id));
+    if (planned.length === 0) return { planned: 0, commands: 0 };
 
     const count = (outcome: PersonPlan['outcome']) => planned.filter((d) => d.plan.outcome === outcome).length;
     const errors = planned.flatMap((d) => (d.plan.outcome === 'error' ? [{ personId: d.person.id, reason: d.plan.reason }] : []));
@@ -153,24 +206,14 @@ export class SyncPlanner {
         [sync.id, errors.map((e) => e.personId), errors.map((e) => e.reason)],
       );
     }
-    const last = page.nextCursor === null;
     const finishedNow = count('linked') + count('unchanged') + errors.length;
     await manager.query(
       `UPDATE provisioning.user_syncs
-       SET total = total + $2, done = done + $3, linked = linked + $4, unchanged = unchanged + $5, failed = failed + $6,
-           plan_cursor = $7, plan_chunks = plan_chunks + 1, updated_at = now(),
-           phase = CASE WHEN $8::boolean THEN 'provisioning' ELSE phase END
+       SET total = total + $2, done = done + $3, linked = linked + $4, unchanged = unchanged + $5, failed = failed + $6, updated_at = now()
        WHERE id = $1`,
-      [sync.id, planned.length, finishedNow, count('linked'), count('unchanged'), errors.length, page.nextCursor, last],
+      [sync.id, planned.length, finishedNow, count('linked'), count('unchanged'), errors.length],
     );
-    this.logger.info(
-      { syncId: sync.id, chunk: sync.plan_chunks + 1, people: page.items.length, planned: planned.length, commands: commands.length, last },
-      'user sync: planned a chunk',
-    );
-    if (last) {
-      const status = await this.syncs.finishIfComplete(manager, sync.id);
-      this.logger.info({ syncId: sync.id, status: status ?? 'running' }, status ? 'user sync finished: nothing to provision' : 'user sync: provisioning');
-    }
+    return { planned: planned.length, commands: commands.length };
   }
 
   /** Inserts the tasks and sends a command for each task that did not exist yet, in the caller's transaction. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { InternalApiError, internalRoutes, type ConnectionView, type PeoplePage } from '@parley/internal-api';
+import type { Platform } from '@parley/contracts';
+import { InternalApiError, internalRoutes, type ConnectionView, type PeoplePage, type PersonView } from '@parley/internal-api';
 import { INTERNAL_API, type InternalApiAccess } from '@parley/service-runtime';
 
 /** People are read in pages this large; each page is planned in one transaction. */
@@ -24,6 +25,12 @@ export class IdentityDirectory {
 
   async people(orgId: string, cursor: string | null, limit = PEOPLE_PAGE_SIZE): Promise<PeoplePage> {
     return this.access.send(internalRoutes.identity.people, { params: { orgId }, query: { limit, cursor: cursor ?? undefined } });
+  }
+
+  /** The people behind these user ids of one platform (each once; ids of nobody are left out). */
+  async peopleOf(orgId: string, platform: Platform, platformUserIds: readonly string[]): Promise<PersonView[]> {
+    const answer = await this.access.send(internalRoutes.identity.resolvePeople, { params: { orgId }, body: { platform, platformUserIds: [...platformUserIds] } });
+    return [...new Map(answer.items.map((i) => [i.person.id, i.person])).values()];
   }
 }
 

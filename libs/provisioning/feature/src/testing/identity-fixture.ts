@@ -13,6 +13,8 @@ export class IdentityFixture {
   private server?: Server;
   /** Every people request as received (limit and cursor), for assertions. */
   readonly peopleRequests: { orgId: string; limit: string | null; cursor: string | null }[] = [];
+  /** Every resolve request as received (platform and user ids), for assertions. */
+  readonly resolveRequests: { orgId: string; platform: string; platformUserIds: string[] }[] = [];
   private failure?: { offset: number; times: number };
 
   constructor(private readonly token: string) {}
@@ -49,6 +51,8 @@ export class IdentityFixture {
     if (request.headers.authorization !== `Bearer ${this.token}`) return problem(response, 401, 'missing or wrong internal token');
     const listing = matchRoute(internalRoutes.identity.connections, request.method, url.pathname);
     if (listing) return json(response, 200, { items: this.connections.get(listing.orgId) ?? [] });
+    const resolving = matchRoute(internalRoutes.identity.resolvePeople, request.method, url.pathname);
+    if (resolving) return void this.resolve(resolving.orgId, request, response);
     const people = matchRoute(internalRoutes.identity.people, request.method, url.pathname);
     if (!people) return problem(response, 404, `no route ${request.method} ${url.pathname}`);
     const { orgId } = people;
@@ -66,6 +70,25 @@ export class IdentityFixture {
     const items = all.slice(offset, offset + query.data.limit);
     const next = offset + items.length;
     return json(response, 200, { items, nextCursor: next < all.length ? String(next) : null });
+  }
+
+  /** Who the user ids are, as identity answers: one item per id of a person in the org, any kind of account. */
+  private resolve(orgId: string, request: IncomingMessage, response: ServerResponse): void {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => {
+      const body = internalRoutes.identity.resolvePeople.body.safeParse(JSON.parse(text || '{}'));
+      if (!body.success) return problem(response, 400, `bad body: ${body.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+      const { platform, platformUserIds } = body.data;
+      this.resolveRequests.push({ orgId, platform, platformUserIds });
+      const people = this.people.get(orgId) ?? [];
+      const items = platformUserIds.flatMap((id) => {
+        const person = people.find((p) => p.accounts.some((a) => a.platform === platform && a.platformUserId === id));
+        return person ? [{ platformUserId: id, person }] : [];
+      });
+      json(response, 200, { items });
+    });
   }
 }
 
