@@ -56,6 +56,15 @@ const PACEMAKER_INTERVAL_MS = 1_000;
 const CONSUMER_RESTART_FIRST_MS = 1_000;
 const CONSUMER_RESTART_MAX_MS = 30_000;
 const COMMIT_CHECK_INTERVAL_MS = 1_000;
+/**
+ * How long a batch may hold the consumer's fetch loop (ADR 0051). kafkajs fetches every partition of a broker in one
+ * request and fetches again only once every batch of the previous answer is handled, so one slow batch (a handler
+ * waiting for a platform's pacing) held every other partition and topic of the group. A batch still running after
+ * this long goes on alone: its partition is paused (kafkajs fetches it no more) and resumed once the batch is done.
+ */
+export const BATCH_HOLD_MS = 100;
+/** After a batch that ended with an error (kept for replay), its partition waits this long before it is fetched again. */
+const REPLAY_PAUSE_MS = 1_000;
 
 /**
  * The Kafka adapter (kafkajs). Publishing goes through one idempotent producer; concurrent publish calls are
@@ -78,6 +87,13 @@ export class KafkaBus implements MessageBus {
   private started = false;
   private readonly stopping = new AbortController();
   private readonly crashed = new Map<string, string>();
+  /**
+   * Per group, bumped whenever its consumer rebalances, rejoins or crashes: a batch running on alone (BATCH_HOLD_MS)
+   * from an earlier generation no longer resolves offsets, since its partition may belong to another member now.
+   */
+  private readonly generations = new Map<string, number>();
+  /** Batches running on alone; stop() lets them finish before the consumers leave. */
+  private readonly detached = new Set<Promise<void>>();
   private readonly retry: RetryPolicy;
   private readonly faults: FaultInjector;
 
@@ -216,8 +232,12 @@ export class KafkaBus implements MessageBus {
   async stop(): Promise<void> {
     this.stopping.abort();
     // Consumers first: kafkajs waits for the batch in flight, which stops at the next message boundary and commits
-    // what it finished. Then the producer, so dead letters written during that batch still go out.
+    // what it finished; batches running on alone do the same, and are waited for here. Then the producer, so dead
+    // letters written during those batches still go out.
+    await Promise.allSettled([...this.detached]);
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    // A batch that went on alone while the consumers were leaving.
+    await Promise.allSettled([...this.detached]);
     await this.drainQueue();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
@@ -300,7 +320,12 @@ export class KafkaBus implements MessageBus {
       this.crashed.set(group, payload.error.message);
       void this.restartConsumer(group, handlers, consumer);
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => this.crashed.delete(group));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.crashed.delete(group);
+      this.nextGeneration(group);
+    });
+    consumer.on(consumer.events.REBALANCING, () => this.nextGeneration(group));
+    consumer.on(consumer.events.CRASH, () => this.nextGeneration(group));
 
     this.consumers.push(consumer);
     try {
@@ -354,19 +379,24 @@ export class KafkaBus implements MessageBus {
     }
   }
 
+  private nextGeneration(group: string): void {
+    this.generations.set(group, (this.generations.get(group) ?? 0) + 1);
+  }
+
   private async handleBatch(
     group: string,
     byPhysical: Map<string, TopicName>,
     handlers: Map<TopicName, AnyHandler>,
-    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, pause, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
     const topic = byPhysical.get(batch.topic);
     if (!topic) throw new Error(`no handler for ${batch.topic}`);
     const handler = handlers.get(topic) as AnyHandler;
+    const generation = this.generations.get(group) ?? 0;
+    const current = () => (this.generations.get(group) ?? 0) === generation;
     // One pacemaker per batch keeps the group membership alive however long a handler runs; kafkajs throttles
     // heartbeat() to its interval, so calling it often is cheap.
     const pacemaker = setInterval(() => void heartbeat().catch(() => undefined), PACEMAKER_INTERVAL_MS);
-    let lastCommitCheck = Date.now();
     const deps = {
       group,
       policy: this.retry,
@@ -391,31 +421,79 @@ export class KafkaBus implements MessageBus {
         };
         await deliver(inbound, handler, deps);
       },
-      // Only now is the fate of this message and of every earlier one durable: the next commit may include it.
-      onCommittable: (message) => resolveOffset(message.offset),
+      // Only now is the fate of this message and of every earlier one durable: the next commit may include it. Not
+      // after a rebalance: the partition may be another member's, which starts from the last commit (and finds
+      // these messages handled, consumers being idempotent).
+      onCommittable: (message) => {
+        if (current()) resolveOffset(message.offset);
+      },
       // Stop starting messages at shutdown or rebalance; those in flight finish, the rest stay uncommitted.
-      canStart: () => isRunning() && !isStale() && !this.stopping.signal.aborted,
+      canStart: () => isRunning() && !isStale() && !this.stopping.signal.aborted && current(),
     });
+    for (const message of batch.messages) queue.push(message.key?.toString('utf8') ?? null, message);
+    const finished = this.workThrough(queue, commitOffsetsIfNecessary);
+
+    let held: NodeJS.Timeout | undefined;
+    let quick: boolean;
     try {
-      for (const message of batch.messages) queue.push(message.key?.toString('utf8') ?? null, message);
-      let idle = false;
-      const settled = queue.idle().then(() => {
-        idle = true;
-      });
-      while (!idle) {
-        await Promise.race([settled, queue.changed()]);
-        // kafkajs commits resolved offsets at the end of every batch; inside a long batch, offer a commit once a
-        // second rather than per message (each check walks every partition's offsets).
-        if (Date.now() - lastCommitCheck >= COMMIT_CHECK_INTERVAL_MS) {
-          lastCommitCheck = Date.now();
-          await commitOffsetsIfNecessary();
-        }
+      quick = await Promise.race([finished.then(() => true), new Promise<boolean>((resolve) => (held = setTimeout(() => resolve(false), BATCH_HOLD_MS)))]);
+    } catch (error) {
+      clearInterval(pacemaker);
+      throw error;
+    } finally {
+      clearTimeout(held);
+    }
+    if (quick || this.stopping.signal.aborted) {
+      // Stopping: kafkajs waits for this call before it leaves the group, so the batch ends here.
+      try {
+        if (!quick) await finished;
+      } finally {
+        clearInterval(pacemaker);
       }
       // A delivery that is not durable (shutdown mid-retry, dead-letter topic unreachable): kafkajs replays from the
       // first unfinished offset.
       if (queue.error) throw queue.error.error;
-    } finally {
-      clearInterval(pacemaker);
+      return;
+    }
+
+    // Slow: the batch goes on alone, and the fetch loop on to the other partitions (ADR 0051).
+    const resume = pause();
+    const alone = (async () => {
+      try {
+        await finished;
+        const uncommitted = uncommittedOffsets();
+        if (current() && uncommitted.topics.length > 0) await commitOffsetsIfNecessary(uncommitted);
+      } catch (error) {
+        this.options.logger.warn({ group, topic, partition: batch.partition, error: error instanceof Error ? error.message : String(error) }, 'could not commit a batch that ran on alone; it is replayed');
+      } finally {
+        clearInterval(pacemaker);
+      }
+      // What did not finish is fetched again from the first unfinished offset once the partition is resumed.
+      if (queue.error) {
+        this.options.logger.warn({ group, topic, partition: batch.partition, error: String(queue.error.error) }, 'a batch ended unfinished; its partition is fetched again shortly');
+        await new Promise((resolve) => setTimeout(resolve, REPLAY_PAUSE_MS));
+      }
+      resume();
+    })();
+    this.detached.add(alone);
+    void alone.finally(() => this.detached.delete(alone));
+  }
+
+  /** Runs a batch's queue to its end, offering kafkajs a commit once a second in a long one. */
+  private async workThrough(queue: KeyOrderedQueue<KafkaMessage>, commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
+    let lastCommitCheck = Date.now();
+    let idle = false;
+    const settled = queue.idle().then(() => {
+      idle = true;
+    });
+    while (!idle) {
+      await Promise.race([settled, queue.changed()]);
+      // kafkajs commits resolved offsets at the end of every batch; inside a long batch, offer a commit once a
+      // second rather than per message (each check walks every partition's offsets).
+      if (!idle && Date.now() - lastCommitCheck >= COMMIT_CHECK_INTERVAL_MS) {
+        lastCommitCheck = Date.now();
+        await commitOffsetsIfNecessary();
+      }
     }
   }
 

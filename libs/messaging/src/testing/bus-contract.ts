@@ -176,6 +176,44 @@ export function describeBusContract(name: string, createFixture: () => Promise<B
       for (const email of [...others, 'slow@example.com']) expect(seen.get(email)).toEqual([0, 1, 2, 3, 4]);
     });
 
+    it('keeps the other partitions flowing while one is held by a slow message, and its key in order', async () => {
+      const handled: { email: string; n: number; partition: number }[] = [];
+      let slowPartition: number | undefined;
+      const slow = gate();
+      const consumer = bus('identity');
+      consumer.subscribe(
+        'parley.directory.user.observed.v1',
+        async (p, ctx) => {
+          if (p.email === 'held@example.com' && p.displayName === '0') {
+            slowPartition = ctx.partition;
+            await slow.opened;
+          }
+          handled.push({ email: p.email, n: Number(p.displayName), partition: ctx.partition });
+        },
+        { group: 'identity' },
+      );
+      const producer = bus('slack-connector');
+      await producer.start();
+      await consumer.start();
+      await producer.publish('parley.directory.user.observed.v1', observed('held@example.com', { displayName: '0' }));
+      await eventually(() => slowPartition !== undefined, 30_000, 'the slow message to start');
+      // Published while it runs, so they come in later fetches than it: a fetch loop waiting for its batch holds them all.
+      const others = Array.from({ length: 24 }, (_, i) => `later${i}@example.com`);
+      await producer.publishAll(others.map((email) => ({ topic: 'parley.directory.user.observed.v1' as const, payload: observed(email, { displayName: '1' }) })));
+      await producer.publish('parley.directory.user.observed.v1', observed('held@example.com', { displayName: '1' }));
+      try {
+        await eventually(() => handled.some((h) => h.partition !== slowPartition), 15_000, 'a message of another partition');
+        await pause(500);
+        // Other partitions' later messages are handled; the slow key's own later message did not overtake it.
+        expect(handled.filter((h) => h.partition !== slowPartition).length).toBeGreaterThan(0);
+        expect(handled.filter((h) => h.email === 'held@example.com')).toEqual([]);
+      } finally {
+        slow.open();
+      }
+      await eventually(() => handled.length === others.length + 2, 30_000, 'every message');
+      expect(handled.filter((h) => h.email === 'held@example.com').map((h) => h.n)).toEqual([0, 1]);
+    });
+
     it('bounds the messages in flight per partition', async () => {
       let inFlight = 0;
       let most = 0;
