@@ -58,6 +58,7 @@ export const DirectoryPeopleAppliedV1 = defineTopic({
   producers: ['identity'],
   consumers: ['provisioning'],
   schema: z.object({ orgId, syncId: uuid, platform, platformUserIds: z.array(nonEmpty).min(1).max(MAX_APPLIED_USERS) }),
-  key: (p) => `${p.orgId}:${p.syncId}`,
+  // Spread over partitions: announcements need no order among themselves, and the consumer plans those that arrive together at once.
+  key: (p) => `${p.orgId}:${p.syncId}:${p.platformUserIds[0] ?? ''}`,
   example: { orgId: exampleBase.orgId, syncId: exampleBase.syncId, platform: 'slack', platformUserIds: ['U07ADA1', 'U07GRACE2'] },
 });

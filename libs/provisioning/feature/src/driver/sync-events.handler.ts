@@ -54,10 +54,21 @@ export class SyncEventsHandler {
     await this.planner.resume(event.syncId, { heartbeat: () => ctx.heartbeat() });
   }
 
+  /**
+   * Announcements of one sync arrive many at once (their keys spread them over partitions) and plan under the sync's
+   * row lock: planned together, one batch at a time.
+   */
+  private readonly announcements = new GroupCommit<Payload<'parley.identity.directory.people.applied.v1'>>({
+    maxBatch: 20,
+    maxConcurrent: 1,
+    applyBatch: (events) => this.planner.planAnnounced(events),
+    applyOne: (event) => this.planner.planAnnounced([event]),
+  });
+
   /** People final for the sync before their import ended: planned now, so the first commands leave early (ADR 0050). */
   @EventPattern('parley.identity.directory.people.applied.v1')
-  async onPeopleApplied(@MessagePayload() event: Payload<'parley.identity.directory.people.applied.v1'>, @Ctx() ctx: MessageContext): Promise<void> {
-    await this.planner.planAnnounced(event, ctx.eventId);
+  async onPeopleApplied(@MessagePayload() event: Payload<'parley.identity.directory.people.applied.v1'>): Promise<void> {
+    await this.announcements.submit(event);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Payload } from '@parley/contracts';
+import { MAX_APPLIED_USERS, type Payload } from '@parley/contracts';
 import type { PeoplePage, PersonView } from '@parley/internal-api';
 import type { Logger } from '@parley/observability';
-import { inTransaction, type IdempotentConsumer, type Outbox } from '@parley/persistence';
-import { DATA_SOURCE, IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
+import { inTransaction, type Outbox } from '@parley/persistence';
+import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { FIRST_PEOPLE_PAGE_SIZE, IdentityDirectory, PEOPLE_PAGE_SIZE, permanentIdentityFailure } from '../identity/identity-directory';
 import { commandEntry } from '../plan/commands';
 import { planPerson, type PersonPlan, type PlanContext, type PlannedCommand } from '../plan/plan-person';
@@ -39,7 +39,6 @@ export class SyncPlanner {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SyncStore) private readonly syncs: SyncStore,
     @Inject(IdentityDirectory) private readonly identity: IdentityDirectory,
-    @Inject(IDEMPOTENT_CONSUMER) private readonly idempotent: IdempotentConsumer,
   ) {}
 
   /** A connector could not read a directory: the job fails with its reason, unless that import already counted. */
@@ -128,29 +127,38 @@ export class SyncPlanner {
   /**
    * Plans people identity announced as final before their import ended (ADR 0050): the sync's import of the other
    * platform is reconciled, so their plan is what the full pass would make. Their commands go out now; the full pass
-   * finds their plan rows and adds nothing for them. Only while the job imports: once planning proper began, the
-   * full pass covers them anyway.
+   * finds their plan rows and adds nothing for them. Only while the job imports and planning proper has not begun
+   * (it covers them itself). Announcements that arrive together are planned together, one transaction per sync; a
+   * replayed one finds its people planned and adds nothing.
    */
-  async planAnnounced(event: Payload<'parley.identity.directory.people.applied.v1'>, eventId: string): Promise<void> {
-    const sync = await this.syncs.find(event.syncId);
-    if (!sync || sync.org_id !== event.orgId || !plansEarly(sync)) return;
-    const context = await this.contextOf(sync);
-    let people: PersonView[];
-    try {
-      people = await this.identity.peopleOf(event.orgId, event.platform, event.platformUserIds);
-    } catch (error) {
-      const refusal = permanentIdentityFailure(error);
-      if (refusal === undefined) throw error;
-      // Not the job's failure: the full pass reads these people again once both imports are reconciled.
-      this.logger.warn({ syncId: sync.id, platform: event.platform, reason: refusal }, 'could not read announced people; they are planned with the rest');
-      return;
+  async planAnnounced(events: readonly Payload<'parley.identity.directory.people.applied.v1'>[]): Promise<void> {
+    const bySync = new Map<string, Payload<'parley.identity.directory.people.applied.v1'>[]>();
+    for (const event of events) bySync.set(event.syncId, [...(bySync.get(event.syncId) ?? []), event]);
+    for (const [syncId, announced] of bySync) {
+      const sync = await this.syncs.find(syncId);
+      if (!sync || !plansEarly(sync)) continue;
+      const context = await this.contextOf(sync);
+      const people: PersonView[] = [];
+      try {
+        for (const platform of ['slack', 'teams'] as const) {
+          const ids = [...new Set(announced.filter((e) => e.orgId === sync.org_id && e.platform === platform).flatMap((e) => e.platformUserIds))];
+          for (let i = 0; i < ids.length; i += MAX_APPLIED_USERS) people.push(...(await this.identity.peopleOf(sync.org_id, platform, ids.slice(i, i + MAX_APPLIED_USERS))));
+        }
+      } catch (error) {
+        const refusal = permanentIdentityFailure(error);
+        if (refusal === undefined) throw error;
+        // Not the job's failure: the full pass reads these people again once both imports are reconciled.
+        this.logger.warn({ syncId, reason: refusal }, 'could not read announced people; they are planned with the rest');
+        continue;
+      }
+      if (people.length === 0) continue;
+      await inTransaction(this.dataSource, async (manager) => {
+        const locked = await this.syncs.lock(manager, syncId);
+        if (!locked || !plansEarly(locked)) return;
+        const planned = await this.planPeople(manager, locked, context, people);
+        this.logger.info({ syncId, announcements: announced.length, people: people.length, ...planned }, 'user sync: planned people ahead of their import');
+      });
     }
-    await this.idempotent.run('provisioning.people-applied', eventId, async (manager) => {
-      const locked = await this.syncs.lock(manager, sync.id);
-      if (!locked || !plansEarly(locked)) return;
-      const planned = await this.planPeople(manager, locked, context, people);
-      this.logger.info({ syncId: sync.id, platform: event.platform, people: people.length, ...planned }, 'user sync: planned people ahead of their import');
-    });
   }
 
   private async applyChunk(manager: EntityManager, seen: SyncRow, context: PlanContext, page: PeoplePage): Promise<void> {
