@@ -40,5 +40,8 @@ export const graphAccessProvider: Provider = {
 export const teamMembershipProvider: Provider = {
   provide: TeamMembershipAggregator,
   inject: [GRAPH_ACCESS],
-  useFactory: (graph: GraphAccess) => new TeamMembershipAggregator({ onFlush: (members) => graph.metrics?.membersPerAdd.observe(members) }),
+  useFactory: (graph: GraphAccess) => {
+    const perTeam = graph.pacer.spec('perTeam');
+    return new TeamMembershipAggregator({ onFlush: (members) => graph.metrics?.membersPerAdd.observe(members), spacingMs: perTeam.windowMs / perTeam.limit });
+  },
 };

@@ -73,6 +73,31 @@ describe('TeamMembershipAggregator', () => {
     expect(aggregator.activeTeams).toBe(0);
   });
 
+  it('spaces the requests to one team, so each carries what gathered and a token is left for the last ones', async () => {
+    const owner = new FakeOwner();
+    const aggregator = new TeamMembershipAggregator({ spacingMs: 80 });
+    const first = aggregator.add(owner.api, 'org|conn', 'T1', 'g1');
+    await settle();
+    await owner.grant();
+    const grantedAt = performance.now();
+    await expect(first).resolves.toEqual({ added: true });
+    // Arriving right after: no token is asked for until the spacing has passed, and then one request carries both.
+    const later = ['g2', 'g3'].map((g) => aggregator.add(owner.api, 'org|conn', 'T1', g));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(owner.waitingForToken).toBe(0);
+    while (owner.waitingForToken === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(performance.now() - grantedAt).toBeGreaterThanOrEqual(79);
+    await owner.grant();
+    await expect(Promise.all(later)).resolves.toEqual([{ added: true }, { added: true }]);
+    expect(owner.requests.map((r) => r.values)).toEqual([['g1'], ['g2', 'g3']]);
+    // Another team is not held by this one's spacing.
+    const other = aggregator.add(owner.api, 'org|conn', 'T2', 'g4');
+    await settle();
+    expect(owner.waitingForToken).toBe(1);
+    await owner.grant();
+    await expect(other).resolves.toEqual({ added: true });
+  });
+
   it('keeps gathering while a request is out: each grant flushes what arrived since the last one', async () => {
     let release: () => void = () => undefined;
     const owner = new FakeOwner((values) => (values.includes('a') ? new Promise((resolve) => (release = () => resolve(ok(values)))) : ok(values)));

@@ -58,6 +58,12 @@ export interface TeamMembershipAggregatorOptions {
   readonly maxPerRequest?: number;
   /** Told the number of members of every members/add request sent (metrics). */
   readonly onFlush?: (members: number) => void;
+  /**
+   * Least time between two requests to one team: its paced window over its limit (1 s / 4, with the margins). Spent
+   * as they came, the team's four tokens went on flushes of one or two guests, and the last guests of a burst waited
+   * for the window to end; spaced, a token is always there and each flush carries what gathered meanwhile.
+   */
+  readonly spacingMs?: number;
 }
 
 /**
@@ -73,6 +79,8 @@ export interface TeamMembershipAggregatorOptions {
  */
 export class TeamMembershipAggregator {
   private readonly queues = new Map<string, TeamQueue>();
+  /** When each team's last request was granted (performance.now()), kept while it still spaces the next one. */
+  private readonly lastFlushAt = new Map<string, number>();
   private readonly max: number;
 
   constructor(private readonly options: TeamMembershipAggregatorOptions = {}) {
@@ -105,6 +113,8 @@ export class TeamMembershipAggregator {
     queue.draining = true;
     try {
       while (queue.pending.length > 0) {
+        const spacing = (this.lastFlushAt.get(queue.key) ?? Number.NEGATIVE_INFINITY) + (this.options.spacingMs ?? 0) - performance.now();
+        if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing));
         let grant: PacingGrant;
         try {
           grant = await queue.owner.acquire('POST', membersAddPath(queue.teamId));
@@ -114,6 +124,7 @@ export class TeamMembershipAggregator {
           break;
         }
         const flush = queue.pending.splice(0, this.max);
+        this.lastFlushAt.set(queue.key, performance.now());
         queue.inFlight++;
         void this.send(queue, flush, grant).finally(() => {
           queue.inFlight--;
@@ -128,6 +139,8 @@ export class TeamMembershipAggregator {
 
   private forget(queue: TeamQueue): void {
     if (!queue.draining && queue.inFlight === 0 && queue.pending.length === 0 && this.queues.get(queue.key) === queue) this.queues.delete(queue.key);
+    const now = performance.now();
+    for (const [key, at] of this.lastFlushAt) if (now - at >= (this.options.spacingMs ?? 0) && !this.queues.has(key)) this.lastFlushAt.delete(key);
   }
 
   private async send(queue: TeamQueue, flush: readonly Waiter[], grant: PacingGrant): Promise<void> {
