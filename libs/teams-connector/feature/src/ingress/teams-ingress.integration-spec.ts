@@ -89,6 +89,31 @@ describe('Teams ingress', () => {
       await start(ingress());
     }
   };
+  /**
+   * Where a message's way from Graph to the observer stopped, for a failure message: what the sandbox delivered for
+   * it, the subscriptions and evaluation use on both sides, the lease, the catch-up watermark and the inbox row.
+   */
+  const whereItStopped = async (messageId: string): Promise<string> => {
+    const db = harness.connector.app.get<DataSource>(DATA_SOURCE);
+    const query = (sql: string, params: unknown[] = []) => db.query(sql, params).catch((error: unknown) => String(error));
+    return JSON.stringify({
+      deliveries: sandbox.inspect.deliveries().filter((d) => JSON.stringify(d.body).includes(messageId)).map((d) => ({ kind: d.kind, outcome: d.outcome, at: d.at })),
+      sandboxSubscriptions: sandbox.inspect.subscriptions(),
+      evaluationUsage: sandbox.inspect.evaluationUsage(),
+      subscriptions: await query('SELECT * FROM teams_connector.subscriptions'),
+      leases: await query('SELECT * FROM teams_connector.subscription_leases'),
+      watermarks: await query('SELECT * FROM teams_connector.catch_up_watermarks'),
+      inbox: await query('SELECT * FROM teams_connector.notification_inbox WHERE message_id = $1', [messageId]),
+    });
+  };
+  /** Waits as until() does; a timeout says where the message stopped. */
+  const untilFor = async <T>(messageId: string, wait: () => Promise<T>): Promise<T> => {
+    try {
+      return await wait();
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; ${await whereItStopped(messageId)}`);
+    }
+  };
   /** A change delivery the sandbox made for a message: the exact payload Graph sent (to replay it, altered). */
   const deliveryOf = (messageId: string) =>
     until(`the delivery of ${messageId}`, () =>
@@ -514,10 +539,12 @@ describe('Teams ingress', () => {
       const chat = chatOf();
       observer.refuse = (o) => o.chatId === chat.id && o.source === 'notification';
       const message = say(org, chat.id, 'acked before a restart');
-      await until('stored and tried', async () => {
-        const rows: { attempts: number }[] = await harness.connector.app.get<DataSource>(DATA_SOURCE).query('SELECT attempts FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id]);
-        return (rows[0]?.attempts ?? 0) > 0;
-      });
+      await untilFor(message.id, () =>
+        until('stored and tried', async () => {
+          const rows: { attempts: number }[] = await harness.connector.app.get<DataSource>(DATA_SOURCE).query('SELECT attempts FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id]);
+          return (rows[0]?.attempts ?? 0) > 0;
+        }),
+      );
       await stop();
       await start(ingress());
       const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification', 60_000);
@@ -533,7 +560,7 @@ describe('Teams ingress', () => {
       try {
         const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
         const message = say(org, chat.id, 'never notified');
-        const caught = await observer.waitFor((o) => o.messageId === message.id && o.source === 'catch-up');
+        const caught = await untilFor(message.id, () => observer.waitFor((o) => o.messageId === message.id && o.source === 'catch-up'));
         expect(caught).toMatchObject({ chatId: chat.id, changeType: 'created', orgId: org.orgId });
         expect(caught.message?.body?.content).toContain('never notified');
         expect(observer.of(message.id).filter((o) => o.source === 'notification')).toHaveLength(0);
