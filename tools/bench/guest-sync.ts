@@ -12,8 +12,8 @@
 //
 //   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24] [--warm-up 20]
 //
-// GUEST_SYNC_BENCH_LOG_LEVEL (warn by default), GUEST_SYNC_BENCH_LOG_DIR (each service's log written there at the
-// end) and GUEST_SYNC_BENCH_CPU_PROFILE_DIR (each service's V8 CPU profile, written when it stops) tell where a
+// GUEST_SYNC_BENCH_LOG_LEVEL (warn by default; info costs about 0.01-0.02 of the ratio), GUEST_SYNC_BENCH_LOG_DIR
+// (each service's log written there at the end, and each round's Graph requests as graph-requests-round-N.tsv) and GUEST_SYNC_BENCH_CPU_PROFILE_DIR (each service's V8 CPU profile, written when it stops) tell where a
 // round's time went.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -397,13 +397,16 @@ export class KafkaBus implements MessageBus {
     // One pacemaker per batch keeps the group membership alive however long a handler runs; kafkajs throttles
     // heartbeat() to its interval, so calling it often is cheap.
     const pacemaker = setInterval(() => void heartbeat().catch(() => undefined), PACEMAKER_INTERVAL_MS);
+    // Once the batch runs on alone, kafkajs's own loop heartbeats again; ours would keep its throttled heartbeat from
+    // ever going out and swallow the rebalance it answers, so the member would never rejoin while the batch runs.
+    let alone = false;
     const deps = {
       group,
       policy: this.retry,
       logger: this.options.logger,
       metrics: this.options.metrics,
       faults: this.faults,
-      heartbeat,
+      heartbeat: () => (alone ? Promise.resolve() : heartbeat()),
       signal: this.stopping.signal,
       deadLetter: (payload: PayloadIn<typeof DEAD_LETTER_TOPIC>, options: { correlationId?: string; headers: Record<string, string> }) =>
         this.deadLetter(payload, options),
@@ -458,15 +461,18 @@ export class KafkaBus implements MessageBus {
 
     // Slow: the batch goes on alone, and the fetch loop on to the other partitions (ADR 0051).
     const resume = pause();
-    const alone = (async () => {
+    alone = true;
+    clearInterval(pacemaker);
+    const running = (async () => {
       try {
         await finished;
         const uncommitted = uncommittedOffsets();
         if (current() && uncommitted.topics.length > 0) await commitOffsetsIfNecessary(uncommitted);
       } catch (error) {
         this.options.logger.warn({ group, topic, partition: batch.partition, error: error instanceof Error ? error.message : String(error) }, 'could not commit a batch that ran on alone; it is replayed');
-      } finally {
-        clearInterval(pacemaker);
+        // A commit check failed mid-batch: its messages in flight finish before the partition is fetched again, so no
+        // key of it runs twice at once in this process.
+        await queue.idle();
       }
       // What did not finish is fetched again from the first unfinished offset once the partition is resumed.
       if (queue.error) {
@@ -475,8 +481,8 @@ export class KafkaBus implements MessageBus {
       }
       resume();
     })();
-    this.detached.add(alone);
-    void alone.finally(() => this.detached.delete(alone));
+    this.detached.add(running);
+    void running.finally(() => this.detached.delete(running));
   }
 
   /** Runs a batch's queue to its end, offering kafkajs a commit once a second in a long one. */
