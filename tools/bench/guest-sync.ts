@@ -13,7 +13,8 @@
 //   [MESSAGING_KEY_CONCURRENCY=n] [DATABASE_PREPARED_STATEMENTS=false] npm run bench:guest-sync -- [--people 2000] [--time-scale 1] [--rounds 3] [--partitions 24] [--warm-up 20]
 //
 // GUEST_SYNC_BENCH_LOG_LEVEL (warn by default; info costs about 0.01-0.02 of the ratio), GUEST_SYNC_BENCH_LOG_DIR
-// (each service's log written there at the end, and each round's Graph requests as graph-requests-round-N.tsv) and GUEST_SYNC_BENCH_CPU_PROFILE_DIR (each service's V8 CPU profile, written when it stops) tell where a
+// (each service's log written there at the end, each round's Graph requests as graph-requests-round-N.tsv and how
+// each table was read as table-scans-round-N.tsv) and GUEST_SYNC_BENCH_CPU_PROFILE_DIR (each service's V8 CPU profile, written when it stops) tell where a
 // round's time went.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -265,6 +266,15 @@ async function main(): Promise<void> {
         mkdirSync(logDir, { recursive: true });
         const lines = sandboxes.graph.inspect.requests().map((r) => `${at(r.at)}\t${r.method}\t${r.path}\t${r.status}`);
         writeFileSync(path.join(logDir, `graph-requests-round-${round}.tsv`), `${lines.join('\n')}\n`);
+        // How each table was read so far (cumulative): sequential scans of a growing table show a plan gone wrong.
+        const scans = await queryRows<Record<string, unknown>>(
+          database.url,
+          `SELECT schemaname || '.' || relname AS "table", seq_scan, seq_tup_read, idx_scan, n_live_tup, last_autoanalyze
+             FROM pg_stat_user_tables ORDER BY seq_tup_read DESC`,
+        );
+        const header = ['table', 'seq_scan', 'seq_tup_read', 'idx_scan', 'n_live_tup', 'last_autoanalyze'];
+        const tsv = [header.join('\t'), ...scans.map((r) => header.map((h) => String(r[h] ?? '')).join('\t'))];
+        writeFileSync(path.join(logDir, `table-scans-round-${round}.tsv`), `${tsv.join('\n')}\n`);
       }
     }
   } catch (error) {

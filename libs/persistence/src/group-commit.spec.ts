@@ -13,8 +13,29 @@ describe('GroupCommit', () => {
       applyOne: async () => Promise.reject(new Error('not expected')),
     });
     await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => commits.submit(n)));
-    // The first arrives alone; the rest queue behind its transaction and go three at a time.
-    expect(batches).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+    // Three at a time, the rest queued behind the open transaction.
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  it('gathers what is submitted in the same turn into one transaction, even while other slots are free', async () => {
+    const batches: number[][] = [];
+    const commits = new GroupCommit<number>({
+      maxBatch: 50,
+      maxConcurrent: 8,
+      applyBatch: async (items) => {
+        batches.push([...items]);
+      },
+      applyOne: async () => Promise.reject(new Error('not expected')),
+    });
+    // The way the bus hands over a fetched batch: one handler call per message, each awaiting a little first.
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, n) => {
+        await Promise.resolve();
+        await commits.submit(n);
+      }),
+    );
+    await commits.submit(20);
+    expect(batches).toEqual([Array.from({ length: 20 }, (_, n) => n), [20]]);
   });
 
   it('retries a failed batch item by item, so only the bad item fails', async () => {
@@ -30,9 +51,8 @@ describe('GroupCommit', () => {
         if (item === 13) throw new Error('13 cannot be applied');
       },
     });
-    const first = commits.submit(1);
+    await commits.submit(1);
     const outcomes = await Promise.allSettled([2, 13, 4].map((n) => commits.submit(n)));
-    await first;
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('13 cannot be applied'));
     expect(single.sort((a, b) => a - b)).toEqual([2, 4, 13]);

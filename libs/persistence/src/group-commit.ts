@@ -19,17 +19,29 @@ interface Waiting<T> {
  * Group commit: concurrent callers (the bus works many keys at once) each wait for their own item, while the items
  * that arrive together share one transaction, so the database commits once per batch instead of once per item. A
  * batch that fails is retried item by item, so one bad item fails alone and the others still commit.
+ *
+ * A transaction starts on the next turn of the event loop (setImmediate), not on the first submit: the bus hands a
+ * fetched batch over as one call per message, and starting at once sent the first of them alone, then one per free
+ * slot. In a guest sync of 2,000 people, identity committed 938 batches (643 of a single observation) that way, and
+ * 347 (69 single) once deferred; the import applied in 7.8 s instead of 14 s.
  */
 export class GroupCommit<T> {
   private readonly waiting: Waiting<T>[] = [];
   private open = 0;
+  private flushScheduled = false;
 
   constructor(private readonly options: GroupCommitOptions<T>) {}
 
   /** Resolves once the item's transaction committed; rejects with the item's own error. */
   submit(item: T): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
-    this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
     return done;
   }
 
