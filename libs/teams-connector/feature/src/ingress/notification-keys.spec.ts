@@ -52,6 +52,22 @@ describe('NotificationKeyring', () => {
     expect(reason(() => keyring.decrypt({ ...other, encryptionCertificateThumbprint: undefined }))).toBe('key-unwrap-failed');
   });
 
+  it('unwraps the data key of a notification sent again only once, and still checks its data every time', () => {
+    const fresh = new NotificationKeyring([current], current.id);
+    const content = encrypt({ id: '3' }, current.certificate, current.id);
+    expect(fresh.decrypt(content)).toEqual({ id: '3' });
+    expect(fresh.decrypt({ ...content })).toEqual({ id: '3' });
+    // Same wrapped key, other data: the signature over the data refuses it.
+    const other = encrypt({ id: '4' }, current.certificate, current.id);
+    expect(reason(() => fresh.decrypt({ ...content, data: other.data }))).toBe('signature-mismatch');
+    expect(fresh.unwraps).toEqual({ done: 1, reused: 2 });
+    // A key that does not unwrap is not remembered: it fails each time.
+    const forged = { ...content, dataKey: Buffer.from(randomBytes(256)).toString('base64') };
+    expect(reason(() => fresh.decrypt(forged))).toBe('key-unwrap-failed');
+    expect(reason(() => fresh.decrypt(forged))).toBe('key-unwrap-failed');
+    expect(fresh.unwraps).toEqual({ done: 3, reused: 2 });
+  });
+
   it('makes no subscription without an active key', () => {
     expect(new NotificationKeyring([], null).active).toBeNull();
     expect(() => new NotificationKeyring([current], 'missing')).toThrow(/missing is active but not configured/);

@@ -37,6 +37,16 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export class NotificationKeyring {
   private readonly keys = new Map<string, { certificate: string; privateKey: KeyObject; thumbprint: string }>();
+  /**
+   * Data keys already unwrapped, by certificate and wrapped key. RSA-OAEP is what a notification's decryption costs
+   * (about 2 ms of CPU; AES and HMAC are microseconds), and a notification Graph sends again (its first attempt was not
+   * answered within 3 s, which happens exactly when teams-connector is busiest) carries the same wrapped key: unwrapping
+   * it again only adds to the load that made it late. The same input gives the same key, so this changes no outcome;
+   * the HMAC over the data is still checked every time. Bounded, oldest out first.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
+  /** RSA unwraps done, and data keys found already unwrapped. */
+  readonly unwraps = { done: 0, reused: 0 };
 
   constructor(
     keys: readonly NotificationKey[],
@@ -66,13 +76,7 @@ export class NotificationKeyring {
     const key = this.keys.get(content.encryptionCertificateId);
     if (!key) throw new DecryptionError('unknown-certificate');
     if (content.encryptionCertificateThumbprint && content.encryptionCertificateThumbprint.toUpperCase() !== key.thumbprint) throw new DecryptionError('unknown-certificate');
-    let symmetric: Buffer;
-    try {
-      symmetric = privateDecrypt({ key: key.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(content.dataKey, 'base64'));
-    } catch {
-      throw new DecryptionError('key-unwrap-failed');
-    }
-    if (symmetric.length !== 32) throw new DecryptionError('key-unwrap-failed');
+    const symmetric = this.unwrap(content.encryptionCertificateId, key.privateKey, content.dataKey);
     const data = Buffer.from(content.data, 'base64');
     const expected = createHmac('sha256', symmetric).update(data).digest();
     const given = Buffer.from(content.dataSignature, 'base64');
@@ -90,4 +94,27 @@ export class NotificationKeyring {
       throw new DecryptionError('not-json');
     }
   }
+
+  private unwrap(certificateId: string, privateKey: KeyObject, dataKey: string): Buffer {
+    const cacheKey = `${certificateId}\u0000${dataKey}`;
+    const known = this.unwrapped.get(cacheKey);
+    if (known) {
+      this.unwraps.reused++;
+      return known;
+    }
+    this.unwraps.done++;
+    let symmetric: Buffer;
+    try {
+      symmetric = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(dataKey, 'base64'));
+    } catch {
+      throw new DecryptionError('key-unwrap-failed');
+    }
+    if (symmetric.length !== 32) throw new DecryptionError('key-unwrap-failed');
+    if (this.unwrapped.size >= UNWRAPPED_KEYS_KEPT) this.unwrapped.delete(this.unwrapped.keys().next().value as string);
+    this.unwrapped.set(cacheKey, symmetric);
+    return symmetric;
+  }
 }
+
+/** About 2 MB at most: a few seconds of notifications at the rates the relay benchmark offers. */
+export const UNWRAPPED_KEYS_KEPT = 4_096;
