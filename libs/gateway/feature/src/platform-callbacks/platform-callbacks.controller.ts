@@ -66,36 +66,50 @@ export class PlatformCallbacksController {
       const value = request.header(name);
       if (value) headers[name] = value;
     }
+    // The platform gave up on this attempt (it closed the connection: Slack and Graph wait 3 s, then send it again
+    // later): the connector's answer would reach no one, so the gateway stops waiting for it (a Graph notification
+    // would otherwise hold its connection for the 10 s meant for the validation handshake). The connector still
+    // finishes what it began: what it stored before the platform's repeat arrives keeps its place in the order.
+    const platformGone = new AbortController();
+    const onClose = () => {
+      if (!response.writableFinished) platformGone.abort(new Error('the platform closed the connection'));
+    };
+    response.once('close', onClose);
     const started = Date.now();
     const deadline = started + callback.timeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // undici's request(), not fetch(): pooled keep-alive connections without WHATWG streams (see InternalApiClient).
-        const answer = await httpRequest(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
-          method: 'POST',
-          headers,
-          body: request.rawBody,
-          signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-        });
-        const body = Buffer.from(await answer.body.arrayBuffer());
-        const type = answer.headers['content-type'];
-        if (typeof type === 'string') response.type(type);
-        response.status(answer.statusCode).send(body);
-        return;
-      } catch (error) {
-        // A replica that just died (its connection refused or cut) is not the whole connector: the next connection
-        // may reach another replica, or this one back up, within the platform's wait. Safe to send again: the
-        // connector recognizes a repeat (event_id, the notification's event id).
-        const pause = RETRY_FIRST_PAUSE_MS * 2 ** (attempt - 1);
-        // Only a refused or cut connection gets here in time: a timeout ends the platform's whole wait, past the window.
-        if (isTransientFailure(error) && Date.now() + pause - started < RETRY_WITHIN_MS) {
-          await new Promise((resolve) => setTimeout(resolve, pause));
-          continue;
+    try {
+      for (let attempt = 1; !platformGone.signal.aborted; attempt++) {
+        try {
+          // undici's request(), not fetch(): pooled keep-alive connections without WHATWG streams (see InternalApiClient).
+          const answer = await httpRequest(`${this.internalApi.client(callback.connector).baseUrl}${path}${query}`, {
+            method: 'POST',
+            headers,
+            body: request.rawBody,
+            signal: AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), platformGone.signal]),
+          });
+          const body = Buffer.from(await answer.body.arrayBuffer());
+          const type = answer.headers['content-type'];
+          if (typeof type === 'string') response.type(type);
+          response.status(answer.statusCode).send(body);
+          return;
+        } catch (error) {
+          if (platformGone.signal.aborted) return;
+          // A replica that just died (its connection refused or cut) is not the whole connector: the next connection
+          // may reach another replica, or this one back up, within the platform's wait. Safe to send again: the
+          // connector recognizes a repeat (event_id, the notification's event id).
+          const pause = RETRY_FIRST_PAUSE_MS * 2 ** (attempt - 1);
+          // Only a refused or cut connection gets here in time: a timeout ends the platform's whole wait, past the window.
+          if (isTransientFailure(error) && Date.now() + pause - started < RETRY_WITHIN_MS) {
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            continue;
+          }
+          this.logger.warn({ err: error, path, attempts: attempt }, `${callback.connector} did not take ${callback.what}`);
+          response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
+          return;
         }
-        this.logger.warn({ err: error, path, attempts: attempt }, `${callback.connector} did not take ${callback.what}`);
-        response.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }));
-        return;
       }
+    } finally {
+      response.off('close', onClose);
     }
   }
 }

@@ -22,6 +22,8 @@ describe('PlatformCallbacksController (Slack events)', () => {
   let base: string;
   const seen: Seen[] = [];
   let answer = { status: 200, type: 'application/json', body: '{"challenge":"abc"}' };
+  /** Bodies the stand-in holds without answering, and when their call was cut (ms after it arrived). */
+  const held = new Map<string, number | 'still open'>();
 
   beforeAll(async () => {
     connector = http.createServer((request, response) => {
@@ -29,6 +31,12 @@ describe('PlatformCallbacksController (Slack events)', () => {
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       request.on('end', () => {
         seen.push({ path: request.url ?? '', headers: request.headers, body });
+        if (body.includes('"hold"')) {
+          const arrived = Date.now();
+          held.set(body, 'still open');
+          response.on('close', () => held.set(body, Date.now() - arrived));
+          return;
+        }
         response.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
       });
     });
@@ -115,6 +123,15 @@ describe('PlatformCallbacksController (Slack events)', () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"event_callback","event_id":"Ev1"}' });
     expect(response.status).toBe(200);
     expect(seen.slice(before).map((s) => s.body)).toEqual(['{"type":"event_callback","event_id":"Ev1"}']);
+  });
+
+  it('stops waiting for the connector once the platform stopped waiting for the gateway', async () => {
+    const body = '{"value":[{"subscriptionId":"hold"}]}';
+    // Graph gives up on an attempt after 3 s; here after 300 ms (the gateway's own wait for Graph is 10 s).
+    await expect(fetch(`${base}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    const deadline = Date.now() + 2_000;
+    while (held.get(body) === 'still open' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(held.get(body)).toBeLessThan(1_000);
   });
 
   it('answers 503 when the connector cannot be reached, so the platform sends again', async () => {
