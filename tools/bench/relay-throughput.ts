@@ -23,7 +23,8 @@
 // (PARLEY_*_LIMIT_TIME_SCALE=0.001), so the other parts measure Parley's own cost.
 //
 // PARLEY_TEAMS_READ_BACK=false passes to teams-connector (to measure what the read-back of ADR 0047 costs), and
-// DATABASE_PREPARED_STATEMENTS=false to every service (what named prepared statements save, ADR 0049).
+// DATABASE_PREPARED_STATEMENTS=false to every service (what named prepared statements save, ADR 0049);
+// RELAY_BENCH_CONNECTOR_POOL_SIZE sets both connectors' DATABASE_POOL_SIZE (what waiting for a connection costs, ADR 0052).
 // Sizes (environment): RELAY_BENCH_PAIRS (DM pairs, max 25), RELAY_BENCH_MESSAGES (per throughput round),
 // RELAY_BENCH_OFFERED_RATE (msg/s offered in throughput rounds), RELAY_BENCH_RATE (steady msg/s),
 // RELAY_BENCH_LATENCY_SECONDS, RELAY_BENCH_ROUNDS, RELAY_BENCH_LIMITS_SECONDS (0 skips the limits-on part),
@@ -440,7 +441,7 @@ async function main(): Promise<void> {
   const brokers = (process.env['KAFKA_BROKERS'] as string).split(',');
   // DATABASE_PREPARED_STATEMENTS=false measures every service without named prepared statements (ADR 0049).
   const everyApp: Record<string, string> = process.env['DATABASE_PREPARED_STATEMENTS'] ? { DATABASE_PREPARED_STATEMENTS: process.env['DATABASE_PREPARED_STATEMENTS'] } : {};
-  const connectorEnv = { ...everyApp, ...PACING_OFF };
+  const connectorEnv = { ...everyApp, ...PACING_OFF, ...(process.env['RELAY_BENCH_CONNECTOR_POOL_SIZE'] ? { DATABASE_POOL_SIZE: process.env['RELAY_BENCH_CONNECTOR_POOL_SIZE'] } : {}) };
   const perApp: Partial<Record<ClusterApp, Record<string, string>>> = {
     gateway: { ...everyApp, PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },
     identity: { ...everyApp, PARLEY_PUBLIC_URL: RELAY_PUBLIC_URL },

@@ -1,4 +1,4 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '@parley/observability';
 import { PreparingClient } from './prepared-statements';
 
@@ -77,4 +77,24 @@ export async function databaseHealth(dataSource: DataSource, timeoutMs = 2_000):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A second, small pool on the service's database and schema for the work that answers a platform within its deadline
+ * (ADR 0052): storing a Slack event or a Graph notification before the ack. On the service's own pool it queued behind
+ * whatever held every connection (inbox lanes, Kafka handlers), past the platform's 3 s, and the platform sent it again.
+ * No migrations run here: the main DataSource ran them before this opens.
+ */
+export async function openDedicatedPool(main: DataSource, purpose: string, poolSize: number): Promise<DataSource> {
+  const options = main.options as DataSourceOptions & { extra?: Record<string, unknown> };
+  const extra = options.extra ?? {};
+  const dedicated = new DataSource({
+    ...options,
+    poolSize,
+    migrations: [],
+    migrationsRun: false,
+    extra: { ...extra, application_name: `${String(extra['application_name'] ?? 'parley')}-${purpose}` },
+  } as DataSourceOptions);
+  await dedicated.initialize();
+  return dedicated;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { ModuleRef } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { Logger, ServiceMetrics } from '@parley/observability';
+import { openDedicatedPool } from '@parley/persistence';
 import { DATA_SOURCE, INTERNAL_API, LOGGER, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { GRAPH_ACCESS, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from '../graph.providers';
@@ -19,6 +20,22 @@ import { SubscriptionStore } from './subscription-store';
 import { ValidationTokenVerifier } from './validation-tokens';
 
 export const TEAMS_INGRESS_CONFIG = Symbol('TEAMS_INGRESS_CONFIG');
+
+/**
+ * The notification endpoint's own connections (ADR 0052): its subscription reads and its inbox writes, two group
+ * commits and one batched read at a time.
+ */
+export const INTAKE_POOL_SIZE = 3;
+
+/** The pool the endpoint stores notifications through before its 202, closed with the application. */
+@Injectable()
+export class IntakeDatabase implements OnApplicationShutdown {
+  constructor(readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dataSource.destroy().catch(() => undefined);
+  }
+}
 
 /**
  * The module's ChatMessageObserver, looked up when first needed (not strict: the relay side registers it in the same
@@ -65,6 +82,11 @@ export class IngressLifecycle implements OnApplicationBootstrap, OnApplicationSh
 }
 
 export const ingressProviders: Provider[] = [
+  {
+    provide: IntakeDatabase,
+    inject: [DATA_SOURCE],
+    useFactory: async (dataSource: DataSource) => new IntakeDatabase(await openDedicatedPool(dataSource, 'teams-intake', INTAKE_POOL_SIZE)),
+  },
   {
     provide: TEAMS_INGRESS_CONFIG,
     inject: [SERVICE_CONFIG, TEAMS_CONNECTOR_OPTIONS],
@@ -113,15 +135,23 @@ export const ingressProviders: Provider[] = [
   },
   {
     provide: NotificationInbox,
-    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS],
-    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess) =>
-      new NotificationInbox(dataSource, observerLookup(moduleRef), config.inbox, logger.child({ component: 'teams-notification-inbox' }), metrics.registry, config.inbox.readBack ? graphChatReadBack(graph) : undefined),
+    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS, IntakeDatabase],
+    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess, intake: IntakeDatabase) =>
+      new NotificationInbox(
+        dataSource,
+        observerLookup(moduleRef),
+        config.inbox,
+        logger.child({ component: 'teams-notification-inbox' }),
+        metrics.registry,
+        config.inbox.readBack ? graphChatReadBack(graph) : undefined,
+        intake.dataSource,
+      ),
   },
   {
     provide: NotificationIntake,
-    inject: [SubscriptionStore, NotificationKeySource, ValidationTokenVerifier, NotificationInbox, LOGGER, SubscriptionManager],
-    useFactory: (store: SubscriptionStore, keys: NotificationKeySource, tokens: ValidationTokenVerifier, inbox: NotificationInbox, logger: Logger, manager: SubscriptionManager) =>
-      new NotificationIntake(store, keys, tokens, inbox, logger.child({ component: 'teams-ingress' }), () => manager.poke()),
+    inject: [IntakeDatabase, NotificationKeySource, ValidationTokenVerifier, NotificationInbox, LOGGER, SubscriptionManager],
+    useFactory: (intake: IntakeDatabase, keys: NotificationKeySource, tokens: ValidationTokenVerifier, inbox: NotificationInbox, logger: Logger, manager: SubscriptionManager) =>
+      new NotificationIntake(new SubscriptionStore(intake.dataSource), keys, tokens, inbox, logger.child({ component: 'teams-ingress' }), () => manager.poke()),
   },
   IngressLifecycle,
 ];

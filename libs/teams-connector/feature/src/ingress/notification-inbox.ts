@@ -137,6 +137,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     private readonly logger: Logger,
     registry?: Registry,
     private readonly readBack?: ChatReadBack,
+    /** Where accept() writes: a pool of its own (ADR 0052), so the ack never waits for a connection the lanes hold. */
+    private readonly intakeDataSource: DataSource = dataSource,
   ) {
     this.drainer = new LaneDrainer(this, { ...settings, renewMs: RENEW_MS }, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
@@ -166,7 +168,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
         const at = i * 11;
         return `($${at + 1}, $${at + 2}, $${at + 3}::uuid, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $${at + 8}::jsonb, $${at + 9}::timestamptz, $${at + 10}, now() - ($${at + 11}::int * interval '1 millisecond'))`;
       });
-      await this.dataSource.query(
+      await this.intakeDataSource.query(
         `INSERT INTO teams_connector.notification_inbox (event_id, org_id, connection_id, chat_id, message_id, thread_root_id, change_type, message, version_at, source, received_at)
          VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`,
         values,

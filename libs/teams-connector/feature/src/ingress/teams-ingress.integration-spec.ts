@@ -6,6 +6,7 @@ import { generateSandboxCertificates, startGraphSandbox, type GraphSandbox, type
 import { integrationEnv, queryRows } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { DATA_SOURCE } from '@parley/service-runtime';
+import { IntakeDatabase } from './ingress.providers';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
 import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
@@ -191,6 +192,31 @@ describe('Teams ingress', () => {
     const edit = await observer.waitFor((o) => o.messageId === message.id && o.changeType === 'updated' && o.source === 'notification');
     expect(edit.message?.body?.content).toContain('hello, edited');
     expect(edit.eventId).not.toBe(seen.eventId);
+  });
+
+  it("stores a notification before Graph's 3 s while every connection of the service's own pool is taken (ADR 0052)", async () => {
+    await currentOf(org);
+    const chat = sandbox.control.createChat({ members: [people[0] as string, people[1] as string] });
+    const db = harness.connector.app.get<DataSource>(DATA_SOURCE);
+    const poolSize = (db.options as { poolSize?: number }).poolSize ?? 10;
+    // The lanes and Kafka handlers of a busy connector, holding every pooled connection for 5 s.
+    const busy = Array.from({ length: poolSize }, () => db.query('SELECT pg_sleep(5)'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      const message = say(org, chat.id, 'while the pool is busy');
+      const delivered = await deliveryOf(message.id);
+      expect(delivered).toMatchObject({ attempt: 1, status: 202 });
+      const stored = await until('the inbox row', async () => {
+        const [row] = (await harness.connector.app.get(IntakeDatabase).dataSource.query('SELECT count(*)::int AS n FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id])) as { n: number }[];
+        return (row?.n ?? 0) > 0 ? row : undefined;
+      });
+      expect(stored).toEqual({ n: 1 });
+      // Graph's first attempt was answered within its deadline, while the pool was still busy.
+      expect(sandbox.inspect.deliveries().filter((d) => d.kind === 'change' && JSON.stringify(d.body).includes(`messages('${message.id}')`) && d.outcome !== 'delivered')).toEqual([]);
+      await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+    } finally {
+      await Promise.allSettled(busy);
+    }
   });
 
   describe('refusals: nothing from a refused notification reaches the observer', () => {
