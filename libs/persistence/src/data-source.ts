@@ -83,18 +83,27 @@ export async function databaseHealth(dataSource: DataSource, timeoutMs = 2_000):
  * A second, small pool on the service's database and schema for the work that answers a platform within its deadline
  * (ADR 0052): storing a Slack event or a Graph notification before the ack. On the service's own pool it queued behind
  * whatever held every connection (inbox lanes, Kafka handlers), past the platform's 3 s, and the platform sent it again.
- * No migrations run here: the main DataSource ran them before this opens.
+ * No migrations run here: the main DataSource ran them before this opens. A service provides a subclass of its own
+ * (its injection token); Nest closes it with the application (onApplicationShutdown).
  */
-export async function openDedicatedPool(main: DataSource, purpose: string, poolSize: number): Promise<DataSource> {
-  const options = main.options as DataSourceOptions & { extra?: Record<string, unknown> };
-  const extra = options.extra ?? {};
-  const dedicated = new DataSource({
-    ...options,
-    poolSize,
-    migrations: [],
-    migrationsRun: false,
-    extra: { ...extra, application_name: `${String(extra['application_name'] ?? 'parley')}-${purpose}` },
-  } as DataSourceOptions);
-  await dedicated.initialize();
-  return dedicated;
+export class DedicatedPool {
+  constructor(readonly dataSource: DataSource) {}
+
+  static async open<T extends DedicatedPool>(this: new (dataSource: DataSource) => T, main: DataSource, purpose: string, poolSize: number): Promise<T> {
+    const options = main.options as DataSourceOptions & { extra?: Record<string, unknown> };
+    const extra = options.extra ?? {};
+    const dedicated = new DataSource({
+      ...options,
+      poolSize,
+      migrations: [],
+      migrationsRun: false,
+      extra: { ...extra, application_name: `${String(extra['application_name'] ?? 'parley')}-${purpose}` },
+    } as DataSourceOptions);
+    await dedicated.initialize();
+    return new this(dedicated);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dataSource.destroy().catch(() => undefined);
+  }
 }

@@ -1,4 +1,4 @@
-export { createServiceDataSource, databaseHealth, initializeAndMigrate, openDedicatedPool, type ServiceDatabaseOptions } from './data-source';
+export { createServiceDataSource, databaseHealth, initializeAndMigrate, DedicatedPool, type ServiceDatabaseOptions } from './data-source';
 export { PreparingClient, MAX_PREPARED_PER_CONNECTION, statementName } from './prepared-statements';
 export { createMessagingTables, dropMessagingTables } from './messaging-tables';
 export { inTransaction, Outbox } from './outbox/outbox';

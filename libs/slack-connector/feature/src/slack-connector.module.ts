@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@parley/service-runtime';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@parley/service-runtime';
 import { resolveSlackConnectorConfig, SLACK_CONNECTOR_CONFIG } from './config';
 import { SlackClients } from './connections/slack-clients';
 import { SlackConnections } from './connections/slack-connections';
@@ -18,7 +19,7 @@ import { ReactionDelivery } from './delivery/reaction-delivery';
 import { ReactionHandler } from './delivery/reaction.handler';
 import { NoticeHandler } from './notices/notice.handler';
 import { NoticePoster } from './notices/notice-poster';
-import { InboundEvents } from './events/inbound-events';
+import { InboundEvents, SLACK_INTAKE_POOL_SIZE, SlackIntakePool } from './events/inbound-events';
 import { SlackEventIngressController } from './events/slack-event-ingress.controller';
 import { SlackEventProcessor } from './events/slack-event-processor';
 import { ChannelLinkHandler } from './channels/channel-link.handler';
@@ -47,6 +48,7 @@ import { FileShare } from './delivery/file-share';
     MirrorService,
     SlackUserTokens,
     PostedMessages,
+    { provide: SlackIntakePool, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => SlackIntakePool.open(dataSource, 'slack-intake', SLACK_INTAKE_POOL_SIZE) },
     InboundEvents,
     SlackEventProcessor,
     Deliveries,

@@ -377,6 +377,24 @@ describe('slack-connector relay side', () => {
       }
     });
 
+    it("acks an event within Slack's 3 s while every connection of the service's own pool is taken (ADR 0052)", async () => {
+      const dm = sandbox.control.open({ as: 'eng01', with: [frances.name] }).id;
+      const poolSize = (service.dataSource.options as { poolSize?: number }).poolSize ?? 10;
+      // The lanes and Kafka handlers of a busy connector, holding every pooled connection for 5 s.
+      const busy = Array.from({ length: poolSize }, () => service.dataSource.query('SELECT pg_sleep(5)'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      try {
+        const ts = `${Math.floor(Date.now() / 1000)}.000300`;
+        const started = Date.now();
+        const answer = await sendSigned(messageEnvelope(`EvBusy${randomUUID().slice(0, 8)}`, { type: 'message', channel: dm, channel_type: 'im', user: ids['eng01'], text: 'while the pool is busy', ts, event_ts: ts }));
+        expect(answer.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(3_000);
+      } finally {
+        await Promise.allSettled(busy);
+      }
+      await settle();
+    });
+
     it("publishes a consented person's DM (a user-token event) once, with both members, and its edit and delete", async () => {
       const dm = sandbox.control.open({ as: 'eng01', with: [frances.name] }).id;
       const posted = sandbox.control.post({ as: 'eng01', channel: dm, text: 'hi Frances, `code` & <https://example.com|link>' });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
-import { GroupCommit, laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
+import { DedicatedPool, GroupCommit, laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
 
 export interface InboundEvent {
   readonly eventId: string;
@@ -67,6 +67,13 @@ interface Storing {
   fresh: boolean;
 }
 
+/**
+ * The connections the Events API endpoint stores events through before its 200 (ADR 0052): the group commit's 2
+ * transactions, never waiting behind the lanes and handlers that hold the service's own pool.
+ */
+export class SlackIntakePool extends DedicatedPool {}
+export const SLACK_INTAKE_POOL_SIZE = 2;
+
 /** Events of one lane per claim (each can wait for an echo: echoWaitMs); the claim is renewed while they are handled. */
 const EVENTS_PER_LANE = 10;
 
@@ -85,7 +92,10 @@ export class InboundEvents {
     applyOne: (one) => this.insert([one]),
   });
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SlackIntakePool) private readonly intakePool: SlackIntakePool,
+  ) {}
 
   /**
    * True when the event is new; false for a redelivery of one already stored. Events that arrive together share one
@@ -106,7 +116,7 @@ export class InboundEvents {
       return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb, to_timestamp($${at + 6}::double precision))`;
     });
     const rows = await queryReturning<{ event_id: string }>(
-      this.dataSource,
+      this.intakePool.dataSource,
       `INSERT INTO slack_connector.inbound_events (event_id, org_id, connection_id, team_id, body, occurred_at)
        VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
       values,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { ModuleRef } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { Logger, ServiceMetrics } from '@parley/observability';
-import { openDedicatedPool } from '@parley/persistence';
+import { DedicatedPool } from '@parley/persistence';
 import { DATA_SOURCE, INTERNAL_API, LOGGER, METRICS, SERVICE_CONFIG, type InternalApiAccess } from '@parley/service-runtime';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import { GRAPH_ACCESS, TEAMS_CONNECTOR_OPTIONS, type TeamsConnectorOptions } from '../graph.providers';
@@ -28,14 +28,7 @@ export const TEAMS_INGRESS_CONFIG = Symbol('TEAMS_INGRESS_CONFIG');
 export const INTAKE_POOL_SIZE = 3;
 
 /** The pool the endpoint stores notifications through before its 202, closed with the application. */
-@Injectable()
-export class IntakeDatabase implements OnApplicationShutdown {
-  constructor(readonly dataSource: DataSource) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.dataSource.destroy().catch(() => undefined);
-  }
-}
+export class IntakeDatabase extends DedicatedPool {}
 
 /**
  * The module's ChatMessageObserver, looked up when first needed (not strict: the relay side registers it in the same
@@ -85,7 +78,7 @@ export const ingressProviders: Provider[] = [
   {
     provide: IntakeDatabase,
     inject: [DATA_SOURCE],
-    useFactory: async (dataSource: DataSource) => new IntakeDatabase(await openDedicatedPool(dataSource, 'teams-intake', INTAKE_POOL_SIZE)),
+    useFactory: (dataSource: DataSource) => IntakeDatabase.open(dataSource, 'teams-intake', INTAKE_POOL_SIZE),
   },
   {
     provide: TEAMS_INGRESS_CONFIG,
