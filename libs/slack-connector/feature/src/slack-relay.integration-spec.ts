@@ -384,11 +384,15 @@ describe('slack-connector relay side', () => {
       const busy = Array.from({ length: poolSize }, () => service.dataSource.query('SELECT pg_sleep(5)'));
       await new Promise((resolve) => setTimeout(resolve, 200));
       try {
-        const ts = `${Math.floor(Date.now() / 1000)}.000300`;
-        const started = Date.now();
-        const answer = await sendSigned(messageEnvelope(`EvBusy${randomUUID().slice(0, 8)}`, { type: 'message', channel: dm, channel_type: 'im', user: ids['eng01'], text: 'while the pool is busy', ts, event_ts: ts }));
-        expect(answer.status).toBe(200);
-        expect(Date.now() - started).toBeLessThan(3_000);
+        // A DM's event, and a linked channel's (whose link is checked before the ack too).
+        const general = creds.channels['general'] as string;
+        for (const [channel, channelType, ms] of [[dm, 'im', '000300'], [general, 'channel', '000400']] as const) {
+          const ts = `${Math.floor(Date.now() / 1000)}.${ms}`;
+          const started = Date.now();
+          const answer = await sendSigned(messageEnvelope(`EvBusy${randomUUID().slice(0, 8)}`, { type: 'message', channel, channel_type: channelType, user: ids['eng01'], text: 'while the pool is busy', ts, event_ts: ts }));
+          expect({ channelType, status: answer.status }).toEqual({ channelType, status: 200 });
+          expect(Date.now() - started).toBeLessThan(3_000);
+        }
       } finally {
         await Promise.allSettled(busy);
       }

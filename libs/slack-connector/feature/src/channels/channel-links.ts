@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Payload } from '@parley/contracts';
 import { queryReturning } from '@parley/persistence';
 import { DATA_SOURCE } from '@parley/service-runtime';
+import { SlackIntakePool } from '../events/intake-pool';
 
 type LinkChange = Payload<'parley.channel.link.changed.v1'>;
 
@@ -12,7 +13,10 @@ type LinkChange = Payload<'parley.channel.link.changed.v1'>;
  */
 @Injectable()
 export class ChannelLinks {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SlackIntakePool) private readonly intakePool: SlackIntakePool,
+  ) {}
 
   /**
    * Records a change unless a later one of the same link is recorded already (the bus may redeliver an old one).
@@ -37,11 +41,20 @@ export class ChannelLinks {
   }
 
   /** Whether Parley relays this channel of this connection now. */
-  async isLinked(connectionId: string, channelId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM slack_connector.channel_links WHERE connection_id = $1 AND channel_id = $2 AND state = 'linked' LIMIT 1`,
-      [connectionId, channelId],
-    );
-    return rows.length > 0;
+  isLinked(connectionId: string, channelId: string): Promise<boolean> {
+    return linked(this.dataSource, connectionId, channelId);
   }
+
+  /** The same, asked by the Events API endpoint before its 200: through the intake's own connections (ADR 0052). */
+  isLinkedAtIntake(connectionId: string, channelId: string): Promise<boolean> {
+    return linked(this.intakePool.dataSource, connectionId, channelId);
+  }
+}
+
+async function linked(dataSource: DataSource, connectionId: string, channelId: string): Promise<boolean> {
+  const rows: unknown[] = await dataSource.query(
+    `SELECT 1 FROM slack_connector.channel_links WHERE connection_id = $1 AND channel_id = $2 AND state = 'linked' LIMIT 1`,
+    [connectionId, channelId],
+  );
+  return rows.length > 0;
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@parley/service-runtime';
-import { DedicatedPool, GroupCommit, laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
+import { SlackIntakePool } from './intake-pool';
+import { GroupCommit, laneClaimSql, laneRenewSql, queryReturning, type InboxTable } from '@parley/persistence';
 
 export interface InboundEvent {
   readonly eventId: string;
@@ -66,13 +67,6 @@ interface Storing {
   readonly event: InboundEvent;
   fresh: boolean;
 }
-
-/**
- * The connections the Events API endpoint stores events through before its 200 (ADR 0052): the group commit's 2
- * transactions, never waiting behind the lanes and handlers that hold the service's own pool.
- */
-export class SlackIntakePool extends DedicatedPool {}
-export const SLACK_INTAKE_POOL_SIZE = 2;
 
 /** Events of one lane per claim (each can wait for an echo: echoWaitMs); the claim is renewed while they are handled. */
 const EVENTS_PER_LANE = 10;

@@ -104,7 +104,7 @@ export class SlackEventIngressController {
     // A channel's messages are relayed only while it is linked: an unlinked channel's are acked and forgotten, so their
     // text is never stored (the processor checks again, for a link that ends while an event waits).
     const channel = channelOfChannelMessage(envelope);
-    if (channel && !(await this.links.isLinked(settings.id, channel))) {
+    if (channel && !(await this.links.isLinkedAtIntake(settings.id, channel))) {
       this.logger.debug({ eventId, teamId, channel }, 'message of a channel that is not linked; dropped');
       response.status(200).end();
       return;
