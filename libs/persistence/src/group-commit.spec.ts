@@ -1,32 +1,30 @@
 import { GroupCommit } from './group-commit';
 
+/** A group commit that records each batch it applies (each taking `applyMs`) and never falls back to one by one. */
+function recording(maxBatch: number, maxConcurrent: number, applyMs = 0): { batches: number[][]; commits: GroupCommit<number> } {
+  const batches: number[][] = [];
+  const commits = new GroupCommit<number>({
+    maxBatch,
+    maxConcurrent,
+    applyBatch: async (items) => {
+      batches.push([...items]);
+      if (applyMs > 0) await new Promise((resolve) => setTimeout(resolve, applyMs));
+    },
+    applyOne: async () => Promise.reject(new Error('not expected')),
+  });
+  return { batches, commits };
+}
+
 describe('GroupCommit', () => {
   it('puts what arrives while a transaction is open into the next one, up to the batch size', async () => {
-    const batches: number[][] = [];
-    const commits = new GroupCommit<number>({
-      maxBatch: 3,
-      maxConcurrent: 1,
-      applyBatch: async (items) => {
-        batches.push([...items]);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      },
-      applyOne: async () => Promise.reject(new Error('not expected')),
-    });
+    const { batches, commits } = recording(3, 1, 5);
     await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => commits.submit(n)));
     // Three at a time, the rest queued behind the open transaction.
     expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
   it('gathers what is submitted in the same turn into one transaction, even while other slots are free', async () => {
-    const batches: number[][] = [];
-    const commits = new GroupCommit<number>({
-      maxBatch: 50,
-      maxConcurrent: 8,
-      applyBatch: async (items) => {
-        batches.push([...items]);
-      },
-      applyOne: async () => Promise.reject(new Error('not expected')),
-    });
+    const { batches, commits } = recording(50, 8);
     // The way the bus hands over a fetched batch: one handler call per message, each awaiting a little first.
     await Promise.all(
       Array.from({ length: 20 }, async (_, n) => {

@@ -25,10 +25,10 @@ export const TEAMS_INGRESS_CONFIG = Symbol('TEAMS_INGRESS_CONFIG');
  * The notification endpoint's own connections (ADR 0052): its subscription reads and its inbox writes, two group
  * commits and one batched read at a time.
  */
-export const INTAKE_POOL_SIZE = 3;
+export const TEAMS_INTAKE_POOL_SIZE = 3;
 
 /** The pool the endpoint stores notifications through before its 202, closed with the application. */
-export class IntakeDatabase extends DedicatedPool {}
+export class TeamsIntakePool extends DedicatedPool {}
 
 /**
  * The module's ChatMessageObserver, looked up when first needed (not strict: the relay side registers it in the same
@@ -76,9 +76,9 @@ export class IngressLifecycle implements OnApplicationBootstrap, OnApplicationSh
 
 export const ingressProviders: Provider[] = [
   {
-    provide: IntakeDatabase,
+    provide: TeamsIntakePool,
     inject: [DATA_SOURCE],
-    useFactory: (dataSource: DataSource) => IntakeDatabase.open(dataSource, 'teams-intake', INTAKE_POOL_SIZE),
+    useFactory: (dataSource: DataSource) => TeamsIntakePool.open(dataSource, 'teams-intake', TEAMS_INTAKE_POOL_SIZE),
   },
   {
     provide: TEAMS_INGRESS_CONFIG,
@@ -128,8 +128,8 @@ export const ingressProviders: Provider[] = [
   },
   {
     provide: NotificationInbox,
-    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS, IntakeDatabase],
-    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess, intake: IntakeDatabase) =>
+    inject: [DATA_SOURCE, ModuleRef, TEAMS_INGRESS_CONFIG, LOGGER, METRICS, GRAPH_ACCESS, TeamsIntakePool],
+    useFactory: (dataSource: DataSource, moduleRef: ModuleRef, config: TeamsIngressConfig, logger: Logger, metrics: ServiceMetrics, graph: GraphAccess, intake: TeamsIntakePool) =>
       new NotificationInbox(
         dataSource,
         observerLookup(moduleRef),
@@ -142,8 +142,8 @@ export const ingressProviders: Provider[] = [
   },
   {
     provide: NotificationIntake,
-    inject: [IntakeDatabase, NotificationKeySource, ValidationTokenVerifier, NotificationInbox, LOGGER, SubscriptionManager],
-    useFactory: (intake: IntakeDatabase, keys: NotificationKeySource, tokens: ValidationTokenVerifier, inbox: NotificationInbox, logger: Logger, manager: SubscriptionManager) =>
+    inject: [TeamsIntakePool, NotificationKeySource, ValidationTokenVerifier, NotificationInbox, LOGGER, SubscriptionManager],
+    useFactory: (intake: TeamsIntakePool, keys: NotificationKeySource, tokens: ValidationTokenVerifier, inbox: NotificationInbox, logger: Logger, manager: SubscriptionManager) =>
       new NotificationIntake(new SubscriptionStore(intake.dataSource), keys, tokens, inbox, logger.child({ component: 'teams-ingress' }), () => manager.poke()),
   },
   IngressLifecycle,

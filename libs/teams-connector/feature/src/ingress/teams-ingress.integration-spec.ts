@@ -6,7 +6,7 @@ import { generateSandboxCertificates, startGraphSandbox, type GraphSandbox, type
 import { integrationEnv, queryRows } from '@parley/testing';
 import { graphAccessConfig } from '@parley/teams-connector-graph-access';
 import { DATA_SOURCE } from '@parley/service-runtime';
-import { IntakeDatabase } from './ingress.providers';
+import { TeamsIntakePool } from './ingress.providers';
 import { ConnectorHarness, freshDatabase, type SeededOrg } from '../testing/connector-harness';
 import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
@@ -207,7 +207,7 @@ describe('Teams ingress', () => {
       const delivered = await deliveryOf(message.id);
       expect(delivered).toMatchObject({ attempt: 1, status: 202 });
       const stored = await until('the inbox row', async () => {
-        const [row] = (await harness.connector.app.get(IntakeDatabase).dataSource.query('SELECT count(*)::int AS n FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id])) as { n: number }[];
+        const [row] = (await harness.connector.app.get(TeamsIntakePool).dataSource.query('SELECT count(*)::int AS n FROM teams_connector.notification_inbox WHERE message_id = $1', [message.id])) as { n: number }[];
         return (row?.n ?? 0) > 0 ? row : undefined;
       });
       expect(stored).toEqual({ n: 1 });
