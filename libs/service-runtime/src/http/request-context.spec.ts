@@ -41,6 +41,12 @@ class ThingsController {
     return outgoingContextHeaders();
   }
 
+  @Get('slow')
+  async slow(): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return 'too late';
+  }
+
   @Get()
   peers(): Record<string, string> {
     return outgoingContextHeaders();
@@ -131,6 +137,19 @@ describe('request context in a Nest app', () => {
     expect(await asPeer.json()).toEqual({ 'x-request-id': 'gw-req-1', 'x-correlation-id': 'work-1' });
     const asStranger = await fetch(`${url}/things`, { headers: { authorization: 'Bearer someone-else', 'x-request-id': 'ext-1', 'x-correlation-id': 'work-1' } });
     expect(await asStranger.json()).toEqual({ 'x-request-id': 'ext-1', 'x-correlation-id': 'ext-1' });
+  });
+
+  it('writes a line when the caller gives up before the answer, with how long it had waited', async () => {
+    await expect(fetch(`${url}/things/slow`, { headers: { 'x-request-id': 'impatient-1' }, signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = lines.find((l) => l['requestId'] === 'impatient-1' && String(l['msg']).startsWith('request abandoned'));
+      if (!line) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(line).toMatchObject({ level: 'warn', method: 'GET', path: '/things/slow', durationMs: expect.any(Number) });
+    // Not counted as handled: no answer went out.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(lines.filter((l) => l['requestId'] === 'impatient-1' && l['msg'] === 'request handled')).toEqual([]);
   });
 
   it('writes probes at debug, whatever they answer', async () => {

@@ -53,7 +53,7 @@ const PROBES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics'])
  * Express middleware, first in the chain: gives the request its ids, answers the request id in `X-Request-Id`, and
  * runs the rest of the request inside the log context, so every line written while handling it (and every event
  * published meanwhile, through the outbox's correlation id) carries them. Writes one line per request when the
- * response is finished.
+ * response is finished, or when the caller closed the connection before it was.
  */
 export function requestContextMiddleware(options: RequestContextOptions): (request: Request, response: Response, next: NextFunction) => void {
   const { logger } = options;
@@ -76,6 +76,13 @@ export function requestContextMiddleware(options: RequestContextOptions): (reque
         // Every public request and every failed one at info; a peer's successful internal calls and probes at debug.
         const quiet = PROBES.has(path) || (path.startsWith('/internal/') && response.statusCode < 400);
         withLogContext(ids, () => (quiet ? logger.debug(line, 'request handled') : logger.info(line, 'request handled')));
+      });
+      // The caller closed the connection before the answer was sent (a platform's 3-s wait, a peer's timeout): no
+      // 'finish' comes, and without this line a request that took too long would leave no trace at all.
+      response.once('close', () => {
+        if (response.writableFinished) return;
+        const line = { method: request.method, path, durationMs: Number(process.hrtime.bigint() - started) / 1e6 };
+        withLogContext(ids, () => logger.warn(line, 'request abandoned: the caller closed the connection before the answer'));
       });
       next();
     });
