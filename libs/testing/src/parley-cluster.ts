@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createServer, type Server } from 'node:net';
-import { balance } from './replica-balancer';
+import type { BalancerCounts } from './replica-balancer';
 import { ServiceProcess } from './service-process';
 
 export type ClusterApp = 'gateway' | 'identity' | 'provisioning' | 'slack-connector' | 'teams-connector' | 'relay';
@@ -50,7 +50,8 @@ export class ParleyCluster {
   private readonly processes = new Map<ClusterApp, (ServiceProcess | undefined)[]>();
   /** Each replica's own port, for apps with more than one; the app's port is then its balancer's. */
   private readonly replicaPorts = new Map<ClusterApp, number[]>();
-  private readonly balancers: Server[] = [];
+  /** The balancers of the replicated apps, in a process of their own (balancer-main). */
+  private balancers: ServiceProcess | undefined;
   /** Every process ever started, restarts included, for logs on failure. */
   readonly history: ServiceProcess[] = [];
 
@@ -87,7 +88,11 @@ export class ParleyCluster {
     for (const app of replicated) {
       this.replicaPorts.set(app, ports.slice(spare, spare + this.replicasOf(app)));
       spare += this.replicasOf(app);
-      this.balancers.push(await balance(this.ports.get(app) as number, this.replicaPorts.get(app) as number[]));
+    }
+    if (replicated.length > 0) {
+      const specs = replicated.map((app) => ({ app, port: this.ports.get(app), targets: this.replicaPorts.get(app) }));
+      this.balancers = new ServiceProcess({ app: 'balancers', script: 'libs/testing/src/balancer-main.js', env: { PARLEY_BALANCERS: JSON.stringify(specs) } }).start();
+      await this.balancers.waitForLog((line) => line['msg'] === 'balancers ready', 30_000);
     }
     const [first, ...rest] = this.options.apps;
     if (this.options.firstAlone && first) {
@@ -97,6 +102,12 @@ export class ParleyCluster {
       await Promise.all(this.options.apps.map((app) => this.startApp(app)));
     }
     return this;
+  }
+
+  /** What the balancer of each replicated app had done at its last report, a second ago at most (for a run's diagnostics). */
+  balancerCounts(): Partial<Record<ClusterApp, BalancerCounts>> {
+    const last = this.balancers?.lines.findLast((line) => line['msg'] === 'balancer counts');
+    return (last?.['counts'] as Partial<Record<ClusterApp, BalancerCounts>> | undefined) ?? {};
   }
 
   replicasOf(app: ClusterApp): number {
@@ -135,7 +146,8 @@ export class ParleyCluster {
   async stop(): Promise<void> {
     await Promise.allSettled([...this.processes.values()].flat().map((p) => p?.stop()));
     this.processes.clear();
-    await Promise.all(this.balancers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await this.balancers?.stop();
+    this.balancers = undefined;
   }
 
   describe(): string {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-organisation';
 import { CHAOS_APPS, chaosPlan } from './chaos-plan';
 import { runChaos, writeChaosReport } from './chaos-run';
@@ -18,16 +19,40 @@ describe('chaos run', () => {
   const killsPerApp = Number(process.env['CHAOS_KILLS_PER_APP'] ?? 2);
   const platformFaults = Number(process.env['CHAOS_PLATFORM_FAULTS'] ?? 2);
   let org: RelayOrganisation;
+  /** With CHAOS_LOG_DIR: each balancer's counts every second, to see where connections wait. */
+  const balancerSamples: string[] = [];
+  let sampler: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
     org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])) });
+    if (process.env['CHAOS_LOG_DIR']) {
+      // This process runs the sandboxes and the balancers: its event loop's delay is theirs.
+      const loop = monitorEventLoopDelay({ resolution: 20 });
+      loop.enable();
+      sampler = setInterval(() => {
+        const at = new Date().toISOString();
+        balancerSamples.push([at, 'event-loop-delay-max-ms', Math.round(loop.max / 1e6), '', '', '', ''].join('\t'));
+        loop.reset();
+        for (const [app, c] of Object.entries(org.stack.cluster.balancerCounts())) {
+          if (c) balancerSamples.push([at, app, c.accepted, c.connecting, c.open, c.handed.join('/'), c.refused.join('/')].join('\t'));
+        }
+      }, 1000);
+      sampler.unref();
+    }
   }, 600_000);
   afterAll(async () => {
+    clearInterval(sampler);
     // CHAOS_LOG_DIR: every process's log lines, one file per process (killed ones and their successors apart).
     const logDir = process.env['CHAOS_LOG_DIR'];
     if (logDir && org) {
       mkdirSync(logDir, { recursive: true });
       org.stack.cluster.history.forEach((p, i) => writeFileSync(path.join(logDir, `${i}-${String(p.lines.find((l) => l['service'])?.['service'] ?? 'process')}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n')));
+      // The platforms' side of every delivery to Parley (no bodies: they hold message text).
+      const slackEvents = org.stack.sandboxes.slack.inspect.events().map((d) => [new Date(d.at).toISOString(), d.eventId, d.attempt, d.retryReason ?? '', d.outcome ?? 'pending', d.status ?? ''].join('\t'));
+      writeFileSync(path.join(logDir, 'slack-events.tsv'), ['at\tevent\tattempt\tretry_reason\toutcome\tstatus', ...slackEvents].join('\n'));
+      const graphDeliveries = org.stack.sandboxes.graph.inspect.deliveries().map((d) => [d.sentAt ?? '', d.at, d.kind, d.subscriptionId, d.attempt, d.outcome, d.status, d.failure ?? ''].join('\t'));
+      writeFileSync(path.join(logDir, 'balancers.tsv'), ['at\tapp\taccepted\tconnecting\topen\thanded\trefused', ...balancerSamples].join('\n'));
+      writeFileSync(path.join(logDir, 'graph-deliveries.tsv'), ['sent_at\tat\tkind\tsubscription\tattempt\toutcome\tstatus\tfailure', ...graphDeliveries].join('\n'));
     }
     await org?.stop();
   });

@@ -46,7 +46,7 @@ export function platformDeliveries(org: RelayOrganisation): { slack: Record<stri
   const count = (outcomes: readonly (string | undefined)[]) => outcomes.reduce<Record<string, number>>((all, o) => ({ ...all, [o ?? 'pending']: (all[o ?? 'pending'] ?? 0) + 1 }), {});
   return {
     slack: count(org.stack.sandboxes.slack.inspect.events().map((d) => d.outcome)),
-    graph: count(org.stack.sandboxes.graph.inspect.deliveries().filter((d) => d.kind === 'change').map((d) => `${d.outcome}${d.outcome === 'delivered' ? '' : `:${d.status}`}`)),
+    graph: count(org.stack.sandboxes.graph.inspect.deliveries().filter((d) => d.kind === 'change').map((d) => `${d.outcome}${d.outcome === 'delivered' ? '' : `:${d.status}${d.failure ? `:${d.failure}` : ''}`}`)),
   };
 }
 
