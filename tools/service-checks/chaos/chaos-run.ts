@@ -16,7 +16,18 @@ export interface ChaosReport {
   readonly messages: { readonly written: number; readonly edits: number; readonly deletes: number };
   readonly tally: Omit<Tally, 'problems'>;
   readonly problems: readonly string[];
-  readonly faults: readonly { readonly at: number; readonly fault: string; readonly injectedAtMs: number; readonly recoveredAfterMs: number | null }[];
+  /**
+   * Each fault: when it began, and when a probe had crossed each way after it (recoveredAfterMs). The probes are
+   * written once the fault is over (a killed process restarted and ready: probeAfterMs); probeMs is each crossing's own time.
+   */
+  readonly faults: readonly {
+    readonly at: number;
+    readonly fault: string;
+    readonly injectedAtMs: number;
+    readonly recoveredAfterMs: number | null;
+    readonly probeAfterMs: number;
+    readonly probeMs: { readonly fromSlack: number | null; readonly fromTeams: number | null };
+  }[];
   readonly longestRecoveryMs: number | null;
   readonly accounts: { readonly guestsBefore: number; readonly guestsAfter: number; readonly mirrorsBefore: number; readonly mirrorsAfter: number; readonly syncDuringRun: string };
   readonly deadLetters: readonly { readonly topic: string; readonly group: string; readonly reason: string; readonly count: number }[];
@@ -40,7 +51,7 @@ const RECOVERY_LIMIT_MS = 180_000;
 export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number } = {}): Promise<ChaosReport> {
   const driver = new ConversationDriver(org);
   const conversations = loadConversations(org);
-  const probe = probeConversation(org, conversations);
+  const probes = new ProbeLine(driver, probeConversation(org, conversations));
   const random = seededRandom(plan.seed + 1);
   const started = Date.now();
   const guestsBefore = (await org.probe.guests()).filter((g) => g.accountEnabled).length;
@@ -49,12 +60,13 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
   org.stack.sandboxes.slack.setFaults(slackFaults);
   org.stack.sandboxes.graph.setFaults({ dropNotificationRate: plan.dropNotificationRate, seed: plan.seed });
   const recoveries: ChaosReport['faults'][number][] = [];
-  let probes = 0;
+  let probed = 0;
   const crossed = async (fault: Fault, injectedAt: number): Promise<void> => {
-    const n = ++probes;
-    const landed = await Promise.all([crossOnce(driver, probe, 'slack', n), crossOnce(driver, probe, 'teams', n)]);
-    const recoveredAfterMs = landed.every((l) => l !== null) ? Date.now() - injectedAt : null;
-    recoveries.push({ at: fault.at, fault: describeFault(fault), injectedAtMs: injectedAt - started, recoveredAfterMs });
+    const n = ++probed;
+    const probeStartedAt = Date.now();
+    const [fromSlack, fromTeams] = await Promise.all([probes.cross('slack', n), probes.cross('teams', n)]);
+    const recoveredAfterMs = fromSlack !== null && fromTeams !== null ? Date.now() - injectedAt : null;
+    recoveries.push({ at: fault.at, fault: describeFault(fault), injectedAtMs: injectedAt - started, recoveredAfterMs, probeAfterMs: probeStartedAt - injectedAt, probeMs: { fromSlack, fromTeams } });
   };
   // A service's kills take turns (the next waits until the last restart is done: a process cannot die twice), and so
   // do a platform's 5xx windows.
@@ -104,8 +116,8 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
   };
 
   // The probes' DM exists on both sides before the first fault, so a probe's time is the fault's alone.
-  await crossOnce(driver, probe, 'slack', 0);
-  await crossOnce(driver, probe, 'teams', 0);
+  await probes.cross('slack', 0);
+  await probes.cross('teams', 0);
   // A user sync alongside: it must end, and leave exactly one guest and one mirror per person.
   const sync = syncThroughFaults(org);
   const { written, tagPrefix, edits, deletes, writeMs } = await writeLoad(driver, conversations, {
@@ -167,7 +179,10 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
     `  lost ${report.tally.lost}, duplicated ${report.tally.duplicated}, out of order ${report.tally.outOfOrder}, wrong author ${report.tally.wrongAuthor}, stale ${report.tally.stale} (${report.tally.sides} conversation sides)`,
     `  guests ${report.accounts.guestsBefore} -> ${report.accounts.guestsAfter}, mirrors ${report.accounts.mirrorsBefore} -> ${report.accounts.mirrorsAfter}, user sync during the run: ${report.accounts.syncDuringRun}`,
     `  longest recovery ${report.longestRecoveryMs === null ? 'none: a fault was not recovered from' : `${report.longestRecoveryMs} ms`}`,
-    ...report.faults.map((f) => `    at ${f.injectedAtMs} ms: ${f.fault}; recovered after ${f.recoveredAfterMs ?? 'never'} ms`),
+    ...report.faults.map(
+      (f) =>
+        `    at ${f.injectedAtMs} ms: ${f.fault}; recovered after ${f.recoveredAfterMs ?? 'never'} ms (probes written after ${f.probeAfterMs} ms, crossed from Slack in ${f.probeMs.fromSlack ?? 'never'} ms, from Teams in ${f.probeMs.fromTeams ?? 'never'} ms)`,
+    ),
     `  platform deliveries: ${JSON.stringify(report.platformDeliveries)}`,
     `  dead letters: ${report.deadLetters.length === 0 ? 'none' : report.deadLetters.map((d) => `${d.count} on ${d.topic} (${d.group}): ${d.reason}`).join('; ')}`,
     ...report.problems.slice(0, 10).map((p) => `  ${p}`),
@@ -188,20 +203,57 @@ function probeConversation(org: RelayOrganisation, conversations: readonly Conve
   throw new Error('every engineer and rep pair is a load conversation already; no DM is left for the probes');
 }
 
-/** Writes a probe from `side` and waits until the other side shows it; the time it took, or null past the limit. */
-async function crossOnce(driver: ConversationDriver, conversation: Conversation, side: 'slack' | 'teams', n: number): Promise<number | null> {
-  const started = Date.now();
-  const author = conversation.members.find((m) => m.primary === side) as RelayPerson;
-  const reader = conversation.members.find((m) => m.primary !== side) as RelayPerson;
-  driver.start(conversation);
-  const text = `probe ${n} from ${side} ${started}`;
-  await driver.write(conversation, author, `p${n}${side}`, text);
-  while (Date.now() - started < RECOVERY_LIMIT_MS) {
-    const seen = await driver.read(conversation, reader).catch(() => []);
-    if (seen.some((s) => s.text.includes(text))) return Date.now() - started;
-    await sleep(250);
+type Side = 'slack' | 'teams';
+
+/**
+ * The probes' conversation: a probe is written from one side and waits until the other side shows it. Each side is
+ * read by one loop while any probe waits there, so the probes of faults that overlap share their reads: read one loop
+ * each, they multiplied the reads of one conversation as one person and measured the platforms' read limits.
+ */
+class ProbeLine {
+  private readonly waiting: Record<Side, Map<string, () => void>> = { slack: new Map(), teams: new Map() };
+  private readonly reading = new Set<Side>();
+
+  constructor(
+    private readonly driver: ConversationDriver,
+    private readonly conversation: Conversation,
+  ) {}
+
+  /** Writes a probe from `side`; the time until the other side showed it, or null past the limit. */
+  async cross(side: Side, n: number): Promise<number | null> {
+    const started = Date.now();
+    const author = this.conversation.members.find((m) => m.primary === side) as RelayPerson;
+    const text = `probe ${n} from ${side} ${started}`;
+    this.driver.start(this.conversation);
+    let timer: NodeJS.Timeout | undefined;
+    const landed = new Promise<boolean>((resolve) => {
+      this.waiting[side].set(text, () => resolve(true));
+      timer = setTimeout(() => resolve(false), RECOVERY_LIMIT_MS);
+    });
+    try {
+      await this.driver.write(this.conversation, author, `p${n}${side}`, text);
+      void this.read(side);
+      return (await landed) ? Date.now() - started : null;
+    } finally {
+      clearTimeout(timer);
+      this.waiting[side].delete(text);
+    }
   }
-  return null;
+
+  private async read(side: Side): Promise<void> {
+    if (this.reading.has(side)) return;
+    this.reading.add(side);
+    const reader = this.conversation.members.find((m) => m.primary !== side) as RelayPerson;
+    try {
+      while (this.waiting[side].size > 0) {
+        const seen = await this.driver.read(this.conversation, reader).catch(() => []);
+        for (const [text, landed] of this.waiting[side]) if (seen.some((s) => s.text.includes(text))) landed();
+        await sleep(250);
+      }
+    } finally {
+      this.reading.delete(side);
+    }
+  }
 }
 
 /** What a Redis restart without persistence does to its clients: every connection dropped, every key gone. */
