@@ -71,6 +71,8 @@ export class SubscriptionManager {
   private readonly gaps = new Set<string>();
   /** Connections this replica has not caught up since it took their lease: a start is a gap. */
   private readonly seen = new Set<string>();
+  /** When each subscription was last read back from Graph (verifyStillThere). */
+  private readonly verifiedAt = new Map<string, number>();
 
   constructor(
     private readonly config: TeamsIngressConfig,
@@ -232,6 +234,7 @@ export class SubscriptionManager {
         return this.create(connection, app, watch, active, current, 'reauthorization failed');
       }
     }
+    if (!(await this.verifyStillThere(app, current.subscriptionId, now))) return this.create(connection, app, watch, active, current, 'Graph no longer has it');
     if (current.expiresAt.getTime() - now < this.config.renewBeforeMs) {
       try {
         const renewed = await app.patch<CreatedSubscription>(`/subscriptions/${encodeURIComponent(current.subscriptionId)}`, { expirationDateTime: this.expiry() });
@@ -241,6 +244,29 @@ export class SubscriptionManager {
         this.logger.warn({ err: error, connectionId: connection.connectionId, subscriptionId: current.subscriptionId }, 'Teams subscription renewal failed; making a new one');
         return this.create(connection, app, watch, active, current, 'renewal failed');
       }
+    }
+  }
+
+  /**
+   * Whether Graph still has the subscription, read back once a tick at most. Graph can end a subscription before the
+   * expiry Parley recorded (it expired while renewals failed, an admin or a tenant policy removed it) and may send no
+   * lifecycle event for it: notifications just stop. Trusting the record, the connector would leave it to catch-up
+   * until the next renewal, a day or more away. False only on 404 or an expiry already past; any other failure says
+   * nothing about it (the next tick reads again).
+   */
+  private async verifyStillThere(app: GraphApi, subscriptionId: string, now: number): Promise<boolean> {
+    if (now - (this.verifiedAt.get(subscriptionId) ?? 0) < this.config.tickMs) return true;
+    try {
+      const read = await app.get<CreatedSubscription>(`/subscriptions/${encodeURIComponent(subscriptionId)}`);
+      this.verifiedAt.set(subscriptionId, now);
+      return Date.parse(read.expirationDateTime) > now;
+    } catch (error) {
+      if (error instanceof GraphRequestError && error.status === 404) {
+        this.verifiedAt.delete(subscriptionId);
+        return false;
+      }
+      this.logger.debug({ err: error, subscriptionId }, 'could not read the Teams subscription back; reading it again next tick');
+      return true;
     }
   }
 
@@ -276,7 +302,10 @@ export class SubscriptionManager {
     };
     // The old subscription goes first: Graph allows one per app and resource (409 otherwise). Its notifications still
     // in flight are accepted (its row stays, retired) and catch-up covers the moment between the two.
-    if (previous) await this.deleteQuietly(app, previous.subscriptionId);
+    if (previous) {
+      await this.deleteQuietly(app, previous.subscriptionId);
+      this.verifiedAt.delete(previous.subscriptionId);
+    }
     let created: CreatedSubscription;
     try {
       created = await app.post<CreatedSubscription>('/subscriptions', body);

@@ -387,6 +387,21 @@ describe('Teams ingress', () => {
       expect(seen.eventId.startsWith(third.subscriptionId)).toBe(true);
     });
 
+    it('notices a subscription Graph ended without a word, long before its recorded expiry, and makes a new one', async () => {
+      const quiet = await currentOf(org);
+      // Parley's record still says days; Graph has let it go (no lifecycle event): its notifications just stop.
+      expect(quiet.expiresAt.getTime()).toBeGreaterThan(Date.now() + 24 * 60 * 60_000);
+      sandbox.control.expireSubscription({ subscriptionId: quiet.subscriptionId });
+      const replacement = await until('a replacement', async () => {
+        const now = await store().current(org.connectionId);
+        return now && now.subscriptionId !== quiet.subscriptionId ? now : null;
+      });
+      const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string] });
+      const message = say(org, chat.id, 'after a quiet expiry', people[0]);
+      const seen = await observer.waitFor((o) => o.messageId === message.id && o.source === 'notification');
+      expect(seen.eventId.startsWith(replacement.subscriptionId)).toBe(true);
+    });
+
     it('follows a changed payment model; evaluation mode stops after the cap, as in production', async () => {
       const evaluation = harness.seedOrg('evaluation');
       harness.identity.updateSettings(evaluation.connectionId, { paymentModel: 'evaluation' });
