@@ -5,7 +5,7 @@ import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, t
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 import { caughtUp } from './catch-up';
 import { refusalReason } from '../failures';
-import type { ChatReadBack, ListedChatMessage } from './chat-read-back';
+import { READ_BACK_TOP, type ChatReadBack, type ListedChatMessage } from './chat-read-back';
 
 export interface NotificationInboxSettings {
   /**
@@ -67,6 +67,8 @@ const READ_BACK_MEMORY = 10_000;
  * row goes without it, and catch-up covers the gap (liveness over order).
  */
 const READ_BACK_RETRIES = 5;
+/** Pages of READ_BACK_TOP one read-back goes back at most while each still shows unseen messages (about a minute of a busy chat). */
+const READ_BACK_PAGES = 5;
 
 interface InboxRow {
   id: string;
@@ -224,9 +226,9 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    * or one that kept failing, changes nothing: the row is handed over as before, and catch-up covers the gap.
    */
   private async fillGap(row: InboxRow, before: Date, observer: ChatMessageObserver): Promise<number | 'retry'> {
-    let listed: readonly ListedChatMessage[];
+    let page: readonly ListedChatMessage[];
     try {
-      listed = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, before);
+      page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, before);
     } catch (error) {
       const tries = (this.readBackFailures.get(row.id) ?? 0) + 1;
       if (refusalReason(error, 'reading the chat back') === null && tries <= READ_BACK_RETRIES) {
@@ -240,16 +242,29 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       return 0;
     }
     this.readBackFailures.delete(row.id);
-    const candidates = listed.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && Date.parse(m.createdDateTime ?? '') < before.getTime());
-    if (candidates.length === 0) return 0;
-    const ids = candidates.map((m) => m.id);
-    const waiting: { message_id: string }[] = await this.dataSource.query(
-      'SELECT message_id FROM teams_connector.notification_inbox WHERE chat_id = $1 AND message_id = ANY($2::text[])',
-      [row.chat_id, ids],
-    );
-    const known = new Set(waiting.map((w) => w.message_id));
-    const unseen = new Set(await observer.unseen(row.chat_id, ids.filter((id) => !known.has(id))));
-    const missing = candidates.filter((m) => unseen.has(m.id));
+    // A gap longer than a page (notifications that stopped for a while: a subscription Graph ended, an endpoint Graph
+    // throttled) goes on past the first page: while a full page still holds messages Parley never saw, the page
+    // before it is read too, up to READ_BACK_PAGES. A page with none ends it: the gap is behind.
+    const missing: ListedChatMessage[] = [];
+    const listed = new Set<string>();
+    for (let pages = 1; ; pages++) {
+      const full = page.length >= READ_BACK_TOP;
+      const fresh = page.filter((m) => !listed.has(m.id));
+      for (const m of fresh) listed.add(m.id);
+      const found = await this.unseenOf(row, fresh, before, observer);
+      missing.push(...found);
+      const oldest = page.at(-1)?.createdDateTime;
+      if (found.length === 0 || !full || pages >= READ_BACK_PAGES || !oldest) break;
+      try {
+        // `lt` is the only operator the filter takes: a millisecond past the oldest, so that a message written in the
+        // same millisecond as it is not skipped (the ones already listed are left out above).
+        page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(Date.parse(oldest) + 1));
+      } catch (error) {
+        // What is found so far goes first; catch-up covers what lies further back.
+        this.logger.warn({ err: error, conversationId: row.chat_id, pages }, 'Teams chat read-back stopped before the end of a long gap; catch-up covers the rest');
+        break;
+      }
+    }
     if (missing.length === 0) return 0;
     // Oldest first, already past the order window: nothing else is on its way for them.
     const found = [...missing].reverse().map((m) => caughtUp(row.org_id, row.connection_id, row.chat_id, m));
@@ -260,6 +275,20 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       'Teams read-back found messages Graph did not notify; they are handed over before the later ones',
     );
     return missing.length;
+  }
+
+  /** The messages of a read-back page (newest first) that Parley has neither stored, nor seen, nor posted itself. */
+  private async unseenOf(row: InboxRow, page: readonly ListedChatMessage[], before: Date, observer: ChatMessageObserver): Promise<ListedChatMessage[]> {
+    const candidates = page.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && Date.parse(m.createdDateTime ?? '') < before.getTime());
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((m) => m.id);
+    const waiting: { message_id: string }[] = await this.dataSource.query(
+      'SELECT message_id FROM teams_connector.notification_inbox WHERE chat_id = $1 AND message_id = ANY($2::text[])',
+      [row.chat_id, ids],
+    );
+    const known = new Set(waiting.map((w) => w.message_id));
+    const unseen = new Set(await observer.unseen(row.chat_id, ids.filter((id) => !known.has(id))));
+    return candidates.filter((m) => unseen.has(m.id));
   }
 
   private rememberReadBack(rowId: string): void {

@@ -533,6 +533,20 @@ describe('Teams ingress', () => {
       });
     });
 
+    it('reads further back while a page is all unseen: a silence longer than a page goes first, in order', async () => {
+      await withCatchUpOnlyAtStart(async () => {
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'long silence' });
+        // Notifications stop for a while (a subscription Graph ended quietly): more messages than one read-back page.
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const silent = Array.from({ length: 23 }, (_, i) => say(org, chat.id, `said while Graph was silent ${i}`));
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        const later = say(org, chat.id, 'the first one notified again');
+        await observer.waitFor((o) => o.messageId === later.id, 30_000);
+        const order = observer.observed.filter((o, i, all) => o.chatId === chat.id && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => o.messageId);
+        expect(order).toEqual([...silent.map((m) => m.id), later.id]);
+      });
+    });
+
     it('hands an edit of a message never notified over at the message\'s place, before what was written after it', async () => {
       // Catch-up only at start here: the edit's own notification is what brings the message.
       await withCatchUpOnlyAtStart(async () => {
