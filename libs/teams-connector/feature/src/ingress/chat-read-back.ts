@@ -12,17 +12,20 @@ export interface ListedChatMessage extends GraphChatMessageResource {
  */
 export type ChatReadBack = (orgId: string, connectionId: string, chatId: string, before: Date) => Promise<readonly ListedChatMessage[]>;
 
-/** Messages read back per chat: the gap a dropped notification leaves is one or two messages, not a page. */
+/**
+ * Messages per read-back page: the gap a dropped notification leaves is one or two messages. A page this full that
+ * still shows unseen messages makes the inbox read the page before it (READ_BACK_PAGES), so this is the only page size.
+ */
 export const READ_BACK_TOP = 10;
 
 /**
  * One GET per read-back, as the app (paced with every other Teams GET of the tenant): "List messages in a chat" with
  * its documented filter, `$orderby=createdDateTime desc` and `createdDateTime lt …` (the only operator it takes).
  */
-export function graphChatReadBack(graph: GraphAccess, top = READ_BACK_TOP): ChatReadBack {
+export function graphChatReadBack(graph: GraphAccess): ChatReadBack {
   return async (orgId, connectionId, chatId, before) => {
     const app = (await graph.forConnection(orgId, connectionId)).app('customer');
-    const query = `$top=${top}&$orderby=${encodeURIComponent('createdDateTime desc')}&$filter=${encodeURIComponent(`createdDateTime lt ${before.toISOString()}`)}`;
+    const query = `$top=${READ_BACK_TOP}&$orderby=${encodeURIComponent('createdDateTime desc')}&$filter=${encodeURIComponent(`createdDateTime lt ${before.toISOString()}`)}`;
     const page = await app.get<{ value?: ListedChatMessage[] }>(`/chats/${encodeURIComponent(chatId)}/messages?${query}`);
     return page.value ?? [];
   };

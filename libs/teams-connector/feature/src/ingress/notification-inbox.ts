@@ -116,7 +116,7 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
 export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly drainer: LaneDrainer<InboxRow>;
   /** Per claimed row that opens a read-back: up to when its lane's new messages were written (claim). */
-  private readonly readBackBefore = new Map<string, Date>();
+  private readonly readBackBefore = new Map<string, ReadBackBound>();
   /** Rows already read back (oldest first; bounded): a row whose read-back found a gap is claimed again after it. */
   private readonly readBackDone = new Set<string>();
   /** Rows handed back at once, with no backoff: their lane is claimed again with what the read-back found first. */
@@ -225,10 +225,11 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    * stored, or `retry` when Graph could not answer for now (READ_BACK_RETRIES). A read-back Graph refuses (403, 404),
    * or one that kept failing, changes nothing: the row is handed over as before, and catch-up covers the gap.
    */
-  private async fillGap(row: InboxRow, before: Date, observer: ChatMessageObserver): Promise<number | 'retry'> {
+  private async fillGap(row: InboxRow, before: ReadBackBound, observer: ChatMessageObserver): Promise<number | 'retry'> {
     let page: readonly ListedChatMessage[];
     try {
-      page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, before);
+      // A millisecond past it: a message written in the same millisecond as the newest one, before it, is listed too.
+      page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(before.at.getTime() + 1));
     } catch (error) {
       const tries = (this.readBackFailures.get(row.id) ?? 0) + 1;
       if (refusalReason(error, 'reading the chat back') === null && tries <= READ_BACK_RETRIES) {
@@ -271,15 +272,18 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     await this.insert([{ observations: found, receivedAt: new Date(), settledMs: this.settings.orderWindowMs }]);
     this.gapsFound?.inc(missing.length);
     this.logger.info(
-      { conversationId: row.chat_id, messageIds: missing.map((m) => m.id), before: before.toISOString() },
+      { conversationId: row.chat_id, messageIds: missing.map((m) => m.id), before: before.at.toISOString() },
       'Teams read-back found messages Graph did not notify; they are handed over before the later ones',
     );
     return missing.length;
   }
 
   /** The messages of a read-back page (newest first) that Parley has neither stored, nor seen, nor posted itself. */
-  private async unseenOf(row: InboxRow, page: readonly ListedChatMessage[], before: Date, observer: ChatMessageObserver): Promise<ListedChatMessage[]> {
-    const candidates = page.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && Date.parse(m.createdDateTime ?? '') < before.getTime());
+  private async unseenOf(row: InboxRow, page: readonly ListedChatMessage[], before: ReadBackBound, observer: ChatMessageObserver): Promise<ListedChatMessage[]> {
+    const written = (m: ListedChatMessage) => Date.parse(m.createdDateTime ?? '');
+    // Written before the newest message, or in its millisecond with a smaller id (ids increase within a millisecond).
+    const earlier = (m: ListedChatMessage) => written(m) < before.at.getTime() || (written(m) === before.at.getTime() && compareMessageIds(m.id, before.messageId) < 0);
+    const candidates = page.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && earlier(m));
     if (candidates.length === 0) return [];
     const ids = candidates.map((m) => m.id);
     const waiting: { message_id: string }[] = await this.dataSource.query(
@@ -326,7 +330,9 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const fresh = lane.filter((row) => readsBack(row) && !this.readBackDone.has(row.id));
     const first = fresh[0];
     if (!first) return;
-    this.readBackBefore.set(first.id, new Date(Math.max(...fresh.map((row) => new Date(row.version_at).getTime()))));
+    // The lane is sorted: its last fresh row is the newest message the read-back must reach up to.
+    const newest = fresh[fresh.length - 1] as InboxRow & { version_at: Date };
+    this.readBackBefore.set(first.id, { at: new Date(newest.version_at), messageId: newest.message_id });
     // A planned row another replica handles (after this one stopped, or lost its claim) is never handled here.
     if (this.readBackBefore.size > READ_BACK_MEMORY) this.readBackBefore.delete(this.readBackBefore.keys().next().value as string);
   }
@@ -431,7 +437,17 @@ function readsBack(row: InboxRow): boolean {
 
 /** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */
 function byMessageId(a: InboxRow, b: InboxRow): number {
-  return a.message_id.padStart(24, '0').localeCompare(b.message_id.padStart(24, '0'));
+  return compareMessageIds(a.message_id, b.message_id);
+}
+
+function compareMessageIds(a: string, b: string): number {
+  return a.padStart(24, '0').localeCompare(b.padStart(24, '0'));
+}
+
+/** How far back a read-back reaches from: the newest message its lane brings (its time, and its id for a tie). */
+interface ReadBackBound {
+  readonly at: Date;
+  readonly messageId: string;
 }
 
 function observationOf(row: InboxRow): ChatMessageObservation {

@@ -187,6 +187,7 @@ export class SubscriptionManager {
       try {
         await this.deleteQuietly(app, subscription.subscriptionId);
         await this.store.retire(subscription.subscriptionId);
+        this.verifiedAt.delete(subscription.subscriptionId);
         this.logger.info({ connectionId: connection.connectionId, subscriptionId: subscription.subscriptionId, channel: subscription.channel }, 'Teams channel unlinked: its subscription deleted');
       } catch (error) {
         // Still current here, so the next pass deletes it again; until then ingest drops what it brings (not linked).
