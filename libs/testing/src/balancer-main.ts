@@ -1,3 +1,4 @@
+import type { BalancerSpec } from './balancer-process';
 import { balance, balancerCounts } from './replica-balancer';
 
 /**
@@ -7,14 +8,8 @@ import { balance, balancerCounts } from './replica-balancer';
  * loop, which also runs the sandboxes and the driver, and its stalls became Parley's latency (ADR 0053). Writes one
  * JSON line when listening, then each balancer's counts every second.
  */
-interface Spec {
-  readonly app: string;
-  readonly port: number;
-  readonly targets: number[];
-}
-
 async function main(): Promise<void> {
-  const specs = JSON.parse(process.env['PARLEY_BALANCERS'] ?? '[]') as Spec[];
+  const specs = JSON.parse(process.env['PARLEY_BALANCERS'] ?? '[]') as BalancerSpec[];
   const servers = await Promise.all(specs.map(async (spec) => ({ app: spec.app, server: await balance(spec.port, spec.targets) })));
   process.stdout.write(`${JSON.stringify({ msg: 'balancers ready', apps: specs.map((s) => s.app) })}\n`);
   setInterval(() => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createServer, type Server } from 'node:net';
+import { reportedCounts, startBalancers } from './balancer-process';
 import type { BalancerCounts } from './replica-balancer';
 import { ServiceProcess } from './service-process';
 
@@ -90,9 +91,7 @@ export class ParleyCluster {
       spare += this.replicasOf(app);
     }
     if (replicated.length > 0) {
-      const specs = replicated.map((app) => ({ app, port: this.ports.get(app), targets: this.replicaPorts.get(app) }));
-      this.balancers = new ServiceProcess({ app: 'balancers', script: 'libs/testing/src/balancer-main.js', env: { PARLEY_BALANCERS: JSON.stringify(specs) } }).start();
-      await this.balancers.waitForLog((line) => line['msg'] === 'balancers ready', 30_000);
+      this.balancers = await startBalancers(replicated.map((app) => ({ app, port: this.ports.get(app) as number, targets: this.replicaPorts.get(app) as number[] })));
     }
     const [first, ...rest] = this.options.apps;
     if (this.options.firstAlone && first) {
@@ -106,8 +105,7 @@ export class ParleyCluster {
 
   /** What the balancer of each replicated app had done at its last report, a second ago at most (for a run's diagnostics). */
   balancerCounts(): Partial<Record<ClusterApp, BalancerCounts>> {
-    const last = this.balancers?.lines.findLast((line) => line['msg'] === 'balancer counts');
-    return (last?.['counts'] as Partial<Record<ClusterApp, BalancerCounts>> | undefined) ?? {};
+    return reportedCounts(this.balancers);
   }
 
   replicasOf(app: ClusterApp): number {

@@ -1,6 +1,6 @@
 import { connect, createServer, type Server } from 'node:net';
 import { freePorts } from './parley-cluster';
-import { balance } from './replica-balancer';
+import { balance, balancerCounts } from './replica-balancer';
 
 /** A replica that answers each connection with its name. */
 async function replica(port: number, name: string): Promise<Server> {
@@ -33,6 +33,9 @@ describe('balance', () => {
       expect([await ask(front), await ask(front), await ask(front)]).toEqual(['b', 'b', 'b']);
       await close(second);
       await expect(ask(front)).resolves.toBe('');
+      // Eight taken, seven handed over. A refusal does not move the turn on: with a closed, every later connection
+      // tries it first (three refusals, then one more with the last), and b refuses only the last.
+      expect(balancerCounts(balancer)).toMatchObject({ accepted: 8, connecting: 0, handed: [2, 5], refused: [4, 1] });
     } finally {
       await close(balancer);
       if (first.listening) await close(first);
