@@ -322,8 +322,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
   }
 
   /**
-   * A chat's lane with a new message Graph notified is read back once, before its first such row: up to the newest
-   * message the lane brings, so one GET covers every gap among them (ADR 0047).
+   * A chat's lane with a new message Graph notified (or an edit: readsBack) is read back once, before its first such
+   * row: up to the newest message the lane brings, so one GET covers every gap among them (ADR 0047).
    */
   private planReadBack(lane: readonly (InboxRow & { version_at: Date })[]): void {
     if (!this.readBack) return;
@@ -332,7 +332,9 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     if (!first) return;
     // The lane is sorted: its last fresh row is the newest message the read-back must reach up to.
     const newest = fresh[fresh.length - 1] as InboxRow & { version_at: Date };
-    this.readBackBefore.set(first.id, { at: new Date(newest.version_at), messageId: newest.message_id });
+    // Edits alone read back only if one of them is of a message Parley never saw (asked in handle: one query, no GET).
+    const editsOnly = fresh.every((row) => row.change_type === 'updated');
+    this.readBackBefore.set(first.id, { at: new Date(newest.version_at), messageId: newest.message_id, ...(editsOnly ? { ifUnseen: fresh.map((row) => row.message_id) } : {}) });
     // A planned row another replica handles (after this one stopped, or lost its claim) is never handled here.
     if (this.readBackBefore.size > READ_BACK_MEMORY) this.readBackBefore.delete(this.readBackBefore.keys().next().value as string);
   }
@@ -344,7 +346,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const before = this.readBackBefore.get(row.id);
     if (before) {
       this.readBackBefore.delete(row.id);
-      const found = await this.fillGap(row, before, observer);
+      const needed = !before.ifUnseen || (await observer.unseen(row.chat_id, before.ifUnseen)).length > 0;
+      const found = needed ? await this.fillGap(row, before, observer) : 0;
       // Not remembered as read back: the next claim of this chat plans its read-back again (after retrySeconds).
       if (found === 'retry') return false;
       this.rememberReadBack(row.id);
@@ -431,8 +434,15 @@ export class NotificationInbox implements LaneSource<InboxRow> {
 }
 
 /** A new chat message Graph notified (not a channel's: `{teamId}/{channelId}`; not one catch-up or a read-back found). */
+/**
+ * A chat's new message Graph notified, or an edit of one: an edit of a message the relay side never saw (its
+ * creation's notification lost, or sent while a subscription was quietly gone) stands for the message at its
+ * creation's place (orderedAt), so what was written before it must be found first too. A deletion goes at its own time
+ * and carries nothing to read back for.
+ */
 function readsBack(row: InboxRow): boolean {
-  return row.source === 'notification' && row.change_type === 'created' && !row.chat_id.includes('/');
+  if (row.source !== 'notification' || row.chat_id.includes('/')) return false;
+  return row.change_type === 'created' || (row.change_type === 'updated' && !row.message?.deletedDateTime);
 }
 
 /** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */
@@ -448,6 +458,8 @@ function compareMessageIds(a: string, b: string): number {
 interface ReadBackBound {
   readonly at: Date;
   readonly messageId: string;
+  /** A lane of edits only: read back only if one of these messages was never seen (an edit standing for its message). */
+  readonly ifUnseen?: readonly string[];
 }
 
 function observationOf(row: InboxRow): ChatMessageObservation {

@@ -565,6 +565,31 @@ describe('Teams ingress', () => {
       });
     });
 
+    it('reads a chat back before an edit of a message it never saw: what Graph dropped before that message goes first', async () => {
+      // Notifications stopped for a while (a subscription Graph ended quietly); the first word from the chat after it
+      // is an edit of a message written in the silence, which stands for that message (ADR 0044).
+      await withCatchUpOnlyAtStart(async () => {
+        const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'edit after a silence' });
+        sandbox.inspect.recordRequests(true);
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const first = say(org, chat.id, 'said in the silence');
+        const edited = say(org, chat.id, 'said in the silence, edited after it');
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        sandbox.control.edit({ as: people[0] as string, chatId: chat.id, messageId: edited.id, content: 'said in the silence, edited' });
+        await observer.waitFor((o) => o.messageId === edited.id, 20_000);
+        await observer.waitFor((o) => o.messageId === first.id, 20_000);
+        const order = observer.observed.filter((o, i, all) => o.chatId === chat.id && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => o.messageId);
+        expect(order).toEqual([first.id, edited.id]);
+        // An edit of a message the relay side has seen costs no read-back: the chat is not listed for it.
+        const listed = () => sandbox.inspect.requests().filter((r) => r.method === 'GET' && decodeURIComponent(r.path).endsWith(`/chats/${chat.id}/messages`)).length;
+        const before = listed();
+        expect(before).toBeGreaterThan(0); // the read-back that found the first one
+        sandbox.control.edit({ as: people[0] as string, chatId: chat.id, messageId: first.id, content: 'said in the silence, edited too' });
+        await observer.waitFor((o) => o.messageId === first.id && o.changeType === 'updated' && o.source === 'notification', 20_000);
+        expect(listed()).toBe(before);
+      });
+    });
+
     it('holds a chat back while Graph cannot answer its read-back, then reads it back again: order still wins', async () => {
       await withCatchUpOnlyAtStart(async () => {
         const chat = sandbox.control.createChat({ members: [people[0] as string, people[2] as string], chatType: 'group', topic: 'read-back under 5xx' });
