@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-organisation';
 import { CHAOS_APPS, chaosPlan } from './chaos-plan';
 import { runChaos, writeChaosReport } from './chaos-run';
+import { CpuSampler } from './cpu-sampler';
 
 /**
  * The full chaos run on demand (`npm run chaos -- --seed N [--messages N]`): the six services as separate processes on
@@ -22,10 +23,13 @@ describe('chaos run', () => {
   /** With CHAOS_LOG_DIR: each balancer's counts every second, to see where connections wait. */
   const balancerSamples: string[] = [];
   const loopSamples: string[] = [];
+  const cpu = new CpuSampler();
   let sampler: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
-    org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])) });
+    // With CHAOS_LOG_DIR the database stays too (its URL in database.txt there), to be queried after a failed run.
+    const keepDatabase = Boolean(process.env['CHAOS_LOG_DIR']);
+    org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])), keepDatabase });
     if (process.env['CHAOS_LOG_DIR']) {
       // This process runs the sandboxes: its event loop's delay is theirs (ADR 0053).
       const loop = monitorEventLoopDelay({ resolution: 20 });
@@ -34,6 +38,7 @@ describe('chaos run', () => {
         const at = new Date().toISOString();
         loopSamples.push([at, Math.round(loop.max / 1e6)].join('\t'));
         loop.reset();
+        cpu.sample(at);
         for (const [app, c] of Object.entries(org.stack.cluster.balancerCounts())) {
           if (c) balancerSamples.push([at, app, c.accepted, c.connecting, c.open, c.handed.join('/'), c.refused.join('/')].join('\t'));
         }
@@ -54,6 +59,8 @@ describe('chaos run', () => {
       const graphDeliveries = org.stack.sandboxes.graph.inspect.deliveries().map((d) => [d.sentAt ?? '', d.at, d.kind, d.subscriptionId, d.attempt, d.outcome, d.status, d.failure ?? ''].join('\t'));
       writeFileSync(path.join(logDir, 'balancers.tsv'), ['at\tapp\taccepted\tconnecting\topen\thanded\trefused', ...balancerSamples].join('\n'));
       writeFileSync(path.join(logDir, 'event-loop.tsv'), ['at\tmax_delay_ms', ...loopSamples].join('\n'));
+      writeFileSync(path.join(logDir, 'cpu.tsv'), ['at\tprocesses\tcpu_ms', ...cpu.rows].join('\n'));
+      writeFileSync(path.join(logDir, 'database.txt'), `${org.stack.database.url}\n`);
       writeFileSync(path.join(logDir, 'graph-deliveries.tsv'), ['sent_at\tat\tkind\tsubscription\tattempt\toutcome\tstatus\tfailure', ...graphDeliveries].join('\n'));
     }
     await org?.stop();

@@ -333,9 +333,13 @@ export function tallySide(conversation: Conversation, source: Side, mine: readon
   const missing = expectedLine.filter((e) => !actualLine.includes(e));
   const extra = actualLine.filter((a) => !expectedLine.includes(a));
   const doubled = actualLine.filter((a, i) => actualLine.indexOf(a) !== i);
+  // The ones that came after a message written later, with their ids on the source platform (a Teams id is the epoch
+  // millisecond it was written; a Slack ts its second): what to look for in the services' logs.
+  const late = [...firsts.values()].filter((s, i, all) => all.slice(0, i).some((e) => (order.get(e.w.tag) as number) > (order.get(s.w.tag) as number)));
   const problem =
     `expected ${expectedLine.length}, saw ${actualLine.length}; missing [${missing.slice(0, 8).join(' ')}] extra [${extra.slice(0, 8).join(' ')}] doubled [${doubled.slice(0, 8).join(' ')}]` +
-    (missing.length === 0 && extra.length === 0 && doubled.length === 0 ? ` order: ${actualLine.join(' ')}` : '');
+    (missing.length === 0 && extra.length === 0 && doubled.length === 0 ? ` order: ${actualLine.join(' ')}` : '') +
+    (late.length > 0 ? `; late: ${late.map((s) => `${s.w.tag}=${s.w.sourceId}`).join(' ')}` : '');
   return { lost, duplicated, outOfOrder, wrongAuthor, stale, problem };
 }
 

@@ -43,6 +43,8 @@ export interface RelayOrganisationOptions {
   readonly catchUpIntervalMs?: number;
   /** Processes per app behind one address, as Deployments' replicas (k8s/base/autoscaling.yaml keeps two of each connector and the relay). */
   readonly replicas?: Partial<Record<ClusterApp, number>>;
+  /** Leaves the stack's database behind at stop (SandboxedStackOptions.keepDatabase). */
+  readonly keepDatabase?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     partitions: 3,
     firstAlone: true,
     replicas: options.replicas,
+    keepDatabase: options.keepDatabase,
     // Parley paces itself by the platforms' documented limits, on the same compressed clock as the sandboxes.
     // Six processes share one PostgreSQL with every other check: five connections each, not ten.
     // RELAY_ACCEPTANCE_LOG_LEVEL=debug makes every process say what it does (with RELAY_ACCEPTANCE_LOG_DIR to keep it).

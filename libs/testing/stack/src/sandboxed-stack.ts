@@ -40,6 +40,8 @@ export interface SandboxedStackOptions {
   readonly firstAlone?: boolean;
   /** Processes per app behind one address (ParleyCluster's `replicas`). */
   readonly replicas?: Partial<Record<ClusterApp, number>>;
+  /** Leaves the database behind at stop (its name in `database.url`), to look into after a failed run. */
+  readonly keepDatabase?: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function startSandboxedStack(options: SandboxedStackOptions): Promi
   const stop = async (): Promise<void> => {
     await parts.cluster?.stop();
     await parts.sandboxes?.stop();
-    await parts.database?.drop();
+    if (!options.keepDatabase) await parts.database?.drop();
     // The services created every catalog topic under this stack's own prefix; a shared broker must not keep them.
     if (parts.cluster) await deleteTopicsWithPrefix(servers.kafkaBrokers, topicPrefix);
     rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,9 @@ export class TeamsMessageIngest extends ChatMessageObserver {
       await this.reactions.ingest(observation);
       return this.ingest(observation);
     });
-    if (outcome !== 'published') this.logger.debug({ conversationId: observation.chatId, messageId: observation.messageId, outcome }, 'teams message observation not relayed');
+    const where = { conversationId: observation.chatId, messageId: observation.messageId, changeType: observation.changeType, source: observation.source };
+    if (outcome === 'published') this.logger.info(where, 'Teams message published to the relay');
+    else this.logger.debug({ ...where, outcome }, 'teams message observation not relayed');
   }
 
   /** Neither recorded as observed nor one of Parley's own posts. */
