@@ -11,3 +11,4 @@ export { queryReturning, returnedRows, type Queryable } from './returning';
 export { handleLane, RETRY_SECONDS } from './inbox/ordered-lane';
 export { LaneDrainer, type LaneDrainerSettings, type LaneSource } from './inbox/lane-drainer';
 export { laneClaimSql, laneRenewSql, type InboxTable } from './inbox/lane-claim';
+export { OrderWindow } from './inbox/order-window';

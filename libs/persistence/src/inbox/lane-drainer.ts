@@ -26,8 +26,11 @@ export interface LaneDrainerSettings {
   readonly concurrency: number;
   /** How often it looks for events nobody handles (a crashed replica's, held-back ones). */
   readonly pollMs: number;
-  /** How long after a kick it claims, so that events that came together are claimed (and ordered) together. */
-  readonly orderWindowMs: number;
+  /**
+   * How long after a kick it claims, so that events that came together are claimed (and ordered) together: a number,
+   * or the inbox's OrderWindow as it is now.
+   */
+  readonly orderWindowMs: number | (() => number);
   /** How often the claims of the lanes in hand are renewed (source.renew); a third of the lease or less. */
   readonly renewMs?: number;
 }
@@ -108,7 +111,8 @@ export class LaneDrainer<E> {
   /** New events were stored: they are claimed once settled (orderWindowMs after the kick that announced them, at most). */
   kick(): void {
     if (this.stopped) return;
-    if (this.settings.orderWindowMs <= 0) {
+    const windowMs = typeof this.settings.orderWindowMs === 'function' ? this.settings.orderWindowMs() : this.settings.orderWindowMs;
+    if (windowMs <= 0) {
       this.drain();
       return;
     }
@@ -123,7 +127,7 @@ export class LaneDrainer<E> {
         this.kickedWhileSettling = false;
         this.kick();
       }
-    }, this.settings.orderWindowMs);
+    }, windowMs);
     this.settleTimer.unref();
   }
 

@@ -41,6 +41,11 @@ export const slackConnectorConfigSection = defineConfigSection(
      * is handled: Slack sends events in no set order, and one written earlier can arrive a little later (ADR 0042).
      */
     PARLEY_SLACK_ORDER_WINDOW_MS: env.int(1_000, 0),
+    /**
+     * The longest the order window grows while Slack's events reach Parley late (ms; ADR 0055): it follows the latest
+     * arrival of the last 30 s, from PARLEY_SLACK_ORDER_WINDOW_MS up to this.
+     */
+    PARLEY_SLACK_ORDER_WINDOW_MAX_MS: env.int(5_000, 0),
     /** How long conversation members read with conversations.members are reused (ms). */
     PARLEY_SLACK_MEMBERS_CACHE_MS: env.int(300_000, 0),
     /** How long a received event_id is remembered, so a retry of it is dropped (hours; Slack retries for ~5 min). */
@@ -70,6 +75,7 @@ export const slackConnectorConfigSection = defineConfigSection(
     scimMirrorType: v.PARLEY_SLACK_SCIM_MIRROR_TYPE,
     echoWaitMs: v.PARLEY_SLACK_ECHO_WAIT_MS,
     orderWindowMs: v.PARLEY_SLACK_ORDER_WINDOW_MS,
+    orderWindowMaxMs: v.PARLEY_SLACK_ORDER_WINDOW_MAX_MS,
     membersCacheMs: v.PARLEY_SLACK_MEMBERS_CACHE_MS,
     eventRetentionHours: v.PARLEY_SLACK_EVENT_RETENTION_HOURS,
   }),

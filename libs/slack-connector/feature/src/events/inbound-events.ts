@@ -12,8 +12,8 @@ export interface InboundEvent {
   readonly envelope: Record<string, unknown>;
 }
 
-/** The event's own time (event_ts, else ts, else the envelope's event_time). */
-function eventTsOf(event: InboundEvent): number {
+/** The event's own time (event_ts, else ts, else the envelope's event_time), in seconds. */
+export function eventTsOf(event: InboundEvent): number {
   const e = event.envelope['event'] as Record<string, unknown> | undefined;
   return Number(e?.['event_ts'] ?? e?.['ts'] ?? event.envelope['event_time'] ?? 0);
 }

@@ -6,7 +6,7 @@ import { LOGGER } from '@parley/service-runtime';
 import { publicPaths } from '@parley/internal-api';
 import { SlackConnections, type SlackConnection } from '../connections/slack-connections';
 import { ChannelLinks } from '../channels/channel-links';
-import { InboundEvents } from './inbound-events';
+import { eventTsOf, InboundEvents } from './inbound-events';
 import { channelOfChannelMessage } from './message-event';
 import { SlackEventProcessor } from './slack-event-processor';
 
@@ -110,9 +110,11 @@ export class SlackEventIngressController {
       return;
     }
     // Stored before the ack: once Slack has its 200 the event is durable, and a crash after this line only delays it.
-    const fresh = await this.inbound.store({ eventId, orgId: settings.orgId, connectionId: settings.id, teamId, envelope });
+    const event = { eventId, orgId: settings.orgId, connectionId: settings.id, teamId, envelope };
+    const fresh = await this.inbound.store(event);
     if (!fresh) this.logger.info({ eventId, teamId, retryNum: request.header('x-slack-retry-num'), retryReason: request.header('x-slack-retry-reason') }, 'Slack event redelivered; already stored');
     response.status(200).end();
-    if (fresh) this.processor.kick();
+    // How late Slack's call came, by its own clock (an edit's lateness is its edit's, not its message's).
+    if (fresh) this.processor.received(Date.now() - eventTsOf(event) * 1000);
   }
 }

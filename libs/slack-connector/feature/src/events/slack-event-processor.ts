@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import type { PayloadIn } from '@parley/contracts';
 import type { Logger } from '@parley/observability';
-import { inTransaction, LaneDrainer, type LaneSource, type Outbox } from '@parley/persistence';
+import { inTransaction, LaneDrainer, OrderWindow, type LaneSource, type Outbox } from '@parley/persistence';
 import { DATA_SOURCE, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { SlackApiError, type SlackWebApi } from '@parley/slack-connector-slack-access';
 import type { WebAPICallResult } from '@slack/web-api';
@@ -54,6 +54,8 @@ const REACTION_ECHO_WINDOW_SECONDS = 300;
 @Injectable()
 export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicationShutdown, LaneSource<InboundEvent> {
   private readonly drainer: LaneDrainer<InboundEvent>;
+  /** How long a lane's newest event waits for earlier ones that Slack sends late (ADR 0042, 0055). */
+  private readonly orderWindow: OrderWindow;
   private lastPurge = 0;
   private readonly members = new Map<string, { value: string[]; expiresAt: number }>();
   /** Whether a conversation a reaction names is a group DM or a channel: a conversation never changes kind. */
@@ -71,7 +73,8 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     private readonly userTokens: SlackUserTokens,
     private readonly links: ChannelLinks,
   ) {
-    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, orderWindowMs: config.orderWindowMs, renewMs: RENEW_MS }, logger, 'Slack events');
+    this.orderWindow = new OrderWindow(config.orderWindowMs, config.orderWindowMaxMs);
+    this.drainer = new LaneDrainer(this, { concurrency: CONCURRENCY, pollMs: POLL_MS, orderWindowMs: () => this.orderWindow.current(), renewMs: RENEW_MS }, logger, 'Slack events');
   }
 
   onApplicationBootstrap(): void {
@@ -88,9 +91,15 @@ export class SlackEventProcessor implements OnApplicationBootstrap, OnApplicatio
     this.drainer.kick();
   }
 
+  /** A new event was stored, `lateMs` after Slack says it happened (its event_ts): the order window follows that. */
+  received(lateMs: number): void {
+    this.orderWindow.observe(lateMs);
+    this.drainer.kick();
+  }
+
   async claim(room: number, busy: readonly string[]): Promise<ReadonlyMap<string, readonly InboundEvent[]>> {
     await this.purgeNowAndThen();
-    return this.inbound.claim(room, busy, LEASE_SECONDS, this.config.orderWindowMs);
+    return this.inbound.claim(room, busy, LEASE_SECONDS, this.orderWindow.current());
   }
 
   renew(lanes: readonly string[]): Promise<void> {

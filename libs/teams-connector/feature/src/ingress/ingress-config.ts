@@ -81,6 +81,8 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES: env.int(7 * 24 * 60, 1),
     /** The order window (ms): a notification is handed over once its change is this old, or it waited this long here. */
     PARLEY_TEAMS_ORDER_WINDOW_MS: env.int(defaultNotificationInboxSettings.orderWindowMs, 0),
+    /** The longest the order window grows while Graph's notifications reach Parley late (ms; ADR 0055). */
+    PARLEY_TEAMS_ORDER_WINDOW_MAX_MS: env.int(defaultNotificationInboxSettings.orderWindowMaxMs, 0),
     /** Conversations one replica hands over side by side. */
     PARLEY_TEAMS_INBOX_CONCURRENCY: env.int(defaultNotificationInboxSettings.concurrency, 1),
     PARLEY_TEAMS_READ_BACK: env.bool(defaultNotificationInboxSettings.readBack),
@@ -103,6 +105,7 @@ export const teamsIngressConfigSection = defineConfigSection(
       inbox: {
         ...defaultNotificationInboxSettings,
         orderWindowMs: v.PARLEY_TEAMS_ORDER_WINDOW_MS,
+        orderWindowMaxMs: v.PARLEY_TEAMS_ORDER_WINDOW_MAX_MS,
         concurrency: v.PARLEY_TEAMS_INBOX_CONCURRENCY,
         readBack: v.PARLEY_TEAMS_READ_BACK,
       },

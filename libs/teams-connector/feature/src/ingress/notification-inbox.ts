@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
-import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
+import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, OrderWindow, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
 import { caughtUp } from './catch-up';
 import { refusalReason } from '../failures';
@@ -14,6 +14,11 @@ export interface NotificationInboxSettings {
    * them in no set order, each its own POST), is handed over first.
    */
   readonly orderWindowMs: number;
+  /**
+   * The longest the order window grows while notifications arrive late (ADR 0055): it follows the latest arrival of the
+   * last 30 s (a created message's notification, received minus createdDateTime), from orderWindowMs up to this.
+   */
+  readonly orderWindowMaxMs: number;
   /** Conversations one replica hands over side by side. */
   readonly concurrency: number;
   /** Attempts before a row that keeps failing is set aside (failed_at, with its reason) and its conversation moves on. */
@@ -24,7 +29,7 @@ export interface NotificationInboxSettings {
   readonly readBack: boolean;
 }
 
-export const defaultNotificationInboxSettings: NotificationInboxSettings = { orderWindowMs: 1_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000, readBack: true };
+export const defaultNotificationInboxSettings: NotificationInboxSettings = { orderWindowMs: 1_000, orderWindowMaxMs: 5_000, concurrency: 16, maxAttempts: 12, pollMs: 1_000, readBack: true };
 
 /**
  * How long a claim lasts; renewed every RENEW_MS while its rows are handed over, so a replica that dies holding one
@@ -115,6 +120,7 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
  */
 export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly drainer: LaneDrainer<InboxRow>;
+  private readonly orderWindow: OrderWindow;
   /** Per claimed row that opens a read-back: up to when its lane's new messages were written (claim). */
   private readonly readBackBefore = new Map<string, ReadBackBound>();
   /** Rows already read back (oldest first; bounded): a row whose read-back found a gap is claimed again after it. */
@@ -142,7 +148,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     /** Where accept() writes: a pool of its own (ADR 0052), so the ack never waits for a connection the lanes hold. */
     private readonly intakeDataSource: DataSource = dataSource,
   ) {
-    this.drainer = new LaneDrainer(this, { ...settings, renewMs: RENEW_MS }, logger, 'Teams notifications');
+    this.orderWindow = new OrderWindow(settings.orderWindowMs, settings.orderWindowMaxMs);
+    this.drainer = new LaneDrainer(this, { ...settings, orderWindowMs: () => this.orderWindow.current(), renewMs: RENEW_MS }, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
   }
 
@@ -158,7 +165,12 @@ export class NotificationInbox implements LaneSource<InboxRow> {
    */
   accept(observations: readonly ChatMessageObservation[]): Promise<void> {
     if (observations.length === 0) return Promise.resolve();
-    return this.intake.submit({ observations, receivedAt: new Date() });
+    const receivedAt = new Date();
+    // How late Graph's notification of a new message came (an edit's place is its message's creation, not its edit).
+    for (const o of observations) {
+      if (o.source === 'notification' && o.changeType === 'created') this.orderWindow.observe(receivedAt.getTime() - orderedAt(o, receivedAt).getTime(), receivedAt.getTime());
+    }
+    return this.intake.submit({ observations, receivedAt });
   }
 
   private async insert(batch: readonly Accepted[]): Promise<void> {
@@ -310,7 +322,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const rows = await queryReturning<InboxRow>(
       this.dataSource,
       CLAIM,
-      [room, busy, ROWS_PER_CHAT, LEASE_SECONDS, this.settings.orderWindowMs],
+      [room, busy, ROWS_PER_CHAT, LEASE_SECONDS, this.orderWindow.current()],
     );
     const lanes = new Map<string, (InboxRow & { version_at: Date })[]>();
     for (const row of rows as (InboxRow & { version_at: Date })[]) lanes.set(row.chat_id, [...(lanes.get(row.chat_id) ?? []), row]);
