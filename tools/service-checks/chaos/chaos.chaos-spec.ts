@@ -29,9 +29,10 @@ describe('chaos run', () => {
   beforeAll(async () => {
     // With CHAOS_LOG_DIR the database stays too (its URL in database.txt there), to be queried after a failed run.
     const keepDatabase = Boolean(process.env['CHAOS_LOG_DIR']);
-    // Catch-up as deployed (every 15 minutes) on the sandboxes' clock (0.05): every 45 s, not the checks' 5 s, which on
-    // this machine spent more CPU listing every chat than the messages themselves did (cpu.tsv). Read-backs find a
-    // dropped notification before the chat's next message; catch-up is left the last message of a quiet chat.
+    // Catch-up as deployed (every 15 minutes) on the sandboxes' clock (0.05): every 45 s, not the checks' 5 s, so that
+    // what Graph did not notify is found as in production, by the read-back before the chat's next message (ADR 0047),
+    // and catch-up is left the last message of a quiet chat. (Its CPU was not the point: about 2 s of teams-connector's
+    // 33 s in the first 110 s of a short run, cpu.tsv.)
     org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])), keepDatabase, catchUpIntervalMs: 45_000 });
     if (process.env['CHAOS_LOG_DIR']) {
       // This process runs the sandboxes: its event loop's delay is theirs (ADR 0053).
