@@ -7,6 +7,7 @@ import { DEFAULT_KEY_CONCURRENCY, KeyOrderedQueue } from '../key-ordered-queue';
 import type { BusEntry, BusHealth, MessageBus, MessageHandler, PublishOptions, SubscribeOptions } from '../message-bus';
 import { toOutgoingRecord, type OutgoingRecord, type WireRecord } from '../outgoing';
 import { defaultRetryPolicy, type RetryPolicy } from '../retry-policy';
+import { fixKafkajsRequestQueue } from './request-queue-fix';
 import { ensureTopics, physicalTopic, type TopicLayout } from './topic-admin';
 
 export interface KafkaBusOptions {
@@ -100,6 +101,8 @@ export class KafkaBus implements MessageBus {
   constructor(private readonly options: KafkaBusOptions) {
     this.retry = options.retry ?? defaultRetryPolicy;
     this.faults = options.faults ?? FaultInjector.fromEnvironment();
+    // kafkajs 2.2.4 spins a 1 ms timer per broker connection while idle (ADR 0056).
+    fixKafkajsRequestQueue();
     this.kafka = new Kafka({
       clientId: `${options.clientId}-${options.service}`,
       brokers: [...options.brokers],
@@ -307,7 +310,7 @@ export class KafkaBus implements MessageBus {
       // the pacemaker however long a handler runs.
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: 1_000,
       retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
     });
     const byPhysical = new Map<string, TopicName>();
