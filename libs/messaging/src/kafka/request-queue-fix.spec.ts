@@ -1,7 +1,6 @@
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 
 // The kafkajs internals the fix replaces a method of (request-queue-fix.ts).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: Record<string, unknown>) => {
   pending: { send(): void; expectResponse: boolean; correlationId: number }[];
   throttledUntil: number;

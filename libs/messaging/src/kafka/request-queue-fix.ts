@@ -23,10 +23,8 @@ let applied: boolean | undefined;
 /** Applies the fix once per process; false (and nothing changed) for a kafkajs other than FIXED_KAFKAJS_VERSION. */
 export function fixKafkajsRequestQueue(): boolean {
   if (applied !== undefined) return applied;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = (require('kafkajs/package.json') as { version: string }).version;
   if (version !== FIXED_KAFKAJS_VERSION) return (applied = false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const queue = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueue };
   queue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueue): void {
     if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
