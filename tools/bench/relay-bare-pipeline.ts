@@ -7,6 +7,7 @@ import { constants, createDecipheriv, createHmac, privateDecrypt } from 'node:cr
 import http from 'node:http';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Agent, fetch } from 'undici';
+import { fixKafkajsRequestQueue } from '@parley/messaging';
 
 export interface BarePipelineConfig {
   readonly brokers: string[];
@@ -34,6 +35,8 @@ interface Carried {
 }
 
 async function run(config: BarePipelineConfig): Promise<void> {
+  // The same kafkajs as Parley's (ADR 0056): a library defect is neither side's cost.
+  fixKafkajsRequestQueue();
   const kafka = new Kafka({ clientId: 'bare-pipeline', brokers: config.brokers, logLevel: logLevel.NOTHING });
   const hop1 = `${config.topicPrefix}bare.hop1`;
   const hop2 = `${config.topicPrefix}bare.hop2`;

@@ -12,6 +12,7 @@ export { defaultRetryPolicy, backoffDelay, type RetryPolicy } from './retry-poli
 export { isTransientFailure } from './transient-failure';
 export { FaultInjector, type FaultPoint } from './fault-injection';
 export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus';
+export { fixKafkajsRequestQueue } from './kafka/request-queue-fix';
 export { ensureTopics, physicalTopic, type TopicLayout } from './kafka/topic-admin';
 export { InProcessBroker, InProcessBus, type InProcessBusOptions } from './in-process/in-process-bus';
 export { toOutgoingRecord, type OutgoingRecord, type WireRecord } from './outgoing';
