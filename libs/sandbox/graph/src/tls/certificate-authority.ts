@@ -26,10 +26,15 @@ function rsaKeys(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.
   };
 }
 
-function serial(): string {
-  // Positive serial: clear the top bit so DER does not read it as negative.
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] as number) & 0x7f;
+/**
+ * A positive serial in minimal DER: the first byte in 0x40-0x7f, so the top bit (the sign) is clear and it is never
+ * zero. forge writes the hex as given, and a serial starting with a zero byte followed by a byte under 0x80 is not
+ * minimal DER: OpenSSL refuses it (1 certificate in 32,768 with the top bit merely cleared). The same rule as
+ * teams-connector's notification certificates.
+ */
+export function serial(random: Buffer = randomBytes(16)): string {
+  const bytes = Buffer.from(random);
+  bytes[0] = ((bytes[0] as number) & 0x3f) | 0x40;
   return bytes.toString('hex');
 }
 
