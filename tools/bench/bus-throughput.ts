@@ -305,8 +305,9 @@ const sampler = {
 const samplerName = `${sampler.OTEL_TRACES_SAMPLER}${sampler.OTEL_TRACES_SAMPLER_ARG ? ` (${sampler.OTEL_TRACES_SAMPLER_ARG})` : ''}`;
 /**
  * The 'sampled' rounds: what k8s/README.md tells an operator to run in production, a tenth of new traces and the rest
- * of each trace following its first decision. The producer here publishes outside any span, so each message starts a
- * trace of its own and a tenth of them are sampled: the worst case for a sampled deployment, every message a new trace.
+ * of each trace following its first decision. The producer here publishes its chunks outside any span, as a handler
+ * publishing a batch of events would: each Kafka send of them starts a trace (one send span, ADR 0030), a tenth of
+ * those are sampled, and the consumer makes a process span for each message of a sampled one.
  */
 const RECOMMENDED_SAMPLER = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
 
@@ -432,9 +433,9 @@ async function main(): Promise<void> {
     medianPairedRatio: Number(median(parley.map((r, i) => r.messagesPerSecond / (bare[i] as Round).messagesPerSecond)).toFixed(3)),
     target: 'ratio >= 0.8',
     tracing: {
-      what: 'the KafkaBus rounds again with OpenTelemetry on in producer and consumer (a send and a process span per sampled message, exported over OTLP/HTTP protobuf to a receiver in the benchmark process)',
+      what: 'the KafkaBus rounds again with OpenTelemetry on in producer and consumer (a send span per Kafka send and a process span per sampled message, exported over OTLP/HTTP protobuf to a receiver in the benchmark process)',
       off: parleySummary,
-      // The production setting (k8s/README.md): a tenth of the traces, each message here a trace of its own.
+      // The production setting (k8s/README.md): a tenth of the traces, each Kafka send here a trace of its own.
       recommendedSampler: {
         sampler: `${RECOMMENDED_SAMPLER.OTEL_TRACES_SAMPLER} (${RECOMMENDED_SAMPLER.OTEL_TRACES_SAMPLER_ARG})`,
         on: sampledSummary,

@@ -72,10 +72,11 @@ export async function deliver<T extends TopicName>(
   const rawOrgId = (payload as { orgId?: unknown }).orgId;
   const orgId = typeof rawOrgId === 'string' ? rawOrgId : undefined;
   const correlationId = meta.correlationId ?? meta.id;
-  return withLogContext({ topic, eventId: meta.id, correlationId, orgId }, () =>
-    withConsumerSpan({ topic, group: deps.group, partition: message.partition, headers: message.headers }, () =>
-      handleWithRetries(message, payload, handler, deps, { eventId: meta.id, correlationId, orgId, producer: meta.source }),
-    ),
+  // The log context and the consumer span in one store (ADR 0030).
+  return withConsumerSpan(
+    { topic, group: deps.group, partition: message.partition, headers: message.headers },
+    () => handleWithRetries(message, payload, handler, deps, { eventId: meta.id, correlationId, orgId, producer: meta.source }),
+    { topic, eventId: meta.id, correlationId, orgId },
   );
 }
 

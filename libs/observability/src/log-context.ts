@@ -25,17 +25,24 @@ export const sharedStorage = {
   storage: storage as AsyncLocalStorage<Store>,
   traceContext: (): unknown => (storage.getStore() as Store | undefined)?.[TRACE_SLOT],
   storeWith: (traceContext: unknown): Store => ({ ...storage.getStore(), [TRACE_SLOT]: traceContext }),
+  /** Runs fn with ctx merged over the current context and this trace context in force: one store for both. */
+  runWith: <T>(ctx: LogContext, traceContext: unknown, fn: () => T): T => run(ctx, traceContext, fn),
 };
 
 /** Runs fn with ctx merged over the current context; everything it awaits logs with these fields. */
 export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
+  return run(ctx, undefined, fn);
+}
+
+function run<T>(ctx: LogContext, traceContext: unknown, fn: () => T): T {
   // On the hot path of every message: a plain loop, no intermediate arrays.
-  // The spread also copies the trace context's symbol key (tracing on): it stays in force.
-  const merged: Record<string, string> = { ...(storage.getStore() as Record<string, string> | undefined) };
+  // The spread also copies the trace context's symbol key (tracing on): it stays in force unless replaced.
+  const merged: Store = { ...storage.getStore() };
   for (const key in ctx) {
     const value = ctx[key as keyof LogContext];
-    if (value !== undefined) merged[key] = value;
+    if (value !== undefined) (merged as Record<string, string>)[key] = value;
   }
+  if (traceContext !== undefined) merged[TRACE_SLOT] = traceContext;
   return storage.run(merged, fn);
 }
 

@@ -152,4 +152,78 @@ describe('tracing switched on', () => {
     spans?.end();
     expect(spans?.headers[0]?.['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
   });
+
+  it('makes one send span per topic and parent for a batch: records with no stored context are one trace, not one each', () => {
+    const requestA = inSpanForTests('POST /a', () => traceContextHeaders());
+    const requestB = inSpanForTests('POST /b', () => traceContextHeaders());
+    const records = [
+      { topic: 'parley.x.v1', headers: {} },
+      { topic: 'parley.x.v1', headers: { 'x-other': '1' } },
+      { topic: 'parley.x.v1', headers: requestA },
+      { topic: 'parley.x.v1', headers: requestA },
+      { topic: 'parley.y.v1', headers: requestA },
+      { topic: 'parley.x.v1', headers: requestB },
+      { topic: 'parley.x.v1', headers: {} },
+    ];
+    const spans = startPublishSpans(records);
+    spans?.end();
+    const sends = recorder.spans().filter((s) => s.kind === SpanKind.PRODUCER);
+    expect(sends.map((s) => [s.name, s.attributes['messaging.batch.message_count']])).toEqual([
+      ['send parley.x.v1', 3],
+      ['send parley.x.v1', 2],
+      ['send parley.y.v1', undefined],
+      ['send parley.x.v1', undefined],
+    ]);
+    const [unstored, fromA, fromAOtherTopic, fromB] = sends;
+    expect(unstored?.parentSpanId).toBeUndefined();
+    const [, traceA, spanA] = (requestA['traceparent'] as string).split('-');
+    expect(fromA).toMatchObject({ traceId: traceA, parentSpanId: spanA });
+    expect(fromAOtherTopic).toMatchObject({ traceId: traceA, parentSpanId: spanA });
+    expect(fromB?.traceId).toBe((requestB['traceparent'] as string).split('-')[1]);
+    const carried = (span: typeof unstored) => `00-${span?.traceId}-${span?.spanId}-01`;
+    expect(spans?.headers).toEqual([
+      { traceparent: carried(unstored) },
+      { 'x-other': '1', traceparent: carried(unstored) },
+      { traceparent: carried(fromA) },
+      { traceparent: carried(fromA) },
+      { traceparent: carried(fromAOtherTopic) },
+      { traceparent: carried(fromB) },
+      { traceparent: carried(unstored) },
+    ]);
+    // Fresh copies: the bus may hand them to a client library; the caller's records are left as they were.
+    expect(spans?.headers[2]).not.toBe(records[2]?.headers);
+    expect(records[0]?.headers).toEqual({});
+  });
+
+  it("holds the message's log context and its process span in one store while the handler runs, and neither after", async () => {
+    const traceId = 'ab'.repeat(16);
+    const sendSpan = 'cd'.repeat(8);
+    const seen = await withConsumerSpan(
+      { topic: 'parley.x.v1', group: 'g', partition: 0, headers: { traceparent: `00-${traceId}-${sendSpan}-01` } },
+      async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { log: Object.fromEntries(Object.entries(currentLogContext())), ids: currentTraceIds() };
+      },
+      { topic: 'parley.x.v1', eventId: 'evt-1', correlationId: 'corr-1' },
+    );
+    const [process] = recorder.spans();
+    expect(seen).toEqual({ log: { topic: 'parley.x.v1', eventId: 'evt-1', correlationId: 'corr-1' }, ids: { trace_id: traceId, span_id: process?.spanId } });
+    expect(currentTraceIds()).toBeUndefined();
+    expect(currentLogContext()).toEqual({});
+  });
+
+  it('reads the same traceparent twice as the same parent, and a different one as its own', async () => {
+    const handle = (traceparent: string) =>
+      withConsumerSpan({ topic: 't', group: 'g', partition: 0, headers: { traceparent } }, async () => undefined);
+    const first = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    const second = `00-${'3'.repeat(32)}-${'4'.repeat(16)}-01`;
+    await handle(first);
+    await handle(first);
+    await handle(second);
+    expect(recorder.spans().map((s) => [s.traceId, s.parentSpanId])).toEqual([
+      ['1'.repeat(32), '2'.repeat(16)],
+      ['1'.repeat(32), '2'.repeat(16)],
+      ['3'.repeat(32), '4'.repeat(16)],
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { sharedStorage } from './log-context';
+import { sharedStorage, withLogContext, type LogContext } from './log-context';
 import {
   context,
   propagation,
@@ -223,11 +223,20 @@ function remoteParent(headers: Readonly<Record<string, string>>): SpanContext | 
   return Number.isNaN(parent.traceFlags) || !trace.isSpanContextValid(parent) ? undefined : parent;
 }
 
+/** The last `traceparent` read and its context: a batch's records all carry the same one (one send span per batch). */
+let lastExtracted: { readonly traceparent: string; readonly context: Context } | undefined;
+
 /** The context a message's headers carry (its producer's span), or the root context. */
 function extracted(headers: Readonly<Record<string, string>>): Context {
+  const value = headers['traceparent'];
+  if (value === undefined) return ROOT_CONTEXT;
+  // Contexts are immutable: the same header value gives the same context.
+  if (lastExtracted?.traceparent === value && headers['tracestate'] === undefined) return lastExtracted.context;
   const parent = remoteParent(headers);
-  if (parent) return trace.setSpanContext(ROOT_CONTEXT, parent);
-  return headers['traceparent'] === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  if (!parent) return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  const found = trace.setSpanContext(ROOT_CONTEXT, parent);
+  lastExtracted = { traceparent: value, context: found };
+  return found;
 }
 
 function linkTo(parent: Context): Link[] {
@@ -235,51 +244,59 @@ function linkTo(parent: Context): Link[] {
   return span && trace.isSpanContextValid(span.spanContext()) ? [{ context: span.spanContext() }] : [];
 }
 
-/** A copy of the headers whose traceparent (and tracestate) is the given span's, in W3C form. */
-function carrying(headers: Readonly<Record<string, string>>, span: Span, parent: Context): Record<string, string> {
+/** The `traceparent` (and `tracestate`) that continue from the given span, in W3C form. */
+function traceHeaders(span: Span, parent: Context): Record<string, string> {
   const ids = span.spanContext();
   if (ids.traceState !== undefined || !trace.isSpanContextValid(ids)) {
-    const out: Record<string, string> = { ...headers };
+    const out: Record<string, string> = {};
     propagation.inject(trace.setSpan(parent, span), out);
     return out;
   }
-  return { ...headers, traceparent: `00-${ids.traceId}-${ids.spanId}-${ids.traceFlags < 16 ? '0' : ''}${ids.traceFlags.toString(16)}` };
+  return { traceparent: `00-${ids.traceId}-${ids.spanId}-${ids.traceFlags < 16 ? '0' : ''}${ids.traceFlags.toString(16)}` };
 }
 
 export interface PublishSpans {
-  /** The records' headers with each traceparent replaced by its `send` span, so a consumer continues from it. */
+  /** A copy of each record's headers whose traceparent is its `send` span's, so a consumer continues from it. */
   readonly headers: readonly Record<string, string>[];
   end(error?: unknown): void;
 }
 
+/** The records of one send: same topic, same parent context. */
+interface SendGroup {
+  /** The headers to put over each record's: the send span's trace context, or the unsampled parent's. */
+  readonly trace: Readonly<Record<string, string>> | undefined;
+  readonly span: Span | undefined;
+  records: number;
+}
+
 /**
- * One PRODUCER span per record, each a child of the context stored in that record's headers (the request or message
- * that caused the event, possibly long ago through the outbox), not of whatever publish call is in flight: a bus
- * sends many callers' records in one batch.
+ * PRODUCER spans for the records of one Kafka send: one `send <topic>` span per topic and parent context, a child of
+ * that context (the request or message that caused the events, possibly long ago through the outbox), not of whatever
+ * publish call is in flight. Records with no stored context are sent in the context active now: the work that
+ * publishes them in one batch is one trace, not one trace per record (ADR 0030). Every record carries its span's
+ * `traceparent`, so each consumer's `process` span continues the trace.
  */
 export function startPublishSpans(records: readonly { readonly topic: string; readonly headers: Readonly<Record<string, string>> }[]): PublishSpans | undefined {
   if (!sdk) return undefined;
-  const spans: Span[] = [];
+  const groups = new Map<string, SendGroup>();
+  let active: Context | undefined;
   const headers = records.map((record) => {
-    const stored = record.headers['traceparent'] !== undefined;
-    const parent = stored ? extracted(record.headers) : context.active();
-    if (unsampledParent(parent)) {
-      // Not sampled where it began: the record carries that decision on, and no span is made for it.
-      if (stored) return record.headers;
-      const out: Record<string, string> = { ...record.headers };
-      propagation.inject(parent, out);
-      return out;
+    const stored = record.headers['traceparent'];
+    const key = stored === undefined ? record.topic : `${record.topic}\n${stored}\n${record.headers['tracestate'] ?? ''}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = openSendGroup(record.topic, stored === undefined ? (active ??= context.active()) : extracted(record.headers), stored !== undefined);
+      groups.set(key, group);
     }
-    // Attributes only on a recording span: the SDK copies and checks them before it asks the sampler.
-    const span = tracer().startSpan(`send ${record.topic}`, { kind: SpanKind.PRODUCER }, parent);
-    if (span.isRecording()) span.setAttributes({ 'messaging.system': 'kafka', 'messaging.destination.name': record.topic });
-    spans.push(span);
-    return carrying(record.headers, span, parent);
+    group.records++;
+    return group.trace ? { ...record.headers, ...group.trace } : { ...record.headers };
   });
   return {
     headers,
     end(error?: unknown) {
-      for (const span of spans) {
+      for (const { span, records: count } of groups.values()) {
+        if (!span) continue;
+        if (span.isRecording() && count > 1) span.setAttribute('messaging.batch.message_count', count);
         if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
         span.end();
       }
@@ -287,24 +304,40 @@ export function startPublishSpans(records: readonly { readonly topic: string; re
   };
 }
 
+function openSendGroup(topic: string, parent: Context, stored: boolean): SendGroup {
+  if (unsampledParent(parent)) {
+    // Not sampled where it began: the records carry that decision on, and no span is made for them.
+    if (stored) return { trace: undefined, span: undefined, records: 0 };
+    const carried: Record<string, string> = {};
+    propagation.inject(parent, carried);
+    return { trace: carried, span: undefined, records: 0 };
+  }
+  // Attributes only on a recording span: the SDK copies and checks them before it asks the sampler.
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
+  if (span.isRecording()) span.setAttributes({ 'messaging.system': 'kafka', 'messaging.destination.name': topic });
+  return { trace: traceHeaders(span, parent), span, records: 0 };
+}
+
 /**
- * Runs a consumer's handling of one message in a CONSUMER `process` span: a child of the producer's span (so one trace
- * runs from the admin's request through every hop) that also links to it, as OTel's messaging conventions do.
+ * Runs a consumer's handling of one message with its log context and, when tracing is on, in a CONSUMER `process`
+ * span: a child of the producer's span (so one trace runs from the admin's request through every hop) that also links
+ * to it, as OTel's messaging conventions do. One store per message holds both contexts (ADR 0030).
  */
 export async function withConsumerSpan<T>(
   message: { readonly topic: string; readonly group: string; readonly partition: number; readonly headers: Readonly<Record<string, string>> },
   fn: () => Promise<T>,
+  log: LogContext = {},
 ): Promise<T> {
-  if (!sdk) return fn();
+  if (!sdk) return withLogContext(log, fn);
   const parent = extracted(message.headers);
   // Its producer was not sampled: handled in the producer's context (what it publishes stays unsampled), no span.
-  if (unsampledParent(parent)) return context.with(parent, fn);
+  if (unsampledParent(parent)) return sharedStorage.runWith(log, parent, fn);
   const span = tracer().startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links: linkTo(parent) }, parent);
   if (span.isRecording()) {
     span.setAttributes({ 'messaging.system': 'kafka', 'messaging.destination.name': message.topic, 'messaging.consumer.group.name': message.group });
   }
   try {
-    return await context.with(trace.setSpan(parent, span), fn);
+    return await sharedStorage.runWith(log, trace.setSpan(parent, span), fn);
   } catch (error) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     throw error;
@@ -313,7 +346,6 @@ export async function withConsumerSpan<T>(
   }
 }
 
-
 export interface RecordedSpan {
   readonly name: string;
   readonly kind: SpanKind;
@@ -321,6 +353,7 @@ export interface RecordedSpan {
   readonly spanId: string;
   readonly parentSpanId?: string;
   readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
+  readonly attributes: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -351,6 +384,7 @@ export function recordSpansForTests(): { spans(): RecordedSpan[]; stop(): Promis
         spanId: s.spanContext().spanId,
         parentSpanId: s.parentSpanContext?.spanId,
         links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId })),
+        attributes: { ...s.attributes },
       })),
     async stop() {
       await provider.shutdown();
