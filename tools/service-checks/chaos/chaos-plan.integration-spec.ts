@@ -12,7 +12,8 @@ describe('chaosPlan', () => {
     const plan = chaosPlan(options);
     for (const app of CHAOS_APPS) expect(plan.faults.filter((f) => f.kind === 'kill' && f.app === app)).toHaveLength(2);
     const kinds = new Set(plan.faults.map((f) => f.kind));
-    expect([...kinds].sort()).toEqual(['kill', 'platform-errors', 'redis-flush', 'subscription-expiry', 'throttle-burst']);
+    expect([...kinds].sort()).toEqual(['kill', 'platform-errors', 'server-restart', 'subscription-expiry', 'throttle-burst']);
+    expect(plan.faults.flatMap((f) => (f.kind === 'server-restart' ? [f.server] : [])).sort()).toEqual(['kafka', 'postgres', 'redis']);
     const at = plan.faults.map((f) => f.at);
     expect(at).toEqual([...at].sort((a, b) => a - b));
     expect(Math.min(...at)).toBeGreaterThanOrEqual(0.1);

@@ -1,6 +1,9 @@
 import { seededRandom } from '@parley/sandbox-seed';
 import type { ClusterApp } from '@parley/testing';
 
+/** The servers the chaos run restarts: its own, not the machine's (own-servers.ts). Redis keeps nothing across it. */
+export type ChaosServer = 'kafka' | 'postgres' | 'redis';
+
 /** The services the chaos run kills: all six. */
 export const CHAOS_APPS: readonly ClusterApp[] = ['identity', 'provisioning', 'relay', 'slack-connector', 'teams-connector', 'gateway'];
 
@@ -12,8 +15,8 @@ export type Fault =
   | { readonly kind: 'platform-errors'; readonly at: number; readonly platform: 'slack' | 'graph'; readonly rate: number; readonly seconds: number }
   /** The platform answers its next `requests` calls 429 with Retry-After. */
   | { readonly kind: 'throttle-burst'; readonly at: number; readonly platform: 'slack' | 'graph'; readonly requests: number }
-  /** Every key of the stack's Redis is gone (what a restart without persistence leaves). */
-  | { readonly kind: 'redis-flush'; readonly at: number }
+  /** A server the stack depends on crashes (SIGKILL, or PostgreSQL's immediate shutdown) and starts again after `downMs`. */
+  | { readonly kind: 'server-restart'; readonly at: number; readonly server: ChaosServer; readonly downMs: number }
   /** One Graph subscription expires at Graph without a word to Parley. */
   | { readonly kind: 'subscription-expiry'; readonly at: number };
 
@@ -62,8 +65,11 @@ export function chaosPlan(options: ChaosPlanOptions): ChaosPlan {
       faults.push({ kind: 'throttle-burst', at: at(), platform, requests: 5 + Math.floor(random() * 20) });
     }
   }
-  faults.push({ kind: 'redis-flush', at: at() });
+  const redisAt = at();
   faults.push({ kind: 'subscription-expiry', at: at() });
+  // Drawn after the faults above, so that adding them left each seed's other faults where they were.
+  faults.push({ kind: 'server-restart', at: redisAt, server: 'redis', downMs: 200 + Math.floor(random() * 2_800) });
+  for (const server of ['kafka', 'postgres'] as const) faults.push({ kind: 'server-restart', at: at(), server, downMs: 200 + Math.floor(random() * 2_800) });
   faults.sort((a, b) => a.at - b.at);
   return { seed: options.seed, messages: options.messages, replicas, dropNotificationRate: 0.05, duplicateEventRate: 0.02, faults };
 }
@@ -77,9 +83,11 @@ export function describeFault(fault: Fault): string {
       return `${fault.platform} answers ${Math.round(fault.rate * 100)}% of calls 5xx for ${fault.seconds} s`;
     case 'throttle-burst':
       return `${fault.platform} answers the next ${fault.requests} calls 429 with Retry-After`;
-    case 'redis-flush':
-      return 'Redis flushed';
+    case 'server-restart':
+      return `${SERVER_NAMES[fault.server]} crashed and restarted (down ${fault.downMs} ms${fault.server === 'redis' ? ', every key gone' : ''})`;
     case 'subscription-expiry':
       return 'a Graph subscription expires unseen';
   }
 }
+
+const SERVER_NAMES: Record<ChaosServer, string> = { kafka: 'the Kafka broker', postgres: 'PostgreSQL', redis: 'Redis' };

@@ -1,12 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createClient } from 'redis';
-import { integrationEnv } from '@parley/testing';
 import { seededRandom } from '@parley/sandbox-seed';
 import { ConversationDriver, tallySides, type Conversation, type Tally } from '../relay/conversation-driver';
 import { loadConversations, platformDeliveries, writeLoad } from '../relay/load-run';
 import type { RelayOrganisation, RelayPerson } from '../relay/relay-organisation';
 import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
+import type { OwnServers } from './own-servers';
 
 /** What the chaos run prints and writes to dist/chaos/<seed>.json. */
 export interface ChaosReport {
@@ -48,7 +47,7 @@ const RECOVERY_LIMIT_MS = 180_000;
  * what was lost, doubled or out of order. After each fault a probe message crosses each way in a conversation of its
  * own; the time until both land is that fault's recovery time.
  */
-export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number } = {}): Promise<ChaosReport> {
+export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number } = {}): Promise<ChaosReport> {
   const driver = new ConversationDriver(org);
   const conversations = loadConversations(org);
   const probes = new ProbeLine(driver, probeConversation(org, conversations));
@@ -102,8 +101,13 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
         if (fault.platform === 'slack') org.stack.sandboxes.slack.setFaults({ ...slackFaults, rateLimitBurst: fault.requests });
         else org.stack.sandboxes.graph.setFaults({ throttleBurst: fault.requests });
         break;
-      case 'redis-flush':
-        await flushRedis();
+      case 'server-restart':
+        await inTurn(`server:${fault.server}`, async () => {
+          injectedAt = Date.now();
+          if (fault.server === 'kafka') await servers.restartKafka(fault.downMs);
+          else if (fault.server === 'postgres') await servers.restartPostgres(fault.downMs);
+          else await servers.restartRedis(fault.downMs);
+        });
         break;
       case 'subscription-expiry': {
         const subscriptions = org.stack.sandboxes.graph.inspect.subscriptions();
@@ -157,8 +161,6 @@ export async function runChaos(org: RelayOrganisation, plan: ChaosPlan, options:
     deadLetters: await deadLetters(org),
     platformDeliveries: platformDeliveries(org),
     notInjected: [
-      'Kafka broker restart: the broker is shared with the other checks; not yet restarted by the run',
-      'PostgreSQL restart: the server is the machine’s, shared with the other checks; not yet restarted by the run',
       'a user sync of 500 people: the run syncs the demo organization (25 people) alongside instead',
       'linked channels, reactions and files: the run drives DMs and group DMs with edits and deletes',
     ],
@@ -253,18 +255,6 @@ class ProbeLine {
     } finally {
       this.reading.delete(side);
     }
-  }
-}
-
-/** What a Redis restart without persistence does to its clients: every connection dropped, every key gone. */
-async function flushRedis(): Promise<void> {
-  const client = createClient({ url: integrationEnv().redisUrl });
-  await client.connect();
-  try {
-    await client.flushAll();
-    await client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes']);
-  } finally {
-    await client.quit().catch(() => undefined);
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -5,6 +6,7 @@ import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-o
 import { CHAOS_APPS, chaosPlan } from './chaos-plan';
 import { runChaos, writeChaosReport } from './chaos-run';
 import { CpuSampler } from './cpu-sampler';
+import { startOwnServers, type OwnServers } from './own-servers';
 
 /**
  * The full chaos run on demand (`npm run chaos -- --seed N [--messages N]`): the six services as separate processes on
@@ -20,6 +22,7 @@ describe('chaos run', () => {
   const killsPerApp = Number(process.env['CHAOS_KILLS_PER_APP'] ?? 2);
   const platformFaults = Number(process.env['CHAOS_PLATFORM_FAULTS'] ?? 2);
   let org: RelayOrganisation;
+  let servers: OwnServers;
   /** With CHAOS_LOG_DIR: each balancer's counts every second, to see where connections wait. */
   const balancerSamples: string[] = [];
   const loopSamples: string[] = [];
@@ -27,13 +30,15 @@ describe('chaos run', () => {
   let sampler: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
-    // With CHAOS_LOG_DIR the database stays too (its URL in database.txt there), to be queried after a failed run.
-    const keepDatabase = Boolean(process.env['CHAOS_LOG_DIR']);
+    // A Kafka broker, PostgreSQL and Redis of the run's own, which it restarts; the stack (and everything this process
+    // reads through integrationEnv) uses them instead of the machine's shared ones.
+    servers = await startOwnServers('chaos');
+    Object.assign(process.env, servers.env);
     // Catch-up as deployed (every 15 minutes) on the sandboxes' clock (0.05): every 45 s, not the checks' 5 s, so that
     // what Graph did not notify is found as in production, by the read-back before the chat's next message (ADR 0047),
     // and catch-up is left the last message of a quiet chat. (Its CPU was not the point: about 2 s of teams-connector's
     // 33 s in the first 110 s of a short run, cpu.tsv.)
-    org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])), keepDatabase, catchUpIntervalMs: 45_000 });
+    org = await startRelayOrganisation({ label: 'chaos', replicas: Object.fromEntries(CHAOS_APPS.map((app) => [app, replicas])), catchUpIntervalMs: 45_000 });
     if (process.env['CHAOS_LOG_DIR']) {
       // This process runs the sandboxes: its event loop's delay is theirs (ADR 0053).
       const loop = monitorEventLoopDelay({ resolution: 20 });
@@ -64,15 +69,18 @@ describe('chaos run', () => {
       writeFileSync(path.join(logDir, 'balancers.tsv'), ['at\tapp\taccepted\tconnecting\topen\thanded\trefused', ...balancerSamples].join('\n'));
       writeFileSync(path.join(logDir, 'event-loop.tsv'), ['at\tmax_delay_ms', ...loopSamples].join('\n'));
       writeFileSync(path.join(logDir, 'cpu.tsv'), ['at\tprocesses\tcpu_ms', ...cpu.rows].join('\n'));
-      writeFileSync(path.join(logDir, 'database.txt'), `${org.stack.database.url}\n`);
+      // The run's database, to be restored and queried after a failed run (its server goes with the run).
+      const dump = spawnSync('pg_dump', ['--no-owner', '--file', path.join(logDir, 'database.sql'), org.stack.database.url], { encoding: 'utf8' });
+      if (dump.status !== 0) writeFileSync(path.join(logDir, 'database.sql.failed'), dump.stderr);
       writeFileSync(path.join(logDir, 'graph-deliveries.tsv'), ['sent_at\tat\tkind\tsubscription\tattempt\toutcome\tstatus\tfailure', ...graphDeliveries].join('\n'));
     }
     await org?.stop();
+    await servers?.stop();
   });
 
   it(`seed ${seed}: ${messages} messages under faults, ${replicas} replicas of each service, none lost, doubled or reordered`, () =>
     org.stack.withLogs(async () => {
-      const report = await runChaos(org, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
+      const report = await runChaos(org, servers, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
       writeChaosReport(report);
       expect(report.tally).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0 });
       expect(report.accounts.guestsAfter).toBe(report.accounts.guestsBefore);
