@@ -223,19 +223,25 @@ function remoteParent(headers: Readonly<Record<string, string>>): SpanContext | 
   return Number.isNaN(parent.traceFlags) || !trace.isSpanContextValid(parent) ? undefined : parent;
 }
 
-/** The last `traceparent` read and its context: a batch's records all carry the same one (one send span per batch). */
-let lastExtracted: { readonly traceparent: string; readonly context: Context } | undefined;
+/**
+ * The contexts of the `traceparent`s read lately. A Kafka send's records all carry the same one (one send span per
+ * send), but a consumer handles its partitions' messages interleaved, so the last one alone would rarely match.
+ * Contexts are immutable, so the same header value can give the same context; cleared when full.
+ */
+const recentParents = new Map<string, Context>();
+const RECENT_PARENTS = 256;
 
 /** The context a message's headers carry (its producer's span), or the root context. */
 function extracted(headers: Readonly<Record<string, string>>): Context {
   const value = headers['traceparent'];
   if (value === undefined) return ROOT_CONTEXT;
-  // Contexts are immutable: the same header value gives the same context.
-  if (lastExtracted?.traceparent === value && headers['tracestate'] === undefined) return lastExtracted.context;
+  const known = headers['tracestate'] === undefined ? recentParents.get(value) : undefined;
+  if (known) return known;
   const parent = remoteParent(headers);
   if (!parent) return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
   const found = trace.setSpanContext(ROOT_CONTEXT, parent);
-  lastExtracted = { traceparent: value, context: found };
+  if (recentParents.size >= RECENT_PARENTS) recentParents.clear();
+  recentParents.set(value, found);
   return found;
 }
 
