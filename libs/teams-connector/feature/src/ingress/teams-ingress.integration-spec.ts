@@ -12,7 +12,7 @@ import { PublicProxy } from '../testing/public-proxy';
 import { RecordingObserver } from '../testing/recording-observer';
 import { teamsIngressConfig, type TeamsIngressConfig } from './ingress-config';
 import type { TeamsNotificationKeySet } from '@parley/internal-api';
-import { NotificationInbox } from './notification-inbox';
+import { defaultNotificationInboxSettings, NotificationInbox } from './notification-inbox';
 import { SubscriptionManager } from './subscription-manager';
 import { SubscriptionStore } from './subscription-store';
 import { GRAPH_CHANGE_TRACKING_APP_ID } from './validation-tokens';
@@ -74,10 +74,10 @@ describe('Teams ingress', () => {
    * notification or a read-back can bring a message; then restores the sandbox's faults and request recording, and the
    * usual connector.
    */
-  const withCatchUpOnlyAtStart = async (body: () => Promise<void>): Promise<void> => {
+  const withCatchUpOnlyAtStart = async (body: () => Promise<void>, overrides: Partial<TeamsIngressConfig> = {}): Promise<void> => {
     await stop();
     const restarted = Date.now();
-    await start(ingress({ catchUpIntervalMs: 600_000 }));
+    await start(ingress({ catchUpIntervalMs: 600_000, ...overrides }));
     try {
       await currentOf(org);
       // This process's own run (the last one of the process before the restart may be less than a second old).
@@ -488,6 +488,30 @@ describe('Teams ingress', () => {
       expect(order).toEqual([first.id, second.id]);
       const arrivals = sandbox.inspect.deliveries().filter((d) => d.kind === 'change' && d.outcome === 'delivered' && [first.id, second.id].some((id) => JSON.stringify(d.body).includes(`messages('${id}')`)));
       expect(arrivals.map((d) => JSON.stringify(d.body).includes(`messages('${second.id}')`))).toEqual([true, false]);
+    });
+
+    it('widens the order window while notifications arrive late, so a message notified 2 s late still goes first (ADR 0055)', async () => {
+      // Read-back off and catch-up only at start: only the order window can put a late notification's message first.
+      await withCatchUpOnlyAtStart(
+        async () => {
+          const lateThenOnTime = async (topic: string, lateMs: number) => {
+            const chat = sandbox.control.createChat({ members: [people[1] as string, people[2] as string], chatType: 'group', topic });
+            // The sandbox's clock runs at 0.01: 100 000 of its ms are 1 s here.
+            sandbox.setFaults({ delayNotificationRate: 1, delayNotificationMs: lateMs * 100 });
+            const first = say(org, chat.id, `${topic}: written first, notified ${lateMs} ms late`, people[1]);
+            sandbox.setFaults({ delayNotificationRate: 0 });
+            const second = say(org, chat.id, `${topic}: written second, notified at once`, people[1]);
+            for (const m of [first, second]) await observer.waitFor((o) => o.messageId === m.id && o.source === 'notification', 30_000);
+            return observer.observed.filter((o) => o.chatId === chat.id && o.source === 'notification').map((o) => (o.messageId === first.id ? 'first' : 'second'));
+          };
+          // A connector that has seen nothing late holds each conversation back for its base window (1 s) only: a
+          // notification 3 s late comes after the next message was handed over.
+          expect(await lateThenOnTime('before any late call', 3_000)).toEqual(['second', 'first']);
+          // That late arrival widened the window to 3 s for the next 30 s: a notification 2 s late now goes first.
+          expect(await lateThenOnTime('after a late call', 2_000)).toEqual(['first', 'second']);
+        },
+        { inbox: { ...defaultNotificationInboxSettings, readBack: false } },
+      );
     });
 
     it('holds a conversation back behind a notification the relay side failed on, and tries it again', async () => {
