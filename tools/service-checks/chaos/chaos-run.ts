@@ -194,6 +194,31 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
   return file;
 }
 
+/**
+ * For a run that ended with messages out of order, lost or doubled: each late message's way through the stack, from
+ * what this process still holds (every service's log lines, the platforms' delivery records), so that a failure in
+ * CI, whose log folder is gone with its clone, says which path the message took and when. At most `perMessage` lines
+ * per message, the first ones.
+ */
+export function postMortem(org: RelayOrganisation, problems: readonly string[], perMessage = 25): string {
+  const ids = [...new Set(problems.flatMap((p) => [...(/; late: (.*)$/.exec(p)?.[1] ?? '').matchAll(/\S+=(\S+)/g)].map((m) => m[1] as string)))].slice(0, 6);
+  if (ids.length === 0) return '';
+  const out: string[] = [];
+  for (const id of ids) {
+    out.push(`  late message ${id}:`);
+    const graph = org.stack.sandboxes.graph.inspect.deliveries().filter((d) => JSON.stringify(d.body).includes(id));
+    for (const d of graph) out.push(`    graph ${d.kind} sent ${d.sentAt ?? '?'} answered ${d.at} attempt ${d.attempt}: ${d.outcome} ${d.status}${d.failure ? ` ${d.failure}` : ''}`);
+    const lines = org.stack.cluster.history.flatMap((p) => p.lines.filter((l) => JSON.stringify(l).includes(id)).map((l) => ({ l, service: String(l['service'] ?? '?') })));
+    lines.sort((a, b) => String(a.l['time']).localeCompare(String(b.l['time'])));
+    for (const { l, service } of lines.slice(0, perMessage)) {
+      const { time, msg, level: _level, service: _service, pid: _pid, hostname: _hostname, ...rest } = l as Record<string, unknown>;
+      out.push(`    ${String(time)} ${service}: ${String(msg)} ${JSON.stringify(rest).slice(0, 300)}`);
+    }
+    if (lines.length > perMessage) out.push(`    … ${lines.length - perMessage} more lines`);
+  }
+  return out.join('\n');
+}
+
 /** A DM of its own (an engineer and a rep no load conversation pairs), where probes cross after each fault. */
 function probeConversation(org: RelayOrganisation, conversations: readonly Conversation[]): Conversation {
   const taken = new Set(conversations.filter((c) => c.members.length === 2).map((c) => c.members.map((m) => m.key).sort().join('+')));

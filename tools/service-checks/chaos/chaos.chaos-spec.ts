@@ -4,7 +4,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startRelayOrganisation, type RelayOrganisation } from '../relay/relay-organisation';
 import { CHAOS_APPS, chaosPlan } from './chaos-plan';
-import { runChaos, writeChaosReport } from './chaos-run';
+import { postMortem, runChaos, writeChaosReport } from './chaos-run';
 import { CpuSampler } from './cpu-sampler';
 import { startOwnServers, type OwnServers } from './own-servers';
 
@@ -82,6 +82,9 @@ describe('chaos run', () => {
     org.stack.withLogs(async () => {
       const report = await runChaos(org, servers, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
       writeChaosReport(report);
+      // What a post-mortem needs when CI's log folder is gone: each late message's way through the stack.
+      const trail = postMortem(org, report.problems);
+      if (trail) process.stdout.write(`${trail}\n`);
       expect(report.tally).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0 });
       expect(report.accounts.guestsAfter).toBe(report.accounts.guestsBefore);
       expect(report.accounts.mirrorsAfter).toBe(report.accounts.mirrorsBefore);
