@@ -1,11 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { seededRandom } from '@parley/sandbox-seed';
 import { ConversationDriver, tallySides, type Conversation, type Tally } from '../relay/conversation-driver';
 import { loadConversations, platformDeliveries, writeLoad } from '../relay/load-run';
 import type { RelayOrganisation, RelayPerson } from '../relay/relay-organisation';
 import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
 import type { OwnServers } from './own-servers';
+import type { AdminApi } from '@parley/admin-client';
+import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
+import { guestLoadOrganization, seededRandom } from '@parley/sandbox-seed';
+import { PlatformProbe } from '../guest-sync/platform-probe';
+import { secretLeaks } from '../security/secret-scan';
 
 /** What the chaos run prints and writes to dist/chaos/<seed>.json. */
 export interface ChaosReport {
@@ -29,9 +33,20 @@ export interface ChaosReport {
   }[];
   readonly longestRecoveryMs: number | null;
   readonly accounts: { readonly guestsBefore: number; readonly guestsAfter: number; readonly mirrorsBefore: number; readonly mirrorsAfter: number; readonly syncDuringRun: string };
+  /**
+   * A second organization's first Guest Account Sync, run alongside: `people` Slack-only engineers and one Teams owner
+   * (guestLoadOrganization), counted on the platforms afterwards (Graph's guests in its tenant, SCIM's users in its
+   * workspace): one guest per engineer and one mirror for the owner, none lost or doubled.
+   */
+  readonly largeSync: { readonly people: number; readonly status: string; readonly seconds: number; readonly guests: number; readonly mirrors: number; readonly slackUsers: number };
   readonly deadLetters: readonly { readonly topic: string; readonly group: string; readonly reason: string; readonly count: number }[];
   /** How the platforms' deliveries to Parley went (Slack's Events API attempts, Graph's notifications), by outcome. */
   readonly platformDeliveries: ReturnType<typeof platformDeliveries>;
+  /**
+   * Every secret and token the sandboxes issued, looked for after the run in every service's log lines and stderr,
+   * the admin API's answers and every text column of the database: where one was found (none, to pass).
+   */
+  readonly secretScan: { readonly secrets: number; readonly columns: number; readonly answers: number; readonly leaks: readonly string[] };
   /** Faults the issue names that this run does not inject yet, and why. */
   readonly notInjected: readonly string[];
   readonly writeMs: number;
@@ -47,7 +62,7 @@ const RECOVERY_LIMIT_MS = 180_000;
  * what was lost, doubled or out of order. After each fault a probe message crosses each way in a conversation of its
  * own; the time until both land is that fault's recovery time.
  */
-export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number } = {}): Promise<ChaosReport> {
+export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number; syncPeople?: number } = {}): Promise<ChaosReport> {
   const driver = new ConversationDriver(org);
   const conversations = loadConversations(org);
   const probes = new ProbeLine(driver, probeConversation(org, conversations));
@@ -123,7 +138,11 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
   await probes.cross('slack', 0);
   await probes.cross('teams', 0);
   // A user sync alongside: it must end, and leave exactly one guest and one mirror per person.
-  const sync = syncThroughFaults(org);
+  const sync = syncThroughFaults(org.admin);
+  // And another organization's first sync, of many more people (issue 11: 500).
+  const large = await largeOrganisation(org, plan.seed, options.syncPeople ?? 500);
+  const largeStarted = Date.now();
+  const largeSync = syncThroughFaults(large.admin).then((view) => ({ ...view, seconds: (Date.now() - largeStarted) / 1000 }));
   const { written, tagPrefix, edits, deletes, writeMs } = await writeLoad(driver, conversations, {
     run: plan.seed,
     messages: plan.messages,
@@ -142,6 +161,18 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
   }
   const settleMs = Date.now() - settleStarted;
   const syncView = await sync;
+  const largeView = await largeSync;
+  const largeProbe = new PlatformProbe(org.stack.sandboxes, large.credentials);
+  const slackUsers = (await largeProbe.scimUsers()).filter((u) => u.active);
+  const largeAccounts = {
+    guests: (await largeProbe.guests()).filter((g) => g.accountEnabled).length,
+    // The engineers are native there; the Teams owner's account is Parley's mirror.
+    mirrors: slackUsers.filter((u) => u.emails.some((e) => large.teamsOnly.includes(e.value.toLowerCase()))).length,
+    slackUsers: slackUsers.length,
+  };
+  await largeProbe.close();
+  const answers = await adminAnswers(org, conversations.length);
+  const scan = await secretLeaks(org.stack, answers);
   const { problems, ...counts } = tally;
   const report: ChaosReport = {
     seed: plan.seed,
@@ -158,10 +189,11 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
       mirrorsAfter: (await org.probe.scimUsers()).filter((u) => u.active).length,
       syncDuringRun: syncView.status,
     },
+    largeSync: { people: large.people, status: largeView.status, seconds: Math.round(largeView.seconds), ...largeAccounts },
     deadLetters: await deadLetters(org),
     platformDeliveries: platformDeliveries(org),
+    secretScan: { ...scan, answers: answers.length },
     notInjected: [
-      'a user sync of 500 people: the run syncs the demo organization (25 people) alongside instead',
       'linked channels, reactions and files: the run drives DMs and group DMs with edits and deletes',
     ],
     writeMs,
@@ -180,12 +212,14 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
     `chaos seed ${report.seed}, ${report.replicas} replica(s) of each service: ${report.messages.written} messages (${report.messages.edits} edits, ${report.messages.deletes} deletes) written in ${report.writeMs} ms, settled ${report.settleMs} ms later`,
     `  lost ${report.tally.lost}, duplicated ${report.tally.duplicated}, out of order ${report.tally.outOfOrder}, wrong author ${report.tally.wrongAuthor}, stale ${report.tally.stale} (${report.tally.sides} conversation sides)`,
     `  guests ${report.accounts.guestsBefore} -> ${report.accounts.guestsAfter}, mirrors ${report.accounts.mirrorsBefore} -> ${report.accounts.mirrorsAfter}, user sync during the run: ${report.accounts.syncDuringRun}`,
+    `  another organization's first sync of ${report.largeSync.people} people alongside: ${report.largeSync.status} in ${report.largeSync.seconds} s, ${report.largeSync.guests} guests and ${report.largeSync.mirrors} mirror(s) on the platforms (${report.largeSync.slackUsers} Slack users in all)`,
     `  longest recovery ${report.longestRecoveryMs === null ? 'none: a fault was not recovered from' : `${report.longestRecoveryMs} ms`}`,
     ...report.faults.map(
       (f) =>
         `    at ${f.injectedAtMs} ms: ${f.fault}; recovered after ${f.recoveredAfterMs ?? 'never'} ms (probes written after ${f.probeAfterMs} ms, crossed from Slack in ${f.probeMs.fromSlack ?? 'never'} ms, from Teams in ${f.probeMs.fromTeams ?? 'never'} ms)`,
     ),
     `  platform deliveries: ${JSON.stringify(report.platformDeliveries)}`,
+    `  secrets and tokens the sandboxes issued (${report.secretScan.secrets}) found in logs, ${report.secretScan.answers} API answers or ${report.secretScan.columns} database columns: ${report.secretScan.leaks.length === 0 ? 'none' : report.secretScan.leaks.slice(0, 10).join('; ')}`,
     `  dead letters: ${report.deadLetters.length === 0 ? 'none' : report.deadLetters.map((d) => `${d.count} on ${d.topic} (${d.group}): ${d.reason}`).join('; ')}`,
     ...report.problems.slice(0, 10).map((p) => `  ${p}`),
     `  written to ${file}`,
@@ -283,14 +317,29 @@ class ProbeLine {
   }
 }
 
+/** What an admin reads after the run: the organisation's listings and each relayed conversation's messages. */
+async function adminAnswers(org: RelayOrganisation, conversations: number): Promise<{ where: string; text: string }[]> {
+  const answers: { where: string; text: string }[] = [];
+  for (const listing of ['/v1/connections', '/v1/people?limit=200', '/v1/user-syncs', `/v1/conversations?limit=${Math.min(200, conversations + 10)}`]) {
+    answers.push({ where: `GET ${listing}`, text: JSON.stringify(await org.admin.expect(200, 'GET', listing)) });
+  }
+  const listed = JSON.parse(answers[answers.length - 1]?.text ?? '{}') as { items?: { id: string }[] };
+  for (const conversation of listed.items ?? []) {
+    const path = `/v1/conversations/${conversation.id}/messages?limit=200`;
+    answers.push({ where: `GET ${path}`, text: JSON.stringify(await org.admin.expect(200, 'GET', path)) });
+  }
+  answers.push({ where: 'GET /v1/dead-letters', text: JSON.stringify(await org.operator.expect(200, 'GET', '/v1/dead-letters?limit=200')) });
+  return answers;
+}
+
 /** Starts a guest sync and follows it to its end; the gateway may be down meanwhile (a fault), so a failed read is read again. */
-async function syncThroughFaults(org: RelayOrganisation): Promise<{ status: string }> {
+async function syncThroughFaults(admin: AdminApi): Promise<{ status: string }> {
   const deadline = Date.now() + 900_000;
   let id: string | undefined;
   for (;;) {
     try {
-      id ??= (await org.admin.startSync('guest')).id;
-      const sync = await org.admin.sync(id);
+      id ??= (await admin.startSync('guest')).id;
+      const sync = await admin.sync(id);
       if (['succeeded', 'partially_failed', 'failed'].includes(sync.status)) return sync;
     } catch {
       // The gateway is being killed and restarted: ask again.
@@ -298,6 +347,17 @@ async function syncThroughFaults(org: RelayOrganisation): Promise<{ status: stri
     if (Date.now() > deadline) return { status: 'did not finish in 15 minutes' };
     await sleep(1_000);
   }
+}
+
+/** A second organization on the same stack: its own Slack workspace and tenant with `people` engineers, connected. */
+async function largeOrganisation(org: RelayOrganisation, seed: number, people: number): Promise<{ admin: AdminApi; credentials: DemoCredentials; people: number; teamsOnly: string[] }> {
+  const seeded = guestLoadOrganization(people, `chaos-${seed}-sync.example`, `Chaos sync of ${people}`);
+  const credentials = org.stack.sandboxes.seedOrganization(seeded);
+  const admin = org.operator.withKey((await org.operator.createOrg(`Chaos sync of ${people}`)).adminApiKey);
+  const connections = connectionRequests(credentials);
+  await admin.connect(connections.slack);
+  await admin.connect(connections.teams);
+  return { admin, credentials, people, teamsOnly: seeded.people.filter((p) => p.teams && !p.slack).map((p) => p.email.toLowerCase()) };
 }
 
 async function deadLetters(org: RelayOrganisation): Promise<ChaosReport['deadLetters']> {

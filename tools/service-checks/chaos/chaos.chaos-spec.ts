@@ -80,7 +80,7 @@ describe('chaos run', () => {
 
   it(`seed ${seed}: ${messages} messages under faults, ${replicas} replicas of each service, none lost, doubled or reordered`, () =>
     org.stack.withLogs(async () => {
-      const report = await runChaos(org, servers, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20) });
+      const report = await runChaos(org, servers, chaosPlan({ seed, messages, replicas, killsPerApp, platformFaults }), { perSecond: Number(process.env['CHAOS_RATE'] ?? 20), syncPeople: Number(process.env['CHAOS_SYNC_PEOPLE'] ?? 500) });
       writeChaosReport(report);
       // What a post-mortem needs when CI's log folder is gone: each late message's way through the stack.
       const trail = postMortem(org, report.problems);
@@ -89,5 +89,9 @@ describe('chaos run', () => {
       expect(report.accounts.guestsAfter).toBe(report.accounts.guestsBefore);
       expect(report.accounts.mirrorsAfter).toBe(report.accounts.mirrorsBefore);
       expect(report.longestRecoveryMs).not.toBeNull();
+      // One guest per engineer, one mirror for the Teams owner, nobody doubled.
+      expect(report.largeSync).toMatchObject({ status: 'succeeded', guests: report.largeSync.people, mirrors: 1, slackUsers: report.largeSync.people + 1 });
+      expect(report.secretScan.secrets).toBeGreaterThan(20);
+      expect(report.secretScan.leaks).toEqual([]);
     }));
 });

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { AdminApi } from '@parley/admin-client';
 import type { PersonView } from '@parley/internal-api';
 import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
 import { demoOrganization } from '@parley/sandbox-seed';
 import { type ClusterApp, uniqueSuffix } from '@parley/testing';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
-import { issuedSecrets } from './issued-secrets';
+import { secretLeaks } from './secret-scan';
 import { apiCases, unknownIdFor, type ApiCase, type Category } from './api-cases';
 import { signSlackRequest } from '@parley/sandbox-slack';
 
@@ -267,50 +266,19 @@ describe('security suite', () => {
 
   it('shows no secret or token the sandboxes issued in any log line, API answer or database text column', () =>
     stack.withLogs(async () => {
-      const secrets = issuedSecrets(stack.sandboxes);
-      // The scan must have something to look for: the apps' secrets, the people's passwords and the tokens used.
-      expect(secrets.length).toBeGreaterThan(20);
-      const leaks: string[] = [];
-      const scan = (where: string, text: string) => {
-        for (const secret of secrets) if (text.includes(secret)) leaks.push(`${where}: ${secret.slice(0, 4)}…`);
-      };
-      for (const [i, process] of stack.cluster.history.entries()) {
-        scan(`log of process ${i}`, JSON.stringify(process.lines));
-        scan(`stderr of process ${i}`, process.stderr.join(''));
-      }
-      for (const answer of answers) scan('an API answer', answer);
+      const listed: { where: string; text: string }[] = answers.map((text) => ({ where: 'an API answer', text }));
       for (const listing of ['/v1/connections', '/v1/people?limit=200', '/v1/user-syncs', '/v1/conversations']) {
-        scan(`GET ${listing}`, JSON.stringify(await orgA.admin.expect(200, 'GET', listing)));
+        listed.push({ where: `GET ${listing}`, text: JSON.stringify(await orgA.admin.expect(200, 'GET', listing)) });
       }
-      leaks.push(...(await databaseLeaks(stack.database.url, secrets)));
-      expect(leaks).toEqual([]);
-      outcomes.push({ category: 'secrets: logs, answers, at rest', passed: leaks.length === 0 });
+      const scan = await secretLeaks(stack, listed);
+      // The scan must have something to look for (the apps' secrets, the people's passwords, the tokens used) and
+      // somewhere to look.
+      expect(scan.secrets).toBeGreaterThan(20);
+      expect(scan.columns).toBeGreaterThan(20);
+      expect(scan.leaks).toEqual([]);
+      outcomes.push({ category: 'secrets: logs, answers, at rest', passed: scan.leaks.length === 0 });
     }));
 });
-
-/** Every text-like column of every table of every Parley schema, searched for each secret. */
-async function databaseLeaks(databaseUrl: string, secrets: readonly string[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const columns = await client.query<{ table_schema: string; table_name: string; column_name: string; data_type: string }>(
-      `SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-        WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
-          AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY')`,
-    );
-    expect(columns.rows.length).toBeGreaterThan(20);
-    const leaks: string[] = [];
-    for (const { table_schema: schema, table_name: table, column_name: column, data_type: type } of columns.rows) {
-      const value = type === 'bytea' ? `encode("${column}", 'escape')` : `"${column}"::text`;
-      const found = await client.query<{ hit: string }>(`SELECT s AS hit FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM "${schema}"."${table}" WHERE strpos(${value}, s) > 0) LIMIT 3`, [secrets]);
-      for (const row of found.rows) leaks.push(`${schema}.${table}.${column}: ${row.hit.slice(0, 4)}…`);
-    }
-    return leaks;
-  } finally {
-    await client.end();
-  }
-}
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
