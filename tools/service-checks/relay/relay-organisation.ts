@@ -62,6 +62,9 @@ export async function startRelayOrganisation(options: RelayOrganisationOptions):
     PARLEY_TEAMS_CATCH_UP_INTERVAL_MS: String(options.catchUpIntervalMs ?? 5_000),
     // The sandbox's clock is Graph's: what it lists is indexed at once.
     PARLEY_TEAMS_CATCH_UP_LAG_MS: '1000',
+    // The default hold (2 minutes, for a large tenant's catch-up pass) on the sandboxes' compressed clock would be 40
+    // minutes: a SIGKILLed holder would pause catch-up and subscription upkeep for a chaos run's whole settling.
+    PARLEY_TEAMS_LEASE_TTL_MS: '10000',
   };
   const stack = await startSandboxedStack({
     label: options.label,

@@ -77,6 +77,12 @@ export const teamsIngressConfigSection = defineConfigSection(
     PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: env.int(MINUTE, 100),
     PARLEY_TEAMS_CATCH_UP_INTERVAL_MS: env.int(15 * MINUTE, 100),
     PARLEY_TEAMS_CATCH_UP_LAG_MS: env.int(30_000, 0),
+    /**
+     * How long a replica's hold on a connection's subscriptions and catch-up lasts without renewal (ms); a replica that
+     * dies holding it stops both for up to this long. Default: three checks, at least 2 minutes (longer than a catch-up
+     * pass of a large tenant). At least three checks.
+     */
+    PARLEY_TEAMS_LEASE_TTL_MS: env.int(0, 0),
     PARLEY_TEAMS_SUBSCRIPTION_QUOTA: env.int(GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, 1).refine((n) => n <= GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION, `at most ${GRAPH_SUBSCRIPTIONS_PER_ORGANIZATION} (Graph's limit per organization)`),
     PARLEY_TEAMS_CHANNEL_THREAD_WINDOW_MINUTES: env.int(7 * 24 * 60, 1),
     /** The order window (ms): a notification is handed over once its change is this old, or it waited this long here. */
@@ -91,6 +97,9 @@ export const teamsIngressConfigSection = defineConfigSection(
     if (v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES >= v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES) {
       throw new ConfigError(['PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES: must be less than PARLEY_TEAMS_SUBSCRIPTION_MINUTES']);
     }
+    if (v.PARLEY_TEAMS_LEASE_TTL_MS > 0 && v.PARLEY_TEAMS_LEASE_TTL_MS < 3 * v.PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS) {
+      throw new ConfigError(['PARLEY_TEAMS_LEASE_TTL_MS: must be at least three PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS (the holder renews it at each check)']);
+    }
     return teamsIngressConfig({
       publicBaseUrl: v.PARLEY_TEAMS_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
       notificationKeyMaxAgeMs: v.PARLEY_TEAMS_NOTIFICATION_KEY_ROTATE_DAYS * 24 * 60 * MINUTE,
@@ -98,6 +107,7 @@ export const teamsIngressConfigSection = defineConfigSection(
       subscriptionLifetimeMs: v.PARLEY_TEAMS_SUBSCRIPTION_MINUTES * MINUTE,
       renewBeforeMs: v.PARLEY_TEAMS_SUBSCRIPTION_RENEW_BEFORE_MINUTES * MINUTE,
       tickMs: v.PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS,
+      ...(v.PARLEY_TEAMS_LEASE_TTL_MS > 0 ? { leaseTtlMs: v.PARLEY_TEAMS_LEASE_TTL_MS } : {}),
       catchUpIntervalMs: v.PARLEY_TEAMS_CATCH_UP_INTERVAL_MS,
       catchUpLagMs: v.PARLEY_TEAMS_CATCH_UP_LAG_MS,
       subscriptionQuota: v.PARLEY_TEAMS_SUBSCRIPTION_QUOTA,

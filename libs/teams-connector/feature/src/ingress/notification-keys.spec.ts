@@ -95,6 +95,14 @@ describe('the teamsIngress config section', () => {
     expect(Object.keys(teamsIngressConfigSection.schema.shape)).not.toContain('PARLEY_TEAMS_NOTIFICATION_KEYS');
   });
 
+  it('holds a connection for three checks, at least 2 minutes, unless PARLEY_TEAMS_LEASE_TTL_MS says otherwise (at least three checks)', () => {
+    const section = { teamsIngress: teamsIngressConfigSection };
+    expect(loadConfig(section, {}).teamsIngress.leaseTtlMs).toBe(180_000);
+    expect(loadConfig(section, { PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: '1000' }).teamsIngress.leaseTtlMs).toBe(120_000);
+    expect(loadConfig(section, { PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: '1000', PARLEY_TEAMS_LEASE_TTL_MS: '10000' }).teamsIngress.leaseTtlMs).toBe(10_000);
+    expect(() => loadConfig(section, { PARLEY_TEAMS_SUBSCRIPTION_CHECK_MS: '5000', PARLEY_TEAMS_LEASE_TTL_MS: '10000' })).toThrow(/PARLEY_TEAMS_LEASE_TTL_MS/);
+  });
+
   it('reads a chat back before its new messages unless PARLEY_TEAMS_READ_BACK says not to (ADR 0047)', () => {
     const section = { teamsIngress: teamsIngressConfigSection };
     expect(loadConfig(section, {}).teamsIngress.inbox.readBack).toBe(true);
