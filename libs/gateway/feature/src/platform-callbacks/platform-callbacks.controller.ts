@@ -88,6 +88,13 @@ export class PlatformCallbacksController {
             signal: AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), platformGone.signal]),
           });
           const body = Buffer.from(await answer.body.arrayBuffer());
+          // The connector is up but what it needs (its database, identity) is restarting: it stored nothing, so the
+          // call is passed again while the platform still waits, as after a lost connection.
+          const pause = RETRY_FIRST_PAUSE_MS * 2 ** (attempt - 1);
+          if (answer.statusCode === 503 && Date.now() + pause - started < RETRY_WITHIN_MS) {
+            await new Promise((resolve) => setTimeout(resolve, pause));
+            continue;
+          }
           const type = answer.headers['content-type'];
           if (typeof type === 'string') response.type(type);
           response.status(answer.statusCode).send(body);
@@ -115,7 +122,7 @@ export class PlatformCallbacksController {
 }
 
 /**
- * After the connection to the connector was lost, the call is passed on again after 100 ms, then 200, 400, 800:
+ * After the connection to the connector was lost, or it answered 503, the call is passed on again after 100 ms, then 200, 400, 800:
  * within 2.5 s of its arrival, so that the platform (3 s for Slack's events and Graph's notifications) still gets
  * an answer before it gives up on this attempt.
  */

@@ -24,6 +24,9 @@ describe('PlatformCallbacksController (Slack events)', () => {
   let answer = { status: 200, type: 'application/json', body: '{"challenge":"abc"}' };
   /** Bodies the stand-in holds without answering, and when their call was cut (ms after it arrived). */
   const held = new Map<string, number | 'still open'>();
+  /** How many times the stand-in has answered 503 to a body marked "unavailable" (its database restarting), up to unavailableTimes. */
+  const unavailable = new Map<string, number>();
+  let unavailableTimes = 2;
 
   beforeAll(async () => {
     connector = http.createServer((request, response) => {
@@ -31,6 +34,11 @@ describe('PlatformCallbacksController (Slack events)', () => {
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       request.on('end', () => {
         seen.push({ path: request.url ?? '', headers: request.headers, body });
+        if (body.includes('"unavailable"') && (unavailable.get(body) ?? 0) < unavailableTimes) {
+          unavailable.set(body, (unavailable.get(body) ?? 0) + 1);
+          response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"status":503,"title":"Service Unavailable"}');
+          return;
+        }
         if (body.includes('"hold"')) {
           const arrived = Date.now();
           held.set(body, 'still open');
@@ -123,6 +131,27 @@ describe('PlatformCallbacksController (Slack events)', () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"event_callback","event_id":"Ev1"}' });
     expect(response.status).toBe(200);
     expect(seen.slice(before).map((s) => s.body)).toEqual(['{"type":"event_callback","event_id":"Ev1"}']);
+  });
+
+  it("passes the call on again when the connector answers 503 (what it needs is restarting), within the platform's wait", async () => {
+    answer = { status: 200, type: 'application/json', body: '{"ok":true}' };
+    unavailableTimes = 2;
+    const body = '{"type":"event_callback","event_id":"unavailable"}';
+    const before = seen.length;
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    expect(seen.slice(before).map((s) => s.body)).toEqual([body, body, body]);
+  });
+
+  it('passes a 503 back once the platform would stop waiting, so the platform sends again itself', async () => {
+    unavailableTimes = Number.MAX_SAFE_INTEGER;
+    const body = '{"value":[],"note":"unavailable"}';
+    const started = Date.now();
+    const response = await fetch(`${base}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(503);
+    // Well inside Graph's and Slack's 3 s.
+    expect(Date.now() - started).toBeLessThan(2_900);
+    expect(unavailable.get(body)).toBeGreaterThan(2);
   });
 
   it('stops waiting for the connector once the platform stopped waiting for the gateway', async () => {
