@@ -1,6 +1,6 @@
 import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner';
 
-export type Category = 'webhooks' | 'no or wrong key' | 'wrong kind of key' | "another organization's ids" | 'unknown ids' | 'bad bodies' | 'secrets: logs, answers, at rest';
+export type Category = 'webhooks' | 'injection' | 'no or wrong key' | 'wrong kind of key' | "another organization's ids" | 'unknown ids' | 'bad bodies' | 'secrets: logs, answers, at rest';
 
 /** Whose key a case sends: none, a known one, or raw text that is no key at all. */
 export type Caller = 'none' | 'operator' | 'orgA' | 'orgB' | { readonly raw: string };

@@ -7,6 +7,7 @@ import { connectionRequests, type DemoCredentials } from '@parley/sandbox-runner
 import { demoOrganization } from '@parley/sandbox-seed';
 import { type ClusterApp, uniqueSuffix } from '@parley/testing';
 import { startSandboxedStack, type SandboxedStack } from '../sandboxed-stack';
+import { PlatformProbe } from '../guest-sync/platform-probe';
 import { secretLeaks } from './secret-scan';
 import { apiCases, unknownIdFor, type ApiCase, type Category } from './api-cases';
 import { signSlackRequest } from '@parley/sandbox-slack';
@@ -45,7 +46,7 @@ describe('security suite', () => {
   const outcomes: Outcome[] = [];
   let frances: PersonView;
   let orgBCredentials: DemoCredentials;
-  let relayedDm: { channel: string; conversationId: string; adaSlack: string };
+  let relayedDm: { channel: string; conversationId: string; adaSlack: string; teamsChat: string; francesTeams: string };
 
   beforeAll(async () => {
     stack = await startSandboxedStack({
@@ -55,6 +56,8 @@ describe('security suite', () => {
       sandboxes: { limitsEnabled: false },
       partitions: 3,
       firstAlone: true,
+      // Graph notifies teams-connector through the gateway, as deployed: the Teams webhook cases use real deliveries.
+      platformIngress: true,
       // The redirect URI the sandbox's Slack app registers; the test plays the proxy that forwards it to the gateway.
       perApp: { gateway: { PARLEY_PUBLIC_URL: CONSENT_URL }, identity: { PARLEY_PUBLIC_URL: CONSENT_URL } },
     });
@@ -71,6 +74,8 @@ describe('security suite', () => {
       // B is a real organization with its own workspace and tenant, so a 404 is about whose id it is, not emptiness.
       const other = stack.sandboxes.seedOrganization({ ...demoOrganization(`secb-${uniqueSuffix().slice(-6).toLowerCase()}.example`), name: 'Security B Co' });
       await orgB.admin.connect(connectionRequests(other).slack);
+      // And its own tenant (its own app): Graph's validation tokens for B's subscription are for another app than A's.
+      await orgB.admin.connect(connectionRequests(other).teams);
       orgBCredentials = other;
       const sync = await orgA.admin.waitForSync((await orgA.admin.startSync('guest')).id, { timeoutMs: 180_000 });
       expect(sync).toMatchObject({ status: 'succeeded', failed: 0 });
@@ -95,11 +100,12 @@ describe('security suite', () => {
       const dm = stack.sandboxes.slack.control.open({ as: adaSlack, with: [francesMirror] });
       stack.sandboxes.slack.control.post({ as: adaSlack, channel: dm.id, text: 'security suite: hello' });
       const conversation = await eventually(async () => {
-        const page = await orgA.admin.expect<{ items: { id: string; slack: { conversationId: string | null } }[] }>(200, 'GET', '/v1/conversations');
-        return page.items.find((c) => c.slack.conversationId === dm.id);
+        const page = await orgA.admin.expect<{ items: { id: string; slack: { conversationId: string | null }; teams: { conversationId: string | null } }[] }>(200, 'GET', '/v1/conversations');
+        return page.items.find((c) => c.slack.conversationId === dm.id && c.teams.conversationId);
       }, 'the relayed DM in /v1/conversations');
 
-      relayedDm = { channel: dm.id, conversationId: conversation.id, adaSlack };
+      const francesTeams = account(frances, 'teams', 'native')?.platformUserId as string;
+      relayedDm = { channel: dm.id, conversationId: conversation.id, adaSlack, teamsChat: conversation.teams.conversationId as string, francesTeams };
       // One channel link of A's for the link routes' ids, and a channel of A's workspace for the create cases' bodies.
       const linked = stack.sandboxes.slack.control.createChannel({ name: 'security-linked', members: [adaSlack] })['id'] as string;
       const channelLink = await orgA.admin.expect<{ id: string }>(201, 'POST', '/v1/channel-links', { slack: { channelId: linked }, teams: { create: true } });
@@ -206,7 +212,8 @@ describe('security suite', () => {
       answers.push(await response.text());
       return response.status;
     };
-    const webhookCase = (name: string, work: () => Promise<void>) =>
+    /** A case whose work may relay `relayed` messages (a genuine one first), and nothing more. */
+    const webhookCase = (name: string, work: () => Promise<void>, relayed = 0, category: Category = 'webhooks') =>
       it(name, () =>
         stack.withLogs(async () => {
           let passed = false;
@@ -215,13 +222,139 @@ describe('security suite', () => {
             await work();
             // Whatever slipped through would be relayed within seconds; give it the time, then count again.
             await new Promise((resolve) => setTimeout(resolve, 2_000));
-            expect(await relayedTexts()).toBe(before);
+            expect(await relayedTexts()).toBe(before + relayed);
             passed = true;
           } finally {
-            outcomes.push({ category: 'webhooks', passed });
+            outcomes.push({ category, passed });
           }
         }),
       );
+    const sendSlackAs = async (body: string, timestamp: string, signature: string) => {
+      const response = await fetch(`${stack.cluster.url('gateway')}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        body,
+      });
+      answers.push(await response.text());
+      return response.status;
+    };
+    const aSigningSecret = () => stack.sandboxes.credentials.slack.signingSecret;
+    const untilRelayed = (count: number) => eventually(async () => ((await relayedTexts()) >= count ? true : undefined), `${count} messages in the relayed DM`);
+    /** Posts as Frances in the DM's Teams chat and answers Graph's genuine notification of it, once it was relayed. */
+    const genuineTeamsDelivery = async (text: string): Promise<{ value: Record<string, unknown>[]; validationTokens?: string[] }> => {
+      const before = await relayedTexts();
+      const message = stack.sandboxes.graph.control.post({ as: relayedDm.francesTeams, chatId: relayedDm.teamsChat, content: text }) as { id: string };
+      const delivery = await eventually(
+        async () => stack.sandboxes.graph.inspect.deliveries().find((d) => d.kind === 'change' && d.outcome === 'delivered' && JSON.stringify(d.body).includes(`messages('${message.id}')`)),
+        'the genuine notification',
+      );
+      await untilRelayed(before + 1);
+      return delivery.body as { value: Record<string, unknown>[]; validationTokens?: string[] };
+    };
+    const postGraph = async (body: unknown) => {
+      const response = await fetch(`${stack.cluster.url('gateway')}/teams/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      answers.push(await response.text());
+      return response.status;
+    };
+
+    webhookCase(
+      "a genuine Slack event for A, sent again signed with A's own secret → relayed once",
+      async () => {
+        const before = await relayedTexts();
+        stack.sandboxes.slack.control.post({ as: relayedDm.adaSlack, channel: relayedDm.channel, text: 'security suite: said once, delivered twice' });
+        await untilRelayed(before + 1);
+        const delivered = stack.sandboxes.slack.inspect.events().find((d) => JSON.stringify(d.envelope).includes('said once, delivered twice'));
+        expect(delivered).toBeDefined();
+        // What a replay within Slack's 5 minutes is: the same event, validly signed.
+        for (let i = 0; i < 2; i++) {
+          const body = JSON.stringify(delivered?.envelope);
+          const timestamp = String(Math.floor(Date.now() / 1000));
+          expect(await sendSlackAs(body, timestamp, signSlackRequest(aSigningSecret(), timestamp, body))).toBe(200);
+        }
+      },
+      1,
+    );
+    webhookCase("a Slack event signed with A's own secret 6 minutes ago → 401, nothing relayed", async () => {
+      const body = slackEvent(stack.sandboxes.credentials.slack.teamId, 'security suite: too old');
+      const timestamp = String(Math.floor(Date.now() / 1000) - 360);
+      expect(await sendSlackAs(body, timestamp, signSlackRequest(aSigningSecret(), timestamp, body))).toBe(401);
+    });
+    webhookCase("a Slack event changed after A's secret signed it → 401, nothing relayed", async () => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signed = slackEvent(stack.sandboxes.credentials.slack.teamId, 'security suite: what was signed');
+      expect(await sendSlackAs(signed.replace('what was signed', 'what was sent!!'), timestamp, signSlackRequest(aSigningSecret(), timestamp, signed))).toBe(401);
+    });
+    webhookCase(
+      "a genuine Graph notification for A's chat with another clientState → 400, nothing more relayed",
+      async () => {
+        const genuine = await genuineTeamsDelivery('security suite: notified by Graph');
+        const forged = { ...genuine, value: genuine.value.map((item) => ({ ...item, clientState: 'guessed-client-state' })) };
+        expect(await postGraph(forged)).toBe(400);
+      },
+      1,
+    );
+    webhookCase(
+      "a genuine Graph notification for A's chat carrying the validation tokens Graph issued for B's app → 401, nothing more relayed",
+      async () => {
+        const genuine = await genuineTeamsDelivery('security suite: notified by Graph again');
+        // Graph's own tokens, for B's app: a notification to B's subscription, from a chat in B's tenant.
+        const probe = new PlatformProbe(stack.sandboxes, orgBCredentials);
+        try {
+          const users = await probe.graph<{ value: { id: string; userType?: string }[] }>('/users?$top=10', await probe.appToken());
+          const [first, second] = users.body.value.filter((u) => u.userType !== 'Guest');
+          const chat = stack.sandboxes.graph.control.createChat({ members: [first?.id as string, second?.id as string] });
+          const message = stack.sandboxes.graph.control.post({ as: first?.id as string, chatId: chat.id, content: 'in B' }) as { id: string };
+          const ofB = await eventually(
+            async () => stack.sandboxes.graph.inspect.deliveries().find((d) => d.kind === 'change' && d.outcome === 'delivered' && JSON.stringify(d.body).includes(`messages('${message.id}')`)),
+            "Graph's notification to B",
+          );
+          const tokensOfB = (ofB.body as { validationTokens?: string[] }).validationTokens ?? [];
+          expect(tokensOfB.length).toBeGreaterThan(0);
+          expect(await postGraph({ ...genuine, validationTokens: tokensOfB })).toBe(401);
+        } finally {
+          await probe.close();
+        }
+      },
+      1,
+    );
+
+    // Injection: what people type arrives as text on the other side, never as markup, a mention or a broadcast.
+    webhookCase(
+      'Slack text carrying <at>, HTML and <!channel> as typed arrives on Teams as that text: no mention, no element',
+      async () => {
+        // Slack escapes what people type: `<at id="0">Frances</at> <script>…</script> <!channel>` is stored so.
+        const typed = '&lt;at id="0"&gt;Frances&lt;/at&gt; &lt;script&gt;alert(1)&lt;/script&gt; &lt;!channel&gt; &lt;b&gt;bold?&lt;/b&gt;';
+        stack.sandboxes.slack.control.post({ as: relayedDm.adaSlack, channel: relayedDm.channel, text: `injection from Slack ${typed}` });
+        const arrived = await eventually(
+          async () => stack.sandboxes.graph.inspect.messages({ chatId: relayedDm.teamsChat }).find((m) => JSON.stringify(m).includes('injection from Slack')),
+          'the Slack text on Teams',
+        );
+        const body = (arrived['body'] as { content: string }).content;
+        expect(body).not.toMatch(/<at\b|<script\b|<b>/i);
+        expect(body).toContain('&lt;at id=');
+        expect(body).toContain('&lt;script&gt;');
+        expect(arrived['mentions'] ?? []).toEqual([]);
+      },
+      1,
+      'injection',
+    );
+    webhookCase(
+      'Teams text carrying <!channel>, <@U…> and a Slack link as typed arrives on Slack as that text: no broadcast, mention or link',
+      async () => {
+        // Teams keeps what people type as HTML-escaped text in the message body.
+        const typed = `&lt;!channel&gt; &lt;@${relayedDm.adaSlack}&gt; &lt;https://evil.example|click here&gt;`;
+        stack.sandboxes.graph.control.post({ as: relayedDm.francesTeams, chatId: relayedDm.teamsChat, content: `<p>injection from Teams ${typed}</p>`, contentType: 'html' });
+        const arrived = await eventually(
+          async () => stack.sandboxes.slack.inspect.messages(relayedDm.channel).find((m) => String(m['text'] ?? '').includes('injection from Teams')),
+          'the Teams text on Slack',
+        );
+        const text = String(arrived['text']);
+        expect(text).not.toMatch(/<!channel>|<@U|<https?:/);
+        expect(text).toContain('&lt;!channel&gt;');
+      },
+      1,
+      'injection',
+    );
 
     webhookCase("a Slack event for A's workspace signed with organization B's signing secret → 401, nothing relayed", async () => {
       expect(await sendSlack(slackEvent(stack.sandboxes.credentials.slack.teamId, 'forged by B'), orgBCredentials.slack.signingSecret)).toBe(401);
@@ -261,7 +394,7 @@ describe('security suite', () => {
       const person = await orgA.admin.expect<PersonView>(200, 'GET', `/v1/people/${frances.id}`);
       expect(person.primaryPlatform).toBe(frances.primaryPlatform);
       const orgBConnections = await orgB.admin.expect<{ items: unknown[] }>(200, 'GET', '/v1/connections');
-      expect(orgBConnections.items).toHaveLength(1);
+      expect(orgBConnections.items).toHaveLength(2);
     }));
 
   it('shows no secret or token the sandboxes issued in any log line, API answer or database text column', () =>
