@@ -86,7 +86,9 @@ describe('TeamMembershipAggregator', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(owner.waitingForToken).toBe(0);
     while (owner.waitingForToken === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(performance.now() - grantedAt).toBeGreaterThanOrEqual(79);
+    // The aggregator stamps the grant a moment before this test can, and timers may fire a little early: the spacing
+    // shows as about 80 ms, never as the few milliseconds an unspaced request would take.
+    expect(performance.now() - grantedAt).toBeGreaterThanOrEqual(70);
     await owner.grant();
     await expect(Promise.all(later)).resolves.toEqual([{ added: true }, { added: true }]);
     expect(owner.requests.map((r) => r.values)).toEqual([['g1'], ['g2', 'g3']]);
