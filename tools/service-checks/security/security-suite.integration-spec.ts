@@ -201,9 +201,7 @@ describe('security suite', () => {
         event_time: Math.floor(Date.now() / 1000),
         event: { type: 'message', channel: relayedDm.channel, user: relayedDm.adaSlack, text, ts: `${Math.floor(Date.now() / 1000)}.000100`, channel_type: 'im' },
       });
-    const sendSlack = async (body: string, signingSecret: string) => {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = signSlackRequest(signingSecret, timestamp, body);
+    const sendSlackAs = async (body: string, timestamp: string, signature: string) => {
       const response = await fetch(`${stack.cluster.url('gateway')}/slack/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
@@ -211,6 +209,11 @@ describe('security suite', () => {
       });
       answers.push(await response.text());
       return response.status;
+    };
+    /** Signed now with the given secret. */
+    const sendSlack = (body: string, signingSecret: string) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return sendSlackAs(body, timestamp, signSlackRequest(signingSecret, timestamp, body));
     };
     /** A case whose work may relay `relayed` messages (a genuine one first), and nothing more. */
     const webhookCase = (name: string, work: () => Promise<void>, relayed = 0, category: Category = 'webhooks') =>
@@ -229,15 +232,6 @@ describe('security suite', () => {
           }
         }),
       );
-    const sendSlackAs = async (body: string, timestamp: string, signature: string) => {
-      const response = await fetch(`${stack.cluster.url('gateway')}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
-        body,
-      });
-      answers.push(await response.text());
-      return response.status;
-    };
     const aSigningSecret = () => stack.sandboxes.credentials.slack.signingSecret;
     const untilRelayed = (count: number) => eventually(async () => ((await relayedTexts()) >= count ? true : undefined), `${count} messages in the relayed DM`);
     /** Posts as Frances in the DM's Teams chat and answers Graph's genuine notification of it, once it was relayed. */
