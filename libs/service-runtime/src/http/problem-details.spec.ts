@@ -96,7 +96,19 @@ describe('problem details', () => {
     expect(toProblem(tooLarge, request)).toMatchObject({ status: 413, title: 'Payload Too Large', detail: 'The request body is too large.' });
     // A status that is not meant to be shown, or not a client's fault, stays an unexpected error.
     expect(toProblem(Object.assign(new Error('boom'), { status: 413 }), request).status).toBe(500);
-    expect(toProblem(Object.assign(new Error('boom'), { status: 502, expose: true }), request).status).toBe(500);
+    expect(toProblem(Object.assign(new Error('boom'), { status: 500, expose: true }), request).status).toBe(500);
+  });
+
+  it('answers 503 when what the service depends on is restarting (its database, Redis, a peer), showing nothing of it', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const shuttingDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const peer = Object.assign(new Error('identity answered 503'), { status: 503 });
+    for (const error of [refused, shuttingDown, peer, new Error('query failed', { cause: refused })]) {
+      const problem = toProblem(error, request);
+      expect(problem).toMatchObject({ status: 503, title: 'Service Unavailable' });
+      expect(JSON.stringify(problem)).not.toMatch(/5432|ECONNREFUSED|administrator|identity/);
+    }
+    expect(toProblem(new Error('a bug'), request).status).toBe(500);
   });
 
   it("uses a service's own generic details over the common ones, and the status's name otherwise", () => {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '../tokens';
 import { requestIdsOf } from './request-context';
+import { isTransientFailure } from '@parley/messaging';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** A request that does not parse; its `errors` name each bad field. */
@@ -75,6 +76,7 @@ export const commonGenericDetails: GenericDetails = {
 };
 
 const UNEXPECTED = 'An unexpected error occurred; it has been logged.';
+const UNAVAILABLE = 'A service this one depends on is unavailable for a moment; send the request again.';
 
 /**
  * Maps any error to problem details. A ProblemException keeps its detail, type, errors and extensions; any other
@@ -111,6 +113,9 @@ export function toProblem(
   if (clientError !== undefined) {
     return { type: 'about:blank', title: titleOf(clientError), status: clientError, detail: serviceDetails[clientError] ?? commonGenericDetails[clientError] ?? `${titleOf(clientError)}.`, instance };
   }
+  // Its database, Redis or a peer restarting: the caller's retry will do (internal callers treat a 503 as transient,
+  // the platforms send their callbacks again), where a 500 reads as the request's own fault.
+  if (isTransientFailure(exception)) return { type: 'about:blank', title: titleOf(503), status: 503, detail: UNAVAILABLE, instance };
   return { type: 'about:blank', title: titleOf(500), status: 500, detail: UNEXPECTED, instance };
 }
 
