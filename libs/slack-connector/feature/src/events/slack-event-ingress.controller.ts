@@ -4,7 +4,6 @@ import type { Request, Response } from 'express';
 import type { Logger } from '@parley/observability';
 import { LOGGER } from '@parley/service-runtime';
 import { publicPaths } from '@parley/internal-api';
-import { isTransientFailure } from '@parley/messaging';
 import { SlackConnections, type SlackConnection } from '../connections/slack-connections';
 import { ChannelLinks } from '../channels/channel-links';
 import { eventTsOf, InboundEvents } from './inbound-events';
@@ -69,26 +68,6 @@ export class SlackEventIngressController {
       return;
     }
 
-    try {
-      await this.accept(request, response, envelope, raw, signature, timestamp, refuse);
-    } catch (error) {
-      // The database or identity is restarting: a 503 makes the gateway pass the event again within Slack's 3 s, and
-      // Slack send it again after that, instead of a 500 that only Slack's retry (a minute later) mends.
-      if (!isTransientFailure(error) || response.headersSent) throw error;
-      this.logger.warn({ err: error, retryNum: request.header('x-slack-retry-num') }, 'Slack event not stored for now; answering 503 so it is sent again');
-      response.status(503).type('application/problem+json').json({ title: 'Service Unavailable', status: 503, detail: 'The event could not be stored now; send it again.' });
-    }
-  }
-
-  private async accept(
-    request: RawBodyRequest<Request>,
-    response: Response,
-    envelope: Json,
-    raw: string,
-    signature: string,
-    timestamp: number,
-    refuse: (status: number, detail: string, extra?: Json) => void,
-  ): Promise<void> {
     const teamId = typeof envelope['team_id'] === 'string' ? envelope['team_id'] : undefined;
     if (!teamId) return refuse(400, 'team_id: missing');
     const settings = await this.connections.ofWorkspace(teamId);
@@ -132,7 +111,8 @@ export class SlackEventIngressController {
     }
     // Stored before the ack: once Slack has its 200 the event is durable, and a crash after this line only delays it.
     // Slack's envelope still carries the app's legacy verification token (`token`): a secret, and nothing here needs
-    // it once the signature is checked, so it is not kept at rest.
+    // it once the signature is checked, so it is not kept at rest. (A store that fails because the database is
+    // restarting is answered 503 by the runtime's problem filter, ADR 0058, and the gateway passes the event again.)
     const { token: _verificationToken, ...kept } = envelope;
     const event = { eventId, orgId: settings.orgId, connectionId: settings.id, teamId, envelope: kept };
     const fresh = await this.inbound.store(event);

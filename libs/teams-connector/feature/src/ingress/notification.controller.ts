@@ -1,7 +1,6 @@
 import { Body, Controller, Inject, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { publicPaths } from '@parley/internal-api';
-import { isTransientFailure } from '@parley/messaging';
 import { NotificationIntake, type IntakeOutcome } from './notification-intake';
 
 /** The public paths Graph posts to (published through the gateway and the Ingress; no internal bearer). */
@@ -45,25 +44,12 @@ export class NotificationController {
   @Post(TEAMS_NOTIFICATION_PATH)
   async notifications(@Query('validationToken') validationToken: unknown, @Body() body: unknown, @Res() response: Response): Promise<void> {
     if (answerValidation(response, validationToken)) return;
-    answer(response, await unavailableIfTransient(() => this.intake.changes(body)));
+    answer(response, await this.intake.changes(body));
   }
 
   @Post(TEAMS_LIFECYCLE_PATH)
   async lifecycle(@Query('validationToken') validationToken: unknown, @Body() body: unknown, @Res() response: Response): Promise<void> {
     if (answerValidation(response, validationToken)) return;
-    answer(response, await unavailableIfTransient(() => this.intake.lifecycle(body)));
-  }
-}
-
-/**
- * The database or identity restarting while a notification is checked (its subscription, its keys) answers 503, not
- * 500: the gateway passes it again within Graph's 3 s, and Graph sends it again after that.
- */
-async function unavailableIfTransient(work: () => Promise<IntakeOutcome>): Promise<IntakeOutcome> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!isTransientFailure(error)) throw error;
-    return { status: 503, accepted: 0, refused: 0, reason: 'a dependency is unavailable' };
+    answer(response, await this.intake.lifecycle(body));
   }
 }
