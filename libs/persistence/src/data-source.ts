@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import { isTransientFailure } from '@parley/messaging';
 import type { Logger } from '@parley/observability';
 import { PreparingClient } from './prepared-statements';
 
@@ -44,7 +45,34 @@ export function createServiceDataSource(options: ServiceDatabaseOptions): DataSo
   });
 }
 
-export async function initializeAndMigrate(dataSource: DataSource, schema: string, logger: Logger): Promise<void> {
+/**
+ * How long a starting service waits for its database to answer (ADR 0059): PostgreSQL restarting or failing over as
+ * the service starts is waited for, as readiness waits for it once the service runs, rather than ended with exit 1.
+ */
+export const DATABASE_STARTUP_WAIT_MS = 60_000;
+
+/**
+ * Connects and runs the schema's migrations. A database that cannot be reached yet (refused, reset, starting up or
+ * shutting down: isTransientFailure) is tried again with backoff, a line each time, for up to `waitMs`; any other
+ * failure, or the last one, ends the start.
+ */
+export async function initializeAndMigrate(dataSource: DataSource, schema: string, logger: Logger, waitMs = DATABASE_STARTUP_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(dataSource, schema, logger);
+      return;
+    } catch (error) {
+      if (!isTransientFailure(error) || Date.now() >= deadline) throw error;
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      const retryInMs = Math.min(2_000, 250 * 2 ** (attempt - 1), Math.max(0, deadline - Date.now()));
+      logger.warn({ err: error, schema, attempt, retryInMs }, 'database not reachable yet; trying again');
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+    }
+  }
+}
+
+async function migrate(dataSource: DataSource, schema: string, logger: Logger): Promise<void> {
   await dataSource.initialize();
   // Dedicated connection: a session-level advisory lock must be released on the connection that took it.
   const runner = dataSource.createQueryRunner();
