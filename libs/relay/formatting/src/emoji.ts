@@ -17,7 +17,7 @@ interface EmojiTables {
   hexByName: Map<string, string>;
   /** hexcode -> canonical name (Slack's first name when Slack has one) */
   nameByHex: Map<string, string>;
-  /** hexcode -> unicode as emojibase renders it (with FE0F where it belongs) */
+  /** hexcode -> the emoji's fully-qualified form (FE0F only where it belongs: fullyQualified) */
   unicodeByHex: Map<string, string>;
   /** unicode, with and without FE0F -> hexcode; used to recognise emoji in text */
   hexByUnicode: Map<string, string>;
@@ -40,6 +40,15 @@ function stripVariationSelectors(text: string): string {
   return text.replace(/\uFE0F/g, '');
 }
 
+/**
+ * The fully-qualified form of an emoji, as Unicode's emoji-test.txt lists it and emoji keyboards type it: FE0F only
+ * after a character that is text by default (❤️, ☺️, 1️⃣). emojibase also writes it after some that are emoji by default
+ * (👍️, 😐️); a reaction of one form and a reaction of the other are two reactions on Teams, so Parley sends this one.
+ */
+function fullyQualified(unicode: string): string {
+  return unicode.replace(/(\p{Emoji_Presentation})\uFE0F/gu, '$1');
+}
+
 /** Built on first use: the data is ~0.5 MB of JSON and most processes of the repo never need it. */
 function load(): EmojiTables {
   if (tables) return tables;
@@ -52,11 +61,12 @@ function load(): EmojiTables {
   const baseOfSkin = new Map<string, { base: string; tone: number }>();
 
   const remember = (hexcode: string, unicode: string): void => {
-    unicodeByHex.set(hexcode, unicode);
+    unicodeByHex.set(hexcode, fullyQualified(unicode));
     const forms = [unicode, stripVariationSelectors(unicode)];
     for (const form of forms) {
-      // A lone character below U+1F000 without its FE0F (©, ™, ↔, ❤) is usually text, not an emoji.
-      const isBareTextCharacter = form !== unicode && [...form].length === 1 && (form.codePointAt(0) ?? 0) < 0x1f000;
+      // A lone character below U+1F000 without its FE0F (©, ™, ↔, ❤) is usually text, not an emoji; one that is an
+      // emoji by default (⏫, ⌛) is the emoji.
+      const isBareTextCharacter = form !== unicode && [...form].length === 1 && (form.codePointAt(0) ?? 0) < 0x1f000 && !/\p{Emoji_Presentation}/u.test(form);
       if (isBareTextCharacter || hexByUnicode.has(form)) continue;
       hexByUnicode.set(form, hexcode);
       for (let end = 1; end < form.length; end++) unicodePrefixes.add(form.slice(0, end));
@@ -135,7 +145,7 @@ export function shortcodeToSingleEmoji(shortcode: string): string | undefined {
 }
 
 /**
- * The unicode emoji as emojibase renders it (FE0F where it belongs), or undefined when it is not one emoji. A lone
+ * The unicode emoji in its fully-qualified form (FE0F only where it belongs), or undefined when it is not one emoji. A lone
  * character written without its FE0F (`❤`) counts: as a reaction it can only mean the emoji.
  */
 export function canonicalUnicode(unicode: string): string | undefined {

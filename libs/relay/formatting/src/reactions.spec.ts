@@ -75,4 +75,16 @@ describe('reactionFromSlack / reactionFromTeams', () => {
     expect(reactionFromSlack('partyparrot')).toEqual({ kind: 'custom', key: 'slack:partyparrot', slackName: 'partyparrot' });
     expect(reactionFromTeams('yes')).toEqual({ kind: 'unknown', key: 'teams:yes', teamsType: 'yes' });
   });
+
+  it("goes to Teams in the emoji's fully-qualified form, as a person's Teams client reacts: FE0F only where it belongs", () => {
+    // emojibase writes 👍 as 1F44D FE0F; Unicode's emoji-test (and every emoji keyboard) as 1F44D. A Teams person's 👍
+    // and Parley's 👍️ would be two reactions side by side (the chaos run's reader counted them apart).
+    expect(reactionFromSlack('+1')).toMatchObject({ kind: 'emoji', unicode: '👍' });
+    expect(reactionFromSlack('neutral_face')).toMatchObject({ unicode: '😐' });
+    expect(reactionFromSlack('arrow_double_up')).toMatchObject({ unicode: '⏫' });
+    expect(reactionFromSlack('heart')).toMatchObject({ unicode: '❤️' });
+    expect(reactionFromSlack('relaxed')).toMatchObject({ unicode: '☺️' });
+    expect(reactionFromTeams('👍️').key).toBe(reactionFromTeams('👍').key);
+    expect(reactionFromTeams('⏫')).toMatchObject({ kind: 'emoji', slackName: 'arrow_double_up' });
+  });
 });
