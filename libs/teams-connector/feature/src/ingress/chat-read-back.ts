@@ -1,3 +1,4 @@
+import { parseTeamsChannelConversationId } from '@parley/contracts';
 import type { GraphAccess } from '@parley/teams-connector-graph-access';
 import type { GraphChatMessageResource } from '../relay/chat-message-observer';
 
@@ -8,9 +9,10 @@ export interface ListedChatMessage extends GraphChatMessageResource {
 
 /**
  * The newest messages of a chat written before `before`, newest first: what the notification inbox compares with what
- * Parley has seen before it hands a newer message over (ADR 0047).
+ * Parley has seen before it hands a newer message over (ADR 0047). For a linked channel, its newest top-level messages
+ * and the newest replies of each thread in `threads` (root ids).
  */
-export type ChatReadBack = (orgId: string, connectionId: string, chatId: string, before: Date) => Promise<readonly ListedChatMessage[]>;
+export type ChatReadBack = (orgId: string, connectionId: string, chatId: string, before: Date, threads?: readonly string[]) => Promise<readonly ListedChatMessage[]>;
 
 /**
  * Messages per read-back page: the gap a dropped notification leaves is one or two messages. A page this full that
@@ -21,10 +23,22 @@ export const READ_BACK_TOP = 10;
 /**
  * One GET per read-back, as the app (paced with every other Teams GET of the tenant): "List messages in a chat" with
  * its documented filter, `$orderby=createdDateTime desc` and `createdDateTime lt …` (the only operator it takes).
+ * A channel documents neither (its messages and a thread's replies come newest first): one GET of its top-level
+ * messages and one per thread asked about, each a page of READ_BACK_TOP, keeping what was written before `before`.
  */
 export function graphChatReadBack(graph: GraphAccess): ChatReadBack {
-  return async (orgId, connectionId, chatId, before) => {
+  return async (orgId, connectionId, chatId, before, threads = []) => {
     const app = (await graph.forConnection(orgId, connectionId)).app('customer');
+    const channel = parseTeamsChannelConversationId(chatId);
+    if (channel) {
+      const base = `/teams/${encodeURIComponent(channel.teamId)}/channels/${encodeURIComponent(channel.channelId)}/messages`;
+      const pages = await Promise.all([base, ...threads.map((root) => `${base}/${encodeURIComponent(root)}/replies`)].map((path) => app.get<{ value?: ListedChatMessage[] }>(`${path}?$top=${READ_BACK_TOP}`)));
+      const written = (m: ListedChatMessage) => Date.parse(m.createdDateTime ?? '') || 0;
+      return pages
+        .flatMap((page) => page.value ?? [])
+        .filter((m) => written(m) < before.getTime())
+        .sort((a, b) => written(b) - written(a) || b.id.padStart(24, '0').localeCompare(a.id.padStart(24, '0')));
+    }
     const query = `$top=${READ_BACK_TOP}&$orderby=${encodeURIComponent('createdDateTime desc')}&$filter=${encodeURIComponent(`createdDateTime lt ${before.toISOString()}`)}`;
     const page = await app.get<{ value?: ListedChatMessage[] }>(`/chats/${encodeURIComponent(chatId)}/messages?${query}`);
     return page.value ?? [];

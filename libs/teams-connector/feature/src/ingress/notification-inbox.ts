@@ -25,7 +25,10 @@ export interface NotificationInboxSettings {
   readonly maxAttempts: number;
   /** How often a replica looks for rows nobody is handling (a crashed replica's, held-back ones). */
   readonly pollMs: number;
-  /** Whether a chat is read back before its new messages are handed over (ADR 0047): one Graph GET per chat claimed. */
+  /**
+   * Whether a chat or linked channel is read back before its new messages are handed over (ADR 0047): one Graph GET
+   * per chat claimed; for a channel, one more per thread its new replies are in.
+   */
   readonly readBack: boolean;
 }
 
@@ -241,7 +244,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     let page: readonly ListedChatMessage[];
     try {
       // A millisecond past it: a message written in the same millisecond as the newest one, before it, is listed too.
-      page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(before.at.getTime() + 1));
+      page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(before.at.getTime() + 1), before.threads);
     } catch (error) {
       const tries = (this.readBackFailures.get(row.id) ?? 0) + 1;
       if (refusalReason(error, 'reading the chat back') === null && tries <= READ_BACK_RETRIES) {
@@ -271,7 +274,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
       try {
         // `lt` is the only operator the filter takes: a millisecond past the oldest, so that a message written in the
         // same millisecond as it is not skipped (the ones already listed are left out above).
-        page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(Date.parse(oldest) + 1));
+        page = await (this.readBack as ChatReadBack)(row.org_id, row.connection_id, row.chat_id, new Date(Date.parse(oldest) + 1), before.threads);
       } catch (error) {
         // What is found so far goes first; catch-up covers what lies further back.
         this.logger.warn({ err: error, conversationId: row.chat_id, pages }, 'Teams chat read-back stopped before the end of a long gap; catch-up covers the rest');
@@ -280,7 +283,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     }
     if (missing.length === 0) return 0;
     // Oldest first, already past the order window: nothing else is on its way for them.
-    const found = [...missing].reverse().map((m) => caughtUp(row.org_id, row.connection_id, row.chat_id, m));
+    // A channel reply goes with its thread's root, as its notification would have.
+    const found = [...missing].reverse().map((m) => ({ ...caughtUp(row.org_id, row.connection_id, row.chat_id, m), ...(m.replyToId ? { threadRootId: m.replyToId } : {}) }));
     await this.insert([{ observations: found, receivedAt: new Date(), settledMs: this.settings.orderWindowMs }]);
     this.gapsFound?.inc(missing.length);
     this.logger.info(
@@ -335,7 +339,8 @@ export class NotificationInbox implements LaneSource<InboxRow> {
 
   /**
    * A chat's lane with a new message Graph notified (or an edit: readsBack) is read back once, before its first such
-   * row: up to the newest message the lane brings, so one GET covers every gap among them (ADR 0047).
+   * row: up to the newest message the lane brings, so one GET covers every gap among them (ADR 0047). A channel's lane
+   * reads back its top-level messages and the threads its new replies are in (ADR 0047, channels amendment).
    */
   private planReadBack(lane: readonly (InboxRow & { version_at: Date })[]): void {
     if (!this.readBack) return;
@@ -346,7 +351,14 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const newest = fresh[fresh.length - 1] as InboxRow & { version_at: Date };
     // Edits alone read back only if one of them is of a message Parley never saw (asked in handle: one query, no GET).
     const editsOnly = fresh.every((row) => row.change_type === 'updated');
-    this.readBackBefore.set(first.id, { at: new Date(newest.version_at), messageId: newest.message_id, ...(editsOnly ? { ifUnseen: fresh.map((row) => row.message_id) } : {}) });
+    // In a channel, the threads its new replies are in are read back too (a few: the lane brings ROWS_PER_CHAT rows).
+    const threads = [...new Set(fresh.flatMap((row) => (row.thread_root_id ? [row.thread_root_id] : [])))];
+    this.readBackBefore.set(first.id, {
+      at: new Date(newest.version_at),
+      messageId: newest.message_id,
+      ...(editsOnly ? { ifUnseen: fresh.map((row) => row.message_id) } : {}),
+      ...(threads.length > 0 ? { threads } : {}),
+    });
     // A planned row another replica handles (after this one stopped, or lost its claim) is never handled here.
     if (this.readBackBefore.size > READ_BACK_MEMORY) this.readBackBefore.delete(this.readBackBefore.keys().next().value as string);
   }
@@ -453,7 +465,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
  * and carries nothing to read back for.
  */
 function readsBack(row: InboxRow): boolean {
-  if (row.source !== 'notification' || row.chat_id.includes('/')) return false;
+  if (row.source !== 'notification') return false;
   return row.change_type === 'created' || (row.change_type === 'updated' && !row.message?.deletedDateTime);
 }
 
@@ -472,6 +484,8 @@ interface ReadBackBound {
   readonly messageId: string;
   /** A lane of edits only: read back only if one of these messages was never seen (an edit standing for its message). */
   readonly ifUnseen?: readonly string[];
+  /** A channel's lane: the threads (root ids) its replies are in, read back with the channel's top-level messages. */
+  readonly threads?: readonly string[];
 }
 
 function observationOf(row: InboxRow): ChatMessageObservation {

@@ -779,6 +779,45 @@ describe('Teams ingress', () => {
       expect(observer.of(before.id)).toEqual([]);
     });
 
+    it('reads a channel back before its new messages: a root and a reply Graph dropped go first, each in its view (ADR 0047)', async () => {
+      const channelId = await newChannel('Read back');
+      await link(channelId, 'linked');
+      await channelSubscription(channelId);
+      const root = postIn(channelId, 'a thread');
+      await observer.waitFor((o) => o.messageId === root.id && o.source === 'notification');
+      const channelRuns = async (): Promise<number> => {
+        const rows: { last_run_at: Date | null }[] = await harness.connector.app
+          .get<DataSource>(DATA_SOURCE)
+          .query('SELECT last_run_at FROM teams_connector.linked_channels WHERE channel_id = $1', [channelId]);
+        return rows[0]?.last_run_at ? new Date(rows[0].last_run_at).getTime() : 0;
+      };
+      // Catch-up only at start, and that run over before anything is said: what finds the dropped ones is the read-back.
+      await withCatchUpOnlyAtStart(async () => {
+        const restarted = Date.now() - 60_000;
+        await until('the channel catch-up at start', async () => (await channelRuns()) > restarted);
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const droppedRoot = postIn(channelId, 'a root Graph never notifies');
+        const droppedReply = postIn(channelId, 'a reply Graph never notifies', root.id);
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        const laterRoot = postIn(channelId, 'a root written after them');
+        const laterReply = postIn(channelId, 'a reply written after them', root.id);
+        await observer.waitFor((o) => o.messageId === laterRoot.id, 20_000);
+        await observer.waitFor((o) => o.messageId === laterReply.id, 20_000);
+        // In the order people see them: the channel's top-level messages, and the thread, each on its own.
+        const firsts = (ids: string[]) =>
+          observer.observed.filter((o, i, all) => ids.includes(o.messageId) && all.findIndex((p) => p.messageId === o.messageId) === i).map((o) => [o.messageId, o.source]);
+        expect(firsts([droppedRoot.id, laterRoot.id])).toEqual([
+          [droppedRoot.id, 'catch-up'],
+          [laterRoot.id, 'notification'],
+        ]);
+        expect(firsts([droppedReply.id, laterReply.id])).toEqual([
+          [droppedReply.id, 'catch-up'],
+          [laterReply.id, 'notification'],
+        ]);
+        expect(observer.of(droppedReply.id)[0]).toMatchObject({ chatId: conversation(channelId), threadRootId: root.id });
+      });
+    });
+
     it('an unlinked channel loses its subscription at Graph, and its notifications stop', async () => {
       const channelId = await newChannel('Linked briefly');
       const linkId = await link(channelId, 'linked');
