@@ -412,6 +412,30 @@ describe('relay service', () => {
       ['remove', '🎉'],
     ]);
 
+    // A reaction that overtakes its message on the bus (they come on different topics; Teams lists a reaction with the
+    // message's first notification) waits for it, then goes (ADR 0060). Ids as the platforms make them: a Slack ts is
+    // its second, so this message was written just now.
+    const now = `${Math.floor(Date.now() / 1000)}.000400`;
+    await reacted({ conversation: slackDm, messageId: now, reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'joy' });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await received({ conversation: slackDm, messageId: now, senderPlatformUserId: 'U0GRA', body: { format: 'plain', content: 'overtaken by my reaction' } });
+    await delivered((await deliverOf('overtaken by my reaction')).payload, teamsChat.conversationId, { platformMessageId: 'T-54' });
+    const [overtaken] = await eventually(() => requestsFor('T-54'), (r) => r.length === 1, 'the reaction that came before its message');
+    expect(overtaken?.payload).toMatchObject({ change: 'add', reaction: '😂', reactorPersonId: grace });
+    // And one on Parley's post, made before the relay had the post's outcome (Frances reacts the moment it shows). A
+    // Teams message id is its epoch millisecond.
+    const quickTs = `${Math.floor(Date.now() / 1000)}.000500`;
+    await received({ conversation: slackDm, messageId: quickTs, senderPlatformUserId: 'U0GRA', body: { format: 'plain', content: 'reacted to at once' } });
+    const quick = await deliverOf('reacted to at once');
+    const postId = String(Date.now());
+    await reacted({ conversation: teamsChat, messageId: postId, reactorPlatformUserId: 'aad-frances', change: 'added', reaction: '🎉' });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await delivered(quick.payload, teamsChat.conversationId, { platformMessageId: postId });
+    const [onQuick] = await eventually(() => requestsFor(quickTs), (r) => r.length === 1, "the reaction on Parley's post that came before its outcome");
+    expect(onQuick).toMatchObject({ topic: 'slack', payload: { conversationId: 'D0GRAFRA2', change: 'add', reaction: 'tada', reactorPersonId: frances } });
+    // A reaction on an old message the relay never carried is not kept: nothing waits, nothing goes.
+    await reacted({ conversation: slackDm, messageId: '400.1', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'joy' });
+
     // Outcomes become the states an admin reads next to each message.
     await connectors.publish('parley.reaction.delivered.v1', { orgId, deliveryId: own?.payload.deliveryId as string, conversation: { platform: 'teams', conversationId: teamsChat.conversationId }, outcome: 'delivered', deliveredAt: new Date().toISOString() });
     await connectors.publish('parley.reaction.delivered.v1', {

@@ -140,6 +140,9 @@ export class DeliveryOutcomes {
         [delivery.message_id, delivery.part, platform, post.conversationId, post.platformMessageId],
       );
     }
+    // Reactions on Parley's post that came before its link (people react to what they see at once) go now (ADR 0060).
+    if (delivery.change === 'create' && event.platformMessageId) await this.reactions.replayEarly(manager, delivery.org_id, platform, conversationId, event.platformMessageId);
+    for (const post of event.fallbackPosts ?? []) await this.reactions.replayEarly(manager, delivery.org_id, platform, post.conversationId, post.platformMessageId);
     // When the app posted for the sender in each recipient's DM with it, nothing was opened for the twin.
     const fallbackOnly = (event.fallbackPosts ?? []).some((post) => post.conversationId === conversationId);
     // A delivery sent to the twin's side it already had opened nothing (the lane sends to a known side as it is).

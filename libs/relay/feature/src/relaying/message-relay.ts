@@ -28,6 +28,7 @@ import {
   type MessageRow,
   type TwinRow,
 } from '../store/relay-store';
+import { ReactionRelay } from './reaction-relay';
 import { LaneDispatcher, type QueuedRequest } from './lane-dispatcher';
 
 /** v1 or v2 (v2 adds files; a v1 event is a v2 one without them). */
@@ -88,6 +89,7 @@ export class MessageRelay {
     @Inject(LaneDispatcher) private readonly lanes: LaneDispatcher,
     @Inject(RelaySettings) private readonly settings: RelaySettings,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    @Inject(ReactionRelay) private readonly reactions: ReactionRelay,
   ) {}
 
   async receive(event: Received): Promise<void> {
@@ -322,6 +324,8 @@ export class MessageRelay {
       };
       await insertQueuedDelivery(manager, delivery, request);
     }
+    // Reactions that came before the message go with it now (ADR 0060): they wait for its delivery like any other.
+    if (recordedNow) await this.reactions.replayEarly(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
     await this.lanes.pump(manager, twin.id, route.target);
   }
 

@@ -8,13 +8,32 @@ import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { otherPlatform, type Platform } from '../planning/people';
 import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecision, type Reactor } from '../planning/reaction-rules';
 import { RelayDirectory } from '../people/relay-directory';
-import { anyWaiting, insertReactionDelivery, lockReactionsOf, reactedMessage, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
-import { connectionColumn, counterpartId, originalOf, postLink, sideColumn, twinById, type MessageRow } from '../store/relay-store';
+import { anyWaiting, insertReactionDelivery, keepEarlyReaction, lockReactionsOf, reactedMessage, takeEarlyReactions, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
+import { liveLinkOfConversation } from '../store/channel-link-store';
+import { connectionColumn, counterpartId, originalOf, postLink, sideColumn, twinById, twinBySide, type MessageRow } from '../store/relay-store';
 import { queryReturning } from '@parley/persistence';
 
 type Observed = Payload<'parley.reaction.observed.v1'>;
 type Delivered = Payload<'parley.reaction.delivered.v1'>;
 type DeliverRequest = PayloadIn<'parley.teams.reaction.deliver.requested.v1'>;
+
+/**
+ * A reaction on a message the relay has not met is kept for it (ADR 0060) when the message was written less than this
+ * long ago. The message and its reactions come on different topics, each in its own order: a reaction made right
+ * after its message, or one Teams lists with the message's first notification, can reach the relay first.
+ */
+export const REACTION_WAITS_FOR_ITS_MESSAGE_MS = 120_000;
+/** How long a kept reaction waits before it is let go (its message never came: it was not one Parley carries). */
+const EARLY_REACTION_KEPT_MINUTES = 10;
+
+/**
+ * When a message on a platform was written, from its id: a Slack ts is epoch seconds, a Teams message id epoch
+ * milliseconds (reference/microsoft-graph.md). NaN for anything else.
+ */
+export function writtenAtOf(platform: Platform, messageId: string): number {
+  if (platform === 'slack') return /^\d+\.\d+$/.test(messageId) ? Math.round(Number(messageId) * 1000) : Number.NaN;
+  return /^\d{13}$/.test(messageId) ? Number(messageId) : Number.NaN;
+}
 
 const reactionTopic = (platform: Platform) =>
   platform === 'teams' ? ('parley.teams.reaction.deliver.requested.v1' as const) : ('parley.slack.reaction.deliver.requested.v1' as const);
@@ -53,6 +72,11 @@ export class ReactionRelay {
     const target = otherPlatform(source);
     const found = await reactedMessage(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
     if (!found) {
+      if (await this.messageMayStillCome(manager, event)) {
+        await keepEarlyReaction(manager, event, reactor, EARLY_REACTION_KEPT_MINUTES);
+        this.logger.info({ orgId: event.orgId, platform: source, conversationId: event.conversation.conversationId, messageId: event.messageId }, 'relay: a reaction came before its message; it waits for it');
+        return;
+      }
       this.logger.debug({ orgId: event.orgId, platform: source, messageId: event.messageId }, 'relay: a reaction on a message Parley did not carry');
       return;
     }
@@ -110,6 +134,29 @@ export class ReactionRelay {
       reaction: decision.reaction,
       ...(await teamsThreadRoot(manager, target, message, found.carriedFromHere)),
     });
+  }
+
+  /**
+   * Called in the transaction that records a message, or links Parley's post of one: the reactions that came before
+   * it are carried now, in the order they came (ADR 0060).
+   */
+  async replayEarly(manager: EntityManager, orgId: string, platform: Platform, conversationId: string, messageId: string): Promise<void> {
+    for (const early of await takeEarlyReactions(manager, orgId, platform, conversationId, messageId)) await this.apply(manager, early.event, early.reactor);
+  }
+
+  /**
+   * Whether a message the relay has not met may still come (ADR 0060): it was written in the last
+   * REACTION_WAITS_FOR_ITS_MESSAGE_MS, in a conversation the relay carries (a DM or group DM twin, or a linked
+   * channel). A reaction in a conversation nobody relays (two people of the same platform), or on an older message (from
+   * before the conversation was relayed), is not waited for.
+   */
+  private async messageMayStillCome(manager: EntityManager, event: Observed): Promise<boolean> {
+    const source = event.conversation.platform;
+    const age = Date.now() - writtenAtOf(source, event.messageId);
+    if (!(age < REACTION_WAITS_FOR_ITS_MESSAGE_MS)) return false;
+    const { conversationId } = event.conversation;
+    if ((await twinBySide(manager, event.orgId, source, conversationId)) !== null) return true;
+    return (await liveLinkOfConversation(manager, event.orgId, source, conversationId)) !== null;
   }
 
   /**

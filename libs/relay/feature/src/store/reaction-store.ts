@@ -1,4 +1,7 @@
+import type { Payload } from '@parley/contracts';
+import { queryReturning } from '@parley/persistence';
 import type { Platform } from '../planning/people';
+import type { Reactor } from '../planning/reaction-rules';
 import { firstRow, rows, type MessageRow, type Sql } from './relay-store';
 
 export type ReactionState = 'waiting' | 'pending' | 'delivered' | 'failed' | 'unvoiced';
@@ -124,4 +127,29 @@ export async function insertReactionDelivery(db: Sql, r: NewReactionDelivery): P
 export function reactionsOfMessages(db: Sql, messageIds: readonly string[]): Promise<ReactionDeliveryRow[]> {
   if (messageIds.length === 0) return Promise.resolve([]);
   return rows<ReactionDeliveryRow>(db, `SELECT * FROM relay.reaction_deliveries WHERE message_id = ANY($1::uuid[]) ORDER BY seq`, [messageIds]);
+}
+
+/** A reaction kept for its message (ADR 0060): the event as it came, and who made it as the relay classified them. */
+export interface EarlyReaction {
+  readonly event: Payload<'parley.reaction.observed.v1'>;
+  readonly reactor: Reactor;
+}
+
+/** Keeps a reaction that came before its message; what was kept too long ago is let go on the way. */
+export async function keepEarlyReaction(db: Sql, event: EarlyReaction['event'], reactor: Reactor, keptMinutes: number): Promise<void> {
+  await db.query(`DELETE FROM relay.early_reactions WHERE received_at < now() - ($1::int * interval '1 minute')`, [keptMinutes]);
+  await db.query(
+    `INSERT INTO relay.early_reactions (org_id, platform, conversation_id, message_id, event, reactor) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+    [event.orgId, event.conversation.platform, event.conversation.conversationId, event.messageId, JSON.stringify(event), JSON.stringify(reactor)],
+  );
+}
+
+/** Takes (deletes and answers) the reactions kept for a message, in the order they came. */
+export async function takeEarlyReactions(db: Sql, orgId: string, platform: Platform, conversationId: string, messageId: string): Promise<EarlyReaction[]> {
+  const rows = await queryReturning<{ seq: string; event: EarlyReaction['event']; reactor: Reactor }>(
+    db,
+    `DELETE FROM relay.early_reactions WHERE org_id = $1 AND platform = $2 AND conversation_id = $3 AND message_id = $4 RETURNING seq, event, reactor`,
+    [orgId, platform, conversationId, messageId],
+  );
+  return [...rows].sort((a, b) => Number(a.seq) - Number(b.seq)).map((r) => ({ event: r.event, reactor: r.reactor }));
 }
