@@ -905,6 +905,28 @@ describe('slack-connector relay side', () => {
       expect(receivedFor(channel)).toEqual([]);
     });
 
+    it("reconciles a post as the person in a linked channel: the app reads it back (a person's consent reads no channel), not posted twice", async () => {
+      const channel = newChannel('person-reconcile', ['eng01']);
+      await changeLink(channel);
+      // Frances is in the channel from an earlier message (the app added her).
+      expect(await deliver(channelRequest(channel, { body: { format: 'slack-mrkdwn', content: 'an earlier message' } }))).toMatchObject({ outcome: 'delivered', voice: 'person' });
+      const r = channelRequest(channel, { body: { format: 'slack-mrkdwn', content: 'posted before the crash' } });
+      const earlier = await userClient(frances.token).chat.postMessage({
+        channel,
+        text: 'posted before the crash',
+        metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
+      });
+      await queryRows(
+        database.url,
+        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+         VALUES ($1, $2, $3, $4, 'create', $5, 'person', 'attempting', 1, now())`,
+        [r.deliveryId, ORG, connectionId, creds.teamId, channel],
+      );
+      const outcome = await deliver(r);
+      expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: earlier.ts });
+      expect(messagesOf(channel).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
+    });
+
     it("reconciles a fallback in the channel: the app's earlier post with the delivery id is taken, not posted twice", async () => {
       const channel = newChannel('fallback-reconcile', ['eng01']);
       await changeLink(channel);

@@ -141,8 +141,11 @@ export class MessageDelivery {
     switch (request.change) {
       case 'create': {
         if (earlier && earlier.voice === 'person') {
+          // A person's consent reads their DMs and group DMs only (SLACK_USER_SCOPES: no channels:history); a linked
+          // channel is read back by the app, a member of it, which sees the post's metadata as well.
+          const reader = isChannelDelivery(request) ? this.clients.webApiFor(connection) : api;
           const found = await this.call(() =>
-            findPostById(api, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs: request.threadRootId, since: earlier.lastAttemptAt }),
+            findPostById(reader, { channel: channelId, eventType: DELIVERY_METADATA_TYPE, idField: 'delivery_id', id: request.deliveryId, threadTs: request.threadRootId, since: earlier.lastAttemptAt }),
           );
           if (found) {
             this.logger.info({ deliveryId: request.deliveryId, ts: found }, 'an earlier attempt had posted it; not posting again');
