@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConversationDriver, tallySides, type Conversation, type Tally } from '../relay/conversation-driver';
+import { loadChannels } from '../relay/linked-channels';
 import { loadConversations, platformDeliveries, writeLoad } from '../relay/load-run';
 import type { RelayOrganisation, RelayPerson } from '../relay/relay-organisation';
 import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
@@ -16,7 +17,19 @@ export interface ChaosReport {
   readonly seed: number;
   /** Processes per service during the run. */
   readonly replicas: number;
-  readonly messages: { readonly written: number; readonly edits: number; readonly deletes: number };
+  readonly messages: {
+    readonly written: number;
+    readonly edits: number;
+    readonly deletes: number;
+    /** Replies in linked channels' threads and messages with a file, among the written; reactions made and taken back. */
+    readonly replies: number;
+    readonly files: number;
+    readonly reactions: number;
+    readonly unreactions: number;
+  };
+  /** The conversations written in, and the linked channels among them (the rest are DMs and group DMs). */
+  readonly conversations: number;
+  readonly channels: number;
   readonly tally: Omit<Tally, 'problems'>;
   readonly problems: readonly string[];
   /**
@@ -64,15 +77,19 @@ const SETTLE_LIMIT_MS = 480_000;
 /** How long a probe may take to cross after a fault before the fault counts as not recovered from. */
 const RECOVERY_LIMIT_MS = 180_000;
 
+/** What people do besides writing (LoadRunOptions.mix), and the linked channels' share of the messages. */
+const MIX = { replies: 0.3, files: 0.02, reactions: 0.08 };
+const CHANNEL_SHARE = 0.2;
+
 /**
- * Drives the plan's messages through the organisation (DMs and group DMs, both ways, about 10% edited and 5% deleted)
- * while injecting its faults at their points of the stream, then reads both platforms back as the people and tallies
+ * Drives the plan's messages through the organisation (DMs, group DMs and two linked channels, both ways, about 10%
+ * edited and 5% deleted, with thread replies, files and reactions mixed in: MIX) while injecting its faults at their points of the stream, then reads both platforms back as the people and tallies
  * what was lost, doubled or out of order. After each fault a probe message crosses each way in a conversation of its
  * own; the time until both land is that fault's recovery time.
  */
 export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan: ChaosPlan, options: { perSecond?: number; settleMs?: number; syncPeople?: number } = {}): Promise<ChaosReport> {
   const driver = new ConversationDriver(org);
-  const conversations = loadConversations(org);
+  const conversations = [...loadConversations(org), ...(await loadChannels(org, driver, 'chaos'))];
   const probes = new ProbeLine(driver, probeConversation(org, conversations));
   const random = seededRandom(plan.seed + 1);
   const started = Date.now();
@@ -151,10 +168,12 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
   const large = await largeOrganisation(org, plan.seed, options.syncPeople ?? 500);
   const largeStarted = Date.now();
   const largeSync = syncThroughFaults(large.admin).then((view) => ({ ...view, seconds: (Date.now() - largeStarted) / 1000 }));
-  const { written, tagPrefix, edits, deletes, writeMs } = await writeLoad(driver, conversations, {
+  const { written, tagPrefix, writeMs, ...mixed } = await writeLoad(driver, conversations, {
     run: plan.seed,
     messages: plan.messages,
     perSecond: options.perSecond ?? 50,
+    mix: MIX,
+    channelShare: CHANNEL_SHARE,
     at: plan.faults.map((fault) => ({ fraction: fault.at, action: () => inject(fault) })),
   });
   org.stack.sandboxes.slack.setFaults({});
@@ -185,7 +204,9 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
   const report: ChaosReport = {
     seed: plan.seed,
     replicas: plan.replicas,
-    messages: { written: written.length, edits, deletes },
+    messages: { written: written.length, ...mixed },
+    conversations: conversations.length,
+    channels: conversations.filter((c) => c.teamsChannel).length,
     tally: counts,
     problems,
     faults: [...recoveries].sort((a, b) => a.injectedAtMs - b.injectedAtMs),
@@ -201,9 +222,7 @@ export async function runChaos(org: RelayOrganisation, servers: OwnServers, plan
     deadLetters: await deadLetters(org),
     platformDeliveries: platformDeliveries(org),
     secretScan: { ...scan, answers: answers.length },
-    notInjected: [
-      'linked channels, reactions and files: the run drives DMs and group DMs with edits and deletes',
-    ],
+    notInjected: [],
     writeMs,
     settleMs,
   };
@@ -217,8 +236,10 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
   const file = path.join(dir, `${report.seed}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const lines = [
-    `chaos seed ${report.seed}, ${report.replicas} replica(s) of each service: ${report.messages.written} messages (${report.messages.edits} edits, ${report.messages.deletes} deletes) written in ${report.writeMs} ms, settled ${report.settleMs} ms later`,
-    `  lost ${report.tally.lost}, duplicated ${report.tally.duplicated}, out of order ${report.tally.outOfOrder}, wrong author ${report.tally.wrongAuthor}, stale ${report.tally.stale} (${report.tally.sides} conversation sides)`,
+    `chaos seed ${report.seed}, ${report.replicas} replica(s) of each service: ${report.messages.written} messages in ${report.conversations} conversations (${report.channels} of them linked channels), written in ${report.writeMs} ms, settled ${report.settleMs} ms later`,
+    `  of them ${report.messages.replies} thread replies and ${report.messages.files} with a file; besides, ${report.messages.edits} edits, ${report.messages.deletes} deletes, ${report.messages.reactions} reactions and ${report.messages.unreactions} taken back`,
+    `  lost ${report.tally.lost}, duplicated ${report.tally.duplicated}, out of order ${report.tally.outOfOrder}, wrong author ${report.tally.wrongAuthor}, stale ${report.tally.stale}, outside their thread ${report.tally.wrongThread} (${report.tally.sides} conversation sides)`,
+    `  files lost ${report.tally.filesLost} (of ${report.tally.files} messages with files), reactions lost ${report.tally.reactionsLost} and taken back but shown ${report.tally.reactionsStale} (of ${report.tally.reactions} checked)`,
     `  guests ${report.accounts.guestsBefore} -> ${report.accounts.guestsAfter}, mirrors ${report.accounts.mirrorsBefore} -> ${report.accounts.mirrorsAfter}, user sync during the run: ${report.accounts.syncDuringRun}`,
     `  another organization's first sync of ${report.largeSync.people} people alongside: ${report.largeSync.status} in ${report.largeSync.seconds} s, ${report.largeSync.guests} guests and ${report.largeSync.mirrors} mirror(s) on the platforms (${report.largeSync.slackUsers} Slack users in all)`,
     `  longest recovery ${report.longestRecoveryMs === null ? 'none: a fault was not recovered from' : `${report.longestRecoveryMs} ms`}`,

@@ -85,7 +85,11 @@ describe('chaos run', () => {
       // What a post-mortem needs when CI's log folder is gone: each late message's way through the stack.
       const trail = postMortem(org, report.problems);
       if (trail) process.stdout.write(`${trail}\n`);
-      expect(report.tally).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0 });
+      expect(report.tally).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0, wrongThread: 0, filesLost: 0, reactionsLost: 0, reactionsStale: 0 });
+      // The mix was there to be checked: threads, files and reactions crossed, not only plain messages.
+      expect(report.messages.replies).toBeGreaterThan(0);
+      expect(report.tally.files).toBeGreaterThan(0);
+      expect(report.tally.reactions).toBeGreaterThan(0);
       expect(report.accounts.guestsAfter).toBe(report.accounts.guestsBefore);
       expect(report.accounts.mirrorsAfter).toBe(report.accounts.mirrorsBefore);
       expect(report.longestRecoveryMs).not.toBeNull();

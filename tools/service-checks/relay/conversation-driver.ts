@@ -3,15 +3,42 @@ import { slackCall } from './relay-organisation';
 
 export type Side = 'slack' | 'teams';
 
-/** A DM or group DM between people of both platforms; each member writes on their own platform. */
+/**
+ * A DM or group DM between people of both platforms, or a linked channel; each member writes on their own platform.
+ */
 export interface Conversation {
   readonly name: string;
   readonly members: readonly RelayPerson[];
   /** Where it starts: the first message is written there, and the other side's twin is Parley's to make. */
   readonly starter: Side;
-  /** The Slack DM or group DM and the Teams chat, once the driver knows them. */
+  /** The Slack DM, group DM or channel, and the Teams chat, once the driver knows them. */
   slackId?: string;
   teamsId?: string;
+  /** A linked channel's Teams side (its Slack side is slackId); chats have none. Channels have threads. */
+  readonly teamsChannel?: { readonly teamId: string; readonly channelId: string };
+}
+
+/**
+ * The reactions the drivers use, as each platform names them: what a person picks on one side and what the other side
+ * must show. Written out here, not taken from Parley's emoji mapping, so that the check does not share its mistakes.
+ */
+export const REACTIONS = [
+  { slack: ['+1', 'thumbsup'], teams: ['👍', 'like'] },
+  { slack: ['heart'], teams: ['❤️', '❤', 'heart'] },
+  { slack: ['joy'], teams: ['😂'] },
+  { slack: ['tada'], teams: ['🎉'] },
+] as const;
+
+/** Which of REACTIONS a platform's reaction name is (its index), or the name itself when none. */
+function reactionKey(side: Side, name: string): string {
+  const index = REACTIONS.findIndex((r) => (r[side] as readonly string[]).includes(name));
+  return index === -1 ? name : String(index);
+}
+
+/** A tiny PNG and PDF of a given size, as people share them. */
+export function sampleFile(kind: 'image' | 'document', bytes: number): Buffer {
+  const head = kind === 'image' ? Buffer.from('89504e470d0a1a0a', 'hex') : Buffer.from('%PDF-1.7\n');
+  return Buffer.concat([head, Buffer.alloc(Math.max(0, bytes - head.length), kind === 'image' ? 7 : 3)]);
 }
 
 /** What a person wrote, as the driver remembers it: the source of truth the other side is compared with. */
@@ -24,6 +51,12 @@ export interface Written {
   text: string;
   edited: boolean;
   deleted: boolean;
+  /** In a linked channel: the reply's thread, by its root's tag. */
+  readonly rootTag?: string;
+  /** Files shared with it (its text is their comment). */
+  readonly files?: number;
+  /** Reactions people made on it on their own platform, by person and reaction: whether each still stands. */
+  reactions?: Map<string, { readonly by: RelayPerson; readonly reaction: number; on: boolean }>;
 }
 
 /** A message as a reader sees it on their platform. */
@@ -36,6 +69,12 @@ export interface Seen {
   readonly edited: boolean;
   /** Teams mentions: mentioned user ids. */
   readonly mentions: readonly string[];
+  /** In a channel: the id of the thread's root this is a reply to. */
+  readonly threadRootId?: string;
+  /** Files it carries: Slack's files, Teams' inline images and references. */
+  readonly files: number;
+  /** Its reactions: which (reactionKey) and by whose account. */
+  readonly reactions: readonly { readonly key: string; readonly by: string }[];
 }
 
 const sideOf = (person: RelayPerson): Side => person.primary;
@@ -49,14 +88,20 @@ interface GraphMessage {
   from?: { user?: { id?: string } | null } | null;
   body: { content: string };
   mentions?: { mentioned?: { user?: { id?: string } | null } | null }[];
+  attachments?: { contentType: string }[];
+  reactions?: { reactionType: string; user?: { user?: { id?: string } | null } | null }[];
 }
 interface SlackMessage {
   ts: string;
+  thread_ts?: string;
+  reply_count?: number;
   user?: string;
   bot_id?: string;
   text?: string;
   edited?: unknown;
   subtype?: string;
+  files?: unknown[];
+  reactions?: { name: string; users: string[] }[];
 }
 
 /**
@@ -67,6 +112,10 @@ export class ConversationDriver {
   private readonly slackTokens = new Map<string, string>();
   private readonly graphTokens = new Map<string, string>();
   private readonly chatMembers = new Map<string, string[]>();
+  /** Each message's id on each side, as its readers have seen it (`side:tag`): what people reply and react to. */
+  private readonly ids = new Map<string, string>();
+  /** The roots with replies in each channel, by tag: the threads a Teams reader opens. */
+  private readonly threads = new Map<Conversation, Set<string>>();
 
   constructor(private readonly org: RelayOrganisation) {}
 
@@ -79,6 +128,7 @@ export class ConversationDriver {
 
   /** The first message's place: the starter side's conversation, opened by its first member there. */
   start(conversation: Conversation): void {
+    if (conversation.teamsChannel) return;
     if (conversation.starter === 'slack') this.slackConversation(conversation);
     else if (!conversation.teamsId) {
       const ids = conversation.members.map((m) => m.teamsId);
@@ -117,15 +167,15 @@ export class ConversationDriver {
   }
 
   /**
-   * Waits until a Slack member sees the message tagged `tag` in the conversation: for one started on Teams, that Parley
-   * made its Slack twin. Slack has one group DM per set of people, so a Slack member writing before that would start
-   * the conversation from Slack (a second twin, with a new Teams group chat), as a person doing so would.
+   * Waits until a member on `side` sees the message tagged `tag` in the conversation: for one started on the other side,
+   * that Parley made its twin there. Slack has one group DM per set of people, so a Slack member writing before that
+   * would start the conversation from Slack (a second twin, with a new Teams group chat), as a person doing so would.
    */
-  async onSlack(conversation: Conversation, tag: string, timeoutMs = 180_000): Promise<void> {
-    const reader = conversation.members.find((m) => m.primary === 'slack') as RelayPerson;
+  async shownOn(conversation: Conversation, side: Side, tag: string, timeoutMs = 180_000): Promise<void> {
+    const reader = conversation.members.find((m) => m.primary === side) as RelayPerson;
     const deadline = Date.now() + timeoutMs;
-    while (!(await this.readSlack(reader, this.slackConversation(conversation))).some((m) => m.text.includes(tag))) {
-      if (Date.now() > deadline) throw new Error(`${reader.key} never saw ${tag} on Slack in ${conversation.name}`);
+    while (!(await this.read(conversation, reader)).some((m) => m.text.includes(tag))) {
+      if (Date.now() > deadline) throw new Error(`${reader.key} never saw ${tag} on ${side} in ${conversation.name}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -136,9 +186,82 @@ export class ConversationDriver {
     if (sideOf(author) === 'slack') {
       sourceId = this.slack.post({ as: author.slackId, channel: this.slackConversation(conversation), text: body })['ts'] as string;
     } else {
-      sourceId = this.graph.post({ as: author.teamsId, chatId: await this.teamsChat(conversation), content: body, contentType: 'text' })['id'] as string;
+      sourceId = this.graph.post({ as: author.teamsId, ...(await this.teamsPlace(conversation)), content: body, contentType: 'text' })['id'] as string;
     }
     return { conversation, author, tag, sourceId, text: body, edited: false, deleted: false };
+  }
+
+  /** The Teams side of a conversation, as Graph's control addresses a message's place. */
+  private async teamsPlace(conversation: Conversation): Promise<{ chatId: string } | { teamId: string; channelId: string }> {
+    return conversation.teamsChannel ?? { chatId: await this.teamsChat(conversation) };
+  }
+
+  /** A message's id on `side`: its own where it was written, else its twin's once a reader there has seen it. */
+  idOn(message: Written, side: Side): string | undefined {
+    return sideOf(message.author) === side ? message.sourceId : this.ids.get(`${side}:${message.tag}`);
+  }
+
+  /**
+   * A reply in a linked channel's thread, written where the author is: under the root itself, or under its twin once
+   * the author's side has seen it; undefined when the author cannot see the root yet.
+   */
+  async reply(root: Written, author: RelayPerson, tag: string, text: string): Promise<Written | undefined> {
+    const conversation = root.conversation;
+    const parent = this.idOn(root, sideOf(author));
+    if (!conversation.teamsChannel || parent === undefined) return undefined;
+    const body = `${tag} ${text}`;
+    const sourceId =
+      sideOf(author) === 'slack'
+        ? (this.slack.reply({ as: author.slackId, channel: conversation.slackId as string, threadTs: parent, text: body })['ts'] as string)
+        : (this.graph.post({ as: author.teamsId, ...conversation.teamsChannel, replyToId: parent, content: body, contentType: 'text' })['id'] as string);
+    const threads = this.threads.get(conversation) ?? new Set<string>();
+    this.threads.set(conversation, threads.add(root.tag));
+    return { conversation, author, tag, sourceId, text: body, edited: false, deleted: false, rootTag: root.tag };
+  }
+
+  /**
+   * A message with a file, as people share one: on Slack an upload with a comment (an image or a document); on Teams
+   * an image pasted into the message (documents there go through OneDrive, which this driver does not play).
+   */
+  async writeFile(conversation: Conversation, author: RelayPerson, tag: string, text: string, kind: 'image' | 'document', bytes: number): Promise<Written> {
+    const body = `${tag} ${text}`;
+    const content = sampleFile(kind, bytes);
+    let sourceId: string;
+    if (sideOf(author) === 'slack') {
+      const filename = `${tag}.${kind === 'image' ? 'png' : 'pdf'}`;
+      const shared = this.slack.upload({ as: author.slackId, channel: this.slackConversation(conversation), filename, content, initialComment: body });
+      sourceId = (shared['message'] as { ts: string }).ts;
+    } else {
+      sourceId = this.graph.post({
+        as: author.teamsId,
+        ...(await this.teamsPlace(conversation)),
+        content: `<p>${body}</p><img src="../hostedContents/1/$value">`,
+        contentType: 'html',
+        hostedContents: [{ temporaryId: '1', contentType: 'image/png', bytes: sampleFile('image', bytes) }],
+      })['id'] as string;
+    }
+    return { conversation, author, tag, sourceId, text: body, edited: false, deleted: false, files: 1 };
+  }
+
+  /**
+   * `by` adds (or removes) one of REACTIONS on the message as their platform shows it to them; false when they cannot
+   * see it there yet.
+   */
+  async react(message: Written, by: RelayPerson, reaction: number, remove = false): Promise<boolean> {
+    const side = sideOf(by);
+    const id = this.idOn(message, side);
+    if (id === undefined) return false;
+    const names = REACTIONS[reaction] as (typeof REACTIONS)[number];
+    if (side === 'slack') {
+      const ref = { as: by.slackId, channel: this.slackConversation(message.conversation), ts: id, name: names.slack[0] };
+      if (remove) this.slack.unreact(ref);
+      else this.slack.react(ref);
+    } else {
+      this.graph.react({ as: by.teamsId, ...(await this.teamsPlace(message.conversation)), messageId: id, reactionType: names.teams[0], remove });
+    }
+    message.reactions ??= new Map();
+    message.reactions.set(`${by.key}:${reaction}`, { by, reaction, on: !remove });
+    return true;
   }
 
   /** Writes with Teams mentions (html with `<at>`) or Slack mentions (`<@U…>` in the text). */
@@ -162,66 +285,129 @@ export class ConversationDriver {
   async edit(message: Written, text: string): Promise<void> {
     const body = `${message.tag} edited ${text}`;
     if (sideOf(message.author) === 'slack') this.slack.edit({ as: message.author.slackId, channel: message.conversation.slackId as string, ts: message.sourceId, text: body });
-    else this.graph.edit({ as: message.author.teamsId, chatId: message.conversation.teamsId as string, messageId: message.sourceId, content: body });
+    else this.graph.edit({ as: message.author.teamsId, ...(await this.teamsPlace(message.conversation)), messageId: message.sourceId, content: body });
     message.text = body;
     message.edited = true;
   }
 
   async delete(message: Written): Promise<void> {
     if (sideOf(message.author) === 'slack') this.slack.delete({ as: message.author.slackId, channel: message.conversation.slackId as string, ts: message.sourceId });
-    else this.graph.delete({ as: message.author.teamsId, chatId: message.conversation.teamsId as string, messageId: message.sourceId });
+    else this.graph.delete({ as: message.author.teamsId, ...(await this.teamsPlace(message.conversation)), messageId: message.sourceId });
     message.deleted = true;
   }
 
-  /** What `reader` sees in the conversation on their own platform, oldest first. */
+  /**
+   * What `reader` sees in the conversation on their own platform, oldest first (a channel's thread replies among the
+   * rest, in the order they were posted); the ids of the tagged messages are remembered for replies and reactions.
+   */
   async read(conversation: Conversation, reader: RelayPerson): Promise<Seen[]> {
-    return sideOf(reader) === 'slack' ? this.readSlack(reader, this.slackConversation(conversation)) : this.readTeams(reader, await this.teamsChat(conversation));
+    const side = sideOf(reader);
+    let seen: Seen[];
+    if (side === 'slack') seen = await this.readSlack(reader, this.slackConversation(conversation));
+    else if (conversation.teamsChannel) seen = await this.readTeamsChannel(reader, conversation.teamsChannel, this.threads.get(conversation) ?? new Set());
+    else seen = await this.readTeams(reader, await this.teamsChat(conversation));
+    for (const s of seen) {
+      const tag = TAG.exec(s.text)?.[1];
+      if (tag && !s.deleted && !this.ids.has(`${side}:${tag}`)) this.ids.set(`${side}:${tag}`, s.id);
+    }
+    return seen;
   }
 
+  /**
+   * A glance at a linked channel, as a person scrolling it: the newest page of its top-level messages on `side`, whose
+   * ids are remembered for replies and reactions. One call, where read() opens every thread.
+   */
+  async glance(conversation: Conversation, side: Side): Promise<void> {
+    const reader = conversation.members.find((m) => m.primary === side) as RelayPerson;
+    const place = conversation.teamsChannel;
+    if (!place) return;
+    const texts =
+      side === 'slack'
+        ? (await slackCall<{ messages: SlackMessage[] }>(this.org.stack, this.slackToken(reader), 'conversations.history', { channel: conversation.slackId as string, limit: '50' })).messages.map((m) => ({ id: m.ts, text: m.text ?? '' }))
+        : (await this.graphGet<{ value: GraphMessage[] }>(reader, `/teams/${place.teamId}/channels/${encodeURIComponent(place.channelId)}/messages?$top=50`)).value.map((m) => ({ id: m.id, text: m.body.content }));
+    for (const { id, text } of texts) {
+      const tag = TAG.exec(text)?.[1];
+      if (tag && !this.ids.has(`${side}:${tag}`)) this.ids.set(`${side}:${tag}`, id);
+    }
+  }
+
+  /** What a reader sees in a Slack conversation, oldest first; in a channel, each thread's replies too. */
   async readSlack(reader: RelayPerson, channel: string): Promise<Seen[]> {
     const token = this.slackToken(reader);
+    const roots = await this.slackPages(token, 'conversations.history', { channel });
+    const replies: SlackMessage[] = [];
+    for (const root of roots) {
+      if (!root.reply_count) continue;
+      for (const reply of await this.slackPages(token, 'conversations.replies', { channel, ts: root.ts })) if (reply.ts !== root.ts) replies.push(reply);
+    }
+    const all = [...new Map([...roots, ...replies].map((m) => [m.ts, m])).values()];
+    return all
+      .sort((a, b) => Number(a.ts) - Number(b.ts))
+      .map((m) => ({
+        id: m.ts,
+        from: m.bot_id ? undefined : m.user,
+        text: m.text ?? '',
+        deleted: false,
+        edited: Boolean(m.edited),
+        mentions: [],
+        ...(m.thread_ts && m.thread_ts !== m.ts ? { threadRootId: m.thread_ts } : {}),
+        files: m.files?.length ?? 0,
+        reactions: (m.reactions ?? []).flatMap((r) => r.users.map((by) => ({ key: reactionKey('slack', r.name), by }))),
+      }));
+  }
+
+  private async slackPages(token: string, method: string, params: Record<string, string>): Promise<SlackMessage[]> {
     const all: SlackMessage[] = [];
     let cursor = '';
     do {
-      const page = await slackCall<{ messages: SlackMessage[]; response_metadata?: { next_cursor?: string } }>(this.org.stack, token, 'conversations.history', {
-        channel,
+      const page = await slackCall<{ messages: SlackMessage[]; response_metadata?: { next_cursor?: string } }>(this.org.stack, token, method, {
+        ...params,
         limit: '200',
         ...(cursor ? { cursor } : {}),
       });
       all.push(...page.messages);
       cursor = page.response_metadata?.next_cursor ?? '';
     } while (cursor);
-    return all
-      .sort((a, b) => Number(a.ts) - Number(b.ts))
-      .map((m) => ({ id: m.ts, from: m.bot_id ? undefined : m.user, text: m.text ?? '', deleted: false, edited: Boolean(m.edited), mentions: [] }));
+    return all;
   }
 
   async readTeams(reader: RelayPerson, chatId: string): Promise<Seen[]> {
+    return teamsSeen(await this.graphPages(reader, `/chats/${encodeURIComponent(chatId)}/messages?$top=50&$orderby=createdDateTime desc`));
+  }
+
+  /** A Teams channel as a member sees it: its messages, and the replies of the roots in `threads` (tags). */
+  async readTeamsChannel(reader: RelayPerson, place: { teamId: string; channelId: string }, threads: ReadonlySet<string>): Promise<Seen[]> {
+    const base = `/teams/${place.teamId}/channels/${encodeURIComponent(place.channelId)}/messages`;
+    const roots = await this.graphPages(reader, `${base}?$top=50`);
+    const replies: (GraphMessage & { threadRootId: string })[] = [];
+    for (const root of roots) {
+      const tag = TAG.exec(root.body.content)?.[1];
+      if (!tag || !threads.has(tag)) continue;
+      for (const reply of await this.graphPages(reader, `${base}/${encodeURIComponent(root.id)}/replies?$top=50`)) replies.push({ ...reply, threadRootId: root.id });
+    }
+    return teamsSeen([...roots, ...replies]);
+  }
+
+  private async graphPages(reader: RelayPerson, first: string): Promise<GraphMessage[]> {
     const all: GraphMessage[] = [];
-    let next: string | undefined = `/chats/${encodeURIComponent(chatId)}/messages?$top=50&$orderby=createdDateTime desc`;
+    let next: string | undefined = first;
     while (next) {
       const page: { value: GraphMessage[]; '@odata.nextLink'?: string } = await this.graphGet(reader, next);
       all.push(...page.value);
       next = page['@odata.nextLink'];
     }
-    return all
-      .filter((m) => (m.messageType ?? 'message') === 'message')
-      .sort((a, b) => Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime) || Number(a.id) - Number(b.id))
-      .map((m) => ({
-        id: m.id,
-        from: m.from?.user?.id ?? undefined,
-        text: m.body.content,
-        deleted: Boolean(m.deletedDateTime),
-        edited: Boolean(m.lastEditedDateTime),
-        mentions: (m.mentions ?? []).map((x) => x.mentioned?.user?.id ?? '').filter(Boolean),
-      }));
+    return all;
   }
 
   slackToken(person: RelayPerson): string {
     let token = this.slackTokens.get(person.slackId);
     if (!token) {
       // A token of the person's own (not an installation of Parley's app: it sends no events anywhere).
-      token = this.slack.issueToken({ kind: 'user', as: person.slackId, scopes: ['im:history', 'im:read', 'mpim:history', 'mpim:read', 'users:read'] });
+      token = this.slack.issueToken({
+        kind: 'user',
+        as: person.slackId,
+        scopes: ['im:history', 'im:read', 'mpim:history', 'mpim:read', 'users:read', 'channels:history', 'channels:read', 'reactions:read', 'files:read'],
+      });
       this.slackTokens.set(person.slackId, token);
     }
     return token;
@@ -238,6 +424,24 @@ export class ConversationDriver {
     if (answer.status !== 200) throw new Error(`Graph ${path} as ${person.key}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body;
   }
+}
+
+/** Teams messages as a reader sees them, oldest first; system messages left out. */
+function teamsSeen(messages: readonly (GraphMessage & { threadRootId?: string })[]): Seen[] {
+  return messages
+    .filter((m) => (m.messageType ?? 'message') === 'message')
+    .sort((a, b) => Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime) || Number(a.id) - Number(b.id))
+    .map((m) => ({
+      id: m.id,
+      from: m.from?.user?.id ?? undefined,
+      text: m.body.content,
+      deleted: Boolean(m.deletedDateTime),
+      edited: Boolean(m.lastEditedDateTime),
+      mentions: (m.mentions ?? []).map((x) => x.mentioned?.user?.id ?? '').filter(Boolean),
+      ...(m.threadRootId ? { threadRootId: m.threadRootId } : {}),
+      files: (m.body.content.match(/hostedContents\/[^/"]+\/\$value/g) ?? []).length + (m.attachments ?? []).filter((a) => a.contentType === 'reference').length,
+      reactions: (m.reactions ?? []).map((r) => ({ key: reactionKey('teams', r.reactionType), by: r.user?.user?.id ?? '' })),
+    }));
 }
 
 /** Polls until `check` passes (returns undefined) or the deadline; then fails with what it said last. */
@@ -261,12 +465,16 @@ export interface SideTally {
   readonly lost: number;
   /** Extra copies of a message the other side shows more than once. */
   readonly duplicated: number;
-  /** Messages shown before one written earlier (adjacent inversions in the order first shown). */
+  /** Messages shown before one written earlier (adjacent inversions in the order first shown, per chat, channel and thread). */
   readonly outOfOrder: number;
   /** Messages shown from the wrong account (the app, or someone else). */
   readonly wrongAuthor: number;
   /** Messages shown with an older text (an edit not carried) or deleted ones still shown. */
   readonly stale: number;
+  /** Thread replies shown outside their root's thread (or as a root). */
+  readonly wrongThread: number;
+  /** Messages shown with fewer files than they were written with. */
+  readonly filesLost: number;
   readonly problem?: string;
 }
 
@@ -276,6 +484,15 @@ export interface Tally {
   readonly outOfOrder: number;
   readonly wrongAuthor: number;
   readonly stale: number;
+  readonly wrongThread: number;
+  readonly filesLost: number;
+  /** Reactions a person made that the other side does not show from their account there. */
+  readonly reactionsLost: number;
+  /** Reactions a person took back that the other side still shows. */
+  readonly reactionsStale: number;
+  /** Messages with files, and reactions, the tally checked. */
+  readonly files: number;
+  readonly reactions: number;
   readonly sides: number;
   readonly problems: readonly string[];
 }
@@ -287,25 +504,73 @@ export interface Tally {
  * difference (the chaos run reports them); `problems` has one line per conversation side that does not hold.
  */
 export async function tallySides(driver: ConversationDriver, conversations: readonly Conversation[], written: readonly Written[], tagPrefix: string): Promise<Tally> {
-  const totals = { lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0, sides: 0 };
+  const totals = { lost: 0, duplicated: 0, outOfOrder: 0, wrongAuthor: 0, stale: 0, wrongThread: 0, filesLost: 0, reactionsLost: 0, reactionsStale: 0, files: 0, reactions: 0, sides: 0 };
   const problems: string[] = [];
+  const ours = (s: Seen) => !s.deleted && TAG.exec(s.text)?.[1]?.startsWith(tagPrefix);
   for (const conversation of conversations) {
+    // Each side is read once, by one of its people, for the messages and for the reactions.
+    const reads = new Map<Side, Promise<Seen[]>>();
+    const seenOn = (side: Side): Promise<Seen[]> => {
+      let read = reads.get(side);
+      if (!read) {
+        const reader = conversation.members.find((m) => m.primary === side) as RelayPerson;
+        read = driver.read(conversation, reader).then((all) => all.filter(ours));
+        reads.set(side, read);
+      }
+      return read;
+    };
+    const here = written.filter((w) => w.conversation === conversation);
     for (const source of ['slack', 'teams'] as const) {
-      const mine = written.filter((w) => w.conversation === conversation && w.author.primary === source);
+      const mine = here.filter((w) => w.author.primary === source);
       if (mine.length === 0) continue;
-      const reader = conversation.members.find((m) => m.primary !== source) as RelayPerson;
-      const seen = (await driver.read(conversation, reader)).filter((s) => !s.deleted && TAG.exec(s.text)?.[1]?.startsWith(tagPrefix));
-      const side = tallySide(conversation, source, mine, seen);
+      const other = source === 'slack' ? 'teams' : 'slack';
+      const side = tallySide(conversation, source, mine, await seenOn(other));
       totals.sides++;
       totals.lost += side.lost;
       totals.duplicated += side.duplicated;
       totals.outOfOrder += side.outOfOrder;
       totals.wrongAuthor += side.wrongAuthor;
       totals.stale += side.stale;
-      if (side.problem) problems.push(`${conversation.name} ${source}->${reader.primary}: ${side.problem}`);
+      totals.wrongThread += side.wrongThread;
+      totals.filesLost += side.filesLost;
+      totals.files += mine.filter((w) => !w.deleted && (w.files ?? 0) > 0).length;
+      if (side.problem) problems.push(`${conversation.name} ${source}->${other}: ${side.problem}`);
     }
+    const reactions = await tallyReactions(driver, here, seenOn);
+    totals.reactions += reactions.checked;
+    totals.reactionsLost += reactions.lost;
+    totals.reactionsStale += reactions.stale;
+    if (reactions.problem) problems.push(`${conversation.name} reactions: ${reactions.problem}`);
   }
   return { ...totals, problems };
+}
+
+/**
+ * Each reaction a person made (or took back) on their own platform, against the message's copy on the other platform:
+ * shown there from their account there while it stands, and gone once taken back. Messages deleted since, or not
+ * carried at all (counted as lost already), are not asked about.
+ */
+async function tallyReactions(driver: ConversationDriver, written: readonly Written[], seenOn: (side: Side) => Promise<Seen[]>): Promise<{ checked: number; lost: number; stale: number; problem?: string }> {
+  let checked = 0;
+  const missing: string[] = [];
+  const kept: string[] = [];
+  for (const w of written) {
+    if (w.deleted || !w.reactions) continue;
+    for (const r of w.reactions.values()) {
+      const side: Side = r.by.primary === 'slack' ? 'teams' : 'slack';
+      const copy = (await seenOn(side)).find((s) => TAG.exec(s.text)?.[1] === w.tag);
+      if (!copy) continue;
+      checked++;
+      const account = side === 'slack' ? r.by.slackId : r.by.teamsId;
+      const shown = copy.reactions.some((x) => x.key === String(r.reaction) && x.by === account);
+      // Named with the message's id where the reaction was made, to look for in the connectors' logs.
+      const named = `${r.by.key}:${w.tag}:${r.reaction}=${r.by.primary}:${driver.idOn(w, r.by.primary) ?? '?'}`;
+      if (r.on && !shown) missing.push(named);
+      if (!r.on && shown) kept.push(named);
+    }
+  }
+  const problem = missing.length + kept.length === 0 ? undefined : `missing [${missing.slice(0, 8).join(' ')}] taken back but shown [${kept.slice(0, 8).join(' ')}]`;
+  return { checked, lost: missing.length, stale: kept.length, ...(problem ? { problem } : {}) };
 }
 
 /** One source side of a conversation: what its authors wrote against what the other side shows. */
@@ -316,18 +581,35 @@ export function tallySide(conversation: Conversation, source: Side, mine: readon
   const shown = seen.flatMap((s) => {
     const match = TAG.exec(s.text) as RegExpExecArray;
     const w = byTag.get(match[1] as string);
-    return w ? [{ w, author: authors.get(s.from ?? '') ?? `?${s.from ?? 'app'}`, edited: Boolean(match[2]) }] : [];
+    return w ? [{ w, s, author: authors.get(s.from ?? '') ?? `?${s.from ?? 'app'}`, edited: Boolean(match[2]) }] : [];
   });
+  // Where each message is on this side, by tag: a reply's root here (its twin, or the root itself when written here).
+  const idHere = new Map<string, string>();
+  for (const s of seen) {
+    const tag = TAG.exec(s.text)?.[1] as string;
+    if (!idHere.has(tag)) idHere.set(tag, s.id);
+  }
   const firsts = new Map<string, (typeof shown)[number]>();
   for (const s of shown) if (!firsts.has(s.w.tag)) firsts.set(s.w.tag, s);
   const lost = expected.filter((w) => !firsts.has(w.tag)).length;
   const duplicated = shown.length - firsts.size;
   const wrongAuthor = [...firsts.values()].filter((s) => s.author !== s.w.author.key).length;
   const stale = [...firsts.values()].filter((s) => s.w.deleted || s.edited !== s.w.edited).length;
+  const misplaced = [...firsts.values()].filter((s) => (s.w.rootTag === undefined ? s.s.threadRootId !== undefined : s.s.threadRootId !== idHere.get(s.w.rootTag)));
+  const wrongThread = misplaced.length;
+  const withoutFiles = [...firsts.values()].filter((s) => s.s.files < (s.w.files ?? 0));
+  const filesLost = withoutFiles.length;
   const order = new Map(mine.map((w, i) => [w.tag, i]));
-  const positions = [...firsts.values()].map((s) => order.get(s.w.tag) as number);
-  const outOfOrder = positions.filter((p, i) => i > 0 && p < (positions[i - 1] as number)).length;
-  if (lost + duplicated + wrongAuthor + stale + outOfOrder === 0) return { lost, duplicated, outOfOrder, wrongAuthor, stale };
+  // Order is what a reader sees: a chat, a channel's top-level messages, and each thread on its own. A reply that
+  // lands after a message of another thread is in its place in both.
+  const views = new Map<string, (typeof shown)[number][]>();
+  for (const s of firsts.values()) views.set(s.w.rootTag ?? '', [...(views.get(s.w.rootTag ?? '') ?? []), s]);
+  let outOfOrder = 0;
+  for (const view of views.values()) {
+    const positions = view.map((s) => order.get(s.w.tag) as number);
+    outOfOrder += positions.filter((p, i) => i > 0 && p < (positions[i - 1] as number)).length;
+  }
+  if (lost + duplicated + wrongAuthor + stale + outOfOrder + wrongThread + filesLost === 0) return { lost, duplicated, outOfOrder, wrongAuthor, stale, wrongThread, filesLost };
   const expectedLine = expected.map((w) => `${w.author.key}:${w.tag}${w.edited ? '*' : ''}`);
   const actualLine = shown.map((s) => `${s.author}:${s.w.tag}${s.edited ? '*' : ''}`);
   const missing = expectedLine.filter((e) => !actualLine.includes(e));
@@ -335,12 +617,14 @@ export function tallySide(conversation: Conversation, source: Side, mine: readon
   const doubled = actualLine.filter((a, i) => actualLine.indexOf(a) !== i);
   // The ones that came after a message written later, with their ids on the source platform (a Teams id is the epoch
   // millisecond it was written; a Slack ts its second): what to look for in the services' logs.
-  const late = [...firsts.values()].filter((s, i, all) => all.slice(0, i).some((e) => (order.get(e.w.tag) as number) > (order.get(s.w.tag) as number)));
+  const late = [...views.values()].flatMap((view) => view.filter((s, i) => view.slice(0, i).some((e) => (order.get(e.w.tag) as number) > (order.get(s.w.tag) as number))));
   const problem =
     `expected ${expectedLine.length}, saw ${actualLine.length}; missing [${missing.slice(0, 8).join(' ')}] extra [${extra.slice(0, 8).join(' ')}] doubled [${doubled.slice(0, 8).join(' ')}]` +
     (missing.length === 0 && extra.length === 0 && doubled.length === 0 ? ` order: ${actualLine.join(' ')}` : '') +
-    (late.length > 0 ? `; late: ${late.map((s) => `${s.w.tag}=${s.w.sourceId}`).join(' ')}` : '');
-  return { lost, duplicated, outOfOrder, wrongAuthor, stale, problem };
+    (late.length > 0 ? `; late: ${late.map((s) => `${s.w.tag}=${s.w.sourceId}`).join(' ')}` : '') +
+    (misplaced.length > 0 ? `; outside their thread: ${misplaced.map((s) => `${s.w.tag} (root ${s.w.rootTag ?? 'none'})`).join(' ')}` : '') +
+    (withoutFiles.length > 0 ? `; files missing: ${withoutFiles.map((s) => `${s.w.tag} (${s.s.files}/${s.w.files})`).join(' ')}` : '');
+  return { lost, duplicated, outOfOrder, wrongAuthor, stale, wrongThread, filesLost, problem };
 }
 
 /** Undefined when every side shows exactly what was written (tallySides), else one line per side that does not. */

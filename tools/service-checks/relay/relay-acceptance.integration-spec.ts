@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareSides, ConversationDriver, eventually, type Conversation, type Seen, type Written } from './conversation-driver';
+import { type ChannelLinkView, untilHeard } from './linked-channels';
 import { slackCall, startRelayOrganisation, type RelayOrganisation, type RelayPerson } from './relay-organisation';
 import { signSlackRequest } from '@parley/sandbox-slack';
 
@@ -197,12 +198,7 @@ describe('relay across processes', () => {
       const graph = org.stack.sandboxes.graph.control;
       // Ada and Grace's Slack channel; Frances's mirror is not in it (Parley invites her when she first speaks).
       const channel = slack.createChannel({ name: 'launch-room', members: [ada.slackId, grace.slackId] })['id'] as string;
-      const link = await org.admin.expect<{ id: string; conversationId: string; createdSide: string; teams: { teamId: string; channelId: string; displayName: string } }>(
-        201,
-        'POST',
-        '/v1/channel-links',
-        { slack: { channelId: channel }, teams: { create: true } },
-      );
+      const link = await org.admin.expect<ChannelLinkView>(201, 'POST', '/v1/channel-links', { slack: { channelId: channel }, teams: { create: true } });
       expect(link).toMatchObject({ createdSide: 'teams', teams: { displayName: 'launch-room' } });
       const { teamId, channelId } = link.teams;
       linked = { channel, teamId, channelId, conversationId: link.conversationId };
@@ -213,25 +209,8 @@ describe('relay across processes', () => {
       const adaToken = slack.issueToken({ kind: 'user', as: ada.slackId, scopes: ['channels:history', 'channels:read', 'reactions:read'] });
       type SlackMessage = { ts: string; user?: string; text?: string; edited?: unknown; reactions?: { name: string; users: string[] }[] };
       const thread = async (ts: string) => (await slackCall<{ messages: SlackMessage[] }>(org.stack, adaToken, 'conversations.replies', { channel, ts })).messages;
-      // teams-connector subscribes to the new channel when it reads the link; a message before that is caught up later.
-      await eventually(
-        async () => {
-          const subscriptions = (await org.probe.graph<{ value: { resource: string }[] }>('/subscriptions', await org.probe.appToken())).body.value;
-          return subscriptions.some((v) => v.resource.includes(channelId)) ? undefined : JSON.stringify(subscriptions.map((v) => v.resource));
-        },
-        60_000,
-        'a subscription to the linked Teams channel',
-      );
-
-      // slack-connector makes the app a member of the public channel when it reads the link; it hears it from then on.
-      await eventually(
-        async () => {
-          const members = (await slackCall<{ members: string[] }>(org.stack, adaToken, 'conversations.members', { channel })).members;
-          return members.includes(org.slackBotUserId) ? undefined : JSON.stringify(members);
-        },
-        60_000,
-        'the Parley app in the Slack channel',
-      );
+      // Each connector starts hearing the channel when it reads the link; a message before that is caught up later.
+      await untilHeard(org, link, adaToken);
       const root = slack.post({ as: ada.slackId, channel, text: 'r0ch1 launch is *today*' })['ts'] as string;
       let teamsRoot: ChannelMessage | undefined;
       await eventually(

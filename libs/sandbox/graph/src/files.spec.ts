@@ -156,6 +156,23 @@ describe('messages with files', () => {
     expect(/src="([^"]+)"/.exec(sent.body.content)?.[1]).toContain(`/hostedContents/${hosted.value[0].id}/$value`);
   });
 
+  test("a person's pasted image through the control API is a hosted content of their message, served as Graph serves one", async () => {
+    const [a, b] = members as [string, string];
+    const chat = sandbox.control.createChat({ members: [a, b] });
+    const png = randomBytes(2048);
+    const posted = sandbox.control.post({ as: a, chatId: chat.id, contentType: 'html', content: '<p>look</p><img src="../hostedContents/1/$value">', hostedContents: [{ temporaryId: '1', contentType: 'image/png', bytes: png }] });
+    const base = `/chats/${encodeURIComponent(chat.id)}/messages/${String(posted['id'])}`;
+    const hosted = await graphClient(sandbox, tokenAs(b)).api(`${base}/hostedContents`).get();
+    expect(hosted.value).toHaveLength(1);
+    expect((posted['body'] as { content: string }).content).toContain(`/hostedContents/${hosted.value[0].id}/$value`);
+    const image = await fetch(`${sandbox.url}/v1.0${base}/hostedContents/${hosted.value[0].id}/$value`, {
+      headers: { authorization: `Bearer ${tokenAs(b)}` },
+      dispatcher: sandboxDispatcher(sandbox.caPem),
+    } as unknown as RequestInit);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+  });
+
   test('reference attachments are checked: the eTag GUID as id, a file that exists, its tag in the body, every tag an attachment', async () => {
     const [a] = members as [string];
     const client = graphClient(sandbox, tokenAs(a));

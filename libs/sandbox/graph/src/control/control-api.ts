@@ -48,8 +48,20 @@ export class ControlApi {
     return target;
   }
 
-  /** A Teams person posts (or replies, in a channel). Returns the message as Graph would. */
-  post(input: ActAs & Place & { content: string; contentType?: 'text' | 'html'; replyToId?: string; mentions?: ChatMessage['mentions'] }): Record<string, unknown> {
+  /**
+   * A Teams person posts (or replies, in a channel). Returns the message as Graph would. `hostedContents` are images
+   * pasted into the message, referred to in `content` as `../hostedContents/{temporaryId}/$value`, as the client posts them.
+   */
+  post(
+    input: ActAs &
+      Place & {
+        content: string;
+        contentType?: 'text' | 'html';
+        replyToId?: string;
+        mentions?: ChatMessage['mentions'];
+        hostedContents?: { temporaryId: string; contentType: string; bytes: Buffer }[];
+      },
+  ): Record<string, unknown> {
     const user = this.user(input.as);
     const target = this.member(input, user.id);
     if (input.replyToId && target.kind === 'chat') throw badRequest('Chats have no threaded replies.');
@@ -59,6 +71,7 @@ export class ControlApi {
       replyToId: input.replyToId ?? null,
       body: { contentType: input.contentType ?? 'text', content: input.content },
       mentions: input.mentions ?? [],
+      hostedContents: input.hostedContents,
     });
     return messageRecord(this.context.store, message);
   }
