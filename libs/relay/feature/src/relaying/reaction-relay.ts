@@ -8,7 +8,7 @@ import { IDEMPOTENT_CONSUMER, LOGGER, OUTBOX } from '@parley/service-runtime';
 import { otherPlatform, type Platform } from '../planning/people';
 import { classifyReactor, decideReaction, reactionOnTarget, type ReactionDecision, type Reactor } from '../planning/reaction-rules';
 import { RelayDirectory } from '../people/relay-directory';
-import { anyWaiting, insertReactionDelivery, keepEarlyReaction, lockReactionsOf, reactedMessage, takeEarlyReactions, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
+import { anyWaiting, insertReactionDelivery, keepEarlyReaction, lockEarlyReactionsOf, lockReactionsOf, reactedMessage, takeEarlyReactions, waitingReactions, type ReactionDeliveryRow } from '../store/reaction-store';
 import { liveLinkOfConversation } from '../store/channel-link-store';
 import { connectionColumn, counterpartId, originalOf, postLink, sideColumn, twinById, twinBySide, type MessageRow } from '../store/relay-store';
 import { queryReturning } from '@parley/persistence';
@@ -70,13 +70,19 @@ export class ReactionRelay {
   private async apply(manager: EntityManager, event: Observed, reactor: Reactor): Promise<void> {
     const source = event.conversation.platform;
     const target = otherPlatform(source);
-    const found = await reactedMessage(manager, event.orgId, source, event.conversation.conversationId, event.messageId);
-    if (!found) {
-      if (await this.messageMayStillCome(manager, event)) {
+    const { conversationId } = event.conversation;
+    let found = await reactedMessage(manager, event.orgId, source, conversationId, event.messageId);
+    if (!found && (await this.messageMayStillCome(manager, event))) {
+      // Looked for again once no transaction recording the message (or linking Parley's post of it) can be running.
+      await lockEarlyReactionsOf(manager, event.orgId, source, conversationId, event.messageId);
+      found = await reactedMessage(manager, event.orgId, source, conversationId, event.messageId);
+      if (!found) {
         await keepEarlyReaction(manager, event, reactor, EARLY_REACTION_KEPT_MINUTES);
-        this.logger.info({ orgId: event.orgId, platform: source, conversationId: event.conversation.conversationId, messageId: event.messageId }, 'relay: a reaction came before its message; it waits for it');
+        this.logger.info({ orgId: event.orgId, platform: source, conversationId, messageId: event.messageId }, 'relay: a reaction came before its message; it waits for it');
         return;
       }
+    }
+    if (!found) {
       this.logger.debug({ orgId: event.orgId, platform: source, messageId: event.messageId }, 'relay: a reaction on a message Parley did not carry');
       return;
     }

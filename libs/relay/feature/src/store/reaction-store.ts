@@ -144,8 +144,18 @@ export async function keepEarlyReaction(db: Sql, event: EarlyReaction['event'], 
   );
 }
 
+/**
+ * Serializes, for one message (as one platform names it), keeping a reaction that came first with taking the kept ones
+ * when the message is recorded or linked: each transaction holds it to its commit, so whichever comes second sees what
+ * the first wrote (without it, the two missed each other when they ran at once, and the reaction was kept forever).
+ */
+export async function lockEarlyReactionsOf(db: Sql, orgId: string, platform: Platform, conversationId: string, messageId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`relay-early-reactions:${orgId}:${platform}:${conversationId}:${messageId}`]);
+}
+
 /** Takes (deletes and answers) the reactions kept for a message, in the order they came. */
 export async function takeEarlyReactions(db: Sql, orgId: string, platform: Platform, conversationId: string, messageId: string): Promise<EarlyReaction[]> {
+  await lockEarlyReactionsOf(db, orgId, platform, conversationId, messageId);
   const rows = await queryReturning<{ seq: string; event: EarlyReaction['event']; reactor: Reactor }>(
     db,
     `DELETE FROM relay.early_reactions WHERE org_id = $1 AND platform = $2 AND conversation_id = $3 AND message_id = $4 RETURNING seq, event, reactor`,
