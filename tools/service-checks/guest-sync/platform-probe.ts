@@ -37,7 +37,9 @@ export class PlatformProbe {
         dispatcher: this.dispatcher,
       } as unknown as RequestInit);
       const text = await response.text();
-      if (response.status === 429 && attempt < 10) {
+      // A reader shares the app's limits with Parley (the chaos run reads hundreds of threads back while Parley still
+      // delivers): it waits as told, for as long as it takes a busy minute to pass.
+      if (response.status === 429 && attempt < 40) {
         const waitMs = Number(response.headers.get('retry-after') ?? '1') * 1000;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         continue;
