@@ -815,6 +815,19 @@ describe('Teams ingress', () => {
           [laterReply.id, 'notification'],
         ]);
         expect(observer.of(droppedReply.id)[0]).toMatchObject({ chatId: conversation(channelId), threadRootId: root.id });
+
+        // A busy channel: the root a new reply answers was dropped, and more top-level messages were written since than
+        // one read-back page holds (Graph gives at most 50). The reply's root is read itself, and goes first.
+        sandbox.setFaults({ dropNotificationRate: 1 });
+        const oldRoot = postIn(channelId, 'a root that many others followed');
+        for (let i = 0; i < 55; i++) postIn(channelId, `a busy channel ${i}`);
+        sandbox.setFaults({ dropNotificationRate: 0 });
+        const answer = postIn(channelId, 'an answer to the old root', oldRoot.id);
+        await observer.waitFor((o) => o.messageId === answer.id, 20_000);
+        expect(firsts([oldRoot.id, answer.id])).toEqual([
+          [oldRoot.id, 'catch-up'],
+          [answer.id, 'notification'],
+        ]);
       });
     });
 
