@@ -264,7 +264,8 @@ export function writeChaosReport(report: ChaosReport, root = process.cwd()): str
  * per message, the first ones.
  */
 export function postMortem(org: RelayOrganisation, problems: readonly string[], perMessage = 25): string {
-  const ids = [...new Set(problems.flatMap((p) => [...(/; late: (.*)$/.exec(p)?.[1] ?? '').matchAll(/\S+=(\S+)/g)].map((m) => m[1] as string)))].slice(0, 6);
+  // `; late: tag=id tag=id` (a Teams id is digits, a Slack ts digits and a dot), perhaps followed by more `; …`.
+  const ids = [...new Set(problems.flatMap((p) => [...(/; late: ([^;]*)/.exec(p)?.[1] ?? '').matchAll(/\S+=([\d.]+)/g)].map((m) => m[1] as string)))].slice(0, 6);
   if (ids.length === 0) return '';
   const out: string[] = [];
   for (const id of ids) {
