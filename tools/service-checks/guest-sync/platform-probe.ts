@@ -40,7 +40,9 @@ export class PlatformProbe {
       // A reader shares the app's limits with Parley (the chaos run reads hundreds of threads back while Parley still
       // delivers): it waits as told, for as long as it takes a busy minute to pass.
       if (response.status === 429 && attempt < 40) {
-        const waitMs = Number(response.headers.get('retry-after') ?? '1') * 1000;
+        // The sandbox also says the exact wait on its compressed clock (Retry-After is whole seconds, at least 1).
+        const exact = response.headers.get('x-sandbox-retry-after-ms');
+        const waitMs = exact ? Number(exact) : Number(response.headers.get('retry-after') ?? '1') * 1000;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         continue;
       }

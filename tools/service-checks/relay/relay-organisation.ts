@@ -129,8 +129,10 @@ export async function slackCall<T>(stack: SandboxedStack, token: string, method:
       body: new URLSearchParams(params).toString(),
     });
     // A person's client shares Slack's limits with everyone else: it waits as told.
-    if (response.status === 429 && attempt < 20) {
-      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1000));
+    if (response.status === 429 && attempt < 40) {
+      // The sandbox also says the exact wait on its compressed clock (Retry-After is whole seconds, at least 1).
+      const exact = response.headers.get('x-sandbox-retry-after-ms');
+      await new Promise((resolve) => setTimeout(resolve, exact ? Number(exact) : Number(response.headers.get('retry-after') ?? '1') * 1000));
       continue;
     }
     const body = (await response.json()) as T & { ok: boolean; error?: string };
