@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@parley/observability';
 import { GroupCommit, laneClaimSql, laneRenewSql, LaneDrainer, OrderWindow, queryReturning, type InboxTable, type LaneSource } from '@parley/persistence';
 import type { ChatMessageObservation, ChatMessageObserver, GraphChatMessageResource } from '../relay/chat-message-observer';
+import { parseTeamsChannelConversationId } from '@parley/contracts';
+import { LinkedChannels } from '../channels/linked-channels';
 import { caughtUp } from './catch-up';
 import { refusalReason } from '../failures';
 import { READ_BACK_TOP, type ChatReadBack, type ListedChatMessage } from './chat-read-back';
@@ -124,6 +126,8 @@ export function orderedAt(observation: ChatMessageObservation, receivedAt: Date)
 export class NotificationInbox implements LaneSource<InboxRow> {
   private readonly drainer: LaneDrainer<InboxRow>;
   private readonly orderWindow: OrderWindow;
+  /** A linked channel's link time: what was said before it is history, not a gap a read-back fills. */
+  private readonly channels: LinkedChannels;
   /** Per claimed row that opens a read-back: up to when its lane's new messages were written (claim). */
   private readonly readBackBefore = new Map<string, ReadBackBound>();
   /** Rows already read back (oldest first; bounded): a row whose read-back found a gap is claimed again after it. */
@@ -152,6 +156,7 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     private readonly intakeDataSource: DataSource = dataSource,
   ) {
     this.orderWindow = new OrderWindow(settings.orderWindowMs, settings.orderWindowMaxMs);
+    this.channels = new LinkedChannels(dataSource);
     this.drainer = new LaneDrainer(this, { ...settings, orderWindowMs: () => this.orderWindow.current(), renewMs: RENEW_MS }, logger, 'Teams notifications');
     if (registry) this.registerMetrics(registry);
   }
@@ -299,7 +304,13 @@ export class NotificationInbox implements LaneSource<InboxRow> {
     const written = (m: ListedChatMessage) => Date.parse(m.createdDateTime ?? '');
     // Written before the newest message, or in its millisecond with a smaller id (ids increase within a millisecond).
     const earlier = (m: ListedChatMessage) => written(m) < before.at.getTime() || (written(m) === before.at.getTime() && compareMessageIds(m.id, before.messageId) < 0);
-    const candidates = page.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && earlier(m));
+    let candidates = page.filter((m) => (!m.messageType || m.messageType === 'message') && m.from?.user?.id && !m.deletedDateTime && earlier(m));
+    const channel = parseTeamsChannelConversationId(row.chat_id);
+    if (channel && candidates.length > 0) {
+      // What a linked channel said before its link is history, never Parley's to relay (ingest drops it): not a gap.
+      const linked = await this.channels.linked(row.connection_id, channel.teamId, channel.channelId);
+      candidates = linked ? candidates.filter((m) => written(m) >= linked.linkedAt.getTime()) : [];
+    }
     if (candidates.length === 0) return [];
     const ids = candidates.map((m) => m.id);
     const waiting: { message_id: string }[] = await this.dataSource.query(
