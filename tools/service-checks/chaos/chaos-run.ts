@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConversationDriver, tallySides, type Conversation, type Tally } from '../relay/conversation-driver';
 import { loadChannels } from '../relay/linked-channels';
-import { loadConversations, platformDeliveries, writeLoad } from '../relay/load-run';
+import { loadConversations, platformDeliveries, writeLoad, type LoadCounts } from '../relay/load-run';
 import type { RelayOrganisation, RelayPerson } from '../relay/relay-organisation';
 import { describeFault, type ChaosPlan, type Fault } from './chaos-plan';
 import type { OwnServers } from './own-servers';
@@ -17,16 +17,7 @@ export interface ChaosReport {
   readonly seed: number;
   /** Processes per service during the run. */
   readonly replicas: number;
-  readonly messages: {
-    readonly written: number;
-    readonly edits: number;
-    readonly deletes: number;
-    /** Replies in linked channels' threads and messages with a file, among the written; reactions made and taken back. */
-    readonly replies: number;
-    readonly files: number;
-    readonly reactions: number;
-    readonly unreactions: number;
-  };
+  readonly messages: { readonly written: number } & LoadCounts;
   /** The conversations written in, and the linked channels among them (the rest are DMs and group DMs). */
   readonly conversations: number;
   readonly channels: number;

@@ -65,17 +65,20 @@ export interface LoadRunResult {
   readonly settleMs: number;
 }
 
-/** What a run wrote, the source of truth to compare the other sides with (`tallySides`, tags starting `tagPrefix`). */
-export interface WrittenLoad {
-  readonly written: readonly Written[];
-  readonly tagPrefix: string;
+/** What people did besides writing: edits and deletes; replies in channel threads and messages with a file (among the written); reactions made and taken back. */
+export interface LoadCounts {
   readonly edits: number;
   readonly deletes: number;
-  /** Of the written: replies in channel threads and messages with a file; reactions made and taken back. */
   readonly replies: number;
   readonly files: number;
   readonly reactions: number;
   readonly unreactions: number;
+}
+
+/** What a run wrote, the source of truth to compare the other sides with (`tallySides`, tags starting `tagPrefix`). */
+export interface WrittenLoad extends LoadCounts {
+  readonly written: readonly Written[];
+  readonly tagPrefix: string;
   readonly writeMs: number;
 }
 

@@ -121,6 +121,17 @@ describe('slack-connector relay side', () => {
   let creds: SlackSeedCredentials;
   let settings: SlackSettings;
   let connectionId: string;
+  /**
+   * What a crash between Slack's answer and the connector's commit leaves of a create: the attempt recorded, no
+   * outcome (the post itself is made by the test, as the attempt made it).
+   */
+  const crashedAfterPosting = (deliveryId: string, channel: string, voice: 'person' | 'fallback') =>
+    queryRows(
+      database.url,
+      `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
+       VALUES ($1, $2, $3, $4, 'create', $5, $6, 'attempting', 1, now())`,
+      [deliveryId, ORG, connectionId, creds.teamId, channel, voice],
+    );
   let ids: Record<string, string>;
   const received: Received[] = [];
   /** What slack-connector published on v1: nothing, now that it speaks v2 (ADR 0039). */
@@ -916,12 +927,7 @@ describe('slack-connector relay side', () => {
         text: 'posted before the crash',
         metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
       });
-      await queryRows(
-        database.url,
-        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
-         VALUES ($1, $2, $3, $4, 'create', $5, 'person', 'attempting', 1, now())`,
-        [r.deliveryId, ORG, connectionId, creds.teamId, channel],
-      );
+      await crashedAfterPosting(r.deliveryId, channel, 'person');
       const outcome = await deliver(r);
       expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'person', platformMessageId: earlier.ts });
       expect(messagesOf(channel).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
@@ -937,12 +943,7 @@ describe('slack-connector relay side', () => {
         username: 'Grace Hopper',
         metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
       });
-      await queryRows(
-        database.url,
-        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
-         VALUES ($1, $2, $3, $4, 'create', $5, 'fallback', 'attempting', 1, now())`,
-        [r.deliveryId, ORG, connectionId, creds.teamId, channel],
-      );
+      await crashedAfterPosting(r.deliveryId, channel, 'fallback');
       const outcome = await deliver(r);
       expect(outcome).toMatchObject({ outcome: 'delivered', voice: 'fallback', platformMessageId: earlier.ts, fallbackPosts: [{ conversationId: channel, platformMessageId: earlier.ts }] });
       expect(messagesOf(channel).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
@@ -1083,12 +1084,7 @@ describe('slack-connector relay side', () => {
         text: 'posted before the crash',
         metadata: { event_type: 'parley_delivery', event_payload: { delivery_id: r.deliveryId } },
       });
-      await queryRows(
-        database.url,
-        `INSERT INTO slack_connector.deliveries (delivery_id, org_id, connection_id, team_id, change, channel_id, voice, state, attempts, last_attempt_at)
-         VALUES ($1, $2, $3, $4, 'create', $5, 'person', 'attempting', 1, now())`,
-        [r.deliveryId, ORG, connectionId, creds.teamId, dm],
-      );
+      await crashedAfterPosting(r.deliveryId, dm, 'person');
       const outcome = await deliver(r);
       expect(outcome).toMatchObject({ outcome: 'delivered', platformMessageId: earlier.ts });
       expect((await history(frances.token, dm)).filter((m) => m.metadata?.event_payload?.['delivery_id'] === r.deliveryId)).toHaveLength(1);
