@@ -306,11 +306,16 @@ export class ConversationDriver {
     if (side === 'slack') seen = await this.readSlack(reader, this.slackConversation(conversation));
     else if (conversation.teamsChannel) seen = await this.readTeamsChannel(reader, conversation.teamsChannel, this.threads.get(conversation) ?? new Set());
     else seen = await this.readTeams(reader, await this.teamsChat(conversation));
+    this.remember(side, seen.filter((s) => !s.deleted));
+    return seen;
+  }
+
+  /** The ids of the tagged messages a reader saw on `side`: what people there reply and react to. */
+  private remember(side: Side, seen: readonly { readonly id: string; readonly text: string }[]): void {
     for (const s of seen) {
       const tag = TAG.exec(s.text)?.[1];
-      if (tag && !s.deleted && !this.ids.has(`${side}:${tag}`)) this.ids.set(`${side}:${tag}`, s.id);
+      if (tag && !this.ids.has(`${side}:${tag}`)) this.ids.set(`${side}:${tag}`, s.id);
     }
-    return seen;
   }
 
   /**
@@ -325,10 +330,7 @@ export class ConversationDriver {
       side === 'slack'
         ? (await slackCall<{ messages: SlackMessage[] }>(this.org.stack, this.slackToken(reader), 'conversations.history', { channel: conversation.slackId as string, limit: '50' })).messages.map((m) => ({ id: m.ts, text: m.text ?? '' }))
         : (await this.graphGet<{ value: GraphMessage[] }>(reader, `/teams/${place.teamId}/channels/${encodeURIComponent(place.channelId)}/messages?$top=50`)).value.map((m) => ({ id: m.id, text: m.body.content }));
-    for (const { id, text } of texts) {
-      const tag = TAG.exec(text)?.[1];
-      if (tag && !this.ids.has(`${side}:${tag}`)) this.ids.set(`${side}:${tag}`, id);
-    }
+    this.remember(side, texts);
   }
 
   /** What a reader sees in a Slack conversation, oldest first; in a channel, each thread's replies too. */

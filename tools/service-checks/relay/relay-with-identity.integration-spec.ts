@@ -433,8 +433,14 @@ describe('relay service', () => {
     await delivered(quick.payload, teamsChat.conversationId, { platformMessageId: postId });
     const [onQuick] = await eventually(() => requestsFor(quickTs), (r) => r.length === 1, "the reaction on Parley's post that came before its outcome");
     expect(onQuick).toMatchObject({ topic: 'slack', payload: { conversationId: 'D0GRAFRA2', change: 'add', reaction: 'tada', reactorPersonId: frances } });
-    // A reaction on an old message the relay never carried is not kept: nothing waits, nothing goes.
+    // Both were taken when their message came; a reaction on an old message the relay never carried is not kept at
+    // all: nothing waits for it, nothing goes.
+    const reactionRows = async () => (await queryRows(relayDb.url, `SELECT id FROM relay.reaction_deliveries`)).length;
+    const rowsBefore = await reactionRows();
     await reacted({ conversation: slackDm, messageId: '400.1', reactorPlatformUserId: 'U0GRA', change: 'added', reaction: 'joy' });
+    await relay.broker.drain();
+    expect(await queryRows(relayDb.url, `SELECT message_id FROM relay.early_reactions`)).toEqual([]);
+    expect(await reactionRows()).toBe(rowsBefore);
 
     // Outcomes become the states an admin reads next to each message.
     await connectors.publish('parley.reaction.delivered.v1', { orgId, deliveryId: own?.payload.deliveryId as string, conversation: { platform: 'teams', conversationId: teamsChat.conversationId }, outcome: 'delivered', deliveredAt: new Date().toISOString() });

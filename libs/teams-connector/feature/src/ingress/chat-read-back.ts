@@ -53,10 +53,15 @@ export function graphChatReadBack(graph: GraphAccess): ChatReadBack {
       const written = (m: ListedChatMessage) => Date.parse(m.createdDateTime ?? '') || 0;
       return [...new Map(pages.flatMap((page) => page.value ?? []).map((m) => [m.id, m])).values()]
         .filter((m) => written(m) < before.getTime())
-        .sort((a, b) => written(b) - written(a) || b.id.padStart(24, '0').localeCompare(a.id.padStart(24, '0')));
+        .sort((a, b) => written(b) - written(a) || compareMessageIds(b.id, a.id));
     }
     const query = `$top=${READ_BACK_TOP}&$orderby=${encodeURIComponent('createdDateTime desc')}&$filter=${encodeURIComponent(`createdDateTime lt ${before.toISOString()}`)}`;
     const page = await app.get<{ value?: ListedChatMessage[] }>(`/chats/${encodeURIComponent(chatId)}/messages?${query}`);
     return page.value ?? [];
   };
+}
+
+/** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */
+export function compareMessageIds(a: string, b: string): number {
+  return a.padStart(24, '0').localeCompare(b.padStart(24, '0'));
 }

@@ -7,7 +7,7 @@ import { parseTeamsChannelConversationId } from '@parley/contracts';
 import { LinkedChannels } from '../channels/linked-channels';
 import { caughtUp } from './catch-up';
 import { refusalReason } from '../failures';
-import { READ_BACK_TOP, type ChatReadBack, type ListedChatMessage } from './chat-read-back';
+import { compareMessageIds, READ_BACK_TOP, type ChatReadBack, type ListedChatMessage } from './chat-read-back';
 
 export interface NotificationInboxSettings {
   /**
@@ -480,13 +480,8 @@ function readsBack(row: InboxRow): boolean {
   return row.change_type === 'created' || (row.change_type === 'updated' && !row.message?.deletedDateTime);
 }
 
-/** Teams message ids are increasing epoch-millisecond strings: the order of two messages written in one millisecond. */
 function byMessageId(a: InboxRow, b: InboxRow): number {
   return compareMessageIds(a.message_id, b.message_id);
-}
-
-function compareMessageIds(a: string, b: string): number {
-  return a.padStart(24, '0').localeCompare(b.padStart(24, '0'));
 }
 
 /** How far back a read-back reaches from: the newest message its lane brings (its time, and its id for a tie). */
